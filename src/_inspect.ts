@@ -1,0 +1,98 @@
+/**
+ * Reading and judging the header of an existing file: the facts that
+ * `open`, the readers and the maintenance functions share.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import {
+  checkByteCount,
+  DEFAULT_MAX_HEADER_SIZE,
+  headerLengthFromPreamble,
+  headerText,
+  type NpyHeader,
+  parseHeader,
+  wrapHeaderText,
+} from "./header.ts";
+import { descrValue } from "./dtype.ts";
+import { pyRepr } from "./_py_literal.ts";
+import { type IoSteps, readFully, size } from "./_io.ts";
+
+/** What the library knows about an existing `.npy` file. */
+export interface FileInfo {
+  /** The parsed header. */
+  readonly header: NpyHeader;
+  /** The file size in bytes. */
+  readonly fileSize: number;
+  /** Bytes after the header. */
+  readonly dataLength: number;
+  /** Bytes the header's shape covers. */
+  readonly expectedDataLength: number;
+  /** The header rewritten with growth space, as `ensureAppendable` would. */
+  readonly grownHeader: Uint8Array;
+  /** The grown header fits in the present header length. */
+  readonly appendable: boolean;
+  /** The data length differs from what the shape says. */
+  readonly needsRecovery: boolean;
+}
+
+/**
+ * Reads the header of a file and judges it.
+ *
+ * @param maxHeaderSize The header size cap.
+ * @returns The facts.
+ */
+export function* inspect(
+  maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE,
+): IoSteps<FileInfo> {
+  const fileSize = yield* size();
+  const preamble = new Uint8Array(Math.min(12, fileSize));
+  const got = yield* readFully(preamble, 0);
+  const headerLength = headerLengthFromPreamble(preamble.subarray(0, got));
+  const prefix = preamble[6] === 1 ? 10 : 12;
+  // Check the cap before allocating: a header can be at most 4 bytes per
+  // character (UTF-8, NPY 3.0).
+  if (headerLength - prefix > maxHeaderSize * 4 + 4) {
+    throw new NpyFormatError(
+      `Header length ${
+        headerLength - prefix
+      } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
+    );
+  }
+  if (headerLength > fileSize) {
+    throw new NpyFormatError(
+      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${fileSize}`,
+    );
+  }
+  const bytes = new Uint8Array(headerLength);
+  const read = yield* readFully(bytes, 0);
+  if (read !== headerLength) {
+    throw new NpyFormatError(
+      `Truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read`,
+    );
+  }
+  const header = parseHeader(bytes, { maxHeaderSize });
+  const dataLength = fileSize - headerLength;
+  const expectedDataLength = checkByteCount(
+    header.shape,
+    header.dtype.itemsize,
+  );
+  const grownHeader = wrapHeaderText(
+    headerText(
+      pyRepr(descrValue(header.dtype)),
+      header.fortranOrder,
+      header.shape,
+    ),
+  );
+  return {
+    header,
+    fileSize,
+    dataLength,
+    expectedDataLength,
+    grownHeader,
+    appendable: grownHeader.length <= headerLength,
+    needsRecovery: !header.dtype.hasObject &&
+      dataLength !== expectedDataLength,
+  };
+}

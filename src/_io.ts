@@ -1,0 +1,151 @@
+/**
+ * One implementation for sync and async I/O: algorithms are generators
+ * that yield {@linkcode IoOp}s, and two drivers run them against a
+ * `FileLikeSync` or a `FileLike`.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync } from "./file_like.ts";
+
+/** One I/O request of an algorithm. */
+export type IoOp =
+  | {
+    readonly op: "read";
+    readonly buffer: Uint8Array;
+    readonly position: number;
+  }
+  | {
+    readonly op: "write";
+    readonly buffer: Uint8Array;
+    readonly position: number;
+  }
+  | { readonly op: "size" }
+  | { readonly op: "truncate"; readonly length: number }
+  | { readonly op: "sync" };
+
+/** An algorithm: yields I/O requests, receives their results, returns `T`. */
+export type IoSteps<T> = Generator<IoOp, T, unknown>;
+
+/** Reads `buffer.length` bytes at `position` (fewer only at end of file). */
+export function* readFully(
+  buffer: Uint8Array,
+  position: number,
+): IoSteps<number> {
+  let done = 0;
+  while (done < buffer.length) {
+    const n = (yield {
+      op: "read",
+      buffer: buffer.subarray(done),
+      position: position + done,
+    }) as number;
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Yields a write. */
+export function* write(buffer: Uint8Array, position: number): IoSteps<void> {
+  if (buffer.length > 0) yield { op: "write", buffer, position };
+}
+
+/** Yields a size query. */
+export function* size(): IoSteps<number> {
+  return (yield { op: "size" }) as number;
+}
+
+/** Yields a truncate. */
+export function* truncate(length: number): IoSteps<void> {
+  yield { op: "truncate", length };
+}
+
+/** Yields a sync. */
+export function* sync(): IoSteps<void> {
+  yield { op: "sync" };
+}
+
+function noTruncate(): never {
+  throw new TypeError(
+    "Cannot truncate: the file object has no truncate method",
+  );
+}
+
+function doSync(op: IoOp, file: FileLikeSync): unknown {
+  switch (op.op) {
+    case "read":
+      return file.readSync(op.buffer, op.position);
+    case "write":
+      return file.writeSync(op.buffer, op.position);
+    case "size":
+      return file.sizeSync();
+    case "truncate":
+      if (file.truncateSync === undefined) return noTruncate();
+      return file.truncateSync(op.length);
+    case "sync":
+      return file.syncSync?.();
+  }
+}
+
+function doAsync(op: IoOp, file: FileLike): Promise<unknown> | unknown {
+  switch (op.op) {
+    case "read":
+      return file.read(op.buffer, op.position);
+    case "write":
+      return file.write(op.buffer, op.position);
+    case "size":
+      return file.size();
+    case "truncate":
+      if (file.truncate === undefined) return noTruncate();
+      return file.truncate(op.length);
+    case "sync":
+      return file.sync?.();
+  }
+}
+
+/**
+ * Runs an algorithm against a synchronous file.
+ *
+ * @param steps The algorithm.
+ * @param file The file.
+ * @returns What the algorithm returns.
+ */
+export function runSync<T>(steps: IoSteps<T>, file: FileLikeSync): T {
+  let r = steps.next();
+  while (!r.done) {
+    let result: unknown;
+    try {
+      result = doSync(r.value, file);
+    } catch (e) {
+      r = steps.throw(e);
+      continue;
+    }
+    r = steps.next(result);
+  }
+  return r.value;
+}
+
+/**
+ * Runs an algorithm against an asynchronous file.
+ *
+ * @param steps The algorithm.
+ * @param file The file.
+ * @returns What the algorithm returns.
+ */
+export async function runAsync<T>(
+  steps: IoSteps<T>,
+  file: FileLike,
+): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    let result: unknown;
+    try {
+      result = await doAsync(r.value, file);
+    } catch (e) {
+      r = steps.throw(e);
+      continue;
+    }
+    r = steps.next(result);
+  }
+  return r.value;
+}

@@ -1,0 +1,299 @@
+/**
+ * A strict reader and writer of the Python literal subset that `.npy`
+ * headers use: dicts, tuples, lists, quoted strings with escapes, integers
+ * (with an optional Python 2 `L` suffix), `True` and `False`. No `eval`.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+
+/** A Python tuple, kept apart from a list because the header tells them apart. */
+export class PyTuple {
+  /** The items, in order. */
+  readonly items: PyValue[];
+  /** @param items The items, in order. */
+  constructor(items: PyValue[]) {
+    this.items = items;
+  }
+}
+
+/** A Python dict with string keys, in source order. */
+export type PyDict = Map<string, PyValue>;
+
+/** A value of the literal subset: `int` is a `bigint` so no digit is lost. */
+export type PyValue = string | bigint | boolean | PyValue[] | PyTuple | PyDict;
+
+const MAX_DEPTH = 64;
+
+function describeChar(text: string, at: number): string {
+  if (at >= text.length) return "end of header";
+  return JSON.stringify(text[at]);
+}
+
+/**
+ * Parses `text` as one Python literal of the subset, followed only by
+ * whitespace.
+ *
+ * @param text The literal text.
+ * @param what What the text is, for error messages.
+ * @returns The parsed value.
+ * @throws {NpyFormatError} naming the offending character and offset.
+ */
+export function parsePyLiteral(text: string, what = "header"): PyValue {
+  let pos = 0;
+  let depth = 0;
+
+  const fail = (message: string, at = pos): never => {
+    throw new NpyFormatError(
+      `Cannot parse ${what}: ${message} at offset ${at} (found ${
+        describeChar(text, at)
+      })`,
+    );
+  };
+
+  const skipSpace = (): void => {
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      // space, tab, newline, carriage return, form feed, vertical tab
+      if (c === 32 || (c >= 9 && c <= 13)) pos++;
+      else break;
+    }
+  };
+
+  const parseString = (): string => {
+    const quote = text[pos]!;
+    const start = pos;
+    pos++;
+    let out = "";
+    for (;;) {
+      if (pos >= text.length) fail("unterminated string", start);
+      const c = text[pos]!;
+      if (c === quote) {
+        pos++;
+        return out;
+      }
+      if (c === "\n" || c === "\r") fail("line break in string");
+      if (c !== "\\") {
+        out += c;
+        pos++;
+        continue;
+      }
+      const e = text[pos + 1];
+      pos += 2;
+      switch (e) {
+        case "\\":
+        case "'":
+        case '"':
+          out += e;
+          break;
+        case "n":
+          out += "\n";
+          break;
+        case "r":
+          out += "\r";
+          break;
+        case "t":
+          out += "\t";
+          break;
+        case "0":
+          out += "\0";
+          break;
+        case "a":
+          out += "\x07";
+          break;
+        case "b":
+          out += "\b";
+          break;
+        case "f":
+          out += "\f";
+          break;
+        case "v":
+          out += "\v";
+          break;
+        case "x":
+        case "u":
+        case "U": {
+          const n = e === "x" ? 2 : e === "u" ? 4 : 8;
+          const hex = text.slice(pos, pos + n);
+          if (hex.length !== n || !/^[0-9a-fA-F]+$/.test(hex)) {
+            fail(`bad \\${e} escape`, pos - 2);
+          }
+          const code = parseInt(hex, 16);
+          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+            fail(`escape \\${e}${hex} is not a valid code point`, pos - 2);
+          }
+          out += String.fromCodePoint(code);
+          pos += n;
+          break;
+        }
+        default:
+          fail("unsupported escape in string", pos - 2);
+      }
+    }
+  };
+
+  const parseInt_ = (): bigint => {
+    const start = pos;
+    if (text[pos] === "-" || text[pos] === "+") pos++;
+    const digitsStart = pos;
+    while (pos < text.length && text[pos]! >= "0" && text[pos]! <= "9") pos++;
+    const digits = text.slice(digitsStart, pos);
+    if (digits.length === 0) fail("expected a digit");
+    if (digits.length > 1 && digits[0] === "0" && /[1-9]/.test(digits)) {
+      fail("integer with a leading zero", digitsStart);
+    }
+    if (digits.length > 400) fail("integer too long", start);
+    const value = BigInt(text.slice(start, pos));
+    if (text[pos] === "L" || text[pos] === "l") pos++;
+    const c = text[pos];
+    if (c !== undefined && /[0-9A-Za-z_.]/.test(c)) {
+      fail("unsupported number syntax");
+    }
+    return value;
+  };
+
+  const parseSequence = (close: string): PyValue[] => {
+    const items: PyValue[] = [];
+    pos++;
+    skipSpace();
+    while (text[pos] !== close) {
+      items.push(parseValue());
+      skipSpace();
+      if (text[pos] === ",") {
+        pos++;
+        skipSpace();
+      } else if (text[pos] !== close) {
+        fail(`expected "," or "${close}"`);
+      }
+    }
+    pos++;
+    return items;
+  };
+
+  const parseValue = (): PyValue => {
+    skipSpace();
+    if (++depth > MAX_DEPTH) fail("nesting too deep");
+    const c = text[pos];
+    let value: PyValue;
+    if (c === "'" || c === '"') {
+      value = parseString();
+    } else if (c === "(") {
+      const open = pos;
+      // A parenthesised single value without a comma is just that value.
+      pos++;
+      skipSpace();
+      if (text[pos] === ")") {
+        pos++;
+        value = new PyTuple([]);
+      } else {
+        pos = open;
+        const start = pos;
+        const items = parseSequence(")");
+        const inner = text.slice(start + 1, pos - 1).trimEnd();
+        value = items.length === 1 && !inner.endsWith(",")
+          ? items[0]!
+          : new PyTuple(items);
+      }
+    } else if (c === "[") {
+      value = parseSequence("]");
+    } else if (c === "{") {
+      const dict: PyDict = new Map();
+      pos++;
+      skipSpace();
+      while (text[pos] !== "}") {
+        const keyAt = pos;
+        const key = parseValue();
+        if (typeof key !== "string") fail("dict key is not a string", keyAt);
+        if (dict.has(key as string)) {
+          fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
+        }
+        skipSpace();
+        if (text[pos] !== ":") fail('expected ":"');
+        pos++;
+        dict.set(key as string, parseValue());
+        skipSpace();
+        if (text[pos] === ",") {
+          pos++;
+          skipSpace();
+        } else if (text[pos] !== "}") {
+          fail('expected "," or "}"');
+        }
+      }
+      pos++;
+      value = dict;
+    } else if (c !== undefined && /[-+0-9]/.test(c)) {
+      value = parseInt_();
+    } else if (
+      text.startsWith("True", pos) && !/\w/.test(text[pos + 4] ?? "")
+    ) {
+      pos += 4;
+      value = true;
+    } else if (
+      text.startsWith("False", pos) && !/\w/.test(text[pos + 5] ?? "")
+    ) {
+      pos += 5;
+      value = false;
+    } else {
+      value = fail("unexpected character");
+    }
+    depth--;
+    return value;
+  };
+
+  const value = parseValue();
+  skipSpace();
+  if (pos !== text.length) fail("unexpected text after the literal");
+  return value;
+}
+
+/**
+ * Writes a string the way Python's `repr` does: single quotes unless the
+ * string holds a single quote and no double quote.
+ *
+ * @param s The string.
+ * @returns The Python source text of `s`.
+ */
+export function pyReprString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (code < 0x20 || code === 0x7f) {
+      out += "\\x" + code.toString(16).padStart(2, "0");
+    } else if (code >= 0x80 && code < 0xa0) {
+      out += "\\x" + code.toString(16).padStart(2, "0");
+    } else if (code === 0xad) {
+      out += "\\xad";
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      out += "\\u" + code.toString(16).padStart(4, "0");
+    } else out += ch;
+  }
+  return out + quote;
+}
+
+/**
+ * Writes a value the way Python's `repr` does.
+ *
+ * @param value The value.
+ * @returns Python source text.
+ */
+export function pyRepr(value: PyValue | number): string {
+  if (typeof value === "string") return pyReprString(value);
+  if (typeof value === "bigint" || typeof value === "number") {
+    return String(value);
+  }
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (Array.isArray(value)) return "[" + value.map(pyRepr).join(", ") + "]";
+  if (value instanceof PyTuple) {
+    if (value.items.length === 1) return "(" + pyRepr(value.items[0]!) + ",)";
+    return "(" + value.items.map(pyRepr).join(", ") + ")";
+  }
+  const parts: string[] = [];
+  for (const [k, v] of value) parts.push(`${pyReprString(k)}: ${pyRepr(v)}`);
+  return "{" + parts.join(", ") + "}";
+}

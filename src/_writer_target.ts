@@ -1,0 +1,110 @@
+/**
+ * Resolving a writer's target (path, URL or file object) into a file and
+ * an {@linkcode AppendCore}, synchronously where the file allows.
+ *
+ * @module
+ */
+
+import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
+import {
+  adoptExisting,
+  AppendCore,
+  type NpyAppendArrayOptions,
+} from "./_append_core.ts";
+import { type OpenedFile, pathFs, toPath } from "./_path_fs.ts";
+import { runSync } from "./_io.ts";
+
+/** A writer's file: opened now, or created at the first append. */
+export interface SyncWriterFile {
+  core: AppendCore;
+  /** The open file, `null` until a new path file is created. */
+  file: FileLikeSync | null;
+  /** Creates the file of a new path (set only for paths). */
+  create: (() => FileLikeSync) | null;
+  /** Closes the file if the library opened it. */
+  release: () => void;
+}
+
+function takeLock(file: OpenedFile, label: string): void {
+  if (file.tryLockSync !== undefined && !file.tryLockSync()) {
+    file.closeSync();
+    throw new Error(
+      `Cannot open ${label}: another writer holds its lock; close that writer first`,
+    );
+  }
+}
+
+/**
+ * Opens a target for a writer that does synchronous I/O.
+ *
+ * @param target A path, URL or `FileLikeSync`.
+ * @param options The writer options.
+ * @returns The core and file.
+ */
+export function openSyncTarget(
+  target: Target,
+  options: NpyAppendArrayOptions,
+): SyncWriterFile {
+  if (typeof target === "string" || target instanceof URL) {
+    const path = toPath(target);
+    const core = new AppendCore(path, options);
+    const fs = pathFs();
+    let opened: OpenedFile | null = null;
+    const release = () => {
+      if (opened !== null) {
+        const f = opened;
+        opened = null;
+        f.closeSync();
+      }
+    };
+    if (options.deleteIfExists && fs.exists(path)) fs.remove(path);
+    if (fs.exists(path)) {
+      opened = fs.open(path, "write");
+      try {
+        takeLock(opened, path);
+        runSync(adoptExisting(core, options), opened);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      return { core, file: opened, create: null, release };
+    }
+    return {
+      core,
+      file: null,
+      create: () => {
+        opened = fs.open(path, "create");
+        takeLock(opened, path);
+        return opened;
+      },
+      release,
+    };
+  }
+  if (!isFileLikeSync(target)) {
+    throw new TypeError(
+      "Cannot open target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)",
+    );
+  }
+  const core = new AppendCore("the file object", options);
+  const size = target.sizeSync();
+  if (size === 0 || options.deleteIfExists) core.staleSize = size;
+  else runSync(adoptExisting(core, options), target);
+  return { core, file: target, create: null, release: () => {} };
+}
+
+/**
+ * Tells whether a target can be written synchronously (paths, URLs and
+ * `FileLikeSync`s), or needs the asynchronous `FileLike` interface.
+ *
+ * @param target The target.
+ * @returns The async file, or `null` when synchronous I/O works.
+ */
+export function asyncOnly(target: Target): FileLike | null {
+  if (typeof target === "string" || target instanceof URL) return null;
+  if (isFileLikeSync(target)) return null;
+  if (isFileLike(target)) return target;
+  throw new TypeError(
+    "Cannot open target: pass a path, a file: URL, a FileLike or a FileLikeSync",
+  );
+}

@@ -1,0 +1,245 @@
+/**
+ * The Node adapter (also used on Bun): a file descriptor from `node:fs`
+ * as {@linkcode FileLike} and {@linkcode FileLikeSync}, using positioned
+ * synchronous calls (`pread`/`pwrite`), which cost a fraction of the
+ * `fs/promises` ones for the small writes of an append. No static `node:`
+ * import: `node:fs` comes from `process.getBuiltinModule`.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync } from "../file_like.ts";
+
+/** The members of `node:fs` the adapter uses. */
+export interface NodeFsLike {
+  /** Positioned read. */
+  readSync(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  /** Positioned write. */
+  writeSync(
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  /** File metadata. */
+  fstatSync(fd: number): { size: number };
+  /** Truncates. */
+  ftruncateSync(fd: number, len: number): void;
+  /** Flushes. */
+  fsyncSync(fd: number): void;
+  /** Closes. */
+  closeSync(fd: number): void;
+}
+
+/**
+ * Loads `node:fs` without a static import, or returns `undefined` where
+ * there is none (browsers).
+ *
+ * @returns The `node:fs` module.
+ */
+export function nodeFs(): (NodeFsLike & Record<string, unknown>) | undefined {
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: (name: string) => unknown };
+  }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs");
+  return fs as (NodeFsLike & Record<string, unknown>) | undefined;
+}
+
+/**
+ * A `node:fs` file descriptor behind both file interfaces.
+ *
+ * @example
+ * ```ts
+ * import { NodeFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import * as fs from "node:fs";
+ * import * as os from "node:os";
+ * import * as path from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "npy-")), "a.npy");
+ * const file = new NodeFile(fs.openSync(p, "w+"));
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append(new Int32Array([1, 2, 3]));
+ * npy.close();
+ * file.closeSync();
+ * assert.equal(fs.statSync(p).size, 128 + 12);
+ * ```
+ */
+export class NodeFile implements FileLike, FileLikeSync {
+  readonly #fd: number;
+  readonly #fs: NodeFsLike;
+
+  /**
+   * Wraps an open descriptor.
+   *
+   * @param fd A descriptor from `fs.openSync` (or `fileHandle.fd`).
+   * @param fs The `node:fs` module; found automatically when omitted.
+   */
+  constructor(fd: number, fs?: NodeFsLike) {
+    const mod = fs ?? nodeFs();
+    if (mod === undefined) {
+      throw new TypeError("Cannot use NodeFile: node:fs is not available");
+    }
+    this.#fd = fd;
+    this.#fs = mod;
+  }
+
+  /** The wrapped descriptor. */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  readSync(buffer: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < buffer.length) {
+      const n = this.#fs.readSync(
+        this.#fd,
+        buffer,
+        done,
+        buffer.length - done,
+        position + done,
+      );
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  writeSync(buffer: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < buffer.length) {
+      done += this.#fs.writeSync(
+        this.#fd,
+        buffer,
+        done,
+        buffer.length - done,
+        position + done,
+      );
+    }
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  sizeSync(): number {
+    return this.#fs.fstatSync(this.#fd).size;
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncateSync(length: number): void {
+    this.#fs.ftruncateSync(this.#fd, length);
+  }
+
+  /** Flushes to stable storage. */
+  syncSync(): void {
+    this.#fs.fsyncSync(this.#fd);
+  }
+
+  /** Closes the descriptor. */
+  closeSync(): void {
+    this.#fs.closeSync(this.#fd);
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  read(buffer: Uint8Array, position: number): Promise<number> {
+    try {
+      return Promise.resolve(this.readSync(buffer, position));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  write(buffer: Uint8Array, position: number): Promise<void> {
+    try {
+      this.writeSync(buffer, position);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  size(): Promise<number> {
+    try {
+      return Promise.resolve(this.sizeSync());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncate(length: number): Promise<void> {
+    try {
+      this.truncateSync(length);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Flushes to stable storage. */
+  sync(): Promise<void> {
+    try {
+      this.syncSync();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Closes the descriptor. */
+  close(): Promise<void> {
+    try {
+      this.closeSync();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * NumPy's casting rules (`np.can_cast`) for the dtypes this library knows.
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+
+/** How far a cast may lose information, as NumPy's `casting` argument. */
+export type Casting = "no" | "equiv" | "safe" | "same_kind" | "unsafe";
+
+/** The casting modes, strictest first. */
+export const CASTING_MODES: readonly Casting[] = [
+  "no",
+  "equiv",
+  "safe",
+  "same_kind",
+  "unsafe",
+];
+
+// NumPy's kind ordering for "same_kind": b < u < i < f < c.
+const KIND_ORDER: Record<string, number> = { b: 0, u: 1, i: 2, f: 4, c: 5 };
+
+function numericSafe(from: DType, to: DType): boolean {
+  const a = from.kind;
+  const b = to.kind;
+  const fs = from.itemsize;
+  const ts = to.itemsize;
+  if (a === "b") return b in KIND_ORDER;
+  switch (a) {
+    case "u":
+      if (b === "u") return ts >= fs;
+      if (b === "i") return ts > fs;
+      if (b === "f") return fs === 1 ? ts >= 2 : fs === 2 ? ts >= 4 : ts >= 8;
+      if (b === "c") return fs <= 2 ? ts >= 8 : ts >= 16;
+      return false;
+    case "i":
+      if (b === "i") return ts >= fs;
+      if (b === "f") return fs === 1 ? ts >= 2 : fs === 2 ? ts >= 4 : ts >= 8;
+      if (b === "c") return fs <= 2 ? ts >= 8 : ts >= 16;
+      return false;
+    case "f":
+      if (b === "f") return ts >= fs;
+      if (b === "c") return ts >= 2 * fs;
+      return false;
+    case "c":
+      return b === "c" && ts >= fs;
+  }
+  return false;
+}
+
+function sameType(from: DType, to: DType): boolean {
+  if (from.kind !== to.kind || from.itemsize !== to.itemsize) return false;
+  if (from.unit !== to.unit) return false;
+  if (from.fields !== undefined || to.fields !== undefined) {
+    return from.str === to.str;
+  }
+  return true;
+}
+
+/**
+ * Whether NumPy would cast `from` to `to` under `casting`, as
+ * `np.can_cast(from, to, casting)`. Value range checks are separate: a
+ * cast allowed here may still meet a value the target cannot hold.
+ *
+ * @example
+ * ```ts
+ * import { canCast, parseDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const f8 = parseDType("<f8"), f4 = parseDType("<f4"), u1 = parseDType("u1");
+ * assert.equal(canCast(f4, f8, "safe"), true);
+ * assert.equal(canCast(f8, f4, "safe"), false);
+ * assert.equal(canCast(f8, f4, "same_kind"), true);
+ * assert.equal(canCast(f8, u1, "same_kind"), false);
+ * assert.equal(canCast(f8, u1, "unsafe"), true);
+ * ```
+ *
+ * @param from The source dtype.
+ * @param to The target dtype.
+ * @param casting The casting mode.
+ * @returns Whether the cast is allowed.
+ */
+export function canCast(from: DType, to: DType, casting: Casting): boolean {
+  if (casting === "unsafe") return true;
+  if (casting === "no") return from.str === to.str;
+  if (sameType(from, to)) return true;
+  if (casting === "equiv") return false;
+  const a = from.kind;
+  const b = to.kind;
+  if (a in KIND_ORDER && b in KIND_ORDER) {
+    if (numericSafe(from, to)) return true;
+    if (casting === "safe") return false;
+    // same_kind: within a kind, or up the kind order (never i -> u).
+    if (a === "i" && b === "u") return false;
+    return KIND_ORDER[a]! <= KIND_ORDER[b]!;
+  }
+  if ((a === "U" && b === "U") || (a === "S" && b === "S")) {
+    return casting === "same_kind" || to.itemsize >= from.itemsize;
+  }
+  if (a === "S" && b === "U") return to.itemsize >= 4 * from.itemsize;
+  if ((a === "M" || a === "m") && a === b) {
+    return casting === "same_kind" || from.unit === to.unit ||
+      from.unit === "generic";
+  }
+  if (a === "V" && b === "V" && from.fields === undefined) {
+    return to.fields === undefined && from.itemsize === to.itemsize;
+  }
+  return false;
+}
+
+/**
+ * Checks a `casting` option value.
+ *
+ * @param value The option value.
+ * @returns The value as a {@linkcode Casting}.
+ * @throws {TypeError} for anything but the five mode names.
+ */
+export function checkCasting(value: unknown): Casting {
+  if (CASTING_MODES.includes(value as Casting)) return value as Casting;
+  throw new TypeError(
+    `Invalid casting ${JSON.stringify(value)}: use one of ${
+      CASTING_MODES.map((m) => `"${m}"`).join(", ")
+    }`,
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * Turning the bytes of a dtype into the JS form of the dtype table: typed
+ * arrays in native byte order for numbers, strings, byte arrays, records.
+ *
+ * @module
+ */
+
+import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
+import { elementReader } from "./_elements.ts";
+import { NpyFormatError } from "./errors.ts";
+
+/** The JS form of decoded array data. */
+export type NpyData =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[]
+  | Uint8Array[]
+  | Record<string, unknown>[];
+
+type Ctor = new (
+  buffer: ArrayBuffer,
+  offset?: number,
+  length?: number,
+) => NpyData;
+
+const F16 = (globalThis as unknown as { Float16Array?: Ctor }).Float16Array;
+
+function ctorOf(dtype: DType): { ctor: Ctor; per: number } | undefined {
+  const s = dtype.itemsize;
+  switch (dtype.kind) {
+    case "b":
+      return { ctor: Uint8Array, per: 1 };
+    case "i":
+      return {
+        ctor:
+          ([Int8Array, Int16Array, , Int32Array, , , , BigInt64Array][s - 1] ??
+            Int8Array) as Ctor,
+        per: 1,
+      };
+    case "u":
+      return {
+        ctor: ([
+          Uint8Array,
+          Uint16Array,
+          ,
+          Uint32Array,
+          ,
+          ,
+          ,
+          BigUint64Array,
+        ][s - 1] ??
+          Uint8Array) as Ctor,
+        per: 1,
+      };
+    case "f":
+      if (s === 2) return { ctor: F16 ?? (Uint16Array as Ctor), per: 1 };
+      return { ctor: s === 4 ? Float32Array : Float64Array, per: 1 };
+    case "c":
+      return { ctor: s === 8 ? Float32Array : Float64Array, per: 2 };
+    case "M":
+    case "m":
+      return { ctor: BigInt64Array as Ctor, per: 1 };
+  }
+  return undefined;
+}
+
+/**
+ * The typed array type that holds `dtype`'s items, if it is numeric.
+ *
+ * @param dtype The dtype.
+ * @returns The constructor name, such as `"Float64Array"`, or `undefined`.
+ */
+export function typedArrayName(dtype: DType): string | undefined {
+  return ctorOf(dtype)?.ctor.name;
+}
+
+/**
+ * Decodes `count` items of `dtype` from `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { decodeItems, parseDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = new Uint8Array([0, 1, 0, 2]);
+ * const data = decodeItems(bytes, parseDType(">i2"), 2);
+ * assert.deepEqual([...(data as Int16Array)], [1, 2]);
+ * ```
+ *
+ * @param bytes At least `count * dtype.itemsize` bytes.
+ * @param dtype The dtype.
+ * @param count The number of items.
+ * @returns Numbers as typed arrays in native order (complex interleaved),
+ * `U` as strings, `S` as `Uint8Array`s without trailing zeros, `V` as
+ * `Uint8Array`s, records as plain objects.
+ */
+export function decodeItems(
+  bytes: Uint8Array,
+  dtype: DType,
+  count: number,
+): NpyData {
+  if (dtype.hasObject) {
+    throw new NpyFormatError(
+      `Cannot read dtype "${dtype.str}": it holds Python objects (pickled), which cannot be read here`,
+    );
+  }
+  const size = dtype.itemsize;
+  const length = count * size;
+  const c = dtype.fields === undefined ? ctorOf(dtype) : undefined;
+  if (c !== undefined) {
+    const copy = new ArrayBuffer(length);
+    const u8 = new Uint8Array(copy);
+    u8.set(bytes.subarray(0, length));
+    const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+    if (dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder) {
+      const unit = size / c.per;
+      for (let i = 0; i < length; i += unit) {
+        for (let a = i, b = i + unit - 1; a < b; a++, b--) {
+          const t = u8[a]!;
+          u8[a] = u8[b]!;
+          u8[b] = t;
+        }
+      }
+    }
+    return new c.ctor(copy, 0, count * c.per);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+  const read = elementReader(dtype);
+  const out: unknown[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    let v = read(view, i * size);
+    if (dtype.kind === "S" && v instanceof Uint8Array) {
+      let end = v.length;
+      while (end > 0 && v[end - 1] === 0) end--;
+      v = v.subarray(0, end);
+    }
+    out[i] = v;
+  }
+  return out as NpyData;
+}

@@ -1,0 +1,512 @@
+/**
+ * NumPy data types: parsing NumPy's spellings (`"<f4"`, `"float32"`,
+ * structured descrs) into one {@linkcode DType} description, and writing the
+ * descr back exactly as NumPy's `dtype_to_descr` does.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import {
+  parsePyLiteral,
+  pyRepr,
+  PyTuple,
+  type PyValue,
+} from "./_py_literal.ts";
+
+/** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
+export type DTypeKind =
+  | "b"
+  | "i"
+  | "u"
+  | "f"
+  | "c"
+  | "U"
+  | "S"
+  | "V"
+  | "M"
+  | "m"
+  | "O";
+
+/** The byte order of a dtype: little, big, or not applicable. */
+export type ByteOrder = "<" | ">" | "|";
+
+/** One named field of a structured dtype. */
+export interface DTypeField {
+  /** The field name. */
+  readonly name: string;
+  /** The optional title NumPy allows beside a name. */
+  readonly title?: string;
+  /** Byte offset of the field inside one record. */
+  readonly offset: number;
+  /** The dtype of one element of the field. */
+  readonly dtype: DType;
+  /** Sub-array shape of the field, `[]` for a scalar field. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * A parsed NumPy dtype.
+ *
+ * @example
+ * ```ts
+ * import { parseDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dt = parseDType("float32");
+ * assert.equal(dt.str, "<f4");
+ * assert.equal(dt.itemsize, 4);
+ * ```
+ */
+export interface DType {
+  /** NumPy's `dtype.kind`; `"V"` for structured dtypes. */
+  readonly kind: DTypeKind;
+  /** Bytes per item. */
+  readonly itemsize: number;
+  /** Byte order; `"|"` where it does not apply. */
+  readonly byteOrder: ByteOrder;
+  /**
+   * The descr as the header holds it, without quotes for a simple dtype:
+   * `"<f8"`, `"<U8"`, `"<M8[ns]"`, or the Python text of a structured
+   * descr such as `"[('a', '<f4'), ('b', '<i8', (2,))]"`.
+   */
+  readonly str: string;
+  /** The time unit of `M8`/`m8` dtypes, such as `"ns"` or `"D"`. */
+  readonly unit?: string;
+  /** The named fields of a structured dtype, in offset order. */
+  readonly fields?: readonly DTypeField[];
+  /** Whether the dtype holds Python objects anywhere. */
+  readonly hasObject: boolean;
+}
+
+/** A JS spelling of a structured field: `[name, format, shape?]`. */
+export type FieldSpec =
+  | readonly [string, DTypeSpec]
+  | readonly [string, DTypeSpec, readonly number[] | number];
+
+/**
+ * What the `dtype` option accepts: a NumPy type string or name
+ * (`"<f4"`, `"float32"`, `"uint8"`, `"bool"`, `"<U8"`, `"M8[ms]"`), the
+ * Python text of a structured descr, a JS array of field specs, or a
+ * `DType`.
+ */
+export type DTypeSpec = string | readonly FieldSpec[] | DType;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const NATIVE: ByteOrder = LITTLE_ENDIAN ? "<" : ">";
+
+const NAMES: Record<string, string> = {
+  bool: "b1",
+  bool_: "b1",
+  bool8: "b1",
+  "?": "b1",
+  int8: "i1",
+  byte: "i1",
+  b: "i1",
+  uint8: "u1",
+  ubyte: "u1",
+  B: "u1",
+  int16: "i2",
+  short: "i2",
+  h: "i2",
+  uint16: "u2",
+  ushort: "u2",
+  H: "u2",
+  int32: "i4",
+  intc: "i4",
+  i: "i4",
+  uint32: "u4",
+  uintc: "u4",
+  I: "u4",
+  int64: "i8",
+  int: "i8",
+  int_: "i8",
+  long: "i8",
+  longlong: "i8",
+  intp: "i8",
+  l: "i8",
+  q: "i8",
+  p: "i8",
+  uint64: "u8",
+  uint: "u8",
+  ulong: "u8",
+  ulonglong: "u8",
+  uintp: "u8",
+  L: "u8",
+  Q: "u8",
+  P: "u8",
+  float16: "f2",
+  half: "f2",
+  e: "f2",
+  float32: "f4",
+  single: "f4",
+  f: "f4",
+  float64: "f8",
+  float: "f8",
+  double: "f8",
+  float_: "f8",
+  d: "f8",
+  complex64: "c8",
+  csingle: "c8",
+  F: "c8",
+  complex128: "c16",
+  complex: "c16",
+  cdouble: "c16",
+  complex_: "c16",
+  D: "c16",
+  object: "O",
+  object_: "O",
+  O: "O",
+};
+
+const SIZES: Record<string, readonly number[]> = {
+  b: [1],
+  i: [1, 2, 4, 8],
+  u: [1, 2, 4, 8],
+  f: [2, 4, 8],
+  c: [8, 16],
+};
+
+const TIME_UNITS = new Set([
+  "Y",
+  "M",
+  "W",
+  "D",
+  "h",
+  "m",
+  "s",
+  "ms",
+  "us",
+  "μs",
+  "ns",
+  "ps",
+  "fs",
+  "as",
+  "generic",
+]);
+
+function simple(
+  kind: DTypeKind,
+  itemsize: number,
+  order: ByteOrder,
+  unit?: string,
+): DType {
+  const byteOrder: ByteOrder =
+    kind === "b" || kind === "S" || kind === "V" || kind === "O" ||
+      ((kind === "i" || kind === "u") && itemsize === 1)
+      ? "|"
+      : order === "|"
+      ? NATIVE
+      : order;
+  let str: string;
+  if (kind === "U") str = `${byteOrder}U${itemsize / 4}`;
+  else if (kind === "M" || kind === "m") {
+    str = `${byteOrder}${kind}8${unit === "generic" ? "" : `[${unit}]`}`;
+  } else if (kind === "O") str = "|O";
+  else str = `${byteOrder}${kind}${itemsize}`;
+  const dt: DType = {
+    kind,
+    itemsize,
+    byteOrder,
+    str,
+    hasObject: kind === "O",
+    ...(unit !== undefined ? { unit } : {}),
+  };
+  return Object.freeze(dt);
+}
+
+function badDType(spec: string, why: string): never {
+  throw new TypeError(`Cannot use dtype ${JSON.stringify(spec)}: ${why}`);
+}
+
+function parseSimple(spec: string): DType {
+  const text = spec.trim();
+  let order: ByteOrder = "|";
+  let rest = text;
+  const first = rest[0];
+  if (first === "<" || first === ">" || first === "|" || first === "=") {
+    order = first === "=" ? NATIVE : first;
+    rest = rest.slice(1);
+  }
+  const named = NAMES[rest];
+  if (named !== undefined) rest = named;
+  const timeMatch = /^(datetime64|timedelta64|M8|m8|M|m)(?:\[(\w+)\])?$/.exec(
+    rest,
+  );
+  if (timeMatch) {
+    const kind: DTypeKind = timeMatch[1]!.startsWith("d") ||
+        timeMatch[1]!.startsWith("M")
+      ? "M"
+      : "m";
+    const unit = timeMatch[2] ?? "generic";
+    if (!TIME_UNITS.has(unit)) badDType(spec, `unknown time unit "${unit}"`);
+    return simple(kind, 8, order, unit === "μs" ? "us" : unit);
+  }
+  const strMatch = /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/.exec(rest);
+  if (strMatch) {
+    const n = Number(strMatch[2]);
+    const letter = strMatch[1]!;
+    if (!Number.isSafeInteger(n) || n > 2 ** 31) {
+      badDType(spec, "size too large");
+    }
+    if (letter === "str" || letter === "unicode" || letter === "U") {
+      return simple("U", 4 * n, order);
+    }
+    if (letter === "void" || letter === "V") return simple("V", n, order);
+    return simple("S", n, order);
+  }
+  const m = /^([biufcO])(\d*)$/.exec(rest);
+  if (m) {
+    const kind = m[1] as DTypeKind;
+    if (kind === "O") {
+      if (m[2] !== "" && m[2] !== "8") badDType(spec, "bad object size");
+      return simple("O", 8, "|");
+    }
+    if (m[2] === "") badDType(spec, "missing item size");
+    const size = Number(m[2]);
+    if (!SIZES[kind]!.includes(size)) {
+      badDType(
+        spec,
+        size === 16 || size === 32 || size === 12
+          ? "long double types are not supported"
+          : `no ${kind}${size} type`,
+      );
+    }
+    return simple(kind, size, order);
+  }
+  return badDType(spec, "unknown type");
+}
+
+function toShape(value: unknown, spec: string): number[] {
+  const items = value instanceof PyTuple
+    ? value.items
+    : Array.isArray(value)
+    ? value
+    : [value];
+  return items.map((v) => {
+    const n = typeof v === "bigint" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      badDType(spec, "sub-array shape must hold non-negative integers");
+    }
+    return n as number;
+  });
+}
+
+function fromFieldList(
+  list: readonly unknown[],
+  spec: string,
+  depth: number,
+): DType {
+  if (depth > 32) badDType(spec, "nesting too deep");
+  const fields: DTypeField[] = [];
+  const names = new Set<string>();
+  let offset = 0;
+  for (const entry of list) {
+    const parts = entry instanceof PyTuple
+      ? entry.items
+      : Array.isArray(entry)
+      ? entry
+      : null;
+    if (parts === null || (parts.length !== 2 && parts.length !== 3)) {
+      badDType(spec, "a field must be (name, format) or (name, format, shape)");
+    }
+    const [rawName, format, rawShape] = parts as unknown[];
+    let name: string;
+    let title: string | undefined;
+    if (typeof rawName === "string") name = rawName;
+    else if (
+      rawName instanceof PyTuple && rawName.items.length === 2 &&
+      typeof rawName.items[0] === "string" &&
+      typeof rawName.items[1] === "string"
+    ) {
+      title = rawName.items[0];
+      name = rawName.items[1];
+    } else {
+      return badDType(spec, "a field name must be a string");
+    }
+    const dtype = fromAny(format, spec, depth + 1);
+    const shape = rawShape === undefined ? [] : toShape(rawShape, spec);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const size = dtype.itemsize * count;
+    if (!Number.isSafeInteger(size)) badDType(spec, "field too large");
+    const isPadding = name === "" && dtype.kind === "V" &&
+      dtype.fields === undefined;
+    if (!isPadding) {
+      if (names.has(name)) badDType(spec, `duplicate field name "${name}"`);
+      names.add(name);
+      fields.push({
+        name,
+        ...(title !== undefined ? { title } : {}),
+        offset,
+        dtype,
+        shape,
+      });
+    }
+    offset += size;
+    if (!Number.isSafeInteger(offset)) badDType(spec, "record too large");
+  }
+  return structured(fields, offset);
+}
+
+/**
+ * Makes a structured dtype from fields at explicit offsets.
+ *
+ * @param fields The named fields, with offsets.
+ * @param itemsize The record size, at least the end of the last field.
+ * @returns The dtype, its `str` written as NumPy's `dtype.descr`.
+ */
+export function structured(
+  fields: readonly DTypeField[],
+  itemsize: number,
+): DType {
+  const sorted = [...fields].sort((a, b) => a.offset - b.offset);
+  const dt: DType = {
+    kind: "V",
+    itemsize,
+    byteOrder: "|",
+    str: pyRepr(descrOf(sorted, itemsize)),
+    fields: Object.freeze(sorted),
+    hasObject: sorted.some((f) => f.dtype.hasObject),
+  };
+  return Object.freeze(dt);
+}
+
+function descrOf(fields: readonly DTypeField[], itemsize: number): PyValue {
+  const out: PyValue[] = [];
+  let at = 0;
+  for (const f of fields) {
+    if (f.offset < at) {
+      throw new TypeError(
+        `Cannot use structured dtype: field "${f.name}" overlaps another`,
+      );
+    }
+    if (f.offset > at) {
+      out.push(new PyTuple(["", `|V${f.offset - at}`]));
+    }
+    const name: PyValue = f.title !== undefined
+      ? new PyTuple([f.title, f.name])
+      : f.name;
+    const items: PyValue[] = [name, descrValue(f.dtype)];
+    if (f.shape.length > 0) {
+      items.push(new PyTuple(f.shape.map((n) => BigInt(n))));
+    }
+    out.push(new PyTuple(items));
+    at = f.offset +
+      f.dtype.itemsize * f.shape.reduce((a, b) => a * b, 1);
+  }
+  if (itemsize > at) out.push(new PyTuple(["", `|V${itemsize - at}`]));
+  return out;
+}
+
+/**
+ * The descr of `dtype` as a Python value, as `numpy.lib.format.dtype_to_descr`
+ * returns it: a string for simple dtypes, a list of tuples for structured.
+ *
+ * @param dtype The dtype.
+ * @returns The descr value.
+ */
+export function descrValue(dtype: DType): PyValue {
+  if (dtype.fields === undefined) return dtype.str;
+  return descrOf(dtype.fields, dtype.itemsize);
+}
+
+function fromAny(value: unknown, spec: string, depth: number): DType {
+  if (typeof value === "string") return parseSimple(value);
+  if (Array.isArray(value)) return fromFieldList(value, spec, depth);
+  if (value instanceof PyTuple) {
+    return badDType(
+      spec,
+      "sub-array dtypes at the top level are not supported",
+    );
+  }
+  if (isDType(value)) return value;
+  return badDType(spec, "not a dtype");
+}
+
+function isDType(value: unknown): value is DType {
+  return typeof value === "object" && value !== null &&
+    typeof (value as DType).str === "string" &&
+    typeof (value as DType).itemsize === "number" &&
+    typeof (value as DType).kind === "string";
+}
+
+/**
+ * Parses any spelling of a dtype that the `dtype` option accepts.
+ *
+ * @example Names, type strings and structured descrs
+ * ```ts
+ * import { parseDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(parseDType("uint8").str, "|u1");
+ * assert.equal(parseDType(">i2").str, ">i2");
+ * const rec = parseDType("[('a', '<f4'), ('b', '<i8', (2,))]");
+ * assert.equal(rec.itemsize, 20);
+ * assert.equal(parseDType([["a", "<f4"], ["b", "<i8", [2]]]).str, rec.str);
+ * ```
+ *
+ * @param spec The dtype spelling.
+ * @returns The parsed dtype.
+ * @throws {TypeError} for an unknown or unsupported dtype.
+ */
+export function parseDType(spec: DTypeSpec): DType {
+  if (typeof spec === "string") {
+    const text = spec.trim();
+    if (text.startsWith("[")) {
+      let value: PyValue;
+      try {
+        value = parsePyLiteral(text, "dtype");
+      } catch (e) {
+        throw new TypeError(
+          `Cannot use dtype ${JSON.stringify(spec)}: ${(e as Error).message}`,
+        );
+      }
+      return fromAny(value, spec, 0);
+    }
+    return parseSimple(text);
+  }
+  return fromAny(spec, JSON.stringify(spec) ?? String(spec), 0);
+}
+
+/**
+ * Builds the dtype that a header's descr value stands for, as NumPy's
+ * `descr_to_dtype` does (fields named `''` of void type are padding).
+ *
+ * @param descr The parsed descr value from a header.
+ * @returns The dtype.
+ * @throws {NpyFormatError} when the descr is not a valid dtype.
+ */
+export function dtypeFromDescr(descr: PyValue): DType {
+  try {
+    if (typeof descr === "string") return parseSimple(descr);
+    if (Array.isArray(descr)) return fromFieldList(descr, pyRepr(descr), 0);
+    throw new TypeError("descr must be a string or a list of fields");
+  } catch (e) {
+    if (e instanceof NpyFormatError) throw e;
+    throw new NpyFormatError(
+      `Invalid descr ${pyRepr(descr)} in header: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * The same dtype in another byte order (fields recursively); single-byte
+ * and byte-order-free types are returned unchanged.
+ *
+ * @param dtype The dtype.
+ * @param order The wanted byte order.
+ * @returns The converted dtype.
+ */
+export function withByteOrder(dtype: DType, order: "<" | ">"): DType {
+  if (dtype.fields !== undefined) {
+    return structured(
+      dtype.fields.map((f) => ({ ...f, dtype: withByteOrder(f.dtype, order) })),
+      dtype.itemsize,
+    );
+  }
+  if (dtype.byteOrder === "|") return dtype;
+  return simple(dtype.kind, dtype.itemsize, order, dtype.unit);
+}
+
+/** Whether this machine is little endian. */
+export const NATIVE_LITTLE_ENDIAN: boolean = LITTLE_ENDIAN;

@@ -1,0 +1,413 @@
+/**
+ * The `.npy` header codec: parse NPY 1.0, 2.0 and 3.0 headers, and write
+ * headers byte-identical to NumPy's `np.save` (>= 1.23, with growth space),
+ * or rewrite one keeping its length, as the Python `npy-append-array` does.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import {
+  descrValue,
+  type DType,
+  dtypeFromDescr,
+  type DTypeSpec,
+  parseDType,
+} from "./dtype.ts";
+import { parsePyLiteral, pyRepr, PyTuple } from "./_py_literal.ts";
+
+/** The magic bytes every `.npy` file starts with. */
+export const MAGIC: Uint8Array = new Uint8Array([
+  0x93,
+  0x4e,
+  0x55,
+  0x4d,
+  0x50,
+  0x59,
+]);
+
+/** NumPy's default cap on the header text length. */
+export const DEFAULT_MAX_HEADER_SIZE = 10000;
+
+/** Room kept for the growth axis length: `len(str(8 * 2**64 - 1))`. */
+export const GROWTH_AXIS_MAX_DIGITS = 21;
+
+const ARRAY_ALIGN = 64;
+
+/** The decoded header of a `.npy` file. */
+export interface NpyHeader {
+  /** Format version, `[1, 0]`, `[2, 0]` or `[3, 0]`. */
+  readonly version: readonly [number, number];
+  /** The array's dtype. */
+  readonly dtype: DType;
+  /** Whether the data is stored in Fortran (column-major) order. */
+  readonly fortranOrder: boolean;
+  /** The array's shape. */
+  readonly shape: readonly number[];
+  /** Byte offset of the data: magic, length field and header text. */
+  readonly headerLength: number;
+}
+
+/** Options for parsing headers. */
+export interface ParseHeaderOptions {
+  /** Largest header text accepted, in characters. Default 10,000. */
+  maxHeaderSize?: number;
+}
+
+/**
+ * How many bytes of a file to read to be sure to hold its header, given
+ * the first 12 bytes; `undefined` when those are not a `.npy` preamble.
+ *
+ * @param preamble At least the first 12 bytes (fewer if the file is shorter).
+ * @returns The header length in bytes.
+ * @throws {NpyFormatError} on a bad magic string or version.
+ */
+export function headerLengthFromPreamble(preamble: Uint8Array): number {
+  if (preamble.length < 10) {
+    throw new NpyFormatError(
+      `Not a .npy file: only ${preamble.length} bytes, too short for the header`,
+    );
+  }
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (preamble[i] !== MAGIC[i]) {
+      throw new NpyFormatError(
+        'Not a .npy file: the magic string "\\x93NUMPY" is missing',
+      );
+    }
+  }
+  const major = preamble[6]!;
+  const minor = preamble[7]!;
+  if (major === 1 && minor === 0) {
+    return 10 + (preamble[8]! | (preamble[9]! << 8));
+  }
+  if ((major === 2 || major === 3) && minor === 0) {
+    if (preamble.length < 12) {
+      throw new NpyFormatError(
+        "Truncated .npy file: the header length field is cut off",
+      );
+    }
+    const view = new DataView(
+      preamble.buffer,
+      preamble.byteOffset,
+      preamble.byteLength,
+    );
+    return 12 + view.getUint32(8, true);
+  }
+  throw new NpyFormatError(
+    `Unsupported .npy format version ${major}.${minor}: only 1.0, 2.0 and 3.0 are known`,
+  );
+}
+
+function toDim(value: unknown, at: number, text: string): number {
+  if (typeof value !== "bigint") {
+    throw new NpyFormatError(
+      `Invalid shape in header: entry ${at} is ${
+        typeof value === "boolean" ? pyRepr(value) : "not an integer"
+      } in ${text}`,
+    );
+  }
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new NpyFormatError(
+      `Invalid shape in header: entry ${at} (${value}) is ${
+        value < 0n ? "negative" : "too large"
+      }`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * Parses the header at the start of `bytes` (which may hold more of the
+ * file after it).
+ *
+ * @example Parse what NumPy wrote for `np.save(f, np.zeros((2, 3)))`
+ * ```ts
+ * import { encodeHeader, parseHeader } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeHeader({ dtype: "<f8", fortranOrder: false, shape: [2, 3] });
+ * const header = parseHeader(bytes);
+ * assert.deepEqual(header.shape, [2, 3]);
+ * assert.equal(header.dtype.str, "<f8");
+ * assert.equal(header.headerLength, 128);
+ * ```
+ *
+ * @param bytes The file's first bytes, at least the whole header.
+ * @param options `maxHeaderSize`.
+ * @returns The decoded header.
+ * @throws {NpyFormatError} for anything that is not a valid header.
+ */
+export function parseHeader(
+  bytes: Uint8Array,
+  options: ParseHeaderOptions = {},
+): NpyHeader {
+  const headerLength = headerLengthFromPreamble(bytes);
+  const major = bytes[6]!;
+  const prefix = major === 1 ? 10 : 12;
+  const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+  if (headerLength > bytes.length) {
+    if (headerLength - prefix > Math.max(maxHeaderSize, 0) * 4) {
+      throw new NpyFormatError(
+        `Header length ${
+          headerLength - prefix
+        } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
+      );
+    }
+    throw new NpyFormatError(
+      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${bytes.length}`,
+    );
+  }
+  const raw = bytes.subarray(prefix, headerLength);
+  let text: string;
+  if (major === 3) {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    } catch {
+      throw new NpyFormatError("Invalid header: not valid UTF-8 (NPY 3.0)");
+    }
+  } else {
+    text = "";
+    for (let i = 0; i < raw.length; i += 8192) {
+      text += String.fromCharCode(...raw.subarray(i, i + 8192));
+    }
+  }
+  if (text.length > maxHeaderSize) {
+    throw new NpyFormatError(
+      `Header length ${text.length} is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
+    );
+  }
+  if (!text.endsWith("\n")) {
+    throw new NpyFormatError(
+      "Invalid header: it does not end with a newline",
+    );
+  }
+  const value = parsePyLiteral(text, "header");
+  if (!(value instanceof Map)) {
+    throw new NpyFormatError(
+      `Invalid header: not a dictionary: ${text.trim().slice(0, 80)}`,
+    );
+  }
+  const keys = [...value.keys()].sort();
+  if (
+    keys.length !== 3 || keys[0] !== "descr" || keys[1] !== "fortran_order" ||
+    keys[2] !== "shape"
+  ) {
+    throw new NpyFormatError(
+      `Invalid header: keys must be 'descr', 'fortran_order' and 'shape', found ${
+        keys.map((k) => pyRepr(k)).join(", ") || "none"
+      }`,
+    );
+  }
+  const fortranOrder = value.get("fortran_order");
+  if (typeof fortranOrder !== "boolean") {
+    throw new NpyFormatError(
+      `Invalid header: fortran_order must be True or False, found ${
+        pyRepr(fortranOrder!)
+      }`,
+    );
+  }
+  const rawShape = value.get("shape");
+  if (!(rawShape instanceof PyTuple)) {
+    throw new NpyFormatError(
+      `Invalid header: shape must be a tuple, found ${pyRepr(rawShape!)}`,
+    );
+  }
+  const shapeText = pyRepr(rawShape);
+  const shape = rawShape.items.map((v, i) => toDim(v, i, shapeText));
+  const dtype = dtypeFromDescr(value.get("descr")!);
+  checkByteCount(shape, dtype.itemsize);
+  return {
+    version: [major, 0],
+    dtype,
+    fortranOrder,
+    shape,
+    headerLength,
+  };
+}
+
+/**
+ * Returns `shape`'s element count times `itemsize`, checking that neither
+ * overflows a safe integer.
+ *
+ * @param shape The array shape.
+ * @param itemsize Bytes per element.
+ * @returns The data size in bytes.
+ * @throws {NpyFormatError} when the count overflows.
+ */
+export function checkByteCount(
+  shape: readonly number[],
+  itemsize: number,
+): number {
+  let count = 1;
+  for (const n of shape) {
+    count *= n;
+    if (!Number.isSafeInteger(count)) {
+      throw new NpyFormatError(
+        `Invalid header: shape (${shape.join(", ")}) holds too many elements`,
+      );
+    }
+  }
+  const bytes = count * itemsize;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new NpyFormatError(
+      `Invalid header: shape (${
+        shape.join(", ")
+      }) with itemsize ${itemsize} overflows the byte count`,
+    );
+  }
+  return bytes;
+}
+
+/** What a header says: dtype, order and shape. */
+export interface HeaderFields {
+  /** The dtype, in any spelling {@linkcode parseDType} accepts. */
+  dtype: DTypeSpec;
+  /** Fortran (column-major) order. */
+  fortranOrder: boolean;
+  /** The array shape. */
+  shape: readonly number[];
+}
+
+/** Options for {@linkcode encodeHeader}. */
+export interface EncodeHeaderOptions {
+  /**
+   * Pad the header to exactly this many bytes (the data offset), as when
+   * rewriting the header of an existing file in place.
+   */
+  headerLength?: number;
+}
+
+/**
+ * The header dict text as NumPy writes it, growth space included, without
+ * the preamble and padding.
+ *
+ * @param descrText The Python text of the descr.
+ * @param fortranOrder Fortran order.
+ * @param shape The shape.
+ * @returns The text.
+ */
+export function headerText(
+  descrText: string,
+  fortranOrder: boolean,
+  shape: readonly number[],
+): string {
+  const shapeText = shape.length === 1
+    ? `(${shape[0]},)`
+    : `(${shape.join(", ")})`;
+  let text = `{'descr': ${descrText}, 'fortran_order': ${
+    fortranOrder ? "True" : "False"
+  }, 'shape': ${shapeText}, }`;
+  if (shape.length > 0) {
+    const growth = shape[fortranOrder ? shape.length - 1 : 0]!;
+    text += " ".repeat(
+      Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(growth).length),
+    );
+  }
+  return text;
+}
+
+function isLatin1(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0xff) return false;
+  }
+  return true;
+}
+
+/**
+ * Wraps header text in the preamble and padding: version 1.0 when it fits,
+ * 2.0 when the header is longer than 65535 bytes, 3.0 when the text needs
+ * characters outside latin1.
+ *
+ * @param text The dict text from {@linkcode headerText}.
+ * @param headerLength Pad to exactly this total length.
+ * @returns The header bytes.
+ * @throws {RangeError} when the header does not fit `headerLength`.
+ */
+export function wrapHeaderText(
+  text: string,
+  headerLength?: number,
+): Uint8Array {
+  let body: Uint8Array;
+  let utf8 = false;
+  if (isLatin1(text)) {
+    body = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) body[i] = text.charCodeAt(i);
+  } else {
+    body = new TextEncoder().encode(text);
+    utf8 = true;
+  }
+  const hlen = body.length + 1;
+  let prefix = utf8 ? 12 : 10;
+  let total = prefix + hlen;
+  total += ARRAY_ALIGN - (total % ARRAY_ALIGN);
+  if (!utf8 && total - 10 > 0xffff) {
+    prefix = 12;
+    total = prefix + hlen;
+    total += ARRAY_ALIGN - (total % ARRAY_ALIGN);
+  }
+  if (headerLength !== undefined) {
+    if (total > headerLength) {
+      throw new RangeError(
+        `Cannot write header: it needs ${total} bytes but the file has room for ${headerLength}`,
+      );
+    }
+    total = headerLength;
+    if (prefix === 10 && total - 10 > 0xffff) prefix = 12;
+  }
+  if (total - prefix > 0xffffffff) {
+    throw new RangeError(`Cannot write header: ${total} bytes is too long`);
+  }
+  const out = new Uint8Array(total);
+  out.set(MAGIC);
+  out[6] = utf8 ? 3 : prefix === 12 ? 2 : 1;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (prefix === 10) view.setUint16(8, total - 10, true);
+  else view.setUint32(8, total - 12, true);
+  out.set(body, prefix);
+  out.fill(0x20, prefix + body.length, total - 1);
+  out[total - 1] = 0x0a;
+  return out;
+}
+
+/**
+ * Encodes a header exactly as NumPy >= 1.23 `np.save` does, or, with
+ * `headerLength`, as the Python `npy-append-array` rewrites a header in
+ * place (same length, padded with spaces).
+ *
+ * @example The header of `np.save(f, np.zeros((2, 3)))`, byte for byte
+ * ```ts
+ * import { encodeHeader } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeHeader({ dtype: "<f8", fortranOrder: false, shape: [2, 3] });
+ * assert.equal(bytes.length, 128);
+ * const text = new TextDecoder().decode(bytes.subarray(10));
+ * assert.ok(text.startsWith("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"));
+ * assert.ok(text.endsWith(" \n"));
+ * ```
+ *
+ * @param header dtype, order and shape.
+ * @param options `headerLength` to keep an existing length.
+ * @returns The header bytes, a multiple of 64 long unless `headerLength` says otherwise.
+ * @throws {RangeError} when the header does not fit `headerLength`.
+ */
+export function encodeHeader(
+  header: HeaderFields,
+  options: EncodeHeaderOptions = {},
+): Uint8Array {
+  const dtype = parseDType(header.dtype);
+  for (const n of header.shape) {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(
+        `Cannot write header: shape entry ${n} is not a non-negative integer`,
+      );
+    }
+  }
+  const text = headerText(
+    pyRepr(descrValue(dtype)),
+    header.fortranOrder,
+    header.shape,
+  );
+  return wrapHeaderText(text, options.headerLength);
+}

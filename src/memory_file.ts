@@ -1,0 +1,169 @@
+/**
+ * An in-memory file that offers both {@linkcode FileLike} and
+ * {@linkcode FileLikeSync}: for tests, browsers, and building a `.npy`
+ * file as bytes.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync } from "./file_like.ts";
+
+/**
+ * A growable byte buffer with the file interfaces.
+ *
+ * @example Build a `.npy` file in memory
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append(new Float64Array([1, 2, 3]));
+ * npy.close();
+ * assert.equal(file.bytes().length, 128 + 24);
+ * ```
+ */
+export class MemoryFile implements FileLike, FileLikeSync {
+  #buffer: Uint8Array;
+  #size: number;
+
+  /**
+   * Creates a file, empty or holding a copy of `initial`.
+   *
+   * @param initial The starting contents.
+   */
+  constructor(initial?: Uint8Array) {
+    this.#buffer = new Uint8Array(Math.max(initial?.length ?? 0, 64));
+    this.#size = 0;
+    if (initial) {
+      this.#buffer.set(initial);
+      this.#size = initial.length;
+    }
+  }
+
+  /**
+   * The contents, as a copy.
+   *
+   * @returns The bytes of the file.
+   */
+  bytes(): Uint8Array {
+    return this.#buffer.slice(0, this.#size);
+  }
+
+  #grow(end: number): void {
+    if (end <= this.#buffer.length) return;
+    let cap = this.#buffer.length;
+    while (cap < end) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buffer.subarray(0, this.#size));
+    this.#buffer = next;
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  readSync(buffer: Uint8Array, position: number): number {
+    if (position >= this.#size) return 0;
+    const part = this.#buffer.subarray(
+      position,
+      Math.min(this.#size, position + buffer.length),
+    );
+    buffer.set(part);
+    return part.length;
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  writeSync(buffer: Uint8Array, position: number): void {
+    const end = position + buffer.length;
+    this.#grow(end);
+    if (position > this.#size) this.#buffer.fill(0, this.#size, position);
+    this.#buffer.set(buffer, position);
+    if (end > this.#size) this.#size = end;
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  sizeSync(): number {
+    return this.#size;
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncateSync(length: number): void {
+    this.#grow(length);
+    if (length > this.#size) this.#buffer.fill(0, this.#size, length);
+    this.#size = length;
+  }
+
+  /** Nothing to flush in memory. */
+  syncSync(): void {}
+
+  /** Nothing to release. */
+  closeSync(): void {}
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  read(buffer: Uint8Array, position: number): Promise<number> {
+    return Promise.resolve(this.readSync(buffer, position));
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  write(buffer: Uint8Array, position: number): Promise<void> {
+    this.writeSync(buffer, position);
+    return Promise.resolve();
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  size(): Promise<number> {
+    return Promise.resolve(this.#size);
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncate(length: number): Promise<void> {
+    this.truncateSync(length);
+    return Promise.resolve();
+  }
+
+  /** Nothing to flush in memory. */
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to release. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The asynchronous writer.
+ *
+ * @module
+ */
+
+import type { FileLike, Target } from "./file_like.ts";
+import type { ArrayInput } from "./array_input.ts";
+import {
+  adoptExisting,
+  AppendCore,
+  type NpyAppendArrayOptions,
+} from "./_append_core.ts";
+import { asyncOnly, openSyncTarget } from "./_writer_target.ts";
+import { type IoSteps, runAsync } from "./_io.ts";
+import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+
+export type { NpyAppendArrayOptions } from "./_append_core.ts";
+
+interface AsyncBackend {
+  core: AppendCore;
+  file: FileLike;
+}
+
+/**
+ * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
+ * or the last axis in Fortran order). Appends are applied in call order,
+ * also when not awaited. Paths and `FileLikeSync` targets are written with
+ * synchronous calls under the hood (far cheaper for small writes); an
+ * async-only {@linkcode FileLike} goes through a queue.
+ *
+ * @example The seed's example
+ * ```ts
+ * import { NpyAppendArray } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile({ suffix: ".npy" });
+ * {
+ *   await using npy = await NpyAppendArray.open(path, { deleteIfExists: true });
+ *   const arr1 = [[1, 2], [3, 4]];
+ *   const arr2 = [[1, 2], [3, 4], [5, 6]];
+ *   await npy.append(arr1);
+ *   await npy.append(arr2);
+ *   await npy.append(arr2);
+ *   assert.deepEqual(npy.shape, [8, 2]);
+ * }
+ * ```
+ */
+export class NpyAppendArray implements AsyncDisposable {
+  readonly #sync: NpyAppendArraySync | null;
+  readonly #async: AsyncBackend | null;
+  #tail: Promise<unknown> = Promise.resolve();
+  #writable: WritableStream<ArrayInput> | undefined;
+
+  private constructor(
+    sync: NpyAppendArraySync | null,
+    backend: AsyncBackend | null,
+  ) {
+    this.#sync = sync;
+    this.#async = backend;
+  }
+
+  /**
+   * Opens a file for appending. A missing file is created by the first
+   * `append`; an existing one must be appendable and complete.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArray } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const npy = await NpyAppendArray.open(new MemoryFile(), { dtype: "int32" });
+   * await npy.append(new Int32Array([1, 2, 3]));
+   * assert.equal(npy.dtype, "<i4");
+   * await npy.close();
+   * ```
+   *
+   * @param target A path, a `file:` URL, a {@linkcode FileLike} or a `FileLikeSync`.
+   * @param options See {@linkcode NpyAppendArrayOptions}.
+   * @returns The writer.
+   * @throws {NpyFormatError} when the existing file is not a valid `.npy` file.
+   * @throws {RangeError} when it needs `recover` or `ensureAppendable` first.
+   * @throws {TypeError} for a bad option or a dtype mismatch.
+   */
+  static async open(
+    target: Target,
+    options: NpyAppendArrayOptions = {},
+  ): Promise<NpyAppendArray> {
+    const file = asyncOnly(target);
+    if (file === null) {
+      void openSyncTarget;
+      return new NpyAppendArray(NpyAppendArraySync.open(target, options), null);
+    }
+    const core = new AppendCore("the file object", options);
+    const size = await file.size();
+    if (size === 0 || options.deleteIfExists) core.staleSize = size;
+    else await runAsync(adoptExisting(core, options), file);
+    return new NpyAppendArray(null, { core, file });
+  }
+
+  /** The current shape, growth axis included; `[]` before the first append. */
+  get shape(): number[] {
+    if (this.#sync) return this.#sync.shape;
+    return [...(this.#async!.core.shape ?? [])];
+  }
+
+  /** The descr text of the dtype, as the header holds it; `""` before it is known. */
+  get dtype(): string {
+    if (this.#sync) return this.#sync.dtype;
+    return this.#async!.core.dtype?.str ?? "";
+  }
+
+  /** Whether the file grows along its last axis. */
+  get fortranOrder(): boolean {
+    if (this.#sync) return this.#sync.fortranOrder;
+    return this.#async!.core.fortranOrder;
+  }
+
+  #enqueue(run: () => Promise<void> | void): Promise<void> {
+    const p = this.#tail.then(run);
+    this.#tail = p.catch(() => {});
+    return p;
+  }
+
+  #runAsync(steps: () => IoSteps<void>): Promise<void> {
+    const b = this.#async!;
+    return this.#enqueue(() => runAsync(steps(), b.file));
+  }
+
+  /**
+   * Appends an array along the growth axis. Appends run in call order; do
+   * not modify the array until the returned promise settles.
+   *
+   * @example Appends that are not awaited still land in order
+   * ```ts
+   * import { MemoryFile, NpyAppendArray, readNpy } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * const npy = await NpyAppendArray.open(file);
+   * for (let i = 0; i < 5; i++) npy.append(new Float64Array([i]));
+   * await npy.close();
+   * const { data } = await readNpy(file);
+   * assert.deepEqual([...data as Float64Array], [0, 1, 2, 3, 4]);
+   * ```
+   *
+   * @param array Any {@linkcode ArrayInput}.
+   * @returns A promise that settles when the append is written.
+   */
+  append(array: ArrayInput): Promise<void> {
+    if (this.#sync) {
+      const sync = this.#sync;
+      try {
+        sync.append(array);
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const core = this.#async!.core;
+    try {
+      core.checkOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#runAsync(() => core.append(array));
+  }
+
+  /**
+   * Writes the header for the current shape now (needed only with
+   * `rewriteHeaderOnAppend: false`), after the appends already called.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArray, readNpy } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * const npy = await NpyAppendArray.open(file, { rewriteHeaderOnAppend: false });
+   * await npy.append([1, 2, 3]);
+   * await npy.updateHeader();
+   * assert.deepEqual((await readNpy(file)).shape, [3]);
+   * ```
+   *
+   * @returns A promise that settles when the header is written.
+   */
+  updateHeader(): Promise<void> {
+    if (this.#sync) {
+      try {
+        this.#sync.updateHeader();
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const core = this.#async!.core;
+    return this.#runAsync(() => core.updateHeader());
+  }
+
+  /**
+   * Waits for pending appends, writes the final header and closes the file
+   * (if the writer opened it). Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArray } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const npy = await NpyAppendArray.open(new MemoryFile());
+   * await npy.append([1]);
+   * await npy.close();
+   * await npy.close();
+   * await assert.rejects(npy.append([2]), TypeError);
+   * ```
+   *
+   * @returns A promise that settles when the file is closed.
+   */
+  close(): Promise<void> {
+    if (this.#sync) {
+      try {
+        this.#sync.close();
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    const core = this.#async!.core;
+    if (core.closed) return this.#tail.then(() => {});
+    const file = this.#async!.file;
+    const done = this.#tail.then(() => runAsync(core.close(), file));
+    core.closed = true;
+    this.#tail = done.catch(() => {});
+    return done;
+  }
+
+  /**
+   * A `WritableStream` that appends every chunk written to it; closing the
+   * stream closes the writer, aborting it closes the writer too, leaving a
+   * valid file with every chunk written before.
+   *
+   * @example Pipe a stream of rows into a file
+   * ```ts
+   * import { MemoryFile, NpyAppendArray, readNpy } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * const npy = await NpyAppendArray.open(file);
+   * await ReadableStream.from([[[1, 2]], [[3, 4]]]).pipeTo(npy.writable);
+   * assert.deepEqual((await readNpy(file)).shape, [2, 2]);
+   * ```
+   */
+  get writable(): WritableStream<ArrayInput> {
+    this.#writable ??= new WritableStream<ArrayInput>({
+      write: (chunk) => this.append(chunk),
+      close: () => this.close(),
+      abort: () => this.close(),
+    });
+    return this.#writable;
+  }
+
+  /**
+   * Closes the writer at the end of an `await using` block.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArray } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * {
+   *   await using npy = await NpyAppendArray.open(file, { rewriteHeaderOnAppend: false });
+   *   await npy.append([1, 2]);
+   * }
+   * assert.equal((await NpyAppendArray.open(file)).shape[0], 2);
+   * ```
+   *
+   * @returns A promise that settles when the file is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The synchronous writer.
+ *
+ * @module
+ */
+
+import type { FileLikeSync, Target } from "./file_like.ts";
+import type { ArrayInput } from "./array_input.ts";
+import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
+import { runSync } from "./_io.ts";
+
+/**
+ * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
+ * or the last axis in Fortran order), with synchronous I/O: the fastest
+ * way to log many small rows.
+ *
+ * @example The seed's example
+ * ```ts
+ * import { NpyAppendArraySync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const path = Deno.makeTempFileSync({ suffix: ".npy" });
+ * using npy = NpyAppendArraySync.open(path, { deleteIfExists: true });
+ * npy.append([[1, 2], [3, 4]]);
+ * npy.append({ data: [1, 2, 3, 4, 5, 6], shape: [3, 2] });
+ * assert.deepEqual(npy.shape, [5, 2]);
+ * assert.equal(npy.dtype, "<f8");
+ * ```
+ */
+export class NpyAppendArraySync implements Disposable {
+  readonly #w: SyncWriterFile;
+
+  private constructor(w: SyncWriterFile) {
+    this.#w = w;
+  }
+
+  /**
+   * Opens a file for appending. A missing file is created by the first
+   * `append`; an existing one must be appendable and complete.
+   *
+   * @example Open, append, close
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * const npy = NpyAppendArraySync.open(file, { dtype: "<f4" });
+   * npy.append(new Float32Array([1, 2]));
+   * npy.close();
+   * assert.equal(NpyAppendArraySync.open(file).shape[0], 2);
+   * ```
+   *
+   * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+   * @param options See {@linkcode NpyAppendArrayOptions}.
+   * @returns The writer.
+   * @throws {NpyFormatError} when the existing file is not a valid `.npy` file.
+   * @throws {RangeError} when it needs `recover` or `ensureAppendable` first.
+   * @throws {TypeError} for a bad option or a dtype mismatch.
+   */
+  static open(
+    target: Target,
+    options: NpyAppendArrayOptions = {},
+  ): NpyAppendArraySync {
+    return new NpyAppendArraySync(openSyncTarget(target, options));
+  }
+
+  /** The current shape, growth axis included; `[]` before the first append. */
+  get shape(): number[] {
+    return [...(this.#w.core.shape ?? [])];
+  }
+
+  /** The descr text of the dtype, as the header holds it; `""` before it is known. */
+  get dtype(): string {
+    return this.#w.core.dtype?.str ?? "";
+  }
+
+  /** Whether the file grows along its last axis. */
+  get fortranOrder(): boolean {
+    return this.#w.core.fortranOrder;
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#w.core.closed;
+  }
+
+  #file(): FileLikeSync {
+    const w = this.#w;
+    if (w.file === null) {
+      w.core.checkOpen();
+      w.file = w.create!();
+    }
+    return w.file;
+  }
+
+  /**
+   * Appends an array along the growth axis.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const npy = NpyAppendArraySync.open(new MemoryFile());
+   * npy.append({ data: new Int16Array([1, 2, 3, 4, 5, 6]), shape: [2, 3] });
+   * npy.append([[7, 8, 9]]);
+   * assert.deepEqual(npy.shape, [3, 3]);
+   * assert.throws(() => npy.append([[1, 2]]), RangeError);
+   * ```
+   *
+   * @param array Any {@linkcode ArrayInput}.
+   * @throws {TypeError} for an unusable input, a forbidden cast or a closed writer.
+   * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
+   */
+  append(array: ArrayInput): void {
+    const core = this.#w.core;
+    core.checkOpen();
+    if (this.#w.file === null) {
+      // Convert first, so that bad input creates no file.
+      const steps = core.append(array);
+      const first = steps.next();
+      if (first.done) return;
+      const file = this.#file();
+      runSync(resume(steps, first.value), file);
+      return;
+    }
+    runSync(core.append(array), this.#w.file);
+  }
+
+  /**
+   * Writes the header for the current shape now (needed only with
+   * `rewriteHeaderOnAppend: false`).
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync, readNpySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * const npy = NpyAppendArraySync.open(file, { rewriteHeaderOnAppend: false });
+   * npy.append(new Float64Array([1]));
+   * npy.append(new Float64Array([2]));
+   * npy.updateHeader();
+   * assert.deepEqual(readNpySync(file).shape, [2]);
+   * ```
+   */
+  updateHeader(): void {
+    if (this.#w.file === null) return;
+    runSync(this.#w.core.updateHeader(), this.#w.file);
+  }
+
+  /**
+   * Writes the final header and closes the file (if the writer opened
+   * it). Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const npy = NpyAppendArraySync.open(new MemoryFile());
+   * npy.append([1, 2, 3]);
+   * npy.close();
+   * npy.close();
+   * assert.throws(() => npy.append([4]), TypeError);
+   * ```
+   */
+  close(): void {
+    const w = this.#w;
+    if (w.core.closed) return;
+    try {
+      if (w.file !== null) runSync(w.core.close(), w.file);
+      else w.core.closed = true;
+    } finally {
+      w.core.closed = true;
+      w.release();
+    }
+  }
+
+  /**
+   * Closes the writer at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * {
+   *   using npy = NpyAppendArraySync.open(file, { rewriteHeaderOnAppend: false });
+   *   npy.append([1, 2]);
+   * }
+   * assert.equal(NpyAppendArraySync.open(file).shape[0], 2);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** Continues a generator whose first step was already taken. */
+function* resume<T>(
+  steps: Generator<import("./_io.ts").IoOp, T, unknown>,
+  first: import("./_io.ts").IoOp,
+): Generator<import("./_io.ts").IoOp, T, unknown> {
+  let input: unknown;
+  let r: IteratorResult<import("./_io.ts").IoOp, T> = {
+    done: false,
+    value: first,
+  };
+  while (!r.done) {
+    try {
+      input = yield r.value;
+    } catch (e) {
+      r = steps.throw(e);
+      continue;
+    }
+    r = steps.next(input);
+  }
+  return r.value;
+}

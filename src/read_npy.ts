@@ -1,0 +1,183 @@
+/**
+ * Reading a whole `.npy` file.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
+import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import { NpyFormatError } from "./errors.ts";
+import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
+import { inspect } from "./_inspect.ts";
+import { decodeItems, type NpyData } from "./decode.ts";
+import { pathFs, toPath } from "./_path_fs.ts";
+
+/** A whole array read from a file. */
+export interface NpyArray {
+  /** The items, flat, in the file's order (see `fortranOrder`). */
+  readonly data: NpyData;
+  /** The array shape. */
+  readonly shape: readonly number[];
+  /** The descr text of the dtype, as the header holds it. */
+  readonly dtype: string;
+  /** Whether `data` is in Fortran (column-major) order. */
+  readonly fortranOrder: boolean;
+}
+
+/** Options of {@linkcode readNpy} and {@linkcode readNpySync}. */
+export interface ReadNpyOptions {
+  /** Largest header accepted (default 10,000 characters). */
+  maxHeaderSize?: number;
+  /**
+   * Read a file that needs recovery: the whole items that its data holds
+   * along the growth axis, as `recover` would keep them. Without it such a
+   * file is refused.
+   */
+  allowIncomplete?: boolean;
+}
+
+function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
+  const info = yield* inspect(options.maxHeaderSize);
+  const { header } = info;
+  if (header.dtype.hasObject) {
+    throw new NpyFormatError(
+      `Cannot read dtype "${header.dtype.str}": it holds Python objects (pickled), which cannot be read here`,
+    );
+  }
+  const shape = [...header.shape];
+  if (info.needsRecovery) {
+    if (!options.allowIncomplete || shape.length === 0) {
+      throw new NpyFormatError(
+        `Cannot read: the file holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; call recover, or pass allowIncomplete: true`,
+      );
+    }
+    const axis = header.fortranOrder ? shape.length - 1 : 0;
+    let rowBytes = header.dtype.itemsize;
+    shape.forEach((n, i) => {
+      if (i !== axis) rowBytes *= n;
+    });
+    shape[axis] = rowBytes === 0
+      ? shape[axis]!
+      : Math.floor(info.dataLength / rowBytes);
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  const bytes = new Uint8Array(count * header.dtype.itemsize);
+  const got = yield* readFully(bytes, header.headerLength);
+  if (got !== bytes.length) {
+    throw new NpyFormatError(
+      `Truncated .npy file: expected ${bytes.length} data bytes, read ${got}`,
+    );
+  }
+  return {
+    data: decodeItems(bytes, header.dtype, count),
+    shape,
+    dtype: header.dtype.str,
+    fortranOrder: header.fortranOrder,
+  };
+}
+
+function withSyncFile<T>(
+  target: Target,
+  run: (file: FileLikeSync) => T,
+): T {
+  if (typeof target === "string" || target instanceof URL) {
+    const file = pathFs().open(toPath(target), "read");
+    try {
+      return run(file);
+    } finally {
+      file.closeSync();
+    }
+  }
+  if (isFileLikeSync(target)) return run(target);
+  throw new TypeError(
+    "Cannot read target: pass a path, a file: URL or a FileLikeSync",
+  );
+}
+
+/**
+ * Runs `run` on the target as a sync file when possible (paths and
+ * `FileLikeSync`s), else on its async interface.
+ *
+ * @param target The target.
+ * @param steps The algorithm.
+ * @param mode How to open a path.
+ * @returns What the algorithm returns.
+ */
+export function runOnTarget<T>(
+  target: Target,
+  steps: () => IoSteps<T>,
+): Promise<T> {
+  if (
+    typeof target === "string" || target instanceof URL ||
+    isFileLikeSync(target)
+  ) {
+    try {
+      return Promise.resolve(withSyncFile(target, (f) => runSync(steps(), f)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  if (isFileLike(target)) return runAsync(steps(), target as FileLike);
+  return Promise.reject(
+    new TypeError(
+      "Cannot read target: pass a path, a file: URL, a FileLike or a FileLikeSync",
+    ),
+  );
+}
+
+/**
+ * Reads a whole `.npy` file.
+ *
+ * @example
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, readNpy } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append([[1, 2], [3, 4]]);
+ * npy.close();
+ * const array = await readNpy(file);
+ * assert.deepEqual(array.shape, [2, 2]);
+ * assert.equal(array.dtype, "<f8");
+ * assert.deepEqual([...array.data as Float64Array], [1, 2, 3, 4]);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`, `allowIncomplete`.
+ * @returns The array.
+ * @throws {NpyFormatError} for a malformed, unsupported or incomplete file.
+ */
+export function readNpy(
+  target: Target,
+  options: ReadNpyOptions = {},
+): Promise<NpyArray> {
+  return runOnTarget(target, () => readSteps(options));
+}
+
+/**
+ * Reads a whole `.npy` file synchronously.
+ *
+ * @example
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, readNpySync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * NpyAppendArraySync.open(file).append(["a", "bc"]);
+ * const array = readNpySync(file);
+ * assert.equal(array.dtype, "<U2");
+ * assert.deepEqual(array.data, ["a", "bc"]);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`, `allowIncomplete`.
+ * @returns The array.
+ * @throws {NpyFormatError} for a malformed, unsupported or incomplete file.
+ */
+export function readNpySync(
+  target: Target,
+  options: ReadNpyOptions = {},
+): NpyArray {
+  return withSyncFile(target, (f) => runSync(readSteps(options), f));
+}
