@@ -12,6 +12,7 @@ import { headerText, wrapHeaderText } from "./header.ts";
 import { pyRepr } from "./_py_literal.ts";
 import { type ArrayInput, prepareArray } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
+import { withFileName } from "./_error_label.ts";
 import { type IoSteps, sync, truncate, write } from "./_io.ts";
 
 /** Options of `NpyAppendArray.open` and `NpyAppendArraySync.open`. */
@@ -196,7 +197,7 @@ export class AppendCore {
     }
     const shape = this.#grownShape(prepared.shape);
     const bytes = prepared.bytes;
-    if (bytes.length === 0) return;
+    if (shape[this.growthAxis] === this.shape[this.growthAxis]) return;
     const oldEnd = this.dataEnd;
     const oldShape = this.shape;
     try {
@@ -292,6 +293,11 @@ export function* adoptExisting(
   core: AppendCore,
   options: NpyAppendArrayOptions,
 ): IoSteps<void> {
-  const info = yield* inspect(options.maxHeaderSize);
+  let info: FileInfo;
+  try {
+    info = yield* inspect(options.maxHeaderSize);
+  } catch (e) {
+    throw withFileName(e, "open", core.label);
+  }
   core.adopt(info, options);
 }
