@@ -58,6 +58,46 @@ function sameType(from: DType, to: DType): boolean {
   return true;
 }
 
+const TIME_UNITS = [
+  "Y",
+  "M",
+  "W",
+  "D",
+  "h",
+  "m",
+  "s",
+  "ms",
+  "us",
+  "ns",
+  "ps",
+  "fs",
+  "as",
+];
+// The finest unit each unit casts to safely (index into TIME_UNITS), as NumPy.
+const SAFE_UP_TO: Record<string, number> = {
+  W: 9,
+  D: 9,
+  h: 10,
+  m: 11,
+  s: 11,
+  ms: 12,
+  us: 12,
+  ns: 12,
+  ps: 12,
+  fs: 12,
+  as: 12,
+};
+
+function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
+  if (from === to || from === "generic") return true;
+  if (to === "generic" || from === undefined || to === undefined) return false;
+  const i = TIME_UNITS.indexOf(from);
+  const j = TIME_UNITS.indexOf(to);
+  if (j < i) return false;
+  if (from === "Y" || from === "M") return kind === "M" || j <= 1;
+  return j <= SAFE_UP_TO[from]!;
+}
+
 /**
  * Whether NumPy would cast `from` to `to` under `casting`, as
  * `np.can_cast(from, to, casting)`. Value range checks are separate: a
@@ -98,10 +138,18 @@ export function canCast(from: DType, to: DType, casting: Casting): boolean {
   if ((a === "U" && b === "U") || (a === "S" && b === "S")) {
     return casting === "same_kind" || to.itemsize >= from.itemsize;
   }
-  if (a === "S" && b === "U") return to.itemsize >= 4 * from.itemsize;
+  if (a === "S" && b === "U") {
+    return casting === "same_kind" || to.itemsize >= 4 * from.itemsize;
+  }
   if ((a === "M" || a === "m") && a === b) {
-    return casting === "same_kind" || from.unit === to.unit ||
-      from.unit === "generic";
+    if (timeUnitSafe(a, from.unit, to.unit)) return true;
+    if (casting !== "same_kind" || to.unit === "generic") return false;
+    // Years and months do not mix with the other units in a timedelta.
+    const yearly = (u?: string) => u === "Y" || u === "M";
+    return a === "M" || yearly(from.unit) === yearly(to.unit);
+  }
+  if (b === "m" && (a === "b" || a === "i" || a === "u")) {
+    return casting === "same_kind" || !(a === "u" && from.itemsize === 8);
   }
   if (a === "V" && b === "V" && from.fields === undefined) {
     return to.fields === undefined && from.itemsize === to.itemsize;

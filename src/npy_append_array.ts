@@ -50,6 +50,7 @@ export class NpyAppendArray implements AsyncDisposable {
   readonly #sync: NpyAppendArraySync | null;
   readonly #async: AsyncBackend | null;
   #tail: Promise<unknown> = Promise.resolve();
+  #closing = false;
   #writable: WritableStream<ArrayInput> | undefined;
 
   private constructor(
@@ -158,10 +159,10 @@ export class NpyAppendArray implements AsyncDisposable {
       }
     }
     const core = this.#async!.core;
-    try {
-      core.checkOpen();
-    } catch (e) {
-      return Promise.reject(e);
+    if (this.#closing) {
+      return Promise.reject(
+        new TypeError(`Cannot append to ${core.label}: the writer is closed`),
+      );
     }
     return this.#runAsync(() => core.append(array));
   }
@@ -225,10 +226,10 @@ export class NpyAppendArray implements AsyncDisposable {
       }
     }
     const core = this.#async!.core;
-    if (core.closed) return this.#tail.then(() => {});
+    if (this.#closing) return this.#tail.then(() => {});
+    this.#closing = true;
     const file = this.#async!.file;
     const done = this.#tail.then(() => runAsync(core.close(), file));
-    core.closed = true;
     this.#tail = done.catch(() => {});
     return done;
   }
