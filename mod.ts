@@ -26,6 +26,7 @@
 export * from "./src/npy_append_array.ts";
 export * from "./src/npy_append_array_sync.ts";
 export * from "./src/read_npy.ts";
+export * from "./src/npy_reader.ts";
 export * from "./src/decode.ts";
 export * from "./src/header.ts";
 export * from "./src/dtype.ts";
@@ -36,3 +37,7 @@ export * from "./src/file_like.ts";
 export * from "./src/memory_file.ts";
 export * from "./src/adapters/deno.ts";
 export * from "./src/adapters/node.ts";
+export * from "./src/adapters/node_file_handle.ts";
+export * from "./src/adapters/opfs.ts";
+export * from "./src/maintenance.ts";
+export * from "./src/py_literal.ts";
