@@ -8,11 +8,15 @@
 import { NpyFormatError } from "./errors.ts";
 import { descrValue, type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { type Casting, checkCasting } from "./casting.ts";
-import { headerText, wrapHeaderText } from "./header.ts";
-import { pyRepr } from "./_py_literal.ts";
+import {
+  GROWTH_AXIS_MAX_DIGITS,
+  headerText,
+  wrapHeaderText,
+} from "./header.ts";
+import { pyRepr } from "./py_literal.ts";
 import { type ArrayInput, prepareArray } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
-import { withFileName } from "./_error_label.ts";
+import { optionError, withFileName } from "./_error_label.ts";
 import { type IoSteps, sync, truncate, write } from "./_io.ts";
 
 /** Options of `NpyAppendArray.open` and `NpyAppendArraySync.open`. */
@@ -39,6 +43,31 @@ export interface NpyAppendArrayOptions {
   fsync?: boolean;
   /** Largest header accepted when opening an existing file (default 10,000). */
   maxHeaderSize?: number;
+  /**
+   * Collect appends in memory, up to this many bytes, and write them in
+   * one call when the buffer is full and at `updateHeader()` and `close()`
+   * (default 0: every append is written at once). Needs
+   * `rewriteHeaderOnAppend: false`. Many times faster for small appends,
+   * but appends still in the buffer are lost if the process dies before
+   * `close()`; arrays as large as the buffer are written directly.
+   */
+  bufferBytes?: number;
+}
+
+/** Bytes allocated at once for the headers of appends. */
+const SLAB_BYTES = 1 << 16;
+
+/** A header with blank growth digits, for {@linkcode AppendCore.header}. */
+interface HeaderTemplate {
+  headerLength: number;
+  rank: number;
+  /** The shape it was made for (only the growth axis may differ). */
+  shape: number[];
+  /** Offset of the growth axis digits. */
+  at: number;
+  /** The bytes after the digits, up to the closing brace. */
+  after: Uint8Array;
+  bytes: Uint8Array;
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -60,16 +89,46 @@ export class AppendCore {
   /** Bytes in the file when opened as new (to cut away on creation). */
   staleSize = 0;
   closed = false;
+  /** A failed append could not be undone: further appends are refused. */
+  broken = false;
   headerDirty = false;
   #descrText = "";
   #wantDType: DType | undefined;
+  /** See {@linkcode AppendCore.header}; `false` when it cannot be used. */
+  #template: HeaderTemplate | null | false = null;
+  #slab: Uint8Array = new Uint8Array(0);
+  #slabAt = 0;
+  #slabOf: HeaderTemplate | null = null;
+  /** Option `bufferBytes`. */
+  readonly bufferBytes: number;
+  #buffer: Uint8Array | null = null;
+  /** Bytes in `#buffer`: the last ones before `dataEnd`. */
+  #buffered = 0;
+  /** The shape that the bytes before the buffer hold. */
+  #flushedShape: number[] | null = null;
 
   constructor(label: string, options: NpyAppendArrayOptions) {
     this.label = label;
     this.rewriteHeaderOnAppend = options.rewriteHeaderOnAppend ?? true;
-    this.casting = checkCasting(options.casting ?? "same_kind");
+    this.casting = optionError(
+      label,
+      () => checkCasting(options.casting ?? "same_kind"),
+    );
     this.fsync = options.fsync ?? false;
     this.fortranOrder = options.fortranOrder ?? false;
+    this.bufferBytes = options.bufferBytes ?? 0;
+    if (!Number.isSafeInteger(this.bufferBytes) || this.bufferBytes < 0) {
+      throw new RangeError(
+        `Cannot open ${label}: bufferBytes must be a non-negative integer, not ${
+          String(options.bufferBytes)
+        }`,
+      );
+    }
+    if (this.bufferBytes > 0 && this.rewriteHeaderOnAppend) {
+      throw new RangeError(
+        `Cannot open ${label}: bufferBytes needs rewriteHeaderOnAppend: false, since a header rewritten on every append must cover data in the file`,
+      );
+    }
     if (
       options.fortranOrder !== undefined &&
       typeof options.fortranOrder !== "boolean"
@@ -80,7 +139,7 @@ export class AppendCore {
     }
     this.#wantDType = options.dtype === undefined
       ? undefined
-      : parseDType(options.dtype);
+      : optionError(label, () => parseDType(options.dtype!));
     if (this.#wantDType?.hasObject) {
       throw new TypeError(
         `Cannot open ${label}: dtype "${this.#wantDType.str}" holds Python objects, which cannot be written`,
@@ -131,6 +190,7 @@ export class AppendCore {
     this.fortranOrder = header.fortranOrder;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
+    this.#template = null;
     this.dataEnd = info.fileSize;
     this.#descrText = pyRepr(descrValue(header.dtype));
   }
@@ -149,17 +209,123 @@ export class AppendCore {
 
   /** The header for `shape`, padded to the file's header length. */
   header(shape: readonly number[]): Uint8Array {
+    if (this.headerLength !== 0) {
+      const fast = this.#quickHeader(shape);
+      if (fast !== undefined) return fast;
+    }
     return wrapHeaderText(
       headerText(this.#descrText, this.fortranOrder, shape),
       this.headerLength === 0 ? undefined : this.headerLength,
     );
   }
 
+  /**
+   * The header from a cached template, re-encoding only the growth axis
+   * digits (appends rewrite it every time); `undefined` when the template
+   * does not apply. Only the growth axis changes once the file exists, and
+   * the growth space keeps the text length constant, so the template is
+   * the header for a growth length of 0 with the digits blanked.
+   */
+  #quickHeader(shape: readonly number[]): Uint8Array | undefined {
+    let t = this.#template;
+    if (t === false) return undefined;
+    if (t === null || t.headerLength !== this.headerLength) {
+      const made = this.#makeTemplate(shape);
+      this.#template = made;
+      if (made === false) return undefined;
+      t = made;
+    }
+    const axis = this.growthAxis;
+    if (shape.length !== t.rank) return undefined;
+    for (let i = 0; i < shape.length; i++) {
+      if (i !== axis && shape[i] !== t.shape[i]) return undefined;
+    }
+    const n = shape[axis]!;
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    if (digits > GROWTH_AXIS_MAX_DIGITS) return undefined;
+    // Headers come from a slab filled with copies of the template:
+    // allocating each one costs more than encoding it on some runtimes,
+    // and each write still gets bytes of its own.
+    const size = t.bytes.length;
+    let slab = this.#slab;
+    if (this.#slabOf !== t || this.#slabAt + size > slab.length) {
+      slab = new Uint8Array(Math.max(1, Math.floor(SLAB_BYTES / size)) * size);
+      slab.set(t.bytes);
+      for (let filled = size; filled < slab.length; filled *= 2) {
+        slab.copyWithin(filled, 0, Math.min(filled, slab.length - filled));
+      }
+      this.#slab = slab;
+      this.#slabOf = t;
+      this.#slabAt = 0;
+    }
+    const start = this.#slabAt;
+    this.#slabAt = start + size;
+    let m = n;
+    for (let i = start + t.at + digits - 1; i >= start + t.at; i--) {
+      const q = Math.floor(m / 10);
+      slab[i] = 48 + m - q * 10;
+      m = q;
+    }
+    const after = t.after;
+    const to = start + t.at + digits;
+    for (let i = 0; i < after.length; i++) slab[to + i] = after[i]!;
+    return slab.subarray(start, start + size);
+  }
+
+  #makeTemplate(shape: readonly number[]): HeaderTemplate | false {
+    const axis = this.growthAxis;
+    const slow = (n: number) => {
+      const s = [...shape];
+      s[axis] = n;
+      return wrapHeaderText(
+        headerText(this.#descrText, this.fortranOrder, s),
+        this.headerLength,
+      );
+    };
+    let zero: Uint8Array, one: Uint8Array;
+    try {
+      zero = slow(0);
+      one = slow(1);
+    } catch {
+      return false;
+    }
+    let at = 0;
+    while (at < zero.length && zero[at] === one[at]) at++;
+    let close = zero.length - 1;
+    while (close > at && zero[close] !== 0x7d) close--;
+    if (at >= zero.length || close <= at) return false;
+    const after = zero.slice(at + 1, close + 1);
+    const bytes = zero.slice();
+    bytes.fill(0x20, at, bytes.length - 1);
+    const t: HeaderTemplate = {
+      headerLength: this.headerLength,
+      rank: shape.length,
+      shape: [...shape],
+      at,
+      after,
+      bytes,
+    };
+    // Check the template against the slow path once.
+    const saved = this.#template;
+    this.#template = t;
+    const probe = this.#quickHeader(shape);
+    this.#template = saved;
+    const want = slow(shape[axis]!);
+    if (probe === undefined || probe.length !== want.length) return false;
+    for (let i = 0; i < want.length; i++) {
+      if (probe[i] !== want[i]) return false;
+    }
+    return t;
+  }
+
   #grownShape(inShape: readonly number[]): number[] {
     const shape = this.shape!;
     const axis = this.growthAxis;
-    const ok = inShape.length === shape.length &&
-      inShape.every((n, i) => i === axis || n === shape[i]);
+    let ok = inShape.length === shape.length;
+    for (let i = 0; ok && i < shape.length; i++) {
+      ok = i === axis || inShape[i] === shape[i];
+    }
     if (!ok) {
       const want = shape.map((n, i) => (i === axis ? "n" : String(n)));
       throw new RangeError(
@@ -185,6 +351,12 @@ export class AppendCore {
   /** Appends one array. */
   *append(input: ArrayInput): IoSteps<void> {
     this.checkOpen();
+    if (this.broken) {
+      // Appending after the stray bytes would mix them into the data.
+      throw new Error(
+        `Cannot append to ${this.label}: an earlier write failed and could not be undone; close the writer, then call recover`,
+      );
+    }
     const prepared = prepareArray(input, {
       dtype: this.dtype,
       fortranOrder: this.fortranOrder,
@@ -198,10 +370,31 @@ export class AppendCore {
     const shape = this.#grownShape(prepared.shape);
     const bytes = prepared.bytes;
     if (shape[this.growthAxis] === this.shape[this.growthAxis]) return;
+    if (this.bufferBytes > 0) {
+      if (this.#buffered + bytes.length > this.bufferBytes) {
+        yield* this.flush();
+      }
+      if (bytes.length < this.bufferBytes) {
+        if (this.#buffered === 0) this.#flushedShape = this.shape;
+        const buffer = this.#buffer ??= new Uint8Array(this.bufferBytes);
+        const at = this.#buffered;
+        if (bytes.length <= 64) {
+          // Cheaper than set() for a few bytes.
+          for (let i = 0; i < bytes.length; i++) buffer[at + i] = bytes[i]!;
+        } else buffer.set(bytes, at);
+        this.#buffered = at + bytes.length;
+        this.dataEnd += bytes.length;
+        this.shape = shape;
+        this.headerDirty = true;
+        return;
+      }
+    }
     const oldEnd = this.dataEnd;
     const oldShape = this.shape;
     try {
-      yield* write(bytes, oldEnd);
+      if (bytes.length > 0) {
+        yield { op: "write", buffer: bytes, position: oldEnd };
+      }
       if (this.fsync) yield* sync();
     } catch (e) {
       yield* this.#rollback(oldEnd, null);
@@ -214,7 +407,7 @@ export class AppendCore {
       return;
     }
     try {
-      yield* write(this.header(shape), 0);
+      yield { op: "write", buffer: this.header(shape), position: 0 };
       if (this.fsync) yield* sync();
     } catch (e) {
       this.dataEnd = oldEnd;
@@ -231,7 +424,9 @@ export class AppendCore {
       yield* truncate(end);
     } catch {
       // The header still covers only whole, acknowledged appends; the
-      // stray bytes are what `recover` cuts away.
+      // stray bytes are what `recover` cuts away. Later appends would
+      // land among them, so they are refused.
+      this.broken = true;
     }
   }
 
@@ -248,8 +443,30 @@ export class AppendCore {
     this.dtype = dtype;
     this.#descrText = pyRepr(descrValue(dtype));
     this.headerLength = 0;
+    this.#template = null;
     const header = this.header(shape);
     const end = header.length + bytes.length;
+    try {
+      yield* this.#createSteps(header, shape, bytes, end);
+    } catch (e) {
+      // Leave an empty file, not part of a header that a later first
+      // append might not overwrite entirely.
+      this.dtype = this.#wantDType;
+      yield* this.#rollback(0, null);
+      if (!this.broken) this.staleSize = 0;
+      throw e;
+    }
+    this.headerLength = header.length;
+    this.dataEnd = end;
+    this.shape = [...shape];
+  }
+
+  *#createSteps(
+    header: Uint8Array,
+    shape: readonly number[],
+    bytes: Uint8Array,
+    end: number,
+  ): IoSteps<void> {
     if (this.fsync) {
       const empty = [...shape];
       empty[this.fortranOrder ? shape.length - 1 : 0] = 0;
@@ -266,13 +483,29 @@ export class AppendCore {
       yield* write(all, 0);
       if (this.staleSize > end) yield* truncate(end);
     }
-    this.headerLength = header.length;
-    this.dataEnd = end;
-    this.shape = [...shape];
+  }
+
+  /** Writes the appends held in the buffer (option `bufferBytes`). */
+  *flush(): IoSteps<void> {
+    const n = this.#buffered;
+    if (n === 0) return;
+    const start = this.dataEnd - n;
+    try {
+      yield* write(this.#buffer!.subarray(0, n), start);
+    } catch (e) {
+      // The buffered appends are lost; the file keeps what came before.
+      this.#buffered = 0;
+      this.dataEnd = start;
+      this.shape = this.#flushedShape;
+      yield* this.#rollback(start, null);
+      throw e;
+    }
+    this.#buffered = 0;
   }
 
   /** Writes the header for the current shape. */
   *updateHeader(): IoSteps<void> {
+    yield* this.flush();
     if (this.shape === null) return;
     if (this.fsync) yield* sync();
     yield* write(this.header(this.shape), 0);

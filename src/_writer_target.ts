@@ -27,8 +27,9 @@ export interface SyncWriterFile {
 }
 
 function takeLock(file: OpenedFile, label: string): void {
+  // The caller closes the file: closing it here too made the caller's
+  // second close throw "Bad resource ID", hiding this message.
   if (file.tryLockSync !== undefined && !file.tryLockSync()) {
-    file.closeSync();
     throw new Error(
       `Cannot open ${label}: another writer holds its lock; close that writer first`,
     );
@@ -63,7 +64,11 @@ export function openSyncTarget(
       opened = fs.open(path, "write");
       try {
         takeLock(opened, path);
-        runSync(adoptExisting(core, options), opened);
+        // An empty file (a writer killed right after creating it) is
+        // started afresh, as an empty FileLikeSync is.
+        if (opened.sizeSync() !== 0) {
+          runSync(adoptExisting(core, options), opened);
+        }
       } catch (e) {
         release();
         throw e;
@@ -74,9 +79,16 @@ export function openSyncTarget(
       core,
       file: null,
       create: () => {
-        opened = fs.open(path, "create");
-        takeLock(opened, path);
-        return opened;
+        const created = fs.open(path, "create");
+        try {
+          takeLock(created, path);
+          created.truncateSync?.(0);
+        } catch (e) {
+          created.closeSync();
+          throw e;
+        }
+        opened = created;
+        return created;
       },
       release,
     };

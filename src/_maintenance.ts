@@ -1,0 +1,415 @@
+/**
+ * The algorithms behind `isAppendable`, `needsRecovery`,
+ * `ensureAppendable` and `recover`, written once as generators of I/O
+ * steps (see `_io.ts`), plus the dispatch onto paths and file objects.
+ *
+ * Every algorithm works in constant memory: data moves in chunks of at
+ * most {@linkcode CHUNK_SIZE} bytes.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
+import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import { NpyFormatError } from "./errors.ts";
+import { headerText, wrapHeaderText } from "./header.ts";
+import { descrValue } from "./dtype.ts";
+import { pyRepr } from "./py_literal.ts";
+import { type FileInfo, inspect } from "./_inspect.ts";
+import { withFileName } from "./_error_label.ts";
+import {
+  type IoSteps,
+  readFully,
+  runAsync,
+  runSync,
+  truncate,
+  write,
+} from "./_io.ts";
+import { type OpenedFile, type OpenMode, pathFs, toPath } from "./_path_fs.ts";
+
+/** Largest buffer the maintenance functions allocate for moving data. */
+export const CHUNK_SIZE: number = 16 * 1024 * 1024;
+
+/** The verb of `ensureAppendable` in messages: "Cannot rewrite x.npy: ...". */
+export const ENSURE_VERB = "rewrite";
+
+/** Label of a file object in messages. */
+export const FILE_OBJECT_LABEL = "the file object";
+
+/**
+ * Reads the header and judges it; a malformed file's error names it.
+ *
+ * @param verb What is done, for messages.
+ * @param label The file, for messages.
+ * @param maxHeaderSize The header size cap.
+ * @returns The facts.
+ */
+export function* infoSteps(
+  verb: string,
+  label: string,
+  maxHeaderSize?: number,
+): IoSteps<FileInfo> {
+  try {
+    return yield* inspect(maxHeaderSize);
+  } catch (e) {
+    throw withFileName(e, verb, label);
+  }
+}
+
+/**
+ * Moves the bytes `[from, end)` to `to` (`to >= from`), chunk by chunk
+ * from the end backwards, so nothing is overwritten before it is read.
+ *
+ * @param from Start of the bytes to move.
+ * @param to Where they start afterwards.
+ * @param end End of the bytes to move.
+ * @param chunkSize Largest chunk.
+ */
+export function* shiftTowardsEnd(
+  from: number,
+  to: number,
+  end: number,
+  chunkSize: number = CHUNK_SIZE,
+): IoSteps<void> {
+  if (to < from) throw new RangeError("Cannot shift data towards the start");
+  if (to === from || end <= from) return;
+  const buffer = new Uint8Array(Math.min(chunkSize, end - from));
+  let pos = end;
+  while (pos > from) {
+    const n = Math.min(buffer.length, pos - from);
+    pos -= n;
+    const chunk = buffer.subarray(0, n);
+    const got = yield* readFully(chunk, pos);
+    if (got !== n) {
+      throw new NpyFormatError(
+        `Cannot move data: read ${got} of ${n} bytes at offset ${pos}; the file shrank while it was rewritten`,
+      );
+    }
+    yield* write(chunk, pos + (to - from));
+  }
+}
+
+/**
+ * `ensureAppendable` in place: the data moves towards the end of the file
+ * to make room for the header with growth space.
+ *
+ * @param label The file, for messages.
+ * @param maxHeaderSize The header size cap.
+ * @param chunkSize Largest buffer.
+ * @returns `true`.
+ */
+export function* ensureAppendableInPlaceSteps(
+  label: string,
+  maxHeaderSize?: number,
+  chunkSize: number = CHUNK_SIZE,
+): IoSteps<boolean> {
+  const info = yield* infoSteps(ENSURE_VERB, label, maxHeaderSize);
+  if (info.appendable) return true;
+  const oldLength = info.header.headerLength;
+  const newLength = info.grownHeader.length;
+  yield* shiftTowardsEnd(oldLength, newLength, info.fileSize, chunkSize);
+  yield* write(info.grownHeader, 0);
+  return true;
+}
+
+/** How `recover` treats a trailing partial item. */
+export interface RecoverPlan {
+  /** The shape to write. */
+  readonly shape: number[];
+  /** The file size to leave. */
+  readonly end: number;
+}
+
+/**
+ * Works out what `recover` does to a file: the growth-axis length that
+ * the data holds, and the file size to leave.
+ *
+ * @param info The file's facts.
+ * @param label The file, for messages.
+ * @param zerofillIncomplete Keep a trailing partial item, zero-filled.
+ * @returns The plan.
+ */
+export function recoverPlan(
+  info: FileInfo,
+  label: string,
+  zerofillIncomplete: boolean,
+): RecoverPlan {
+  const { header } = info;
+  if (header.shape.length === 0) {
+    throw new RangeError(
+      `Cannot recover ${label}: it holds a 0-d array, which has no axis to grow, and its ${info.dataLength} data bytes do not match the ${info.expectedDataLength} its header says; save the array again`,
+    );
+  }
+  if (!info.appendable) {
+    throw new RangeError(
+      `Cannot recover ${label}: its header has no room to grow; call ensureAppendable first`,
+    );
+  }
+  const shape = [...header.shape];
+  const axis = header.fortranOrder ? shape.length - 1 : 0;
+  let rowBytes = header.dtype.itemsize;
+  shape.forEach((n, i) => {
+    if (i !== axis) rowBytes *= n;
+  });
+  if (rowBytes === 0) {
+    // Items of zero bytes (a shape like (n, 0)): the data cannot say how
+    // many there are. Keep the header's count and cut the stray bytes.
+    return { shape, end: header.headerLength };
+  }
+  let rows = Math.floor(info.dataLength / rowBytes);
+  if (zerofillIncomplete && rows * rowBytes < info.dataLength) {
+    // A hostile header can claim rows of terabytes: zero-fill at most as
+    // much as the file already holds (or 16 MiB).
+    const missing = (rows + 1) * rowBytes - info.dataLength;
+    if (missing > Math.max(CHUNK_SIZE, info.dataLength)) {
+      throw new RangeError(
+        `Cannot recover ${label}: zero-filling its last item would add ${missing} bytes to its ${info.dataLength} data bytes; recover without zerofillIncomplete to cut the partial item instead`,
+      );
+    }
+    rows += 1;
+  }
+  shape[axis] = rows;
+  return { shape, end: header.headerLength + rows * rowBytes };
+}
+
+/**
+ * `recover`: sets the growth-axis length from the file size, cutting off or
+ * zero-filling a trailing partial item, and rewrites the header keeping
+ * its length.
+ *
+ * @param label The file, for messages.
+ * @param zerofillIncomplete Keep a trailing partial item, zero-filled.
+ * @param maxHeaderSize The header size cap.
+ * @param chunkSize Largest buffer of zeros.
+ * @returns `true`.
+ */
+export function* recoverSteps(
+  label: string,
+  zerofillIncomplete: boolean,
+  maxHeaderSize?: number,
+  chunkSize: number = CHUNK_SIZE,
+): IoSteps<boolean> {
+  const info = yield* infoSteps("recover", label, maxHeaderSize);
+  if (!info.needsRecovery) return true;
+  const { header } = info;
+  const { shape, end } = recoverPlan(info, label, zerofillIncomplete);
+  // Zeros first, then the header that covers them: a crash in between
+  // leaves a file that still needs (and gets) the same recovery.
+  if (end > info.fileSize) {
+    const zeros = new Uint8Array(Math.min(chunkSize, end - info.fileSize));
+    for (let pos = info.fileSize; pos < end; pos += zeros.length) {
+      yield* write(zeros.subarray(0, Math.min(zeros.length, end - pos)), pos);
+    }
+  }
+  const bytes = wrapHeaderText(
+    headerText(pyRepr(descrValue(header.dtype)), header.fortranOrder, shape),
+    header.headerLength,
+  );
+  yield* write(bytes, 0);
+  if (end < info.fileSize) yield* truncate(end);
+  return true;
+}
+
+function badTarget(verb: string, sync: boolean): TypeError {
+  return new TypeError(
+    sync
+      ? `Cannot ${verb} target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)`
+      : `Cannot ${verb} target: pass a path, a file: URL, a FileLike or a FileLikeSync`,
+  );
+}
+
+/**
+ * Opens a path for a maintenance function; a writing one takes the
+ * runtime's exclusive lock (Deno), so it never works on a file that a
+ * writer holds.
+ *
+ * @param path The path.
+ * @param mode `"read"` or `"write"`.
+ * @param verb What is done, for messages.
+ * @returns The open file.
+ */
+export function openPath(
+  path: string,
+  mode: OpenMode,
+  verb: string,
+): OpenedFile {
+  const file = pathFs().open(path, mode);
+  if (mode !== "read" && file.tryLockSync !== undefined) {
+    let locked = false;
+    try {
+      locked = file.tryLockSync();
+    } finally {
+      if (!locked) file.closeSync();
+    }
+    if (!locked) {
+      throw new Error(
+        `Cannot ${verb} ${path}: a writer holds its lock; close that writer first`,
+      );
+    }
+  }
+  return file;
+}
+
+/**
+ * Runs an algorithm on a path or a `FileLikeSync`.
+ *
+ * @param target The target.
+ * @param mode How to open a path.
+ * @param verb What is done, for messages.
+ * @param steps The algorithm, given the label of the file.
+ * @returns What the algorithm returns.
+ */
+export function onTargetSync<T>(
+  target: Target,
+  mode: OpenMode,
+  verb: string,
+  steps: (label: string) => IoSteps<T>,
+): T {
+  if (typeof target === "string" || target instanceof URL) {
+    const path = toPath(target);
+    const file = openPath(path, mode, verb);
+    try {
+      return runSync(steps(path), file);
+    } finally {
+      file.closeSync();
+    }
+  }
+  if (isFileLikeSync(target)) return runSync(steps(FILE_OBJECT_LABEL), target);
+  throw badTarget(verb, true);
+}
+
+/**
+ * Runs an algorithm on any target: synchronously on paths and
+ * `FileLikeSync`s, else through the async interface.
+ *
+ * @param target The target.
+ * @param mode How to open a path.
+ * @param verb What is done, for messages.
+ * @param steps The algorithm, given the label of the file.
+ * @returns What the algorithm returns.
+ */
+export function onTarget<T>(
+  target: Target,
+  mode: OpenMode,
+  verb: string,
+  steps: (label: string) => IoSteps<T>,
+): Promise<T> {
+  if (
+    typeof target === "string" || target instanceof URL ||
+    isFileLikeSync(target)
+  ) {
+    try {
+      return Promise.resolve(onTargetSync(target, mode, verb, steps));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  if (isFileLike(target)) {
+    return runAsync(steps(FILE_OBJECT_LABEL), target as FileLike);
+  }
+  return Promise.reject(badTarget(verb, false));
+}
+
+function splitPath(path: string): [string, string] {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return [path.slice(0, cut + 1), path.slice(cut + 1)];
+}
+
+/**
+ * A temporary file name next to `path`: `.<name>.<random>.tmp`.
+ *
+ * @param path The file the temporary one replaces.
+ * @returns The temporary path.
+ */
+export function tempPathFor(path: string): string {
+  const [dir, name] = splitPath(path);
+  const random = new Uint8Array(6);
+  crypto.getRandomValues(random);
+  const hex = [...random].map((b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+  return `${dir}.${name}.${hex}.tmp`;
+}
+
+function copyData(
+  from: FileLikeSync,
+  to: FileLikeSync,
+  start: number,
+  end: number,
+  target: number,
+  chunkSize: number,
+): void {
+  if (end <= start) return;
+  const buffer = new Uint8Array(Math.min(chunkSize, end - start));
+  for (let pos = start; pos < end; pos += buffer.length) {
+    const chunk = buffer.subarray(0, Math.min(buffer.length, end - pos));
+    const got = runSync(readFully(chunk, pos), from);
+    if (got !== chunk.length) {
+      throw new NpyFormatError(
+        `Cannot copy data: read ${got} of ${chunk.length} bytes at offset ${pos}; the file shrank while it was copied`,
+      );
+    }
+    to.writeSync(chunk, target + (pos - start));
+  }
+}
+
+/**
+ * `ensureAppendable` through a temporary file: the new header and the
+ * data go to `.<name>.<random>.tmp` in the same folder, which is flushed
+ * and renamed over the original (atomic on POSIX file systems).
+ *
+ * @param path The file.
+ * @param maxHeaderSize The header size cap.
+ * @param chunkSize Largest buffer.
+ * @returns `true`.
+ */
+export function ensureAppendableByCopy(
+  path: string,
+  maxHeaderSize?: number,
+  chunkSize: number = CHUNK_SIZE,
+): boolean {
+  const fs = pathFs();
+  const source = openPath(path, "write", ENSURE_VERB);
+  try {
+    const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), source);
+    if (info.appendable) return true;
+    const tmp = tempPathFor(path);
+    const out = fs.open(tmp, "create");
+    let open = true;
+    let renamed = false;
+    try {
+      out.writeSync(info.grownHeader, 0);
+      copyData(
+        source,
+        out,
+        info.header.headerLength,
+        info.fileSize,
+        info.grownHeader.length,
+        chunkSize,
+      );
+      out.syncSync?.();
+      open = false;
+      out.closeSync();
+      fs.rename(tmp, path);
+      renamed = true;
+    } finally {
+      if (!renamed) {
+        if (open) {
+          try {
+            out.closeSync();
+          } catch {
+            // already failing
+          }
+        }
+        try {
+          fs.remove(tmp);
+        } catch {
+          // nothing to clean up
+        }
+      }
+    }
+    return true;
+  } finally {
+    source.closeSync();
+  }
+}

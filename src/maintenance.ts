@@ -1,0 +1,410 @@
+/**
+ * File maintenance, as in the Python package: tell whether a file can be
+ * appended to ({@linkcode isAppendable}) or was cut off
+ * ({@linkcode needsRecovery}), give an old file's header room to grow
+ * ({@linkcode ensureAppendable}), and repair a file whose header does not
+ * match its data after a crash ({@linkcode recover}). Each has a `Sync`
+ * twin; all work in constant memory on files of any size.
+ *
+ * @module
+ */
+
+import type { Target } from "./file_like.ts";
+import { toPath } from "./_path_fs.ts";
+import {
+  ENSURE_VERB,
+  ensureAppendableByCopy,
+  ensureAppendableInPlaceSteps,
+  infoSteps,
+  onTarget,
+  onTargetSync,
+  recoverSteps,
+} from "./_maintenance.ts";
+
+/** Options shared by the maintenance functions. */
+export interface MaintenanceOptions {
+  /** Largest header accepted, in characters (default 10,000). */
+  maxHeaderSize?: number;
+}
+
+/** Options of {@linkcode ensureAppendable} and {@linkcode ensureAppendableSync}. */
+export interface EnsureAppendableOptions extends MaintenanceOptions {
+  /**
+   * Move the data within the file instead of writing a temporary copy
+   * (default `false`). Needs no extra disk space, but a crash while the
+   * data moves leaves a broken file. File objects are always rewritten in
+   * place.
+   */
+  inplace?: boolean;
+}
+
+/** Options of {@linkcode recover} and {@linkcode recoverSync}. */
+export interface RecoverOptions extends MaintenanceOptions {
+  /**
+   * Keep a trailing partial item, filling its missing bytes with zeros
+   * (default `false`: cut it off).
+   */
+  zerofillIncomplete?: boolean;
+}
+
+function checkBool(value: unknown, name: string, fn: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new TypeError(
+      `Cannot run ${fn}: option ${name} must be a boolean, not ${typeof value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Tells whether a file's header has room to grow, so that
+ * `NpyAppendArray.open` accepts it: the header rewritten with growth
+ * space fits in its present length. Files written by this library or by
+ * NumPy >= 1.23 always have the room; older NumPy files often do not (see
+ * {@linkcode ensureAppendable}).
+ *
+ * @example A file from this library is appendable
+ * ```ts
+ * import { isAppendable, MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * NpyAppendArraySync.open(file).append([[1, 2], [3, 4]]);
+ * assert.equal(await isAppendable(file), true);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns Whether the header has room to grow.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ */
+export function isAppendable(
+  target: Target,
+  options: MaintenanceOptions = {},
+): Promise<boolean> {
+  return onTarget(
+    target,
+    "read",
+    "inspect",
+    (label) => infoSteps("inspect", label, options.maxHeaderSize),
+  ).then((info) => info.appendable);
+}
+
+/**
+ * Synchronous {@linkcode isAppendable}.
+ *
+ * @example A header as NumPy < 1.23 wrote it, with no room to grow
+ * ```ts
+ * import { isAppendableSync, MemoryFile, wrapHeaderText } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const header = wrapHeaderText(
+ *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * );
+ * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
+ * assert.equal(isAppendableSync(file), false);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns Whether the header has room to grow.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ */
+export function isAppendableSync(
+  target: Target,
+  options: MaintenanceOptions = {},
+): boolean {
+  return onTargetSync(
+    target,
+    "read",
+    "inspect",
+    (label) => infoSteps("inspect", label, options.maxHeaderSize),
+  ).appendable;
+}
+
+/**
+ * Tells whether a file's data length differs from what its header's
+ * shape says, as after a crash or a copy that was cut off (always `false`
+ * for dtypes holding Python objects, whose data is a pickle). Such a file
+ * is repaired by {@linkcode recover}.
+ *
+ * @example A file cut off in the middle of a row
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, needsRecovery } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * NpyAppendArraySync.open(file).append([[1, 2], [3, 4]]);
+ * assert.equal(await needsRecovery(file), false);
+ * file.truncateSync(file.sizeSync() - 4);
+ * assert.equal(await needsRecovery(file), true);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns Whether the data length disagrees with the header.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ */
+export function needsRecovery(
+  target: Target,
+  options: MaintenanceOptions = {},
+): Promise<boolean> {
+  return onTarget(
+    target,
+    "read",
+    "inspect",
+    (label) => infoSteps("inspect", label, options.maxHeaderSize),
+  ).then((info) => info.needsRecovery);
+}
+
+/**
+ * Synchronous {@linkcode needsRecovery}.
+ *
+ * @example Stray bytes after the last row
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, needsRecoverySync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * NpyAppendArraySync.open(file).append(new Float32Array([1, 2, 3]));
+ * file.writeSync(new Uint8Array([0, 0]), file.sizeSync());
+ * assert.equal(needsRecoverySync(file), true);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns Whether the data length disagrees with the header.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ */
+export function needsRecoverySync(
+  target: Target,
+  options: MaintenanceOptions = {},
+): boolean {
+  return onTargetSync(
+    target,
+    "read",
+    "inspect",
+    (label) => infoSteps("inspect", label, options.maxHeaderSize),
+  ).needsRecovery;
+}
+
+/**
+ * Gives a file's header room to grow, so that it can be appended to:
+ * the header is rewritten with growth space, which may make it longer,
+ * and the data moves behind it. A file that is already appendable is left
+ * untouched.
+ *
+ * On a path, the new file is written to a temporary file in the same
+ * folder (`.<name>.<random>.tmp`), flushed, and renamed over the original,
+ * which is atomic: a crash leaves either the old or the new file. With
+ * `inplace: true`, or for a {@linkcode FileLike}/{@linkcode FileLikeSync}
+ * (which cannot be renamed), the data moves within the file instead, in
+ * chunks of at most 16 MiB from the end backwards: no extra disk space,
+ * but a crash during the move leaves a broken file. Either way memory use
+ * stays constant, whatever the file size. The temporary file does not keep
+ * the original's permissions.
+ *
+ * @example Make an old NumPy file appendable, then append
+ * ```ts
+ * import {
+ *   ensureAppendable,
+ *   MemoryFile,
+ *   NpyAppendArraySync,
+ *   readNpySync,
+ *   wrapHeaderText,
+ * } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * // As NumPy < 1.23 wrote it: 2 records, no room in the header to grow.
+ * const header = wrapHeaderText(
+ *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * );
+ * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
+ * assert.throws(() => NpyAppendArraySync.open(file), /call ensureAppendable first/);
+ *
+ * assert.equal(await ensureAppendable(file), true);
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append([{ timestamp: 1.5, temperature: 20 }]);
+ * npy.close();
+ * assert.deepEqual(readNpySync(file).shape, [3]);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `inplace`, `maxHeaderSize`.
+ * @returns `true`.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when a writer holds the file's lock (Deno).
+ */
+export function ensureAppendable(
+  target: Target,
+  options: EnsureAppendableOptions = {},
+): Promise<boolean> {
+  try {
+    const done = byCopy(target, options);
+    if (done !== undefined) return Promise.resolve(done);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return onTarget(
+    target,
+    "write",
+    ENSURE_VERB,
+    (label) => ensureAppendableInPlaceSteps(label, options.maxHeaderSize),
+  );
+}
+
+/** A path without `inplace`: the copy-and-rename; else `undefined`. */
+function byCopy(
+  target: Target,
+  options: EnsureAppendableOptions,
+): boolean | undefined {
+  const inplace = checkBool(options.inplace, "inplace", "ensureAppendable");
+  if ((typeof target === "string" || target instanceof URL) && !inplace) {
+    return ensureAppendableByCopy(toPath(target), options.maxHeaderSize);
+  }
+  return undefined;
+}
+
+/**
+ * Synchronous {@linkcode ensureAppendable}.
+ *
+ * @example Rewrite an old file in place
+ * ```ts
+ * import {
+ *   ensureAppendableSync,
+ *   isAppendableSync,
+ *   MemoryFile,
+ *   wrapHeaderText,
+ * } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const header = wrapHeaderText(
+ *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * );
+ * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
+ * assert.equal(ensureAppendableSync(file, { inplace: true }), true);
+ * assert.equal(isAppendableSync(file), true);
+ * assert.equal(file.sizeSync(), 192 + 24);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `inplace`, `maxHeaderSize`.
+ * @returns `true`.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when a writer holds the file's lock (Deno).
+ */
+export function ensureAppendableSync(
+  target: Target,
+  options: EnsureAppendableOptions = {},
+): boolean {
+  return byCopy(target, options) ?? onTargetSync(
+    target,
+    "write",
+    ENSURE_VERB,
+    (label) => ensureAppendableInPlaceSteps(label, options.maxHeaderSize),
+  );
+}
+
+/**
+ * Repairs a file whose data length does not match its header, as a
+ * writer leaves it when killed between writing data and header (or with
+ * `rewriteHeaderOnAppend: false` before `close()`): the growth-axis length
+ * is set to the number of whole items the data holds, and the header is
+ * rewritten in place, keeping its length. A trailing partial item is cut
+ * off, or, with `zerofillIncomplete: true`, kept and completed with zero
+ * bytes. A file that does not need recovery is left untouched.
+ *
+ * Refuses a header without room to grow (call {@linkcode ensureAppendable}
+ * first) and a 0-d array. When items have no bytes (a shape like
+ * `(n, 0)`), the data cannot tell their number: the header's count is kept
+ * and stray bytes are cut off. `recover` does not flush to stable storage.
+ *
+ * @example Repair a file cut off in the middle of a row
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, readNpySync, recover } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * const npy = NpyAppendArraySync.open(file, { rewriteHeaderOnAppend: false });
+ * npy.append([[1, 2], [3, 4]]);
+ * npy.append([[5, 6]]);
+ * // The process dies before close(): the header still says (2, 2), and
+ * // the last row is only half written.
+ * file.truncateSync(file.sizeSync() - 4);
+ *
+ * assert.equal(await recover(file), true);
+ * const array = readNpySync(file);
+ * assert.deepEqual(array.shape, [2, 2]);
+ * assert.deepEqual([...array.data as Float64Array], [1, 2, 3, 4]);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `zerofillIncomplete`, `maxHeaderSize`.
+ * @returns `true`.
+ * @throws {RangeError} when the header has no room to grow (call `ensureAppendable`), or the file holds a 0-d array.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when a writer holds the file's lock (Deno).
+ */
+export function recover(
+  target: Target,
+  options: RecoverOptions = {},
+): Promise<boolean> {
+  let zerofill: boolean;
+  try {
+    zerofill = checkBool(
+      options.zerofillIncomplete,
+      "zerofillIncomplete",
+      "recover",
+    );
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return onTarget(
+    target,
+    "write",
+    "recover",
+    (label) => recoverSteps(label, zerofill, options.maxHeaderSize),
+  );
+}
+
+/**
+ * Synchronous {@linkcode recover}.
+ *
+ * @example Keep a partial last row, zero-filled
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, readNpySync, recoverSync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append([[1, 2], [3, 4]]);
+ * file.truncateSync(file.sizeSync() - 8); // the last value is lost
+ *
+ * recoverSync(file, { zerofillIncomplete: true });
+ * assert.deepEqual([...readNpySync(file).data as Float64Array], [1, 2, 3, 0]);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `zerofillIncomplete`, `maxHeaderSize`.
+ * @returns `true`.
+ * @throws {RangeError} when the header has no room to grow (call `ensureAppendableSync`), or the file holds a 0-d array.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when a writer holds the file's lock (Deno).
+ */
+export function recoverSync(
+  target: Target,
+  options: RecoverOptions = {},
+): boolean {
+  const zerofill = checkBool(
+    options.zerofillIncomplete,
+    "zerofillIncomplete",
+    "recover",
+  );
+  return onTargetSync(
+    target,
+    "write",
+    "recover",
+    (label) => recoverSteps(label, zerofill, options.maxHeaderSize),
+  );
+}
