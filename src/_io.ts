@@ -27,16 +27,24 @@ export type IoOp =
 /** An algorithm: yields I/O requests, receives their results, returns `T`. */
 export type IoSteps<T> = Generator<IoOp, T, unknown>;
 
+/** Largest single read request. */
+const MAX_READ = 1 << 30;
+
 /** Reads `buffer.length` bytes at `position` (fewer only at end of file). */
 export function* readFully(
   buffer: Uint8Array,
   position: number,
 ): IoSteps<number> {
   let done = 0;
-  while (done < buffer.length) {
+  // Read the length once: V8 (Deno 2.9) has been seen to misread the
+  // length of a typed array of 2 GiB or more in this loop once optimized,
+  // ending it at once.
+  const total = buffer.byteLength;
+  while (done < total) {
+    // At most 1 GiB per call: Node's fs.readSync throws for 2 GiB or more.
     const n = (yield {
       op: "read",
-      buffer: buffer.subarray(done),
+      buffer: buffer.subarray(done, done + MAX_READ),
       position: position + done,
     }) as number;
     if (n <= 0) break;

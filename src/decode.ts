@@ -82,6 +82,19 @@ export function typedArrayName(dtype: DType): string | undefined {
   return ctorOf(dtype)?.ctor.name;
 }
 
+/** Options of {@linkcode decodeItems}. */
+export interface DecodeOptions {
+  /**
+   * `false`: numeric data may be returned as a view of the input bytes
+   * (byte-swapped in place when the file's byte order is not native),
+   * saving a copy. Default `true`: the input is left untouched.
+   */
+  copy?: boolean;
+}
+
+/** Most items of a zero-byte dtype (`V0`, `[]`) decoded at once. */
+const MAX_EMPTY_ITEMS = 1 << 16;
+
 /**
  * Decodes `count` items of `dtype` from `bytes`.
  *
@@ -98,14 +111,19 @@ export function typedArrayName(dtype: DType): string | undefined {
  * @param bytes At least `count * dtype.itemsize` bytes.
  * @param dtype The dtype.
  * @param count The number of items.
+ * @param options `copy: false` lets numeric results share memory with
+ * `bytes` (byte-swapping it in place for the other byte order).
  * @returns Numbers as typed arrays in native order (complex interleaved),
  * `U` as strings, `S` as `Uint8Array`s without trailing zeros, `V` as
  * `Uint8Array`s, records as plain objects.
+ * @throws {NpyFormatError} for Python objects, or more than 2**16 items of
+ * a zero-byte dtype.
  */
 export function decodeItems(
   bytes: Uint8Array,
   dtype: DType,
   count: number,
+  options: DecodeOptions = {},
 ): NpyData {
   if (dtype.hasObject) {
     throw new NpyFormatError(
@@ -113,12 +131,27 @@ export function decodeItems(
     );
   }
   const size = dtype.itemsize;
+  if (size === 0 && count > MAX_EMPTY_ITEMS) {
+    // Zero-byte items cost nothing on disk, so only this cap keeps a
+    // shape in a header from driving a huge allocation.
+    throw new NpyFormatError(
+      `Cannot read ${count} items of dtype "${dtype.str}", which has zero bytes per item: at most ${MAX_EMPTY_ITEMS} such items are read at once; read a smaller range`,
+    );
+  }
   const length = count * size;
   const c = dtype.fields === undefined ? ctorOf(dtype) : undefined;
   if (c !== undefined) {
-    const copy = new ArrayBuffer(length);
-    const u8 = new Uint8Array(copy);
-    u8.set(bytes.subarray(0, length));
+    // Without a copy the result views `bytes` itself: possible when its
+    // offset suits the typed array's alignment.
+    const inPlace = options.copy === false &&
+      bytes.buffer instanceof ArrayBuffer &&
+      bytes.byteOffset % (size / c.per) === 0;
+    const copy = inPlace
+      ? bytes.buffer as ArrayBuffer
+      : new ArrayBuffer(length);
+    const base = inPlace ? bytes.byteOffset : 0;
+    const u8 = new Uint8Array(copy, base, length);
+    if (!inPlace) u8.set(bytes.subarray(0, length));
     const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
     if (dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder) {
       const unit = size / c.per;
@@ -130,7 +163,7 @@ export function decodeItems(
         }
       }
     }
-    return new c.ctor(copy, 0, count * c.per);
+    return new c.ctor(copy, base, count * c.per);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
   const read = elementReader(dtype);

@@ -236,8 +236,9 @@ export class NpyAppendArray implements AsyncDisposable {
 
   /**
    * A `WritableStream` that appends every chunk written to it; closing the
-   * stream closes the writer, aborting it closes the writer too, leaving a
-   * valid file with every chunk written before.
+   * stream closes the writer; aborting it, or a chunk that cannot be
+   * appended, closes the writer too, leaving a valid file with every chunk
+   * written before.
    *
    * @example Pipe a stream of rows into a file
    * ```ts
@@ -252,7 +253,12 @@ export class NpyAppendArray implements AsyncDisposable {
    */
   get writable(): WritableStream<ArrayInput> {
     this.#writable ??= new WritableStream<ArrayInput>({
-      write: (chunk) => this.append(chunk),
+      // A failed chunk errors the stream for good: close the writer too,
+      // so a file it opened is released and the header is final.
+      write: (chunk) =>
+        this.append(chunk).catch((e) =>
+          this.close().then(() => Promise.reject(e), () => Promise.reject(e))
+        ),
       close: () => this.close(),
       abort: () => this.close(),
     });

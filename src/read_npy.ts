@@ -4,13 +4,14 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
-import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
-import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
+import { type IoSteps, readFully, runSync } from "./_io.ts";
+import { runOnTarget, withSyncFile } from "./_target_io.ts";
+import { toPath } from "./_path_fs.ts";
 import { inspect } from "./_inspect.ts";
 import { decodeItems, type NpyData } from "./decode.ts";
-import { pathFs, toPath } from "./_path_fs.ts";
+import { namingFile, withFileName } from "./_error_label.ts";
 
 /** A whole array read from a file. */
 export interface NpyArray {
@@ -35,6 +36,9 @@ export interface ReadNpyOptions {
    */
   allowIncomplete?: boolean;
 }
+
+/** Most items of a zero-byte dtype (`V0`, `[]`) that a read returns. */
+const MAX_EMPTY_ITEMS = 1 << 16;
 
 function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
   const info = yield* inspect(options.maxHeaderSize);
@@ -61,6 +65,13 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
       : Math.floor(info.dataLength / rowBytes);
   }
   const count = shape.reduce((a, b) => a * b, 1);
+  if (header.dtype.itemsize === 0 && count > MAX_EMPTY_ITEMS) {
+    // Items of zero bytes cost nothing on disk, so only this cap keeps a
+    // number in the header from driving a huge allocation.
+    throw new NpyFormatError(
+      `Cannot read: the header claims ${count} items of dtype "${header.dtype.str}", which has zero bytes per item; at most ${MAX_EMPTY_ITEMS} such items are read into memory`,
+    );
+  }
   const bytes = new Uint8Array(count * header.dtype.itemsize);
   const got = yield* readFully(bytes, header.headerLength);
   if (got !== bytes.length) {
@@ -69,60 +80,11 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
     );
   }
   return {
-    data: decodeItems(bytes, header.dtype, count),
+    data: decodeItems(bytes, header.dtype, count, { copy: false }),
     shape,
     dtype: header.dtype.str,
     fortranOrder: header.fortranOrder,
   };
-}
-
-function withSyncFile<T>(
-  target: Target,
-  run: (file: FileLikeSync) => T,
-): T {
-  if (typeof target === "string" || target instanceof URL) {
-    const file = pathFs().open(toPath(target), "read");
-    try {
-      return run(file);
-    } finally {
-      file.closeSync();
-    }
-  }
-  if (isFileLikeSync(target)) return run(target);
-  throw new TypeError(
-    "Cannot read target: pass a path, a file: URL or a FileLikeSync",
-  );
-}
-
-/**
- * Runs `run` on the target as a sync file when possible (paths and
- * `FileLikeSync`s), else on its async interface.
- *
- * @param target The target.
- * @param steps The algorithm.
- * @param mode How to open a path.
- * @returns What the algorithm returns.
- */
-export function runOnTarget<T>(
-  target: Target,
-  steps: () => IoSteps<T>,
-): Promise<T> {
-  if (
-    typeof target === "string" || target instanceof URL ||
-    isFileLikeSync(target)
-  ) {
-    try {
-      return Promise.resolve(withSyncFile(target, (f) => runSync(steps(), f)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  if (isFileLike(target)) return runAsync(steps(), target as FileLike);
-  return Promise.reject(
-    new TypeError(
-      "Cannot read target: pass a path, a file: URL, a FileLike or a FileLikeSync",
-    ),
-  );
 }
 
 /**
@@ -152,7 +114,9 @@ export function readNpy(
   target: Target,
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
-  return runOnTarget(target, () => readSteps(options));
+  return runOnTarget(target, () => readSteps(options)).catch((e) => {
+    throw withFileName(e, "read", targetLabel(target));
+  });
 }
 
 /**
@@ -179,5 +143,15 @@ export function readNpySync(
   target: Target,
   options: ReadNpyOptions = {},
 ): NpyArray {
-  return withSyncFile(target, (f) => runSync(readSteps(options), f));
+  return namingFile(
+    "read",
+    targetLabel(target),
+    () => withSyncFile(target, (f) => runSync(readSteps(options), f)),
+  );
+}
+
+function targetLabel(target: Target): string {
+  if (typeof target === "string") return target;
+  if (target instanceof URL) return toPath(target);
+  return "the file object";
 }
