@@ -1,0 +1,195 @@
+/**
+ * Builds the npm package into `npm/` (git-ignored):
+ *
+ * - `mod.ts`, `src/**` (and `cli.ts` when it exists) compiled by the
+ *   TypeScript compiler from npm into ESM `.js` + `.d.ts`, with the `.ts`
+ *   import specifiers rewritten to `.js` (`rewriteRelativeImportExtensions`);
+ * - `package.json` (name `npy-append-array`, version from deno.json),
+ *   README.md and LICENSE;
+ * - the test suite, compiled into `npm/tests/` (not published: `files` in
+ *   package.json leaves it out) with its fixtures, so that
+ *   `node --test npm/tests/` runs the same tests on the built JavaScript.
+ *   Test files named `*_deno_test.ts` use `Deno.*` and run only under Deno.
+ *
+ * Run: `deno run -A scripts/build_npm.ts`
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The TypeScript compiler used for the build. */
+export const TYPESCRIPT = "typescript@5.9.3";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OUT = join(ROOT, "npm");
+
+function run(cmd: string, args: string[], cwd = ROOT): void {
+  const res = spawnSync(cmd, args, { cwd, stdio: "inherit" });
+  if (res.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed (${res.status ?? res.signal})`,
+    );
+  }
+}
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (
+    const entry of fs.readdirSync(join(ROOT, dir), { withFileTypes: true })
+  ) {
+    const rel = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "fixtures") out.push(...tsFiles(rel));
+    } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
+      out.push(rel);
+    }
+  }
+  return out.sort();
+}
+
+function tsc(files: string[], options: Record<string, unknown>): void {
+  const dir = fs.mkdtempSync(join(tmpdir(), "npy-npm-build-"));
+  try {
+    const config = {
+      compilerOptions: {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        lib: ["ESNext", "DOM", "DOM.Iterable", "DOM.AsyncIterable"],
+        types: [],
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        noImplicitOverride: true,
+        rewriteRelativeImportExtensions: true,
+        skipLibCheck: true,
+        newLine: "lf",
+        rootDir: ROOT,
+        outDir: OUT,
+        ...options,
+      },
+      files: files.map((f) => join(ROOT, f)),
+    };
+    const path = join(dir, "tsconfig.json");
+    fs.writeFileSync(path, JSON.stringify(config, null, 2));
+    run("npx", ["-y", "-p", TYPESCRIPT, "tsc", "-p", path]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function copyTree(from: string, to: string, keep: (name: string) => boolean) {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, entry.name);
+    const b = join(to, entry.name);
+    if (entry.isDirectory()) copyTree(a, b, keep);
+    else if (keep(entry.name)) fs.copyFileSync(a, b);
+  }
+}
+
+/**
+ * Declaration files keep the `.ts` specifiers (tsc rewrites them only in
+ * `.js` output); point them at the `.js` files as the JavaScript does.
+ */
+function rewriteDeclarationImports(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "tests") rewriteDeclarationImports(path);
+    } else if (entry.name.endsWith(".d.ts")) {
+      const text = fs.readFileSync(path, "utf8");
+      const fixed = text.replace(
+        /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']*)\.ts(["'])/g,
+        "$1$2.js$3",
+      );
+      if (fixed !== text) fs.writeFileSync(path, fixed);
+    }
+  }
+}
+
+/** Builds `npm/`; returns its path. */
+export function buildNpm(): string {
+  const deno = JSON.parse(
+    fs.readFileSync(join(ROOT, "deno.json"), "utf8"),
+  ) as { version: string };
+  fs.rmSync(OUT, { recursive: true, force: true });
+  fs.mkdirSync(OUT);
+
+  const hasCli = fs.existsSync(join(ROOT, "cli.ts"));
+  const entries = ["mod.ts", ...(hasCli ? ["cli.ts"] : [])];
+  // The library (what the entry points import): type-checked, with
+  // declarations.
+  tsc(entries, { declaration: true });
+  rewriteDeclarationImports(OUT);
+  // The tests: emitted without a type check (Deno type-checks them; their
+  // node: imports would need @types/node here).
+  const tests = tsFiles("tests").filter((f) => !f.endsWith("_deno_test.ts"));
+  tsc(tests, { noCheck: true, declaration: false });
+  copyTree(
+    join(ROOT, "tests"),
+    join(OUT, "tests"),
+    (name) => !name.endsWith(".ts"),
+  );
+  fs.mkdirSync(join(OUT, "scripts"), { recursive: true });
+  fs.copyFileSync(
+    join(ROOT, "scripts", "npy_json.py"),
+    join(OUT, "scripts", "npy_json.py"),
+  );
+
+  if (hasCli) {
+    const cliJs = join(OUT, "cli.js");
+    const text = fs.readFileSync(cliJs, "utf8").replace(/^#!.*\n/, "");
+    fs.writeFileSync(cliJs, `#!/usr/bin/env node\n${text}`);
+    fs.chmodSync(cliJs, 0o755);
+  }
+
+  const exports: Record<string, { types: string; default: string }> = {
+    ".": { types: "./mod.d.ts", default: "./mod.js" },
+  };
+  if (hasCli) exports["./cli"] = { types: "./cli.d.ts", default: "./cli.js" };
+  const pkg: Record<string, unknown> = {
+    name: "npy-append-array",
+    version: deno.version,
+    description:
+      "Create NumPy .npy files by appending arrays, out of memory; Node, Bun, Deno and browsers, no dependencies",
+    keywords: ["numpy", "npy", "append", "array", "mmap", "ndarray"],
+    license: "MIT",
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports,
+    ...(hasCli ? { bin: { "npy-append-array": "cli.js" } } : {}),
+    files: [
+      "mod.js",
+      "mod.d.ts",
+      ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
+      "src/**/*.js",
+      "src/**/*.d.ts",
+      "README.md",
+      "LICENSE",
+    ],
+    engines: { node: ">=20" },
+    sideEffects: false,
+  };
+  fs.writeFileSync(
+    join(OUT, "package.json"),
+    JSON.stringify(pkg, null, 2) + "\n",
+  );
+  for (const f of ["README.md", "LICENSE"]) {
+    fs.copyFileSync(join(ROOT, f), join(OUT, f));
+  }
+  return OUT;
+}
+
+if (import.meta.main) {
+  const out = buildNpm();
+  console.log(
+    `Built ${relative(Deno.cwd(), out) || "."}/ from ${dirname(out)}`,
+  );
+}

@@ -1,0 +1,271 @@
+/**
+ * The whole test suite, on every runtime, and the package checks: what
+ * `deno task test` (and so `.ci/run`) runs.
+ *
+ * 1. `deno test -A --doc` (all tests, doc examples, `*_deno_test.ts` files);
+ * 2. `bun test` (Bun 1.4.5 from npm) on `tests/*_test.ts` except the
+ *    `*_deno_test.ts` files, which use `Deno.*`;
+ * 3. `scripts/build_npm.ts` builds `npm/`, tests included;
+ * 4. `node --test` on the built tests (Node >= 20);
+ * 5. package checks: `deno publish --dry-run`, `deno doc --lint mod.ts`,
+ *    publint and Are The Types Wrong on `npm/`;
+ * 6. the browser test (`scripts/browser_test.mjs`, headless Chromium).
+ *
+ * With `CI` set, a run that reports skipped (ignored, todo) tests fails:
+ * NumPy tests skip locally without NumPy, never in CI.
+ *
+ * Run: `deno run -A scripts/test_all.ts [step ...]` with steps among
+ * `deno bun build node package browser` (default: all, in that order).
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildNpm } from "./build_npm.ts";
+
+/** Pinned tool versions (all from npm). */
+export const VERSIONS = {
+  bun: "bun@1.4.5",
+  publint: "publint@0.3.25",
+  attw: "@arethetypeswrong/cli@0.18.5",
+} as const;
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CI = (Deno.env.get("CI") ?? "") !== "" && Deno.env.get("CI") !== "false";
+
+interface Result {
+  step: string;
+  ok: boolean;
+  summary: string;
+}
+
+const results: Result[] = [];
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** Runs a command, echoing its output; resolves to its exit code and text. */
+function exec(
+  cmd: string,
+  args: string[],
+  cwd = ROOT,
+  quiet = false,
+): Promise<{ code: number; text: string }> {
+  console.log(`\n$ ${[cmd, ...args].join(" ")}`);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...Deno.env.toObject(), NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let text = "";
+    child.stdout.on("data", (chunk: Uint8Array) => {
+      if (!quiet) Deno.stdout.writeSync(chunk);
+      text += new TextDecoder().decode(chunk);
+    });
+    child.stderr.on("data", (chunk: Uint8Array) => {
+      Deno.stderr.writeSync(chunk);
+      text += new TextDecoder().decode(chunk);
+    });
+    child.on("error", (e) => {
+      text += String(e);
+      resolve({ code: 127, text });
+    });
+    child.on("close", (code) => {
+      resolve({ code: code ?? 1, text: text.replace(ANSI, "") });
+    });
+  });
+}
+
+function record(step: string, ok: boolean, summary: string): void {
+  results.push({ step, ok, summary });
+  console.log(`\n[${ok ? "ok" : "FAILED"}] ${step}: ${summary}`);
+}
+
+/** Fails a test run that skipped tests while CI is set. */
+function judge(
+  step: string,
+  code: number,
+  counts: { passed: number; failed: number; skipped: number } | null,
+  raw?: string,
+): void {
+  if (counts === null) {
+    record(step, false, `exit code ${code}; no test summary found`);
+    return;
+  }
+  const summary = raw ??
+    `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
+  if (code !== 0 || counts.failed > 0) {
+    record(step, false, `${summary} (exit code ${code})`);
+  } else if (counts.passed === 0) {
+    record(step, false, `${summary}: no tests ran`);
+  } else if (CI && counts.skipped > 0) {
+    record(step, false, `${summary}: tests must not be skipped in CI`);
+  } else {
+    record(step, true, summary);
+  }
+}
+
+function num(text: string, re: RegExp): number {
+  let total = 0;
+  for (const m of text.matchAll(re)) total += Number(m[1]);
+  return total;
+}
+
+/** The test files of the runtime-neutral suite (not `*_deno_test.ts`). */
+function sharedTests(): string[] {
+  return fs.readdirSync(join(ROOT, "tests"))
+    .filter((f) => f.endsWith("_test.ts") && !f.endsWith("_deno_test.ts"))
+    .sort();
+}
+
+async function stepDeno(): Promise<void> {
+  const { code, text } = await exec(Deno.execPath(), ["test", "-A", "--doc"]);
+  // "ok | 12 passed (30 steps) | 0 failed | 1 ignored (2 steps) (3s)"
+  const line = text.split("\n").reverse().find((l) =>
+    /^(ok|FAILED) \| \d+ passed/.test(l.trim())
+  );
+  if (line === undefined) return judge("deno test", code, null);
+  const counts = (word: string) => {
+    const m = line.match(new RegExp(`(\\d+) ${word}(?: \\((\\d+) steps?\\))?`));
+    return m ? Number(m[1]) : 0;
+  };
+  judge("deno test", code, {
+    passed: counts("passed"),
+    failed: counts("failed"),
+    skipped: counts("ignored"),
+  }, line.trim());
+}
+
+async function stepBun(): Promise<void> {
+  const files = sharedTests().map((f) => `./tests/${f}`);
+  const { code, text } = await exec("npx", [
+    "-y",
+    VERSIONS.bun,
+    "test",
+    // Bun's default is 5 s a test; the NumPy comparisons take longer
+    "--timeout",
+    "600000",
+    ...files,
+  ]);
+  if (!/Ran \d+ tests? across/.test(text)) {
+    return judge("bun test", code, null);
+  }
+  judge("bun test", code, {
+    passed: num(text, /^\s*(\d+) pass$/gm),
+    failed: num(text, /^\s*(\d+) fail$/gm),
+    skipped: num(text, /^\s*(\d+) skip$/gm) + num(text, /^\s*(\d+) todo$/gm),
+  });
+}
+
+function stepBuild(): Promise<void> {
+  try {
+    buildNpm();
+    record("build npm", true, "npm/ built");
+  } catch (e) {
+    record("build npm", false, String(e));
+  }
+  return Promise.resolve();
+}
+
+async function stepNode(): Promise<void> {
+  const files = sharedTests().map((f) =>
+    join("tests", f.replace(/\.ts$/, ".js"))
+  );
+  const { code, text } = await exec(
+    "node",
+    ["--test", ...files],
+    join(ROOT, "npm"),
+  );
+  if (!/^# tests \d+/m.test(text)) return judge("node --test", code, null);
+  judge("node --test", code, {
+    passed: num(text, /^# pass (\d+)/gm),
+    failed: num(text, /^# fail (\d+)/gm) + num(text, /^# cancelled (\d+)/gm),
+    skipped: num(text, /^# skipped (\d+)/gm) + num(text, /^# todo (\d+)/gm),
+  });
+}
+
+/** mod.ts must load in a browser: no `node:` module in its import graph. */
+async function checkNoNodeImports(): Promise<void> {
+  const { code, text } = await exec(
+    Deno.execPath(),
+    ["info", "--json", "mod.ts"],
+    ROOT,
+    true,
+  );
+  if (code !== 0) return record("no node: imports", false, `exit code ${code}`);
+  const info = JSON.parse(text.slice(text.indexOf("{"))) as {
+    modules: { specifier: string }[];
+  };
+  const bad = info.modules.map((m) => m.specifier).filter((s) =>
+    !s.startsWith("file:")
+  );
+  record(
+    "no node: imports",
+    bad.length === 0,
+    bad.length === 0
+      ? `${info.modules.length} modules reachable from mod.ts, all local`
+      : `mod.ts reaches ${bad.join(", ")}`,
+  );
+}
+
+async function stepPackage(): Promise<void> {
+  await checkNoNodeImports();
+  const checks: [string, string, string[], string?][] = [
+    ["deno publish --dry-run", Deno.execPath(), [
+      "publish",
+      "--dry-run",
+      "--allow-dirty",
+    ]],
+    ["deno doc --lint", Deno.execPath(), ["doc", "--lint", "mod.ts"]],
+    ["publint", "npx", ["-y", VERSIONS.publint, "--strict", "npm"]],
+    ["attw", "npx", [
+      "-y",
+      VERSIONS.attw,
+      "--pack",
+      "npm",
+      "--profile",
+      "esm-only",
+    ]],
+  ];
+  for (const [name, cmd, args] of checks) {
+    const { code } = await exec(cmd, args);
+    record(name, code === 0, `exit code ${code}`);
+  }
+}
+
+async function stepBrowser(): Promise<void> {
+  const { code } = await exec("node", ["scripts/browser_test.mjs"]);
+  record("browser test", code === 0, `exit code ${code}`);
+}
+
+const STEPS: Record<string, () => Promise<void>> = {
+  deno: stepDeno,
+  bun: stepBun,
+  build: stepBuild,
+  node: stepNode,
+  package: stepPackage,
+  browser: stepBrowser,
+};
+
+if (import.meta.main) {
+  const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(STEPS);
+  for (const name of wanted) {
+    const step = STEPS[name];
+    if (step === undefined) {
+      console.error(
+        `Unknown step "${name}"; use some of: ${Object.keys(STEPS).join(" ")}`,
+      );
+      Deno.exit(2);
+    }
+    await step();
+  }
+  console.log(`\n== Summary${CI ? " (CI: skipped tests fail)" : ""}`);
+  for (const r of results) {
+    console.log(`${r.ok ? "ok    " : "FAILED"} ${r.step}: ${r.summary}`);
+  }
+  Deno.exit(results.every((r) => r.ok) ? 0 : 1);
+}

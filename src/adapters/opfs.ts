@@ -1,0 +1,238 @@
+/**
+ * The browser adapter: an Origin Private File System
+ * `FileSystemSyncAccessHandle` (dedicated Workers only) as
+ * {@linkcode FileLikeSync} and {@linkcode FileLike}.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync } from "../file_like.ts";
+
+/**
+ * The members of a `FileSystemSyncAccessHandle` the adapter uses, declared
+ * here so that the library type-checks without the DOM library.
+ */
+export interface OpfsSyncAccessHandleLike {
+  /** Reads into `buffer` at byte `at`; returns the count. */
+  read(buffer: Uint8Array, options?: { at?: number }): number;
+  /** Writes `buffer` at byte `at`; returns the count. */
+  write(buffer: Uint8Array, options?: { at?: number }): number;
+  /** The file size in bytes. */
+  getSize(): number;
+  /** Cuts or zero-extends. */
+  truncate(newSize: number): void;
+  /** Flushes to storage. */
+  flush(): void;
+  /** Releases the handle (and its lock on the file). */
+  close(): void;
+}
+
+/**
+ * An OPFS `FileSystemSyncAccessHandle` behind both file interfaces. Get one
+ * in a dedicated Worker with
+ * `await (await (await navigator.storage.getDirectory()).getFileHandle(name, { create: true })).createSyncAccessHandle()`.
+ *
+ * @example Append through a sync access handle (a stand-in object here)
+ * ```ts
+ * import { NpyAppendArraySync, OpfsFile } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * // In a Worker: const handle = await fileHandle.createSyncAccessHandle();
+ * let bytes = new Uint8Array(0);
+ * const handle = {
+ *   read(buffer: Uint8Array, { at = 0 } = {}) {
+ *     const part = bytes.subarray(at, at + buffer.length);
+ *     buffer.set(part);
+ *     return part.length;
+ *   },
+ *   write(buffer: Uint8Array, { at = 0 } = {}) {
+ *     if (at + buffer.length > bytes.length) {
+ *       const grown = new Uint8Array(at + buffer.length);
+ *       grown.set(bytes);
+ *       bytes = grown;
+ *     }
+ *     bytes.set(buffer, at);
+ *     return buffer.length;
+ *   },
+ *   getSize: () => bytes.length,
+ *   truncate(n: number) {
+ *     const next = new Uint8Array(n);
+ *     next.set(bytes.subarray(0, n));
+ *     bytes = next;
+ *   },
+ *   flush() {},
+ *   close() {},
+ * };
+ *
+ * const file = new OpfsFile(handle);
+ * const npy = NpyAppendArraySync.open(file);
+ * npy.append(new Float32Array([1, 2, 3]));
+ * npy.close();
+ * file.closeSync();
+ * assert.equal(bytes.length, 128 + 12);
+ * ```
+ */
+export class OpfsFile implements FileLike, FileLikeSync {
+  readonly #handle: OpfsSyncAccessHandleLike;
+
+  /**
+   * Wraps a sync access handle.
+   *
+   * @param handle From `FileSystemFileHandle.createSyncAccessHandle()`.
+   */
+  constructor(handle: OpfsSyncAccessHandleLike) {
+    this.#handle = handle;
+  }
+
+  /** The wrapped handle. */
+  get handle(): OpfsSyncAccessHandleLike {
+    return this.#handle;
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  readSync(buffer: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < buffer.length) {
+      const n = this.#handle.read(buffer.subarray(done), {
+        at: position + done,
+      });
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  writeSync(buffer: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < buffer.length) {
+      const n = this.#handle.write(buffer.subarray(done), {
+        at: position + done,
+      });
+      if (n <= 0) {
+        throw new Error(
+          `Cannot write to the OPFS file at byte ${
+            position + done
+          }: the handle wrote nothing; check the storage quota`,
+        );
+      }
+      done += n;
+    }
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  sizeSync(): number {
+    return this.#handle.getSize();
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncateSync(length: number): void {
+    this.#handle.truncate(length);
+  }
+
+  /** Flushes to storage. */
+  syncSync(): void {
+    this.#handle.flush();
+  }
+
+  /** Releases the handle. */
+  closeSync(): void {
+    this.#handle.close();
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes at `position`.
+   *
+   * @param buffer Where to put the bytes.
+   * @param position Byte offset.
+   * @returns The number of bytes read.
+   */
+  read(buffer: Uint8Array, position: number): Promise<number> {
+    try {
+      return Promise.resolve(this.readSync(buffer, position));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Writes all of `buffer` at `position`.
+   *
+   * @param buffer The bytes.
+   * @param position Byte offset.
+   */
+  write(buffer: Uint8Array, position: number): Promise<void> {
+    try {
+      this.writeSync(buffer, position);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The file size.
+   *
+   * @returns Size in bytes.
+   */
+  size(): Promise<number> {
+    try {
+      return Promise.resolve(this.sizeSync());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Cuts or zero-extends the file.
+   *
+   * @param length The new size.
+   */
+  truncate(length: number): Promise<void> {
+    try {
+      this.truncateSync(length);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Flushes to storage. */
+  sync(): Promise<void> {
+    try {
+      this.syncSync();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Releases the handle. */
+  close(): Promise<void> {
+    try {
+      this.closeSync();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
