@@ -1,0 +1,187 @@
+/**
+ * Command line argument parsing for `cli.ts`: `--name value`,
+ * `--name=value`, boolean flags, `--` to end options, `-` as a positional
+ * argument (standard input or output).
+ *
+ * @module
+ */
+
+/** A mistake in how the program was called: exit code 2. */
+export class UsageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** What an option takes. */
+export interface OptionSpec {
+  /** `"flag"` takes no value; `"string"` takes one. */
+  readonly type: "flag" | "string";
+  /** A one-letter alias, without the dash. */
+  readonly short?: string;
+}
+
+/** A command's options and positional arguments. */
+export interface CommandSpec {
+  /** The command name, for messages. */
+  readonly name: string;
+  /** Option names without the dashes. */
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Fewest positional arguments. */
+  readonly minArgs: number;
+  /** Most positional arguments (`Infinity` for any number). */
+  readonly maxArgs: number;
+}
+
+/** Parsed arguments. */
+export interface ParsedArgs {
+  /** Positional arguments. */
+  readonly positional: string[];
+  /** Flags present (`true`) and option values. */
+  readonly options: Record<string, string | true>;
+  /** Whether `--help` or `-h` was given. */
+  readonly help: boolean;
+}
+
+/**
+ * Parses a command's arguments.
+ *
+ * @param args The arguments after the command name.
+ * @param spec The command's options.
+ * @returns The parsed arguments.
+ * @throws {UsageError} for unknown options, missing values and a wrong
+ * number of positional arguments.
+ */
+export function parseArgs(
+  args: readonly string[],
+  spec: CommandSpec,
+): ParsedArgs {
+  const positional: string[] = [];
+  const options: Record<string, string | true> = {};
+  let help = false;
+  let onlyPositional = false;
+  const byShort = new Map<string, string>();
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (o.short !== undefined) byShort.set(o.short, name);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (onlyPositional || arg === "-" || !arg.startsWith("-")) {
+      positional.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg === "--help" || arg === "-h") {
+      help = true;
+      continue;
+    }
+    let name: string;
+    let value: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      value = eq === -1 ? undefined : arg.slice(eq + 1);
+    } else {
+      const long = byShort.get(arg.slice(1, 2));
+      if (long === undefined) {
+        throw new UsageError(
+          `Unknown option "${arg}" for ${spec.name}; see --help`,
+        );
+      }
+      name = long;
+      value = arg.length > 2 ? arg.slice(2) : undefined;
+    }
+    const o = spec.options[name];
+    if (o === undefined || !Object.hasOwn(spec.options, name)) {
+      throw new UsageError(
+        `Unknown option "--${name}" for ${spec.name}; see --help`,
+      );
+    }
+    if (o.type === "flag") {
+      if (value !== undefined) {
+        throw new UsageError(`Option "--${name}" takes no value`);
+      }
+      options[name] = true;
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= args.length) {
+        throw new UsageError(`Option "--${name}" needs a value`);
+      }
+      value = args[++i]!;
+    }
+    options[name] = value;
+  }
+  if (!help) {
+    if (positional.length < spec.minArgs) {
+      throw new UsageError(
+        `${spec.name} needs ${
+          spec.minArgs === spec.maxArgs ? "" : "at least "
+        }${spec.minArgs} argument${
+          spec.minArgs === 1 ? "" : "s"
+        }, got ${positional.length}; see --help`,
+      );
+    }
+    if (positional.length > spec.maxArgs) {
+      throw new UsageError(
+        `${spec.name} takes at most ${spec.maxArgs} argument${
+          spec.maxArgs === 1 ? "" : "s"
+        }, got ${positional.length}; see --help`,
+      );
+    }
+  }
+  return { positional, options, help };
+}
+
+/**
+ * Reads a string option.
+ *
+ * @param parsed The parsed arguments.
+ * @param name The option name.
+ * @returns Its value, or `undefined` when absent.
+ */
+export function stringOption(
+  parsed: ParsedArgs,
+  name: string,
+): string | undefined {
+  const v = parsed.options[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The `--max-header-size` option every command that reads headers takes. */
+export const MAX_HEADER_OPTION: Readonly<Record<string, OptionSpec>> = {
+  "max-header-size": { type: "string" },
+};
+
+/**
+ * Reads a positive integer option.
+ *
+ * @param parsed The parsed arguments.
+ * @param name The option name.
+ * @returns Its value, or `undefined` when absent.
+ * @throws {UsageError} when the value is not a positive integer.
+ */
+export function intOption(
+  parsed: ParsedArgs,
+  name: string,
+): number | undefined {
+  const v = stringOption(parsed, name);
+  if (v === undefined) return undefined;
+  if (
+    !/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))
+  ) {
+    throw new UsageError(
+      `Option "--${name}" needs a positive integer, got "${v}"`,
+    );
+  }
+  return Number(v);
+}

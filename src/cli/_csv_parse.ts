@@ -1,0 +1,226 @@
+/**
+ * A streaming CSV reader for the command line: text in any chunks,
+ * records out, RFC 4180 quoted fields (delimiters, doubled quotes and line
+ * breaks inside quotes), `\n` or `\r\n` line ends, comments and blank lines
+ * skipped as `np.loadtxt` does.
+ *
+ * @module
+ */
+
+/** Options of {@linkcode CsvParser}. */
+export interface CsvParseOptions {
+  /** The field delimiter, one character. */
+  readonly delimiter: string;
+  /** The comment character (the rest of the line is ignored), or `""`. */
+  readonly comments: string;
+  /** The input's name, for messages. */
+  readonly label: string;
+}
+
+/** Receives a record: its fields and the line number it starts on. */
+export type RecordSink = (fields: string[], line: number) => void;
+
+/** Thrown for text that is not valid CSV, naming the line. */
+export class CsvError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, and where.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "CsvError";
+  }
+}
+
+const QUOTE = '"';
+
+/** An incremental CSV parser. */
+export class CsvParser {
+  readonly #opts: CsvParseOptions;
+  readonly #sink: RecordSink;
+  #carry = "";
+  /** Line number (1-based) of the first line in `#carry`. */
+  #line = 1;
+
+  /**
+   * Creates the parser.
+   *
+   * @param options Delimiter, comment character, label.
+   * @param sink Called for every non-blank record.
+   */
+  constructor(options: CsvParseOptions, sink: RecordSink) {
+    if (options.delimiter.length !== 1) {
+      throw new RangeError(
+        `Invalid delimiter "${options.delimiter}": use one character`,
+      );
+    }
+    this.#opts = options;
+    this.#sink = sink;
+  }
+
+  /**
+   * Parses more text; a record cut by the chunk end waits for the next.
+   *
+   * @param text The next chunk.
+   */
+  push(text: string): void {
+    const all = this.#carry === "" ? text : this.#carry + text;
+    const used = this.#parse(all, false);
+    this.#carry = all.slice(used);
+  }
+
+  /** Parses what is left at the end of the input. */
+  finish(): void {
+    const all = this.#carry;
+    this.#carry = "";
+    this.#parse(all, true);
+  }
+
+  /** Parses whole records of `text`; returns how many characters it used. */
+  #parse(text: string, final: boolean): number {
+    const { delimiter, comments } = this.#opts;
+    const len = text.length;
+    let pos = 0;
+    while (pos < len) {
+      let nl = text.indexOf("\n", pos);
+      if (nl === -1) {
+        if (!final) break;
+        nl = len;
+      }
+      let end = nl;
+      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+      let line = text.slice(pos, end);
+      if (line.indexOf(QUOTE) === -1) {
+        if (comments !== "") {
+          const c = line.indexOf(comments);
+          if (c !== -1) line = line.slice(0, c);
+        }
+        if (line.length !== 0 && (line.trim() !== "")) {
+          this.#sink(line.split(delimiter), this.#line);
+        }
+        pos = nl + 1;
+        this.#line++;
+        continue;
+      }
+      const r = this.#quoted(text, pos, final);
+      if (r === null) break;
+      if (r.fields.length > 1 || r.fields[0]!.trim() !== "" || r.quoted) {
+        this.#sink(r.fields, this.#line);
+      }
+      this.#line += r.lines;
+      pos = r.end;
+    }
+    return Math.min(pos, len);
+  }
+
+  /**
+   * Parses one record that holds quotes, starting at `pos`; `null` when
+   * the text ends inside it and more may come.
+   */
+  #quoted(
+    text: string,
+    pos: number,
+    final: boolean,
+  ): { fields: string[]; end: number; lines: number; quoted: boolean } | null {
+    const { delimiter, comments, label } = this.#opts;
+    const len = text.length;
+    const fields: string[] = [];
+    let lines = 1;
+    let quoted = false;
+    let i = pos;
+    for (;;) {
+      // At the start of a field.
+      let field = "";
+      const start = i;
+      let j = i;
+      while (
+        j < len && text[j] !== delimiter &&
+        (text[j] === " " || text[j] === "\t")
+      ) j++;
+      if (j < len && text[j] === QUOTE) {
+        quoted = true;
+        i = j + 1;
+        for (;;) {
+          const q = text.indexOf(QUOTE, i);
+          if (q === -1) {
+            if (!final) return null;
+            throw new CsvError(
+              `Cannot read ${label} line ${this.#line}: a quoted field is not closed`,
+            );
+          }
+          const part = text.slice(i, q);
+          field += part;
+          for (
+            let k = part.indexOf("\n");
+            k !== -1;
+            k = part.indexOf("\n", k + 1)
+          ) {
+            lines++;
+          }
+          if (q + 1 >= len && !final) return null;
+          if (text[q + 1] === QUOTE) {
+            field += QUOTE;
+            i = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        // After the closing quote: spaces, then a delimiter or line end.
+        while (
+          i < len && text[i] !== delimiter &&
+          (text[i] === " " || text[i] === "\t" || text[i] === "\r")
+        ) i++;
+        if (
+          i < len && text[i] !== delimiter && text[i] !== "\n" &&
+          text[i] !== comments
+        ) {
+          throw new CsvError(
+            `Cannot read ${label} line ${this.#line + lines - 1}, column ${
+              fields.length + 1
+            }: unexpected text after a closing quote`,
+          );
+        }
+      } else {
+        // Unquoted: up to the delimiter, the line end or a comment.
+        while (i < len) {
+          const ch = text[i]!;
+          if (ch === delimiter || ch === "\n" || ch === comments) break;
+          if (ch === QUOTE) {
+            throw new CsvError(
+              `Cannot read ${label} line ${this.#line + lines - 1}, column ${
+                fields.length + 1
+              }: a quote inside an unquoted field`,
+            );
+          }
+          i++;
+        }
+        field = text.slice(start, i);
+        if (field.endsWith("\r") && (i >= len || text[i] === "\n")) {
+          field = field.slice(0, -1);
+        }
+      }
+      fields.push(field);
+      if (i >= len) {
+        if (!final) return null;
+        return { fields, end: len, lines, quoted };
+      }
+      const ch = text[i]!;
+      if (ch === delimiter) {
+        i++;
+        continue;
+      }
+      if (ch === comments && comments !== "") {
+        const nl = text.indexOf("\n", i);
+        if (nl === -1) {
+          if (!final) return null;
+          return { fields, end: len, lines, quoted };
+        }
+        return { fields, end: nl + 1, lines, quoted };
+      }
+      // A line end.
+      return { fields, end: i + 1, lines, quoted };
+    }
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * CSV fields to values and back, the way `np.loadtxt` reads them: floats
+ * (`nan`, `inf`, `-inf` included; an empty field is NaN), integers,
+ * booleans as `0`/`1`, complex numbers as `1+2j`, strings.
+ *
+ * @module
+ */
+
+import { type DType, NATIVE_LITTLE_ENDIAN } from "../dtype.ts";
+import type { NpyData } from "../decode.ts";
+import { CsvError } from "./_csv_parse.ts";
+
+/** A column buffer for one batch, and how to fill it from fields. */
+export interface FieldStore {
+  /** The batch data, to append (a typed array or a plain array). */
+  readonly data: ArrayLike<unknown> & { length: number };
+  /** The dtype of `data` for the writer (native byte order). */
+  readonly dataDType: string;
+  /** Values per item: 2 for complex, else 1. */
+  readonly per: number;
+  /**
+   * Stores one field at item `index`.
+   *
+   * @throws {CsvError} when the field cannot be read as the dtype.
+   */
+  set(index: number, field: string, line: number, column: number): void;
+  /** The first `items` items, for appending. */
+  take(items: number): ArrayLike<unknown>;
+}
+
+const NATIVE = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+
+function bad(
+  label: string,
+  line: number,
+  column: number,
+  field: string,
+  what: string,
+): CsvError {
+  const shown = field.length > 40 ? `${field.slice(0, 40)}...` : field;
+  return new CsvError(
+    `Cannot read ${label} line ${line}, column ${column}: "${shown}" is not ${what}`,
+  );
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+const SPECIAL: Record<string, number> = {
+  "nan": NaN,
+  "+nan": NaN,
+  "-nan": NaN,
+  "inf": Infinity,
+  "+inf": Infinity,
+  "infinity": Infinity,
+  "+infinity": Infinity,
+  "-inf": -Infinity,
+  "-infinity": -Infinity,
+};
+
+/**
+ * Reads a float field: decimal numbers, `nan`, `inf`, `-inf` (any case);
+ * a blank field is NaN (missing).
+ *
+ * @param s The field.
+ * @returns The number, or `undefined` when it is not one.
+ */
+export function parseFloatField(s: string): number | undefined {
+  if (s.length === 0) return NaN;
+  const v = Number(s);
+  if (v === v) {
+    // Number() also reads "", "0x1f", "0b1", "0o7": not numbers for NumPy.
+    const c0 = s.charCodeAt(0);
+    if (c0 === 48 && s.length > 1) {
+      const c1 = s.charCodeAt(1) | 32;
+      if (c1 === 120 || c1 === 98 || c1 === 111) return undefined;
+    } else if (c0 === 32 || c0 === 9 || c0 === 13) {
+      const t = s.trim();
+      if (t === "") return NaN;
+      return parseFloatField(t);
+    }
+    return v;
+  }
+  const special = SPECIAL[s.trim().toLowerCase()];
+  return special;
+}
+
+const INT_RE = /^\s*[+-]?[0-9]+\s*$/;
+
+/**
+ * Reads a complex field: `1+2j`, `-1.5e3-2j`, `3j`, `4`, `nan+nanj`,
+ * optionally in parentheses.
+ *
+ * @param s The field.
+ * @returns `[re, im]`, or `undefined`.
+ */
+export function parseComplexField(s: string): [number, number] | undefined {
+  let t = s.trim();
+  if (t === "") return [NaN, NaN];
+  if (t.startsWith("(") && t.endsWith(")")) t = t.slice(1, -1);
+  const last = t[t.length - 1];
+  if (last !== "j" && last !== "J") {
+    const re = parseFloatField(t);
+    return re === undefined ? undefined : [re, 0];
+  }
+  const body = t.slice(0, -1);
+  // Split at the last sign that is not part of an exponent.
+  for (let k = body.length - 1; k > 0; k--) {
+    const ch = body[k];
+    if ((ch === "+" || ch === "-") && !/[eE]/.test(body[k - 1]!)) {
+      const re = parseFloatField(body.slice(0, k));
+      const imText = body.slice(k);
+      const im = imText === "+" || imText === "-"
+        ? (imText === "-" ? -1 : 1)
+        : parseFloatField(imText);
+      if (re === undefined || im === undefined) return undefined;
+      return [re, im];
+    }
+  }
+  const im = body === "" || body === "+"
+    ? 1
+    : body === "-"
+    ? -1
+    : parseFloatField(body);
+  return im === undefined ? undefined : [0, im];
+}
+
+type IntCtor = new (
+  n: number,
+) =>
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+const INT_RANGES: Record<string, [number, number, IntCtor]> = {
+  i1: [-128, 127, Int8Array],
+  u1: [0, 255, Uint8Array],
+  i2: [-32768, 32767, Int16Array],
+  u2: [0, 65535, Uint16Array],
+  i4: [-2147483648, 2147483647, Int32Array],
+  u4: [0, 4294967295, Uint32Array],
+};
+
+/**
+ * A field store for `items` items of `dtype`.
+ *
+ * @param dtype The file's dtype.
+ * @param items Items per batch.
+ * @param label The input's name, for messages.
+ * @returns The store.
+ * @throws {TypeError} for dtypes that CSV cannot hold.
+ */
+export function fieldStore(
+  dtype: DType,
+  items: number,
+  label: string,
+): FieldStore {
+  const size = dtype.itemsize;
+  switch (dtype.kind) {
+    case "f": {
+      const data = new Float64Array(items);
+      return {
+        data,
+        dataDType: `${NATIVE}f8`,
+        per: 1,
+        set(i, field, line, column) {
+          const v = parseFloatField(field);
+          if (v === undefined) {
+            throw bad(label, line, column, field, "a number");
+          }
+          data[i] = v;
+        },
+        take: (n) => data.subarray(0, n),
+      };
+    }
+    case "c": {
+      const data = new Float64Array(2 * items);
+      return {
+        data,
+        dataDType: `${NATIVE}c16`,
+        per: 2,
+        set(i, field, line, column) {
+          const v = parseComplexField(field);
+          if (v === undefined) {
+            throw bad(label, line, column, field, "a complex number");
+          }
+          data[2 * i] = v[0];
+          data[2 * i + 1] = v[1];
+        },
+        take: (n) => data.subarray(0, 2 * n),
+      };
+    }
+    case "b": {
+      const data = new Uint8Array(items);
+      return {
+        data,
+        dataDType: "|b1",
+        per: 1,
+        set(i, field, line, column) {
+          const t = field.trim();
+          if (t === "1" || t === "True" || t === "true") data[i] = 1;
+          else if (t === "0" || t === "False" || t === "false") data[i] = 0;
+          else {
+            throw bad(label, line, column, field, "a boolean (0 or 1)");
+          }
+        },
+        take: (n) => data.subarray(0, n),
+      };
+    }
+    case "i":
+    case "u": {
+      const key = `${dtype.kind}${size}`;
+      const range = INT_RANGES[key];
+      if (range !== undefined) {
+        const [lo, hi, Ctor] = range;
+        const data = new Ctor(items);
+        return {
+          data,
+          dataDType: `${size === 1 ? "|" : NATIVE}${key}`,
+          per: 1,
+          set(i, field, line, column) {
+            if (!INT_RE.test(field)) {
+              throw bad(
+                label,
+                line,
+                column,
+                field,
+                isBlank(field)
+                  ? "an integer (missing values need a float dtype)"
+                  : "an integer",
+              );
+            }
+            const v = Number(field);
+            if (v < lo || v > hi) {
+              throw bad(
+                label,
+                line,
+                column,
+                field,
+                `in the range of ${dtype.str}`,
+              );
+            }
+            data[i] = v;
+          },
+          take: (n) => data.subarray(0, n),
+        };
+      }
+      const signed = dtype.kind === "i";
+      const data = signed
+        ? new BigInt64Array(items)
+        : new BigUint64Array(items);
+      const lo = signed ? -(1n << 63n) : 0n;
+      const hi = signed ? (1n << 63n) - 1n : (1n << 64n) - 1n;
+      return {
+        data,
+        dataDType: `${NATIVE}${dtype.kind}8`,
+        per: 1,
+        set(i, field, line, column) {
+          if (!INT_RE.test(field)) {
+            throw bad(
+              label,
+              line,
+              column,
+              field,
+              isBlank(field)
+                ? "an integer (missing values need a float dtype)"
+                : "an integer",
+            );
+          }
+          const v = BigInt(field.trim());
+          if (v < lo || v > hi) {
+            throw bad(
+              label,
+              line,
+              column,
+              field,
+              `in the range of ${dtype.str}`,
+            );
+          }
+          data[i] = v;
+        },
+        take: (n) => data.subarray(0, n),
+      };
+    }
+    case "U":
+    case "S": {
+      const data: string[] = new Array(items).fill("");
+      return {
+        data,
+        dataDType: dtype.str,
+        per: 1,
+        set(i, field) {
+          data[i] = field;
+        },
+        take: (n) => data.slice(0, n),
+      };
+    }
+  }
+  throw new TypeError(
+    `Cannot read CSV as dtype "${dtype.str}": use a number, bool, complex or string dtype`,
+  );
+}
+
+/** Formats item `i` of decoded data as CSV text. */
+export type Formatter = (data: NpyData, i: number) => string;
+
+function floatText(x: number): string {
+  if (x !== x) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (x === 0 && 1 / x < 0) return "-0.0";
+  return String(x);
+}
+
+/**
+ * The shortest decimal text that reads back as the same value after
+ * rounding with `round` (float32 or float16).
+ */
+function shortFloatText(
+  x: number,
+  round: (v: number) => number,
+  digits: number,
+): string {
+  if (x !== x || x === Infinity || x === -Infinity || x === 0) {
+    return floatText(x);
+  }
+  for (let p = 1; p < digits; p++) {
+    const c = Number(x.toPrecision(p));
+    if (round(c) === x) return String(c);
+  }
+  return String(Number(x.toPrecision(digits)));
+}
+
+function halfToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f === 0 ? s * Infinity : NaN;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+function roundToHalf(v: number): number {
+  const m = (Math as { f16round?: (x: number) => number }).f16round;
+  if (m !== undefined) return m(v);
+  // Round to nearest even at float16 precision.
+  if (v !== v || v === 0 || !Number.isFinite(v)) return v;
+  const a = Math.abs(v);
+  if (a >= 65520) return v > 0 ? Infinity : -Infinity;
+  const e = Math.max(Math.floor(Math.log2(a)), -14);
+  const ulp = 2 ** (e - 10);
+  const q = a / ulp;
+  let r = Math.round(q);
+  if (Math.abs(q - Math.trunc(q) - 0.5) < 1e-12 && r % 2 === 1) r--;
+  return Math.sign(v) * r * ulp;
+}
+
+const NEEDS_QUOTES = /[",\n\r#]|^\s|\s$/;
+
+/**
+ * Quotes a string field when it holds the delimiter, a quote, a line
+ * break, a comment character or edge spaces (RFC 4180).
+ *
+ * @param s The text.
+ * @param delimiter The delimiter.
+ * @returns The field text.
+ */
+export function quoteField(s: string, delimiter: string): string {
+  if (s.length === 0) return s;
+  if (NEEDS_QUOTES.test(s) || s.includes(delimiter)) {
+    return `"${s.replaceAll('"', '""')}"`;
+  }
+  return s;
+}
+
+/**
+ * How to write items of `dtype` as CSV fields.
+ *
+ * @param dtype The file's dtype.
+ * @param delimiter The delimiter (for quoting strings).
+ * @param label The file's name, for messages.
+ * @returns The formatter.
+ * @throws {TypeError} for structured and void dtypes.
+ */
+export function formatter(
+  dtype: DType,
+  delimiter: string,
+  label: string,
+): Formatter {
+  const size = dtype.itemsize;
+  switch (dtype.kind) {
+    case "b":
+      return (d, i) => ((d as Uint8Array)[i] ? "1" : "0");
+    case "i":
+    case "u":
+      return (d, i) => String((d as Int32Array)[i]);
+    case "f": {
+      if (size === 8) return (d, i) => floatText((d as Float64Array)[i]!);
+      if (size === 4) {
+        return (d, i) =>
+          shortFloatText((d as Float32Array)[i]!, Math.fround, 9);
+      }
+      const isBits = d0IsBits();
+      return (d, i) => {
+        const raw = (d as Float32Array)[i]!;
+        const v = isBits ? halfToNumber(raw) : raw;
+        return shortFloatText(v, roundToHalf, 5);
+      };
+    }
+    case "c": {
+      const part = size === 16
+        ? floatText
+        : (x: number) => shortFloatText(x, Math.fround, 9);
+      return (d, i) => {
+        const a = d as Float64Array;
+        const re = part(a[2 * i]!);
+        const im = part(a[2 * i + 1]!);
+        return `${re}${im.startsWith("-") ? "" : "+"}${im}j`;
+      };
+    }
+    case "M":
+    case "m":
+      return (d, i) => {
+        const v = (d as BigInt64Array)[i]!;
+        return v === -(1n << 63n) ? "NaT" : String(v);
+      };
+    case "U":
+      return (d, i) => quoteField((d as string[])[i]!, delimiter);
+    case "S":
+      return (d, i) => {
+        const b = (d as Uint8Array[])[i]!;
+        let s = "";
+        for (let k = 0; k < b.length; k++) s += String.fromCharCode(b[k]!);
+        return quoteField(s, delimiter);
+      };
+  }
+  throw new TypeError(
+    `Cannot write ${label} as CSV: its dtype "${dtype.str}" is ${
+      dtype.fields !== undefined ? "structured" : "raw bytes"
+    }; CSV holds numbers, booleans and strings`,
+  );
+}
+
+function d0IsBits(): boolean {
+  return (globalThis as { Float16Array?: unknown }).Float16Array === undefined;
+}

@@ -1,0 +1,285 @@
+/**
+ * `from-csv IN OUT`: rows of numbers (or strings) from CSV text, appended
+ * to a `.npy` file in batches, all or nothing.
+ *
+ * @module
+ */
+
+import type { Command } from "./_command.ts";
+import { intOption, stringOption, UsageError } from "./_args.ts";
+import { type DType, parseDType } from "../dtype.ts";
+import { NpyAppendArraySync } from "../npy_append_array_sync.ts";
+import { CsvError, CsvParser } from "./_csv_parse.ts";
+import { type FieldStore, fieldStore } from "./_csv_values.ts";
+import { planNpyOutput, textInput } from "./_files.ts";
+import { Progress } from "./_progress.ts";
+
+/** Items (rows times columns) per appended batch, at most. */
+const BATCH_ITEMS = 1 << 20;
+/** Rows per appended batch, at most. */
+const BATCH_ROWS = 65536;
+
+/**
+ * Reads a delimiter option: one character, or `tab`, `\t`, `space`.
+ *
+ * @param text The option value.
+ * @returns The delimiter.
+ * @throws {UsageError} for anything else.
+ */
+export function delimiterOption(text: string | undefined): string {
+  if (text === undefined) return ",";
+  if (text === "tab" || text === "\\t") return "\t";
+  if (text === "space") return " ";
+  if (text.length !== 1 || text === '"' || text === "\n" || text === "\r") {
+    throw new UsageError(
+      `Invalid delimiter "${text}": use one character (or tab, space)`,
+    );
+  }
+  return text;
+}
+
+function dtypeOption(text: string): DType {
+  try {
+    return parseDType(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]!);
+  }
+}
+
+/** The `from-csv` command. */
+export const fromCsv: Command = {
+  spec: {
+    name: "from-csv",
+    options: {
+      dtype: { type: "string" },
+      delimiter: { type: "string", short: "d" },
+      header: { type: "flag" },
+      columns: { type: "string" },
+      comments: { type: "string" },
+      "1d": { type: "flag" },
+      overwrite: { type: "flag" },
+      "no-progress": { type: "flag" },
+    },
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  summary: "convert CSV rows of numbers to a .npy file (or append them)",
+  help: `Usage: npy-append-array from-csv [options] IN OUT
+
+Reads rows of numbers from the CSV file IN ("-" for standard input) and
+appends them to OUT as a 2-d array of shape (rows, columns), as
+np.loadtxt(IN, delimiter=",", ndmin=2) reads it; with --1d a one-column CSV
+gives shape (rows,). The text streams through in chunks, rows are appended
+in batches, and memory use stays constant. An existing OUT is appended to
+(its dtype and shape rule); a new one gets --dtype. On any failure OUT is
+left as it was.
+
+Fields: decimal numbers, nan, inf and -inf (any case); an empty field is
+NaN for float dtypes and an error for integer ones; booleans are 0 and 1
+(or True and False); complex numbers as 1+2j; strings for U and S dtypes.
+Quoted fields follow RFC 4180. Blank lines and text after the comment
+character are skipped. A field that cannot be read stops the conversion
+with an error naming its line and column.
+
+Options:
+  --dtype DTYPE        dtype of a new OUT: f8 (default), f4, i8, u1, b1, c16, U10 ...
+  -d, --delimiter C    field delimiter, one character, or "tab" (default ",")
+  --header             the first line holds column names: skip it
+  --columns N          expect N columns (default: the first row's count)
+  --comments C         comment character, "" for none (default "#")
+  --1d                 one column gives a 1-d array (default: 2-d)
+  --overwrite          replace an existing OUT instead of appending to it
+  --no-progress        no progress bar (it shows only when stderr is a terminal)
+  -h, --help           show this help
+
+Example:
+  npy-append-array from-csv --header --dtype f4 measurements.csv measurements.npy
+`,
+  async run(args, rt) {
+    const [inPath, out] = args.positional as [string, string];
+    const delimiter = delimiterOption(stringOption(args, "delimiter"));
+    const comments = stringOption(args, "comments") ?? "#";
+    if (comments.length > 1) {
+      throw new UsageError(
+        `Invalid comment character "${comments}": use one character, or "" for none`,
+      );
+    }
+    if (comments === delimiter) {
+      throw new UsageError(
+        `The delimiter and the comment character are both "${comments}"`,
+      );
+    }
+    const dtypeText = stringOption(args, "dtype");
+    const wantDType = dtypeText === undefined
+      ? undefined
+      : dtypeOption(dtypeText);
+    let columns = intOption(args, "columns");
+    const oneD = args.options["1d"] === true;
+    if (oneD && columns !== undefined && columns !== 1) {
+      throw new UsageError(
+        "--1d needs a one-column CSV, but --columns is not 1",
+      );
+    }
+    if (oneD) columns = 1;
+    const skipHeader = args.options["header"] === true;
+    const overwrite = args.options["overwrite"] === true;
+
+    const input = textInput(rt, inPath);
+    const label = input.label;
+    const plan = planNpyOutput(out, overwrite);
+    const writer = NpyAppendArraySync.open(plan.writePath, {
+      ...(plan.appending ? {} : { dtype: wantDType ?? "<f8" }),
+    });
+    let committed = false;
+    const progress = new Progress(rt, args.options["no-progress"] !== true);
+    try {
+      if (
+        plan.appending && wantDType !== undefined &&
+        wantDType.str !== writer.dtype
+      ) {
+        throw new TypeError(
+          `Cannot append to ${out}: --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
+        );
+      }
+      const dtype = parseDType(writer.dtype || wantDType || "<f8");
+      let fileShape: readonly number[] | undefined = plan.appending
+        ? writer.shape
+        : undefined;
+      let flat = oneD;
+      if (fileShape !== undefined) {
+        if (writer.fortranOrder && fileShape.length > 1) {
+          throw new RangeError(
+            `Cannot append CSV rows to ${out}: it is in Fortran order, which grows by columns`,
+          );
+        }
+        if (fileShape.length === 1) {
+          flat = true;
+          if (columns !== undefined && columns !== 1) {
+            throw new RangeError(
+              `Cannot append ${columns} columns to ${out}: it is 1-d, so the CSV needs one column`,
+            );
+          }
+          columns = 1;
+        } else if (fileShape.length === 2) {
+          if (oneD) {
+            throw new RangeError(
+              `Cannot use --1d with ${out}: it is 2-d, of shape (n, ${
+                fileShape[1]
+              })`,
+            );
+          }
+          if (columns !== undefined && columns !== fileShape[1]) {
+            throw new RangeError(
+              `Cannot append ${columns} columns to ${out}: its rows have ${
+                fileShape[1]
+              }`,
+            );
+          }
+          columns = fileShape[1]!;
+        } else {
+          throw new RangeError(
+            `Cannot append CSV rows to ${out}: it is ${fileShape.length}-d, and CSV rows make 1-d or 2-d arrays`,
+          );
+        }
+      }
+
+      let store: FieldStore | undefined;
+      let rowsPerBatch = 0;
+      let rows = 0;
+      let headerSeen = !skipHeader;
+      let headerColumns: number | undefined;
+      const flush = () => {
+        if (store === undefined || rows === 0) return;
+        const cols = columns!;
+        writer.append({
+          data: store.take(rows * cols) as never,
+          shape: flat ? [rows] : [rows, cols],
+          dtype: store.dataDType,
+        });
+        rows = 0;
+      };
+      const parser = new CsvParser(
+        { delimiter, comments, label },
+        (fields, line) => {
+          if (!headerSeen) {
+            headerSeen = true;
+            headerColumns = fields.length;
+            return;
+          }
+          if (columns === undefined) columns = fields.length;
+          if (fields.length !== columns) {
+            throw new CsvError(
+              `Cannot read ${label} line ${line}: it has ${fields.length} column${
+                fields.length === 1 ? "" : "s"
+              }, expected ${columns}${
+                flat && columns === 1 && fileShape !== undefined
+                  ? ` (${out} is 1-d)`
+                  : ""
+              }`,
+            );
+          }
+          if (store === undefined) {
+            rowsPerBatch = Math.max(
+              1,
+              Math.min(
+                BATCH_ROWS,
+                Math.floor(BATCH_ITEMS / Math.max(1, columns)),
+              ),
+            );
+            store = fieldStore(dtype, rowsPerBatch * columns, label);
+          }
+          const base = rows * columns;
+          for (let c = 0; c < columns; c++) {
+            store.set(base + c, fields[c]!, line, c + 1);
+          }
+          rows++;
+          if (rows === rowsPerBatch) flush();
+        },
+      );
+      const decoder = new TextDecoder("utf-8", { fatal: true });
+      progress.start(`from-csv ${label}`, input.size);
+      try {
+        for await (const chunk of input.chunks()) {
+          parser.push(decoder.decode(chunk, { stream: true }));
+          progress.add(chunk.length);
+        }
+        parser.push(decoder.decode());
+      } catch (e) {
+        if (
+          e instanceof TypeError && /decode|encoded|utf-?8/i.test(e.message)
+        ) {
+          throw new CsvError(`Cannot read ${label}: it is not UTF-8 text`);
+        }
+        throw e;
+      }
+      parser.finish();
+      flush();
+      if (writer.shape.length === 0) {
+        // No data rows: an empty array, so that OUT exists.
+        const cols = columns ?? headerColumns ?? 0;
+        writer.append({
+          data: [],
+          shape: flat ? [0] : [0, cols],
+          dtype: dtype,
+        });
+      }
+      fileShape = writer.shape;
+      writer.close();
+      plan.commit();
+      committed = true;
+    } catch (e) {
+      throw plan.rename(e);
+    } finally {
+      progress.end();
+      if (!committed) {
+        try {
+          writer.close();
+        } catch {
+          // the rollback below puts the file back
+        }
+        plan.rollback();
+      }
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,178 @@
+/**
+ * `info FILE...`: what a `.npy` file holds, and whether it can be appended
+ * to or needs recovery.
+ *
+ * @module
+ */
+
+import type { Command } from "./_command.ts";
+import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
+import { pathFs } from "../_path_fs.ts";
+import { runSync } from "../_io.ts";
+import { type FileInfo, inspect } from "../_inspect.ts";
+import { namingFile } from "../_error_label.ts";
+
+/** What `info --json` prints for one file. */
+export interface InfoRecord {
+  file: string;
+  version: string;
+  headerLength: number;
+  dtype: string;
+  shape: number[];
+  order: "C" | "F";
+  fortranOrder: boolean;
+  items: number;
+  itemsize: number;
+  dataBytes: number;
+  expectedDataBytes: number;
+  appendable: boolean;
+  needsRecovery: boolean;
+}
+
+/**
+ * The facts of one file.
+ *
+ * @param path The path.
+ * @param maxHeaderSize The header size cap.
+ * @returns The record.
+ */
+export function infoRecord(path: string, maxHeaderSize?: number): InfoRecord {
+  const file = pathFs().open(path, "read");
+  let info: FileInfo;
+  try {
+    info = namingFile(
+      "read",
+      path,
+      () => runSync(inspect(maxHeaderSize), file),
+    );
+  } finally {
+    file.closeSync();
+  }
+  const { header } = info;
+  return {
+    file: path,
+    version: `${header.version[0]}.${header.version[1]}`,
+    headerLength: header.headerLength,
+    dtype: header.dtype.str,
+    shape: [...header.shape],
+    order: header.fortranOrder ? "F" : "C",
+    fortranOrder: header.fortranOrder,
+    items: header.shape.reduce((a, b) => a * b, 1),
+    itemsize: header.dtype.itemsize,
+    dataBytes: info.dataLength,
+    expectedDataBytes: info.expectedDataLength,
+    appendable: info.appendable && header.shape.length > 0 &&
+      !header.dtype.hasObject,
+    needsRecovery: info.needsRecovery,
+  };
+}
+
+/**
+ * A shape as NumPy prints it: `(3,)`, `(2, 3)`, `()`.
+ *
+ * @param shape The shape.
+ * @returns The text.
+ */
+export function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+function text(r: InfoRecord): string {
+  const yes = (b: boolean) => (b ? "yes" : "no");
+  const rows: [string, string][] = [
+    ["version", r.version],
+    ["header length", `${r.headerLength} bytes`],
+    ["dtype", r.dtype],
+    ["shape", shapeText(r.shape)],
+    [
+      "order",
+      r.order === "F"
+        ? "F (Fortran, grows along the last axis)"
+        : "C (grows along axis 0)",
+    ],
+    [
+      "data bytes",
+      r.needsRecovery
+        ? `${r.dataBytes} (the header says ${r.expectedDataBytes})`
+        : String(r.dataBytes),
+    ],
+    ["appendable", yes(r.appendable)],
+    ["needs recovery", yes(r.needsRecovery)],
+  ];
+  return `${r.file}\n${
+    rows.map(([k, v]) => `  ${(k + ":").padEnd(16)}${v}`).join("\n")
+  }\n`;
+}
+
+/** The `info` command. */
+export const info: Command = {
+  spec: {
+    name: "info",
+    options: { json: { type: "flag" }, ...MAX_HEADER_OPTION },
+    minArgs: 1,
+    maxArgs: Infinity,
+  },
+  summary: "show version, header, dtype, shape, order and state of .npy files",
+  help: `Usage: npy-append-array info [--json] FILE...
+
+Shows what each .npy file holds: format version, header length, dtype,
+shape, order, data bytes, whether it can be appended to, and whether it
+needs recovery (its data length differs from what the header says).
+
+Options:
+  --json                 one JSON object per file and line, for scripts
+  --max-header-size N    accept headers up to N characters (default 10000)
+  -h, --help             show this help
+
+Example:
+  npy-append-array info data.npy
+`,
+  async run(args, rt) {
+    const json = args.options["json"] === true;
+    const max = intOption(args, "max-header-size");
+    let failed = false;
+    for (const path of args.positional) {
+      let out: string;
+      try {
+        const r = infoRecord(path, max);
+        out = json ? `${JSON.stringify(r)}\n` : text(r);
+      } catch (e) {
+        failed = true;
+        rt.writeStderr(`npy-append-array: ${messageOf(e, path)}\n`);
+        continue;
+      }
+      await rt.writeStdout(new TextEncoder().encode(out));
+    }
+    return failed ? 1 : 0;
+  },
+};
+
+/**
+ * The one-line message of an error.
+ *
+ * @param e The error.
+ * @param path A file it concerns, named when the message does not.
+ * @returns The message.
+ */
+export function messageOf(e: unknown, path?: string): string {
+  const err = e as { name?: string; code?: string; path?: string };
+  let msg = e instanceof Error ? e.message : String(e);
+  const quoted = /'([^']*)'\s*$/.exec(msg)?.[1];
+  const file = err?.path ?? quoted ?? path ?? "the file";
+  if (err?.name === "NotFound" || err?.code === "ENOENT") {
+    msg = `Cannot open ${file}: no such file`;
+  } else if (err?.name === "PermissionDenied" || err?.code === "EACCES") {
+    msg = `Cannot open ${file}: permission denied`;
+  } else if (err?.name === "IsADirectory" || err?.code === "EISDIR") {
+    msg = `Cannot open ${file}: it is a directory`;
+  }
+  // The library's advice, in command line terms.
+  msg = msg
+    .replace(
+      /call ensureAppendable first/,
+      'run "npy-append-array ensure-appendable" on it first',
+    )
+    .replace(/call recover first/, 'run "npy-append-array recover" on it first')
+    .replace(/raise maxHeaderSize/, "pass --max-header-size");
+  return msg.split("\n")[0]!;
+}

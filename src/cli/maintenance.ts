@@ -1,0 +1,134 @@
+/**
+ * `recover FILE...` and `ensure-appendable FILE...`: the maintenance
+ * functions on the command line.
+ *
+ * @module
+ */
+
+import type { Command } from "./_command.ts";
+import { ensureAppendable, recover } from "../maintenance.ts";
+import { infoRecord, shapeText } from "./info.ts";
+import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
+
+const enc = new TextEncoder();
+
+/** The `recover` command. */
+export const recoverCommand: Command = {
+  spec: {
+    name: "recover",
+    options: { zerofill: { type: "flag" }, ...MAX_HEADER_OPTION },
+    minArgs: 1,
+    maxArgs: Infinity,
+  },
+  summary:
+    "repair files whose header does not match their data (after a crash)",
+  help: `Usage: npy-append-array recover [--zerofill] FILE...
+
+Sets the length of the growth axis from the file size, for a file whose
+writer died before it updated the header. A trailing partial item is cut
+off, or kept and filled with zeros with --zerofill. A file whose header has
+no room to grow needs "ensure-appendable" first. A complete file is left
+as it is.
+
+Options:
+  --zerofill             keep a trailing partial item, filling it with zeros
+  --max-header-size N    accept headers up to N characters (default 10000)
+  -h, --help             show this help
+
+Example:
+  npy-append-array recover log.npy
+`,
+  async run(args, rt) {
+    const zerofill = args.options["zerofill"] === true;
+    const max = intOption(args, "max-header-size");
+    for (const path of args.positional) {
+      const before = infoRecord(path, max);
+      if (!before.needsRecovery) {
+        await rt.writeStdout(
+          enc.encode(
+            `${path}: complete, shape ${
+              shapeText(before.shape)
+            }; nothing to do\n`,
+          ),
+        );
+        continue;
+      }
+      if (!before.appendable) {
+        throw new RangeError(
+          `Cannot recover ${path}: its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+        );
+      }
+      await recover(path, {
+        zerofillIncomplete: zerofill,
+        ...(max === undefined ? {} : { maxHeaderSize: max }),
+      });
+      const after = infoRecord(path, max);
+      const lost = before.dataBytes - after.dataBytes;
+      const how = lost > 0
+        ? `, cut ${lost} bytes of a partial item`
+        : lost < 0
+        ? `, zero-filled ${-lost} bytes of a partial item`
+        : "";
+      await rt.writeStdout(
+        enc.encode(
+          `${path}: recovered, shape ${shapeText(before.shape)} -> ${
+            shapeText(after.shape)
+          }${how}\n`,
+        ),
+      );
+    }
+    return 0;
+  },
+};
+
+/** The `ensure-appendable` command. */
+export const ensureAppendableCommand: Command = {
+  spec: {
+    name: "ensure-appendable",
+    options: { inplace: { type: "flag" }, ...MAX_HEADER_OPTION },
+    minArgs: 1,
+    maxArgs: Infinity,
+  },
+  summary: "give a file's header room to grow (files from NumPy < 1.23)",
+  help: `Usage: npy-append-array ensure-appendable [--inplace] FILE...
+
+Rewrites the header with room for the growth axis to grow, as NumPy >= 1.23
+writes it, so that the file can be appended to. By default the file is
+copied to a temporary file in the same folder that then replaces it (an
+atomic rename); --inplace moves the data within the file instead (no extra
+disk space, but a crash during the move breaks the file). Memory use is
+constant either way. A file that is already appendable is left as it is.
+
+Options:
+  --inplace              shift the data within the file instead of copying it
+  --max-header-size N    accept headers up to N characters (default 10000)
+  -h, --help             show this help
+
+Example:
+  npy-append-array ensure-appendable old.npy
+`,
+  async run(args, rt) {
+    const inplace = args.options["inplace"] === true;
+    const max = intOption(args, "max-header-size");
+    for (const path of args.positional) {
+      const before = infoRecord(path, max);
+      if (before.appendable) {
+        await rt.writeStdout(
+          enc.encode(`${path}: already appendable; nothing to do\n`),
+        );
+        continue;
+      }
+      await ensureAppendable(path, {
+        inplace,
+        ...(max === undefined ? {} : { maxHeaderSize: max }),
+      });
+      const after = infoRecord(path, max);
+      await rt.writeStdout(
+        enc.encode(
+          `${path}: header ${before.headerLength} -> ${after.headerLength} bytes, now appendable\n`,
+        ),
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,102 @@
+/**
+ * `to-csv IN [OUT]`: a 1-d or 2-d `.npy` array as CSV text, row block by
+ * row block.
+ *
+ * @module
+ */
+
+import type { Command } from "./_command.ts";
+import { intOption, MAX_HEADER_OPTION, stringOption } from "./_args.ts";
+import { openSource, rowBlocks } from "./_npy_source.ts";
+import { formatter } from "./_csv_values.ts";
+import { TextOutput } from "./_files.ts";
+import { Progress } from "./_progress.ts";
+import { delimiterOption } from "./from_csv.ts";
+
+/** The `to-csv` command. */
+export const toCsv: Command = {
+  spec: {
+    name: "to-csv",
+    options: {
+      delimiter: { type: "string", short: "d" },
+      header: { type: "string" },
+      "no-progress": { type: "flag" },
+      ...MAX_HEADER_OPTION,
+    },
+    minArgs: 1,
+    maxArgs: 2,
+  },
+  summary: "write a 1-d or 2-d .npy array as CSV",
+  help: `Usage: npy-append-array to-csv [options] IN [OUT]
+
+Writes the 1-d or 2-d array in IN as CSV to OUT, or to standard output
+when OUT is "-" or missing: one row per line (one value per line for a 1-d
+array), in constant memory. Fortran-order files come out row by row too.
+Values read back exactly with np.loadtxt(OUT, delimiter=",") or from-csv:
+floats in the shortest text that round-trips (nan, inf, -inf), integers,
+booleans as 1 and 0, complex numbers as 1+2j, strings quoted when they
+hold the delimiter, quotes, line breaks, "#" or edge spaces (RFC 4180),
+datetimes as integers in their unit (NaT for not-a-time). Structured
+dtypes are refused.
+
+Options:
+  -d, --delimiter C   field delimiter, one character, or "tab" (default ",")
+  --header TEXT       write TEXT as the first line (for example column names)
+  --no-progress       no progress bar (it shows only when stderr is a terminal)
+  --max-header-size N accept headers up to N characters (default 10000)
+  -h, --help          show this help
+
+Example:
+  npy-append-array to-csv measurements.npy measurements.csv
+`,
+  async run(args, rt) {
+    const [inPath, outPath] = args.positional as [string, string | undefined];
+    const delimiter = delimiterOption(stringOption(args, "delimiter"));
+    const headerLine = stringOption(args, "header");
+    const src = openSource(inPath, intOption(args, "max-header-size"));
+    try {
+      const { header } = src.info;
+      if (header.shape.length > 2) {
+        throw new RangeError(
+          `Cannot write ${inPath} as CSV: it is ${header.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
+        );
+      }
+      const format = formatter(header.dtype, delimiter, inPath);
+      const out = new TextOutput(rt, outPath);
+      // No bar over CSV text printed on the same terminal.
+      const toTerminal = (outPath === undefined || outPath === "-") &&
+        rt.stdoutIsTerminal();
+      const progress = new Progress(
+        rt,
+        args.options["no-progress"] !== true && !toTerminal,
+      );
+      let ok = false;
+      try {
+        progress.start(`to-csv ${inPath}`, src.info.dataLength);
+        if (headerLine !== undefined) await out.write(`${headerLine}\n`);
+        const delim = delimiter.charCodeAt(0);
+        for (const block of rowBlocks(src)) {
+          const { data, rows, cols } = block;
+          for (let r = 0; r < rows; r++) {
+            const base = r * cols;
+            for (let c = 0; c < cols; c++) {
+              if (c > 0) out.putCode(delim);
+              out.put(format(data, base + c));
+            }
+            out.putCode(10);
+            if (out.full) await out.flush();
+          }
+          progress.add(block.bytes);
+        }
+        await out.close();
+        ok = true;
+      } finally {
+        progress.end();
+        if (!ok) out.abort();
+      }
+    } finally {
+      src.file.closeSync();
+    }
+    return 0;
+  },
+};
