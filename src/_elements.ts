@@ -105,7 +105,16 @@ function toBigIntChecked(
   if (typeof value === "bigint") return value;
   if (typeof value === "boolean") return value ? 1n : 0n;
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return BigInt(value);
+    if (Number.isInteger(value)) {
+      if (!unsafe && dtype.itemsize === 8 && !Number.isSafeInteger(value)) {
+        throw new RangeError(
+          `Cannot append value ${
+            show(value)
+          } ${where()}: it is not a safe integer, so its exact value is unknown; pass a bigint (or use casting "unsafe")`,
+        );
+      }
+      return BigInt(value);
+    }
     if (!unsafe) rangeError(value, dtype, where);
     return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
   }
@@ -159,8 +168,8 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
   void signed;
   return (view, offset, value, where) => {
     if (
-      typeof value === "number" && Number.isInteger(value) && value >= minN &&
-      value <= maxN
+      typeof value === "number" && Number.isSafeInteger(value) &&
+      value >= minN && value <= maxN
     ) {
       putNumber(view, offset, value);
       return;

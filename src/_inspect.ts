@@ -16,7 +16,7 @@ import {
   wrapHeaderText,
 } from "./header.ts";
 import { descrValue } from "./dtype.ts";
-import { pyRepr } from "./_py_literal.ts";
+import { pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
 
 /** What the library knows about an existing `.npy` file. */

@@ -7,12 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
-import {
-  parsePyLiteral,
-  pyRepr,
-  PyTuple,
-  type PyValue,
-} from "./_py_literal.ts";
+import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
 export type DTypeKind =
@@ -274,7 +269,10 @@ function parseSimple(spec: string): DType {
     }
     return simple(kind, size, order);
   }
-  return badDType(spec, "unknown type");
+  return badDType(
+    spec,
+    `unknown type; use a type string such as "<f8" or a name such as "float64"`,
+  );
 }
 
 function toShape(value: unknown, spec: string): number[] {

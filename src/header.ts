@@ -14,7 +14,7 @@ import {
   type DTypeSpec,
   parseDType,
 } from "./dtype.ts";
-import { parsePyLiteral, pyRepr, PyTuple } from "./_py_literal.ts";
+import { parsePyLiteral, pyRepr, PyTuple } from "./py_literal.ts";
 
 /** The magic bytes every `.npy` file starts with. */
 export const MAGIC: Uint8Array = new Uint8Array([

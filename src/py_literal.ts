@@ -8,20 +8,56 @@
 
 import { NpyFormatError } from "./errors.ts";
 
-/** A Python tuple, kept apart from a list because the header tells them apart. */
+/**
+ * A Python tuple, kept apart from a list because the header tells them apart.
+ *
+ * @example
+ * ```ts
+ * import { PyTuple, pyRepr } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(pyRepr(new PyTuple([3n])), "(3,)");
+ * ```
+ */
 export class PyTuple {
   /** The items, in order. */
   readonly items: PyValue[];
-  /** @param items The items, in order. */
+  /**
+   * Makes a tuple.
+   *
+   * @param items The items, in order.
+   */
   constructor(items: PyValue[]) {
     this.items = items;
   }
 }
 
-/** A Python dict with string keys, in source order. */
+/**
+ * A Python dict with string keys, in source order.
+ *
+ * @example
+ * ```ts
+ * import { parsePyLiteral, type PyDict } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const d = parsePyLiteral("{'a': 1}") as PyDict;
+ * assert.equal(d.get("a"), 1n);
+ * ```
+ */
 export type PyDict = Map<string, PyValue>;
 
-/** A value of the literal subset: `int` is a `bigint` so no digit is lost. */
+/**
+ * A value of the literal subset: `int` is a `bigint` so no digit is lost.
+ *
+ * @example
+ * ```ts
+ * import { parsePyLiteral, type PyValue } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const v: PyValue = parsePyLiteral("[True, 'x', 2L]");
+ * assert.deepEqual(v, [true, "x", 2n]);
+ * ```
+ */
 export type PyValue = string | bigint | boolean | PyValue[] | PyTuple | PyDict;
 
 const MAX_DEPTH = 64;
@@ -34,6 +70,16 @@ function describeChar(text: string, at: number): string {
 /**
  * Parses `text` as one Python literal of the subset, followed only by
  * whitespace.
+ *
+ * @example
+ * ```ts
+ * import { NpyFormatError, parsePyLiteral, PyTuple } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const v = parsePyLiteral("{'shape': (2, 3), }") as Map<string, unknown>;
+ * assert.deepEqual((v.get("shape") as PyTuple).items, [2n, 3n]);
+ * assert.throws(() => parsePyLiteral("__import__('os')"), NpyFormatError);
+ * ```
  *
  * @param text The literal text.
  * @param what What the text is, for error messages.
@@ -251,6 +297,15 @@ export function parsePyLiteral(text: string, what = "header"): PyValue {
  * Writes a string the way Python's `repr` does: single quotes unless the
  * string holds a single quote and no double quote.
  *
+ * @example
+ * ```ts
+ * import { pyReprString } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(pyReprString("a"), "'a'");
+ * assert.equal(pyReprString("it's"), `"it's"`);
+ * ```
+ *
  * @param s The string.
  * @returns The Python source text of `s`.
  */
@@ -278,6 +333,14 @@ export function pyReprString(s: string): string {
 
 /**
  * Writes a value the way Python's `repr` does.
+ *
+ * @example
+ * ```ts
+ * import { pyRepr, PyTuple } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(pyRepr([new PyTuple(["a", "<f4"])]), "[('a', '<f4')]");
+ * ```
  *
  * @param value The value.
  * @returns Python source text.

@@ -79,34 +79,37 @@ test("rewriting every fixture's contents in one append gives its bytes", () => {
   }
 });
 
-test("appending to every appendable fixture gives NumPy's concatenate", numpyTestOptions(), () => {
-  const dir = tempDir();
-  const checks: Array<
-    { name: string; path: string; orig: string; axis: number; hl: number }
-  > = [];
-  for (const f of fixtures) {
-    if (f.object || f.shape.length === 0 || !f.appendable) continue;
-    const path = join(dir, f.file);
-    copyFileSync(fixturePath(f.name), path);
-    const array = readNpySync(path, BIG);
-    {
-      using npy = NpyAppendArraySync.open(path, BIG);
-      npy.append(array);
-      npy.append(array);
+test(
+  "appending to every appendable fixture gives NumPy's concatenate",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    const checks: Array<
+      { name: string; path: string; orig: string; axis: number; hl: number }
+    > = [];
+    for (const f of fixtures) {
+      if (f.object || f.shape.length === 0 || !f.appendable) continue;
+      const path = join(dir, f.file);
+      copyFileSync(fixturePath(f.name), path);
+      const array = readNpySync(path, BIG);
+      {
+        using npy = NpyAppendArraySync.open(path, BIG);
+        npy.append(array);
+        npy.append(array);
+      }
+      checks.push({
+        name: f.name,
+        path,
+        orig: fixturePath(f.name),
+        axis: f.fortran_order ? f.shape.length - 1 : 0,
+        hl: f.header_len,
+      });
     }
-    checks.push({
-      name: f.name,
-      path,
-      orig: fixturePath(f.name),
-      axis: f.fortran_order ? f.shape.length - 1 : 0,
-      hl: f.header_len,
-    });
-  }
-  assert.ok(checks.length > 90);
-  const spec = join(dir, "spec.json");
-  writeFileSync(spec, JSON.stringify(checks));
-  const out = runPython(
-    `
+    assert.ok(checks.length > 90);
+    const spec = join(dir, "spec.json");
+    writeFileSync(spec, JSON.stringify(checks));
+    const out = runPython(
+      `
 import json, sys, io
 import numpy as np
 import npy_json
@@ -128,32 +131,36 @@ for c in json.load(open(sys.argv[1])):
         bad.append([c["name"], str(b.shape), str(want.shape), hl, c["hl"]])
 print(json.dumps(bad))
 `,
-    [spec],
-  );
-  assert.deepEqual(JSON.parse(out), []);
-});
+      [spec],
+    );
+    assert.deepEqual(JSON.parse(out), []);
+  },
+);
 
-test("np.save fixtures grown here equal np.save of the grown array", numpyTestOptions(), () => {
-  const dir = tempDir();
-  const checks: Array<{ path: string; orig: string; axis: number }> = [];
-  for (const f of fixtures) {
-    if (f.object || f.shape.length === 0 || f.made_by !== "np.save") continue;
-    if (f.version[0] !== 1) continue;
-    const path = join(dir, f.file);
-    copyFileSync(fixturePath(f.name), path);
-    const array = readNpySync(path);
-    using npy = NpyAppendArraySync.open(path);
-    npy.append(array);
-    checks.push({
-      path,
-      orig: fixturePath(f.name),
-      axis: f.fortran_order ? f.shape.length - 1 : 0,
-    });
-  }
-  const spec = join(dir, "spec.json");
-  writeFileSync(spec, JSON.stringify(checks));
-  const out = runPython(
-    `
+test(
+  "np.save fixtures grown here equal np.save of the grown array",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    const checks: Array<{ path: string; orig: string; axis: number }> = [];
+    for (const f of fixtures) {
+      if (f.object || f.shape.length === 0 || f.made_by !== "np.save") continue;
+      if (f.version[0] !== 1) continue;
+      const path = join(dir, f.file);
+      copyFileSync(fixturePath(f.name), path);
+      const array = readNpySync(path);
+      using npy = NpyAppendArraySync.open(path);
+      npy.append(array);
+      checks.push({
+        path,
+        orig: fixturePath(f.name),
+        axis: f.fortran_order ? f.shape.length - 1 : 0,
+      });
+    }
+    const spec = join(dir, "spec.json");
+    writeFileSync(spec, JSON.stringify(checks));
+    const out = runPython(
+      `
 import json, sys, io
 import numpy as np
 def same(x, y):
@@ -178,10 +185,11 @@ for c in json.load(open(sys.argv[1])):
         bad.append(c["path"])
 print(json.dumps(bad))
 `,
-    [spec],
-  );
-  assert.deepEqual(JSON.parse(out), []);
-});
+      [spec],
+    );
+    assert.deepEqual(JSON.parse(out), []);
+  },
+);
 
 test("non-appendable fixtures are refused, naming ensureAppendable, bytes unchanged", () => {
   let n = 0;
@@ -193,7 +201,8 @@ test("non-appendable fixtures are refused, naming ensureAppendable, bytes unchan
     const before = readFileSync(path);
     assert.throws(
       () => NpyAppendArraySync.open(path, BIG),
-      (e: Error) => e instanceof RangeError && /ensureAppendable/.test(e.message),
+      (e: Error) =>
+        e instanceof RangeError && /ensureAppendable/.test(e.message),
       f.name,
     );
     assert.deepEqual(readFileSync(path), before);
@@ -208,7 +217,8 @@ test("the object-dtype fixture is refused by the writer and the reader", () => {
   const before = readFileSync(path);
   assert.throws(
     () => NpyAppendArraySync.open(path),
-    (e: Error) => e instanceof NpyFormatError && /Python objects/.test(e.message),
+    (e: Error) =>
+      e instanceof NpyFormatError && /Python objects/.test(e.message),
   );
   assert.throws(() => readNpySync(path), NpyFormatError);
   assert.deepEqual(readFileSync(path), before);

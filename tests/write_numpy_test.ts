@@ -129,7 +129,11 @@ const cases: Case[] = [
   {
     name: "float16 raw bits with declared dtype",
     options: { dtype: "<f2" },
-    appends: [{ data: new Uint16Array([0x3c00, 0xc000]), shape: [2], dtype: "<f2" }],
+    appends: [{
+      data: new Uint16Array([0x3c00, 0xc000]),
+      shape: [2],
+      dtype: "<f2",
+    }],
     expect: "np.array([1, -2], dtype='<f2')",
   },
   {
@@ -147,7 +151,10 @@ const cases: Case[] = [
   {
     name: "complex 2-d interleaved data",
     options: { dtype: ">c8" },
-    appends: [{ data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), shape: [2, 2] }],
+    appends: [{
+      data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]),
+      shape: [2, 2],
+    }],
     expect: "np.array([[1+2j, 3+4j], [5+6j, 7+8j]], dtype='>c8')",
   },
   {
@@ -222,7 +229,11 @@ const cases: Case[] = [
         shape: [2, 3, 2],
         fortranOrder: true,
       },
-      { data: [100, 101, 102, 103, 104, 105], shape: [2, 3, 1], fortranOrder: true },
+      {
+        data: [100, 101, 102, 103, 104, 105],
+        shape: [2, 3, 1],
+        fortranOrder: true,
+      },
     ],
     expect:
       "np.asfortranarray(np.concatenate([np.arange(12.).reshape((2,3,2), order='F'), np.arange(100., 106.).reshape((2,3,1), order='F')], axis=2))",
@@ -234,7 +245,8 @@ const cases: Case[] = [
       shape: [2, 3, 2, 2],
       fortranOrder: true,
     }],
-    expect: "np.ascontiguousarray(np.arange(24, dtype='<f4').reshape((2,3,2,2), order='F'))",
+    expect:
+      "np.ascontiguousarray(np.arange(24, dtype='<f4').reshape((2,3,2,2), order='F'))",
   },
   {
     name: "big-endian file from typed arrays",
@@ -288,7 +300,10 @@ const cases: Case[] = [
   },
   {
     name: "empty first append creates an empty file, later appends grow it",
-    appends: [{ data: [], shape: [0, 3] }, [[1, 2, 3]], { data: [], shape: [0, 3] }],
+    appends: [{ data: [], shape: [0, 3] }, [[1, 2, 3]], {
+      data: [],
+      shape: [0, 3],
+    }],
     expect: "np.array([[1, 2, 3]], dtype='<f8')",
   },
   {
@@ -331,27 +346,30 @@ const cases: Case[] = [
   },
 ];
 
-test("files written here equal np.save of np.concatenate, byte for byte", numpyTestOptions(), async () => {
-  const dir = tempDir();
-  const checks: Array<{ name: string; path: string; expect: string }> = [];
-  for (const [i, c] of cases.entries()) {
-    const path = join(dir, `case_${i}.npy`);
-    const target = c.url ? pathToFileURL(path) : path;
-    if (c.async) {
-      const npy = await NpyAppendArray.open(target, c.options);
-      const pending = c.appends.map((a) => npy.append(a));
-      await npy.close();
-      await Promise.all(pending);
-    } else {
-      using npy = NpyAppendArraySync.open(target, c.options);
-      for (const a of c.appends) npy.append(a);
+test(
+  "files written here equal np.save of np.concatenate, byte for byte",
+  numpyTestOptions(),
+  async () => {
+    const dir = tempDir();
+    const checks: Array<{ name: string; path: string; expect: string }> = [];
+    for (const [i, c] of cases.entries()) {
+      const path = join(dir, `case_${i}.npy`);
+      const target = c.url ? pathToFileURL(path) : path;
+      if (c.async) {
+        const npy = await NpyAppendArray.open(target, c.options);
+        const pending = c.appends.map((a) => npy.append(a));
+        await npy.close();
+        await Promise.all(pending);
+      } else {
+        using npy = NpyAppendArraySync.open(target, c.options);
+        for (const a of c.appends) npy.append(a);
+      }
+      checks.push({ name: c.name, path, expect: c.expect });
     }
-    checks.push({ name: c.name, path, expect: c.expect });
-  }
-  const specPath = join(dir, "spec.json");
-  writeFileSync(specPath, JSON.stringify(checks));
-  const out = runPython(
-    `
+    const specPath = join(dir, "spec.json");
+    writeFileSync(specPath, JSON.stringify(checks));
+    const out = runPython(
+      `
 import json, sys, io
 import numpy as np
 checks = json.load(open(sys.argv[1]))
@@ -372,10 +390,11 @@ for c in checks:
                     "same_values": bool(same_values), "loaded": repr(np.asarray(loaded))[:300], "want": repr(exp)[:300]})
 print(json.dumps(bad))
 `,
-    [specPath],
-  );
-  assert.deepEqual(JSON.parse(out), []);
-});
+      [specPath],
+    );
+    assert.deepEqual(JSON.parse(out), []);
+  },
+);
 
 test("a MemoryFile holds the same bytes as a path", numpyTestOptions(), () => {
   const dir = tempDir();
