@@ -14,7 +14,11 @@ import {
   wrapHeaderText,
 } from "./header.ts";
 import { pyRepr } from "./py_literal.ts";
-import { type ArrayInput, prepareArray } from "./array_input.ts";
+import {
+  type ArrayInput,
+  prepareArray,
+  type PrepareOptions,
+} from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
 import { optionError, withFileName } from "./_error_label.ts";
 import { type IoSteps, sync, truncate, write } from "./_io.ts";
@@ -99,6 +103,8 @@ export class AppendCore {
   #slab: Uint8Array = new Uint8Array(0);
   #slabAt = 0;
   #slabOf: HeaderTemplate | null = null;
+  /** Reused across appends while dtype and order stay the same. */
+  #prepareOptions: PrepareOptions | null = null;
   /** Option `bufferBytes`. */
   readonly bufferBytes: number;
   #buffer: Uint8Array | null = null;
@@ -338,7 +344,7 @@ export class AppendCore {
         } on every axis but axis ${axis}`,
       );
     }
-    const out = [...shape];
+    const out = shape.slice();
     out[axis] = shape[axis]! + inShape[axis]!;
     if (!Number.isSafeInteger(out[axis]! * 1)) {
       throw new RangeError(
@@ -357,12 +363,19 @@ export class AppendCore {
         `Cannot append to ${this.label}: an earlier write failed and could not be undone; close the writer, then call recover`,
       );
     }
-    const prepared = prepareArray(input, {
-      dtype: this.dtype,
-      fortranOrder: this.fortranOrder,
-      casting: this.casting,
-      label: this.label,
-    });
+    let po = this.#prepareOptions;
+    if (
+      po === null || po.dtype !== this.dtype ||
+      po.fortranOrder !== this.fortranOrder
+    ) {
+      po = this.#prepareOptions = {
+        dtype: this.dtype,
+        fortranOrder: this.fortranOrder,
+        casting: this.casting,
+        label: this.label,
+      };
+    }
+    const prepared = prepareArray(input, po);
     if (this.shape === null) {
       yield* this.#create(prepared.dtype, prepared.shape, prepared.bytes);
       return;

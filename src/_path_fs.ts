@@ -127,9 +127,7 @@ function nodePathFs(fs: Record<string, unknown>): PathFs {
       const c = (fs as { constants?: Record<string, number> }).constants;
       const fd = f.openSync(
         path,
-        mode === "read"
-          ? "r"
-          : mode === "write" || c === undefined
+        mode === "read" ? "r" : mode === "write" || c === undefined
           ? "r+"
           // O_RDWR | O_CREAT without O_TRUNC (see the Deno case).
           : (c.O_RDWR! | c.O_CREAT!) as unknown as string,

@@ -119,10 +119,20 @@ const TYPED_DTYPES: Array<[unknown, string]> = [
 ];
 if (F16 !== undefined) TYPED_DTYPES.push([F16, "<f2"]);
 
+const NATIVE_DTYPES = new Map<string, DType>();
+
 function nativeDType(spec: string): DType {
-  const dt = parseDType(spec);
-  return NATIVE_LITTLE_ENDIAN ? dt : withByteOrder(dt, ">");
+  let dt = NATIVE_DTYPES.get(spec);
+  if (dt === undefined) {
+    dt = parseDType(spec);
+    if (!NATIVE_LITTLE_ENDIAN) dt = withByteOrder(dt, ">");
+    NATIVE_DTYPES.set(spec, dt);
+  }
+  return dt;
 }
+
+/** Typed array constructors (subclasses too) seen so far, with their dtype. */
+const CTOR_DTYPES = new Map<unknown, DType>();
 
 /**
  * The dtype of a typed array's elements (native byte order), or
@@ -133,8 +143,14 @@ function nativeDType(spec: string): DType {
  */
 export function typedArrayDType(value: unknown): DType | undefined {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
+  const seen = CTOR_DTYPES.get(value.constructor);
+  if (seen !== undefined) return seen;
   for (const [ctor, spec] of TYPED_DTYPES) {
-    if (value instanceof (ctor as typeof Uint8Array)) return nativeDType(spec);
+    if (value instanceof (ctor as typeof Uint8Array)) {
+      const dt = nativeDType(spec);
+      CTOR_DTYPES.set(value.constructor, dt);
+      return dt;
+    }
   }
   return undefined;
 }
@@ -543,6 +559,8 @@ export function prepareArray(
   input: ArrayInput,
   options: PrepareOptions,
 ): PreparedArray {
+  const quick = quickPrepare(input, options);
+  if (quick !== undefined) return quick;
   const { casting, label } = options;
   const n = normalize(input, options.dtype, label);
   const dtype = options.dtype ?? inferDType(n, label);
@@ -552,9 +570,6 @@ export function prepareArray(
     );
   }
   const shape = n.shape;
-  if (n !== undefined && !Array.isArray(input) && !isTypedArray(input)) {
-    // Explicit shape: the data length must match it.
-  }
   const count = product(shape);
   const itemsize = dtype.itemsize;
   const data = n.data;
@@ -645,6 +660,83 @@ export function prepareArray(
     shared = false;
   }
   return { bytes, shape, dtype, shared };
+}
+
+/**
+ * The common case in short: a typed array, bare or as `{ data, shape }`,
+ * whose type is exactly the file's dtype, needing no reordering: its bytes
+ * are written as they are. `undefined` sends anything else (errors
+ * included) through the general path.
+ */
+function quickPrepare(
+  input: ArrayInput,
+  options: PrepareOptions,
+): PreparedArray | undefined {
+  const dtype = options.dtype;
+  if (dtype === undefined) return undefined;
+  let data: unknown;
+  let shape: number[];
+  if (ArrayBuffer.isView(input)) {
+    data = input;
+    shape = [(input as TypedArray).length];
+  } else {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      return undefined;
+    }
+    const obj = input as Partial<ArrayData> & Record<string, unknown>;
+    if (
+      obj.dtype !== undefined ||
+      (obj.fortranOrder !== undefined && obj.fortranOrder !== false) ||
+      "stride" in obj || typeof obj.dataSync === "function" ||
+      !ArrayBuffer.isView(obj.data) || !Array.isArray(obj.shape)
+    ) {
+      return undefined;
+    }
+    data = obj.data;
+    const s = obj.shape as readonly unknown[];
+    shape = new Array<number>(s.length);
+    let count = 1;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i];
+      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+        return undefined;
+      }
+      shape[i] = d;
+      count *= d;
+    }
+    if (count !== (data as TypedArray).length) return undefined;
+    if (shape.length >= 2 && options.fortranOrder) return undefined;
+  }
+  const src = typedArrayDType(data);
+  if (src === undefined || src.str !== dtype.str) return undefined;
+  return { bytes: bytesOf(data as TypedArray), shape, dtype, shared: true };
+}
+
+/** The last small array seen by {@linkcode bytesOf}, and its bytes. */
+let lastTyped: TypedArray | null = null;
+let lastBytes: Uint8Array = new Uint8Array(0);
+
+/**
+ * A `Uint8Array` over a typed array's bytes. Loggers append the same small
+ * array again and again, and creating the view is a good part of an
+ * append's cost, so the last one is kept (only for arrays of at most 4 KiB,
+ * so that no large array is held after the caller drops it).
+ */
+function bytesOf(typed: TypedArray): Uint8Array {
+  if (typed instanceof Uint8Array) return typed;
+  if (typed === lastTyped && lastBytes.byteLength === typed.byteLength) {
+    return lastBytes;
+  }
+  const bytes = new Uint8Array(
+    typed.buffer,
+    typed.byteOffset,
+    typed.byteLength,
+  );
+  if (bytes.byteLength <= 4096) {
+    lastTyped = typed;
+    lastBytes = bytes;
+  }
+  return bytes;
 }
 
 function isF16Declared(input: unknown): boolean {
