@@ -41,3 +41,4 @@ export * from "./src/adapters/node_file_handle.ts";
 export * from "./src/adapters/opfs.ts";
 export * from "./src/maintenance.ts";
 export * from "./src/py_literal.ts";
+export * from "./src/sync_backed_file.ts";

@@ -43,6 +43,8 @@ interface Result {
 }
 
 const results: Result[] = [];
+/** Tests counted over every runner, for the closing line. */
+const total = { passed: 0, failed: 0, skipped: 0 };
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
@@ -94,8 +96,12 @@ function judge(
 ): void {
   if (counts === null) {
     record(step, false, `exit code ${code}; no test summary found`);
+    total.failed++;
     return;
   }
+  total.passed += counts.passed;
+  total.failed += counts.failed;
+  total.skipped += counts.skipped;
   const summary = raw ??
     `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
   if (code !== 0 || counts.failed > 0) {
@@ -267,5 +273,14 @@ if (import.meta.main) {
   for (const r of results) {
     console.log(`${r.ok ? "ok    " : "FAILED"} ${r.step}: ${r.summary}`);
   }
-  Deno.exit(results.every((r) => r.ok) ? 0 : 1);
+  const ok = results.every((r) => r.ok);
+  // One plain closing line over all runners: a failed step that is not a
+  // test run (build, package checks, browser) counts as one failure.
+  const stepFailures = results.filter((r) => !r.ok).length;
+  const failed = Math.max(total.failed, ok ? 0 : stepFailures);
+  console.log(
+    `\ntotal: ${total.passed} passed, ${failed} failed` +
+      (total.skipped > 0 ? `, ${total.skipped} skipped` : ""),
+  );
+  Deno.exit(ok ? 0 : 1);
 }

@@ -21,7 +21,8 @@ import {
 } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
 import { optionError, withFileName } from "./_error_label.ts";
-import { type IoSteps, sync, truncate, write } from "./_io.ts";
+import { type IoSteps, runSync, sync, truncate, write } from "./_io.ts";
+import type { FileLikeSync } from "./file_like.ts";
 
 /** Options of `NpyAppendArray.open` and `NpyAppendArraySync.open`. */
 export interface NpyAppendArrayOptions {
@@ -355,7 +356,7 @@ export class AppendCore {
   }
 
   /** Appends one array. */
-  *append(input: ArrayInput): IoSteps<void> {
+  #checkUsable(): void {
     this.checkOpen();
     if (this.broken) {
       // Appending after the stray bytes would mix them into the data.
@@ -363,6 +364,49 @@ export class AppendCore {
         `Cannot append to ${this.label}: an earlier write failed and could not be undone; close the writer, then call recover`,
       );
     }
+  }
+
+  /**
+   * The hot path of the sync writer: an append to an existing file, with no
+   * fsync and no buffer, done with direct calls instead of the step
+   * machinery. Returns `false`, having done nothing, when another path is
+   * needed; the I/O and the rollback are those of {@linkcode append}.
+   */
+  appendDirect(input: ArrayInput, file: FileLikeSync): boolean {
+    if (this.shape === null || this.fsync || this.bufferBytes > 0) {
+      return false;
+    }
+    this.#checkUsable();
+    const prepared = prepareArray(input, this.#options());
+    const shape = this.#grownShape(prepared.shape);
+    if (shape[this.growthAxis] === this.shape[this.growthAxis]) return true;
+    const bytes = prepared.bytes;
+    const oldEnd = this.dataEnd;
+    const oldShape = this.shape;
+    try {
+      if (bytes.length > 0) file.writeSync(bytes, oldEnd);
+    } catch (e) {
+      runSync(this.#rollback(oldEnd, null), file);
+      throw e;
+    }
+    this.dataEnd = oldEnd + bytes.length;
+    this.shape = shape;
+    if (!this.rewriteHeaderOnAppend) {
+      this.headerDirty = true;
+      return true;
+    }
+    try {
+      file.writeSync(this.header(shape), 0);
+    } catch (e) {
+      this.dataEnd = oldEnd;
+      this.shape = oldShape;
+      runSync(this.#rollback(oldEnd, oldShape), file);
+      throw e;
+    }
+    return true;
+  }
+
+  #options(): PrepareOptions {
     let po = this.#prepareOptions;
     if (
       po === null || po.dtype !== this.dtype ||
@@ -375,7 +419,12 @@ export class AppendCore {
         label: this.label,
       };
     }
-    const prepared = prepareArray(input, po);
+    return po;
+  }
+
+  *append(input: ArrayInput): IoSteps<void> {
+    this.#checkUsable();
+    const prepared = prepareArray(input, this.#options());
     if (this.shape === null) {
       yield* this.#create(prepared.dtype, prepared.shape, prepared.bytes);
       return;

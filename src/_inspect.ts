@@ -46,8 +46,8 @@ export interface FileInfo {
 export function* inspect(
   maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE,
 ): IoSteps<FileInfo> {
-  const fileSize = yield* size();
-  const preamble = new Uint8Array(Math.min(12, fileSize));
+  const sizeBefore = yield* size();
+  const preamble = new Uint8Array(Math.min(12, sizeBefore));
   const got = yield* readFully(preamble, 0);
   const headerLength = headerLengthFromPreamble(preamble.subarray(0, got));
   const prefix = preamble[6] === 1 ? 10 : 12;
@@ -60,9 +60,9 @@ export function* inspect(
       } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
     );
   }
-  if (headerLength > fileSize) {
+  if (headerLength > sizeBefore) {
     throw new NpyFormatError(
-      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${fileSize}`,
+      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
     );
   }
   const bytes = new Uint8Array(headerLength);
@@ -73,6 +73,10 @@ export function* inspect(
     );
   }
   const header = parseHeader(bytes, { maxHeaderSize });
+  // Take the size again after the header: a writer appending meanwhile
+  // writes data before the header that covers it, so this size is at least
+  // what the header says (the first one was only to bound the reads).
+  const fileSize = yield* size();
   const dataLength = fileSize - headerLength;
   const expectedDataLength = checkByteCount(
     header.shape,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync } from "./file_like.ts";
+import { SyncBackedFile } from "./sync_backed_file.ts";
 
 /**
  * A growable byte buffer with the file interfaces.
@@ -23,7 +23,7 @@ import type { FileLike, FileLikeSync } from "./file_like.ts";
  * assert.equal(file.bytes().length, 128 + 24);
  * ```
  */
-export class MemoryFile implements FileLike, FileLikeSync {
+export class MemoryFile extends SyncBackedFile {
   #buffer: Uint8Array;
   #size: number;
 
@@ -33,6 +33,7 @@ export class MemoryFile implements FileLike, FileLikeSync {
    * @param initial The starting contents.
    */
   constructor(initial?: Uint8Array) {
+    super();
     this.#buffer = new Uint8Array(Math.max(initial?.length ?? 0, 64));
     this.#size = 0;
     if (initial) {
@@ -104,66 +105,15 @@ export class MemoryFile implements FileLike, FileLikeSync {
    *
    * @param length The new size.
    */
-  truncateSync(length: number): void {
+  override truncateSync(length: number): void {
     this.#grow(length);
     if (length > this.#size) this.#buffer.fill(0, this.#size, length);
     this.#size = length;
   }
 
   /** Nothing to flush in memory. */
-  syncSync(): void {}
+  override syncSync(): void {}
 
   /** Nothing to release. */
-  closeSync(): void {}
-
-  /**
-   * Reads up to `buffer.length` bytes at `position`.
-   *
-   * @param buffer Where to put the bytes.
-   * @param position Byte offset.
-   * @returns The number of bytes read.
-   */
-  read(buffer: Uint8Array, position: number): Promise<number> {
-    return Promise.resolve(this.readSync(buffer, position));
-  }
-
-  /**
-   * Writes all of `buffer` at `position`.
-   *
-   * @param buffer The bytes.
-   * @param position Byte offset.
-   */
-  write(buffer: Uint8Array, position: number): Promise<void> {
-    this.writeSync(buffer, position);
-    return Promise.resolve();
-  }
-
-  /**
-   * The file size.
-   *
-   * @returns Size in bytes.
-   */
-  size(): Promise<number> {
-    return Promise.resolve(this.#size);
-  }
-
-  /**
-   * Cuts or zero-extends the file.
-   *
-   * @param length The new size.
-   */
-  truncate(length: number): Promise<void> {
-    this.truncateSync(length);
-    return Promise.resolve();
-  }
-
-  /** Nothing to flush in memory. */
-  sync(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Nothing to release. */
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
+  override closeSync(): void {}
 }

@@ -125,7 +125,8 @@ export class NpyAppendArraySync implements Disposable {
       runSync(resume(steps, first.value), file);
       return;
     }
-    runSync(core.append(array), this.#w.file);
+    const file = this.#w.file;
+    if (!core.appendDirect(array, file)) runSync(core.append(array), file);
   }
 
   /**

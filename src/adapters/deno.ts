@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync } from "../file_like.ts";
+import { SyncBackedFile } from "../sync_backed_file.ts";
 
 /** The few members of `Deno.FsFile` the adapter uses. */
 export interface DenoFsFileLike {
@@ -47,7 +47,7 @@ export interface DenoFsFileLike {
  * assert.equal(Deno.statSync(path).size, 128 + 12);
  * ```
  */
-export class DenoFile implements FileLike, FileLikeSync {
+export class DenoFile extends SyncBackedFile {
   readonly #file: DenoFsFileLike;
   #pos = 0;
 
@@ -57,6 +57,7 @@ export class DenoFile implements FileLike, FileLikeSync {
    * @param file A `Deno.FsFile`, opened for reading (and writing to write).
    */
   constructor(file: DenoFsFileLike) {
+    super();
     this.#file = file;
     this.#pos = -1;
   }
@@ -126,17 +127,17 @@ export class DenoFile implements FileLike, FileLikeSync {
    *
    * @param length The new size.
    */
-  truncateSync(length: number): void {
+  override truncateSync(length: number): void {
     this.#file.truncateSync(length);
   }
 
   /** Flushes to stable storage. */
-  syncSync(): void {
+  override syncSync(): void {
     this.#file.syncSync();
   }
 
   /** Closes the file. */
-  closeSync(): void {
+  override closeSync(): void {
     this.#file.close();
   }
 
@@ -147,82 +148,5 @@ export class DenoFile implements FileLike, FileLikeSync {
    */
   tryLockSync(): boolean {
     return this.#file.tryLockSync?.(true) ?? true;
-  }
-
-  /**
-   * Reads up to `buffer.length` bytes at `position`.
-   *
-   * @param buffer Where to put the bytes.
-   * @param position Byte offset.
-   * @returns The number of bytes read.
-   */
-  read(buffer: Uint8Array, position: number): Promise<number> {
-    try {
-      return Promise.resolve(this.readSync(buffer, position));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Writes all of `buffer` at `position`.
-   *
-   * @param buffer The bytes.
-   * @param position Byte offset.
-   */
-  write(buffer: Uint8Array, position: number): Promise<void> {
-    try {
-      this.writeSync(buffer, position);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * The file size.
-   *
-   * @returns Size in bytes.
-   */
-  size(): Promise<number> {
-    try {
-      return Promise.resolve(this.sizeSync());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Cuts or zero-extends the file.
-   *
-   * @param length The new size.
-   */
-  truncate(length: number): Promise<void> {
-    try {
-      this.truncateSync(length);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Flushes to stable storage. */
-  sync(): Promise<void> {
-    try {
-      this.syncSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Closes the file. */
-  close(): Promise<void> {
-    try {
-      this.closeSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
   }
 }

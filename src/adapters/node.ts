@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync } from "../file_like.ts";
+import { SyncBackedFile } from "../sync_backed_file.ts";
 
 /** The members of `node:fs` the adapter uses. */
 export interface NodeFsLike {
@@ -72,7 +72,7 @@ export function nodeFs(): (NodeFsLike & Record<string, unknown>) | undefined {
  * assert.equal(fs.statSync(p).size, 128 + 12);
  * ```
  */
-export class NodeFile implements FileLike, FileLikeSync {
+export class NodeFile extends SyncBackedFile {
   readonly #fd: number;
   readonly #fs: NodeFsLike;
 
@@ -83,6 +83,7 @@ export class NodeFile implements FileLike, FileLikeSync {
    * @param fs The `node:fs` module; found automatically when omitted.
    */
   constructor(fd: number, fs?: NodeFsLike) {
+    super();
     const mod = fs ?? nodeFs();
     if (mod === undefined) {
       throw new TypeError("Cannot use NodeFile: node:fs is not available");
@@ -152,94 +153,17 @@ export class NodeFile implements FileLike, FileLikeSync {
    *
    * @param length The new size.
    */
-  truncateSync(length: number): void {
+  override truncateSync(length: number): void {
     this.#fs.ftruncateSync(this.#fd, length);
   }
 
   /** Flushes to stable storage. */
-  syncSync(): void {
+  override syncSync(): void {
     this.#fs.fsyncSync(this.#fd);
   }
 
   /** Closes the descriptor. */
-  closeSync(): void {
+  override closeSync(): void {
     this.#fs.closeSync(this.#fd);
-  }
-
-  /**
-   * Reads up to `buffer.length` bytes at `position`.
-   *
-   * @param buffer Where to put the bytes.
-   * @param position Byte offset.
-   * @returns The number of bytes read.
-   */
-  read(buffer: Uint8Array, position: number): Promise<number> {
-    try {
-      return Promise.resolve(this.readSync(buffer, position));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Writes all of `buffer` at `position`.
-   *
-   * @param buffer The bytes.
-   * @param position Byte offset.
-   */
-  write(buffer: Uint8Array, position: number): Promise<void> {
-    try {
-      this.writeSync(buffer, position);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * The file size.
-   *
-   * @returns Size in bytes.
-   */
-  size(): Promise<number> {
-    try {
-      return Promise.resolve(this.sizeSync());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Cuts or zero-extends the file.
-   *
-   * @param length The new size.
-   */
-  truncate(length: number): Promise<void> {
-    try {
-      this.truncateSync(length);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Flushes to stable storage. */
-  sync(): Promise<void> {
-    try {
-      this.syncSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Closes the descriptor. */
-  close(): Promise<void> {
-    try {
-      this.closeSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync } from "../file_like.ts";
+import { SyncBackedFile } from "../sync_backed_file.ts";
 
 /**
  * The members of a `FileSystemSyncAccessHandle` the adapter uses, declared
@@ -72,7 +72,7 @@ export interface OpfsSyncAccessHandleLike {
  * assert.equal(bytes.length, 128 + 12);
  * ```
  */
-export class OpfsFile implements FileLike, FileLikeSync {
+export class OpfsFile extends SyncBackedFile {
   readonly #handle: OpfsSyncAccessHandleLike;
 
   /**
@@ -81,6 +81,7 @@ export class OpfsFile implements FileLike, FileLikeSync {
    * @param handle From `FileSystemFileHandle.createSyncAccessHandle()`.
    */
   constructor(handle: OpfsSyncAccessHandleLike) {
+    super();
     this.#handle = handle;
   }
 
@@ -145,94 +146,17 @@ export class OpfsFile implements FileLike, FileLikeSync {
    *
    * @param length The new size.
    */
-  truncateSync(length: number): void {
+  override truncateSync(length: number): void {
     this.#handle.truncate(length);
   }
 
   /** Flushes to storage. */
-  syncSync(): void {
+  override syncSync(): void {
     this.#handle.flush();
   }
 
   /** Releases the handle. */
-  closeSync(): void {
+  override closeSync(): void {
     this.#handle.close();
-  }
-
-  /**
-   * Reads up to `buffer.length` bytes at `position`.
-   *
-   * @param buffer Where to put the bytes.
-   * @param position Byte offset.
-   * @returns The number of bytes read.
-   */
-  read(buffer: Uint8Array, position: number): Promise<number> {
-    try {
-      return Promise.resolve(this.readSync(buffer, position));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Writes all of `buffer` at `position`.
-   *
-   * @param buffer The bytes.
-   * @param position Byte offset.
-   */
-  write(buffer: Uint8Array, position: number): Promise<void> {
-    try {
-      this.writeSync(buffer, position);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * The file size.
-   *
-   * @returns Size in bytes.
-   */
-  size(): Promise<number> {
-    try {
-      return Promise.resolve(this.sizeSync());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * Cuts or zero-extends the file.
-   *
-   * @param length The new size.
-   */
-  truncate(length: number): Promise<void> {
-    try {
-      this.truncateSync(length);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Flushes to storage. */
-  sync(): Promise<void> {
-    try {
-      this.syncSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /** Releases the handle. */
-  close(): Promise<void> {
-    try {
-      this.closeSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
   }
 }
