@@ -264,3 +264,43 @@ export function planNpyOutput(
     },
   };
 }
+
+/**
+ * Runs `body`, which writes through `writer`, all or nothing: on success
+ * closes the writer and commits `plan`; on failure closes the writer if it
+ * can and rolls `plan` back, reporting the error under the output's name.
+ * Ends `progress` either way.
+ *
+ * @param plan The output plan.
+ * @param writer The writer on `plan.writePath`.
+ * @param progress The progress bar.
+ * @param body What writes the output.
+ * @returns What `body` returns.
+ */
+export async function writeOutput<T>(
+  plan: NpyOutputPlan,
+  writer: { close(): void },
+  progress: { end(): void },
+  body: () => T | Promise<T>,
+): Promise<T> {
+  let committed = false;
+  try {
+    const result = await body();
+    writer.close();
+    plan.commit();
+    committed = true;
+    return result;
+  } catch (e) {
+    throw plan.rename(e);
+  } finally {
+    progress.end();
+    if (!committed) {
+      try {
+        writer.close();
+      } catch {
+        // the rollback below puts the file back
+      }
+      plan.rollback();
+    }
+  }
+}

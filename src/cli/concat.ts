@@ -23,7 +23,7 @@ import {
   type NpySource,
   openSource,
 } from "./_npy_source.ts";
-import { planNpyOutput } from "./_files.ts";
+import { planNpyOutput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { shapeText } from "./info.ts";
 
@@ -135,11 +135,14 @@ Example:
   npy-append-array concat all.npy day1.npy day2.npy day3.npy
 `,
   run(args, rt) {
-    return Promise.resolve().then(() => runConcat(args, rt));
+    return runConcat(args, rt);
   },
 };
 
-function runConcat(args: ParsedArgs, rt: CliRuntime): number {
+async function runConcat(
+  args: ParsedArgs,
+  rt: CliRuntime,
+): Promise<number> {
   const [out, ...ins] = args.positional as [string, ...string[]];
   let casting: Casting;
   try {
@@ -178,9 +181,8 @@ function runConcat(args: ParsedArgs, rt: CliRuntime): number {
         fortranOrder: first.fortranOrder,
       }),
     });
-    let committed = false;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
-    try {
+    await writeOutput(plan, writer, progress, () => {
       if (plan.appending && dtypeText !== undefined) {
         const want = parseDType(dtypeText);
         if (want.str !== writer.dtype) {
@@ -219,22 +221,7 @@ function runConcat(args: ParsedArgs, rt: CliRuntime): number {
           progress.add(b.bytes);
         }
       }
-      writer.close();
-      plan.commit();
-      committed = true;
-    } catch (e) {
-      throw plan.rename(e);
-    } finally {
-      progress.end();
-      if (!committed) {
-        try {
-          writer.close();
-        } catch {
-          // the rollback below puts the file back
-        }
-        plan.rollback();
-      }
-    }
+    });
   } finally {
     for (const s of sources) s.file.closeSync();
   }

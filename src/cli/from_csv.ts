@@ -11,7 +11,7 @@ import { type DType, parseDType } from "../dtype.ts";
 import { NpyAppendArraySync } from "../npy_append_array_sync.ts";
 import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
-import { planNpyOutput, textInput } from "./_files.ts";
+import { planNpyOutput, textInput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 
 /** Items (rows times columns) per appended batch, at most. */
@@ -130,9 +130,8 @@ Example:
     const writer = NpyAppendArraySync.open(plan.writePath, {
       ...(plan.appending ? {} : { dtype: wantDType ?? "<f8" }),
     });
-    let committed = false;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
-    try {
+    await writeOutput(plan, writer, progress, async () => {
       if (
         plan.appending && wantDType !== undefined &&
         wantDType.str !== writer.dtype
@@ -142,7 +141,7 @@ Example:
         );
       }
       const dtype = parseDType(writer.dtype || wantDType || "<f8");
-      let fileShape: readonly number[] | undefined = plan.appending
+      const fileShape: readonly number[] | undefined = plan.appending
         ? writer.shape
         : undefined;
       let flat = oneD;
@@ -263,23 +262,7 @@ Example:
           dtype: dtype,
         });
       }
-      fileShape = writer.shape;
-      writer.close();
-      plan.commit();
-      committed = true;
-    } catch (e) {
-      throw plan.rename(e);
-    } finally {
-      progress.end();
-      if (!committed) {
-        try {
-          writer.close();
-        } catch {
-          // the rollback below puts the file back
-        }
-        plan.rollback();
-      }
-    }
+    });
     return 0;
   },
 };
