@@ -217,6 +217,32 @@ export function fieldStore(
     }
     case "i":
     case "u": {
+      // An integer field in [lo, hi], or an error naming where it is.
+      const intField = <T extends number | bigint>(
+        field: string,
+        parse: (text: string) => T,
+        lo: T,
+        hi: T,
+        line: number,
+        column: number,
+      ): T => {
+        if (!INT_RE.test(field)) {
+          throw bad(
+            label,
+            line,
+            column,
+            field,
+            isBlank(field)
+              ? "an integer (missing values need a float dtype)"
+              : "an integer",
+          );
+        }
+        const v = parse(field);
+        if (v < lo || v > hi) {
+          throw bad(label, line, column, field, `in the range of ${dtype.str}`);
+        }
+        return v;
+      };
       const key = `${dtype.kind}${size}`;
       const range = INT_RANGES[key];
       if (range !== undefined) {
@@ -227,28 +253,7 @@ export function fieldStore(
           dataDType: `${size === 1 ? "|" : NATIVE}${key}`,
           per: 1,
           set(i, field, line, column) {
-            if (!INT_RE.test(field)) {
-              throw bad(
-                label,
-                line,
-                column,
-                field,
-                isBlank(field)
-                  ? "an integer (missing values need a float dtype)"
-                  : "an integer",
-              );
-            }
-            const v = Number(field);
-            if (v < lo || v > hi) {
-              throw bad(
-                label,
-                line,
-                column,
-                field,
-                `in the range of ${dtype.str}`,
-              );
-            }
-            data[i] = v;
+            data[i] = intField(field, Number, lo, hi, line, column);
           },
           take: (n) => data.subarray(0, n),
         };
@@ -264,28 +269,14 @@ export function fieldStore(
         dataDType: `${NATIVE}${dtype.kind}8`,
         per: 1,
         set(i, field, line, column) {
-          if (!INT_RE.test(field)) {
-            throw bad(
-              label,
-              line,
-              column,
-              field,
-              isBlank(field)
-                ? "an integer (missing values need a float dtype)"
-                : "an integer",
-            );
-          }
-          const v = BigInt(field.trim());
-          if (v < lo || v > hi) {
-            throw bad(
-              label,
-              line,
-              column,
-              field,
-              `in the range of ${dtype.str}`,
-            );
-          }
-          data[i] = v;
+          data[i] = intField(
+            field,
+            (t) => BigInt(t.trim()),
+            lo,
+            hi,
+            line,
+            column,
+          );
         },
         take: (n) => data.subarray(0, n),
       };
