@@ -5,6 +5,7 @@
  */
 
 import type { DType } from "./dtype.ts";
+import { TIME_UNITS } from "./_time_units.ts";
 
 /** How far a cast may lose information, as NumPy's `casting` argument. */
 export type Casting = "no" | "equiv" | "safe" | "same_kind" | "unsafe";
@@ -58,21 +59,6 @@ function sameType(from: DType, to: DType): boolean {
   return true;
 }
 
-const TIME_UNITS = [
-  "Y",
-  "M",
-  "W",
-  "D",
-  "h",
-  "m",
-  "s",
-  "ms",
-  "us",
-  "ns",
-  "ps",
-  "fs",
-  "as",
-];
 // The finest unit each unit casts to safely (index into TIME_UNITS), as NumPy.
 const SAFE_UP_TO: Record<string, number> = {
   W: 9,

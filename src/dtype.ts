@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { TIME_UNITS } from "./_time_units.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
@@ -162,23 +163,7 @@ const SIZES: Record<string, readonly number[]> = {
   c: [8, 16],
 };
 
-const TIME_UNITS = new Set([
-  "Y",
-  "M",
-  "W",
-  "D",
-  "h",
-  "m",
-  "s",
-  "ms",
-  "us",
-  "μs",
-  "ns",
-  "ps",
-  "fs",
-  "as",
-  "generic",
-]);
+const KNOWN_TIME_UNITS = new Set([...TIME_UNITS, "μs", "generic"]);
 
 function simple(
   kind: DTypeKind,
@@ -234,7 +219,9 @@ function parseSimple(spec: string): DType {
       ? "M"
       : "m";
     const unit = timeMatch[2] ?? "generic";
-    if (!TIME_UNITS.has(unit)) badDType(spec, `unknown time unit "${unit}"`);
+    if (!KNOWN_TIME_UNITS.has(unit)) {
+      badDType(spec, `unknown time unit "${unit}"`);
+    }
     return simple(kind, 8, order, unit === "μs" ? "us" : unit);
   }
   const strMatch = /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/.exec(rest);
