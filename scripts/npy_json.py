@@ -236,3 +236,13 @@ if __name__ == "__main__":
     out = sys.stdout.buffer
     for p in sys.argv[1:]:
         out.write((dumps(describe(p)) + "\n").encode("utf-8"))
+
+
+def same_bytes(x, y):
+    """Whether two arrays hold the same dtype, shape and bytes, field by
+    field for records (so that padding bytes, which NumPy leaves
+    uninitialised, do not count)."""
+    if x.dtype.names:
+        return all(same_bytes(x[n], y[n]) for n in x.dtype.names)
+    return (x.dtype == y.dtype and x.shape == y.shape and
+            np.ascontiguousarray(x).tobytes() == np.ascontiguousarray(y).tobytes())
