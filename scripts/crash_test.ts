@@ -38,6 +38,7 @@ import {
   readNpySync,
   recoverSync,
 } from "../mod.ts";
+import { mulberry32 } from "../tests/_fuzz.ts";
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const PYTHON = "/usr/bin/python3";
@@ -69,18 +70,6 @@ export interface CrashTestResult {
   rowsReported: number;
   /** NumPy checks run. */
   numpyChecks: number;
-}
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function isDeno(): boolean {
@@ -117,7 +106,7 @@ async function child(
   kind: string,
   seed: number,
 ): Promise<void> {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const options = { rewriteHeaderOnAppend: rewrite, dtype: "<f8" };
   let index = 0;
   if (kind === "sync") {
@@ -272,7 +261,7 @@ export async function crashTest(
 ): Promise<CrashTestResult> {
   const kills = options.kills ?? 200;
   const perFile = options.killsPerFile ?? 10;
-  const next = random(options.seed ?? 1);
+  const next = mulberry32(options.seed ?? 1);
   const useNumpy = options.numpy ?? true;
   const dir = mkdtempSync(join(tmpdir(), "npy-crash-test-"));
   const result: CrashTestResult = {
