@@ -130,8 +130,6 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const [min, max] = INT_RANGES[key]!;
   const le = dtype.byteOrder !== ">";
   const size = dtype.itemsize;
-  const bits = BigInt(size * 8);
-  const signed = dtype.kind === "i";
   const minN = Number(min);
   const maxN = Number(max);
   const put = (view: DataView, offset: number, v: bigint): void => {
@@ -164,8 +162,6 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
         view.setBigUint64(offset, BigInt.asUintN(64, BigInt(v)), le);
     }
   };
-  void bits;
-  void signed;
   return (view, offset, value, where) => {
     if (
       typeof value === "number" && Number.isSafeInteger(value) &&
@@ -182,8 +178,6 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
 
 /** Rounds a number to the nearest float16, returned as its 16 bits. */
 export function toFloat16Bits(value: number): number {
-  const f32 = new Float32Array(1);
-  const u32 = new Uint32Array(f32.buffer);
   if (Number.isNaN(value)) return 0x7e00;
   const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
   const abs = Math.abs(value);
@@ -214,8 +208,6 @@ export function toFloat16Bits(value: number): number {
     e += 1;
   }
   if (e > 15) return sign | 0x7c00;
-  void f32;
-  void u32;
   return sign | ((e + 15) << 10) | m;
 }
 

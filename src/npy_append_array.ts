@@ -11,7 +11,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { asyncOnly, openSyncTarget } from "./_writer_target.ts";
+import { asyncOnly } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
@@ -89,7 +89,6 @@ export class NpyAppendArray implements AsyncDisposable {
   ): Promise<NpyAppendArray> {
     const file = asyncOnly(target);
     if (file === null) {
-      void openSyncTarget;
       return new NpyAppendArray(NpyAppendArraySync.open(target, options), null);
     }
     const core = new AppendCore("the file object", options);
