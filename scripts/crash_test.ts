@@ -96,8 +96,18 @@ function rowsFrom(start: number, n: number): Float64Array {
 }
 
 function say(line: string): void {
-  // Synchronous, so a line is out before the next append starts.
-  writeSync(1, line + "\n");
+  // Synchronous, so a line is out before the next append starts. Node's
+  // stdout pipe is non-blocking: when it is full, a write fails with EAGAIN
+  // (or writes part of the line) until the parent has read; try again.
+  const bytes = new TextEncoder().encode(line + "\n");
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(1, bytes, done);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EAGAIN") throw e;
+    }
+  }
 }
 
 async function child(
