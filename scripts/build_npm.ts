@@ -22,6 +22,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The project's public repository, for package.json's `repository`,
+ * `homepage` and `bugs` (RELEASING.md: check it before a release).
+ */
+export const REPOSITORY =
+  "https://github.com/npy-append-array/npy-append-array-ts";
+
 /** The TypeScript compiler used for the build. */
 export const TYPESCRIPT = "typescript@5.9.3";
 
@@ -158,8 +165,23 @@ export function buildNpm(): string {
     version: deno.version,
     description:
       "Create NumPy .npy files by appending arrays, out of memory; Node, Bun, Deno and browsers, no dependencies",
-    keywords: ["numpy", "npy", "append", "array", "mmap", "ndarray"],
+    keywords: [
+      "numpy",
+      "npy",
+      "append",
+      "array",
+      "mmap",
+      "ndarray",
+      "dask",
+      "dataset",
+      "binary-log",
+      "deno",
+      "bun",
+    ],
     license: "MIT",
+    homepage: `${REPOSITORY}#readme`,
+    repository: { type: "git", url: `git+${REPOSITORY}.git` },
+    bugs: { url: `${REPOSITORY}/issues` },
     type: "module",
     main: "./mod.js",
     types: "./mod.d.ts",
