@@ -6,7 +6,8 @@
  */
 
 import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
-import { elementReader } from "./_elements.ts";
+import { elementReader } from "./_element_readers.ts";
+import { typedArrayFor } from "./_typed_arrays.ts";
 import { NpyFormatError } from "./errors.ts";
 
 /** The JS form of decoded array data. */
@@ -25,53 +26,6 @@ export type NpyData =
   | Uint8Array[]
   | Record<string, unknown>[];
 
-type Ctor = new (
-  buffer: ArrayBuffer,
-  offset?: number,
-  length?: number,
-) => NpyData;
-
-const F16 = (globalThis as unknown as { Float16Array?: Ctor }).Float16Array;
-
-function ctorOf(dtype: DType): { ctor: Ctor; per: number } | undefined {
-  const s = dtype.itemsize;
-  switch (dtype.kind) {
-    case "b":
-      return { ctor: Uint8Array, per: 1 };
-    case "i":
-      return {
-        ctor:
-          ([Int8Array, Int16Array, , Int32Array, , , , BigInt64Array][s - 1] ??
-            Int8Array) as Ctor,
-        per: 1,
-      };
-    case "u":
-      return {
-        ctor: ([
-          Uint8Array,
-          Uint16Array,
-          ,
-          Uint32Array,
-          ,
-          ,
-          ,
-          BigUint64Array,
-        ][s - 1] ??
-          Uint8Array) as Ctor,
-        per: 1,
-      };
-    case "f":
-      if (s === 2) return { ctor: F16 ?? (Uint16Array as Ctor), per: 1 };
-      return { ctor: s === 4 ? Float32Array : Float64Array, per: 1 };
-    case "c":
-      return { ctor: s === 8 ? Float32Array : Float64Array, per: 2 };
-    case "M":
-    case "m":
-      return { ctor: BigInt64Array as Ctor, per: 1 };
-  }
-  return undefined;
-}
-
 /**
  * The typed array type that holds `dtype`'s items, if it is numeric.
  *
@@ -79,7 +33,7 @@ function ctorOf(dtype: DType): { ctor: Ctor; per: number } | undefined {
  * @returns The constructor name, such as `"Float64Array"`, or `undefined`.
  */
 export function typedArrayName(dtype: DType): string | undefined {
-  return ctorOf(dtype)?.ctor.name;
+  return typedArrayFor(dtype)?.ctor.name;
 }
 
 /** Options of {@linkcode decodeItems}. */
@@ -139,7 +93,7 @@ export function decodeItems(
     );
   }
   const length = count * size;
-  const c = dtype.fields === undefined ? ctorOf(dtype) : undefined;
+  const c = typedArrayFor(dtype);
   if (c !== undefined) {
     // Without a copy the result views `bytes` itself: possible when its
     // offset suits the typed array's alignment.
@@ -163,7 +117,7 @@ export function decodeItems(
         }
       }
     }
-    return new c.ctor(copy, base, count * c.per);
+    return new c.ctor(copy, base, count * c.per) as NpyData;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
   const read = elementReader(dtype);

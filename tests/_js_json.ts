@@ -8,7 +8,7 @@
  */
 
 import { type DType, parseDType } from "../src/dtype.ts";
-import { fromFloat16Bits } from "../src/_elements.ts";
+import { fromFloat16Bits } from "../src/_float16.ts";
 import type { FixtureValue } from "./_numpy.ts";
 
 /** What the readers return: `{ data, shape, dtype, fortranOrder }`. */

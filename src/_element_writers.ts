@@ -1,12 +1,14 @@
 /**
- * Per-element encoders and decoders between JS values and the bytes of a
- * dtype, with the range checks of the casting rules.
+ * Per-element encoders from JS values to the bytes of a dtype, with the
+ * range checks of the casting rules.
  *
  * @module
  */
 
 import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
+import { show } from "./_describe_value.ts";
+import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 
 /** Writes one JS value as one element of a dtype at `offset`. */
 export type ElementWriter = (
@@ -15,9 +17,6 @@ export type ElementWriter = (
   value: unknown,
   where: () => string,
 ) => void;
-
-/** Reads one element of a dtype at `offset` as a JS value. */
-export type ElementReader = (view: DataView, offset: number) => unknown;
 
 const INT_RANGES: Record<string, readonly [bigint, bigint]> = {
   i1: [-(2n ** 7n), 2n ** 7n - 1n],
@@ -36,24 +35,6 @@ export const FLOAT_MAX: Record<number, number> = {
   4: 3.4028234663852886e38,
   8: Number.MAX_VALUE,
 };
-
-/** Describes a value briefly for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
-  }
-  if (typeof value === "number" || typeof value === "boolean") {
-    return String(value);
-  }
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value === "object"
-    ? `an object (${value.constructor?.name ?? "Object"})`
-    : typeof value;
-}
 
 function rangeError(value: unknown, dtype: DType, where: () => string): never {
   throw new RangeError(
@@ -174,51 +155,6 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
     if ((v < min || v > max) && !unsafe) rangeError(value, dtype, where);
     put(view, offset, v);
   };
-}
-
-/** Rounds a number to the nearest float16, returned as its 16 bits. */
-export function toFloat16Bits(value: number): number {
-  if (Number.isNaN(value)) return 0x7e00;
-  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
-  const abs = Math.abs(value);
-  if (abs === Infinity) return sign | 0x7c00;
-  if (abs >= 65520) return sign | 0x7c00; // rounds to infinity
-  if (abs < 2 ** -24 / 2 || abs === 0) {
-    // rounds to zero (exactly half rounds to even: zero)
-    return sign;
-  }
-  if (abs < 2 ** -14) {
-    // subnormal: multiples of 2**-24, round half to even
-    const q = abs / 2 ** -24;
-    let m = Math.round(q);
-    if (Math.abs(q - Math.trunc(q) - 0.5) === 0 && m % 2 === 1) m -= 1;
-    return sign | m;
-  }
-  // normal: use exact math on the float64 value
-  let e = Math.floor(Math.log2(abs));
-  if (2 ** e > abs) e -= 1;
-  if (2 ** (e + 1) <= abs) e += 1;
-  const scaled = abs / 2 ** e - 1; // in [0, 1)
-  const q = scaled * 1024;
-  let m = Math.floor(q);
-  const rest = q - m;
-  if (rest > 0.5 || (rest === 0.5 && m % 2 === 1)) m += 1;
-  if (m === 1024) {
-    m = 0;
-    e += 1;
-  }
-  if (e > 15) return sign | 0x7c00;
-  return sign | ((e + 15) << 10) | m;
-}
-
-/** Decodes float16 bits to a number. */
-export function fromFloat16Bits(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const e = (bits >> 10) & 0x1f;
-  const m = bits & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m === 0 ? sign * Infinity : NaN;
-  return sign * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 function toNumberChecked(
@@ -484,127 +420,4 @@ export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
         `Cannot write dtype "${dtype.str}": Python objects are not supported`,
       );
   }
-}
-
-/**
- * A reader of one element of `dtype` as a plain JS value: numbers for
- * integers up to 32 bits and floats, bigints for 64-bit integers and
- * datetimes, booleans, strings for `U`, `Uint8Array` for `S`/`V`,
- * `{re, im}` for complex, objects for records.
- *
- * @param dtype The dtype.
- * @returns The element reader.
- */
-export function elementReader(dtype: DType): ElementReader {
-  const le = dtype.byteOrder !== ">";
-  if (dtype.fields !== undefined) {
-    const fields = dtype.fields.map((f) => ({
-      f,
-      read: elementReader(f.dtype),
-      count: f.shape.reduce((a, b) => a * b, 1),
-    }));
-    return (view, offset) => {
-      const rec: Record<string, unknown> = {};
-      for (const { f, read, count } of fields) {
-        const at = offset + f.offset;
-        if (f.shape.length === 0) rec[f.name] = read(view, at);
-        else {
-          const items: unknown[] = [];
-          for (let i = 0; i < count; i++) {
-            items.push(read(view, at + i * f.dtype.itemsize));
-          }
-          rec[f.name] = nest(items, f.shape);
-        }
-      }
-      return rec;
-    };
-  }
-  const size = dtype.itemsize;
-  switch (dtype.kind) {
-    case "b":
-      return (view, offset) => view.getUint8(offset) !== 0;
-    case "i":
-      if (size === 1) return (view, offset) => view.getInt8(offset);
-      if (size === 2) return (view, offset) => view.getInt16(offset, le);
-      if (size === 4) return (view, offset) => view.getInt32(offset, le);
-      return (view, offset) => view.getBigInt64(offset, le);
-    case "u":
-      if (size === 1) return (view, offset) => view.getUint8(offset);
-      if (size === 2) return (view, offset) => view.getUint16(offset, le);
-      if (size === 4) return (view, offset) => view.getUint32(offset, le);
-      return (view, offset) => view.getBigUint64(offset, le);
-    case "f":
-      if (size === 2) {
-        return (view, offset) => fromFloat16Bits(view.getUint16(offset, le));
-      }
-      if (size === 4) return (view, offset) => view.getFloat32(offset, le);
-      return (view, offset) => view.getFloat64(offset, le);
-    case "c": {
-      const half = size / 2;
-      const part = elementReader({
-        ...dtype,
-        kind: "f",
-        itemsize: half,
-        str: `${dtype.byteOrder}f${half}`,
-      }) as (v: DataView, o: number) => number;
-      return (view, offset) => ({
-        re: part(view, offset),
-        im: part(view, offset + half),
-      });
-    }
-    case "U": {
-      const n = size / 4;
-      return (view, offset) => {
-        let end = n;
-        while (end > 0 && view.getUint32(offset + 4 * (end - 1), le) === 0) {
-          end--;
-        }
-        let s = "";
-        for (let i = 0; i < end; i++) {
-          const code = view.getUint32(offset + 4 * i, le);
-          s += code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
-            ? String.fromCodePoint(code)
-            : "\ufffd";
-        }
-        return s;
-      };
-    }
-    case "S":
-    case "V":
-      return (view, offset) =>
-        new Uint8Array(
-          view.buffer.slice(
-            view.byteOffset + offset,
-            view.byteOffset + offset + size,
-          ),
-        );
-    case "M":
-    case "m":
-      return (view, offset) => view.getBigInt64(offset, le);
-    default:
-      throw new TypeError(
-        `Cannot read dtype "${dtype.str}": Python objects are not supported`,
-      );
-  }
-}
-
-/**
- * Nests a flat C-order list into arrays of `shape`.
- *
- * @param flat The items in C order.
- * @param shape The shape.
- * @returns Nested arrays.
- */
-export function nest(
-  flat: readonly unknown[],
-  shape: readonly number[],
-): unknown[] {
-  if (shape.length <= 1) return [...flat];
-  const [first, ...rest] = shape;
-  const step = rest.reduce((a, b) => a * b, 1);
-  const out: unknown[] = [];
-  for (let i = 0; i < first!; i++) {
-    out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
-  }
-  return out;
 }

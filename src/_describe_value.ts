@@ -1,0 +1,23 @@
+/**
+ * How a JS value is named in an error message.
+ *
+ * @module
+ */
+
+/** Describes a value briefly for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  }
+  if (typeof value === "number" || typeof value === "boolean") {
+    return String(value);
+  }
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "object"
+    ? `an object (${value.constructor?.name ?? "Object"})`
+    : typeof value;
+}

@@ -1,0 +1,134 @@
+/**
+ * Per-element decoders from the bytes of a dtype to plain JS values.
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+import { fromFloat16Bits } from "./_float16.ts";
+
+/** Reads one element of a dtype at `offset` as a JS value. */
+export type ElementReader = (view: DataView, offset: number) => unknown;
+
+/**
+ * A reader of one element of `dtype` as a plain JS value: numbers for
+ * integers up to 32 bits and floats, bigints for 64-bit integers and
+ * datetimes, booleans, strings for `U`, `Uint8Array` for `S`/`V`,
+ * `{re, im}` for complex, objects for records.
+ *
+ * @param dtype The dtype.
+ * @returns The element reader.
+ */
+export function elementReader(dtype: DType): ElementReader {
+  const le = dtype.byteOrder !== ">";
+  if (dtype.fields !== undefined) {
+    const fields = dtype.fields.map((f) => ({
+      f,
+      read: elementReader(f.dtype),
+      count: f.shape.reduce((a, b) => a * b, 1),
+    }));
+    return (view, offset) => {
+      const rec: Record<string, unknown> = {};
+      for (const { f, read, count } of fields) {
+        const at = offset + f.offset;
+        if (f.shape.length === 0) rec[f.name] = read(view, at);
+        else {
+          const items: unknown[] = [];
+          for (let i = 0; i < count; i++) {
+            items.push(read(view, at + i * f.dtype.itemsize));
+          }
+          rec[f.name] = nest(items, f.shape);
+        }
+      }
+      return rec;
+    };
+  }
+  const size = dtype.itemsize;
+  switch (dtype.kind) {
+    case "b":
+      return (view, offset) => view.getUint8(offset) !== 0;
+    case "i":
+      if (size === 1) return (view, offset) => view.getInt8(offset);
+      if (size === 2) return (view, offset) => view.getInt16(offset, le);
+      if (size === 4) return (view, offset) => view.getInt32(offset, le);
+      return (view, offset) => view.getBigInt64(offset, le);
+    case "u":
+      if (size === 1) return (view, offset) => view.getUint8(offset);
+      if (size === 2) return (view, offset) => view.getUint16(offset, le);
+      if (size === 4) return (view, offset) => view.getUint32(offset, le);
+      return (view, offset) => view.getBigUint64(offset, le);
+    case "f":
+      if (size === 2) {
+        return (view, offset) => fromFloat16Bits(view.getUint16(offset, le));
+      }
+      if (size === 4) return (view, offset) => view.getFloat32(offset, le);
+      return (view, offset) => view.getFloat64(offset, le);
+    case "c": {
+      const half = size / 2;
+      const part = elementReader({
+        ...dtype,
+        kind: "f",
+        itemsize: half,
+        str: `${dtype.byteOrder}f${half}`,
+      }) as (v: DataView, o: number) => number;
+      return (view, offset) => ({
+        re: part(view, offset),
+        im: part(view, offset + half),
+      });
+    }
+    case "U": {
+      const n = size / 4;
+      return (view, offset) => {
+        let end = n;
+        while (end > 0 && view.getUint32(offset + 4 * (end - 1), le) === 0) {
+          end--;
+        }
+        let s = "";
+        for (let i = 0; i < end; i++) {
+          const code = view.getUint32(offset + 4 * i, le);
+          s += code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+            ? String.fromCodePoint(code)
+            : "\ufffd";
+        }
+        return s;
+      };
+    }
+    case "S":
+    case "V":
+      return (view, offset) =>
+        new Uint8Array(
+          view.buffer.slice(
+            view.byteOffset + offset,
+            view.byteOffset + offset + size,
+          ),
+        );
+    case "M":
+    case "m":
+      return (view, offset) => view.getBigInt64(offset, le);
+    default:
+      throw new TypeError(
+        `Cannot read dtype "${dtype.str}": Python objects are not supported`,
+      );
+  }
+}
+
+/**
+ * Nests a flat C-order list into arrays of `shape`.
+ *
+ * @param flat The items in C order.
+ * @param shape The shape.
+ * @returns Nested arrays.
+ */
+export function nest(
+  flat: readonly unknown[],
+  shape: readonly number[],
+): unknown[] {
+  if (shape.length <= 1) return [...flat];
+  const [first, ...rest] = shape;
+  const step = rest.reduce((a, b) => a * b, 1);
+  const out: unknown[] = [];
+  for (let i = 0; i < first!; i++) {
+    out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+/**
+ * Encoding flat data into the bytes of a dtype: typed arrays by type
+ * (sharing memory where the bytes already fit), plain values one by one,
+ * and moving items between C and Fortran order.
+ *
+ * @module
+ */
+
+import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
+import { canCast, type Casting } from "./casting.ts";
+import type { TypedArray } from "./array_input.ts";
+import { elementWriter } from "./_element_writers.ts";
+import { product } from "./_input_normalize.ts";
+
+/** Moves items of `shape` from `from` order into the other order. */
+export function reorder(
+  bytes: Uint8Array,
+  shape: readonly number[],
+  itemsize: number,
+  from: "C" | "F",
+): Uint8Array {
+  // Moves items from `from` order into the other order.
+  const n = shape.length;
+  const count = product(shape);
+  const out = new Uint8Array(bytes.length);
+  // Strides (in items) of the source layout.
+  const srcStride = new Array<number>(n);
+  let acc = 1;
+  if (from === "C") {
+    for (let a = n - 1; a >= 0; a--) {
+      srcStride[a] = acc;
+      acc *= shape[a]!;
+    }
+  } else {
+    for (let a = 0; a < n; a++) {
+      srcStride[a] = acc;
+      acc *= shape[a]!;
+    }
+  }
+  // Walk the destination order, tracking the source position.
+  const index = new Array<number>(n).fill(0);
+  const axes = from === "C"
+    ? [...Array(n).keys()] // destination is F: first axis fastest
+    : [...Array(n).keys()].reverse(); // destination is C: last axis fastest
+  let src = 0;
+  for (let k = 0; k < count; k++) {
+    out.set(bytes.subarray(src * itemsize, (src + 1) * itemsize), k * itemsize);
+    for (const a of axes) {
+      index[a]!++;
+      src += srcStride[a]!;
+      if (index[a]! < shape[a]!) break;
+      src -= srcStride[a]! * shape[a]!;
+      index[a] = 0;
+    }
+  }
+  return out;
+}
+
+function swapBytes(bytes: Uint8Array, size: number): void {
+  for (let i = 0; i + size <= bytes.length; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = bytes[a]!;
+      bytes[a] = bytes[b]!;
+      bytes[b] = t;
+    }
+  }
+}
+
+/** Encodes plain values one by one with the element writer of `dtype`. */
+export function encodeValues(
+  data: ArrayLike<unknown>,
+  dtype: DType,
+  casting: Casting,
+  label: string,
+): Uint8Array {
+  const size = dtype.itemsize;
+  const out = new Uint8Array(data.length * size);
+  const view = new DataView(out.buffer);
+  const write = elementWriter(dtype, casting);
+  let i = 0;
+  const where = () => `at index ${i} to ${label}`;
+  for (; i < data.length; i++) write(view, i * size, data[i], where);
+  return out;
+}
+
+/** Encodes a typed array whose elements have dtype `from` (or are judged by value when `undefined`). */
+export function encodeTyped(
+  data: TypedArray,
+  from: DType | undefined,
+  dtype: DType,
+  casting: Casting,
+  label: string,
+): Uint8Array {
+  const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+  if (
+    from !== undefined && from.kind === dtype.kind &&
+    from.itemsize === dtype.itemsize && from.unit === dtype.unit
+  ) {
+    const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (dtype.byteOrder === "|" || dtype.byteOrder === nativeOrder) return view;
+    const copy = view.slice();
+    swapBytes(copy, dtype.itemsize);
+    return copy;
+  }
+  if (
+    from === undefined && dtype.kind === "b" && data instanceof Uint8Array &&
+    casting !== "unsafe"
+  ) {
+    for (let i = 0; i < data.length; i++) {
+      if (data[i]! > 1) {
+        throw new RangeError(
+          `Cannot append value ${
+            data[i]
+          } at index ${i} to ${label}: dtype "|b1" holds 0 and 1 only (use casting "unsafe" to convert anyway)`,
+        );
+      }
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  // A cast the rule allows: values are still range-checked unless the cast
+  // is safe or the mode unsafe.
+  const exact = from !== undefined && canCast(from, dtype, "safe");
+  return encodeValues(data, dtype, exact ? "unsafe" : casting, label);
+}

@@ -1,0 +1,262 @@
+/**
+ * Turning every accepted input form (typed array, `{ data, shape }`,
+ * nested arrays, strided arrays, tensors) into one flat form: shape, data,
+ * order and the dtype the input names.
+ *
+ * @module
+ */
+
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import type { StridedArrayLike, TypedArray } from "./array_input.ts";
+import { show } from "./_describe_value.ts";
+import { isTypedArray, nativeDType, typedArrayDType } from "./_typed_arrays.ts";
+
+/** An input in one flat form. */
+export interface Normalized {
+  /** The array shape. */
+  shape: number[];
+  /** The elements, flat, in `order`. */
+  data: ArrayLike<unknown>;
+  /** The order of `data`. */
+  order: "C" | "F";
+  /** The dtype the input names or its typed array has, if any. */
+  srcDType: DType | undefined;
+}
+
+const LIB_DTYPES: Record<string, string> = {
+  float64: "<f8",
+  float32: "<f4",
+  float16: "<f2",
+  int8: "|i1",
+  uint8: "|u1",
+  uint8_clamped: "|u1",
+  int16: "<i2",
+  uint16: "<u2",
+  int32: "<i4",
+  uint32: "<u4",
+  bigint64: "<i8",
+  biguint64: "<u8",
+  int64: "<i8",
+  uint64: "<u8",
+  bool: "|b1",
+  complex64: "<c8",
+  complex128: "<c16",
+};
+
+export function checkShape(shape: unknown, label: string): number[] {
+  if (!Array.isArray(shape)) {
+    throw new TypeError(
+      `Cannot append ${label}: shape must be an array of integers`,
+    );
+  }
+  for (const n of shape) {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(
+        `Cannot append ${label}: shape (${
+          shape.join(", ")
+        }) must hold non-negative integers`,
+      );
+    }
+  }
+  return [...shape];
+}
+
+/** The element count of a shape, refusing counts beyond 2**53. */
+export function product(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(
+      `Cannot append array: shape (${shape.join(", ")}) is too large`,
+    );
+  }
+  return n;
+}
+
+function inferNested(
+  root: readonly unknown[],
+  bytesLeaves: boolean,
+  label: string,
+): { shape: number[]; flat: unknown[] } {
+  const shape: number[] = [];
+  let probe: unknown = root;
+  const isRow = (v: unknown): v is ArrayLike<unknown> =>
+    Array.isArray(v) ||
+    (isTypedArray(v) && !(bytesLeaves && v instanceof Uint8Array));
+  while (isRow(probe)) {
+    shape.push(probe.length);
+    if (probe.length === 0) break;
+    probe = probe[0];
+  }
+  const flat: unknown[] = [];
+  const walk = (node: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (isRow(node)) {
+        throw new RangeError(
+          `Cannot append ${label}: ragged nested array, ${path} is deeper than the first element`,
+        );
+      }
+      flat.push(node);
+      return;
+    }
+    if (!isRow(node) || node.length !== shape[depth]) {
+      throw new RangeError(
+        `Cannot append ${label}: ragged nested array, ${path} has ${
+          isRow(node) ? `length ${node.length}` : "no items"
+        } but ${shape[depth]} expected`,
+      );
+    }
+    for (let i = 0; i < node.length; i++) {
+      walk(node[i], depth + 1, `${path}[${i}]`);
+    }
+  };
+  walk(root, 0, "item");
+  return { shape, flat };
+}
+
+function gatherStrided(input: StridedArrayLike, label: string): unknown[] {
+  const shape = checkShape(input.shape, label);
+  const stride = input.stride;
+  if (!Array.isArray(stride) || stride.length !== shape.length) {
+    throw new TypeError(
+      `Cannot append ${label}: stride must have one entry per axis`,
+    );
+  }
+  const offset = input.offset ?? 0;
+  const n = product(shape);
+  const out: unknown[] = new Array(n);
+  const index = new Array<number>(shape.length).fill(0);
+  let pos = offset;
+  for (let k = 0; k < n; k++) {
+    if (pos < 0 || pos >= input.data.length) {
+      throw new RangeError(
+        `Cannot append ${label}: strides point outside the data`,
+      );
+    }
+    out[k] = input.data[pos];
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      index[axis]!++;
+      pos += stride[axis]!;
+      if (index[axis]! < shape[axis]!) break;
+      pos -= stride[axis]! * shape[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
+function libDType(name: unknown): DType | undefined {
+  if (typeof name !== "string") return undefined;
+  const spec = LIB_DTYPES[name];
+  return spec === undefined ? undefined : nativeDType(spec);
+}
+
+/** The flat form of any accepted input, for a file of dtype `target`. */
+export function normalize(
+  input: unknown,
+  target: DType | undefined,
+  label: string,
+): Normalized {
+  const bytesLeaves = target !== undefined &&
+    (target.kind === "S" || target.kind === "V");
+  if (isTypedArray(input)) {
+    return {
+      shape: [bareLength(input, target, label)],
+      data: input,
+      order: "C",
+      srcDType: typedArrayDType(input),
+    };
+  }
+  if (Array.isArray(input)) {
+    const { shape, flat } = inferNested(input, bytesLeaves, label);
+    return { shape, data: flat, order: "C", srcDType: undefined };
+  }
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(
+      `Cannot append ${
+        show(input)
+      } to ${label}: pass a typed array, { data, shape }, nested arrays, an ndarray or a tensor`,
+    );
+  }
+  const obj = input as Record<string, unknown>;
+  if (typeof obj.dataSync === "function" && "shape" in obj) {
+    const data = (obj.dataSync as () => ArrayLike<unknown>).call(obj);
+    return {
+      shape: checkShape(obj.shape, label),
+      data,
+      order: "C",
+      srcDType: libDType(obj.dtype) ?? typedArrayDType(data),
+    };
+  }
+  if ("data" in obj && "shape" in obj) {
+    const data = obj.data as ArrayLike<unknown>;
+    if (
+      data === null || typeof data !== "object" ||
+      typeof (data as { length?: unknown }).length !== "number"
+    ) {
+      throw new TypeError(
+        `Cannot append ${label}: data must be a typed array or an array`,
+      );
+    }
+    let srcDType: DType | undefined;
+    if (obj.dtype !== undefined && !("stride" in obj)) {
+      srcDType = parseDType(obj.dtype as DTypeSpec);
+    } else {
+      srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
+    }
+    if ("stride" in obj && obj.stride !== undefined) {
+      const gathered = gatherStrided(obj as unknown as StridedArrayLike, label);
+      return {
+        shape: checkShape(obj.shape, label),
+        data: gathered,
+        order: "C",
+        srcDType,
+      };
+    }
+    if (
+      obj.fortranOrder !== undefined && typeof obj.fortranOrder !== "boolean"
+    ) {
+      throw new TypeError(
+        `Cannot append ${label}: fortranOrder must be a boolean`,
+      );
+    }
+    return {
+      shape: checkShape(obj.shape, label),
+      data,
+      order: obj.fortranOrder === true ? "F" : "C",
+      srcDType,
+    };
+  }
+  throw new TypeError(
+    `Cannot append ${
+      show(input)
+    } to ${label}: pass a typed array, { data, shape }, nested arrays, an ndarray or a tensor`,
+  );
+}
+
+function bareLength(
+  data: TypedArray,
+  target: DType | undefined,
+  label: string,
+): number {
+  if (target === undefined) return data.length;
+  if (target.kind === "c") {
+    if (data.length % 2 !== 0) {
+      throw new RangeError(
+        `Cannot append ${label}: a typed array for complex dtype "${target.str}" holds (re, im) pairs, but its length ${data.length} is odd`,
+      );
+    }
+    return data.length / 2;
+  }
+  if (
+    (target.kind === "V" || target.kind === "S") && data instanceof Uint8Array
+  ) {
+    if (data.length % target.itemsize !== 0) {
+      throw new RangeError(
+        `Cannot append ${label}: ${data.length} bytes is not a whole number of ${target.itemsize}-byte items of dtype "${target.str}"`,
+      );
+    }
+    return data.length / target.itemsize;
+  }
+  return data.length;
+}

@@ -1,0 +1,237 @@
+/**
+ * {@linkcode prepareArray}: any accepted input to the bytes of the file's
+ * dtype and order, checking the casting rule.
+ *
+ * @module
+ */
+
+import {
+  type DType,
+  type DTypeSpec,
+  NATIVE_LITTLE_ENDIAN,
+  parseDType,
+  withByteOrder,
+} from "./dtype.ts";
+import { canCast, type Casting } from "./casting.ts";
+import type {
+  ArrayData,
+  ArrayInput,
+  PreparedArray,
+  PrepareOptions,
+  TypedArray,
+} from "./array_input.ts";
+import { bytesOf, isTypedArray, typedArrayDType } from "./_typed_arrays.ts";
+import { normalize, product } from "./_input_normalize.ts";
+import { inferDType } from "./_dtype_infer.ts";
+import { encodeTyped, encodeValues, reorder } from "./_encode.ts";
+
+function castError(
+  from: DType,
+  to: DType,
+  casting: Casting,
+  label: string,
+): never {
+  throw new TypeError(
+    `Cannot append ${label}: cannot cast array data from "${from.str}" to "${to.str}" according to the rule "${casting}"`,
+  );
+}
+
+/** Options of {@linkcode prepareArray}. */
+/**
+ * Converts any {@linkcode ArrayInput} into the bytes of the file's dtype,
+ * in the file's order, checking the casting rule and every value's range.
+ *
+ * @example
+ * ```ts
+ * import { parseDType, prepareArray } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const p = prepareArray([[1, 2], [3, 4]], {
+ *   dtype: parseDType("u1"),
+ *   fortranOrder: true,
+ *   casting: "same_kind",
+ *   label: "x.npy",
+ * });
+ * assert.deepEqual(p.shape, [2, 2]);
+ * assert.deepEqual([...p.bytes], [1, 3, 2, 4]);
+ * ```
+ *
+ * @param input The array.
+ * @param options The file's dtype and order, the casting mode.
+ * @returns The bytes and the shape.
+ * @throws {TypeError} for an unusable input or a cast the rule forbids.
+ * @throws {RangeError} for bad shapes and values the dtype cannot hold.
+ */
+export function prepareArray(
+  input: ArrayInput,
+  options: PrepareOptions,
+): PreparedArray {
+  const quick = quickPrepare(input, options);
+  if (quick !== undefined) return quick;
+  const { casting, label } = options;
+  const n = normalize(input, options.dtype, label);
+  const dtype = options.dtype ?? inferDType(n, label);
+  if (dtype.hasObject) {
+    throw new TypeError(
+      `Cannot append to ${label}: dtype "${dtype.str}" holds Python objects, which cannot be written`,
+    );
+  }
+  const shape = n.shape;
+  const count = product(shape);
+  const itemsize = dtype.itemsize;
+  const data = n.data;
+  const src = n.srcDType;
+  let bytes: Uint8Array | undefined;
+  let shared = false;
+
+  const expectLength = (len: number, what: string): void => {
+    if (data.length !== len) {
+      throw new RangeError(
+        `Cannot append ${label}: data has ${data.length} ${what}, shape (${
+          shape.join(", ")
+        }) needs ${len}`,
+      );
+    }
+  };
+
+  if (isTypedArray(data)) {
+    const raw = data instanceof Uint8Array &&
+      (dtype.kind === "V" || dtype.kind === "S" ||
+        (src !== undefined && src.kind !== "u" && src.kind !== "b"));
+    if (raw) {
+      // Raw bytes of the target dtype (records, void, byte strings), or of
+      // the dtype the input names.
+      const rawType = src !== undefined && src.kind !== "u" ? src : dtype;
+      if (rawType.str !== dtype.str && !canCast(rawType, dtype, casting)) {
+        castError(rawType, dtype, casting, label);
+      }
+      if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
+        castError(rawType, dtype, casting, label);
+      }
+      expectLength(count * itemsize, "bytes");
+      bytes = data;
+      shared = true;
+    } else if (dtype.kind === "c") {
+      const from = src === undefined
+        ? undefined
+        : src.kind === "c"
+        ? src
+        : src.kind === "f"
+        ? parseDType(`${src.byteOrder}c${src.itemsize * 2}`)
+        : src;
+      if (from !== undefined && !canCast(from, dtype, casting)) {
+        castError(from, dtype, casting, label);
+      }
+      expectLength(2 * count, "numbers");
+      bytes = encodeTyped(data, from, halfOf(dtype), casting, label);
+      shared = bytes.buffer === data.buffer;
+    } else {
+      let from = src;
+      if (from !== undefined) {
+        if (dtype.kind === "b" && from.kind === "u" && from.itemsize === 1) {
+          from = undefined; // 0/1 bytes, checked by value
+        } else if (
+          (dtype.kind === "M" || dtype.kind === "m") && from.kind === "i" &&
+          from.itemsize === 8
+        ) {
+          from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+        } else if (
+          dtype.kind === "f" && dtype.itemsize === 2 && from.kind === "u" &&
+          from.itemsize === 2 && options.dtype !== undefined &&
+          isF16Declared(input)
+        ) {
+          from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+        }
+      }
+      if (from !== undefined && !canCast(from, dtype, casting)) {
+        castError(from, dtype, casting, label);
+      }
+      expectLength(count, "elements");
+      bytes = encodeTyped(data, from, dtype, casting, label);
+      shared = bytes.buffer === data.buffer;
+    }
+  } else {
+    if (src !== undefined && !canCast(src, dtype, casting)) {
+      castError(src, dtype, casting, label);
+    }
+    const complexPairs = dtype.kind === "c" && data.length === 2 * count &&
+      count > 0 && data.length !== count;
+    const items = complexPairs ? 2 * count : count;
+    expectLength(items, "elements");
+    const target = complexPairs ? halfOf(dtype) : dtype;
+    bytes = encodeValues(data, target, casting, label);
+  }
+
+  if (shape.length >= 2 && (n.order === "F") !== options.fortranOrder) {
+    bytes = reorder(bytes, shape, itemsize, n.order);
+    shared = false;
+  }
+  return { bytes, shape, dtype, shared };
+}
+
+/**
+ * The common case in short: a typed array, bare or as `{ data, shape }`,
+ * whose type is exactly the file's dtype, needing no reordering: its bytes
+ * are written as they are. `undefined` sends anything else (errors
+ * included) through the general path.
+ */
+function quickPrepare(
+  input: ArrayInput,
+  options: PrepareOptions,
+): PreparedArray | undefined {
+  const dtype = options.dtype;
+  if (dtype === undefined) return undefined;
+  let data: unknown;
+  let shape: number[];
+  if (ArrayBuffer.isView(input)) {
+    data = input;
+    shape = [(input as TypedArray).length];
+  } else {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      return undefined;
+    }
+    const obj = input as Partial<ArrayData> & Record<string, unknown>;
+    if (
+      obj.dtype !== undefined ||
+      (obj.fortranOrder !== undefined && obj.fortranOrder !== false) ||
+      "stride" in obj || typeof obj.dataSync === "function" ||
+      !ArrayBuffer.isView(obj.data) || !Array.isArray(obj.shape)
+    ) {
+      return undefined;
+    }
+    data = obj.data;
+    const s = obj.shape as readonly unknown[];
+    shape = new Array<number>(s.length);
+    let count = 1;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i];
+      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+        return undefined;
+      }
+      shape[i] = d;
+      count *= d;
+    }
+    if (count !== (data as TypedArray).length) return undefined;
+    if (shape.length >= 2 && options.fortranOrder) return undefined;
+  }
+  const src = typedArrayDType(data);
+  if (src === undefined || src.str !== dtype.str) return undefined;
+  return { bytes: bytesOf(data as TypedArray), shape, dtype, shared: true };
+}
+
+/** The last small array seen by {@linkcode bytesOf}, and its bytes. */
+function isF16Declared(input: unknown): boolean {
+  if (typeof input !== "object" || input === null) return false;
+  const spec = (input as { dtype?: unknown }).dtype;
+  if (spec === undefined) return false;
+  try {
+    const dt = parseDType(spec as DTypeSpec);
+    return dt.kind === "f" && dt.itemsize === 2;
+  } catch {
+    return false;
+  }
+}
+
+function halfOf(dtype: DType): DType {
+  return parseDType(`${dtype.byteOrder}f${dtype.itemsize / 2}`);
+}

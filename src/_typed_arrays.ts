@@ -1,0 +1,181 @@
+/**
+ * The one table between dtypes and typed-array types: which dtype a typed
+ * array's elements have, and which typed array holds a dtype's items
+ * (`Float16Array` only where the runtime has it).
+ *
+ * @module
+ */
+
+import {
+  type DType,
+  NATIVE_LITTLE_ENDIAN,
+  parseDType,
+  withByteOrder,
+} from "./dtype.ts";
+import type { TypedArray } from "./array_input.ts";
+
+/** A typed array constructor over an existing buffer. */
+export type TypedArrayCtor = new (
+  buffer: ArrayBuffer,
+  byteOffset?: number,
+  length?: number,
+) => TypedArray;
+
+const F16 = (globalThis as unknown as { Float16Array?: TypedArrayCtor })
+  .Float16Array;
+
+/**
+ * Typed array types and the kind and size of their elements, in lookup
+ * order: for a dtype the first row of its kind and size wins (so `u1` is
+ * `Uint8Array`, not `Uint8ClampedArray`).
+ */
+const TABLE: ReadonlyArray<readonly [TypedArrayCtor, string]> = [
+  [Float64Array, "f8"],
+  [Float32Array, "f4"],
+  ...(F16 === undefined ? [] : [[F16, "f2"] as const]),
+  [Int8Array, "i1"],
+  [Uint8Array, "u1"],
+  [Uint8ClampedArray, "u1"],
+  [Int16Array, "i2"],
+  [Uint16Array, "u2"],
+  [Int32Array, "i4"],
+  [Uint32Array, "u4"],
+  [BigInt64Array, "i8"],
+  [BigUint64Array, "u8"],
+];
+
+const BY_CODE = new Map<string, TypedArrayCtor>();
+for (const [ctor, code] of TABLE) {
+  if (!BY_CODE.has(code)) BY_CODE.set(code, ctor);
+}
+
+const NATIVE_DTYPES = new Map<string, DType>();
+
+/**
+ * The dtype of a type code (`"f8"`, `"u1"`) or descr in native byte order,
+ * parsed once.
+ *
+ * @param spec A type code without byte order, or a descr.
+ * @returns The dtype, native byte order for multi-byte types.
+ */
+export function nativeDType(spec: string): DType {
+  let dt = NATIVE_DTYPES.get(spec);
+  if (dt === undefined) {
+    dt = parseDType(spec);
+    if (dt.byteOrder !== "|") {
+      dt = withByteOrder(dt, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    }
+    NATIVE_DTYPES.set(spec, dt);
+  }
+  return dt;
+}
+
+/** Typed array constructors (subclasses too) seen so far, with their dtype. */
+const CTOR_DTYPES = new Map<unknown, DType>();
+
+/**
+ * The dtype of a typed array's elements (native byte order), or
+ * `undefined` for anything else.
+ *
+ * @example Usage
+ * ```ts
+ * import { typedArrayDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(typedArrayDType(new Float32Array(2))?.str, "<f4");
+ * assert.equal(typedArrayDType([1, 2]), undefined);
+ * ```
+ *
+ * @param value Anything.
+ * @returns The dtype, or `undefined` when `value` is not a typed array.
+ */
+export function typedArrayDType(value: unknown): DType | undefined {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
+  const seen = CTOR_DTYPES.get(value.constructor);
+  if (seen !== undefined) return seen;
+  for (const [ctor, code] of TABLE) {
+    if (value instanceof ctor) {
+      const dt = nativeDType(code);
+      CTOR_DTYPES.set(value.constructor, dt);
+      return dt;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `value` is one of the typed arrays of the table. */
+export function isTypedArray(value: unknown): value is TypedArray {
+  return typedArrayDType(value) !== undefined;
+}
+
+/** The typed array that holds a dtype's items, and its elements per item. */
+export interface TypedArrayFit {
+  /** The constructor. */
+  readonly ctor: TypedArrayCtor;
+  /** Elements per item: 2 for complex (re, im), else 1. */
+  readonly per: number;
+}
+
+/**
+ * The typed array type that holds `dtype`'s items: the table's type of its
+ * kind and size; `Uint8Array` for `b1`; interleaved floats for complex;
+ * `BigInt64Array` for datetimes; `Uint16Array` bits for `f2` where the
+ * runtime has no `Float16Array`.
+ *
+ * @param dtype The dtype.
+ * @returns The constructor and elements per item, or `undefined` for
+ * dtypes that are not numeric (strings, bytes, records, objects).
+ */
+export function typedArrayFor(dtype: DType): TypedArrayFit | undefined {
+  if (dtype.fields !== undefined) return undefined;
+  const s = dtype.itemsize;
+  switch (dtype.kind) {
+    case "b":
+      return { ctor: BY_CODE.get("u1")!, per: 1 };
+    case "i":
+    case "u":
+    case "f": {
+      const ctor = BY_CODE.get(`${dtype.kind}${s}`) ??
+        (s === 2 ? BY_CODE.get("u2") : undefined);
+      return ctor === undefined ? undefined : { ctor, per: 1 };
+    }
+    case "c": {
+      const ctor = BY_CODE.get(`f${s / 2}`);
+      return ctor === undefined ? undefined : { ctor, per: 2 };
+    }
+    case "M":
+    case "m":
+      return { ctor: BY_CODE.get("i8")!, per: 1 };
+  }
+  return undefined;
+}
+
+/** The last small array seen by {@linkcode bytesOf}, and its bytes. */
+let lastTyped: TypedArray | null = null;
+let lastBytes: Uint8Array = new Uint8Array(0);
+
+/**
+ * A `Uint8Array` over a typed array's bytes (no copy). Loggers append the
+ * same small array again and again, and creating the view is a good part
+ * of an append's cost, so the last one is kept (only for arrays of at most
+ * 4 KiB, so that no large array is held after the caller drops it).
+ *
+ * @param typed The typed array.
+ * @returns Its bytes, sharing its memory.
+ */
+export function bytesOf(typed: TypedArray): Uint8Array {
+  if (typed instanceof Uint8Array) return typed;
+  if (typed === lastTyped && lastBytes.byteLength === typed.byteLength) {
+    return lastBytes;
+  }
+  const bytes = new Uint8Array(
+    typed.buffer,
+    typed.byteOffset,
+    typed.byteLength,
+  );
+  if (bytes.byteLength <= 4096) {
+    lastTyped = typed;
+    lastBytes = bytes;
+  }
+  return bytes;
+}
