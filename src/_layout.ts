@@ -1,0 +1,255 @@
+/**
+ * Where the rows of a file lie, and what a file's facts allow: the growth
+ * axis, the bytes per row, the whole rows some data holds, and the one
+ * completeness policy (complete, needs recovery, not appendable) with one
+ * error class and message per case.
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+import { NpyFormatError } from "./errors.ts";
+
+/** The layout facts of an array: its shape, order and item size. */
+export interface Layout {
+  /** The array shape. */
+  readonly shape: readonly number[];
+  /** Whether the data is in Fortran (column-major) order. */
+  readonly fortranOrder: boolean;
+  /** The dtype (only its item size counts). */
+  readonly dtype: Pick<DType, "itemsize">;
+}
+
+/**
+ * The axis an append grows: the first in C order, the last in Fortran
+ * order (`-1` for a 0-d array in Fortran order: it has none).
+ *
+ * @param fortranOrder Whether the array is in Fortran order.
+ * @param ndim The number of axes.
+ * @returns The axis index.
+ */
+export function growthAxis(fortranOrder: boolean, ndim: number): number {
+  return fortranOrder ? ndim - 1 : 0;
+}
+
+/**
+ * Items in one row: one step along the growth axis, every other axis
+ * whole (1 for a 0-d array).
+ *
+ * @param shape The array shape.
+ * @param fortranOrder Whether the array is in Fortran order.
+ * @returns The item count.
+ */
+export function itemsPerRow(
+  shape: readonly number[],
+  fortranOrder: boolean,
+): number {
+  const axis = growthAxis(fortranOrder, shape.length);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) if (i !== axis) n *= shape[i]!;
+  return n;
+}
+
+/**
+ * Bytes in one row of `layout` (0 when an axis or the item size is 0).
+ *
+ * @param layout The shape, order and dtype.
+ * @returns The byte count.
+ */
+export function bytesPerRow(layout: Layout): number {
+  return itemsPerRow(layout.shape, layout.fortranOrder) *
+    layout.dtype.itemsize;
+}
+
+/**
+ * The whole rows that `dataLength` bytes hold; the header's own count
+ * when rows have no bytes (the data cannot tell how many there are).
+ *
+ * @param layout The header's shape, order and dtype (not 0-d).
+ * @param dataLength The data bytes present.
+ * @returns The row count.
+ */
+export function wholeRows(layout: Layout, dataLength: number): number {
+  const rowBytes = bytesPerRow(layout);
+  if (rowBytes === 0) {
+    return layout.shape[growthAxis(layout.fortranOrder, layout.shape.length)]!;
+  }
+  return Math.floor(dataLength / rowBytes);
+}
+
+/** The facts of an existing file that the completeness policy weighs. */
+export interface FileFacts {
+  /** The parsed header. */
+  readonly header: Layout & { readonly dtype: DType };
+  /** Bytes after the header. */
+  readonly dataLength: number;
+  /** Bytes the header's shape covers. */
+  readonly expectedDataLength: number;
+  /** The header rewritten with growth space fits in its present length. */
+  readonly appendable: boolean;
+}
+
+/** Why a file cannot take appends. */
+export type NotAppendableReason =
+  /** Its dtype holds Python objects. */
+  | "objects"
+  /** It holds a 0-d array: no axis to grow. */
+  | "0-d"
+  /** Its header has no room for a longer shape. */
+  | "no-room";
+
+/**
+ * What a file's facts allow. New cases (such as several records back to
+ * back) join this union, {@linkcode fileState} and
+ * {@linkcode fileStateError}.
+ */
+export type FileState =
+  /** The data length is what the header says. */
+  | { readonly state: "complete" }
+  /** The data length differs from what the header says. */
+  | {
+    readonly state: "needs-recovery";
+    /** Bytes after the header. */
+    readonly dataLength: number;
+    /** Bytes the header's shape covers. */
+    readonly expectedDataLength: number;
+  }
+  /** The file cannot take appends (or be recovered) as it is. */
+  | {
+    readonly state: "not-appendable";
+    /** Why. */
+    readonly reason: NotAppendableReason;
+    /** Bytes after the header. */
+    readonly dataLength: number;
+    /** Bytes the header's shape covers. */
+    readonly expectedDataLength: number;
+  };
+
+/**
+ * What a file is used for: `"read"` cares only whether the data matches
+ * the header; `"append"` also whether the file can grow; `"recover"`
+ * whether a file that needs recovery can be recovered.
+ */
+export type FileUse = "read" | "append" | "recover";
+
+/**
+ * The completeness policy: judges a file's facts for a use.
+ *
+ * - `"read"`: complete, or needs recovery (Python objects are the
+ *   decoder's business).
+ * - `"append"`: not appendable (Python objects, a 0-d array, no header
+ *   room, in that order), else complete or needs recovery.
+ * - `"recover"`: complete (nothing to do), else not appendable (a 0-d
+ *   array, no header room), else needs recovery.
+ *
+ * @param facts The file's facts, from `inspect`.
+ * @param use What the file is for.
+ * @returns The state.
+ */
+export function fileState(facts: FileFacts, use: FileUse): FileState {
+  const { header, dataLength, expectedDataLength } = facts;
+  const matches = header.dtype.hasObject || dataLength === expectedDataLength;
+  const incomplete: FileState = {
+    state: "needs-recovery",
+    dataLength,
+    expectedDataLength,
+  };
+  const notAppendable = (reason: NotAppendableReason): FileState => ({
+    state: "not-appendable",
+    reason,
+    dataLength,
+    expectedDataLength,
+  });
+  if (use === "read") return matches ? { state: "complete" } : incomplete;
+  if (use === "recover" && matches) return { state: "complete" };
+  if (use === "append" && header.dtype.hasObject) {
+    return notAppendable("objects");
+  }
+  if (header.shape.length === 0) return notAppendable("0-d");
+  if (!facts.appendable) return notAppendable("no-room");
+  return matches ? { state: "complete" } : incomplete;
+}
+
+/** Options of {@linkcode fileStateError}. */
+export interface FileStateErrorOptions {
+  /** The verb of the message: `"append to"`, `"read"`, `"recover"`. */
+  readonly verb: string;
+  /** The file, for messages. */
+  readonly label: string;
+  /** The caller has an `allowIncomplete` option (readers): say so. */
+  readonly offersAllowIncomplete?: boolean;
+  /** The dtype, for the Python objects message. */
+  readonly dtype?: Pick<DType, "str">;
+}
+
+/**
+ * The one error of each state that refuses a use: `NpyFormatError` for a
+ * file that needs recovery or holds Python objects, `RangeError` for one
+ * that cannot grow.
+ *
+ * @param state A state other than `"complete"`.
+ * @param use What the file was for.
+ * @param options The verb, the file and what the caller accepts.
+ * @returns The error to throw.
+ */
+export function fileStateError(
+  state: Exclude<FileState, { state: "complete" }>,
+  use: FileUse,
+  options: FileStateErrorOptions,
+): Error {
+  const head = `Cannot ${options.verb} ${options.label}`;
+  if (state.state === "needs-recovery") {
+    return new NpyFormatError(
+      `${head}: it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; call recover first${
+        options.offersAllowIncomplete ? ", or pass allowIncomplete: true" : ""
+      }`,
+    );
+  }
+  switch (state.reason) {
+    case "objects":
+      return new NpyFormatError(
+        `${head}: its dtype "${
+          options.dtype?.str ?? "O"
+        }" holds Python objects, which this library cannot write`,
+      );
+    case "0-d":
+      return new RangeError(
+        use === "recover"
+          ? `${head}: it holds a 0-d array, which has no axis to grow, and its ${state.dataLength} data bytes do not match the ${state.expectedDataLength} its header says; save the array again`
+          : `${head}: it holds a 0-d array, which has no axis to grow; use deleteIfExists to start over`,
+      );
+    case "no-room":
+      return new RangeError(
+        `${head}: its header has no room to grow; call ensureAppendable first`,
+      );
+  }
+}
+
+/**
+ * Throws the state's error unless the file's facts allow the use.
+ *
+ * @param facts The file's facts, from `inspect`.
+ * @param use What the file is for.
+ * @param options The verb, the file and what the caller accepts;
+ * `allowIncomplete: true` lets a file that needs recovery through.
+ * @returns The state (`"complete"`, or `"needs-recovery"` for a reader
+ * that allows incomplete files or for `"recover"`).
+ * @throws {NpyFormatError} for a file that needs recovery (unless the use
+ * is `"recover"` or `allowIncomplete` is set) or holds Python objects.
+ * @throws {RangeError} for a file that cannot grow.
+ */
+export function checkFileState(
+  facts: FileFacts,
+  use: FileUse,
+  options: FileStateErrorOptions & { readonly allowIncomplete?: boolean },
+): FileState {
+  const state = fileState(facts, use);
+  if (state.state === "complete") return state;
+  if (
+    state.state === "needs-recovery" &&
+    (use === "recover" || options.allowIncomplete)
+  ) {
+    return state;
+  }
+  throw fileStateError(state, use, { ...options, dtype: facts.header.dtype });
+}
