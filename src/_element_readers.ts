@@ -86,7 +86,12 @@ export function elementReader(dtype: DType): ElementReader {
         let s = "";
         for (let i = 0; i < end; i++) {
           const code = view.getUint32(offset + 4 * i, le);
-          s += code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
+          // A lone surrogate stays one UTF-16 unit, so writing the string
+          // back gives the same code point; only values past U+10FFFF,
+          // which no JS string holds, become U+FFFD.
+          s += code <= 0xffff
+            ? String.fromCharCode(code)
+            : code <= 0x10ffff
             ? String.fromCodePoint(code)
             : "\ufffd";
         }

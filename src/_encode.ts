@@ -10,6 +10,14 @@ import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { canCast, type Casting } from "./casting.ts";
 import type { TypedArray } from "./array_input.ts";
 import { elementWriter } from "./_element_writers.ts";
+import { fromFloat16Bits } from "./_float16.ts";
+import {
+  convertNaNBits,
+  floatBits,
+  isNaNBits,
+  setFloatBits,
+} from "./_nan_bits.ts";
+import { typedArrayDType } from "./_typed_arrays.ts";
 import { product } from "./_input_normalize.ts";
 
 /** Moves items of `shape` from `from` order into the other order. */
@@ -83,7 +91,24 @@ export function encodeValues(
   return out;
 }
 
-/** Encodes a typed array whose elements have dtype `from` (or are judged by value when `undefined`). */
+/**
+ * The dtype of one number of a typed array holding `dtype`'s items: the
+ * float half of a complex dtype (the array holds re, im pairs), else the
+ * dtype itself.
+ */
+function partOf(dtype: DType): DType {
+  return dtype.kind === "c"
+    ? { ...dtype, kind: "f", itemsize: dtype.itemsize / 2 }
+    : dtype;
+}
+
+/**
+ * Encodes a typed array whose numbers have dtype `from` (the part dtype
+ * of a complex `from`; judged by value when `undefined`) into numbers of
+ * `dtype` (the part dtype for a complex file). Where the bytes already
+ * fit, the result shares the caller's memory. Float conversions keep NaN
+ * signs and payloads as NumPy does.
+ */
 export function encodeTyped(
   data: TypedArray,
   from: DType | undefined,
@@ -92,9 +117,10 @@ export function encodeTyped(
   label: string,
 ): Uint8Array {
   const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+  const part = from === undefined ? undefined : partOf(from);
   if (
-    from !== undefined && from.kind === dtype.kind &&
-    from.itemsize === dtype.itemsize && from.unit === dtype.unit
+    part !== undefined && part.kind === dtype.kind &&
+    part.itemsize === dtype.itemsize && part.unit === dtype.unit
   ) {
     const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (dtype.byteOrder === "|" || dtype.byteOrder === nativeOrder) return view;
@@ -120,5 +146,53 @@ export function encodeTyped(
   // A cast the rule allows: values are still range-checked unless the cast
   // is safe or the mode unsafe.
   const exact = from !== undefined && canCast(from, dtype, "safe");
-  return encodeValues(data, dtype, exact ? "unsafe" : casting, label);
+  const mode = exact ? "unsafe" : casting;
+  if (part === undefined || part.kind !== "f" || dtype.kind !== "f") {
+    return encodeValues(data, dtype, mode, label);
+  }
+  // float to float: values by value, then NaNs by their bits.
+  const bitsOnly = part.itemsize === 2 &&
+    !(typedArrayDType(data)?.kind === "f");
+  const values = bitsOnly ? halfValues(data) : data;
+  const out = encodeValues(values, dtype, mode, label);
+  copyNaNs(values, data, part.itemsize, out, dtype);
+  return out;
+}
+
+/** float16 bits (a `Uint16Array` where the runtime has no `Float16Array`) as numbers. */
+function halfValues(bits: TypedArray): Float64Array {
+  const out = new Float64Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    out[i] = fromFloat16Bits(Number(bits[i]));
+  }
+  return out;
+}
+
+/**
+ * Rewrites every NaN of `out` (floats of `dtype`) from the bits of the
+ * same item of `data` (native-order floats of `fromSize` bytes, whose
+ * values are `values`), as NumPy converts NaNs.
+ */
+function copyNaNs(
+  values: ArrayLike<unknown>,
+  data: TypedArray,
+  fromSize: number,
+  out: Uint8Array,
+  dtype: DType,
+): void {
+  const size = dtype.itemsize;
+  const count = out.length / size;
+  if (data.byteLength !== count * fromSize) return;
+  const src = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const dst = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const le = dtype.byteOrder !== ">";
+  for (let i = 0; i < count; i++) {
+    const v = values[i];
+    if (v === v) continue;
+    const bits = floatBits(src, i * fromSize, fromSize, NATIVE_LITTLE_ENDIAN);
+    if (isNaNBits(bits, fromSize)) {
+      const to = convertNaNBits(bits, fromSize, size);
+      setFloatBits(dst, i * size, size, to, le);
+    }
+  }
 }

@@ -112,19 +112,22 @@ export function prepareArray(
       bytes = data;
       shared = true;
     } else if (dtype.kind === "c") {
-      const from = src === undefined
-        ? undefined
-        : src.kind === "c"
-        ? src
-        : src.kind === "f"
-        ? parseDType(`${src.byteOrder}c${src.itemsize * 2}`)
-        : src;
-      if (from !== undefined && !canCast(from, dtype, casting)) {
-        castError(from, dtype, casting, label);
+      // Interleaved (re, im) numbers; a float or integer array casts as
+      // its own dtype does (NumPy: "<f4" to "<c8" is safe).
+      if (src !== undefined && !canCast(src, dtype, casting)) {
+        castError(src, dtype, casting, label);
       }
-      expectLength(2 * count, "numbers");
-      bytes = encodeTyped(data, from, halfOf(dtype), casting, label);
-      shared = bytes.buffer === data.buffer;
+      if (src !== undefined && src.kind !== "c" && data.length === count) {
+        // Real values with their dtype named: imaginary parts are zero.
+        bytes = withZeroImag(
+          encodeTyped(data, src, halfOf(dtype), casting, label),
+          itemsize / 2,
+        );
+      } else {
+        expectLength(2 * count, "numbers");
+        bytes = encodeTyped(data, src, halfOf(dtype), casting, label);
+        shared = bytes.buffer === data.buffer;
+      }
     } else {
       let from = src;
       if (from !== undefined) {
@@ -230,6 +233,15 @@ function isF16Declared(input: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Real parts of `half` bytes each, interleaved with zero imaginary parts. */
+function withZeroImag(real: Uint8Array, half: number): Uint8Array {
+  const out = new Uint8Array(real.length * 2);
+  for (let i = 0, j = 0; i < real.length; i += half, j += 2 * half) {
+    out.set(real.subarray(i, i + half), j);
+  }
+  return out;
 }
 
 function halfOf(dtype: DType): DType {
