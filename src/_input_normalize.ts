@@ -145,6 +145,41 @@ function gatherStrided(input: StridedArrayLike, label: string): unknown[] {
   return out;
 }
 
+/**
+ * The items of a strided typed array whose strides are those of a
+ * contiguous C- or Fortran-order block, as a view (no copy); `undefined`
+ * when the array must be gathered.
+ */
+function contiguousView(
+  input: StridedArrayLike,
+  shape: readonly number[],
+): { data: TypedArray; order: "C" | "F" } | undefined {
+  const { data, stride } = input;
+  const offset = input.offset ?? 0;
+  if (
+    !isTypedArray(data) || !Array.isArray(stride) ||
+    stride.length !== shape.length || !Number.isSafeInteger(offset) ||
+    offset < 0
+  ) {
+    return undefined;
+  }
+  const count = product(shape);
+  if (offset + count > data.length) return undefined;
+  const fits = (axes: number[]): boolean => {
+    let step = 1;
+    for (const a of axes) {
+      if (shape[a]! > 1 && stride[a] !== step) return false;
+      step *= shape[a]!;
+    }
+    return true;
+  };
+  const forward = [...shape.keys()];
+  const view = data.subarray(offset, offset + count) as TypedArray;
+  if (fits([...forward].reverse())) return { data: view, order: "C" };
+  if (fits(forward)) return { data: view, order: "F" };
+  return undefined;
+}
+
 function libDType(name: unknown): DType | undefined {
   if (typeof name !== "string") return undefined;
   const spec = LIB_DTYPES[name];
@@ -205,10 +240,13 @@ export function normalize(
       srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
     }
     if ("stride" in obj && obj.stride !== undefined) {
-      const gathered = gatherStrided(obj as unknown as StridedArrayLike, label);
+      const strided = obj as unknown as StridedArrayLike;
+      const shape = checkShape(obj.shape, label);
+      const view = contiguousView(strided, shape);
+      if (view !== undefined) return { shape, ...view, srcDType };
       return {
-        shape: checkShape(obj.shape, label),
-        data: gathered,
+        shape,
+        data: gatherStrided(strided, label),
         order: "C",
         srcDType,
       };
