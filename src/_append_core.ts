@@ -5,7 +5,6 @@
  * @module
  */
 
-import { NpyFormatError } from "./errors.ts";
 import { descrValue, type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import {
@@ -23,6 +22,7 @@ import { type FileInfo, inspect } from "./_inspect.ts";
 import { optionError, withFileName } from "./_error_label.ts";
 import { type IoSteps, runSync, sync, truncate, write } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
+import { checkFileState, growthAxis } from "./_layout.ts";
 
 /** Options of `NpyAppendArray.open` and `NpyAppendArraySync.open`. */
 export interface NpyAppendArrayOptions {
@@ -158,26 +158,7 @@ export class AppendCore {
   /** Adopts an existing file, refusing what cannot be appended to. */
   adopt(info: FileInfo, options: NpyAppendArrayOptions): void {
     const { header } = info;
-    if (header.dtype.hasObject) {
-      throw new NpyFormatError(
-        `Cannot append to ${this.label}: its dtype "${header.dtype.str}" holds Python objects, which this library cannot write`,
-      );
-    }
-    if (header.shape.length === 0) {
-      throw new RangeError(
-        `Cannot append to ${this.label}: it holds a 0-d array, which has no axis to grow; use deleteIfExists to start over`,
-      );
-    }
-    if (!info.appendable) {
-      throw new RangeError(
-        `Cannot append to ${this.label}: its header has no room to grow; call ensureAppendable first`,
-      );
-    }
-    if (info.needsRecovery) {
-      throw new RangeError(
-        `Cannot append to ${this.label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; call recover first`,
-      );
-    }
+    checkFileState(info, "append", { verb: "append to", label: this.label });
     if (
       this.#wantDType !== undefined && this.#wantDType.str !== header.dtype.str
     ) {
@@ -203,7 +184,7 @@ export class AppendCore {
   }
 
   get growthAxis(): number {
-    return this.fortranOrder ? (this.shape?.length ?? 1) - 1 : 0;
+    return growthAxis(this.fortranOrder, this.shape?.length ?? 1);
   }
 
   checkOpen(): void {
@@ -531,7 +512,7 @@ export class AppendCore {
   ): IoSteps<void> {
     if (this.fsync) {
       const empty = [...shape];
-      empty[this.fortranOrder ? shape.length - 1 : 0] = 0;
+      empty[growthAxis(this.fortranOrder, shape.length)] = 0;
       yield* write(this.header(empty), 0);
       yield* write(bytes, header.length);
       if (this.staleSize > end) yield* truncate(end);

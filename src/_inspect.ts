@@ -18,6 +18,7 @@ import {
 import { descrValue } from "./dtype.ts";
 import { pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
+import { fileState } from "./_layout.ts";
 
 /** What the library knows about an existing `.npy` file. */
 export interface FileInfo {
@@ -89,14 +90,16 @@ export function* inspect(
       header.shape,
     ),
   );
-  return {
+  const facts = {
     header,
     fileSize,
     dataLength,
     expectedDataLength,
     grownHeader,
     appendable: grownHeader.length <= headerLength,
-    needsRecovery: !header.dtype.hasObject &&
-      dataLength !== expectedDataLength,
+  };
+  return {
+    ...facts,
+    needsRecovery: fileState(facts, "read").state === "needs-recovery",
   };
 }

@@ -174,8 +174,10 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
 export interface FileStateErrorOptions {
   /** The verb of the message: `"append to"`, `"read"`, `"recover"`. */
   readonly verb: string;
-  /** The file, for messages. */
-  readonly label: string;
+  /** The file, for messages (none: a message the caller names later). */
+  readonly label?: string;
+  /** How to recover, for callers outside the library's API (the CLI). */
+  readonly recoverFix?: string;
   /** The caller has an `allowIncomplete` option (readers): say so. */
   readonly offersAllowIncomplete?: boolean;
   /** The dtype, for the Python objects message. */
@@ -197,12 +199,16 @@ export function fileStateError(
   use: FileUse,
   options: FileStateErrorOptions,
 ): Error {
-  const head = `Cannot ${options.verb} ${options.label}`;
+  const head = options.label === undefined
+    ? `Cannot ${options.verb}`
+    : `Cannot ${options.verb} ${options.label}`;
   if (state.state === "needs-recovery") {
+    const fix = options.recoverFix ??
+      (options.offersAllowIncomplete
+        ? "call recover, or pass allowIncomplete: true"
+        : "call recover first");
     return new NpyFormatError(
-      `${head}: it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; call recover first${
-        options.offersAllowIncomplete ? ", or pass allowIncomplete: true" : ""
-      }`,
+      `${head}: it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; ${fix}`,
     );
   }
   switch (state.reason) {

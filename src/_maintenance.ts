@@ -26,6 +26,13 @@ import {
   write,
 } from "./_io.ts";
 import { type OpenedFile, type OpenMode, pathFs, toPath } from "./_path_fs.ts";
+import {
+  bytesPerRow,
+  checkFileState,
+  fileState,
+  growthAxis,
+  wholeRows,
+} from "./_layout.ts";
 
 /** Largest buffer the maintenance functions allocate for moving data. */
 export const CHUNK_SIZE: number = 16 * 1024 * 1024;
@@ -135,28 +142,16 @@ export function recoverPlan(
   zerofillIncomplete: boolean,
 ): RecoverPlan {
   const { header } = info;
-  if (header.shape.length === 0) {
-    throw new RangeError(
-      `Cannot recover ${label}: it holds a 0-d array, which has no axis to grow, and its ${info.dataLength} data bytes do not match the ${info.expectedDataLength} its header says; save the array again`,
-    );
-  }
-  if (!info.appendable) {
-    throw new RangeError(
-      `Cannot recover ${label}: its header has no room to grow; call ensureAppendable first`,
-    );
-  }
+  checkFileState(info, "recover", { verb: "recover", label });
   const shape = [...header.shape];
-  const axis = header.fortranOrder ? shape.length - 1 : 0;
-  let rowBytes = header.dtype.itemsize;
-  shape.forEach((n, i) => {
-    if (i !== axis) rowBytes *= n;
-  });
+  const axis = growthAxis(header.fortranOrder, shape.length);
+  const rowBytes = bytesPerRow(header);
   if (rowBytes === 0) {
     // Items of zero bytes (a shape like (n, 0)): the data cannot say how
     // many there are. Keep the header's count and cut the stray bytes.
     return { shape, end: header.headerLength };
   }
-  let rows = Math.floor(info.dataLength / rowBytes);
+  let rows = wholeRows(header, info.dataLength);
   if (zerofillIncomplete && rows * rowBytes < info.dataLength) {
     // A hostile header can claim rows of terabytes: zero-fill at most as
     // much as the file already holds (or 16 MiB).
@@ -190,7 +185,7 @@ export function* recoverSteps(
   chunkSize: number = CHUNK_SIZE,
 ): IoSteps<boolean> {
   const info = yield* infoSteps("recover", label, maxHeaderSize);
-  if (!info.needsRecovery) return true;
+  if (fileState(info, "recover").state === "complete") return true;
   const { header } = info;
   const { shape, end } = recoverPlan(info, label, zerofillIncomplete);
   // Zeros first, then the header that covers them: a crash in between

@@ -15,6 +15,7 @@ import {
   parseDType,
 } from "./dtype.ts";
 import { parsePyLiteral, pyRepr, PyTuple } from "./py_literal.ts";
+import { growthAxis } from "./_layout.ts";
 
 /** The magic bytes every `.npy` file starts with. */
 export const MAGIC: Uint8Array = new Uint8Array([
@@ -298,7 +299,7 @@ export function headerText(
     fortranOrder ? "True" : "False"
   }, 'shape': ${shapeText}, }`;
   if (shape.length > 0) {
-    const growth = shape[fortranOrder ? shape.length - 1 : 0]!;
+    const growth = shape[growthAxis(fortranOrder, shape.length)]!;
     text += " ".repeat(
       Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(growth).length),
     );

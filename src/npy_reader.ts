@@ -16,6 +16,14 @@ import type { NpyHeader } from "./header.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
 import { withFileName } from "./_error_label.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
+import {
+  bytesPerRow,
+  fileState,
+  fileStateError,
+  growthAxis,
+  itemsPerRow,
+  wholeRows,
+} from "./_layout.ts";
 
 /** Options of {@linkcode NpyReader.open} and {@linkcode NpyReader.openSync}. */
 export interface NpyReaderOptions extends ReadNpyOptions {
@@ -68,35 +76,24 @@ function layoutOf(
       `Cannot read rows of ${label}: it holds a 0-d array, which has no growth axis; use readNpy`,
     );
   }
-  const axis = header.fortranOrder ? header.shape.length - 1 : 0;
-  let rowItems = 1;
-  header.shape.forEach((n, i) => {
-    if (i !== axis) rowItems *= n;
-  });
-  const rowBytes = rowItems * header.dtype.itemsize;
-  const declared = header.shape[axis]!;
-  const whole = rowBytes === 0
-    ? declared
-    : Math.floor(info.dataLength / rowBytes);
-  let length = declared;
-  if (info.dataLength < info.expectedDataLength) {
-    // Fewer bytes than the header covers: a cut-off file.
+  const axis = growthAxis(header.fortranOrder, header.shape.length);
+  const rowItems = itemsPerRow(header.shape, header.fortranOrder);
+  const rowBytes = bytesPerRow(header);
+  let length = header.shape[axis]!;
+  const state = fileState(info, "read");
+  // More bytes than the header covers while following a writer (refresh)
+  // is an append in progress: keep to the header, which the writer
+  // rewrites after the data.
+  const following = refresh && info.dataLength > info.expectedDataLength;
+  if (state.state === "needs-recovery" && !following) {
     if (!allowIncomplete) {
-      throw new NpyFormatError(
-        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; call recover, or pass allowIncomplete: true`,
-      );
+      throw fileStateError(state, "read", {
+        verb: "read",
+        label,
+        offersAllowIncomplete: true,
+      });
     }
-    length = whole;
-  } else if (info.dataLength > info.expectedDataLength && !refresh) {
-    // More bytes than the header covers: an append in progress, or a
-    // writer that died before rewriting the header. `refresh` keeps to
-    // the header (the writer rewrites it after the data).
-    if (!allowIncomplete) {
-      throw new NpyFormatError(
-        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; call recover, or pass allowIncomplete: true`,
-      );
-    }
-    length = whole;
+    length = wholeRows(header, info.dataLength);
   }
   return { header, axis, rowItems, rowBytes, length };
 }
@@ -120,7 +117,8 @@ function* stableInspect(maxHeaderSize: number | undefined): IoSteps<FileInfo> {
     ...info,
     fileSize,
     dataLength,
-    needsRecovery: dataLength !== info.expectedDataLength,
+    needsRecovery: fileState({ ...info, dataLength }, "read").state ===
+      "needs-recovery",
   };
 }
 

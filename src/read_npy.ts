@@ -12,6 +12,7 @@ import { toPath } from "./_path_fs.ts";
 import { inspect } from "./_inspect.ts";
 import { decodeItems, type NpyData } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
+import { fileState, fileStateError, growthAxis, wholeRows } from "./_layout.ts";
 
 /** A whole array read from a file. */
 export interface NpyArray {
@@ -49,20 +50,18 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
     );
   }
   const shape = [...header.shape];
-  if (info.needsRecovery) {
+  const state = fileState(info, "read");
+  if (state.state === "needs-recovery") {
     if (!options.allowIncomplete || shape.length === 0) {
-      throw new NpyFormatError(
-        `Cannot read: the file holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; call recover, or pass allowIncomplete: true`,
-      );
+      throw fileStateError(state, "read", {
+        verb: "read",
+        offersAllowIncomplete: options.allowIncomplete !== true,
+      });
     }
-    const axis = header.fortranOrder ? shape.length - 1 : 0;
-    let rowBytes = header.dtype.itemsize;
-    shape.forEach((n, i) => {
-      if (i !== axis) rowBytes *= n;
-    });
-    shape[axis] = rowBytes === 0
-      ? shape[axis]!
-      : Math.floor(info.dataLength / rowBytes);
+    shape[growthAxis(header.fortranOrder, shape.length)] = wholeRows(
+      header,
+      info.dataLength,
+    );
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (header.dtype.itemsize === 0 && count > MAX_EMPTY_ITEMS) {

@@ -144,7 +144,7 @@ test("checkFileState: one error class and message per case", () => {
     (e: unknown) =>
       e instanceof NpyFormatError &&
       e.message ===
-        'Cannot read "x.npy": it holds 3 data bytes but its header says 16; call recover first, or pass allowIncomplete: true',
+        'Cannot read "x.npy": it holds 3 data bytes but its header says 16; call recover, or pass allowIncomplete: true',
   );
   assert.equal(
     checkFileState(facts("<f8", [2], 3), "read", {

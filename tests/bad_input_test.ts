@@ -452,12 +452,12 @@ describe("bad input: open options and files (SPEC 3 and 10)", () => {
   });
   badOpen("data shorter than the header says", {
     bytes: f8.subarray(0, f8.length - 3),
-    error: RangeError,
+    error: NpyFormatError,
     message: /header says.*recover first/,
   });
   badOpen("data longer than the header says", {
     bytes: new Uint8Array([...f8, 1, 2, 3]),
-    error: RangeError,
+    error: NpyFormatError,
     message: /header says.*recover/,
   });
 

@@ -369,7 +369,7 @@ describe("recover", () => {
     await assert.rejects(
       NpyAppendArray.open(file),
       (e: Error) =>
-        e instanceof RangeError && /call recover first/.test(e.message),
+        e instanceof NpyFormatError && /call recover first/.test(e.message),
     );
     assert.throws(() => NpyAppendArraySync.open(file), /call recover first/);
     await recover(file);

@@ -12,6 +12,13 @@ import { readFully, runSync } from "../_io.ts";
 import { type OpenedFile, pathFs } from "../_path_fs.ts";
 import { namingFile } from "../_error_label.ts";
 import { decodeItems, type NpyData } from "../decode.ts";
+import {
+  bytesPerRow,
+  fileState,
+  fileStateError,
+  growthAxis,
+  itemsPerRow,
+} from "../_layout.ts";
 
 /** Bytes read at a time (about). */
 export const BATCH_BYTES: number = 4 << 20;
@@ -52,10 +59,13 @@ export function openSource(
         `Cannot read ${path}: its dtype "${header.dtype.str}" holds Python objects (pickled)`,
       );
     }
-    if (info.needsRecovery) {
-      throw new NpyFormatError(
-        `Cannot read ${path}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; run "npy-append-array recover ${path}" first`,
-      );
+    const state = fileState(info, "read");
+    if (state.state === "needs-recovery") {
+      throw fileStateError(state, "read", {
+        verb: "read",
+        label: path,
+        recoverFix: `run "npy-append-array recover ${path}" first`,
+      });
     }
     return { path, file, info };
   } catch (e) {
@@ -72,10 +82,6 @@ export interface Batch {
   readonly shape: number[];
   /** Data bytes the batch took from the file. */
   readonly bytes: number;
-}
-
-function product(ns: readonly number[]): number {
-  return ns.reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -102,10 +108,10 @@ export function* batches(
     };
     return;
   }
-  const axis = header.fortranOrder ? shape.length - 1 : 0;
+  const axis = growthAxis(header.fortranOrder, shape.length);
   const rows = shape[axis]!;
-  const perRow = product(shape) / (rows || 1);
-  const rowBytes = perRow * dtype.itemsize;
+  const perRow = itemsPerRow(shape, header.fortranOrder);
+  const rowBytes = bytesPerRow(header);
   if (rowBytes === 0 || rows === 0) {
     yield {
       data: decodeItems(new Uint8Array(0), dtype, 0),

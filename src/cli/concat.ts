@@ -26,6 +26,7 @@ import {
 import { planNpyOutput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { shapeText } from "./info.ts";
+import { growthAxis } from "../_layout.ts";
 
 /** Inputs in the other order than the output are read whole up to this size. */
 const WHOLE_READ_LIMIT = 64 << 20;
@@ -65,7 +66,7 @@ function checkInput(
       `Cannot concatenate ${src.path}: it holds a 0-d array, which has no axis to join along`,
     );
   }
-  const axis = target.fortranOrder ? target.shape.length - 1 : 0;
+  const axis = growthAxis(target.fortranOrder, target.shape.length);
   const ok = shape.length === target.shape.length &&
     shape.every((n, i) => i === axis || n === target.shape[i]);
   if (!ok) {
