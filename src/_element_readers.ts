@@ -6,6 +6,13 @@
 
 import type { DType } from "./dtype.ts";
 import { fromFloat16Bits } from "./_float16.ts";
+import {
+  floatBits,
+  floatParts,
+  isNaNBits,
+  NAN_BITS,
+  type SavedNaNs,
+} from "./_nan_bits.ts";
 
 /** Reads one element of a dtype at `offset` as a JS value. */
 export type ElementReader = (view: DataView, offset: number) => unknown;
@@ -29,16 +36,19 @@ export function elementReader(dtype: DType): ElementReader {
     }));
     return (view, offset) => {
       const rec: Record<string, unknown> = {};
+      let nans: Record<string, SavedNaNs> | undefined;
       for (const { f, read, count } of fields) {
         const at = offset + f.offset;
-        if (f.shape.length === 0) rec[f.name] = read(view, at);
-        else {
-          const items: unknown[] = [];
-          for (let i = 0; i < count; i++) {
-            items.push(read(view, at + i * f.dtype.itemsize));
-          }
-          rec[f.name] = nest(items, f.shape);
+        const items: unknown[] = [];
+        for (let i = 0; i < count; i++) {
+          items.push(read(view, at + i * f.dtype.itemsize));
         }
+        rec[f.name] = f.shape.length === 0 ? items[0] : nest(items, f.shape);
+        const saved = savedNaNs(view, at, f.dtype, items);
+        if (saved !== undefined) (nans ??= {})[f.name] = saved;
+      }
+      if (nans !== undefined) {
+        Object.defineProperty(rec, NAN_BITS, { value: nans });
       }
       return rec;
     };
@@ -115,6 +125,33 @@ export function elementReader(dtype: DType): ElementReader {
         `Cannot read dtype "${dtype.str}": Python objects are not supported`,
       );
   }
+}
+
+/**
+ * The bits of the NaN parts of a float or complex field read at `at`, or
+ * `undefined` when it holds none.
+ */
+function savedNaNs(
+  view: DataView,
+  at: number,
+  dtype: DType,
+  items: readonly unknown[],
+): SavedNaNs | undefined {
+  if (dtype.fields !== undefined) return undefined;
+  if (dtype.kind !== "f" && dtype.kind !== "c") return undefined;
+  const size = dtype.kind === "c" ? dtype.itemsize / 2 : dtype.itemsize;
+  const le = dtype.byteOrder !== ">";
+  const parts = floatParts(items, dtype.kind);
+  let saved: Map<number, bigint> | undefined;
+  for (let p = 0; p < parts.length; p++) {
+    const v = parts[p];
+    if (v === v) continue;
+    const bits = floatBits(view, at + p * size, size, le);
+    if (isNaNBits(bits, size)) (saved ??= new Map()).set(p, bits);
+  }
+  return saved === undefined
+    ? undefined
+    : { kind: dtype.kind, size, parts: saved };
 }
 
 /**

@@ -9,6 +9,13 @@ import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
+import {
+  convertNaNBits,
+  floatParts,
+  NAN_BITS,
+  type SavedNaNs,
+  setFloatBits,
+} from "./_nan_bits.ts";
 
 /** Writes one JS value as one element of a dtype at `offset`. */
 export type ElementWriter = (
@@ -339,6 +346,9 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
       typeError(value, dtype, where);
     }
     const rec = value as Record<string, unknown>;
+    const nans = (value as { [NAN_BITS]?: Record<string, SavedNaNs> })[
+      NAN_BITS
+    ];
     new Uint8Array(view.buffer, view.byteOffset + offset, size).fill(0);
     for (const { field, write, count } of fields) {
       if (!(field.name in rec)) {
@@ -349,23 +359,56 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
       const fieldWhere = () => `${where()} field "${field.name}"`;
       const v = rec[field.name];
       const at = offset + field.offset;
+      let flat: ArrayLike<unknown>;
       if (field.shape.length === 0) {
         write(view, at, v, fieldWhere);
-        continue;
+        flat = [v];
+      } else {
+        flat = flattenFieldValue(v, field.shape, fieldWhere);
+        if (flat.length !== count) {
+          throw new RangeError(
+            `Cannot append record ${fieldWhere()}: ${flat.length} values given, shape (${
+              field.shape.join(", ")
+            }) needs ${count}`,
+          );
+        }
+        for (let i = 0; i < count; i++) {
+          write(view, at + i * field.dtype.itemsize, flat[i], fieldWhere);
+        }
       }
-      const flat = flattenFieldValue(v, field.shape, fieldWhere);
-      if (flat.length !== count) {
-        throw new RangeError(
-          `Cannot append record ${fieldWhere()}: ${flat.length} values given, shape (${
-            field.shape.join(", ")
-          }) needs ${count}`,
-        );
-      }
-      for (let i = 0; i < count; i++) {
-        write(view, at + i * field.dtype.itemsize, flat[i], fieldWhere);
-      }
+      const saved = nans?.[field.name];
+      if (saved !== undefined) restoreNaNs(view, at, field.dtype, flat, saved);
     }
   };
+}
+
+/**
+ * Rewrites the NaN parts of a float or complex field written at `at` from
+ * the bits its record was read with, where the value is still a NaN, as
+ * NumPy converts NaNs between float sizes.
+ */
+function restoreNaNs(
+  view: DataView,
+  at: number,
+  dtype: DType,
+  flat: ArrayLike<unknown>,
+  saved: SavedNaNs,
+): void {
+  if (dtype.fields !== undefined || dtype.kind !== saved.kind) return;
+  const size = dtype.kind === "c" ? dtype.itemsize / 2 : dtype.itemsize;
+  const le = dtype.byteOrder !== ">";
+  const parts = floatParts(flat, dtype.kind);
+  for (const [p, bits] of saved.parts) {
+    const v = parts[p];
+    if (typeof v !== "number" || v === v) continue;
+    setFloatBits(
+      view,
+      at + p * size,
+      size,
+      convertNaNBits(bits, saved.size, size),
+      le,
+    );
+  }
 }
 
 function flattenFieldValue(

@@ -68,3 +68,42 @@ export function setFloatBits(
   else if (size === 4) view.setUint32(offset, Number(bits), le);
   else view.setUint16(offset, Number(bits), le);
 }
+
+/**
+ * Where a record read from a file keeps the bits of its NaN float parts
+ * (a property that is not enumerable), so writing the record again keeps
+ * them: a JS number cannot carry them.
+ */
+export const NAN_BITS: unique symbol = Symbol("npy-append-array NaN bits");
+
+/** The NaN bits of one field of a record. */
+export interface SavedNaNs {
+  /** The field's kind: `"f"` or `"c"`. */
+  readonly kind: string;
+  /** Bytes per float part in the file read. */
+  readonly size: number;
+  /** Part index (items in C order; re, im for complex) to its bits. */
+  readonly parts: Map<number, bigint>;
+}
+
+/**
+ * The float parts of a field's items, flat: each item for a float field,
+ * re and im for a complex one (`{re, im}`, `[re, im]` or a real number).
+ *
+ * @param items The field's items in C order.
+ * @param kind The field's kind.
+ * @returns The parts.
+ */
+export function floatParts(items: ArrayLike<unknown>, kind: string): unknown[] {
+  if (kind !== "c") return Array.from(items);
+  const out: unknown[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (Array.isArray(v)) out.push(v[0], v[1]);
+    else if (typeof v === "object" && v !== null && "re" in v) {
+      const c = v as { re: unknown; im?: unknown };
+      out.push(c.re, c.im ?? 0);
+    } else out.push(v, 0);
+  }
+  return out;
+}

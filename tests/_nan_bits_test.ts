@@ -129,3 +129,55 @@ test(
 function listFiles(dir: string): string[] {
   return readdirSync(dir).sort();
 }
+
+const MAKE_RECORDS = `
+import sys, os, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = sys.argv[1]
+bits8 = np.array([0x7FF00000000007A2, 0x7FF0000000000001, 0xFFF8000000000001, 0x8000000000000000], dtype='<u8')
+bits4 = np.array([0x7F800001, 0xFFA00001, 0x7FC00123, 0x80000000], dtype='<u4')
+bits2 = np.array([0x7C01, 0xFD55, 0x7E00, 0x8000], dtype='<u2')
+dt = np.dtype([('d', '<f8'), ('s', '>f4'), ('h', '<f2'), ('c', '<c16'), ('v', '<f4', (2,)),
+               ('n', [('z', '<c8'), ('k', '<i2')])])
+a = np.zeros(4, dt)
+a['d'] = bits8.view('<f8')
+a['s'] = bits4.view('<f4')
+a['h'] = bits2.view('<f2')
+c = np.zeros(4, '<c16'); c.view('<f8')[0::2] = bits8.view('<f8'); c.view('<f8')[1::2] = bits8[::-1].view('<f8')
+a['c'] = c
+a['v'][:, 0] = bits4.view('<f4'); a['v'][:, 1] = bits4[::-1].view('<f4')
+z = np.zeros(4, '<c8'); z.view('<f4')[0::2] = bits4.view('<f4')
+a['n']['z'] = z
+a['n']['k'] = np.arange(4)
+np.save(os.path.join(out, 'rec.npy'), a)
+np.save(os.path.join(out, 'rec_twice.npy'), np.concatenate([a, a]).astype(a.dtype))
+to = np.dtype([('d', '<f4'), ('s', '<f8'), ('h', '<f8'), ('c', '<c8'), ('v', '<f2', (2,)),
+               ('n', [('z', '<c16'), ('k', '<i2')])])
+np.save(os.path.join(out, 'rec_to.npy'), a.astype(to))
+print(repr(to.descr))
+`;
+
+test(
+  "NaN bits in record fields survive a read and an append, same dtype or cast",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    const to = runPython(MAKE_RECORDS, [dir]).trim();
+    const bytes = new Uint8Array(readFileSync(join(dir, "rec.npy")));
+    const arr = readNpySync(new MemoryFile(bytes));
+    const same = new MemoryFile(bytes.slice());
+    const w = NpyAppendArraySync.open(same);
+    w.append({ data: arr.data as unknown[], shape: arr.shape });
+    w.close();
+    assert.equal(
+      hex(same.bytes()),
+      hex(readFileSync(join(dir, "rec_twice.npy"))),
+    );
+    const out = new MemoryFile();
+    const c = NpyAppendArraySync.open(out, { dtype: to });
+    c.append({ data: arr.data as unknown[], shape: arr.shape });
+    c.close();
+    assert.equal(hex(out.bytes()), hex(readFileSync(join(dir, "rec_to.npy"))));
+  },
+);
