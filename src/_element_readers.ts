@@ -6,13 +6,7 @@
 
 import type { DType } from "./dtype.ts";
 import { fromFloat16Bits } from "./_float16.ts";
-import {
-  floatBits,
-  floatParts,
-  isNaNBits,
-  NAN_BITS,
-  type SavedNaNs,
-} from "./_nan_bits.ts";
+import { floatBits, isNaNBits, NAN_BITS, type SavedNaNs } from "./_nan_bits.ts";
 
 /** Reads one element of a dtype at `offset` as a JS value. */
 export type ElementReader = (view: DataView, offset: number) => unknown;
@@ -141,10 +135,13 @@ function savedNaNs(
   if (dtype.kind !== "f" && dtype.kind !== "c") return undefined;
   const size = dtype.kind === "c" ? dtype.itemsize / 2 : dtype.itemsize;
   const le = dtype.byteOrder !== ">";
-  const parts = floatParts(items, dtype.kind);
   let saved: Map<number, bigint> | undefined;
-  for (let p = 0; p < parts.length; p++) {
-    const v = parts[p];
+  const per = dtype.kind === "c" ? 2 : 1;
+  for (let p = 0; p < items.length * per; p++) {
+    const item = items[per === 1 ? p : p >> 1];
+    const v = per === 1
+      ? item
+      : (item as { re: number; im: number })[p & 1 ? "im" : "re"];
     if (v === v) continue;
     const bits = floatBits(view, at + p * size, size, le);
     if (isNaNBits(bits, size)) (saved ??= new Map()).set(p, bits);

@@ -359,10 +359,9 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
       const fieldWhere = () => `${where()} field "${field.name}"`;
       const v = rec[field.name];
       const at = offset + field.offset;
-      let flat: ArrayLike<unknown>;
+      let flat: ArrayLike<unknown> | undefined;
       if (field.shape.length === 0) {
         write(view, at, v, fieldWhere);
-        flat = [v];
       } else {
         flat = flattenFieldValue(v, field.shape, fieldWhere);
         if (flat.length !== count) {
@@ -377,7 +376,9 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
         }
       }
       const saved = nans?.[field.name];
-      if (saved !== undefined) restoreNaNs(view, at, field.dtype, flat, saved);
+      if (saved !== undefined) {
+        restoreNaNs(view, at, field.dtype, flat ?? [v], saved);
+      }
     }
   };
 }
