@@ -44,9 +44,11 @@ const TABLE: ReadonlyArray<readonly [TypedArrayCtor, string]> = [
   [BigUint64Array, "u8"],
 ];
 
-const BY_CODE = new Map<string, TypedArrayCtor>();
+/** The table by kind, then item size: the first row of each wins. */
+const BY_KIND: Record<string, Array<TypedArrayCtor | undefined>> = {};
 for (const [ctor, code] of TABLE) {
-  if (!BY_CODE.has(code)) BY_CODE.set(code, ctor);
+  const sizes = BY_KIND[code[0]!] ??= [];
+  sizes[Number(code.slice(1))] ??= ctor;
 }
 
 const NATIVE_DTYPES = new Map<string, DType>();
@@ -128,26 +130,33 @@ export interface TypedArrayFit {
  */
 export function typedArrayFor(dtype: DType): TypedArrayFit | undefined {
   if (dtype.fields !== undefined) return undefined;
-  const s = dtype.itemsize;
-  switch (dtype.kind) {
-    case "b":
-      return { ctor: BY_CODE.get("u1")!, per: 1 };
-    case "i":
-    case "u":
-    case "f": {
-      const ctor = BY_CODE.get(`${dtype.kind}${s}`) ??
-        (s === 2 ? BY_CODE.get("u2") : undefined);
-      return ctor === undefined ? undefined : { ctor, per: 1 };
-    }
-    case "c": {
-      const ctor = BY_CODE.get(`f${s / 2}`);
-      return ctor === undefined ? undefined : { ctor, per: 2 };
-    }
-    case "M":
-    case "m":
-      return { ctor: BY_CODE.get("i8")!, per: 1 };
+  return FITS[dtype.kind]?.[dtype.itemsize];
+}
+
+/** The fit of every numeric kind and item size, made once. */
+const FITS: Record<string, Array<TypedArrayFit | undefined>> = {};
+for (
+  const [kind, table] of [["b", "u"], ["i", "i"], ["u", "u"], ["f", "f"], [
+    "M",
+    "i",
+  ], ["m", "i"]]
+) {
+  const fits: Array<TypedArrayFit | undefined> = FITS[kind!] = [];
+  for (
+    const size of kind === "M" || kind === "m"
+      ? [8]
+      : kind === "b"
+      ? [1]
+      : [1, 2, 4, 8]
+  ) {
+    const ctor = BY_KIND[table!]?.[size] ??
+      (kind === "f" && size === 2 ? BY_KIND.u![2] : undefined);
+    if (ctor !== undefined) fits[size] = { ctor, per: 1 };
   }
-  return undefined;
+}
+FITS.c = [];
+for (const size of [4, 8]) {
+  FITS.c[2 * size] = { ctor: BY_KIND.f![size]!, per: 2 };
 }
 
 /** The last small array seen by {@linkcode bytesOf}, and its bytes. */
