@@ -7,6 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -17,6 +18,7 @@ import {
 } from "../mod.ts";
 import { elementReader } from "../src/_element_readers.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
 
 const STRINGS = [
   "\\ud800", // lone high surrogate
@@ -122,3 +124,38 @@ test(
     assert.equal(hex(file.bytes()), hex(readFileSync(join(dir, "s.npy"))));
   },
 );
+
+test("the CLI's concat keeps lone surrogates", {
+  ...numpyTestOptions(),
+  timeout: 120_000,
+}, () => {
+  const dir = tempDir();
+  runPython(
+    `
+import sys, os
+import numpy as np
+d = sys.argv[1]
+a = np.array(['\\ud800', 'a\\udfffb', '\\U0001F600'], dtype='<U3')
+b = np.array(['x\\udbff', '\\udc00'], dtype='>U2')
+np.save(os.path.join(d, 'a.npy'), a)
+np.save(os.path.join(d, 'b.npy'), b)
+np.save(os.path.join(d, 'want.npy'), np.concatenate([a, b]))
+`,
+    [dir],
+  );
+  const [exe, pre] = scriptCommand(
+    new URL("../cli.ts", import.meta.url),
+    ["-R", "-W", "--no-lock"],
+  );
+  const out = join(dir, "out.npy");
+  const res = spawnSync(
+    exe,
+    [...pre, "concat", out, join(dir, "a.npy"), join(dir, "b.npy")],
+    { encoding: "utf8" },
+  );
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(
+    hex(readFileSync(out)),
+    hex(readFileSync(join(dir, "want.npy"))),
+  );
+});

@@ -9,6 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -19,6 +20,7 @@ import {
 } from "../mod.ts";
 import { convertNaNBits, isNaNBits } from "../src/_nan_bits.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
 
 const MAKE = `
 import sys, os, warnings
@@ -181,3 +183,42 @@ test(
     assert.equal(hex(out.bytes()), hex(readFileSync(join(dir, "rec_to.npy"))));
   },
 );
+
+test("the CLI's concat keeps NaN payloads, same dtype or cast", {
+  ...numpyTestOptions(),
+  timeout: 120_000,
+}, () => {
+  const dir = tempDir();
+  runPython(
+    `
+import sys, os, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+d = sys.argv[1]
+a = np.array([0x7FF00000000007A2, 0x7FF0000000000001, 0xFFF8000000000001], dtype='<u8').view('<f8')
+b = np.array([0x7F800001, 0xFFA00001, 0x7FC00123], dtype='<u4').view('<f4')
+np.save(os.path.join(d, 'a.npy'), a)
+np.save(os.path.join(d, 'b.npy'), b)
+np.save(os.path.join(d, 'want.npy'), np.concatenate([a, b, a]))
+`,
+    [dir],
+  );
+  const [exe, pre] = scriptCommand(
+    new URL("../cli.ts", import.meta.url),
+    ["-R", "-W", "--no-lock"],
+  );
+  const out = join(dir, "out.npy");
+  const res = spawnSync(exe, [
+    ...pre,
+    "concat",
+    out,
+    join(dir, "a.npy"),
+    join(dir, "b.npy"),
+    join(dir, "a.npy"),
+  ], { encoding: "utf8" });
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(
+    hex(readFileSync(out)),
+    hex(readFileSync(join(dir, "want.npy"))),
+  );
+});
