@@ -42,3 +42,6 @@ export * from "./src/adapters/opfs.ts";
 export * from "./src/maintenance.ts";
 export * from "./src/py_literal.ts";
 export * from "./src/sync_backed_file.ts";
+export * from "./src/npy_group_writer.ts";
+export * from "./src/npy_group_reader.ts";
+export * from "./src/recover_group.ts";

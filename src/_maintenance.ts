@@ -134,12 +134,15 @@ export interface RecoverPlan {
  * @param info The file's facts.
  * @param label The file, for messages.
  * @param zerofillIncomplete Keep a trailing partial item, zero-filled.
+ * @param maxRows Keep at most this many items (groups cut every member to
+ * the rows all hold).
  * @returns The plan.
  */
 export function recoverPlan(
   info: FileInfo,
   label: string,
   zerofillIncomplete: boolean,
+  maxRows: number = Infinity,
 ): RecoverPlan {
   const { header } = info;
   checkFileState(info, "recover", { verb: "recover", label });
@@ -149,6 +152,7 @@ export function recoverPlan(
   if (rowBytes === 0) {
     // Items of zero bytes (a shape like (n, 0)): the data cannot say how
     // many there are. Keep the header's count and cut the stray bytes.
+    shape[axis] = Math.min(shape[axis]!, maxRows);
     return { shape, end: header.headerLength };
   }
   let rows = wholeRows(header, info.dataLength);
@@ -163,6 +167,7 @@ export function recoverPlan(
     }
     rows += 1;
   }
+  rows = Math.min(rows, maxRows);
   shape[axis] = rows;
   return { shape, end: header.headerLength + rows * rowBytes };
 }
@@ -176,6 +181,7 @@ export function recoverPlan(
  * @param zerofillIncomplete Keep a trailing partial item, zero-filled.
  * @param maxHeaderSize The header size cap.
  * @param chunkSize Largest buffer of zeros.
+ * @param maxRows Keep at most this many items along the growth axis.
  * @returns `true`.
  */
 export function* recoverSteps(
@@ -183,11 +189,23 @@ export function* recoverSteps(
   zerofillIncomplete: boolean,
   maxHeaderSize?: number,
   chunkSize: number = CHUNK_SIZE,
+  maxRows: number = Infinity,
 ): IoSteps<boolean> {
   const info = yield* infoSteps("recover", label, maxHeaderSize);
-  if (fileState(info, "recover").state === "complete") return true;
   const { header } = info;
-  const { shape, end } = recoverPlan(info, label, zerofillIncomplete);
+  const rows =
+    header.shape[growthAxis(header.fortranOrder, header.shape.length)];
+  if (
+    fileState(info, "recover").state === "complete" && !((rows ?? 0) > maxRows)
+  ) {
+    return true;
+  }
+  const { shape, end } = recoverPlan(
+    info,
+    label,
+    zerofillIncomplete,
+    maxRows,
+  );
   // Zeros first, then the header that covers them: a crash in between
   // leaves a file that still needs (and gets) the same recovery.
   if (end > info.fileSize) {

@@ -1,0 +1,85 @@
+/**
+ * Exact comparison of `datetime64` values across units, as NumPy compares
+ * them after casting both to the finer unit: every value becomes a count of
+ * attoseconds since 1970-01-01 (years and months through the civil
+ * calendar), in bigints, so no unit overflows or rounds.
+ *
+ * @module
+ */
+
+/** NumPy's NaT: the smallest int64. */
+export const NAT: bigint = -(2n ** 63n);
+
+const S = 10n ** 18n;
+const ATTOS: Record<string, bigint> = {
+  W: 7n * 86400n * S,
+  D: 86400n * S,
+  h: 3600n * S,
+  m: 60n * S,
+  s: S,
+  ms: S / 1000n,
+  us: S / 1000000n,
+  ns: S / 1000000000n,
+  ps: 1000000n,
+  fs: 1000n,
+  as: 1n,
+};
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (month 1..12). */
+function daysFromCivil(year: bigint, month: bigint, day: bigint): bigint {
+  const y = month <= 2n ? year - 1n : year;
+  const era = floorDiv(y, 400n);
+  const yoe = y - era * 400n;
+  const doy = (153n * (month + (month > 2n ? -3n : 9n)) + 2n) / 5n + day - 1n;
+  const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
+  return era * 146097n + doe - 719468n;
+}
+
+/** A datetime unit with its multiplier, as in `M8[15m]`. */
+export interface TimeUnit {
+  /** The base unit: `"Y"` ... `"as"`, or `"generic"`. */
+  readonly base: string;
+  /** The multiplier (1 unless the dtype says e.g. `15m`). */
+  readonly multiple: bigint;
+}
+
+/**
+ * Splits a dtype's unit text (`"ms"`, `"15m"`) into base and multiplier.
+ *
+ * @returns The unit.
+ */
+export function parseTimeUnit(unit: string | undefined): TimeUnit {
+  const m = /^(\d*)(\w+)$/.exec(unit ?? "generic");
+  if (m === null) return { base: "generic", multiple: 1n };
+  return { base: m[2]!, multiple: m[1] === "" ? 1n : BigInt(m[1]!) };
+}
+
+/**
+ * A raw `datetime64` count in attoseconds since the epoch.
+ *
+ * @returns The attoseconds, or `undefined` for a generic unit.
+ */
+export function toAttoseconds(
+  value: bigint,
+  unit: TimeUnit,
+): bigint | undefined {
+  const v = value * unit.multiple;
+  if (unit.base === "Y") return daysFromCivil(1970n + v, 1n, 1n) * ATTOS.D!;
+  if (unit.base === "M") {
+    const year = 1970n + floorDiv(v, 12n);
+    const month = v - floorDiv(v, 12n) * 12n + 1n;
+    return daysFromCivil(year, month, 1n) * ATTOS.D!;
+  }
+  const f = ATTOS[unit.base];
+  return f === undefined ? undefined : v * f;
+}
+
+/** Attoseconds of a JS `Date` (milliseconds since the epoch). */
+export function dateAttoseconds(date: Date): bigint {
+  return BigInt(date.getTime()) * ATTOS.ms!;
+}

@@ -1,0 +1,547 @@
+/**
+ * The state and the checks of a group writer, shared by
+ * `NpyGroupWriter` and `NpyGroupWriterSync`.
+ *
+ * @module
+ */
+
+import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import type { Casting } from "./casting.ts";
+import {
+  type ArrayInput,
+  prepareArray,
+  type PreparedArray,
+} from "./array_input.ts";
+import { toPath } from "./_path_fs.ts";
+import { acquireLock, type HeldLock } from "./_lock.ts";
+import {
+  checkMemberName,
+  cutGroupSync,
+  fileSize,
+  GROUP_FORMAT,
+  GROUP_VERSION,
+  type GroupInfo,
+  type GroupMemberInfo,
+  makeDir,
+  memberInfo,
+  memberPath,
+  readGroupJson,
+  writeGroupJson,
+} from "./_group_layout.ts";
+import { pathFs } from "./_path_fs.ts";
+
+/** How one member is declared: its dtype, or options. */
+export interface GroupMemberOptions {
+  /** The dtype (default: from the first append, as `NpyAppendArray`). */
+  dtype?: DTypeSpec;
+  /** Grow along the last axis (default `false`). */
+  fortranOrder?: boolean;
+  /** The casting rule of this member (default: the group's). */
+  casting?: Casting;
+}
+
+/** A member declaration: a dtype such as `"<f4"`, or {@linkcode GroupMemberOptions}. */
+export type GroupMemberSpec = DTypeSpec | GroupMemberOptions;
+
+/** Options of `NpyGroupWriter.open` and `NpyGroupWriterSync.open`. */
+export interface NpyGroupWriterOptions {
+  /**
+   * The members, by name: `{ x: "<f4", y: "<i8", t: "M8[ms]" }`. Needed
+   * for a new group; for an existing one it may be left out, and if given
+   * must name the same members (dtypes given must match).
+   */
+  members?: Record<string, GroupMemberSpec>;
+  /** Start a new group even if one exists, removing its files (default `false`). */
+  deleteIfExists?: boolean;
+  /** How appended data may be cast to each member's dtype (default `"same_kind"`). */
+  casting?: Casting;
+  /** Data reaches stable storage before the headers that cover it (default `false`). */
+  fsync?: boolean;
+  /** Largest member header accepted when opening (default 10,000). */
+  maxHeaderSize?: number;
+  /**
+   * Rows per shard: every member becomes a stack (`DIR/<name>/0.npy`, ...).
+   * Not available yet: refused with a `TypeError`.
+   */
+  shardRows?: number;
+}
+
+/**
+ * One member's storage. A plain `.npy` file today; a stack member (with
+ * `shardRows`) provides the same four operations.
+ */
+interface MemberStore {
+  readonly name: string;
+  readonly path: string;
+  readonly fortranOrder: boolean;
+  readonly casting: Casting;
+  /** The current shape, `[]` before the first append. */
+  shape(): number[];
+  /** The dtype, `undefined` before the first append when none was given. */
+  dtype(): DType | undefined;
+  /** Writes the data of an append (its header may lag behind). */
+  append(input: ArrayInput): void;
+  /** Makes the appended rows visible (writes the header). */
+  commit(): void;
+  /** Closes the storage. */
+  close(): void;
+}
+
+class FileMember implements MemberStore {
+  readonly name: string;
+  readonly path: string;
+  readonly fortranOrder: boolean;
+  readonly casting: Casting;
+  #writer: NpyAppendArraySync;
+  #dtype: DType | undefined;
+  #options: NpyAppendArrayOptions;
+
+  constructor(name: string, path: string, options: NpyAppendArrayOptions) {
+    this.name = name;
+    this.path = path;
+    this.#options = options;
+    this.#writer = NpyAppendArraySync.open(path, options);
+    this.fortranOrder = this.#writer.fortranOrder;
+    this.casting = options.casting ?? "same_kind";
+    this.#dtype = this.#writer.dtype === ""
+      ? undefined
+      : parseDType(this.#writer.dtype);
+  }
+
+  shape(): number[] {
+    return this.#writer.shape;
+  }
+
+  dtype(): DType | undefined {
+    if (this.#dtype === undefined && this.#writer.dtype !== "") {
+      this.#dtype = parseDType(this.#writer.dtype);
+    }
+    return this.#dtype;
+  }
+
+  append(input: ArrayInput): void {
+    this.#writer.append(input);
+  }
+
+  commit(): void {
+    this.#writer.updateHeader();
+  }
+
+  close(): void {
+    this.#writer.close();
+  }
+
+  /** Opens the file again (after a failed append was undone). */
+  reopen(): void {
+    const { deleteIfExists: _, ...rest } = this.#options;
+    this.#writer = NpyAppendArraySync.open(this.path, rest);
+  }
+}
+
+function isDTypeSpec(spec: unknown): spec is DTypeSpec {
+  return typeof spec === "string" || Array.isArray(spec) ||
+    (typeof spec === "object" && spec !== null && "itemsize" in spec &&
+      "str" in spec);
+}
+
+function memberOptions(
+  dir: string,
+  name: string,
+  spec: GroupMemberSpec | undefined,
+): GroupMemberOptions {
+  if (spec === undefined) return {};
+  if (isDTypeSpec(spec)) return { dtype: spec };
+  if (typeof spec !== "object" || spec === null) {
+    throw new TypeError(
+      `Cannot open group "${dir}": member "${name}" must be declared by a dtype such as "<f4" or by options { dtype, fortranOrder, casting }`,
+    );
+  }
+  return spec;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+/** One member's part of a checked append. */
+interface Planned {
+  member: MemberStore;
+  /** What the member's writer is given: the prepared bytes where possible. */
+  input: ArrayInput;
+  prepared: PreparedArray;
+}
+
+/**
+ * The input to hand the member's writer: the bytes already converted,
+ * described so that the writer takes them as they are; the caller's input
+ * itself where that is as cheap (shared memory) or where raw bytes would be
+ * read as values (`u`, `b` kinds).
+ */
+function handOver(
+  p: PreparedArray,
+  input: ArrayInput,
+  fortranOrder: boolean,
+): ArrayInput {
+  const kind = p.dtype.kind;
+  if (p.shared || kind === "u" || kind === "b") return input;
+  return {
+    data: p.bytes,
+    shape: p.shape,
+    dtype: p.dtype,
+    fortranOrder: fortranOrder && p.shape.length >= 2,
+  };
+}
+
+/** The state shared by the sync and async group writers. */
+export class GroupCore {
+  readonly dir: string;
+  readonly members: MemberStore[];
+  #info: GroupInfo;
+  #lock: HeldLock | null;
+  #length: number;
+  closed = false;
+  broken = false;
+
+  private constructor(
+    dir: string,
+    members: MemberStore[],
+    info: GroupInfo,
+    lock: HeldLock,
+    length: number,
+  ) {
+    this.dir = dir;
+    this.members = members;
+    this.#info = info;
+    this.#lock = lock;
+    this.#length = length;
+  }
+
+  /** Rows in every member. */
+  get length(): number {
+    return this.#length;
+  }
+
+  static open(target: string | URL, options: NpyGroupWriterOptions): GroupCore {
+    const dir = toPath(target);
+    if (options.shardRows !== undefined) {
+      throw new TypeError(
+        `Cannot open group "${dir}": shardRows (a stack per member) is not available yet; leave it out to write one .npy file per member`,
+      );
+    }
+    const specs = options.members;
+    if (specs !== undefined && (typeof specs !== "object" || specs === null)) {
+      throw new TypeError(
+        `Cannot open group "${dir}": members must be an object such as { x: "<f4", y: "<i8" }`,
+      );
+    }
+    const names = specs === undefined ? [] : Object.keys(specs);
+    for (const name of names) checkMemberName(dir, name);
+    const declared = new Map(
+      names.map((n) => [n, memberOptions(dir, n, specs![n])]),
+    );
+    for (const [n, o] of declared) {
+      if (o.dtype !== undefined) {
+        try {
+          parseDType(o.dtype);
+        } catch (e) {
+          throw new TypeError(
+            `Cannot open group "${dir}": member "${n}": ${
+              (e as Error).message
+            }`,
+          );
+        }
+      }
+    }
+    makeDir(dir);
+    const lock = acquireLock(dir, "write");
+    try {
+      let info = options.deleteIfExists ? null : readGroupJson(dir);
+      if (options.deleteIfExists) removeGroup(dir, names);
+      let length = 0;
+      if (info === null) {
+        if (names.length === 0) {
+          throw new RangeError(
+            `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
+          );
+        }
+        for (const name of names) {
+          // Stray files of an earlier group would be adopted as members.
+          const path = memberPath(dir, name);
+          if (fileSize(path) >= 0) pathFs().remove(path);
+        }
+        info = {
+          format: GROUP_FORMAT,
+          version: GROUP_VERSION,
+          members: names.map((n) => {
+            const o = declared.get(n)!;
+            return memberInfo(
+              n,
+              o.dtype === undefined ? null : parseDType(o.dtype).str,
+              o.fortranOrder ?? false,
+            );
+          }),
+        };
+        writeGroupJson(dir, info);
+      } else {
+        checkDeclared(dir, info, declared);
+        length = cutGroupSync(dir, info, options.maxHeaderSize);
+      }
+      const members: MemberStore[] = [];
+      try {
+        for (const m of info.members) {
+          const o = declared.get(m.name) ?? {};
+          members.push(
+            new FileMember(m.name, memberPath(dir, m.name), {
+              ...(m.dtype !== null
+                ? { dtype: m.dtype }
+                : o.dtype !== undefined
+                ? { dtype: o.dtype }
+                : {}),
+              fortranOrder: m.fortranOrder,
+              casting: o.casting ?? options.casting ?? "same_kind",
+              rewriteHeaderOnAppend: false,
+              ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
+              ...(options.maxHeaderSize !== undefined
+                ? { maxHeaderSize: options.maxHeaderSize }
+                : {}),
+            }),
+          );
+        }
+      } catch (e) {
+        for (const m of members) m.close();
+        throw e;
+      }
+      return new GroupCore(dir, members, info, lock, length);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  checkOpen(): void {
+    if (this.closed) {
+      throw new TypeError(
+        `Cannot append to group "${this.dir}": the writer is closed`,
+      );
+    }
+    if (this.broken) {
+      throw new Error(
+        `Cannot append to group "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverGroup`,
+      );
+    }
+  }
+
+  /** Checks an append entirely, writing nothing. */
+  plan(arrays: Record<string, ArrayInput>): { rows: number; parts: Planned[] } {
+    this.checkOpen();
+    const dir = this.dir;
+    const list = this.members.map((m) => m.name).join(", ");
+    if (
+      typeof arrays !== "object" || arrays === null || Array.isArray(arrays)
+    ) {
+      throw new TypeError(
+        `Cannot append to group "${dir}": pass one array per member, as { ${list} }`,
+      );
+    }
+    for (const key of Object.keys(arrays)) {
+      if (!this.members.some((m) => m.name === key)) {
+        throw new RangeError(
+          `Cannot append to group "${dir}": it has no member "${key}"; its members are ${list}`,
+        );
+      }
+    }
+    let rows = -1;
+    let first = "";
+    const parts: Planned[] = [];
+    for (const member of this.members) {
+      const input = arrays[member.name];
+      if (input === undefined) {
+        throw new RangeError(
+          `Cannot append to group "${dir}": member "${member.name}" is missing; pass one array per member, as { ${list} }`,
+        );
+      }
+      const prepared = prepareArray(input, {
+        dtype: member.dtype(),
+        fortranOrder: member.fortranOrder,
+        casting: member.casting,
+        label: `"${member.path}"`,
+      });
+      const shape = prepared.shape;
+      const have = member.shape();
+      const axis = member.fortranOrder ? shape.length - 1 : 0;
+      if (shape.length === 0) {
+        throw new RangeError(
+          `Cannot append a 0-d array to member "${member.name}" of group "${dir}": arrays need at least one axis to grow along`,
+        );
+      }
+      if (have.length > 0) {
+        const ok = have.length === shape.length &&
+          have.every((n, i) => i === axis || n === shape[i]);
+        if (!ok) {
+          const want = have.map((n, i) => (i === axis ? "n" : String(n)));
+          throw new RangeError(
+            `Cannot append array of shape ${
+              shapeText(shape)
+            } to member "${member.name}" of group "${dir}": its shape must be (${
+              want.join(", ")
+            }${want.length === 1 ? "," : ""}), matching the member ${
+              shapeText(have)
+            } on every axis but axis ${axis}`,
+          );
+        }
+      }
+      const n = shape[axis]!;
+      if (rows === -1) {
+        rows = n;
+        first = member.name;
+      } else if (n !== rows) {
+        throw new RangeError(
+          `Cannot append to group "${dir}": member "${member.name}" has ${n} rows but "${first}" has ${rows}; every member needs the same number of rows`,
+        );
+      }
+      parts.push({
+        member,
+        input: handOver(prepared, input, member.fortranOrder),
+        prepared,
+      });
+    }
+    if (!Number.isSafeInteger(this.#length + rows)) {
+      throw new RangeError(
+        `Cannot append to group "${dir}": it grows too large`,
+      );
+    }
+    return { rows, parts };
+  }
+
+  /** Writes a checked append: empty files for new members, data, headers. */
+  write(plan: { rows: number; parts: Planned[] }): void {
+    const { rows, parts } = plan;
+    const fresh = parts.filter((p) => p.member.shape().length === 0);
+    if (rows === 0 && fresh.length === 0) return;
+    try {
+      for (const p of fresh) {
+        // A valid header-only file first, so a crash inside the first
+        // append leaves every member file empty, missing or valid.
+        const shape = [...p.prepared.shape];
+        shape[p.member.fortranOrder ? shape.length - 1 : 0] = 0;
+        p.member.append({ data: [], shape, dtype: p.prepared.dtype });
+      }
+      if (rows > 0) {
+        for (const p of parts) p.member.append(p.input);
+        for (const p of parts) p.member.commit();
+      }
+    } catch (e) {
+      this.#undo();
+      throw e;
+    }
+    this.#length += rows;
+    if (fresh.length > 0) this.#recordDTypes();
+  }
+
+  /** Puts every member back to the acknowledged length after a failure. */
+  #undo(): void {
+    try {
+      for (const m of this.members) {
+        try {
+          m.close();
+        } catch {
+          // the cut below settles the header
+        }
+      }
+      cutGroupSync(this.dir, this.#info);
+      for (const m of this.members) (m as FileMember).reopen();
+    } catch {
+      this.broken = true;
+    }
+  }
+
+  #recordDTypes(): void {
+    const members = this.#info.members.map((m, i): GroupMemberInfo =>
+      m.dtype !== null ? m : memberInfo(
+        m.name,
+        this.members[i]!.dtype()?.str ?? null,
+        m.fortranOrder,
+      )
+    );
+    if (members.every((m, i) => m === this.#info.members[i])) return;
+    this.#info = { ...this.#info, members };
+    writeGroupJson(this.dir, this.#info);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    let error: unknown = undefined;
+    for (const m of this.members) {
+      try {
+        m.close();
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    if (this.broken || error !== undefined) {
+      try {
+        cutGroupSync(this.dir, this.#info);
+      } catch {
+        // left for recoverGroup
+      }
+    }
+    this.#lock?.release();
+    this.#lock = null;
+    if (error !== undefined) throw error;
+  }
+}
+
+function checkDeclared(
+  dir: string,
+  info: GroupInfo,
+  declared: Map<string, GroupMemberOptions>,
+): void {
+  if (declared.size === 0) return;
+  const have = info.members.map((m) => m.name);
+  const same = have.length === declared.size &&
+    have.every((n) => declared.has(n));
+  if (!same) {
+    throw new RangeError(
+      `Cannot open group "${dir}": it has members ${have.join(", ")}, not ${
+        [...declared.keys()].join(", ")
+      }; pass the same members, leave members out, or use deleteIfExists`,
+    );
+  }
+  for (const m of info.members) {
+    const o = declared.get(m.name)!;
+    if (o.dtype !== undefined && m.dtype !== null) {
+      const want = parseDType(o.dtype).str;
+      if (want !== m.dtype) {
+        throw new TypeError(
+          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"`,
+        );
+      }
+    }
+    if (o.fortranOrder !== undefined && o.fortranOrder !== m.fortranOrder) {
+      throw new TypeError(
+        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}`,
+      );
+    }
+  }
+}
+
+function removeGroup(dir: string, names: string[]): void {
+  const old = (() => {
+    try {
+      return readGroupJson(dir);
+    } catch {
+      return null;
+    }
+  })();
+  const all = new Set([...names, ...(old?.members.map((m) => m.name) ?? [])]);
+  const fs = pathFs();
+  for (const name of all) {
+    const path = memberPath(dir, name);
+    if (fileSize(path) >= 0) fs.remove(path);
+  }
+  const json = `${dir}/group.json`;
+  if (fileSize(json) >= 0) fs.remove(json);
+}

@@ -1,0 +1,301 @@
+/**
+ * The folder layout of a group: `DIR/<name>.npy` per member and
+ * `DIR/group.json`, and the few folder operations groups need (create the
+ * folder, read and atomically replace `group.json`).
+ *
+ * `group.json` (format version 1):
+ *
+ * ```json
+ * {
+ *   "format": "npy-append-array group",
+ *   "version": 1,
+ *   "members": [
+ *     { "name": "x", "file": "x.npy", "dtype": "<f4", "fortranOrder": false, "axis": 0 },
+ *     { "name": "t", "file": "t.npy", "dtype": "<M8[ms]", "fortranOrder": false, "axis": 0 }
+ *   ]
+ * }
+ * ```
+ *
+ * `dtype` is the descr text as the member's header holds it (`null` until
+ * the first append when it was not given); `axis` is the growth axis, `0`,
+ * or `-1` (the last) for Fortran order. The row counts are not in it: the
+ * members' headers hold them.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import { nodeFs } from "./adapters/node.ts";
+import { pathFs } from "./_path_fs.ts";
+import {
+  CHUNK_SIZE,
+  infoSteps,
+  onTargetSync,
+  recoverPlan,
+  recoverSteps,
+  tempPathFor,
+} from "./_maintenance.ts";
+
+/** The `format` value of `group.json`. */
+export const GROUP_FORMAT = "npy-append-array group";
+/** The `version` value of `group.json` written here. */
+export const GROUP_VERSION = 1;
+
+/** One member as `group.json` records it. */
+export interface GroupMemberInfo {
+  /** The member name, a key of `append` and `read`. */
+  readonly name: string;
+  /** The file in the folder: `<name>.npy`. */
+  readonly file: string;
+  /** The descr text; `null` until the first append sets it. */
+  readonly dtype: string | null;
+  /** Whether the member grows along its last axis. */
+  readonly fortranOrder: boolean;
+  /** The growth axis: `0`, or `-1` (the last) in Fortran order. */
+  readonly axis: 0 | -1;
+}
+
+/** The contents of `group.json`. */
+export interface GroupInfo {
+  /** Always {@linkcode GROUP_FORMAT}. */
+  readonly format: string;
+  /** The format version, 1. */
+  readonly version: number;
+  /** The members, in the order they were given. */
+  readonly members: readonly GroupMemberInfo[];
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * Checks a member name: letters, digits, `_`, `-`, `.` (not first), at
+ * most 100 characters, so that `<name>.npy` is a plain file in the folder.
+ *
+ * @throws {RangeError} for a name that is not usable.
+ */
+export function checkMemberName(dir: string, name: string): void {
+  if (!NAME.test(name)) {
+    throw new RangeError(
+      `Cannot open group "${dir}": member name ${
+        JSON.stringify(name)
+      } is not usable; use letters, digits, "_", "-" and "." (not first), at most 100 characters`,
+    );
+  }
+}
+
+/** Joins a folder and a name. */
+export function join(dir: string, name: string): string {
+  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
+}
+
+/** The path of `group.json`. */
+export function groupJsonPath(dir: string): string {
+  return join(dir, "group.json");
+}
+
+/** The path of a member's file. */
+export function memberPath(dir: string, name: string): string {
+  return join(dir, `${name}.npy`);
+}
+
+/** Serializes `group.json`: small, one member per line. */
+export function groupJsonText(info: GroupInfo): string {
+  const lines = info.members.map((m) => `    ${JSON.stringify(m)}`);
+  return `{\n  "format": ${
+    JSON.stringify(info.format)
+  },\n  "version": ${info.version},\n  "members": [\n${
+    lines.join(",\n")
+  }\n  ]\n}\n`;
+}
+
+function bad(dir: string, why: string): never {
+  throw new NpyFormatError(
+    `Cannot open group "${dir}": its group.json ${why}; write the group again or fix the file`,
+  );
+}
+
+/** Parses and checks `group.json`. */
+export function parseGroupJson(dir: string, text: string): GroupInfo {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    bad(dir, `is not JSON (${(e as Error).message})`);
+  }
+  const o = v as Record<string, unknown>;
+  if (typeof o !== "object" || o === null || o.format !== GROUP_FORMAT) {
+    bad(dir, `has no "format": ${JSON.stringify(GROUP_FORMAT)}`);
+  }
+  if (o.version !== GROUP_VERSION) {
+    bad(
+      dir,
+      `has version ${
+        JSON.stringify(o.version)
+      }; this library reads version ${GROUP_VERSION}`,
+    );
+  }
+  if (!Array.isArray(o.members) || o.members.length === 0) {
+    bad(dir, "lists no members");
+  }
+  const seen = new Set<string>();
+  const members = (o.members as unknown[]).map((m) => {
+    const r = m as Record<string, unknown>;
+    if (typeof r !== "object" || r === null || typeof r.name !== "string") {
+      bad(dir, "has a member without a name");
+    }
+    const name = r.name as string;
+    if (!NAME.test(name) || seen.has(name)) {
+      bad(dir, `has a bad or repeated member name ${JSON.stringify(name)}`);
+    }
+    seen.add(name);
+    if (r.file !== `${name}.npy`) {
+      bad(dir, `names file ${JSON.stringify(r.file)} for member "${name}"`);
+    }
+    if (r.dtype !== null && typeof r.dtype !== "string") {
+      bad(dir, `has a bad dtype for member "${name}"`);
+    }
+    if (typeof r.fortranOrder !== "boolean") {
+      bad(dir, `has a bad fortranOrder for member "${name}"`);
+    }
+    return memberInfo(name, r.dtype as string | null, r.fortranOrder);
+  });
+  return { format: GROUP_FORMAT, version: GROUP_VERSION, members };
+}
+
+/** A member record. */
+export function memberInfo(
+  name: string,
+  dtype: string | null,
+  fortranOrder: boolean,
+): GroupMemberInfo {
+  return {
+    name,
+    file: `${name}.npy`,
+    dtype,
+    fortranOrder,
+    axis: fortranOrder ? -1 : 0,
+  };
+}
+
+interface DirFs {
+  mkdirSync(path: string, options: { recursive: boolean }): void;
+  readFileSync(path: string, encoding: string): string;
+  statSync(path: string): { isDirectory(): boolean; size: number };
+}
+
+function dirFs(): DirFs {
+  const fs = nodeFs();
+  if (fs === undefined) {
+    throw new TypeError(
+      "Cannot use a group here: this runtime has no file system (node:fs); groups are folders",
+    );
+  }
+  return fs as unknown as DirFs;
+}
+
+/** Creates a folder and its parents if missing. */
+export function makeDir(dir: string): void {
+  dirFs().mkdirSync(dir, { recursive: true });
+}
+
+/** The size of a file, or `-1` when it is missing. */
+export function fileSize(path: string): number {
+  try {
+    return dirFs().statSync(path).size;
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return -1;
+    throw e;
+  }
+}
+
+/** Reads `group.json`, or `null` when the folder has none. */
+export function readGroupJson(dir: string): GroupInfo | null {
+  let text: string;
+  try {
+    text = dirFs().readFileSync(groupJsonPath(dir), "utf8");
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return null;
+    throw e;
+  }
+  return parseGroupJson(dir, text);
+}
+
+/**
+ * Replaces `group.json` atomically: a temporary file in the folder, synced,
+ * then renamed over it.
+ */
+export function writeGroupJson(dir: string, info: GroupInfo): void {
+  const path = groupJsonPath(dir);
+  const tmp = tempPathFor(path);
+  const fs = pathFs();
+  const file = fs.open(tmp, "create");
+  try {
+    const bytes = new TextEncoder().encode(groupJsonText(info));
+    file.writeSync(bytes, 0);
+    file.truncateSync?.(bytes.length);
+    file.syncSync?.();
+  } catch (e) {
+    file.closeSync();
+    fs.remove(tmp);
+    throw e;
+  }
+  file.closeSync();
+  fs.rename(tmp, path);
+}
+
+/**
+ * The rows each member's data holds (whole rows, as `recover` counts
+ * them); a missing or empty member file holds 0.
+ */
+export function memberRowsSync(
+  dir: string,
+  info: GroupInfo,
+  maxHeaderSize?: number,
+): number[] {
+  return info.members.map((m) => {
+    const path = memberPath(dir, m.name);
+    if (fileSize(path) <= 0) return 0;
+    return onTargetSync(path, "read", "recover", function* (label) {
+      const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
+      const plan = recoverPlan(fileInfo, label, false);
+      return plan.shape[m.fortranOrder ? plan.shape.length - 1 : 0] ?? 0;
+    });
+  });
+}
+
+/**
+ * Cuts every member to the rows all of them hold; the caller holds the
+ * group's lock.
+ *
+ * @returns The group's length afterwards.
+ */
+export function cutGroupSync(
+  dir: string,
+  info: GroupInfo,
+  maxHeaderSize?: number,
+): number {
+  const rows = memberRowsSync(dir, info, maxHeaderSize);
+  const n = Math.min(...rows);
+  for (const m of info.members) {
+    const path = memberPath(dir, m.name);
+    if (fileSize(path) <= 0) continue;
+    onTargetSync(
+      path,
+      "write",
+      "recover",
+      (label) => recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, n),
+    );
+  }
+  return n;
+}
+
+/** Reads `group.json`, refusing a folder that is not a group. */
+export function requireGroupJson(dir: string, verb: string): GroupInfo {
+  const info = readGroupJson(dir);
+  if (info === null) {
+    throw new NpyFormatError(
+      `Cannot ${verb} group "${dir}": it has no group.json; pass the folder that NpyGroupWriter wrote`,
+    );
+  }
+  return info;
+}

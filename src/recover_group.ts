@@ -1,0 +1,94 @@
+/**
+ * Repairing a group after a crash: every member cut to the rows that all
+ * of them hold.
+ *
+ * @module
+ */
+
+import { toPath } from "./_path_fs.ts";
+import { acquireLock } from "./_lock.ts";
+import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
+
+/** Options of {@linkcode recoverGroup} and {@linkcode recoverGroupSync}. */
+export interface RecoverGroupOptions {
+  /** Largest member header accepted (default 10,000 characters). */
+  maxHeaderSize?: number;
+}
+
+/**
+ * Synchronous {@linkcode recoverGroup}.
+ *
+ * @example Cut the member that got ahead
+ * ```ts
+ * import { NpyAppendArraySync, NpyGroupWriterSync, recoverGroupSync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const group = NpyGroupWriterSync.open(dir, { members: { x: "<f8", y: "<i4" } });
+ * group.append({ x: [1, 2], y: new Int32Array([1, 2]) });
+ * group.close();
+ * // A crash between two members' appends leaves x one row ahead.
+ * const x = NpyAppendArraySync.open(`${dir}/x.npy`);
+ * x.append([3]);
+ * x.close();
+ * assert.equal(recoverGroupSync(dir), 2);
+ * ```
+ *
+ * @param dir The group folder: a path or a `file:` URL.
+ * @param options `maxHeaderSize`.
+ * @returns The rows every member holds afterwards.
+ * @throws {NpyLockedError} when a writer holds the group.
+ * @throws {NpyFormatError} when the folder is not a group or a member is not a valid `.npy` file.
+ * @throws {RangeError} when a member's header has no room to grow (call `ensureAppendable` on it).
+ */
+export function recoverGroupSync(
+  dir: string | URL,
+  options: RecoverGroupOptions = {},
+): number {
+  const path = toPath(dir);
+  const lock = acquireLock(path, "recover");
+  try {
+    const info = requireGroupJson(path, "recover");
+    return cutGroupSync(path, info, options.maxHeaderSize);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Repairs a group after a crash: cuts every member to the rows that all
+ * of them hold, so the members are aligned again; every acknowledged
+ * append survives (a group append writes every member's data before any
+ * header). A member file that is missing or empty holds 0 rows. Takes the
+ * group's lock. Like NumPy's own files, members are plain `.npy`: this is
+ * `recover` applied to each, with the shortest member's length.
+ *
+ * @example After a crash
+ * ```ts
+ * import { NpyGroupWriterSync, recoverGroup } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const group = NpyGroupWriterSync.open(dir, { members: { x: "<f4" } });
+ * group.append({ x: new Float32Array([1, 2, 3]) });
+ * group.close();
+ * assert.equal(await recoverGroup(dir), 3);
+ * ```
+ *
+ * @param dir The group folder: a path or a `file:` URL.
+ * @param options `maxHeaderSize`.
+ * @returns The rows every member holds afterwards.
+ * @throws {NpyLockedError} when a writer holds the group.
+ * @throws {NpyFormatError} when the folder is not a group or a member is not a valid `.npy` file.
+ * @throws {RangeError} when a member's header has no room to grow.
+ */
+export function recoverGroup(
+  dir: string | URL,
+  options: RecoverGroupOptions = {},
+): Promise<number> {
+  try {
+    return Promise.resolve(recoverGroupSync(dir, options));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
