@@ -179,7 +179,8 @@ export class NpyGroupWriterSync implements Disposable {
    *   using group = NpyGroupWriterSync.open(dir, { members: { a: "<i4" } });
    *   group.append({ a: [1, 2] });
    * }
-   * assert.equal(NpyGroupWriterSync.open(dir).length, 2);
+   * using again = NpyGroupWriterSync.open(dir);
+ * assert.equal(again.length, 2);
    * ```
    */
   [Symbol.dispose](): void {
@@ -342,7 +343,9 @@ export class NpyGroupWriter implements AsyncDisposable {
    *   await using group = await NpyGroupWriter.open(dir, { members: { a: "<i4" } });
    *   await group.append({ a: [1] });
    * }
-   * assert.equal((await NpyGroupWriter.open(dir)).length, 1);
+   * const again = await NpyGroupWriter.open(dir);
+ * assert.equal(again.length, 1);
+ * await again.close();
    * ```
    *
    * @returns A promise that settles when the group is closed.
