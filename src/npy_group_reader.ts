@@ -194,12 +194,17 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
       if (r === null) {
         const path = memberPath(this.#dir, m.name);
         if (fileSize(path) > 0) {
+          // A member may hold more data than its header covers (an
+          // append in progress): open it as it is, then keep to what the
+          // header covers, as refresh does.
           r = NpyReader.openSync(path, {
+            allowIncomplete: true,
             ...(this.#options.maxHeaderSize !== undefined
               ? { maxHeaderSize: this.#options.maxHeaderSize }
               : {}),
           });
           this.#readers[i] = r;
+          r.refreshSync();
         }
       } else r.refreshSync();
       length = Math.min(length, r?.length ?? 0);
@@ -383,16 +388,23 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     }
     const r = this.#readers[i]!;
     const n = this.#length;
-    if (r === null) {
-      checkBound(this.#dir, member, t0, false);
-      checkBound(this.#dir, member, t1, false);
-      return [0, 0];
-    }
-    const dtype = parseDType(r.dtype);
-    if ((dtype.kind !== "M" && dtype.kind !== "m") || r.shape.length !== 1) {
+    const text = r?.dtype ?? this.#info.members[i]!.dtype;
+    const dtype = text === null ? null : parseDType(text);
+    const rank = r?.shape.length ?? 1;
+    if (
+      dtype !== null &&
+      ((dtype.kind !== "M" && dtype.kind !== "m") || rank !== 1)
+    ) {
       throw new RangeError(
-        `Cannot search member "${member}" of group "${this.#dir}" by time: it holds "${r.dtype}" of ${r.shape.length} axes; timeRange needs a one-dimensional datetime64 member`,
+        `Cannot search member "${member}" of group "${this.#dir}" by time: it holds "${dtype.str}" of ${rank} axes; timeRange needs a one-dimensional datetime64 member`,
       );
+    }
+    if (r === null || dtype === null) {
+      // No rows yet: only the bounds' kinds can be checked.
+      const dates = dtype?.kind === "M" && dtype.unit !== "generic";
+      checkBound(this.#dir, member, t0, dates);
+      checkBound(this.#dir, member, t1, dates);
+      return [0, 0];
     }
     const unit = parseTimeUnit(dtype.unit);
     const at = (row: number): bigint =>
