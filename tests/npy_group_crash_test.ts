@@ -1,0 +1,151 @@
+/**
+ * Real SIGKILLs at random moments of a child writing a group (sync and
+ * async writers), then `recoverGroup` or the next open: every member the
+ * same length, holding every acknowledged row; NumPy agrees.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { NpyGroupReader, readNpySync, recoverGroupSync } from "../mod.ts";
+import { mulberry32 } from "./_fuzz.ts";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+
+const kills = Number(process.env.CRASH_KILLS ?? 24);
+
+interface Run {
+  /** Rows acknowledged (the last number the child printed). */
+  acked: number;
+  /** Rows the group held when the child started; -1 if it never said. */
+  start: number;
+}
+
+function runAndKill(dir: string, mode: string, delayMs: number): Promise<Run> {
+  const [cmd, args] = scriptCommand(
+    new URL("./_group_child.ts", import.meta.url),
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args, dir, mode, "0", String(delayMs)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    let armed = false;
+    const kill = () => child.kill("SIGKILL");
+    const guard = setTimeout(kill, 20000);
+    // Odd delays kill during start-up (open, recovery, first append).
+    if (delayMs % 2 === 1) {
+      armed = true;
+      setTimeout(kill, delayMs);
+    }
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      out += chunk;
+      if (!armed && out.includes("\n")) {
+        armed = true;
+        setTimeout(kill, delayMs);
+      }
+    });
+    child.stderr!.on("data", (d) => (err += String(d)));
+    child.on("error", reject);
+    child.on("close", (_code, signal) => {
+      clearTimeout(guard);
+      if (signal !== "SIGKILL") {
+        reject(new Error(`The child ended by itself: ${err}`));
+        return;
+      }
+      const lines = out.split("\n").filter((l) => l !== "");
+      const first = lines[0]?.startsWith("start ")
+        ? Number(lines[0].slice(6))
+        : -1;
+      const last = lines.filter((l) => !l.startsWith("start")).at(-1);
+      resolve({
+        acked: last === undefined ? first : Number(last),
+        start: first,
+      });
+    });
+  });
+}
+
+function checkRows(dir: string, acked: number, equal: boolean): number {
+  using reader = NpyGroupReader.openSync(dir);
+  const n = reader.length;
+  assert.ok(n >= acked, `${n} rows after the kill, ${acked} acknowledged`);
+  if (equal) {
+    for (const m of ["x", "y", "t"]) {
+      const path = join(dir, `${m}.npy`);
+      const len = existsSync(path) ? readNpySync(path).shape[0] : 0;
+      assert.equal(len, n, `member ${m} holds ${len} rows, the group ${n}`);
+    }
+  }
+  const { x, y, t } = reader.readSync();
+  const xs = x!.data as Float64Array;
+  for (let i = 0; i < n; i++) {
+    if (
+      xs[3 * i] !== i || xs[3 * i + 1] !== 2 * i ||
+      (y!.data as BigInt64Array)[i] !== BigInt(i) ||
+      (t!.data as BigInt64Array)[i] !== BigInt(i)
+    ) {
+      assert.fail(`row ${i} is wrong after the kill`);
+    }
+  }
+  return n;
+}
+
+test(
+  `every acknowledged group append survives ${kills} SIGKILLs`,
+  { ...numpyTestOptions(), timeout: 240_000 },
+  async () => {
+    const next = mulberry32(99);
+    const dir = join(tempDir(), "group");
+    let acked = 0;
+    let recovered = 0;
+    let cut = 0;
+    for (let k = 0; k < kills; k++) {
+      const mode = k % 2 === 0 ? "sync" : "async";
+      // Even delays: after the first line; odd: from the start.
+      const delay = 2 * Math.floor(next() * 60) + (k % 3 === 0 ? 1 : 0) + 30;
+      const run = await runAndKill(dir, mode, delay);
+      if (run.start >= 0) {
+        // The next open cut the group to whole rows, keeping every
+        // acknowledged one.
+        assert.ok(run.start >= acked, `${run.start} < ${acked}`);
+      }
+      acked = Math.max(acked, run.acked);
+      if (!existsSync(join(dir, "group.json"))) continue;
+      if (k % 2 === 0) {
+        const before = checkRows(dir, acked, false);
+        const n = recoverGroupSync(dir);
+        recovered++;
+        if (n !== before) cut++;
+        assert.equal(checkRows(dir, acked, true), n);
+      } else {
+        // Left for the next open to repair.
+        checkRows(dir, acked, false);
+      }
+    }
+    const n = recoverGroupSync(dir);
+    assert.ok(n >= acked);
+    assert.ok(recovered > 0 && acked > 0, `${recovered} ${acked}`);
+    const out = runPython(
+      `
+import sys
+import numpy as np
+d, n = sys.argv[1], int(sys.argv[2])
+x, y, t = (np.load(d + "/%s.npy" % m, mmap_mode="r") for m in "xyt")
+assert len(x) == len(y) == len(t) == n, (len(x), len(y), len(t), n)
+i = np.arange(n)
+assert (x == np.stack([i, 2 * i, 3 * i], 1)).all() and (y == i).all()
+assert (t == i.astype("M8[ms]")).all()
+print(n)
+`,
+      [dir, String(n)],
+    );
+    assert.equal(Number(out), n);
+    console.log(`${kills} kills, ${acked} rows acknowledged, ${cut} cuts`);
+  },
+);
