@@ -13,6 +13,7 @@ import {
   type ArrayInput,
   prepareArray,
   type PreparedArray,
+  type PrepareOptions,
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
@@ -81,6 +82,8 @@ interface MemberStore {
   shape(): number[];
   /** The dtype, `undefined` before the first append when none was given. */
   dtype(): DType | undefined;
+  /** How `prepareArray` converts this member's input. */
+  prepareOptions(): PrepareOptions;
   /** Writes the data of an append (its header may lag behind). */
   append(input: ArrayInput): void;
   /** Makes the appended rows visible (writes the header). */
@@ -97,6 +100,7 @@ class FileMember implements MemberStore {
   #writer: NpyAppendArraySync;
   #dtype: DType | undefined;
   #options: NpyAppendArrayOptions;
+  #prepare: PrepareOptions | null = null;
 
   constructor(name: string, path: string, options: NpyAppendArrayOptions) {
     this.name = name;
@@ -119,6 +123,20 @@ class FileMember implements MemberStore {
       this.#dtype = parseDType(this.#writer.dtype);
     }
     return this.#dtype;
+  }
+
+  prepareOptions(): PrepareOptions {
+    const dtype = this.dtype();
+    let p = this.#prepare;
+    if (p === null || p.dtype !== dtype) {
+      p = this.#prepare = {
+        dtype,
+        fortranOrder: this.fortranOrder,
+        casting: this.casting,
+        label: `"${this.path}"`,
+      };
+    }
+    return p;
   }
 
   append(input: ArrayInput): void {
@@ -362,12 +380,7 @@ export class GroupCore {
           `Cannot append to group "${dir}": member "${member.name}" is missing; pass one array per member, as { ${list} }`,
         );
       }
-      const prepared = prepareArray(input, {
-        dtype: member.dtype(),
-        fortranOrder: member.fortranOrder,
-        casting: member.casting,
-        label: `"${member.path}"`,
-      });
+      const prepared = prepareArray(input, member.prepareOptions());
       const shape = prepared.shape;
       const have = member.shape();
       const axis = member.fortranOrder ? shape.length - 1 : 0;

@@ -144,7 +144,13 @@ test("members without a dtype take it from the first append, and group.json reco
       { name: "b", file: "b.npy", dtype: "<f8", fortranOrder: false, axis: 0 },
     ],
   });
-  assert.deepEqual(readNpySync(join(dir, "b.npy")).shape, [2, 1]);
+  const b = readNpySync(join(dir, "b.npy"));
+  assert.deepEqual(b.shape, [2, 1]);
+  assert.deepEqual([...b.data as Float64Array], [1.5, 2.5]);
+  assert.deepEqual([...readNpySync(join(dir, "a.npy")).data as Int16Array], [
+    1,
+    2,
+  ]);
 });
 
 /** A group holding 4 rows, and the bad appends to try on it. */
