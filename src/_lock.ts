@@ -24,7 +24,11 @@ interface LockFs {
   closeSync(fd: number): void;
   readFileSync(path: string, encoding: string): string;
   unlinkSync(path: string): void;
+  statSync(path: string): { mtimeMs: number };
 }
+
+/** An empty lock file (holder killed while writing it) this old is stale. */
+const EMPTY_LOCK_GRACE_MS = 2000;
 
 function alive(pid: number): boolean {
   const proc = (globalThis as {
@@ -72,7 +76,16 @@ export function acquireLock(path: string, verb: string): HeldLock {
         continue;
       }
       const pid = Number(/^pid (\d+)/.exec(text)?.[1] ?? NaN);
-      if (Number.isSafeInteger(pid) && pid !== myPid() && !alive(pid)) {
+      let stale = Number.isSafeInteger(pid) && pid !== myPid() && !alive(pid);
+      if (text === "") {
+        try {
+          stale = Date.now() - fs.statSync(lockPath).mtimeMs >=
+            EMPTY_LOCK_GRACE_MS;
+        } catch {
+          continue;
+        }
+      }
+      if (stale) {
         try {
           fs.unlinkSync(lockPath);
         } catch {
