@@ -180,7 +180,7 @@ export class NpyGroupWriterSync implements Disposable {
    *   group.append({ a: [1, 2] });
    * }
    * using again = NpyGroupWriterSync.open(dir);
- * assert.equal(again.length, 2);
+   * assert.equal(again.length, 2);
    * ```
    */
   [Symbol.dispose](): void {
@@ -344,8 +344,8 @@ export class NpyGroupWriter implements AsyncDisposable {
    *   await group.append({ a: [1] });
    * }
    * const again = await NpyGroupWriter.open(dir);
- * assert.equal(again.length, 1);
- * await again.close();
+   * assert.equal(again.length, 1);
+   * await again.close();
    * ```
    *
    * @returns A promise that settles when the group is closed.
