@@ -12,6 +12,7 @@ import { formatter } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
+import { groupToCsv, isGroup } from "./group.ts";
 
 /** The `to-csv` command. */
 export const toCsv: Command = {
@@ -37,7 +38,8 @@ floats in the shortest text that round-trips (nan, inf, -inf), integers,
 booleans as 1 and 0, complex numbers as 1+2j, strings quoted when they
 hold the delimiter, quotes, line breaks, "#" or edge spaces (RFC 4180),
 datetimes as integers in their unit (NaT for not-a-time). Structured
-dtypes are refused.
+dtypes are refused. IN may be a group folder (written by NpyGroupWriter):
+one CSV line per row, with the columns of every member side by side.
 
 Options:
   -d, --delimiter C   field delimiter, one character, or "tab" (default ",")
@@ -53,6 +55,14 @@ Example:
     const [inPath, outPath] = args.positional as [string, string | undefined];
     const delimiter = delimiterOption(stringOption(args, "delimiter"));
     const headerLine = stringOption(args, "header");
+    if (isGroup(inPath)) {
+      return groupToCsv(rt, inPath, outPath, {
+        delimiter,
+        headerLine,
+        progress: args.options["no-progress"] !== true,
+        maxHeaderSize: intOption(args, "max-header-size"),
+      });
+    }
     const src = openSource(inPath, intOption(args, "max-header-size"));
     try {
       const { header } = src.info;

@@ -1,0 +1,225 @@
+/**
+ * Groups in the command line: `info DIR` shows a group (its members, their
+ * dtypes, shapes and row counts) and `to-csv DIR` writes one CSV with a
+ * column block per member. `info` and `to-csv` call these when their
+ * argument is a folder holding `group.json`.
+ *
+ * @module
+ */
+
+import type { CliRuntime } from "../_cli_runtime.ts";
+import { fileSize, groupJsonPath, memberPath } from "../_group_layout.ts";
+import { requireGroupJson } from "../_group_layout.ts";
+import { NpyGroupReader } from "../npy_group_reader.ts";
+import { parseDType } from "../dtype.ts";
+import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
+import { type Formatter, formatter } from "./_csv_values.ts";
+import { TextOutput } from "./_files.ts";
+import { Progress } from "./_progress.ts";
+
+/**
+ * Whether a path is a group folder (a folder holding `group.json`).
+ *
+ * @param path The path.
+ * @returns `true` for a group.
+ */
+export function isGroup(path: string): boolean {
+  return fileSize(groupJsonPath(path)) >= 0;
+}
+
+/** What `info --json` prints for a group. */
+export interface GroupInfoRecord {
+  group: string;
+  format: string;
+  version: number;
+  /** Rows that every member's header covers (what a reader shows). */
+  length: number;
+  /** Whether every member holds exactly `length` rows. */
+  aligned: boolean;
+  members: Array<
+    { name: string; axis: 0 | -1; file: InfoRecord | null }
+  >;
+}
+
+/**
+ * The facts of a group and of each member file.
+ *
+ * @param dir The group folder.
+ * @param maxHeaderSize The header size cap.
+ * @returns The record.
+ */
+export function groupInfoRecord(
+  dir: string,
+  maxHeaderSize?: number,
+): GroupInfoRecord {
+  const info = requireGroupJson(dir, "read");
+  const members = info.members.map((m) => {
+    const path = memberPath(dir, m.name);
+    return {
+      name: m.name,
+      axis: m.axis,
+      file: fileSize(path) > 0 ? infoRecord(path, maxHeaderSize) : null,
+    };
+  });
+  const rows = members.map((m) => {
+    if (m.file === null) return 0;
+    return m.file.shape[m.axis === 0 ? 0 : m.file.shape.length - 1] ?? 0;
+  });
+  const length = Math.min(...rows);
+  return {
+    group: dir,
+    format: info.format,
+    version: info.version,
+    length,
+    aligned: rows.every((n) => n === length) &&
+      members.every((m) => m.file === null || !m.file.needsRecovery),
+    members,
+  };
+}
+
+/**
+ * `info` of a group, as text.
+ *
+ * @param r The record.
+ * @returns The text.
+ */
+export function groupInfoText(r: GroupInfoRecord): string {
+  const lines = r.members.map((m) => {
+    const f = m.file;
+    const what = f === null
+      ? "no rows yet"
+      : `${f.dtype}  ${shapeText(f.shape)}  ${f.order}${
+        f.needsRecovery ? "  (needs recovery)" : ""
+      }`;
+    return `  ${m.name.padEnd(12)}${what}`;
+  });
+  return `${r.group}  (group of ${r.members.length} members, ${r.length} rows${
+    r.aligned
+      ? ""
+      : "; not aligned: call recoverGroup, or open it with a writer"
+  })\n${lines.join("\n")}\n`;
+}
+
+/** One member's columns in the CSV. */
+interface Block {
+  name: string;
+  format: Formatter;
+  /** Values per row. */
+  cols: number;
+}
+
+/**
+ * Writes a group as one CSV: for each row, the columns of every member in
+ * `group.json` order (a 1-d member gives one column, a 2-d member one per
+ * value of its row), in blocks of rows, in constant memory.
+ *
+ * @param dir The group folder.
+ * @param outPath The output, or `undefined`/`"-"` for standard output.
+ * @param options Delimiter, header line, column names, progress, header cap.
+ * @returns The exit code.
+ */
+export async function groupToCsv(
+  rt: CliRuntime,
+  dir: string,
+  outPath: string | undefined,
+  options: {
+    delimiter: string;
+    headerLine: string | undefined;
+    progress: boolean;
+    maxHeaderSize: number | undefined;
+  },
+): Promise<number> {
+  const reader = NpyGroupReader.openSync(
+    dir,
+    options.maxHeaderSize === undefined
+      ? {}
+      : { maxHeaderSize: options.maxHeaderSize },
+  );
+  try {
+    const n = reader.length;
+    const first = reader.readSync(0, Math.min(1, n));
+    const blocks: Block[] = reader.members.map((name) => {
+      const a = first[name]!;
+      if (a.shape.length > 2) {
+        throw new RangeError(
+          `Cannot write group ${dir} as CSV: member "${name}" is ${a.shape.length}-d, and CSV holds 1-d and 2-d members`,
+        );
+      }
+      const rowCols = a.shape.length === 1
+        ? 1
+        : a.fortranOrder
+        ? a.shape[0]!
+        : a.shape[1]!;
+      return {
+        name,
+        format: formatter(
+          parseDType(a.dtype),
+          options.delimiter,
+          `member "${name}" of ${dir}`,
+        ),
+        cols: rowCols,
+      };
+    });
+    const out = new TextOutput(rt, outPath);
+    const toTerminal = (outPath === undefined || outPath === "-") &&
+      rt.stdoutIsTerminal();
+    const progress = new Progress(rt, options.progress && !toTerminal);
+    const perBlock = Math.max(
+      1,
+      Math.floor((1 << 16) / Math.max(1, ...blocks.map((b) => b.cols))),
+    );
+    let ok = false;
+    try {
+      progress.start(`to-csv ${dir}`, n);
+      if (options.headerLine !== undefined) {
+        await out.write(`${options.headerLine}\n`);
+      }
+      const delim = options.delimiter.charCodeAt(0);
+      for (let start = 0; start < n; start += perBlock) {
+        const end = Math.min(n, start + perBlock);
+        const got = reader.readSync(start, end);
+        for (let r = 0; r < end - start; r++) {
+          let firstCol = true;
+          for (const b of blocks) {
+            const data = got[b.name]!.data;
+            // F order (cols, rows) and C order (rows, cols) put value c of
+            // row r at the same index.
+            for (let c = 0; c < b.cols; c++) {
+              if (!firstCol) out.putCode(delim);
+              firstCol = false;
+              out.put(b.format(data, r * b.cols + c));
+            }
+          }
+          out.putCode(10);
+          if (out.full) await out.flush();
+        }
+        progress.add(end - start);
+      }
+      await out.close();
+      ok = true;
+    } finally {
+      progress.end();
+      if (!ok) out.abort();
+    }
+  } finally {
+    reader.closeSync();
+  }
+  return 0;
+}
+
+/**
+ * What `info` prints for a group folder.
+ *
+ * @param dir The group folder.
+ * @param maxHeaderSize The header size cap.
+ * @param json One JSON line instead of text.
+ * @returns The output.
+ */
+export function groupInfoOutput(
+  dir: string,
+  maxHeaderSize: number | undefined,
+  json: boolean,
+): string {
+  const r = groupInfoRecord(dir, maxHeaderSize);
+  return json ? `${JSON.stringify(r)}\n` : groupInfoText(r);
+}

@@ -1,0 +1,123 @@
+/**
+ * The command line on groups: `info DIR` shows the members and rows,
+ * `to-csv DIR` writes one CSV with a column block per member (checked with
+ * NumPy). Run as a user would: a child process of the test's runtime.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NpyAppendArraySync, NpyGroupWriterSync } from "../mod.ts";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
+  "-R",
+  "-W",
+  "--no-lock",
+]);
+const SLOW = { timeout: 120_000 };
+
+function cli(
+  args: string[],
+): { code: number | null; out: string; err: string } {
+  const [exe, pre] = command;
+  const r = spawnSync(exe, [...pre, ...args], { cwd: ROOT, encoding: "utf8" });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function makeGroup(dir: string, n: number): void {
+  using g = NpyGroupWriterSync.open(dir, {
+    members: {
+      x: "<f4",
+      y: "<i8",
+      t: "<M8[s]",
+      f: { dtype: "<f8", fortranOrder: true },
+    },
+  });
+  for (let i = 0; i < n; i += 3) {
+    const k = Math.min(3, n - i);
+    const rows = Array.from({ length: k }, (_, r) => i + r);
+    g.append({
+      x: rows.map((v) => [v + 0.5, -v]),
+      y: rows,
+      t: new BigInt64Array(rows.map((v) => BigInt(1_700_000_000 + v))),
+      f: {
+        data: new Float64Array(rows.flatMap((v) => [v / 4, v * 100])),
+        shape: [2, k],
+        fortranOrder: true,
+      },
+    });
+  }
+}
+
+test("info DIR shows a group: members, dtypes, shapes, rows", SLOW, () => {
+  const dir = join(tempDir(), "g");
+  makeGroup(dir, 7);
+  const r = cli(["info", dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\(group of 4 members, 7 rows\)/);
+  assert.match(r.out, /\n {2}x {11}<f4 {2}\(7, 2\) {2}C\n/);
+  assert.match(r.out, /\n {2}f {11}<f8 {2}\(2, 7\) {2}F\n/);
+  const j = cli(["info", "--json", dir]);
+  const rec = JSON.parse(j.out);
+  assert.equal(rec.length, 7);
+  assert.equal(rec.aligned, true);
+  assert.deepEqual(rec.members.map((m: { name: string }) => m.name), [
+    "x",
+    "y",
+    "t",
+    "f",
+  ]);
+  // A member ahead of the others (a crash between appends).
+  const y = NpyAppendArraySync.open(join(dir, "y.npy"));
+  y.append([99]);
+  y.close();
+  const bad = cli(["info", dir]);
+  assert.equal(bad.code, 0, bad.err);
+  assert.match(bad.out, /7 rows; not aligned: call recoverGroup/);
+});
+
+test("to-csv DIR writes a column block per member", {
+  ...numpyTestOptions(),
+  ...SLOW,
+}, () => {
+  const root = tempDir();
+  const dir = join(root, "g");
+  makeGroup(dir, 10);
+  const out = join(root, "g.csv");
+  const r = cli(["to-csv", "--no-progress", dir, out]);
+  assert.equal(r.code, 0, r.err);
+  const check = runPython(
+    `
+import sys
+import numpy as np
+d, csv = sys.argv[1], sys.argv[2]
+x, y, t, f = (np.load(d + "/%s.npy" % m, mmap_mode="r") for m in "xytf")
+want = np.column_stack([x.astype("f8"), y, t.astype("i8"), f.T])
+got = np.loadtxt(csv, delimiter=",")
+assert got.shape == (10, 6), got.shape
+assert (got == want).all(), (got, want)
+print("ok")
+`,
+    [dir, out],
+  );
+  assert.equal(check.trim(), "ok");
+  const stdout = cli(["to-csv", "-d", ";", dir]);
+  assert.equal(stdout.code, 0, stdout.err);
+  assert.equal(stdout.out.split("\n")[1], "1.5;-1;1;1700000001;0.25;100");
+});
+
+test("to-csv refuses a group with a 3-d member, naming it", SLOW, () => {
+  const dir = join(tempDir(), "g");
+  const g = NpyGroupWriterSync.open(dir, { members: { a: "<f4", b: "<f4" } });
+  g.append({ a: [1], b: [[[1, 2]]] });
+  g.close();
+  const r = cli(["to-csv", dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /member "b" is 3-d, and CSV holds 1-d and 2-d members/);
+});
