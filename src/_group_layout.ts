@@ -203,7 +203,8 @@ export function fileSize(path: string): number {
   try {
     return dirFs().statSync(path).size;
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return -1;
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return -1;
     throw e;
   }
 }
@@ -214,7 +215,8 @@ export function readGroupJson(dir: string): GroupInfo | null {
   try {
     text = dirFs().readFileSync(groupJsonPath(dir), "utf8");
   } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return null;
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw e;
   }
   return parseGroupJson(dir, text);
