@@ -195,7 +195,19 @@ function dirFs(): DirFs {
 
 /** Creates a folder and its parents if missing. */
 export function makeDir(dir: string): void {
-  dirFs().mkdirSync(dir, { recursive: true });
+  const fs = dirFs();
+  let isDir = false;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch {
+    fs.mkdirSync(dir, { recursive: true });
+    return;
+  }
+  if (!isDir) {
+    throw new TypeError(
+      `Cannot open group "${dir}": it is a file, not a folder; a group is a folder of .npy files, so pass a folder path`,
+    );
+  }
 }
 
 /** The size of a file, or `-1` when it is missing. */

@@ -297,6 +297,16 @@ test("open: new groups need members; names, shardRows and options are checked", 
       NpyGroupWriterSync.open(join(root, "e"), { members: { x: 5 as never } }),
     TypeError,
   );
+  writeFileSync(join(root, "file"), "x");
+  assert.throws(
+    () =>
+      NpyGroupWriterSync.open(join(root, "file"), { members: { x: "<f4" } }),
+    /it is a file, not a folder/,
+  );
+  assert.throws(
+    () => NpyGroupReader.openSync(join(root, "file")),
+    NpyFormatError,
+  );
   // A refused open leaves no lock behind.
   NpyGroupWriterSync.open(join(root, "c"), { members: { x: "<f4" } }).close();
 });
