@@ -406,7 +406,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
       checkBound(this.#dir, member, t1, dates);
       return [0, 0];
     }
-    const unit = parseTimeUnit(dtype.unit);
+    const unit = parseTimeUnit(/\[([^\]]*)\]$/.exec(dtype.str)?.[1]);
     const at = (row: number): bigint =>
       (r.readSync(row, row + 1).data as BigInt64Array)[0]!;
     const lower = (bound: TimeBound, whenOpen: number): number => {

@@ -264,6 +264,13 @@ export class NpyGroupWriter implements AsyncDisposable {
     return this.#core.members.map((m) => m.name);
   }
 
+  /** Each member's shape, growth axis included (`[]` before its first append). */
+  get shapes(): Record<string, number[]> {
+    return Object.fromEntries(
+      this.#core.members.map((m) => [m.name, m.shape()]),
+    );
+  }
+
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.#core.closed;

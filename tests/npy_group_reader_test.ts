@@ -33,9 +33,22 @@ const UNITS: Array<[string, number]> = [
   ["us", 3e15],
   ["ns", 3e18],
 ];
+// Units with a multiple, where the dtype parser knows them (issue 15).
+for (
+  const [unit, span] of [["15m", 3e6], ["10ms", 3e11], ["2D", 2e4]] as const
+) {
+  try {
+    parseDType(`<M8[${unit}]`);
+    UNITS.push([unit, span]);
+  } catch {
+    // not supported by this build's dtype parser
+  }
+}
 
 /** Milliseconds of a raw value, roughly (only to aim the Date bounds). */
-function approxMs(unit: string, v: number): number {
+function approxMs(unitText: string, v: number): number {
+  const [, k, unit] = /^(\d*)(\w+)$/.exec(unitText)!;
+  v *= k === "" ? 1 : Number(k);
   const ms: Record<string, number> = {
     Y: 365.2425 * 864e5,
     M: 30.436875 * 864e5,
@@ -48,7 +61,7 @@ function approxMs(unit: string, v: number): number {
     us: 1e-3,
     ns: 1e-6,
   };
-  return v * ms[unit]!;
+  return v * ms[unit!]!;
 }
 
 interface Case {
