@@ -90,6 +90,8 @@ interface MemberStore {
   commit(): void;
   /** Closes the storage. */
   close(): void;
+  /** Opens the storage again after `close()` (a failed append was undone). */
+  reopen(): void;
 }
 
 class FileMember implements MemberStore {
@@ -464,7 +466,7 @@ export class GroupCore {
         }
       }
       cutGroupSync(this.dir, this.#info);
-      for (const m of this.members) (m as FileMember).reopen();
+      for (const m of this.members) m.reopen();
     } catch {
       this.broken = true;
     }

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   NpyGroupReader,
@@ -259,60 +260,83 @@ test("read: Python slice bounds over the group's length; empty members", () => {
   assert.throws(() => empty.readSync(0.5), TypeError);
 });
 
-test("a reader following a group written by another process sees whole rows of every member", async () => {
-  const dir = join(tempDir(), "live");
-  NpyGroupWriterSync.open(dir, {
-    members: { x: "<f8", y: "<i8", t: "<M8[ms]" },
-  }).close();
-  const reader = await NpyGroupReader.open(dir);
-  const total = 20000;
-  const [cmd, args] = scriptCommand(
-    new URL("./_group_child.ts", import.meta.url),
-  );
-  const child = spawn(cmd, [...args, dir, "sync", String(total), "5"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  let exited = false;
-  const exit = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      exited = true;
-      resolve(code);
-    })
-  );
-  let seen = 0;
-  let growths = 0;
-  const check = async () => {
-    const length = await reader.refresh();
-    assert.ok(length >= seen, "length never shrinks");
-    if (length === seen) return;
-    growths++;
-    const { x, y, t } = await reader.read(seen, length);
-    const xs = x!.data as Float64Array;
-    const ys = y!.data as BigInt64Array;
-    const ts = t!.data as BigInt64Array;
-    assert.equal(xs.length, 3 * (length - seen));
-    assert.equal(ys.length, length - seen);
-    assert.equal(ts.length, length - seen);
-    for (let r = 0; r < length - seen; r++) {
-      const i = seen + r;
-      if (
-        xs[3 * r] !== i || xs[3 * r + 2] !== 3 * i || ys[r] !== BigInt(i) ||
-        ts[r] !== BigInt(i)
-      ) {
-        assert.fail(`row ${i} is not whole in every member`);
-      }
-    }
-    seen = length;
-  };
-  while (!exited) {
-    await check();
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  assert.equal(await exit, 0, stderr);
-  await check();
-  assert.equal(seen, total);
-  assert.ok(growths > 1, `only ${growths} growths seen`);
-  await reader.close();
+test("a reader never shows data beyond a member's header (an append in progress)", () => {
+  const dir = join(tempDir(), "g");
+  const w = NpyGroupWriterSync.open(dir, { members: { a: "<i4", b: "<f8" } });
+  w.append({ a: [1, 2], b: [1, 2] });
+  w.close();
+  // Both members got the next row's data, only a got its header.
+  appendFileSync(join(dir, "a.npy"), new Uint8Array(4));
+  appendFileSync(join(dir, "b.npy"), new Uint8Array(8));
+  using before = NpyGroupReader.openSync(dir);
+  assert.equal(before.length, 2);
+  const a = readFileSync(join(dir, "a.npy"));
+  a.set(new TextEncoder().encode("(3,)"), a.indexOf("(2,)"));
+  writeFileSync(join(dir, "a.npy"), a);
+  assert.equal(before.refreshSync(), 2);
+  using after = NpyGroupReader.openSync(dir);
+  assert.equal(after.length, 2);
+  // Half a row more in b: still nothing new.
+  appendFileSync(join(dir, "b.npy"), new Uint8Array(4));
+  assert.equal(after.refreshSync(), 2);
 });
+
+for (const mode of ["sync", "async"]) {
+  test(`a reader following a group written by another process (${mode} writer) sees whole rows of every member`, async () => {
+    const dir = join(tempDir(), "live");
+    NpyGroupWriterSync.open(dir, {
+      members: { x: "<f8", y: "<i8", t: "<M8[ms]" },
+    }).close();
+    const reader = await NpyGroupReader.open(dir);
+    const total = 20000;
+    const [cmd, args] = scriptCommand(
+      new URL("./_group_child.ts", import.meta.url),
+    );
+    const child = spawn(cmd, [...args, dir, mode, String(total), "5"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += String(d)));
+    let exited = false;
+    const exit = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => {
+        exited = true;
+        resolve(code);
+      })
+    );
+    let seen = 0;
+    let growths = 0;
+    const check = async () => {
+      const length = await reader.refresh();
+      assert.ok(length >= seen, "length never shrinks");
+      if (length === seen) return;
+      growths++;
+      const { x, y, t } = await reader.read(seen, length);
+      const xs = x!.data as Float64Array;
+      const ys = y!.data as BigInt64Array;
+      const ts = t!.data as BigInt64Array;
+      assert.equal(xs.length, 3 * (length - seen));
+      assert.equal(ys.length, length - seen);
+      assert.equal(ts.length, length - seen);
+      for (let r = 0; r < length - seen; r++) {
+        const i = seen + r;
+        if (
+          xs[3 * r] !== i || xs[3 * r + 2] !== 3 * i || ys[r] !== BigInt(i) ||
+          ts[r] !== BigInt(i)
+        ) {
+          assert.fail(`row ${i} is not whole in every member`);
+        }
+      }
+      seen = length;
+    };
+    while (!exited) {
+      await check();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    assert.equal(await exit, 0, stderr);
+    await check();
+    assert.equal(seen, total);
+    assert.ok(growths > 1, `only ${growths} growths seen`);
+    await reader.close();
+  });
+}
