@@ -287,9 +287,13 @@ export class GroupCore {
           );
         }
         for (const name of names) {
-          // Stray files of an earlier group would be adopted as members.
+          // A file that no group.json lists is not ours to adopt or delete.
           const path = memberPath(dir, name);
-          if (fileSize(path) >= 0) pathFs().remove(path);
+          if (fileSize(path) >= 0) {
+            throw new RangeError(
+              `Cannot create group "${dir}": "${path}" already exists and no group.json lists it; pass deleteIfExists: true to replace it, or use another folder`,
+            );
+          }
         }
         info = {
           format: GROUP_FORMAT,

@@ -5,7 +5,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   NpyAppendArraySync,
@@ -307,6 +313,18 @@ test("open: new groups need members; names, shardRows and options are checked", 
     () => NpyGroupReader.openSync(join(root, "file")),
     NpyFormatError,
   );
+  // A member file that no group.json lists is neither adopted nor deleted.
+  mkdirSync(join(root, "f"));
+  writeFileSync(join(root, "f", "x.npy"), "mine");
+  assert.throws(
+    () => NpyGroupWriterSync.open(join(root, "f"), { members: { x: "<f4" } }),
+    /already exists and no group.json lists it; pass deleteIfExists: true/,
+  );
+  assert.equal(readFileSync(join(root, "f", "x.npy"), "utf8"), "mine");
+  NpyGroupWriterSync.open(join(root, "f"), {
+    members: { x: "<f4" },
+    deleteIfExists: true,
+  }).close();
   // A refused open leaves no lock behind.
   NpyGroupWriterSync.open(join(root, "c"), { members: { x: "<f4" } }).close();
 });
