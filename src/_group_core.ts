@@ -337,7 +337,11 @@ export class GroupCore {
         for (const m of members) m.close();
         throw e;
       }
-      return new GroupCore(dir, members, info, lock, length);
+      const core = new GroupCore(dir, members, info, lock, length);
+      // A crash right after a first append can leave group.json without
+      // the dtypes the member files now have.
+      core.#recordDTypes();
+      return core;
     } catch (e) {
       lock.release();
       throw e;

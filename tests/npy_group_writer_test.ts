@@ -150,6 +150,12 @@ test("members without a dtype take it from the first append, and group.json reco
       { name: "b", file: "b.npy", dtype: "<f8", fortranOrder: false, axis: 0 },
     ],
   });
+  // group.json written before the first append (a crash in between) is
+  // completed by the next open.
+  const text = readFileSync(join(dir, "group.json"), "utf8");
+  writeFileSync(join(dir, "group.json"), text.replaceAll('"<f8"', "null"));
+  NpyGroupWriterSync.open(dir).close();
+  assert.equal(readFileSync(join(dir, "group.json"), "utf8"), text);
   const b = readNpySync(join(dir, "b.npy"));
   assert.deepEqual(b.shape, [2, 1]);
   assert.deepEqual([...b.data as Float64Array], [1.5, 2.5]);
