@@ -11,7 +11,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { asyncOnly } from "./_writer_target.ts";
+import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
@@ -91,6 +91,7 @@ export class NpyAppendArray implements AsyncDisposable {
     if (file === null) {
       return new NpyAppendArray(NpyAppendArraySync.open(target, options), null);
     }
+    if (options.atomic === true) throw atomicNeedsPath();
     const core = new AppendCore("the file object", options);
     const size = await file.size();
     if (size === 0 || options.deleteIfExists) core.staleSize = size;
@@ -231,6 +232,43 @@ export class NpyAppendArray implements AsyncDisposable {
     const done = this.#tail.then(() => runAsync(core.close(), file));
     this.#tail = done.catch(() => {});
     return done;
+  }
+
+  /**
+   * Closes an `atomic` writer undoing every append since `open` (see
+   * {@linkcode NpyAppendArraySync.abort}), after pending appends.
+   *
+   * @example Undo a batch of appends
+   * ```ts
+   * import { NpyAppendArray, readNpy } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile({ suffix: ".npy" });
+   * await Deno.remove(path);
+   * const first = await NpyAppendArray.open(path);
+   * await first.append(new Int32Array([1, 2]));
+   * await first.close();
+   * const npy = await NpyAppendArray.open(path, { atomic: true });
+   * await npy.append(new Int32Array([3, 4]));
+   * await npy.abort();
+   * assert.deepEqual([...(await readNpy(path)).data as Int32Array], [1, 2]);
+   * ```
+   *
+   * @returns A promise that settles when the file is back as it was.
+   * @throws {TypeError} for a writer opened without `atomic: true`.
+   */
+  abort(): Promise<void> {
+    if (this.#sync) {
+      const s = this.#sync;
+      return this.#tail.then(() => s.abort());
+    }
+    return Promise.reject(
+      new TypeError(
+        `Cannot abort the writer of ${
+          this.#async!.core.label
+        }: it was opened without atomic: true; close() it instead`,
+      ),
+    );
   }
 
   /**
