@@ -160,7 +160,11 @@ function runKilledAt(
   }
   if (!opts.sticky && threw && box.mem === null) {
     // A failure the process survived, with no record left: unchanged.
-    assert.deepEqual(bytesOf(m), OLD, `failure at ${n}: record gone, file changed`);
+    assert.deepEqual(
+      bytesOf(m),
+      OLD,
+      `failure at ${n}: record gone, file changed`,
+    );
   }
   const healthy = new World(0);
   settleFile(healthy.wrap(m), memoryStore(healthy, box), () => {});
@@ -177,24 +181,27 @@ function runKilledAt(
 
 for (const partial of [false, true]) {
   for (const chunk of [256, 1000, 64 * 1024]) {
-    test(`a kill at every write of an in-place rewrite (chunk ${chunk}${
-      partial ? ", last write half done" : ""
-    }) leaves the old or the whole new file`, () => {
-      const total = new World(0);
-      {
-        const m = new MemoryFile(OLD.slice());
-        shift(total.wrap(m), memoryStore(total, { mem: null }), chunk);
-      }
-      const seen = { old: 0, new: 0 };
-      // 1 .. every mutation: the first chunk, the middle ones, the last
-      // one, the header, the removal of the record.
-      for (let n = 1; n <= total.ops; n++) {
-        const r = runKilledAt(n, { sticky: true, partial, chunk });
-        assert.ok(r.threw);
-        seen[r.outcome]++;
-      }
-      assert.ok(seen.old > 0 && seen.new > 0, JSON.stringify(seen));
-    });
+    test(
+      `a kill at every write of an in-place rewrite (chunk ${chunk}${
+        partial ? ", last write half done" : ""
+      }) leaves the old or the whole new file`,
+      () => {
+        const total = new World(0);
+        {
+          const m = new MemoryFile(OLD.slice());
+          shift(total.wrap(m), memoryStore(total, { mem: null }), chunk);
+        }
+        const seen = { old: 0, new: 0 };
+        // 1 .. every mutation: the first chunk, the middle ones, the last
+        // one, the header, the removal of the record.
+        for (let n = 1; n <= total.ops; n++) {
+          const r = runKilledAt(n, { sticky: true, partial, chunk });
+          assert.ok(r.threw);
+          seen[r.outcome]++;
+        }
+        assert.ok(seen.old > 0 && seen.new > 0, JSON.stringify(seen));
+      },
+    );
   }
 }
 
