@@ -32,7 +32,7 @@ import type { FileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { readFully, runSync } from "./_io.ts";
 import { type OpenedFile, pathFs } from "./_path_fs.ts";
-import { realPath } from "./_path_meta.ts";
+import { realPath, syncDir } from "./_path_meta.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -50,6 +50,8 @@ export interface JournalStore {
   create(): JournalFile;
   /** Removes the record (no error if it is gone). */
   remove(): void;
+  /** Makes the record's creation or removal durable (syncs its folder). */
+  syncFolder?(): void;
 }
 
 const MAGIC = "NPYJRNL1";
@@ -371,6 +373,7 @@ export function shiftInPlace(
       r.writeSync(encode(j), 0);
       if (slot > 0) r.writeSync(new Uint8Array(slot), j.data);
       r.syncSync?.();
+      store.syncFolder?.();
       file.writeSync(new Uint8Array(shift), fileSize);
       file.syncSync?.();
       rec = r;
@@ -408,6 +411,7 @@ export function shiftInPlace(
     rec.closeSync();
   }
   store.remove();
+  store.syncFolder?.();
 }
 
 /**
@@ -416,10 +420,12 @@ export function shiftInPlace(
  *
  * @param file The file, open with its lock held (empty: a new file).
  * @param store Where its record goes.
+ * @param durable Also sync the record's folder (the writer's `fsync`).
  */
 export function beginAppend(
   file: FileLikeSync,
   store: JournalStore,
+  durable: boolean,
 ): void {
   const size = file.sizeSync();
   const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file));
@@ -442,6 +448,7 @@ export function beginAppend(
     throw e;
   }
   rec.closeSync();
+  if (durable) store.syncFolder?.();
 }
 
 /** The header length of a valid `.npy` file (its writer checked it). */
@@ -459,6 +466,7 @@ function headerLength(file: FileLikeSync): number {
  * @param file The file.
  * @param store Its record.
  * @param commit Keep the appends.
+ * @param durable Sync the folder after removing the record (`fsync`).
  * @returns `"emptied"` when a new file was rolled back (the caller removes
  *   it).
  */
@@ -466,9 +474,11 @@ export function endAppend(
   file: FileLikeSync,
   store: JournalStore,
   commit: boolean,
+  durable = false,
 ): ReturnType<typeof settleFile> {
   if (commit) {
     store.remove();
+    if (durable) store.syncFolder?.();
     return "finished";
   }
   return settleFile(file, store, () => {});
@@ -522,6 +532,7 @@ export function pathJournal(path: string): JournalStore {
         if (fs.exists(label)) throw e;
       }
     },
+    syncFolder: () => syncDir(folderOf(label)),
   };
 }
 
@@ -575,7 +586,7 @@ export function refuseUnsettled(path: string, verb: string): void {
   const kind = journalKind(store);
   if (kind === null || kind === "copy") return;
   throw new NpyFormatError(
-    `Cannot ${verb} "${path}": it has an unfinished ${
+    `Cannot ${verb} ${path}: it has an unfinished ${
       kind === "shift" ? "in-place rewrite" : "atomic append"
     } recorded in "${store.label}" (still running, or killed); run recover("${path}") once no writer holds it, which ${
       kind === "shift" ? "finishes" : "rolls back"

@@ -380,13 +380,12 @@ export function ensureAppendableInPlacePath(
   settlePath(path, open);
   const file = open(path);
   try {
-    const label = `"${path}"`;
     const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), file);
     if (info.appendable) return true;
     shiftInPlace(
       file,
       pathJournal(path),
-      label,
+      path,
       info.header.headerLength,
       info.grownHeader,
       info.fileSize,

@@ -69,6 +69,12 @@ export function openSyncTarget(
         f.closeSync();
       }
     };
+    const journal = options.atomic === true ? pathJournal(path) : null;
+    if (journal !== null && options.deleteIfExists) {
+      throw new TypeError(
+        `Cannot open ${path} with both atomic and deleteIfExists: deleting the old file cannot be undone; write a new file and rename it instead, or drop one option`,
+      );
+    }
     // A change left by a killed writer or rewrite is settled first.
     settlePath(path, (p) => {
       const f = fs.open(p, "write");
@@ -80,7 +86,6 @@ export function openSyncTarget(
       }
       return f;
     });
-    const journal = options.atomic === true ? pathJournal(path) : null;
     if (options.deleteIfExists && fs.exists(path)) fs.remove(path);
     if (fs.exists(path)) {
       opened = fs.open(path, "write");
@@ -91,7 +96,9 @@ export function openSyncTarget(
         if (opened.sizeSync() !== 0) {
           runSync(adoptExisting(core, options), opened);
         }
-        if (journal !== null) beginAppend(opened, journal);
+        if (journal !== null) {
+          beginAppend(opened, journal, options.fsync === true);
+        }
       } catch (e) {
         release();
         throw e;
@@ -109,7 +116,9 @@ export function openSyncTarget(
           // file) makes close() write back every page of the new file
           // (auto_da_alloc), which doubled the time of big appends.
           if (created.sizeSync() !== 0) created.truncateSync?.(0);
-          if (journal !== null) beginAppend(created, journal);
+          if (journal !== null) {
+            beginAppend(created, journal, options.fsync === true);
+          }
         } catch (e) {
           created.closeSync();
           throw e;

@@ -176,7 +176,7 @@ export class NpyAppendArraySync implements Disposable {
       if (w.file !== null) runSync(w.core.close(), w.file);
       else w.core.closed = true;
       if (!committed) {
-        endAppend(w.file!, w.journal!, true);
+        endAppend(w.file!, w.journal!, true, w.core.fsync);
         committed = true;
       }
     } finally {
