@@ -86,7 +86,8 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
  * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`.
  * @returns Whether the header has room to grow.
- * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file, or has
+ *   an unfinished change recorded in `<file>.journal` (call `recover`).
  */
 export function isAppendable(
   target: Target,
@@ -118,7 +119,8 @@ export function isAppendable(
  * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`.
  * @returns Whether the header has room to grow.
- * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file, or has
+ *   an unfinished change recorded in `<file>.journal` (call `recover`).
  */
 export function isAppendableSync(
   target: Target,
@@ -133,10 +135,11 @@ export function isAppendableSync(
 }
 
 /**
- * Tells whether a file's data length differs from what its header's
- * shape says, as after a crash or a copy that was cut off (always `false`
- * for dtypes holding Python objects, whose data is a pickle). Such a file
- * is repaired by {@linkcode recover}.
+ * Tells whether a file needs {@linkcode recover}: an unfinished change is
+ * recorded beside it (`<file>.journal`, paths only), or its data length
+ * differs from what its header's shape says, as after a crash or a copy
+ * that was cut off (always `false` for dtypes holding Python objects, whose
+ * data is a pickle). Such a file is repaired by {@linkcode recover}.
  *
  * @example A file cut off in the middle of a row
  * ```ts
@@ -262,6 +265,9 @@ export function needsRecoverySync(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when an I/O error stops the change: reserving space fails
+ *   with the file unchanged; a move that fails part-way leaves the change
+ *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
  * @throws {Error} when a writer holds the file's lock (Deno).
  */
 export function ensureAppendable(
@@ -322,6 +328,9 @@ function byCopy(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when an I/O error stops the change: reserving space fails
+ *   with the file unchanged; a move that fails part-way leaves the change
+ *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
  * @throws {Error} when a writer holds the file's lock (Deno).
  */
 export function ensureAppendableSync(
