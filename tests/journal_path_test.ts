@@ -74,7 +74,12 @@ function leftovers(dir: string): string[] {
 function runKilled(
   exe: [string, string[]],
   args: string[],
-  when: { delay: number; acks?: number; file?: string },
+  when: {
+    delay: number;
+    acks?: number;
+    file?: string;
+    signal?: "SIGKILL" | "SIGINT";
+  },
 ): Promise<{ code: number | null; acks: number }> {
   return new Promise((resolve, reject) => {
     const [cmd, pre] = exe;
@@ -86,7 +91,7 @@ function runKilled(
     const arm = () => {
       if (armed) return;
       armed = true;
-      setTimeout(() => child.kill("SIGKILL"), when.delay);
+      setTimeout(() => child.kill(when.signal ?? "SIGKILL"), when.delay);
     };
     // Or once a file (a change record) appears.
     const poll = when.file === undefined ? undefined : setInterval(() => {
@@ -223,7 +228,7 @@ describe("kills with SIGKILL at random moments", () => {
   );
 
   test(
-    "a CLI concat into an existing output killed part-way: the rerun appends the input once",
+    "a CLI concat into an existing output killed (SIGKILL, Ctrl-C's SIGINT) part-way: the rerun appends the input once",
     withNumpy,
     async () => {
       const checks: [string, number][] = [];
@@ -234,16 +239,18 @@ describe("kills with SIGKILL at random moments", () => {
       w.close();
       let killedMidway = 0;
       const log: string[] = [];
-      for (const [i, delay] of [0, 20, 60].entries()) {
+      const runs = [[0, "SIGKILL"], [20, "SIGINT"], [60, "SIGKILL"]] as const;
+      for (const [i, [delay, signal]] of runs.entries()) {
         const out = join(dir, `out${i}.npy`);
         const o = NpyAppendArraySync.open(out);
         o.append(ramp(1000));
         o.close();
         const r = await runKilled(CLI, ["concat", "--no-progress", out, IN], {
           delay,
+          signal,
           file: `${out}.journal`,
         });
-        log.push(`${delay} ms: exit ${r.code}`);
+        log.push(`${signal} at ${delay} ms: exit ${r.code}`);
         if (r.code !== 0) {
           const n = needsRecoverySync(out) ? -1 : readNpySync(out).shape[0];
           assert.ok(n === -1 || n === 1000, `partial output: ${n} items`);
