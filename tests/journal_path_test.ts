@@ -274,6 +274,47 @@ describe("kills with SIGKILL at random moments", () => {
   );
 });
 
+test(
+  "a CLI from-csv into an existing output killed part-way: the rerun appends every line once",
+  withNumpy,
+  async () => {
+    const dir = tempDir();
+    try {
+      const csv = join(dir, "in.csv");
+      const L = 1_000_000;
+      writeFileSync(
+        csv,
+        Array.from({ length: L }, (_, k) => String((1000 + k) * 3 + 1)).join(
+          "\n",
+        ) + "\n",
+      );
+      let midway = 0;
+      const checks: [string, number][] = [];
+      for (const [i, delay] of [5, 50, 150].entries()) {
+        const out = join(dir, `o${i}.npy`);
+        const o = NpyAppendArraySync.open(out);
+        o.append(ramp(1000));
+        o.close();
+        const args = ["from-csv", "--no-progress", "--dtype", "i4", csv, out];
+        const r = await runKilled(CLI, args, { delay, file: `${out}.journal` });
+        if (r.code !== 0) {
+          if (needsRecoverySync(out)) midway++;
+          else assert.equal(readNpySync(out).shape[0], 1000);
+          const res = spawnSync(CLI[0], [...CLI[1], ...args]);
+          assert.equal(res.status, 0, String(res.stderr));
+        }
+        assert.equal(readNpySync(out).shape[0], 1000 + L);
+        assert.deepEqual(leftovers(dir), []);
+        checks.push([out, 1000 + L]);
+      }
+      npCheckRamp(checks);
+      assert.ok(midway > 0, "no kill landed mid-way");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 describe("links, modes and owners", () => {
   const dir = tempDir();
   after(() => rmSync(dir, { recursive: true, force: true }));
