@@ -58,6 +58,8 @@ const MAGIC = "NPYJRNL1";
 const FIXED = 64;
 const ENTRY = 64;
 const KINDS = ["shift", "append", "copy"] as const;
+/** Largest data slot (the maintenance functions' chunk size). */
+const MAX_SLOT = 16 * 1024 * 1024;
 /** The kind of change a record is for. */
 export type JournalKind = typeof KINDS[number];
 
@@ -139,7 +141,13 @@ export function readJournal(file: FileLikeSync): Journal | null {
   const kind = KINDS[v.getUint8(8) - 1];
   const headerLength = v.getUint32(12, true);
   const blobLength = v.getUint32(24, true);
-  if (kind === undefined || headerLength + blobLength > file.sizeSync()) {
+  const oldSize = v.getFloat64(16, true);
+  // No number in the record drives an allocation beyond its own bytes.
+  if (
+    kind === undefined || headerLength + blobLength > file.sizeSync() ||
+    !Number.isSafeInteger(oldSize) || oldSize < 0 ||
+    v.getUint32(28, true) > MAX_SLOT
+  ) {
     return null;
   }
   const rest = new Uint8Array(headerLength + blobLength);
@@ -174,6 +182,14 @@ export function journalKind(store: JournalStore): JournalKind | null {
   }
 }
 
+/** A record cut short by a kill while it was written: empty or ours by magic. */
+function tornJournal(file: FileLikeSync): boolean {
+  const head = new Uint8Array(8);
+  const got = runSync(readFully(head, 0), file);
+  const magic = new TextEncoder().encode(MAGIC);
+  return head.subarray(0, got).every((b, i) => b === magic[i]);
+}
+
 /** A progress entry of a shift: the chunk `[pos, pos + length)` is next or being moved. */
 interface Entry {
   seq: number;
@@ -206,7 +222,10 @@ function lastEntry(f: FileLikeSync, j: Journal): Entry | null {
       length: v.getUint32(16, true),
       crc: v.getUint32(20, true),
     };
-    if (e.seq > 0 && (best === null || e.seq > best.seq)) best = e;
+    const sane = e.seq > 0 && e.length > 0 && e.length <= j.slot &&
+      Number.isSafeInteger(e.pos) && e.pos >= j.oldHeader.length &&
+      e.pos + e.length <= j.oldSize;
+    if (sane && (best === null || e.seq > best.seq)) best = e;
   }
   return best;
 }
@@ -276,6 +295,10 @@ export function settleFile(
     "none";
   try {
     const j = readJournal(rec);
+    if (j === null && !tornJournal(rec)) {
+      // Not a record of this library (a user's file of that name): keep it.
+      return "none";
+    }
     if (j === null) {
       result = "none";
     } else if (j.kind === "copy") {
@@ -380,13 +403,15 @@ export function shiftInPlace(
       break;
     } catch (e) {
       try {
-        r?.closeSync();
-        store.remove();
+        if (r !== null) {
+          r.closeSync();
+          store.remove();
+        }
         if (file.sizeSync() > fileSize) file.truncateSync?.(fileSize);
       } catch {
         // already failing
       }
-      if (slot > 4096 && retryable(e)) {
+      if (r !== null && slot > 4096 && retryable(e)) {
         slot = Math.max(4096, slot >> 2);
         continue;
       }
@@ -521,6 +546,12 @@ export function pathJournal(path: string): JournalStore {
     label,
     open: () => fs.exists(label) ? fs.open(label, "write") : null,
     create() {
+      // Settled before: whatever is still there is not ours.
+      if (fs.exists(label)) {
+        throw new Error(
+          `Cannot write the change record "${label}": a file of that name exists and is not a record of this library; move it away`,
+        );
+      }
       const f = fs.open(label, "create");
       if (f.sizeSync() !== 0) f.truncateSync?.(0);
       return f;

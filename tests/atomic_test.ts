@@ -6,9 +6,16 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
+  ensureAppendableSync,
   isAppendableSync,
   MemoryFile,
   needsRecoverySync,
@@ -19,6 +26,7 @@ import {
   readNpySync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
 function made(dir: string, name: string, values: number[]): string {
   const p = join(dir, name);
@@ -127,6 +135,45 @@ test("abort() without atomic, atomic on a file object, atomic with deleteIfExist
     );
     assert.deepEqual(readFileSync(p), before);
     assert.deepEqual(readdirSync(dir), ["a.npy"]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("a torn record (killed while it was written) is ignored by readers and removed by the next writer", () => {
+  const dir = tempDir();
+  try {
+    const p = made(dir, "a.npy", [1, 2]);
+    for (const torn of ["", "NPYJ", "NPYJRNL1\u0002"]) {
+      writeFileSync(`${p}.journal`, torn);
+      assert.deepEqual([...readNpySync(p).data as Int32Array], [1, 2]);
+      assert.equal(needsRecoverySync(p), false);
+      NpyAppendArraySync.open(p).close();
+      assert.deepEqual(readdirSync(dir), ["a.npy"]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("a user's file named like a record is kept; a change that needs the name is refused", () => {
+  const dir = tempDir();
+  try {
+    const p = join(dir, "old.npy");
+    writeFileSync(p, oldNpyBytes(ramp(100)));
+    writeFileSync(`${p}.journal`, "my notes");
+    const before = readFileSync(p);
+    assert.equal(needsRecoverySync(p), false);
+    assert.equal(readNpySync(p).shape[0], 100);
+    assert.throws(
+      () => ensureAppendableSync(p, { inplace: true }),
+      (e: Error) =>
+        e.message.startsWith(
+          `Cannot rewrite ${p} in place: Cannot write the change record "${p}.journal": a file of that name exists and is not a record of this library; move it away`,
+        ),
+    );
+    assert.deepEqual(readFileSync(p), before);
+    assert.equal(readFileSync(`${p}.journal`, "utf8"), "my notes");
   } finally {
     rmSync(dir, { recursive: true });
   }
