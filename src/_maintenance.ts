@@ -26,6 +26,7 @@ import {
   write,
 } from "./_io.ts";
 import { type OpenedFile, type OpenMode, pathFs, toPath } from "./_path_fs.ts";
+import { beginCopy, shiftInPlace } from "./_journal.ts";
 import {
   bytesPerRow,
   checkFileState,
@@ -34,13 +35,11 @@ import {
   wholeRows,
 } from "./_layout.ts";
 import {
-  beginCopy,
   folderOf,
   pathJournal,
   refuseUnsettled,
   settlePath,
-  shiftInPlace,
-} from "./_journal.ts";
+} from "./_journal_path.ts";
 import { applyMeta, realPath, statPath, syncDir } from "./_path_meta.ts";
 
 /** Largest buffer the maintenance functions allocate for moving data. */

@@ -9,7 +9,7 @@ import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { type IoSteps, runAsync, runSync } from "./_io.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
-import { refuseUnsettled } from "./_journal.ts";
+import { refuseUnsettled } from "./_journal_path.ts";
 
 export function withSyncFile<T>(
   target: Target,

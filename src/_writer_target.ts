@@ -14,12 +14,8 @@ import {
 } from "./_append_core.ts";
 import { type OpenedFile, pathFs, toPath } from "./_path_fs.ts";
 import { runSync } from "./_io.ts";
-import {
-  beginAppend,
-  type JournalStore,
-  pathJournal,
-  settlePath,
-} from "./_journal.ts";
+import { beginAppend, type JournalStore } from "./_journal.ts";
+import { pathJournal, settlePath } from "./_journal_path.ts";
 
 /** A writer's file: opened now, or created at the first append. */
 export interface SyncWriterFile {

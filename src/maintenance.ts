@@ -11,7 +11,7 @@
 
 import type { Target } from "./file_like.ts";
 import { toPath } from "./_path_fs.ts";
-import { hasUnsettled } from "./_journal.ts";
+import { hasUnsettled } from "./_journal_path.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { refuseUnsettled } from "./_journal.ts";
+import { refuseUnsettled } from "./_journal_path.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
