@@ -52,6 +52,8 @@ export class NpyAppendArray implements AsyncDisposable {
   #tail: Promise<unknown> = Promise.resolve();
   #closing = false;
   #writable: WritableStream<ArrayInput> | undefined;
+  /** Opened with `atomic: true`: a failed or aborted stream rolls back. */
+  #atomic = false;
 
   private constructor(
     sync: NpyAppendArraySync | null,
@@ -89,7 +91,12 @@ export class NpyAppendArray implements AsyncDisposable {
   ): Promise<NpyAppendArray> {
     const file = asyncOnly(target);
     if (file === null) {
-      return new NpyAppendArray(NpyAppendArraySync.open(target, options), null);
+      const w = new NpyAppendArray(
+        NpyAppendArraySync.open(target, options),
+        null,
+      );
+      w.#atomic = options.atomic === true;
+      return w;
     }
     if (options.atomic === true) throw atomicNeedsPath();
     const core = new AppendCore("the file object", options);
@@ -271,11 +278,17 @@ export class NpyAppendArray implements AsyncDisposable {
     );
   }
 
+  /** Ends the writer after a failed or aborted stream. */
+  #end(): Promise<void> {
+    return this.#atomic ? this.abort() : this.close();
+  }
+
   /**
    * A `WritableStream` that appends every chunk written to it; closing the
    * stream closes the writer; aborting it, or a chunk that cannot be
    * appended, closes the writer too, leaving a valid file with every chunk
-   * written before.
+   * written before (an `atomic` writer is aborted instead: the file is put
+   * back as it was before `open`).
    *
    * @example Pipe a stream of rows into a file
    * ```ts
@@ -294,10 +307,10 @@ export class NpyAppendArray implements AsyncDisposable {
       // so a file it opened is released and the header is final.
       write: (chunk) =>
         this.append(chunk).catch((e) =>
-          this.close().then(() => Promise.reject(e), () => Promise.reject(e))
+          this.#end().then(() => Promise.reject(e), () => Promise.reject(e))
         ),
       close: () => this.close(),
-      abort: () => this.close(),
+      abort: () => this.#end(),
     });
     return this.#writable;
   }

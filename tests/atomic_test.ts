@@ -178,3 +178,28 @@ test("a user's file named like a record is kept; a change that needs the name is
     rmSync(dir, { recursive: true });
   }
 });
+
+test("an aborted stream into an atomic writer puts the file back", async () => {
+  const dir = tempDir();
+  try {
+    const p = made(dir, "a.npy", [1, 2]);
+    const before = readFileSync(p);
+    const npy = await NpyAppendArray.open(p, { atomic: true });
+    const w = npy.writable.getWriter();
+    await w.write(new Int32Array([3, 4]));
+    await w.abort(new Error("producer failed"));
+    assert.deepEqual(readFileSync(p), before);
+    assert.deepEqual(readdirSync(dir), ["a.npy"]);
+    // A stream with a chunk that cannot be appended rolls back too.
+    const npy2 = await NpyAppendArray.open(p, { atomic: true });
+    await assert.rejects(
+      ReadableStream.from([new Int32Array([5]), [[1, 2]]]).pipeTo(
+        npy2.writable,
+      ),
+      RangeError,
+    );
+    assert.deepEqual(readFileSync(p), before);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
