@@ -57,6 +57,14 @@ export interface NpyAppendArrayOptions {
    * `close()`; arrays as large as the buffer are written directly.
    */
   bufferBytes?: number;
+  /**
+   * Make every append until `close()` one all-or-nothing change (default
+   * `false`; paths only). The file's size and header are first recorded in
+   * `<file>.journal`; `close()` commits (removes the record), `abort()`
+   * rolls the file back, and after a kill the next writer's `open` or
+   * `recover` rolls it back; readers refuse the file meanwhile.
+   */
+  atomic?: boolean;
 }
 
 /** Bytes allocated at once for the headers of appends. */

@@ -26,6 +26,7 @@ import {
   write,
 } from "./_io.ts";
 import { type OpenedFile, type OpenMode, pathFs, toPath } from "./_path_fs.ts";
+import { beginCopy, shiftInPlace } from "./_journal.ts";
 import {
   bytesPerRow,
   checkFileState,
@@ -33,6 +34,13 @@ import {
   growthAxis,
   wholeRows,
 } from "./_layout.ts";
+import {
+  folderOf,
+  pathJournal,
+  refuseUnsettled,
+  settlePath,
+} from "./_journal_path.ts";
+import { applyMeta, realPath, statPath, syncDir } from "./_path_meta.ts";
 
 /** Largest buffer the maintenance functions allocate for moving data. */
 export const CHUNK_SIZE: number = 16 * 1024 * 1024;
@@ -114,6 +122,8 @@ export function* ensureAppendableInPlaceSteps(
   if (info.appendable) return true;
   const oldLength = info.header.headerLength;
   const newLength = info.grownHeader.length;
+  // Reserve the final size first: a full disk fails before data moves.
+  yield* write(new Uint8Array(newLength - oldLength), info.fileSize);
   yield* shiftTowardsEnd(oldLength, newLength, info.fileSize, chunkSize);
   yield* write(info.grownHeader, 0);
   return true;
@@ -280,6 +290,8 @@ export function onTargetSync<T>(
 ): T {
   if (typeof target === "string" || target instanceof URL) {
     const path = toPath(target);
+    if (mode === "read") refuseUnsettled(path, verb);
+    else settlePath(path, (p) => openPath(p, "write", verb));
     const file = openPath(path, mode, verb);
     try {
       return runSync(steps(path), file);
@@ -367,9 +379,50 @@ function copyData(
 }
 
 /**
+ * `ensureAppendable` in place on a path, all or nothing: a leftover change
+ * is settled first, then the data moves under a change record (see
+ * `_journal.ts`).
+ *
+ * @param path The file.
+ * @param maxHeaderSize The header size cap.
+ * @param chunkSize Largest chunk.
+ * @returns `true`.
+ */
+export function ensureAppendableInPlacePath(
+  path: string,
+  maxHeaderSize?: number,
+  chunkSize: number = CHUNK_SIZE,
+): boolean {
+  const open = (p: string) => openPath(p, "write", ENSURE_VERB);
+  settlePath(path, open);
+  const file = open(path);
+  try {
+    const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), file);
+    if (info.appendable) return true;
+    shiftInPlace(
+      file,
+      pathJournal(path),
+      path,
+      info.header.headerLength,
+      info.grownHeader,
+      info.fileSize,
+      chunkSize,
+    );
+    return true;
+  } finally {
+    file.closeSync();
+  }
+}
+
+/**
  * `ensureAppendable` through a temporary file: the new header and the
  * data go to `.<name>.<random>.tmp` in the same folder, which is flushed
- * and renamed over the original (atomic on POSIX file systems).
+ * and renamed over the original (atomic on POSIX file systems). A
+ * symlink is followed (the real file is replaced, the link stays); the
+ * copy gets the file's mode and, where permitted, owner; a file with
+ * several hard links is rewritten in place instead, so that every link
+ * sees the change. A change record names the temporary file, so that a
+ * killed run's copy is removed by the next run.
  *
  * @param path The file.
  * @param maxHeaderSize The header size cap.
@@ -382,11 +435,20 @@ export function ensureAppendableByCopy(
   chunkSize: number = CHUNK_SIZE,
 ): boolean {
   const fs = pathFs();
-  const source = openPath(path, "write", ENSURE_VERB);
+  const openW = (p: string) => openPath(p, "write", ENSURE_VERB);
+  settlePath(path, openW);
+  const meta = statPath(path);
+  if (meta.nlink > 1) {
+    return ensureAppendableInPlacePath(path, maxHeaderSize, chunkSize);
+  }
+  const real = realPath(path);
+  const source = openW(real);
   try {
     const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), source);
     if (info.appendable) return true;
-    const tmp = tempPathFor(path);
+    const tmp = tempPathFor(real);
+    const store = pathJournal(real);
+    beginCopy(store, tmp.slice(folderOf(tmp).length));
     const out = fs.open(tmp, "create");
     let open = true;
     let renamed = false;
@@ -403,8 +465,11 @@ export function ensureAppendableByCopy(
       out.syncSync?.();
       open = false;
       out.closeSync();
-      fs.rename(tmp, path);
+      applyMeta(tmp, meta);
+      fs.rename(tmp, real);
       renamed = true;
+      syncDir(folderOf(real));
+      store.remove();
     } finally {
       if (!renamed) {
         if (open) {
@@ -416,8 +481,9 @@ export function ensureAppendableByCopy(
         }
         try {
           fs.remove(tmp);
+          store.remove();
         } catch {
-          // nothing to clean up
+          // the next run removes it
         }
       }
     }

@@ -9,12 +9,14 @@ import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { type IoSteps, runAsync, runSync } from "./_io.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
+import { refuseUnsettled } from "./_journal_path.ts";
 
 export function withSyncFile<T>(
   target: Target,
   run: (file: FileLikeSync) => T,
 ): T {
   if (typeof target === "string" || target instanceof URL) {
+    refuseUnsettled(toPath(target), "read");
     const file = pathFs().open(toPath(target), "read");
     try {
       return run(file);

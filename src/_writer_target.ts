@@ -14,6 +14,8 @@ import {
 } from "./_append_core.ts";
 import { type OpenedFile, pathFs, toPath } from "./_path_fs.ts";
 import { runSync } from "./_io.ts";
+import { beginAppend, type JournalStore } from "./_journal.ts";
+import { pathJournal, settlePath } from "./_journal_path.ts";
 
 /** A writer's file: opened now, or created at the first append. */
 export interface SyncWriterFile {
@@ -24,6 +26,10 @@ export interface SyncWriterFile {
   create: (() => FileLikeSync) | null;
   /** Closes the file if the library opened it. */
   release: () => void;
+  /** The change record of an `atomic` writer, else `null`. */
+  journal?: JournalStore | null;
+  /** Removes the path's file (an atomic writer's new file, rolled back). */
+  removePath?: () => void;
 }
 
 function takeLock(file: OpenedFile, label: string): void {
@@ -59,6 +65,23 @@ export function openSyncTarget(
         f.closeSync();
       }
     };
+    const journal = options.atomic === true ? pathJournal(path) : null;
+    if (journal !== null && options.deleteIfExists) {
+      throw new TypeError(
+        `Cannot open ${path} with both atomic and deleteIfExists: deleting the old file cannot be undone; write a new file and rename it instead, or drop one option`,
+      );
+    }
+    // A change left by a killed writer or rewrite is settled first.
+    settlePath(path, (p) => {
+      const f = fs.open(p, "write");
+      try {
+        takeLock(f, p);
+      } catch (e) {
+        f.closeSync();
+        throw e;
+      }
+      return f;
+    });
     if (options.deleteIfExists && fs.exists(path)) fs.remove(path);
     if (fs.exists(path)) {
       opened = fs.open(path, "write");
@@ -69,11 +92,14 @@ export function openSyncTarget(
         if (opened.sizeSync() !== 0) {
           runSync(adoptExisting(core, options), opened);
         }
+        if (journal !== null) {
+          beginAppend(opened, journal, options.fsync === true);
+        }
       } catch (e) {
         release();
         throw e;
       }
-      return { core, file: opened, create: null, release };
+      return { core, file: opened, create: null, release, journal };
     }
     return {
       core,
@@ -86,6 +112,9 @@ export function openSyncTarget(
           // file) makes close() write back every page of the new file
           // (auto_da_alloc), which doubled the time of big appends.
           if (created.sizeSync() !== 0) created.truncateSync?.(0);
+          if (journal !== null) {
+            beginAppend(created, journal, options.fsync === true);
+          }
         } catch (e) {
           created.closeSync();
           throw e;
@@ -94,6 +123,8 @@ export function openSyncTarget(
         return created;
       },
       release,
+      journal,
+      removePath: () => fs.remove(path),
     };
   }
   if (!isFileLikeSync(target)) {
@@ -101,6 +132,7 @@ export function openSyncTarget(
       "Cannot open target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)",
     );
   }
+  if (options.atomic === true) throw atomicNeedsPath();
   const core = new AppendCore("the file object", options);
   const size = target.sizeSync();
   if (size === 0 || options.deleteIfExists) core.staleSize = size;
@@ -121,5 +153,16 @@ export function asyncOnly(target: Target): FileLike | null {
   if (isFileLike(target)) return target;
   throw new TypeError(
     "Cannot open target: pass a path, a file: URL, a FileLike or a FileLikeSync",
+  );
+}
+
+/**
+ * The error for `atomic: true` on a file object.
+ *
+ * @returns The error.
+ */
+export function atomicNeedsPath(): TypeError {
+  return new TypeError(
+    "Cannot open the file object with atomic: true: the change record needs a path; pass a path, or open without atomic",
   );
 }

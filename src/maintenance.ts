@@ -11,9 +11,11 @@
 
 import type { Target } from "./file_like.ts";
 import { toPath } from "./_path_fs.ts";
+import { hasUnsettled } from "./_journal_path.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,
+  ensureAppendableInPlacePath,
   ensureAppendableInPlaceSteps,
   infoSteps,
   onTarget,
@@ -31,9 +33,10 @@ export interface MaintenanceOptions {
 export interface EnsureAppendableOptions extends MaintenanceOptions {
   /**
    * Move the data within the file instead of writing a temporary copy
-   * (default `false`). Needs no extra disk space, but a crash while the
-   * data moves leaves a broken file. File objects are always rewritten in
-   * place.
+   * (default `false`). Needs only the header's growth in extra disk space
+   * (plus a change record of at most 16 MiB, smaller when space is short);
+   * on a path it is all or nothing (see {@linkcode ensureAppendable}). File
+   * objects are always rewritten in place, without a change record.
    */
   inplace?: boolean;
 }
@@ -45,6 +48,12 @@ export interface RecoverOptions extends MaintenanceOptions {
    * (default `false`: cut it off).
    */
   zerofillIncomplete?: boolean;
+}
+
+/** A path whose file has an unfinished change for `recover` to settle. */
+function unsettled(target: Target): boolean {
+  return (typeof target === "string" || target instanceof URL) &&
+    hasUnsettled(toPath(target));
 }
 
 function checkBool(value: unknown, name: string, fn: string): boolean {
@@ -77,7 +86,8 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
  * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`.
  * @returns Whether the header has room to grow.
- * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file, or has
+ *   an unfinished change recorded in `<file>.journal` (call `recover`).
  */
 export function isAppendable(
   target: Target,
@@ -109,7 +119,8 @@ export function isAppendable(
  * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`.
  * @returns Whether the header has room to grow.
- * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the file is not a valid `.npy` file, or has
+ *   an unfinished change recorded in `<file>.journal` (call `recover`).
  */
 export function isAppendableSync(
   target: Target,
@@ -124,10 +135,11 @@ export function isAppendableSync(
 }
 
 /**
- * Tells whether a file's data length differs from what its header's
- * shape says, as after a crash or a copy that was cut off (always `false`
- * for dtypes holding Python objects, whose data is a pickle). Such a file
- * is repaired by {@linkcode recover}.
+ * Tells whether a file needs {@linkcode recover}: an unfinished change is
+ * recorded beside it (`<file>.journal`, paths only), or its data length
+ * differs from what its header's shape says, as after a crash or a copy
+ * that was cut off (always `false` for dtypes holding Python objects, whose
+ * data is a pickle). Such a file is repaired by {@linkcode recover}.
  *
  * @example A file cut off in the middle of a row
  * ```ts
@@ -150,6 +162,11 @@ export function needsRecovery(
   target: Target,
   options: MaintenanceOptions = {},
 ): Promise<boolean> {
+  try {
+    if (unsettled(target)) return Promise.resolve(true);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   return onTarget(
     target,
     "read",
@@ -181,6 +198,7 @@ export function needsRecoverySync(
   target: Target,
   options: MaintenanceOptions = {},
 ): boolean {
+  if (unsettled(target)) return true;
   return onTargetSync(
     target,
     "read",
@@ -196,14 +214,27 @@ export function needsRecoverySync(
  * untouched.
  *
  * On a path, the new file is written to a temporary file in the same
- * folder (`.<name>.<random>.tmp`), flushed, and renamed over the original,
- * which is atomic: a crash leaves either the old or the new file. With
- * `inplace: true`, or for a {@linkcode FileLike}/{@linkcode FileLikeSync}
- * (which cannot be renamed), the data moves within the file instead, in
- * chunks of at most 16 MiB from the end backwards: no extra disk space,
- * but a crash during the move leaves a broken file. Either way memory use
- * stays constant, whatever the file size. The temporary file does not keep
- * the original's permissions.
+ * folder (`.<name>.<random>.tmp`), flushed, given the original's mode (and
+ * owner where permitted), renamed over the original (atomic on POSIX) and
+ * the folder synced: a crash leaves either the old or the new file, and
+ * the next run removes a killed run's temporary file. A symlink is
+ * followed: the real file is replaced and the link stays a link. A file
+ * with several hard links is rewritten in place instead, so that every
+ * link sees the new file.
+ *
+ * With `inplace: true` on a path, the change is all or nothing too: the
+ * file is first extended to its final size (a full disk fails here, the
+ * file unchanged), then the data moves in chunks from the end backwards
+ * under a change record `<file>.journal` (like SQLite's rollback journal)
+ * that holds the old header and the chunk being moved. If the process is
+ * killed or an I/O error stops the move, the next writer's `open`,
+ * `recover` or `ensureAppendable` on the path finishes it; `readNpy`,
+ * `NpyReader` and `isAppendable` refuse the file until then, and
+ * `needsRecovery` returns `true`. A {@linkcode FileLike}/{@linkcode
+ * FileLikeSync} (which has no place for a record) is also reserved first,
+ * then moved in place without a record: a crash during the move leaves a
+ * broken file. Either way memory use stays constant, whatever the file
+ * size.
  *
  * @example Make an old NumPy file appendable, then append
  * ```ts
@@ -234,6 +265,9 @@ export function needsRecoverySync(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when an I/O error stops the change: reserving space fails
+ *   with the file unchanged; a move that fails part-way leaves the change
+ *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
  * @throws {Error} when a writer holds the file's lock (Deno).
  */
 export function ensureAppendable(
@@ -260,8 +294,10 @@ function byCopy(
   options: EnsureAppendableOptions,
 ): boolean | undefined {
   const inplace = checkBool(options.inplace, "inplace", "ensureAppendable");
-  if ((typeof target === "string" || target instanceof URL) && !inplace) {
-    return ensureAppendableByCopy(toPath(target), options.maxHeaderSize);
+  if (typeof target === "string" || target instanceof URL) {
+    return inplace
+      ? ensureAppendableInPlacePath(toPath(target), options.maxHeaderSize)
+      : ensureAppendableByCopy(toPath(target), options.maxHeaderSize);
   }
   return undefined;
 }
@@ -292,6 +328,9 @@ function byCopy(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
+ * @throws {Error} when an I/O error stops the change: reserving space fails
+ *   with the file unchanged; a move that fails part-way leaves the change
+ *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
  * @throws {Error} when a writer holds the file's lock (Deno).
  */
 export function ensureAppendableSync(
@@ -319,6 +358,9 @@ export function ensureAppendableSync(
  * first) and a 0-d array. When items have no bytes (a shape like
  * `(n, 0)`), the data cannot tell their number: the header's count is kept
  * and stray bytes are cut off. `recover` does not flush to stable storage.
+ * On a path, an unfinished change recorded in `<file>.journal` is settled
+ * first: an in-place `ensureAppendable` is finished, an `atomic` writer's
+ * appends are rolled back.
  *
  * @example Repair a file cut off in the middle of a row
  * ```ts

@@ -11,7 +11,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { asyncOnly } from "./_writer_target.ts";
+import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
@@ -52,6 +52,8 @@ export class NpyAppendArray implements AsyncDisposable {
   #tail: Promise<unknown> = Promise.resolve();
   #closing = false;
   #writable: WritableStream<ArrayInput> | undefined;
+  /** Opened with `atomic: true`: a failed or aborted stream rolls back. */
+  #atomic = false;
 
   private constructor(
     sync: NpyAppendArraySync | null,
@@ -89,8 +91,14 @@ export class NpyAppendArray implements AsyncDisposable {
   ): Promise<NpyAppendArray> {
     const file = asyncOnly(target);
     if (file === null) {
-      return new NpyAppendArray(NpyAppendArraySync.open(target, options), null);
+      const w = new NpyAppendArray(
+        NpyAppendArraySync.open(target, options),
+        null,
+      );
+      w.#atomic = options.atomic === true;
+      return w;
     }
+    if (options.atomic === true) throw atomicNeedsPath();
     const core = new AppendCore("the file object", options);
     const size = await file.size();
     if (size === 0 || options.deleteIfExists) core.staleSize = size;
@@ -234,10 +242,53 @@ export class NpyAppendArray implements AsyncDisposable {
   }
 
   /**
+   * Closes an `atomic` writer undoing every append since `open` (see
+   * {@linkcode NpyAppendArraySync.abort}), after pending appends.
+   *
+   * @example Undo a batch of appends
+   * ```ts
+   * import { NpyAppendArray, readNpy } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile({ suffix: ".npy" });
+   * await Deno.remove(path);
+   * const first = await NpyAppendArray.open(path);
+   * await first.append(new Int32Array([1, 2]));
+   * await first.close();
+   * const npy = await NpyAppendArray.open(path, { atomic: true });
+   * await npy.append(new Int32Array([3, 4]));
+   * await npy.abort();
+   * assert.deepEqual([...(await readNpy(path)).data as Int32Array], [1, 2]);
+   * ```
+   *
+   * @returns A promise that settles when the file is back as it was.
+   * @throws {TypeError} for a writer opened without `atomic: true`.
+   */
+  abort(): Promise<void> {
+    if (this.#sync) {
+      const s = this.#sync;
+      return this.#tail.then(() => s.abort());
+    }
+    return Promise.reject(
+      new TypeError(
+        `Cannot abort the writer of ${
+          this.#async!.core.label
+        }: it was opened without atomic: true; close() it instead`,
+      ),
+    );
+  }
+
+  /** Ends the writer after a failed or aborted stream. */
+  #end(): Promise<void> {
+    return this.#atomic ? this.abort() : this.close();
+  }
+
+  /**
    * A `WritableStream` that appends every chunk written to it; closing the
    * stream closes the writer; aborting it, or a chunk that cannot be
    * appended, closes the writer too, leaving a valid file with every chunk
-   * written before.
+   * written before (an `atomic` writer is aborted instead: the file is put
+   * back as it was before `open`).
    *
    * @example Pipe a stream of rows into a file
    * ```ts
@@ -256,10 +307,10 @@ export class NpyAppendArray implements AsyncDisposable {
       // so a file it opened is released and the header is final.
       write: (chunk) =>
         this.append(chunk).catch((e) =>
-          this.close().then(() => Promise.reject(e), () => Promise.reject(e))
+          this.#end().then(() => Promise.reject(e), () => Promise.reject(e))
         ),
       close: () => this.close(),
-      abort: () => this.close(),
+      abort: () => this.#end(),
     });
     return this.#writable;
   }

@@ -8,6 +8,7 @@ import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
+import { endAppend } from "./_journal.ts";
 import { runSync } from "./_io.ts";
 
 /**
@@ -170,13 +171,67 @@ export class NpyAppendArraySync implements Disposable {
   close(): void {
     const w = this.#w;
     if (w.core.closed) return;
+    let committed = w.journal == null || w.file === null;
     try {
       if (w.file !== null) runSync(w.core.close(), w.file);
       else w.core.closed = true;
+      if (!committed) {
+        endAppend(w.file!, w.journal!, true, w.core.fsync);
+        committed = true;
+      }
     } finally {
       w.core.closed = true;
-      w.release();
+      this.#finish(committed);
     }
+  }
+
+  /** Releases the file; an atomic writer not committed rolls back first. */
+  #finish(committed: boolean): void {
+    const w = this.#w;
+    let emptied = false;
+    try {
+      if (!committed && w.file !== null && w.journal != null) {
+        emptied = endAppend(w.file, w.journal, false) === "emptied";
+      }
+    } finally {
+      w.release();
+      if (emptied) w.removePath?.();
+    }
+  }
+
+  /**
+   * Closes an `atomic` writer undoing every append since `open`: the file
+   * is put back as it was (a file the writer created is removed). Calling
+   * it after `close()` does nothing.
+   *
+   * @example Undo a batch of appends
+   * ```ts
+   * import { NpyAppendArraySync, readNpySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const path = Deno.makeTempFileSync({ suffix: ".npy" });
+   * Deno.removeSync(path);
+   * const first = NpyAppendArraySync.open(path);
+   * first.append(new Int32Array([1, 2]));
+   * first.close();
+   * const npy = NpyAppendArraySync.open(path, { atomic: true });
+   * npy.append(new Int32Array([3, 4]));
+   * npy.abort();
+   * assert.deepEqual([...readNpySync(path).data as Int32Array], [1, 2]);
+   * ```
+   *
+   * @throws {TypeError} for a writer opened without `atomic: true`.
+   */
+  abort(): void {
+    const w = this.#w;
+    if (w.core.closed) return;
+    if (w.journal == null) {
+      throw new TypeError(
+        `Cannot abort the writer of ${w.core.label}: it was opened without atomic: true; close() it instead`,
+      );
+    }
+    w.core.closed = true;
+    this.#finish(false);
   }
 
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { refuseUnsettled } from "./_journal_path.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -246,6 +247,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
     if (typeof target === "string" || target instanceof URL) {
       const path = toPath(target);
+      refuseUnsettled(path, "read");
       return {
         label: path,
         sync: pathFs().open(path, "read"),

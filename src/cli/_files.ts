@@ -279,7 +279,7 @@ export function planNpyOutput(
  */
 export async function writeOutput<T>(
   plan: NpyOutputPlan,
-  writer: { close(): void },
+  writer: { close(): void; abort?(): void },
   progress: { end(): void },
   body: () => T | Promise<T>,
 ): Promise<T> {
@@ -295,12 +295,22 @@ export async function writeOutput<T>(
   } finally {
     progress.end();
     if (!committed) {
-      try {
-        writer.close();
-      } catch {
-        // the rollback below puts the file back
+      if (plan.appending && writer.abort) {
+        // An atomic writer undoes its appends itself (a killed one's are
+        // undone by the next open; its record stays if this fails).
+        try {
+          writer.abort();
+        } catch {
+          // the next run rolls it back
+        }
+      } else {
+        try {
+          writer.close();
+        } catch {
+          // the rollback below puts the file back
+        }
+        plan.rollback();
       }
-      plan.rollback();
     }
   }
 }

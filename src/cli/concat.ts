@@ -176,6 +176,9 @@ async function runConcat(
     const plan = planNpyOutput(out, overwrite, max);
     const writer = NpyAppendArraySync.open(plan.writePath, {
       casting,
+      // All or nothing into an existing file, even if killed (a rerun
+      // rolls a killed run's appends back first).
+      ...(plan.appending ? { atomic: true } : {}),
       ...(max === undefined ? {} : { maxHeaderSize: max }),
       ...(plan.appending ? {} : {
         dtype: dtypeText ?? first.dtype,

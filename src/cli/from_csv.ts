@@ -128,7 +128,7 @@ Example:
     const label = input.label;
     const plan = planNpyOutput(out, overwrite);
     const writer = NpyAppendArraySync.open(plan.writePath, {
-      ...(plan.appending ? {} : { dtype: wantDType ?? "<f8" }),
+      ...(plan.appending ? { atomic: true } : { dtype: wantDType ?? "<f8" }),
     });
     const progress = new Progress(rt, args.options["no-progress"] !== true);
     await writeOutput(plan, writer, progress, async () => {

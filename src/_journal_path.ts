@@ -1,0 +1,118 @@
+/**
+ * Change records of files on paths: `<real path>.journal` beside the file
+ * (see `_journal.ts`), settled by whoever opens the file for writing and
+ * refused by readers.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
+import { type OpenedFile, pathFs } from "./_path_fs.ts";
+import { realPath, syncDir } from "./_path_meta.ts";
+
+/**
+ * The record of the file at `path`: `<real path>.journal`, beside the file
+ * itself when `path` is a symlink.
+ *
+ * @param path The file's path.
+ * @returns The store.
+ */
+export function pathJournal(path: string): JournalStore {
+  const fs = pathFs();
+  const label = `${realPath(path)}.journal`;
+  return {
+    label,
+    open: () => fs.exists(label) ? fs.open(label, "write") : null,
+    create() {
+      // Settled before: whatever is still there is not ours.
+      if (fs.exists(label)) {
+        throw new Error(
+          `Cannot write the change record "${label}": a file of that name exists and is not a record of this library; move it away`,
+        );
+      }
+      const f = fs.open(label, "create");
+      if (f.sizeSync() !== 0) f.truncateSync?.(0);
+      return f;
+    },
+    remove() {
+      try {
+        fs.remove(label);
+      } catch (e) {
+        if (fs.exists(label)) throw e;
+      }
+    },
+    syncFolder: () => syncDir(folderOf(label)),
+  };
+}
+
+/** The folder part of a path, with its final separator. */
+export function folderOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  return path.slice(0, cut + 1);
+}
+
+/**
+ * Settles a leftover record of the file at `path` (see
+ * {@linkcode settleFile}); a quick `stat` when there is none.
+ *
+ * @param path The file's path.
+ * @param open Opens the file for writing, taking its lock.
+ * @returns What was done.
+ */
+export function settlePath(
+  path: string,
+  open: (path: string) => OpenedFile,
+): ReturnType<typeof settleFile> {
+  const store = pathJournal(path);
+  const fs = pathFs();
+  if (!fs.exists(store.label)) return "none";
+  const real = realPath(path);
+  const file = fs.exists(real) ? open(path) : null;
+  let result: ReturnType<typeof settleFile>;
+  try {
+    result = settleFile(file, store, (name) => {
+      const tmp = folderOf(real) + name;
+      if (!name.includes("/") && fs.exists(tmp)) fs.remove(tmp);
+    });
+  } finally {
+    file?.closeSync();
+  }
+  if (result === "emptied") fs.remove(real);
+  return result;
+}
+
+/**
+ * Throws when the file at `path` has an unfinished change (a leftover
+ * `shift` or `append` record), for functions that only read.
+ *
+ * @param path The file's path.
+ * @param verb What is done, for the message.
+ * @throws {NpyFormatError} naming `recover` as the fix.
+ */
+export function refuseUnsettled(path: string, verb: string): void {
+  const store = pathJournal(path);
+  if (!pathFs().exists(store.label)) return;
+  const kind = journalKind(store);
+  if (kind === null || kind === "copy") return;
+  throw new NpyFormatError(
+    `Cannot ${verb} ${path}: it has an unfinished ${
+      kind === "shift" ? "in-place rewrite" : "atomic append"
+    } recorded in "${store.label}" (still running, or killed); run recover("${path}") once no writer holds it, which ${
+      kind === "shift" ? "finishes" : "rolls back"
+    } the change`,
+  );
+}
+
+/**
+ * Whether the file at `path` has an unfinished `shift` or `append` record.
+ *
+ * @param path The file's path.
+ * @returns `true` if `recover` has a change to settle.
+ */
+export function hasUnsettled(path: string): boolean {
+  const store = pathJournal(path);
+  if (!pathFs().exists(store.label)) return false;
+  const kind = journalKind(store);
+  return kind !== null && kind !== "copy";
+}

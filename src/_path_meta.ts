@@ -1,0 +1,157 @@
+/**
+ * Path metadata the maintenance functions need beyond opening files: the
+ * real path behind symlinks, mode, owner and link count, and syncing a
+ * folder after a rename. Deno's API where `Deno` exists, else `node:fs`;
+ * no static `node:` import.
+ *
+ * (Minimal folder sync: the path layer's own helper replaces
+ * {@linkcode syncDir} when it lands.)
+ *
+ * @module
+ */
+
+import { nodeFs } from "./adapters/node.ts";
+
+/** What {@linkcode statPath} reports. */
+export interface PathMeta {
+  /** Permission bits (`0o777` and the sticky/set-id bits), or `null`. */
+  mode: number | null;
+  /** Owner user id, or `null` (Windows). */
+  uid: number | null;
+  /** Owner group id, or `null` (Windows). */
+  gid: number | null;
+  /** Hard links to the file. */
+  nlink: number;
+}
+
+interface DenoMeta {
+  realPathSync(path: string): string;
+  statSync(path: string): {
+    mode: number | null;
+    uid: number | null;
+    gid: number | null;
+    nlink: number | null;
+  };
+  chmodSync(path: string, mode: number): void;
+  chownSync(path: string, uid: number | null, gid: number | null): void;
+  openSync(path: string, o: { read: boolean }): {
+    syncSync(): void;
+    close(): void;
+  };
+}
+
+interface NodeMeta {
+  realpathSync(path: string): string;
+  statSync(path: string): {
+    mode: number;
+    uid: number;
+    gid: number;
+    nlink: number;
+  };
+  chmodSync(path: string, mode: number): void;
+  chownSync(path: string, uid: number, gid: number): void;
+  openSync(path: string, flags: string): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+}
+
+function deno(): DenoMeta | undefined {
+  const d = (globalThis as { Deno?: DenoMeta }).Deno;
+  return d !== undefined && typeof d.realPathSync === "function"
+    ? d
+    : undefined;
+}
+
+function node(): NodeMeta | undefined {
+  return nodeFs() as unknown as NodeMeta | undefined;
+}
+
+/**
+ * The path of the file itself, every symlink on the way resolved; `path`
+ * itself when nothing is there.
+ *
+ * @param path The path.
+ * @returns The real path.
+ */
+export function realPath(path: string): string {
+  try {
+    const d = deno();
+    if (d !== undefined) return d.realPathSync(path);
+    const n = node();
+    return n === undefined ? path : n.realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Mode, owner and link count of the file at `path` (symlinks followed).
+ *
+ * @param path The path.
+ * @returns The facts.
+ */
+export function statPath(path: string): PathMeta {
+  const d = deno();
+  if (d !== undefined) {
+    const s = d.statSync(path);
+    return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink ?? 1 };
+  }
+  const s = node()!.statSync(path);
+  return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink };
+}
+
+/**
+ * Gives the file at `path` the mode and, where permitted, the owner in
+ * `meta` (a failing `chown` is ignored: only root may give files away).
+ *
+ * @param path The path.
+ * @param meta What to set.
+ */
+export function applyMeta(path: string, meta: PathMeta): void {
+  const d = deno();
+  const n = d === undefined ? node() : undefined;
+  if (meta.uid !== null && meta.gid !== null) {
+    try {
+      if (d !== undefined) d.chownSync(path, meta.uid, meta.gid);
+      else n!.chownSync(path, meta.uid, meta.gid);
+    } catch {
+      // not permitted: the file keeps the caller as its owner
+    }
+  }
+  if (meta.mode !== null) {
+    const mode = meta.mode & 0o7777;
+    if (d !== undefined) d.chmodSync(path, mode);
+    else n!.chmodSync(path, mode);
+  }
+}
+
+/**
+ * Flushes a folder's entries (a rename or a new name in it) to stable
+ * storage; does nothing where folders cannot be opened (Windows).
+ *
+ * @param dir The folder.
+ */
+export function syncDir(dir: string): void {
+  try {
+    const d = deno();
+    if (d !== undefined) {
+      const f = d.openSync(dir === "" ? "." : dir, { read: true });
+      try {
+        f.syncSync();
+      } finally {
+        f.close();
+      }
+      return;
+    }
+    const n = node();
+    if (n === undefined) return;
+    const fd = n.openSync(dir === "" ? "." : dir, "r");
+    try {
+      n.fsyncSync(fd);
+    } finally {
+      n.closeSync(fd);
+    }
+  } catch {
+    // folders cannot be synced here
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * A real full disk (SPEC section 10, issue 12 item 1): a 2 MiB tmpfs,
+ * mounted here (root only; skipped otherwise, failing under `CI=true`) and
+ * unmounted in `finally`. `ensureAppendable` by copy and in place, an
+ * atomic writer, and the CLI's `concat` and `from-csv` into an existing
+ * output, each running out of space part-way: the file is unchanged (or
+ * wholly converted), no record or temporary file is left, and NumPy loads
+ * the values. Runs on Deno, Node (npm build) and Bun.
+ */
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import {
+  ensureAppendableSync,
+  isAppendableSync,
+  NpyAppendArray,
+  NpyAppendArraySync,
+  readNpySync,
+} from "../mod.ts";
+import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+import { oldNpyBytes, ramp } from "./_journal_files.ts";
+
+const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
+const ROOT = process.getuid?.() === 0;
+const CI = (process.env.CI ?? "") !== "";
+const skip = ROOT && (hasNumpy() || CI)
+  ? undefined
+  : "needs root (to mount a tmpfs) and NumPy";
+const OPTS = {
+  timeout: 120_000,
+  ...(skip !== undefined && !CI ? { skip } : {}),
+};
+
+function npCheckRamp(path: string, n: number): void {
+  const out = runPython(
+    `
+import sys, numpy as np
+a = np.load(sys.argv[1])
+ok = a.shape == (int(sys.argv[2]),) and (a == np.arange(int(sys.argv[2])) * 3 + 1).all()
+print("ok" if ok else "BAD")
+`,
+    [path, String(n)],
+  );
+  assert.equal(out.trim(), "ok");
+}
+
+/** Fills the disk: a file grown until the disk is full. */
+function fill(dir: string): void {
+  const block = new Uint8Array(4096);
+  try {
+    for (;;) writeFileSync(join(dir, "filler"), block, { flag: "a" });
+  } catch {
+    // full
+  }
+}
+
+describe("a 2 MiB tmpfs", OPTS, () => {
+  const base = tempDir();
+  const mnt = join(base, "mnt");
+  let mounted = false;
+  before(() => {
+    if (!ROOT) throw new Error("Cannot mount a tmpfs: not root");
+    mkdirSync(mnt);
+    const r = spawnSync("mount", [
+      "-t",
+      "tmpfs",
+      "-o",
+      "size=2m",
+      "tmpfs",
+      mnt,
+    ]);
+    if (r.status !== 0) {
+      throw new Error(`Cannot mount a tmpfs: ${String(r.stderr)}`);
+    }
+    mounted = true;
+  });
+  after(() => {
+    try {
+      if (mounted) spawnSync("umount", [mnt]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+  const clear = () => {
+    for (const n of readdirSync(mnt)) rmSync(join(mnt, n), { force: true });
+  };
+
+  test("ensureAppendable by copy with no room for the copy: unchanged, no temporary file", () => {
+    clear();
+    const p = join(mnt, "big.npy");
+    const bytes = oldNpyBytes(ramp(300_000)); // 1.2 MB of 2
+    writeFileSync(p, bytes);
+    assert.throws(
+      () => ensureAppendableSync(p),
+      /No space left|ENOSPC|os error 28/i,
+    );
+    assert.deepEqual(readFileSync(p), Buffer.from(bytes));
+    assert.deepEqual(readdirSync(mnt), ["big.npy"]);
+    // In place fits: the record's data slot shrinks to the space left.
+    ensureAppendableSync(p, { inplace: true });
+    assert.equal(isAppendableSync(p), true);
+    assert.deepEqual(readdirSync(mnt), ["big.npy"]);
+    npCheckRamp(p, 300_000);
+  });
+
+  for (
+    const [name, n] of [["small", 2000], ["middle", 100_000], [
+      "large",
+      400_000,
+    ]] as const
+  ) {
+    test(`ensureAppendable in place on a full disk (${name} file): fails before anything moves`, () => {
+      clear();
+      const p = join(mnt, "x.npy");
+      const bytes = oldNpyBytes(ramp(n));
+      writeFileSync(p, bytes);
+      fill(mnt);
+      assert.throws(
+        () => ensureAppendableSync(p, { inplace: true }),
+        /^Error: Cannot rewrite \/\S+\/x\.npy in place: .*; the file is unchanged/,
+      );
+      assert.deepEqual(readFileSync(p), Buffer.from(bytes));
+      assert.deepEqual(readdirSync(mnt).sort(), ["filler", "x.npy"]);
+      npCheckRamp(p, n);
+    });
+  }
+
+  for (const batch of [10_000, 60_000, 200_000]) {
+    test(`an atomic writer filling the disk (batches of ${batch}) is rolled back by abort()`, async () => {
+      clear();
+      const p = join(mnt, "a.npy");
+      const w = NpyAppendArraySync.open(p);
+      w.append(ramp(100_000));
+      w.close();
+      const before = readFileSync(p);
+      const npy = await NpyAppendArray.open(p, { atomic: true });
+      let at = 100_000;
+      await assert.rejects(async () => {
+        for (;;) {
+          await npy.append(ramp(batch, at));
+          at += batch;
+        }
+      }, /No space left|ENOSPC|os error 28/i);
+      // Some appends succeeded before the disk was full: abort undoes them.
+      assert.ok(at > 100_000);
+      await npy.abort();
+      assert.deepEqual(readFileSync(p), before);
+      assert.deepEqual(readdirSync(mnt), ["a.npy"]);
+      npCheckRamp(p, 100_000);
+    });
+  }
+
+  const cli = (args: string[]) =>
+    spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
+
+  test("CLI concat into an existing output on a full disk: unchanged, rerun-safe", () => {
+    clear();
+    const out = join(mnt, "out.npy");
+    const w = NpyAppendArraySync.open(out);
+    w.append(ramp(1000));
+    w.close();
+    const before = readFileSync(out);
+    const input = join(base, "in.npy");
+    const i = NpyAppendArraySync.open(input);
+    i.append(ramp(1_500_000, 1000)); // 6 MB: two batches fit, then ENOSPC
+    i.close();
+    const r = cli(["concat", "--no-progress", out, input]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /No space left|ENOSPC|os error 28/i);
+    assert.deepEqual(readFileSync(out), before);
+    assert.deepEqual(readdirSync(mnt), ["out.npy"]);
+    npCheckRamp(out, 1000);
+  });
+
+  for (const lines of [300_000, 600_000]) {
+    test(`CLI from-csv of ${lines} lines into an existing output on a full disk: unchanged`, () => {
+      clear();
+      const out = join(mnt, "csv.npy");
+      const w = NpyAppendArraySync.open(out, { dtype: "<f8" });
+      w.append(new Float64Array([1, 2, 3]));
+      w.close();
+      const before = readFileSync(out);
+      const csv = join(base, `in${lines}.csv`);
+      writeFileSync(
+        csv,
+        Array.from({ length: lines }, (_, k) => `${k}.5`).join("\n") + "\n",
+      );
+      const r = cli(["from-csv", "--no-progress", csv, out]);
+      assert.notEqual(r.status, 0, r.stdout);
+      assert.deepEqual(readFileSync(out), before);
+      assert.deepEqual(readdirSync(mnt), ["csv.npy"]);
+      assert.deepEqual([...readNpySync(out).data as Float64Array], [1, 2, 3]);
+    });
+  }
+});
