@@ -42,3 +42,7 @@ export * from "./src/adapters/opfs.ts";
 export * from "./src/maintenance.ts";
 export * from "./src/py_literal.ts";
 export * from "./src/sync_backed_file.ts";
+export * from "./src/npy_stack_writer.ts";
+export * from "./src/npy_stack_reader.ts";
+export * from "./src/read_npy_stack.ts";
+export * from "./src/recover_stack.ts";

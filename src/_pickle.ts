@@ -559,7 +559,7 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     dtype = undefined;
   }
   return {
-    chunks: chunks.items.map((c) => (c as PyTuple).items as number[]),
+    chunks: chunks.items.map((c) => (c as PyTuple).items as unknown as number[]),
     dtype,
     axis,
   };
