@@ -335,7 +335,6 @@ export class StackCore {
   /** Appends to the live shard, which must hold the whole of `input`. */
   #appendLive(input: ArrayInput): void {
     const live = this.#liveWriter();
-    const first = this.#tail === null;
     try {
       live.append(input);
     } catch (e) {
@@ -343,15 +342,12 @@ export class StackCore {
         // Nothing was written: leave no empty live shard behind.
         live.close();
         this.#live = null;
-        this.#fs.remove(partPath(this.dir, this.chunks.length));
+        const part = partPath(this.dir, this.chunks.length);
+        if (this.#fs.exists(part)) this.#fs.remove(part);
       }
       throw e;
     }
     this.#adopt(live);
-    if (first && this.#tail !== null && !this.#fs.exists(join(this.dir, "info"))) {
-      // An info listing no shard yet, so that Dask sees an empty array.
-      this.#writeInfo();
-    }
   }
 
   append(input: ArrayInput): void {
@@ -440,9 +436,8 @@ export class StackCore {
         if (this.#liveRows > 0 && !keepLive) this.seal();
         else {
           this.#live.close();
-          if (this.#liveRows === 0) {
-            this.#fs.remove(partPath(this.dir, this.chunks.length));
-          }
+          const part = partPath(this.dir, this.chunks.length);
+          if (this.#liveRows === 0 && this.#fs.exists(part)) this.#fs.remove(part);
         }
       }
     } finally {
