@@ -185,7 +185,12 @@ function quickRows(input: ArrayInput, rank: number, fortran: boolean): number | 
   if (ArrayBuffer.isView(input)) {
     return rank === 1 ? (input as { length: number }).length : undefined;
   }
-  if (Array.isArray(input)) return fortran && rank > 1 ? undefined : input.length;
+  if (Array.isArray(input)) {
+    if (fortran && rank > 1) return undefined;
+    let depth = 0;
+    for (let x: unknown = input; Array.isArray(x); x = x[0]) depth++;
+    return depth === rank ? input.length : undefined;
+  }
   const shape = (input as { shape?: unknown }).shape;
   if (!Array.isArray(shape) || shape.length !== rank || rank === 0) return undefined;
   const n = shape[fortran ? rank - 1 : 0];
@@ -332,9 +337,18 @@ export class StackCore {
     return this.#live;
   }
 
-  /** Appends to the live shard, which must hold the whole of `input`. */
-  #appendLive(input: ArrayInput): void {
+  /**
+   * Appends to the live shard, which must hold the whole of `input`
+   * (`rows` long along the growth axis, when known).
+   */
+  #appendLive(input: ArrayInput, rows?: number): void {
     const live = this.#liveWriter();
+    if (rows !== undefined && this.#tail !== null && this.#liveRows > 0) {
+      // The common case: no shape copy per append.
+      live.append(input);
+      this.#liveRows += rows;
+      return;
+    }
     try {
       live.append(input);
     } catch (e) {
@@ -355,7 +369,10 @@ export class StackCore {
     const limit = this.#shardRows;
     const rank = this.#tail?.length;
     if (limit === undefined) {
-      this.#appendLive(input);
+      this.#appendLive(
+        input,
+        rank === undefined ? undefined : quickRows(input, rank, this.fortranOrder),
+      );
       if (
         this.#shardBytes !== undefined &&
         this.#liveRows * this.#rowBytes >= this.#shardBytes
@@ -364,7 +381,7 @@ export class StackCore {
     }
     const rows = rank === undefined ? undefined : quickRows(input, rank, this.fortranOrder);
     if (rows !== undefined && this.#liveRows + rows <= limit) {
-      this.#appendLive(input);
+      this.#appendLive(input, rows);
       if (this.#liveRows >= limit) this.seal();
       return;
     }
