@@ -611,13 +611,16 @@ async function memoryWorkload(
 async function stackWorkload(dir: string, out: BenchResult[]): Promise<void> {
   const rows = 64, width = 32; // 16 KiB an append
   const appends = Math.max(256, Math.round(16384 * SCALE));
-  const shardBytes = SCALE < 1 ? Math.max(1 << 20, Math.round((64 << 20) * SCALE)) : 64 << 20;
+  const shardBytes = SCALE < 1
+    ? Math.max(1 << 20, Math.round((64 << 20) * SCALE))
+    : 64 << 20;
   const data = new Float64Array(rows * width);
   for (let i = 0; i < data.length; i++) data[i] = i * 0.25;
   const input = { data, shape: [rows, width] };
   const single = path.join(dir, "single.npy");
   const stackDir = path.join(dir, "stack");
-  const clearStack = () => fs.rmSync(stackDir, { recursive: true, force: true });
+  const clearStack = () =>
+    fs.rmSync(stackDir, { recursive: true, force: true });
   const bases: Record<string, () => number> = {
     "one file (NpyAppendArraySync)": () => {
       unlink(single);
@@ -651,7 +654,9 @@ async function stackWorkload(dir: string, out: BenchResult[]): Promise<void> {
   const r = await duel(ROUNDS || 5, run, bases);
   out.push({
     workload: "6 stack appends",
-    case: `sync, ${appends} x 16 KiB f8, shards of ${shardBytes >> 20} MiB (${shards} shards)`,
+    case: `sync, ${appends} x 16 KiB f8, shards of ${
+      shardBytes >> 20
+    } MiB (${shards} shards)`,
     ...r,
     units: appends,
     unit: "appends",

@@ -11,7 +11,7 @@
 
 import type { DType } from "./dtype.ts";
 import { dtypeFromDescr } from "./dtype.ts";
-import { type PyValue, PyTuple } from "./py_literal.ts";
+import { PyTuple, type PyValue } from "./py_literal.ts";
 import { NpyFormatError } from "./errors.ts";
 
 /** The contents of a stack's `info` file. */
@@ -261,7 +261,9 @@ export function pickleStackInfo(
   p.dict(3, () => {
     p.str("chunks");
     p.tuple(info.chunks.length, () => {
-      for (const c of info.chunks) p.tuple(c.length, () => c.forEach((x) => p.int(x)));
+      for (const c of info.chunks) {
+        p.tuple(c.length, () => c.forEach((x) => p.int(x)));
+      }
     });
     p.str("dtype");
     saveDType(p, { dtype: info.dtype });
@@ -403,9 +405,7 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         break;
       case 0x68: // BINGET
       case 0x6a: { // LONG_BINGET
-        const k = op === 0x68
-          ? bytes[need(1)]!
-          : view.getUint32(need(4), true);
+        const k = op === 0x68 ? bytes[need(1)]! : view.getUint32(need(4), true);
         if (!(k in memo)) bad(label, `memo ${k} is unset`);
         stack.push(memo[k]);
         break;
@@ -458,7 +458,10 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
           stack.push(new TextEncoder().encode(String(args.items[0])));
         } else if (fn.name === "numpy.dtype") {
           stack.push(new Reduced(fn.name, args.items));
-        } else bad(label, `it calls "${fn.name}", which a stack info never does`);
+        } else {bad(
+            label,
+            `it calls "${fn.name}", which a stack info never does`,
+          );}
         break;
       }
       case 0x62: { // BUILD
@@ -469,7 +472,10 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         break;
       }
       default:
-        bad(label, `opcode 0x${op.toString(16)} at byte ${i - 1} is not supported`);
+        bad(
+          label,
+          `opcode 0x${op.toString(16)} at byte ${i - 1} is not supported`,
+        );
     }
   }
 }
@@ -518,7 +524,9 @@ function descrOf(d: unknown, label: string): PyValue {
     const meta = (s[8] as PyTuple | undefined)?.items[1] as PyTuple | undefined;
     const unit = meta?.items[0];
     const num = Number(meta?.items[1] ?? 1);
-    const u = unit instanceof Uint8Array ? new TextDecoder().decode(unit) : "generic";
+    const u = unit instanceof Uint8Array
+      ? new TextDecoder().decode(unit)
+      : "generic";
     if (u !== "generic") text += `[${num === 1 ? "" : num}${u}]`;
   }
   return (/^[biufcMmUSV]/.test(text) ? order : "") + text;
@@ -546,7 +554,9 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     !(chunks instanceof PyTuple) ||
     !chunks.items.every((c) =>
       c instanceof PyTuple &&
-      c.items.every((x) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0)
+      c.items.every((x) =>
+        typeof x === "number" && Number.isSafeInteger(x) && x >= 0
+      )
     )
   ) bad(label, "its chunks are not a tuple of tuples of ints");
   if (
@@ -559,7 +569,9 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     dtype = undefined;
   }
   return {
-    chunks: chunks.items.map((c) => (c as PyTuple).items as unknown as number[]),
+    chunks: chunks.items.map((c) =>
+      (c as PyTuple).items as unknown as number[]
+    ),
     dtype,
     axis,
   };

@@ -14,7 +14,7 @@ import { NpyFormatError } from "./errors.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
-import { pathFs, type PathFs, toPath } from "./_path_fs.ts";
+import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
@@ -168,7 +168,11 @@ export function writeInfo(
   fs.rename(tmp, join(dir, "info"));
 }
 
-function checkCount(value: unknown, name: string, dir: string): number | undefined {
+function checkCount(
+  value: unknown,
+  name: string,
+  dir: string,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
@@ -181,7 +185,11 @@ function checkCount(value: unknown, name: string, dir: string): number | undefin
 }
 
 /** The rows of an input along the growth axis, when it is cheap to tell. */
-function quickRows(input: ArrayInput, rank: number, fortran: boolean): number | undefined {
+function quickRows(
+  input: ArrayInput,
+  rank: number,
+  fortran: boolean,
+): number | undefined {
   if (ArrayBuffer.isView(input)) {
     return rank === 1 ? (input as { length: number }).length : undefined;
   }
@@ -192,7 +200,9 @@ function quickRows(input: ArrayInput, rank: number, fortran: boolean): number | 
     return depth === rank ? input.length : undefined;
   }
   const shape = (input as { shape?: unknown }).shape;
-  if (!Array.isArray(shape) || shape.length !== rank || rank === 0) return undefined;
+  if (!Array.isArray(shape) || shape.length !== rank || rank === 0) {
+    return undefined;
+  }
   const n = shape[fortran ? rank - 1 : 0];
   return typeof n === "number" ? n : undefined;
 }
@@ -217,7 +227,11 @@ export class StackCore {
   #rowBytes = 0;
   closed = false;
 
-  constructor(target: string | URL, options: NpyStackWriterOptions, verb: string) {
+  constructor(
+    target: string | URL,
+    options: NpyStackWriterOptions,
+    verb: string,
+  ) {
     const dir = toPath(target);
     this.dir = dir;
     const { shardRows, shardBytes, deleteIfExists, ...rest } = options;
@@ -238,12 +252,18 @@ export class StackCore {
       this.dtype = scan.dtype;
       this.fortranOrder = scan.fortranOrder ?? rest.fortranOrder ?? false;
       if (scan.shape !== null && scan.chunks.length > 0) {
-        if (want !== undefined && scan.dtype !== undefined && want.str !== scan.dtype.str) {
+        if (
+          want !== undefined && scan.dtype !== undefined &&
+          want.str !== scan.dtype.str
+        ) {
           throw new TypeError(
             `Cannot append to the stack "${dir}": its dtype is "${scan.dtype.str}", not "${want.str}"; drop the dtype option or write a new stack`,
           );
         }
-        if (rest.fortranOrder !== undefined && rest.fortranOrder !== this.fortranOrder) {
+        if (
+          rest.fortranOrder !== undefined &&
+          rest.fortranOrder !== this.fortranOrder
+        ) {
           throw new TypeError(
             `Cannot append to the stack "${dir}": its shards are ${
               this.fortranOrder ? "" : "not "
@@ -306,7 +326,11 @@ export class StackCore {
     if (this.dtype === undefined || this.#tail === null) {
       this.dtype = parseDType(live.dtype);
       this.fortranOrder = live.fortranOrder;
-      this.#options = { ...this.#options, dtype: this.dtype, fortranOrder: this.fortranOrder };
+      this.#options = {
+        ...this.#options,
+        dtype: this.dtype,
+        fortranOrder: this.fortranOrder,
+      };
       this.#setTail(shape);
     }
     this.#liveRows = shape[this.axis(shape.length)]!;
@@ -371,7 +395,9 @@ export class StackCore {
     if (limit === undefined) {
       this.#appendLive(
         input,
-        rank === undefined ? undefined : quickRows(input, rank, this.fortranOrder),
+        rank === undefined
+          ? undefined
+          : quickRows(input, rank, this.fortranOrder),
       );
       if (
         this.#shardBytes !== undefined &&
@@ -379,7 +405,9 @@ export class StackCore {
       ) this.seal();
       return;
     }
-    const rows = rank === undefined ? undefined : quickRows(input, rank, this.fortranOrder);
+    const rows = rank === undefined
+      ? undefined
+      : quickRows(input, rank, this.fortranOrder);
     if (rows !== undefined && this.#liveRows + rows <= limit) {
       this.#appendLive(input, rows);
       if (this.#liveRows >= limit) this.seal();
@@ -454,7 +482,9 @@ export class StackCore {
         else {
           this.#live.close();
           const part = partPath(this.dir, this.chunks.length);
-          if (this.#liveRows === 0 && this.#fs.exists(part)) this.#fs.remove(part);
+          if (this.#liveRows === 0 && this.#fs.exists(part)) {
+            this.#fs.remove(part);
+          }
         }
       }
     } finally {

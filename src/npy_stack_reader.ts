@@ -10,13 +10,8 @@ import type { NpyData } from "./decode.ts";
 import type { NpyBatchOptions } from "./npy_reader.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
-import { pathFs, type PathFs, toPath } from "./_path_fs.ts";
-import {
-  partPath,
-  scanStack,
-  shardHead,
-  shardPath,
-} from "./_stack_core.ts";
+import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
+import { partPath, scanStack, shardHead, shardPath } from "./_stack_core.ts";
 
 const BATCH_BYTES = 1 << 20;
 
@@ -25,10 +20,14 @@ function concatData(parts: NpyData[]): NpyData {
   if (parts.length === 1) return parts[0]!;
   const first = parts[0]!;
   if (Array.isArray(first)) {
-    return (first as unknown[]).concat(...parts.slice(1) as unknown[][]) as NpyData;
+    return (first as unknown[]).concat(
+      ...parts.slice(1) as unknown[][],
+    ) as NpyData;
   }
   const total = parts.reduce((a, p) => a + p.length, 0);
-  const Ctor = first.constructor as new (n: number) => Exclude<NpyData, unknown[]>;
+  const Ctor = first.constructor as new (
+    n: number,
+  ) => Exclude<NpyData, unknown[]>;
   const out = new Ctor(total);
   let at = 0;
   for (const p of parts) {
@@ -174,7 +173,9 @@ export class NpyStackReader {
   #refreshLive(): boolean {
     const path = partPath(this.#dir, this.#chunks.length);
     this.#liveRows = 0;
-    if (!this.#fs.exists(path)) return !this.#fs.exists(shardPath(this.#dir, this.#chunks.length));
+    if (!this.#fs.exists(path)) {
+      return !this.#fs.exists(shardPath(this.#dir, this.#chunks.length));
+    }
     let head;
     try {
       head = shardHead(path);
@@ -357,12 +358,12 @@ export class NpyStackReader {
     }
     const shape = [...this.#shape];
     shape[this.#axis()] = e - s;
-    const data = parts.length > 0
-      ? concatData(parts)
-      : NpyReader.openSync(
-        this.#chunks.length > 0 ? shardPath(this.#dir, 0) : partPath(this.#dir, 0),
-        { allowIncomplete: true },
-      ).readSync(0, 0).data;
+    const data = parts.length > 0 ? concatData(parts) : NpyReader.openSync(
+      this.#chunks.length > 0
+        ? shardPath(this.#dir, 0)
+        : partPath(this.#dir, 0),
+      { allowIncomplete: true },
+    ).readSync(0, 0).data;
     return { data, shape, dtype: this.#dtype, fortranOrder: this.#fortran };
   }
 
@@ -403,7 +404,9 @@ export class NpyStackReader {
     const clamp = (v: number, name: string): number => {
       if (typeof v !== "number" || !Number.isInteger(v)) {
         throw new TypeError(
-          `Cannot read the stack "${this.#dir}": ${name} must be an integer, not ${String(v)}`,
+          `Cannot read the stack "${this.#dir}": ${name} must be an integer, not ${
+            String(v)
+          }`,
         );
       }
       return v < 0 ? Math.max(0, length + v) : Math.min(v, length);
@@ -441,7 +444,9 @@ export class NpyStackReader {
     const step = options.batchItems ?? this.#defaultBatch();
     if (!Number.isSafeInteger(step) || step < 1) {
       throw new RangeError(
-        `Cannot read the stack "${this.#dir}": batchItems must be a positive integer, not ${String(step)}`,
+        `Cannot read the stack "${this.#dir}": batchItems must be a positive integer, not ${
+          String(step)
+        }`,
       );
     }
     let [at, end] = this.#range(options.start ?? 0, options.end);

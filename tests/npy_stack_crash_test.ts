@@ -12,11 +12,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import process from "node:process";
-import {
-  NpyStackReader,
-  readNpyStackSync,
-  recoverStackSync,
-} from "../mod.ts";
+import { NpyStackReader, readNpyStackSync, recoverStackSync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 
@@ -24,12 +20,21 @@ const KILLS = Number(process.env.STACK_CRASH_KILLS ?? 16);
 const WIDTH = 3;
 
 /** Runs one child until it acknowledged some rows, kills it after `waitMs`; returns the last ack. */
-function runAndKill(dir: string, seed: number, waitMs: number): Promise<{ opened: number; acked: number }> {
-  const [cmd, args] = scriptCommand(new URL("./_stack_crash_child.ts", import.meta.url));
+function runAndKill(
+  dir: string,
+  seed: number,
+  waitMs: number,
+): Promise<{ opened: number; acked: number }> {
+  const [cmd, args] = scriptCommand(
+    new URL("./_stack_crash_child.ts", import.meta.url),
+  );
   const child = spawn(cmd, [...args, dir, "3", String(WIDTH), String(seed)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  let opened = -1, acked = -1, buf = "", timer: ReturnType<typeof setTimeout> | undefined;
+  let opened = -1,
+    acked = -1,
+    buf = "",
+    timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk: Uint8Array) => {
       buf += new TextDecoder().decode(chunk);
@@ -46,8 +51,9 @@ function runAndKill(dir: string, seed: number, waitMs: number): Promise<{ opened
     child.on("error", reject);
     child.on("exit", (_code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
-      if (signal !== "SIGKILL") reject(new Error(`child ended without a kill (${signal})`));
-      else resolve({ opened, acked: Math.max(acked, opened) });
+      if (signal !== "SIGKILL") {
+        reject(new Error(`child ended without a kill (${signal})`));
+      } else resolve({ opened, acked: Math.max(acked, opened) });
     });
   });
 }
@@ -63,14 +69,20 @@ function checkRows(dir: string, atLeast: number): number {
   return rows;
 }
 
-test(`no acknowledged stack append is lost over ${KILLS} kills`, { ...numpyTestOptions(), timeout: 300_000 }, async () => {
+test(`no acknowledged stack append is lost over ${KILLS} kills`, {
+  ...numpyTestOptions(),
+  timeout: 300_000,
+}, async () => {
   const dir = tempDir();
   let acked = 0;
   let recovered = 0;
   for (let k = 0; k < KILLS; k++) {
     const r = await runAndKill(dir, 1000 + k, 150 + ((k * 37) % 11) * 40);
     // The next child opened where the last acknowledged row left off, or later.
-    assert.ok(r.opened >= acked, `child ${k} opened at ${r.opened}, ${acked} acknowledged`);
+    assert.ok(
+      r.opened >= acked,
+      `child ${k} opened at ${r.opened}, ${acked} acknowledged`,
+    );
     acked = r.acked;
     if (k % 2 === 0) {
       // Repair explicitly; the writer stays live for the next child.

@@ -34,7 +34,11 @@ function files(dir: string): string[] {
 }
 
 /** A stack of rows `[i, i + 0.5]`, `rows` long, in shards of `shardRows`. */
-function makeStack(rows: number, shardRows: number, close = true): { dir: string; w: NpyStackWriterSync } {
+function makeStack(
+  rows: number,
+  shardRows: number,
+  close = true,
+): { dir: string; w: NpyStackWriterSync } {
   const dir = tempDir();
   const w = NpyStackWriterSync.open(dir, { shardRows });
   for (let i = 0; i < rows;) {
@@ -59,7 +63,17 @@ describe("NpyStackReader", () => {
     assert.deepEqual(r.shape, [23, 2]);
     assert.equal(r.dtype, "<f8");
     assert.equal(r.shards, 5);
-    assert.deepEqual(firstColumn(await r.read(3, 12)), [3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    assert.deepEqual(firstColumn(await r.read(3, 12)), [
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+      10,
+      11,
+    ]);
     assert.deepEqual(firstColumn(await r.read(-3)), [20, 21, 22]);
     assert.deepEqual((await r.read(10, 100)).shape, [13, 2]);
     assert.deepEqual((await r.read(7, 2)).shape, [0, 2]);
@@ -71,10 +85,14 @@ describe("NpyStackReader", () => {
     const { dir } = makeStack(17, 4);
     const r = await NpyStackReader.open(dir);
     const seen: number[] = [];
-    for await (const b of r.batches({ batchItems: 3 })) seen.push(...firstColumn(b));
+    for await (const b of r.batches({ batchItems: 3 })) {
+      seen.push(...firstColumn(b));
+    }
     assert.deepEqual(seen, [...Array(17).keys()]);
     const sizes: number[] = [];
-    for await (const b of r.readable({ batchItems: 6, start: 2 })) sizes.push(b.shape[0]!);
+    for await (const b of r.readable({ batchItems: 6, start: 2 })) {
+      sizes.push(b.shape[0]!);
+    }
     assert.deepEqual(sizes, [6, 6, 3]);
     await assert.rejects(async () => {
       for await (const _ of r.batches({ batchItems: 0 })) { /* none */ }
@@ -130,7 +148,10 @@ describe("recoverStack and reopening after a kill", () => {
     const r = await NpyStackReader.open(dir);
     assert.equal(r.length, 8, "the reader sees the renamed shard");
     assert.deepEqual(await recoverStack(dir), [8, 2]);
-    assert.deepEqual(readFileSync(join(dir, "info")), readFileSync(join(makeStack(8, 4).dir, "info")));
+    assert.deepEqual(
+      readFileSync(join(dir, "info")),
+      readFileSync(join(makeStack(8, 4).dir, "info")),
+    );
   });
 
   test("reopening a stack whose info is stale rewrites it before appending", () => {
@@ -166,7 +187,12 @@ describe("recoverStack and reopening after a kill", () => {
     using again = NpyStackWriterSync.open(copy, { shardRows: 4 });
     again.append([[6, 6.5], [7, 7.5]]);
     assert.equal(again.shards, 2);
-    assert.deepEqual(firstColumn(readNpySync(join(copy, "1.npy"))), [4, 5, 6, 7]);
+    assert.deepEqual(firstColumn(readNpySync(join(copy, "1.npy"))), [
+      4,
+      5,
+      6,
+      7,
+    ]);
   });
 
   test("an empty live shard (killed right after creating it) is removed", () => {

@@ -6,7 +6,13 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import {
@@ -58,35 +64,57 @@ function checkLayout(dir: string): {
 }
 
 describe("NpyStackWriterSync layout", () => {
-  test("shardRows splits appends so every sealed shard but the last holds exactly that many", numpyTestOptions(), () => {
-    const dir = tempDir();
-    const ref = join(tempDir(), "ref.npy");
-    const stack = NpyStackWriterSync.open(dir, { shardRows: 4 });
-    const single = NpyAppendArraySync.open(ref, { deleteIfExists: true });
-    let v = 0;
-    for (const rows of [1, 3, 6, 2, 9, 1]) {
-      const data = new Float64Array(rows * 3).map(() => v++);
-      stack.append({ data, shape: [rows, 3] });
-      single.append({ data, shape: [rows, 3] });
-    }
-    assert.deepEqual(stack.shape, [22, 3]);
-    assert.equal(stack.shards, 5);
-    assert.deepEqual(files(dir), ["0.npy", "1.npy", "2.npy", "3.npy", "4.npy", "5.npy.part", "info"]);
-    stack.close();
-    single.close();
-    assert.deepEqual(files(dir), ["0.npy", "1.npy", "2.npy", "3.npy", "4.npy", "5.npy", "info"]);
-    const got = checkLayout(dir);
-    assert.deepEqual(got.chunks, [[4, 4, 4, 4, 4, 2], [3]]);
-    assert.equal(got.axis, 0);
-    assert.deepEqual(got.same, [true, true, true, true, true, true]);
-    assert.ok(got.pickleSame);
-    assert.deepEqual(readNpyStackSync(dir).data, readNpySync(ref).data);
-  });
+  test(
+    "shardRows splits appends so every sealed shard but the last holds exactly that many",
+    numpyTestOptions(),
+    () => {
+      const dir = tempDir();
+      const ref = join(tempDir(), "ref.npy");
+      const stack = NpyStackWriterSync.open(dir, { shardRows: 4 });
+      const single = NpyAppendArraySync.open(ref, { deleteIfExists: true });
+      let v = 0;
+      for (const rows of [1, 3, 6, 2, 9, 1]) {
+        const data = new Float64Array(rows * 3).map(() => v++);
+        stack.append({ data, shape: [rows, 3] });
+        single.append({ data, shape: [rows, 3] });
+      }
+      assert.deepEqual(stack.shape, [22, 3]);
+      assert.equal(stack.shards, 5);
+      assert.deepEqual(files(dir), [
+        "0.npy",
+        "1.npy",
+        "2.npy",
+        "3.npy",
+        "4.npy",
+        "5.npy.part",
+        "info",
+      ]);
+      stack.close();
+      single.close();
+      assert.deepEqual(files(dir), [
+        "0.npy",
+        "1.npy",
+        "2.npy",
+        "3.npy",
+        "4.npy",
+        "5.npy",
+        "info",
+      ]);
+      const got = checkLayout(dir);
+      assert.deepEqual(got.chunks, [[4, 4, 4, 4, 4, 2], [3]]);
+      assert.equal(got.axis, 0);
+      assert.deepEqual(got.same, [true, true, true, true, true, true]);
+      assert.ok(got.pickleSame);
+      assert.deepEqual(readNpyStackSync(dir).data, readNpySync(ref).data);
+    },
+  );
 
   test("shardBytes seals at the first row boundary at or past the size", () => {
     const dir = tempDir();
     using stack = NpyStackWriterSync.open(dir, { shardBytes: 100 });
-    for (let i = 0; i < 10; i++) stack.append(new Float64Array([i, i, i, i, i]));
+    for (let i = 0; i < 10; i++) {
+      stack.append(new Float64Array([i, i, i, i, i]));
+    }
     // 40 bytes an append: sealed after 3 appends (120 bytes).
     assert.equal(stack.shards, 3);
     assert.deepEqual(readNpySync(join(dir, "0.npy")).shape, [15]);
@@ -120,49 +148,83 @@ describe("NpyStackWriterSync layout", () => {
     assert.ok(!existsSync(`${dir}.lock`));
   });
 
-  test("Fortran-order stacks grow along the last axis (axis = ndim - 1)", numpyTestOptions(), () => {
-    const dir = tempDir();
-    {
-      using stack = NpyStackWriterSync.open(dir, { fortranOrder: true, shardRows: 2, dtype: "<i4" });
-      // Shape (2, 5) in Fortran order: columns [0,1], [2,3], ... [8,9].
-      stack.append({ data: new Int32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), shape: [2, 5], fortranOrder: true });
-      stack.append({ data: new Int32Array([10, 11, 12, 13]), shape: [2, 2], fortranOrder: true });
-      assert.deepEqual(stack.shape, [2, 7]);
-      assert.equal(stack.shards, 3);
-    }
-    const got = checkLayout(dir);
-    assert.equal(got.axis, 1);
-    assert.deepEqual(got.chunks, [[2], [2, 2, 2, 1]]);
-    // The last shard, one column, is C- and F-contiguous: np.save would
-    // mark it C order; ours keeps fortran_order True (same values).
-    assert.deepEqual(got.same, [true, true, true, false]);
-    assert.ok(got.pickleSame);
-    const all = readNpyStackSync(dir);
-    assert.deepEqual(all.shape, [2, 7]);
-    assert.ok(all.fortranOrder);
-    assert.deepEqual([...all.data as Int32Array], [...Array(14).keys()]);
-  });
-
-  test("structured stacks: info holds the structured dtype, shards are np.save's bytes", numpyTestOptions(), () => {
-    const dir = tempDir();
-    const dtype = "[('t', '<i8'), ('xy', '<f4', (2,)), ('name', '<U3')]";
-    const itemsize = parseDType(dtype).itemsize;
-    {
-      using stack = NpyStackWriterSync.open(dir, { dtype, shardRows: 3 });
-      const bytes = new Uint8Array(itemsize * 7).map((_, i) => (i * 7) % 97);
-      // Keep the U3 code points valid.
-      for (let r = 0; r < 7; r++) bytes.fill(65, r * itemsize + 16, r * itemsize + itemsize);
-      for (let r = 0; r < 7; r++) {
-        for (let k = 16; k < itemsize; k += 4) bytes.set([65 + r, 0, 0, 0], r * itemsize + k);
+  test(
+    "Fortran-order stacks grow along the last axis (axis = ndim - 1)",
+    numpyTestOptions(),
+    () => {
+      const dir = tempDir();
+      {
+        using stack = NpyStackWriterSync.open(dir, {
+          fortranOrder: true,
+          shardRows: 2,
+          dtype: "<i4",
+        });
+        // Shape (2, 5) in Fortran order: columns [0,1], [2,3], ... [8,9].
+        stack.append({
+          data: new Int32Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+          shape: [2, 5],
+          fortranOrder: true,
+        });
+        stack.append({
+          data: new Int32Array([10, 11, 12, 13]),
+          shape: [2, 2],
+          fortranOrder: true,
+        });
+        assert.deepEqual(stack.shape, [2, 7]);
+        assert.equal(stack.shards, 3);
       }
-      stack.append({ data: bytes, shape: [7], dtype });
-    }
-    const got = checkLayout(dir);
-    assert.deepEqual(got.chunks, [[3, 3, 1]]);
-    assert.deepEqual(got.same, [true, true, true]);
-    assert.ok(got.pickleSame);
-    assert.equal(got.dtype, "[('t', '<i8'), ('xy', '<f4', (2,)), ('name', '<U3')]");
-  });
+      const got = checkLayout(dir);
+      assert.equal(got.axis, 1);
+      assert.deepEqual(got.chunks, [[2], [2, 2, 2, 1]]);
+      // The last shard, one column, is C- and F-contiguous: np.save would
+      // mark it C order; ours keeps fortran_order True (same values).
+      assert.deepEqual(got.same, [true, true, true, false]);
+      assert.ok(got.pickleSame);
+      const all = readNpyStackSync(dir);
+      assert.deepEqual(all.shape, [2, 7]);
+      assert.ok(all.fortranOrder);
+      assert.deepEqual([...all.data as Int32Array], [...Array(14).keys()]);
+    },
+  );
+
+  test(
+    "structured stacks: info holds the structured dtype, shards are np.save's bytes",
+    numpyTestOptions(),
+    () => {
+      const dir = tempDir();
+      const dtype = "[('t', '<i8'), ('xy', '<f4', (2,)), ('name', '<U3')]";
+      const itemsize = parseDType(dtype).itemsize;
+      {
+        using stack = NpyStackWriterSync.open(dir, { dtype, shardRows: 3 });
+        const bytes = new Uint8Array(itemsize * 7).map((_, i) => (i * 7) % 97);
+        // Keep the U3 code points valid.
+        for (let r = 0; r < 7; r++) {
+          bytes.fill(
+            65,
+            r * itemsize + 16,
+            r * itemsize + itemsize,
+          );
+        }
+        for (let r = 0; r < 7; r++) {
+          for (let k = 16; k < itemsize; k += 4) {
+            bytes.set(
+              [65 + r, 0, 0, 0],
+              r * itemsize + k,
+            );
+          }
+        }
+        stack.append({ data: bytes, shape: [7], dtype });
+      }
+      const got = checkLayout(dir);
+      assert.deepEqual(got.chunks, [[3, 3, 1]]);
+      assert.deepEqual(got.same, [true, true, true]);
+      assert.ok(got.pickleSame);
+      assert.equal(
+        got.dtype,
+        "[('t', '<i8'), ('xy', '<f4', (2,)), ('name', '<U3')]",
+      );
+    },
+  );
 
   test("reopening continues the stack: the live shard fills up to shardRows", () => {
     const dir = tempDir(), copy = tempDir();
@@ -199,8 +261,18 @@ describe("NpyStackWriterSync layout", () => {
     const dir = tempDir();
     using stack = NpyStackWriterSync.open(dir, { shardRows: 1 });
     for (let i = 0; i < 5; i++) stack.append([i]);
-    assert.deepEqual(files(dir), ["0.npy", "1.npy", "2.npy", "3.npy", "4.npy", "info"]);
-    const info = unpickleStackInfo(new Uint8Array(readFileSync(join(dir, "info"))), "info");
+    assert.deepEqual(files(dir), [
+      "0.npy",
+      "1.npy",
+      "2.npy",
+      "3.npy",
+      "4.npy",
+      "info",
+    ]);
+    const info = unpickleStackInfo(
+      new Uint8Array(readFileSync(join(dir, "info"))),
+      "info",
+    );
     assert.deepEqual(info.chunks, [[1, 1, 1, 1, 1]]);
   });
 
@@ -245,9 +317,14 @@ describe("NpyStackWriterSync bad input", () => {
     for (const bad of [0, -1, 1.5, NaN, "4" as unknown as number]) {
       assert.throws(() => NpyStackWriterSync.open(dir, { shardRows: bad }), {
         name: "RangeError",
-        message: new RegExp(`^Cannot open the stack ".*": shardRows must be a positive integer, not `),
+        message: new RegExp(
+          `^Cannot open the stack ".*": shardRows must be a positive integer, not `,
+        ),
       });
-      assert.throws(() => NpyStackWriterSync.open(dir, { shardBytes: bad }), RangeError);
+      assert.throws(
+        () => NpyStackWriterSync.open(dir, { shardBytes: bad }),
+        RangeError,
+      );
     }
     // The refusals left no lock behind.
     using ok = NpyStackWriterSync.open(dir, { shardRows: 2 });
@@ -263,9 +340,13 @@ describe("NpyStackWriterSync bad input", () => {
     const before = readFileSync(join(dir, "info"));
     assert.throws(() => NpyStackWriterSync.open(dir, { dtype: "<f8" }), {
       name: "TypeError",
-      message: /^Cannot append to the stack ".*": its dtype is "<i2", not "<f8"; drop the dtype option/,
+      message:
+        /^Cannot append to the stack ".*": its dtype is "<i2", not "<f8"; drop the dtype option/,
     });
-    assert.throws(() => NpyStackWriterSync.open(dir, { fortranOrder: true }), TypeError);
+    assert.throws(
+      () => NpyStackWriterSync.open(dir, { fortranOrder: true }),
+      TypeError,
+    );
     assert.deepEqual(readFileSync(join(dir, "info")), before);
     assert.deepEqual(files(dir), ["0.npy", "info"]);
   });
@@ -276,7 +357,10 @@ describe("NpyStackWriterSync bad input", () => {
     s.append([[1, 2]]);
     const part = readFileSync(join(dir, "0.npy.part"));
     assert.throws(() => s.append([[1, 2, 3]]), RangeError);
-    assert.throws(() => s.append([[1, 2, 3], [4, 5, 6], [7, 8, 9]]), RangeError);
+    assert.throws(
+      () => s.append([[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+      RangeError,
+    );
     assert.deepEqual(readFileSync(join(dir, "0.npy.part")), part);
     assert.deepEqual(s.shape, [1, 2]);
     assert.equal(s.shards, 0);
@@ -316,16 +400,29 @@ describe("NpyStackWriterSync bad input", () => {
 });
 
 describe("info pickle", () => {
-  test("equals Python's pickle.dumps(protocol=2) byte for byte, for many dtypes", numpyTestOptions(), () => {
-    const dtypes = [
-      "<f8", "|u1", ">i2", "<U3", "<M8[ns]", "|b1", "|S4", "<c16", "<f2", "<m8[s]", "|V8",
-      "[('a', '<f4'), ('b', '<i8', (2,))]",
-      "[('xx', '<f4'), ('yy', '<f4')]",
-      "[('a', '<M8[s]'), ('b', '<m8[s]')]",
-      "[('a', '<f4'), ('', '|V4'), ('b', '<U2')]",
-      "[('a', [('b', '<i2'), ('c', '>f8', (2, 3))])]",
-    ];
-    const code = `
+  test(
+    "equals Python's pickle.dumps(protocol=2) byte for byte, for many dtypes",
+    numpyTestOptions(),
+    () => {
+      const dtypes = [
+        "<f8",
+        "|u1",
+        ">i2",
+        "<U3",
+        "<M8[ns]",
+        "|b1",
+        "|S4",
+        "<c16",
+        "<f2",
+        "<m8[s]",
+        "|V8",
+        "[('a', '<f4'), ('b', '<i8', (2,))]",
+        "[('xx', '<f4'), ('yy', '<f4')]",
+        "[('a', '<M8[s]'), ('b', '<m8[s]')]",
+        "[('a', '<f4'), ('', '|V4'), ('b', '<U2')]",
+        "[('a', [('b', '<i2'), ('c', '>f8', (2, 3))])]",
+      ];
+      const code = `
 import sys, json, pickle, numpy as np
 from numpy.lib.format import descr_to_dtype
 for line in sys.stdin:
@@ -337,44 +434,58 @@ for line in sys.stdin:
     back = pickle.loads(got)
     print(json.dumps([ref == got, back["dtype"] == dt, ref.hex()]))
 `;
-    const chunks = [[...Array(300).keys()].map((i) => i * 1000), [3]];
-    const lines = dtypes.map((d) =>
-      JSON.stringify({
-        dtype: d,
-        chunks,
-        axis: 0,
-        hex: Buffer.from(pickleStackInfo({ chunks, dtype: parseDType(d), axis: 0 })).toString("hex"),
-      })
-    ).join("\n");
-    const out = runPython(code, [], new TextEncoder().encode(lines + "\n")).trim().split("\n");
-    out.forEach((l, i) => {
-      const [same, equal, ref] = JSON.parse(l);
-      assert.ok(equal, dtypes[i]);
-      assert.ok(same, dtypes[i]);
-      // And the reader reads Python's bytes back.
-      const info = unpickleStackInfo(new Uint8Array(Buffer.from(ref, "hex")), "x");
-      assert.equal(info.dtype?.str, parseDType(dtypes[i]!).str);
-      assert.deepEqual(info.chunks, chunks);
-    });
-  });
+      const chunks = [[...Array(300).keys()].map((i) => i * 1000), [3]];
+      const lines = dtypes.map((d) =>
+        JSON.stringify({
+          dtype: d,
+          chunks,
+          axis: 0,
+          hex: Buffer.from(
+            pickleStackInfo({ chunks, dtype: parseDType(d), axis: 0 }),
+          ).toString("hex"),
+        })
+      ).join("\n");
+      const out = runPython(code, [], new TextEncoder().encode(lines + "\n"))
+        .trim().split("\n");
+      out.forEach((l, i) => {
+        const [same, equal, ref] = JSON.parse(l);
+        assert.ok(equal, dtypes[i]);
+        assert.ok(same, dtypes[i]);
+        // And the reader reads Python's bytes back.
+        const info = unpickleStackInfo(
+          new Uint8Array(Buffer.from(ref, "hex")),
+          "x",
+        );
+        assert.equal(info.dtype?.str, parseDType(dtypes[i]!).str);
+        assert.deepEqual(info.chunks, chunks);
+      });
+    },
+  );
 
-  test("reads Dask's own info (default protocol) and continues a Dask stack", numpyTestOptions(), () => {
-    const dir = tempDir();
-    runPython(
-      "import sys, numpy as np, dask.array as da; da.to_npy_stack(sys.argv[1], da.from_array(np.arange(10.0).reshape(5, 2), chunks=(2, 2)))",
-      [dir],
-    );
-    const info = unpickleStackInfo(new Uint8Array(readFileSync(join(dir, "info"))), "info");
-    assert.deepEqual(info.chunks, [[2, 2, 1], [2]]);
-    {
-      using s = NpyStackWriterSync.open(dir);
-      assert.deepEqual(s.shape, [5, 2]);
-      s.append([[10, 11]]);
-    }
-    const out = runPython(
-      "import sys, numpy as np, dask.array as da; x = da.from_npy_stack(sys.argv[1]).compute(); print(x.shape, x.sum())",
-      [dir],
-    );
-    assert.equal(out.trim(), "(6, 2) 66.0");
-  });
+  test(
+    "reads Dask's own info (default protocol) and continues a Dask stack",
+    numpyTestOptions(),
+    () => {
+      const dir = tempDir();
+      runPython(
+        "import sys, numpy as np, dask.array as da; da.to_npy_stack(sys.argv[1], da.from_array(np.arange(10.0).reshape(5, 2), chunks=(2, 2)))",
+        [dir],
+      );
+      const info = unpickleStackInfo(
+        new Uint8Array(readFileSync(join(dir, "info"))),
+        "info",
+      );
+      assert.deepEqual(info.chunks, [[2, 2, 1], [2]]);
+      {
+        using s = NpyStackWriterSync.open(dir);
+        assert.deepEqual(s.shape, [5, 2]);
+        s.append([[10, 11]]);
+      }
+      const out = runPython(
+        "import sys, numpy as np, dask.array as da; x = da.from_npy_stack(sys.argv[1]).compute(); print(x.shape, x.sum())",
+        [dir],
+      );
+      assert.equal(out.trim(), "(6, 2) 66.0");
+    },
+  );
 });
