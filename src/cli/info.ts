@@ -11,6 +11,7 @@ import { pathFs } from "../_path_fs.ts";
 import { runSync } from "../_io.ts";
 import { type FileInfo, inspect } from "../_inspect.ts";
 import { namingFile } from "../_error_label.ts";
+import { isDirectory, stackInfoOutput } from "./stack.ts";
 
 /** What `info --json` prints for one file. */
 export interface InfoRecord {
@@ -118,6 +119,8 @@ export const info: Command = {
 Shows what each .npy file holds: format version, header length, dtype,
 shape, order, data bytes, whether it can be appended to, and whether it
 needs recovery (its data length differs from what the header says).
+A stack folder (Dask's npy-stack, see split) shows its dtype, shape,
+order, sealed shards and live rows.
 
 Options:
   --json                 one JSON object per file and line, for scripts
@@ -134,8 +137,11 @@ Example:
     for (const path of args.positional) {
       let out: string;
       try {
-        const r = infoRecord(path, max);
-        out = json ? `${JSON.stringify(r)}\n` : text(r);
+        if (isDirectory(path)) out = stackInfoOutput(path, json);
+        else {
+          const r = infoRecord(path, max);
+          out = json ? `${JSON.stringify(r)}\n` : text(r);
+        }
       } catch (e) {
         failed = true;
         rt.writeStderr(`npy-append-array: ${messageOf(e, path)}\n`);
