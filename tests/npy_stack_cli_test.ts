@@ -138,6 +138,6 @@ describe("CLI on stacks", { ...numpyTestOptions(), ...SLOW }, () => {
         r.stderr,
         /Fortran-order stack.*concat it into one file first/,
       );
-      },
+    },
   );
 });
