@@ -65,7 +65,7 @@ function isMissing(e: unknown): boolean {
  * assert.deepEqual([...(await reader.read(1, 4)).data as Float64Array], [1, 2, 3]);
  * ```
  */
-export class NpyStackReader {
+export class NpyStackReader implements AsyncDisposable, Disposable {
   readonly #dir: string;
   readonly #fs: PathFs;
   /** Rows of each sealed shard. */
@@ -504,8 +504,8 @@ export class NpyStackReader {
   }
 
   /**
-   * Ends the reader (it holds no open file between calls). Calling it
-   * again does nothing.
+   * Ends the reader (it holds no open file between calls), synchronously.
+   * Calling it again does nothing.
    *
    * @example
    * ```ts
@@ -515,11 +515,75 @@ export class NpyStackReader {
    * const dir = Deno.makeTempDirSync();
    * NpyStackWriterSync.open(dir).append([1]);
    * const reader = NpyStackReader.openSync(dir);
-   * reader.close();
+   * reader.closeSync();
    * assert.throws(() => reader.readSync(), TypeError);
    * ```
    */
-  close(): void {
+  closeSync(): void {
     this.#closed = true;
+  }
+
+  /**
+   * Ends the reader; see {@linkcode NpyStackReader.closeSync}.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1]);
+   * const reader = await NpyStackReader.open(dir);
+   * await reader.close();
+   * await assert.rejects(reader.read(), TypeError);
+   * ```
+   *
+   * @returns When the reader is closed.
+   */
+  close(): Promise<void> {
+    this.closeSync();
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes the reader at the end of an `await using` block.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1, 2]);
+   * {
+   *   await using reader = await NpyStackReader.open(dir);
+   *   assert.equal(reader.length, 2);
+   * }
+   * ```
+   *
+   * @returns When the reader is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Closes the reader at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1, 2]);
+   * {
+   *   using reader = NpyStackReader.openSync(dir);
+   *   assert.equal(reader.length, 2);
+   * }
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.closeSync();
   }
 }

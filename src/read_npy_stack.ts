@@ -66,6 +66,6 @@ export function readNpyStackSync(dir: string | URL): NpyArray {
   try {
     return r.readSync();
   } finally {
-    r.close();
+    r.closeSync();
   }
 }

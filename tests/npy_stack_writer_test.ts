@@ -257,6 +257,26 @@ describe("NpyStackWriterSync layout", () => {
     assert.deepEqual(files(dir), ["0.npy", "info"]);
   });
 
+  test("deleteIfExists starts a new stack: old shards, live shard and info are removed", () => {
+    const dir = tempDir();
+    {
+      using s = NpyStackWriterSync.open(dir, { shardRows: 2, dtype: "<i8" });
+      s.append([1, 2, 3, 4, 5]);
+    }
+    assert.deepEqual(files(dir), ["0.npy", "1.npy", "2.npy", "info"]);
+    {
+      using s = NpyStackWriterSync.open(dir, {
+        deleteIfExists: true,
+        dtype: "<f4",
+      });
+      assert.deepEqual(s.shape, []);
+      assert.deepEqual(files(dir), []);
+      s.append(new Float32Array([9]));
+    }
+    assert.deepEqual(files(dir), ["0.npy", "info"]);
+    assert.equal(readNpyStackSync(dir).dtype, "<f4");
+  });
+
   test("info is replaced atomically: no temporary file is left", () => {
     const dir = tempDir();
     using stack = NpyStackWriterSync.open(dir, { shardRows: 1 });

@@ -114,7 +114,7 @@ export function stackInfoOutput(dir: string, json: boolean): string {
     liveRows: r.length - sealed,
     hasInfo: pathFs().exists(join(dir, "info")),
   };
-  r.close();
+  r.closeSync();
   if (json) return `${JSON.stringify(rec)}\n`;
   const shapeText = `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
   const sizes = [...new Set(chunks)];
