@@ -11,6 +11,7 @@ import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
+import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
@@ -82,6 +83,31 @@ export function shardHead(path: string): ShardHead {
   }
 }
 
+/**
+ * Whether a shard of this shape reads the same in both orders (at most
+ * one axis longer than 1): `np.save` then writes `fortran_order: False`,
+ * so a Fortran-order stack's such shards carry a C-order header.
+ */
+export function ambiguousOrder(shape: readonly number[]): boolean {
+  return shape.filter((n) => n !== 1).length <= 1;
+}
+
+/**
+ * The rows of a shard along the stack's growth axis.
+ *
+ * @param head The shard's header.
+ * @param fortran The stack's order when known.
+ * @returns The rows.
+ */
+export function shardRows(
+  head: ShardHead,
+  fortran: boolean | undefined,
+): number {
+  const f = head.fortranOrder ||
+    (fortran === true && ambiguousOrder(head.shape));
+  return head.shape[f ? head.shape.length - 1 : 0] ?? 0;
+}
+
 /** The sealed part of a stack as its files show it. */
 export interface StackScan {
   /** Rows of each sealed shard. */
@@ -132,17 +158,16 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   let n = listed;
   while (fs.exists(shardPath(dir, n))) {
     const head = shardHead(shardPath(dir, n));
-    const axis = head.fortranOrder ? head.shape.length - 1 : 0;
-    chunks.push(head.shape[axis] ?? 0);
+    chunks.push(shardRows(head, fortranOrder));
     shape = head.shape;
     dtype = parseDType(head.dtype);
-    fortranOrder = head.fortranOrder;
+    if (!ambiguousOrder(head.shape)) fortranOrder = head.fortranOrder;
     n++;
   }
   if (listed > 0 && (dtype === undefined || fortranOrder === undefined)) {
     const head = shardHead(shardPath(dir, listed - 1));
     dtype = parseDType(head.dtype);
-    fortranOrder = head.fortranOrder;
+    if (!ambiguousOrder(head.shape)) fortranOrder ??= head.fortranOrder;
     shape ??= head.shape;
   }
   return { chunks, shape, dtype, fortranOrder, infoStale: n > listed };
@@ -261,6 +286,7 @@ export class StackCore {
           );
         }
         if (
+          scan.fortranOrder !== undefined &&
           rest.fortranOrder !== undefined &&
           rest.fortranOrder !== this.fortranOrder
         ) {
@@ -457,6 +483,32 @@ export class StackCore {
     );
   }
 
+  /**
+   * Gives a sealed Fortran-order shard that reads the same in C order the
+   * C-order header `np.save` writes for it (same length, same data).
+   */
+  #asNpSaves(path: string): void {
+    const shape = this.#tail === null ? [] : [...this.#tail];
+    if (shape.length === 0 || this.dtype === undefined) return;
+    shape[this.axis(shape.length)] = this.#liveRows;
+    if (!ambiguousOrder(shape)) return;
+    const header = encodeHeader({
+      dtype: this.dtype,
+      fortranOrder: false,
+      shape,
+    });
+    const f = this.#fs.open(path, "write");
+    try {
+      const pre = new Uint8Array(12);
+      f.readSync(pre, 0);
+      if (headerLengthFromPreamble(pre) === header.length) {
+        f.writeSync(header, 0);
+      }
+    } finally {
+      f.closeSync();
+    }
+  }
+
   /** Ends the live shard: renames it to `{n}.npy` and rewrites `info`. */
   seal(): void {
     this.checkOpen();
@@ -467,6 +519,7 @@ export class StackCore {
     this.#live = null;
     const n = this.chunks.length;
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
+    if (this.fortranOrder) this.#asNpSaves(shardPath(this.dir, n));
     this.chunks.push(this.#liveRows);
     this.#sealedRows += this.#liveRows;
     this.#liveRows = 0;

@@ -11,7 +11,13 @@ import type { NpyBatchOptions } from "./npy_reader.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
-import { partPath, scanStack, shardHead, shardPath } from "./_stack_core.ts";
+import {
+  partPath,
+  scanStack,
+  shardHead,
+  shardPath,
+  shardRows,
+} from "./_stack_core.ts";
 
 const BATCH_BYTES = 1 << 20;
 
@@ -187,8 +193,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     if (this.#dtype === "") {
       this.#setLayout(head.shape, head.dtype, head.fortranOrder);
     }
-    const axis = head.fortranOrder ? head.shape.length - 1 : 0;
-    this.#liveRows = head.shape[axis] ?? 0;
+    this.#liveRows = shardRows(head, this.#fortran);
     return true;
   }
 
@@ -257,8 +262,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
         if (this.#dtype === "") {
           this.#setLayout(head.shape, head.dtype, head.fortranOrder);
         }
-        const axis = head.fortranOrder ? head.shape.length - 1 : 0;
-        this.#push(head.shape[axis] ?? 0);
+        this.#push(shardRows(head, this.#fortran));
         n++;
       }
       if (this.#refreshLive()) break;
@@ -303,7 +307,21 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
       try {
         const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
         try {
-          return r.readSync(a, b).data;
+          if (r.fortranOrder === this.#fortran || r.shape.length === 0) {
+            return r.readSync(a, b).data;
+          }
+          // A sealed shard of a Fortran-order stack that reads the same in
+          // C order, and has np.save's C-order header: rows of the stack
+          // are runs of `per` items.
+          const axis = this.#axis();
+          const per = this.#shape.reduce(
+            (x, y, i) => i === axis ? x : x * y,
+            1,
+          );
+          if (r.shape.slice(1).every((d) => d === 1)) {
+            return r.readSync(a * per, b * per).data;
+          }
+          return r.readSync().data.slice(a * per, b * per) as NpyData;
         } finally {
           r.closeSync();
         }

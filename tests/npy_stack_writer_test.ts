@@ -18,6 +18,7 @@ import { Buffer } from "node:buffer";
 import {
   NpyAppendArraySync,
   NpyLockedError,
+  NpyStackReader,
   NpyStackWriter,
   NpyStackWriterSync,
   parseDType,
@@ -176,14 +177,58 @@ describe("NpyStackWriterSync layout", () => {
       const got = checkLayout(dir);
       assert.equal(got.axis, 1);
       assert.deepEqual(got.chunks, [[2], [2, 2, 2, 1]]);
-      // The last shard, one column, is C- and F-contiguous: np.save would
-      // mark it C order; ours keeps fortran_order True (same values).
-      assert.deepEqual(got.same, [true, true, true, false]);
+      // The last shard, one column, is C- and F-contiguous: np.save marks
+      // it C order, and so does the stack once it is sealed.
+      assert.deepEqual(got.same, [true, true, true, true]);
+      assert.equal(readNpySync(join(dir, "3.npy")).fortranOrder, false);
+      assert.equal(readNpySync(join(dir, "2.npy")).fortranOrder, true);
+      // Reopened, the stack still grows along the last axis.
+      {
+        using again = NpyStackWriterSync.open(dir, { fortranOrder: true });
+        assert.deepEqual(again.shape, [2, 7]);
+        again.append({
+          data: new Int32Array([14, 15]),
+          shape: [2, 1],
+          fortranOrder: true,
+        });
+        assert.deepEqual(again.shape, [2, 8]);
+      }
+      assert.deepEqual(checkLayout(dir).chunks, [[2], [2, 2, 2, 1, 1]]);
       assert.ok(got.pickleSame);
       const all = readNpyStackSync(dir);
-      assert.deepEqual(all.shape, [2, 7]);
+      assert.deepEqual(all.shape, [2, 8]);
       assert.ok(all.fortranOrder);
-      assert.deepEqual([...all.data as Int32Array], [...Array(14).keys()]);
+      assert.deepEqual([...all.data as Int32Array], [...Array(16).keys()]);
+      // Rows (columns) across the C-headed one-column shards.
+      const part = NpyStackReader.openSync(dir).readSync(5, 8);
+      assert.deepEqual(part.shape, [2, 3]);
+      assert.deepEqual([...part.data as Int32Array], [10, 11, 12, 13, 14, 15]);
+    },
+  );
+
+  test(
+    "a 1-d Fortran-order stack: shards are np.save's bytes (C-order headers)",
+    numpyTestOptions(),
+    () => {
+      const dir = tempDir();
+      {
+        using stack = NpyStackWriterSync.open(dir, {
+          fortranOrder: true,
+          shardRows: 3,
+        });
+        stack.append(new Float64Array([1, 2, 3, 4, 5]));
+      }
+      {
+        using again = NpyStackWriterSync.open(dir, {
+          fortranOrder: true,
+          shardRows: 3,
+        });
+        again.append(new Float64Array([6]));
+      }
+      const got = checkLayout(dir);
+      assert.deepEqual(got.chunks, [[3, 2, 1]]);
+      assert.deepEqual(got.same, [true, true, true]);
+      assert.deepEqual(f64(dir), [1, 2, 3, 4, 5, 6]);
     },
   );
 
@@ -355,7 +400,7 @@ describe("NpyStackWriterSync bad input", () => {
     const dir = tempDir();
     {
       using s = NpyStackWriterSync.open(dir, { dtype: "<i2" });
-      s.append([1, 2]);
+      s.append([[1, 2], [3, 4]]);
     }
     const before = readFileSync(join(dir, "info"));
     assert.throws(() => NpyStackWriterSync.open(dir, { dtype: "<f8" }), {

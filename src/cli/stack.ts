@@ -13,7 +13,13 @@ import { Progress } from "./_progress.ts";
 import { pathFs } from "../_path_fs.ts";
 import { NpyStackWriterSync } from "../npy_stack_writer.ts";
 import { NpyStackReader } from "../npy_stack_reader.ts";
-import { join, partPath, shardHead, shardPath } from "../_stack_core.ts";
+import {
+  join,
+  partPath,
+  shardHead,
+  shardPath,
+  shardRows,
+} from "../_stack_core.ts";
 
 /**
  * Whether `path` is a folder.
@@ -71,6 +77,19 @@ export function expandStacks(paths: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * Whether `dir` is a stack that grows along its last axis.
+ *
+ * @param dir A stack folder.
+ * @returns `true` for a Fortran-order stack.
+ */
+export function isFortranStack(dir: string): boolean {
+  if (!isDirectory(dir)) return false;
+  const r = NpyStackReader.openSync(dir);
+  r.closeSync();
+  return r.fortranOrder;
+}
+
 /** What `info --json` prints for a stack folder. */
 export interface StackInfoRecord {
   stack: string;
@@ -97,7 +116,7 @@ export function stackInfoOutput(dir: string, json: boolean): string {
   let sealed = 0;
   for (let n = 0; n < r.shards; n++) {
     const h = shardHead(shardPath(dir, n));
-    const rows = h.shape[h.fortranOrder ? h.shape.length - 1 : 0] ?? 0;
+    const rows = shardRows(h, r.fortranOrder);
     chunks.push(rows);
     sealed += rows;
   }

@@ -12,7 +12,7 @@ import { formatter } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
-import { expandStacks } from "./stack.ts";
+import { expandStacks, isFortranStack } from "./stack.ts";
 
 /** The `to-csv` command. */
 export const toCsv: Command = {
@@ -61,7 +61,9 @@ Example:
     const src = openSource(paths[0]!, max);
     try {
       const { header } = src.info;
-      if (paths.length > 1 && header.fortranOrder && header.shape.length > 1) {
+      if (
+        paths.length > 1 && header.shape.length > 1 && isFortranStack(inPath)
+      ) {
         throw new RangeError(
           `Cannot write ${inPath} as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
         );
