@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ArrayInput } from "./array_input.ts";
+import type { ArrayInput, TypedArray } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
@@ -230,6 +230,27 @@ function quickRows(
   }
   const n = shape[fortran ? rank - 1 : 0];
   return typeof n === "number" ? n : undefined;
+}
+
+/**
+ * Bytes of the stack's dtype as `append` takes them back: raw bytes, but
+ * unsigned integers wider than a byte as their values (a `Uint8Array`
+ * there means values, not bytes).
+ */
+function piece(bytes: Uint8Array, dtype: DType): Uint8Array | TypedArray {
+  if (dtype.kind !== "u" || dtype.itemsize === 1) return bytes;
+  const le = dtype.byteOrder !== ">";
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const n = bytes.length / dtype.itemsize;
+  if (dtype.itemsize === 2) {
+    return Uint16Array.from({ length: n }, (_, i) => view.getUint16(i * 2, le));
+  }
+  if (dtype.itemsize === 4) {
+    return Uint32Array.from({ length: n }, (_, i) => view.getUint32(i * 4, le));
+  }
+  const out = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getBigUint64(i * 8, le);
+  return out;
 }
 
 /** The writer behind `NpyStackWriter` and `NpyStackWriterSync`. */
@@ -458,7 +479,10 @@ export class StackCore {
       const take = Math.min(total - done, limit - this.#liveRows);
       shape[axis] = take;
       this.#appendLive({
-        data: p.bytes.subarray(done * rowBytes, (done + take) * rowBytes),
+        data: piece(
+          p.bytes.subarray(done * rowBytes, (done + take) * rowBytes),
+          p.dtype,
+        ),
         shape,
         dtype: p.dtype,
         fortranOrder: this.fortranOrder,

@@ -110,6 +110,35 @@ describe("NpyStackWriterSync layout", () => {
     },
   );
 
+  test("appends split across shards keep every dtype's values (as one file would)", () => {
+    const cases: [string, unknown[]][] = [
+      ["<u2", [1, 2, 3, 60000, 5]],
+      [">u4", [1, 2, 3, 4e9, 5]],
+      ["<u8", [1, 2, 3, 4, 5]],
+      ["|u1", [1, 2, 3, 255, 5]],
+      ["|b1", [true, false, true, true, false]],
+      [">i2", [-1, 2, -3, 4, -5]],
+      [">f8", [0.5, 1.5, -2, 1e300, 5]],
+      ["<c8", [1, 2, 3, 4, 5]],
+      ["<U3", ["a", "bb", "ccc", "d", ""]],
+      ["<f2", [0.5, 1, 2, 65504, -3]],
+    ];
+    for (const [dtype, values] of cases) {
+      const dir = tempDir();
+      const ref = join(tempDir(), "ref.npy");
+      {
+        using stack = NpyStackWriterSync.open(dir, { shardRows: 2, dtype });
+        using one = NpyAppendArraySync.open(ref, { dtype });
+        stack.append(values);
+        one.append(values);
+        assert.equal(stack.shards, 2, dtype);
+      }
+      const got = readNpyStackSync(dir);
+      assert.equal(got.dtype, readNpySync(ref).dtype, dtype);
+      assert.deepEqual(got.data, readNpySync(ref).data, dtype);
+    }
+  });
+
   test("shardBytes seals at the first row boundary at or past the size", () => {
     const dir = tempDir();
     using stack = NpyStackWriterSync.open(dir, { shardBytes: 100 });
