@@ -11,6 +11,7 @@ import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
+import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { NpyReader } from "./npy_reader.ts";
@@ -105,7 +106,7 @@ export function shardRows(
 ): number {
   const f = head.fortranOrder ||
     (fortran === true && ambiguousOrder(head.shape));
-  return head.shape[f ? head.shape.length - 1 : 0] ?? 0;
+  return head.shape[growthAxis(f, head.shape.length)] ?? 0;
 }
 
 /** The sealed part of a stack as its files show it. */
@@ -228,7 +229,7 @@ function quickRows(
   if (!Array.isArray(shape) || shape.length !== rank || rank === 0) {
     return undefined;
   }
-  const n = shape[fortran ? rank - 1 : 0];
+  const n = shape[growthAxis(fortran, rank)];
   return typeof n === "number" ? n : undefined;
 }
 
@@ -346,7 +347,7 @@ export class StackCore {
   }
 
   axis(rank: number): number {
-    return this.fortranOrder ? Math.max(rank - 1, 0) : 0;
+    return Math.max(growthAxis(this.fortranOrder, rank), 0);
   }
 
   /** Continues a live shard left by an earlier writer, recovering it first. */

@@ -10,6 +10,7 @@ import type { NpyData } from "./decode.ts";
 import type { NpyBatchOptions } from "./npy_reader.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
+import { growthAxis } from "./_layout.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import {
   partPath,
@@ -172,7 +173,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #axis(): number {
-    return this.#fortran ? this.#shape.length - 1 : 0;
+    return Math.max(growthAxis(this.#fortran, this.#shape.length), 0);
   }
 
   /** Reads the live shard's covered rows; `false` if it vanished (sealed). */

@@ -11,6 +11,7 @@ import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
 import { pathFs } from "../_path_fs.ts";
+import { growthAxis } from "../_layout.ts";
 import { NpyStackWriterSync } from "../npy_stack_writer.ts";
 import { NpyStackReader } from "../npy_stack_reader.ts";
 import {
@@ -121,7 +122,7 @@ export function stackInfoOutput(dir: string, json: boolean): string {
     sealed += rows;
   }
   const shape = r.shape;
-  const axis = r.fortranOrder ? shape.length - 1 : 0;
+  const axis = growthAxis(r.fortranOrder, shape.length);
   const rec: StackInfoRecord = {
     stack: dir,
     dtype: r.dtype,
