@@ -9,7 +9,7 @@
  * ```
  *
  * Commands: `info`, `recover`, `ensure-appendable`, `concat`, `from-csv`,
- * `to-csv`; `--help` for each. Exit codes: 0 ok, 1 failed, 2 usage.
+ * `to-csv`, `split`; `--help` for each. Exit codes: 0 ok, 1 failed, 2 usage.
  *
  * @module
  */
@@ -25,6 +25,7 @@ import {
 import { concat } from "./src/cli/concat.ts";
 import { fromCsv } from "./src/cli/from_csv.ts";
 import { toCsv } from "./src/cli/to_csv.ts";
+import { split } from "./src/cli/stack.ts";
 
 const PROGRAM = "npy-append-array";
 const VERSION = "0.1.0";
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   concat,
   "from-csv": fromCsv,
   "to-csv": toCsv,
+  split,
 };
 
 function programHelp(): string {

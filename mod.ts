@@ -45,3 +45,7 @@ export * from "./src/sync_backed_file.ts";
 export * from "./src/npy_group_writer.ts";
 export * from "./src/npy_group_reader.ts";
 export * from "./src/recover_group.ts";
+export * from "./src/npy_stack_writer.ts";
+export * from "./src/npy_stack_reader.ts";
+export * from "./src/read_npy_stack.ts";
+export * from "./src/recover_stack.ts";

@@ -601,6 +601,68 @@ async function memoryWorkload(
   });
 }
 
+// ---------------------------------------------------------------- stack
+
+/**
+ * Appends into a stack rotating every 64 MiB (`shardBytes`) against the
+ * same appends into one file, in the same run: rotation must cost little
+ * (target: at least 0.9 of the single file's appends per second).
+ */
+async function stackWorkload(dir: string, out: BenchResult[]): Promise<void> {
+  const rows = 64, width = 32; // 16 KiB an append
+  const appends = Math.max(256, Math.round(16384 * SCALE));
+  const shardBytes = SCALE < 1
+    ? Math.max(1 << 20, Math.round((64 << 20) * SCALE))
+    : 64 << 20;
+  const data = new Float64Array(rows * width);
+  for (let i = 0; i < data.length; i++) data[i] = i * 0.25;
+  const input = { data, shape: [rows, width] };
+  const single = path.join(dir, "single.npy");
+  const stackDir = path.join(dir, "stack");
+  const clearStack = () =>
+    fs.rmSync(stackDir, { recursive: true, force: true });
+  const bases: Record<string, () => number> = {
+    "one file (NpyAppendArraySync)": () => {
+      unlink(single);
+      const t = now();
+      const npy = lib.NpyAppendArraySync.open(single);
+      for (let i = 0; i < appends; i++) {
+        data[0] = i;
+        npy.append(input);
+      }
+      npy.close();
+      const dt = now() - t;
+      unlink(single);
+      return dt;
+    },
+  };
+  let shards = 0;
+  const run = () => {
+    clearStack();
+    const t = now();
+    const stack = lib.NpyStackWriterSync.open(stackDir, { shardBytes });
+    for (let i = 0; i < appends; i++) {
+      data[0] = i;
+      stack.append(input);
+    }
+    stack.close();
+    const dt = now() - t;
+    shards = stack.shards;
+    clearStack();
+    return dt;
+  };
+  const r = await duel(ROUNDS || 5, run, bases);
+  out.push({
+    workload: "6 stack appends",
+    case: `sync, ${appends} x 16 KiB f8, shards of ${
+      shardBytes >> 20
+    } MiB (${shards} shards)`,
+    ...r,
+    units: appends,
+    unit: "appends",
+  });
+}
+
 // ---------------------------------------------------------------- main
 
 const argv = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
@@ -619,6 +681,7 @@ if (mode === "speed") {
   if (!only || only.includes("big")) await bigWorkload(dir, results);
   if (!only || only.includes("small")) await smallWorkload(dir, results);
   if (!only || only.includes("read")) await readWorkload(dir, results);
+  if (!only || only.includes("stack")) await stackWorkload(dir, results);
 } else if (mode === "memory-sync" || mode === "memory-async") {
   await memoryWorkload(dir, mode === "memory-sync" ? "sync" : "async", results);
 } else {

@@ -1,8 +1,10 @@
 /**
- * A minimal lock file (stand-in until the shared lock module lands): the
- * lock of `path` is `<path>.lock`, created with `O_CREAT | O_EXCL` and
- * holding the holder's pid. A lock whose holder process is gone is taken
- * over.
+ * A lock on a path that holds across processes and runtimes: an
+ * exclusively created lock file `<path>.lock` recording its holder. A
+ * lock whose holder process is gone is taken over.
+ *
+ * (Minimal stand-in with the signature of the shared lock; replaced by
+ * main's version when it is merged.)
  *
  * @module
  */
@@ -10,117 +12,98 @@
 import { NpyLockedError } from "./errors.ts";
 import { nodeFs } from "./adapters/node.ts";
 
-/** A held lock. */
+/** A lock held by this process. */
 export interface HeldLock {
   /** The lock file. */
   readonly lockPath: string;
-  /** Drops the lock (removes the lock file). */
+  /** Releases the lock; calling it again does nothing. */
   release(): void;
 }
 
 interface LockFs {
-  openSync(path: string, flags: string): number;
-  writeSync(fd: number, text: string): number;
+  openSync(p: string, flags: string): number;
+  writeSync(fd: number, s: string): number;
   closeSync(fd: number): void;
-  readFileSync(path: string, encoding: string): string;
-  unlinkSync(path: string): void;
-  statSync(path: string): { mtimeMs: number };
+  readFileSync(p: string, enc: "utf8"): string;
+  unlinkSync(p: string): void;
+  existsSync(p: string): boolean;
 }
 
-/** An empty lock file (holder killed while writing it) this old is stale. */
-const EMPTY_LOCK_GRACE_MS = 2000;
+const held = new Set<string>();
 
-function alive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   const proc = (globalThis as {
-    process?: { kill(pid: number, signal: number): void };
+    process?: { kill(pid: number, sig: number): void };
   }).process;
-  if (proc === undefined) return true;
   try {
-    proc.kill(pid, 0);
+    proc?.kill(pid, 0);
     return true;
   } catch (e) {
-    return (e as { code?: string }).code !== "ESRCH";
+    return (e as { code?: string }).code === "EPERM";
   }
-}
-
-function myPid(): number {
-  const g = globalThis as {
-    process?: { pid: number };
-    Deno?: { pid: number };
-  };
-  return g.Deno?.pid ?? g.process?.pid ?? 0;
 }
 
 /**
- * Takes the lock of a file or folder.
+ * Takes the lock on `path` for `verb`.
  *
- * @param path The file or folder.
- * @param verb What the holder does, for messages (`"write"`, `"recover"`).
+ * @param path The file or folder to lock.
+ * @param verb What the holder does, for messages (`"append to"`).
  * @returns The held lock.
- * @throws {NpyLockedError} when a live process holds it.
+ * @throws {NpyLockedError} when another writer holds it.
  */
 export function acquireLock(path: string, verb: string): HeldLock {
+  const lockPath = `${path}.lock`;
   const fs = nodeFs() as unknown as LockFs | undefined;
-  const lockPath = `${path.replace(/(?<=.)[\\/]+$/, "")}.lock`;
-  if (fs === undefined) return { lockPath, release: () => {} };
+  if (fs === undefined) {
+    return { lockPath, release: () => {} };
+  }
+  const refuse = (holder: string): never => {
+    throw new NpyLockedError(
+      `Cannot ${verb} "${path}": ${
+        holder || "another writer"
+      } holds it (lock file "${lockPath}"); close the other writer or wait for it`,
+      { path, lockPath, holder },
+    );
+  };
+  if (held.has(lockPath)) refuse(`this process`);
+  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
   for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
     try {
-      fd = fs.openSync(lockPath, "wx");
+      const fd = fs.openSync(lockPath, "wx");
+      try {
+        fs.writeSync(fd, `pid ${pid}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      held.add(lockPath);
+      let done = false;
+      return {
+        lockPath,
+        release() {
+          if (done) return;
+          done = true;
+          held.delete(lockPath);
+          try {
+            fs.unlinkSync(lockPath);
+          } catch { /* already gone */ }
+        },
+      };
     } catch (e) {
       if ((e as { code?: string }).code !== "EEXIST") throw e;
-      let text = "";
+      let holder = "";
       try {
-        text = fs.readFileSync(lockPath, "utf8");
-      } catch {
-        continue;
-      }
-      const pid = Number(/^pid (\d+)/.exec(text)?.[1] ?? NaN);
-      let stale = Number.isSafeInteger(pid) && pid !== myPid() && !alive(pid);
-      if (text === "") {
-        try {
-          stale = Date.now() - fs.statSync(lockPath).mtimeMs >=
-            EMPTY_LOCK_GRACE_MS;
-        } catch {
-          continue;
-        }
-      }
-      if (stale) {
+        holder = fs.readFileSync(lockPath, "utf8").trim();
+      } catch { /* vanished: retry */ }
+      const m = /^pid (\d+)/.exec(holder);
+      if (m !== null && Number(m[1]) !== pid && !pidAlive(Number(m[1]))) {
+        // The holder was killed: take the lock over.
         try {
           fs.unlinkSync(lockPath);
-        } catch {
-          // another taker removed it first
-        }
+        } catch { /* raced */ }
         continue;
       }
-      throw new NpyLockedError(
-        `Cannot ${verb} "${path}": ${
-          text === "" ? "another process" : text.trim()
-        } holds its lock "${lockPath}"; close that writer first`,
-        { path, lockPath, holder: text.trim() },
-      );
+      if (holder !== "" || attempt === 2) refuse(holder);
     }
-    try {
-      fs.writeSync(fd, `pid ${myPid()}\n`);
-    } finally {
-      fs.closeSync(fd);
-    }
-    let held = true;
-    return {
-      lockPath,
-      release: () => {
-        if (!held) return;
-        held = false;
-        try {
-          fs.unlinkSync(lockPath);
-        } catch {
-          // already gone
-        }
-      },
-    };
   }
-  throw new NpyLockedError(
-    `Cannot ${verb} "${path}": its lock "${lockPath}" keeps changing; try again`,
-    { path, lockPath },
-  );
+  return refuse("");
 }

@@ -30,6 +30,8 @@ export interface PathFs {
   remove(path: string): void;
   /** Renames a file, replacing the target. */
   rename(from: string, to: string): void;
+  /** Creates a folder and its parents; nothing if it exists. */
+  mkdir(path: string): void;
 }
 
 interface DenoNs {
@@ -45,6 +47,7 @@ interface DenoNs {
   statSync(path: string): unknown;
   removeSync(path: string): void;
   renameSync(from: string, to: string): void;
+  mkdirSync(path: string, options: { recursive: boolean }): void;
   errors: { NotFound: new () => Error };
 }
 
@@ -111,6 +114,7 @@ function denoPathFs(deno: DenoNs): PathFs {
     },
     remove: (path) => deno.removeSync(path),
     rename: (from, to) => deno.renameSync(from, to),
+    mkdir: (path) => deno.mkdirSync(path, { recursive: true }),
   };
 }
 
@@ -120,6 +124,7 @@ function nodePathFs(fs: Record<string, unknown>): PathFs {
     openSync(p: string, flags: string): number;
     unlinkSync(p: string): void;
     renameSync(a: string, b: string): void;
+    mkdirSync(p: string, o: { recursive: boolean }): void;
   };
   return {
     exists: (path) => f.existsSync(path),
@@ -136,6 +141,7 @@ function nodePathFs(fs: Record<string, unknown>): PathFs {
     },
     remove: (path) => f.unlinkSync(path),
     rename: (from, to) => f.renameSync(from, to),
+    mkdir: (path) => f.mkdirSync(path, { recursive: true }),
   };
 }
 

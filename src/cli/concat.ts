@@ -27,6 +27,7 @@ import { planNpyOutput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { shapeText } from "./info.ts";
 import { growthAxis } from "../_layout.ts";
+import { expandStacks } from "./stack.ts";
 
 /** Inputs in the other order than the output are read whole up to this size. */
 const WHOLE_READ_LIMIT = 64 << 20;
@@ -122,7 +123,8 @@ the last axis for Fortran order), like numpy.concatenate, reading the
 inputs in batches of about 4 MiB. An existing OUT is appended to; a new
 OUT takes dtype and order from the first input (or --dtype). Every input
 is checked (shape, dtype, casting) before anything is written, and on any
-failure OUT is left as it was.
+failure OUT is left as it was. An IN that is a stack folder (Dask's
+npy-stack, see split) stands for its shards, in order.
 
 Options:
   --casting MODE  no, equiv, safe, same_kind (default) or unsafe, as NumPy
@@ -171,7 +173,8 @@ async function runConcat(
   const sources: NpySource[] = [];
   try {
     const max = intOption(args, "max-header-size");
-    for (const p of ins) sources.push(openSource(p, max));
+    // A stack folder stands for its shards, in order.
+    for (const p of expandStacks(ins)) sources.push(openSource(p, max));
     const first = sources[0]!.info.header;
     const plan = planNpyOutput(out, overwrite, max);
     const writer = NpyAppendArraySync.open(plan.writePath, {

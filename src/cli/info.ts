@@ -12,6 +12,7 @@ import { runSync } from "../_io.ts";
 import { type FileInfo, inspect } from "../_inspect.ts";
 import { namingFile } from "../_error_label.ts";
 import { groupInfoOutput, isGroup } from "./group.ts";
+import { isDirectory, stackInfoOutput } from "./stack.ts";
 
 /** What `info --json` prints for one file. */
 export interface InfoRecord {
@@ -121,6 +122,8 @@ shape, order, data bytes, whether it can be appended to, and whether it
 needs recovery (its data length differs from what the header says).
 A group folder (written by NpyGroupWriter) shows its members and the rows
 they all hold.
+A stack folder (Dask's npy-stack, see split) shows its dtype, shape,
+order, sealed shards and live rows.
 
 Options:
   --json                 one JSON object per file and line, for scripts
@@ -138,6 +141,7 @@ Example:
       let out: string;
       try {
         if (isGroup(path)) out = groupInfoOutput(path, max, json);
+        else if (isDirectory(path)) out = stackInfoOutput(path, json);
         else {
           const r = infoRecord(path, max);
           out = json ? `${JSON.stringify(r)}\n` : text(r);

@@ -13,6 +13,7 @@ import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
 import { groupToCsv, isGroup } from "./group.ts";
+import { expandStacks, isFortranStack } from "./stack.ts";
 
 /** The `to-csv` command. */
 export const toCsv: Command = {
@@ -40,6 +41,8 @@ hold the delimiter, quotes, line breaks, "#" or edge spaces (RFC 4180),
 datetimes as integers in their unit (NaT for not-a-time). Structured
 dtypes are refused. IN may be a group folder (written by NpyGroupWriter):
 one CSV line per row, with the columns of every member side by side.
+IN may also be a stack folder (Dask's npy-stack, see split): its
+shards are written in order.
 
 Options:
   -d, --delimiter C   field delimiter, one character, or "tab" (default ",")
@@ -63,9 +66,19 @@ Example:
         maxHeaderSize: intOption(args, "max-header-size"),
       });
     }
-    const src = openSource(inPath, intOption(args, "max-header-size"));
+    // A stack folder stands for its shards, in order.
+    const paths = expandStacks([inPath]);
+    const max = intOption(args, "max-header-size");
+    const src = openSource(paths[0]!, max);
     try {
       const { header } = src.info;
+      if (
+        paths.length > 1 && header.shape.length > 1 && isFortranStack(inPath)
+      ) {
+        throw new RangeError(
+          `Cannot write ${inPath} as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
+        );
+      }
       if (header.shape.length > 2) {
         throw new RangeError(
           `Cannot write ${inPath} as CSV: it is ${header.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
@@ -82,21 +95,31 @@ Example:
       );
       let ok = false;
       try {
-        progress.start(`to-csv ${inPath}`, src.info.dataLength);
+        progress.start(
+          `to-csv ${inPath}`,
+          paths.length > 1 ? undefined : src.info.dataLength,
+        );
         if (headerLine !== undefined) await out.write(`${headerLine}\n`);
         const delim = delimiter.charCodeAt(0);
-        for (const block of rowBlocks(src)) {
-          const { data, rows, cols } = block;
-          for (let r = 0; r < rows; r++) {
-            const base = r * cols;
-            for (let c = 0; c < cols; c++) {
-              if (c > 0) out.putCode(delim);
-              out.put(format(data, base + c));
+        for (const path of paths) {
+          const part = path === paths[0] ? src : openSource(path, max);
+          try {
+            for (const block of rowBlocks(part)) {
+              const { data, rows, cols } = block;
+              for (let r = 0; r < rows; r++) {
+                const base = r * cols;
+                for (let c = 0; c < cols; c++) {
+                  if (c > 0) out.putCode(delim);
+                  out.put(format(data, base + c));
+                }
+                out.putCode(10);
+                if (out.full) await out.flush();
+              }
+              progress.add(block.bytes);
             }
-            out.putCode(10);
-            if (out.full) await out.flush();
+          } finally {
+            if (part !== src) part.file.closeSync();
           }
-          progress.add(block.bytes);
         }
         await out.close();
         ok = true;

@@ -1,0 +1,578 @@
+/**
+ * The pickle of a stack's `info` file, as Dask's `to_npy_stack` writes
+ * it: `{'chunks': tuple of tuples of ints, 'dtype': numpy.dtype(...),
+ * 'axis': int}`. The writer emits protocol 2 exactly as Python's pickler
+ * does (same opcodes, same memo); the reader runs the few opcodes such a
+ * file uses in protocols 2 to 5 and builds nothing but tuples, dicts,
+ * strings, ints and the two globals `numpy.dtype` and `_codecs.encode`.
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+import { dtypeFromDescr } from "./dtype.ts";
+import { PyTuple, type PyValue } from "./py_literal.ts";
+import { NpyFormatError } from "./errors.ts";
+
+/** The contents of a stack's `info` file. */
+export interface StackInfo {
+  /** Chunk lengths per axis; the growth axis lists one per sealed shard. */
+  chunks: number[][];
+  /** The dtype (`undefined` when the reader could not rebuild it). */
+  dtype: DType | undefined;
+  /** The growth axis. */
+  axis: number;
+}
+
+// ---------------------------------------------------------------- writer
+
+class Pickler {
+  readonly out: number[] = [];
+  readonly #memo = new Map<string, number>();
+  #next = 0;
+
+  bytes(...b: number[]): void {
+    for (const x of b) this.out.push(x);
+  }
+
+  u32(n: number): void {
+    this.bytes(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, (n >>> 24) & 255);
+  }
+
+  /** BINPUT/LONG_BINPUT of the object just written, remembered under `key`. */
+  put(key?: string): void {
+    const i = this.#next++;
+    if (key !== undefined) this.#memo.set(key, i);
+    if (i < 256) this.bytes(0x71, i);
+    else {
+      this.bytes(0x72);
+      this.u32(i);
+    }
+  }
+
+  /** BINGET of an object remembered under `key`; `false` if there is none. */
+  get(key: string): boolean {
+    const i = this.#memo.get(key);
+    if (i === undefined) return false;
+    if (i < 256) this.bytes(0x68, i);
+    else {
+      this.bytes(0x6a);
+      this.u32(i);
+    }
+    return true;
+  }
+
+  /** A str; `shared` strings are the same Python object wherever they occur. */
+  str(s: string, shared = true): void {
+    const key = `s:${s}`;
+    if (shared && this.get(key)) return;
+    const utf8 = new TextEncoder().encode(s);
+    this.bytes(0x58);
+    this.u32(utf8.length);
+    for (const b of utf8) this.out.push(b);
+    this.put(shared ? key : undefined);
+  }
+
+  int(n: number): void {
+    if (n >= 0 && n < 256) this.bytes(0x4b, n);
+    else if (n >= 0 && n < 65536) this.bytes(0x4d, n & 255, n >> 8);
+    else if (n >= -0x80000000 && n < 0x80000000) {
+      this.bytes(0x4a);
+      this.u32(n);
+    } else {
+      // LONG1: little-endian two's complement, as Python's encode_long.
+      let v = BigInt(n);
+      const out: number[] = [];
+      const nbytes = Math.floor((v < 0n ? -v - 1n : v).toString(2).length / 8) +
+        1;
+      for (let i = 0; i < nbytes; i++) {
+        out.push(Number(BigInt.asUintN(8, v)));
+        v >>= 8n;
+      }
+      this.bytes(0x8a, nbytes, ...out);
+    }
+  }
+
+  /** A tuple whose items `items` writes; memoized unless empty. */
+  tuple(count: number, items: () => void, key?: string): void {
+    if (count === 0) return this.bytes(0x29);
+    if (count > 3) this.bytes(0x28);
+    items();
+    this.bytes(count > 3 ? 0x74 : 0x84 + count);
+    this.put(key);
+  }
+
+  /** A dict: SETITEM for one entry, MARK ... SETITEMS for more. */
+  dict(count: number, items: () => void): void {
+    this.bytes(0x7d);
+    this.put();
+    if (count === 0) return;
+    if (count > 1) this.bytes(0x28);
+    items();
+    this.bytes(count > 1 ? 0x75 : 0x73);
+  }
+
+  global(module: string, name: string): void {
+    if (this.get(`g:${module}.${name}`)) return;
+    const text = new TextEncoder().encode(`${module}\n${name}\n`);
+    this.bytes(0x63, ...text);
+    this.put(`g:${module}.${name}`);
+  }
+}
+
+/** A dtype as NumPy pickles it: a plain or structured dtype, or a sub-array. */
+interface Node {
+  dtype: DType;
+  shape?: readonly number[];
+}
+
+const FROM_FIELDS = 0x1b;
+
+function flagsOf(n: Node): number {
+  const d = n.dtype;
+  if (d.fields !== undefined) {
+    let f = 0x10;
+    for (const x of d.fields) {
+      f |= flagsOf({ dtype: x.dtype, shape: x.shape }) & FROM_FIELDS;
+    }
+    return f;
+  }
+  return d.kind === "U" ? 8 : 0;
+}
+
+function alignmentOf(d: DType): number {
+  if (d.fields !== undefined) return 1;
+  switch (d.kind) {
+    case "U":
+      return 4;
+    case "S":
+    case "V":
+      return 1;
+    case "c":
+      return d.itemsize / 2;
+    default:
+      return d.itemsize;
+  }
+}
+
+function isSubarray(n: Node): n is Required<Node> {
+  return n.shape !== undefined && n.shape.length > 0;
+}
+
+function saveDType(p: Pickler, n: Node): void {
+  const d = n.dtype;
+  const sub = isSubarray(n);
+  const time = !sub && (d.kind === "M" || d.kind === "m");
+  // Built-in dtypes (numbers, native or no byte order) are singletons in
+  // NumPy, so Python's pickler refers back to their first occurrence.
+  const singleton = !sub && d.fields === undefined && d.byteOrder !== ">" &&
+    "biufc".includes(d.kind);
+  if (singleton && p.get(`d:${d.str}`)) return;
+  if (d.hasObject) {
+    throw new TypeError(
+      `Cannot write a stack info for dtype "${d.str}": it holds Python objects`,
+    );
+  }
+  const size = sub ? d.itemsize * n.shape.reduce((a, b) => a * b, 1) : 0;
+  p.global("numpy", "dtype");
+  const typestr = sub || d.fields !== undefined
+    ? `V${sub ? size : d.itemsize}`
+    : time
+    ? `${d.kind}8`
+    : d.str.slice(1);
+  p.str(typestr, false);
+  p.bytes(0x89, 0x88, 0x87);
+  p.put();
+  p.bytes(0x52);
+  // Built-in dtypes are remembered as the object the REDUCE made.
+  p.put(singleton ? `d:${d.str}` : undefined);
+  // The state tuple (numpy's arraydescr_reduce).
+  p.bytes(0x28);
+  p.int(time ? 4 : 3);
+  p.str(sub || d.fields !== undefined ? "|" : d.byteOrder);
+  if (sub) {
+    p.tuple(2, () => {
+      saveDType(p, { dtype: d });
+      p.tuple(n.shape.length, () => n.shape.forEach((x) => p.int(x)));
+    });
+  } else p.bytes(0x4e);
+  const fields = sub ? undefined : d.fields;
+  if (fields !== undefined) {
+    p.tuple(fields.length, () => fields.forEach((f) => p.str(f.name)));
+    const titled = fields.filter((f) => f.title !== undefined).length;
+    p.dict(fields.length + titled, () => {
+      for (const f of fields) {
+        p.str(f.name);
+        const key = `t:${f.name}`;
+        p.tuple(f.title === undefined ? 2 : 3, () => {
+          saveDType(p, { dtype: f.dtype, shape: f.shape });
+          p.int(f.offset);
+          if (f.title !== undefined) p.str(f.title);
+        }, key);
+        if (f.title !== undefined) {
+          p.str(f.title);
+          p.get(key);
+        }
+      }
+    });
+  } else p.bytes(0x4e, 0x4e);
+  const flexible = sub || "USV".includes(d.kind);
+  p.int(flexible ? sub ? size : d.itemsize : -1);
+  p.int(flexible ? alignmentOf(d) : -1);
+  p.int(flagsOf(n));
+  if (time) {
+    const m = /^(\d*)(.+)$/.exec(d.unit ?? "generic")!;
+    p.dict(0, () => {});
+    p.bytes(0x28);
+    if (!p.get(`b:${m[2]}`)) {
+      p.global("_codecs", "encode");
+      p.tuple(2, () => {
+        p.str(m[2]!);
+        p.str("latin1");
+      });
+      p.bytes(0x52);
+      p.put(`b:${m[2]}`);
+    }
+    p.int(m[1] === "" ? 1 : Number(m[1]));
+    p.int(1);
+    p.int(1);
+    p.bytes(0x74);
+    p.put();
+    p.bytes(0x86);
+    p.put();
+  }
+  p.bytes(0x74);
+  p.put();
+  p.bytes(0x62);
+}
+
+/**
+ * The bytes of a stack's `info` file: `pickle.dumps({'chunks': chunks,
+ * 'dtype': dtype, 'axis': axis}, protocol=2)`.
+ *
+ * @param info The chunks, dtype and axis.
+ * @returns The pickle.
+ */
+export function pickleStackInfo(
+  info: { chunks: readonly (readonly number[])[]; dtype: DType; axis: number },
+): Uint8Array {
+  const p = new Pickler();
+  p.bytes(0x80, 2);
+  p.dict(3, () => {
+    p.str("chunks");
+    p.tuple(info.chunks.length, () => {
+      for (const c of info.chunks) {
+        p.tuple(c.length, () => c.forEach((x) => p.int(x)));
+      }
+    });
+    p.str("dtype");
+    saveDType(p, { dtype: info.dtype });
+    p.str("axis");
+    p.int(info.axis);
+  });
+  p.bytes(0x2e);
+  return new Uint8Array(p.out);
+}
+
+// ---------------------------------------------------------------- reader
+
+class Global {
+  constructor(readonly name: string) {}
+}
+
+class Reduced {
+  state: unknown = undefined;
+  constructor(readonly fn: string, readonly args: unknown[]) {}
+}
+
+const MARK = Symbol("mark");
+
+function bad(label: string, why: string): never {
+  throw new NpyFormatError(
+    `Cannot read the stack info ${label}: ${why}; rewrite it with recoverStack`,
+  );
+}
+
+/** Runs the pickle VM over `bytes` for the opcodes a stack info uses. */
+function unpickle(bytes: Uint8Array, label: string): unknown {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const stack: unknown[] = [];
+  const memo: unknown[] = [];
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  let i = 0;
+  const need = (n: number): number => {
+    if (i + n > bytes.length) bad(label, "it ends early");
+    const at = i;
+    i += n;
+    return at;
+  };
+  const popMark = (): unknown[] => {
+    const k = stack.lastIndexOf(MARK);
+    if (k < 0) bad(label, "a MARK is missing");
+    const items = stack.splice(k);
+    items.shift();
+    return items;
+  };
+  const line = (): string => {
+    const end = bytes.indexOf(10, i);
+    if (end < 0) bad(label, "a GLOBAL is cut off");
+    const s = dec.decode(bytes.subarray(i, end));
+    i = end + 1;
+    return s;
+  };
+  const str = (n: number): void => {
+    const at = need(n);
+    stack.push(dec.decode(bytes.subarray(at, at + n)));
+  };
+  const top = (): unknown => {
+    if (stack.length === 0) bad(label, "the stack is empty");
+    return stack[stack.length - 1];
+  };
+  for (;;) {
+    const op = bytes[need(1)]!;
+    switch (op) {
+      case 0x80: // PROTO
+        need(1);
+        break;
+      case 0x95: // FRAME
+        need(8);
+        break;
+      case 0x2e: // STOP
+        return stack.pop();
+      case 0x28: // MARK
+        stack.push(MARK);
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new Map<unknown, unknown>());
+        break;
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(new PyTuple([]));
+        break;
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+      case 0x89: // NEWFALSE
+        stack.push(op === 0x88);
+        break;
+      case 0x4b: // BININT1
+        stack.push(bytes[need(1)]);
+        break;
+      case 0x4d: // BININT2
+        stack.push(view.getUint16(need(2), true));
+        break;
+      case 0x4a: // BININT
+        stack.push(view.getInt32(need(4), true));
+        break;
+      case 0x8a: { // LONG1
+        const n = bytes[need(1)]!;
+        const at = need(n);
+        let v = 0n;
+        for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[at + k]!);
+        if (n > 0 && bytes[at + n - 1]! >= 128) v -= 1n << BigInt(8 * n);
+        stack.push(Number(v));
+        break;
+      }
+      case 0x58: // BINUNICODE
+        str(view.getUint32(need(4), true));
+        break;
+      case 0x8c: // SHORT_BINUNICODE
+        str(bytes[need(1)]!);
+        break;
+      case 0x43: { // SHORT_BINBYTES
+        const n = bytes[need(1)]!;
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      }
+      case 0x42: { // BINBYTES
+        const n = view.getUint32(need(4), true);
+        const at = need(n);
+        stack.push(bytes.slice(at, at + n));
+        break;
+      }
+      case 0x71: // BINPUT
+        memo[bytes[need(1)]!] = top();
+        break;
+      case 0x72: // LONG_BINPUT
+        memo[view.getUint32(need(4), true)] = top();
+        break;
+      case 0x94: // MEMOIZE
+        memo.push(top());
+        break;
+      case 0x68: // BINGET
+      case 0x6a: { // LONG_BINGET
+        const k = op === 0x68 ? bytes[need(1)]! : view.getUint32(need(4), true);
+        if (!(k in memo)) bad(label, `memo ${k} is unset`);
+        stack.push(memo[k]);
+        break;
+      }
+      case 0x85: // TUPLE1
+      case 0x86: // TUPLE2
+      case 0x87: { // TUPLE3
+        const n = op - 0x84;
+        if (stack.length < n) bad(label, "the stack is too short");
+        stack.push(new PyTuple(stack.splice(stack.length - n) as PyValue[]));
+        break;
+      }
+      case 0x74: // TUPLE
+        stack.push(new PyTuple(popMark() as PyValue[]));
+        break;
+      case 0x61: { // APPEND
+        const v = stack.pop();
+        (top() as unknown[]).push(v);
+        break;
+      }
+      case 0x65: { // APPENDS
+        const items = popMark();
+        (top() as unknown[]).push(...items);
+        break;
+      }
+      case 0x73: // SETITEM
+      case 0x75: { // SETITEMS
+        const items = op === 0x73 ? stack.splice(stack.length - 2) : popMark();
+        const d = top();
+        if (!(d instanceof Map)) bad(label, "SETITEM outside a dict");
+        for (let k = 0; k + 1 < items.length; k += 2) {
+          d.set(items[k], items[k + 1]);
+        }
+        break;
+      }
+      case 0x63: // GLOBAL
+        stack.push(new Global(`${line()}.${line()}`));
+        break;
+      case 0x93: { // STACK_GLOBAL
+        const name = stack.pop(), module = stack.pop();
+        stack.push(new Global(`${module}.${name}`));
+        break;
+      }
+      case 0x52: { // REDUCE
+        const args = stack.pop(), fn = stack.pop();
+        if (!(fn instanceof Global) || !(args instanceof PyTuple)) {
+          bad(label, "a REDUCE has no callable");
+        }
+        if (fn.name === "_codecs.encode") {
+          stack.push(new TextEncoder().encode(String(args.items[0])));
+        } else if (fn.name === "numpy.dtype") {
+          stack.push(new Reduced(fn.name, args.items));
+        } else {bad(
+            label,
+            `it calls "${fn.name}", which a stack info never does`,
+          );}
+        break;
+      }
+      case 0x62: { // BUILD
+        const state = stack.pop();
+        const obj = top();
+        if (!(obj instanceof Reduced)) bad(label, "BUILD of a non-dtype");
+        obj.state = state;
+        break;
+      }
+      default:
+        bad(
+          label,
+          `opcode 0x${op.toString(16)} at byte ${i - 1} is not supported`,
+        );
+    }
+  }
+}
+
+/** The descr (as `numpy.lib.format.dtype_to_descr` gives it) of a pickled dtype. */
+function descrOf(d: unknown, label: string): PyValue {
+  if (!(d instanceof Reduced) || !(d.state instanceof PyTuple)) {
+    bad(label, "its dtype is not a numpy.dtype");
+  }
+  const s = d.state.items as unknown[];
+  const typestr = String(d.args[0]);
+  const order = String(s[1]) === "=" ? "<" : String(s[1]);
+  const names = s[3], fields = s[4];
+  if (names instanceof PyTuple && fields instanceof Map) {
+    const list: { off: number; entry: PyValue }[] = [];
+    for (const name of names.items) {
+      const f = fields.get(name);
+      if (!(f instanceof PyTuple)) bad(label, `field "${name}" is missing`);
+      const [fd, off, title] = f.items as unknown[];
+      const key: PyValue = typeof title === "string"
+        ? new PyTuple([title, name])
+        : name;
+      const fs = fd instanceof Reduced && fd.state instanceof PyTuple
+        ? fd.state.items[2]
+        : null;
+      const entry = fs instanceof PyTuple
+        ? new PyTuple([key, descrOf(fs.items[0], label), fs.items[1]!])
+        : new PyTuple([key, descrOf(fd, label)]);
+      list.push({ off: Number(off), entry });
+    }
+    list.sort((a, b) => a.off - b.off);
+    const out: PyValue[] = [];
+    let at = 0;
+    const size = Number(s[5]);
+    const sizeOf = (e: PyValue): number => dtypeFromDescr([e]).itemsize;
+    for (const { off, entry } of list) {
+      if (off > at) out.push(new PyTuple(["", `|V${off - at}`]));
+      out.push(entry);
+      at = off + sizeOf(entry);
+    }
+    if (size > at) out.push(new PyTuple(["", `|V${size - at}`]));
+    return out;
+  }
+  let text = typestr;
+  if (/^[Mm]8$/.test(typestr)) {
+    const meta = (s[8] as PyTuple | undefined)?.items[1] as PyTuple | undefined;
+    const unit = meta?.items[0];
+    const num = Number(meta?.items[1] ?? 1);
+    const u = unit instanceof Uint8Array
+      ? new TextDecoder().decode(unit)
+      : "generic";
+    if (u !== "generic") text += `[${num === 1 ? "" : num}${u}]`;
+  }
+  return (/^[biufcMmUSV]/.test(text) ? order : "") + text;
+}
+
+/**
+ * Reads a stack's `info` file.
+ *
+ * @param bytes The file's bytes.
+ * @param label The file name for messages.
+ * @returns The chunks, dtype and axis.
+ * @throws {NpyFormatError} when it is not such a pickle.
+ */
+export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
+  let v: unknown;
+  try {
+    v = unpickle(bytes, label);
+  } catch (e) {
+    if (e instanceof NpyFormatError) throw e;
+    bad(label, String((e as Error).message));
+  }
+  if (!(v instanceof Map)) bad(label, "it is not a dict");
+  const chunks = v.get("chunks"), axis = v.get("axis");
+  if (
+    !(chunks instanceof PyTuple) ||
+    !chunks.items.every((c) =>
+      c instanceof PyTuple &&
+      c.items.every((x) =>
+        typeof x === "number" && Number.isSafeInteger(x) && x >= 0
+      )
+    )
+  ) bad(label, "its chunks are not a tuple of tuples of ints");
+  if (
+    typeof axis !== "number" || axis < 0 || axis >= chunks.items.length
+  ) bad(label, "its axis is not an axis of the chunks");
+  let dtype: DType | undefined;
+  try {
+    dtype = dtypeFromDescr(descrOf(v.get("dtype"), label));
+  } catch {
+    dtype = undefined;
+  }
+  return {
+    chunks: chunks.items.map((c) =>
+      (c as PyTuple).items as unknown as number[]
+    ),
+    dtype,
+    axis,
+  };
+}

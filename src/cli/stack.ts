@@ -1,0 +1,229 @@
+/**
+ * Stacks on the command line: `split IN DIR --rows N`, `info DIR`, and
+ * stack folders as inputs of `concat` and `to-csv` (expanded into their
+ * shards, in order).
+ *
+ * @module
+ */
+
+import type { Command } from "./_command.ts";
+import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
+import { batches, openSource } from "./_npy_source.ts";
+import { Progress } from "./_progress.ts";
+import { pathFs } from "../_path_fs.ts";
+import { growthAxis } from "../_layout.ts";
+import { NpyStackWriterSync } from "../npy_stack_writer.ts";
+import { NpyStackReader } from "../npy_stack_reader.ts";
+import {
+  join,
+  partPath,
+  shardHead,
+  shardPath,
+  shardRows,
+} from "../_stack_core.ts";
+
+/**
+ * Whether `path` is a folder.
+ *
+ * @param path The path.
+ * @returns `true` for a folder.
+ */
+export function isDirectory(path: string): boolean {
+  const g = globalThis as {
+    Deno?: { statSync(p: string): { isDirectory: boolean } };
+    process?: { getBuiltinModule?: (n: string) => unknown };
+  };
+  try {
+    if (g.Deno !== undefined) return g.Deno.statSync(path).isDirectory;
+    const fs = g.process?.getBuiltinModule?.("node:fs") as
+      | { statSync(p: string): { isDirectory(): boolean } }
+      | undefined;
+    return fs?.statSync(path).isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Replaces each stack folder among `paths` by its shard files in order:
+ * the sealed `{n}.npy`, then the live `{n}.npy.part`'s if it is complete.
+ *
+ * @param paths Files and stack folders.
+ * @returns Files only.
+ * @throws {TypeError} for a folder that holds no stack.
+ */
+export function expandStacks(paths: readonly string[]): string[] {
+  const fs = pathFs();
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!isDirectory(p)) {
+      out.push(p);
+      continue;
+    }
+    let n = 0;
+    while (fs.exists(shardPath(p, n))) out.push(shardPath(p, n++));
+    const part = partPath(p, n);
+    if (fs.exists(part)) {
+      try {
+        shardHead(part);
+        out.push(part);
+      } catch { /* a live shard without its first header: no rows */ }
+    }
+    if (n === 0 && out[out.length - 1] !== part) {
+      throw new TypeError(
+        `Cannot read the stack ${p}: the folder holds no shard (0.npy or 0.npy.part)`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether `dir` is a stack that grows along its last axis.
+ *
+ * @param dir A stack folder.
+ * @returns `true` for a Fortran-order stack.
+ */
+export function isFortranStack(dir: string): boolean {
+  if (!isDirectory(dir)) return false;
+  const r = NpyStackReader.openSync(dir);
+  r.closeSync();
+  return r.fortranOrder;
+}
+
+/** What `info --json` prints for a stack folder. */
+export interface StackInfoRecord {
+  stack: string;
+  dtype: string;
+  shape: number[];
+  order: "C" | "F";
+  axis: number;
+  shards: number;
+  chunks: number[];
+  liveRows: number;
+  hasInfo: boolean;
+}
+
+/**
+ * The facts of a stack folder, as text or one JSON line.
+ *
+ * @param dir The folder.
+ * @param json One JSON line instead of text.
+ * @returns The output.
+ */
+export function stackInfoOutput(dir: string, json: boolean): string {
+  const r = NpyStackReader.openSync(dir);
+  const chunks: number[] = [];
+  let sealed = 0;
+  for (let n = 0; n < r.shards; n++) {
+    const h = shardHead(shardPath(dir, n));
+    const rows = shardRows(h, r.fortranOrder);
+    chunks.push(rows);
+    sealed += rows;
+  }
+  const shape = r.shape;
+  const axis = growthAxis(r.fortranOrder, shape.length);
+  const rec: StackInfoRecord = {
+    stack: dir,
+    dtype: r.dtype,
+    shape,
+    order: r.fortranOrder ? "F" : "C",
+    axis,
+    shards: r.shards,
+    chunks,
+    liveRows: r.length - sealed,
+    hasInfo: pathFs().exists(join(dir, "info")),
+  };
+  r.closeSync();
+  if (json) return `${JSON.stringify(rec)}\n`;
+  const shapeText = `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
+  const sizes = [...new Set(chunks)];
+  return `${dir}: stack (Dask npy-stack)
+  dtype:   ${rec.dtype}
+  shape:   ${shapeText}
+  order:   ${rec.order} (grows along axis ${axis})
+  shards:  ${rec.shards} sealed${
+    sizes.length === 1 ? `, ${sizes[0]} rows each` : ""
+  }${rec.liveRows > 0 ? `, live shard with ${rec.liveRows} rows` : ""}
+  info:    ${rec.hasInfo ? "present" : "missing (run recover on the folder)"}
+`;
+}
+
+/** The `split` command. */
+export const split: Command = {
+  spec: {
+    name: "split",
+    options: {
+      rows: { type: "string" },
+      bytes: { type: "string" },
+      "no-progress": { type: "flag" },
+      ...MAX_HEADER_OPTION,
+    },
+    minArgs: 2,
+    maxArgs: 2,
+  },
+  summary: "split a .npy file into a stack (Dask's npy-stack folder)",
+  help: `Usage: npy-append-array split [options] IN DIR --rows N
+
+Splits the array in IN along its growth axis into the stack folder DIR in
+the layout of Dask's to_npy_stack: DIR/0.npy, DIR/1.npy, ... of N rows each
+(the last one may be shorter) and DIR/info, in constant memory. Python
+reads it with dask.array.from_npy_stack(DIR) or ray.data.read_numpy(DIR).
+An existing stack in DIR is continued.
+
+Options:
+  --rows N            rows per shard (along axis 0, or the last axis of a
+                      Fortran-order file)
+  --bytes N           instead: seal a shard once its data reaches N bytes
+  --no-progress       no progress bar (it shows only when stderr is a terminal)
+  --max-header-size N accept headers up to N characters (default 10000)
+  -h, --help          show this help
+
+Example:
+  npy-append-array split big.npy big_stack --rows 1000000
+`,
+  async run(args, rt) {
+    const [inPath, dir] = args.positional as [string, string];
+    const rows = intOption(args, "rows");
+    const bytes = intOption(args, "bytes");
+    if ((rows === undefined) === (bytes === undefined)) {
+      throw new UsageError(
+        `Option "--rows N" or "--bytes N" is needed (one of them)`,
+      );
+    }
+    const src = openSource(inPath, intOption(args, "max-header-size"));
+    const progress = new Progress(rt, args.options["no-progress"] !== true);
+    try {
+      const h = src.info.header;
+      if (h.shape.length === 0) {
+        throw new RangeError(
+          `Cannot split ${inPath}: it holds a 0-d array, which has no axis to split along`,
+        );
+      }
+      const stack = NpyStackWriterSync.open(dir, {
+        dtype: h.dtype,
+        fortranOrder: h.fortranOrder,
+        ...(rows !== undefined ? { shardRows: rows } : { shardBytes: bytes! }),
+      });
+      try {
+        progress.start(`split ${inPath}`, src.info.dataLength);
+        for (const b of batches(src)) {
+          stack.append({
+            data: b.data,
+            shape: b.shape,
+            dtype: h.dtype,
+            fortranOrder: h.fortranOrder,
+          });
+          progress.add(b.bytes);
+        }
+      } finally {
+        stack.close();
+      }
+      await Promise.resolve();
+    } finally {
+      progress.end();
+      src.file.closeSync();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,608 @@
+/**
+ * Reading a stack (Dask's `to_npy_stack` layout) as one array, following
+ * it while it is written.
+ *
+ * @module
+ */
+
+import type { NpyArray } from "./read_npy.ts";
+import type { NpyData } from "./decode.ts";
+import type { NpyBatchOptions } from "./npy_reader.ts";
+import { NpyReader } from "./npy_reader.ts";
+import { parseDType } from "./dtype.ts";
+import { growthAxis } from "./_layout.ts";
+import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
+import {
+  partPath,
+  scanStack,
+  shardHead,
+  shardPath,
+  shardRows,
+} from "./_stack_core.ts";
+
+const BATCH_BYTES = 1 << 20;
+
+/** Concatenates flat data along the growth axis (the slowest in both orders). */
+function concatData(parts: NpyData[]): NpyData {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0]!;
+  if (Array.isArray(first)) {
+    return (first as unknown[]).concat(
+      ...parts.slice(1) as unknown[][],
+    ) as NpyData;
+  }
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const Ctor = first.constructor as new (
+    n: number,
+  ) => Exclude<NpyData, unknown[]>;
+  const out = new Ctor(total);
+  let at = 0;
+  for (const p of parts) {
+    (out as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(
+      p as ArrayLike<unknown>,
+      at,
+    );
+    at += p.length;
+  }
+  return out;
+}
+
+function isMissing(e: unknown): boolean {
+  const err = e as { code?: string; name?: string };
+  return err?.code === "ENOENT" || err?.name === "NotFound";
+}
+
+/**
+ * A stack of `.npy` shards (`DIR/0.npy`, `DIR/1.npy`, ... and the live
+ * `DIR/{n}.npy.part`) seen as one array along the growth axis, as
+ * `dask.array.from_npy_stack(dir)` shows it. Reads only the shards a range
+ * touches, one at a time, so memory stays constant however many shards
+ * there are. `refresh()` follows a stack being written.
+ *
+ * @example Read across shard boundaries
+ * ```ts
+ * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+ * stack.append(new Float64Array([0, 1, 2, 3, 4]));
+ * const reader = await NpyStackReader.open(dir);
+ * assert.deepEqual(reader.shape, [5]);
+ * assert.deepEqual([...(await reader.read(1, 4)).data as Float64Array], [1, 2, 3]);
+ * ```
+ */
+export class NpyStackReader implements AsyncDisposable, Disposable {
+  readonly #dir: string;
+  readonly #fs: PathFs;
+  /** Rows of each sealed shard. */
+  readonly #chunks: number[] = [];
+  /** First row of each sealed shard, and the end of the last. */
+  readonly #starts: number[] = [0];
+  #liveRows = 0;
+  #shape: number[] = [];
+  #dtype = "";
+  #itemsize = 0;
+  #fortran = false;
+  #closed = false;
+
+  private constructor(dir: string, fs: PathFs) {
+    this.#dir = dir;
+    this.#fs = fs;
+  }
+
+  /**
+   * Opens a stack folder for reading (no lock is taken).
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir, { dtype: "<i2" }).append([[1, 2]]);
+   * const reader = await NpyStackReader.open(dir);
+   * assert.equal(reader.dtype, "<i2");
+   * ```
+   *
+   * @param dir The folder, a path or `file:` URL.
+   * @returns The reader.
+   * @throws {TypeError} when the folder holds no stack.
+   * @throws {NpyFormatError} for a broken `info` or shard.
+   */
+  static open(dir: string | URL): Promise<NpyStackReader> {
+    try {
+      return Promise.resolve(NpyStackReader.openSync(dir));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Opens a stack folder for reading, synchronously; see
+   * {@linkcode NpyStackReader.open}.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1, 2, 3]);
+   * assert.deepEqual(NpyStackReader.openSync(dir).shape, [3]);
+   * ```
+   *
+   * @param dir The folder, a path or `file:` URL.
+   * @returns The reader.
+   * @throws {TypeError} when the folder holds no stack.
+   * @throws {NpyFormatError} for a broken `info` or shard.
+   */
+  static openSync(dir: string | URL): NpyStackReader {
+    const path = toPath(dir);
+    const fs = pathFs();
+    if (!fs.exists(path)) {
+      throw new TypeError(
+        `Cannot read the stack "${path}": the folder does not exist; check the path`,
+      );
+    }
+    const r = new NpyStackReader(path, fs);
+    const scan = scanStack(path, fs);
+    for (const n of scan.chunks) r.#push(n);
+    if (scan.shape !== null && scan.dtype !== undefined) {
+      r.#setLayout(scan.shape, scan.dtype.str, scan.fortranOrder ?? false);
+    }
+    r.#refreshLive();
+    if (r.#dtype === "") {
+      throw new TypeError(
+        `Cannot read the stack "${path}": it holds no shard yet (no info, no {n}.npy, no {n}.npy.part); append to it first`,
+      );
+    }
+    return r;
+  }
+
+  #push(rows: number): void {
+    this.#chunks.push(rows);
+    this.#starts.push(this.#starts[this.#starts.length - 1]! + rows);
+  }
+
+  #setLayout(shape: number[], dtype: string, fortran: boolean): void {
+    this.#shape = [...shape];
+    this.#dtype = dtype;
+    this.#itemsize = parseDType(dtype).itemsize;
+    this.#fortran = fortran;
+  }
+
+  #axis(): number {
+    return Math.max(growthAxis(this.#fortran, this.#shape.length), 0);
+  }
+
+  /** Reads the live shard's covered rows; `false` if it vanished (sealed). */
+  #refreshLive(): boolean {
+    const path = partPath(this.#dir, this.#chunks.length);
+    this.#liveRows = 0;
+    if (!this.#fs.exists(path)) {
+      return !this.#fs.exists(shardPath(this.#dir, this.#chunks.length));
+    }
+    let head;
+    try {
+      head = shardHead(path);
+    } catch (e) {
+      if (isMissing(e)) return false;
+      // A live shard whose first header is not written yet holds no rows.
+      return true;
+    }
+    if (this.#dtype === "") {
+      this.#setLayout(head.shape, head.dtype, head.fortranOrder);
+    }
+    this.#liveRows = shardRows(head, this.#fortran);
+    return true;
+  }
+
+  /** The whole rows sealed and live. */
+  get length(): number {
+    return this.#starts[this.#starts.length - 1]! + this.#liveRows;
+  }
+
+  /** The shape of the whole stack, as `from_npy_stack` gives it (plus the live rows). */
+  get shape(): number[] {
+    const s = [...this.#shape];
+    if (s.length > 0) s[this.#axis()] = this.length;
+    return s;
+  }
+
+  /** The descr text of the dtype. */
+  get dtype(): string {
+    return this.#dtype;
+  }
+
+  /** Whether the shards grow along their last axis. */
+  get fortranOrder(): boolean {
+    return this.#fortran;
+  }
+
+  /** The number of sealed shards seen. */
+  get shards(): number {
+    return this.#chunks.length;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) {
+      throw new TypeError(
+        `Cannot read the stack "${this.#dir}": the reader is closed; open it again`,
+      );
+    }
+  }
+
+  /**
+   * Looks for newly sealed shards and rows added to the live shard
+   * (whole rows only, in order); synchronously.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+   * stack.append([1]);
+   * const reader = NpyStackReader.openSync(dir);
+   * stack.append([2, 3]);
+   * assert.equal(reader.refreshSync(), 3);
+   * assert.equal(reader.shards, 1);
+   * ```
+   *
+   * @returns The new length.
+   * @throws {TypeError} when the reader is closed.
+   */
+  refreshSync(): number {
+    this.#checkOpen();
+    for (let attempt = 0; attempt < 100; attempt++) {
+      let n = this.#chunks.length;
+      while (this.#fs.exists(shardPath(this.#dir, n))) {
+        const head = shardHead(shardPath(this.#dir, n));
+        if (this.#dtype === "") {
+          this.#setLayout(head.shape, head.dtype, head.fortranOrder);
+        }
+        this.#push(shardRows(head, this.#fortran));
+        n++;
+      }
+      if (this.#refreshLive()) break;
+    }
+    return this.length;
+  }
+
+  /**
+   * Looks for newly sealed shards and rows added to the live shard;
+   * see {@linkcode NpyStackReader.refreshSync}.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriter } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * await using stack = await NpyStackWriter.open(dir);
+   * await stack.append([1]);
+   * const reader = await NpyStackReader.open(dir);
+   * await stack.append([2]);
+   * assert.equal(await reader.refresh(), 2);
+   * ```
+   *
+   * @returns The new length.
+   * @throws {TypeError} when the reader is closed.
+   */
+  refresh(): Promise<number> {
+    try {
+      return Promise.resolve(this.refreshSync());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #readShard(n: number, a: number, b: number): NpyData {
+    const sealed = n < this.#chunks.length;
+    const paths = sealed
+      ? [shardPath(this.#dir, n)]
+      : [partPath(this.#dir, n), shardPath(this.#dir, n)];
+    for (let k = 0;; k++) {
+      try {
+        const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
+        try {
+          if (r.fortranOrder === this.#fortran || r.shape.length === 0) {
+            return r.readSync(a, b).data;
+          }
+          // A sealed shard of a Fortran-order stack that reads the same in
+          // C order, and has np.save's C-order header: rows of the stack
+          // are runs of `per` items.
+          const axis = this.#axis();
+          const per = this.#shape.reduce(
+            (x, y, i) => i === axis ? x : x * y,
+            1,
+          );
+          if (r.shape.slice(1).every((d) => d === 1)) {
+            return r.readSync(a * per, b * per).data;
+          }
+          return r.readSync().data.slice(a * per, b * per) as NpyData;
+        } finally {
+          r.closeSync();
+        }
+      } catch (e) {
+        // The live shard was sealed (renamed) meanwhile: same rows.
+        if (!isMissing(e) || k + 1 >= paths.length) throw e;
+      }
+    }
+  }
+
+  /**
+   * Reads rows `[start, end)` of the whole stack, synchronously; see
+   * {@linkcode NpyStackReader.read}.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 1, dtype: "<i4" });
+   * stack.append([[1, 2], [3, 4]]);
+   * const r = NpyStackReader.openSync(dir).readSync(-1);
+   * assert.deepEqual([...r.data as Int32Array], [3, 4]);
+   * ```
+   *
+   * @param start First row (default 0); negative counts from the end.
+   * @param end End, exclusive (default: the length); Python slice rules.
+   * @returns `{ data, shape, dtype, fortranOrder }` as `readNpy` gives it.
+   * @throws {TypeError} for a bound that is not an integer, or a closed reader.
+   * @throws {NpyFormatError} when a shard is broken.
+   */
+  readSync(start: number = 0, end?: number): NpyArray {
+    this.#checkOpen();
+    const [s, e] = this.#range(start, end);
+    const parts: NpyData[] = [];
+    const starts = this.#starts;
+    // Binary search for the first shard holding row s.
+    let lo = 0, hi = this.#chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid + 1]! <= s) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let n = lo, at = s; at < e; n++) {
+      const first = starts[Math.min(n, starts.length - 1)]!;
+      const rows = n < this.#chunks.length ? this.#chunks[n]! : this.#liveRows;
+      const b = Math.min(e, first + rows);
+      if (b > at) parts.push(this.#readShard(n, at - first, b - first));
+      at = b;
+      if (n >= this.#chunks.length) break;
+    }
+    const shape = [...this.#shape];
+    shape[this.#axis()] = e - s;
+    const data = parts.length > 0 ? concatData(parts) : NpyReader.openSync(
+      this.#chunks.length > 0
+        ? shardPath(this.#dir, 0)
+        : partPath(this.#dir, 0),
+      { allowIncomplete: true },
+    ).readSync(0, 0).data;
+    return { data, shape, dtype: this.#dtype, fortranOrder: this.#fortran };
+  }
+
+  /**
+   * Reads rows `[start, end)` along the growth axis, across shard
+   * boundaries: `np.concatenate` of the shards' rows, as
+   * `da.from_npy_stack(dir)[start:end].compute()` gives them. Bounds work
+   * like Python slices.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 3 });
+   * stack.append(new Int16Array([0, 1, 2, 3, 4, 5, 6]));
+   * const reader = await NpyStackReader.open(dir);
+   * assert.deepEqual([...(await reader.read(2, 6)).data as Int16Array], [2, 3, 4, 5]);
+   * ```
+   *
+   * @param start First row (default 0); negative counts from the end.
+   * @param end End, exclusive (default: the length).
+   * @returns `{ data, shape, dtype, fortranOrder }`.
+   * @throws {TypeError} for a bound that is not an integer, or a closed reader.
+   * @throws {NpyFormatError} when a shard is broken.
+   */
+  read(start: number = 0, end?: number): Promise<NpyArray> {
+    try {
+      return Promise.resolve(this.readSync(start, end));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #range(start: number, end: number | undefined): [number, number] {
+    const length = this.length;
+    const clamp = (v: number, name: string): number => {
+      if (typeof v !== "number" || !Number.isInteger(v)) {
+        throw new TypeError(
+          `Cannot read the stack "${this.#dir}": ${name} must be an integer, not ${
+            String(v)
+          }`,
+        );
+      }
+      return v < 0 ? Math.max(0, length + v) : Math.min(v, length);
+    };
+    const s = clamp(start, "start");
+    const e = end === undefined ? length : clamp(end, "end");
+    return [s, Math.max(s, e)];
+  }
+
+  /**
+   * Iterates over rows in batches (about 1 MiB each by default), reading
+   * one batch at a time.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+   * stack.append(new Float32Array(5));
+   * const reader = await NpyStackReader.open(dir);
+   * const sizes = [];
+   * for await (const b of reader.batches({ batchItems: 3 })) sizes.push(b.shape[0]);
+   * assert.deepEqual(sizes, [3, 2]);
+   * ```
+   *
+   * @param options `batchItems` (rows per batch), `start`, `end`.
+   * @returns An async iterator of `{ data, shape, dtype, fortranOrder }`.
+   * @throws {RangeError} for a `batchItems` that is not a positive integer.
+   */
+  async *batches(
+    options: NpyBatchOptions = {},
+  ): AsyncGenerator<NpyArray, void, undefined> {
+    const step = options.batchItems ?? this.#defaultBatch();
+    if (!Number.isSafeInteger(step) || step < 1) {
+      throw new RangeError(
+        `Cannot read the stack "${this.#dir}": batchItems must be a positive integer, not ${
+          String(step)
+        }`,
+      );
+    }
+    let [at, end] = this.#range(options.start ?? 0, options.end);
+    while (at < end) {
+      const next = Math.min(end, at + step);
+      yield await this.read(at, next);
+      at = next;
+    }
+  }
+
+  #defaultBatch(): number {
+    const s = this.#shape;
+    const axis = this.#axis();
+    let rowItems = 1;
+    s.forEach((n, i) => {
+      if (i !== axis) rowItems *= n;
+    });
+    return Math.max(
+      1,
+      Math.floor(BATCH_BYTES / Math.max(1, rowItems * this.#itemsize)),
+    );
+  }
+
+  /**
+   * The batches as a `ReadableStream`.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+   * stack.append([1, 2, 3]);
+   * let rows = 0;
+   * for await (const b of (await NpyStackReader.open(dir)).readable()) rows += b.shape[0]!;
+   * assert.equal(rows, 3);
+   * ```
+   *
+   * @param options `batchItems`, `start`, `end`.
+   * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
+   */
+  readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
+    const it = this.batches(options);
+    return new ReadableStream<NpyArray>({
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      async cancel() {
+        await it.return();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /**
+   * Ends the reader (it holds no open file between calls), synchronously.
+   * Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1]);
+   * const reader = NpyStackReader.openSync(dir);
+   * reader.closeSync();
+   * assert.throws(() => reader.readSync(), TypeError);
+   * ```
+   */
+  closeSync(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * Ends the reader; see {@linkcode NpyStackReader.closeSync}.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1]);
+   * const reader = await NpyStackReader.open(dir);
+   * await reader.close();
+   * await assert.rejects(reader.read(), TypeError);
+   * ```
+   *
+   * @returns When the reader is closed.
+   */
+  close(): Promise<void> {
+    this.closeSync();
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes the reader at the end of an `await using` block.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1, 2]);
+   * {
+   *   await using reader = await NpyStackReader.open(dir);
+   *   assert.equal(reader.length, 2);
+   * }
+   * ```
+   *
+   * @returns When the reader is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Closes the reader at the end of a `using` block.
+   *
+   * @example
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * NpyStackWriterSync.open(dir).append([1, 2]);
+   * {
+   *   using reader = NpyStackReader.openSync(dir);
+   *   assert.equal(reader.length, 2);
+   * }
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.closeSync();
+  }
+}

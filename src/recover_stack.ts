@@ -1,0 +1,81 @@
+/**
+ * Repairing a stack after a crash.
+ *
+ * @module
+ */
+
+import { StackCore } from "./_stack_core.ts";
+import { pathFs, toPath } from "./_path_fs.ts";
+
+/**
+ * Repairs a stack left by a killed writer, as reopening it for writing
+ * would: recovers a cut-off live shard `{n}.npy.part` (keeping its whole
+ * rows, as `recover` does for one file), removes an empty one, and
+ * rewrites `info` when it misses a shard sealed just before the kill. The
+ * live shard stays live (a writer continues it). Takes the stack's lock.
+ *
+ * @example
+ * ```ts
+ * import { NpyStackWriterSync, recoverStackSync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+ *   stack.append([1, 2, 3]);
+ * }
+ * Deno.removeSync(`${dir}/info`); // as if killed before info was written
+ * assert.deepEqual(recoverStackSync(dir), [3]);
+ * ```
+ *
+ * @param dir The stack folder, a path or `file:` URL.
+ * @returns The shape of the stack (sealed and live rows).
+ * @throws {TypeError} when the folder does not exist.
+ * @throws {NpyLockedError} when a writer holds the stack.
+ * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
+ */
+export function recoverStackSync(dir: string | URL): number[] {
+  const path = toPath(dir);
+  if (!pathFs().exists(path)) {
+    throw new TypeError(
+      `Cannot recover the stack "${path}": the folder does not exist; check the path`,
+    );
+  }
+  const core = new StackCore(path, {}, "recover");
+  const shape = core.shape;
+  core.close(true);
+  return shape;
+}
+
+/**
+ * Repairs a stack left by a killed writer; see
+ * {@linkcode recoverStackSync}.
+ *
+ * @example
+ * ```ts
+ * import { NpyStackWriterSync, readNpyStack, recoverStack } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = Deno.makeTempDirSync();
+ * const stack = NpyStackWriterSync.open(dir, { shardRows: 4 });
+ * stack.append([1, 2, 3, 4, 5]);
+ * // (a kill here leaves 0.npy, info and a live 1.npy.part)
+ * stack.seal();
+ * stack.close();
+ * assert.deepEqual(await recoverStack(dir), [5]);
+ * assert.deepEqual((await readNpyStack(dir)).shape, [5]);
+ * ```
+ *
+ * @param dir The stack folder, a path or `file:` URL.
+ * @returns The shape of the stack.
+ * @throws {TypeError} when the folder does not exist.
+ * @throws {NpyLockedError} when a writer holds the stack.
+ * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
+ */
+export function recoverStack(dir: string | URL): Promise<number[]> {
+  try {
+    return Promise.resolve(recoverStackSync(dir));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
