@@ -105,7 +105,7 @@ function codeOf(e: unknown): string | undefined {
 }
 
 /** What a lock file's text says: free to take, held, or stale. */
-type Verdict = "missing" | "held" | "stale";
+type Verdict = "missing" | "held" | "stale" | "unknown";
 
 function judge(fs: PathFs, file: string, text: string | null): Verdict {
   if (text === null) return "missing";
@@ -115,8 +115,18 @@ function judge(fs: PathFs, file: string, text: string | null): Verdict {
     if (age === null) return "missing";
     return age >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
   }
-  if (h.host !== thisProcess().host) return "held";
-  return processAlive(h.pid, h.start) ? "held" : "stale";
+  if (!sameHost(h)) return "held";
+  const alive = processAlive(h.pid, h.start);
+  return alive === null ? "unknown" : alive ? "held" : "stale";
+}
+
+/**
+ * Whether the holder runs on this host. A host name that is unknown on
+ * either side (Deno without `--allow-sys`) counts as this host.
+ */
+function sameHost(h: Holder): boolean {
+  const mine = thisProcess().host;
+  return h.host === mine || h.host === "" || mine === "";
 }
 
 /**
@@ -193,6 +203,7 @@ function lockedError(
   lockPath: string,
   verb: string,
   text: string | null,
+  unknown = false,
 ): NpyLockedError {
   const h = parseHolder(text);
   const me = thisProcess();
@@ -200,7 +211,11 @@ function lockedError(
   let fix: string;
   if (h === null) {
     fix = "another process is creating its lock right now; try again";
-  } else if (h.host !== me.host) {
+  } else if (unknown) {
+    fix = `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
+      quoted(lockPath)
+    } if that process is gone`;
+  } else if (!sameHost(h)) {
     fix =
       `it is held by ${who}, another host; close that writer, or remove ${
         quoted(lockPath)
@@ -235,14 +250,16 @@ export function acquireLock(path: string, verb: string): HeldLock {
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
     if (verdict === "missing") continue;
-    if (verdict === "held") throw lockedError(path, lockPath, verb, text);
+    if (verdict === "held" || verdict === "unknown") {
+      throw lockedError(path, lockPath, verb, text, verdict === "unknown");
+    }
     // Stale: take it over under the guard.
     const guard = `${lockPath}.takeover`;
     let guardToken = tryCreate(fs, guard, path);
     if (guardToken === null) {
       const guardText = fs.readText(guard);
       const guardVerdict = judge(fs, guard, guardText);
-      if (guardVerdict === "held") {
+      if (guardVerdict === "held" || guardVerdict === "unknown") {
         throw lockedError(path, lockPath, verb, guardText);
       }
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {

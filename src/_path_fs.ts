@@ -388,6 +388,12 @@ function proc(): ProcessLike {
  * @returns Clock ticks since boot, or `null`.
  */
 export function processStart(pid: number): number | null {
+  return procStat(pid)?.start ?? null;
+}
+
+/** State and start time from `/proc/<pid>/stat`; `null` where unknown. */
+function procStat(pid: number): { state: string; start: number | null } | null {
+  if (!allowed({ name: "read", path: "/proc" })) return null;
   const fs = nodeFs() as unknown as NodeFsFull | undefined;
   let text: string;
   try {
@@ -398,7 +404,32 @@ export function processStart(pid: number): number | null {
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const start = Number(rest[19]);
-  return Number.isSafeInteger(start) ? start : null;
+  return {
+    state: rest[0] ?? "",
+    start: Number.isSafeInteger(start) ? start : null,
+  };
+}
+
+interface DenoPermissions {
+  permissions?: {
+    querySync?(desc: { name: string; kind?: string; path?: string }): {
+      state: string;
+    };
+  };
+}
+
+/**
+ * Whether Deno grants a permission without asking (always `true` on Node
+ * and Bun): the lock must never make Deno prompt.
+ */
+function allowed(desc: { name: string; kind?: string; path?: string }): boolean {
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (deno === undefined) return true;
+  try {
+    return deno.permissions?.querySync?.(desc).state === "granted";
+  } catch {
+    return false;
+  }
 }
 
 let self: ProcessInfo | undefined;
@@ -415,10 +446,16 @@ export function thisProcess(): ProcessInfo {
     | { hostname(): string }
     | undefined;
   const g = globalThis as { Deno?: unknown };
+  let host = "";
+  try {
+    if (allowed({ name: "sys", kind: "hostname" })) host = os?.hostname() ?? "";
+  } catch {
+    // Unknown: "" (see processAlive).
+  }
   self = {
     pid: p.pid,
     start: processStart(p.pid),
-    host: os?.hostname() ?? "",
+    host,
     runtime: g.Deno !== undefined
       ? "deno"
       : p.versions?.bun !== undefined
@@ -430,22 +467,29 @@ export function thisProcess(): ProcessInfo {
 
 /**
  * Whether a process on this host is alive and is the one recorded (same
- * start time where known).
+ * start time where known). On Deno this needs `--allow-run` (Deno reads
+ * `/proc` only with `--allow-all`); without it the answer is `null`.
  *
  * @param pid The process id.
  * @param start Its recorded start time, or `null`.
- * @returns `false` when it is gone or its pid was reused.
+ * @returns `false` when it is gone or its pid was reused; `null` when
+ * this runtime may not tell.
  */
-export function processAlive(pid: number, start: number | null): boolean {
+export function processAlive(pid: number, start: number | null): boolean | null {
+  if (!allowed({ name: "run" })) return null;
   try {
     proc().kill(pid, 0);
   } catch (e) {
     // EPERM: it exists, owned by another user.
-    if ((e as { code?: string }).code !== "EPERM") return false;
+    const code = (e as { code?: string }).code;
+    if (code === "ESRCH") return false;
+    if (code !== "EPERM") return null;
   }
-  if (start === null) return true;
-  const now = processStart(pid);
-  return now === null || now === start;
+  const now = procStat(pid);
+  if (now === null) return true;
+  // A zombie (killed, not yet reaped) holds nothing any more.
+  if (now.state === "Z" || now.state === "X") return false;
+  return start === null || now.start === null || now.start === start;
 }
 
 /**

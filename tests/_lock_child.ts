@@ -1,0 +1,62 @@
+/**
+ * Child process for `tests/lock_test.ts`, run under any runtime (Deno,
+ * Node on the npm build, Bun):
+ *
+ * - `hold PATH`: opens a writer, appends one row `[7, 7]`, prints `ready`
+ *   and waits to be killed;
+ * - `try PATH`: opens a writer and closes it; prints `opened`, or the
+ *   error's name and message;
+ * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
+ *   another holds the lock), appends ROWS rows `[ID, seq]` one by one and
+ *   closes; prints `acked N` with the number of appends that returned.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { NpyAppendArraySync, NpyLockedError } from "../mod.ts";
+
+const [mode, path, idText, roundsText, rowsText] = process.argv.slice(2);
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+if (mode === "hold") {
+  const npy = NpyAppendArraySync.open(path!);
+  npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
+  console.log("ready");
+  setInterval(() => {}, 1000);
+} else if (mode === "try") {
+  try {
+    NpyAppendArraySync.open(path!).close();
+    console.log("opened");
+  } catch (e) {
+    console.log(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+} else if (mode === "race") {
+  const id = Number(idText);
+  const rounds = Number(roundsText);
+  const rows = Number(rowsText);
+  let acked = 0;
+  let refused = 0;
+  for (let r = 0; r < rounds; r++) {
+    let npy: NpyAppendArraySync | undefined;
+    const deadline = Date.now() + 60_000;
+    while (npy === undefined) {
+      try {
+        npy = NpyAppendArraySync.open(path!);
+      } catch (e) {
+        if (!(e instanceof NpyLockedError) || Date.now() > deadline) throw e;
+        refused++;
+        sleep(1);
+      }
+    }
+    for (let i = 0; i < rows; i++) {
+      npy.append({ data: new Float64Array([id, acked]), shape: [1, 2] });
+      acked++;
+    }
+    npy.close();
+  }
+  console.log(`acked ${acked} refused ${refused}`);
+}
