@@ -134,7 +134,12 @@ function sameHost(h: Holder): boolean {
  *
  * @returns The token, or `null` if the file exists.
  */
-function tryCreate(fs: PathFs, file: string, path: string): string | null {
+function tryCreate(
+  fs: PathFs,
+  file: string,
+  path: string,
+  verb: string,
+): string | null {
   const me = thisProcess();
   const token = newToken();
   const record = JSON.stringify({
@@ -151,7 +156,7 @@ function tryCreate(fs: PathFs, file: string, path: string): string | null {
     return token;
   } catch (e) {
     if (codeOf(e) === "EEXIST") return null;
-    throw runtimeError(e, "lock", path);
+    throw runtimeError(e, verb, path);
   }
 }
 
@@ -245,7 +250,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
   const fs = pathFs();
   const lockPath = lockPathOf(path);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const token = tryCreate(fs, lockPath, path);
+    const token = tryCreate(fs, lockPath, path, verb);
     if (token !== null) return held(fs, lockPath, token);
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
@@ -255,7 +260,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
     }
     // Stale: take it over under the guard.
     const guard = `${lockPath}.takeover`;
-    let guardToken = tryCreate(fs, guard, path);
+    let guardToken = tryCreate(fs, guard, path, verb);
     if (guardToken === null) {
       const guardText = fs.readText(guard);
       const guardVerdict = judge(fs, guard, guardText);
@@ -265,7 +270,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
       }
-      guardToken = tryCreate(fs, guard, path);
+      guardToken = tryCreate(fs, guard, path, verb);
       if (guardToken === null) continue;
     }
     try {
@@ -276,7 +281,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
           if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
         }
       }
-      const mine = tryCreate(fs, lockPath, path);
+      const mine = tryCreate(fs, lockPath, path, verb);
       if (mine !== null) return held(fs, lockPath, mine);
     } finally {
       removeIfMine(fs, guard, guardToken);

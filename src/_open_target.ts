@@ -155,7 +155,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
   const kind = fs.kind(path);
   if (kind !== "file" && kind !== "missing") throw notAFile(verb, path, kind);
   if (mode === "read") {
-    const file = fs.open(path, "read");
+    const file = fs.open(path, "read", verb);
     return opened(path, file, null);
   }
   if (mode === "create") {
@@ -188,7 +188,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
       now = "missing";
     }
     if (now === "file" || mode === "write") {
-      return opened(path, fs.open(path, "write"), lock);
+      return opened(path, fs.open(path, "write", verb), lock);
     }
     const result = opened(path, null, lock);
     result.create = () => {

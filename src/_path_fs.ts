@@ -43,7 +43,7 @@ export interface PathFs {
    * Opens `path`; never blocks on a FIFO and refuses anything but a
    * regular file (`TypeError`).
    */
-  open(path: string, mode: OpenMode): OpenedFile;
+  open(path: string, mode: OpenMode, verb?: string): OpenedFile;
   /** Removes a file. */
   remove(path: string): void;
   /** Renames a file, replacing the target. */
@@ -217,15 +217,16 @@ function nodePathFs(fs: NodeFsFull): PathFs {
     try {
       return kindOf(fs.statSync(path));
     } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return "missing";
+      const code = (e as { code?: string }).code;
+      // ENOTDIR: a folder on the way is a file, so nothing is there.
+      if (code === "ENOENT" || code === "ENOTDIR") return "missing";
       throw runtimeError(e, "open", path);
     }
   };
   return {
     exists: (path) => fs.existsSync(path),
     kind,
-    open(path, mode) {
-      const verb = mode === "read" ? "read" : "open";
+    open(path, mode, verb = mode === "read" ? "read" : "open") {
       const before = kind(path);
       if (before !== "file" && before !== "missing") {
         throw notAFile(verb, path, before);
@@ -284,9 +285,13 @@ function nodePathFs(fs: NodeFsFull): PathFs {
       try {
         const bytes = new TextEncoder().encode(text);
         fs.writeSync(fd, bytes, 0, bytes.length, 0);
-      } finally {
+      } catch (e) {
+        // A full disk: leave no empty lock file behind.
         fs.closeSync(fd);
+        fs.unlinkSync(path);
+        throw e;
       }
+      fs.closeSync(fd);
     },
     readText(path) {
       try {

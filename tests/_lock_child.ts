@@ -8,13 +8,30 @@
  *   error's name and message;
  * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
  *   another holds the lock), appends ROWS rows `[ID, seq]` one by one and
- *   closes; prints `acked N` with the number of appends that returned.
+ *   closes; prints `acked N` with the number of appends that returned;
+ * - `probe PATH`: calls every entry point that opens a target on PATH (a
+ *   FIFO or a folder in the tests) and prints one line per call: its name
+ *   and the error's class and message (or `ok`). It must end at once.
  *
  * @module
  */
 
 import process from "node:process";
-import { NpyAppendArraySync, NpyLockedError } from "../mod.ts";
+import {
+  ensureAppendable,
+  ensureAppendableSync,
+  isAppendable,
+  isAppendableSync,
+  needsRecovery,
+  NpyAppendArray,
+  NpyAppendArraySync,
+  NpyLockedError,
+  NpyReader,
+  readNpy,
+  readNpySync,
+  recover,
+  recoverSync,
+} from "../mod.ts";
 
 const [mode, path, idText, roundsText, rowsText] = process.argv.slice(2);
 
@@ -59,4 +76,35 @@ if (mode === "hold") {
     npy.close();
   }
   console.log(`acked ${acked} refused ${refused}`);
+}
+
+if (mode === "probe") {
+  const p = path!;
+  const calls: [string, () => unknown][] = [
+    ["readNpy", () => readNpy(p)],
+    ["readNpySync", () => readNpySync(p)],
+    ["NpyReader.open", () => NpyReader.open(p)],
+    ["NpyReader.openSync", () => NpyReader.openSync(p)],
+    ["isAppendable", () => isAppendable(p)],
+    ["isAppendableSync", () => isAppendableSync(p)],
+    ["needsRecovery", () => needsRecovery(p)],
+    ["recover", () => recover(p)],
+    ["recoverSync", () => recoverSync(p)],
+    ["ensureAppendable", () => ensureAppendable(p)],
+    ["ensureAppendableSync", () => ensureAppendableSync(p, { inplace: true })],
+    ["NpyAppendArray.open", () => NpyAppendArray.open(p)],
+    ["NpyAppendArraySync.open", () => NpyAppendArraySync.open(p)],
+    [
+      "deleteIfExists",
+      () => NpyAppendArraySync.open(p, { deleteIfExists: true }),
+    ],
+  ];
+  for (const [name, call] of calls) {
+    try {
+      await call();
+      console.log(`${name}: ok`);
+    } catch (e) {
+      console.log(`${name}: ${(e as Error).name}: ${(e as Error).message}`);
+    }
+  }
 }
