@@ -290,14 +290,40 @@ export function acquireLock(path: string, verb: string): HeldLock {
   throw lockedError(path, lockPath, verb, fs.readText(lockPath));
 }
 
+/** Locks this process holds, released at a normal exit. */
+const holding = new Set<HeldLock>();
+let hooked = false;
+
+function releaseAll(): void {
+  for (const lock of [...holding]) {
+    try {
+      lock.release();
+    } catch {
+      // exiting: nothing else to do
+    }
+  }
+}
+
 function held(fs: PathFs, lockPath: string, token: string): HeldLock {
   let done = false;
-  return {
+  const lock: HeldLock = {
     lockPath,
     release() {
       if (done) return;
       done = true;
+      holding.delete(lock);
       removeIfMine(fs, lockPath, token);
     },
   };
+  holding.add(lock);
+  if (!hooked) {
+    hooked = true;
+    // A writer never closed leaves no lock file at a normal exit (a
+    // killed process leaves one, which the next writer takes over).
+    const p = (globalThis as {
+      process?: { once?(event: string, f: () => void): unknown };
+    }).process;
+    p?.once?.("exit", releaseAll);
+  }
+  return lock;
 }

@@ -4,6 +4,8 @@
  *
  * - `hold PATH`: opens a writer, appends one row `[7, 7]`, prints `ready`
  *   and waits to be killed;
+ * - `forget PATH`: opens a writer, appends one row `[7, 7]` and exits
+ *   without closing it;
  * - `try PATH`: opens a writer and closes it; prints `opened`, or the
  *   error's name and message;
  * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
@@ -44,6 +46,10 @@ if (mode === "hold") {
   npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
   console.log("ready");
   setInterval(() => {}, 1000);
+} else if (mode === "forget") {
+  const npy = NpyAppendArraySync.open(path!);
+  npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
+  process.exit(0);
 } else if (mode === "try") {
   try {
     NpyAppendArraySync.open(path!).close();

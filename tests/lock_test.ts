@@ -319,6 +319,43 @@ describe("lock: between processes and runtimes", () => {
     assert.equal(r.out.trim(), "opened", r.err);
   });
 
+  test("a writer never closed leaves no lock file at a normal exit", async () => {
+    for (const cmd of [same, other!.cmd]) {
+      const path = join(tempDir(), "forgot.npy");
+      const r = await runChild(cmd, ["forget", path]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(existsSync(`${path}.lock`), false);
+      assert.deepEqual([...readNpySync(path).data as Float64Array], [7, 7]);
+    }
+  });
+
+  test("concat --overwrite onto a file a writer holds: refused, rows intact", () => {
+    const dir = tempDir();
+    const input = join(dir, "in.npy");
+    written(input, 3);
+    const out = join(dir, "out.npy");
+    const first = NpyAppendArraySync.open(out);
+    first.append({ data: new Float64Array([5, 5]), shape: [1, 2] });
+    const [exe, pre] = scriptCommand(new URL("../cli.ts", import.meta.url), [
+      "-R",
+      "-W",
+    ]);
+    for (const extra of [["--overwrite"], []]) {
+      const r = spawnSync(exe, [...pre, "concat", ...extra, out, input], {
+        encoding: "utf8",
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /this process holds it|it is held by pid/);
+    }
+    first.append({ data: new Float64Array([6, 6]), shape: [1, 2] });
+    first.close();
+    assert.deepEqual(
+      [...readNpySync(out).data as Float64Array],
+      [5, 5, 6, 6],
+    );
+    assert.deepEqual(readdirSync(dir).sort(), ["in.npy", "out.npy"]);
+  });
+
   test("a SIGKILLed writer's lock does not block; its rows stay", async (t) => {
     if (process.platform === "win32") return t.skip("POSIX signals");
     for (const cmd of [same, other!.cmd]) {

@@ -28,6 +28,7 @@ import {
   readNpySync,
   recoverSync,
 } from "../mod.ts";
+import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 
@@ -295,4 +296,31 @@ describe("runtime errors name the file", mountOptions, () => {
       assert.deepEqual(readNpySync(path).shape, [3]);
     }),
   );
+});
+
+describe("fsync: true syncs the folder of a new file", () => {
+  for (const fsync of [true, false]) {
+    test(`fsync: ${fsync}`, () => {
+      const dir = tempDir();
+      const path = join(dir, "durable.npy");
+      const fs = pathFs();
+      const synced: string[] = [];
+      const original = fs.syncDir;
+      fs.syncDir = (p) => {
+        synced.push(p);
+        original(p);
+      };
+      try {
+        const npy = NpyAppendArraySync.open(path, { fsync });
+        assert.deepEqual(synced, []);
+        npy.append(new Float64Array([1]));
+        npy.append(new Float64Array([2]));
+        npy.close();
+      } finally {
+        fs.syncDir = original;
+      }
+      assert.deepEqual(synced, fsync ? [dir] : []);
+      assert.deepEqual(readNpySync(path).shape, [2]);
+    });
+  }
 });

@@ -8,7 +8,8 @@
  */
 
 import type { CliRuntime } from "../_cli_runtime.ts";
-import { type OpenedFile, pathFs } from "../_path_fs.ts";
+import { dirOf, type OpenedFile, pathFs, syncDir } from "../_path_fs.ts";
+import { acquireLock } from "../_lock.ts";
 import { inspect } from "../_inspect.ts";
 import { readFully, runSync } from "../_io.ts";
 
@@ -248,18 +249,30 @@ export function planNpyOutput(
   const dir = path.slice(0, slash + 1);
   const base = path.slice(slash + 1);
   const tmp = `${dir}.${base}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+  // The rename replaces OUT: hold its lock from now on, so a writer that
+  // holds OUT refuses this command at once (NpyLockedError).
+  const lock = acquireLock(path, "write");
   return {
     writePath: tmp,
     appending: false,
     rename: renamer(tmp, path),
     commit() {
-      if (fs.exists(tmp)) fs.rename(tmp, path);
+      try {
+        if (fs.exists(tmp)) {
+          fs.rename(tmp, path);
+          syncDir(dirOf(path));
+        }
+      } finally {
+        lock.release();
+      }
     },
     rollback() {
       try {
         if (fs.exists(tmp)) fs.remove(tmp);
       } catch {
         // best effort
+      } finally {
+        lock.release();
       }
     },
   };
