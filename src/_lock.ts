@@ -31,8 +31,8 @@
 
 import { NpyLockedError } from "./errors.ts";
 import {
-  pathFs,
   type PathFs,
+  pathFs,
   processAlive,
   quoted,
   runtimeError,
@@ -217,14 +217,14 @@ function lockedError(
   if (h === null) {
     fix = "another process is creating its lock right now; try again";
   } else if (unknown) {
-    fix = `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
-      quoted(lockPath)
-    } if that process is gone`;
-  } else if (!sameHost(h)) {
     fix =
-      `it is held by ${who}, another host; close that writer, or remove ${
+      `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
         quoted(lockPath)
       } if that process is gone`;
+  } else if (!sameHost(h)) {
+    fix = `it is held by ${who}, another host; close that writer, or remove ${
+      quoted(lockPath)
+    } if that process is gone`;
   } else if (h.pid === me.pid && h.start === me.start) {
     fix =
       "this process holds it (another writer or maintenance call); close that first";

@@ -168,9 +168,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
           ? `Cannot ${verb} ${quoted(path)}: its folder ${
             quoted(dir)
           } does not exist; create it first`
-          : `Cannot ${verb} ${quoted(path)}: ${
-            quoted(dir)
-          } is not a folder`,
+          : `Cannot ${verb} ${quoted(path)}: ${quoted(dir)} is not a folder`,
       );
       (e as Error & { code: string }).code = dirKind === "missing"
         ? "ENOENT"

@@ -187,7 +187,11 @@ function kindOf(st: NodeStats): PathKind {
  * @param kind What is there.
  * @returns A `TypeError` naming the path and the fix.
  */
-export function notAFile(verb: string, path: string, kind: PathKind): TypeError {
+export function notAFile(
+  verb: string,
+  path: string,
+  kind: PathKind,
+): TypeError {
   const what = kind === "directory"
     ? "a directory"
     : kind === "fifo"
@@ -427,7 +431,9 @@ interface DenoPermissions {
  * Whether Deno grants a permission without asking (always `true` on Node
  * and Bun): the lock must never make Deno prompt.
  */
-function allowed(desc: { name: string; kind?: string; path?: string }): boolean {
+function allowed(
+  desc: { name: string; kind?: string; path?: string },
+): boolean {
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
   if (deno === undefined) return true;
   try {
@@ -480,7 +486,10 @@ export function thisProcess(): ProcessInfo {
  * @returns `false` when it is gone or its pid was reused; `null` when
  * this runtime may not tell.
  */
-export function processAlive(pid: number, start: number | null): boolean | null {
+export function processAlive(
+  pid: number,
+  start: number | null,
+): boolean | null {
   if (!allowed({ name: "run" })) return null;
   try {
     proc().kill(pid, 0);

@@ -234,7 +234,7 @@ export function needsRecoverySync(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function ensureAppendable(
   target: Target,
@@ -292,7 +292,7 @@ function byCopy(
  * @param options `inplace`, `maxHeaderSize`.
  * @returns `true`.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function ensureAppendableSync(
   target: Target,
@@ -344,7 +344,7 @@ export function ensureAppendableSync(
  * @returns `true`.
  * @throws {RangeError} when the header has no room to grow (call `ensureAppendable`), or the file holds a 0-d array.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function recover(
   target: Target,
@@ -390,7 +390,7 @@ export function recover(
  * @returns `true`.
  * @throws {RangeError} when the header has no room to grow (call `ensureAppendableSync`), or the file holds a 0-d array.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function recoverSync(
   target: Target,

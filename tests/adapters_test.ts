@@ -21,8 +21,6 @@ import {
 import { pathFs } from "../src/_path_fs.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
-
 function readBytes(path: string): Uint8Array {
   const b = fs.readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

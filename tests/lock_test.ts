@@ -95,7 +95,10 @@ describe("lock: one process", () => {
       assert.match(e.message, lockedMessage(path));
       assert.equal(e.path, path);
       assert.equal(e.lockPath, `${path}.lock`);
-      assert.match(e.holder, new RegExp(`^pid ${process.pid} \\(${RUNTIME}\\)`));
+      assert.match(
+        e.holder,
+        new RegExp(`^pid ${process.pid} \\(${RUNTIME}\\)`),
+      );
       return true;
     });
     await assert.rejects(NpyAppendArray.open(path), NpyLockedError);
@@ -225,7 +228,12 @@ describe("lock: stale locks are taken over", () => {
   function lockFile(path: string, holder: Record<string, unknown>): void {
     writeFileSync(
       `${path}.lock`,
-      JSON.stringify({ host: hostname(), runtime: "node", token: "x", ...holder }),
+      JSON.stringify({
+        host: hostname(),
+        runtime: "node",
+        token: "x",
+        ...holder,
+      }),
     );
   }
 
@@ -404,8 +412,13 @@ describe("lock: between processes and runtimes", () => {
     for (const id of [1, 2]) {
       const seqs: number[] = [];
       const d = data as Float64Array;
-      for (let i = 0; i < d.length; i += 2) if (d[i] === id) seqs.push(d[i + 1]!);
-      assert.deepEqual(seqs, Array.from({ length: rounds * rows }, (_, i) => i));
+      for (let i = 0; i < d.length; i += 2) {
+        if (d[i] === id) seqs.push(d[i + 1]!);
+      }
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: rounds * rows }, (_, i) => i),
+      );
     }
   });
 });

@@ -228,13 +228,19 @@ describe("runtime errors name the file", mountOptions, () => {
               "i",
             ),
           );
-          assert.equal(((e as Error).cause as { code?: string }).code, "ENOSPC");
+          assert.equal(
+            ((e as Error).cause as { code?: string }).code,
+            "ENOSPC",
+          );
           return true;
         },
       );
       npy.close();
       assert.deepEqual(readNpySync(path).shape, [1000]);
-      assert.deepEqual(readFileSync(path).subarray(0, 128), before.subarray(0, 128));
+      assert.deepEqual(
+        readFileSync(path).subarray(0, 128),
+        before.subarray(0, 128),
+      );
     }),
   );
 
@@ -278,7 +284,12 @@ describe("runtime errors name the file", mountOptions, () => {
       assert.equal(statSync(path).size, 128 + 24);
       const r = spawnSync("mount", ["-o", "remount,ro", dir]);
       assert.equal(r.status, 0, String(r.stderr));
-      for (const call of [() => NpyAppendArraySync.open(path), () => recoverSync(path)]) {
+      for (
+        const call of [
+          () => NpyAppendArraySync.open(path),
+          () => recoverSync(path),
+        ]
+      ) {
         assert.throws(call, (e: unknown) => {
           assert.equal((e as { code?: string }).code, "EROFS");
           assert.match(
