@@ -116,6 +116,16 @@ function judge(fs: PathFs, file: string, text: string | null): Verdict {
     return age >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
   }
   if (!sameHost(h)) return "held";
+  const me = thisProcess();
+  // This process (another writer, or a worker): alive, no need to ask
+  // the runtime. A lock of an earlier process with the same pid has
+  // another start time.
+  if (
+    h.pid === me.pid &&
+    (h.start === me.start || h.start === null || me.start === null)
+  ) {
+    return "held";
+  }
   const alive = processAlive(h.pid, h.start);
   return alive === null ? "unknown" : alive ? "held" : "stale";
 }
@@ -216,18 +226,21 @@ function lockedError(
   let fix: string;
   if (h === null) {
     fix = "another process is creating its lock right now; try again";
+  } else if (!sameHost(h)) {
+    fix = `it is held by ${who}, another host; close that writer, or remove ${
+      quoted(lockPath)
+    } if that process is gone`;
+  } else if (
+    h.pid === me.pid && (h.start === me.start || h.start === null ||
+      me.start === null)
+  ) {
+    fix =
+      "this process holds it (another writer or maintenance call); close that first";
   } else if (unknown) {
     fix =
       `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
         quoted(lockPath)
       } if that process is gone`;
-  } else if (!sameHost(h)) {
-    fix = `it is held by ${who}, another host; close that writer, or remove ${
-      quoted(lockPath)
-    } if that process is gone`;
-  } else if (h.pid === me.pid && h.start === me.start) {
-    fix =
-      "this process holds it (another writer or maintenance call); close that first";
   } else {
     fix = `it is held by ${who}; close that writer first, or wait for it`;
   }

@@ -6,6 +6,8 @@
  *   and waits to be killed;
  * - `forget PATH`: opens a writer, appends one row `[7, 7]` and exits
  *   without closing it;
+ * - `twice PATH`: opens a writer, then a second one; prints the second
+ *   one's error;
  * - `try PATH`: opens a writer and closes it; prints `opened`, or the
  *   error's name and message;
  * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
@@ -50,6 +52,15 @@ if (mode === "hold") {
   const npy = NpyAppendArraySync.open(path!);
   npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
   process.exit(0);
+} else if (mode === "twice") {
+  const first = NpyAppendArraySync.open(path!);
+  try {
+    NpyAppendArraySync.open(path!).close();
+    console.log("opened");
+  } catch (e) {
+    console.log(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+  first.close();
 } else if (mode === "try") {
   try {
     NpyAppendArraySync.open(path!).close();

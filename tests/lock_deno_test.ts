@@ -25,10 +25,10 @@ const underDeno = typeof (globalThis as { Deno?: unknown }).Deno !==
 
 if (underDeno) describeLock();
 
-function child(flags: string[], path: string): string {
+function child(flags: string[], path: string, mode = "try"): string {
   const r = spawnSync(
     Deno.execPath(),
-    ["run", "--no-prompt", ...flags, CHILD, "try", path],
+    ["run", "--no-prompt", ...flags, CHILD, mode, path],
     { encoding: "utf8" },
   );
   assert.equal(r.status, 0, r.stderr);
@@ -40,6 +40,15 @@ function describeLock(): void {
     test("-R -W: a free lock is taken and released, no prompt", () => {
       const path = join(tempDir(), "free.npy");
       assert.equal(child(["-R", "-W"], path), "opened");
+      assert.equal(existsSync(`${path}.lock`), false);
+    });
+
+    test("-R -W: a second writer in the same process is refused", () => {
+      const path = join(tempDir(), "twice.npy");
+      assert.equal(
+        child(["-R", "-W"], path, "twice"),
+        `NpyLockedError: Cannot open "${path}": this process holds it (another writer or maintenance call); close that first`,
+      );
       assert.equal(existsSync(`${path}.lock`), false);
     });
 
