@@ -12,7 +12,9 @@
  *   error's name and message;
  * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
  *   another holds the lock), appends ROWS rows `[ID, seq]` one by one and
- *   closes; prints `acked N` with the number of appends that returned;
+ *   closes; prints `acked N` with the number of appends that returned.
+ *   It first prints `waiting` and starts once the file `PATH.go` exists,
+ *   so that racers start together;
  * - `probe PATH`: calls every entry point that opens a target on PATH (a
  *   FIFO or a folder in the tests) and prints one line per call: its name
  *   and the error's class and message (or `ok`). It must end at once.
@@ -74,6 +76,9 @@ if (mode === "hold") {
   const rows = Number(rowsText);
   let acked = 0;
   let refused = 0;
+  console.log("waiting");
+  const { existsSync } = await import("node:fs");
+  while (!existsSync(`${path}.go`)) sleep(1);
   for (let r = 0; r < rounds; r++) {
     let npy: NpyAppendArraySync | undefined;
     const deadline = Date.now() + 60_000;

@@ -47,6 +47,31 @@ function written(path: string, rows: number): void {
   npy.close();
 }
 
+/**
+ * Runs racers (`race` mode of the child) and lets them start together
+ * once all are waiting.
+ */
+function race(
+  path: string,
+  cmds: [string, string[]][],
+  rounds: number,
+  rows: number,
+): Promise<{ code: number | null; out: string; err: string }[]> {
+  let waiting = 0;
+  return Promise.all(cmds.map((cmd, i) => {
+    let seen = false;
+    return runChild(
+      cmd,
+      ["race", path, String(i + 1), String(rounds), String(rows)],
+      (out) => {
+        if (seen || !out.includes("waiting")) return;
+        seen = true;
+        if (++waiting === cmds.length) writeFileSync(`${path}.go`, "");
+      },
+    );
+  }));
+}
+
 /** The same child script under another runtime (npx), or `null`. */
 function otherRuntime(): { name: string; cmd: [string, string[]] } | null {
   const script = sourcePath(CHILD);
@@ -64,6 +89,7 @@ function otherRuntime(): { name: string; cmd: [string, string[]] } | null {
 function runChild(
   cmd: [string, string[]],
   args: string[],
+  onOut: (text: string) => void = () => {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd[0], [...cmd[1], ...args], {
@@ -71,7 +97,10 @@ function runChild(
     });
     let out = "";
     let err = "";
-    child.stdout.on("data", (d) => (out += d));
+    child.stdout.on("data", (d) => {
+      out += d;
+      onOut(out);
+    });
     child.stderr.on("data", (d) => (err += d));
     child.on("close", (code) => resolve({ code, out, err }));
   });
@@ -395,17 +424,43 @@ describe("lock: between processes and runtimes", () => {
     }
   });
 
+  test("three processes racing to take over one stale lock: one writer at a time", async () => {
+    const path = join(tempDir(), "stale-race.npy");
+    const dead = spawnSync(process.execPath, ["--version"]).pid;
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: dead, start: null, host: hostname(), token: "z" }),
+    );
+    const rounds = 10;
+    const rows = 5;
+    const runs = await race(path, [same, same, other!.cmd], rounds, rows);
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+    const { shape, data } = readNpySync(path);
+    assert.deepEqual(shape, [3 * rounds * rows, 2]);
+    const d = data as Float64Array;
+    for (const id of [1, 2, 3]) {
+      const seqs: number[] = [];
+      for (let i = 0; i < d.length; i += 2) {
+        if (d[i] === id) seqs.push(d[i + 1]!);
+      }
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: rounds * rows }, (_, i) => i),
+      );
+    }
+    assert.deepEqual(readdirSync(join(path, "..")).sort(), [
+      "stale-race.npy",
+      "stale-race.npy.go",
+    ]);
+  });
+
   test(`two processes racing (${RUNTIME} and ${other?.name}): every acknowledged row is there`, async () => {
     const path = join(tempDir(), "race.npy");
-    const rounds = 20;
+    const rounds = 50;
     const rows = 10;
-    const [a, b] = await Promise.all([
-      runChild(same, ["race", path, "1", String(rounds), String(rows)]),
-      runChild(other!.cmd, ["race", path, "2", String(rounds), String(rows)]),
-    ]);
-    assert.equal(a.code, 0, a.err);
-    assert.equal(b.code, 0, b.err);
-    const acked = [a, b].map((r) => Number(/acked (\d+)/.exec(r.out)![1]));
+    const runs = await race(path, [same, other!.cmd], rounds, rows);
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+    const acked = runs.map((r) => Number(/acked (\d+)/.exec(r.out)![1]));
     assert.deepEqual(acked, [rounds * rows, rounds * rows]);
     const { shape, data } = readNpySync(path);
     assert.deepEqual(shape, [2 * rounds * rows, 2]);
