@@ -235,12 +235,18 @@ export function planNpyOutput(
       commit() {},
       rollback() {
         if (saved === undefined) return;
-        const f = fs.open(path, "write");
+        // The writer has closed: write back only under the file's lock.
+        const lock = acquireLock(path, "restore");
         try {
-          f.writeSync(saved.header, 0);
-          f.truncateSync?.(saved.size);
+          const f = fs.open(path, "write");
+          try {
+            f.writeSync(saved.header, 0);
+            f.truncateSync?.(saved.size);
+          } finally {
+            f.closeSync();
+          }
         } finally {
-          f.closeSync();
+          lock.release();
         }
       },
     };
