@@ -334,7 +334,7 @@ export function pathFs(): PathFs {
     return cached;
   }
   throw new TypeError(
-    "Cannot open a path here: this runtime has no node:fs; pass a FileLike such as MemoryFile or OpfsFile",
+    "Cannot open a path here: this runtime has neither Deno nor node:fs; pass a FileLike such as MemoryFile or OpfsFile",
   );
 }
 
