@@ -8,8 +8,8 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
-import { type OpenedFile, pathFs } from "./_path_fs.ts";
-import { realPath, syncDir } from "./_path_meta.ts";
+import { type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
+import { realPath } from "./_path_meta.ts";
 
 /**
  * The record of the file at `path`: `<real path>.journal`, beside the file

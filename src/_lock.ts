@@ -1,109 +1,342 @@
 /**
- * A lock on a path that holds across processes and runtimes: an
- * exclusively created lock file `<path>.lock` recording its holder. A
- * lock whose holder process is gone is taken over.
+ * One writer per file, on every runtime and between runtimes: a lock file
+ * `<path>.lock` (for a folder, the sibling `<dir>.lock`) created with
+ * `O_CREAT | O_EXCL`, holding JSON with the holder's pid, process start
+ * time (Linux), host name and runtime, plus a random token for this hold.
  *
- * (Minimal stand-in with the signature of the shared lock; replaced by
- * main's version when it is merged.)
+ * - Created: the lock is held until {@linkcode HeldLock.release}, which
+ *   removes the file only while it still holds this hold's token.
+ * - Exists, holder alive (same host, pid alive with the same start time),
+ *   this process included, or on another host: {@linkcode NpyLockedError}
+ *   at once.
+ * - Exists, holder dead (same host, pid gone or reused): taken over. A
+ *   taker first creates the guard `<lock>.takeover` (`O_EXCL`), re-reads
+ *   the lock file, and only if it still holds the same dead holder's text
+ *   removes it and creates its own; then drops the guard. Two takers of
+ *   one stale lock: the second finds the guard (refused) or, after the
+ *   first dropped it, a live holder (refused). A guard left by a killed
+ *   taker is itself stale by the same test and is claimed by renaming it
+ *   to a unique name (only one taker's rename succeeds) and checking the
+ *   renamed text. Remaining window: a taker that renamed away a guard
+ *   created an instant earlier by another taker puts it back with `link`;
+ *   only a third taker acting between the rename and the link could then
+ *   hold the guard beside the second. It needs a killed taker plus three
+ *   takers within microseconds.
+ * - An empty or unreadable lock file (a holder killed between creating and
+ *   writing it) counts as stale once it is older than
+ *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
  *
  * @module
  */
 
 import { NpyLockedError } from "./errors.ts";
-import { nodeFs } from "./adapters/node.ts";
+import {
+  type PathFs,
+  pathFs,
+  processAlive,
+  quoted,
+  runtimeError,
+  thisProcess,
+} from "./_path_fs.ts";
 
-/** A lock held by this process. */
+/** A held lock. */
 export interface HeldLock {
   /** The lock file. */
   readonly lockPath: string;
-  /** Releases the lock; calling it again does nothing. */
+  /** Drops the lock (removes the lock file if it is still this hold's). */
   release(): void;
 }
 
-interface LockFs {
-  openSync(p: string, flags: string): number;
-  writeSync(fd: number, s: string): number;
-  closeSync(fd: number): void;
-  readFileSync(p: string, enc: "utf8"): string;
-  unlinkSync(p: string): void;
-  existsSync(p: string): boolean;
+/** An unreadable lock file younger than this is being written: busy. */
+export const EMPTY_LOCK_GRACE_MS = 2000;
+
+interface Holder {
+  pid: number;
+  start: number | null;
+  host: string;
+  runtime: string;
+  token: string;
 }
 
-const held = new Set<string>();
+/**
+ * The lock file of a file or folder path.
+ *
+ * @param path The file or folder.
+ * @returns `<path>.lock`, trailing separators removed.
+ */
+export function lockPathOf(path: string): string {
+  const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
+  return `${trimmed}.lock`;
+}
 
-function pidAlive(pid: number): boolean {
-  const proc = (globalThis as {
-    process?: { kill(pid: number, sig: number): void };
-  }).process;
+function parseHolder(text: string | null): Holder | null {
+  if (text === null || text === "") return null;
   try {
-    proc?.kill(pid, 0);
-    return true;
+    const v = JSON.parse(text) as Partial<Holder>;
+    if (typeof v.pid !== "number" || typeof v.host !== "string") return null;
+    return {
+      pid: v.pid,
+      start: typeof v.start === "number" ? v.start : null,
+      host: v.host,
+      runtime: typeof v.runtime === "string" ? v.runtime : "",
+      token: typeof v.token === "string" ? v.token : "",
+    };
+  } catch {
+    return null;
+  }
+}
+
+function describe(h: Holder | null): string {
+  if (h === null) return "";
+  return `pid ${h.pid}${h.runtime === "" ? "" : ` (${h.runtime})`} on ${
+    h.host === "" ? "an unknown host" : h.host
+  }`;
+}
+
+function newToken(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** What a lock file's text says: free to take, held, or stale. */
+type Verdict = "missing" | "held" | "stale" | "unknown";
+
+function judge(fs: PathFs, file: string, text: string | null): Verdict {
+  if (text === null) return "missing";
+  const h = parseHolder(text);
+  if (h === null) {
+    const age = fs.ageMs(file);
+    if (age === null) return "missing";
+    return age >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
+  }
+  if (!sameHost(h)) return "held";
+  const me = thisProcess();
+  // This process (another writer, or a worker): alive, no need to ask
+  // the runtime. A lock of an earlier process with the same pid has
+  // another start time.
+  if (
+    h.pid === me.pid &&
+    (h.start === me.start || h.start === null || me.start === null)
+  ) {
+    return "held";
+  }
+  const alive = processAlive(h.pid, h.start);
+  return alive === null ? "unknown" : alive ? "held" : "stale";
+}
+
+/**
+ * Whether the holder runs on this host. A host name that is unknown on
+ * either side (Deno without `--allow-sys`) counts as this host.
+ */
+function sameHost(h: Holder): boolean {
+  const mine = thisProcess().host;
+  return h.host === mine || h.host === "" || mine === "";
+}
+
+/**
+ * Creates `file` holding a new hold record.
+ *
+ * @returns The token, or `null` if the file exists.
+ */
+function tryCreate(
+  fs: PathFs,
+  file: string,
+  path: string,
+  verb: string,
+): string | null {
+  const me = thisProcess();
+  const token = newToken();
+  const record = JSON.stringify({
+    pid: me.pid,
+    start: me.start,
+    host: me.host,
+    runtime: me.runtime,
+    token,
+    path,
+    since: new Date().toISOString(),
+  });
+  try {
+    fs.writeNew(file, record);
+    return token;
   } catch (e) {
-    return (e as { code?: string }).code === "EPERM";
+    if (codeOf(e) === "EEXIST") return null;
+    throw runtimeError(e, verb, path);
+  }
+}
+
+/** Removes `file` if it still holds `token`. */
+function removeIfMine(fs: PathFs, file: string, token: string): void {
+  const h = parseHolder(fs.readText(file));
+  if (h !== null && h.token === token) {
+    try {
+      fs.remove(file);
+    } catch (e) {
+      if (codeOf(e) !== "ENOENT") throw e;
+    }
   }
 }
 
 /**
- * Takes the lock on `path` for `verb`.
+ * Claims a stale file by renaming it to a unique name, then checks that
+ * the renamed file is the one judged stale (`text`); if another taker had
+ * replaced it meanwhile, puts that one back.
  *
- * @param path The file or folder to lock.
- * @param verb What the holder does, for messages (`"append to"`).
- * @returns The held lock.
- * @throws {NpyLockedError} when another writer holds it.
+ * @returns Whether the stale file is gone.
+ */
+function claimStale(fs: PathFs, file: string, text: string): boolean {
+  const aside = `${file}.${newToken()}.stale`;
+  try {
+    fs.rename(file, aside);
+  } catch (e) {
+    if (codeOf(e) === "ENOENT" || codeOf((e as Error).cause) === "ENOENT") {
+      return false;
+    }
+    throw e;
+  }
+  const got = fs.readText(aside);
+  if (got !== text) {
+    try {
+      fs.link(aside, file);
+    } catch {
+      // Someone else created it meanwhile: theirs stands.
+    }
+    fs.remove(aside);
+    return false;
+  }
+  fs.remove(aside);
+  return true;
+}
+
+function lockedError(
+  path: string,
+  lockPath: string,
+  verb: string,
+  text: string | null,
+  unknown = false,
+): NpyLockedError {
+  const h = parseHolder(text);
+  const me = thisProcess();
+  const who = describe(h);
+  let fix: string;
+  if (h === null) {
+    fix = "another process is creating its lock right now; try again";
+  } else if (!sameHost(h)) {
+    fix = `it is held by ${who}, another host; close that writer, or remove ${
+      quoted(lockPath)
+    } if that process is gone`;
+  } else if (
+    h.pid === me.pid && (h.start === me.start || h.start === null ||
+      me.start === null)
+  ) {
+    fix =
+      "this process holds it (another writer or maintenance call); close that first";
+  } else if (unknown) {
+    fix =
+      `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
+        quoted(lockPath)
+      } if that process is gone`;
+  } else {
+    fix = `it is held by ${who}; close that writer first, or wait for it`;
+  }
+  return new NpyLockedError(
+    `Cannot ${verb} ${quoted(path)}: ${fix}`,
+    { path, lockPath, holder: who },
+  );
+}
+
+/**
+ * Takes the lock of a file or folder path, or throws at once.
+ *
+ * @param path The file or folder.
+ * @param verb What is being done, for messages (`"open"`, `"recover"`).
+ * @returns The held lock; call `release()` when done.
+ * @throws {NpyLockedError} when another writer (in this process or any
+ * other, on any runtime, on this host or another) holds it.
  */
 export function acquireLock(path: string, verb: string): HeldLock {
-  const lockPath = `${path}.lock`;
-  const fs = nodeFs() as unknown as LockFs | undefined;
-  if (fs === undefined) {
-    return { lockPath, release: () => {} };
-  }
-  const refuse = (holder: string): never => {
-    throw new NpyLockedError(
-      `Cannot ${verb} "${path}": ${
-        holder || "another writer"
-      } holds it (lock file "${lockPath}"); close the other writer or wait for it`,
-      { path, lockPath, holder },
-    );
-  };
-  if (held.has(lockPath)) refuse(`this process`);
-  const pid = (globalThis as { process?: { pid: number } }).process?.pid ?? 0;
+  const fs = pathFs();
+  const lockPath = lockPathOf(path);
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(lockPath, "wx");
-      try {
-        fs.writeSync(fd, `pid ${pid}\n`);
-      } finally {
-        fs.closeSync(fd);
+    const token = tryCreate(fs, lockPath, path, verb);
+    if (token !== null) return held(fs, lockPath, token);
+    const text = fs.readText(lockPath);
+    const verdict = judge(fs, lockPath, text);
+    if (verdict === "missing") continue;
+    if (verdict === "held" || verdict === "unknown") {
+      throw lockedError(path, lockPath, verb, text, verdict === "unknown");
+    }
+    // Stale: take it over under the guard.
+    const guard = `${lockPath}.takeover`;
+    let guardToken = tryCreate(fs, guard, path, verb);
+    if (guardToken === null) {
+      const guardText = fs.readText(guard);
+      const guardVerdict = judge(fs, guard, guardText);
+      if (guardVerdict === "held" || guardVerdict === "unknown") {
+        throw lockedError(path, lockPath, verb, guardText);
       }
-      held.add(lockPath);
-      let done = false;
-      return {
-        lockPath,
-        release() {
-          if (done) return;
-          done = true;
-          held.delete(lockPath);
-          try {
-            fs.unlinkSync(lockPath);
-          } catch { /* already gone */ }
-        },
-      };
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EEXIST") throw e;
-      let holder = "";
-      try {
-        holder = fs.readFileSync(lockPath, "utf8").trim();
-      } catch { /* vanished: retry */ }
-      const m = /^pid (\d+)/.exec(holder);
-      if (m !== null && Number(m[1]) !== pid && !pidAlive(Number(m[1]))) {
-        // The holder was killed: take the lock over.
-        try {
-          fs.unlinkSync(lockPath);
-        } catch { /* raced */ }
+      if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
       }
-      if (holder !== "" || attempt === 2) refuse(holder);
+      guardToken = tryCreate(fs, guard, path, verb);
+      if (guardToken === null) continue;
+    }
+    try {
+      if (fs.readText(lockPath) === text) {
+        try {
+          fs.remove(lockPath);
+        } catch (e) {
+          if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
+        }
+      }
+      const mine = tryCreate(fs, lockPath, path, verb);
+      if (mine !== null) return held(fs, lockPath, mine);
+    } finally {
+      removeIfMine(fs, guard, guardToken);
     }
   }
-  return refuse("");
+  throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+}
+
+/** Locks this process holds, released at a normal exit. */
+const holding = new Set<HeldLock>();
+let hooked = false;
+
+function releaseAll(): void {
+  for (const lock of [...holding]) {
+    try {
+      lock.release();
+    } catch {
+      // exiting: nothing else to do
+    }
+  }
+}
+
+function held(fs: PathFs, lockPath: string, token: string): HeldLock {
+  let done = false;
+  const lock: HeldLock = {
+    lockPath,
+    release() {
+      if (done) return;
+      done = true;
+      holding.delete(lock);
+      removeIfMine(fs, lockPath, token);
+    },
+  };
+  holding.add(lock);
+  if (!hooked) {
+    hooked = true;
+    // A writer never closed leaves no lock file at a normal exit (a
+    // killed process leaves one, which the next writer takes over).
+    const p = (globalThis as {
+      process?: { once?(event: string, f: () => void): unknown };
+    }).process;
+    p?.once?.("exit", releaseAll);
+  }
+  return lock;
 }

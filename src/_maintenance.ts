@@ -9,8 +9,7 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
-import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import type { FileLikeSync, Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { descrValue } from "./dtype.ts";
@@ -25,7 +24,7 @@ import {
   truncate,
   write,
 } from "./_io.ts";
-import { type OpenedFile, type OpenMode, pathFs, toPath } from "./_path_fs.ts";
+import { dirOf, pathFs, syncDir } from "./_path_fs.ts";
 import { beginCopy, shiftInPlace } from "./_journal.ts";
 import {
   bytesPerRow,
@@ -34,22 +33,23 @@ import {
   growthAxis,
   wholeRows,
 } from "./_layout.ts";
+import { folderOf, pathJournal } from "./_journal_path.ts";
+import { applyMeta, realPath, statPath } from "./_path_meta.ts";
 import {
-  folderOf,
-  pathJournal,
-  refuseUnsettled,
-  settlePath,
-} from "./_journal_path.ts";
-import { applyMeta, realPath, statPath, syncDir } from "./_path_meta.ts";
+  FILE_OBJECT_LABEL,
+  openTarget,
+  type TargetMode,
+  withTarget,
+  withTargetSync,
+} from "./_open_target.ts";
+
+export { FILE_OBJECT_LABEL };
 
 /** Largest buffer the maintenance functions allocate for moving data. */
 export const CHUNK_SIZE: number = 16 * 1024 * 1024;
 
 /** The verb of `ensureAppendable` in messages: "Cannot rewrite x.npy: ...". */
 export const ENSURE_VERB = "rewrite";
-
-/** Label of a file object in messages. */
-export const FILE_OBJECT_LABEL = "the file object";
 
 /**
  * Reads the header and judges it; a malformed file's error names it.
@@ -233,48 +233,10 @@ export function* recoverSteps(
   return true;
 }
 
-function badTarget(verb: string, sync: boolean): TypeError {
-  return new TypeError(
-    sync
-      ? `Cannot ${verb} target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)`
-      : `Cannot ${verb} target: pass a path, a file: URL, a FileLike or a FileLikeSync`,
-  );
-}
-
 /**
- * Opens a path for a maintenance function; a writing one takes the
- * runtime's exclusive lock (Deno), so it never works on a file that a
+ * Runs an algorithm on a path or a `FileLikeSync`; a path opened to write
+ * is locked first (`_open_target.ts`), so it never changes a file that a
  * writer holds.
- *
- * @param path The path.
- * @param mode `"read"` or `"write"`.
- * @param verb What is done, for messages.
- * @returns The open file.
- */
-export function openPath(
-  path: string,
-  mode: OpenMode,
-  verb: string,
-): OpenedFile {
-  const file = pathFs().open(path, mode);
-  if (mode !== "read" && file.tryLockSync !== undefined) {
-    let locked = false;
-    try {
-      locked = file.tryLockSync();
-    } finally {
-      if (!locked) file.closeSync();
-    }
-    if (!locked) {
-      throw new Error(
-        `Cannot ${verb} ${path}: a writer holds its lock; close that writer first`,
-      );
-    }
-  }
-  return file;
-}
-
-/**
- * Runs an algorithm on a path or a `FileLikeSync`.
  *
  * @param target The target.
  * @param mode How to open a path.
@@ -284,23 +246,15 @@ export function openPath(
  */
 export function onTargetSync<T>(
   target: Target,
-  mode: OpenMode,
+  mode: TargetMode,
   verb: string,
   steps: (label: string) => IoSteps<T>,
 ): T {
-  if (typeof target === "string" || target instanceof URL) {
-    const path = toPath(target);
-    if (mode === "read") refuseUnsettled(path, verb);
-    else settlePath(path, (p) => openPath(p, "write", verb));
-    const file = openPath(path, mode, verb);
-    try {
-      return runSync(steps(path), file);
-    } finally {
-      file.closeSync();
-    }
-  }
-  if (isFileLikeSync(target)) return runSync(steps(FILE_OBJECT_LABEL), target);
-  throw badTarget(verb, true);
+  return withTargetSync(
+    target,
+    { mode, verb },
+    (file, label) => runSync(steps(label), file),
+  );
 }
 
 /**
@@ -315,24 +269,16 @@ export function onTargetSync<T>(
  */
 export function onTarget<T>(
   target: Target,
-  mode: OpenMode,
+  mode: TargetMode,
   verb: string,
   steps: (label: string) => IoSteps<T>,
 ): Promise<T> {
-  if (
-    typeof target === "string" || target instanceof URL ||
-    isFileLikeSync(target)
-  ) {
-    try {
-      return Promise.resolve(onTargetSync(target, mode, verb, steps));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  if (isFileLike(target)) {
-    return runAsync(steps(FILE_OBJECT_LABEL), target as FileLike);
-  }
-  return Promise.reject(badTarget(verb, false));
+  return withTarget(
+    target,
+    { mode, verb },
+    (file, label) => runSync(steps(label), file),
+    (file, label) => runAsync(steps(label), file),
+  );
 }
 
 function splitPath(path: string): [string, string] {
@@ -393,9 +339,9 @@ export function ensureAppendableInPlacePath(
   maxHeaderSize?: number,
   chunkSize: number = CHUNK_SIZE,
 ): boolean {
-  const open = (p: string) => openPath(p, "write", ENSURE_VERB);
-  settlePath(path, open);
-  const file = open(path);
+  // Locked, and a leftover change settled first.
+  const target = openTarget(path, { mode: "write", verb: ENSURE_VERB });
+  const file = target.file!;
   try {
     const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), file);
     if (info.appendable) return true;
@@ -410,7 +356,7 @@ export function ensureAppendableInPlacePath(
     );
     return true;
   } finally {
-    file.closeSync();
+    target.release();
   }
 }
 
@@ -435,21 +381,22 @@ export function ensureAppendableByCopy(
   chunkSize: number = CHUNK_SIZE,
 ): boolean {
   const fs = pathFs();
-  const openW = (p: string) => openPath(p, "write", ENSURE_VERB);
-  settlePath(path, openW);
   const meta = statPath(path);
   if (meta.nlink > 1) {
     return ensureAppendableInPlacePath(path, maxHeaderSize, chunkSize);
   }
   const real = realPath(path);
-  const source = openW(real);
+  // Locked, and a leftover change settled: no writer may hold the file
+  // that the copy replaces.
+  const target = openTarget(real, { mode: "write", verb: ENSURE_VERB });
+  const source = target.file!;
   try {
     const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), source);
     if (info.appendable) return true;
     const tmp = tempPathFor(real);
     const store = pathJournal(real);
     beginCopy(store, tmp.slice(folderOf(tmp).length));
-    const out = fs.open(tmp, "create");
+    const out = fs.open(tmp, "createNew");
     let open = true;
     let renamed = false;
     try {
@@ -468,7 +415,7 @@ export function ensureAppendableByCopy(
       applyMeta(tmp, meta);
       fs.rename(tmp, real);
       renamed = true;
-      syncDir(folderOf(real));
+      syncDir(dirOf(real));
       store.remove();
     } finally {
       if (!renamed) {
@@ -489,6 +436,6 @@ export function ensureAppendableByCopy(
     }
     return true;
   } finally {
-    source.closeSync();
+    target.release();
   }
 }

@@ -1,11 +1,7 @@
 /**
  * Path metadata the maintenance functions need beyond opening files: the
- * real path behind symlinks, mode, owner and link count, and syncing a
- * folder after a rename. Deno's API where `Deno` exists, else `node:fs`;
- * no static `node:` import.
- *
- * (Minimal folder sync: the path layer's own helper replaces
- * {@linkcode syncDir} when it lands.)
+ * real path behind symlinks, mode, owner and link count. Deno's API where
+ * `Deno` exists, else `node:fs`; no static `node:` import.
  *
  * @module
  */
@@ -122,36 +118,5 @@ export function applyMeta(path: string, meta: PathMeta): void {
     const mode = meta.mode & 0o7777;
     if (d !== undefined) d.chmodSync(path, mode);
     else n!.chmodSync(path, mode);
-  }
-}
-
-/**
- * Flushes a folder's entries (a rename or a new name in it) to stable
- * storage; does nothing where folders cannot be opened (Windows).
- *
- * @param dir The folder.
- */
-export function syncDir(dir: string): void {
-  try {
-    const d = deno();
-    if (d !== undefined) {
-      const f = d.openSync(dir === "" ? "." : dir, { read: true });
-      try {
-        f.syncSync();
-      } finally {
-        f.close();
-      }
-      return;
-    }
-    const n = node();
-    if (n === undefined) return;
-    const fd = n.openSync(dir === "" ? "." : dir, "r");
-    try {
-      n.fsyncSync(fd);
-    } finally {
-      n.closeSync(fd);
-    }
-  } catch {
-    // folders cannot be synced here
   }
 }

@@ -1,21 +1,23 @@
 /**
  * Resolving a writer's target (path, URL or file object) into a file and
- * an {@linkcode AppendCore}, synchronously where the file allows.
+ * an {@linkcode AppendCore}, synchronously where the file allows. Paths
+ * are opened by `_open_target.ts`: locked from `open` to `close`, and a
+ * missing file is created (exclusively) only at the first append.
  *
  * @module
  */
 
-import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import {
   adoptExisting,
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { type OpenedFile, pathFs, toPath } from "./_path_fs.ts";
+import { openTarget, targetLabel } from "./_open_target.ts";
 import { runSync } from "./_io.ts";
+import { pathFs } from "./_path_fs.ts";
 import { beginAppend, type JournalStore } from "./_journal.ts";
-import { pathJournal, settlePath } from "./_journal_path.ts";
+import { pathJournal } from "./_journal_path.ts";
 
 /** A writer's file: opened now, or created at the first append. */
 export interface SyncWriterFile {
@@ -24,22 +26,12 @@ export interface SyncWriterFile {
   file: FileLikeSync | null;
   /** Creates the file of a new path (set only for paths). */
   create: (() => FileLikeSync) | null;
-  /** Closes the file if the library opened it. */
+  /** Closes the file if the library opened it, and drops its lock. */
   release: () => void;
   /** The change record of an `atomic` writer, else `null`. */
   journal?: JournalStore | null;
   /** Removes the path's file (an atomic writer's new file, rolled back). */
   removePath?: () => void;
-}
-
-function takeLock(file: OpenedFile, label: string): void {
-  // The caller closes the file: closing it here too made the caller's
-  // second close throw "Bad resource ID", hiding this message.
-  if (file.tryLockSync !== undefined && !file.tryLockSync()) {
-    throw new Error(
-      `Cannot open ${label}: another writer holds its lock; close that writer first`,
-    );
-  }
 }
 
 /**
@@ -53,91 +45,54 @@ export function openSyncTarget(
   target: Target,
   options: NpyAppendArrayOptions,
 ): SyncWriterFile {
-  if (typeof target === "string" || target instanceof URL) {
-    const path = toPath(target);
-    const core = new AppendCore(path, options);
-    const fs = pathFs();
-    let opened: OpenedFile | null = null;
-    const release = () => {
-      if (opened !== null) {
-        const f = opened;
-        opened = null;
-        f.closeSync();
-      }
-    };
-    const journal = options.atomic === true ? pathJournal(path) : null;
-    if (journal !== null && options.deleteIfExists) {
-      throw new TypeError(
-        `Cannot open ${path} with both atomic and deleteIfExists: deleting the old file cannot be undone; write a new file and rename it instead, or drop one option`,
-      );
-    }
-    // A change left by a killed writer or rewrite is settled first.
-    settlePath(path, (p) => {
-      const f = fs.open(p, "write");
-      try {
-        takeLock(f, p);
-      } catch (e) {
-        f.closeSync();
-        throw e;
-      }
-      return f;
-    });
-    if (options.deleteIfExists && fs.exists(path)) fs.remove(path);
-    if (fs.exists(path)) {
-      opened = fs.open(path, "write");
-      try {
-        takeLock(opened, path);
-        // An empty file (a writer killed right after creating it) is
-        // started afresh, as an empty FileLikeSync is.
-        if (opened.sizeSync() !== 0) {
-          runSync(adoptExisting(core, options), opened);
-        }
-        if (journal !== null) {
-          beginAppend(opened, journal, options.fsync === true);
-        }
-      } catch (e) {
-        release();
-        throw e;
-      }
-      return { core, file: opened, create: null, release, journal };
-    }
-    return {
-      core,
-      file: null,
-      create: () => {
-        const created = fs.open(path, "create");
-        try {
-          takeLock(created, path);
-          // Only when needed: on ext4, a truncate to 0 (even of an empty
-          // file) makes close() write back every page of the new file
-          // (auto_da_alloc), which doubled the time of big appends.
-          if (created.sizeSync() !== 0) created.truncateSync?.(0);
-          if (journal !== null) {
-            beginAppend(created, journal, options.fsync === true);
-          }
-        } catch (e) {
-          created.closeSync();
-          throw e;
-        }
-        opened = created;
-        return created;
-      },
-      release,
-      journal,
-      removePath: () => fs.remove(path),
-    };
+  const atomic = options.atomic === true;
+  if (atomic && typeof target !== "string" && !(target instanceof URL)) {
+    throw atomicNeedsPath();
   }
-  if (!isFileLikeSync(target)) {
+  if (atomic && options.deleteIfExists) {
     throw new TypeError(
-      "Cannot open target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)",
+      `Cannot open ${
+        targetLabel(target)
+      } with both atomic and deleteIfExists: deleting the old file cannot be undone; write a new file and rename it instead, or drop one option`,
     );
   }
-  if (options.atomic === true) throw atomicNeedsPath();
-  const core = new AppendCore("the file object", options);
-  const size = target.sizeSync();
-  if (size === 0 || options.deleteIfExists) core.staleSize = size;
-  else runSync(adoptExisting(core, options), target);
-  return { core, file: target, create: null, release: () => {} };
+  const t = openTarget(target, {
+    mode: "create",
+    verb: "open",
+    needSync: true,
+    deleteIfExists: options.deleteIfExists === true,
+    fsync: options.fsync === true,
+  });
+  try {
+    const core = new AppendCore(t.label, options);
+    const file = t.file;
+    if (file !== null) {
+      const size = file.sizeSync();
+      if (t.path === null && options.deleteIfExists) core.staleSize = size;
+      // An empty file (a writer killed right after creating it) is
+      // started afresh, as an empty FileLikeSync is.
+      else if (size !== 0) runSync(adoptExisting(core, options), file);
+    }
+    const journal = atomic ? pathJournal(t.path!) : null;
+    const fsync = options.fsync === true;
+    if (journal !== null && file !== null) beginAppend(file, journal, fsync);
+    return {
+      core,
+      file,
+      create: t.create === null ? null : () => {
+        const created = t.create!();
+        // On failure the file stays held by `release`, which closes it.
+        if (journal !== null) beginAppend(created, journal, fsync);
+        return created;
+      },
+      release: () => t.release(),
+      journal,
+      removePath: () => pathFs().remove(t.path!),
+    };
+  } catch (e) {
+    t.release();
+    throw e;
+  }
 }
 
 /**
@@ -149,11 +104,8 @@ export function openSyncTarget(
  */
 export function asyncOnly(target: Target): FileLike | null {
   if (typeof target === "string" || target instanceof URL) return null;
-  if (isFileLikeSync(target)) return null;
-  if (isFileLike(target)) return target;
-  throw new TypeError(
-    "Cannot open target: pass a path, a file: URL, a FileLike or a FileLikeSync",
-  );
+  const t = openTarget(target, { mode: "create", verb: "open" });
+  return t.asyncFile;
 }
 
 /**

@@ -268,7 +268,7 @@ export function needsRecoverySync(
  * @throws {Error} when an I/O error stops the change: reserving space fails
  *   with the file unchanged; a move that fails part-way leaves the change
  *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function ensureAppendable(
   target: Target,
@@ -331,7 +331,7 @@ function byCopy(
  * @throws {Error} when an I/O error stops the change: reserving space fails
  *   with the file unchanged; a move that fails part-way leaves the change
  *   record, which the next `open`, `recover` or `ensureAppendable` finishes.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function ensureAppendableSync(
   target: Target,
@@ -386,7 +386,7 @@ export function ensureAppendableSync(
  * @returns `true`.
  * @throws {RangeError} when the header has no room to grow (call `ensureAppendable`), or the file holds a 0-d array.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function recover(
   target: Target,
@@ -432,7 +432,7 @@ export function recover(
  * @returns `true`.
  * @throws {RangeError} when the header has no room to grow (call `ensureAppendableSync`), or the file holds a 0-d array.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file.
- * @throws {Error} when a writer holds the file's lock (Deno).
+ * @throws {NpyLockedError} when a writer (any process, any runtime) holds the file.
  */
 export function recoverSync(
   target: Target,

@@ -65,7 +65,10 @@ export class NpyAppendArray implements AsyncDisposable {
 
   /**
    * Opens a file for appending. A missing file is created by the first
-   * `append`; an existing one must be appendable and complete.
+   * `append` (its folder must exist now); an existing one must be
+   * appendable and complete. A path is locked from `open` to `close` on
+   * every runtime (the lock file `<path>.lock`), so a second writer fails
+   * at once; file objects are not locked.
    *
    * @example
    * ```ts
@@ -83,7 +86,12 @@ export class NpyAppendArray implements AsyncDisposable {
    * @returns The writer.
    * @throws {NpyFormatError} when the existing file is not a valid `.npy` file.
    * @throws {RangeError} when it needs `recover` or `ensureAppendable` first.
-   * @throws {TypeError} for a bad option or a dtype mismatch.
+   * @throws {TypeError} for a bad option or a dtype mismatch, or a path
+   * that is not a regular file (a folder, a FIFO).
+   * @throws {NpyLockedError} when another writer, in any process and on
+   * any runtime, holds the path.
+   * @throws {Error} from the runtime, naming the path and keeping `code`
+   * (`ENOENT` for a missing folder, `EACCES`).
    */
   static async open(
     target: Target,

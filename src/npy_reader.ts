@@ -6,15 +6,13 @@
  * @module
  */
 
-import { refuseUnsettled } from "./_journal_path.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
-import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync, size } from "./_io.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
 import { decodeItems } from "./decode.ts";
 import type { NpyHeader } from "./header.ts";
-import { pathFs, toPath } from "./_path_fs.ts";
+import { openTarget } from "./_open_target.ts";
 import { withFileName } from "./_error_label.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import {
@@ -245,37 +243,13 @@ export class NpyReader implements AsyncDisposable, Disposable {
     owned: boolean;
   } {
     if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
-    if (typeof target === "string" || target instanceof URL) {
-      const path = toPath(target);
-      refuseUnsettled(path, "read");
-      return {
-        label: path,
-        sync: pathFs().open(path, "read"),
-        async: null,
-        owned: true,
-      };
-    }
-    if (isFileLikeSync(target)) {
-      return {
-        label: "the file object",
-        sync: target,
-        async: null,
-        owned: false,
-      };
-    }
-    if (!needSync && isFileLike(target)) {
-      return {
-        label: "the file object",
-        sync: null,
-        async: target as FileLike,
-        owned: false,
-      };
-    }
-    throw new TypeError(
-      needSync
-        ? "Cannot open target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)"
-        : "Cannot open target: pass a path, a file: URL, a FileLike or a FileLikeSync",
-    );
+    const t = openTarget(target, { mode: "read", verb: "read", needSync });
+    return {
+      label: t.label,
+      sync: t.file,
+      async: t.asyncFile,
+      owned: t.path !== null,
+    };
   }
 
   /**

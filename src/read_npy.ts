@@ -6,9 +6,8 @@
 
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
-import { type IoSteps, readFully, runSync } from "./_io.ts";
-import { runOnTarget, withSyncFile } from "./_target_io.ts";
-import { toPath } from "./_path_fs.ts";
+import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
+import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { inspect } from "./_inspect.ts";
 import { decodeItems, type NpyData } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
@@ -37,6 +36,8 @@ export interface ReadNpyOptions {
    */
   allowIncomplete?: boolean;
 }
+
+const READ = { mode: "read", verb: "read" } as const;
 
 /** Most items of a zero-byte dtype (`V0`, `[]`) that a read returns. */
 const MAX_EMPTY_ITEMS = 1 << 16;
@@ -113,7 +114,12 @@ export function readNpy(
   target: Target,
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
-  return runOnTarget(target, () => readSteps(options)).catch((e) => {
+  return withTarget(
+    target,
+    READ,
+    (file) => runSync(readSteps(options), file),
+    (file) => runAsync(readSteps(options), file),
+  ).catch((e) => {
     throw withFileName(e, "read", targetLabel(target));
   });
 }
@@ -145,12 +151,6 @@ export function readNpySync(
   return namingFile(
     "read",
     targetLabel(target),
-    () => withSyncFile(target, (f) => runSync(readSteps(options), f)),
+    () => withTargetSync(target, READ, (f) => runSync(readSteps(options), f)),
   );
-}
-
-function targetLabel(target: Target): string {
-  if (typeof target === "string") return target;
-  if (target instanceof URL) return toPath(target);
-  return "the file object";
 }

@@ -23,8 +23,6 @@ export interface DenoFsFileLike {
   truncateSync(len?: number): void;
   /** Flushes data and metadata. */
   syncSync(): void;
-  /** Tries an advisory lock. */
-  tryLockSync?(exclusive?: boolean): boolean;
   /** Closes. */
   close(): void;
 }
@@ -139,14 +137,5 @@ export class DenoFile extends SyncBackedFile {
   /** Closes the file. */
   override closeSync(): void {
     this.#file.close();
-  }
-
-  /**
-   * Takes an exclusive advisory lock without waiting.
-   *
-   * @returns `false` when another process holds a lock.
-   */
-  tryLockSync(): boolean {
-    return this.#file.tryLockSync?.(true) ?? true;
   }
 }

@@ -8,7 +8,8 @@
  */
 
 import type { CliRuntime } from "../_cli_runtime.ts";
-import { type OpenedFile, pathFs } from "../_path_fs.ts";
+import { dirOf, type OpenedFile, pathFs, syncDir } from "../_path_fs.ts";
+import { acquireLock } from "../_lock.ts";
 import { inspect } from "../_inspect.ts";
 import { readFully, runSync } from "../_io.ts";
 
@@ -234,12 +235,18 @@ export function planNpyOutput(
       commit() {},
       rollback() {
         if (saved === undefined) return;
-        const f = fs.open(path, "write");
+        // The writer has closed: write back only under the file's lock.
+        const lock = acquireLock(path, "restore");
         try {
-          f.writeSync(saved.header, 0);
-          f.truncateSync?.(saved.size);
+          const f = fs.open(path, "write");
+          try {
+            f.writeSync(saved.header, 0);
+            f.truncateSync?.(saved.size);
+          } finally {
+            f.closeSync();
+          }
         } finally {
-          f.closeSync();
+          lock.release();
         }
       },
     };
@@ -248,18 +255,30 @@ export function planNpyOutput(
   const dir = path.slice(0, slash + 1);
   const base = path.slice(slash + 1);
   const tmp = `${dir}.${base}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+  // The rename replaces OUT: hold its lock from now on, so a writer that
+  // holds OUT refuses this command at once (NpyLockedError).
+  const lock = acquireLock(path, "write");
   return {
     writePath: tmp,
     appending: false,
     rename: renamer(tmp, path),
     commit() {
-      if (fs.exists(tmp)) fs.rename(tmp, path);
+      try {
+        if (fs.exists(tmp)) {
+          fs.rename(tmp, path);
+          syncDir(dirOf(path));
+        }
+      } finally {
+        lock.release();
+      }
     },
     rollback() {
       try {
         if (fs.exists(tmp)) fs.remove(tmp);
       } catch {
         // best effort
+      } finally {
+        lock.release();
       }
     },
   };

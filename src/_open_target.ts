@@ -1,0 +1,315 @@
+/**
+ * The one road from a target (a path, a `file:` URL, a `FileLikeSync` or
+ * a `FileLike`) to an open file: every reader, writer and maintenance
+ * function opens its target here.
+ *
+ * - Paths are checked before they are opened: anything but a regular file
+ *   (a folder, a FIFO, a device) is refused with a `TypeError` naming it,
+ *   and a FIFO is never opened, so nothing blocks.
+ * - Modes that change the file take the path's lock first
+ *   (`_lock.ts`), held until `release()`; reading takes none (a reader may
+ *   follow a live writer).
+ * - Runtime errors of a path's file name it (`Cannot write "x.npy":
+ *   ENOSPC: ...`, `code` and `cause` kept).
+ * - File objects are used as given: never locked, never closed.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
+import { isFileLike, isFileLikeSync } from "./file_like.ts";
+import { acquireLock, type HeldLock } from "./_lock.ts";
+import { refuseUnsettled, settlePath } from "./_journal_path.ts";
+import {
+  dirOf,
+  notAFile,
+  type OpenedFile,
+  pathFs,
+  quoted,
+  runtimeError,
+  syncDir,
+  toPath,
+} from "./_path_fs.ts";
+
+/** Label of a file object in messages. */
+export const FILE_OBJECT_LABEL = "the file object";
+
+/**
+ * How to open a target:
+ * - `"read"`: an existing file, read-only, no lock;
+ * - `"write"`: an existing file, read-write, locked;
+ * - `"create"`: locked; an existing file is opened read-write, a missing
+ *   one (whose folder must exist) is created only by `create()`,
+ *   exclusively.
+ */
+export type TargetMode = "read" | "write" | "create";
+
+/** Options of {@linkcode openTarget}. */
+export interface OpenTargetOptions {
+  /** How to open a path. */
+  mode: TargetMode;
+  /** What is done, for messages (`"read"`, `"open"`, `"recover"`). */
+  verb: string;
+  /** Refuse an async-only `FileLike` (for the `Sync` functions). */
+  needSync?: boolean;
+  /** `"create"`: remove an existing file first (under the lock). */
+  deleteIfExists?: boolean;
+  /** `"create"`: sync the folder after creating the file. */
+  fsync?: boolean;
+}
+
+/** An open target. */
+export interface OpenTarget {
+  /** The file for synchronous I/O; `null` for an async-only `FileLike` or a path not created yet. */
+  file: FileLikeSync | null;
+  /** The async-only `FileLike`, else `null`. */
+  asyncFile: FileLike | null;
+  /** The path, or `"the file object"`: for messages. */
+  label: string;
+  /** The path, or `null` for a file object. */
+  path: string | null;
+  /**
+   * `"create"` on a missing path: creates the file exclusively (refusing
+   * one that appeared since `open`), else `null`.
+   */
+  create: (() => FileLikeSync) | null;
+  /** Closes a file the library opened and drops the lock. Idempotent. */
+  release(): void;
+}
+
+/**
+ * The `TypeError` for a target of the wrong kind, in one wording.
+ *
+ * @param verb What was being done.
+ * @param needSync Whether a `FileLikeSync` is required.
+ * @returns The error.
+ */
+export function badTarget(verb: string, needSync: boolean): TypeError {
+  return new TypeError(
+    needSync
+      ? `Cannot ${verb} target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)`
+      : `Cannot ${verb} target: pass a path, a file: URL, a FileLike or a FileLikeSync`,
+  );
+}
+
+/**
+ * The label of a target in messages, without opening it.
+ *
+ * @param target The target.
+ * @returns Its path, or `"the file object"`.
+ */
+export function targetLabel(target: Target): string {
+  if (typeof target === "string") return target;
+  if (target instanceof URL) return toPath(target);
+  return FILE_OBJECT_LABEL;
+}
+
+/**
+ * Opens a target.
+ *
+ * @param target A path, a `file:` URL, a `FileLikeSync` or a `FileLike`.
+ * @param options Mode, verb and flags.
+ * @returns The open target; call `release()` when done.
+ * @throws {TypeError} for a target of the wrong kind, or a path that is
+ * not a regular file.
+ * @throws {NpyLockedError} when another writer holds the path.
+ * @throws {Error} from the runtime (ENOENT, EACCES ...) naming the path.
+ */
+export function openTarget(
+  target: Target,
+  options: OpenTargetOptions,
+): OpenTarget {
+  if (typeof target === "string" || target instanceof URL) {
+    return openPathTarget(toPath(target), options);
+  }
+  const noop = () => {};
+  if (isFileLikeSync(target)) {
+    return {
+      file: target,
+      asyncFile: null,
+      label: FILE_OBJECT_LABEL,
+      path: null,
+      create: null,
+      release: noop,
+    };
+  }
+  if (!options.needSync && isFileLike(target)) {
+    return {
+      file: null,
+      asyncFile: target as FileLike,
+      label: FILE_OBJECT_LABEL,
+      path: null,
+      create: null,
+      release: noop,
+    };
+  }
+  throw badTarget(options.verb, options.needSync ?? false);
+}
+
+function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
+  const fs = pathFs();
+  const { mode, verb } = options;
+  if (path === "") {
+    throw new TypeError(`Cannot ${verb} "": the path is empty`);
+  }
+  // Refuse what is not a regular file before locking or opening anything.
+  const kind = fs.kind(path);
+  if (kind !== "file" && kind !== "missing") throw notAFile(verb, path, kind);
+  if (mode === "read") {
+    // A change left unfinished (a killed in-place rewrite or atomic
+    // writer) is refused: the reader would see a mix.
+    refuseUnsettled(path, verb);
+    const file = fs.open(path, "read", verb);
+    return opened(path, file, null);
+  }
+  if (mode === "create") {
+    // A missing folder fails now, not at the first append.
+    const dir = dirOf(path);
+    const dirKind = fs.kind(dir);
+    if (dirKind !== "directory") {
+      const e = new Error(
+        dirKind === "missing"
+          ? `Cannot ${verb} ${quoted(path)}: its folder ${
+            quoted(dir)
+          } does not exist; create it first`
+          : `Cannot ${verb} ${quoted(path)}: ${quoted(dir)} is not a folder`,
+      );
+      (e as Error & { code: string }).code = dirKind === "missing"
+        ? "ENOENT"
+        : "ENOTDIR";
+      throw e;
+    }
+  }
+  const lock = acquireLock(path, verb);
+  try {
+    // A change left unfinished by a killed writer or rewrite is finished
+    // or rolled back first, under the lock.
+    settlePath(path, (p) => fs.open(p, "write", verb));
+    // Checked again under the lock: what was there may have changed.
+    let now = fs.kind(path);
+    if (now !== "file" && now !== "missing") throw notAFile(verb, path, now);
+    if (now === "file" && mode === "create" && options.deleteIfExists) {
+      fs.remove(path);
+      now = "missing";
+    }
+    if (now === "file" || mode === "write") {
+      return opened(path, fs.open(path, "write", verb), lock);
+    }
+    const result = opened(path, null, lock);
+    result.create = () => {
+      let file: OpenedFile;
+      try {
+        file = fs.open(path, "createNew");
+      } catch (e) {
+        if ((e as { code?: string }).code === "EEXIST") {
+          const err = new Error(
+            `Cannot create ${
+              quoted(path)
+            }: another program created it after this writer was opened; nothing was written; open it again to append to it`,
+            { cause: e },
+          );
+          (err as Error & { code: string }).code = "EEXIST";
+          throw err;
+        }
+        throw e;
+      }
+      if (options.fsync) {
+        try {
+          syncDir(dirOf(path));
+        } catch (e) {
+          file.closeSync();
+          throw e;
+        }
+      }
+      result.create = null;
+      result.file = file;
+      return file;
+    };
+    return result;
+  } catch (e) {
+    lock.release();
+    throw runtimeError(e, verb, path);
+  }
+}
+
+function opened(
+  path: string,
+  file: OpenedFile | null,
+  lock: HeldLock | null,
+): OpenTarget {
+  const result: OpenTarget = {
+    file,
+    asyncFile: null,
+    label: path,
+    path,
+    create: null,
+    release() {
+      const f = result.file as OpenedFile | null;
+      result.file = null;
+      result.create = null;
+      const l = lock;
+      lock = null;
+      try {
+        f?.closeSync();
+      } finally {
+        l?.release();
+      }
+    },
+  };
+  return result;
+}
+
+/**
+ * Runs `run` on the target's synchronous file, then releases it.
+ *
+ * @param target The target (paths and `FileLikeSync`s).
+ * @param options How to open it (`needSync` is implied).
+ * @param run The work, given the file and its label.
+ * @returns What `run` returns.
+ */
+export function withTargetSync<T>(
+  target: Target,
+  options: OpenTargetOptions,
+  run: (file: FileLikeSync, label: string) => T,
+): T {
+  const t = openTarget(target, { ...options, needSync: true });
+  try {
+    if (t.file === null) {
+      throw new Error(
+        `Cannot ${options.verb} ${quoted(t.label)}: the file does not exist`,
+      );
+    }
+    return run(t.file, t.label);
+  } finally {
+    t.release();
+  }
+}
+
+/**
+ * Runs a sync or an async variant of the work on the target: the sync one
+ * on paths and `FileLikeSync`s, the async one on async-only `FileLike`s.
+ *
+ * @param target The target.
+ * @param options How to open it.
+ * @param sync The work on a sync file.
+ * @param async The work on an async file.
+ * @returns What the work returns.
+ */
+export function withTarget<T>(
+  target: Target,
+  options: OpenTargetOptions,
+  sync: (file: FileLikeSync, label: string) => T,
+  async: (file: FileLike, label: string) => Promise<T>,
+): Promise<T> {
+  try {
+    const t = openTarget(target, options);
+    if (t.asyncFile !== null) return async(t.asyncFile, t.label);
+    try {
+      return Promise.resolve(sync(t.file!, t.label));
+    } finally {
+      t.release();
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Child process for `tests/lock_test.ts`, run under any runtime (Deno,
+ * Node on the npm build, Bun):
+ *
+ * - `hold PATH`: opens a writer, appends one row `[7, 7]`, prints `ready`
+ *   and waits to be killed;
+ * - `forget PATH`: opens a writer, appends one row `[7, 7]` and exits
+ *   without closing it;
+ * - `twice PATH`: opens a writer, then a second one; prints the second
+ *   one's error;
+ * - `try PATH`: opens a writer and closes it; prints `opened`, or the
+ *   error's name and message;
+ * - `race PATH ID ROUNDS ROWS`: ROUNDS times opens a writer (retrying while
+ *   another holds the lock), appends ROWS rows `[ID, seq]` one by one and
+ *   closes; prints `acked N` with the number of appends that returned.
+ *   It first prints `waiting` and starts once the file `PATH.go` exists,
+ *   so that racers start together;
+ * - `probe PATH`: calls every entry point that opens a target on PATH (a
+ *   FIFO or a folder in the tests) and prints one line per call: its name
+ *   and the error's class and message (or `ok`). It must end at once.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import {
+  ensureAppendable,
+  ensureAppendableSync,
+  isAppendable,
+  isAppendableSync,
+  needsRecovery,
+  NpyAppendArray,
+  NpyAppendArraySync,
+  NpyLockedError,
+  NpyReader,
+  readNpy,
+  readNpySync,
+  recover,
+  recoverSync,
+} from "../mod.ts";
+
+const [mode, path, idText, roundsText, rowsText] = process.argv.slice(2);
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+if (mode === "hold") {
+  const npy = NpyAppendArraySync.open(path!);
+  npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
+  console.log("ready");
+  setInterval(() => {}, 1000);
+} else if (mode === "forget") {
+  const npy = NpyAppendArraySync.open(path!);
+  npy.append({ data: new Float64Array([7, 7]), shape: [1, 2] });
+  process.exit(0);
+} else if (mode === "twice") {
+  const first = NpyAppendArraySync.open(path!);
+  try {
+    NpyAppendArraySync.open(path!).close();
+    console.log("opened");
+  } catch (e) {
+    console.log(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+  first.close();
+} else if (mode === "try") {
+  try {
+    NpyAppendArraySync.open(path!).close();
+    console.log("opened");
+  } catch (e) {
+    console.log(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+} else if (mode === "race") {
+  const id = Number(idText);
+  const rounds = Number(roundsText);
+  const rows = Number(rowsText);
+  let acked = 0;
+  let refused = 0;
+  console.log("waiting");
+  const { existsSync } = await import("node:fs");
+  while (!existsSync(`${path}.go`)) sleep(1);
+  for (let r = 0; r < rounds; r++) {
+    let npy: NpyAppendArraySync | undefined;
+    const deadline = Date.now() + 60_000;
+    while (npy === undefined) {
+      try {
+        npy = NpyAppendArraySync.open(path!);
+      } catch (e) {
+        if (!(e instanceof NpyLockedError) || Date.now() > deadline) throw e;
+        refused++;
+        sleep(1);
+      }
+    }
+    for (let i = 0; i < rows; i++) {
+      npy.append({ data: new Float64Array([id, acked]), shape: [1, 2] });
+      acked++;
+    }
+    npy.close();
+  }
+  console.log(`acked ${acked} refused ${refused}`);
+}
+
+if (mode === "probe") {
+  const p = path!;
+  const calls: [string, () => unknown][] = [
+    ["readNpy", () => readNpy(p)],
+    ["readNpySync", () => readNpySync(p)],
+    ["NpyReader.open", () => NpyReader.open(p)],
+    ["NpyReader.openSync", () => NpyReader.openSync(p)],
+    ["isAppendable", () => isAppendable(p)],
+    ["isAppendableSync", () => isAppendableSync(p)],
+    ["needsRecovery", () => needsRecovery(p)],
+    ["recover", () => recover(p)],
+    ["recoverSync", () => recoverSync(p)],
+    ["ensureAppendable", () => ensureAppendable(p)],
+    ["ensureAppendableSync", () => ensureAppendableSync(p, { inplace: true })],
+    ["NpyAppendArray.open", () => NpyAppendArray.open(p)],
+    ["NpyAppendArraySync.open", () => NpyAppendArraySync.open(p)],
+    [
+      "deleteIfExists",
+      () => NpyAppendArraySync.open(p, { deleteIfExists: true }),
+    ],
+  ];
+  for (const [name, call] of calls) {
+    try {
+      await call();
+      console.log(`${name}: ok`);
+    } catch (e) {
+      console.log(`${name}: ${(e as Error).name}: ${(e as Error).message}`);
+    }
+  }
+}
