@@ -16,6 +16,8 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +28,7 @@ import {
   NpyAppendArray,
   NpyAppendArraySync,
   readNpySync,
+  recoverSync,
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -56,12 +59,17 @@ print("ok" if ok else "BAD")
 }
 
 /** Fills the disk: a file grown until the disk is full. */
-function fill(dir: string): void {
+/** Fills the file system, then frees `leave` bytes (whole 4 KiB pages). */
+function fill(dir: string, leave = 0): void {
   const block = new Uint8Array(4096);
+  const filler = join(dir, "filler");
   try {
-    for (;;) writeFileSync(join(dir, "filler"), block, { flag: "a" });
+    for (;;) writeFileSync(filler, block, { flag: "a" });
   } catch {
     // full
+  }
+  if (leave > 0) {
+    truncateSync(filler, Math.max(0, statSync(filler).size - leave));
   }
 }
 
@@ -125,7 +133,8 @@ describe("a 2 MiB tmpfs", OPTS, () => {
       const p = join(mnt, "x.npy");
       const bytes = oldNpyBytes(ramp(n));
       writeFileSync(p, bytes);
-      fill(mnt);
+      // Room for the lock file (one page), not for the moved data.
+      fill(mnt, 4096);
       assert.throws(
         () => ensureAppendableSync(p, { inplace: true }),
         /^Error: Cannot rewrite \/\S+\/x\.npy in place: .*; the file is unchanged/,
@@ -135,6 +144,29 @@ describe("a 2 MiB tmpfs", OPTS, () => {
       npCheckRamp(p, n);
     });
   }
+
+  test("a disk too full for the lock file: refused naming the file, nothing changed", () => {
+    clear();
+    const p = join(mnt, "x.npy");
+    const bytes = oldNpyBytes(ramp(1000));
+    writeFileSync(p, bytes);
+    fill(mnt);
+    for (
+      const run of [
+        () => ensureAppendableSync(p, { inplace: true }),
+        () => ensureAppendableSync(p),
+        () => recoverSync(p),
+      ]
+    ) {
+      assert.throws(run, (e: Error & { code?: string }) => {
+        assert.match(e.message, /x\.npy"?: .*(space|ENOSPC)/i);
+        assert.equal(e.code, "ENOSPC");
+        return true;
+      });
+      assert.deepEqual(readFileSync(p), Buffer.from(bytes));
+      assert.deepEqual(readdirSync(mnt).sort(), ["filler", "x.npy"]);
+    }
+  });
 
   for (const batch of [10_000, 60_000, 200_000]) {
     test(`an atomic writer filling the disk (batches of ${batch}) is rolled back by abort()`, async () => {

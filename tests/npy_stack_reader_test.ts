@@ -18,6 +18,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
+import process from "node:process";
 import {
   NpyLockedError,
   NpyStackReader,
@@ -29,8 +32,9 @@ import {
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
+/** The stack's files, without the live shard writer's lock file. */
 function files(dir: string): string[] {
-  return readdirSync(dir).sort();
+  return readdirSync(dir).filter((f) => !f.endsWith(".lock")).sort();
 }
 
 /** A stack of rows `[i, i + 0.5]`, `rows` long, in shards of `shardRows`. */
@@ -178,7 +182,12 @@ describe("recoverStack and reopening after a kill", () => {
     const { dir, w } = makeStack(7, 4, false);
     // The folder as a writer killed mid-append leaves it.
     const copy = tempDir();
-    cpSync(dir, copy, { recursive: true });
+    // A live writer's lock files are its own: a copy of the folder (what a
+    // kill leaves) must not take them along.
+    cpSync(dir, copy, {
+      recursive: true,
+      filter: (src) => !src.endsWith(".lock"),
+    });
     w.close();
     const part = join(copy, "1.npy.part");
     truncateSync(part, statSync(part).size - 9);
@@ -211,7 +220,17 @@ describe("recoverStack and reopening after a kill", () => {
 
   test("a lock left by a dead process is taken over; a live writer's is not", () => {
     const { dir } = makeStack(4, 4, true);
-    writeFileSync(`${dir}.lock`, "pid 2147483646\n");
+    const gone = spawnSync(process.execPath, ["--version"]);
+    assert.equal(gone.status, 0);
+    writeFileSync(
+      `${dir}.lock`,
+      JSON.stringify({
+        pid: gone.pid,
+        start: null,
+        host: hostname(),
+        token: "x",
+      }),
+    );
     assert.deepEqual(recoverStackSync(dir), [4, 2]);
     using w = NpyStackWriterSync.open(dir);
     assert.throws(() => recoverStackSync(dir), NpyLockedError);
