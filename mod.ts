@@ -27,21 +27,10 @@ export * from "./src/npy_append_array.ts";
 export * from "./src/npy_append_array_sync.ts";
 export * from "./src/read_npy.ts";
 export * from "./src/npy_reader.ts";
-export * from "./src/decode.ts";
-export * from "./src/header.ts";
-export * from "./src/dtype.ts";
-export * from "./src/casting.ts";
-export * from "./src/array_input.ts";
-export * from "./src/errors.ts";
-export * from "./src/file_like.ts";
-export * from "./src/memory_file.ts";
-export * from "./src/adapters/deno.ts";
-export * from "./src/adapters/node.ts";
-export * from "./src/adapters/node_file_handle.ts";
-export * from "./src/adapters/opfs.ts";
+export * from "./src/inspect_npy.ts";
 export * from "./src/maintenance.ts";
-export * from "./src/py_literal.ts";
-export * from "./src/sync_backed_file.ts";
+export * from "./src/errors.ts";
+export * from "./src/memory_file.ts";
 export * from "./src/npy_group_writer.ts";
 export * from "./src/npy_group_reader.ts";
 export * from "./src/recover_group.ts";
@@ -49,3 +38,31 @@ export * from "./src/npy_stack_writer.ts";
 export * from "./src/npy_stack_reader.ts";
 export * from "./src/read_npy_stack.ts";
 export * from "./src/recover_stack.ts";
+export type { FileLike, FileLikeSync, Target } from "./src/file_like.ts";
+export type { NpyData } from "./src/decode.ts";
+export {
+  encodeHeader,
+  type EncodeHeaderOptions,
+  type HeaderFields,
+  type NpyHeader,
+  parseHeader,
+  type ParseHeaderOptions,
+} from "./src/header.ts";
+export {
+  type ByteOrder,
+  type DType,
+  type DTypeField,
+  type DTypeKind,
+  type DTypeSpec,
+  type FieldSpec,
+  parseDType,
+} from "./src/dtype.ts";
+export { canCast, type Casting } from "./src/casting.ts";
+export type {
+  ArrayData,
+  ArrayInput,
+  NestedArray,
+  StridedArrayLike,
+  TensorLike,
+  TypedArray,
+} from "./src/array_input.ts";

@@ -68,7 +68,8 @@ const PAGE =
   `<!doctype html><meta charset="utf-8"><title>npy-append-array</title>`;
 
 const WORKER = `
-import { NpyAppendArray, NpyAppendArraySync, OpfsFile, readNpySync } from "/mod.js";
+import { NpyAppendArray, NpyAppendArraySync, readNpySync } from "/mod.js";
+import { OpfsFile } from "/adapters.js";
 
 async function opfsFile(name) {
   const root = await navigator.storage.getDirectory();

@@ -129,7 +129,7 @@ export function buildNpm(): string {
   fs.mkdirSync(OUT);
 
   const hasCli = fs.existsSync(join(ROOT, "cli.ts"));
-  const entries = ["mod.ts", ...(hasCli ? ["cli.ts"] : [])];
+  const entries = ["mod.ts", "adapters.ts", ...(hasCli ? ["cli.ts"] : [])];
   // The library (what the entry points import): type-checked, with
   // declarations.
   tsc(entries, { declaration: true });
@@ -158,6 +158,7 @@ export function buildNpm(): string {
 
   const exports: Record<string, { types: string; default: string }> = {
     ".": { types: "./mod.d.ts", default: "./mod.js" },
+    "./adapters": { types: "./adapters.d.ts", default: "./adapters.js" },
   };
   if (hasCli) exports["./cli"] = { types: "./cli.d.ts", default: "./cli.js" };
   const pkg: Record<string, unknown> = {
@@ -190,6 +191,8 @@ export function buildNpm(): string {
     files: [
       "mod.js",
       "mod.d.ts",
+      "adapters.js",
+      "adapters.d.ts",
       ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
       "src/**/*.js",
       "src/**/*.d.ts",

@@ -276,6 +276,13 @@ export interface EncodeHeaderOptions {
    * rewriting the header of an existing file in place.
    */
   headerLength?: number;
+  /**
+   * Leave room for the growth axis length to reach 21 digits, as NumPy >=
+   * 1.23 does (default `true`); `false` writes the compact header of older
+   * NumPy versions, which an appender may have to rewrite (see
+   * `ensureAppendable`).
+   */
+  growthSpace?: boolean;
 }
 
 /**
@@ -389,7 +396,21 @@ export function wrapHeaderText(
  * ```
  *
  * @param header dtype, order and shape.
- * @param options `headerLength` to keep an existing length.
+ * @example A compact header, without growth space
+ * ```ts
+ * import { encodeHeader } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeHeader(
+ *   { dtype: "<i4", fortranOrder: false, shape: [3] },
+ *   { growthSpace: false },
+ * );
+ * assert.equal(bytes.length, 128);
+ * const text = new TextDecoder().decode(bytes.subarray(10)).trimEnd();
+ * assert.equal(text, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }");
+ * ```
+ *
+ * @param options `headerLength` to keep an existing length, `growthSpace`.
  * @returns The header bytes, a multiple of 64 long unless `headerLength` says otherwise.
  * @throws {RangeError} when the header does not fit `headerLength`.
  */
@@ -410,5 +431,8 @@ export function encodeHeader(
     header.fortranOrder,
     header.shape,
   );
-  return wrapHeaderText(text, options.headerLength);
+  return wrapHeaderText(
+    options.growthSpace === false ? text.trimEnd() : text,
+    options.headerLength,
+  );
 }

@@ -132,6 +132,12 @@ export class NpyAppendArray implements AsyncDisposable {
     return this.#async!.core.fortranOrder;
   }
 
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    if (this.#sync) return this.#sync.closed;
+    return this.#async!.core.closed;
+  }
+
   #enqueue(run: () => Promise<void> | void): Promise<void> {
     const p = this.#tail.then(run);
     this.#tail = p.catch(() => {});

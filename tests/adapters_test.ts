@@ -9,15 +9,17 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import {
   MemoryFile,
-  NodeFile,
-  NodeFileHandle,
   NpyAppendArray,
   NpyAppendArraySync,
-  OpfsFile,
-  type OpfsSyncAccessHandleLike,
   readNpy,
   readNpySync,
 } from "../mod.ts";
+import {
+  NodeFile,
+  NodeFileHandle,
+  OpfsFile,
+  type OpfsSyncAccessHandleLike,
+} from "../adapters.ts";
 import { pathFs } from "../src/_path_fs.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 

@@ -4,7 +4,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canCast, type Casting, CASTING_MODES, parseDType } from "../mod.ts";
+import { canCast, type Casting, parseDType } from "../mod.ts";
+import { CASTING_MODES } from "../src/casting.ts";
 import { numpyTestOptions, runPython } from "./_numpy.ts";
 
 const SPELLINGS = [

@@ -26,8 +26,8 @@ import {
   readNpySync,
   recover,
   recoverSync,
-  wrapHeaderText,
 } from "../mod.ts";
+import { wrapHeaderText } from "../src/header.ts";
 import {
   ensureAppendableInPlaceSteps,
   recoverSteps,

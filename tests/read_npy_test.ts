@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
+import { decodeItems } from "../src/decode.ts";
 import {
-  decodeItems,
   type FileLike,
   MemoryFile,
   NpyAppendArraySync,
