@@ -14,7 +14,7 @@
  * @module
  */
 
-import { BrokenPipe, cliRuntime, isMainModule } from "./src/_cli_runtime.ts";
+import { BrokenPipe, cliRuntime, isMainModule } from "./src/cli/_runtime.ts";
 import { parseArgs, UsageError } from "./src/cli/_args.ts";
 import type { Command } from "./src/cli/_command.ts";
 import { info, messageOf } from "./src/cli/info.ts";

@@ -8,10 +8,11 @@
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
-import { runSync } from "./_io.ts";
-import { runOnTarget, withSyncFile } from "./_target_io.ts";
-import { toPath } from "./_path_fs.ts";
+import { runAsync, runSync } from "./_io.ts";
+import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
+
+const READ = { mode: "read", verb: "read" } as const;
 
 /** What {@linkcode inspectNpy} finds out about a file. */
 export interface NpyInfo {
@@ -73,12 +74,6 @@ function facts(info: FileInfo): NpyInfo {
   };
 }
 
-function label(target: Target): string {
-  if (typeof target === "string") return target;
-  if (target instanceof URL) return toPath(target);
-  return "the file object";
-}
-
 /**
  * Reads the header of a `.npy` file and reports its layout and state:
  * version, dtype, shape, order, data bytes, whether it can be appended to
@@ -115,10 +110,14 @@ export function inspectNpy(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyInfo> {
-  return runOnTarget(target, () => inspect(options.maxHeaderSize))
-    .then(facts, (e) => {
-      throw withFileName(e, "read", label(target));
-    });
+  return withTarget(
+    target,
+    READ,
+    (file) => runSync(inspect(options.maxHeaderSize), file),
+    (file) => runAsync(inspect(options.maxHeaderSize), file),
+  ).then(facts, (e: unknown) => {
+    throw withFileName(e, "read", targetLabel(target));
+  });
 }
 
 /**
@@ -155,9 +154,13 @@ export function inspectNpySync(
   return facts(
     namingFile(
       "read",
-      label(target),
+      targetLabel(target),
       () =>
-        withSyncFile(target, (f) => runSync(inspect(options.maxHeaderSize), f)),
+        withTargetSync(
+          target,
+          READ,
+          (f) => runSync(inspect(options.maxHeaderSize), f),
+        ),
     ),
   );
 }

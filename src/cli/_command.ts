@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { CliRuntime } from "../_cli_runtime.ts";
+import type { CliRuntime } from "./_runtime.ts";
 import type { CommandSpec, ParsedArgs } from "./_args.ts";
 
 /** One command: its arguments, help text and implementation. */

@@ -1,14 +1,15 @@
 /**
  * CSV fields to values and back, the way `np.loadtxt` reads them: floats
  * (`nan`, `inf`, `-inf` included; an empty field is NaN), integers,
- * booleans as `0`/`1`, complex numbers as `1+2j`, strings.
+ * booleans as `0`/`1`, complex numbers as `1+2j`, strings, datetimes as
+ * ISO 8601 text (`NaT` for not-a-time), timedeltas as integers.
  *
  * @module
  */
 
-import { type DType, NATIVE_LITTLE_ENDIAN } from "../dtype.ts";
-import type { NpyData } from "../decode.ts";
+import type { DType, NpyData } from "../../mod.ts";
 import { CsvError } from "./_csv_parse.ts";
+import { formatDatetime, parseDatetime, timeUnit } from "./_csv_datetime.ts";
 
 /** A column buffer for one batch, and how to fill it from fields. */
 export interface FieldStore {
@@ -28,7 +29,7 @@ export interface FieldStore {
   take(items: number): ArrayLike<unknown>;
 }
 
-const NATIVE = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+const NATIVE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? "<" : ">";
 
 function bad(
   label: string,
@@ -281,6 +282,41 @@ export function fieldStore(
         take: (n) => data.subarray(0, n),
       };
     }
+    case "M":
+    case "m": {
+      const data = new BigInt64Array(items);
+      const unit = timeUnit(dtype.str);
+      const datetime = dtype.kind === "M";
+      if (unit === undefined) break;
+      return {
+        data,
+        dataDType: NATIVE + dtype.str.slice(1),
+        per: 1,
+        set(i, field, line, column) {
+          const t = field.trim();
+          const v = datetime
+            ? parseDatetime(t, unit)
+            : t === "NaT" || t === ""
+            ? -(1n << 63n)
+            : INT_RE.test(t)
+            ? BigInt(t)
+            : undefined;
+          if (v === undefined || v < -(1n << 63n) || v >= 1n << 63n) {
+            throw bad(
+              label,
+              line,
+              column,
+              field,
+              datetime
+                ? `a datetime in ISO 8601 that "${dtype.str}" holds exactly (such as 2020-01-31T12:00:00, or NaT)`
+                : "an integer count of the unit (or NaT)",
+            );
+          }
+          data[i] = v;
+        },
+        take: (n) => data.subarray(0, n),
+      };
+    }
     case "U":
     case "S": {
       const data: string[] = new Array(items).fill("");
@@ -296,7 +332,7 @@ export function fieldStore(
     }
   }
   throw new TypeError(
-    `Cannot read CSV as dtype "${dtype.str}": use a number, bool, complex or string dtype`,
+    `Cannot read CSV as dtype "${dtype.str}": use a number, bool, complex, string, datetime or timedelta dtype with a unit`,
   );
 }
 
@@ -417,7 +453,13 @@ export function formatter(
         return `${re}${im.startsWith("-") ? "" : "+"}${im}j`;
       };
     }
-    case "M":
+    case "M": {
+      const unit = timeUnit(dtype.str);
+      return (d, i) => {
+        const v = (d as BigInt64Array)[i]!;
+        return unit === undefined ? "NaT" : formatDatetime(v, unit);
+      };
+    }
     case "m":
       return (d, i) => {
         const v = (d as BigInt64Array)[i]!;
@@ -434,7 +476,7 @@ export function formatter(
       };
   }
   throw new TypeError(
-    `Cannot write ${label} as CSV: its dtype "${dtype.str}" is ${
+    `Cannot write "${label}" as CSV: its dtype "${dtype.str}" is ${
       dtype.fields !== undefined ? "structured" : "raw bytes"
     }; CSV holds numbers, booleans and strings`,
   );

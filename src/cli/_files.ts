@@ -1,17 +1,32 @@
 /**
  * Files for the command line: text in (a file or standard input) and out
- * (a file or standard output) in chunks, and all-or-nothing writes to a
- * `.npy` output (a temporary file renamed into place for a new file; the
- * old header and size put back when appending to an existing one fails).
+ * (a file or standard output) in chunks, and all-or-nothing outputs: a
+ * new file is written to a temporary file renamed into place on success;
+ * appends to an existing `.npy` file go through an `atomic` writer, undone
+ * on failure.
  *
  * @module
  */
 
-import type { CliRuntime } from "../_cli_runtime.ts";
-import { dirOf, type OpenedFile, pathFs, syncDir } from "../_path_fs.ts";
+import type { CliRuntime } from "./_runtime.ts";
+import {
+  inspectNpySync,
+  type NpyAppendArrayOptions,
+  NpyAppendArraySync,
+} from "../../mod.ts";
+import {
+  checkReadable,
+  CliFile,
+  removeQuietly,
+  renameOver,
+  sizeIfExists,
+  tempPathBeside,
+} from "./_fs.ts";
+import { headerOptions } from "./_npy_source.ts";
+// The one reach into the library's internals: OUT's lock and a folder
+// sync around the rename have no public API yet.
 import { acquireLock } from "../_lock.ts";
-import { inspect } from "../_inspect.ts";
-import { readFully, runSync } from "../_io.ts";
+import { dirOf, syncDir } from "../_path_fs.ts";
 
 /** Bytes read from a text input at a time. */
 const TEXT_CHUNK = 1 << 20;
@@ -37,8 +52,8 @@ export function textInput(rt: CliRuntime, path: string): TextInput {
   if (path === "-") {
     return { label: "<stdin>", size: undefined, chunks: () => rt.stdin() };
   }
-  const file = pathFs().open(path, "read");
-  const size = file.sizeSync();
+  const size = checkReadable(path);
+  const file = new CliFile(path, "read");
   return {
     label: path,
     size,
@@ -48,23 +63,29 @@ export function textInput(rt: CliRuntime, path: string): TextInput {
         // One buffer, reused: each chunk is decoded before the next read.
         const buf = new Uint8Array(TEXT_CHUNK);
         for (;;) {
-          const n = runSync(readFully(buf, pos), file);
+          const n = file.read(buf, pos);
           if (n === 0) break;
           pos += n;
           yield buf.subarray(0, n);
           if (n < buf.length) break;
         }
       } finally {
-        file.closeSync();
+        file.close();
       }
     },
   };
 }
 
-/** A text output with a byte buffer: a file, or standard output. */
+/**
+ * A text output with a byte buffer: standard output, or a file replaced
+ * all at once (the text goes to a temporary file in the same folder,
+ * renamed over the file by {@linkcode TextOutput.close}).
+ */
 export class TextOutput {
   readonly #rt: CliRuntime;
-  readonly #file: OpenedFile | null;
+  readonly #path: string | undefined;
+  readonly #tmp: string | undefined;
+  readonly #file: CliFile | null;
   #pos = 0;
   #buf = new Uint8Array(TEXT_CHUNK + 4096);
   #used = 0;
@@ -74,14 +95,18 @@ export class TextOutput {
    * Opens the output.
    *
    * @param rt The runtime.
-   * @param path A path (created or truncated), or `-`/`undefined` for
+   * @param path A path (replaced on success), or `-`/`undefined` for
    * standard output.
    */
   constructor(rt: CliRuntime, path: string | undefined) {
     this.#rt = rt;
-    this.#file = path === undefined || path === "-"
-      ? null
-      : pathFs().open(path, "create");
+    if (path === undefined || path === "-") {
+      this.#file = null;
+    } else {
+      this.#path = path;
+      this.#tmp = tempPathBeside(path);
+      this.#file = new CliFile(this.#tmp, "create", path);
+    }
   }
 
   /** Whether the buffer is full enough to write out. */
@@ -150,186 +175,158 @@ export class TextOutput {
       this.#buf = new Uint8Array(TEXT_CHUNK + 4096);
       await this.#rt.writeStdout(bytes);
     } else {
-      this.#file.writeSync(bytes, this.#pos);
+      this.#file.write(bytes, this.#pos);
       this.#pos += bytes.length;
     }
   }
 
-  /** Flushes and closes. */
+  /** Flushes, closes, and puts the file in place of the old one. */
   async close(): Promise<void> {
-    try {
-      await this.flush();
-    } finally {
-      this.#file?.closeSync();
-    }
+    await this.flush();
+    if (this.#file === null) return;
+    this.#file.close();
+    renameOver(this.#tmp!, this.#path!);
   }
 
-  /** Closes without flushing (after an error). */
+  /** Drops the output (after an error): an old file stays as it was. */
   abort(): void {
     this.#used = 0;
-    this.#file?.closeSync();
+    if (this.#file === null) return;
+    this.#file.close();
+    removeQuietly(this.#tmp!);
   }
 }
 
-/** How an output `.npy` file is written all or nothing. */
-export interface NpyOutputPlan {
-  /** The path to write to: the output itself, or a temporary file. */
-  readonly writePath: string;
-  /** Whether the output existed and is appended to. */
+/** An output `.npy` file, written all or nothing. */
+export interface NpyOutput {
+  /** The writer. */
+  readonly writer: NpyAppendArraySync;
+  /** Whether an existing file is appended to. */
   readonly appending: boolean;
-  /** Makes the result final (renames the temporary file). */
+  /** Closes the writer and makes the result final. */
   commit(): void;
-  /** Puts things back as they were. */
+  /** Puts things back as they were (after a failure). */
   rollback(): void;
-  /** The error to report for `e`: the temporary file's name replaced by the output's. */
-  rename(e: unknown): unknown;
-}
-
-function renamer(from: string, to: string): (e: unknown) => unknown {
-  return (e) => {
-    if (from === to || !(e instanceof Error) || !e.message.includes(from)) {
-      return e;
-    }
-    const out = new (e.constructor as ErrorConstructor)(
-      e.message.replaceAll(from, to),
-    );
-    out.name = e.name;
-    return out;
-  };
 }
 
 /**
- * Plans writing to `path`: appending in place to an existing file (its
- * header and size are saved to put back on failure), or writing a new
- * file (`overwrite`, or none there) to a temporary file in the same folder
- * that replaces `path` only on success.
+ * Opens the output of `concat` and `from-csv`: an existing `.npy` file is
+ * appended to in place by an `atomic` writer (aborted on failure); a new
+ * one, an empty existing file, or any file with
+ * `overwrite` is written to a temporary file in the same folder that
+ * replaces `path` on commit.
  *
  * @param path The output path.
  * @param overwrite Replace an existing file instead of appending to it.
  * @param maxHeaderSize The header size cap of an existing file.
- * @returns The plan.
+ * @param options Writer options (`casting` ...).
+ * @param newFile Writer options for a new file only (`dtype`, `fortranOrder`).
+ * @returns The output.
+ * @throws {RangeError} for an existing file that needs
+ * `ensure-appendable`, naming the command.
  */
-export function planNpyOutput(
+export function openNpyOutput(
   path: string,
   overwrite: boolean,
-  maxHeaderSize?: number,
-): NpyOutputPlan {
-  const fs = pathFs();
-  if (!overwrite && fs.exists(path)) {
-    let saved: { header: Uint8Array; size: number } | undefined;
-    const file = fs.open(path, "read");
-    try {
-      const info = runSync(inspect(maxHeaderSize), file);
-      const header = new Uint8Array(info.header.headerLength);
-      runSync(readFully(header, 0), file);
-      saved = { header, size: info.fileSize };
-    } catch {
-      // Not a valid .npy file: the writer will refuse it and write nothing.
-    } finally {
-      file.closeSync();
+  maxHeaderSize: number | undefined,
+  options: NpyAppendArrayOptions,
+  newFile: () => NpyAppendArrayOptions,
+): NpyOutput {
+  const size = overwrite ? undefined : sizeIfExists(path);
+  const all = { ...options, ...headerOptions(maxHeaderSize) };
+  if (size !== undefined && size > 0) {
+    checkReadable(path);
+    const info = inspectNpySync(path, headerOptions(maxHeaderSize));
+    if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
+      throw new RangeError(
+        `Cannot append to "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+      );
     }
+    // An atomic writer: all or nothing, even if killed (the next open
+    // rolls a killed run's appends back, which is why a file that seems to
+    // need recovery is left to the writer to judge).
+    const writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
     return {
-      writePath: path,
+      writer,
       appending: true,
-      rename: (e) => e,
-      commit() {},
+      commit: () => writer.close(),
       rollback() {
-        if (saved === undefined) return;
-        // The writer has closed: write back only under the file's lock.
-        const lock = acquireLock(path, "restore");
         try {
-          const f = fs.open(path, "write");
-          try {
-            f.writeSync(saved.header, 0);
-            f.truncateSync?.(saved.size);
-          } finally {
-            f.closeSync();
-          }
-        } finally {
-          lock.release();
+          writer.abort();
+        } catch {
+          // the next open rolls it back
         }
       },
     };
   }
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const dir = path.slice(0, slash + 1);
-  const base = path.slice(slash + 1);
-  const tmp = `${dir}.${base}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   // The rename replaces OUT: hold its lock from now on, so a writer that
   // holds OUT refuses this command at once (NpyLockedError).
   const lock = acquireLock(path, "write");
+  const tmp = tempPathBeside(path);
+  let file: CliFile;
+  let writer: NpyAppendArraySync;
+  try {
+    file = new CliFile(tmp, "create", path);
+    try {
+      writer = NpyAppendArraySync.open(file, { ...all, ...newFile() });
+    } catch (e) {
+      file.close();
+      removeQuietly(tmp);
+      throw e;
+    }
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   return {
-    writePath: tmp,
+    writer,
     appending: false,
-    rename: renamer(tmp, path),
     commit() {
       try {
-        if (fs.exists(tmp)) {
-          fs.rename(tmp, path);
-          syncDir(dirOf(path));
-        }
+        writer.close();
+        file.close();
+        renameOver(tmp, path);
+        syncDir(dirOf(path));
       } finally {
         lock.release();
       }
     },
     rollback() {
       try {
-        if (fs.exists(tmp)) fs.remove(tmp);
+        writer.close();
       } catch {
-        // best effort
-      } finally {
-        lock.release();
+        // the temporary file is removed below
       }
+      file.close();
+      removeQuietly(tmp);
+      lock.release();
     },
   };
 }
 
 /**
- * Runs `body`, which writes through `writer`, all or nothing: on success
- * closes the writer and commits `plan`; on failure closes the writer if it
- * can and rolls `plan` back, reporting the error under the output's name.
- * Ends `progress` either way.
+ * Runs `body`, which writes through `out.writer`, all or nothing: on
+ * success commits `out`; on failure rolls it back. Ends `progress` either
+ * way.
  *
- * @param plan The output plan.
- * @param writer The writer on `plan.writePath`.
+ * @param out The output.
  * @param progress The progress bar.
  * @param body What writes the output.
  * @returns What `body` returns.
  */
 export async function writeOutput<T>(
-  plan: NpyOutputPlan,
-  writer: { close(): void; abort?(): void },
+  out: NpyOutput,
   progress: { end(): void },
   body: () => T | Promise<T>,
 ): Promise<T> {
   let committed = false;
   try {
     const result = await body();
-    writer.close();
-    plan.commit();
+    out.commit();
     committed = true;
     return result;
-  } catch (e) {
-    throw plan.rename(e);
   } finally {
     progress.end();
-    if (!committed) {
-      if (plan.appending && writer.abort) {
-        // An atomic writer undoes its appends itself (a killed one's are
-        // undone by the next open; its record stays if this fails).
-        try {
-          writer.abort();
-        } catch {
-          // the next run rolls it back
-        }
-      } else {
-        try {
-          writer.close();
-        } catch {
-          // the rollback below puts the file back
-        }
-        plan.rollback();
-      }
-    }
+    if (!committed) out.rollback();
   }
 }

@@ -1,154 +1,189 @@
 /**
- * Reading `.npy` files in bounded memory for the command line: batches of
- * items along the growth axis (as stored), and blocks of rows of a 2-d
- * array in C order whatever the file's order.
+ * Reading `.npy` inputs for the command line, on the public API: the header
+ * facts from `inspectNpySync`, batches along the growth axis from
+ * `NpyReader`, raw data bytes for lossless copies, and blocks of rows of a
+ * 2-d array in C order whatever the file's order.
  *
  * @module
  */
 
-import { NpyFormatError } from "../errors.ts";
-import { type FileInfo, inspect } from "../_inspect.ts";
-import { readFully, runSync } from "../_io.ts";
-import { type OpenedFile, pathFs } from "../_path_fs.ts";
-import { namingFile } from "../_error_label.ts";
-import { decodeItems, type NpyData } from "../decode.ts";
 import {
-  bytesPerRow,
-  fileState,
-  fileStateError,
-  growthAxis,
-  itemsPerRow,
-} from "../_layout.ts";
+  encodeHeader,
+  inspectNpySync,
+  MemoryFile,
+  type NpyArray,
+  type NpyData,
+  type NpyInfo,
+  NpyReader,
+  readNpySync,
+} from "../../mod.ts";
+import { checkReadable, CliFile } from "./_fs.ts";
 
 /** Bytes read at a time (about). */
 export const BATCH_BYTES: number = 4 << 20;
 
-/** An input file, open for reading, with its header facts. */
+/** An input file with its header facts; `close()` when done. */
 export interface NpySource {
   /** The path. */
   readonly path: string;
-  /** The open file. */
-  readonly file: OpenedFile;
   /** The header facts. */
-  readonly info: FileInfo;
+  readonly info: NpyInfo;
+  /** The header size cap it was read with. */
+  readonly maxHeaderSize: number | undefined;
+  /** Closes what is open. */
+  close(): void;
 }
 
 /**
- * Opens a `.npy` file for reading and checks that it is complete.
+ * Inspects a `.npy` input and checks that its data can be read: complete,
+ * and no Python objects.
  *
  * @param path The path.
  * @param maxHeaderSize The header size cap (default 10,000 characters).
- * @returns The source; close `file` when done.
- * @throws {NpyFormatError} for a bad file, one that needs `recover`, or
- * one holding Python objects.
+ * @returns The source.
+ * @throws {NpyFormatError} for a bad file (from the library, naming it).
+ * @throws {RangeError} for a file that needs `recover` or holds objects.
  */
 export function openSource(
   path: string,
   maxHeaderSize?: number,
 ): NpySource {
-  const file = pathFs().open(path, "read");
-  try {
-    const info = namingFile(
-      "read",
-      path,
-      () => runSync(inspect(maxHeaderSize), file),
+  checkReadable(path);
+  const info = inspectNpySync(path, headerOptions(maxHeaderSize));
+  if (info.hasObject) {
+    throw new RangeError(
+      `Cannot read "${path}": its dtype "${info.dtype}" holds Python objects (pickled), which the command line does not read`,
     );
-    const { header } = info;
-    if (header.dtype.hasObject) {
-      throw new NpyFormatError(
-        `Cannot read ${path}: its dtype "${header.dtype.str}" holds Python objects (pickled)`,
-      );
-    }
-    const state = fileState(info, "read");
-    if (state.state === "needs-recovery") {
-      throw fileStateError(state, "read", {
-        verb: "read",
-        label: path,
-        recoverFix: `run "npy-append-array recover ${path}" first`,
-      });
-    }
-    return { path, file, info };
-  } catch (e) {
-    file.closeSync();
-    throw e;
   }
-}
-
-/** A batch of items along the growth axis. */
-export interface Batch {
-  /** The items, in the file's order. */
-  readonly data: NpyData;
-  /** The batch shape: the file's, with the growth axis cut to the batch. */
-  readonly shape: number[];
-  /** Data bytes the batch took from the file. */
-  readonly bytes: number;
+  if (info.needsRecovery) {
+    throw new RangeError(
+      `Cannot read "${path}": it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; run "npy-append-array recover ${path}" first`,
+    );
+  }
+  return { path, info, maxHeaderSize, close() {} };
 }
 
 /**
- * Reads a source in batches along its growth axis.
+ * `{ maxHeaderSize }` when given, else `{}`.
+ *
+ * @param maxHeaderSize The cap.
+ * @returns The options.
+ */
+export function headerOptions(
+  maxHeaderSize: number | undefined,
+): { maxHeaderSize?: number } {
+  return maxHeaderSize === undefined ? {} : { maxHeaderSize };
+}
+
+function rowsPerBatch(info: NpyInfo, batchBytes: number): number {
+  return Math.max(1, Math.floor(batchBytes / Math.max(1, info.rowBytes)));
+}
+
+/**
+ * Reads a source in batches along its growth axis with `NpyReader`
+ * (a 0-d source: its one item).
  *
  * @param src The source.
- * @param batchBytes Bytes per batch (about; at least one item).
- * @returns The batches, in order.
+ * @param batchBytes Bytes per batch (about; at least one slice).
+ * @returns The batches, in order; `shape` cut to the batch.
  */
 export function* batches(
   src: NpySource,
   batchBytes: number = BATCH_BYTES,
-): Generator<Batch, void, undefined> {
-  const { header } = src.info;
-  const shape = [...header.shape];
-  const dtype = header.dtype;
-  if (shape.length === 0) {
-    const bytes = new Uint8Array(dtype.itemsize);
-    readExactly(src, bytes, header.headerLength);
-    yield {
-      data: decodeItems(bytes, dtype, 1),
-      shape: [],
-      bytes: bytes.length,
-    };
+): Generator<NpyArray, void, undefined> {
+  if (src.info.shape.length === 0) {
+    yield readNpySync(src.path, headerOptions(src.maxHeaderSize));
     return;
   }
-  const axis = growthAxis(header.fortranOrder, shape.length);
-  const rows = shape[axis]!;
-  const perRow = itemsPerRow(shape, header.fortranOrder);
-  const rowBytes = bytesPerRow(header);
-  if (rowBytes === 0 || rows === 0) {
-    yield {
-      data: decodeItems(new Uint8Array(0), dtype, 0),
-      shape,
-      bytes: 0,
-    };
-    return;
-  }
-  const step = Math.max(1, Math.floor(batchBytes / rowBytes));
-  for (let start = 0; start < rows; start += step) {
-    const n = Math.min(step, rows - start);
-    const bytes = new Uint8Array(n * rowBytes);
-    readExactly(src, bytes, header.headerLength + start * rowBytes);
-    const s = [...shape];
-    s[axis] = n;
-    yield {
-      data: decodeItems(bytes, dtype, n * perRow),
-      shape: s,
-      bytes: bytes.length,
-    };
+  const reader = NpyReader.openSync(src.path, {
+    ...headerOptions(src.maxHeaderSize),
+    batchItems: rowsPerBatch(src.info, batchBytes),
+  });
+  try {
+    if (reader.length === 0) {
+      yield reader.readSync(0, 0);
+      return;
+    }
+    yield* reader.batchesSync();
+  } finally {
+    reader.closeSync();
   }
 }
 
-function readExactly(
+/** Raw data bytes of slices along the growth axis. */
+export interface RawBatch {
+  /** The bytes, exactly as stored. */
+  readonly bytes: Uint8Array;
+  /** The batch shape: the file's, with the growth axis cut to the batch. */
+  readonly shape: number[];
+}
+
+/**
+ * Reads a source's data bytes as stored, in batches of whole slices along
+ * its growth axis: for copies that must keep every bit.
+ *
+ * @param src The source (not 0-d).
+ * @param batchBytes Bytes per batch (about; at least one slice).
+ * @returns The batches, in order.
+ */
+export function* rawBatches(
   src: NpySource,
-  bytes: Uint8Array,
-  position: number,
-): void {
-  const got = runSync(readFully(bytes, position), src.file);
-  if (got !== bytes.length) {
-    throw new NpyFormatError(
-      `Cannot read ${src.path}: the file ended early (it was changed while reading?)`,
+  batchBytes: number = BATCH_BYTES,
+): Generator<RawBatch, void, undefined> {
+  const { info } = src;
+  const axis = info.growthAxis;
+  const rows = info.shape[axis]!;
+  if (rows === 0 || info.rowBytes === 0) {
+    // No bytes to copy: one batch of the whole shape.
+    yield { bytes: new Uint8Array(0), shape: [...info.shape] };
+    return;
+  }
+  const step = rowsPerBatch(info, batchBytes);
+  const file = new CliFile(src.path, "read");
+  try {
+    for (let start = 0; start < rows; start += step) {
+      const n = Math.min(step, rows - start);
+      const bytes = new Uint8Array(n * info.rowBytes);
+      readExactly(file, bytes, info.headerLength + start * info.rowBytes);
+      const shape = [...info.shape];
+      shape[axis] = n;
+      yield { bytes, shape };
+    }
+  } finally {
+    file.close();
+  }
+}
+
+function readExactly(file: CliFile, bytes: Uint8Array, position: number) {
+  if (file.read(bytes, position) !== bytes.length) {
+    throw new RangeError(
+      `Cannot read "${file.path}": the file ended early (it was changed while reading?)`,
     );
   }
 }
 
-/** A block of rows of a 1-d or 2-d array, in C order. */
+/**
+ * Decodes data bytes of a dtype with the library's reader: the bytes are
+ * given a header and read back with `readNpySync`.
+ *
+ * @param bytes The bytes, C order.
+ * @param dtype The descr text.
+ * @param shape The shape.
+ * @returns The values.
+ */
+export function decodeBytes(
+  bytes: Uint8Array,
+  dtype: string,
+  shape: readonly number[],
+): NpyData {
+  const header = encodeHeader({ dtype, fortranOrder: false, shape });
+  const whole = new Uint8Array(header.length + bytes.length);
+  whole.set(header);
+  whole.set(bytes, header.length);
+  return readNpySync(new MemoryFile(whole)).data;
+}
+
+/** A block of rows of a 0-d, 1-d or 2-d array, in C order. */
 export interface RowBlock {
   /** `rows * cols` items, row by row. */
   readonly data: NpyData;
@@ -172,37 +207,45 @@ export function* rowBlocks(
   src: NpySource,
   batchBytes: number = BATCH_BYTES,
 ): Generator<RowBlock, void, undefined> {
-  const { header } = src.info;
-  const shape = header.shape;
+  const { info } = src;
+  const shape = info.shape;
   if (shape.length > 2) {
     throw new RangeError(
-      `Cannot write ${src.path} as CSV: it is ${shape.length}-d, and CSV holds 1-d and 2-d arrays`,
+      `Cannot write "${src.path}" as CSV: it is ${shape.length}-d, and CSV holds 1-d and 2-d arrays`,
     );
   }
-  if (shape.length < 2 || !header.fortranOrder) {
-    const cols = shape.length === 2 ? shape[1]! : 1;
+  const rowCount = shape.length === 0 ? 1 : shape[0]!;
+  const cols = shape.length === 2 ? shape[1]! : 1;
+  if (rowCount > 0 && (cols === 0 || info.itemsize === 0)) {
+    // np.savetxt would write empty lines, which no reader turns back into
+    // the array; and a huge row count of them would never end.
+    throw new RangeError(
+      `Cannot write "${src.path}" as CSV: its rows hold no values (dtype "${info.dtype}", shape (${
+        shape.join(", ")
+      }${shape.length === 1 ? "," : ""}))`,
+    );
+  }
+  if (shape.length < 2 || !info.fortranOrder) {
     for (const b of batches(src, batchBytes)) {
       const rows = b.shape.length === 0 ? 1 : b.shape[0]!;
-      yield { data: b.data, rows, cols, bytes: b.bytes };
+      if (rows === 0) continue;
+      yield { data: b.data, rows, cols, bytes: rows * cols * info.itemsize };
     }
     return;
   }
-  const [rows, cols] = shape as [number, number];
-  const dtype = header.dtype;
-  const size = dtype.itemsize;
+  const rows = rowCount;
+  const size = info.itemsize;
   if (rows === 0 || cols === 0 || size === 0) return;
   const step = Math.max(1, Math.floor(batchBytes / (cols * size)));
   const segment = new Uint8Array(step * size);
-  for (let start = 0; start < rows; start += step) {
-    const n = Math.min(step, rows - start);
-    const out = new Uint8Array(n * cols * size);
-    if (rows === 1) {
-      // One row: the Fortran layout is the C layout.
-      readExactly(src, out, header.headerLength);
-    } else {
+  const file = new CliFile(src.path, "read");
+  try {
+    for (let start = 0; start < rows; start += step) {
+      const n = Math.min(step, rows - start);
+      const out = new Uint8Array(n * cols * size);
       for (let j = 0; j < cols; j++) {
         const seg = segment.subarray(0, n * size);
-        readExactly(src, seg, header.headerLength + (j * rows + start) * size);
+        readExactly(file, seg, info.headerLength + (j * rows + start) * size);
         for (let i = 0; i < n; i++) {
           out.set(
             seg.subarray(i * size, (i + 1) * size),
@@ -210,12 +253,14 @@ export function* rowBlocks(
           );
         }
       }
+      yield {
+        data: decodeBytes(out, info.dtype, [n, cols]),
+        rows: n,
+        cols,
+        bytes: out.length,
+      };
     }
-    yield {
-      data: decodeItems(out, dtype, n * cols),
-      rows: n,
-      cols,
-      bytes: out.length,
-    };
+  } finally {
+    file.close();
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CliRuntime } from "../_cli_runtime.ts";
+import type { CliRuntime } from "./_runtime.ts";
 
 /**
  * Formats a byte count with binary units, as `"512 B"`, `"1.5 MiB"`.

@@ -13,21 +13,33 @@ import {
   stringOption,
   UsageError,
 } from "./_args.ts";
-import type { CliRuntime } from "../_cli_runtime.ts";
-import { canCast, type Casting, checkCasting } from "../casting.ts";
-import { type DType, parseDType } from "../dtype.ts";
-import { NpyAppendArraySync } from "../npy_append_array_sync.ts";
+import type { CliRuntime } from "./_runtime.ts";
 import {
-  BATCH_BYTES,
+  type ArrayData,
+  canCast,
+  type Casting,
+  type DType,
+  parseDType,
+} from "../../mod.ts";
+import {
   batches,
   type NpySource,
   openSource,
+  rawBatches,
 } from "./_npy_source.ts";
-import { planNpyOutput, writeOutput } from "./_files.ts";
+import { openNpyOutput, writeOutput } from "./_files.ts";
+import { realPath } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { shapeText } from "./info.ts";
-import { growthAxis } from "../_layout.ts";
 import { expandStacks } from "./stack.ts";
+
+const CASTINGS: readonly string[] = [
+  "no",
+  "equiv",
+  "safe",
+  "same_kind",
+  "unsafe",
+];
 
 /** Inputs in the other order than the output are read whole up to this size. */
 const WHOLE_READ_LIMIT = 64 << 20;
@@ -38,61 +50,46 @@ interface Target {
   shape: readonly number[];
 }
 
-function realpath(path: string): string {
-  const g = globalThis as {
-    Deno?: { realPathSync(p: string): string };
-    process?: { getBuiltinModule?: (n: string) => unknown };
-  };
-  try {
-    if (g.Deno !== undefined) return g.Deno.realPathSync(path);
-    const fs = g.process?.getBuiltinModule?.("node:fs") as
-      | { realpathSync(p: string): string }
-      | undefined;
-    return fs?.realpathSync(path) ?? path;
-  } catch {
-    return path;
-  }
-}
-
 function checkInput(
   src: NpySource,
   target: Target,
   casting: Casting,
   out: string,
 ): void {
-  const { header } = src.info;
-  const shape = header.shape;
+  const { info } = src;
+  const shape = info.shape;
+  const dtype = parseDType(info.dtype);
   if (shape.length === 0) {
     throw new RangeError(
-      `Cannot concatenate ${src.path}: it holds a 0-d array, which has no axis to join along`,
+      `Cannot concatenate "${src.path}": it holds a 0-d array, which has no axis to join along`,
     );
   }
-  const axis = growthAxis(target.fortranOrder, target.shape.length);
+  const axis = target.fortranOrder ? target.shape.length - 1 : 0;
   const ok = shape.length === target.shape.length &&
     shape.every((n, i) => i === axis || n === target.shape[i]);
   if (!ok) {
     const want = target.shape.map((n, i) => (i === axis ? "n" : String(n)));
     throw new RangeError(
-      `Cannot append ${src.path} of shape ${
+      `Cannot append "${src.path}" of shape ${
         shapeText(shape)
-      } to ${out}: its shape must be (${want.join(", ")}${
+      } to "${out}": its shape must be (${want.join(", ")}${
         want.length === 1 ? "," : ""
       }), matching on every axis but axis ${axis}`,
     );
   }
-  if (!canCast(header.dtype, target.dtype, casting)) {
+  if (!canCast(dtype, target.dtype, casting)) {
     throw new TypeError(
-      `Cannot append ${src.path} to ${out}: dtype "${header.dtype.str}" cannot be cast to "${target.dtype.str}" under casting "${casting}" (see --casting)`,
+      `Cannot append "${src.path}" to "${out}": dtype "${info.dtype}" cannot be cast to "${target.dtype.str}" under casting "${casting}" (see --casting)`,
     );
   }
   if (
-    shape.length > 1 && header.fortranOrder !== target.fortranOrder &&
-    src.info.dataLength > WHOLE_READ_LIMIT
+    shape.length > 1 && info.fortranOrder !== target.fortranOrder &&
+    info.dataLength > WHOLE_READ_LIMIT
   ) {
     throw new RangeError(
-      `Cannot append ${src.path} to ${out}: it is in ${
-        header.fortranOrder ? "Fortran" : "C"
-      } order and ${out} in ${
+      `Cannot append "${src.path}" to "${out}": it is in ${
+        info.fortranOrder ? "Fortran" : "C"
+      } order and "${out}" in ${
         target.fortranOrder ? "Fortran" : "C"
       } order, which concat handles only for inputs up to ${
         WHOLE_READ_LIMIT >> 20
@@ -147,90 +144,113 @@ async function runConcat(
   rt: CliRuntime,
 ): Promise<number> {
   const [out, ...ins] = args.positional as [string, ...string[]];
-  let casting: Casting;
-  try {
-    casting = checkCasting(stringOption(args, "casting") ?? "same_kind");
-  } catch (e) {
-    throw new UsageError((e as Error).message);
+  const castingText = stringOption(args, "casting") ?? "same_kind";
+  if (!CASTINGS.includes(castingText)) {
+    throw new UsageError(
+      `Invalid --casting "${castingText}": use one of ${CASTINGS.join(", ")}`,
+    );
   }
+  const casting = castingText as Casting;
   const dtypeText = stringOption(args, "dtype");
+  let wantDType: DType | undefined;
   if (dtypeText !== undefined) {
     try {
-      parseDType(dtypeText);
+      wantDType = parseDType(dtypeText);
     } catch (e) {
       throw new UsageError((e as Error).message.split("\n")[0]!);
     }
   }
   const overwrite = args.options["overwrite"] === true;
-  const outReal = realpath(out);
+  const outReal = realPath(out);
   for (const p of ins) {
-    if (realpath(p) === outReal) {
+    if (realPath(p) === outReal) {
       throw new UsageError(
-        `Cannot concatenate ${p} into itself: OUT is also an input`,
+        `Cannot concatenate "${p}" into itself: OUT is also an input`,
       );
     }
   }
-  const sources: NpySource[] = [];
-  try {
-    const max = intOption(args, "max-header-size");
-    // A stack folder stands for its shards, in order.
-    for (const p of expandStacks(ins)) sources.push(openSource(p, max));
-    const first = sources[0]!.info.header;
-    const plan = planNpyOutput(out, overwrite, max);
-    const writer = NpyAppendArraySync.open(plan.writePath, {
-      casting,
-      // All or nothing into an existing file, even if killed (a rerun
-      // rolls a killed run's appends back first).
-      ...(plan.appending ? { atomic: true } : {}),
-      ...(max === undefined ? {} : { maxHeaderSize: max }),
-      ...(plan.appending ? {} : {
-        dtype: dtypeText ?? first.dtype,
+  const max = intOption(args, "max-header-size");
+  // A stack folder stands for its shards, in order.
+  const sources: NpySource[] = expandStacks(ins).map((p) => openSource(p, max));
+  const first = sources[0]!.info;
+  const output = openNpyOutput(out, overwrite, max, { casting }, () => ({
+    dtype: wantDType ?? first.dtype,
+    fortranOrder: first.fortranOrder,
+  }));
+  const { writer } = output;
+  const progress = new Progress(rt, args.options["no-progress"] !== true);
+  await writeOutput(output, progress, () => {
+    if (output.appending && wantDType !== undefined) {
+      if (wantDType.str !== writer.dtype) {
+        throw new TypeError(
+          `Cannot append to "${out}": --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
+        );
+      }
+    }
+    const target: Target = output.appending
+      ? {
+        dtype: parseDType(writer.dtype),
+        fortranOrder: writer.fortranOrder,
+        shape: writer.shape,
+      }
+      : {
+        dtype: wantDType ?? parseDType(first.dtype),
         fortranOrder: first.fortranOrder,
-      }),
-    });
-    const progress = new Progress(rt, args.options["no-progress"] !== true);
-    await writeOutput(plan, writer, progress, () => {
-      if (plan.appending && dtypeText !== undefined) {
-        const want = parseDType(dtypeText);
-        if (want.str !== writer.dtype) {
-          throw new TypeError(
-            `Cannot append to ${out}: --dtype "${want.str}" does not match its dtype "${writer.dtype}"`,
-          );
-        }
-      }
-      const target: Target = plan.appending
-        ? {
-          dtype: parseDType(writer.dtype),
-          fortranOrder: writer.fortranOrder,
-          shape: writer.shape,
-        }
-        : {
-          dtype: parseDType(dtypeText ?? first.dtype),
-          fortranOrder: first.fortranOrder,
-          shape: first.shape,
-        };
-      for (const s of sources) checkInput(s, target, casting, out);
-      const total = sources.reduce((a, s) => a + s.info.dataLength, 0);
-      progress.start(`concat ${out}`, total);
-      for (const s of sources) {
-        const h = s.info.header;
-        const whole = h.shape.length > 1 &&
-          h.fortranOrder !== target.fortranOrder;
-        for (
-          const b of batches(s, whole ? Number.MAX_SAFE_INTEGER : BATCH_BYTES)
-        ) {
-          writer.append({
-            data: b.data,
-            shape: b.shape,
-            dtype: h.dtype,
-            fortranOrder: h.fortranOrder,
-          });
-          progress.add(b.bytes);
-        }
-      }
-    });
-  } finally {
-    for (const s of sources) s.file.closeSync();
-  }
+        shape: first.shape,
+      };
+    for (const s of sources) checkInput(s, target, casting, out);
+    const total = sources.reduce((a, s) => a + s.info.dataLength, 0);
+    progress.start(`concat ${out}`, total);
+    for (const s of sources) copySource(s, target, writer, progress);
+  });
   return 0;
+}
+
+/**
+ * Appends one input: its bytes as stored when dtype and order match the
+ * output's (every bit kept: NaN payloads, lone surrogates), else its
+ * values, cast by the writer under the chosen casting.
+ */
+function copySource(
+  s: NpySource,
+  target: Target,
+  writer: { append(a: ArrayData): void },
+  progress: Progress,
+): void {
+  const { info } = s;
+  const sameOrder = info.shape.length < 2 ||
+    info.fortranOrder === target.fortranOrder;
+  if (sameOrder && info.dtype === target.dtype.str && rawKind(target.dtype)) {
+    for (const b of rawBatches(s)) {
+      writer.append({
+        data: b.bytes,
+        shape: b.shape,
+        dtype: info.dtype,
+        fortranOrder: info.fortranOrder,
+      });
+      progress.add(b.bytes.length);
+    }
+    return;
+  }
+  // Another order: the whole input at once (checkInput bounds its size).
+  for (const b of batches(s, sameOrder ? undefined : Number.MAX_SAFE_INTEGER)) {
+    writer.append({
+      data: b.data as ArrayData["data"],
+      shape: b.shape,
+      dtype: b.dtype,
+      fortranOrder: b.fortranOrder,
+    });
+    progress.add(
+      b.shape.reduce((a, n) => a * n, 1) * info.itemsize,
+    );
+  }
+}
+
+/**
+ * Whether the writer takes a `Uint8Array` as the raw bytes of this dtype
+ * (every kind but unsigned integers and booleans, whose `Uint8Array`s are
+ * values; their values decode exactly, so nothing is lost either way).
+ */
+function rawKind(dtype: DType): boolean {
+  return dtype.kind !== "u" && dtype.kind !== "b";
 }

@@ -6,12 +6,16 @@
  */
 
 import type { Command } from "./_command.ts";
-import { intOption, stringOption, UsageError } from "./_args.ts";
-import { type DType, parseDType } from "../dtype.ts";
-import { NpyAppendArraySync } from "../npy_append_array_sync.ts";
+import {
+  intOption,
+  MAX_HEADER_OPTION,
+  stringOption,
+  UsageError,
+} from "./_args.ts";
+import { type DType, parseDType } from "../../mod.ts";
 import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
-import { planNpyOutput, textInput, writeOutput } from "./_files.ts";
+import { openNpyOutput, textInput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 
 /** Items (rows times columns) per appended batch, at most. */
@@ -59,6 +63,7 @@ export const fromCsv: Command = {
       "1d": { type: "flag" },
       overwrite: { type: "flag" },
       "no-progress": { type: "flag" },
+      ...MAX_HEADER_OPTION,
     },
     minArgs: 2,
     maxArgs: 2,
@@ -76,13 +81,16 @@ left as it was.
 
 Fields: decimal numbers, nan, inf and -inf (any case); an empty field is
 NaN for float dtypes and an error for integer ones; booleans are 0 and 1
-(or True and False); complex numbers as 1+2j; strings for U and S dtypes.
+(or True and False); complex numbers as 1+2j; strings for U and S dtypes;
+datetimes (M8[unit]) in ISO 8601, such as 2020-01-31 or 2020-01-31T12:00:00,
+and NaT (or an empty field) for not-a-time; timedeltas (m8[unit]) as integer
+counts of the unit.
 Quoted fields follow RFC 4180. Blank lines and text after the comment
 character are skipped. A field that cannot be read stops the conversion
 with an error naming its line and column.
 
 Options:
-  --dtype DTYPE        dtype of a new OUT: f8 (default), f4, i8, u1, b1, c16, U10 ...
+  --dtype DTYPE        dtype of a new OUT: f8 (default), f4, i8, u1, b1, c16, U10, M8[s] ...
   -d, --delimiter C    field delimiter, one character, or "tab" (default ",")
   --header             the first line holds column names: skip it
   --columns N          expect N columns (default: the first row's count)
@@ -90,6 +98,7 @@ Options:
   --1d                 one column gives a 1-d array (default: 2-d)
   --overwrite          replace an existing OUT instead of appending to it
   --no-progress        no progress bar (it shows only when stderr is a terminal)
+  --max-header-size N  accept an existing OUT's header up to N characters (default 10000)
   -h, --help           show this help
 
 Example:
@@ -126,50 +135,54 @@ Example:
 
     const input = textInput(rt, inPath);
     const label = input.label;
-    const plan = planNpyOutput(out, overwrite);
-    const writer = NpyAppendArraySync.open(plan.writePath, {
-      ...(plan.appending ? { atomic: true } : { dtype: wantDType ?? "<f8" }),
-    });
+    const output = openNpyOutput(
+      out,
+      overwrite,
+      intOption(args, "max-header-size"),
+      {},
+      () => ({ dtype: wantDType ?? "<f8" }),
+    );
+    const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
-    await writeOutput(plan, writer, progress, async () => {
+    await writeOutput(output, progress, async () => {
       if (
-        plan.appending && wantDType !== undefined &&
+        output.appending && wantDType !== undefined &&
         wantDType.str !== writer.dtype
       ) {
         throw new TypeError(
-          `Cannot append to ${out}: --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
+          `Cannot append to "${out}": --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
         );
       }
       const dtype = parseDType(writer.dtype || wantDType || "<f8");
-      const fileShape: readonly number[] | undefined = plan.appending
+      const fileShape: readonly number[] | undefined = output.appending
         ? writer.shape
         : undefined;
       let flat = oneD;
       if (fileShape !== undefined) {
         if (writer.fortranOrder && fileShape.length > 1) {
           throw new RangeError(
-            `Cannot append CSV rows to ${out}: it is in Fortran order, which grows by columns`,
+            `Cannot append CSV rows to "${out}": it is in Fortran order, which grows by columns`,
           );
         }
         if (fileShape.length === 1) {
           flat = true;
           if (columns !== undefined && columns !== 1) {
             throw new RangeError(
-              `Cannot append ${columns} columns to ${out}: it is 1-d, so the CSV needs one column`,
+              `Cannot append ${columns} columns to "${out}": it is 1-d, so the CSV needs one column`,
             );
           }
           columns = 1;
         } else if (fileShape.length === 2) {
           if (oneD) {
             throw new RangeError(
-              `Cannot use --1d with ${out}: it is 2-d, of shape (n, ${
+              `Cannot use --1d with "${out}": it is 2-d, of shape (n, ${
                 fileShape[1]
               })`,
             );
           }
           if (columns !== undefined && columns !== fileShape[1]) {
             throw new RangeError(
-              `Cannot append ${columns} columns to ${out}: its rows have ${
+              `Cannot append ${columns} columns to "${out}": its rows have ${
                 fileShape[1]
               }`,
             );
@@ -177,7 +190,7 @@ Example:
           columns = fileShape[1]!;
         } else {
           throw new RangeError(
-            `Cannot append CSV rows to ${out}: it is ${fileShape.length}-d, and CSV rows make 1-d or 2-d arrays`,
+            `Cannot append CSV rows to "${out}": it is ${fileShape.length}-d, and CSV rows make 1-d or 2-d arrays`,
           );
         }
       }

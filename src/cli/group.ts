@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { CliRuntime } from "../_cli_runtime.ts";
+import type { CliRuntime } from "./_runtime.ts";
 import { fileSize, groupJsonPath, memberPath } from "../_group_layout.ts";
 import { requireGroupJson } from "../_group_layout.ts";
 import { NpyGroupReader } from "../npy_group_reader.ts";

@@ -7,10 +7,9 @@
 
 import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
-import { pathFs } from "../_path_fs.ts";
-import { runSync } from "../_io.ts";
-import { type FileInfo, inspect } from "../_inspect.ts";
-import { namingFile } from "../_error_label.ts";
+import { inspectNpySync } from "../../mod.ts";
+import { checkReadable } from "./_fs.ts";
+import { headerOptions } from "./_npy_source.ts";
 import { groupInfoOutput, isGroup } from "./group.ts";
 import { isDirectory, stackInfoOutput } from "./stack.ts";
 
@@ -39,32 +38,21 @@ export interface InfoRecord {
  * @returns The record.
  */
 export function infoRecord(path: string, maxHeaderSize?: number): InfoRecord {
-  const file = pathFs().open(path, "read");
-  let info: FileInfo;
-  try {
-    info = namingFile(
-      "read",
-      path,
-      () => runSync(inspect(maxHeaderSize), file),
-    );
-  } finally {
-    file.closeSync();
-  }
-  const { header } = info;
+  checkReadable(path);
+  const info = inspectNpySync(path, headerOptions(maxHeaderSize));
   return {
     file: path,
-    version: `${header.version[0]}.${header.version[1]}`,
-    headerLength: header.headerLength,
-    dtype: header.dtype.str,
-    shape: [...header.shape],
-    order: header.fortranOrder ? "F" : "C",
-    fortranOrder: header.fortranOrder,
-    items: header.shape.reduce((a, b) => a * b, 1),
-    itemsize: header.dtype.itemsize,
+    version: `${info.version[0]}.${info.version[1]}`,
+    headerLength: info.headerLength,
+    dtype: info.dtype,
+    shape: [...info.shape],
+    order: info.fortranOrder ? "F" : "C",
+    fortranOrder: info.fortranOrder,
+    items: info.shape.reduce((a, b) => a * b, 1),
+    itemsize: info.itemsize,
     dataBytes: info.dataLength,
     expectedDataBytes: info.expectedDataLength,
-    appendable: info.appendable && header.shape.length > 0 &&
-      !header.dtype.hasObject,
+    appendable: info.appendable,
     needsRecovery: info.needsRecovery,
   };
 }
@@ -148,7 +136,7 @@ Example:
         }
       } catch (e) {
         failed = true;
-        rt.writeStderr(`npy-append-array: ${messageOf(e, path)}\n`);
+        rt.writeStderr(`npy-append-array: ${messageOf(e)}\n`);
         continue;
       }
       await rt.writeStdout(new TextEncoder().encode(out));
@@ -158,31 +146,14 @@ Example:
 };
 
 /**
- * The one-line message of an error.
+ * The one-line message of an error, as the command line prints it: the
+ * first line of its message, never edited (the library's and the command
+ * line's messages name the file themselves).
  *
  * @param e The error.
- * @param path A file it concerns, named when the message does not.
  * @returns The message.
  */
-export function messageOf(e: unknown, path?: string): string {
-  const err = e as { name?: string; code?: string; path?: string };
-  let msg = e instanceof Error ? e.message : String(e);
-  const quoted = /'([^']*)'\s*$/.exec(msg)?.[1];
-  const file = err?.path ?? quoted ?? path ?? "the file";
-  if (err?.name === "NotFound" || err?.code === "ENOENT") {
-    msg = `Cannot open ${file}: no such file`;
-  } else if (err?.name === "PermissionDenied" || err?.code === "EACCES") {
-    msg = `Cannot open ${file}: permission denied`;
-  } else if (err?.name === "IsADirectory" || err?.code === "EISDIR") {
-    msg = `Cannot open ${file}: it is a directory`;
-  }
-  // The library's advice, in command line terms.
-  msg = msg
-    .replace(
-      /call ensureAppendable first/,
-      'run "npy-append-array ensure-appendable" on it first',
-    )
-    .replace(/call recover first/, 'run "npy-append-array recover" on it first')
-    .replace(/raise maxHeaderSize/, "pass --max-header-size");
+export function messageOf(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
   return msg.split("\n")[0]!;
 }

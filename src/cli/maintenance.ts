@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "./_command.ts";
-import { ensureAppendable, recover } from "../maintenance.ts";
+import { ensureAppendable, recover } from "../../mod.ts";
 import { infoRecord, shapeText } from "./info.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 
@@ -55,7 +55,7 @@ Example:
       }
       if (!before.appendable) {
         throw new RangeError(
-          `Cannot recover ${path}: its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+          `Cannot recover "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
         );
       }
       await recover(path, {

@@ -194,7 +194,7 @@ Example:
     const src = openSource(inPath, intOption(args, "max-header-size"));
     const progress = new Progress(rt, args.options["no-progress"] !== true);
     try {
-      const h = src.info.header;
+      const h = src.info;
       if (h.shape.length === 0) {
         throw new RangeError(
           `Cannot split ${inPath}: it holds a 0-d array, which has no axis to split along`,
@@ -214,7 +214,9 @@ Example:
             dtype: h.dtype,
             fortranOrder: h.fortranOrder,
           });
-          progress.add(b.bytes);
+          progress.add(
+            b.shape.reduce((a, n) => a * n, 1) * src.info.itemsize,
+          );
         }
       } finally {
         stack.close();
@@ -222,7 +224,7 @@ Example:
       await Promise.resolve();
     } finally {
       progress.end();
-      src.file.closeSync();
+      src.close();
     }
     return 0;
   },

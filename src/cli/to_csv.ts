@@ -9,6 +9,7 @@ import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, stringOption } from "./_args.ts";
 import { openSource, rowBlocks } from "./_npy_source.ts";
 import { formatter } from "./_csv_values.ts";
+import { parseDType } from "../../mod.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
@@ -34,15 +35,21 @@ export const toCsv: Command = {
 Writes the 1-d or 2-d array in IN as CSV to OUT, or to standard output
 when OUT is "-" or missing: one row per line (one value per line for a 1-d
 array), in constant memory. Fortran-order files come out row by row too.
-Values read back exactly with np.loadtxt(OUT, delimiter=",") or from-csv:
-floats in the shortest text that round-trips (nan, inf, -inf), integers,
-booleans as 1 and 0, complex numbers as 1+2j, strings quoted when they
-hold the delimiter, quotes, line breaks, "#" or edge spaces (RFC 4180),
-datetimes as integers in their unit (NaT for not-a-time). Structured
-dtypes are refused. IN may be a group folder (written by NpyGroupWriter):
-one CSV line per row, with the columns of every member side by side.
-IN may also be a stack folder (Dask's npy-stack, see split): its
-shards are written in order.
+An existing OUT is replaced only once the whole CSV is written.
+
+Values: floats in the shortest text that round-trips (nan, inf, -inf),
+integers, booleans as 1 and 0, complex numbers as 1+2j, strings quoted
+when they hold the delimiter, quotes, line breaks, "#" or edge spaces
+(RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
+(NaT for not-a-time), timedeltas as integer counts of their unit.
+Structured dtypes are refused. IN may be a group folder (written by
+NpyGroupWriter): one CSV line per row, with the columns of every member
+side by side. IN may also be a stack folder (Dask's npy-stack, see
+split): its shards are written in order.
+
+Reading it back gives the same values with from-csv --dtype DTYPE, or with
+np.loadtxt(OUT, delimiter=",", dtype=DTYPE, quotechar='"') where DTYPE is
+IN's dtype (quotechar only matters for quoted strings; NumPy >= 1.23).
 
 Options:
   -d, --delimiter C   field delimiter, one character, or "tab" (default ",")
@@ -71,20 +78,20 @@ Example:
     const max = intOption(args, "max-header-size");
     const src = openSource(paths[0]!, max);
     try {
-      const { header } = src.info;
+      const { info } = src;
       if (
-        paths.length > 1 && header.shape.length > 1 && isFortranStack(inPath)
+        paths.length > 1 && info.shape.length > 1 && isFortranStack(inPath)
       ) {
         throw new RangeError(
-          `Cannot write ${inPath} as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
+          `Cannot write "${inPath}" as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
         );
       }
-      if (header.shape.length > 2) {
+      if (info.shape.length > 2) {
         throw new RangeError(
-          `Cannot write ${inPath} as CSV: it is ${header.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
+          `Cannot write "${inPath}" as CSV: it is ${info.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
         );
       }
-      const format = formatter(header.dtype, delimiter, inPath);
+      const format = formatter(parseDType(info.dtype), delimiter, inPath);
       const out = new TextOutput(rt, outPath);
       // No bar over CSV text printed on the same terminal.
       const toTerminal = (outPath === undefined || outPath === "-") &&
@@ -97,28 +104,24 @@ Example:
       try {
         progress.start(
           `to-csv ${inPath}`,
-          paths.length > 1 ? undefined : src.info.dataLength,
+          paths.length > 1 ? undefined : info.dataLength,
         );
         if (headerLine !== undefined) await out.write(`${headerLine}\n`);
         const delim = delimiter.charCodeAt(0);
         for (const path of paths) {
           const part = path === paths[0] ? src : openSource(path, max);
-          try {
-            for (const block of rowBlocks(part)) {
-              const { data, rows, cols } = block;
-              for (let r = 0; r < rows; r++) {
-                const base = r * cols;
-                for (let c = 0; c < cols; c++) {
-                  if (c > 0) out.putCode(delim);
-                  out.put(format(data, base + c));
-                }
-                out.putCode(10);
-                if (out.full) await out.flush();
+          for (const block of rowBlocks(part)) {
+            const { data, rows, cols } = block;
+            for (let r = 0; r < rows; r++) {
+              const base = r * cols;
+              for (let c = 0; c < cols; c++) {
+                if (c > 0) out.putCode(delim);
+                out.put(format(data, base + c));
               }
-              progress.add(block.bytes);
+              out.putCode(10);
+              if (out.full) await out.flush();
             }
-          } finally {
-            if (part !== src) part.file.closeSync();
+            progress.add(block.bytes);
           }
         }
         await out.close();
@@ -128,7 +131,7 @@ Example:
         if (!ok) out.abort();
       }
     } finally {
-      src.file.closeSync();
+      src.close();
     }
     return 0;
   },

@@ -1,0 +1,273 @@
+/**
+ * The file operations of the command line, on `node:fs` (Deno, Node and
+ * Bun all have it; the command line is runtime glue, not the universal
+ * core). Errors of the runtime are turned into messages that name the file
+ * here, where the file is known, from the error's `code`.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import type { FileLikeSync } from "../../mod.ts";
+
+/** A file error of the command line, naming the file. */
+export class CliFileError extends Error {
+  /** The runtime's error code, such as `"ENOENT"`. */
+  readonly code: string | undefined;
+  /** The file. */
+  readonly file: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message The message.
+   * @param file The file.
+   * @param code The runtime's code.
+   * @param cause The runtime's error.
+   */
+  constructor(
+    message: string,
+    file: string,
+    code: string | undefined,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = "CliFileError";
+    this.file = file;
+    this.code = code;
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a part of the path is not a directory",
+  ENOSPC: "the disk is full",
+  EROFS: "the file system is read-only",
+  EDQUOT: "the disk quota is exceeded",
+};
+
+/**
+ * The error to throw for a runtime error `e` met doing `verb` on `path`:
+ * a {@linkcode CliFileError} naming the file for errors with a known
+ * code, `e` itself otherwise.
+ *
+ * @param e The runtime's error.
+ * @param verb `"open"`, `"read"`, `"write"` ...
+ * @param path The file.
+ * @returns The error.
+ */
+export function fileError(e: unknown, verb: string, path: string): unknown {
+  if (e instanceof CliFileError) return e;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === "string" && Object.hasOwn(REASONS, code)) {
+    return new CliFileError(
+      `Cannot ${verb} "${path}": ${REASONS[code]}`,
+      path,
+      code,
+      e,
+    );
+  }
+  return e;
+}
+
+function attempt<T>(verb: string, path: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    throw fileError(e, verb, path);
+  }
+}
+
+/**
+ * Checks that `path` is a readable file (not a folder), with a message
+ * naming it otherwise.
+ *
+ * @param path The path.
+ * @returns Its size in bytes.
+ */
+export function checkReadable(path: string): number {
+  return attempt("open", path, () => {
+    const st = fs.statSync(path);
+    if (st.isDirectory()) {
+      const e = new Error("EISDIR") as Error & { code: string };
+      e.code = "EISDIR";
+      throw e;
+    }
+    fs.accessSync(path, fs.constants.R_OK);
+    return st.size;
+  });
+}
+
+/**
+ * The size of the file at `path`, or `undefined` when there is none.
+ *
+ * @param path The path.
+ * @returns Bytes, or `undefined`.
+ */
+export function sizeIfExists(path: string): number | undefined {
+  try {
+    return fs.statSync(path).size;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ENOENT") return undefined;
+    throw fileError(e, "open", path);
+  }
+}
+
+/**
+ * A file open for positioned reads and writes; a `FileLikeSync`, so the
+ * library's writers and readers can use it. Its errors name `path`.
+ */
+export class CliFile implements FileLikeSync {
+  readonly #fd: number;
+  #closed = false;
+  /** The file's name in messages. */
+  readonly path: string;
+
+  /**
+   * Opens `path`.
+   *
+   * @param path The path.
+   * @param mode `"read"`, `"write"` (existing, not truncated) or
+   * `"create"` (new or truncated).
+   * @param label The name for messages, when not `path` (a temporary
+   * file is named after the file it will replace).
+   */
+  constructor(
+    path: string,
+    mode: "read" | "write" | "create",
+    label: string = path,
+  ) {
+    this.path = label;
+    const flags = mode === "read" ? "r" : mode === "write" ? "r+" : "w";
+    this.#fd = attempt(
+      mode === "read" ? "open" : "write",
+      label,
+      () => fs.openSync(path, flags),
+    );
+  }
+
+  /**
+   * Reads `buf.length` bytes at `position`, fewer only at the end.
+   *
+   * @returns Bytes read.
+   */
+  read(buf: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < buf.length) {
+      const n = attempt(
+        "read",
+        this.path,
+        () =>
+          fs.readSync(this.#fd, buf, done, buf.length - done, position + done),
+      );
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** Writes all of `buf` at `position`. */
+  write(buf: Uint8Array, position: number): void {
+    let done = 0;
+    while (done < buf.length) {
+      done += attempt(
+        "write",
+        this.path,
+        () =>
+          fs.writeSync(this.#fd, buf, done, buf.length - done, position + done),
+      );
+    }
+  }
+
+  /** See `FileLikeSync.readSync`. */
+  readSync(buf: Uint8Array, position: number): number {
+    return this.read(buf, position);
+  }
+
+  /** See `FileLikeSync.writeSync`. */
+  writeSync(buf: Uint8Array, position: number): void {
+    this.write(buf, position);
+  }
+
+  /** See `FileLikeSync.sizeSync`. */
+  sizeSync(): number {
+    return attempt("read", this.path, () => fs.fstatSync(this.#fd).size);
+  }
+
+  /** See `FileLikeSync.truncateSync`. */
+  truncateSync(length: number): void {
+    this.truncate(length);
+  }
+
+  /** See `FileLikeSync.syncSync`. */
+  syncSync(): void {
+    attempt("write", this.path, () => fs.fsyncSync(this.#fd));
+  }
+
+  /** Cuts or extends the file to `length` bytes. */
+  truncate(length: number): void {
+    attempt("write", this.path, () => fs.ftruncateSync(this.#fd, length));
+  }
+
+  /** Closes the file; a second call does nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    fs.closeSync(this.#fd);
+  }
+}
+
+/**
+ * A temporary path beside `path`, in the same folder (so a rename is
+ * atomic), hidden and unlikely to clash.
+ *
+ * @param path The final path.
+ * @returns The temporary path.
+ */
+export function tempPathBeside(path: string): string {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  return `${dir}.${base}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+}
+
+/**
+ * Renames `from` over `to` (atomic within a folder), naming `to` in errors.
+ *
+ * @param from The temporary file.
+ * @param to The final path.
+ */
+export function renameOver(from: string, to: string): void {
+  attempt("write", to, () => fs.renameSync(from, to));
+}
+
+/**
+ * Removes a file if it is there; never throws.
+ *
+ * @param path The path.
+ */
+export function removeQuietly(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * The canonical path of `path` (symbolic links resolved), or `path`
+ * itself when it does not exist.
+ *
+ * @param path The path.
+ * @returns The canonical path.
+ */
+export function realPath(path: string): string {
+  try {
+    return fs.realpathSync(path);
+  } catch {
+    return path;
+  }
+}
