@@ -204,7 +204,7 @@ describe("info", () => {
     assertFailed(
       cli(["info", fixturePath("header_v2_many_fields")]),
       1,
-      /larger than maxHeaderSize \(10000\); pass --max-header-size to read this file/,
+      /larger than maxHeaderSize \(10000\); raise maxHeaderSize to read this file/,
     );
   });
 
@@ -234,7 +234,7 @@ describe("info", () => {
 
   test("missing file: exit 1, one line naming it", SLOW, () => {
     const r = cli(["info", "no/such/file.npy"]);
-    assertFailed(r, 1, /Cannot open no\/such\/file\.npy: no such file/);
+    assertFailed(r, 1, /Cannot open "no\/such\/file\.npy": no such file/);
   });
 
   test("not a .npy file: exit 1", SLOW, () => {
@@ -308,7 +308,7 @@ describe("recover and ensure-appendable", withNumpy, () => {
         assertFailed(
           cli(["concat", p, fixturePath("old_header_not_appendable")]),
           1,
-          /no room to grow; run "npy-append-array ensure-appendable" on it first/,
+          /no room to grow; run "npy-append-array ensure-appendable .*old\.npy" first/,
         );
         const r = cli([
           "ensure-appendable",
@@ -463,7 +463,7 @@ print(a.dtype.str if a.dtype.names is None else "rec", a.shape == want.shape, a.
         fixturePath("f8_le_c_3d"),
       ]),
       1,
-      /f8_le_c_3d\.npy of shape \(2, 3, 4\) to .*out\.npy: its shape must be \(n, 4\)/,
+      /f8_le_c_3d\.npy" of shape \(2, 3, 4\) to ".*out\.npy": its shape must be \(n, 4\)/,
     );
     assert.deepEqual(readFileSync(out), before);
   });
@@ -503,7 +503,7 @@ print(a.dtype.str if a.dtype.names is None else "rec", a.shape == want.shape, a.
     assertFailed(
       cli(["concat", out, join(dir, "nope.npy")]),
       1,
-      /Cannot open .*nope\.npy: no such file/,
+      /Cannot open ".*nope\.npy": no such file/,
     );
     assert.equal(existsSync(out), false);
   });
@@ -717,7 +717,7 @@ print(a.shape, a.dtype.str, a.shape == b.shape and np.array_equal(a, b, equal_na
     assertFailed(
       cli(["from-csv", join(dir, "no.csv"), join(dir, "a.npy")]),
       1,
-      /Cannot open .*no\.csv: no such file/,
+      /Cannot open ".*no\.csv": no such file/,
     );
   });
 

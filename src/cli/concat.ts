@@ -147,7 +147,7 @@ async function runConcat(
   const castingText = stringOption(args, "casting") ?? "same_kind";
   if (!CASTINGS.includes(castingText)) {
     throw new UsageError(
-      `Invalid --casting "${castingText}": use one of ${CASTINGS.join(", ")}`,
+      `Invalid casting "${castingText}": use one of ${CASTINGS.join(", ")}`,
     );
   }
   const casting = castingText as Casting;
