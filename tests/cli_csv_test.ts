@@ -13,6 +13,11 @@ import {
 import { parseDType } from "../src/dtype.ts";
 import { decodeItems } from "../src/decode.ts";
 import { progressLine } from "../src/cli/_progress.ts";
+import {
+  formatDatetime,
+  parseDatetime,
+  timeUnit,
+} from "../src/cli/_csv_datetime.ts";
 import { parseArgs, UsageError } from "../src/cli/_args.ts";
 
 function parseAll(
@@ -177,7 +182,7 @@ describe("CSV values", () => {
   test("structured dtypes are refused", () => {
     assert.throws(
       () => formatter(parseDType("[('a', '<f4')]"), ",", "r.npy"),
-      /Cannot write r\.npy as CSV: its dtype .* is structured/,
+      /Cannot write "r\.npy" as CSV: its dtype .* is structured/,
     );
   });
 });
@@ -201,6 +206,93 @@ describe("progress line", () => {
   test("fits a narrow terminal", () => {
     const line = progressLine("concat out.npy", 1, 10, 1, 40);
     assert.ok(line.length <= 39, line);
+  });
+
+  // Issue 16: at narrow terminals the bar cut the file name to nothing.
+  const cases: [string, number, RegExp][] = [
+    // [label, width, what the line must show]
+    [
+      "to-csv data/measurements_2024.npy",
+      80,
+      /^to-csv data\/measurements_2024\.npy .* 40% /,
+    ],
+    [
+      "to-csv data/measurements_2024.npy",
+      40,
+      /^to-csv data\/measurements_2024\.npy  40%$/,
+    ],
+    ["to-csv data/measurements_2024.npy", 20, /^measure…24\.npy  40%$/],
+    ["concat out.npy", 20, /^concat out\.npy  40%$/],
+    [
+      "from-csv a/very/long/folder/name/then/the_file_we_want.csv",
+      40,
+      /^the_file_we_want\.csv .*40%/,
+    ],
+    [
+      "from-csv x/an_extremely_long_file_name_indeed.csv",
+      20,
+      /^an_extr…ed\.csv  40%$/,
+    ],
+  ];
+  for (const [label, width, want] of cases) {
+    test(`width ${width}: "${label}" stays readable`, () => {
+      const line = progressLine(label, 4 << 20, 10 << 20, 2, width);
+      assert.ok(line.length <= width - 1, `${line.length}: ${line}`);
+      assert.match(line, want);
+    });
+  }
+
+  test("unknown total at width 20: the name and the bytes", () => {
+    const line = progressLine("from-csv <stdin>", 3 << 20, undefined, 2, 20);
+    assert.ok(line.length <= 19, line);
+    assert.match(line, /^from-csv <stdin>|^<stdin> 3\.0 MiB/);
+  });
+});
+
+describe("datetimes as CSV text", () => {
+  const units = ["Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "as"];
+  test("formatDatetime and parseDatetime are inverse for every unit", () => {
+    for (const u of units) {
+      const unit = timeUnit(`<M8[${u}]`)!;
+      for (const v of [0n, 1n, -1n, 12345n, -987654n, -(1n << 63n)]) {
+        const text = formatDatetime(v, unit);
+        assert.equal(parseDatetime(text, unit), v, `${u} ${v} ${text}`);
+      }
+    }
+  });
+
+  test("NumPy's spelling", () => {
+    const s = timeUnit("<M8[s]")!;
+    assert.equal(formatDatetime(-1n, s), "1969-12-31T23:59:59");
+    assert.equal(formatDatetime(-(1n << 63n), s), "NaT");
+    assert.equal(
+      formatDatetime(25n, timeUnit("<M8[ms]")!),
+      "1970-01-01T00:00:00.025",
+    );
+    assert.equal(formatDatetime(25n, timeUnit("<M8[M]")!), "1972-02");
+    assert.equal(formatDatetime(-1n, timeUnit("<M8[W]")!), "1969-12-25");
+    assert.equal(
+      formatDatetime(2n, timeUnit("<M8[10s]")!),
+      "1970-01-01T00:00:20",
+    );
+  });
+
+  test("text the unit cannot hold exactly is refused", () => {
+    const d = timeUnit("<M8[D]")!;
+    assert.equal(parseDatetime("2020-01-01T12", d), undefined);
+    assert.equal(parseDatetime("2020-02-30", d), undefined);
+    assert.equal(parseDatetime("1 Jan 2020", d), undefined);
+    assert.equal(parseDatetime("2020-13-01", d), undefined);
+    assert.equal(
+      parseDatetime("1970-01-01T00:00:01.5", timeUnit("<M8[s]")!),
+      undefined,
+    );
+    assert.equal(
+      parseDatetime("1970-01-01T00:00:15", timeUnit("<M8[10s]")!),
+      undefined,
+    );
+    assert.equal(parseDatetime("2020-01-01", d), 18262n);
+    assert.equal(parseDatetime("NaT", d), -(1n << 63n));
   });
 });
 

@@ -41,9 +41,36 @@ export function formatDuration(s: number): string {
 }
 
 /**
- * The text of one progress line.
+ * The label shortened to `room` characters, keeping the file name
+ * readable: the whole label when it fits, else the file name alone (no
+ * command, no folders), else the file name with its middle replaced by
+ * `…`, so that its start and its extension stay.
  *
- * @param label What is being done (a file name).
+ * @param label The label, such as `"concat data/all.npy"`.
+ * @param room Characters available.
+ * @returns The text, at most `room` characters.
+ */
+export function fitLabel(label: string, room: number): string {
+  if (label.length <= room) return label;
+  const cut = Math.max(label.lastIndexOf(" "), label.lastIndexOf("/"));
+  const name = label.slice(cut + 1);
+  if (name.length <= room) return name;
+  if (room <= 1) return name.slice(0, Math.max(0, room));
+  const end = Math.floor((room - 1) / 2);
+  const start = room - 1 - end;
+  return `${name.slice(0, start)}…${end > 0 ? name.slice(-end) : ""}`;
+}
+
+/** Characters of the file name kept before the numbers are dropped. */
+const MIN_LABEL = 24;
+
+/**
+ * The text of one progress line. At narrow widths the parts go in this
+ * order, the label's file name last: the bar, the time left, the rate,
+ * the byte counts; the percentage stays while the file name keeps 12
+ * characters or more.
+ *
+ * @param label What is being done (a command and a file name).
  * @param done Bytes done.
  * @param total Bytes in all, or `undefined` when unknown (standard input).
  * @param seconds Seconds since the start.
@@ -57,27 +84,44 @@ export function progressLine(
   seconds: number,
   width: number,
 ): string {
+  const avail = Math.max(0, width - 1);
   const rate = seconds > 0 ? done / seconds : 0;
-  const rateText = `${formatBytes(rate)}/s`;
-  let tail: string;
-  let bar = "";
-  if (total !== undefined && total > 0) {
-    const frac = Math.min(1, done / total);
+  const rateText = ` ${formatBytes(rate)}/s`;
+  const known = total !== undefined && total > 0;
+  let pieces: string[];
+  let frac = 0;
+  if (known) {
+    frac = Math.min(1, done / total);
     const left = rate > 0 ? (total - done) / rate : Infinity;
-    tail = ` ${String(Math.floor(frac * 100)).padStart(3)}% ${
-      formatBytes(done)
-    }/${formatBytes(total)} ${rateText} ${formatDuration(left)} left`;
-    const room = Math.min(30, width - 1 - tail.length - label.length - 3);
+    pieces = [
+      ` ${String(Math.floor(frac * 100)).padStart(3)}%`,
+      ` ${formatBytes(done)}/${formatBytes(total)}`,
+      rateText,
+      ` ${formatDuration(left)} left`,
+    ];
+  } else {
+    pieces = [` ${formatBytes(done)}`, rateText];
+  }
+  // The file name keeps up to 12 characters before the first number
+  // shows, and up to MIN_LABEL before the others do.
+  const cut = Math.max(label.lastIndexOf(" "), label.lastIndexOf("/"));
+  const nameLength = label.length - cut - 1;
+  let tail = "";
+  for (const p of pieces) {
+    const keep = Math.min(nameLength, tail === "" ? 12 : MIN_LABEL);
+    if (keep + tail.length + p.length > avail) break;
+    tail += p;
+  }
+  const name = fitLabel(label, avail - tail.length);
+  let bar = "";
+  if (known) {
+    const room = Math.min(30, avail - tail.length - name.length - 3);
     if (room >= 5) {
       const fill = Math.round(frac * room);
       bar = ` [${"#".repeat(fill)}${"-".repeat(room - fill)}]`;
     }
-  } else {
-    tail = ` ${formatBytes(done)} ${rateText}`;
   }
-  let line = `${label}${bar}${tail}`;
-  if (line.length > width - 1) line = line.slice(line.length - (width - 1));
-  return line;
+  return `${name}${bar}${tail}`;
 }
 
 /** Progress reporting; a no-op when standard error is not a terminal. */
