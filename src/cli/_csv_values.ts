@@ -308,7 +308,9 @@ export function fieldStore(
               column,
               field,
               datetime
-                ? `a datetime in ISO 8601 that "${dtype.str}" holds exactly (such as 2020-01-31T12:00:00, or NaT)`
+                ? `a datetime in ISO 8601 that "${dtype.str}" holds exactly (such as ${
+                  formatDatetime(0n, unit)
+                }, or NaT)`
                 : "an integer count of the unit (or NaT)",
             );
           }
