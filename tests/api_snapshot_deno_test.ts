@@ -54,9 +54,9 @@ function type(t: Json): string {
     case "typeOperator":
       return `${v.operator} ${type(v.tsType)}`;
     case "fnOrConstructor":
-      return `${v.constructor ? "new " : ""}(${
-        params(v.params)
-      }) => ${type(v.tsType)}`;
+      return `${v.constructor ? "new " : ""}(${params(v.params)}) => ${
+        type(v.tsType)
+      }`;
     case "literal":
       return v.kind === "string" ? JSON.stringify(v.string) : t.repr;
     case "typeLiteral":
