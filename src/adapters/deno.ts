@@ -33,7 +33,8 @@ export interface DenoFsFileLike {
  *
  * @example
  * ```ts
- * import { DenoFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import { NpyAppendArraySync } from "@x/npy-append-array";
+ * import { DenoFile } from "@x/npy-append-array/adapters";
  * import assert from "node:assert/strict";
  *
  * const path = Deno.makeTempFileSync({ suffix: ".npy" });

@@ -57,7 +57,8 @@ export function nodeFs(): (NodeFsLike & Record<string, unknown>) | undefined {
  *
  * @example
  * ```ts
- * import { NodeFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import { NpyAppendArraySync } from "@x/npy-append-array";
+ * import { NodeFile } from "@x/npy-append-array/adapters";
  * import * as fs from "node:fs";
  * import * as os from "node:os";
  * import * as path from "node:path";

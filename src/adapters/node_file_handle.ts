@@ -40,7 +40,8 @@ export interface NodeFileHandleLike {
  *
  * @example Append through a FileHandle
  * ```ts
- * import { NodeFileHandle, NpyAppendArray } from "@x/npy-append-array";
+ * import { NpyAppendArray } from "@x/npy-append-array";
+ * import { NodeFileHandle } from "@x/npy-append-array/adapters";
  * import * as fs from "node:fs";
  * import * as os from "node:os";
  * import * as path from "node:path";

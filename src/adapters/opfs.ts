@@ -34,7 +34,8 @@ export interface OpfsSyncAccessHandleLike {
  *
  * @example Append through a sync access handle (a stand-in object here)
  * ```ts
- * import { NpyAppendArraySync, OpfsFile } from "@x/npy-append-array";
+ * import { NpyAppendArraySync } from "@x/npy-append-array";
+ * import { OpfsFile } from "@x/npy-append-array/adapters";
  * import assert from "node:assert/strict";
  *
  * // In a Worker: const handle = await fileHandle.createSyncAccessHandle();

@@ -7,8 +7,50 @@
  * @module
  */
 
-import * as fs from "node:fs";
 import type { FileLikeSync } from "../../mod.ts";
+import { nodeFs } from "../../adapters.ts";
+
+/** The parts of `node:fs` used here. */
+interface Fs {
+  statSync(path: string): { size: number; isDirectory(): boolean };
+  openSync(path: string, flags: string): number;
+  readSync(
+    fd: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  writeSync(
+    fd: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number;
+  fstatSync(fd: number): { size: number };
+  ftruncateSync(fd: number, length: number): void;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  realpathSync(path: string): string;
+}
+
+let cached: Fs | undefined;
+
+/** `node:fs`, loaded without a static import (the npm build has no Node types). */
+function nodeFsModule(): Fs {
+  if (cached !== undefined) return cached;
+  const m = nodeFs();
+  if (m === undefined) {
+    throw new TypeError(
+      "Cannot run the command line here: this runtime has no node:fs",
+    );
+  }
+  cached = m as unknown as Fs;
+  return cached;
+}
 
 /** A file error of the command line, naming the file. */
 export class CliFileError extends Error {
@@ -90,7 +132,7 @@ function attempt<T>(verb: string, path: string, run: () => T): T {
  */
 export function checkReadable(path: string): number {
   return attempt("open", path, () => {
-    const st = fs.statSync(path);
+    const st = nodeFsModule().statSync(path);
     if (st.isDirectory()) {
       const e = new Error("EISDIR") as Error & { code: string };
       e.code = "EISDIR";
@@ -98,7 +140,7 @@ export function checkReadable(path: string): number {
     }
     // Opening tells whether it can be read (Deno's accessSync would need
     // --allow-sys).
-    fs.closeSync(fs.openSync(path, "r"));
+    nodeFsModule().closeSync(nodeFsModule().openSync(path, "r"));
     return st.size;
   });
 }
@@ -111,7 +153,7 @@ export function checkReadable(path: string): number {
  */
 export function sizeIfExists(path: string): number | undefined {
   try {
-    return fs.statSync(path).size;
+    return nodeFsModule().statSync(path).size;
   } catch (e) {
     if ((e as { code?: unknown }).code === "ENOENT") return undefined;
     throw fileError(e, "open", path);
@@ -147,7 +189,7 @@ export class CliFile implements FileLikeSync {
     this.#fd = attempt(
       mode === "read" ? "open" : "write",
       label,
-      () => fs.openSync(path, flags),
+      () => nodeFsModule().openSync(path, flags),
     );
   }
 
@@ -163,7 +205,13 @@ export class CliFile implements FileLikeSync {
         "read",
         this.path,
         () =>
-          fs.readSync(this.#fd, buf, done, buf.length - done, position + done),
+          nodeFsModule().readSync(
+            this.#fd,
+            buf,
+            done,
+            buf.length - done,
+            position + done,
+          ),
       );
       if (n === 0) break;
       done += n;
@@ -179,7 +227,13 @@ export class CliFile implements FileLikeSync {
         "write",
         this.path,
         () =>
-          fs.writeSync(this.#fd, buf, done, buf.length - done, position + done),
+          nodeFsModule().writeSync(
+            this.#fd,
+            buf,
+            done,
+            buf.length - done,
+            position + done,
+          ),
       );
     }
   }
@@ -196,7 +250,11 @@ export class CliFile implements FileLikeSync {
 
   /** See `FileLikeSync.sizeSync`. */
   sizeSync(): number {
-    return attempt("read", this.path, () => fs.fstatSync(this.#fd).size);
+    return attempt(
+      "read",
+      this.path,
+      () => nodeFsModule().fstatSync(this.#fd).size,
+    );
   }
 
   /** See `FileLikeSync.truncateSync`. */
@@ -206,19 +264,23 @@ export class CliFile implements FileLikeSync {
 
   /** See `FileLikeSync.syncSync`. */
   syncSync(): void {
-    attempt("write", this.path, () => fs.fsyncSync(this.#fd));
+    attempt("write", this.path, () => nodeFsModule().fsyncSync(this.#fd));
   }
 
   /** Cuts or extends the file to `length` bytes. */
   truncate(length: number): void {
-    attempt("write", this.path, () => fs.ftruncateSync(this.#fd, length));
+    attempt(
+      "write",
+      this.path,
+      () => nodeFsModule().ftruncateSync(this.#fd, length),
+    );
   }
 
   /** Closes the file; a second call does nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    fs.closeSync(this.#fd);
+    nodeFsModule().closeSync(this.#fd);
   }
 }
 
@@ -243,7 +305,7 @@ export function tempPathBeside(path: string): string {
  * @param to The final path.
  */
 export function renameOver(from: string, to: string): void {
-  attempt("write", to, () => fs.renameSync(from, to));
+  attempt("write", to, () => nodeFsModule().renameSync(from, to));
 }
 
 /**
@@ -253,7 +315,7 @@ export function renameOver(from: string, to: string): void {
  */
 export function removeQuietly(path: string): void {
   try {
-    fs.unlinkSync(path);
+    nodeFsModule().unlinkSync(path);
   } catch {
     // best effort
   }
@@ -268,7 +330,7 @@ export function removeQuietly(path: string): void {
  */
 export function realPath(path: string): string {
   try {
-    return fs.realpathSync(path);
+    return nodeFsModule().realpathSync(path);
   } catch {
     return path;
   }
