@@ -244,6 +244,26 @@ print(a.dtype == b.dtype, a.shape == b.shape, np.ascontiguousarray(a).tobytes() 
   });
 });
 
+describe("from-csv input that is not UTF-8", () => {
+  const members: [string, Uint8Array][] = [
+    ["a Latin-1 byte", new Uint8Array([0x31, 0x0a, 0xe9, 0x0a])],
+    ["a cut multi-byte character at the end", new Uint8Array([0x31, 0xc3])],
+    ["a lone continuation byte", new Uint8Array([0x80, 0x31, 0x0a])],
+  ];
+  for (const [name, bytes] of members) {
+    test(name, SLOW, () => {
+      const dir = tempDir();
+      const csv = join(dir, "bad.csv");
+      const out = join(dir, "out.npy");
+      writeFileSync(csv, bytes);
+      const r = cli(["from-csv", "--dtype", "U2", csv, out]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /Cannot read ".*bad\.csv": it is not UTF-8 text/);
+      assert.deepEqual(readdirSync(dir), ["bad.csv"]);
+    });
+  }
+});
+
 describe("outputs replaced or created all at once", withNumpy, () => {
   test("to-csv over a longer CSV leaves none of its tail", SLOW, () => {
     const dir = tempDir();

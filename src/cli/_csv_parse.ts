@@ -26,9 +26,10 @@ export class CsvError extends Error {
    * Creates the error.
    *
    * @param message What is wrong, and where.
+   * @param options The cause.
    */
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "CsvError";
   }
 }

@@ -249,21 +249,24 @@ Example:
         },
       );
       const decoder = new TextDecoder("utf-8", { fatal: true });
+      // Only the decoder throws for bytes that are not UTF-8.
+      const decode = (chunk?: Uint8Array): string => {
+        try {
+          return chunk === undefined
+            ? decoder.decode()
+            : decoder.decode(chunk, { stream: true });
+        } catch (e) {
+          throw new CsvError(`Cannot read "${label}": it is not UTF-8 text`, {
+            cause: e,
+          });
+        }
+      };
       progress.start(`from-csv ${label}`, input.size);
-      try {
-        for await (const chunk of input.chunks()) {
-          parser.push(decoder.decode(chunk, { stream: true }));
-          progress.add(chunk.length);
-        }
-        parser.push(decoder.decode());
-      } catch (e) {
-        if (
-          e instanceof TypeError && /decode|encoded|utf-?8/i.test(e.message)
-        ) {
-          throw new CsvError(`Cannot read ${label}: it is not UTF-8 text`);
-        }
-        throw e;
+      for await (const chunk of input.chunks()) {
+        parser.push(decode(chunk));
+        progress.add(chunk.length);
       }
+      parser.push(decode());
       parser.finish();
       flush();
       if (writer.shape.length === 0) {
