@@ -30,12 +30,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import {
-  ensureAppendable,
-  isAppendableSync,
-  parseHeader,
-  wrapHeaderText,
-} from "../mod.ts";
+import { ensureAppendable, isAppendableSync, parseHeader } from "../mod.ts";
+import { wrapHeaderText } from "../src/header.ts";
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const MIB = 1024 * 1024;
