@@ -27,4 +27,3 @@ export * from "./src/adapters/deno.ts";
 export * from "./src/adapters/node.ts";
 export * from "./src/adapters/node_file_handle.ts";
 export * from "./src/adapters/opfs.ts";
-export * from "./src/sync_backed_file.ts";

@@ -31,6 +31,7 @@ export * from "./src/inspect_npy.ts";
 export * from "./src/maintenance.ts";
 export * from "./src/errors.ts";
 export * from "./src/memory_file.ts";
+export * from "./src/sync_backed_file.ts";
 export * from "./src/npy_group_writer.ts";
 export * from "./src/npy_group_reader.ts";
 export * from "./src/recover_group.ts";

@@ -54,7 +54,8 @@ const MAX_EMPTY_ITEMS = 1 << 16;
  *
  * @example
  * ```ts
- * import { decodeItems, parseDType } from "@x/npy-append-array";
+ * import { parseDType } from "@x/npy-append-array";
+ * import { decodeItems } from "./decode.ts";
  * import assert from "node:assert/strict";
  *
  * const bytes = new Uint8Array([0, 1, 0, 2]);

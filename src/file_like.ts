@@ -115,7 +115,8 @@ export type Target = string | URL | FileLike | FileLikeSync;
  *
  * @example
  * ```ts
- * import { isFileLikeSync, MemoryFile } from "@x/npy-append-array";
+ * import { MemoryFile } from "@x/npy-append-array";
+ * import { isFileLikeSync } from "./file_like.ts";
  * import assert from "node:assert/strict";
  * assert.equal(isFileLikeSync(new MemoryFile()), true);
  * assert.equal(isFileLikeSync("a.npy"), false);
@@ -136,7 +137,8 @@ export function isFileLikeSync(value: unknown): value is FileLikeSync {
  *
  * @example
  * ```ts
- * import { isFileLike, MemoryFile } from "@x/npy-append-array";
+ * import { MemoryFile } from "@x/npy-append-array";
+ * import { isFileLike } from "./file_like.ts";
  * import assert from "node:assert/strict";
  * assert.equal(isFileLike(new MemoryFile()), true);
  * assert.equal(isFileLike({}), false);

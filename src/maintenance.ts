@@ -10,6 +10,7 @@
  */
 
 import type { Target } from "./file_like.ts";
+import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
 import {
@@ -23,14 +24,8 @@ import {
   recoverSteps,
 } from "./_maintenance.ts";
 
-/** Options shared by the maintenance functions. */
-export interface MaintenanceOptions {
-  /** Largest header accepted, in characters (default 10,000). */
-  maxHeaderSize?: number;
-}
-
 /** Options of {@linkcode ensureAppendable} and {@linkcode ensureAppendableSync}. */
-export interface EnsureAppendableOptions extends MaintenanceOptions {
+export interface EnsureAppendableOptions extends ParseHeaderOptions {
   /**
    * Move the data within the file instead of writing a temporary copy
    * (default `false`). Needs only the header's growth in extra disk space
@@ -42,7 +37,7 @@ export interface EnsureAppendableOptions extends MaintenanceOptions {
 }
 
 /** Options of {@linkcode recover} and {@linkcode recoverSync}. */
-export interface RecoverOptions extends MaintenanceOptions {
+export interface RecoverOptions extends ParseHeaderOptions {
   /**
    * Keep a trailing partial item, filling its missing bytes with zeros
    * (default `false`: cut it off).
@@ -91,7 +86,7 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
  */
 export function isAppendable(
   target: Target,
-  options: MaintenanceOptions = {},
+  options: ParseHeaderOptions = {},
 ): Promise<boolean> {
   return onTarget(
     target,
@@ -106,11 +101,12 @@ export function isAppendable(
  *
  * @example A header as NumPy < 1.23 wrote it, with no room to grow
  * ```ts
- * import { isAppendableSync, MemoryFile, wrapHeaderText } from "@x/npy-append-array";
+ * import { encodeHeader, isAppendableSync, MemoryFile } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
- * const header = wrapHeaderText(
- *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * const header = encodeHeader(
+ *   { dtype: [["timestamp", "<f8"], ["temperature", "<f4"]], fortranOrder: false, shape: [2] },
+ *   { growthSpace: false },
  * );
  * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
  * assert.equal(isAppendableSync(file), false);
@@ -124,7 +120,7 @@ export function isAppendable(
  */
 export function isAppendableSync(
   target: Target,
-  options: MaintenanceOptions = {},
+  options: ParseHeaderOptions = {},
 ): boolean {
   return onTargetSync(
     target,
@@ -160,7 +156,7 @@ export function isAppendableSync(
  */
 export function needsRecovery(
   target: Target,
-  options: MaintenanceOptions = {},
+  options: ParseHeaderOptions = {},
 ): Promise<boolean> {
   try {
     if (unsettled(target)) return Promise.resolve(true);
@@ -196,7 +192,7 @@ export function needsRecovery(
  */
 export function needsRecoverySync(
   target: Target,
-  options: MaintenanceOptions = {},
+  options: ParseHeaderOptions = {},
 ): boolean {
   if (unsettled(target)) return true;
   return onTargetSync(
@@ -238,18 +234,13 @@ export function needsRecoverySync(
  *
  * @example Make an old NumPy file appendable, then append
  * ```ts
- * import {
- *   ensureAppendable,
- *   MemoryFile,
- *   NpyAppendArraySync,
- *   readNpySync,
- *   wrapHeaderText,
- * } from "@x/npy-append-array";
+ * import { encodeHeader, ensureAppendable, MemoryFile, NpyAppendArraySync, readNpySync } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
  * // As NumPy < 1.23 wrote it: 2 records, no room in the header to grow.
- * const header = wrapHeaderText(
- *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * const header = encodeHeader(
+ *   { dtype: [["timestamp", "<f8"], ["temperature", "<f4"]], fortranOrder: false, shape: [2] },
+ *   { growthSpace: false },
  * );
  * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
  * assert.throws(() => NpyAppendArraySync.open(file), /call ensureAppendable first/);
@@ -307,16 +298,12 @@ function byCopy(
  *
  * @example Rewrite an old file in place
  * ```ts
- * import {
- *   ensureAppendableSync,
- *   isAppendableSync,
- *   MemoryFile,
- *   wrapHeaderText,
- * } from "@x/npy-append-array";
+ * import { encodeHeader, ensureAppendableSync, isAppendableSync, MemoryFile } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
- * const header = wrapHeaderText(
- *   "{'descr': [('timestamp', '<f8'), ('temperature', '<f4')], 'fortran_order': False, 'shape': (2,), }",
+ * const header = encodeHeader(
+ *   { dtype: [["timestamp", "<f8"], ["temperature", "<f4"]], fortranOrder: false, shape: [2] },
+ *   { growthSpace: false },
  * );
  * const file = new MemoryFile(new Uint8Array([...header, ...new Uint8Array(24)]));
  * assert.equal(ensureAppendableSync(file, { inplace: true }), true);

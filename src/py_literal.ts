@@ -13,7 +13,7 @@ import { NpyFormatError } from "./errors.ts";
  *
  * @example
  * ```ts
- * import { PyTuple, pyRepr } from "@x/npy-append-array";
+ * import { PyTuple, pyRepr } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(pyRepr(new PyTuple([3n])), "(3,)");
@@ -37,7 +37,7 @@ export class PyTuple {
  *
  * @example
  * ```ts
- * import { parsePyLiteral, type PyDict } from "@x/npy-append-array";
+ * import { parsePyLiteral, type PyDict } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * const d = parsePyLiteral("{'a': 1}") as PyDict;
@@ -51,7 +51,7 @@ export type PyDict = Map<string, PyValue>;
  *
  * @example
  * ```ts
- * import { parsePyLiteral, type PyValue } from "@x/npy-append-array";
+ * import { parsePyLiteral, type PyValue } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * const v: PyValue = parsePyLiteral("[True, 'x', 2L]");
@@ -73,7 +73,8 @@ function describeChar(text: string, at: number): string {
  *
  * @example
  * ```ts
- * import { NpyFormatError, parsePyLiteral, PyTuple } from "@x/npy-append-array";
+ * import { NpyFormatError } from "@x/npy-append-array";
+ * import { parsePyLiteral, PyTuple } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * const v = parsePyLiteral("{'shape': (2, 3), }") as Map<string, unknown>;
@@ -299,7 +300,7 @@ export function parsePyLiteral(text: string, what = "header"): PyValue {
  *
  * @example
  * ```ts
- * import { pyReprString } from "@x/npy-append-array";
+ * import { pyReprString } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(pyReprString("a"), "'a'");
@@ -336,7 +337,7 @@ export function pyReprString(s: string): string {
  *
  * @example
  * ```ts
- * import { pyRepr, PyTuple } from "@x/npy-append-array";
+ * import { pyRepr, PyTuple } from "./py_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(pyRepr([new PyTuple(["a", "<f4"])]), "[('a', '<f4')]");

@@ -22,7 +22,7 @@ function settle<T>(run: () => T): Promise<T> {
  *
  * @example A read-only file over bytes
  * ```ts
- * import { SyncBackedFile } from "@x/npy-append-array/adapters";
+ * import { SyncBackedFile } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
  * class BytesFile extends SyncBackedFile {
