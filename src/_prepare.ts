@@ -43,7 +43,8 @@ function castError(
  *
  * @example
  * ```ts
- * import { parseDType, prepareArray } from "@x/npy-append-array";
+ * import { parseDType } from "@x/npy-append-array";
+ * import { prepareArray } from "./_prepare.ts";
  * import assert from "node:assert/strict";
  *
  * const p = prepareArray([[1, 2], [3, 4]], {

@@ -81,7 +81,7 @@ const CTOR_DTYPES = new Map<unknown, DType>();
  *
  * @example Usage
  * ```ts
- * import { typedArrayDType } from "@x/npy-append-array";
+ * import { typedArrayDType } from "./_typed_arrays.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(typedArrayDType(new Float32Array(2))?.str, "<f4");

@@ -6,7 +6,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type ArrayInput, parseDType, prepareArray } from "../mod.ts";
+import { type ArrayInput, parseDType } from "../mod.ts";
+import { prepareArray } from "../src/_prepare.ts";
 
 function prep(input: ArrayInput, descr: string, fortranOrder = false) {
   return prepareArray(input, {

@@ -4,8 +4,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDType, typedArrayDType, typedArrayName } from "../mod.ts";
-import { typedArrayFor } from "../src/_typed_arrays.ts";
+import { parseDType } from "../mod.ts";
+import { typedArrayName } from "../src/decode.ts";
+import { typedArrayDType, typedArrayFor } from "../src/_typed_arrays.ts";
 
 const F16 = (globalThis as { Float16Array?: unknown }).Float16Array;
 
