@@ -236,16 +236,27 @@ export function openNpyOutput(
   const all = { ...options, ...headerOptions(maxHeaderSize) };
   if (size !== undefined && size > 0) {
     checkReadable(path);
-    const info = inspectNpySync(path, headerOptions(maxHeaderSize));
-    if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
-      throw new RangeError(
-        `Cannot append to "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
-      );
+    // An atomic writer: all or nothing, even if killed (its open first
+    // rolls back what a killed run appended).
+    let writer: NpyAppendArraySync;
+    try {
+      writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
+    } catch (e) {
+      // A header without room to grow gets the command line's fix.
+      let info;
+      try {
+        info = inspectNpySync(path, headerOptions(maxHeaderSize));
+      } catch {
+        throw e;
+      }
+      if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
+        throw new RangeError(
+          `Cannot append to "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+          { cause: e },
+        );
+      }
+      throw e;
     }
-    // An atomic writer: all or nothing, even if killed (the next open
-    // rolls a killed run's appends back, which is why a file that seems to
-    // need recovery is left to the writer to judge).
-    const writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
     return {
       writer,
       appending: true,
