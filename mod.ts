@@ -53,7 +53,6 @@ export {
   type ByteOrder,
   type DType,
   type DTypeField,
-  type DTypeKind,
   type DTypeSpec,
   type FieldSpec,
   parseDType,
@@ -62,7 +61,6 @@ export { canCast, type Casting } from "./src/casting.ts";
 export type {
   ArrayData,
   ArrayInput,
-  NestedArray,
   StridedArrayLike,
   TensorLike,
   TypedArray,

@@ -53,7 +53,7 @@ export interface NpyGroupWriterOptions {
    * for a new group; for an existing one it may be left out, and if given
    * must name the same members (dtypes given must match).
    */
-  members?: Record<string, GroupMemberSpec>;
+  members?: Record<string, DTypeSpec | GroupMemberOptions>;
   /** Start a new group even if one exists, removing its files (default `false`). */
   deleteIfExists?: boolean;
   /** How appended data may be cast to each member's dtype (default `"same_kind"`). */

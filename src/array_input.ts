@@ -61,9 +61,6 @@ export interface TensorLike {
   readonly dtype?: string;
 }
 
-/** Nested plain arrays, such as `[[1, 2], [3, 4]]`. */
-export type NestedArray = readonly unknown[];
-
 /**
  * Anything `append` accepts: a one-dimensional typed array, a flat array
  * with its shape, nested plain arrays, a strided array (scijs `ndarray`)
@@ -72,7 +69,7 @@ export type NestedArray = readonly unknown[];
 export type ArrayInput =
   | TypedArray
   | ArrayData
-  | NestedArray
+  | readonly unknown[]
   | StridedArrayLike
   | TensorLike;
 

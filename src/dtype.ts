@@ -11,7 +11,7 @@ import { TIME_UNITS } from "./_time_units.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
-export type DTypeKind =
+type DTypeKind =
   | "b"
   | "i"
   | "u"
@@ -56,7 +56,18 @@ export interface DTypeField {
  */
 export interface DType {
   /** NumPy's `dtype.kind`; `"V"` for structured dtypes. */
-  readonly kind: DTypeKind;
+  readonly kind:
+    | "b"
+    | "i"
+    | "u"
+    | "f"
+    | "c"
+    | "U"
+    | "S"
+    | "V"
+    | "M"
+    | "m"
+    | "O";
   /** Bytes per item. */
   readonly itemsize: number;
   /** Byte order; `"|"` where it does not apply. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ParseHeaderOptions } from "./header.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
@@ -23,18 +24,12 @@ import {
   toAttoseconds,
 } from "./_datetime_key.ts";
 
-/** Options of {@linkcode NpyGroupReader.open}. */
-export interface NpyGroupReaderOptions {
-  /** Largest member header accepted (default 10,000 characters). */
-  maxHeaderSize?: number;
-}
-
 /**
  * A bound of {@linkcode NpyGroupReader.timeRange}: a `Date`, a `bigint`
  * count in the member's own unit (what its `BigInt64Array` holds; NumPy's
  * NaT is `-(2n ** 63n)`), or `undefined` for an open end.
  */
-export type TimeBound = Date | bigint | undefined;
+type TimeBound = Date | bigint | undefined;
 
 function clamp(value: number, length: number, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -73,7 +68,7 @@ function clamp(value: number, length: number, name: string): number {
 export class NpyGroupReader implements AsyncDisposable, Disposable {
   readonly #dir: string;
   readonly #info: GroupInfo;
-  readonly #options: NpyGroupReaderOptions;
+  readonly #options: ParseHeaderOptions;
   readonly #readers: (NpyReader | null)[];
   #length = 0;
   #closed = false;
@@ -81,7 +76,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   private constructor(
     dir: string,
     info: GroupInfo,
-    options: NpyGroupReaderOptions,
+    options: ParseHeaderOptions,
   ) {
     this.#dir = dir;
     this.#info = info;
@@ -119,7 +114,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    */
   static open(
     dir: string | URL,
-    options: NpyGroupReaderOptions = {},
+    options: ParseHeaderOptions = {},
   ): Promise<NpyGroupReader> {
     try {
       return Promise.resolve(NpyGroupReader.openSync(dir, options));
@@ -149,7 +144,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    */
   static openSync(
     dir: string | URL,
-    options: NpyGroupReaderOptions = {},
+    options: ParseHeaderOptions = {},
   ): NpyGroupReader {
     const path = toPath(dir);
     return new NpyGroupReader(path, requireGroupJson(path, "read"), options);
@@ -374,8 +369,8 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    */
   timeRangeSync(
     member: string,
-    t0?: TimeBound,
-    t1?: TimeBound,
+    t0?: Date | bigint,
+    t1?: Date | bigint,
   ): [number, number] {
     this.#checkOpen();
     const i = this.#info.members.findIndex((m) => m.name === member);
@@ -478,8 +473,8 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    */
   timeRange(
     member: string,
-    t0?: TimeBound,
-    t1?: TimeBound,
+    t0?: Date | bigint,
+    t1?: Date | bigint,
   ): Promise<[number, number]> {
     try {
       return Promise.resolve(this.timeRangeSync(member, t0, t1));

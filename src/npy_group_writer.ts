@@ -10,7 +10,6 @@ import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
 
 export type {
   GroupMemberOptions,
-  GroupMemberSpec,
   NpyGroupWriterOptions,
 } from "./_group_core.ts";
 

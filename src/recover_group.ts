@@ -5,15 +5,10 @@
  * @module
  */
 
+import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock } from "./_lock.ts";
 import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
-
-/** Options of {@linkcode recoverGroup} and {@linkcode recoverGroupSync}. */
-export interface RecoverGroupOptions {
-  /** Largest member header accepted (default 10,000 characters). */
-  maxHeaderSize?: number;
-}
 
 /**
  * Synchronous {@linkcode recoverGroup}.
@@ -43,7 +38,7 @@ export interface RecoverGroupOptions {
  */
 export function recoverGroupSync(
   dir: string | URL,
-  options: RecoverGroupOptions = {},
+  options: ParseHeaderOptions = {},
 ): number {
   const path = toPath(dir);
   const lock = acquireLock(path, "recover");
@@ -84,7 +79,7 @@ export function recoverGroupSync(
  */
 export function recoverGroup(
   dir: string | URL,
-  options: RecoverGroupOptions = {},
+  options: ParseHeaderOptions = {},
 ): Promise<number> {
   try {
     return Promise.resolve(recoverGroupSync(dir, options));
