@@ -5,7 +5,7 @@
  */
 
 import type { DType } from "./dtype.ts";
-import { TIME_UNITS } from "./_time_units.ts";
+import { splitTimeUnit, TIME_UNITS, type TimeUnit } from "./_time_units.ts";
 
 /** How far a cast may lose information, as NumPy's `casting` argument. */
 export type Casting = "no" | "equiv" | "safe" | "same_kind" | "unsafe";
@@ -74,14 +74,58 @@ const SAFE_UP_TO: Record<string, number> = {
   as: 12,
 };
 
-function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
+function baseUnitSafe(kind: string, from: string, to: string): boolean {
   if (from === to || from === "generic") return true;
-  if (to === "generic" || from === undefined || to === undefined) return false;
+  if (to === "generic") return false;
   const i = TIME_UNITS.indexOf(from);
   const j = TIME_UNITS.indexOf(to);
   if (j < i) return false;
   if (from === "Y" || from === "M") return kind === "M" || j <= 1;
   return j <= SAFE_UP_TO[from]!;
+}
+
+// How many `to` units one `from` unit is, for `from` coarser than `to`
+// (both W or finer); 0 when that overflows, as NumPy's units factor.
+function unitFactor(from: string, to: string): number {
+  const steps = [7, 24, 60, 60, 1000, 1000, 1000, 1000, 1000, 1000];
+  let f = 1;
+  for (let k = TIME_UNITS.indexOf(from); k < TIME_UNITS.indexOf(to); k++) {
+    f *= steps[k - 2]!;
+  }
+  return Number.isSafeInteger(f) ? f : 0;
+}
+
+// NumPy's `datetime_metadata_divides(from, to)`: one `from` tick is a
+// whole number of `to` ticks.
+function divides(from: TimeUnit, to: TimeUnit, strict: boolean): boolean {
+  if (to.base === "generic") return true;
+  if (from.base === "generic") return false;
+  let n1 = from.count;
+  let n2 = to.count;
+  if (from.base !== to.base) {
+    const yearly = (u: string) => u === "Y" || u === "M";
+    if (yearly(from.base) || yearly(to.base)) {
+      if (from.base === "Y" && to.base === "M") n1 *= 12;
+      else if (from.base === "M" && to.base === "Y") n2 *= 12;
+      else return !strict;
+    } else if (
+      TIME_UNITS.indexOf(from.base) > TIME_UNITS.indexOf(to.base)
+    ) {
+      n2 *= unitFactor(to.base, from.base);
+    } else {
+      n1 *= unitFactor(from.base, to.base);
+    }
+  }
+  if (n1 === 0 || n2 === 0 || n1 >= 2 ** 56 || n2 >= 2 ** 56) return false;
+  return n1 % n2 === 0;
+}
+
+function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
+  if (from === to) return true;
+  if (from === undefined || to === undefined) return false;
+  const a = splitTimeUnit(from);
+  const b = splitTimeUnit(to);
+  return baseUnitSafe(kind, a.base, b.base) && divides(a, b, kind === "m");
 }
 
 /**
@@ -131,7 +175,10 @@ export function canCast(from: DType, to: DType, casting: Casting): boolean {
     if (timeUnitSafe(a, from.unit, to.unit)) return true;
     if (casting !== "same_kind" || to.unit === "generic") return false;
     // Years and months do not mix with the other units in a timedelta.
-    const yearly = (u?: string) => u === "Y" || u === "M";
+    const yearly = (u?: string) => {
+      const base = splitTimeUnit(u ?? "generic").base;
+      return base === "Y" || base === "M";
+    };
     return a === "M" || yearly(from.unit) === yearly(to.unit);
   }
   if (b === "m" && (a === "b" || a === "i" || a === "u")) {

@@ -7,7 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
-import { TIME_UNITS } from "./_time_units.ts";
+import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
@@ -39,6 +39,13 @@ export interface DTypeField {
   readonly dtype: DType;
   /** Sub-array shape of the field, `[]` for a scalar field. */
   readonly shape: readonly number[];
+  /**
+   * For a field whose type is a sub-array of a sub-array, as NumPy's
+   * `('c', ('<f8', (5,)), (2,))`: the shape of each level, outermost
+   * first (`[[2], [5]]`); `shape` is their concatenation (`[2, 5]`), which
+   * is how NumPy indexes the field. Absent for one level or none.
+   */
+  readonly levels?: readonly (readonly number[])[];
 }
 
 /**
@@ -78,7 +85,11 @@ export interface DType {
    * descr such as `"[('a', '<f4'), ('b', '<i8', (2,))]"`.
    */
   readonly str: string;
-  /** The time unit of `M8`/`m8` dtypes, such as `"ns"` or `"D"`. */
+  /**
+   * The time unit of `M8`/`m8` dtypes as the brackets of NumPy's
+   * `dtype.str` hold it: `"ns"`, `"D"`, `"10ms"` (a multiple of a unit),
+   * or `"generic"` for `M8`.
+   */
   readonly unit?: string;
   /** The named fields of a structured dtype, in offset order. */
   readonly fields?: readonly DTypeField[];
@@ -86,10 +97,23 @@ export interface DType {
   readonly hasObject: boolean;
 }
 
-/** A JS spelling of a structured field: `[name, format, shape?]`. */
+/**
+ * A JS spelling of a sub-array type inside a field, `[format, shape]`, as
+ * NumPy's `('<f8', (5,))`; it nests: `[["<f8", [5]], [3]]`.
+ */
+export type SubArraySpec = readonly [
+  DTypeSpec | SubArraySpec,
+  readonly number[] | number,
+];
+
+/**
+ * A JS spelling of a structured field: `[name, format, shape?]`; the
+ * format may itself be a sub-array (`["c", ["<f8", [5]], [2]]` is NumPy's
+ * `('c', ('<f8', (5,)), (2,))`).
+ */
 export type FieldSpec =
-  | readonly [string, DTypeSpec]
-  | readonly [string, DTypeSpec, readonly number[] | number];
+  | readonly [string, DTypeSpec | SubArraySpec]
+  | readonly [string, DTypeSpec | SubArraySpec, readonly number[] | number];
 
 /**
  * What the `dtype` option accepts: a NumPy type string or name
@@ -174,8 +198,6 @@ const SIZES: Record<string, readonly number[]> = {
   c: [8, 16],
 };
 
-const KNOWN_TIME_UNITS = new Set([...TIME_UNITS, "μs", "generic"]);
-
 function simple(
   kind: DTypeKind,
   itemsize: number,
@@ -221,19 +243,20 @@ function parseSimple(spec: string): DType {
   }
   const named = NAMES[rest];
   if (named !== undefined) rest = named;
-  const timeMatch = /^(datetime64|timedelta64|M8|m8|M|m)(?:\[(\w+)\])?$/.exec(
-    rest,
-  );
+  const timeMatch = /^(datetime64|timedelta64|M8|m8|M|m)(?:\[([^\]]*)\])?$/
+    .exec(rest);
   if (timeMatch) {
     const kind: DTypeKind = timeMatch[1]!.startsWith("d") ||
         timeMatch[1]!.startsWith("M")
       ? "M"
       : "m";
-    const unit = timeMatch[2] ?? "generic";
-    if (!KNOWN_TIME_UNITS.has(unit)) {
-      badDType(spec, `unknown time unit "${unit}"`);
+    const text = timeMatch[2];
+    if (text === undefined || text === "generic") {
+      return simple(kind, 8, order, "generic");
     }
-    return simple(kind, 8, order, unit === "μs" ? "us" : unit);
+    const unit = parseTimeUnit(text);
+    if (typeof unit === "string") badDType(spec, unit);
+    return simple(kind, 8, order, timeUnitText(unit));
   }
   const strMatch = /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/.exec(rest);
   if (strMatch) {
@@ -288,6 +311,50 @@ function toShape(value: unknown, spec: string): number[] {
   });
 }
 
+// A sub-array spelling: Python `('<f8', (5,))` or JS `["<f8", [5]]`.
+function subArrayParts(value: unknown): [unknown, unknown] | undefined {
+  if (value instanceof PyTuple) {
+    return value.items.length === 2
+      ? [value.items[0], value.items[1]]
+      : undefined;
+  }
+  if (
+    Array.isArray(value) && value.length === 2 && !Array.isArray(value[0]) &&
+    !(value[0] instanceof PyTuple) &&
+    (typeof value[1] === "number" || typeof value[1] === "bigint" ||
+      (Array.isArray(value[1]) &&
+        value[1].every((n) => typeof n === "number" || typeof n === "bigint")))
+  ) {
+    return [value[0], value[1]];
+  }
+  return undefined;
+}
+
+// The type of a field: its base dtype and the shapes of any sub-array
+// levels wrapped around it, outermost first (empty levels dropped, as NumPy).
+function fieldType(
+  value: unknown,
+  spec: string,
+  depth: number,
+): { dtype: DType; levels: number[][] } {
+  if (depth > 32) badDType(spec, "nesting too deep");
+  const parts = subArrayParts(value);
+  if (parts === undefined) {
+    return { dtype: fromAny(value, spec, depth), levels: [] };
+  }
+  if (
+    parts[0] instanceof PyTuple && subArrayParts(parts[0]) === undefined
+  ) {
+    badDType(spec, "a sub-array must be (format, shape)");
+  }
+  const inner = fieldType(parts[0], spec, depth + 1);
+  const shape = toShape(parts[1], spec);
+  return {
+    dtype: inner.dtype,
+    levels: shape.length > 0 ? [shape, ...inner.levels] : inner.levels,
+  };
+}
+
 function fromFieldList(
   list: readonly unknown[],
   spec: string,
@@ -320,8 +387,11 @@ function fromFieldList(
     } else {
       return badDType(spec, "a field name must be a string");
     }
-    const dtype = fromAny(format, spec, depth + 1);
-    const shape = rawShape === undefined ? [] : toShape(rawShape, spec);
+    const inner = fieldType(format, spec, depth + 1);
+    const dtype = inner.dtype;
+    const outer = rawShape === undefined ? [] : toShape(rawShape, spec);
+    const levels = outer.length > 0 ? [outer, ...inner.levels] : inner.levels;
+    const shape = levels.flat();
     const count = shape.reduce((a, b) => a * b, 1);
     const size = dtype.itemsize * count;
     if (!Number.isSafeInteger(size)) badDType(spec, "field too large");
@@ -336,6 +406,7 @@ function fromFieldList(
         offset,
         dtype,
         shape,
+        ...(levels.length > 1 ? { levels } : {}),
       });
     }
     offset += size;
@@ -382,10 +453,18 @@ function descrOf(fields: readonly DTypeField[], itemsize: number): PyValue {
     const name: PyValue = f.title !== undefined
       ? new PyTuple([f.title, f.name])
       : f.name;
-    const items: PyValue[] = [name, descrValue(f.dtype)];
-    if (f.shape.length > 0) {
-      items.push(new PyTuple(f.shape.map((n) => BigInt(n))));
+    const tuple = (shape: readonly number[]) =>
+      new PyTuple(shape.map((n) => BigInt(n)));
+    const levels = f.levels !== undefined && f.levels.length > 1 &&
+        f.levels.flat().join() === f.shape.join()
+      ? f.levels
+      : [f.shape];
+    let type: PyValue = descrValue(f.dtype);
+    for (let i = levels.length - 1; i >= 1; i--) {
+      type = new PyTuple([type, tuple(levels[i]!)]);
     }
+    const items: PyValue[] = [name, type];
+    if (levels[0]!.length > 0) items.push(tuple(levels[0]!));
     out.push(new PyTuple(items));
     at = f.offset +
       f.dtype.itemsize * f.shape.reduce((a, b) => a * b, 1);
