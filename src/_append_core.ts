@@ -106,6 +106,7 @@ export class AppendCore {
   broken = false;
   headerDirty = false;
   #descrText = "";
+  #version = 1;
   #wantDType: DType | undefined;
   /** See {@linkcode AppendCore.header}; `false` when it cannot be used. */
   #template: HeaderTemplate | null | false = null;
@@ -186,6 +187,7 @@ export class AppendCore {
     this.fortranOrder = header.fortranOrder;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
+    this.#version = header.version[0];
     this.#template = null;
     this.dataEnd = info.fileSize;
     this.#descrText = pyRepr(descrValue(header.dtype));
@@ -212,6 +214,7 @@ export class AppendCore {
     return wrapHeaderText(
       headerText(this.#descrText, this.fortranOrder, shape),
       this.headerLength === 0 ? undefined : this.headerLength,
+      this.#version,
     );
   }
 
@@ -277,6 +280,7 @@ export class AppendCore {
       return wrapHeaderText(
         headerText(this.#descrText, this.fortranOrder, s),
         this.headerLength,
+        this.#version,
       );
     };
     let zero: Uint8Array, one: Uint8Array;
@@ -494,6 +498,7 @@ export class AppendCore {
     this.dtype = dtype;
     this.#descrText = pyRepr(descrValue(dtype));
     this.headerLength = 0;
+    this.#version = 1;
     this.#template = null;
     const header = this.header(shape);
     const end = header.length + bytes.length;

@@ -89,6 +89,8 @@ export function* inspect(
       header.fortranOrder,
       header.shape,
     ),
+    undefined,
+    header.version[0],
   );
   const facts = {
     header,

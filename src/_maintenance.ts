@@ -227,6 +227,7 @@ export function* recoverSteps(
   const bytes = wrapHeaderText(
     headerText(pyRepr(descrValue(header.dtype)), header.fortranOrder, shape),
     header.headerLength,
+    header.version[0],
   );
   yield* write(bytes, 0);
   if (end < info.fileSize) yield* truncate(end);

@@ -125,6 +125,7 @@ function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
   if (from === undefined || to === undefined) return false;
   const a = splitTimeUnit(from);
   const b = splitTimeUnit(to);
+  if (a.base === "generic") return true;
   return baseUnitSafe(kind, a.base, b.base) && divides(a, b, kind === "m");
 }
 

@@ -99,6 +99,21 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
   );
 }
 
+function codePoints(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
 function toDim(value: unknown, at: number, text: string): number {
   if (typeof value !== "bigint") {
     throw new NpyFormatError(
@@ -172,9 +187,10 @@ export function parseHeader(
       text += String.fromCharCode(...raw.subarray(i, i + 8192));
     }
   }
-  if (text.length > maxHeaderSize) {
+  const chars = major === 3 ? codePoints(text) : text.length;
+  if (chars > maxHeaderSize) {
     throw new NpyFormatError(
-      `Header length ${text.length} is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
+      `Header length ${chars} is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
     );
   }
   if (!text.endsWith("\n")) {
@@ -182,7 +198,9 @@ export function parseHeader(
       "Invalid header: it does not end with a newline",
     );
   }
-  const value = parsePyLiteral(text, "header");
+  const value = parsePyLiteral(text, "header", {
+    allowLongSuffix: major < 3,
+  });
   if (!(value instanceof Map)) {
     throw new NpyFormatError(
       `Invalid header: not a dictionary: ${text.trim().slice(0, 80)}`,
@@ -283,6 +301,12 @@ export interface EncodeHeaderOptions {
    * `ensureAppendable`).
    */
   growthSpace?: boolean;
+  /**
+   * The lowest format version to write (1, 2 or 3), as when rewriting the
+   * header of an existing file, which keeps its version; default 1 (NumPy
+   * picks the lowest version that holds the header).
+   */
+  version?: number;
 }
 
 /**
@@ -322,36 +346,41 @@ function isLatin1(text: string): boolean {
 }
 
 /**
- * Wraps header text in the preamble and padding: version 1.0 when it fits,
- * 2.0 when the header is longer than 65535 bytes, 3.0 when the text needs
- * characters outside latin1.
+ * Wraps header text in the preamble and padding, choosing the version as
+ * NumPy's `_wrap_header_guess_version`: 1.0 when it fits, 2.0 when the
+ * header is longer than 65535 bytes, 3.0 when the text needs characters
+ * outside latin1. With `version`, never a lower version than that (an
+ * existing file keeps its version when its header is rewritten).
  *
  * @param text The dict text from {@linkcode headerText}.
  * @param headerLength Pad to exactly this total length.
+ * @param version The lowest major version to write: 1, 2 or 3.
  * @returns The header bytes.
  * @throws {RangeError} when the header does not fit `headerLength`.
  */
 export function wrapHeaderText(
   text: string,
   headerLength?: number,
+  version: number = 1,
 ): Uint8Array {
+  const utf8 = version >= 3 || !isLatin1(text);
   let body: Uint8Array;
-  let utf8 = false;
-  if (isLatin1(text)) {
+  if (!utf8) {
     body = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) body[i] = text.charCodeAt(i);
   } else {
     body = new TextEncoder().encode(text);
-    utf8 = true;
   }
   const hlen = body.length + 1;
-  let prefix = utf8 ? 12 : 10;
-  let total = prefix + hlen;
-  total += ARRAY_ALIGN - (total % ARRAY_ALIGN);
-  if (!utf8 && total - 10 > 0xffff) {
+  const padded = (prefix: number) => {
+    const total = prefix + hlen;
+    return total + ARRAY_ALIGN - (total % ARRAY_ALIGN);
+  };
+  let prefix = utf8 || version === 2 ? 12 : 10;
+  let total = padded(prefix);
+  if (prefix === 10 && total - 10 > 0xffff) {
     prefix = 12;
-    total = prefix + hlen;
-    total += ARRAY_ALIGN - (total % ARRAY_ALIGN);
+    total = padded(prefix);
   }
   if (headerLength !== undefined) {
     if (total > headerLength) {
@@ -410,7 +439,8 @@ export function wrapHeaderText(
  * assert.equal(text, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }");
  * ```
  *
- * @param options `headerLength` to keep an existing length, `growthSpace`.
+ * @param options `headerLength` to keep an existing length, `growthSpace`,
+ * `version`.
  * @returns The header bytes, a multiple of 64 long unless `headerLength` says otherwise.
  * @throws {RangeError} when the header does not fit `headerLength`.
  */
@@ -431,8 +461,15 @@ export function encodeHeader(
     header.fortranOrder,
     header.shape,
   );
+  const version = options.version ?? 1;
+  if (version !== 1 && version !== 2 && version !== 3) {
+    throw new RangeError(
+      `Cannot write header: version ${version} is not 1, 2 or 3`,
+    );
+  }
   return wrapHeaderText(
     options.growthSpace === false ? text.trimEnd() : text,
     options.headerLength,
+    version,
   );
 }

@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { isPrintable } from "./_printable.ts";
 
 /**
  * A Python tuple, kept apart from a list because the header tells them apart.
@@ -67,6 +68,15 @@ function describeChar(text: string, at: number): string {
   return JSON.stringify(text[at]);
 }
 
+/** Options of {@linkcode parsePyLiteral}. */
+export interface ParsePyLiteralOptions {
+  /**
+   * Accept the Python 2 long suffix `L` after an integer (`3L`), as NumPy
+   * does in NPY 1.0 and 2.0 headers; default `true`.
+   */
+  allowLongSuffix?: boolean;
+}
+
 /**
  * Parses `text` as one Python literal of the subset, followed only by
  * whitespace.
@@ -84,10 +94,16 @@ function describeChar(text: string, at: number): string {
  *
  * @param text The literal text.
  * @param what What the text is, for error messages.
+ * @param options `allowLongSuffix`.
  * @returns The parsed value.
  * @throws {NpyFormatError} naming the offending character and offset.
  */
-export function parsePyLiteral(text: string, what = "header"): PyValue {
+export function parsePyLiteral(
+  text: string,
+  what = "header",
+  options: ParsePyLiteralOptions = {},
+): PyValue {
+  const allowLong = options.allowLongSuffix ?? true;
   let pos = 0;
   let depth = 0;
 
@@ -192,7 +208,9 @@ export function parsePyLiteral(text: string, what = "header"): PyValue {
     }
     if (digits.length > 400) fail("integer too long", start);
     const value = BigInt(text.slice(start, pos));
-    if (text[pos] === "L" || text[pos] === "l") pos++;
+    // NumPy drops a Python 2 `L` after a number in 1.0 and 2.0 headers
+    // only (upper case, as its token filter).
+    if (allowLong && text[pos] === "L") pos++;
     const c = text[pos];
     if (c !== undefined && /[0-9A-Za-z_.]/.test(c)) {
       fail("unsupported number syntax");
@@ -296,7 +314,11 @@ export function parsePyLiteral(text: string, what = "header"): PyValue {
 
 /**
  * Writes a string the way Python's `repr` does: single quotes unless the
- * string holds a single quote and no double quote.
+ * string holds a single quote and no double quote; `\\`, the quote, `\\n`,
+ * `\\r`, `\\t` escaped, and every character `str.isprintable()` rejects as
+ * `\\xNN`, `\\uNNNN` or `\\UNNNNNNNN` (Unicode categories Cc, Cf, Cs, Co,
+ * Cn, Zl, Zp, and Zs but the ASCII space; the table is Python 3.11's,
+ * Unicode 14.0).
  *
  * @example
  * ```ts
@@ -305,6 +327,7 @@ export function parsePyLiteral(text: string, what = "header"): PyValue {
  *
  * assert.equal(pyReprString("a"), "'a'");
  * assert.equal(pyReprString("it's"), `"it's"`);
+ * assert.equal(pyReprString("a\u00a0b\u200b"), "'a\\xa0b\\u200b'");
  * ```
  *
  * @param s The string.
@@ -319,17 +342,16 @@ export function pyReprString(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) {
-      out += "\\x" + code.toString(16).padStart(2, "0");
-    } else if (code >= 0x80 && code < 0xa0) {
-      out += "\\x" + code.toString(16).padStart(2, "0");
-    } else if (code === 0xad) {
-      out += "\\xad";
-    } else if (code >= 0xd800 && code <= 0xdfff) {
-      out += "\\u" + code.toString(16).padStart(4, "0");
-    } else out += ch;
+    else if (isPrintable(code)) out += ch;
+    else if (code <= 0xff) out += "\\x" + hex(code, 2);
+    else if (code <= 0xffff) out += "\\u" + hex(code, 4);
+    else out += "\\U" + hex(code, 8);
   }
   return out + quote;
+}
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, "0");
 }
 
 /**

@@ -179,6 +179,21 @@ const CAST_TYPES = [
   "<m8[h]",
   "<m8[ps]",
   "<M8",
+  // Units with a multiple: safe only when one tick divides evenly.
+  "<M8[10s]",
+  "<M8[20s]",
+  "<M8[15m]",
+  "<M8[10ms]",
+  "<M8[25us]",
+  "<M8[7D]",
+  "<M8[W]",
+  "<M8[2Y]",
+  "<M8[3M]",
+  "<m8[10s]",
+  "<m8[60s]",
+  "<m8[m]",
+  "<m8[2Y]",
+  "<m8[6M]",
 ];
 
 test(
