@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_HEADER_SIZE,
   headerLengthFromPreamble,
   headerText,
+  MAGIC,
   type NpyHeader,
   parseHeader,
   wrapHeaderText,
@@ -18,7 +19,7 @@ import {
 import { descrValue } from "./dtype.ts";
 import { pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
-import { fileState } from "./_layout.ts";
+import { fileState, fileStateError } from "./_layout.ts";
 
 /** What the library knows about an existing `.npy` file. */
 export interface FileInfo {
@@ -34,8 +35,67 @@ export interface FileInfo {
   readonly grownHeader: Uint8Array;
   /** The grown header fits in the present header length. */
   readonly appendable: boolean;
-  /** The data length differs from what the shape says. */
+  /**
+   * The data length differs from what the shape says, and the difference
+   * is not more records (see `moreRecords`): a file `recover` repairs.
+   */
   readonly needsRecovery: boolean;
+  /**
+   * After the data the header covers comes the start of another `.npy`
+   * record: the file holds several arrays saved one after another (as
+   * `np.save` called repeatedly on one open file makes). Readers read the
+   * first record, as `np.load` does; recover, append and ensureAppendable
+   * refuse it; `readNpyRecords` reads them all.
+   */
+  readonly moreRecords: boolean;
+}
+
+/**
+ * Whether bytes start another `.npy` record: the magic string and a known
+ * version.
+ *
+ * @param bytes At least 8 bytes (fewer never match).
+ * @returns Whether they do.
+ */
+export function startsRecord(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) return false;
+  }
+  return bytes[6]! >= 1 && bytes[6]! <= 3 && bytes[7] === 0;
+}
+
+/**
+ * The refusal for a file of several records, for the verbs that change a
+ * file (append, recover, ensureAppendable): the completeness policy's.
+ *
+ * @param info The facts.
+ * @param verb Such as `"append to"`, `"recover"`.
+ * @param label The file, for the message.
+ * @throws {NpyFormatError} when the file holds several records.
+ */
+export function refuseMoreRecords(
+  info: FileInfo,
+  verb: string,
+  label: string,
+): void {
+  const state = fileState(info, "append");
+  if (state.state === "not-appendable" && state.reason === "records") {
+    throw fileStateError(state, "append", { verb, label });
+  }
+}
+
+/**
+ * Whether `NpyAppendArray.open` takes the file as it is: room to grow, an
+ * axis to grow along, no Python objects, one record. (A file that needs
+ * recovery is appendable once recovered.)
+ *
+ * @param info The facts.
+ * @returns Whether appends are possible.
+ */
+export function appendableFile(info: FileInfo): boolean {
+  return info.appendable && info.header.shape.length > 0 &&
+    !info.header.dtype.hasObject && !info.moreRecords;
 }
 
 /**
@@ -92,6 +152,12 @@ export function* inspect(
     undefined,
     header.version[0],
   );
+  let moreRecords = false;
+  if (!header.dtype.hasObject && dataLength >= expectedDataLength + 8) {
+    const next = new Uint8Array(8);
+    const n = yield* readFully(next, headerLength + expectedDataLength);
+    moreRecords = startsRecord(next.subarray(0, n));
+  }
   const facts = {
     header,
     fileSize,
@@ -99,6 +165,7 @@ export function* inspect(
     expectedDataLength,
     grownHeader,
     appendable: grownHeader.length <= headerLength,
+    moreRecords,
   };
   return {
     ...facts,

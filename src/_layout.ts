@@ -87,6 +87,12 @@ export interface FileFacts {
   readonly expectedDataLength: number;
   /** The header rewritten with growth space fits in its present length. */
   readonly appendable: boolean;
+  /**
+   * Another `.npy` record follows the data the header covers (`np.save`
+   * called several times on one file): read as its first record, as
+   * `np.load` does; never appended to or recovered.
+   */
+  readonly moreRecords?: boolean;
 }
 
 /** Why a file cannot take appends. */
@@ -96,7 +102,9 @@ export type NotAppendableReason =
   /** It holds a 0-d array: no axis to grow. */
   | "0-d"
   /** Its header has no room for a longer shape. */
-  | "no-room";
+  | "no-room"
+  /** It holds several records back to back. */
+  | "records";
 
 /**
  * What a file's facts allow. New cases (such as several records back to
@@ -136,7 +144,9 @@ export type FileUse = "read" | "append" | "recover";
  * The completeness policy: judges a file's facts for a use.
  *
  * - `"read"`: complete, or needs recovery (Python objects are the
- *   decoder's business).
+ *   decoder's business); a file of several records is complete (its
+ *   first record is read).
+ * - several records refuse `"append"` and `"recover"` first.
  * - `"append"`: not appendable (Python objects, a 0-d array, no header
  *   room, in that order), else complete or needs recovery.
  * - `"recover"`: complete (nothing to do), else not appendable (a 0-d
@@ -148,7 +158,9 @@ export type FileUse = "read" | "append" | "recover";
  */
 export function fileState(facts: FileFacts, use: FileUse): FileState {
   const { header, dataLength, expectedDataLength } = facts;
-  const matches = header.dtype.hasObject || dataLength === expectedDataLength;
+  // Several records: the first is complete for readers (as np.load).
+  const matches = header.dtype.hasObject || facts.moreRecords === true ||
+    dataLength === expectedDataLength;
   const incomplete: FileState = {
     state: "needs-recovery",
     dataLength,
@@ -161,6 +173,7 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
     expectedDataLength,
   });
   if (use === "read") return matches ? { state: "complete" } : incomplete;
+  if (facts.moreRecords === true) return notAppendable("records");
   if (use === "recover" && matches) return { state: "complete" };
   if (use === "append" && header.dtype.hasObject) {
     return notAppendable("objects");
@@ -227,6 +240,10 @@ export function fileStateError(
     case "no-room":
       return new RangeError(
         `${head}: its header has no room to grow; call ensureAppendable first`,
+      );
+    case "records":
+      return new NpyFormatError(
+        `${head}: it holds several arrays saved one after another (np.save called more than once on one file), not one array; read them all with readNpyRecords, or join them into a new file with the CLI's concat`,
       );
   }
 }

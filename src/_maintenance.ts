@@ -14,7 +14,7 @@ import { NpyFormatError } from "./errors.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { descrValue } from "./dtype.ts";
 import { pyRepr } from "./py_literal.ts";
-import { type FileInfo, inspect } from "./_inspect.ts";
+import { type FileInfo, inspect, refuseMoreRecords } from "./_inspect.ts";
 import { withFileName } from "./_error_label.ts";
 import {
   type IoSteps,
@@ -119,6 +119,7 @@ export function* ensureAppendableInPlaceSteps(
   chunkSize: number = CHUNK_SIZE,
 ): IoSteps<boolean> {
   const info = yield* infoSteps(ENSURE_VERB, label, maxHeaderSize);
+  refuseMoreRecords(info, ENSURE_VERB, label);
   if (info.appendable) return true;
   const oldLength = info.header.headerLength;
   const newLength = info.grownHeader.length;
@@ -202,6 +203,7 @@ export function* recoverSteps(
   maxRows: number = Infinity,
 ): IoSteps<boolean> {
   const info = yield* infoSteps("recover", label, maxHeaderSize);
+  refuseMoreRecords(info, "recover", label);
   const { header } = info;
   const rows =
     header.shape[growthAxis(header.fortranOrder, header.shape.length)];
@@ -393,6 +395,7 @@ export function ensureAppendableByCopy(
   const source = target.file!;
   try {
     const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), source);
+    refuseMoreRecords(info, ENSURE_VERB, path);
     if (info.appendable) return true;
     const tmp = tempPathFor(real);
     const store = pathJournal(real);

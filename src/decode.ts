@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
+import { decodeCost, type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { elementReader } from "./_element_readers.ts";
 import { typedArrayFor } from "./_typed_arrays.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -91,6 +91,16 @@ export function decodeItems(
     // shape in a header from driving a huge allocation.
     throw new NpyFormatError(
       `Cannot read ${count} items of dtype "${dtype.str}", which has zero bytes per item: at most ${MAX_EMPTY_ITEMS} such items are read at once; read a smaller range`,
+    );
+  }
+  // The same for values inside records (sub-arrays with a zero dimension
+  // or of zero-byte items): at most what the bytes justify.
+  const values = count * decodeCost(dtype);
+  if (values > Math.max(MAX_EMPTY_ITEMS, 8 * count * size)) {
+    throw new NpyFormatError(
+      `Cannot read ${count} items of dtype "${dtype.str}": they would make ${values} values from ${
+        count * size
+      } bytes (sub-arrays of zero-byte items or with a zero dimension); at most ${MAX_EMPTY_ITEMS} values, or 8 per data byte, are made at once`,
     );
   }
   const length = count * size;

@@ -583,5 +583,28 @@ export function withByteOrder(dtype: DType, order: "<" | ">"): DType {
   return simple(dtype.kind, dtype.itemsize, order, dtype.unit);
 }
 
+/**
+ * How many JS values decoding one item of `dtype` makes: 1 for a simple
+ * dtype; for a record 1 plus, per field, the nested arrays of its
+ * sub-array shape and their items. Counts inside zero-byte items too, so
+ * it bounds the work a header can ask for whatever the data size.
+ *
+ * @param dtype The dtype.
+ * @returns The count (may be `Infinity` for absurd shapes).
+ */
+export function decodeCost(dtype: DType): number {
+  if (dtype.fields === undefined) return 1;
+  let cost = 1;
+  for (const f of dtype.fields) {
+    let slots = 1;
+    for (const n of f.shape) {
+      slots *= n;
+      cost += slots;
+    }
+    cost += slots * decodeCost(f.dtype) - (f.shape.length > 0 ? slots : 0);
+  }
+  return cost;
+}
+
 /** Whether this machine is little endian. */
 export const NATIVE_LITTLE_ENDIAN: boolean = LITTLE_ENDIAN;

@@ -13,6 +13,7 @@ import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
+import { appendableFile, type FileInfo } from "./_inspect.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,
@@ -93,7 +94,7 @@ export function isAppendable(
     "read",
     "inspect",
     (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ).then((info) => info.appendable);
+  ).then(appendableFile);
 }
 
 /**
@@ -122,12 +123,12 @@ export function isAppendableSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  return onTargetSync(
+  return appendableFile(onTargetSync(
     target,
     "read",
     "inspect",
     (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ).appendable;
+  ) as FileInfo);
 }
 
 /**

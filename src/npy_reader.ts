@@ -48,7 +48,7 @@ const BATCH_BYTES = 1 << 20;
 /** The layout facts of an opened file. */
 interface Layout {
   header: NpyHeader;
-  /** Index of the growth axis. */
+  /** Index of the growth axis; -1 for a 0-d array, which has none. */
   axis: number;
   /** Items in one slice along the growth axis. */
   rowItems: number;
@@ -71,9 +71,19 @@ function layoutOf(
     );
   }
   if (header.shape.length === 0) {
-    throw new RangeError(
-      `Cannot read rows of ${label}: it holds a 0-d array, which has no growth axis; use readNpy`,
-    );
+    // A 0-d file opens (shape and dtype are known); row reads refuse it.
+    if (info.dataLength < info.expectedDataLength) {
+      throw new NpyFormatError(
+        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; save the array again`,
+      );
+    }
+    return {
+      header,
+      axis: -1,
+      rowItems: 1,
+      rowBytes: header.dtype.itemsize,
+      length: 0,
+    };
   }
   const axis = growthAxis(header.fortranOrder, header.shape.length);
   const rowItems = itemsPerRow(header.shape, header.fortranOrder);
@@ -352,7 +362,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
   /** The shape of the readable part, growth axis included. */
   get shape(): number[] {
     const shape = [...this.#layout.header.shape];
-    shape[this.#layout.axis] = this.#layout.length;
+    if (this.#layout.axis >= 0) shape[this.#layout.axis] = this.#layout.length;
     return shape;
   }
 
@@ -368,8 +378,13 @@ export class NpyReader implements AsyncDisposable, Disposable {
 
   /** The default number of items per batch. */
   get batchItems(): number {
+    const { rowBytes, rowItems, length } = this.#layout;
+    // Rows that hold no items at all cost nothing: one batch takes them.
+    if (rowBytes === 0 && rowItems === 0) {
+      return this.#options.batchItems ?? Math.max(1, length);
+    }
     return this.#options.batchItems ??
-      Math.max(1, Math.floor(BATCH_BYTES / Math.max(1, this.#layout.rowBytes)));
+      Math.max(1, Math.floor(BATCH_BYTES / Math.max(1, rowBytes)));
   }
 
   #checkOpen(): void {
@@ -409,6 +424,11 @@ export class NpyReader implements AsyncDisposable, Disposable {
   }
 
   #range(start: number, end: number | undefined): [number, number] {
+    if (this.#layout.axis < 0) {
+      throw new RangeError(
+        `Cannot read rows of ${this.#label}: it holds a 0-d array, which has no growth axis; use readNpy`,
+      );
+    }
     const length = this.#layout.length;
     const s = clampIndex(start, length, "start");
     const e = end === undefined ? length : clampIndex(end, length, "end");
