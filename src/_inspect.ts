@@ -102,14 +102,18 @@ export function appendableFile(info: FileInfo): boolean {
  * Reads the header of a file and judges it.
  *
  * @param maxHeaderSize The header size cap.
+ * @param at Where the record starts: 0, or the end of the one before it in
+ * a file of several records (`headerLength` and `dataLength` then count
+ * from there; `fileSize` is the whole file's).
  * @returns The facts.
  */
 export function* inspect(
   maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE,
+  at: number = 0,
 ): IoSteps<FileInfo> {
-  const sizeBefore = yield* size();
-  const preamble = new Uint8Array(Math.min(12, sizeBefore));
-  const got = yield* readFully(preamble, 0);
+  const sizeBefore = (yield* size()) - at;
+  const preamble = new Uint8Array(Math.max(0, Math.min(12, sizeBefore)));
+  const got = yield* readFully(preamble, at);
   const headerLength = headerLengthFromPreamble(preamble.subarray(0, got));
   const prefix = preamble[6] === 1 ? 10 : 12;
   // Check the cap before allocating: a header can be at most 4 bytes per
@@ -127,7 +131,7 @@ export function* inspect(
     );
   }
   const bytes = new Uint8Array(headerLength);
-  const read = yield* readFully(bytes, 0);
+  const read = yield* readFully(bytes, at);
   if (read !== headerLength) {
     throw new NpyFormatError(
       `Truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read`,
@@ -138,7 +142,7 @@ export function* inspect(
   // writes data before the header that covers it, so this size is at least
   // what the header says (the first one was only to bound the reads).
   const fileSize = yield* size();
-  const dataLength = fileSize - headerLength;
+  const dataLength = fileSize - at - headerLength;
   const expectedDataLength = checkByteCount(
     header.shape,
     header.dtype.itemsize,
@@ -155,7 +159,7 @@ export function* inspect(
   let moreRecords = false;
   if (!header.dtype.hasObject && dataLength >= expectedDataLength + 8) {
     const next = new Uint8Array(8);
-    const n = yield* readFully(next, headerLength + expectedDataLength);
+    const n = yield* readFully(next, at + headerLength + expectedDataLength);
     moreRecords = startsRecord(next.subarray(0, n));
   }
   const facts = {
@@ -171,4 +175,73 @@ export function* inspect(
     ...facts,
     needsRecovery: fileState(facts, "read").state === "needs-recovery",
   };
+}
+
+/** One record of a file of several: its facts and where it starts. */
+export interface RecordInfo {
+  /** The record's facts; `headerLength` counts from `at`. */
+  readonly info: FileInfo;
+  /** Byte offset of the record's magic string in the file. */
+  readonly at: number;
+  /** Byte offset of the record's data in the file. */
+  readonly dataStart: number;
+  /** Bytes of data the record's shape covers. */
+  readonly dataLength: number;
+}
+
+/**
+ * Walks the records of a file that `np.save` was called on several times
+ * (a file of one record is a file of one record): each record's header and
+ * where its data lies. Work is bounded by the file size: every record
+ * needs its header and data bytes in the file.
+ *
+ * @param maxHeaderSize The header size cap, per record.
+ * @returns The records, in file order.
+ * @throws {NpyFormatError} for a record cut off, holding Python objects
+ * (whose end cannot be known), or bytes after a record that do not start
+ * another.
+ */
+export function* recordsOf(
+  maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE,
+): IoSteps<RecordInfo[]> {
+  const out: RecordInfo[] = [];
+  let at = 0;
+  for (;;) {
+    let info: FileInfo;
+    try {
+      info = yield* inspect(maxHeaderSize, at);
+    } catch (e) {
+      if (out.length === 0 || !(e instanceof NpyFormatError)) throw e;
+      throw new NpyFormatError(
+        `Record ${out.length + 1} (at byte ${at}) is not valid: ${e.message}`,
+      );
+    }
+    const n = out.length + 1;
+    if (info.header.dtype.hasObject) {
+      throw new NpyFormatError(
+        `Record ${n} (at byte ${at}) holds Python objects (pickled dtype "${info.header.dtype.str}"), whose end cannot be found here`,
+      );
+    }
+    if (info.dataLength < info.expectedDataLength) {
+      throw new NpyFormatError(
+        `Record ${n} (at byte ${at}) is cut off: it has ${info.dataLength} data bytes but its header says ${info.expectedDataLength}`,
+      );
+    }
+    const dataStart = at + info.header.headerLength;
+    out.push({
+      info,
+      at,
+      dataStart,
+      dataLength: info.expectedDataLength,
+    });
+    at = dataStart + info.expectedDataLength;
+    if (at === info.fileSize) return out;
+    if (!info.moreRecords) {
+      throw new NpyFormatError(
+        `After record ${n} come ${
+          info.fileSize - at
+        } bytes that do not start another .npy record (no "\\x93NUMPY" magic string); call recover if the file is one array with extra bytes`,
+      );
+    }
+  }
 }

@@ -1,0 +1,124 @@
+/**
+ * Reading every array of a file that `np.save` was called on several times
+ * (records back to back on one open file).
+ *
+ * @module
+ */
+
+import type { Target } from "./file_like.ts";
+import { NpyFormatError } from "./errors.ts";
+import { type IoSteps, readFully, runSync } from "./_io.ts";
+import { runOnTarget, withSyncFile } from "./_target_io.ts";
+import { toPath } from "./_path_fs.ts";
+import { recordsOf } from "./_inspect.ts";
+import { decodeItems } from "./decode.ts";
+import { namingFile, withFileName } from "./_error_label.ts";
+import type { NpyArray } from "./read_npy.ts";
+
+/** Options of {@linkcode readNpyRecords} and {@linkcode readNpyRecordsSync}. */
+export interface ReadNpyRecordsOptions {
+  /** Largest header accepted per record (default 10,000 characters). */
+  maxHeaderSize?: number;
+}
+
+function* recordsSteps(options: ReadNpyRecordsOptions): IoSteps<NpyArray[]> {
+  const records = yield* recordsOf(options.maxHeaderSize);
+  const out: NpyArray[] = [];
+  for (const [i, r] of records.entries()) {
+    const { header } = r.info;
+    const count = header.shape.reduce((a, b) => a * b, 1);
+    // The walk checked that the file holds these bytes.
+    const bytes = new Uint8Array(r.dataLength);
+    const got = yield* readFully(bytes, r.dataStart);
+    if (got !== bytes.length) {
+      throw new NpyFormatError(
+        `Truncated .npy file: record ${
+          i + 1
+        } needs ${bytes.length} data bytes, read ${got}`,
+      );
+    }
+    out.push({
+      data: decodeItems(bytes, header.dtype, count, { copy: false }),
+      shape: [...header.shape],
+      dtype: header.dtype.str,
+      fortranOrder: header.fortranOrder,
+    });
+  }
+  return out;
+}
+
+/**
+ * Reads every array of a file holding several `.npy` records back to back,
+ * as `np.save` called repeatedly on one open file writes them (read in
+ * Python by calling `np.load` repeatedly on one open file). A file of one
+ * array gives a list of one. {@linkcode readNpy} reads the first record
+ * only, as one `np.load` does.
+ *
+ * @example Three arrays saved one after another
+ * ```ts
+ * import { encodeHeader, MemoryFile, readNpyRecords } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const a = encodeHeader({ dtype: "<f8", fortranOrder: false, shape: [2] });
+ * const b = encodeHeader({ dtype: "|u1", fortranOrder: false, shape: [3] });
+ * const file = new MemoryFile(new Uint8Array([
+ *   ...a, ...new Uint8Array(new Float64Array([1.5, 2]).buffer),
+ *   ...b, 7, 8, 9,
+ * ]));
+ * const records = await readNpyRecords(file);
+ * assert.equal(records.length, 2);
+ * assert.deepEqual([...records[0]!.data as Float64Array], [1.5, 2]);
+ * assert.deepEqual([...records[1]!.data as Uint8Array], [7, 8, 9]);
+ * ```
+ *
+ * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns The arrays, in file order, each `{ data, shape, dtype, fortranOrder }`.
+ * @throws {NpyFormatError} for a malformed record, a record cut off, one
+ * holding Python objects, or bytes after a record that start no other.
+ */
+export function readNpyRecords(
+  target: Target,
+  options: ReadNpyRecordsOptions = {},
+): Promise<NpyArray[]> {
+  return runOnTarget(target, () => recordsSteps(options)).catch((e) => {
+    throw withFileName(e, "read", targetLabel(target));
+  });
+}
+
+/**
+ * Synchronous {@linkcode readNpyRecords}.
+ *
+ * @example A file of one record gives one array
+ * ```ts
+ * import { MemoryFile, NpyAppendArraySync, readNpyRecordsSync } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const file = new MemoryFile();
+ * NpyAppendArraySync.open(file).append(["a", "bc"]);
+ * const records = readNpyRecordsSync(file);
+ * assert.equal(records.length, 1);
+ * assert.deepEqual(records[0]!.data, ["a", "bc"]);
+ * ```
+ *
+ * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
+ * @param options `maxHeaderSize`.
+ * @returns The arrays, in file order.
+ * @throws {NpyFormatError} as {@linkcode readNpyRecords}.
+ */
+export function readNpyRecordsSync(
+  target: Target,
+  options: ReadNpyRecordsOptions = {},
+): NpyArray[] {
+  return namingFile(
+    "read",
+    targetLabel(target),
+    () => withSyncFile(target, (f) => runSync(recordsSteps(options), f)),
+  );
+}
+
+function targetLabel(target: Target): string {
+  if (typeof target === "string") return target;
+  if (target instanceof URL) return toPath(target);
+  return "the file object";
+}
