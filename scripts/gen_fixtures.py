@@ -183,6 +183,13 @@ ST_NESTED = np.dtype([("p", [("x", "<i4"), ("y", "<i4")]), ("t", "<f8")])
 ST_SUBARRAY = np.dtype([("id", "<u2"), ("m", "<f8", (2, 3))])
 ST_PADDED = np.dtype({"names": ["a", "b"], "formats": ["u1", "<i4"], "offsets": [0, 4], "itemsize": 12})
 ST_BE = np.dtype([("a", ">i4"), ("b", ">f8"), ("c", ">U3"), ("d", ">c8", (2,)), ("e", "<u2")])
+ST_SUB_OF_SUB = np.dtype([("c", ("<f8", (5,)), (2,)), ("n", "<i2")])
+ST_REC_REPEATED = np.dtype([("a", [("x", "<f4"), ("y", ">i2")], (4,)), ("z", "u1")])
+ST_SUB_NESTED = np.dtype([("c", (("<i2", (2,)), (3,)), (2,)), ("r", ([("x", ">u2"), ("s", "S2")], (3,)), (2,))])
+ST_TIME_MULTIPLES = np.dtype([("t", "<M8[10ms]"), ("d", "<m8[25us]"), ("w", ">M8[7D]"), ("q", "<m8[3h]")])
+ST_ESCAPED = np.dtype([("a\u00a0b", "<f4"), ("\u200b", "<i2"), ("l\u2028s", "u1"), ("\ufeffbom", "<i4"),
+                       ("\ue000", "u1"), ("\u0378", "u1"), ("n\x85", "u1")])
+ST_ASTRAL_ESCAPED = np.dtype([("\U0001F600", "<f4"), ("tag\U000e0001", "<i2")])
 ST_MIXED = np.dtype([("flag", "?"), ("name", "S3"), ("when", "<M8[s]"), ("z", "<c8"), ("h", "<f2"), ("raw", "V2")])
 
 
@@ -193,6 +200,12 @@ def structured(dtype, n, seed):
     a = np.zeros(n, dtype=dtype)
 
     def fill(view, dt):
+        # Unwrap sub-array levels beyond the first (a field whose type is
+        # itself a sub-array); the view already has their axes.
+        while dt.subdtype is not None and dt.subdtype[0].subdtype is not None:
+            dt = dt.subdtype[0]
+        if dt.subdtype is not None and dt.subdtype[0].names is not None:
+            dt = dt.subdtype[0]
         if dt.names is not None:
             for name in dt.names:
                 fill(view[name], dt.fields[name][0])
@@ -214,7 +227,7 @@ def structured(dtype, n, seed):
             v = np.array([words[rs.randint(0, len(words))] for _ in range(k)])
         elif kind == "S":
             v = np.array([bytes([rs.randint(65, 91), rs.randint(128, 256)]) for _ in range(k)])
-        elif kind == "M":
+        elif kind in "Mm":
             v = (rs.randint(0, 10**9, size=k)).astype("<i8").astype(base)
         elif kind == "V":
             v = np.frombuffer(bytes(rs.randint(0, 256, size=k * base.itemsize).astype("u1")), dtype=base)
@@ -324,6 +337,35 @@ def build():
     add("struct_be_c_1d", structured(ST_BE, 3, 7))
     add("struct_mixed_c_1d", structured(ST_MIXED, 3, 8))
     add("struct_simple_c_1d_empty", np.zeros((0,), dtype=ST_SIMPLE))
+
+    # fields whose type is a sub-array of sub-arrays or of records
+    add("struct_sub_of_sub_c_1d", structured(ST_SUB_OF_SUB, 3, 11),
+        note="field type is a sub-array of a sub-array: descr keeps the nesting")
+    add("struct_rec_repeated_c_1d", structured(ST_REC_REPEATED, 3, 12),
+        note="a field of records repeated (4,) times")
+    add("struct_sub_nested_c_2d", structured(ST_SUB_NESTED, 4, 13).reshape(2, 2),
+        note="three sub-array levels, and records repeated in a sub-array of a sub-array")
+
+    # datetime units with a multiple
+    add("m8_10s_le_c_1d", (np.arange(5, dtype="<i8") * 7 - 3).astype("<m8[10s]"))
+    add("M8_15m_be_c_1d", (np.arange(4, dtype="<i8") * 1000 + 5).astype(">M8[15m]"))
+    add("M8_10ms_le_c_2d", np.ascontiguousarray((np.arange(12, dtype="<i8") * 12345).astype("<M8[10ms]").reshape(3, 4)))
+    add("M8_25us_le_f_2d", np.asfortranarray((np.arange(6, dtype="<i8") - 2).astype("<M8[25us]").reshape(2, 3)), fortran=True)
+    add("struct_time_multiples_c_1d", structured(ST_TIME_MULTIPLES, 3, 14))
+
+    # field names Python's repr escapes (str.isprintable() is False)
+    add("header_v1_escaped_names", structured(ST_ESCAPED, 3, 15),
+        note="field names with characters repr escapes: still 1.0, the header holds \\xa0 \\u200b \\u2028 \\ufeff \\ue000 \\u0378 \\x85")
+    add("header_v3_astral_escaped", structured(ST_ASTRAL_ESCAPED, 3, 16),
+        note="a printable astral name (3.0, UTF-8) beside an escaped astral format character (\\U000e0001)")
+    quoted = np.dtype([("it's", "<i2"), ('say "hi"', "<i2"), ("both '\"", "<i2"), ("back\\slash\t", "<i2")])
+    add("header_v1_quoted_names", structured(quoted, 2, 17),
+        note="names holding quotes, a backslash and a tab: Python's quote choice and escapes")
+    esc_many = np.dtype([("\u200b%04d" % i, "u1") for i in range(3000)])
+    a = np.zeros(2, dtype=esc_many)
+    a.view(np.uint8).reshape(-1)[:] = (np.arange(2 * 3000) % 249).astype(np.uint8)
+    add("header_v2_escaped_names", a, version=(2, 0),
+        note="3000 names escaped as \\u200b...: over 65535 bytes after escaping, so 2.0 (latin1), not 3.0")
 
     # header versions
     many = np.dtype([("f%04d" % i, "u1") for i in range(4000)])

@@ -93,6 +93,10 @@ def encode_field(dtype, raw):
     if dtype.subdtype is None:
         return encode_item(dtype, raw)
     base, shape = dtype.subdtype
+    # A sub-array of sub-arrays (('<f8', (5,)), (2,)) is one flat list too.
+    while base.subdtype is not None:
+        shape = tuple(shape) + tuple(base.subdtype[1])
+        base = base.subdtype[0]
     n = int(np.prod(shape, dtype=np.int64))
     size = base.itemsize
     return [encode_item(base, raw[i * size:(i + 1) * size]) for i in range(n)]

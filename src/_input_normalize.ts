@@ -49,8 +49,15 @@ export function checkShape(shape: unknown, label: string): number[] {
       `Cannot append ${label}: shape must be an array of integers`,
     );
   }
-  for (const n of shape) {
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+  for (const [i, n] of shape.entries()) {
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `Cannot append ${label}: shape entry ${i} is ${
+          typeof n === "bigint" ? `the bigint ${n}n` : `a ${typeof n}`
+        }; shape entries must be numbers`,
+      );
+    }
+    if (!Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(
         `Cannot append ${label}: shape (${
           shape.join(", ")

@@ -347,6 +347,14 @@ function fieldType(
   ) {
     badDType(spec, "a sub-array must be (format, shape)");
   }
+  if (parts[1] instanceof Map) {
+    badDType(
+      spec,
+      `it carries dtype metadata ${
+        pyRepr(parts[1] as PyValue)
+      }, which np.load refuses too; save the array without metadata`,
+    );
+  }
   const inner = fieldType(parts[0], spec, depth + 1);
   const shape = toShape(parts[1], spec);
   return {

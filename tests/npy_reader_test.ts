@@ -150,15 +150,26 @@ describe("NpyReader on every fixture", () => {
 });
 
 describe("NpyReader", () => {
-  test("0-d arrays and object arrays are refused", async () => {
-    await assert.rejects(
-      NpyReader.open(fixturePath("f8_le_c_0d")),
-      (e: unknown) => {
+  test("0-d files open (shape and dtype shown); only row reads refuse", async () => {
+    for (const name of ["f8_le_c_0d", "i8_be_c_0d", "U5_le_c_0d"]) {
+      const reader = await NpyReader.open(fixturePath(name));
+      assert.deepEqual(reader.shape, []);
+      assert.equal(reader.length, 0);
+      await assert.rejects(reader.read(), (e: unknown) => {
         assert.ok(e instanceof RangeError);
         assert.match(e.message, /0-d array.*use readNpy/);
         return true;
-      },
-    );
+      });
+      await assert.rejects(reader.batches().next(), RangeError);
+      await reader.close();
+      using sync = NpyReader.openSync(fixturePath(name));
+      assert.deepEqual(sync.shape, []);
+      assert.throws(() => sync.readSync(), /0-d array.*use readNpy/);
+    }
+    {
+      await using reader = await NpyReader.open(fixturePath("f8_le_c_0d"));
+      assert.equal(reader.dtype, "<f8");
+    }
     assert.throws(
       () => NpyReader.openSync(fixturePath("object_c_1d")),
       NpyFormatError,
