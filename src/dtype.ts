@@ -319,7 +319,8 @@ function subArrayParts(value: unknown): [unknown, unknown] | undefined {
       : undefined;
   }
   if (
-    Array.isArray(value) && value.length === 2 && !Array.isArray(value[0]) &&
+    Array.isArray(value) && value.length === 2 &&
+    (!Array.isArray(value[0]) || subArrayParts(value[0]) !== undefined) &&
     !(value[0] instanceof PyTuple) &&
     (typeof value[1] === "number" || typeof value[1] === "bigint" ||
       (Array.isArray(value[1]) &&

@@ -4,8 +4,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canCast, type Casting, parseDType } from "../mod.ts";
-import { CASTING_MODES } from "../src/casting.ts";
+import { parseDType } from "../mod.ts";
+import { decodeCost } from "../src/dtype.ts";
 import { numpyTestOptions, runPython } from "./_numpy.ts";
 
 const SPELLINGS = [
@@ -74,6 +74,19 @@ const SPELLINGS = [
   "M8",
   "O",
   "object",
+  // Units with a multiple, and the μs alias.
+  "<m8[10s]",
+  "M8[15m]",
+  "<M8[10ms]",
+  "M8[25us]",
+  ">m8[3h]",
+  "M8[2Y]",
+  "m8[7D]",
+  "M8[μs]",
+  "m8[3μs]",
+  "datetime64[010s]",
+  "timedelta64[1s]",
+  "M8[2147483647s]",
 ];
 
 test(
@@ -107,6 +120,16 @@ test(
       "[('a', '|u1'), ('', '|V3'), ('b', '<i4'), ('', '|V4')]",
       "[(('title', 'n'), '>f8'), ('s', '<U3', (2, 3))]",
       "[('é', '<f2')]",
+      // Fields whose type is a sub-array of sub-arrays or of records.
+      "[('c', ('<f8', (5,)), (2,))]",
+      "[('c', (('<i2', (2,)), (3,)), (2,)), ('n', '|u1')]",
+      "[('a', [('x', '<f4'), ('y', '>i2')], (4,))]",
+      "[('r', ([('x', '>u2'), ('s', '|S2')], (3,)), (2,))]",
+      "[('c', ('<f8', (5,)))]",
+      "[('c', ('<f8', ()), (2,))]",
+      "[('c', ('<f8', (5,)), (1,))]",
+      "[('t', '<M8[10ms]'), ('d', '<m8[25us]')]",
+      "[('a\\xa0b', '<f4'), ('\\u200b', '|u1'), ('\\U000e0001', '|u1')]",
     ];
     const want = JSON.parse(runPython(
       `import json, sys, numpy as np
@@ -138,6 +161,10 @@ test("unknown and unsupported dtypes are TypeErrors naming the dtype", () => {
       "U",
       "",
       "M8[fortnight]",
+      "M8[10fortnights]",
+      "M8[2147483648s]",
+      "M8[10 s]",
+      "M8[s",
       "[('a', )]",
       "[('a', '<f4'), ('a', '<f4')]",
     ]
@@ -150,79 +177,55 @@ test("unknown and unsupported dtypes are TypeErrors naming the dtype", () => {
   }
 });
 
-const CAST_TYPES = [
-  "|b1",
-  "|i1",
-  "|u1",
-  "<i2",
-  "<u2",
-  "<i4",
-  "<u4",
-  "<i8",
-  "<u8",
-  "<f2",
-  "<f4",
-  "<f8",
-  ">f8",
-  "<c8",
-  "<c16",
-  "<U4",
-  "<U8",
-  "|S4",
-  "|S8",
-  "<M8[ns]",
-  "<M8[s]",
-  "<m8[ns]",
-  "<M8[Y]",
-  "<M8[D]",
-  "<m8[Y]",
-  "<m8[h]",
-  "<m8[ps]",
-  "<M8",
-  // Units with a multiple: safe only when one tick divides evenly.
-  "<M8[10s]",
-  "<M8[20s]",
-  "<M8[15m]",
-  "<M8[10ms]",
-  "<M8[25us]",
-  "<M8[7D]",
-  "<M8[W]",
-  "<M8[2Y]",
-  "<M8[3M]",
-  "<m8[10s]",
-  "<m8[60s]",
-  "<m8[m]",
-  "<m8[2Y]",
-  "<m8[6M]",
-];
+test("the dtype option accepts JS spellings of nested sub-array fields", () => {
+  assert.equal(
+    parseDType([["c", ["<f8", [5]], [2]]]).str,
+    "[('c', ('<f8', (5,)), (2,))]",
+  );
+  assert.equal(
+    parseDType([["c", [["<i2", [2]], [3]], 2], ["n", "u1"]]).str,
+    "[('c', (('<i2', (2,)), (3,)), (2,)), ('n', '|u1')]",
+  );
+  assert.equal(
+    parseDType([["a", [["x", "<f4"]], [4]]]).str,
+    "[('a', [('x', '<f4')], (4,))]",
+  );
+  const dt = parseDType("[('c', ('<f8', (5,)), (2,))]");
+  assert.deepEqual(dt.fields![0]!.shape, [2, 5]);
+  assert.deepEqual(dt.fields![0]!.levels, [[2], [5]]);
+  assert.equal(dt.itemsize, 80);
+});
 
-test(
-  "canCast agrees with np.can_cast for every pair and mode",
-  numpyTestOptions(),
-  () => {
-    const want = JSON.parse(runPython(
-      `import json, sys, numpy as np
-types = json.loads(sys.argv[1])
-modes = json.loads(sys.argv[2])
-print(json.dumps([[[bool(np.can_cast(a, b, m)) for m in modes] for b in types] for a in types]))`,
-      [JSON.stringify(CAST_TYPES), JSON.stringify(CASTING_MODES)],
-    )) as boolean[][][];
-    const diffs: string[] = [];
-    for (const [i, a] of CAST_TYPES.entries()) {
-      for (const [j, b] of CAST_TYPES.entries()) {
-        for (const [k, m] of CASTING_MODES.entries()) {
-          // Numbers to strings: NumPy allows them; we refuse such casts
-          // below "unsafe" (a number is not text). Documented in the README.
-          const numToStr = "biufc".includes(a[1]!) && "US".includes(b[1]!);
-          const got = canCast(parseDType(a), parseDType(b), m as Casting);
-          if (!numToStr && got !== want[i]![j]![k]) {
-            diffs.push(
-              `${a} -> ${b} (${m}): ours ${got}, numpy ${want[i]![j]![k]}`,
-            );
-          }
-        }
-      }
-    }
-    assert.deepEqual(diffs, []);
-  },
-);
+test("units with a multiple keep their multiple in DType.unit", () => {
+  assert.equal(parseDType("<M8[10ms]").unit, "10ms");
+  assert.equal(parseDType("m8[1s]").unit, "s");
+  assert.equal(parseDType("M8[μs]").str, "<M8[us]");
+  assert.equal(parseDType("M8").unit, "generic");
+});
+
+test("a header descr with dtype metadata gets a message about metadata", () => {
+  for (
+    const descr of [
+      "[('a', ('<f8', {'u': 1}))]",
+      "[('a', '<f8'), ('b', ('|S3', {'some': 'stuff'}))]",
+      "[('p', [('q', ('<i4', {}))])]",
+    ]
+  ) {
+    assert.throws(
+      () => parseDType(descr),
+      (e: Error) =>
+        e instanceof TypeError && /metadata/.test(e.message) &&
+        !/sub-array/.test(e.message),
+      descr,
+    );
+  }
+});
+
+test("decodeCost counts the values a record makes, zero-byte ones too", () => {
+  assert.equal(decodeCost(parseDType("<f8")), 1);
+  assert.equal(decodeCost(parseDType("[('a', '<f8', (2, 3))]")), 1 + 2 + 6);
+  assert.ok(
+    decodeCost(parseDType("[('b', '<f8', (2147483647, 0))]")) > 2 ** 31 - 1,
+  );
+  assert.ok(decodeCost(parseDType("[('b', 'V0', (100000,))]")) > 100000);
+});

@@ -1,0 +1,119 @@
+/**
+ * Casting rules (`canCast`) checked against NumPy's `np.can_cast`, datetime
+ * units with a multiple included.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  canCast,
+  type Casting,
+  CASTING_MODES,
+  checkCasting,
+  parseDType,
+} from "../mod.ts";
+import { numpyTestOptions, runPython } from "./_numpy.ts";
+
+const CAST_TYPES = [
+  "|b1",
+  "|i1",
+  "|u1",
+  "<i2",
+  "<u2",
+  "<i4",
+  "<u4",
+  "<i8",
+  "<u8",
+  "<f2",
+  "<f4",
+  "<f8",
+  ">f8",
+  "<c8",
+  "<c16",
+  "<U4",
+  "<U8",
+  "|S4",
+  "|S8",
+  "<M8[ns]",
+  "<M8[s]",
+  "<m8[ns]",
+  "<M8[Y]",
+  "<M8[D]",
+  "<m8[Y]",
+  "<m8[h]",
+  "<m8[ps]",
+  "<M8",
+  // Units with a multiple: safe only when one tick divides evenly.
+  "<M8[10s]",
+  "<M8[20s]",
+  "<M8[15m]",
+  "<M8[10ms]",
+  "<M8[25us]",
+  "<M8[7D]",
+  "<M8[W]",
+  "<M8[2Y]",
+  "<M8[3M]",
+  "<m8[10s]",
+  "<m8[60s]",
+  "<m8[m]",
+  "<m8[2Y]",
+  "<m8[6M]",
+];
+
+test(
+  "canCast agrees with np.can_cast for every pair and mode",
+  numpyTestOptions(),
+  () => {
+    const want = JSON.parse(runPython(
+      `import json, sys, numpy as np
+types = json.loads(sys.argv[1])
+modes = json.loads(sys.argv[2])
+print(json.dumps([[[bool(np.can_cast(a, b, m)) for m in modes] for b in types] for a in types]))`,
+      [JSON.stringify(CAST_TYPES), JSON.stringify(CASTING_MODES)],
+    )) as boolean[][][];
+    const diffs: string[] = [];
+    for (const [i, a] of CAST_TYPES.entries()) {
+      for (const [j, b] of CAST_TYPES.entries()) {
+        for (const [k, m] of CASTING_MODES.entries()) {
+          // Numbers to strings: NumPy allows them; we refuse such casts
+          // below "unsafe" (a number is not text). Documented in the README.
+          const numToStr = "biufc".includes(a[1]!) && "US".includes(b[1]!);
+          const got = canCast(parseDType(a), parseDType(b), m as Casting);
+          if (!numToStr && got !== want[i]![j]![k]) {
+            diffs.push(
+              `${a} -> ${b} (${m}): ours ${got}, numpy ${want[i]![j]![k]}`,
+            );
+          }
+        }
+      }
+    }
+    assert.deepEqual(diffs, []);
+  },
+);
+
+test("checkCasting takes the five mode names and refuses others", () => {
+  for (const m of CASTING_MODES) assert.equal(checkCasting(m), m);
+  for (const bad of ["Safe", "", null, 1]) {
+    assert.throws(() => checkCasting(bad), TypeError);
+  }
+});
+
+test("unit multiples: safe only when one tick is a whole number of the other's", () => {
+  const safe = (a: string, b: string) =>
+    canCast(parseDType(a), parseDType(b), "safe");
+  assert.equal(safe("M8[10s]", "M8[s]"), true);
+  assert.equal(safe("M8[s]", "M8[10s]"), false);
+  assert.equal(safe("M8[20s]", "M8[10s]"), true);
+  assert.equal(safe("M8[10s]", "M8[20s]"), false);
+  assert.equal(safe("M8[W]", "M8[7D]"), true);
+  assert.equal(safe("M8[7D]", "M8[W]"), false);
+  assert.equal(safe("m8[2Y]", "m8[6M]"), true);
+  assert.equal(
+    canCast(parseDType("M8[10s]"), parseDType("M8[10s]"), "no"),
+    true,
+  );
+  assert.equal(
+    canCast(parseDType("M8[60s]"), parseDType("M8[m]"), "equiv"),
+    false,
+  );
+});
