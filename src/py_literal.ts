@@ -183,7 +183,9 @@ export function parsePyLiteral(
             fail(`bad \\${e} escape`, pos - 2);
           }
           const code = parseInt(hex, 16);
-          if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+          // Lone surrogates are valid in Python strings (and NumPy writes
+          // them as \\udXXX escapes): only beyond U+10FFFF is refused.
+          if (code > 0x10ffff) {
             fail(`escape \\${e}${hex} is not a valid code point`, pos - 2);
           }
           out += String.fromCodePoint(code);
