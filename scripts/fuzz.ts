@@ -4,6 +4,10 @@
  * See `tests/_fuzz.ts` for the mutations and what is checked.
  *
  *     deno run -A scripts/fuzz.ts [--cases N] [--seed S] [--only I] [--slow-ms MS]
+ *       [--max-case-bytes B]
+ *
+ * A case slower than `--slow-ms` (default 1000) or growing the resident set
+ * by more than `--max-case-bytes` (default 100 MiB) is a failure.
  *
  * Seeds are the NumPy fixtures in `tests/fixtures/*.npy` plus files our
  * writer makes. Exits 1 when any case fails, printing the case index and
@@ -49,7 +53,9 @@ if (import.meta.main) {
   const cases = arg("--cases", 100_000)!;
   const seed = arg("--seed", 1)!;
   const only = arg("--only", undefined);
-  const slowMs = arg("--slow-ms", 5000);
+  // The issue's bounds: no case over 1 s or 100 MiB.
+  const slowMs = arg("--slow-ms", 1000);
+  const maxCaseBytes = arg("--max-case-bytes", 100 * 2 ** 20)!;
   const seeds = loadSeeds();
   const maintenance = await loadMaintenance();
   console.error(
@@ -65,6 +71,7 @@ if (import.meta.main) {
     seed,
     ...(only !== undefined ? { only } : {}),
     ...(slowMs !== undefined ? { slowMs } : {}),
+    maxCaseBytes,
     maintenance,
     ...(process.argv.includes("--trace")
       ? { trace: (i: number) => writeFileSync("/dev/stderr", `${i}\n`) }
@@ -78,7 +85,11 @@ if (import.meta.main) {
       (report.elapsedMs / 1000).toFixed(1)
     } s, slowest case ${report.slowestIndex} (${
       report.slowestMs.toFixed(1)
-    } ms), ${report.failures.length} failures`,
+    } ms), largest resident-set growth in one case ${
+      (report.maxCaseRssGrowth / 2 ** 20).toFixed(1)
+    } MiB, peak resident set ${
+      (report.peakRss / 2 ** 20).toFixed(0)
+    } MiB, ${report.failures.length} failures`,
   );
   for (const f of report.failures) {
     console.log(`\ncase ${f.index}: ${f.what}: ${f.error}\n  file: ${f.file}`);

@@ -33,10 +33,14 @@ import {
   NpyAppendArraySync,
   NpyFormatError,
   NpyReader,
+  parseDType,
   parseHeader,
+  pyReprString,
   readNpy,
+  readNpyRecordsSync,
   readNpySync,
 } from "../mod.ts";
+import { decodeCost } from "../src/dtype.ts";
 import * as allExports from "../mod.ts";
 
 // ---------------------------------------------------------------------------
@@ -593,6 +597,149 @@ function mutateSemantics(input: Uint8Array, r: Rand): Uint8Array {
   return concat(header, data);
 }
 
+// ---------------------------------------------------------------------------
+// Record dtypes: sub-array fields (nested levels, of records), zero-size
+// dimensions, zero-byte items, names that repr escapes, several records
+
+const NAME_CHARS = [
+  "a",
+  "b",
+  "c",
+  "\u00a0",
+  "\u200b",
+  "\u2028",
+  "\ufeff",
+  "\ue000",
+  "\u0378",
+  "\x85",
+  "\x00",
+  "\u{e0001}",
+  "\ud800",
+  "'",
+  '"',
+  "\\",
+  "\t",
+  "\u00e9",
+  "\u540d",
+  "\u{1f600}",
+];
+
+const RECORD_BASES = [
+  "'<f8'",
+  "'>i2'",
+  "'|u1'",
+  "'|b1'",
+  "'|S0'",
+  "'|S3'",
+  "'<U0'",
+  "'<U2'",
+  "'|V0'",
+  "'|V2'",
+  "'<M8[10ms]'",
+  "'>m8[25us]'",
+  "'<M8[7D]'",
+  "'>c8'",
+];
+
+const RECORD_DIMS = ["0", "1", "2", "3", "0", "2147483647", "1099511627776"];
+
+function recordName(r: Rand): string {
+  let name = "";
+  const n = r.int(4);
+  for (let i = 0; i < n; i++) name += r.pick(NAME_CHARS);
+  return name;
+}
+
+function dimsText(r: Rand): string {
+  const n = 1 + r.int(2);
+  const dims: string[] = [];
+  for (let i = 0; i < n; i++) dims.push(r.pick(RECORD_DIMS));
+  return n === 1 ? `(${dims[0]},)` : `(${dims.join(", ")})`;
+}
+
+function recordType(r: Rand, depth: number): string {
+  let type = depth < 2 && r.chance(0.25)
+    ? recordDescr(r, depth + 1)
+    : r.pick(RECORD_BASES);
+  // Sub-array levels wrapped around the type: ('<f8', (5,)) and deeper.
+  const levels = r.chance(0.6) ? 0 : 1 + r.int(2);
+  for (let i = 0; i < levels; i++) type = `(${type}, ${dimsText(r)})`;
+  return type;
+}
+
+function recordDescr(r: Rand, depth: number): string {
+  const n = 1 + r.int(3);
+  const fields: string[] = [];
+  const used = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    let name = recordName(r);
+    while (used.has(name)) name += "a";
+    used.add(name);
+    const shape = r.chance(0.4) ? `, ${dimsText(r)}` : "";
+    fields.push(`(${pyReprString(name)}, ${recordType(r, depth)}${shape})`);
+  }
+  return `[${fields.join(", ")}]`;
+}
+
+function recordShape(r: Rand): string {
+  return r.pick([
+    "(3,)",
+    "(0,)",
+    "(2, 2)",
+    "()",
+    "(1099511627776, 0)",
+    "(0, 1099511627776)",
+    "(4, 0)",
+    "(2147483647,)",
+  ]);
+}
+
+/** One record: a header from the record grammar and (about) its data. */
+function recordRecord(r: Rand): Uint8Array {
+  const descr = recordDescr(r, 0);
+  const shape = recordShape(r);
+  const fortran = r.chance(0.2) ? "True" : "False";
+  let text =
+    `{'descr': ${descr}, 'fortran_order': ${fortran}, 'shape': ${shape}, }`;
+  text += " ".repeat(21);
+  let header: Uint8Array;
+  try {
+    // As NumPy would frame it (version by content) when the header is valid.
+    const h = parseHeader(frameHeader(text), { maxHeaderSize: 1 << 20 });
+    header = encodeHeader({
+      dtype: h.dtype,
+      fortranOrder: h.fortranOrder,
+      shape: h.shape,
+    });
+  } catch {
+    header = frameHeader(text);
+  }
+  let want = r.int(64);
+  try {
+    const dt = parseDType(descr);
+    const count = shape === "()" ? 1 : shape.slice(1, -1).split(",")
+      .filter((d) => d.trim() !== "").reduce((a, d) => a * Number(d), 1);
+    const bytes = count * dt.itemsize;
+    if (bytes <= 1 << 16) want = r.chance(0.85) ? bytes : bytes + r.int(9) - 4;
+  } catch {
+    // an invalid dtype: any data will do
+  }
+  const data = new Uint8Array(Math.max(0, want));
+  for (let i = 0; i < data.length; i++) data[i] = r.int(256);
+  return concat(header, data);
+}
+
+/** A record file; sometimes several records back to back, as np.save
+ * called repeatedly on one file writes them. */
+function recordFile(r: Rand): Uint8Array {
+  const first = recordRecord(r);
+  if (r.chance(0.75)) return first;
+  const more = [first, recordRecord(r)];
+  if (r.chance(0.3)) more.push(recordRecord(r));
+  if (r.chance(0.1)) more.push(new Uint8Array([1, 2, 3]));
+  return concat(...more);
+}
+
 /** Files our own writer makes, as extra seeds (no NumPy needed). */
 export function writerSeeds(): Uint8Array[] {
   const inputs: Array<[unknown, Record<string, unknown>]> = [
@@ -631,7 +778,8 @@ export function makeCase(
   index: number,
 ): Uint8Array {
   const r = new Rand(caseSeed(seed, index));
-  const kind = r.int(10);
+  const kind = r.int(13);
+  if (kind >= 10) return recordFile(r);
   if (kind <= 1) return grammarFile(r);
   let base = r.pick(seeds);
   // Big seeds (the 80 kB NPY 2.0 header) are slow to mutate: use them
@@ -665,6 +813,10 @@ export interface FuzzReport {
   elapsedMs: number;
   slowestMs: number;
   slowestIndex: number;
+  /** The largest growth of the resident set size during one case, bytes. */
+  maxCaseRssGrowth: number;
+  /** The largest resident set size seen after a case, bytes. */
+  peakRss: number;
   /** How many calls ended each way, per call: "readNpySync: NpyFormatError". */
   outcomes: Record<string, number>;
   failures: FuzzFailure[];
@@ -745,7 +897,9 @@ function readable(bytes: Uint8Array): boolean {
   if (bytes.length === 0) return false;
   try {
     const h = parseHeader(bytes);
-    return !h.dtype.hasObject && h.dtype.itemsize > 0;
+    const count = h.shape.reduce((a, b) => a * b, 1);
+    return !h.dtype.hasObject && h.dtype.itemsize > 0 &&
+      count * decodeCost(h.dtype) <= 1 << 16;
   } catch {
     return false;
   }
@@ -764,6 +918,8 @@ export interface FuzzOptions {
   asyncEvery?: number;
   /** Report a case slower than this as a failure (hang guard; off if unset). */
   slowMs?: number;
+  /** Report a case that grows the resident set by more than this (bytes). */
+  maxCaseBytes?: number;
   /** Run only this case. */
   only?: number;
   maintenance?: Maintenance;
@@ -784,6 +940,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const maxFailures = options.maxFailures ?? 20;
   let slowestMs = 0;
   let slowestIndex = -1;
+  let maxCaseRssGrowth = 0;
+  let peakRss = 0;
+  const rss = (): number => {
+    const g = globalThis as {
+      process?: { memoryUsage?: { rss?: () => number } };
+    };
+    const f = g.process?.memoryUsage?.rss;
+    return typeof f === "function" ? f() : 0;
+  };
   const start = performance.now();
   const first = options.only ?? 0;
   const last = options.only !== undefined ? options.only + 1 : options.cases;
@@ -792,6 +957,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     if (failures.length >= maxFailures) break;
     const bytes = makeCase(options.seeds, options.seed, index);
     options.trace?.(index);
+    const rss0 = rss();
     const t0 = performance.now();
     const fail = (what: string, error: string): void => {
       failures.push({ index, what, error, file: base64(bytes) });
@@ -871,6 +1037,19 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     }
 
     // 2b. NpyReader: the header only, then the whole range and the last item.
+    const records = attempt(
+      "readNpyRecordsSync",
+      () => readNpyRecordsSync(new MemoryFile(bytes)),
+    );
+    if (records !== undefined && read !== undefined) {
+      const first = records[0]!;
+      if (
+        first.dtype !== read.dtype || first.shape.join() !== read.shape.join()
+      ) {
+        fail("readNpyRecordsSync", "its first record differs from readNpySync");
+      }
+    }
+
     const reader = attempt(
       "NpyReader.openSync",
       () => NpyReader.openSync(new MemoryFile(bytes)),
@@ -1071,6 +1250,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     }
 
     const ms = performance.now() - t0;
+    const rss1 = rss();
+    maxCaseRssGrowth = Math.max(maxCaseRssGrowth, rss1 - rss0);
+    peakRss = Math.max(peakRss, rss1);
+    if (
+      options.maxCaseBytes !== undefined && rss1 - rss0 > options.maxCaseBytes
+    ) {
+      fail("(whole case)", `grew the resident set by ${rss1 - rss0} bytes`);
+    }
     if (ms > slowestMs) {
       slowestMs = ms;
       slowestIndex = index;
@@ -1088,6 +1275,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     elapsedMs: performance.now() - start,
     slowestMs,
     slowestIndex,
+    maxCaseRssGrowth,
+    peakRss,
     outcomes,
     failures,
   };

@@ -97,7 +97,11 @@ test("parsePyLiteral reads back what pyRepr writes", () => {
   }
   const value = [
     new PyTuple(["a\u00a0b", "<f8", new PyTuple([2n, 5n])]),
-    new PyTuple(["c", new PyTuple(["<f8", new PyTuple([5n])]), new PyTuple([2n])]),
+    new PyTuple([
+      "c",
+      new PyTuple(["<f8", new PyTuple([5n])]),
+      new PyTuple([2n]),
+    ]),
   ];
   assert.deepEqual(parsePyLiteral(pyRepr(value)), value);
 });
