@@ -7,7 +7,7 @@
 
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
-import { type FileInfo, inspect } from "./_inspect.ts";
+import { appendableFile, type FileInfo, inspect } from "./_inspect.ts";
 import { runAsync, runSync } from "./_io.ts";
 import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
@@ -69,7 +69,7 @@ function facts(info: FileInfo): NpyInfo {
     dataLength: info.dataLength,
     expectedDataLength: info.expectedDataLength,
     hasObject: header.dtype.hasObject,
-    appendable: info.appendable && rank > 0 && !header.dtype.hasObject,
+    appendable: appendableFile(info),
     needsRecovery: info.needsRecovery,
   };
 }
