@@ -47,7 +47,9 @@ export interface DecodeOptions {
 }
 
 /** Most items of a zero-byte dtype (`V0`, `[]`) decoded at once. */
-const MAX_EMPTY_ITEMS = 1 << 16;
+const MAX_EMPTY_ITEMS = 1 << 12;
+/** Most values decoding may make beyond 8 per data byte. */
+const MAX_FREE_VALUES = 1 << 16;
 
 /**
  * Decodes `count` items of `dtype` from `bytes`.
@@ -71,7 +73,7 @@ const MAX_EMPTY_ITEMS = 1 << 16;
  * @returns Numbers as typed arrays in native order (complex interleaved),
  * `U` as strings, `S` as `Uint8Array`s without trailing zeros, `V` as
  * `Uint8Array`s, records as plain objects.
- * @throws {NpyFormatError} for Python objects, or more than 2**16 items of
+ * @throws {NpyFormatError} for Python objects, or more than 2**12 items of
  * a zero-byte dtype.
  */
 export function decodeItems(
@@ -96,11 +98,11 @@ export function decodeItems(
   // The same for values inside records (sub-arrays with a zero dimension
   // or of zero-byte items): at most what the bytes justify.
   const values = count * decodeCost(dtype);
-  if (values > Math.max(MAX_EMPTY_ITEMS, 8 * count * size)) {
+  if (values > Math.max(MAX_FREE_VALUES, 8 * count * size)) {
     throw new NpyFormatError(
       `Cannot read ${count} items of dtype "${dtype.str}": they would make ${values} values from ${
         count * size
-      } bytes (sub-arrays of zero-byte items or with a zero dimension); at most ${MAX_EMPTY_ITEMS} values, or 8 per data byte, are made at once`,
+      } bytes (sub-arrays of zero-byte items or with a zero dimension); at most ${MAX_FREE_VALUES} values, or 8 per data byte, are made at once`,
     );
   }
   const length = count * size;

@@ -40,7 +40,7 @@ export interface ReadNpyOptions {
 const READ = { mode: "read", verb: "read" } as const;
 
 /** Most items of a zero-byte dtype (`V0`, `[]`) that a read returns. */
-const MAX_EMPTY_ITEMS = 1 << 16;
+const MAX_EMPTY_ITEMS = 1 << 12;
 
 function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
   const info = yield* inspect(options.maxHeaderSize);
