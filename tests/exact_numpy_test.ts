@@ -35,6 +35,8 @@ import {
   tempDir,
 } from "./_numpy.ts";
 import { toFixtureValues } from "./_js_json.ts";
+import { scriptCommand } from "./_runtime.ts";
+import { spawnSync } from "node:child_process";
 
 /** Runs Python that writes files into `dir` and prints their names. */
 function pyFiles(dir: string, code: string): string[] {
@@ -334,6 +336,66 @@ for i, (shape, dt) in enumerate([((2**40, 0), "<f8"), ((2**40, 0, 3), "<i2"), ((
     }
   });
 });
+
+test(
+  "to-csv of rows of no bytes and of S0/U0 items: bounded, no internal error",
+  {
+    timeout: 120_000,
+  },
+  () => {
+    const [exe, pre] = scriptCommand(new URL("../cli.ts", import.meta.url), [
+      "-R",
+      "-W",
+      "--no-lock",
+    ]);
+    const dir = tempDir();
+    const files: Array<[string, Uint8Array, RegExp | string]> = [
+      [
+        "rows0.npy",
+        encodeHeader({
+          dtype: "<f8",
+          fortranOrder: false,
+          shape: [2 ** 40, 0],
+        }),
+        /rows hold no values/,
+      ],
+      [
+        "s0.npy",
+        encodeHeader({ dtype: "|S0", fortranOrder: false, shape: [3] }),
+        "\n\n\n",
+      ],
+      [
+        "u0.npy",
+        encodeHeader({ dtype: "<U0", fortranOrder: false, shape: [2, 2] }),
+        ",\n,\n",
+      ],
+      [
+        "s0_many.npy",
+        encodeHeader({ dtype: "|S0", fortranOrder: false, shape: [2 ** 40] }),
+        /zero bytes per item/,
+      ],
+    ];
+    for (const [name, bytes, want] of files) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const t0 = performance.now();
+      const res = spawnSync(exe, [...pre, "to-csv", path], {
+        encoding: "utf8",
+        maxBuffer: 1 << 20,
+        timeout: 60_000,
+      });
+      assert.ok(performance.now() - t0 < 30_000, name);
+      if (typeof want === "string") {
+        assert.equal(res.status, 0, `${name}: ${res.stderr}`);
+        assert.equal(res.stdout, want, name);
+      } else {
+        assert.notEqual(res.status, 0, name);
+        assert.match(res.stderr, want, name);
+        assert.doesNotMatch(res.stderr, /properties of undefined/, name);
+      }
+    }
+  },
+);
 
 describe("datetime units with a multiple through the dtype option", () => {
   test("bytes equal np.save's", numpyTestOptions(), () => {

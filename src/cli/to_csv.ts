@@ -8,11 +8,15 @@
 import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, stringOption } from "./_args.ts";
 import { openSource, rowBlocks } from "./_npy_source.ts";
+
 import { formatter } from "./_csv_values.ts";
 import { parseDType } from "../../mod.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
+
+/** Most lines written for rows that hold no values (shape `(n, 0)`). */
+const MAX_EMPTY_LINES = 1 << 20;
 import { groupToCsv, isGroup } from "./group.ts";
 import { expandStacks, isFortranStack } from "./stack.ts";
 
@@ -112,6 +116,13 @@ Example:
           const part = path === paths[0] ? src : openSource(path, max);
           for (const block of rowBlocks(part)) {
             const { data, rows, cols } = block;
+            if (cols === 0 && rows > MAX_EMPTY_LINES) {
+              throw new RangeError(
+                `Cannot write ${path} as CSV: its ${rows} rows hold no values (shape (${
+                  part.info.shape.join(", ")
+                })), and at most ${MAX_EMPTY_LINES} empty lines are written`,
+              );
+            }
             for (let r = 0; r < rows; r++) {
               const base = r * cols;
               for (let c = 0; c < cols; c++) {
