@@ -18,6 +18,7 @@ import {
   setFloatBits,
 } from "./_nan_bits.ts";
 import { typedArrayDType } from "./_typed_arrays.ts";
+import { rescaleTime } from "./_time_units.ts";
 import { product } from "./_input_normalize.ts";
 
 /** Moves items of `shape` from `from` order into the other order. */
@@ -117,6 +118,24 @@ export function encodeTyped(
   label: string,
 ): Uint8Array {
   const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+  if (
+    from !== undefined && (from.kind === "M" || from.kind === "m") &&
+    from.kind === dtype.kind && from.unit !== dtype.unit &&
+    data instanceof BigInt64Array
+  ) {
+    // Another time unit: values rescaled as NumPy's astype does.
+    const scaled = rescaleTime(
+      data,
+      from.unit!,
+      dtype.unit!,
+      casting === "unsafe",
+    );
+    if (typeof scaled === "string") {
+      throw new RangeError(`Cannot append to ${label}: ${scaled}`);
+    }
+    data = scaled;
+    from = { ...from, unit: dtype.unit! };
+  }
   const part = from === undefined ? undefined : partOf(from);
   if (
     part !== undefined && part.kind === dtype.kind &&

@@ -74,3 +74,78 @@ export function splitTimeUnit(unit: string): TimeUnit {
   const parsed = parseTimeUnit(unit);
   return typeof parsed === "string" ? { count: 1, base: unit } : parsed;
 }
+
+// Attoseconds per unit, for the units of fixed length (weeks and finer).
+const ATTOSECONDS: Record<string, bigint> = {
+  W: 604800n * 10n ** 18n,
+  D: 86400n * 10n ** 18n,
+  h: 3600n * 10n ** 18n,
+  m: 60n * 10n ** 18n,
+  s: 10n ** 18n,
+  ms: 10n ** 15n,
+  us: 10n ** 12n,
+  ns: 10n ** 9n,
+  ps: 10n ** 6n,
+  fs: 10n ** 3n,
+  as: 1n,
+};
+
+const NAT = -(2n ** 63n);
+
+/**
+ * Converts datetime or timedelta values from one unit to another as
+ * NumPy's `astype` does: multiplied, then floor-divided; NaT stays NaT.
+ * Between years or months and the other units (a calendar question) it
+ * refuses.
+ *
+ * @param values The values, in `from` units.
+ * @param from The source unit, such as `"s"` or `"10ms"`.
+ * @param to The target unit.
+ * @param wrap Wrap values that overflow 64 bits (as NumPy does under
+ * `casting="unsafe"`) instead of refusing them.
+ * @returns The values in `to` units (a new array), or a message saying why
+ * not.
+ */
+export function rescaleTime(
+  values: BigInt64Array,
+  from: string,
+  to: string,
+  wrap: boolean,
+): BigInt64Array | string {
+  const a = splitTimeUnit(from);
+  const b = splitTimeUnit(to);
+  if (a.base === "generic" || b.base === "generic") return values.slice();
+  let num: bigint;
+  let den: bigint;
+  const yearly = (u: string) => u === "Y" || u === "M";
+  if (yearly(a.base) || yearly(b.base)) {
+    if (!yearly(a.base) || !yearly(b.base)) {
+      return `converting unit "${from}" to "${to}" needs a calendar; convert the values first`;
+    }
+    num = BigInt(a.count) * (a.base === "Y" ? 12n : 1n);
+    den = BigInt(b.count) * (b.base === "Y" ? 12n : 1n);
+  } else {
+    num = BigInt(a.count) * ATTOSECONDS[a.base]!;
+    den = BigInt(b.count) * ATTOSECONDS[b.base]!;
+  }
+  if (den === 0n) return `unit "${to}" has a multiple of 0`;
+  const out = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === NAT) {
+      out[i] = NAT;
+      continue;
+    }
+    const n = v * num;
+    let q = n / den;
+    if (n % den !== 0n && (n < 0n) !== (den < 0n)) q -= 1n;
+    if (q < NAT + 1n || q >= 2n ** 63n) {
+      if (!wrap) {
+        return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
+      }
+      q = BigInt.asIntN(64, q);
+    }
+    out[i] = q;
+  }
+  return out;
+}

@@ -10,7 +10,10 @@ import {
   type Casting,
   CASTING_MODES,
   checkCasting,
+  MemoryFile,
+  NpyAppendArraySync,
   parseDType,
+  readNpySync,
 } from "../mod.ts";
 import { numpyTestOptions, runPython } from "./_numpy.ts";
 
@@ -117,3 +120,60 @@ test("unit multiples: safe only when one tick is a whole number of the other's",
     false,
   );
 });
+
+test(
+  "appending times in another unit rescales them as NumPy's astype",
+  numpyTestOptions(),
+  () => {
+    const values = [100n, 7n, -7n, -11n, 0n, -(2n ** 63n), 123456789n];
+    const pairs: Array<[string, string, Casting]> = [
+      ["<M8[s]", "<M8[10s]", "same_kind"],
+      ["<M8[10s]", "<M8[s]", "safe"],
+      ["<M8[s]", "<M8[ms]", "safe"],
+      ["<m8[25us]", "<m8[10us]", "same_kind"],
+      ["<M8[W]", "<M8[7D]", "safe"],
+      ["<m8[2Y]", "<m8[6M]", "safe"],
+      ["<M8[h]", ">M8[15m]", "safe"],
+    ];
+    const want = JSON.parse(runPython(
+      `import json, sys, numpy as np
+vals = [int(v) for v in json.loads(sys.argv[1])]
+out = []
+for a, b, _ in json.loads(sys.argv[2]):
+    out.append([str(int(x)) for x in np.array(vals, "<i8").view(a).astype(b).astype(b.replace(">", "<")).view("<i8")])
+print(json.dumps(out))`,
+      [JSON.stringify(values.map(String)), JSON.stringify(pairs)],
+    )) as string[][];
+    for (const [i, [from, to, casting]] of pairs.entries()) {
+      const file = new MemoryFile();
+      const npy = NpyAppendArraySync.open(file, { dtype: to, casting });
+      npy.append(
+        {
+          data: BigInt64Array.from(values),
+          shape: [values.length],
+          dtype: from,
+        } as never,
+      );
+      npy.close();
+      const back = readNpySync(file).data as BigInt64Array;
+      assert.deepEqual([...back].map(String), want[i], `${from} -> ${to}`);
+    }
+    // Years to days needs a calendar: refused, file untouched.
+    const file = new MemoryFile();
+    const npy = NpyAppendArraySync.open(file, {
+      dtype: "<M8[D]",
+      casting: "unsafe",
+    });
+    assert.throws(
+      () =>
+        npy.append(
+          {
+            data: new BigInt64Array([1n]),
+            shape: [1],
+            dtype: "<M8[Y]",
+          } as never,
+        ),
+      /needs a calendar/,
+    );
+  },
+);
