@@ -63,9 +63,11 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
 }
 
 /**
- * Tells whether a file's header has room to grow, so that
- * `NpyAppendArray.open` accepts it: the header rewritten with growth
- * space fits in its present length. Files written by this library or by
+ * Tells whether `NpyAppendArray.open` accepts a file as it is: its header
+ * rewritten with growth space fits in its present length, it has an axis
+ * to grow (not 0-d), holds no Python objects and holds one array (not
+ * several saved one after another). A file that needs recovery counts as
+ * appendable once recovered (see {@linkcode needsRecovery}). Files written by this library or by
  * NumPy >= 1.23 always have the room; older NumPy files often do not (see
  * {@linkcode ensureAppendable}).
  *
@@ -81,7 +83,7 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
  *
  * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`.
- * @returns Whether the header has room to grow.
+ * @returns Whether appends are possible.
  * @throws {NpyFormatError} when the file is not a valid `.npy` file, or has
  *   an unfinished change recorded in `<file>.journal` (call `recover`).
  */
