@@ -8,6 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
+import { NAMES } from "./_dtype_names.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
@@ -125,70 +126,6 @@ export type DTypeSpec = string | readonly FieldSpec[] | DType;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const NATIVE: ByteOrder = LITTLE_ENDIAN ? "<" : ">";
-
-const NAMES: Record<string, string> = {
-  bool: "b1",
-  bool_: "b1",
-  bool8: "b1",
-  "?": "b1",
-  int8: "i1",
-  byte: "i1",
-  b: "i1",
-  uint8: "u1",
-  ubyte: "u1",
-  B: "u1",
-  int16: "i2",
-  short: "i2",
-  h: "i2",
-  uint16: "u2",
-  ushort: "u2",
-  H: "u2",
-  int32: "i4",
-  intc: "i4",
-  i: "i4",
-  uint32: "u4",
-  uintc: "u4",
-  I: "u4",
-  int64: "i8",
-  int: "i8",
-  int_: "i8",
-  long: "i8",
-  longlong: "i8",
-  intp: "i8",
-  l: "i8",
-  q: "i8",
-  p: "i8",
-  uint64: "u8",
-  uint: "u8",
-  ulong: "u8",
-  ulonglong: "u8",
-  uintp: "u8",
-  L: "u8",
-  Q: "u8",
-  P: "u8",
-  float16: "f2",
-  half: "f2",
-  e: "f2",
-  float32: "f4",
-  single: "f4",
-  f: "f4",
-  float64: "f8",
-  float: "f8",
-  double: "f8",
-  float_: "f8",
-  d: "f8",
-  complex64: "c8",
-  csingle: "c8",
-  F: "c8",
-  complex128: "c16",
-  complex: "c16",
-  cdouble: "c16",
-  complex_: "c16",
-  D: "c16",
-  object: "O",
-  object_: "O",
-  O: "O",
-};
 
 const SIZES: Record<string, readonly number[]> = {
   b: [1],
