@@ -7,9 +7,8 @@
 
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
-import { type IoSteps, readFully, runSync } from "./_io.ts";
-import { runOnTarget, withSyncFile } from "./_target_io.ts";
-import { toPath } from "./_path_fs.ts";
+import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
+import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { recordsOf } from "./_inspect.ts";
 import { decodeItems } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
@@ -20,6 +19,8 @@ export interface ReadNpyRecordsOptions {
   /** Largest header accepted per record (default 10,000 characters). */
   maxHeaderSize?: number;
 }
+
+const READ = { mode: "read", verb: "read" } as const;
 
 function* recordsSteps(options: ReadNpyRecordsOptions): IoSteps<NpyArray[]> {
   const records = yield* recordsOf(options.maxHeaderSize);
@@ -81,7 +82,12 @@ export function readNpyRecords(
   target: Target,
   options: ReadNpyRecordsOptions = {},
 ): Promise<NpyArray[]> {
-  return runOnTarget(target, () => recordsSteps(options)).catch((e) => {
+  return withTarget(
+    target,
+    READ,
+    (file) => runSync(recordsSteps(options), file),
+    (file) => runAsync(recordsSteps(options), file),
+  ).catch((e) => {
     throw withFileName(e, "read", targetLabel(target));
   });
 }
@@ -113,12 +119,7 @@ export function readNpyRecordsSync(
   return namingFile(
     "read",
     targetLabel(target),
-    () => withSyncFile(target, (f) => runSync(recordsSteps(options), f)),
+    () =>
+      withTargetSync(target, READ, (f) => runSync(recordsSteps(options), f)),
   );
-}
-
-function targetLabel(target: Target): string {
-  if (typeof target === "string") return target;
-  if (target instanceof URL) return toPath(target);
-  return "the file object";
 }
