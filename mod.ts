@@ -26,7 +26,6 @@
 export * from "./src/npy_append_array.ts";
 export * from "./src/npy_append_array_sync.ts";
 export * from "./src/read_npy.ts";
-export * from "./src/read_npy_records.ts";
 export * from "./src/npy_reader.ts";
 export * from "./src/inspect_npy.ts";
 export * from "./src/maintenance.ts";

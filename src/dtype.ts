@@ -99,22 +99,22 @@ export interface DType {
 }
 
 /**
- * A JS spelling of a sub-array type inside a field, `[format, shape]`, as
- * NumPy's `('<f8', (5,))`; it nests: `[["<f8", [5]], [3]]`.
- */
-export type SubArraySpec = readonly [
-  DTypeSpec | SubArraySpec,
-  readonly number[] | number,
-];
-
-/**
  * A JS spelling of a structured field: `[name, format, shape?]`; the
  * format may itself be a sub-array (`["c", ["<f8", [5]], [2]]` is NumPy's
  * `('c', ('<f8', (5,)), (2,))`).
  */
 export type FieldSpec =
-  | readonly [string, DTypeSpec | SubArraySpec]
-  | readonly [string, DTypeSpec | SubArraySpec, readonly number[] | number];
+  | readonly [
+    string,
+    | DTypeSpec
+    | readonly [DTypeSpec | readonly unknown[], readonly number[] | number],
+  ]
+  | readonly [
+    string,
+    | DTypeSpec
+    | readonly [DTypeSpec | readonly unknown[], readonly number[] | number],
+    readonly number[] | number,
+  ];
 
 /**
  * What the `dtype` option accepts: a NumPy type string or name

@@ -57,7 +57,8 @@ function* recordsSteps(options: ReadNpyRecordsOptions): IoSteps<NpyArray[]> {
  *
  * @example Three arrays saved one after another
  * ```ts
- * import { encodeHeader, MemoryFile, readNpyRecords } from "@x/npy-append-array";
+ * import { encodeHeader, MemoryFile } from "@x/npy-append-array";
+ * import { readNpyRecords } from "./read_npy_records.ts";
  * import assert from "node:assert/strict";
  *
  * const a = encodeHeader({ dtype: "<f8", fortranOrder: false, shape: [2] });
@@ -97,7 +98,8 @@ export function readNpyRecords(
  *
  * @example A file of one record gives one array
  * ```ts
- * import { MemoryFile, NpyAppendArraySync, readNpyRecordsSync } from "@x/npy-append-array";
+ * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
+ * import { readNpyRecordsSync } from "./read_npy_records.ts";
  * import assert from "node:assert/strict";
  *
  * const file = new MemoryFile();

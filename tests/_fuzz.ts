@@ -35,12 +35,12 @@ import {
   NpyReader,
   parseDType,
   parseHeader,
-  pyReprString,
   readNpy,
-  readNpyRecordsSync,
   readNpySync,
 } from "../mod.ts";
+import { readNpyRecordsSync } from "../src/read_npy_records.ts";
 import { decodeCost } from "../src/dtype.ts";
+import { pyReprString } from "../src/py_literal.ts";
 import * as allExports from "../mod.ts";
 
 // ---------------------------------------------------------------------------

@@ -8,13 +8,12 @@ import assert from "node:assert/strict";
 import {
   canCast,
   type Casting,
-  CASTING_MODES,
-  checkCasting,
   MemoryFile,
   NpyAppendArraySync,
   parseDType,
   readNpySync,
 } from "../mod.ts";
+import { CASTING_MODES, checkCasting } from "../src/casting.ts";
 import { numpyTestOptions, runPython } from "./_numpy.ts";
 
 const CAST_TYPES = [

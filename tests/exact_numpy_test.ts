@@ -21,12 +21,11 @@ import {
   NpyFormatError,
   NpyReader,
   readNpy,
-  readNpyRecords,
-  readNpyRecordsSync,
   readNpySync,
   recover,
   recoverSync,
 } from "../mod.ts";
+import { readNpyRecords, readNpyRecordsSync } from "../src/read_npy_records.ts";
 import {
   fixturePath,
   npLoadJsonMany,

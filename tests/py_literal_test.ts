@@ -7,13 +7,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { NpyFormatError } from "../mod.ts";
 import {
-  NpyFormatError,
   parsePyLiteral,
   pyRepr,
   pyReprString,
   PyTuple,
-} from "../mod.ts";
+} from "../src/py_literal.ts";
 import { isPrintable } from "../src/_printable.ts";
 import { UNICODE_VERSION } from "../src/_printable_table.ts";
 import { numpyTestOptions, runPython } from "./_numpy.ts";
