@@ -361,17 +361,17 @@ test(
       [
         "s0.npy",
         encodeHeader({ dtype: "|S0", fortranOrder: false, shape: [3] }),
-        "\n\n\n",
+        /Cannot write .*as CSV/,
       ],
       [
         "u0.npy",
         encodeHeader({ dtype: "<U0", fortranOrder: false, shape: [2, 2] }),
-        ",\n,\n",
+        /Cannot write .*as CSV/,
       ],
       [
         "s0_many.npy",
         encodeHeader({ dtype: "|S0", fortranOrder: false, shape: [2 ** 40] }),
-        /zero bytes per item/,
+        /Cannot write .*as CSV|zero bytes per item/,
       ],
     ];
     for (const [name, bytes, want] of files) {
