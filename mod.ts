@@ -39,18 +39,17 @@ export * from "./src/npy_stack_writer.ts";
 export * from "./src/npy_stack_reader.ts";
 export * from "./src/read_npy_stack.ts";
 export * from "./src/recover_stack.ts";
+export * from "./src/read_npy_records.ts";
 export type { FileLike, FileLikeSync, Target } from "./src/file_like.ts";
 export type { NpyData } from "./src/decode.ts";
 export {
   encodeHeader,
   type EncodeHeaderOptions,
-  type HeaderFields,
   type NpyHeader,
   parseHeader,
   type ParseHeaderOptions,
 } from "./src/header.ts";
 export {
-  type ByteOrder,
   type DType,
   type DTypeField,
   type DTypeSpec,

@@ -79,7 +79,7 @@ export interface DType {
   /** Bytes per item. */
   readonly itemsize: number;
   /** Byte order; `"|"` where it does not apply. */
-  readonly byteOrder: ByteOrder;
+  readonly byteOrder: "<" | ">" | "|";
   /**
    * The descr as the header holds it, without quotes for a simple dtype:
    * `"<f8"`, `"<U8"`, `"<M8[ns]"`, or the Python text of a structured

@@ -277,16 +277,6 @@ export function checkByteCount(
   return bytes;
 }
 
-/** What a header says: dtype, order and shape. */
-export interface HeaderFields {
-  /** The dtype, in any spelling {@linkcode parseDType} accepts. */
-  dtype: DTypeSpec;
-  /** Fortran (column-major) order. */
-  fortranOrder: boolean;
-  /** The array shape. */
-  shape: readonly number[];
-}
-
 /** Options for {@linkcode encodeHeader}. */
 export interface EncodeHeaderOptions {
   /**
@@ -445,7 +435,14 @@ export function wrapHeaderText(
  * @throws {RangeError} when the header does not fit `headerLength`.
  */
 export function encodeHeader(
-  header: HeaderFields,
+  header: {
+    /** The dtype, in any spelling {@linkcode parseDType} accepts. */
+    dtype: DTypeSpec;
+    /** Fortran (column-major) order. */
+    fortranOrder: boolean;
+    /** The array shape. */
+    shape: readonly number[];
+  },
   options: EncodeHeaderOptions = {},
 ): Uint8Array {
   const dtype = parseDType(header.dtype);

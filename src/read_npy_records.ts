@@ -13,16 +13,11 @@ import { recordsOf } from "./_inspect.ts";
 import { decodeItems } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import type { NpyArray } from "./read_npy.ts";
-
-/** Options of {@linkcode readNpyRecords} and {@linkcode readNpyRecordsSync}. */
-export interface ReadNpyRecordsOptions {
-  /** Largest header accepted per record (default 10,000 characters). */
-  maxHeaderSize?: number;
-}
+import type { ParseHeaderOptions } from "./header.ts";
 
 const READ = { mode: "read", verb: "read" } as const;
 
-function* recordsSteps(options: ReadNpyRecordsOptions): IoSteps<NpyArray[]> {
+function* recordsSteps(options: ParseHeaderOptions): IoSteps<NpyArray[]> {
   const records = yield* recordsOf(options.maxHeaderSize);
   const out: NpyArray[] = [];
   for (const [i, r] of records.entries()) {
@@ -81,7 +76,7 @@ function* recordsSteps(options: ReadNpyRecordsOptions): IoSteps<NpyArray[]> {
  */
 export function readNpyRecords(
   target: Target,
-  options: ReadNpyRecordsOptions = {},
+  options: ParseHeaderOptions = {},
 ): Promise<NpyArray[]> {
   return withTarget(
     target,
@@ -116,7 +111,7 @@ export function readNpyRecords(
  */
 export function readNpyRecordsSync(
   target: Target,
-  options: ReadNpyRecordsOptions = {},
+  options: ParseHeaderOptions = {},
 ): NpyArray[] {
   return namingFile(
     "read",
