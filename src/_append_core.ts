@@ -20,7 +20,15 @@ import {
 } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
 import { optionError, withFileName } from "./_error_label.ts";
-import { type IoSteps, runSync, sync, truncate, write } from "./_io.ts";
+import {
+  type IoSteps,
+  MAX_IO_BYTES,
+  runSync,
+  sync,
+  truncate,
+  write,
+} from "./_io.ts";
+import type { FileLikeSync } from "./file_like.ts";
 import { checkFileState, growthAxis } from "./_layout.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
@@ -403,9 +411,7 @@ export class AppendCore {
           for (let i = 0; i < bytes.length; i++) buffer[at + i] = bytes[i]!;
         } else buffer.set(bytes, at);
         this.#buffered = at + bytes.length;
-        this.dataEnd += bytes.length;
-        this.shape = shape;
-        this.headerDirty = true;
+        this.#grown(bytes.length, shape, false);
         return;
       }
     }
@@ -424,10 +430,57 @@ export class AppendCore {
       yield* this.#rollback(oldEnd, headerTouched ? this.#diskShape : null);
       throw e;
     }
-    this.dataEnd = oldEnd + bytes.length;
+    this.#grown(bytes.length, shape, header !== null);
+  }
+
+  /**
+   * The sync writer's shortcut into {@linkcode append}, for its common
+   * case (an existing file, no fsync, no buffer, under 1 GiB): the same
+   * checks, the same two writes, rollback and state change, made with
+   * direct calls, since running the generator costs about 80 ns per
+   * append (a third of a small append's CPU time). Anything else runs
+   * `append` itself.
+   */
+  appendSync(input: ArrayInput, file: FileLikeSync): void {
+    const old = this.shape;
+    if (old === null || this.fsync || this.bufferBytes > 0) {
+      runSync(this.append(input), file);
+      return;
+    }
+    this.#checkUsable();
+    const prepared = prepareArray(input, this.#options());
+    const shape = this.#grownShape(prepared.shape);
+    const bytes = prepared.bytes;
+    if (bytes.byteLength > MAX_IO_BYTES) {
+      runSync(this.append(input), file);
+      return;
+    }
+    if (shape[this.growthAxis] === old[this.growthAxis]) return;
+    const oldEnd = this.dataEnd;
+    const header = this.rewriteHeaderOnAppend ? this.header(shape) : null;
+    let headerTouched = false;
+    try {
+      if (bytes.byteLength > 0) file.writeSync(bytes, oldEnd);
+      if (header !== null) {
+        headerTouched = true;
+        file.writeSync(header, 0);
+      }
+    } catch (e) {
+      runSync(
+        this.#rollback(oldEnd, headerTouched ? this.#diskShape : null),
+        file,
+      );
+      throw e;
+    }
+    this.#grown(bytes.length, shape, header !== null);
+  }
+
+  /** The state change of a successful append of `n` bytes. */
+  #grown(n: number, shape: number[], headerWritten: boolean): void {
+    this.dataEnd += n;
     this.shape = shape;
-    if (header === null) this.headerDirty = true;
-    else this.#diskShape = shape;
+    if (headerWritten) this.#diskShape = shape;
+    else this.headerDirty = true;
   }
 
   /** Best effort to put the file back as it was before a failed write. */

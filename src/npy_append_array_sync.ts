@@ -127,7 +127,7 @@ export class NpyAppendArraySync implements Disposable {
     core.checkOpen();
     const file = this.#w.file;
     if (file !== null) {
-      runSync(core.append(array), file);
+      core.appendSync(array, file);
       return;
     }
     // Convert first, so that bad input creates no file.
