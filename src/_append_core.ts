@@ -415,6 +415,11 @@ export class AppendCore {
         return;
       }
     }
+    yield* this.#write(bytes, shape);
+  }
+
+  /** Writes the data of an append to an existing file, then its header. */
+  *#write(bytes: Uint8Array, shape: number[]): IoSteps<void> {
     const oldEnd = this.dataEnd;
     const header = this.rewriteHeaderOnAppend ? this.header(shape) : null;
     let headerTouched = false;
@@ -436,10 +441,10 @@ export class AppendCore {
   /**
    * The sync writer's shortcut into {@linkcode append}, for its common
    * case (an existing file, no fsync, no buffer, under 1 GiB): the same
-   * checks, the same two writes, rollback and state change, made with
-   * direct calls, since running the generator costs about 80 ns per
-   * append (a third of a small append's CPU time). Anything else runs
-   * `append` itself.
+   * checks, the same two writes as `#write`, its rollback and state
+   * change, made with direct calls, since running a generator costs
+   * about 80 ns per append (a third of a small append's CPU time).
+   * Anything else runs the generators.
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;
@@ -451,11 +456,11 @@ export class AppendCore {
     const prepared = prepareArray(input, this.#options());
     const shape = this.#grownShape(prepared.shape);
     const bytes = prepared.bytes;
+    if (shape[this.growthAxis] === old[this.growthAxis]) return;
     if (bytes.byteLength > MAX_IO_BYTES) {
-      runSync(this.append(input), file);
+      runSync(this.#write(bytes, shape), file);
       return;
     }
-    if (shape[this.growthAxis] === old[this.growthAxis]) return;
     const oldEnd = this.dataEnd;
     const header = this.rewriteHeaderOnAppend ? this.header(shape) : null;
     let headerTouched = false;
