@@ -7,11 +7,8 @@
 
 import { descrValue, type DType, parseDType } from "./dtype.ts";
 import { type Casting, checkCasting } from "./casting.ts";
-import {
-  GROWTH_AXIS_MAX_DIGITS,
-  headerText,
-  wrapHeaderText,
-} from "./header.ts";
+import { headerText, wrapHeaderText } from "./header.ts";
+import { HeaderMaker } from "./_header_maker.ts";
 import { pyRepr } from "./py_literal.ts";
 import {
   type ArrayInput,
@@ -34,28 +31,12 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
 export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
-/** Bytes allocated at once for the headers of appends. */
-const SLAB_BYTES = 1 << 16;
-
 /**
  * A new file's header and data up to this size are written in one call
  * (one copy is cheaper than a second write); larger data is written in
  * place from the caller's bytes.
  */
 const SMALL_CREATE_BYTES = 1 << 16;
-
-/** A header with blank growth digits, for {@linkcode AppendCore.header}. */
-interface HeaderTemplate {
-  headerLength: number;
-  rank: number;
-  /** The shape it was made for (only the growth axis may differ). */
-  shape: number[];
-  /** Offset of the growth axis digits. */
-  at: number;
-  /** The bytes after the digits, up to the closing brace. */
-  after: Uint8Array;
-  bytes: Uint8Array;
-}
 
 function shapeText(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
@@ -81,13 +62,9 @@ export class AppendCore {
   #closed = false;
   /** The shape the header on disk describes. */
   #diskShape: number[] | null = null;
-  #descrText = "";
+  /** Makes the headers of the file, once it has one. */
+  #headers: HeaderMaker | null = null;
   #wantDType: DType | undefined;
-  /** See {@linkcode AppendCore.header}; `false` when it cannot be used. */
-  #template: HeaderTemplate | null | false = null;
-  #slab: Uint8Array = new Uint8Array(0);
-  #slabAt = 0;
-  #slabOf: HeaderTemplate | null = null;
   /** Reused across appends while dtype and order stay the same. */
   #prepareOptions: PrepareOptions | null = null;
   /** Option `bufferBytes`. */
@@ -197,10 +174,13 @@ export class AppendCore {
     this.fortranOrder = header.fortranOrder;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
-    this.#template = null;
+    this.#headers = new HeaderMaker(
+      pyRepr(descrValue(header.dtype)),
+      header.fortranOrder,
+      header.headerLength,
+    );
     this.#diskShape = this.shape;
     this.dataEnd = info.fileSize;
-    this.#descrText = pyRepr(descrValue(header.dtype));
   }
 
   get growthAxis(): number {
@@ -217,114 +197,7 @@ export class AppendCore {
 
   /** The header for `shape`, padded to the file's header length. */
   header(shape: readonly number[]): Uint8Array {
-    if (this.headerLength !== 0) {
-      const fast = this.#quickHeader(shape);
-      if (fast !== undefined) return fast;
-    }
-    return wrapHeaderText(
-      headerText(this.#descrText, this.fortranOrder, shape),
-      this.headerLength === 0 ? undefined : this.headerLength,
-    );
-  }
-
-  /**
-   * The header from a cached template, re-encoding only the growth axis
-   * digits (appends rewrite it every time); `undefined` when the template
-   * does not apply. Only the growth axis changes once the file exists, and
-   * the growth space keeps the text length constant, so the template is
-   * the header for a growth length of 0 with the digits blanked.
-   */
-  #quickHeader(shape: readonly number[]): Uint8Array | undefined {
-    let t = this.#template;
-    if (t === false) return undefined;
-    if (t === null || t.headerLength !== this.headerLength) {
-      const made = this.#makeTemplate(shape);
-      this.#template = made;
-      if (made === false) return undefined;
-      t = made;
-    }
-    const axis = this.growthAxis;
-    if (shape.length !== t.rank) return undefined;
-    for (let i = 0; i < shape.length; i++) {
-      if (i !== axis && shape[i] !== t.shape[i]) return undefined;
-    }
-    const n = shape[axis]!;
-    let digits = 1;
-    for (let p = 10; p <= n; p *= 10) digits++;
-    if (digits > GROWTH_AXIS_MAX_DIGITS) return undefined;
-    // Headers come from a slab filled with copies of the template:
-    // allocating each one costs more than encoding it on some runtimes,
-    // and each write still gets bytes of its own.
-    const size = t.bytes.length;
-    let slab = this.#slab;
-    if (this.#slabOf !== t || this.#slabAt + size > slab.length) {
-      slab = new Uint8Array(Math.max(1, Math.floor(SLAB_BYTES / size)) * size);
-      slab.set(t.bytes);
-      for (let filled = size; filled < slab.length; filled *= 2) {
-        slab.copyWithin(filled, 0, Math.min(filled, slab.length - filled));
-      }
-      this.#slab = slab;
-      this.#slabOf = t;
-      this.#slabAt = 0;
-    }
-    const start = this.#slabAt;
-    this.#slabAt = start + size;
-    let m = n;
-    for (let i = start + t.at + digits - 1; i >= start + t.at; i--) {
-      const q = Math.floor(m / 10);
-      slab[i] = 48 + m - q * 10;
-      m = q;
-    }
-    const after = t.after;
-    const to = start + t.at + digits;
-    for (let i = 0; i < after.length; i++) slab[to + i] = after[i]!;
-    return slab.subarray(start, start + size);
-  }
-
-  #makeTemplate(shape: readonly number[]): HeaderTemplate | false {
-    const axis = this.growthAxis;
-    const slow = (n: number) => {
-      const s = [...shape];
-      s[axis] = n;
-      return wrapHeaderText(
-        headerText(this.#descrText, this.fortranOrder, s),
-        this.headerLength,
-      );
-    };
-    let zero: Uint8Array, one: Uint8Array;
-    try {
-      zero = slow(0);
-      one = slow(1);
-    } catch {
-      return false;
-    }
-    let at = 0;
-    while (at < zero.length && zero[at] === one[at]) at++;
-    let close = zero.length - 1;
-    while (close > at && zero[close] !== 0x7d) close--;
-    if (at >= zero.length || close <= at) return false;
-    const after = zero.slice(at + 1, close + 1);
-    const bytes = zero.slice();
-    bytes.fill(0x20, at, bytes.length - 1);
-    const t: HeaderTemplate = {
-      headerLength: this.headerLength,
-      rank: shape.length,
-      shape: [...shape],
-      at,
-      after,
-      bytes,
-    };
-    // Check the template against the slow path once.
-    const saved = this.#template;
-    this.#template = t;
-    const probe = this.#quickHeader(shape);
-    this.#template = saved;
-    const want = slow(shape[axis]!);
-    if (probe === undefined || probe.length !== want.length) return false;
-    for (let i = 0; i < want.length; i++) {
-      if (probe[i] !== want[i]) return false;
-    }
-    return t;
+    return this.#headers!.header(shape);
   }
 
   #grownShape(inShape: readonly number[]): number[] {
@@ -555,8 +428,11 @@ export class AppendCore {
     }
     this.#staleSize = 0;
     this.dtype = dtype;
-    this.#descrText = descrText;
-    this.#template = null;
+    this.#headers = new HeaderMaker(
+      descrText,
+      this.fortranOrder,
+      header.length,
+    );
     this.headerLength = header.length;
     this.dataEnd = end;
     this.shape = [...shape];
