@@ -9,7 +9,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   MemoryFile,
@@ -163,17 +163,17 @@ describe("a failed call leaves the writer as it was", () => {
 });
 
 describe("a first append that cannot create the file", () => {
-  test("sync, path in a missing folder: the next append may choose another dtype", () => {
+  test("sync, a path that became a folder: the next append may choose another dtype", () => {
     const dir = tempDir();
     try {
-      const sub = join(dir, "later");
-      const p = join(sub, "a.npy");
+      const p = join(dir, "a.npy");
       const npy = NpyAppendArraySync.open(p);
+      // Created at the first append: make that fail (EISDIR).
+      mkdirSync(p);
       assert.throws(() => npy.append(new Int32Array([1, 2])));
       assert.equal(npy.dtype, "");
       assert.deepEqual(npy.shape, []);
-      assert.equal(existsSync(p), false);
-      mkdirSync(sub);
+      rmSync(p, { recursive: true });
       npy.append(new Float64Array([0.5]));
       npy.close();
       const { data, shape } = readNpySync(p);
@@ -184,15 +184,15 @@ describe("a first append that cannot create the file", () => {
     }
   });
 
-  test("async, path in a missing folder: the same", async () => {
+  test("async, a path that became a folder: the same", async () => {
     const dir = tempDir();
     try {
-      const sub = join(dir, "later");
-      const p = join(sub, "a.npy");
+      const p = join(dir, "a.npy");
       const npy = await NpyAppendArray.open(p);
+      mkdirSync(p);
       await assert.rejects(npy.append({ data: [1, 2], shape: [1, 2] }));
       assert.equal(npy.dtype, "");
-      mkdirSync(sub);
+      rmSync(p, { recursive: true });
       await npy.append(new Uint8Array([7, 8, 9]));
       await npy.close();
       assert.equal(readNpySync(p).dtype, "|u1");

@@ -288,7 +288,9 @@ describe("option types", () => {
   test("on a path the message names the path, and nothing is deleted", () => {
     const dir = tempDir();
     const p = join(dir, "kept.npy");
-    NpyAppendArraySync.open(p).append([1, 2]);
+    const first = NpyAppendArraySync.open(p);
+    first.append([1, 2]);
+    first.close();
     const before = readFileSync(p);
     assert.throws(
       () =>
