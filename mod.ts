@@ -25,6 +25,7 @@
 
 export * from "./src/npy_append_array.ts";
 export * from "./src/npy_append_array_sync.ts";
+export * from "./src/npy_append_array_options.ts";
 export * from "./src/read_npy.ts";
 export * from "./src/npy_reader.ts";
 export * from "./src/inspect_npy.ts";

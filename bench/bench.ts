@@ -10,7 +10,7 @@
  *   temporary folder; when `npm/package.json` exists (from
  *   `deno task build:npm`) the library is loaded from the built package.
  *
- * Options: `--only=big,small,read,memory`, `--runtimes=deno,bun,node`,
+ * Options: `--only=big,whole,small,read,memory`, `--runtimes=deno,bun,node`,
  * `--scale=0.1` (smaller workloads for a quick try), `--rounds=N` (timed
  * rounds per case, after a warm-up round), `--json` (raw lines).
  *
@@ -41,7 +41,8 @@ function flag(name: string): string | undefined {
   return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "";
 }
 
-const only = flag("only")?.split(",") ?? ["big", "small", "read", "memory"];
+const only = flag("only")?.split(",") ??
+  ["big", "whole", "small", "read", "memory"];
 const runtimes = flag("runtimes")?.split(",") ?? ["deno", "bun", "node"];
 const scale = flag("scale") ?? "1";
 const rounds = flag("rounds") ?? "0";
@@ -182,6 +183,10 @@ try {
         ...runWorker(cmd, { ...env, NPY_BENCH_ONLY: speedOnly }, dir, "speed"),
       );
     }
+    if (only.includes("whole")) {
+      rows.push(...runWorker(cmd, env, dir, "whole-memory-sync"));
+      rows.push(...runWorker(cmd, env, dir, "whole-memory-async"));
+    }
     if (only.includes("memory")) {
       rows.push(...runWorker(cmd, env, dir, "memory-sync"));
       rows.push(...runWorker(cmd, env, dir, "memory-async"));
@@ -251,6 +256,9 @@ function target(r: Row): string {
   }
   if (r.workload.startsWith("3")) return ">= 1,000,000 appends/s";
   if (r.workload.startsWith("5")) return "< 64 MiB";
+  if (r.workload.startsWith("6")) {
+    return r.case.endsWith("peak memory") ? "< +16 MiB" : ">= 0.9";
+  }
   return "";
 }
 
@@ -266,6 +274,10 @@ function met(r: Row): string {
     return r.units / r.libMs * 1000 >= 1e6 ? "yes" : "no";
   }
   if (r.workload.startsWith("5")) return r.units < 64 ? "yes" : "no";
+  if (r.workload.startsWith("6")) {
+    if (r.case.endsWith("peak memory")) return r.units < 16 ? "yes" : "no";
+    return ratio >= 0.9 ? "yes" : "no";
+  }
   return "";
 }
 
@@ -295,6 +307,16 @@ for (const r of rows) {
       `| ${r.workload} | ${r.case} | python | ${
         rate(r.units, r.libMs, r.unit)
       } | | | | | |`,
+    );
+    continue;
+  }
+  if (r.case.endsWith("peak memory")) {
+    lines.push(
+      `| ${r.workload} | ${r.case} | ${r.runtime} | +${
+        r.units.toFixed(1)
+      } MiB peak RSS (${Math.round(r.libMs)} ms) | ${r.baseline} (${
+        Math.round(r.baseMs)
+      } ms) | | | ${target(r)} | ${met(r)} |`,
     );
     continue;
   }

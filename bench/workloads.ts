@@ -272,6 +272,134 @@ function bigWorkload(dir: string, out: BenchResult[]): Promise<void> {
   })();
 }
 
+// ---------------------------------------------------------------- whole
+
+/**
+ * One array saved in one append to a new file (what `np.save` does),
+ * against one positioned write of the same data bytes.
+ */
+async function wholeWorkload(dir: string, out: BenchResult[]): Promise<void> {
+  const { p, array, u8, bytes, check } = wholeSetup(dir);
+  const bases: Record<string, () => number> = {};
+  for (const api of RAW_APIS) {
+    bases[`one positioned write (${api})`] = () => {
+      unlink(p);
+      const t = now();
+      const f = rawOpen(api, p, true);
+      f.write(u8, 128);
+      f.close();
+      const dt = now() - t;
+      unlink(p);
+      return dt;
+    };
+  }
+  const runSync = () => {
+    unlink(p);
+    const t = now();
+    const npy = lib.NpyAppendArraySync.open(p);
+    npy.append(array);
+    npy.close();
+    const dt = now() - t;
+    check();
+    unlink(p);
+    return dt;
+  };
+  const runAsync = async () => {
+    unlink(p);
+    const t = now();
+    const npy = await lib.NpyAppendArray.open(p);
+    await npy.append(array);
+    await npy.close();
+    const dt = now() - t;
+    check();
+    unlink(p);
+    return dt;
+  };
+  for (
+    const [name, run] of [["sync", runSync], ["async", runAsync]] as const
+  ) {
+    const r = await duel(ROUNDS || 5, run, bases);
+    out.push({
+      workload: "6 whole-array write",
+      case: `${name}, one ${Math.round(bytes / 2 ** 20)} MiB f4 append`,
+      ...r,
+      units: bytes / 2 ** 20,
+      unit: "MiB",
+    });
+  }
+}
+
+function wholeSetup(dir: string): {
+  p: string;
+  array: Float32Array;
+  u8: Uint8Array;
+  bytes: number;
+  check: () => void;
+} {
+  const bytes = Math.max(1 << 20, Math.round(256 * 2 ** 20 * SCALE));
+  const p = path.join(dir, "whole.npy");
+  const array = new Float32Array(bytes / 4);
+  for (let i = 0; i < array.length; i++) array[i] = i;
+  const u8 = new Uint8Array(array.buffer);
+  const check = () => {
+    if (fs.statSync(p).size !== 128 + bytes) throw new Error("bad file size");
+  };
+  return { p, array, u8, bytes, check };
+}
+
+/**
+ * Peak memory of one whole-array write, in a fresh process: resident
+ * memory above the caller's array (Linux: VmHWM after resetting it), for
+ * one raw positioned write first, then for the library.
+ */
+async function wholeMemory(
+  dir: string,
+  mode: "sync" | "async",
+  out: BenchResult[],
+): Promise<void> {
+  const { p, array, u8, bytes, check } = wholeSetup(dir);
+  const peakOf = async (run: () => Promise<void> | void) => {
+    unlink(p);
+    const start = rssNow();
+    const reset = resetHwm();
+    const t = now();
+    await run();
+    const dt = now() - t;
+    const h = reset ? hwm() : undefined;
+    const peak = Math.max(rssNow(), h ?? 0);
+    check();
+    unlink(p);
+    return { mib: (peak - start) / 2 ** 20, ms: dt };
+  };
+  const raw = await peakOf(() => {
+    const f = rawOpen("node:fs", p, true);
+    f.write(u8, 128);
+    f.close();
+  });
+  const libRun = await peakOf(async () => {
+    if (mode === "sync") {
+      const npy = lib.NpyAppendArraySync.open(p);
+      npy.append(array);
+      npy.close();
+    } else {
+      const npy = await lib.NpyAppendArray.open(p);
+      await npy.append(array);
+      await npy.close();
+    }
+  });
+  out.push({
+    workload: "6 whole-array write",
+    case: `${mode}, one ${
+      Math.round(bytes / 2 ** 20)
+    } MiB f4 append, peak memory`,
+    libMs: libRun.ms,
+    baseMs: raw.ms,
+    units: libRun.mib,
+    unit: "MiB peak rss above start",
+    baseline: `+${raw.mib.toFixed(1)} MiB for one positioned write (node:fs)`,
+  });
+}
+
 // ---------------------------------------------------------------- small
 
 const SHAPE = [1, 3];
@@ -679,9 +807,16 @@ const results: BenchResult[] = [];
 const only = env.NPY_BENCH_ONLY;
 if (mode === "speed") {
   if (!only || only.includes("big")) await bigWorkload(dir, results);
+  if (!only || only.includes("whole")) await wholeWorkload(dir, results);
   if (!only || only.includes("small")) await smallWorkload(dir, results);
   if (!only || only.includes("read")) await readWorkload(dir, results);
   if (!only || only.includes("stack")) await stackWorkload(dir, results);
+} else if (mode === "whole-memory-sync" || mode === "whole-memory-async") {
+  await wholeMemory(
+    dir,
+    mode === "whole-memory-sync" ? "sync" : "async",
+    results,
+  );
 } else if (mode === "memory-sync" || mode === "memory-async") {
   await memoryWorkload(dir, mode === "memory-sync" ? "sync" : "async", results);
 } else {

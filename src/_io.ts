@@ -27,8 +27,12 @@ export type IoOp =
 /** An algorithm: yields I/O requests, receives their results, returns `T`. */
 export type IoSteps<T> = Generator<IoOp, T, unknown>;
 
-/** Largest single read request. */
-const MAX_READ = 1 << 30;
+/**
+ * Largest single read or write request: Node's `fs.readSync` and
+ * `fs.writeSync` throw for 2 GiB or more ("The value of "length" is out
+ * of range"), and other runtimes cap a call near there too.
+ */
+export const MAX_IO_BYTES = 1 << 30;
 
 /** Reads `buffer.length` bytes at `position` (fewer only at end of file). */
 export function* readFully(
@@ -44,7 +48,7 @@ export function* readFully(
     // At most 1 GiB per call: Node's fs.readSync throws for 2 GiB or more.
     const n = (yield {
       op: "read",
-      buffer: buffer.subarray(done, done + MAX_READ),
+      buffer: buffer.subarray(done, done + MAX_IO_BYTES),
       position: position + done,
     }) as number;
     if (n <= 0) break;
@@ -53,9 +57,25 @@ export function* readFully(
   return done;
 }
 
-/** Yields a write. */
+/**
+ * Yields a write of `buffer` at `position`: one request, or pieces of at
+ * most {@linkcode MAX_IO_BYTES} in order for a larger buffer (every write
+ * of the library comes through here). Nothing for an empty buffer.
+ */
 export function* write(buffer: Uint8Array, position: number): IoSteps<void> {
-  if (buffer.length > 0) yield { op: "write", buffer, position };
+  // Read once: see readFully on lengths of 2 GiB or more.
+  const total = buffer.byteLength;
+  if (total <= MAX_IO_BYTES) {
+    if (total > 0) yield { op: "write", buffer, position };
+    return;
+  }
+  for (let done = 0; done < total; done += MAX_IO_BYTES) {
+    yield {
+      op: "write",
+      buffer: buffer.subarray(done, Math.min(total, done + MAX_IO_BYTES)),
+      position: position + done,
+    };
+  }
 }
 
 /** Yields a size query. */
@@ -116,10 +136,18 @@ function doAsync(op: IoOp, file: FileLike): Promise<unknown> | unknown {
  *
  * @param steps The algorithm.
  * @param file The file.
+ * @param first The step `steps` already yielded, when the caller started
+ * it (to check its input before opening the file).
  * @returns What the algorithm returns.
  */
-export function runSync<T>(steps: IoSteps<T>, file: FileLikeSync): T {
-  let r = steps.next();
+export function runSync<T>(
+  steps: IoSteps<T>,
+  file: FileLikeSync,
+  first?: IoOp,
+): T {
+  let r: IteratorResult<IoOp, T> = first === undefined
+    ? steps.next()
+    : { done: false, value: first };
   while (!r.done) {
     let result: unknown;
     try {

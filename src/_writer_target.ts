@@ -68,7 +68,7 @@ export function openSyncTarget(
     const file = t.file;
     if (file !== null) {
       const size = file.sizeSync();
-      if (t.path === null && options.deleteIfExists) core.staleSize = size;
+      if (t.path === null && options.deleteIfExists) core.startOver(size);
       // An empty file (a writer killed right after creating it) is
       // started afresh, as an empty FileLikeSync is.
       else if (size !== 0) runSync(adoptExisting(core, options), file);

@@ -6,16 +6,11 @@
 
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
-import {
-  adoptExisting,
-  AppendCore,
-  type NpyAppendArrayOptions,
-} from "./_append_core.ts";
+import { adoptExisting, AppendCore } from "./_append_core.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
-
-export type { NpyAppendArrayOptions } from "./_append_core.ts";
 
 interface AsyncBackend {
   core: AppendCore;
@@ -109,7 +104,7 @@ export class NpyAppendArray implements AsyncDisposable {
     if (options.atomic === true) throw atomicNeedsPath();
     const core = new AppendCore("the file object", options);
     const size = await file.size();
-    if (size === 0 || options.deleteIfExists) core.staleSize = size;
+    if (size === 0 || options.deleteIfExists) core.startOver(size);
     else await runAsync(adoptExisting(core, options), file);
     return new NpyAppendArray(null, { core, file });
   }

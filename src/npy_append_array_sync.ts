@@ -6,7 +6,7 @@
 
 import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
-import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
 import { endAppend } from "./_journal.ts";
 import { runSync } from "./_io.ts";
@@ -125,17 +125,24 @@ export class NpyAppendArraySync implements Disposable {
   append(array: ArrayInput): void {
     const core = this.#w.core;
     core.checkOpen();
-    if (this.#w.file === null) {
-      // Convert first, so that bad input creates no file.
-      const steps = core.append(array);
-      const first = steps.next();
-      if (first.done) return;
-      const file = this.#file();
-      runSync(resume(steps, first.value), file);
+    const file = this.#w.file;
+    if (file !== null) {
+      core.appendSync(array, file);
       return;
     }
-    const file = this.#w.file;
-    if (!core.appendDirect(array, file)) runSync(core.append(array), file);
+    // Convert first, so that bad input creates no file.
+    const steps = core.append(array);
+    const first = steps.next();
+    if (first.done) return;
+    let created: FileLikeSync;
+    try {
+      created = this.#file();
+    } catch (e) {
+      // The append changed nothing yet: its state changes follow its I/O.
+      steps.return(undefined);
+      throw e;
+    }
+    runSync(steps, created, first.value);
   }
 
   /**
@@ -182,13 +189,12 @@ export class NpyAppendArraySync implements Disposable {
     let committed = w.journal == null || w.file === null;
     try {
       if (w.file !== null) runSync(w.core.close(), w.file);
-      else w.core.closed = true;
       if (!committed) {
         endAppend(w.file!, w.journal!, true, w.core.fsync);
         committed = true;
       }
     } finally {
-      w.core.closed = true;
+      w.core.markClosed();
       this.#finish(committed);
     }
   }
@@ -238,7 +244,7 @@ export class NpyAppendArraySync implements Disposable {
         `Cannot abort the writer of ${w.core.label}: it was opened without atomic: true; close() it instead`,
       );
     }
-    w.core.closed = true;
+    w.core.markClosed();
     this.#finish(false);
   }
 
@@ -261,26 +267,4 @@ export class NpyAppendArraySync implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** Continues a generator whose first step was already taken. */
-function* resume<T>(
-  steps: Generator<import("./_io.ts").IoOp, T, unknown>,
-  first: import("./_io.ts").IoOp,
-): Generator<import("./_io.ts").IoOp, T, unknown> {
-  let input: unknown;
-  let r: IteratorResult<import("./_io.ts").IoOp, T> = {
-    done: false,
-    value: first,
-  };
-  while (!r.done) {
-    try {
-      input = yield r.value;
-    } catch (e) {
-      r = steps.throw(e);
-      continue;
-    }
-    r = steps.next(input);
-  }
-  return r.value;
 }

@@ -189,7 +189,7 @@ describe("bufferBytes", () => {
     assert.equal((data as Int32Array)[39], 19);
   });
 
-  test("a failed flush leaves a valid file with what was written before", () => {
+  test("a failed flush keeps the buffered appends for the next flush", () => {
     const faulty = new FaultyFile({ failAt: 3 });
     const npy = NpyAppendArraySync.open(faulty.sync(), {
       rewriteHeaderOnAppend: false,
@@ -200,11 +200,16 @@ describe("bufferBytes", () => {
     npy.append(new Float64Array([2]));
     npy.append(new Float64Array([3]));
     assert.throws(() => npy.updateHeader(), InjectedFault); // mutation 3
-    assert.deepEqual(npy.shape, [1]);
+    // The file is as it was (cut back by mutation 4), the writer too.
+    assert.deepEqual(npy.shape, [3]);
+    assert.deepEqual(readNpySync(faulty.memory).shape, [1]);
+    assert.equal(faulty.memory.sizeSync(), 128 + 8);
     npy.append(new Float64Array([4]));
     npy.close();
     assert.deepEqual([...readNpySync(faulty.memory).data as Float64Array], [
       1,
+      2,
+      3,
       4,
     ]);
   });

@@ -10,6 +10,7 @@ import {
   encodeHeader,
   MemoryFile,
   NpyAppendArray,
+  type NpyAppendArrayOptions,
   NpyAppendArraySync,
   NpyFormatError,
   parseHeader,
@@ -254,6 +255,74 @@ describe("maxHeaderSize", () => {
     const npy = NpyAppendArraySync.open(f, { maxHeaderSize: 100_000 });
     assert.deepEqual(npy.shape, [0]);
   });
+});
+
+describe("option types", () => {
+  const BOOLEANS = [
+    "deleteIfExists",
+    "rewriteHeaderOnAppend",
+    "fortranOrder",
+    "fsync",
+  ] as const;
+  for (const name of BOOLEANS) {
+    for (const [bad, shown] of [["yes", '"yes"'], [1, "1"], [null, "null"]]) {
+      test(`${name}: ${shown} is a TypeError naming the option and file`, async () => {
+        const options = { [name]: bad } as NpyAppendArrayOptions;
+        const message =
+          `Cannot open the file object: ${name} must be a boolean, not ${shown}`;
+        const file = npyFile([1, 2]);
+        const before = file.bytes();
+        assert.throws(() => NpyAppendArraySync.open(file, options), {
+          name: "TypeError",
+          message,
+        });
+        await assert.rejects(NpyAppendArray.open(file, options), {
+          name: "TypeError",
+          message,
+        });
+        assert.deepEqual(file.bytes(), before);
+      });
+    }
+  }
+
+  test("on a path the message names the path, and nothing is deleted", () => {
+    const dir = tempDir();
+    const p = join(dir, "kept.npy");
+    const first = NpyAppendArraySync.open(p);
+    first.append([1, 2]);
+    first.close();
+    const before = readFileSync(p);
+    assert.throws(
+      () =>
+        NpyAppendArraySync.open(p, {
+          deleteIfExists: "true" as unknown as boolean,
+        }),
+      {
+        name: "TypeError",
+        message:
+          `Cannot open ${p}: deleteIfExists must be a boolean, not "true"`,
+      },
+    );
+    assert.deepEqual(readFileSync(p), before);
+  });
+
+  for (const bad of [0, -5, 1.5, NaN, "100"]) {
+    test(`maxHeaderSize ${String(bad)} is a RangeError`, () => {
+      assert.throws(
+        () =>
+          NpyAppendArraySync.open(new MemoryFile(), {
+            maxHeaderSize: bad as number,
+          }),
+        {
+          name: "RangeError",
+          message:
+            `Cannot open the file object: maxHeaderSize must be a positive integer, not ${
+              String(bad)
+            }`,
+        },
+      );
+    });
+  }
 });
 
 describe("close", () => {

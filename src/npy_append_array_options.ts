@@ -1,0 +1,86 @@
+/**
+ * The options of the writers, {@linkcode NpyAppendArray} and
+ * {@linkcode NpyAppendArraySync}.
+ *
+ * @module
+ */
+
+import type { DTypeSpec } from "./dtype.ts";
+import type { Casting } from "./casting.ts";
+
+/**
+ * Options of `NpyAppendArray.open` and `NpyAppendArraySync.open`. Every
+ * option is checked when the writer opens: a boolean option given another
+ * type is a `TypeError`, a number out of range a `RangeError`, both naming
+ * the option and the file.
+ *
+ * @example Log rows fast, writing the header at the end only
+ * ```ts
+ * import {
+ *   MemoryFile,
+ *   NpyAppendArraySync,
+ *   type NpyAppendArrayOptions,
+ *   readNpySync,
+ * } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * const options: NpyAppendArrayOptions = {
+ *   dtype: "<f8",
+ *   rewriteHeaderOnAppend: false,
+ *   bufferBytes: 1 << 16,
+ * };
+ * const file = new MemoryFile();
+ * const npy = NpyAppendArraySync.open(file, options);
+ * for (let i = 0; i < 100; i++) npy.append({ data: [i, i], shape: [1, 2] });
+ * npy.close();
+ * assert.deepEqual(readNpySync(file).shape, [100, 2]);
+ * assert.throws(
+ *   () => NpyAppendArraySync.open(file, { fsync: "yes" as unknown as boolean }),
+ *   { name: "TypeError", message: 'Cannot open the file object: fsync must be a boolean, not "yes"' },
+ * );
+ * ```
+ */
+export interface NpyAppendArrayOptions {
+  /** Start a new file even if one exists (default `false`). */
+  deleteIfExists?: boolean;
+  /**
+   * Rewrite the header after every append so the file is always complete
+   * (default `true`). With `false`, the header is written by
+   * `updateHeader()` and `close()` only; a file cut off in between is
+   * repaired by `recover`.
+   */
+  rewriteHeaderOnAppend?: boolean;
+  /** The dtype of a new file; for an existing file it must match. */
+  dtype?: DTypeSpec;
+  /** A new file grows along its last axis (Fortran order). */
+  fortranOrder?: boolean;
+  /** How appended data may be cast to the file's dtype (default `"same_kind"`). */
+  casting?: Casting;
+  /**
+   * Flush data to stable storage before the header that covers it is
+   * written, and the header after (default `false`).
+   */
+  fsync?: boolean;
+  /**
+   * Largest header accepted when opening an existing file, in bytes of
+   * header text (default 10,000); a positive integer.
+   */
+  maxHeaderSize?: number;
+  /**
+   * Collect appends in memory, up to this many bytes, and write them in
+   * one call when the buffer is full and at `updateHeader()` and `close()`
+   * (default 0: every append is written at once). Needs
+   * `rewriteHeaderOnAppend: false`. Many times faster for small appends,
+   * but appends still in the buffer are lost if the process dies before
+   * `close()`; arrays as large as the buffer are written directly.
+   */
+  bufferBytes?: number;
+  /**
+   * Make every append until `close()` one all-or-nothing change (default
+   * `false`; paths only). The file's size and header are first recorded in
+   * `<file>.journal`; `close()` commits (removes the record), `abort()`
+   * rolls the file back, and after a kill the next writer's `open` or
+   * `recover` rolls it back; readers refuse the file meanwhile.
+   */
+  atomic?: boolean;
+}
