@@ -185,3 +185,30 @@ export async function runAsync<T>(
   }
   return r.value;
 }
+
+/**
+ * Reads `buffer.length` bytes at `position` from a synchronous file
+ * (fewer only at end of file): {@linkcode readFully} run by
+ * {@linkcode runSync}, with a shortcut for the common case of one call
+ * that fills the buffer (no generator, no step objects: random reads of
+ * single rows spend most of their time here).
+ *
+ * @param file The file.
+ * @param buffer Where the bytes go.
+ * @param position Byte offset in the file.
+ * @returns The number of bytes read.
+ */
+export function readFullySync(
+  file: FileLikeSync,
+  buffer: Uint8Array,
+  position: number,
+): number {
+  const total = buffer.byteLength;
+  if (total === 0 || total > MAX_READ) {
+    return runSync(readFully(buffer, position), file);
+  }
+  const first = file.readSync(buffer, position);
+  if (first >= total || first <= 0) return Math.max(0, first);
+  return first +
+    runSync(readFully(buffer.subarray(first), position + first), file);
+}

@@ -6,23 +6,10 @@
  * @module
  */
 
-import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
-import { NpyFormatError } from "./errors.ts";
-import { type IoSteps, readFully, runAsync, runSync, size } from "./_io.ts";
-import { type FileInfo, inspect } from "./_inspect.ts";
-import { decodeItems } from "./decode.ts";
-import type { NpyHeader } from "./header.ts";
-import { openTarget } from "./_open_target.ts";
-import { withFileName } from "./_error_label.ts";
+import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
-import {
-  bytesPerRow,
-  fileState,
-  fileStateError,
-  growthAxis,
-  itemsPerRow,
-  wholeRows,
-} from "./_layout.ts";
+import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
+import { RowSource } from "./_row_source.ts";
 
 /** Options of {@linkcode NpyReader.open} and {@linkcode NpyReader.openSync}. */
 export interface NpyReaderOptions extends ReadNpyOptions {
@@ -41,149 +28,6 @@ export interface NpyBatchOptions {
   start?: number;
   /** End of the range, as in {@linkcode NpyReader.read} (default: the length when iteration starts). */
   end?: number;
-}
-
-const BATCH_BYTES = 1 << 20;
-
-/** The layout facts of an opened file. */
-interface Layout {
-  header: NpyHeader;
-  /** Index of the growth axis; -1 for a 0-d array, which has none. */
-  axis: number;
-  /** Items in one slice along the growth axis. */
-  rowItems: number;
-  /** Bytes in one slice along the growth axis. */
-  rowBytes: number;
-  /** Slices readable now. */
-  length: number;
-}
-
-function layoutOf(
-  info: FileInfo,
-  label: string,
-  allowIncomplete: boolean,
-  refresh: boolean,
-): Layout {
-  const { header } = info;
-  if (header.dtype.hasObject) {
-    throw new NpyFormatError(
-      `Cannot read ${label}: its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
-    );
-  }
-  if (header.shape.length === 0) {
-    // A 0-d file opens (shape and dtype are known); row reads refuse it.
-    if (info.dataLength < info.expectedDataLength) {
-      throw new NpyFormatError(
-        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; save the array again`,
-      );
-    }
-    return {
-      header,
-      axis: -1,
-      rowItems: 1,
-      rowBytes: header.dtype.itemsize,
-      length: 0,
-    };
-  }
-  const axis = growthAxis(header.fortranOrder, header.shape.length);
-  const rowItems = itemsPerRow(header.shape, header.fortranOrder);
-  const rowBytes = bytesPerRow(header);
-  let length = header.shape[axis]!;
-  const state = fileState(info, "read");
-  // More bytes than the header covers while following a writer (refresh)
-  // is an append in progress: keep to the header, which the writer
-  // rewrites after the data.
-  const following = refresh && info.dataLength > info.expectedDataLength;
-  if (state.state === "needs-recovery" && !following) {
-    if (!allowIncomplete) {
-      throw fileStateError(state, "read", {
-        verb: "read",
-        label,
-        offersAllowIncomplete: true,
-      });
-    }
-    length = wholeRows(header, info.dataLength);
-  }
-  return { header, axis, rowItems, rowBytes, length };
-}
-
-/**
- * Reads the header until two reads in a row agree, so a header being
- * rewritten by a writer at the same moment is not taken half-written, then
- * the file size: read after the header, it covers all the data the header
- * counts (a writer writes the data first).
- */
-function* stableInspect(maxHeaderSize: number | undefined): IoSteps<FileInfo> {
-  let info = yield* inspect(maxHeaderSize);
-  for (let i = 0; i < 8; i++) {
-    const again = yield* inspect(maxHeaderSize);
-    if (sameHeader(info.header, again.header)) break;
-    info = again;
-  }
-  const fileSize = yield* size();
-  const dataLength = fileSize - info.header.headerLength;
-  return {
-    ...info,
-    fileSize,
-    dataLength,
-    needsRecovery: fileState({ ...info, dataLength }, "read").state ===
-      "needs-recovery",
-  };
-}
-
-function sameHeader(a: NpyHeader, b: NpyHeader): boolean {
-  return a.headerLength === b.headerLength && a.dtype.str === b.dtype.str &&
-    a.fortranOrder === b.fortranOrder && a.shape.length === b.shape.length &&
-    a.shape.every((n, i) => n === b.shape[i]);
-}
-
-function* rangeSteps(
-  layout: Layout,
-  start: number,
-  end: number,
-): IoSteps<NpyArray> {
-  const { header, axis, rowItems, rowBytes } = layout;
-  const n = end - start;
-  const count = n * rowItems;
-  const bytes = new Uint8Array(n * rowBytes);
-  const got = yield* readFully(
-    bytes,
-    header.headerLength + start * rowBytes,
-  );
-  if (got !== bytes.length) {
-    throw new NpyFormatError(
-      `Truncated .npy file: expected ${bytes.length} bytes of items [${start}, ${end}), read ${got}`,
-    );
-  }
-  const shape = [...header.shape];
-  shape[axis] = n;
-  return {
-    data: decodeItems(bytes, header.dtype, count, { copy: false }),
-    shape,
-    dtype: header.dtype.str,
-    fortranOrder: header.fortranOrder,
-  };
-}
-
-function clampIndex(value: number, length: number, name: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(
-      `Cannot read items: ${name} must be an integer, got ${
-        typeof value === "number" ? value : typeof value
-      }`,
-    );
-  }
-  if (value < 0) return Math.max(0, length + value);
-  return Math.min(value, length);
-}
-
-function checkBatchItems(value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot read batches: batchItems must be a positive integer, got "${value}"`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -218,48 +62,10 @@ function checkBatchItems(value: number): number {
  * ```
  */
 export class NpyReader implements AsyncDisposable, Disposable {
-  readonly #label: string;
-  readonly #sync: FileLikeSync | null;
-  readonly #async: FileLike | null;
-  readonly #owned: boolean;
-  readonly #options: NpyReaderOptions;
-  #layout: Layout;
-  #closed = false;
+  readonly #src: RowSource;
 
-  private constructor(
-    label: string,
-    sync: FileLikeSync | null,
-    async: FileLike | null,
-    owned: boolean,
-    options: NpyReaderOptions,
-    layout: Layout,
-  ) {
-    this.#label = label;
-    this.#sync = sync;
-    this.#async = async;
-    this.#owned = owned;
-    this.#options = options;
-    this.#layout = layout;
-  }
-
-  static #prepare(
-    target: Target,
-    options: NpyReaderOptions,
-    needSync: boolean,
-  ): {
-    label: string;
-    sync: FileLikeSync | null;
-    async: FileLike | null;
-    owned: boolean;
-  } {
-    if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
-    const t = openTarget(target, { mode: "read", verb: "read", needSync });
-    return {
-      label: t.label,
-      sync: t.file,
-      async: t.asyncFile,
-      owned: t.path !== null,
-    };
+  private constructor(src: RowSource) {
+    this.#src = src;
   }
 
   /**
@@ -289,41 +95,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     target: Target,
     options: NpyReaderOptions = {},
   ): Promise<NpyReader> {
-    const p = NpyReader.#prepare(target, options, false);
-    if (p.sync !== null) return NpyReader.#finishSync(p, options);
-    const info = await runAsync(
-      stableInspect(options.maxHeaderSize),
-      p.async!,
-    ).catch((e) => {
-      throw withFileName(e, "read", p.label);
-    });
-    const layout = layoutOf(
-      info,
-      p.label,
-      options.allowIncomplete ?? false,
-      false,
-    );
-    return new NpyReader(p.label, null, p.async, false, options, layout);
-  }
-
-  static #finishSync(
-    p: { label: string; sync: FileLikeSync | null; owned: boolean },
-    options: NpyReaderOptions,
-  ): NpyReader {
-    const file = p.sync!;
-    try {
-      const info = runSync(stableInspect(options.maxHeaderSize), file);
-      const layout = layoutOf(
-        info,
-        p.label,
-        options.allowIncomplete ?? false,
-        false,
-      );
-      return new NpyReader(p.label, file, null, p.owned, options, layout);
-    } catch (e) {
-      if (p.owned) file.closeSync?.();
-      throw withFileName(e, "read", p.label);
-    }
+    return new NpyReader(await RowSource.open(target, options));
   }
 
   /**
@@ -348,91 +120,42 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {RangeError} for a 0-d array (read it with `readNpySync`).
    */
   static openSync(target: Target, options: NpyReaderOptions = {}): NpyReader {
-    return NpyReader.#finishSync(
-      NpyReader.#prepare(target, options, true),
-      options,
-    );
+    return new NpyReader(RowSource.openSync(target, options));
   }
 
   /** Items along the growth axis that can be read now. */
   get length(): number {
-    return this.#layout.length;
+    return this.#src.layout.length;
   }
 
   /** The shape of the readable part, growth axis included. */
   get shape(): number[] {
-    const shape = [...this.#layout.header.shape];
-    if (this.#layout.axis >= 0) shape[this.#layout.axis] = this.#layout.length;
+    const shape = [...this.#src.layout.header.shape];
+    if (this.#src.layout.axis >= 0) {
+      shape[this.#src.layout.axis] = this.#src.layout.length;
+    }
     return shape;
   }
 
   /** The descr text of the dtype, as the header holds it. */
   get dtype(): string {
-    return this.#layout.header.dtype.str;
+    return this.#src.layout.header.dtype.str;
   }
 
   /** Whether the file is in Fortran order (growth along the last axis). */
   get fortranOrder(): boolean {
-    return this.#layout.header.fortranOrder;
+    return this.#src.layout.header.fortranOrder;
   }
 
   /** The default number of items per batch. */
   get batchItems(): number {
-    const { rowBytes, rowItems, length } = this.#layout;
+    const { rowBytes, rowItems, length } = this.#src.layout;
     // Rows that hold no items at all cost nothing: one batch takes them.
     if (rowBytes === 0 && rowItems === 0) {
-      return this.#options.batchItems ?? Math.max(1, length);
+      return this.#src.options.batchItems ?? Math.max(1, length);
     }
-    return this.#options.batchItems ??
+    return this.#src.options.batchItems ??
       Math.max(1, Math.floor(BATCH_BYTES / Math.max(1, rowBytes)));
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) {
-      throw new TypeError(
-        `Cannot read ${this.#label}: the reader is closed; open a new one`,
-      );
-    }
-  }
-
-  #run<T>(steps: () => IoSteps<T>): Promise<T> {
-    try {
-      this.#checkOpen();
-      if (this.#sync !== null) {
-        return Promise.resolve(runSync(steps(), this.#sync));
-      }
-      return runAsync(steps(), this.#async!).catch((e) => {
-        throw withFileName(e, "read", this.#label);
-      });
-    } catch (e) {
-      return Promise.reject(withFileName(e, "read", this.#label));
-    }
-  }
-
-  #runSync<T>(steps: () => IoSteps<T>): T {
-    this.#checkOpen();
-    if (this.#sync === null) {
-      throw new TypeError(
-        `Cannot read ${this.#label} synchronously: it is an async-only FileLike; use the async methods`,
-      );
-    }
-    try {
-      return runSync(steps(), this.#sync);
-    } catch (e) {
-      throw withFileName(e, "read", this.#label);
-    }
-  }
-
-  #range(start: number, end: number | undefined): [number, number] {
-    if (this.#layout.axis < 0) {
-      throw new RangeError(
-        `Cannot read rows of ${this.#label}: it holds a 0-d array, which has no growth axis; use readNpy`,
-      );
-    }
-    const length = this.#layout.length;
-    const s = clampIndex(start, length, "start");
-    const e = end === undefined ? length : clampIndex(end, length, "end");
-    return [s, Math.max(s, e)];
   }
 
   /**
@@ -461,13 +184,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {NpyFormatError} when the file got shorter than its header says.
    */
   read(start: number = 0, end?: number): Promise<NpyArray> {
-    try {
-      const [s, e] = this.#range(start, end);
-      const layout = this.#layout;
-      return this.#run(() => rangeSteps(layout, s, e));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.#src.read(start, end);
   }
 
   /**
@@ -490,30 +207,86 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {TypeError} for an async-only file, a bound that is not an integer, or a closed reader.
    */
   readSync(start: number = 0, end?: number): NpyArray {
-    const [s, e] = this.#range(start, end);
-    const layout = this.#layout;
-    return this.#runSync(() => rangeSteps(layout, s, e));
+    return this.#src.readSync(start, end);
   }
 
-  #adopt(info: FileInfo): number {
-    const next = layoutOf(
-      info,
-      this.#label,
-      this.#options.allowIncomplete ?? false,
-      true,
-    );
-    const old = this.#layout.header;
-    const same = next.header.dtype.str === old.dtype.str &&
-      next.header.fortranOrder === old.fortranOrder &&
-      next.header.shape.length === old.shape.length &&
-      next.header.shape.every((n, i) => i === next.axis || n === old.shape[i]);
-    if (!same) {
-      throw new NpyFormatError(
-        `Cannot refresh ${this.#label}: its dtype, order or row shape changed; open it again`,
-      );
-    }
-    this.#layout = next;
-    return next.length;
+  /**
+   * Reads the bytes of items `[start, end)` into `buffer`, without
+   * decoding and without allocating: the fastest way to read rows, for
+   * example one random row after another into one reused buffer. The
+   * bytes are the file's own (NumPy's `arr[start:end].tobytes()` for a
+   * C-order file in its stored byte order): a big-endian (`>`) dtype stays
+   * big-endian, where {@linkcode NpyReader.read} converts it. Bounds work
+   * as in {@linkcode NpyReader.read}; a larger buffer keeps its bytes
+   * beyond the ones read.
+   *
+   * @example Reuse one buffer for random rows
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync, NpyReader } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * NpyAppendArraySync.open(file).append({ data: new Float64Array([0, 1, 2, 3, 4, 5]), shape: [3, 2] });
+   * await using reader = await NpyReader.open(file);
+   * const row = new Float64Array(2);
+   * assert.equal(await reader.readInto(row, 2, 3), 16);
+   * assert.deepEqual([...row], [4, 5]);
+   * ```
+   *
+   * @param buffer Where the bytes go: a `Uint8Array` or any other
+   * `ArrayBufferView` of at least `(end - start) * rowBytes` bytes.
+   * @param start First item (default 0); negative counts from the end.
+   * @param end End of the range, exclusive (default: the length).
+   * @returns The number of bytes written into `buffer`.
+   * @throws {TypeError} for a buffer that is not an `ArrayBufferView`, a
+   * bound that is not an integer, or a closed reader.
+   * @throws {RangeError} for a buffer too small for the items.
+   * @throws {NpyFormatError} when the file got shorter than its header says.
+   */
+  readInto(
+    buffer: ArrayBufferView,
+    start: number = 0,
+    end?: number,
+  ): Promise<number> {
+    return this.#src.readInto(buffer, start, end);
+  }
+
+  /**
+   * Reads the bytes of items `[start, end)` into `buffer` synchronously;
+   * see {@linkcode NpyReader.readInto}.
+   *
+   * @example Raw bytes of a big-endian file
+   * ```ts
+   * import { MemoryFile, NpyAppendArraySync, NpyReader } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const file = new MemoryFile();
+   * NpyAppendArraySync.open(file, { dtype: ">i2" }).append([1, 2, 3]);
+   * using reader = NpyReader.openSync(file);
+   * const bytes = new Uint8Array(4);
+   * assert.equal(reader.readIntoSync(bytes, 1), 4);
+   * assert.deepEqual([...bytes], [0, 2, 0, 3]);
+   * ```
+   *
+   * @param buffer Where the bytes go (at least `(end - start) * rowBytes` bytes).
+   * @param start First item (default 0); negative counts from the end.
+   * @param end End of the range, exclusive (default: the length).
+   * @returns The number of bytes written into `buffer`.
+   * @throws {TypeError} for an async-only file, a buffer that is not an
+   * `ArrayBufferView`, a bound that is not an integer, or a closed reader.
+   * @throws {RangeError} for a buffer too small for the items.
+   */
+  readIntoSync(
+    buffer: ArrayBufferView,
+    start: number = 0,
+    end?: number,
+  ): number {
+    return this.#src.readIntoSync(buffer, start, end);
+  }
+
+  /** Bytes in one item along the growth axis (a row of a C-order file). */
+  get rowBytes(): number {
+    return this.#src.layout.rowBytes;
   }
 
   /**
@@ -543,8 +316,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * shape changed) or got shorter than its header says.
    */
   refresh(): Promise<number> {
-    return this.#run(() => stableInspect(this.#options.maxHeaderSize))
-      .then((info) => this.#adopt(info));
+    return this.#src.refresh();
   }
 
   /**
@@ -567,9 +339,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {NpyFormatError} when the file no longer matches.
    */
   refreshSync(): number {
-    return this.#adopt(
-      this.#runSync(() => stableInspect(this.#options.maxHeaderSize)),
-    );
+    return this.#src.refreshSync();
   }
 
   /**
@@ -598,7 +368,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
     const step = checkBatchItems(options.batchItems ?? this.batchItems);
-    let [at, end] = this.#range(options.start ?? 0, options.end);
+    let [at, end] = this.#src.range(options.start ?? 0, options.end);
     while (at < end) {
       const next = Math.min(end, at + step);
       yield await this.read(at, next);
@@ -629,7 +399,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     options: NpyBatchOptions = {},
   ): Generator<NpyArray, void, undefined> {
     const step = checkBatchItems(options.batchItems ?? this.batchItems);
-    let [at, end] = this.#range(options.start ?? 0, options.end);
+    let [at, end] = this.#src.range(options.start ?? 0, options.end);
     while (at < end) {
       const next = Math.min(end, at + step);
       yield this.readSync(at, next);
@@ -739,9 +509,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * ```
    */
   closeSync(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#owned) this.#sync?.closeSync?.();
+    this.#src.close();
   }
 
   /**

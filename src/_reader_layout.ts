@@ -1,0 +1,142 @@
+/**
+ * What a reader knows of an opened `.npy` file: its layout along the
+ * growth axis, the header read so that a writer's rewrite is never taken
+ * half-done, and the checks of bounds and batch sizes.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import { type IoSteps, size } from "./_io.ts";
+import { type FileInfo, inspect } from "./_inspect.ts";
+import type { NpyHeader } from "./header.ts";
+import {
+  bytesPerRow,
+  fileState,
+  fileStateError,
+  growthAxis,
+  itemsPerRow,
+  wholeRows,
+} from "./_layout.ts";
+
+/** Bytes per batch by default. */
+export const BATCH_BYTES = 1 << 20;
+
+/** The layout facts of an opened file. */
+export interface Layout {
+  header: NpyHeader;
+  /** Index of the growth axis; -1 for a 0-d array, which has none. */
+  axis: number;
+  /** Items in one slice along the growth axis. */
+  rowItems: number;
+  /** Bytes in one slice along the growth axis. */
+  rowBytes: number;
+  /** Slices readable now. */
+  length: number;
+}
+
+export function layoutOf(
+  info: FileInfo,
+  label: string,
+  allowIncomplete: boolean,
+  refresh: boolean,
+): Layout {
+  const { header } = info;
+  if (header.dtype.hasObject) {
+    throw new NpyFormatError(
+      `Cannot read ${label}: its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+    );
+  }
+  if (header.shape.length === 0) {
+    // A 0-d file opens (shape and dtype are known); row reads refuse it.
+    if (info.dataLength < info.expectedDataLength) {
+      throw new NpyFormatError(
+        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; save the array again`,
+      );
+    }
+    return {
+      header,
+      axis: -1,
+      rowItems: 1,
+      rowBytes: header.dtype.itemsize,
+      length: 0,
+    };
+  }
+  const axis = growthAxis(header.fortranOrder, header.shape.length);
+  const rowItems = itemsPerRow(header.shape, header.fortranOrder);
+  const rowBytes = bytesPerRow(header);
+  let length = header.shape[axis]!;
+  const state = fileState(info, "read");
+  // More bytes than the header covers while following a writer (refresh)
+  // is an append in progress: keep to the header, which the writer
+  // rewrites after the data.
+  const following = refresh && info.dataLength > info.expectedDataLength;
+  if (state.state === "needs-recovery" && !following) {
+    if (!allowIncomplete) {
+      throw fileStateError(state, "read", {
+        verb: "read",
+        label,
+        offersAllowIncomplete: true,
+      });
+    }
+    length = wholeRows(header, info.dataLength);
+  }
+  return { header, axis, rowItems, rowBytes, length };
+}
+
+/**
+ * Reads the header until two reads in a row agree, so a header being
+ * rewritten by a writer at the same moment is not taken half-written, then
+ * the file size: read after the header, it covers all the data the header
+ * counts (a writer writes the data first).
+ */
+export function* stableInspect(
+  maxHeaderSize: number | undefined,
+): IoSteps<FileInfo> {
+  let info = yield* inspect(maxHeaderSize);
+  for (let i = 0; i < 8; i++) {
+    const again = yield* inspect(maxHeaderSize);
+    if (sameHeader(info.header, again.header)) break;
+    info = again;
+  }
+  const fileSize = yield* size();
+  const dataLength = fileSize - info.header.headerLength;
+  return {
+    ...info,
+    fileSize,
+    dataLength,
+    needsRecovery: fileState({ ...info, dataLength }, "read").state ===
+      "needs-recovery",
+  };
+}
+
+function sameHeader(a: NpyHeader, b: NpyHeader): boolean {
+  return a.headerLength === b.headerLength && a.dtype.str === b.dtype.str &&
+    a.fortranOrder === b.fortranOrder && a.shape.length === b.shape.length &&
+    a.shape.every((n, i) => n === b.shape[i]);
+}
+
+export function clampIndex(
+  value: number,
+  length: number,
+  name: string,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      `Cannot read items: ${name} must be an integer, got ${
+        typeof value === "number" ? value : typeof value
+      }`,
+    );
+  }
+  if (value < 0) return Math.max(0, length + value);
+  return Math.min(value, length);
+}
+
+export function checkBatchItems(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot read batches: batchItems must be a positive integer, got "${value}"`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,368 @@
+/**
+ * The engine of {@linkcode NpyReader}: the opened file, its layout, and
+ * the one read of rows (direct positioned reads on a sync file, the async
+ * driver on an async-only one), decoding into arrays or filling a
+ * caller's buffer.
+ *
+ * @module
+ */
+
+import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
+import { NpyFormatError } from "./errors.ts";
+import {
+  type IoSteps,
+  readFully,
+  readFullySync,
+  runAsync,
+  runSync,
+} from "./_io.ts";
+import type { FileInfo } from "./_inspect.ts";
+import { decodeItems } from "./decode.ts";
+import { openTarget } from "./_open_target.ts";
+import { withFileName } from "./_error_label.ts";
+import type { NpyArray } from "./read_npy.ts";
+import type { NpyReaderOptions } from "./npy_reader.ts";
+import {
+  checkBatchItems,
+  clampIndex,
+  type Layout,
+  layoutOf,
+  stableInspect,
+} from "./_reader_layout.ts";
+
+const NO_COPY = { copy: false } as const;
+
+/** Throws when a read of items `[s, e)` stopped short of `bytes`. */
+function checkGot(
+  got: number,
+  bytes: Uint8Array,
+  s: number,
+  e: number,
+): undefined {
+  if (got !== bytes.length) {
+    throw new NpyFormatError(
+      `Truncated .npy file: expected ${bytes.length} bytes of items [${s}, ${e}), read ${got}`,
+    );
+  }
+  return undefined;
+}
+
+/** An opened file read by rows; see {@linkcode NpyReader}. */
+export class RowSource {
+  readonly label: string;
+  readonly sync: FileLikeSync | null;
+  readonly async: FileLike | null;
+  readonly owned: boolean;
+  readonly options: NpyReaderOptions;
+  layout: Layout;
+  closed = false;
+
+  private constructor(
+    label: string,
+    sync: FileLikeSync | null,
+    async: FileLike | null,
+    owned: boolean,
+    options: NpyReaderOptions,
+    layout: Layout,
+  ) {
+    this.label = label;
+    this.sync = sync;
+    this.async = async;
+    this.owned = owned;
+    this.options = options;
+    this.layout = layout;
+  }
+
+  static prepare(
+    target: Target,
+    options: NpyReaderOptions,
+    needSync: boolean,
+  ): {
+    label: string;
+    sync: FileLikeSync | null;
+    async: FileLike | null;
+    owned: boolean;
+  } {
+    if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
+    const t = openTarget(target, { mode: "read", verb: "read", needSync });
+    return {
+      label: t.label,
+      sync: t.file,
+      async: t.asyncFile,
+      owned: t.path !== null,
+    };
+  }
+
+  static async open(
+    target: Target,
+    options: NpyReaderOptions,
+  ): Promise<RowSource> {
+    const p = RowSource.prepare(target, options, false);
+    if (p.sync !== null) return RowSource.finishSync(p, options);
+    const info = await runAsync(
+      stableInspect(options.maxHeaderSize),
+      p.async!,
+    ).catch((e) => {
+      throw withFileName(e, "read", p.label);
+    });
+    const layout = layoutOf(
+      info,
+      p.label,
+      options.allowIncomplete ?? false,
+      false,
+    );
+    return new RowSource(p.label, null, p.async, false, options, layout);
+  }
+
+  static finishSync(
+    p: { label: string; sync: FileLikeSync | null; owned: boolean },
+    options: NpyReaderOptions,
+  ): RowSource {
+    const file = p.sync!;
+    try {
+      const info = runSync(stableInspect(options.maxHeaderSize), file);
+      const layout = layoutOf(
+        info,
+        p.label,
+        options.allowIncomplete ?? false,
+        false,
+      );
+      return new RowSource(p.label, file, null, p.owned, options, layout);
+    } catch (e) {
+      if (p.owned) file.closeSync?.();
+      throw withFileName(e, "read", p.label);
+    }
+  }
+
+  static openSync(target: Target, options: NpyReaderOptions): RowSource {
+    return RowSource.finishSync(
+      RowSource.prepare(target, options, true),
+      options,
+    );
+  }
+
+  checkOpen(): void {
+    if (this.closed) {
+      throw new TypeError(
+        `Cannot read ${this.label}: the reader is closed; open a new one`,
+      );
+    }
+  }
+
+  run<T>(steps: () => IoSteps<T>): Promise<T> {
+    try {
+      this.checkOpen();
+      if (this.sync !== null) {
+        return Promise.resolve(runSync(steps(), this.sync));
+      }
+      return runAsync(steps(), this.async!).catch((e) => {
+        throw withFileName(e, "read", this.label);
+      });
+    } catch (e) {
+      return Promise.reject(withFileName(e, "read", this.label));
+    }
+  }
+
+  runSync<T>(steps: () => IoSteps<T>): T {
+    const file = this.syncFile();
+    try {
+      return runSync(steps(), file);
+    } catch (e) {
+      throw withFileName(e, "read", this.label);
+    }
+  }
+
+  /** The first item of a read, checked; refuses a 0-d file. */
+  first(start: number): number {
+    if (this.layout.axis < 0) {
+      throw new RangeError(
+        `Cannot read rows of ${this.label}: it holds a 0-d array, which has no growth axis; use readNpy`,
+      );
+    }
+    return clampIndex(start, this.layout.length, "start");
+  }
+
+  range(start: number, end: number | undefined): [number, number] {
+    const s = this.first(start);
+    return [s, this.end(s, end)];
+  }
+
+  end(s: number, end: number | undefined): number {
+    const length = this.layout.length;
+    return Math.max(
+      s,
+      end === undefined ? length : clampIndex(end, length, "end"),
+    );
+  }
+
+  /** The sync file, for a sync method. */
+  syncFile(): FileLikeSync {
+    this.checkOpen();
+    if (this.sync === null) {
+      throw new TypeError(
+        `Cannot read ${this.label} synchronously: it is an async-only FileLike; use the async methods`,
+      );
+    }
+    return this.sync;
+  }
+
+  /**
+   * The one read of rows: the bytes of items `[s, e)` into `bytes`, with
+   * one direct positioned read on a sync file (no promise, generator or
+   * step object), or the async driver on an async-only one.
+   */
+  fill(
+    bytes: Uint8Array,
+    s: number,
+    e: number,
+    file: FileLikeSync | null,
+  ): Promise<void> | undefined {
+    const position = this.layout.header.headerLength +
+      s * this.layout.rowBytes;
+    if (file !== null) {
+      return checkGot(readFullySync(file, bytes, position), bytes, s, e);
+    }
+    return runAsync(readFully(bytes, position), this.async!).then(
+      (got) => checkGot(got, bytes, s, e),
+      (err) => {
+        throw withFileName(err, "read", this.label);
+      },
+    );
+  }
+
+  /** The result of a read of `n` items whose bytes are `bytes`. */
+  array(bytes: Uint8Array, n: number): NpyArray {
+    const { header, axis, rowItems } = this.layout;
+    const shape = header.shape.slice();
+    shape[axis] = n;
+    return {
+      data: decodeItems(bytes, header.dtype, n * rowItems, NO_COPY),
+      shape,
+      dtype: header.dtype.str,
+      fortranOrder: header.fortranOrder,
+    };
+  }
+
+  /** `buffer` as the bytes that items `[s, e)` fill, after checks. */
+  into(buffer: ArrayBufferView, s: number, e: number): Uint8Array {
+    if (!ArrayBuffer.isView(buffer)) {
+      throw new TypeError(
+        `Cannot read ${this.label} into the buffer: pass a Uint8Array or another ArrayBufferView, got ${
+          buffer === null ? "null" : typeof buffer
+        }`,
+      );
+    }
+    const need = (e - s) * this.layout.rowBytes;
+    if (buffer.byteLength < need) {
+      throw new RangeError(
+        `Cannot read items [${s}, ${e}) of ${this.label}: they take ${need} bytes and the buffer holds ${buffer.byteLength}; pass a buffer of at least ${need} bytes`,
+      );
+    }
+    if (buffer instanceof Uint8Array && buffer.byteLength === need) {
+      return buffer;
+    }
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, need);
+  }
+
+  read(start: number = 0, end?: number): Promise<NpyArray> {
+    try {
+      const s = this.first(start);
+      const e = this.end(s, end);
+      this.checkOpen();
+      const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+      const pending = this.fill(bytes, s, e, this.sync);
+      if (pending === undefined) {
+        return Promise.resolve(this.array(bytes, e - s));
+      }
+      return pending.then(() => this.array(bytes, e - s));
+    } catch (err) {
+      return Promise.reject(withFileName(err, "read", this.label));
+    }
+  }
+
+  readSync(start: number = 0, end?: number): NpyArray {
+    const s = this.first(start);
+    const e = this.end(s, end);
+    const file = this.syncFile();
+    const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+    try {
+      this.fill(bytes, s, e, file);
+    } catch (err) {
+      throw withFileName(err, "read", this.label);
+    }
+    return this.array(bytes, e - s);
+  }
+
+  readInto(
+    buffer: ArrayBufferView,
+    start: number = 0,
+    end?: number,
+  ): Promise<number> {
+    try {
+      const s = this.first(start);
+      const e = this.end(s, end);
+      this.checkOpen();
+      const bytes = this.into(buffer, s, e);
+      const pending = this.fill(bytes, s, e, this.sync);
+      if (pending === undefined) return Promise.resolve(bytes.byteLength);
+      return pending.then(() => bytes.byteLength);
+    } catch (err) {
+      return Promise.reject(withFileName(err, "read", this.label));
+    }
+  }
+
+  readIntoSync(
+    buffer: ArrayBufferView,
+    start: number = 0,
+    end?: number,
+  ): number {
+    const s = this.first(start);
+    const e = this.end(s, end);
+    const file = this.syncFile();
+    const bytes = this.into(buffer, s, e);
+    try {
+      this.fill(bytes, s, e, file);
+    } catch (err) {
+      throw withFileName(err, "read", this.label);
+    }
+    return bytes.byteLength;
+  }
+
+  adopt(info: FileInfo): number {
+    const next = layoutOf(
+      info,
+      this.label,
+      this.options.allowIncomplete ?? false,
+      true,
+    );
+    const old = this.layout.header;
+    const same = next.header.dtype.str === old.dtype.str &&
+      next.header.fortranOrder === old.fortranOrder &&
+      next.header.shape.length === old.shape.length &&
+      next.header.shape.every((n, i) => i === next.axis || n === old.shape[i]);
+    if (!same) {
+      throw new NpyFormatError(
+        `Cannot refresh ${this.label}: its dtype, order or row shape changed; open it again`,
+      );
+    }
+    this.layout = next;
+    return next.length;
+  }
+
+  refresh(): Promise<number> {
+    return this.run(() => stableInspect(this.options.maxHeaderSize))
+      .then((info) => this.adopt(info));
+  }
+
+  refreshSync(): number {
+    return this.adopt(
+      this.runSync(() => stableInspect(this.options.maxHeaderSize)),
+    );
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.owned) this.sync?.closeSync?.();
+  }
+}
