@@ -117,10 +117,13 @@ export function decodeItems(
       ? bytes.buffer as ArrayBuffer
       : new ArrayBuffer(length);
     const base = inPlace ? bytes.byteOffset : 0;
-    const u8 = new Uint8Array(copy, base, length);
-    if (!inPlace) u8.set(bytes.subarray(0, length));
     const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
-    if (dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder) {
+    const swap = dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder;
+    // The byte view only where bytes move (no allocation for the common
+    // in-place, native-order read of a few rows).
+    const u8 = inPlace && !swap ? bytes : new Uint8Array(copy, base, length);
+    if (!inPlace) u8.set(bytes.subarray(0, length));
+    if (swap) {
       const unit = size / c.per;
       for (let i = 0; i < length; i += unit) {
         for (let a = i, b = i + unit - 1; a < b; a++, b--) {
