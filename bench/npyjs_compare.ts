@@ -6,22 +6,31 @@
  * 2. speed: reading a whole ~100 MiB float32 file, both in the same run
  *    (npyjs parses an `ArrayBuffer`, so its time includes `Deno.readFile`).
  *
- * Run: `deno run -A bench/npyjs_compare.ts` (`deno task bench:npyjs`).
+ * Run: `deno run -A bench/npyjs_compare.ts` (`deno task bench:npyjs`);
+ * npyjs 1.2.0 is installed by npm into `bench/node_modules` on first run.
  * Prints a Markdown table for the README.
  *
  * @module
  */
 
-// A pinned npm import for this benchmark only, kept out of deno.json so the
-// library itself has no dependencies.
-// deno-lint-ignore no-import-prefix
-import { parse as npyjsParse } from "npm:npyjs@1.2.0";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { NpyAppendArraySync, readNpy, readNpySync } from "../mod.ts";
 import { fixturePath, listFixtures } from "../tests/_numpy.ts";
 import type { FixtureValue } from "../tests/_numpy.ts";
 import { fortranToC, toFixtureValues } from "../tests/_js_json.ts";
+import { installPeers, peerUrl } from "./_install_peers.ts";
+
+// npyjs comes from bench/node_modules (bench/package.json), never from
+// deno.json or deno.lock, so that the demo and the tests never fetch it.
+const failed = installPeers();
+if (failed !== null) throw new Error(failed);
+const npyjsParse: (b: ArrayBuffer) => {
+  data: unknown;
+  shape: number[];
+  dtype: string;
+  fortranOrder: boolean;
+} = (await import(peerUrl("npyjs"))).parse;
 
 function encodeFloat(x: number): FixtureValue {
   if (Number.isNaN(x)) return "nan";
