@@ -4,6 +4,12 @@
  * - `mod.ts`, `src/**` (and `cli.ts` when it exists) compiled by the
  *   TypeScript compiler from npm into ESM `.js` + `.d.ts`, with the `.ts`
  *   import specifiers rewritten to `.js` (`rewriteRelativeImportExtensions`);
+ * - then `mod.js` and `cli.js` replaced by single-file bundles made by
+ *   esbuild from npm (a build-time tool only): loading one file instead of
+ *   about 50 modules is most of a short-lived process's start (see
+ *   bench/README.md, cold start). The package publishes the bundles and
+ *   the `.d.ts` files; `src/**\/*.js` stay in `npm/` for the compiled tests
+ *   that import private modules;
  * - `package.json` (name `npy-append-array`, version from deno.json),
  *   README.md and LICENSE;
  * - the test suite, compiled into `npm/tests/` (not published: `files` in
@@ -31,6 +37,9 @@ export const REPOSITORY =
 
 /** The TypeScript compiler used for the build. */
 export const TYPESCRIPT = "typescript@5.9.3";
+
+/** The bundler used for the build. */
+export const ESBUILD = "esbuild@0.28.2";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "npm");
@@ -88,6 +97,31 @@ function tsc(files: string[], options: Record<string, unknown>): void {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Replaces `npm/<entry>.js` with one file holding it and everything it
+ * imports, bundled by esbuild from the TypeScript sources (whitespace and
+ * syntax minified, names kept readable in stack traces).
+ */
+function bundle(entry: string, banner?: string): void {
+  const out = join(OUT, entry.replace(/\.ts$/, ".js"));
+  run("npx", [
+    "-y",
+    ESBUILD,
+    join(ROOT, entry),
+    "--bundle",
+    "--format=esm",
+    "--platform=neutral",
+    "--target=es2022",
+    "--minify-whitespace",
+    "--minify-syntax",
+    "--legal-comments=none",
+    "--log-level=warning",
+    ...(banner === undefined ? [] : [`--banner:js=${banner}`]),
+    `--outfile=${out}`,
+    "--allow-overwrite",
+  ]);
 }
 
 function copyTree(from: string, to: string, keep: (name: string) => boolean) {
@@ -149,11 +183,29 @@ export function buildNpm(): string {
     join(OUT, "scripts", "npy_json.py"),
   );
 
+  // The compiled tests that reach private modules (`../src/*.js`) must
+  // meet the same module instances through the public entry too (one
+  // NpyFormatError class, one lock registry): they import the unbundled
+  // entry, `mod.modules.js` (not published); every other test imports
+  // the bundle.
+  fs.copyFileSync(join(OUT, "mod.js"), join(OUT, "mod.modules.js"));
+  for (const test of fs.readdirSync(join(OUT, "tests"))) {
+    const path = join(OUT, "tests", test);
+    if (!test.endsWith(".js")) continue;
+    const text = fs.readFileSync(path, "utf8");
+    if (!/from\s*["']\.\.\/src\//.test(text)) continue;
+    fs.writeFileSync(
+      path,
+      text.replace(
+        /(from\s*["'])\.\.\/mod\.js(["'])/g,
+        "$1../mod.modules.js$2",
+      ),
+    );
+  }
+  bundle("mod.ts");
   if (hasCli) {
-    const cliJs = join(OUT, "cli.js");
-    const text = fs.readFileSync(cliJs, "utf8").replace(/^#!.*\n/, "");
-    fs.writeFileSync(cliJs, `#!/usr/bin/env node\n${text}`);
-    fs.chmodSync(cliJs, 0o755);
+    bundle("cli.ts", "#!/usr/bin/env node");
+    fs.chmodSync(join(OUT, "cli.js"), 0o755);
   }
 
   const exports: Record<string, { types: string; default: string }> = {
@@ -194,7 +246,6 @@ export function buildNpm(): string {
       "adapters.js",
       "adapters.d.ts",
       ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
-      "src/**/*.js",
       "src/**/*.d.ts",
       "README.md",
       "LICENSE",

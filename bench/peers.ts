@@ -1,0 +1,149 @@
+/**
+ * The benchmark's peers, on the runtime that runs this file: npyjs 1.2 and
+ * numpy-ts 1.7 (from `bench/node_modules`, see `bench/package.json`) doing
+ * what users do with the library: save a whole array, read a whole file.
+ * Neither can append to a file or read a row without reading the whole
+ * file, so they have no line in those workloads. Prints one JSON line per
+ * result (`{ peer, workload, ms, units, unit }`, best of several rounds).
+ *
+ * Usage: `<runtime> bench/peers.ts <dir>` (`NPY_BENCH_SCALE` as in
+ * `workloads.ts`). Cold start: `<runtime> bench/peers.ts <dir> cold
+ * <npyjs|numpy-ts|raw|lib> [libUrl]` writes one small array in a fresh
+ * process and prints its in-process time.
+ *
+ * @module
+ */
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const T0 = performance.now();
+const env = (globalThis as {
+  process?: { env: Record<string, string | undefined>; argv: string[] };
+}).process!;
+const argv = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
+  env.argv.slice(2);
+const here = path.dirname(new URL(import.meta.url).pathname);
+const modules = path.join(here, "node_modules");
+const NPYJS = path.join(modules, "npyjs", "dist", "index.js");
+const NUMPY_TS = path.join(modules, "numpy-ts", "dist", "esm", "index.js");
+
+/** The array of the cold-start case: (1000, 3) f8, 24 KiB. */
+function coldArray(): Float64Array {
+  return new Float64Array(3000).map((_, i) => i);
+}
+
+interface NpyjsMod {
+  parse(b: ArrayBuffer): { data: ArrayLike<number> };
+  dump(data: Float64Array, shape: number[]): ArrayBuffer;
+}
+interface NumpyTsMod {
+  array(data: Float64Array): { reshape(...s: number[]): unknown };
+  saveNpySync(p: string, a: unknown): void;
+  loadNpySync(p: string): { get(i: number[]): number };
+}
+
+async function cold(which: string, out: string, libUrl?: string) {
+  const data = coldArray();
+  if (which === "raw") {
+    // The same bytes as the library writes: a 128-byte header, then data.
+    const header = new TextEncoder().encode(
+      "NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 3), }",
+    );
+    const bytes = new Uint8Array(128 + data.byteLength).fill(0x20);
+    bytes[0] = 0x93;
+    bytes.set(header, 1);
+    bytes[127] = 0x0a;
+    bytes.set(new Uint8Array(data.buffer), 128);
+    const fd = fs.openSync(out, "w");
+    fs.writeSync(fd, bytes, 0, bytes.length, 0);
+    fs.closeSync(fd);
+  } else if (which === "lib") {
+    const lib = await import(libUrl!);
+    const npy = lib.NpyAppendArraySync.open(out);
+    npy.append({ data, shape: [1000, 3] });
+    npy.close();
+  } else if (which === "npyjs") {
+    const m = await import(NPYJS) as NpyjsMod;
+    fs.writeFileSync(out, new Uint8Array(m.dump(data, [1000, 3])));
+  } else if (which === "numpy-ts") {
+    const np = await import(NUMPY_TS) as NumpyTsMod;
+    np.saveNpySync(out, np.array(data).reshape(1000, 3));
+  }
+  console.log(JSON.stringify({ inProcessMs: performance.now() - T0 }));
+}
+
+function best(rounds: number, run: () => void): number {
+  let b = Infinity;
+  for (let r = 0; r <= rounds; r++) {
+    const t = performance.now();
+    run();
+    if (r > 0) b = Math.min(b, performance.now() - t);
+  }
+  return b;
+}
+
+async function speed(dir: string) {
+  const scale = Number(env.env.NPY_BENCH_SCALE ?? "1");
+  const rounds = Number(env.env.NPY_BENCH_ROUNDS ?? "0") || 3;
+  const npyjs = await import(NPYJS) as NpyjsMod;
+  const np = await import(NUMPY_TS) as NumpyTsMod;
+  const out: Record<string, unknown>[] = [];
+  // Whole-array write: the size of workloads.ts's whole-array write.
+  const items = Math.max(1 << 18, Math.round(256 * 2 ** 20 * scale / 4)) >>
+    1;
+  const f8 = new Float64Array(items).map((_, i) => i);
+  const mib = f8.byteLength / 2 ** 20;
+  const p = path.join(dir, "peer.npy");
+  out.push({
+    peer: "npyjs 1.2.0",
+    workload: "whole-array write",
+    ms: best(rounds, () => {
+      fs.writeFileSync(p, new Uint8Array(npyjs.dump(f8, [items])));
+    }),
+    units: mib,
+    unit: "MiB",
+  });
+  out.push({
+    peer: "numpy-ts 1.7.0",
+    workload: "whole-array write",
+    ms: best(rounds, () => np.saveNpySync(p, np.array(f8))),
+    units: mib,
+    unit: "MiB",
+  });
+  // Whole read: the 64 MiB f8 file of workloads.ts's reading workload.
+  const rows = Math.max(1024, Math.round(64 * 1024 * 1024 / 8 * scale));
+  const r8 = new Float64Array(rows).map((_, i) => i);
+  fs.writeFileSync(p, new Uint8Array(npyjs.dump(r8, [rows])));
+  const rmib = fs.statSync(p).size / 2 ** 20;
+  out.push({
+    peer: "npyjs 1.2.0",
+    workload: "whole read",
+    ms: best(rounds, () => {
+      const b = fs.readFileSync(p);
+      const a = npyjs.parse(
+        b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength),
+      );
+      if (a.data[1] !== 1) throw new Error("bad read");
+    }),
+    units: rmib,
+    unit: "MiB",
+  });
+  out.push({
+    peer: "numpy-ts 1.7.0",
+    workload: "whole read",
+    ms: best(rounds, () => {
+      if (np.loadNpySync(p).get([1]) !== 1) throw new Error("bad read");
+    }),
+    units: rmib,
+    unit: "MiB",
+  });
+  fs.unlinkSync(p);
+  for (const r of out) console.log(JSON.stringify(r));
+}
+
+const [dir, mode, which, libUrl] = argv;
+if (dir === undefined) throw new TypeError("Usage: peers.ts DIR [cold WHICH]");
+if (mode === "cold") {
+  await cold(which!, path.join(dir, `cold-${which}.npy`), libUrl);
+} else await speed(dir);
