@@ -640,6 +640,52 @@ async function readWorkload(dir: string, out: BenchResult[]): Promise<void> {
       units: reads,
       unit: "reads",
     });
+    // The sync forms against the same raw reads: readSync (a new array per
+    // row) and readIntoSync (the caller's buffer, reused).
+    type SyncReader = {
+      readSync(s: number, e: number): { data: unknown };
+      readIntoSync?(b: Uint8Array, s: number, e: number): number;
+      closeSync(): void;
+    };
+    const openSync = (Reader as unknown as {
+      openSync(t: string): SyncReader;
+    }).openSync;
+    const syncCase = async (
+      name: string,
+      row: (r: SyncReader, i: number) => number,
+    ) => {
+      const rs = await duel(ROUNDS || 5, () => {
+        const t = now();
+        const reader = openSync(q);
+        let sum = 0;
+        for (let i = 0; i < reads; i++) sum += row(reader, picks[i]!);
+        reader.closeSync();
+        if (!(sum >= 0)) throw new Error("bad read");
+        return now() - t;
+      }, rowBases);
+      out.push({
+        workload: "4 reading",
+        case: `${name}, ${reads} random rows of (100000, 3) f8`,
+        ...rs,
+        units: reads,
+        unit: "reads",
+      });
+    };
+    await syncCase(
+      "NpyReader.readSync",
+      (r, i) => (r.readSync(i, i + 1).data as Float64Array)[0]!,
+    );
+    const probe = openSync(q);
+    const hasInto = typeof probe.readIntoSync === "function";
+    probe.closeSync();
+    if (hasInto) {
+      const buf = new Float64Array(3);
+      const bytes = new Uint8Array(buf.buffer);
+      await syncCase("NpyReader.readIntoSync", (r, i) => {
+        r.readIntoSync!(bytes, i, i + 1);
+        return buf[0]!;
+      });
+    }
   }
   unlink(q);
 }
