@@ -10,7 +10,12 @@
  *   temporary folder; when `npm/package.json` exists (from
  *   `deno task build:npm`) the library is loaded from the built package.
  *
- * Options: `--only=big,whole,small,read,memory`, `--runtimes=deno,bun,node`,
+ * - `users` (bench/users.ts): the peers (npyjs, numpy-ts, NumPy) and cold
+ *   start in fresh processes, and a summary line per user workload with
+ *   the ratio to raw calls and to the best peer.
+ *
+ * Options: `--only=big,whole,small,read,memory,users`,
+ * `--runtimes=deno,bun,node`,
  * `--scale=0.1` (smaller workloads for a quick try), `--rounds=N` (timed
  * rounds per case, after a warm-up round), `--json` (raw lines).
  *
@@ -23,6 +28,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchResult } from "./workloads.ts";
+import {
+  type RuntimeCmd,
+  summary,
+  type UserRow,
+  userWorkloads,
+} from "./users.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WORKLOADS = join(ROOT, "bench", "workloads.ts");
@@ -42,7 +53,7 @@ function flag(name: string): string | undefined {
 }
 
 const only = flag("only")?.split(",") ??
-  ["big", "whole", "small", "read", "memory"];
+  ["big", "whole", "small", "read", "memory", "users"];
 const runtimes = flag("runtimes")?.split(",") ?? ["deno", "bun", "node"];
 const scale = flag("scale") ?? "1";
 const rounds = flag("rounds") ?? "0";
@@ -110,6 +121,15 @@ function nodeBuild(): { entry: string; lib?: string; how: string } {
   return { entry, how: `src compiled by ${TYPESCRIPT} tsc (no npm/ build)` };
 }
 
+/** The npm build's bundle, when it is newer than the sources. */
+function freshBuild(): string | undefined {
+  const p = join(ROOT, "npm", "mod.js");
+  if (!fs.existsSync(p) || newestSource() > fs.statSync(p).mtimeMs) {
+    return undefined;
+  }
+  return pathToFileURL(p).href;
+}
+
 /** The latest modification time of `mod.ts` and `src/**`. */
 function newestSource(): number {
   let newest = fs.statSync(join(ROOT, "mod.ts")).mtimeMs;
@@ -154,6 +174,8 @@ function runWorker(
 const dir = fs.mkdtempSync(join(tmpdir(), "npy-bench-"));
 const rows: Row[] = [];
 const notes: string[] = [];
+const userCmds: RuntimeCmd[] = [];
+let userRows: UserRow[] = [];
 const versions: Record<string, string> = {
   deno: Deno.version.deno,
 };
@@ -177,6 +199,22 @@ try {
     } else {
       throw new TypeError(`Unknown runtime "${rt}"`);
     }
+    userCmds.push({
+      name: rt,
+      cmd: rt === "node"
+        ? ["node"]
+        : rt === "deno"
+        ? cmd.slice(0, 3)
+        : cmd.slice(0, -1),
+      // Cold start loads the library as its users do: Deno the TypeScript
+      // source, Node and Bun the npm build (the bundle) when it is built.
+      libUrl: rt === "deno"
+        ? pathToFileURL(join(ROOT, "mod.ts")).href
+        : env.NPY_BENCH_LIB ??
+          (rt === "node"
+            ? pathToFileURL(join(cmd[1]!, "..", "..", "mod.js")).href
+            : freshBuild() ?? pathToFileURL(join(ROOT, "mod.ts")).href),
+    });
     console.error(`bench: ${rt} ...`);
     if (speedOnly !== "") {
       rows.push(
@@ -193,6 +231,17 @@ try {
     }
   }
   if (only.includes("small")) rows.push(...pythonRows());
+  if (only.includes("users")) {
+    const u = userWorkloads(
+      dir,
+      userCmds,
+      Deno.env.toObject(),
+      hasNumpy("/usr/bin/python3"),
+      scale,
+    );
+    userRows = u.rows;
+    notes.push(...u.notes);
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -246,6 +295,7 @@ function hasNumpy(python: string): boolean {
 
 if (jsonOut) {
   for (const r of rows) console.log(JSON.stringify(r));
+  for (const r of userRows) console.log(JSON.stringify(r));
   Deno.exit(0);
 }
 
@@ -350,6 +400,12 @@ function chunksOf(r: Row): number {
 }
 
 console.log(lines.join("\n"));
+if (userRows.length > 0) {
+  console.log(
+    "\nWhat users do, per runtime (ratios > 1: the library is faster):\n",
+  );
+  console.log(summary(rows, userRows, runtimes).join("\n"));
+}
 console.log(
   `\nRuntimes: ${
     Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")

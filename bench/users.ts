@@ -1,0 +1,263 @@
+/**
+ * The user workloads of `deno task bench` beside the library's own rows:
+ * the peers (npyjs, numpy-ts from `bench/node_modules`; NumPy through
+ * `/usr/bin/python3`), cold start in fresh processes, and the summary: one
+ * line per workload and runtime with the ratio to raw calls and to the
+ * best peer.
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { installPeers } from "./_install_peers.ts";
+
+const BENCH = fileURLToPath(new URL(".", import.meta.url));
+const PEERS = join(BENCH, "peers.ts");
+
+/** A peer's (or cold start's) result. */
+export interface UserRow {
+  runtime: string;
+  workload: string;
+  who: string;
+  ms: number;
+  units: number;
+  unit: string;
+  inProcessMs?: number;
+}
+
+/** How to run a script on one runtime. */
+export interface RuntimeCmd {
+  name: string;
+  /** The command before the script's path. */
+  cmd: string[];
+  /** The library module cold start imports. */
+  libUrl: string;
+}
+
+function json<T>(stdout: string): T[] {
+  return stdout.split("\n").filter((l) => l.startsWith("{")).map((l) =>
+    JSON.parse(l) as T
+  );
+}
+
+/** peers.ts for Node 20, which cannot run TypeScript (types stripped by esbuild). */
+function nodeScript(dir: string): string {
+  const out = join(dir, "peers.mjs");
+  const r = spawnSync("npx", [
+    "-y",
+    "esbuild@0.28.2",
+    PEERS,
+    "--format=esm",
+    "--log-level=warning",
+    `--outfile=${out}`,
+  ], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`esbuild failed: ${r.stderr}`);
+  // peers.ts finds bench/node_modules next to itself.
+  const text = fs.readFileSync(out, "utf8").replace(
+    "new URL(import.meta.url).pathname",
+    JSON.stringify(join(BENCH, "peers.ts")),
+  );
+  fs.writeFileSync(out, text);
+  return out;
+}
+
+/**
+ * Runs the peers and cold start on each runtime, and NumPy's side.
+ *
+ * @returns The rows, and notes for the table.
+ */
+export function userWorkloads(
+  dir: string,
+  runtimes: RuntimeCmd[],
+  env: Record<string, string>,
+  python: boolean,
+  scale: string,
+): { rows: UserRow[]; notes: string[] } {
+  const rows: UserRow[] = [];
+  const notes: string[] = [];
+  const failed = installPeers();
+  if (failed !== null) notes.push(`Peers skipped: ${failed}.`);
+  for (const rt of runtimes) {
+    console.error(`bench: ${rt.name} peers and cold start ...`);
+    const script = rt.name === "node" ? nodeScript(dir) : PEERS;
+    if (failed === null) {
+      const r = spawnSync(rt.cmd[0]!, [...rt.cmd.slice(1), script, dir], {
+        encoding: "utf8",
+        env: { ...env, NPY_BENCH_SCALE: scale },
+        maxBuffer: 1 << 24,
+      });
+      if (r.status !== 0) notes.push(`${rt.name} peers failed: ${r.stderr}`);
+      for (const p of json<UserRow & { peer: string }>(r.stdout)) {
+        rows.push({ ...p, runtime: rt.name, who: p.peer });
+      }
+    }
+    const who = failed === null
+      ? ["raw", "lib", "npyjs", "numpy-ts"]
+      : ["raw", "lib"];
+    // Fresh processes, taking turns; the median of five of each.
+    const walls: Record<string, number[]> = {};
+    const inside: Record<string, number[]> = {};
+    for (let round = 0; round < 6; round++) {
+      for (const w of who) {
+        const out = join(dir, `cold-${w}.npy`);
+        fs.rmSync(out, { force: true });
+        const t = performance.now();
+        const r = spawnSync(
+          rt.cmd[0]!,
+          [...rt.cmd.slice(1), script, dir, "cold", w, rt.libUrl],
+          { encoding: "utf8", env },
+        );
+        const wall = performance.now() - t;
+        if (r.status !== 0) {
+          notes.push(`${rt.name} cold ${w} failed: ${r.stderr.slice(-200)}`);
+          break;
+        }
+        if (round === 0) continue; // warm the page cache and compile caches
+        (walls[w] ??= []).push(wall);
+        (inside[w] ??= []).push(
+          json<{ inProcessMs: number }>(r.stdout)[0]!.inProcessMs,
+        );
+      }
+    }
+    const median = (xs: number[]) =>
+      [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    for (const w of who) {
+      if (walls[w] === undefined) continue;
+      rows.push({
+        runtime: rt.name,
+        workload: "cold start",
+        who: w === "lib"
+          ? "library"
+          : w === "npyjs"
+          ? "npyjs 1.2.0"
+          : w === "numpy-ts"
+          ? "numpy-ts 1.7.0"
+          : w,
+        ms: median(walls[w]!),
+        inProcessMs: median(inside[w]!),
+        units: 1,
+        unit: "runs",
+      });
+    }
+  }
+  if (python) {
+    console.error("bench: python (NumPy) user workloads ...");
+    const r = spawnSync(
+      "/usr/bin/python3",
+      [join(BENCH, "python_users.py"), dir, scale],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) {
+      notes.push(`NumPy rows failed: ${r.stderr.slice(-200)}`);
+    }
+    for (const p of json<UserRow>(r.stdout)) {
+      rows.push({ ...p, runtime: "python", who: "NumPy np.save/np.load" });
+    }
+  }
+  return { rows, notes };
+}
+
+/** The library's rows of `workloads.ts`, as far as the summary needs them. */
+export interface LibRow {
+  runtime: string;
+  workload: string;
+  case: string;
+  libMs: number;
+  baseMs: number;
+  units: number;
+  unit: string;
+  baseline: string;
+  note?: string;
+}
+
+/** Which library row stands for each user workload. */
+const PICK: Record<string, (r: LibRow) => boolean> = {
+  "whole-array write": (r) =>
+    r.workload.startsWith("6") && r.case.startsWith("sync") &&
+    !r.case.endsWith("peak memory"),
+  "append stream": (r) =>
+    r.workload.startsWith("1") && r.case.startsWith("sync"),
+  "whole read": (r) =>
+    r.workload.startsWith("4") && r.case.startsWith("readNpy"),
+  "random rows": (r) =>
+    r.workload.startsWith("4") && r.case.startsWith("NpyReader.readSync,"),
+};
+
+function fmtRate(units: number, ms: number, unit: string): string {
+  const v = units / ms * 1000;
+  return `${Math.round(v).toLocaleString("en-US")} ${unit}/s`;
+}
+
+/**
+ * One line per workload and runtime: the library, raw calls, the best peer.
+ *
+ * @returns Markdown lines.
+ */
+export function summary(
+  lib: LibRow[],
+  users: UserRow[],
+  runtimes: string[],
+): string[] {
+  const lines = [
+    "| workload | runtime | library | raw | ratio to raw | best peer | ratio to best peer |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const w of [...Object.keys(PICK), "cold start"]) {
+    for (const rt of runtimes) {
+      if (w === "cold start") {
+        const of = (who: string) =>
+          users.find((u) =>
+            u.workload === w && u.runtime === rt && u.who === who
+          );
+        const l = of("library"), raw = of("raw");
+        if (l === undefined || raw === undefined) continue;
+        const peers = users.filter((u) =>
+          u.workload === w && (u.runtime === rt || u.runtime === "python") &&
+          u.who !== "library" && u.who !== "raw"
+        ).sort((a, b) => a.ms - b.ms);
+        const p = peers[0];
+        lines.push(
+          `| cold start (whole process; in process) | ${rt} | ${
+            l.ms.toFixed(0)
+          } ms; ${l.inProcessMs!.toFixed(1)} ms | ${raw.ms.toFixed(0)} ms; ${
+            raw.inProcessMs!.toFixed(1)
+          } ms | ${(raw.ms / l.ms).toFixed(2)} | ${
+            p === undefined
+              ? "none"
+              : `${p.who}${p.runtime === "python" ? "" : ` on ${rt}`}: ${
+                p.ms.toFixed(0)
+              } ms`
+          } | ${p === undefined ? "" : (p.ms / l.ms).toFixed(2)} |`,
+        );
+        continue;
+      }
+      const l = lib.find((r) => r.runtime === rt && PICK[w]!(r));
+      if (l === undefined || l.note !== undefined) {
+        lines.push(`| ${w} | ${rt} | not measured | | | | |`);
+        continue;
+      }
+      const peers = users.filter((u) =>
+        u.workload === w && (u.runtime === rt || u.runtime === "python")
+      ).sort((a, b) => b.units / b.ms - a.units / a.ms);
+      const p = peers[0];
+      const libRate = l.units / l.libMs;
+      lines.push(
+        `| ${w}: ${l.case} | ${rt} | ${fmtRate(l.units, l.libMs, l.unit)} | ${
+          fmtRate(l.units, l.baseMs, l.unit)
+        } (${l.baseline}) | ${(l.baseMs / l.libMs).toFixed(2)} | ${
+          p === undefined
+            ? w === "append stream"
+              ? "none (no peer appends to a file)"
+              : "none (no JS peer reads a row alone)"
+            : `${p.who}: ${fmtRate(p.units, p.ms, p.unit)}`
+        } | ${
+          p === undefined ? "" : (libRate / (p.units / p.ms)).toFixed(2)
+        } |`,
+      );
+    }
+  }
+  return lines;
+}
