@@ -121,6 +121,16 @@ function nodeBuild(): { entry: string; lib?: string; how: string } {
   return { entry, how: `src compiled by ${TYPESCRIPT} tsc (no npm/ build)` };
 }
 
+/** The path of the Bun binary that `bun` (maybe through npx) runs. */
+function bunBinary(bun: string[]): string {
+  const path = sh(bun[0]!, [
+    ...bun.slice(1),
+    "-e",
+    "console.log(process.execPath)",
+  ]);
+  return path === "" ? bun[0]! : path;
+}
+
 /** The npm build's bundle, when it is newer than the sources. */
 function freshBuild(): string | undefined {
   const p = join(ROOT, "npm", "mod.js");
@@ -201,11 +211,10 @@ try {
     }
     userCmds.push({
       name: rt,
-      cmd: rt === "node"
-        ? ["node"]
-        : rt === "deno"
+      cmd: rt === "node" ? ["node"] : rt === "deno"
         ? cmd.slice(0, 3)
-        : cmd.slice(0, -1),
+        // The runtime's own binary: npx in front would time npx, not Bun.
+        : [bunBinary(cmd.slice(0, -1))],
       // Cold start loads the library as its users do: Deno the TypeScript
       // source, Node and Bun the npm build (the bundle) when it is built.
       libUrl: rt === "deno"
