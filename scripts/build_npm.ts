@@ -154,6 +154,44 @@ function rewriteDeclarationImports(dir: string): void {
   }
 }
 
+/**
+ * Points the compiled tests that reach `../src/` (directly or through the
+ * `./` helpers they import) at `../mod.modules.js` instead of the bundle.
+ */
+function useUnbundledEntry(dir: string): void {
+  const texts = new Map<string, string>();
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith(".js")) {
+      texts.set(name, fs.readFileSync(join(dir, name), "utf8"));
+    }
+  }
+  const reaches = new Set<string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [name, text] of texts) {
+      if (reaches.has(name)) continue;
+      const helpers = [...text.matchAll(/from\s*["']\.\/([^"']+\.js)["']/g)]
+        .map((m) => m[1]!);
+      if (
+        /from\s*["']\.\.\/src\//.test(text) ||
+        helpers.some((h) => reaches.has(h))
+      ) {
+        reaches.add(name);
+        changed = true;
+      }
+    }
+  }
+  for (const name of reaches) {
+    fs.writeFileSync(
+      join(dir, name),
+      texts.get(name)!.replace(
+        /(from\s*["'])\.\.\/mod\.js(["'])/g,
+        "$1../mod.modules.js$2",
+      ),
+    );
+  }
+}
+
 /** Builds `npm/`; returns its path. */
 export function buildNpm(): string {
   const deno = JSON.parse(
@@ -183,25 +221,13 @@ export function buildNpm(): string {
     join(OUT, "scripts", "npy_json.py"),
   );
 
-  // The compiled tests that reach private modules (`../src/*.js`) must
-  // meet the same module instances through the public entry too (one
-  // NpyFormatError class, one lock registry): they import the unbundled
-  // entry, `mod.modules.js` (not published); every other test imports
-  // the bundle.
+  // The compiled tests that reach private modules (`../src/*.js`), by
+  // themselves or through a helper of theirs, must meet the same module
+  // instances through the public entry too (one NpyFormatError class, one
+  // lock registry): they import the unbundled entry, `mod.modules.js` (not
+  // published); every other test imports the bundle.
   fs.copyFileSync(join(OUT, "mod.js"), join(OUT, "mod.modules.js"));
-  for (const test of fs.readdirSync(join(OUT, "tests"))) {
-    const path = join(OUT, "tests", test);
-    if (!test.endsWith(".js")) continue;
-    const text = fs.readFileSync(path, "utf8");
-    if (!/from\s*["']\.\.\/src\//.test(text)) continue;
-    fs.writeFileSync(
-      path,
-      text.replace(
-        /(from\s*["'])\.\.\/mod\.js(["'])/g,
-        "$1../mod.modules.js$2",
-      ),
-    );
-  }
+  useUnbundledEntry(join(OUT, "tests"));
   bundle("mod.ts");
   if (hasCli) {
     bundle("cli.ts", "#!/usr/bin/env node");
