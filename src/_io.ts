@@ -204,7 +204,7 @@ export function readFullySync(
   position: number,
 ): number {
   const total = buffer.byteLength;
-  if (total === 0 || total > MAX_READ) {
+  if (total === 0 || total > MAX_IO_BYTES) {
     return runSync(readFully(buffer, position), file);
   }
   const first = file.readSync(buffer, position);
