@@ -149,29 +149,80 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
     if (rank > 1) fortranOrder = info.axis === rank - 1;
   }
   const listed = chunks.length;
-  if (listed > 0 && !fs.exists(shardPath(dir, listed - 1))) {
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": its info lists ${listed} shards but "${
-        shardPath(dir, listed - 1)
-      }" is missing; restore the file, or remove info and run recoverStack`,
-    );
+  // Every listed shard must exist and hold what info says: a shard that
+  // lies would shift every row after it (info is Dask's only source).
+  const infoDType = dtype;
+  const infoShape = shape;
+  for (let k = 0; k < listed; k++) {
+    const path = shardPath(dir, k);
+    if (!fs.exists(path)) {
+      throw new NpyFormatError(
+        `Cannot open the stack "${dir}": its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
+      );
+    }
+    const head = shardHead(path);
+    checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
+    const rows = shardRows(head, fortranOrder);
+    if (rows !== chunks[k]) {
+      throw new NpyFormatError(
+        `Cannot open the stack "${dir}": its info says "${path}" holds ${
+          chunks[k]
+        } rows but the shard holds ${rows}; remove info and run recoverStack to rebuild it from the shards`,
+      );
+    }
+    if (k === listed - 1) {
+      dtype = parseDType(head.dtype);
+      if (!ambiguousOrder(head.shape)) fortranOrder ??= head.fortranOrder;
+    }
   }
   let n = listed;
   while (fs.exists(shardPath(dir, n))) {
-    const head = shardHead(shardPath(dir, n));
+    const path = shardPath(dir, n);
+    const head = shardHead(path);
+    checkShard(dir, path, head, dtype, shape, fortranOrder);
     chunks.push(shardRows(head, fortranOrder));
     shape = head.shape;
     dtype = parseDType(head.dtype);
     if (!ambiguousOrder(head.shape)) fortranOrder = head.fortranOrder;
     n++;
   }
-  if (listed > 0 && (dtype === undefined || fortranOrder === undefined)) {
-    const head = shardHead(shardPath(dir, listed - 1));
-    dtype = parseDType(head.dtype);
-    if (!ambiguousOrder(head.shape)) fortranOrder ??= head.fortranOrder;
-    shape ??= head.shape;
-  }
   return { chunks, shape, dtype, fortranOrder, infoStale: n > listed };
+}
+
+/**
+ * Throws when a shard does not continue the stack: another dtype, rank
+ * or extent along an axis other than the growth axis.
+ */
+function checkShard(
+  dir: string,
+  path: string,
+  head: ShardHead,
+  dtype: DType | undefined,
+  shape: readonly number[] | null,
+  fortran: boolean | undefined,
+): void {
+  const got = parseDType(head.dtype);
+  if (dtype !== undefined && got.str !== dtype.str) {
+    throw new NpyFormatError(
+      `Cannot open the stack "${dir}": "${path}" holds "${got.str}" but the stack holds "${dtype.str}"; restore the shard or write a new stack`,
+    );
+  }
+  if (shape === null) return;
+  const rank = head.shape.length;
+  // Without a known order, a shard that reads the same in both orders
+  // cannot tell its growth axis; its rows are counted along axis 0.
+  if (
+    rank === shape.length && fortran === undefined && ambiguousOrder(head.shape)
+  ) return;
+  const f = head.fortranOrder ||
+    (fortran === true && ambiguousOrder(head.shape));
+  const g = growthAxis(fortran ?? f, rank);
+  const rest = (s: readonly number[]) => s.filter((_, i) => i !== g).join(",");
+  if (rank !== shape.length || rest(head.shape) !== rest(shape)) {
+    throw new NpyFormatError(
+      `Cannot open the stack "${dir}": "${path}" has shape (${head.shape}) which does not continue the stack's shape (${shape}); restore the shard or write a new stack`,
+    );
+  }
 }
 
 /** Writes `info` atomically: a temporary file renamed over it. */

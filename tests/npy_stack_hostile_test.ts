@@ -1,0 +1,118 @@
+/**
+ * Hostile stack folders: a shard that is missing in the middle, holds
+ * another dtype or trailing shape, or holds other rows than `info` says.
+ * Every entry point (reader, whole read, writer, recover) refuses with an
+ * `NpyFormatError` naming the folder and the shard, and changes no byte.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import {
+  NpyFormatError,
+  NpyStackReader,
+  NpyStackWriterSync,
+  readNpyStack,
+  recoverStack,
+} from "../mod.ts";
+import { tempDir } from "./_numpy.ts";
+
+/** A closed stack of `rows` rows of `cols` columns of `dtype`, 2 rows a shard. */
+function makeStack(rows: number, dtype = "<i4", cols = 0): string {
+  const dir = tempDir();
+  const w = NpyStackWriterSync.open(dir, { shardRows: 2, dtype });
+  for (let i = 0; i < rows; i++) {
+    w.append(cols === 0 ? [i] : [Array.from({ length: cols }, () => i)]);
+  }
+  w.close();
+  return dir;
+}
+
+/** Every file of the folder and its bytes, lock files left out. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((f) => !f.endsWith(".lock"))) {
+    out.set(f, Buffer.from(readFileSync(join(dir, f))).toString("hex"));
+  }
+  return out;
+}
+
+/** Every entry point refuses with an NpyFormatError matching `pattern`. */
+async function refusedEverywhere(dir: string, pattern: RegExp): Promise<void> {
+  const before = snapshot(dir);
+  const check = (e: unknown) => {
+    assert.ok(e instanceof NpyFormatError, String(e));
+    assert.ok(e.message.includes(`"${dir}"`), e.message);
+    assert.match(e.message, pattern);
+    return true;
+  };
+  await assert.rejects(() => NpyStackReader.open(dir), check);
+  await assert.rejects(() => readNpyStack(dir), check);
+  assert.throws(() => NpyStackWriterSync.open(dir, { shardRows: 2 }), check);
+  await assert.rejects(() => recoverStack(dir), check);
+  assert.deepEqual(snapshot(dir), before);
+}
+
+describe("hostile stack folders", () => {
+  test("info lists a shard that is missing in the middle", async () => {
+    const dir = makeStack(6);
+    unlinkSync(join(dir, "1.npy"));
+    await refusedEverywhere(dir, /"[^"]*1\.npy" is missing/);
+  });
+
+  test("a listed shard holds another dtype", async () => {
+    const dir = makeStack(6);
+    const other = makeStack(2, "<f8");
+    copyFileSync(join(other, "0.npy"), join(dir, "1.npy"));
+    await refusedEverywhere(
+      dir,
+      /1\.npy" holds "<f8" but the stack holds "<i4"/,
+    );
+  });
+
+  test("a shard not yet in info holds another dtype", async () => {
+    const dir = makeStack(6);
+    unlinkSync(join(dir, "info"));
+    const other = makeStack(2, "<f8");
+    copyFileSync(join(other, "0.npy"), join(dir, "2.npy"));
+    await refusedEverywhere(dir, /2\.npy" holds "<f8"/);
+  });
+
+  test("info lies about the rows of a middle shard", async () => {
+    const dir = makeStack(6);
+    const other = makeStack(3);
+    // 3 rows sealed at 2 a shard: 0.npy holds 2 rows, 1.npy holds 1.
+    copyFileSync(join(other, "1.npy"), join(dir, "1.npy"));
+    await refusedEverywhere(
+      dir,
+      /info says "[^"]*1\.npy" holds 2 rows but the shard holds 1/,
+    );
+  });
+
+  test("info lies about the rows of the last shard", async () => {
+    const dir = makeStack(6);
+    const other = makeStack(3);
+    copyFileSync(join(other, "1.npy"), join(dir, "2.npy"));
+    await refusedEverywhere(dir, /2\.npy" holds 2 rows but the shard holds 1/);
+  });
+
+  test("a shard of another trailing shape, listed or not", async () => {
+    const dir = makeStack(6, "<i4", 2);
+    const other = makeStack(2, "<i4", 3);
+    copyFileSync(join(other, "0.npy"), join(dir, "1.npy"));
+    await refusedEverywhere(dir, /1\.npy" has shape \(2,3\)/);
+    unlinkSync(join(dir, "info"));
+    await refusedEverywhere(dir, /1\.npy" has shape \(2,3\)/);
+  });
+
+  test("after removing a lying info, recoverStack rebuilds it from the shards", async () => {
+    const dir = makeStack(6);
+    const other = makeStack(3);
+    copyFileSync(join(other, "1.npy"), join(dir, "1.npy"));
+    unlinkSync(join(dir, "info"));
+    assert.deepEqual(await recoverStack(dir), [5]);
+    const a = await readNpyStack(dir);
+    assert.deepEqual([...a.data as Int32Array], [0, 1, 2, 4, 5]);
+  });
+});
