@@ -60,6 +60,8 @@ export interface PathFs {
   ageMs(path: string): number | null;
   /** Creates a hard link (fails with `EEXIST` if `to` exists). */
   link(from: string, to: string): void;
+  /** The names in the folder `path`; empty when it is missing. */
+  list(path: string): string[];
 }
 
 interface NodeStats {
@@ -80,6 +82,7 @@ interface NodeFsFull extends NodeFsLike {
   linkSync(from: string, to: string): void;
   mkdirSync(path: string, options: { recursive: boolean }): void;
   readFileSync(path: string, encoding: "utf8"): string;
+  readdirSync(path: string): string[];
   constants: Record<string, number>;
 }
 
@@ -317,6 +320,14 @@ function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     link: (from, to) => fs.linkSync(from, to),
+    list(path) {
+      try {
+        return fs.readdirSync(path);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return [];
+        throw runtimeError(e, "read", path);
+      }
+    },
     mkdir(path) {
       try {
         fs.mkdirSync(path, { recursive: true });

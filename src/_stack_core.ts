@@ -10,15 +10,12 @@ import type { ArrayInput, TypedArray } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
-import { NpyFormatError } from "./errors.ts";
 import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
-import { NpyReader } from "./npy_reader.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
-import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -35,215 +32,27 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
   shardBytes?: number;
 }
 
-/** Joins a folder and a file name. */
-export function join(dir: string, name: string): string {
-  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
-}
+import {
+  ambiguousOrder,
+  join,
+  partPath,
+  scanStack,
+  shardPath,
+  writeInfo,
+} from "./_stack_scan.ts";
 
-/** `{n}.npy`. */
-export function shardPath(dir: string, n: number): string {
-  return join(dir, `${n}.npy`);
-}
-
-/** `{n}.npy.part`. */
-export function partPath(dir: string, n: number): string {
-  return join(dir, `${n}.npy.part`);
-}
-
-function readAll(fs: PathFs, path: string): Uint8Array {
-  const f = fs.open(path, "read");
-  try {
-    const size = f.sizeSync();
-    const out = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const n = f.readSync(out.subarray(at), at);
-      if (n === null || n === 0) break;
-      at += n;
-    }
-    return out.subarray(0, at);
-  } finally {
-    f.closeSync();
-  }
-}
-
-/** What the header of one shard says. */
-export interface ShardHead {
-  shape: number[];
-  dtype: string;
-  fortranOrder: boolean;
-}
-
-/** Reads a shard's header (the whole items of a live shard). */
-export function shardHead(path: string): ShardHead {
-  const r = NpyReader.openSync(path, { allowIncomplete: true });
-  try {
-    return { shape: r.shape, dtype: r.dtype, fortranOrder: r.fortranOrder };
-  } finally {
-    r.closeSync();
-  }
-}
-
-/**
- * Whether a shard of this shape reads the same in both orders (at most
- * one axis longer than 1): `np.save` then writes `fortran_order: False`,
- * so a Fortran-order stack's such shards carry a C-order header.
- */
-export function ambiguousOrder(shape: readonly number[]): boolean {
-  return shape.filter((n) => n !== 1).length <= 1;
-}
-
-/**
- * The rows of a shard along the stack's growth axis.
- *
- * @param head The shard's header.
- * @param fortran The stack's order when known.
- * @returns The rows.
- */
-export function shardRows(
-  head: ShardHead,
-  fortran: boolean | undefined,
-): number {
-  const f = head.fortranOrder ||
-    (fortran === true && ambiguousOrder(head.shape));
-  return head.shape[growthAxis(f, head.shape.length)] ?? 0;
-}
-
-/** The sealed part of a stack as its files show it. */
-export interface StackScan {
-  /** Rows of each sealed shard. */
-  chunks: number[];
-  /** The shape of the last sealed shard (or of the info), `null` if none. */
-  shape: number[] | null;
-  dtype: DType | undefined;
-  fortranOrder: boolean | undefined;
-  /** Whether `info` lists fewer shards than exist (a kill before it was rewritten). */
-  infoStale: boolean;
-}
-
-/**
- * Reads `info` and finds sealed shards it does not list yet.
- *
- * @param dir The stack folder.
- * @param fs The path operations.
- * @returns What the folder holds.
- * @throws {NpyFormatError} for a broken info or a missing shard.
- */
-export function scanStack(dir: string, fs: PathFs): StackScan {
-  const infoPath = join(dir, "info");
-  let chunks: number[] = [];
-  let shape: number[] | null = null;
-  let dtype: DType | undefined;
-  let fortranOrder: boolean | undefined;
-  if (fs.exists(infoPath)) {
-    const info = unpickleStackInfo(readAll(fs, infoPath), `"${infoPath}"`);
-    const rank = info.chunks.length;
-    if (info.axis !== 0 && info.axis !== rank - 1) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": it grows along axis ${info.axis} of ${rank}; only axis 0 (C order) or the last axis (Fortran order) can be continued`,
-      );
-    }
-    chunks = [...info.chunks[info.axis]!];
-    shape = info.chunks.map((c) => c.reduce((a, b) => a + b, 0));
-    dtype = info.dtype;
-    if (rank > 1) fortranOrder = info.axis === rank - 1;
-  }
-  const listed = chunks.length;
-  // Every listed shard must exist and hold what info says: a shard that
-  // lies would shift every row after it (info is Dask's only source).
-  const infoDType = dtype;
-  const infoShape = shape;
-  for (let k = 0; k < listed; k++) {
-    const path = shardPath(dir, k);
-    if (!fs.exists(path)) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
-      );
-    }
-    const head = shardHead(path);
-    checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
-    const rows = shardRows(head, fortranOrder);
-    if (rows !== chunks[k]) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": its info says "${path}" holds ${
-          chunks[k]
-        } rows but the shard holds ${rows}; remove info and run recoverStack to rebuild it from the shards`,
-      );
-    }
-    if (k === listed - 1) {
-      dtype = parseDType(head.dtype);
-      if (!ambiguousOrder(head.shape)) fortranOrder ??= head.fortranOrder;
-    }
-  }
-  let n = listed;
-  while (fs.exists(shardPath(dir, n))) {
-    const path = shardPath(dir, n);
-    const head = shardHead(path);
-    checkShard(dir, path, head, dtype, shape, fortranOrder);
-    chunks.push(shardRows(head, fortranOrder));
-    shape = head.shape;
-    dtype = parseDType(head.dtype);
-    if (!ambiguousOrder(head.shape)) fortranOrder = head.fortranOrder;
-    n++;
-  }
-  return { chunks, shape, dtype, fortranOrder, infoStale: n > listed };
-}
-
-/**
- * Throws when a shard does not continue the stack: another dtype, rank
- * or extent along an axis other than the growth axis.
- */
-function checkShard(
-  dir: string,
-  path: string,
-  head: ShardHead,
-  dtype: DType | undefined,
-  shape: readonly number[] | null,
-  fortran: boolean | undefined,
-): void {
-  const got = parseDType(head.dtype);
-  if (dtype !== undefined && got.str !== dtype.str) {
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": "${path}" holds "${got.str}" but the stack holds "${dtype.str}"; restore the shard or write a new stack`,
-    );
-  }
-  if (shape === null) return;
-  const rank = head.shape.length;
-  // Without a known order, a shard that reads the same in both orders
-  // cannot tell its growth axis; its rows are counted along axis 0.
-  if (
-    rank === shape.length && fortran === undefined && ambiguousOrder(head.shape)
-  ) return;
-  const f = head.fortranOrder ||
-    (fortran === true && ambiguousOrder(head.shape));
-  const g = growthAxis(fortran ?? f, rank);
-  const rest = (s: readonly number[]) => s.filter((_, i) => i !== g).join(",");
-  if (rank !== shape.length || rest(head.shape) !== rest(shape)) {
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": "${path}" has shape (${head.shape}) which does not continue the stack's shape (${shape}); restore the shard or write a new stack`,
-    );
-  }
-}
-
-/** Writes `info` atomically: a temporary file renamed over it. */
-export function writeInfo(
-  dir: string,
-  fs: PathFs,
-  info: { chunks: number[][]; dtype: DType; axis: number },
-  fsync: boolean,
-): void {
-  const bytes = pickleStackInfo(info);
-  const tmp = join(dir, "info.tmp");
-  const f = fs.open(tmp, "create");
-  try {
-    f.truncateSync?.(0);
-    f.writeSync(bytes, 0);
-    if (fsync) f.syncSync?.();
-  } finally {
-    f.closeSync();
-  }
-  fs.rename(tmp, join(dir, "info"));
-}
+export {
+  ambiguousOrder,
+  join,
+  partPath,
+  scanStack,
+  type ShardHead,
+  shardHead,
+  shardPath,
+  shardRows,
+  type StackScan,
+  writeInfo,
+} from "./_stack_scan.ts";
 
 function checkCount(
   value: unknown,

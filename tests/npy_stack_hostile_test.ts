@@ -7,7 +7,14 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   NpyFormatError,
@@ -114,5 +121,45 @@ describe("hostile stack folders", () => {
     assert.deepEqual(await recoverStack(dir), [5]);
     const a = await readNpyStack(dir);
     assert.deepEqual([...a.data as Int32Array], [0, 1, 2, 4, 5]);
+  });
+  test("a gap in the shard numbers (0, 1, 4) without info", async () => {
+    const dir = makeStack(8);
+    unlinkSync(join(dir, "info"));
+    renameSync(join(dir, "2.npy"), join(dir, "4.npy"));
+    unlinkSync(join(dir, "3.npy"));
+    // Before: 4.npy was skipped, and a writer's next shard 2.npy made it
+    // part of the stack out of order.
+    await refusedEverywhere(
+      dir,
+      /2\.npy" is missing but "[^"]*4\.npy" follows it/,
+    );
+  });
+
+  test("a gap after the shards info lists", async () => {
+    const dir = makeStack(6);
+    // info lists 0.npy and 1.npy; 2.npy is gone, 3.npy is there.
+    copyFileSync(join(makeStack(4), "info"), join(dir, "info"));
+    renameSync(join(dir, "2.npy"), join(dir, "3.npy"));
+    await refusedEverywhere(dir, /2\.npy" is missing but "[^"]*3\.npy"/);
+  });
+
+  test("names other than {n}.npy are not shards (as in Dask)", async () => {
+    const dir = makeStack(4);
+    for (const name of ["x.npy", "01.npy", "-1.npy", "7.npy.bak", "7.NPY"]) {
+      copyFileSync(join(dir, "0.npy"), join(dir, name));
+    }
+    writeFileSync(join(dir, "notes.txt"), "hello");
+    const a = await readNpyStack(dir);
+    assert.deepEqual([...a.data as Int32Array], [0, 1, 2, 3]);
+    const w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+    w.append([4]);
+    w.close();
+    assert.deepEqual([...(await readNpyStack(dir)).data as Int32Array], [
+      0,
+      1,
+      2,
+      3,
+      4,
+    ]);
   });
 });
