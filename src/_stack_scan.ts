@@ -9,6 +9,7 @@ import { type DType, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
 import { growthAxis } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
+import { headerLengthFromPreamble, parseHeader } from "./header.ts";
 import type { PathFs } from "./_path_fs.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
@@ -39,6 +40,61 @@ function readAll(fs: PathFs, path: string): Uint8Array {
       at += n;
     }
     return out.subarray(0, at);
+  } finally {
+    f.closeSync();
+  }
+}
+
+/** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
+function readAt(
+  f: ReturnType<PathFs["open"]>,
+  bytes: Uint8Array,
+  at: number,
+): Uint8Array {
+  let got = 0;
+  while (got < bytes.length) {
+    const n = f.readSync(bytes.subarray(got), at + got);
+    if (n === null || n === 0) break;
+    got += n;
+  }
+  return bytes.subarray(0, got);
+}
+
+/**
+ * Reads a sealed shard's header straight from the file (one open, two
+ * reads: the scan reads every shard's) and checks the file holds every
+ * item the header counts.
+ *
+ * @throws {NpyFormatError} for a broken header or a shard cut short.
+ */
+function sealedHead(dir: string, fs: PathFs, path: string): ShardHead {
+  const f = fs.open(path, "read");
+  try {
+    const size = f.sizeSync();
+    // One read holds the usual header (128 bytes); a longer one takes two.
+    let bytes = readAt(f, new Uint8Array(Math.min(size, 4096)), 0);
+    const len = headerLengthFromPreamble(bytes.subarray(0, 12));
+    if (len > bytes.length && size > bytes.length) {
+      bytes = readAt(f, new Uint8Array(Math.min(len, size)), 0);
+    }
+    const h = parseHeader(bytes);
+    const need = h.headerLength +
+      h.shape.reduce((a, b) => a * b, 1) * h.dtype.itemsize;
+    if (size < need) {
+      throw new NpyFormatError(
+        `Cannot open the stack "${dir}": "${path}" has ${size} bytes but its header needs ${need}; restore the shard or write a new stack`,
+      );
+    }
+    return {
+      shape: [...h.shape],
+      dtype: h.dtype.str,
+      fortranOrder: h.fortranOrder,
+    };
+  } catch (e) {
+    if (e instanceof NpyFormatError && !e.message.includes(`"${path}"`)) {
+      throw new NpyFormatError(`Cannot read "${path}": ${e.message}`);
+    }
+    throw e;
   } finally {
     f.closeSync();
   }
@@ -137,7 +193,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
         `Cannot open the stack "${dir}": its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
       );
     }
-    const head = shardHead(path);
+    const head = sealedHead(dir, fs, path);
     checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
     const rows = shardRows(head, fortranOrder);
     if (rows !== chunks[k]) {
@@ -156,7 +212,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   for (;;) {
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
-      const head = shardHead(path);
+      const head = sealedHead(dir, fs, path);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
       chunks.push(shardRows(head, fortranOrder));
       shape = head.shape;
