@@ -12,6 +12,8 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
+  truncateSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -122,6 +124,12 @@ describe("hostile stack folders", () => {
     const a = await readNpyStack(dir);
     assert.deepEqual([...a.data as Int32Array], [0, 1, 2, 4, 5]);
   });
+  test("a sealed shard cut short", async () => {
+    const dir = makeStack(6);
+    truncateSync(join(dir, "1.npy"), statSync(join(dir, "1.npy")).size - 2);
+    await refusedEverywhere(dir, /1\.npy" has \d+ bytes but its header needs/);
+  });
+
   test("a gap in the shard numbers (0, 1, 4) without info", async () => {
     const dir = makeStack(8);
     unlinkSync(join(dir, "info"));
