@@ -60,6 +60,8 @@ export interface PathFs {
   ageMs(path: string): number | null;
   /** Creates a hard link (fails with `EEXIST` if `to` exists). */
   link(from: string, to: string): void;
+  /** The names in a folder (`[]` when it cannot be read). */
+  list(dir: string): string[];
 }
 
 interface NodeStats {
@@ -78,6 +80,7 @@ interface NodeFsFull extends NodeFsLike {
   unlinkSync(path: string): void;
   renameSync(from: string, to: string): void;
   linkSync(from: string, to: string): void;
+  readdirSync(path: string): string[];
   mkdirSync(path: string, options: { recursive: boolean }): void;
   readFileSync(path: string, encoding: "utf8"): string;
   constants: Record<string, number>;
@@ -317,6 +320,13 @@ function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     link: (from, to) => fs.linkSync(from, to),
+    list(dir) {
+      try {
+        return fs.readdirSync(dir);
+      } catch {
+        return [];
+      }
+    },
     mkdir(path) {
       try {
         fs.mkdirSync(path, { recursive: true });
