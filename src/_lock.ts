@@ -36,9 +36,9 @@
 
 import { NpyLockedError } from "./errors.ts";
 import {
+  dirOf,
   type PathFs,
   pathFs,
-  dirOf,
   processAlive,
   quoted,
   runtimeError,
