@@ -1,8 +1,13 @@
 /**
  * One writer per file, on every runtime and between runtimes: a lock file
- * `<path>.lock` (for a folder, the sibling `<dir>.lock`) created with
- * `O_CREAT | O_EXCL`, holding JSON with the holder's pid, process start
- * time (Linux), host name and runtime, plus a random token for this hold.
+ * `<path>.lock` (for a folder, the sibling `<dir>.lock`) holding JSON with
+ * the holder's pid, process start time (Linux), host name and runtime,
+ * plus a random token for this hold. It appears whole: the record is
+ * written to a temporary `<lock>.<pid>.<token>.new` (`O_EXCL`) that is
+ * hard-linked to the lock name (failing if it exists) and then removed;
+ * temporaries of takers killed meanwhile are removed by the next holder
+ * once their pid is dead. Where hard links are not supported the lock
+ * file is created with `O_CREAT | O_EXCL` and then written.
  *
  * - Created: the lock is held until {@linkcode HeldLock.release}, which
  *   removes the file only while it still holds this hold's token.
@@ -22,8 +27,8 @@
  *   only a third taker acting between the rename and the link could then
  *   hold the guard beside the second. It needs a killed taker plus three
  *   takers within microseconds.
- * - An empty or unreadable lock file (a holder killed between creating and
- *   writing it) counts as stale once it is older than
+ * - An empty or unreadable lock file (made by the fallback, its holder
+ *   killed between creating and writing it) counts as stale once it is older than
  *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
  *
  * @module
@@ -31,6 +36,7 @@
 
 import { NpyLockedError } from "./errors.ts";
 import {
+  dirOf,
   type PathFs,
   pathFs,
   processAlive,
@@ -139,8 +145,24 @@ function sameHost(h: Holder): boolean {
   return h.host === mine || h.host === "" || mine === "";
 }
 
+/** Codes of a file system without hard links: the `O_EXCL` fallback. */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/** File systems seen refusing hard links (by folder), so that the fallback is direct. */
+const linkless = new Set<string>();
+
+/** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
+function tempOf(file: string, pid: number, token: string): string {
+  return `${file}.${pid}.${token}.new`;
+}
+
 /**
- * Creates `file` holding a new hold record.
+ * Creates `file` holding a new hold record, atomically: the record is
+ * written whole to a temporary beside it (named with this pid), which is
+ * then hard-linked to `file` (`EEXIST` if it is taken) and removed, so a
+ * kill at any moment leaves either no `file` or a whole record. Where the
+ * file system has no hard links, `file` is created with `O_EXCL` and
+ * written (a kill in between leaves it empty: see `judge`).
  *
  * @returns The token, or `null` if the file exists.
  */
@@ -161,12 +183,66 @@ function tryCreate(
     path,
     since: new Date().toISOString(),
   });
+  const folder = dirOf(file);
   try {
+    if (!linkless.has(folder)) {
+      const tmp = tempOf(file, me.pid, token);
+      fs.writeNew(tmp, record);
+      try {
+        fs.link(tmp, file);
+        return token;
+      } catch (e) {
+        if (codeOf(e) === "EEXIST") return null;
+        if (!NO_LINKS.has(codeOf(e) ?? "")) throw e;
+        linkless.add(folder);
+      } finally {
+        try {
+          fs.remove(tmp);
+        } catch {
+          // Left behind: removed as a dead taker's by a later taker.
+        }
+      }
+    }
     fs.writeNew(file, record);
     return token;
   } catch (e) {
     if (codeOf(e) === "EEXIST") return null;
     throw runtimeError(e, verb, path);
+  }
+}
+
+/**
+ * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
+ * lock or its takeover guard) of takers killed before they removed them;
+ * a live taker's stay.
+ */
+function removeDeadTemps(fs: PathFs, lockPath: string): void {
+  const cut = Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\"));
+  const prefix = lockPath.slice(0, cut + 1);
+  const base = lockPath.slice(cut + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(
+    `^${base}(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.new$`,
+  );
+  const me = thisProcess();
+  let names: string[];
+  try {
+    names = fs.list(dirOf(lockPath));
+  } catch {
+    // A folder that cannot be listed: nothing is cleaned up now.
+    return;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m === null || Number(m[1]) === me.pid) continue;
+    const full = prefix + name;
+    try {
+      const h = parseHolder(fs.readText(full));
+      if (h !== null && !sameHost(h)) continue;
+      if (processAlive(Number(m[1]), h?.start ?? null) !== false) continue;
+      fs.remove(full);
+    } catch {
+      // Gone meanwhile (its taker removed it), or unreadable: left.
+    }
   }
 }
 
@@ -264,7 +340,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
   const lockPath = lockPathOf(path);
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = tryCreate(fs, lockPath, path, verb);
-    if (token !== null) return held(fs, lockPath, token);
+    if (token !== null) return held(fs, lockPath, token, true);
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
     if (verdict === "missing") continue;
@@ -295,7 +371,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
         }
       }
       const mine = tryCreate(fs, lockPath, path, verb);
-      if (mine !== null) return held(fs, lockPath, mine);
+      if (mine !== null) return held(fs, lockPath, mine, true);
     } finally {
       removeIfMine(fs, guard, guardToken);
     }
@@ -317,7 +393,14 @@ function releaseAll(): void {
   }
 }
 
-function held(fs: PathFs, lockPath: string, token: string): HeldLock {
+function held(
+  fs: PathFs,
+  lockPath: string,
+  token: string,
+  tidy: boolean,
+): HeldLock {
+  // A taker killed while writing its record left its temporary: remove it.
+  if (tidy) removeDeadTemps(fs, lockPath);
   let done = false;
   const lock: HeldLock = {
     lockPath,

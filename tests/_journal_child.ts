@@ -6,6 +6,10 @@
  * - `copy PATH`: `ensureAppendableSync(PATH)`
  * - `atomic PATH START`: an atomic writer appending batches of 50,000
  *   values `ramp(…, START)` forever, printing `ack N` after each.
+ * - `cli N ARGS...`: runs the command line with ARGS in this process,
+ *   counting the calls of `node:fs` that open or change files (open,
+ *   write, truncate, fsync, link, unlink, rename, close), and SIGKILLs
+ *   itself right after the Nth; prints `exit CODE` if it got through.
  *
  * @module
  */
@@ -23,7 +27,36 @@ function say(line: string): void {
 }
 
 say("ready");
-if (mode === "shift") ensureAppendableSync(path!, { inplace: true });
+if (mode === "cli") {
+  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
+    string,
+    (...a: unknown[]) => unknown
+  >;
+  let left = Number(path);
+  for (
+    const name of [
+      "openSync",
+      "writeSync",
+      "ftruncateSync",
+      "fsyncSync",
+      "linkSync",
+      "unlinkSync",
+      "renameSync",
+      "closeSync",
+    ]
+  ) {
+    const real = fs[name]!;
+    fs[name] = (...a: unknown[]) => {
+      const r = real(...a);
+      if (--left === 0) process.kill(process.pid, "SIGKILL");
+      return r;
+    };
+  }
+  const { main } = await import("../cli.ts");
+  const args = (deno ? deno.args : process.argv.slice(2)).slice(2);
+  say(`exit ${await main(args)}`);
+  process.exit(0);
+} else if (mode === "shift") ensureAppendableSync(path!, { inplace: true });
 else if (mode === "copy") ensureAppendableSync(path!);
 else if (mode === "atomic") {
   const npy = NpyAppendArraySync.open(path!, { atomic: true });

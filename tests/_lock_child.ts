@@ -15,6 +15,12 @@
  *   closes; prints `acked N` with the number of appends that returned.
  *   It first prints `waiting` and starts once the file `PATH.go` exists,
  *   so that racers start together;
+ * - `churn PATH`: prints `ready`, then takes and drops the lock of PATH in
+ *   a loop until it is killed;
+ * - `killat PATH N`: counts the calls of `node:fs` that change files
+ *   (open, write, link, unlink, rename, close) and SIGKILLs itself right
+ *   after the Nth, while taking and dropping the lock of PATH twice;
+ *   prints `done` if it got through;
  * - `probe PATH`: calls every entry point that opens a target on PATH (a
  *   FIFO or a folder in the tests) and prints one line per call: its name
  *   and the error's class and message (or `ok`). It must end at once.
@@ -23,6 +29,7 @@
  */
 
 import process from "node:process";
+import { acquireLock } from "../src/_lock.ts";
 import {
   ensureAppendable,
   ensureAppendableSync,
@@ -98,6 +105,39 @@ if (mode === "hold") {
     npy.close();
   }
   console.log(`acked ${acked} refused ${refused}`);
+}
+
+if (mode === "churn") {
+  console.log("ready");
+  for (;;) acquireLock(path!, "open").release();
+}
+
+if (mode === "killat") {
+  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
+    string,
+    (...a: unknown[]) => unknown
+  >;
+  let left = Number(idText);
+  for (
+    const name of [
+      "openSync",
+      "writeSync",
+      "linkSync",
+      "unlinkSync",
+      "renameSync",
+      "closeSync",
+    ]
+  ) {
+    const real = fs[name]!;
+    fs[name] = (...a: unknown[]) => {
+      const r = real(...a);
+      if (--left === 0) process.kill(process.pid, "SIGKILL");
+      return r;
+    };
+  }
+  acquireLock(path!, "open").release();
+  acquireLock(path!, "open").release();
+  console.log("done");
 }
 
 if (mode === "probe") {

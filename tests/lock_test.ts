@@ -424,6 +424,50 @@ describe("lock: between processes and runtimes", () => {
     }
   });
 
+  test("a writer killed at each step of taking or dropping its lock never blocks the next", async (t) => {
+    if (process.platform === "win32") return t.skip("POSIX signals");
+    const dir = tempDir();
+    const path = join(dir, "step.npy");
+    let n = 1;
+    for (;; n++) {
+      const r = await runChild(same, ["killat", path, String(n)]);
+      // The next writer takes the lock at once, and its holder cleans up
+      // the killed one's temporaries.
+      const lock = acquireLock(path, "open");
+      lock.release();
+      assert.deepEqual(readdirSync(dir), [], `killed after step ${n}`);
+      if (r.out.includes("done")) break;
+      assert.equal(r.code, null, r.err);
+    }
+    assert.ok(n > 8, `only ${n} steps`);
+  });
+
+  test("a process killed 24 times at random moments while taking its lock never blocks the next", async (t) => {
+    if (process.platform === "win32") return t.skip("POSIX signals");
+    const dir = tempDir();
+    const path = join(dir, "churn.npy");
+    for (let k = 0; k < 24; k++) {
+      const child = spawn(same[0], [...same[1], "churn", path], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      const gone = new Promise((r) => child.on("close", r));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          if (String(d).includes("ready")) resolve();
+        });
+        child.on("close", () => reject(new Error(`child ended: ${err}`)));
+      });
+      await new Promise((r) => setTimeout(r, Math.random() * 20));
+      child.kill("SIGKILL");
+      await gone;
+      const lock = acquireLock(path, "open");
+      lock.release();
+      assert.deepEqual(readdirSync(dir), [], `kill ${k}`);
+    }
+  });
+
   test("three processes racing to take over one stale lock: one writer at a time", async () => {
     const path = join(tempDir(), "stale-race.npy");
     const dead = spawnSync(process.execPath, ["--version"]).pid;
