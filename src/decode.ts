@@ -9,19 +9,15 @@ import { decodeCost, type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { elementReader } from "./_element_readers.ts";
 import { typedArrayFor } from "./_typed_arrays.ts";
 import { NpyFormatError } from "./errors.ts";
+import type { TypedArray } from "./array_input.ts";
 
-/** The JS form of decoded array data. */
+/**
+ * The JS form of decoded array data: a typed array (any but
+ * `Uint8ClampedArray`, which no dtype decodes to) for numbers, strings,
+ * byte arrays, or records.
+ */
 export type NpyData =
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array
+  | Exclude<TypedArray, Uint8ClampedArray>
   | string[]
   | Uint8Array[]
   | Record<string, unknown>[];

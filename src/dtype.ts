@@ -11,22 +11,11 @@ import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { NAMES } from "./_dtype_names.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
-/** The one-letter kind of a dtype, as NumPy's `dtype.kind`. */
-type DTypeKind =
-  | "b"
-  | "i"
-  | "u"
-  | "f"
-  | "c"
-  | "U"
-  | "S"
-  | "V"
-  | "M"
-  | "m"
-  | "O";
+/** The one-letter kind of a dtype, as NumPy's `dtype.kind` (private). */
+type DTypeKind = DType["kind"];
 
-/** The byte order of a dtype: little, big, or not applicable. */
-export type ByteOrder = "<" | ">" | "|";
+/** The byte order of a dtype: little, big, or not applicable (private). */
+type ByteOrder = DType["byteOrder"];
 
 /** One named field of a structured dtype. */
 export interface DTypeField {

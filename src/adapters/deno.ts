@@ -8,6 +8,7 @@
  */
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
+import { readLoop, writeLoop } from "./_loops.ts";
 
 /** The few members of `Deno.FsFile` the adapter uses. */
 export interface DenoFsFileLike {
@@ -77,13 +78,12 @@ export class DenoFile extends SyncBackedFile {
    */
   readSync(buffer: Uint8Array, position: number): number {
     this.#seek(position);
-    let done = 0;
+    let done: number;
     try {
-      while (done < buffer.length) {
-        const n = this.#file.readSync(buffer.subarray(done));
-        if (n === null || n === 0) break;
-        done += n;
-      }
+      done = readLoop(
+        buffer.length,
+        (at) => this.#file.readSync(buffer.subarray(at)),
+      );
     } catch (e) {
       this.#pos = -1;
       throw e;
@@ -100,11 +100,12 @@ export class DenoFile extends SyncBackedFile {
    */
   writeSync(buffer: Uint8Array, position: number): void {
     this.#seek(position);
-    let done = 0;
+    let done: number;
     try {
-      while (done < buffer.length) {
-        done += this.#file.writeSync(buffer.subarray(done));
-      }
+      done = writeLoop(
+        buffer.length,
+        (at) => this.#file.writeSync(buffer.subarray(at)),
+      );
     } catch (e) {
       this.#pos = -1;
       throw e;

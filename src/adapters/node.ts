@@ -9,6 +9,7 @@
  */
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
+import { readLoop, writeLoop } from "./_loops.ts";
 
 /** The members of `node:fs` the adapter uses. */
 export interface NodeFsLike {
@@ -106,19 +107,17 @@ export class NodeFile extends SyncBackedFile {
    * @returns The number of bytes read.
    */
   readSync(buffer: Uint8Array, position: number): number {
-    let done = 0;
-    while (done < buffer.length) {
-      const n = this.#fs.readSync(
-        this.#fd,
-        buffer,
-        done,
-        buffer.length - done,
-        position + done,
-      );
-      if (n <= 0) break;
-      done += n;
-    }
-    return done;
+    return readLoop(
+      buffer.length,
+      (done) =>
+        this.#fs.readSync(
+          this.#fd,
+          buffer,
+          done,
+          buffer.length - done,
+          position + done,
+        ),
+    );
   }
 
   /**
@@ -128,16 +127,17 @@ export class NodeFile extends SyncBackedFile {
    * @param position Byte offset.
    */
   writeSync(buffer: Uint8Array, position: number): void {
-    let done = 0;
-    while (done < buffer.length) {
-      done += this.#fs.writeSync(
-        this.#fd,
-        buffer,
-        done,
-        buffer.length - done,
-        position + done,
-      );
-    }
+    writeLoop(
+      buffer.length,
+      (done) =>
+        this.#fs.writeSync(
+          this.#fd,
+          buffer,
+          done,
+          buffer.length - done,
+          position + done,
+        ),
+    );
   }
 
   /**

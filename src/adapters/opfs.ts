@@ -7,6 +7,7 @@
  */
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
+import { readLoop, writeLoop } from "./_loops.ts";
 
 /**
  * The members of a `FileSystemSyncAccessHandle` the adapter uses, declared
@@ -99,15 +100,11 @@ export class OpfsFile extends SyncBackedFile {
    * @returns The number of bytes read.
    */
   readSync(buffer: Uint8Array, position: number): number {
-    let done = 0;
-    while (done < buffer.length) {
-      const n = this.#handle.read(buffer.subarray(done), {
-        at: position + done,
-      });
-      if (n <= 0) break;
-      done += n;
-    }
-    return done;
+    return readLoop(
+      buffer.length,
+      (done) =>
+        this.#handle.read(buffer.subarray(done), { at: position + done }),
+    );
   }
 
   /**
@@ -117,20 +114,17 @@ export class OpfsFile extends SyncBackedFile {
    * @param position Byte offset.
    */
   writeSync(buffer: Uint8Array, position: number): void {
-    let done = 0;
-    while (done < buffer.length) {
-      const n = this.#handle.write(buffer.subarray(done), {
-        at: position + done,
-      });
-      if (n <= 0) {
-        throw new Error(
+    writeLoop(
+      buffer.length,
+      (done) =>
+        this.#handle.write(buffer.subarray(done), { at: position + done }),
+      (done) =>
+        new Error(
           `Cannot write to the OPFS file at byte ${
             position + done
           }: the handle wrote nothing; check the storage quota`,
-        );
-      }
-      done += n;
-    }
+        ),
+    );
   }
 
   /**

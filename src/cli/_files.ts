@@ -316,9 +316,9 @@ export function openNpyOutput(
 }
 
 /**
- * Runs `body`, which writes through `out.writer`, all or nothing: on
- * success commits `out`; on failure rolls it back. Ends `progress` either
- * way.
+ * Runs `body`, which writes the output (`out.writer`, or a
+ * {@linkcode TextOutput}), all or nothing: on success commits `out`; on
+ * failure rolls it back. Ends `progress` either way.
  *
  * @param out The output.
  * @param progress The progress bar.
@@ -326,14 +326,14 @@ export function openNpyOutput(
  * @returns What `body` returns.
  */
 export async function writeOutput<T>(
-  out: NpyOutput,
+  out: Pick<NpyOutput, "rollback"> & { commit(): void | Promise<void> },
   progress: { end(): void },
   body: () => T | Promise<T>,
 ): Promise<T> {
   let committed = false;
   try {
     const result = await body();
-    out.commit();
+    await out.commit();
     committed = true;
     return result;
   } finally {

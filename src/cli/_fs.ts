@@ -8,30 +8,12 @@
  */
 
 import type { FileLikeSync } from "../../mod.ts";
-import { nodeFs } from "../../adapters.ts";
+import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
 
-/** The parts of `node:fs` used here. */
-interface Fs {
+/** The parts of `node:fs` used here: the adapter's, and path calls. */
+interface Fs extends NodeFsLike {
   statSync(path: string): { size: number; isDirectory(): boolean };
   openSync(path: string, flags: string): number;
-  readSync(
-    fd: number,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): number;
-  writeSync(
-    fd: number,
-    buf: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ): number;
-  fstatSync(fd: number): { size: number };
-  ftruncateSync(fd: number, length: number): void;
-  fsyncSync(fd: number): void;
-  closeSync(fd: number): void;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   realpathSync(path: string): string;
@@ -165,7 +147,7 @@ export function sizeIfExists(path: string): number | undefined {
  * library's writers and readers can use it. Its errors name `path`.
  */
 export class CliFile implements FileLikeSync {
-  readonly #fd: number;
+  readonly #file: NodeFile;
   #closed = false;
   /** The file's name in messages. */
   readonly path: string;
@@ -186,11 +168,13 @@ export class CliFile implements FileLikeSync {
   ) {
     this.path = label;
     const flags = mode === "read" ? "r" : mode === "write" ? "r+" : "w";
-    this.#fd = attempt(
+    const fs = nodeFsModule();
+    const fd = attempt(
       mode === "read" ? "open" : "write",
       label,
-      () => nodeFsModule().openSync(path, flags),
+      () => fs.openSync(path, flags),
     );
+    this.#file = new NodeFile(fd, fs);
   }
 
   /**
@@ -199,43 +183,12 @@ export class CliFile implements FileLikeSync {
    * @returns Bytes read.
    */
   read(buf: Uint8Array, position: number): number {
-    let done = 0;
-    while (done < buf.length) {
-      const n = attempt(
-        "read",
-        this.path,
-        () =>
-          nodeFsModule().readSync(
-            this.#fd,
-            buf,
-            done,
-            buf.length - done,
-            position + done,
-          ),
-      );
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
+    return attempt("read", this.path, () => this.#file.readSync(buf, position));
   }
 
   /** Writes all of `buf` at `position`. */
   write(buf: Uint8Array, position: number): void {
-    let done = 0;
-    while (done < buf.length) {
-      done += attempt(
-        "write",
-        this.path,
-        () =>
-          nodeFsModule().writeSync(
-            this.#fd,
-            buf,
-            done,
-            buf.length - done,
-            position + done,
-          ),
-      );
-    }
+    attempt("write", this.path, () => this.#file.writeSync(buf, position));
   }
 
   /** See `FileLikeSync.readSync`. */
@@ -253,7 +206,7 @@ export class CliFile implements FileLikeSync {
     return attempt(
       "read",
       this.path,
-      () => nodeFsModule().fstatSync(this.#fd).size,
+      () => this.#file.sizeSync(),
     );
   }
 
@@ -264,7 +217,7 @@ export class CliFile implements FileLikeSync {
 
   /** See `FileLikeSync.syncSync`. */
   syncSync(): void {
-    attempt("write", this.path, () => nodeFsModule().fsyncSync(this.#fd));
+    attempt("write", this.path, () => this.#file.syncSync());
   }
 
   /** Cuts or extends the file to `length` bytes. */
@@ -272,7 +225,7 @@ export class CliFile implements FileLikeSync {
     attempt(
       "write",
       this.path,
-      () => nodeFsModule().ftruncateSync(this.#fd, length),
+      () => this.#file.truncateSync(length),
     );
   }
 
@@ -280,7 +233,7 @@ export class CliFile implements FileLikeSync {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    nodeFsModule().closeSync(this.#fd);
+    this.#file.closeSync();
   }
 }
 

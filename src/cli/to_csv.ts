@@ -11,7 +11,7 @@ import { openSource, rowBlocks } from "./_npy_source.ts";
 
 import { formatter } from "./_csv_values.ts";
 import { parseDType } from "../../mod.ts";
-import { TextOutput } from "./_files.ts";
+import { TextOutput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { delimiterOption } from "./from_csv.ts";
 
@@ -104,8 +104,8 @@ Example:
         rt,
         args.options["no-progress"] !== true && !toTerminal,
       );
-      let ok = false;
-      try {
+      const text = { commit: () => out.close(), rollback: () => out.abort() };
+      await writeOutput(text, progress, async () => {
         progress.start(
           `to-csv ${inPath}`,
           paths.length > 1 ? undefined : info.dataLength,
@@ -135,12 +135,7 @@ Example:
             progress.add(block.bytes);
           }
         }
-        await out.close();
-        ok = true;
-      } finally {
-        progress.end();
-        if (!ok) out.abort();
-      }
+      });
     } finally {
       src.close();
     }
