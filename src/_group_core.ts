@@ -5,9 +5,7 @@
  * @module
  */
 
-import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
-import type { NpyAppendArrayOptions } from "./_append_core.ts";
-import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import { type DTypeSpec, parseDType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import {
   type ArrayInput,
@@ -28,10 +26,15 @@ import {
   makeDir,
   memberInfo,
   memberPath,
+  pathOf,
   readGroupJson,
+  rotation,
+  type StackRotation,
   writeGroupJson,
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
+import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
+import { StackCore } from "./_stack_core.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -63,101 +66,18 @@ export interface NpyGroupWriterOptions {
   /** Largest member header accepted when opening (default 10,000). */
   maxHeaderSize?: number;
   /**
-   * Rows per shard: every member becomes a stack (`DIR/<name>/0.npy`, ...).
-   * Not available yet: refused with a `TypeError`.
+   * Rows per shard: every member becomes a Dask npy-stack, the folder
+   * `DIR/<name>/` (`0.npy`, `1.npy`, ..., `info`), whose sealed shards all
+   * hold this many rows, so shard `k` of every member holds the same rows.
+   * Recorded in `group.json`: an existing group continues with it.
    */
   shardRows?: number;
-}
-
-/**
- * One member's storage. A plain `.npy` file today; a stack member (with
- * `shardRows`) provides the same four operations.
- */
-interface MemberStore {
-  readonly name: string;
-  readonly path: string;
-  readonly fortranOrder: boolean;
-  readonly casting: Casting;
-  /** The current shape, `[]` before the first append. */
-  shape(): number[];
-  /** The dtype, `undefined` before the first append when none was given. */
-  dtype(): DType | undefined;
-  /** How `prepareArray` converts this member's input. */
-  prepareOptions(): PrepareOptions;
-  /** Writes the data of an append (its header may lag behind). */
-  append(input: ArrayInput): void;
-  /** Makes the appended rows visible (writes the header). */
-  commit(): void;
-  /** Closes the storage. */
-  close(): void;
-  /** Opens the storage again after `close()` (a failed append was undone). */
-  reopen(): void;
-}
-
-class FileMember implements MemberStore {
-  readonly name: string;
-  readonly path: string;
-  readonly fortranOrder: boolean;
-  readonly casting: Casting;
-  #writer: NpyAppendArraySync;
-  #dtype: DType | undefined;
-  #options: NpyAppendArrayOptions;
-  #prepare: PrepareOptions | null = null;
-
-  constructor(name: string, path: string, options: NpyAppendArrayOptions) {
-    this.name = name;
-    this.path = path;
-    this.#options = options;
-    this.#writer = NpyAppendArraySync.open(path, options);
-    this.fortranOrder = this.#writer.fortranOrder;
-    this.casting = options.casting ?? "same_kind";
-    this.#dtype = this.#writer.dtype === ""
-      ? undefined
-      : parseDType(this.#writer.dtype);
-  }
-
-  shape(): number[] {
-    return this.#writer.shape;
-  }
-
-  dtype(): DType | undefined {
-    if (this.#dtype === undefined && this.#writer.dtype !== "") {
-      this.#dtype = parseDType(this.#writer.dtype);
-    }
-    return this.#dtype;
-  }
-
-  prepareOptions(): PrepareOptions {
-    const dtype = this.dtype();
-    let p = this.#prepare;
-    if (p === null || p.dtype !== dtype) {
-      p = this.#prepare = {
-        dtype,
-        fortranOrder: this.fortranOrder,
-        casting: this.casting,
-        label: `"${this.path}"`,
-      };
-    }
-    return p;
-  }
-
-  append(input: ArrayInput): void {
-    this.#writer.append(input);
-  }
-
-  commit(): void {
-    this.#writer.updateHeader();
-  }
-
-  close(): void {
-    this.#writer.close();
-  }
-
-  /** Opens the file again (after a failed append was undone). */
-  reopen(): void {
-    const { deleteIfExists: _, ...rest } = this.#options;
-    this.#writer = NpyAppendArraySync.open(this.path, rest);
-  }
+  /**
+   * Data bytes per shard: every member becomes a stack whose shards seal at
+   * the first row boundary past this size (each member on its own).
+   * May be combined with `shardRows`; either seals.
+   */
+  shardBytes?: number;
 }
 
 function isDTypeSpec(spec: unknown): spec is DTypeSpec {
@@ -221,6 +141,7 @@ export class GroupCore {
   #info: GroupInfo;
   #lock: HeldLock | null;
   #length: number;
+  readonly #fsync: boolean;
   closed = false;
   broken = false;
 
@@ -230,7 +151,9 @@ export class GroupCore {
     info: GroupInfo,
     lock: HeldLock,
     length: number,
+    fsync: boolean,
   ) {
+    this.#fsync = fsync;
     this.dir = dir;
     this.members = members;
     this.#info = info;
@@ -245,11 +168,7 @@ export class GroupCore {
 
   static open(target: string | URL, options: NpyGroupWriterOptions): GroupCore {
     const dir = toPath(target);
-    if (options.shardRows !== undefined) {
-      throw new TypeError(
-        `Cannot open group "${dir}": shardRows (a stack per member) is not available yet; leave it out to write one .npy file per member`,
-      );
-    }
+    const rot = groupRotation(dir, options);
     const specs = options.members;
     if (specs !== undefined && (typeof specs !== "object" || specs === null)) {
       throw new TypeError(
@@ -288,8 +207,8 @@ export class GroupCore {
         }
         for (const name of names) {
           // A file that no group.json lists is not ours to adopt or delete.
-          const path = memberPath(dir, name);
-          if (fileSize(path) >= 0) {
+          const path = memberPath(dir, name, rot !== undefined);
+          if (rot !== undefined ? holdsStack(path) : fileSize(path) >= 0) {
             throw new RangeError(
               `Cannot create group "${dir}": "${path}" already exists and no group.json lists it; pass deleteIfExists: true to replace it, or use another folder`,
             );
@@ -304,20 +223,26 @@ export class GroupCore {
               n,
               o.dtype === undefined ? null : parseDType(o.dtype).str,
               o.fortranOrder ?? false,
+              rot,
             );
           }),
         };
         writeGroupJson(dir, info);
       } else {
         checkDeclared(dir, info, declared);
-        length = cutGroupSync(dir, info, options.maxHeaderSize);
+        checkRotation(dir, info, rot);
+        length = cutGroupSync(
+          dir,
+          info,
+          options.maxHeaderSize,
+          options.fsync ?? false,
+        );
       }
       const members: MemberStore[] = [];
       try {
         for (const m of info.members) {
           const o = declared.get(m.name) ?? {};
-          members.push(
-            new FileMember(m.name, memberPath(dir, m.name), {
+          const opts = {
               ...(m.dtype !== null
                 ? { dtype: m.dtype }
                 : o.dtype !== undefined
@@ -327,17 +252,31 @@ export class GroupCore {
               casting: o.casting ?? options.casting ?? "same_kind",
               rewriteHeaderOnAppend: false,
               ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
-              ...(options.maxHeaderSize !== undefined
-                ? { maxHeaderSize: options.maxHeaderSize }
-                : {}),
-            }),
+            ...(options.maxHeaderSize !== undefined
+              ? { maxHeaderSize: options.maxHeaderSize }
+              : {}),
+          };
+          members.push(
+            m.stack === undefined
+              ? new FileMember(m.name, pathOf(dir, m), opts)
+              : new StackMember(m.name, pathOf(dir, m), {
+                ...opts,
+                ...m.stack,
+              }),
           );
         }
       } catch (e) {
         for (const m of members) m.close();
         throw e;
       }
-      const core = new GroupCore(dir, members, info, lock, length);
+      const core = new GroupCore(
+        dir,
+        members,
+        info,
+        lock,
+        length,
+        options.fsync ?? false,
+      );
       // A crash right after a first append can leave group.json without
       // the dtypes the member files now have.
       core.#recordDTypes();
@@ -468,12 +407,12 @@ export class GroupCore {
     try {
       for (const m of this.members) {
         try {
-          m.close();
+          m.close(true);
         } catch {
           // the cut below settles the header
         }
       }
-      cutGroupSync(this.dir, this.#info);
+      cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       for (const m of this.members) m.reopen();
     } catch {
       this.broken = true;
@@ -486,6 +425,7 @@ export class GroupCore {
         m.name,
         this.members[i]!.dtype()?.str ?? null,
         m.fortranOrder,
+        m.stack,
       )
     );
     if (members.every((m, i) => m === this.#info.members[i])) return;
@@ -506,7 +446,7 @@ export class GroupCore {
     }
     if (this.broken || error !== undefined) {
       try {
-        cutGroupSync(this.dir, this.#info);
+        cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       } catch {
         // left for recoverGroup
       }
@@ -564,7 +504,66 @@ function removeGroup(dir: string, names: string[]): void {
   for (const name of all) {
     const path = memberPath(dir, name);
     if (fileSize(path) >= 0) fs.remove(path);
+    const folder = memberPath(dir, name, true);
+    if (holdsStack(folder)) {
+      new StackCore(folder, { deleteIfExists: true }, "write").close();
+    }
   }
   const json = `${dir}/group.json`;
   if (fileSize(json) >= 0) fs.remove(json);
+}
+
+/** Whether a folder holds (part of) a stack: `info`, `0.npy` or `0.npy.part`. */
+function holdsStack(path: string): boolean {
+  return ["info", "0.npy", "0.npy.part"].some((f) =>
+    fileSize(`${path}/${f}`) >= 0
+  );
+}
+
+function positive(dir: string, name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    throw new RangeError(
+      `Cannot open group "${dir}": ${name} must be a positive integer, not ${
+        JSON.stringify(v) ?? String(v)
+      }`,
+    );
+  }
+  return v;
+}
+
+/** The stack rotation the options ask for, `undefined` for plain files. */
+function groupRotation(
+  dir: string,
+  options: NpyGroupWriterOptions,
+): StackRotation | undefined {
+  const rows = positive(dir, "shardRows", options.shardRows);
+  const bytes = positive(dir, "shardBytes", options.shardBytes);
+  return rows === undefined && bytes === undefined
+    ? undefined
+    : rotation(rows, bytes);
+}
+
+/** An existing group continues as it was written: files or stacks, same rotation. */
+function checkRotation(
+  dir: string,
+  info: GroupInfo,
+  rot: StackRotation | undefined,
+): void {
+  if (rot === undefined) return;
+  for (const m of info.members) {
+    const have = m.stack;
+    if (
+      have === undefined || have.shardRows !== rot.shardRows ||
+      have.shardBytes !== rot.shardBytes
+    ) {
+      throw new TypeError(
+        `Cannot open group "${dir}": member "${m.name}" is ${
+          have === undefined
+            ? "one .npy file, not a stack"
+            : `a stack with ${JSON.stringify(have)}, not ${JSON.stringify(rot)}`
+        }; leave shardRows and shardBytes out to continue it as written, or use deleteIfExists`,
+      );
+    }
+  }
 }

@@ -35,6 +35,7 @@ import {
   recoverSteps,
   tempPathFor,
 } from "./_maintenance.ts";
+import { cutStackSync, stackRowsSync } from "./_group_stack.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -53,6 +54,19 @@ export interface GroupMemberInfo {
   readonly fortranOrder: boolean;
   /** The growth axis: `0`, or `-1` (the last) in Fortran order. */
   readonly axis: 0 | -1;
+  /**
+   * Present when the member is a Dask npy-stack, the folder `DIR/<name>/`
+   * (then `file` is `<name>`): the rotation its writer continues with.
+   */
+  readonly stack?: StackRotation;
+}
+
+/** How a stack member rotates its shards (at least one is set). */
+export interface StackRotation {
+  /** Rows per sealed shard. */
+  readonly shardRows?: number;
+  /** Data bytes after which a shard is sealed. */
+  readonly shardBytes?: number;
 }
 
 /** The contents of `group.json`. */
@@ -93,9 +107,18 @@ export function groupJsonPath(dir: string): string {
   return join(dir, "group.json");
 }
 
-/** The path of a member's file. */
-export function memberPath(dir: string, name: string): string {
-  return join(dir, `${name}.npy`);
+/** The path of a member's file (`<name>.npy`) or stack folder (`<name>`). */
+export function memberPath(
+  dir: string,
+  name: string,
+  stack: boolean = false,
+): string {
+  return join(dir, stack ? name : `${name}.npy`);
+}
+
+/** The path of a member as `group.json` records it. */
+export function pathOf(dir: string, m: GroupMemberInfo): string {
+  return memberPath(dir, m.name, m.stack !== undefined);
 }
 
 /** Serializes `group.json`: small, one member per line. */
@@ -148,7 +171,10 @@ export function parseGroupJson(dir: string, text: string): GroupInfo {
       bad(dir, `has a bad or repeated member name ${JSON.stringify(name)}`);
     }
     seen.add(name);
-    if (r.file !== `${name}.npy`) {
+    const stack = r.stack === undefined
+      ? undefined
+      : parseRotation(dir, name, r.stack);
+    if (r.file !== (stack ? name : `${name}.npy`)) {
       bad(dir, `names file ${JSON.stringify(r.file)} for member "${name}"`);
     }
     if (r.dtype !== null && typeof r.dtype !== "string") {
@@ -157,23 +183,55 @@ export function parseGroupJson(dir: string, text: string): GroupInfo {
     if (typeof r.fortranOrder !== "boolean") {
       bad(dir, `has a bad fortranOrder for member "${name}"`);
     }
-    return memberInfo(name, r.dtype as string | null, r.fortranOrder);
+    return memberInfo(
+      name,
+      r.dtype as string | null,
+      r.fortranOrder as boolean,
+      stack,
+    );
   });
   return { format: GROUP_FORMAT, version: GROUP_VERSION, members };
 }
 
-/** A member record. */
+function parseRotation(dir: string, name: string, v: unknown): StackRotation {
+  const o = v as Record<string, unknown>;
+  const ok = (n: unknown) =>
+    n === undefined ||
+    (typeof n === "number" && Number.isSafeInteger(n) && n > 0);
+  if (
+    typeof o !== "object" || o === null || !ok(o.shardRows) ||
+    !ok(o.shardBytes) || (o.shardRows ?? o.shardBytes) === undefined
+  ) {
+    bad(dir, `has a bad stack rotation for member "${name}"`);
+  }
+  return rotation(o.shardRows as number, o.shardBytes as number);
+}
+
+/** A rotation record with only the counts that are set. */
+export function rotation(
+  shardRows: number | undefined,
+  shardBytes: number | undefined,
+): StackRotation {
+  return {
+    ...(shardRows !== undefined ? { shardRows } : {}),
+    ...(shardBytes !== undefined ? { shardBytes } : {}),
+  };
+}
+
+/** A member record; `stack` makes it a stack member. */
 export function memberInfo(
   name: string,
   dtype: string | null,
   fortranOrder: boolean,
+  stack?: StackRotation,
 ): GroupMemberInfo {
   return {
     name,
-    file: `${name}.npy`,
+    file: stack ? name : `${name}.npy`,
     dtype,
     fortranOrder,
     axis: fortranOrder ? -1 : 0,
+    ...(stack ? { stack } : {}),
   };
 }
 
@@ -259,7 +317,8 @@ export function writeGroupJson(dir: string, info: GroupInfo): void {
 
 /**
  * The rows each member's data holds (whole rows, as `recover` counts
- * them); a missing or empty member file holds 0.
+ * them); a missing or empty member file holds 0. A stack member's cut-off
+ * live shard is recovered on the way (as reopening the stack would).
  */
 export function memberRowsSync(
   dir: string,
@@ -267,7 +326,8 @@ export function memberRowsSync(
   maxHeaderSize?: number,
 ): number[] {
   return info.members.map((m) => {
-    const path = memberPath(dir, m.name);
+    const path = pathOf(dir, m);
+    if (m.stack !== undefined) return stackRowsSync(path, m.fortranOrder);
     if (fileSize(path) <= 0) return 0;
     return onTargetSync(path, "read", "recover", function* (label) {
       const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
@@ -278,8 +338,8 @@ export function memberRowsSync(
 }
 
 /**
- * Cuts every member to the rows all of them hold; the caller holds the
- * group's lock.
+ * Cuts every member to the rows all of them hold (a stack member's sealed
+ * shards and live shard); the caller holds the group's lock.
  *
  * @returns The group's length afterwards.
  */
@@ -287,19 +347,26 @@ export function cutGroupSync(
   dir: string,
   info: GroupInfo,
   maxHeaderSize?: number,
+  fsync: boolean = false,
 ): number {
   const rows = memberRowsSync(dir, info, maxHeaderSize);
   const n = Math.min(...rows);
-  for (const m of info.members) {
-    const path = memberPath(dir, m.name);
-    if (fileSize(path) <= 0) continue;
+  info.members.forEach((m, i) => {
+    const path = pathOf(dir, m);
+    if (m.stack !== undefined) {
+      if (rows[i]! > n) {
+        cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync);
+      }
+      return;
+    }
+    if (fileSize(path) <= 0) return;
     onTargetSync(
       path,
       "write",
       "recover",
       (label) => recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, n),
     );
-  }
+  });
   return n;
 }
 

@@ -14,7 +14,7 @@ import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
-import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
+import { type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
@@ -394,6 +394,11 @@ export class StackCore {
     }
   }
 
+  /** Writes the live shard's header (when opened with `rewriteHeaderOnAppend: false`). */
+  updateHeader(): void {
+    this.#live?.updateHeader();
+  }
+
   /** Ends the live shard: renames it to `{n}.npy` and rewrites `info`. */
   seal(): void {
     this.checkOpen();
@@ -404,6 +409,7 @@ export class StackCore {
     this.#live = null;
     const n = this.chunks.length;
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
+    if (this.#options.fsync) syncDir(this.dir);
     if (this.fortranOrder) this.#asNpSaves(shardPath(this.dir, n));
     this.chunks.push(this.#liveRows);
     this.#sealedRows += this.#liveRows;

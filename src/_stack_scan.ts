@@ -10,7 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { growthAxis } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { headerLengthFromPreamble, parseHeader } from "./header.ts";
-import type { PathFs } from "./_path_fs.ts";
+import { type PathFs, syncDir } from "./_path_fs.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
 /** Joins a folder and a file name. */
@@ -292,4 +292,5 @@ export function writeInfo(
     f.closeSync();
   }
   fs.rename(tmp, join(dir, "info"));
+  if (fsync) syncDir(dir);
 }

@@ -6,7 +6,9 @@
  */
 
 import type { ParseHeaderOptions } from "./header.ts";
-import { NpyReader } from "./npy_reader.ts";
+import type { NpyReader } from "./npy_reader.ts";
+import type { NpyStackReader } from "./npy_stack_reader.ts";
+import { openMember } from "./_group_stack.ts";
 import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
@@ -14,7 +16,6 @@ import { toPath } from "./_path_fs.ts";
 import {
   fileSize,
   type GroupInfo,
-  memberPath,
   requireGroupJson,
 } from "./_group_layout.ts";
 import {
@@ -69,7 +70,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   readonly #dir: string;
   readonly #info: GroupInfo;
   readonly #options: ParseHeaderOptions;
-  readonly #readers: (NpyReader | null)[];
+  readonly #readers: (NpyReader | NpyStackReader | null)[];
   #length = 0;
   #closed = false;
 
@@ -185,22 +186,10 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   #update(): number {
     let length = Infinity;
     this.#info.members.forEach((m, i) => {
-      let r = this.#readers[i]!;
+      let r = this.#readers[i] ?? null;
       if (r === null) {
-        const path = memberPath(this.#dir, m.name);
-        if (fileSize(path) > 0) {
-          // A member may hold more data than its header covers (an
-          // append in progress): open it as it is, then keep to what the
-          // header covers, as refresh does.
-          r = NpyReader.openSync(path, {
-            allowIncomplete: true,
-            ...(this.#options.maxHeaderSize !== undefined
-              ? { maxHeaderSize: this.#options.maxHeaderSize }
-              : {}),
-          });
-          this.#readers[i] = r;
-          r.refreshSync();
-        }
+        r = this.#readers[i] = openMember(this.#dir, m, this.#options);
+        r?.refreshSync();
       } else r.refreshSync();
       length = Math.min(length, r?.length ?? 0);
     });

@@ -1,0 +1,163 @@
+/**
+ * The storage of one group member: a plain `.npy` file (`FileMember`) or a
+ * Dask npy-stack folder (`StackMember`), behind the same few operations.
+ *
+ * @module
+ */
+
+import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import { type DType, parseDType } from "./dtype.ts";
+import type { Casting } from "./casting.ts";
+import type { ArrayInput, PrepareOptions } from "./array_input.ts";
+import { type NpyStackWriterOptions, StackCore } from "./_stack_core.ts";
+
+/** One member's storage. */
+export interface MemberStore {
+  readonly name: string;
+  readonly path: string;
+  readonly fortranOrder: boolean;
+  readonly casting: Casting;
+  /** The current shape, `[]` before the first append. */
+  shape(): number[];
+  /** The dtype, `undefined` before the first append when none was given. */
+  dtype(): DType | undefined;
+  /** How `prepareArray` converts this member's input. */
+  prepareOptions(): PrepareOptions;
+  /** Writes the data of an append (its header may lag behind). */
+  append(input: ArrayInput): void;
+  /** Makes the appended rows visible (writes the header). */
+  commit(): void;
+  /**
+   * Closes the storage; a stack seals its live shard unless `keepLive`
+   * (a failed append is being undone).
+   */
+  close(keepLive?: boolean): void;
+  /** Opens the storage again after `close()` (a failed append was undone). */
+  reopen(): void;
+}
+
+abstract class MemberBase {
+  readonly name: string;
+  readonly path: string;
+  readonly casting: Casting;
+  #prepare: PrepareOptions | null = null;
+
+  constructor(name: string, path: string, casting: Casting | undefined) {
+    this.name = name;
+    this.path = path;
+    this.casting = casting ?? "same_kind";
+  }
+
+  abstract get fortranOrder(): boolean;
+  abstract dtype(): DType | undefined;
+
+  prepareOptions(): PrepareOptions {
+    const dtype = this.dtype();
+    let p = this.#prepare;
+    if (p === null || p.dtype !== dtype) {
+      p = this.#prepare = {
+        dtype,
+        fortranOrder: this.fortranOrder,
+        casting: this.casting,
+        label: `"${this.path}"`,
+      };
+    }
+    return p;
+  }
+}
+
+/** A member stored as one `.npy` file, `DIR/<name>.npy`. */
+export class FileMember extends MemberBase implements MemberStore {
+  #writer: NpyAppendArraySync;
+  #dtype: DType | undefined;
+  #options: NpyAppendArrayOptions;
+  readonly #fortran: boolean;
+
+  constructor(name: string, path: string, options: NpyAppendArrayOptions) {
+    super(name, path, options.casting);
+    this.#options = options;
+    this.#writer = NpyAppendArraySync.open(path, options);
+    this.#fortran = this.#writer.fortranOrder;
+    this.#dtype = this.#writer.dtype === ""
+      ? undefined
+      : parseDType(this.#writer.dtype);
+  }
+
+  get fortranOrder(): boolean {
+    return this.#fortran;
+  }
+
+  shape(): number[] {
+    return this.#writer.shape;
+  }
+
+  dtype(): DType | undefined {
+    if (this.#dtype === undefined && this.#writer.dtype !== "") {
+      this.#dtype = parseDType(this.#writer.dtype);
+    }
+    return this.#dtype;
+  }
+
+  append(input: ArrayInput): void {
+    this.#writer.append(input);
+  }
+
+  commit(): void {
+    this.#writer.updateHeader();
+  }
+
+  close(): void {
+    this.#writer.close();
+  }
+
+  reopen(): void {
+    const { deleteIfExists: _, ...rest } = this.#options;
+    this.#writer = NpyAppendArraySync.open(this.path, rest);
+  }
+}
+
+/**
+ * A member stored as a Dask npy-stack, `DIR/<name>/` (`0.npy`, ..., `info`,
+ * the live `{n}.npy.part`), written by the stack writer's core with the
+ * header of the live shard lagging behind its data until `commit()`.
+ */
+export class StackMember extends MemberBase implements MemberStore {
+  #core: StackCore;
+  readonly #options: NpyStackWriterOptions;
+
+  constructor(name: string, path: string, options: NpyStackWriterOptions) {
+    super(name, path, options.casting);
+    this.#options = options;
+    this.#core = new StackCore(path, options, "write");
+  }
+
+  get fortranOrder(): boolean {
+    return this.#core.fortranOrder;
+  }
+
+  shape(): number[] {
+    return this.#core.shape;
+  }
+
+  dtype(): DType | undefined {
+    return this.#core.dtype;
+  }
+
+  append(input: ArrayInput): void {
+    this.#core.append(input);
+  }
+
+  commit(): void {
+    this.#core.updateHeader();
+  }
+
+  close(keepLive = false): void {
+    this.#core.close(keepLive);
+  }
+
+  reopen(): void {
+    const { deleteIfExists: _, ...rest } = this.#options;
+    this.#core = new StackCore(this.path, rest, "write");
+  }
+}

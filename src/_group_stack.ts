@@ -1,0 +1,186 @@
+/**
+ * Stack members of a group: counting the rows a member stack holds and
+ * cutting it back to fewer rows (sealed shards and the live shard), as
+ * `recoverGroup` and the next open of a group of stacks do.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import { parseDType } from "./dtype.ts";
+import { NpyReader } from "./npy_reader.ts";
+import { NpyStackReader } from "./npy_stack_reader.ts";
+import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
+import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
+import { acquireLock } from "./_lock.ts";
+import { pathFs, syncDir } from "./_path_fs.ts";
+import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
+import {
+  ambiguousOrder,
+  join,
+  partPath,
+  shardHead,
+  shardPath,
+  StackCore,
+  writeInfo,
+} from "./_stack_core.ts";
+
+/** What a member stack holds after its live shard is recovered. */
+interface StackState {
+  rows: number;
+  chunks: number[];
+  shape: number[];
+  axis: number;
+  core: StackCore;
+}
+
+/** Opens a member stack as `recoverStack` does (a cut-off live shard recovered, a stale info rewritten). */
+function recovered(dir: string, fortranOrder: boolean): StackState {
+  const core = new StackCore(dir, { fortranOrder }, "recover");
+  const shape = core.shape;
+  const axis = shape.length === 0 ? 0 : core.axis(shape.length);
+  return {
+    rows: shape[axis] ?? 0,
+    chunks: [...core.chunks],
+    shape,
+    axis,
+    core,
+  };
+}
+
+/**
+ * The whole rows a member stack holds: sealed shards plus the live shard's
+ * whole rows (its cut-off tail dropped, as `recoverStack` does). A missing
+ * folder holds 0.
+ */
+export function stackRowsSync(dir: string, fortranOrder: boolean): number {
+  if (!pathFs().exists(dir)) return 0;
+  const s = recovered(dir, fortranOrder);
+  s.core.close(true);
+  return s.rows;
+}
+
+/**
+ * Cuts a member stack to `n` rows. `info` is rewritten first to list only
+ * the shards that stay whole, then shards past the cut are removed from the
+ * highest down, and the shard holding the cut becomes the live shard again
+ * (renamed to `{k}.npy.part`) and is cut: a kill at any step leaves a stack
+ * that reopens (extra shards are found again) and the next cut finishes.
+ */
+export function cutStackSync(
+  dir: string,
+  n: number,
+  fortranOrder: boolean,
+  maxHeaderSize: number | undefined,
+  fsync: boolean,
+): void {
+  const fs = pathFs();
+  if (!fs.exists(dir)) return;
+  const s = recovered(dir, fortranOrder);
+  const dtype = s.core.dtype;
+  const fortran = s.core.fortranOrder;
+  s.core.close(true);
+  if (s.rows <= n) return;
+  const lock = acquireLock(dir, "recover");
+  try {
+    const cutPart = (path: string, rows: number) =>
+      onTargetSync(
+        path,
+        "write",
+        "recover",
+        (label) => recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, rows),
+      );
+    const starts = [0];
+    for (const c of s.chunks) starts.push(starts[starts.length - 1]! + c);
+    const sealed = starts[starts.length - 1]!;
+    if (n >= sealed) {
+      const part = partPath(dir, s.chunks.length);
+      if (fs.exists(part)) cutPart(part, n - sealed);
+      return;
+    }
+    let k = 0;
+    while (starts[k + 1]! <= n) k++;
+    if (dtype === undefined) {
+      throw new NpyFormatError(
+        `Cannot cut the stack "${dir}": its dtype is unknown; run recoverStack on it`,
+      );
+    }
+    if (k === 0) {
+      if (fs.exists(join(dir, "info"))) fs.remove(join(dir, "info"));
+    } else {
+      writeInfo(dir, fs, {
+        chunks: s.shape.map((d, i) => i === s.axis ? s.chunks.slice(0, k) : [d]),
+        dtype,
+        axis: s.axis,
+      }, fsync);
+    }
+    const part = partPath(dir, s.chunks.length);
+    if (fs.exists(part)) fs.remove(part);
+    for (let j = s.chunks.length - 1; j > k; j--) fs.remove(shardPath(dir, j));
+    const keep = n - starts[k]!;
+    if (keep === 0) {
+      fs.remove(shardPath(dir, k));
+    } else {
+      fs.rename(shardPath(dir, k), partPath(dir, k));
+      if (fortran) asFortran(partPath(dir, k));
+      cutPart(partPath(dir, k), keep);
+    }
+    if (fsync) syncDir(dir);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Gives a Fortran-order stack's shard that carries the C-order header
+ * `np.save` writes for shapes that read the same in both orders its
+ * Fortran-order header again, so that a cut counts rows along the last
+ * axis.
+ */
+function asFortran(path: string): void {
+  const head = shardHead(path);
+  if (head.fortranOrder || head.shape.length < 2) return;
+  if (!ambiguousOrder(head.shape)) return;
+  const header = encodeHeader({
+    dtype: parseDType(head.dtype),
+    fortranOrder: true,
+    shape: head.shape,
+  });
+  const f = pathFs().open(path, "write");
+  try {
+    const pre = new Uint8Array(12);
+    f.readSync(pre, 0);
+    if (headerLengthFromPreamble(pre) === header.length) {
+      f.writeSync(header, 0);
+    }
+  } finally {
+    f.closeSync();
+  }
+}
+
+/**
+ * Opens a member as it is, `null` while it holds nothing: a file (which may
+ * hold more data than its header covers, an append in progress: the reader
+ * keeps to what the header covers) or a stack (sealed shards and the live
+ * shard's covered rows).
+ */
+export function openMember(
+  dir: string,
+  m: GroupMemberInfo,
+  options: { maxHeaderSize?: number },
+): NpyReader | NpyStackReader | null {
+  const path = pathOf(dir, m);
+  if (m.stack !== undefined) {
+    const some = ["info", "0.npy", "0.npy.part"].some((f) =>
+      fileSize(`${path}/${f}`) > 0
+    );
+    return some ? NpyStackReader.openSync(path) : null;
+  }
+  if (fileSize(path) <= 0) return null;
+  return NpyReader.openSync(path, {
+    allowIncomplete: true,
+    ...(options.maxHeaderSize !== undefined
+      ? { maxHeaderSize: options.maxHeaderSize }
+      : {}),
+  });
+}
