@@ -5,7 +5,8 @@
  * 20 rows, printing the rows acknowledged after each append.
  *
  * Usage: `deno run -A tests/_group_child.ts DIR MODE ROWS SEED`, where MODE
- * is `sync` or `async`; ROWS is where to stop (0: never, until killed).
+ * is `sync` or `async`, or `stack-sync` or `stack-async` for a group of
+ * stacks (7 rows per shard); ROWS is where to stop (0: never, until killed).
  *
  * @module
  */
@@ -19,6 +20,8 @@ const [dir, mode, rowsText, seedText] = process.argv.slice(2);
 const stopAt = Number(rowsText);
 const next = mulberry32(Number(seedText));
 const members = { x: "<f8", y: "<i8", t: "<M8[ms]" };
+const stacks = mode!.startsWith("stack-");
+const options = stacks ? { members, shardRows: 7 } : { members };
 
 function say(line: string): void {
   const bytes = new TextEncoder().encode(line + "\n");
@@ -50,8 +53,8 @@ function size(index: number): number {
   return stopAt > 0 ? Math.min(n, stopAt - index) : n;
 }
 
-if (mode === "sync") {
-  const group = NpyGroupWriterSync.open(dir!, { members });
+if (mode!.endsWith("sync") && !mode!.endsWith("async")) {
+  const group = NpyGroupWriterSync.open(dir!, options);
   let index = group.length;
   say(`start ${index}`);
   while (stopAt === 0 || index < stopAt) {
@@ -62,7 +65,7 @@ if (mode === "sync") {
   }
   group.close();
 } else {
-  const group = await NpyGroupWriter.open(dir!, { members });
+  const group = await NpyGroupWriter.open(dir!, options);
   let index = group.length;
   say(`start ${index}`);
   while (stopAt === 0 || index < stopAt) {

@@ -10,7 +10,13 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { NpyGroupReader, readNpySync, recoverGroupSync } from "../mod.ts";
+import {
+  NpyGroupReader,
+  NpyGroupWriterSync,
+  NpyStackReader,
+  readNpySync,
+  recoverGroupSync,
+} from "../mod.ts";
 import { mulberry32 } from "./_fuzz.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -71,14 +77,33 @@ function runAndKill(dir: string, mode: string, delayMs: number): Promise<Run> {
   });
 }
 
-function checkRows(dir: string, acked: number, equal: boolean): number {
+/** Rows a member holds: its file, or its stack (sealed and live). */
+function memberLength(dir: string, m: string, stacks: boolean): number {
+  if (!stacks) {
+    const path = join(dir, `${m}.npy`);
+    return existsSync(path) ? readNpySync(path).shape[0]! : 0;
+  }
+  const path = join(dir, m);
+  const any = ["info", "0.npy", "0.npy.part"].some((f) =>
+    existsSync(join(path, f))
+  );
+  if (!any) return 0;
+  using r = NpyStackReader.openSync(path);
+  return r.length;
+}
+
+function checkRows(
+  dir: string,
+  acked: number,
+  equal: boolean,
+  stacks = false,
+): number {
   using reader = NpyGroupReader.openSync(dir);
   const n = reader.length;
   assert.ok(n >= acked, `${n} rows after the kill, ${acked} acknowledged`);
   if (equal) {
     for (const m of ["x", "y", "t"]) {
-      const path = join(dir, `${m}.npy`);
-      const len = existsSync(path) ? readNpySync(path).shape[0] : 0;
+      const len = memberLength(dir, m, stacks);
       assert.equal(len, n, `member ${m} holds ${len} rows, the group ${n}`);
     }
   }
@@ -96,67 +121,83 @@ function checkRows(dir: string, acked: number, equal: boolean): number {
   return n;
 }
 
-test(
-  `every acknowledged group append survives ${kills} SIGKILLs`,
-  { ...numpyTestOptions(), timeout: 240_000 },
-  async () => {
-    const next = mulberry32(99);
-    const dir = join(tempDir(), "group");
-    let acked = 0;
-    let recovered = 0;
-    let cut = 0;
-    let retries = 0;
-    for (let k = 0; k < kills; k++) {
-      const mode = k % 2 === 0 ? "sync" : "async";
-      // Even delays: after the first line; odd: from the start.
-      const delay = 2 * Math.floor(next() * 60) + (k % 3 === 0 ? 1 : 0) + 30;
-      let run: Run;
-      try {
-        run = await runAndKill(dir, mode, delay);
-      } catch (e) {
-        // A child killed while creating the lock file leaves it empty: it
-        // counts as held for 2 s (it may be being written), then as stale.
-        if (!/NpyLockedError/.test(String(e)) || retries++ > 5) throw e;
-        await new Promise((r) => setTimeout(r, 2500));
-        k--;
-        continue;
-      }
-      if (run.start >= 0) {
-        // The next open cut the group to whole rows, keeping every
-        // acknowledged one.
-        assert.ok(run.start >= acked, `${run.start} < ${acked}`);
-      }
-      acked = Math.max(acked, run.acked);
-      if (!existsSync(join(dir, "group.json"))) continue;
-      if (k % 2 === 0) {
-        const before = checkRows(dir, acked, false);
-        const n = recoverGroupSync(dir);
-        recovered++;
-        if (n !== before) cut++;
-        assert.equal(checkRows(dir, acked, true), n);
-      } else {
-        // Left for the next open to repair.
-        checkRows(dir, acked, false);
-      }
+async function killRuns(stacks: boolean): Promise<void> {
+  const next = mulberry32(stacks ? 7 : 99);
+  const dir = join(tempDir(), stacks ? "stacks" : "group");
+  let acked = 0;
+  let recovered = 0;
+  let cut = 0;
+  let retries = 0;
+  for (let k = 0; k < kills; k++) {
+    const mode = (stacks ? "stack-" : "") + (k % 2 === 0 ? "sync" : "async");
+    // Even delays: after the first line; odd: from the start.
+    const delay = 2 * Math.floor(next() * 60) + (k % 3 === 0 ? 1 : 0) + 30;
+    let run: Run;
+    try {
+      run = await runAndKill(dir, mode, delay);
+    } catch (e) {
+      // A child killed while creating the lock file leaves it empty: it
+      // counts as held for 2 s (it may be being written), then as stale.
+      if (!/NpyLockedError/.test(String(e)) || retries++ > 5) throw e;
+      await new Promise((r) => setTimeout(r, 2500));
+      k--;
+      continue;
     }
-    const n = recoverGroupSync(dir);
-    assert.ok(n >= acked);
-    assert.ok(recovered > 0 && acked > 0, `${recovered} ${acked}`);
-    const out = runPython(
-      `
+    if (run.start >= 0) {
+      // The next open cut the group to whole rows, keeping every
+      // acknowledged one.
+      assert.ok(run.start >= acked, `${run.start} < ${acked}`);
+    }
+    acked = Math.max(acked, run.acked);
+    if (!existsSync(join(dir, "group.json"))) continue;
+    if (k % 2 === 0) {
+      const before = checkRows(dir, acked, false, stacks);
+      const n = recoverGroupSync(dir);
+      recovered++;
+      if (n !== before) cut++;
+      assert.equal(checkRows(dir, acked, true, stacks), n);
+    } else {
+      // Left for the next open to repair.
+      checkRows(dir, acked, false, stacks);
+    }
+  }
+  const n = recoverGroupSync(dir);
+  assert.ok(n >= acked);
+  assert.ok(recovered > 0 && acked > 0, `${recovered} ${acked}`);
+  // Closing a writer seals the live shards, so that Dask sees every row.
+  if (stacks) NpyGroupWriterSync.open(dir).close();
+  const out = runPython(
+    `
 import sys
 import numpy as np
 d, n = sys.argv[1], int(sys.argv[2])
-x, y, t = (np.load(d + "/%s.npy" % m, mmap_mode="r") for m in "xyt")
+if sys.argv[3] == "stacks":
+    import dask.array as da
+    x, y, t = (da.from_npy_stack(d + "/" + m).compute() for m in "xyt")
+    if n >= 7:
+        assert da.from_npy_stack(d + "/x").chunks[0][0] == 7
+else:
+    x, y, t = (np.load(d + "/%s.npy" % m, mmap_mode="r") for m in "xyt")
 assert len(x) == len(y) == len(t) == n, (len(x), len(y), len(t), n)
 i = np.arange(n)
 assert (x == np.stack([i, 2 * i, 3 * i], 1)).all() and (y == i).all()
 assert (t == i.astype("M8[ms]")).all()
 print(n)
 `,
-      [dir, String(n)],
-    );
-    assert.equal(Number(out), n);
-    console.log(`${kills} kills, ${acked} rows acknowledged, ${cut} cuts`);
-  },
+    [dir, String(n), stacks ? "stacks" : "files"],
+  );
+  assert.equal(Number(out), n);
+  console.log(`${kills} kills, ${acked} rows acknowledged, ${cut} cuts`);
+}
+
+test(
+  `every acknowledged group append survives ${kills} SIGKILLs`,
+  { ...numpyTestOptions(), timeout: 240_000 },
+  () => killRuns(false),
+);
+
+test(
+  `every acknowledged append to a group of stacks survives ${kills} SIGKILLs`,
+  { ...numpyTestOptions(), timeout: 240_000 },
+  () => killRuns(true),
 );
