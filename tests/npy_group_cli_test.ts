@@ -30,8 +30,9 @@ function cli(
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function makeGroup(dir: string, n: number): void {
+function makeGroup(dir: string, n: number, shardRows?: number): void {
   using g = NpyGroupWriterSync.open(dir, {
+    ...(shardRows === undefined ? {} : { shardRows }),
     members: {
       x: "<f4",
       y: "<i8",
@@ -126,4 +127,44 @@ test("to-csv refuses a group with a 3-d member, naming it", SLOW, () => {
   const r = cli(["to-csv", dir]);
   assert.equal(r.code, 1);
   assert.match(r.err, /member "b" is 3-d, and CSV holds 1-d and 2-d members/);
+});
+
+test("info and to-csv on a group of stacks", {
+  ...numpyTestOptions(),
+  ...SLOW,
+}, () => {
+  const root = tempDir();
+  const dir = join(root, "g");
+  makeGroup(dir, 10, 4);
+  const r = cli(["info", dir]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\(group of 4 members, 10 rows\)/);
+  assert.match(
+    r.out,
+    /\n {2}x {11}<f4 {2}\(10, 2\) {2}C {2}stack \S+, 3 sealed shards of 4 rows\n/,
+  );
+  assert.match(r.out, /\n {2}f {11}<f8 {2}\(2, 10\) {2}F {2}stack /);
+  const rec = JSON.parse(cli(["info", "--json", dir]).out);
+  assert.equal(rec.length, 10);
+  assert.equal(rec.aligned, true);
+  assert.deepEqual(rec.members[0].stack.shape, [10, 2]);
+  const out = join(root, "g.csv");
+  const c = cli(["to-csv", "--no-progress", dir, out]);
+  assert.equal(c.code, 0, c.err);
+  const check = runPython(
+    `
+import sys
+import numpy as np
+import dask.array as da
+d, csv = sys.argv[1], sys.argv[2]
+x, y, t, f = (da.from_npy_stack(d + "/" + m).compute() for m in "xytf")
+want = np.column_stack([x.astype("f8"), y, t.astype("i8"), f.T])
+got = np.loadtxt(csv, delimiter=",")
+assert got.shape == (10, 6), got.shape
+assert (got == want).all(), (got, want)
+print("ok")
+`,
+    [dir, out],
+  );
+  assert.equal(check.trim(), "ok");
 });

@@ -8,7 +8,9 @@
  */
 
 import type { CliRuntime } from "./_runtime.ts";
-import { fileSize, groupJsonPath, memberPath } from "../_group_layout.ts";
+import { fileSize, groupJsonPath, pathOf } from "../_group_layout.ts";
+import { openMember } from "../_group_stack.ts";
+import type { NpyStackReader } from "../npy_stack_reader.ts";
 import { requireGroupJson } from "../_group_layout.ts";
 import { NpyGroupReader } from "../npy_group_reader.ts";
 import { parseDType } from "../dtype.ts";
@@ -37,8 +39,27 @@ export interface GroupInfoRecord {
   /** Whether every member holds exactly `length` rows. */
   aligned: boolean;
   members: Array<
-    { name: string; axis: 0 | -1; file: InfoRecord | null }
+    {
+      name: string;
+      axis: 0 | -1;
+      /** A file member's facts (`null` for a stack or an empty member). */
+      file: InfoRecord | null;
+      /** A stack member's facts (`null` while it holds nothing). */
+      stack?: StackFacts | null;
+    }
   >;
+}
+
+/** What `info` shows of a stack member. */
+export interface StackFacts {
+  folder: string;
+  dtype: string;
+  shape: number[];
+  order: "C" | "F";
+  /** Sealed shards. */
+  shards: number;
+  /** Rows per sealed shard, as group.json records it. */
+  shardRows: number | null;
 }
 
 /**
@@ -54,16 +75,30 @@ export function groupInfoRecord(
 ): GroupInfoRecord {
   const info = requireGroupJson(dir, "read");
   const members = info.members.map((m) => {
-    const path = memberPath(dir, m.name);
-    return {
-      name: m.name,
-      axis: m.axis,
-      file: fileSize(path) > 0 ? infoRecord(path, maxHeaderSize) : null,
+    const path = pathOf(dir, m);
+    if (m.stack === undefined) {
+      return {
+        name: m.name,
+        axis: m.axis,
+        file: fileSize(path) > 0 ? infoRecord(path, maxHeaderSize) : null,
+      };
+    }
+    const r = openMember(dir, m, {}) as NpyStackReader | null;
+    const stack = r === null ? null : {
+      folder: path,
+      dtype: r.dtype,
+      shape: r.shape,
+      order: r.fortranOrder ? "F" as const : "C" as const,
+      shards: r.shards,
+      shardRows: m.stack.shardRows ?? null,
     };
+    r?.closeSync();
+    return { name: m.name, axis: m.axis, file: null, stack };
   });
   const rows = members.map((m) => {
-    if (m.file === null) return 0;
-    return m.file.shape[m.axis === 0 ? 0 : m.file.shape.length - 1] ?? 0;
+    const shape = m.file?.shape ?? m.stack?.shape;
+    if (shape === undefined) return 0;
+    return shape[m.axis === 0 ? 0 : shape.length - 1] ?? 0;
   });
   const length = Math.min(...rows);
   return {
@@ -86,7 +121,12 @@ export function groupInfoRecord(
 export function groupInfoText(r: GroupInfoRecord): string {
   const lines = r.members.map((m) => {
     const f = m.file;
-    const what = f === null
+    const st = m.stack;
+    const what = st
+      ? `${st.dtype}  ${shapeText(st.shape)}  ${st.order}  stack ${st.folder}, ${st.shards} sealed shards${
+        st.shardRows === null ? "" : ` of ${st.shardRows} rows`
+      }`
+      : f === null || f === undefined
       ? "no rows yet"
       : `${f.dtype}  ${shapeText(f.shape)}  ${f.order}${
         f.needsRecovery ? "  (needs recovery)" : ""
