@@ -1,0 +1,102 @@
+/**
+ * Stacks with `fsync: true` sync their folder after each rename (a shard
+ * sealed, `info` replaced), so that a power cut keeps the new names: seen
+ * in the system calls of a child traced by `strace -f -y`, never by timing.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+
+const strace = spawnSync("strace", ["-V"]).status === 0;
+const options = strace ? {} : { skip: "strace is not installed" };
+
+interface Call {
+  kind: "rename" | "sync";
+  /** rename: the new name; sync: the synced file or folder. */
+  path: string;
+}
+
+/** The renames and fsyncs of a child writing a stack, in order. */
+function trace(dir: string, fsync: boolean): Call[] {
+  const log = join(tempDir(), "strace.log");
+  const [cmd, args] = scriptCommand(
+    new URL("./_stack_fsync_child.ts", import.meta.url),
+  );
+  const r = spawnSync("strace", [
+    "-f",
+    "-y",
+    "-qq",
+    "-e",
+    "trace=fsync,fdatasync,rename,renameat,renameat2",
+    "-o",
+    log,
+    cmd,
+    ...args,
+    dir,
+    String(fsync),
+  ], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const calls: Call[] = [];
+  for (const line of readFileSync(log, "utf8").split("\n")) {
+    if (/ = -1 /.test(line)) continue;
+    const sync = /\b(?:fsync|fdatasync)\(\d+<([^>]*)>/.exec(line);
+    if (sync) calls.push({ kind: "sync", path: sync[1]! });
+    const ren = /\brename(?:at2?)?\(.*"([^"]*)"/.exec(line);
+    if (ren && !sync) calls.push({ kind: "rename", path: ren[1]! });
+  }
+  return calls;
+}
+
+/** For each rename into `dir`, whether the folder is synced before the next rename. */
+function syncedAfterRenames(calls: Call[], dir: string): boolean[] {
+  const out: boolean[] = [];
+  calls.forEach((c, i) => {
+    if (c.kind !== "rename" || !c.path.startsWith(dir + "/")) return;
+    let synced = false;
+    for (const d of calls.slice(i + 1)) {
+      if (d.kind === "rename") break;
+      if (d.path === dir) synced = true;
+    }
+    out.push(synced);
+  });
+  return out;
+}
+
+test(
+  "fsync: true syncs the stack folder after every shard seal and info replace",
+  options,
+  () => {
+    const dir = realpathSync(tempDir());
+    const calls = trace(dir, true);
+    const renamed = calls.filter((c) => c.kind === "rename").map((c) =>
+      c.path.slice(dir.length + 1)
+    );
+    // Three shards sealed (2, 2, 1 rows), info replaced after each.
+    assert.deepEqual(renamed, [
+      "0.npy",
+      "info",
+      "1.npy",
+      "info",
+      "2.npy",
+      "info",
+    ]);
+    assert.deepEqual(syncedAfterRenames(calls, dir), Array(6).fill(true));
+  },
+);
+
+test(
+  "fsync: false leaves the folder unsynced (the check above can fail)",
+  options,
+  () => {
+    const dir = realpathSync(tempDir());
+    const calls = trace(dir, false);
+    const after = syncedAfterRenames(calls, dir);
+    assert.equal(after.length, 6);
+    assert.deepEqual(after, Array(6).fill(false));
+  },
+);
