@@ -461,6 +461,25 @@ export class AppendCore {
   }
 
   /**
+   * The sync writer's shortcut into {@linkcode updateHeader} (no buffer
+   * held, no fsync): the same write, rollback and state change, by a
+   * direct call; `false`, having done nothing, when the steps are needed.
+   */
+  updateHeaderDirect(file: FileLikeSync): boolean {
+    const shape = this.shape;
+    if (shape === null || this.fsync || this.#buffered > 0) return false;
+    try {
+      file.writeSync(this.header(shape), 0);
+    } catch (e) {
+      runSync(this.#rollback(this.dataEnd, this.#diskShape), file);
+      throw e;
+    }
+    this.#diskShape = shape;
+    this.headerDirty = false;
+    return true;
+  }
+
+  /**
    * Writes the header for the current shape. When the header write fails,
    * the header the file had is written back.
    */

@@ -7,6 +7,7 @@
 
 import { type DTypeSpec, parseDType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
+import { handOver } from "./_prepare.ts";
 import {
   type ArrayInput,
   prepareArray,
@@ -108,30 +109,11 @@ function shapeText(shape: readonly number[]): string {
 /** One member's part of a checked append. */
 interface Planned {
   member: MemberStore;
-  /** What the member's writer is given: the prepared bytes where possible. */
+  /** What the member's writer is given: the prepared array, converted once. */
   input: ArrayInput;
   prepared: PreparedArray;
-}
-
-/**
- * The input to hand the member's writer: the bytes already converted,
- * described so that the writer takes them as they are; the caller's input
- * itself where that is as cheap (shared memory) or where raw bytes would be
- * read as values (`u`, `b` kinds).
- */
-function handOver(
-  p: PreparedArray,
-  input: ArrayInput,
-  fortranOrder: boolean,
-): ArrayInput {
-  const kind = p.dtype.kind;
-  if (p.shared || kind === "u" || kind === "b") return input;
-  return {
-    data: p.bytes,
-    shape: p.shape,
-    dtype: p.dtype,
-    fortranOrder: fortranOrder && p.shape.length >= 2,
-  };
+  /** Whether the member holds nothing yet (no header written). */
+  fresh: boolean;
 }
 
 /** The state shared by the sync and async group writers. */
@@ -142,6 +124,8 @@ export class GroupCore {
   #lock: HeldLock | null;
   #length: number;
   readonly #fsync: boolean;
+  /** The member names, for messages. */
+  readonly #list: string;
   closed = false;
   broken = false;
 
@@ -154,6 +138,7 @@ export class GroupCore {
     fsync: boolean,
   ) {
     this.#fsync = fsync;
+    this.#list = members.map((m) => m.name).join(", ");
     this.dir = dir;
     this.members = members;
     this.#info = info;
@@ -304,7 +289,7 @@ export class GroupCore {
   plan(arrays: Record<string, ArrayInput>): { rows: number; parts: Planned[] } {
     this.checkOpen();
     const dir = this.dir;
-    const list = this.members.map((m) => m.name).join(", ");
+    const list = this.#list;
     if (
       typeof arrays !== "object" || arrays === null || Array.isArray(arrays)
     ) {
@@ -312,7 +297,9 @@ export class GroupCore {
         `Cannot append to group "${dir}": pass one array per member, as { ${list} }`,
       );
     }
-    for (const key of Object.keys(arrays)) {
+    // Every member is looked up below: with as many keys, none is extra.
+    const keys = Object.keys(arrays);
+    for (const key of keys.length > this.members.length ? keys : []) {
       if (!this.members.some((m) => m.name === key)) {
         throw new RangeError(
           `Cannot append to group "${dir}": it has no member "${key}"; its members are ${list}`,
@@ -339,8 +326,10 @@ export class GroupCore {
         );
       }
       if (have.length > 0) {
-        const ok = have.length === shape.length &&
-          have.every((n, i) => i === axis || n === shape[i]);
+        let ok = have.length === shape.length;
+        for (let i = 0; ok && i < have.length; i++) {
+          ok = i === axis || have[i] === shape[i];
+        }
         if (!ok) {
           const want = have.map((n, i) => (i === axis ? "n" : String(n)));
           throw new RangeError(
@@ -365,8 +354,9 @@ export class GroupCore {
       }
       parts.push({
         member,
-        input: handOver(prepared, input, member.fortranOrder),
+        input: handOver(prepared, member.fortranOrder),
         prepared,
+        fresh: have.length === 0,
       });
     }
     if (!Number.isSafeInteger(this.#length + rows)) {
@@ -380,10 +370,11 @@ export class GroupCore {
   /** Writes a checked append: empty files for new members, data, headers. */
   write(plan: { rows: number; parts: Planned[] }): void {
     const { rows, parts } = plan;
-    const fresh = parts.filter((p) => p.member.shape().length === 0);
-    if (rows === 0 && fresh.length === 0) return;
+    let fresh: Planned[] | undefined;
+    for (const p of parts) if (p.fresh) (fresh ??= []).push(p);
+    if (rows === 0 && fresh === undefined) return;
     try {
-      for (const p of fresh) {
+      for (const p of fresh ?? []) {
         // A valid header-only file first, so a crash inside the first
         // append leaves every member file empty, missing or valid.
         const shape = [...p.prepared.shape];
@@ -399,7 +390,7 @@ export class GroupCore {
       throw e;
     }
     this.#length += rows;
-    if (fresh.length > 0) this.#recordDTypes();
+    if (fresh !== undefined) this.#recordDTypes();
   }
 
   /** Puts every member back to the acknowledged length after a failure. */

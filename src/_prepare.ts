@@ -36,7 +36,37 @@ function castError(
   );
 }
 
-/** Options of {@linkcode prepareArray}. */
+/** Marks an input made by {@linkcode handOver}: its converted array. */
+const HANDED: unique symbol = Symbol("npy-append-array prepared input");
+
+interface Handed {
+  prepared: PreparedArray;
+  fortranOrder: boolean;
+}
+
+/**
+ * An input standing for an array that `prepareArray` has already
+ * converted (and checked) for a writer of `fortranOrder` and the prepared
+ * dtype: `prepareArray` with the same target returns `prepared` as it is,
+ * converting nothing twice (a group checks every member's input before it
+ * writes any, then hands each writer its converted bytes).
+ *
+ * @param prepared What `prepareArray` returned.
+ * @param fortranOrder The writer's order it was prepared for.
+ * @returns An input to pass to the writer's `append`.
+ */
+export function handOver(
+  prepared: PreparedArray,
+  fortranOrder: boolean,
+): ArrayInput {
+  return {
+    data: prepared.bytes,
+    shape: prepared.shape,
+    dtype: prepared.dtype,
+    [HANDED]: { prepared, fortranOrder },
+  } as ArrayInput;
+}
+
 /**
  * Converts any {@linkcode ArrayInput} into the bytes of the file's dtype,
  * in the file's order, checking the casting rule and every value's range.
@@ -67,6 +97,11 @@ export function prepareArray(
   input: ArrayInput,
   options: PrepareOptions,
 ): PreparedArray {
+  const done = (input as { [HANDED]?: Handed })[HANDED];
+  if (
+    done !== undefined && done.fortranOrder === options.fortranOrder &&
+    done.prepared.dtype.str === (options.dtype?.str ?? done.prepared.dtype.str)
+  ) return done.prepared;
   const quick = quickPrepare(input, options);
   if (quick !== undefined) return quick;
   const { casting, label } = options;

@@ -163,8 +163,9 @@ export class NpyAppendArraySync implements Disposable {
    * ```
    */
   updateHeader(): void {
-    if (this.#w.file === null) return;
-    runSync(this.#w.core.updateHeader(), this.#w.file);
+    const { core, file } = this.#w;
+    if (file === null) return;
+    if (!core.updateHeaderDirect(file)) runSync(core.updateHeader(), file);
   }
 
   /**

@@ -303,9 +303,9 @@ test("open: new groups need members; names, shardRows and options are checked", 
     () =>
       NpyGroupWriterSync.open(join(root, "c"), {
         members: { x: "<f4" },
-        shardRows: 10,
+        shardRows: 0,
       }),
-    /shardRows \(a stack per member\) is not available yet/,
+    /shardRows must be a positive integer, not 0/,
   );
   assert.throws(
     () => NpyGroupWriterSync.open(join(root, "d"), { members: { x: "nope" } }),
