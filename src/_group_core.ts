@@ -114,6 +114,8 @@ interface Planned {
   prepared: PreparedArray;
   /** Whether the member holds nothing yet (no header written). */
   fresh: boolean;
+  /** The member's place in the group. */
+  index: number;
 }
 
 /** The state shared by the sync and async group writers. */
@@ -126,6 +128,8 @@ export class GroupCore {
   readonly #fsync: boolean;
   /** The member names, for messages. */
   readonly #list: string;
+  /** Each member's shape (`[]` before its first append), kept up to date. */
+  #shapes: number[][];
   closed = false;
   broken = false;
 
@@ -139,6 +143,7 @@ export class GroupCore {
   ) {
     this.#fsync = fsync;
     this.#list = members.map((m) => m.name).join(", ");
+    this.#shapes = members.map((m) => m.shape());
     this.dir = dir;
     this.members = members;
     this.#info = info;
@@ -309,7 +314,9 @@ export class GroupCore {
     let rows = -1;
     let first = "";
     const parts: Planned[] = [];
-    for (const member of this.members) {
+    const members = this.members;
+    for (let m = 0; m < members.length; m++) {
+      const member = members[m]!;
       const input = arrays[member.name];
       if (input === undefined) {
         throw new RangeError(
@@ -318,7 +325,7 @@ export class GroupCore {
       }
       const prepared = prepareArray(input, member.prepareOptions());
       const shape = prepared.shape;
-      const have = member.shape();
+      const have = this.#shapes[m]!;
       const axis = member.fortranOrder ? shape.length - 1 : 0;
       if (shape.length === 0) {
         throw new RangeError(
@@ -357,6 +364,7 @@ export class GroupCore {
         input: handOver(prepared, member.fortranOrder),
         prepared,
         fresh: have.length === 0,
+        index: m,
       });
     }
     if (!Number.isSafeInteger(this.#length + rows)) {
@@ -390,6 +398,11 @@ export class GroupCore {
       throw e;
     }
     this.#length += rows;
+    for (const p of parts) {
+      const shape = this.#shapes[p.index]!;
+      if (p.fresh) this.#shapes[p.index] = [...p.prepared.shape];
+      else shape[p.member.fortranOrder ? shape.length - 1 : 0]! += rows;
+    }
     if (fresh !== undefined) this.#recordDTypes();
   }
 
@@ -405,6 +418,7 @@ export class GroupCore {
       }
       cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       for (const m of this.members) m.reopen();
+      this.#shapes = this.members.map((m) => m.shape());
     } catch {
       this.broken = true;
     }
