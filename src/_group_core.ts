@@ -12,7 +12,6 @@ import {
   type ArrayInput,
   prepareArray,
   type PreparedArray,
-  type PrepareOptions,
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
@@ -233,15 +232,15 @@ export class GroupCore {
         for (const m of info.members) {
           const o = declared.get(m.name) ?? {};
           const opts = {
-              ...(m.dtype !== null
-                ? { dtype: m.dtype }
-                : o.dtype !== undefined
-                ? { dtype: o.dtype }
-                : {}),
-              fortranOrder: m.fortranOrder,
-              casting: o.casting ?? options.casting ?? "same_kind",
-              rewriteHeaderOnAppend: false,
-              ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
+            ...(m.dtype !== null
+              ? { dtype: m.dtype }
+              : o.dtype !== undefined
+              ? { dtype: o.dtype }
+              : {}),
+            fortranOrder: m.fortranOrder,
+            casting: o.casting ?? options.casting ?? "same_kind",
+            rewriteHeaderOnAppend: false,
+            ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
             ...(options.maxHeaderSize !== undefined
               ? { maxHeaderSize: options.maxHeaderSize }
               : {}),

@@ -109,7 +109,9 @@ export function cutStackSync(
       if (fs.exists(join(dir, "info"))) fs.remove(join(dir, "info"));
     } else {
       writeInfo(dir, fs, {
-        chunks: s.shape.map((d, i) => i === s.axis ? s.chunks.slice(0, k) : [d]),
+        chunks: s.shape.map((d, i) =>
+          i === s.axis ? s.chunks.slice(0, k) : [d]
+        ),
         dtype,
         axis: s.axis,
       }, fsync);

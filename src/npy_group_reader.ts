@@ -13,11 +13,7 @@ import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
-import {
-  fileSize,
-  type GroupInfo,
-  requireGroupJson,
-} from "./_group_layout.ts";
+import { type GroupInfo, requireGroupJson } from "./_group_layout.ts";
 import {
   dateAttoseconds,
   NAT,

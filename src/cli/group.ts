@@ -123,7 +123,9 @@ export function groupInfoText(r: GroupInfoRecord): string {
     const f = m.file;
     const st = m.stack;
     const what = st
-      ? `${st.dtype}  ${shapeText(st.shape)}  ${st.order}  stack ${st.folder}, ${st.shards} sealed shards${
+      ? `${st.dtype}  ${
+        shapeText(st.shape)
+      }  ${st.order}  stack ${st.folder}, ${st.shards} sealed shards${
         st.shardRows === null ? "" : ` of ${st.shardRows} rows`
       }`
       : f === null || f === undefined
