@@ -19,7 +19,10 @@
  * `dtype` is the descr text as the member's header holds it (`null` until
  * the first append when it was not given); `axis` is the growth axis, `0`,
  * or `-1` (the last) for Fortran order. The row counts are not in it: the
- * members' headers hold them.
+ * members' headers hold them. A group of stacks (`shardRows`/`shardBytes`)
+ * records each member as `{ "name": "x", "file": "x", ..., "stack":
+ * { "shardRows": 1000 } }`: the member is the Dask npy-stack folder
+ * `DIR/x/`, and the rotation is what an existing group continues with.
  *
  * @module
  */

@@ -74,14 +74,33 @@ export class NpyGroupWriterSync implements Disposable {
    * b.close();
    * ```
    *
+   * @example A group of stacks, one Dask npy-stack per member
+   * ```ts
+   * import { NpyGroupWriterSync, readNpyStackSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * // Python: da.from_npy_stack(dir + "/x"), da.from_npy_stack(dir + "/y")
+   * const g = NpyGroupWriterSync.open(dir, {
+   *   members: { x: "<f4", y: "|u1" },
+   *   shardRows: 2,
+   * });
+   * g.append({ x: [[1, 2], [3, 4], [5, 6]], y: [7, 8, 9] });
+   * g.close(); // seals the live shards: x/0.npy (2 rows), x/1.npy (1 row)
+   * assert.deepEqual(readNpyStackSync(`${dir}/x`).shape, [3, 2]);
+   * assert.deepEqual(readNpyStackSync(`${dir}/y`).shape, [3]);
+   * ```
+   *
    * @param dir The folder: a path or a `file:` URL.
    * @param options `members` (a dtype such as `"<f4"`, or `{ dtype,
    * fortranOrder, casting }`, per name), `deleteIfExists`, `casting`,
-   * `fsync`, `maxHeaderSize`.
+   * `fsync`, `maxHeaderSize`, and `shardRows` or `shardBytes` to make
+   * every member a stack `DIR/<name>/` (recorded in `group.json`; an
+   * existing group continues as it was written).
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
-   * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows` (not available yet).
-   * @throws {RangeError} for a new group without members, a bad member name, or members that differ from the group's.
+   * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's (or given for a group of files).
+   * @throws {RangeError} for a new group without members, a bad member name, members that differ from the group's, or a `shardRows`/`shardBytes` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file.
    */
   static open(
@@ -238,8 +257,8 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @param options See {@linkcode NpyGroupWriterOptions}.
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
-   * @throws {TypeError} for a bad option or a dtype that does not match.
-   * @throws {RangeError} for a new group without members, or members that differ from the group's.
+   * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's.
+   * @throws {RangeError} for a new group without members, members that differ from the group's, or a `shardRows`/`shardBytes` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file.
    */
   static open(
