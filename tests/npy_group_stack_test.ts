@@ -354,3 +354,57 @@ print(json.dumps(np.searchsorted(t, q, "left").tolist()))
     }
   },
 );
+
+test("a Fortran-order stack member is cut along its last axis, also in shards with a C-order header", () => {
+  const dir = join(tempDir(), "g");
+  const f = (start: number, n: number) => ({
+    data: Float64Array.from({ length: n }, (_, i) => start + i),
+    shape: [1, n],
+    fortranOrder: true,
+  });
+  {
+    using g = NpyGroupWriterSync.open(dir, {
+      members: { f: { dtype: "<f8", fortranOrder: true }, y: "<i8" },
+      shardRows: 4,
+    });
+    g.append({ f: f(0, 6), y: batch(0, 6).y });
+  }
+  // Shards of shape (1, n) read the same in both orders: np.save writes
+  // them with a C-order header, and so does the stack.
+  const w = NpyStackWriterSync.open(join(dir, "f"), {
+    shardRows: 4,
+    fortranOrder: true,
+  });
+  w.append(f(6, 5));
+  w.close();
+  const y = NpyStackWriterSync.open(join(dir, "y"), { shardRows: 4 });
+  y.append(batch(6, 1).y);
+  y.close();
+  assert.equal(recoverGroupSync(dir), 7);
+  const got = readNpyStackSync(join(dir, "f"));
+  assert.deepEqual(got.shape, [1, 7]);
+  assert.deepEqual([...got.data as Float64Array], [0, 1, 2, 3, 4, 5, 6]);
+  using g = NpyGroupWriterSync.open(dir);
+  assert.equal(g.length, 7);
+});
+
+test("a reader follows a group of stacks as shards are sealed", () => {
+  const dir = join(tempDir(), "g");
+  using g = NpyGroupWriterSync.open(dir, { members, shardRows: 3 });
+  using reader = NpyGroupReader.openSync(dir);
+  assert.equal(reader.length, 0);
+  let n = 0;
+  for (const k of [1, 4, 2, 6, 1]) {
+    g.append(batch(n, k));
+    n += k;
+    assert.equal(reader.refreshSync(), n);
+    const { x, t } = reader.readSync(n - k - (n > k ? 1 : 0));
+    const xs = x!.data as Float64Array;
+    assert.equal(xs[xs.length - 1], 3 * (n - 1));
+    assert.equal(
+      (t!.data as BigInt64Array).at(-1),
+      BigInt(1_700_000_000_000 + (n - 1) * 250),
+    );
+  }
+  assert.ok(existsSync(join(dir, "x", "3.npy")));
+});
