@@ -7,6 +7,7 @@
 
 import type { NpyArray } from "./read_npy.ts";
 import type { NpyData } from "./decode.ts";
+import { concatData } from "./_concat_data.ts";
 import type { NpyBatchOptions } from "./npy_reader.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
@@ -21,31 +22,6 @@ import {
 } from "./_stack_core.ts";
 
 const BATCH_BYTES = 1 << 20;
-
-/** Concatenates flat data along the growth axis (the slowest in both orders). */
-function concatData(parts: NpyData[]): NpyData {
-  if (parts.length === 1) return parts[0]!;
-  const first = parts[0]!;
-  if (Array.isArray(first)) {
-    return (first as unknown[]).concat(
-      ...parts.slice(1) as unknown[][],
-    ) as NpyData;
-  }
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const Ctor = first.constructor as new (
-    n: number,
-  ) => Exclude<NpyData, unknown[]>;
-  const out = new Ctor(total);
-  let at = 0;
-  for (const p of parts) {
-    (out as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(
-      p as ArrayLike<unknown>,
-      at,
-    );
-    at += p.length;
-  }
-  return out;
-}
 
 function isMissing(e: unknown): boolean {
   const err = e as { code?: string; name?: string };
