@@ -216,7 +216,7 @@ export class GroupCore {
             );
           }),
         };
-        writeGroupJson(dir, info);
+        writeGroupJson(dir, info, options.fsync ?? false);
       } else {
         checkDeclared(dir, info, declared);
         checkRotation(dir, info, rot);
@@ -434,7 +434,7 @@ export class GroupCore {
     );
     if (members.every((m, i) => m === this.#info.members[i])) return;
     this.#info = { ...this.#info, members };
-    writeGroupJson(this.dir, this.#info);
+    writeGroupJson(this.dir, this.#info, this.#fsync);
   }
 
   close(): void {

@@ -29,7 +29,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { nodeFs } from "./adapters/node.ts";
-import { pathFs } from "./_path_fs.ts";
+import { pathFs, syncDir } from "./_path_fs.ts";
 import {
   CHUNK_SIZE,
   infoSteps,
@@ -297,9 +297,14 @@ export function readGroupJson(dir: string): GroupInfo | null {
 
 /**
  * Replaces `group.json` atomically: a temporary file in the folder, synced,
- * then renamed over it.
+ * then renamed over it; with `fsync`, the folder is synced after the rename
+ * so that the new name survives a power cut.
  */
-export function writeGroupJson(dir: string, info: GroupInfo): void {
+export function writeGroupJson(
+  dir: string,
+  info: GroupInfo,
+  fsync: boolean = false,
+): void {
   const path = groupJsonPath(dir);
   const tmp = tempPathFor(path);
   const fs = pathFs();
@@ -316,6 +321,7 @@ export function writeGroupJson(dir: string, info: GroupInfo): void {
   }
   file.closeSync();
   fs.rename(tmp, path);
+  if (fsync) syncDir(dir);
 }
 
 /**

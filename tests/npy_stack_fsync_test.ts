@@ -22,7 +22,7 @@ interface Call {
 }
 
 /** The renames and fsyncs of a child writing a stack, in order. */
-function trace(dir: string, fsync: boolean): Call[] {
+function trace(dir: string, fsync: boolean, group = false): Call[] {
   const log = join(tempDir(), "strace.log");
   const [cmd, args] = scriptCommand(
     new URL("./_stack_fsync_child.ts", import.meta.url),
@@ -39,6 +39,7 @@ function trace(dir: string, fsync: boolean): Call[] {
     ...args,
     dir,
     String(fsync),
+    ...(group ? ["group"] : []),
   ], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const calls: Call[] = [];
@@ -52,15 +53,19 @@ function trace(dir: string, fsync: boolean): Call[] {
   return calls;
 }
 
-/** For each rename into `dir`, whether the folder is synced before the next rename. */
+/**
+ * For each rename into `dir` (or a folder in it), whether that folder is
+ * synced before the next rename.
+ */
 function syncedAfterRenames(calls: Call[], dir: string): boolean[] {
   const out: boolean[] = [];
   calls.forEach((c, i) => {
     if (c.kind !== "rename" || !c.path.startsWith(dir + "/")) return;
+    const folder = c.path.slice(0, c.path.lastIndexOf("/"));
     let synced = false;
     for (const d of calls.slice(i + 1)) {
       if (d.kind === "rename") break;
-      if (d.path === dir) synced = true;
+      if (d.path === folder) synced = true;
     }
     out.push(synced);
   });
@@ -73,9 +78,9 @@ test(
   () => {
     const dir = realpathSync(tempDir());
     const calls = trace(dir, true);
-    const renamed = calls.filter((c) => c.kind === "rename").map((c) =>
-      c.path.slice(dir.length + 1)
-    );
+    const renamed = calls.filter((c) =>
+      c.kind === "rename" && c.path.startsWith(dir + "/")
+    ).map((c) => c.path.slice(dir.length + 1));
     // Three shards sealed (2, 2, 1 rows), info replaced after each.
     assert.deepEqual(renamed, [
       "0.npy",
@@ -98,5 +103,30 @@ test(
     const after = syncedAfterRenames(calls, dir);
     assert.equal(after.length, 6);
     assert.deepEqual(after, Array(6).fill(false));
+  },
+);
+
+test(
+  "a group of stacks with fsync: true syncs each folder after its renames (group.json, shards, info)",
+  options,
+  () => {
+    const dir = realpathSync(tempDir());
+    const calls = trace(dir, true, true);
+    const renamed = calls.filter((c) =>
+      c.kind === "rename" && c.path.startsWith(dir + "/")
+    ).map((c) => c.path.slice(dir.length + 1));
+    // group.json at creation and when the dtypes are recorded; per member
+    // three shards sealed and info replaced after each.
+    assert.equal(renamed.filter((p) => p === "group.json").length, 1);
+    assert.equal(renamed.filter((p) => p.startsWith("x/")).length, 6);
+    assert.equal(renamed.filter((p) => p.startsWith("y/")).length, 6);
+    const after = syncedAfterRenames(calls, dir);
+    assert.deepEqual(after, Array(renamed.length).fill(true));
+    const off = syncedAfterRenames(
+      trace(dir + "-off", false, true),
+      dir + "-off",
+    );
+    assert.equal(off.length, renamed.length);
+    assert.deepEqual(off, Array(renamed.length).fill(false));
   },
 );
