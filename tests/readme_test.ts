@@ -174,7 +174,8 @@ if (RUNTIME === "deno" && !COMPILED) {
     } else if (block.lang === "sh") {
       test(name, () => {
         const cli = join(ROOT, "cli.ts");
-        const prelude = `set -euo pipefail\nnpy-append-array() { "${deno}" run -A --quiet "${cli}" "$@"; }\n`;
+        const prelude =
+          `set -euo pipefail\nnpy-append-array() { "${deno}" run -A --quiet "${cli}" "$@"; }\n`;
         run("bash", ["-c", prelude + block.code], block);
       });
     } else if (block.lang === "json" && block.code.includes('"members"')) {
