@@ -97,6 +97,42 @@ test("README: under 30 KB", () => {
   );
 });
 
+test("README: the API section lists exactly the surface of tests/api_snapshot.txt", () => {
+  const snapshot = fs.readFileSync(
+    join(ROOT, "tests", "api_snapshot.txt"),
+    "utf8",
+  );
+  const modPart = snapshot.split(/^## /m).find((p) => p.startsWith("mod.ts"));
+  assert.ok(modPart, "api_snapshot.txt has no mod.ts section");
+  const surface = new Set(
+    [...modPart.matchAll(
+      /^(?:class|function|interface|type|const|let|enum) (\w+)/gm,
+    )]
+      .map((m) => m[1]!),
+  );
+  const api = README.slice(README.indexOf("\n## API\n"));
+  const section = api.slice(0, api.indexOf("\n## ", 5));
+  assert.match(section, new RegExp(`exports ${surface.size} symbols`));
+  const rows = section.split("\n").filter((l) =>
+    l.startsWith("| ") && !/^\| group\s+\|/.test(l) && !l.startsWith("| ---")
+  );
+  const listed = new Set<string>();
+  for (const row of rows) {
+    const exportsCell = row.split("|")[2]!.replace(/\([^)]*\)/g, "");
+    for (const m of exportsCell.matchAll(/`([^`]+)`/g)) {
+      for (const name of m[1]!.split(/,\s*/)) listed.add(name);
+    }
+  }
+  // "and their `...Sync` twins" of the maintenance row
+  for (
+    const f of ["recover", "ensureAppendable", "isAppendable", "needsRecovery"]
+  ) {
+    listed.delete("...Sync");
+    listed.add(`${f}Sync`);
+  }
+  assert.deepEqual([...listed].sort(), [...surface].sort());
+});
+
 const DIR = fs.mkdtempSync(join(os.tmpdir(), "readme-"));
 
 function run(
