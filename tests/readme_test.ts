@@ -16,10 +16,12 @@
  *   `cli.ts` under Deno;
  * - the `group.json` block equals the file the group example wrote.
  *
- * Blocks whose info string says `ignore` are not run: the list is pinned
+ * Every `ts` and `js` block says `ignore` in its info string for Deno's own
+ * `deno test --doc` (which would run it in the clone's folder); this file
+ * runs them. Shell blocks that say `ignore` are not run: the list is pinned
  * below (registry installs, the clone-and-pack commands that need the
  * network, the contributor commands), so a new block cannot be skipped by
- * accident. The clone-and-pack path is run here from `npm/` instead.
+ * accident. The clone-and-pack path is run here from `npm/` instead (Node).
  *
  * @module
  */
@@ -65,6 +67,9 @@ function blocks(text: string): Block[] {
 }
 
 const ALL = blocks(README);
+/** Shell blocks marked `ignore` are not run (see the list below). */
+const notRun = (b: Block): boolean =>
+  b.info.includes("ignore") && b.lang !== "ts" && b.lang !== "js";
 const IGNORED_EXPECTED = [
   "sh: git clone",
   "sh: deno add jsr:@x/npy-append-array",
@@ -72,7 +77,13 @@ const IGNORED_EXPECTED = [
 ];
 
 test("README: blocks not run are the pinned ones, each with a reason", () => {
-  const ignored = ALL.filter((b) => b.info.includes("ignore")).map((b) =>
+  for (const b of ALL.filter((b) => b.lang === "ts" || b.lang === "js")) {
+    assert.ok(
+      b.info.includes("ignore"),
+      `README.md:${b.line}: mark it \`${b.lang} ignore\` so deno test --doc leaves it to this test`,
+    );
+  }
+  const ignored = ALL.filter(notRun).map((b) =>
     `${b.lang}: ${b.code.split("\n")[0]!.split(/\s+#|\s{2,}/)[0]}`
   );
   assert.deepEqual(
@@ -185,13 +196,13 @@ if (RUNTIME === "deno" && !COMPILED) {
   let n = 0;
   for (const block of ALL) {
     n++;
-    if (block.info.includes("ignore")) continue;
+    if (notRun(block)) continue;
     const name = `README.md:${block.line} ${block.lang}`;
     if (block.lang === "ts") {
       test(name, () => {
         const file = join(DIR, `block_${n}.ts`);
         fs.writeFileSync(file, block.code);
-        run(deno, ["run", "-A", "--quiet", file], block);
+        run(deno, ["run", "-A", "--quiet", "--check", file], block);
       });
     } else if (block.lang === "python") {
       const dask = block.code.includes("dask");
@@ -228,9 +239,7 @@ if (RUNTIME === "deno" && !COMPILED) {
 // Node: the js blocks on the packed and installed npm package.
 // Bun: the same blocks on the sources.
 if (RUNTIME === "node" || (RUNTIME === "bun" && !COMPILED)) {
-  const jsBlocks = ALL.filter((b) =>
-    b.lang === "js" && !b.info.includes("ignore")
-  );
+  const jsBlocks = ALL.filter((b) => b.lang === "js");
   test(`README: install the package (${RUNTIME})`, () => {
     const mod = join(DIR, "node_modules", "npy-append-array");
     fs.writeFileSync(
