@@ -191,6 +191,14 @@ if (RUNTIME === "deno" && !COMPILED) {
       map.imports[k] = v.replace("./npy-append-array/", ROOT + "/");
     }
     fs.writeFileSync(join(DIR, "deno.json"), JSON.stringify(map));
+    // Every TypeScript block type-checks, as a user's editor would check it.
+    const files = ALL.flatMap((b, i) => {
+      if (b.lang !== "ts") return [];
+      const file = join(DIR, `check_${i + 1}.ts`);
+      fs.writeFileSync(file, b.code);
+      return [file];
+    });
+    run(deno, ["check", "--quiet", ...files], importMap);
   });
 
   let n = 0;
@@ -202,7 +210,7 @@ if (RUNTIME === "deno" && !COMPILED) {
       test(name, () => {
         const file = join(DIR, `block_${n}.ts`);
         fs.writeFileSync(file, block.code);
-        run(deno, ["run", "-A", "--quiet", "--check", file], block);
+        run(deno, ["run", "-A", "--quiet", file], block);
       });
     } else if (block.lang === "python") {
       const dask = block.code.includes("dask");
