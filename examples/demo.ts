@@ -1,5 +1,5 @@
 /**
- * The seed's example: writes `out.npy` (in the current folder) by three
+ * The README's Usage example: writes `out.npy` (in the current folder) by three
  * appends, then prints what it holds.
  *
  * Run: `npx -y deno@2.9.6 task demo`
