@@ -100,17 +100,20 @@ function tsc(files: string[], options: Record<string, unknown>): void {
 }
 
 /**
- * Replaces `npm/<entry>.js` with one file holding it and everything it
- * imports, bundled by esbuild from the TypeScript sources (whitespace and
- * syntax minified, names kept readable in stack traces).
+ * Replaces `npm/<entry>.js` of each entry with a bundle of it and
+ * everything it imports, built by esbuild from the TypeScript sources in
+ * one run (whitespace and syntax minified, names kept readable in stack
+ * traces). Code that several entries share goes to one chunk file under
+ * `npm/chunks/`, so `mod.js` and `adapters.js` meet the same classes (one
+ * `NodeFile`, one `SyncBackedFile`).
  */
-function bundle(entry: string, banner?: string): void {
-  const out = join(OUT, entry.replace(/\.ts$/, ".js"));
+function bundle(entries: string[]): void {
   run("npx", [
     "-y",
     ESBUILD,
-    join(ROOT, entry),
+    ...entries.map((e) => join(ROOT, e)),
     "--bundle",
+    "--splitting",
     "--format=esm",
     "--platform=neutral",
     "--target=es2022",
@@ -118,8 +121,9 @@ function bundle(entry: string, banner?: string): void {
     "--minify-syntax",
     "--legal-comments=none",
     "--log-level=warning",
-    ...(banner === undefined ? [] : [`--banner:js=${banner}`]),
-    `--outfile=${out}`,
+    `--outdir=${OUT}`,
+    "--entry-names=[name]",
+    "--chunk-names=chunks/[name]-[hash]",
     "--allow-overwrite",
   ]);
 }
@@ -156,7 +160,8 @@ function rewriteDeclarationImports(dir: string): void {
 
 /**
  * Points the compiled tests that reach `../src/` (directly or through the
- * `./` helpers they import) at `../mod.modules.js` instead of the bundle.
+ * `./` helpers they import) at `../mod.modules.js` and
+ * `../adapters.modules.js` instead of the bundles.
  */
 function useUnbundledEntry(dir: string): void {
   const texts = new Map<string, string>();
@@ -185,8 +190,8 @@ function useUnbundledEntry(dir: string): void {
     fs.writeFileSync(
       join(dir, name),
       texts.get(name)!.replace(
-        /(from\s*["'])\.\.\/mod\.js(["'])/g,
-        "$1../mod.modules.js$2",
+        /(from\s*["'])\.\.\/(mod|adapters)\.js(["'])/g,
+        "$1../$2.modules.js$3",
       ),
     );
   }
@@ -227,11 +232,14 @@ export function buildNpm(): string {
   // lock registry): they import the unbundled entry, `mod.modules.js` (not
   // published); every other test imports the bundle.
   fs.copyFileSync(join(OUT, "mod.js"), join(OUT, "mod.modules.js"));
+  fs.copyFileSync(join(OUT, "adapters.js"), join(OUT, "adapters.modules.js"));
   useUnbundledEntry(join(OUT, "tests"));
-  bundle("mod.ts");
+  bundle(["mod.ts", "adapters.ts", ...(hasCli ? ["cli.ts"] : [])]);
   if (hasCli) {
-    bundle("cli.ts", "#!/usr/bin/env node");
-    fs.chmodSync(join(OUT, "cli.js"), 0o755);
+    const cliJs = join(OUT, "cli.js");
+    const text = fs.readFileSync(cliJs, "utf8").replace(/^#!.*\n/, "");
+    fs.writeFileSync(cliJs, `#!/usr/bin/env node\n${text}`);
+    fs.chmodSync(cliJs, 0o755);
   }
 
   const exports: Record<string, { types: string; default: string }> = {
@@ -271,6 +279,7 @@ export function buildNpm(): string {
       "mod.d.ts",
       "adapters.js",
       "adapters.d.ts",
+      "chunks/*.js",
       ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
       "src/**/*.d.ts",
       "README.md",
