@@ -44,8 +44,12 @@ export interface JournalStore {
   readonly label: string;
   /** Opens an existing record read-write; `null` if there is none. */
   open(): JournalFile | null;
-  /** Creates (or empties) the record. */
-  create(): JournalFile;
+  /**
+   * Creates the record whole: `fill` writes it where no reader looks, and
+   * only then does it appear under its name, so a kill leaves no record or
+   * the whole one. Fails if a record exists (settled before: not ours).
+   */
+  create(fill: (f: JournalFile) => void): JournalFile;
   /** Removes the record (no error if it is gone). */
   remove(): void;
   /** Makes the record's creation or removal durable (syncs its folder). */
@@ -389,11 +393,15 @@ export function shiftInPlace(
       slot,
     });
     let r: JournalFile | null = null;
+    let filling = false;
     try {
-      r = store.create();
-      r.writeSync(encode(j), 0);
-      if (slot > 0) r.writeSync(new Uint8Array(slot), j.data);
-      r.syncSync?.();
+      const jj = j;
+      r = store.create((f) => {
+        filling = true;
+        f.writeSync(encode(jj), 0);
+        if (slot > 0) f.writeSync(new Uint8Array(slot), jj.data);
+        f.syncSync?.();
+      });
       store.syncFolder?.();
       file.writeSync(new Uint8Array(shift), fileSize);
       file.syncSync?.();
@@ -409,7 +417,7 @@ export function shiftInPlace(
       } catch {
         // already failing
       }
-      if (r !== null && slot > 4096 && retryable(e)) {
+      if (filling && slot > 4096 && retryable(e)) {
         slot = Math.max(4096, slot >> 2);
         continue;
       }
@@ -461,16 +469,10 @@ export function beginAppend(
     blob: new Uint8Array(0),
     slot: 0,
   });
-  const rec = store.create();
-  try {
-    rec.writeSync(encode(j), 0);
-    rec.syncSync?.();
-  } catch (e) {
-    rec.closeSync();
-    store.remove();
-    throw e;
-  }
-  rec.closeSync();
+  store.create((f) => {
+    f.writeSync(encode(j), 0);
+    f.syncSync?.();
+  }).closeSync();
   if (durable) store.syncFolder?.();
 }
 
@@ -522,10 +524,5 @@ export function beginCopy(store: JournalStore, tempName: string): void {
     blob: new TextEncoder().encode(tempName),
     slot: 0,
   });
-  const rec = store.create();
-  try {
-    rec.writeSync(encode(j), 0);
-  } finally {
-    rec.closeSync();
-  }
+  store.create((f) => f.writeSync(encode(j), 0)).closeSync();
 }

@@ -8,7 +8,12 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
-import { type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
+import {
+  createWhole,
+  type OpenedFile,
+  pathFs,
+  syncDir,
+} from "./_path_fs.ts";
 import { realPath } from "./_path_meta.ts";
 
 /**
@@ -24,15 +29,18 @@ export function pathJournal(path: string): JournalStore {
   return {
     label,
     open: () => fs.exists(label) ? fs.open(label, "write") : null,
-    create() {
-      // Settled before: whatever is still there is not ours.
-      if (fs.exists(label)) {
+    create(fill) {
+      // Settled before: whatever is still there is not ours. Written whole
+      // to `<record>.new` first (the file's lock is held, so one name
+      // does), which the next open removes if a kill leaves it.
+      const tmp = tempOf(label);
+      if (fs.exists(tmp)) fs.remove(tmp);
+      const f = createWhole(fs, label, tmp, fill);
+      if (f === null) {
         throw new Error(
           `Cannot write the change record "${label}": a file of that name exists and is not a record of this library; move it away`,
         );
       }
-      const f = fs.open(label, "create");
-      if (f.sizeSync() !== 0) f.truncateSync?.(0);
       return f;
     },
     remove() {
@@ -44,6 +52,11 @@ export function pathJournal(path: string): JournalStore {
     },
     syncFolder: () => syncDir(folderOf(label)),
   };
+}
+
+/** The temporary a record is written to before it appears whole. */
+function tempOf(label: string): string {
+  return `${label}.new`;
 }
 
 /** The folder part of a path, with its final separator. */
@@ -66,6 +79,10 @@ export function settlePath(
 ): ReturnType<typeof settleFile> {
   const store = pathJournal(path);
   const fs = pathFs();
+  // A record's temporary left by a kill before it appeared: removed (the
+  // caller holds the file's lock, so no one is writing it).
+  const tmp = tempOf(store.label);
+  if (fs.exists(tmp)) fs.remove(tmp);
   if (!fs.exists(store.label)) return "none";
   const real = realPath(path);
   const file = fs.exists(real) ? open(path) : null;

@@ -36,6 +36,7 @@
 
 import { NpyLockedError } from "./errors.ts";
 import {
+  createWhole,
   dirOf,
   type PathFs,
   pathFs,
@@ -145,12 +146,6 @@ function sameHost(h: Holder): boolean {
   return h.host === mine || h.host === "" || mine === "";
 }
 
-/** Codes of a file system without hard links: the `O_EXCL` fallback. */
-const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
-
-/** File systems seen refusing hard links (by folder), so that the fallback is direct. */
-const linkless = new Set<string>();
-
 /** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
 function tempOf(file: string, pid: number, token: string): string {
   return `${file}.${pid}.${token}.new`;
@@ -183,31 +178,22 @@ function tryCreate(
     path,
     since: new Date().toISOString(),
   });
-  const folder = dirOf(file);
+  const bytes = new TextEncoder().encode(record);
   try {
-    if (!linkless.has(folder)) {
-      const tmp = tempOf(file, me.pid, token);
-      fs.writeNew(tmp, record);
-      try {
-        fs.link(tmp, file);
-        return token;
-      } catch (e) {
-        if (codeOf(e) === "EEXIST") return null;
-        if (!NO_LINKS.has(codeOf(e) ?? "")) throw e;
-        linkless.add(folder);
-      } finally {
-        try {
-          fs.remove(tmp);
-        } catch {
-          // Left behind: removed as a dead taker's by a later taker.
-        }
-      }
-    }
-    fs.writeNew(file, record);
+    const f = createWhole(
+      fs,
+      file,
+      tempOf(file, me.pid, token),
+      (f) => f.writeSync(bytes, 0),
+    );
+    if (f === null) return null;
+    f.closeSync();
     return token;
   } catch (e) {
     if (codeOf(e) === "EEXIST") return null;
-    throw runtimeError(e, verb, path);
+    // The runtime's own error, named after the locked path.
+    const raw = (e as Error).cause;
+    throw runtimeError(codeOf(raw) === undefined ? e : raw, verb, path);
   }
 }
 

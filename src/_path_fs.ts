@@ -52,8 +52,6 @@ export interface PathFs {
   mkdir(path: string): void;
   /** Flushes a folder's entries (new and renamed names) to stable storage. */
   syncDir(path: string): void;
-  /** Creates `path` with `text`, failing with code `EEXIST` if it exists. */
-  writeNew(path: string, text: string): void;
   /** The text of `path`, or `null` when it is missing. */
   readText(path: string): string | null;
   /** Milliseconds since `path` was last modified; `null` when missing. */
@@ -289,20 +287,6 @@ function nodePathFs(fs: NodeFsFull): PathFs {
         fs.closeSync(fd);
       }
     },
-    writeNew(path, text) {
-      // No wrapping: the lock code reads `code` (EEXIST) itself.
-      const fd = fs.openSync(path, c.O_WRONLY! | c.O_CREAT! | c.O_EXCL!, 0o644);
-      try {
-        const bytes = new TextEncoder().encode(text);
-        fs.writeSync(fd, bytes, 0, bytes.length, 0);
-      } catch (e) {
-        // A full disk: leave no empty lock file behind.
-        fs.closeSync(fd);
-        fs.unlinkSync(path);
-        throw e;
-      }
-      fs.closeSync(fd);
-    },
     readText(path) {
       try {
         return fs.readFileSync(path, "utf8");
@@ -382,6 +366,82 @@ export function dirOf(path: string): string {
   if (cut < 0) return ".";
   if (cut === 0) return trimmed.charAt(0);
   return trimmed.slice(0, cut);
+}
+
+/** Codes of a file system without hard links: the `O_EXCL` fallback. */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/** Folders seen refusing hard links, so that the fallback is direct. */
+const linkless = new Set<string>();
+
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+/**
+ * Creates `file` whole, for records that must never be seen torn (lock
+ * files, change records): `fill` writes a temporary `tmp` beside it
+ * (created with `O_EXCL`), which is then hard-linked to `file` (failing if
+ * `file` exists) and its own name removed. A kill at any moment leaves no
+ * `file` or the whole one, and at worst `tmp`, which the caller's next run
+ * removes. Where the file system has no hard links, `file` is created
+ * with `O_EXCL` and filled in place: a kill in between leaves it torn,
+ * which its readers must tolerate.
+ *
+ * @param fs The path operations.
+ * @param file The file to create.
+ * @param tmp Its temporary, in the same folder (named by the caller).
+ * @param fill Writes the content; if it throws, nothing is left.
+ * @returns `file`, open read-write (the caller closes it), or `null` when
+ *   it exists.
+ * @throws the runtime's error (with `code`) when creating or filling fails.
+ */
+export function createWhole(
+  fs: PathFs,
+  file: string,
+  tmp: string,
+  fill: (f: OpenedFile) => void,
+): OpenedFile | null {
+  const folder = dirOf(file);
+  if (!linkless.has(folder)) {
+    const f = fs.open(tmp, "createNew");
+    try {
+      fill(f);
+      fs.link(tmp, file);
+      return f;
+    } catch (e) {
+      f.closeSync();
+      if (codeOf(e) === "EEXIST") return null;
+      if (!NO_LINKS.has(codeOf(e))) throw e;
+      linkless.add(folder);
+    } finally {
+      try {
+        fs.remove(tmp);
+      } catch {
+        // Left behind: the caller's next run removes it.
+      }
+    }
+  }
+  let f: OpenedFile;
+  try {
+    f = fs.open(file, "createNew");
+  } catch (e) {
+    if (codeOf(e) === "EEXIST") return null;
+    throw e;
+  }
+  try {
+    fill(f);
+  } catch (e) {
+    f.closeSync();
+    try {
+      fs.remove(file);
+    } catch {
+      // already failing
+    }
+    throw e;
+  }
+  return f;
 }
 
 /** This process, as a lock file records it. */

@@ -10,6 +10,8 @@
  *   counting the calls of `node:fs` that open or change files (open,
  *   write, truncate, fsync, link, unlink, rename, close), and SIGKILLs
  *   itself right after the Nth; prints `exit CODE` if it got through.
+ * - `killat N shift|atomic PATH`: the same count and kill around an
+ *   in-place rewrite, or an atomic writer's open, append and close.
  *
  * @module
  */
@@ -27,7 +29,7 @@ function say(line: string): void {
 }
 
 say("ready");
-if (mode === "cli") {
+if (mode === "cli" || mode === "killat") {
   const fs = process.getBuiltinModule("node:fs") as unknown as Record<
     string,
     (...a: unknown[]) => unknown
@@ -51,6 +53,19 @@ if (mode === "cli") {
       if (--left === 0) process.kill(process.pid, "SIGKILL");
       return r;
     };
+  }
+  if (mode === "killat") {
+    // `killat N shift|atomic PATH`: the change record's start, killed
+    // right after its Nth file call.
+    const [what, file] = (deno ? deno.args : process.argv.slice(2)).slice(2);
+    if (what === "shift") ensureAppendableSync(file!, { inplace: true });
+    else {
+      const npy = NpyAppendArraySync.open(file!, { atomic: true });
+      npy.append(ramp(10, 0));
+      npy.close();
+    }
+    say("exit 0");
+    process.exit(0);
   }
   const { main } = await import("../cli.ts");
   const args = (deno ? deno.args : process.argv.slice(2)).slice(2);

@@ -72,10 +72,14 @@ function memoryStore(world: World, box: { mem: MemoryFile | null }) {
   const store: JournalStore = {
     label: "x.npy.journal",
     open: () => box.mem === null ? null : world.wrap(box.mem),
-    create() {
+    create(fill) {
+      // Filled aside, then linked: a crash while filling leaves no record.
+      const mem = new MemoryFile();
+      const f = world.wrap(mem);
+      fill(f);
       world.mutate();
-      box.mem = new MemoryFile();
-      return world.wrap(box.mem);
+      box.mem = mem;
+      return f;
     },
     remove() {
       world.mutate();

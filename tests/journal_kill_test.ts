@@ -1,0 +1,93 @@
+/**
+ * The change record appears whole: a child that SIGKILLs itself right
+ * after each file call of an in-place rewrite or an atomic writer (see
+ * `killat` in `tests/_journal_child.ts`) leaves no record or a whole one,
+ * never a torn `.journal`; the next open settles it and leaves nothing
+ * else behind (no record, no temporary, no lock).
+ *
+ * @module
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  needsRecoverySync,
+  NpyAppendArraySync,
+  readNpySync,
+} from "../mod.ts";
+import { tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+import { oldNpyBytes, ramp } from "./_journal_files.ts";
+
+const CHILD = scriptCommand(new URL("./_journal_child.ts", import.meta.url));
+
+/** Runs `killat n what path`; whether the child got through. */
+function killAt(n: number, what: string, path: string): boolean {
+  const r = spawnSync(
+    CHILD[0],
+    [...CHILD[1], "killat", String(n), what, path],
+    { encoding: "utf8" },
+  );
+  if (r.stdout.includes("exit 0")) return true;
+  assert.equal(r.signal, "SIGKILL", r.stderr);
+  return false;
+}
+
+/** Kills `what` after each file call in turn; `check` after each. */
+function everyCall(
+  what: string,
+  setup: (path: string) => void,
+  check: (path: string) => void,
+): number {
+  const root = tempDir();
+  for (let n = 1; n < 400; n++) {
+    const sub = join(root, String(n));
+    mkdirSync(sub);
+    const path = join(sub, "x.npy");
+    setup(path);
+    const through = killAt(n, what, path);
+    // No record, or a whole one (a torn one would not count as unsettled).
+    assert.ok(
+      !existsSync(`${path}.journal`) || needsRecoverySync(path),
+      `a torn record after call ${n}`,
+    );
+    // The next open settles it and removes any temporary.
+    try {
+      NpyAppendArraySync.open(path).close();
+    } catch (e) {
+      // Settled back to the old file, which has no room to grow.
+      assert.match(String(e), /no room to grow/);
+    }
+    assert.deepEqual(readdirSync(sub), ["x.npy"], `after call ${n}`);
+    check(path);
+    if (through) return n;
+  }
+  throw new Error(`${what} never got through`);
+}
+
+describe("the change record killed after each file call", () => {
+  test("an in-place rewrite: old or whole new file, nothing left", () => {
+    const n = everyCall(
+      "shift",
+      (p) => writeFileSync(p, oldNpyBytes(ramp(1000))),
+      (p) => assert.deepEqual(readNpySync(p).data, ramp(1000)),
+    );
+    assert.ok(n > 5);
+  });
+
+  test("an atomic writer: before or after the append, nothing left", () => {
+    const n = everyCall("atomic", (p) => {
+      const w = NpyAppendArraySync.open(p);
+      w.append(ramp(1000));
+      w.close();
+    }, (p) => {
+      const got = readNpySync(p).data as Int32Array;
+      assert.ok(got.length === 1000 || got.length === 1010, `${got.length}`);
+      assert.deepEqual(got.subarray(0, 1000), ramp(1000));
+    });
+    assert.ok(n > 5);
+  });
+});
