@@ -8,12 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
-import {
-  createWhole,
-  type OpenedFile,
-  pathFs,
-  syncDir,
-} from "./_path_fs.ts";
+import { createWhole, type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
 import { realPath } from "./_path_meta.ts";
 
 /**

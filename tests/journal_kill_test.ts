@@ -13,11 +13,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  needsRecoverySync,
-  NpyAppendArraySync,
-  readNpySync,
-} from "../mod.ts";
+import { needsRecoverySync, NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
