@@ -6,9 +6,10 @@
  * @module
  */
 
+import { createWhole } from "./_path_whole.ts";
 import { NpyFormatError } from "./errors.ts";
 import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
-import { createWhole, type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
+import { type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
 import { realPath } from "./_path_meta.ts";
 
 /**

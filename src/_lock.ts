@@ -34,10 +34,9 @@
  * @module
  */
 
+import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
 import {
-  createWhole,
-  dirOf,
   type PathFs,
   pathFs,
   processAlive,
@@ -202,34 +201,17 @@ function tryCreate(
  * lock or its takeover guard) of takers killed before they removed them;
  * a live taker's stay.
  */
-function removeDeadTemps(fs: PathFs, lockPath: string): void {
-  const cut = Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\"));
-  const prefix = lockPath.slice(0, cut + 1);
-  const base = lockPath.slice(cut + 1).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = new RegExp(
-    `^${base}(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.new$`,
+function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
+  removeDeadTemps(
+    fs,
+    lockPath,
+    "",
+    "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.new",
+    (file) => {
+      const h = parseHolder(fs.readText(file));
+      return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
+    },
   );
-  const me = thisProcess();
-  let names: string[];
-  try {
-    names = fs.list(dirOf(lockPath));
-  } catch {
-    // A folder that cannot be listed: nothing is cleaned up now.
-    return;
-  }
-  for (const name of names) {
-    const m = pattern.exec(name);
-    if (m === null || Number(m[1]) === me.pid) continue;
-    const full = prefix + name;
-    try {
-      const h = parseHolder(fs.readText(full));
-      if (h !== null && !sameHost(h)) continue;
-      if (processAlive(Number(m[1]), h?.start ?? null) !== false) continue;
-      fs.remove(full);
-    } catch {
-      // Gone meanwhile (its taker removed it), or unreadable: left.
-    }
-  }
 }
 
 /** Removes `file` if it still holds `token`. */
@@ -386,7 +368,7 @@ function held(
   tidy: boolean,
 ): HeldLock {
   // A taker killed while writing its record left its temporary: remove it.
-  if (tidy) removeDeadTemps(fs, lockPath);
+  if (tidy) removeDeadHoldTemps(fs, lockPath);
   let done = false;
   const lock: HeldLock = {
     lockPath,

@@ -86,4 +86,47 @@ describe("the change record killed after each file call", () => {
     });
     assert.ok(n > 5);
   });
+
+  test("a CLI concat --overwrite: old or whole output, the rerun removes the killed run's temporary", () => {
+    const dir = tempDir();
+    for (const [i, start] of [0, 500].entries()) {
+      const w = NpyAppendArraySync.open(join(dir, `in${i}.npy`));
+      w.append(ramp(500, start));
+      w.close();
+    }
+    const out = join(dir, "out.npy");
+    const args = [
+      "concat",
+      "--no-progress",
+      "--overwrite",
+      out,
+      join(dir, "in0.npy"),
+      join(dir, "in1.npy"),
+    ];
+    let temps = 0;
+    for (let n = 1; n < 400; n++) {
+      writeFileSync(out, oldNpyBytes(ramp(7)));
+      const r = spawnSync(CHILD[0], [...CHILD[1], "cli", String(n), ...args], {
+        encoding: "utf8",
+      });
+      const done = r.stdout.includes("exit 0");
+      if (!done) assert.equal(r.signal, "SIGKILL", r.stderr);
+      const got = readNpySync(out).data as Int32Array;
+      assert.ok(got.length === 7 || got.length === 1000, `call ${n}`);
+      temps += readdirSync(dir).filter((f) => f.endsWith(".tmp")).length;
+      if (done) break;
+      // The rerun removes the killed run's temporary.
+      const again = spawnSync(CHILD[0], [...CHILD[1], "cli", "0", ...args], {
+        encoding: "utf8",
+      });
+      assert.match(again.stdout, /exit 0/, again.stderr);
+      assert.deepEqual(readNpySync(out).data, ramp(1000));
+      assert.deepEqual(
+        readdirSync(dir).filter((f) => f.includes("out.npy")),
+        ["out.npy"],
+        `call ${n}`,
+      );
+    }
+    assert.ok(temps > 0, "no kill left a temporary");
+  });
 });

@@ -7,8 +7,10 @@
  * @module
  */
 
+import { removeDeadTemps } from "../_path_whole.ts";
 import type { FileLikeSync } from "../../mod.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
+import { pathFs, thisProcess } from "../_path_fs.ts";
 
 /** The parts of `node:fs` used here: the adapter's, and path calls. */
 interface Fs extends NodeFsLike {
@@ -248,7 +250,13 @@ export function tempPathBeside(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const dir = path.slice(0, slash + 1);
   const base = path.slice(slash + 1);
-  return `${dir}.${base}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+  const pid = thisProcess().pid;
+  const tmp = `${dir}.${base}.${pid}.${
+    Math.random().toString(36).slice(2, 10)
+  }.tmp`;
+  // Those of runs killed before they renamed or removed theirs: removed.
+  removeDeadTemps(pathFs(), path, ".", "\\.(\\d+)\\.[0-9a-z]+\\.tmp");
+  return tmp;
 }
 
 /**

@@ -1,0 +1,141 @@
+/**
+ * Files that appear whole, and the temporaries of killed writers: the one
+ * mechanism behind lock files, change records and the command line's
+ * outputs (path layer).
+ *
+ * @module
+ */
+
+import {
+  dirOf,
+  type OpenedFile,
+  type PathFs,
+  processAlive,
+  thisProcess,
+} from "./_path_fs.ts";
+
+/** Codes of a file system without hard links: the `O_EXCL` fallback. */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/** Folders seen refusing hard links, so that the fallback is direct. */
+const linkless = new Set<string>();
+
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+/**
+ * Creates `file` whole, for records that must never be seen torn (lock
+ * files, change records): `fill` writes a temporary `tmp` beside it
+ * (created with `O_EXCL`), which is then hard-linked to `file` (failing if
+ * `file` exists) and its own name removed. A kill at any moment leaves no
+ * `file` or the whole one, and at worst `tmp`, which the caller's next run
+ * removes. Where the file system has no hard links, `file` is created
+ * with `O_EXCL` and filled in place: a kill in between leaves it torn,
+ * which its readers must tolerate.
+ *
+ * @param fs The path operations.
+ * @param file The file to create.
+ * @param tmp Its temporary, in the same folder (named by the caller).
+ * @param fill Writes the content; if it throws, nothing is left.
+ * @returns `file`, open read-write (the caller closes it), or `null` when
+ *   it exists.
+ * @throws the runtime's error (with `code`) when creating or filling fails.
+ */
+export function createWhole(
+  fs: PathFs,
+  file: string,
+  tmp: string,
+  fill: (f: OpenedFile) => void,
+): OpenedFile | null {
+  const folder = dirOf(file);
+  if (!linkless.has(folder)) {
+    const f = fs.open(tmp, "createNew");
+    try {
+      fill(f);
+      fs.link(tmp, file);
+      return f;
+    } catch (e) {
+      f.closeSync();
+      if (codeOf(e) === "EEXIST") return null;
+      if (!NO_LINKS.has(codeOf(e))) throw e;
+      linkless.add(folder);
+    } finally {
+      try {
+        fs.remove(tmp);
+      } catch {
+        // Left behind: the caller's next run removes it.
+      }
+    }
+  }
+  let f: OpenedFile;
+  try {
+    f = fs.open(file, "createNew");
+  } catch (e) {
+    if (codeOf(e) === "EEXIST") return null;
+    throw e;
+  }
+  try {
+    fill(f);
+  } catch (e) {
+    f.closeSync();
+    try {
+      fs.remove(file);
+    } catch {
+      // already failing
+    }
+    throw e;
+  }
+  return f;
+}
+
+/**
+ * Removes the temporaries beside `path` left by processes killed before
+ * they removed them: names `<lead><base of path><tail>`, where `tail` is a
+ * pattern whose group 1 is the writer's pid. Those of this process and of
+ * live ones stay.
+ *
+ * @param fs The path operations.
+ * @param path The file the temporaries stand in for.
+ * @param lead Text before its base name (`"."` for hidden temporaries).
+ * @param tail The rest of the name, a pattern capturing the pid.
+ * @param startOf What a temporary records of its writer: its start time
+ *   (`null`: unknown), or `"skip"` to leave it (another host).
+ */
+export function removeDeadTemps(
+  fs: PathFs,
+  path: string,
+  lead: string,
+  tail: string,
+  startOf: (file: string) => number | null | "skip" = () => null,
+): void {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const prefix = path.slice(0, cut + 1);
+  const base = (lead + path.slice(cut + 1)).replace(
+    /[.*+?^${}()|[\]\\]/g,
+    "\\$&",
+  );
+  const pattern = new RegExp(`^${base}${tail}$`);
+  const me = thisProcess();
+  let names: string[];
+  try {
+    names = fs.list(dirOf(path));
+  } catch {
+    // A folder that cannot be listed: nothing is cleaned up now.
+    return;
+  }
+  for (const name of names) {
+    const m = pattern.exec(name);
+    if (m === null || Number(m[1]) === me.pid) continue;
+    const full = prefix + name;
+    try {
+      const start = startOf(full);
+      if (start === "skip") continue;
+      if (processAlive(Number(m[1]), start) !== false) continue;
+      fs.remove(full);
+    } catch {
+      // Gone meanwhile (its writer removed it), or unreadable: left.
+    }
+  }
+}
