@@ -18,6 +18,9 @@ import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
+/** Many child processes: more than `bun test`'s 5 s default. */
+const SLOW = { timeout: 300_000 };
+
 const CHILD = scriptCommand(new URL("./_journal_child.ts", import.meta.url));
 
 /** Runs `killat n what path`; whether the child got through. */
@@ -65,7 +68,7 @@ function everyCall(
 }
 
 describe("the change record killed after each file call", () => {
-  test("an in-place rewrite: old or whole new file, nothing left", () => {
+  test("an in-place rewrite: old or whole new file, nothing left", SLOW, () => {
     const n = everyCall(
       "shift",
       (p) => writeFileSync(p, oldNpyBytes(ramp(1000))),
@@ -74,59 +77,71 @@ describe("the change record killed after each file call", () => {
     assert.ok(n > 5);
   });
 
-  test("an atomic writer: before or after the append, nothing left", () => {
-    const n = everyCall("atomic", (p) => {
-      const w = NpyAppendArraySync.open(p);
-      w.append(ramp(1000));
-      w.close();
-    }, (p) => {
-      const got = readNpySync(p).data as Int32Array;
-      assert.ok(got.length === 1000 || got.length === 1010, `${got.length}`);
-      assert.deepEqual(got.subarray(0, 1000), ramp(1000));
-    });
-    assert.ok(n > 5);
-  });
+  test(
+    "an atomic writer: before or after the append, nothing left",
+    SLOW,
+    () => {
+      const n = everyCall("atomic", (p) => {
+        const w = NpyAppendArraySync.open(p);
+        w.append(ramp(1000));
+        w.close();
+      }, (p) => {
+        const got = readNpySync(p).data as Int32Array;
+        assert.ok(got.length === 1000 || got.length === 1010, `${got.length}`);
+        assert.deepEqual(got.subarray(0, 1000), ramp(1000));
+      });
+      assert.ok(n > 5);
+    },
+  );
 
-  test("a CLI concat --overwrite: old or whole output, the rerun removes the killed run's temporary", () => {
-    const dir = tempDir();
-    for (const [i, start] of [0, 500].entries()) {
-      const w = NpyAppendArraySync.open(join(dir, `in${i}.npy`));
-      w.append(ramp(500, start));
-      w.close();
-    }
-    const out = join(dir, "out.npy");
-    const args = [
-      "concat",
-      "--no-progress",
-      "--overwrite",
-      out,
-      join(dir, "in0.npy"),
-      join(dir, "in1.npy"),
-    ];
-    let temps = 0;
-    for (let n = 1; n < 400; n++) {
-      writeFileSync(out, oldNpyBytes(ramp(7)));
-      const r = spawnSync(CHILD[0], [...CHILD[1], "cli", String(n), ...args], {
-        encoding: "utf8",
-      });
-      const done = r.stdout.includes("exit 0");
-      if (!done) assert.equal(r.signal, "SIGKILL", r.stderr);
-      const got = readNpySync(out).data as Int32Array;
-      assert.ok(got.length === 7 || got.length === 1000, `call ${n}`);
-      temps += readdirSync(dir).filter((f) => f.endsWith(".tmp")).length;
-      if (done) break;
-      // The rerun removes the killed run's temporary.
-      const again = spawnSync(CHILD[0], [...CHILD[1], "cli", "0", ...args], {
-        encoding: "utf8",
-      });
-      assert.match(again.stdout, /exit 0/, again.stderr);
-      assert.deepEqual(readNpySync(out).data, ramp(1000));
-      assert.deepEqual(
-        readdirSync(dir).filter((f) => f.includes("out.npy")),
-        ["out.npy"],
-        `call ${n}`,
-      );
-    }
-    assert.ok(temps > 0, "no kill left a temporary");
-  });
+  test(
+    "a CLI concat --overwrite: old or whole output, the rerun removes the killed run's temporary",
+    SLOW,
+    () => {
+      const dir = tempDir();
+      for (const [i, start] of [0, 500].entries()) {
+        const w = NpyAppendArraySync.open(join(dir, `in${i}.npy`));
+        w.append(ramp(500, start));
+        w.close();
+      }
+      const out = join(dir, "out.npy");
+      const args = [
+        "concat",
+        "--no-progress",
+        "--overwrite",
+        out,
+        join(dir, "in0.npy"),
+        join(dir, "in1.npy"),
+      ];
+      let temps = 0;
+      for (let n = 1; n < 400; n++) {
+        writeFileSync(out, oldNpyBytes(ramp(7)));
+        const r = spawnSync(
+          CHILD[0],
+          [...CHILD[1], "cli", String(n), ...args],
+          {
+            encoding: "utf8",
+          },
+        );
+        const done = r.stdout.includes("exit 0");
+        if (!done) assert.equal(r.signal, "SIGKILL", r.stderr);
+        const got = readNpySync(out).data as Int32Array;
+        assert.ok(got.length === 7 || got.length === 1000, `call ${n}`);
+        temps += readdirSync(dir).filter((f) => f.endsWith(".tmp")).length;
+        if (done) break;
+        // The rerun removes the killed run's temporary.
+        const again = spawnSync(CHILD[0], [...CHILD[1], "cli", "0", ...args], {
+          encoding: "utf8",
+        });
+        assert.match(again.stdout, /exit 0/, again.stderr);
+        assert.deepEqual(readNpySync(out).data, ramp(1000));
+        assert.deepEqual(
+          readdirSync(dir).filter((f) => f.includes("out.npy")),
+          ["out.npy"],
+          `call ${n}`,
+        );
+      }
+      assert.ok(temps > 0, "no kill left a temporary");
+    },
+  );
 });
