@@ -112,7 +112,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param dir The group folder: a path or a `file:` URL.
    * @param options `maxHeaderSize`.
    * @returns The reader.
-   * @throws {NpyFormatError} when the folder has no valid `group.json`, or a member is not a valid `.npy` file.
+   * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
    */
   static open(
     dir: string | URL,
@@ -142,7 +142,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param dir The group folder: a path or a `file:` URL.
    * @param options `maxHeaderSize`.
    * @returns The reader.
-   * @throws {NpyFormatError} when the folder has no valid `group.json`, or a member is not a valid `.npy` file.
+   * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
    */
   static openSync(
     dir: string | URL,
@@ -301,7 +301,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * ```
    *
    * @returns The new length.
-   * @throws {NpyFormatError} when a member no longer matches (dtype or row shape changed).
+   * @throws {NpyFormatError} when a member no longer matches (dtype or row shape changed) or is lost while another holds rows.
    */
   refreshSync(): number {
     this.#checkOpen();
@@ -327,7 +327,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * ```
    *
    * @returns The new length.
-   * @throws {NpyFormatError} when a member no longer matches.
+   * @throws {NpyFormatError} when a member no longer matches or is lost.
    */
   refresh(): Promise<number> {
     try {
