@@ -225,6 +225,7 @@ export class GroupCore {
           info,
           options.maxHeaderSize,
           options.fsync ?? false,
+          "open",
         );
       }
       const members: MemberStore[] = [];

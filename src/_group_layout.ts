@@ -325,25 +325,94 @@ export function writeGroupJson(
 }
 
 /**
+ * Whether a member holds nothing: `"absent"` when its file (or stack
+ * folder) is missing or empty and `group.json` has no dtype for it yet (a
+ * crash inside the first append: 0 rows), `"lost"` when `group.json`
+ * records its dtype (its file was written, then lost) or the path holds
+ * the wrong kind of entry (a folder for a file, a file for a stack);
+ * `"present"` otherwise.
+ */
+export function memberState(
+  dir: string,
+  m: GroupMemberInfo,
+): "present" | "absent" | "lost" {
+  const path = pathOf(dir, m);
+  let isDir: boolean;
+  let size: number;
+  try {
+    const st = dirFs().statSync(path);
+    isDir = st.isDirectory();
+    size = st.size;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    return m.dtype === null ? "absent" : "lost";
+  }
+  if (isDir !== (m.stack !== undefined)) return "lost";
+  const empty = m.stack === undefined
+    ? size === 0
+    : !["info", "0.npy", "0.npy.part"].some((f) => fileSize(join(path, f)) > 0);
+  return !empty ? "present" : m.dtype === null ? "absent" : "lost";
+}
+
+/**
+ * Refuses a group where a member is lost while another holds rows: cutting
+ * to the lost member's 0 rows would drop acknowledged rows.
+ *
+ * @throws {NpyFormatError} naming the lost member's path and the fix.
+ */
+export function refuseLost(
+  dir: string,
+  info: GroupInfo,
+  lost: readonly boolean[],
+  rows: readonly number[],
+  verb: string,
+): void {
+  const i = lost.indexOf(true);
+  if (i < 0) return;
+  const j = rows.findIndex((n, k) => !lost[k] && n > 0);
+  if (j < 0) return;
+  const m = info.members[i]!;
+  const path = pathOf(dir, m);
+  throw new NpyFormatError(
+    `Cannot ${verb} group "${dir}": member "${m.name}" ("${path}") is missing, empty or not a ${
+      m.stack !== undefined ? "stack folder" : ".npy file"
+    }, but group.json records its dtype and member "${
+      info.members[j]!.name
+    }" holds ${
+      rows[j]
+    } rows; restore "${path}", or recover the other members by hand (nothing was changed)`,
+  );
+}
+
+/**
  * The rows each member's data holds (whole rows, as `recover` counts
- * them); a missing or empty member file holds 0. A stack member's cut-off
- * live shard is recovered on the way (as reopening the stack would).
+ * them); a member missing or empty before its first append holds 0. A
+ * stack member's cut-off live shard is recovered on the way (as reopening
+ * the stack would).
+ *
+ * @throws {NpyFormatError} when a member is lost while another holds rows
+ * (see {@linkcode memberState}).
  */
 export function memberRowsSync(
   dir: string,
   info: GroupInfo,
   maxHeaderSize?: number,
+  verb: string = "recover",
 ): number[] {
-  return info.members.map((m) => {
+  const states = info.members.map((m) => memberState(dir, m));
+  const rows = info.members.map((m, i) => {
+    if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
     if (m.stack !== undefined) return stackRowsSync(path, m.fortranOrder);
-    if (fileSize(path) <= 0) return 0;
     return onTargetSync(path, "read", "recover", function* (label) {
       const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
       const plan = recoverPlan(fileInfo, label, false);
       return plan.shape[m.fortranOrder ? plan.shape.length - 1 : 0] ?? 0;
     });
   });
+  refuseLost(dir, info, states.map((s) => s === "lost"), rows, verb);
+  return rows;
 }
 
 /**
@@ -357,8 +426,9 @@ export function cutGroupSync(
   info: GroupInfo,
   maxHeaderSize?: number,
   fsync: boolean = false,
+  verb: string = "recover",
 ): number {
-  const rows = memberRowsSync(dir, info, maxHeaderSize);
+  const rows = memberRowsSync(dir, info, maxHeaderSize, verb);
   const n = Math.min(...rows);
   info.members.forEach((m, i) => {
     const path = pathOf(dir, m);
@@ -368,7 +438,7 @@ export function cutGroupSync(
       }
       return;
     }
-    if (fileSize(path) <= 0) return;
+    if (memberState(dir, m) !== "present") return;
     onTargetSync(
       path,
       "write",

@@ -13,7 +13,12 @@ import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
-import { type GroupInfo, requireGroupJson } from "./_group_layout.ts";
+import {
+  type GroupInfo,
+  memberState,
+  refuseLost,
+  requireGroupJson,
+} from "./_group_layout.ts";
 import {
   dateAttoseconds,
   NAT,
@@ -107,7 +112,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param dir The group folder: a path or a `file:` URL.
    * @param options `maxHeaderSize`.
    * @returns The reader.
-   * @throws {NpyFormatError} when the folder has no valid `group.json`, or a member is not a valid `.npy` file.
+   * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
    */
   static open(
     dir: string | URL,
@@ -137,7 +142,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param dir The group folder: a path or a `file:` URL.
    * @param options `maxHeaderSize`.
    * @returns The reader.
-   * @throws {NpyFormatError} when the folder has no valid `group.json`, or a member is not a valid `.npy` file.
+   * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
    */
   static openSync(
     dir: string | URL,
@@ -180,17 +185,21 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
 
   /** Re-reads every member's header; the length is the smallest. */
   #update(): number {
-    let length = Infinity;
-    this.#info.members.forEach((m, i) => {
+    const lost = this.#info.members.map(() => false);
+    const rows = this.#info.members.map((m, i) => {
       let r = this.#readers[i] ?? null;
       if (r === null) {
+        const state = memberState(this.#dir, m);
+        lost[i] = state === "lost";
+        if (state !== "present") return 0;
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
       } else r.refreshSync();
-      length = Math.min(length, r?.length ?? 0);
+      return r?.length ?? 0;
     });
-    this.#length = length;
-    return length;
+    refuseLost(this.#dir, this.#info, lost, rows, "read");
+    this.#length = Math.min(...rows);
+    return this.#length;
   }
 
   #range(start: number, end: number | undefined): [number, number] {
@@ -292,7 +301,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * ```
    *
    * @returns The new length.
-   * @throws {NpyFormatError} when a member no longer matches (dtype or row shape changed).
+   * @throws {NpyFormatError} when a member no longer matches (dtype or row shape changed) or is lost while another holds rows.
    */
   refreshSync(): number {
     this.#checkOpen();
@@ -318,7 +327,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * ```
    *
    * @returns The new length.
-   * @throws {NpyFormatError} when a member no longer matches.
+   * @throws {NpyFormatError} when a member no longer matches or is lost.
    */
   refresh(): Promise<number> {
     try {

@@ -33,7 +33,7 @@ import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
  * @param options `maxHeaderSize`.
  * @returns The rows every member holds afterwards.
  * @throws {NpyLockedError} when a writer holds the group.
- * @throws {NpyFormatError} when the folder is not a group or a member is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
  * @throws {RangeError} when a member's header has no room to grow (call `ensureAppendable` on it).
  */
 export function recoverGroupSync(
@@ -54,7 +54,11 @@ export function recoverGroupSync(
  * Repairs a group after a crash: cuts every member to the rows that all
  * of them hold, so the members are aligned again; every acknowledged
  * append survives (a group append writes every member's data before any
- * header). A member file that is missing or empty holds 0 rows. Takes the
+ * header). A member file that is missing or empty holds 0 rows only
+ * while `group.json` has no dtype for it (a crash inside the first
+ * append); once it has, such a member (or one replaced by a folder) is
+ * lost and the group is refused, changing nothing, if another member holds
+ * rows. Takes the
  * group's lock. Like NumPy's own files, members are plain `.npy`: this is
  * `recover` applied to each, with the shortest member's length.
  *
@@ -74,7 +78,7 @@ export function recoverGroupSync(
  * @param options `maxHeaderSize`.
  * @returns The rows every member holds afterwards.
  * @throws {NpyLockedError} when a writer holds the group.
- * @throws {NpyFormatError} when the folder is not a group or a member is not a valid `.npy` file.
+ * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
  * @throws {RangeError} when a member's header has no room to grow.
  */
 export function recoverGroup(

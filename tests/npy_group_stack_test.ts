@@ -9,6 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -252,6 +253,16 @@ for (
     }
     const ex = extras as Record<string, number>;
     runAhead(dir, start, ex, live);
+    if (start === 0) {
+      // As a kill inside the first append leaves it: every member's live
+      // shard was written header-only before any data.
+      mkdirSync(join(dir, "t"), { recursive: true });
+      const t = NpyAppendArraySync.open(join(dir, "t", "0.npy.part"), {
+        dtype: members.t,
+      });
+      t.append({ data: [], shape: [0] } as never);
+      t.close();
+    }
     const more = ["x", "y", "t"].map((m) => ex[m] ?? 0);
     assert.deepEqual(lengths(dir), more.map((e) => start + e));
     const n = start + Math.min(...more);

@@ -418,10 +418,13 @@ test("recoverGroup and the next open cut every member to the rows all hold", asy
   assert.equal(again.length, 4);
   again.close();
   assert.equal(readNpySync(join(dir, "y.npy")).shape[0], 4);
-  // A missing member file holds 0 rows.
+  // A member file emptied after group.json recorded its dtype is lost,
+  // not 0 rows: refused, no byte changed (tests/npy_group_missing_test.ts).
   const dir2 = join(tempDir(), "g");
   groupOf4(dir2).close();
   writeFileSync(join(dir2, "t.npy"), new Uint8Array(0));
-  assert.equal(recoverGroupSync(dir2), 0);
+  const before = snapshot(dir2);
+  assert.throws(() => recoverGroupSync(dir2), /member "t" .* is missing/);
+  assert.deepEqual(snapshot(dir2), before);
   assert.throws(() => recoverGroupSync(tempDir()), NpyFormatError);
 });
