@@ -15,6 +15,7 @@ import {
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
+import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
   checkMemberName,
   cutGroupSync,
@@ -22,6 +23,7 @@ import {
   GROUP_FORMAT,
   GROUP_VERSION,
   type GroupInfo,
+  groupJsonPath,
   type GroupMemberInfo,
   makeDir,
   memberInfo,
@@ -185,6 +187,8 @@ export class GroupCore {
     makeDir(dir);
     const lock = acquireLock(dir, "write");
     try {
+      // A group.json temporary of a writer killed before its rename.
+      removeDeadTempsBeside(groupJsonPath(dir));
       let info = options.deleteIfExists ? null : readGroupJson(dir);
       if (options.deleteIfExists) removeGroup(dir, names);
       let length = 0;

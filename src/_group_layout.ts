@@ -30,13 +30,13 @@
 import { NpyFormatError } from "./errors.ts";
 import { nodeFs } from "./adapters/node.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
+import { tempPathBeside } from "./_path_whole.ts";
 import {
   CHUNK_SIZE,
   infoSteps,
   onTargetSync,
   recoverPlan,
   recoverSteps,
-  tempPathFor,
 } from "./_maintenance.ts";
 import { cutStackSync, stackRowsSync } from "./_group_stack.ts";
 
@@ -306,9 +306,10 @@ export function writeGroupJson(
   fsync: boolean = false,
 ): void {
   const path = groupJsonPath(dir);
-  const tmp = tempPathFor(path);
+  // Named with the pid: a killed writer's temporary is removed by the next.
+  const tmp = tempPathBeside(path);
   const fs = pathFs();
-  const file = fs.open(tmp, "create");
+  const file = fs.open(tmp, "createNew");
   try {
     const bytes = new TextEncoder().encode(groupJsonText(info));
     file.writeSync(bytes, 0);

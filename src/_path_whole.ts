@@ -10,6 +10,7 @@ import {
   dirOf,
   type OpenedFile,
   type PathFs,
+  pathFs,
   processAlive,
   thisProcess,
 } from "./_path_fs.ts";
@@ -138,4 +139,35 @@ export function removeDeadTemps(
       // Gone meanwhile (its writer removed it), or unreadable: left.
     }
   }
+}
+
+/**
+ * A temporary path beside `path`, in the same folder (so a rename is
+ * atomic), hidden, unlikely to clash and carrying this process's pid:
+ * `.<name>.<pid>.<random>.tmp`. Those left beside `path` by processes
+ * killed before they renamed or removed theirs are removed now.
+ *
+ * @param path The final path.
+ * @returns The temporary path.
+ */
+export function tempPathBeside(path: string): string {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const dir = path.slice(0, slash + 1);
+  const base = path.slice(slash + 1);
+  const pid = thisProcess().pid;
+  const tmp = `${dir}.${base}.${pid}.${
+    Math.random().toString(36).slice(2, 10)
+  }.tmp`;
+  removeDeadTempsBeside(path);
+  return tmp;
+}
+
+/**
+ * Removes the `.<name>.<pid>.<random>.tmp` files beside `path` (see
+ * {@linkcode tempPathBeside}) of processes that are gone.
+ *
+ * @param path The final path.
+ */
+export function removeDeadTempsBeside(path: string): void {
+  removeDeadTemps(pathFs(), path, ".", "\\.(\\d+)\\.[0-9a-z]+\\.tmp");
 }

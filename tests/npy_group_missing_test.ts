@@ -8,6 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -16,6 +17,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import {
   NpyAppendArraySync,
   NpyFormatError,
@@ -149,4 +152,20 @@ test("a reader refuses a member lost while it follows the group", async () => {
   r.close();
   rmSync(join(dir, "v.npy"));
   await refusedEverywhere(dir, join(dir, "v.npy"));
+});
+
+test("a group.json temporary left by a killed writer is removed at the next open; a live one's stays", () => {
+  const root = tempDir();
+  const dir = join(root, "g");
+  NpyGroupWriterSync.open(dir, { members: { t: "<i8" } }).close();
+  const gone = spawnSync(process.execPath, ["--version"]);
+  assert.equal(gone.status, 0);
+  const dead = join(dir, `.group.json.${gone.pid}.abc123.tmp`);
+  const live = join(dir, `.group.json.${process.pid}.def456.tmp`);
+  writeFileSync(dead, "{");
+  writeFileSync(live, "{");
+  const g = NpyGroupWriterSync.open(dir);
+  g.close();
+  assert.equal(existsSync(dead), false);
+  assert.equal(existsSync(live), true);
 });

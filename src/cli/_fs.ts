@@ -7,10 +7,9 @@
  * @module
  */
 
-import { removeDeadTemps } from "../_path_whole.ts";
+export { tempPathBeside } from "../_path_whole.ts";
 import type { FileLikeSync } from "../../mod.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
-import { pathFs, thisProcess } from "../_path_fs.ts";
 
 /** The parts of `node:fs` used here: the adapter's, and path calls. */
 interface Fs extends NodeFsLike {
@@ -237,26 +236,6 @@ export class CliFile implements FileLikeSync {
     this.#closed = true;
     this.#file.closeSync();
   }
-}
-
-/**
- * A temporary path beside `path`, in the same folder (so a rename is
- * atomic), hidden and unlikely to clash.
- *
- * @param path The final path.
- * @returns The temporary path.
- */
-export function tempPathBeside(path: string): string {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const dir = path.slice(0, slash + 1);
-  const base = path.slice(slash + 1);
-  const pid = thisProcess().pid;
-  const tmp = `${dir}.${base}.${pid}.${
-    Math.random().toString(36).slice(2, 10)
-  }.tmp`;
-  // Those of runs killed before they renamed or removed theirs: removed.
-  removeDeadTemps(pathFs(), path, ".", "\\.(\\d+)\\.[0-9a-z]+\\.tmp");
-  return tmp;
 }
 
 /**
