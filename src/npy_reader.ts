@@ -6,6 +6,7 @@
  * @module
  */
 
+import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
@@ -453,17 +454,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
    */
   readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
-    const it = this.batches(options);
-    return new ReadableStream<NpyArray>({
-      async pull(controller) {
-        const r = await it.next();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      async cancel() {
-        await it.return();
-      },
-    }, { highWaterMark: 0 });
+    return readableOf(this.batches(options));
   }
 
   /**

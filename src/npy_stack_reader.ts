@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readableOf } from "./_readable.ts";
 import type { NpyArray } from "./read_npy.ts";
 import type { NpyData } from "./decode.ts";
 import { concatData } from "./_concat_data.ts";
@@ -485,17 +486,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
    */
   readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
-    const it = this.batches(options);
-    return new ReadableStream<NpyArray>({
-      async pull(controller) {
-        const r = await it.next();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
-      },
-      async cancel() {
-        await it.return();
-      },
-    }, { highWaterMark: 0 });
+    return readableOf(this.batches(options));
   }
 
   /**
