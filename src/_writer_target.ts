@@ -13,11 +13,14 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { openTarget, targetLabel } from "./_open_target.ts";
+import { openTarget } from "./_open_target.ts";
 import { runSync } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
-import { beginAppend, type JournalStore } from "./_journal.ts";
-import { pathJournal } from "./_journal_path.ts";
+import { beginAppend, beginCopy, type JournalStore } from "./_journal.ts";
+import { folderOf, pathJournal } from "./_journal_path.ts";
+import { applyMeta, realPath, statPath } from "./_path_meta.ts";
+import { dirOf, syncDir } from "./_path_fs.ts";
+import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
 export interface SyncWriterFile {
@@ -32,6 +35,11 @@ export interface SyncWriterFile {
   journal?: JournalStore | null;
   /** Removes the path's file (an atomic writer's new file, rolled back). */
   removePath?: () => void;
+  /**
+   * `atomic` with `deleteIfExists`: the writer fills a temporary file;
+   * `commit` renames it over the path, `discard` removes it.
+   */
+  replace?: { commit(): void; discard(): void } | null;
 }
 
 /**
@@ -50,11 +58,7 @@ export function openSyncTarget(
     throw atomicNeedsPath();
   }
   if (atomic && options.deleteIfExists) {
-    throw new TypeError(
-      `Cannot open ${
-        targetLabel(target)
-      } with both atomic and deleteIfExists: deleting the old file cannot be undone; write a new file and rename it instead, or drop one option`,
-    );
+    return openReplace(target as string | URL, options);
   }
   const t = openTarget(target, {
     mode: "create",
@@ -91,6 +95,99 @@ export function openSyncTarget(
     };
   } catch (e) {
     t.release();
+    throw e;
+  }
+}
+
+/**
+ * Opens a path to be replaced as a whole (`atomic` with `deleteIfExists`):
+ * under the path's lock, a `copy` change record names a temporary file
+ * beside the real file (`.<name>.<random>.tmp`), which takes the appends;
+ * `commit` renames it over the file (keeping its mode and owner) and
+ * syncs the folder, `discard` removes it. After a kill, the next `open`
+ * or `recover` of the path removes the temporary file (see
+ * `settlePath`); the file itself is old or wholly new.
+ *
+ * @param target The path or `file:` URL.
+ * @param options The writer options.
+ * @returns The core and the temporary file.
+ */
+function openReplace(
+  target: string | URL,
+  options: NpyAppendArrayOptions,
+): SyncWriterFile {
+  const t = openTarget(target, {
+    mode: "create",
+    verb: "open",
+    needSync: true,
+  });
+  const fs = pathFs();
+  const path = t.path!;
+  const fsync = options.fsync === true;
+  let store: JournalStore | null = null;
+  let tmp = "";
+  try {
+    const core = new AppendCore(t.label, options);
+    const meta = t.file === null ? null : statPath(path);
+    const real = realPath(path);
+    tmp = tempPathFor(real);
+    store = pathJournal(real);
+    beginCopy(store, tmp.slice(folderOf(tmp).length));
+    const file = fs.open(tmp, "createNew", "open");
+    let open = true;
+    const closeTemp = () => {
+      if (!open) return;
+      open = false;
+      file.closeSync();
+    };
+    const journal = store;
+    return {
+      core,
+      file,
+      create: null,
+      release: () => {
+        try {
+          closeTemp();
+        } finally {
+          t.release();
+        }
+      },
+      journal: null,
+      replace: {
+        commit() {
+          if (fsync) file.syncSync();
+          const empty = file.sizeSync() === 0;
+          closeTemp();
+          if (empty) {
+            // Nothing appended: no file, as without atomic.
+            fs.remove(tmp);
+            if (fs.exists(real)) fs.remove(real);
+          } else {
+            if (meta !== null) applyMeta(tmp, meta);
+            fs.rename(tmp, real);
+          }
+          syncDir(dirOf(real));
+          journal.remove();
+          if (fsync) journal.syncFolder?.();
+        },
+        discard() {
+          try {
+            closeTemp();
+          } finally {
+            // On failure the next open or recover removes them.
+            if (fs.exists(tmp)) fs.remove(tmp);
+            journal.remove();
+          }
+        },
+      },
+    };
+  } catch (e) {
+    try {
+      if (tmp !== "" && fs.exists(tmp)) fs.remove(tmp);
+      store?.remove();
+    } finally {
+      t.release();
+    }
     throw e;
   }
 }

@@ -187,11 +187,13 @@ export class NpyAppendArraySync implements Disposable {
   close(): void {
     const w = this.#w;
     if (w.core.closed) return;
-    let committed = w.journal == null || w.file === null;
+    let committed = (w.journal == null && w.replace == null) ||
+      w.file === null;
     try {
       if (w.file !== null) runSync(w.core.close(), w.file);
       if (!committed) {
-        endAppend(w.file!, w.journal!, true, w.core.fsync);
+        if (w.replace != null) w.replace.commit();
+        else endAppend(w.file!, w.journal!, true, w.core.fsync);
         committed = true;
       }
     } finally {
@@ -205,7 +207,8 @@ export class NpyAppendArraySync implements Disposable {
     const w = this.#w;
     let emptied = false;
     try {
-      if (!committed && w.file !== null && w.journal != null) {
+      if (!committed && w.replace != null) w.replace.discard();
+      else if (!committed && w.file !== null && w.journal != null) {
         emptied = endAppend(w.file, w.journal, false) === "emptied";
       }
     } finally {
@@ -240,7 +243,7 @@ export class NpyAppendArraySync implements Disposable {
   abort(): void {
     const w = this.#w;
     if (w.core.closed) return;
-    if (w.journal == null) {
+    if (w.journal == null && w.replace == null) {
       throw new TypeError(
         `Cannot abort the writer of ${w.core.label}: it was opened without atomic: true; close() it instead`,
       );

@@ -23,10 +23,6 @@ import {
   tempPathBeside,
 } from "./_fs.ts";
 import { headerOptions } from "./_npy_source.ts";
-// The one reach into the library's internals: OUT's lock and a folder
-// sync around the rename have no public API yet.
-import { acquireLock } from "../_lock.ts";
-import { dirOf, syncDir } from "../_path_fs.ts";
 
 /** Bytes read from a text input at a time. */
 const TEXT_CHUNK = 1 << 20;
@@ -270,47 +266,25 @@ export function openNpyOutput(
       },
     };
   }
-  // The rename replaces OUT: hold its lock from now on, so a writer that
-  // holds OUT refuses this command at once (NpyLockedError).
-  const lock = acquireLock(path, "write");
-  const tmp = tempPathBeside(path);
-  let file: CliFile;
-  let writer: NpyAppendArraySync;
-  try {
-    file = new CliFile(tmp, "create", path);
-    try {
-      writer = NpyAppendArraySync.open(file, { ...all, ...newFile() });
-    } catch (e) {
-      file.close();
-      removeQuietly(tmp);
-      throw e;
-    }
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
+  // A replacing writer: appends go to a temporary file beside OUT (under
+  // OUT's lock), renamed over OUT by close(); abort() or a kill leaves OUT
+  // as it was.
+  const writer = NpyAppendArraySync.open(path, {
+    ...all,
+    ...newFile(),
+    atomic: true,
+    deleteIfExists: true,
+  });
   return {
     writer,
     appending: false,
-    commit() {
-      try {
-        writer.close();
-        file.close();
-        renameOver(tmp, path);
-        syncDir(dirOf(path));
-      } finally {
-        lock.release();
-      }
-    },
+    commit: () => writer.close(),
     rollback() {
       try {
-        writer.close();
+        writer.abort();
       } catch {
-        // the temporary file is removed below
+        // the next open removes the temporary file
       }
-      file.close();
-      removeQuietly(tmp);
-      lock.release();
     },
   };
 }
