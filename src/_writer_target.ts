@@ -155,7 +155,7 @@ function openReplace(
       journal: null,
       replace: {
         commit() {
-          if (fsync) file.syncSync();
+          if (fsync) file.syncSync?.();
           const empty = file.sizeSync() === 0;
           closeTemp();
           if (empty) {

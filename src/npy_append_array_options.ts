@@ -81,6 +81,39 @@ export interface NpyAppendArrayOptions {
    * `<file>.journal`; `close()` commits (removes the record), `abort()`
    * rolls the file back, and after a kill the next writer's `open` or
    * `recover` rolls it back; readers refuse the file meanwhile.
+   *
+   * With `deleteIfExists: true` too, the writer replaces the file as a
+   * whole: under the file's lock, appends go to a temporary file beside it
+   * (`.<name>.<random>.tmp`); `close()` flushes it (and syncs it with
+   * `fsync: true`), renames it over the file (keeping its mode, and a
+   * symlink as a link to the new file) and syncs the folder. Until then
+   * readers see the old file; `abort()`, a failed stream or a kill leaves
+   * it untouched, and the temporary file is removed (by the next `open` or
+   * `recover` after a kill). Closing with nothing appended removes the
+   * file, as `deleteIfExists` alone does.
+   *
+   * @example Replace a file all or nothing
+   * ```ts
+   * import { NpyAppendArraySync, readNpySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const path = Deno.makeTempFileSync({ suffix: ".npy" });
+   * Deno.removeSync(path);
+   * const old = NpyAppendArraySync.open(path);
+   * old.append(new Int32Array([1, 2]));
+   * old.close();
+   *
+   * const npy = NpyAppendArraySync.open(path, { atomic: true, deleteIfExists: true });
+   * npy.append(new Float64Array([0.5]));
+   * assert.deepEqual([...readNpySync(path).data as Int32Array], [1, 2]);
+   * npy.close();
+   * assert.deepEqual([...readNpySync(path).data as Float64Array], [0.5]);
+   *
+   * const failed = NpyAppendArraySync.open(path, { atomic: true, deleteIfExists: true });
+   * failed.append(new Int32Array([9]));
+   * failed.abort();
+   * assert.deepEqual([...readNpySync(path).data as Float64Array], [0.5]);
+   * ```
    */
   atomic?: boolean;
 }

@@ -10,8 +10,10 @@
  *   counting the calls of `node:fs` that open or change files (open,
  *   write, truncate, fsync, link, unlink, rename, close), and SIGKILLs
  *   itself right after the Nth; prints `exit CODE` if it got through.
- * - `killat N shift|atomic PATH`: the same count and kill around an
- *   in-place rewrite, or an atomic writer's open, append and close.
+ * - `killat N shift|atomic|replace PATH`: the same count and kill around
+ *   an in-place rewrite, an atomic writer's open, append and close, or a
+ *   replacing writer's (`atomic` with `deleteIfExists`) open, appends of
+ *   `ramp(3000)` in two batches, and close.
  *
  * @module
  */
@@ -59,7 +61,15 @@ if (mode === "cli" || mode === "killat") {
     // right after its Nth file call.
     const [what, file] = (deno ? deno.args : process.argv.slice(2)).slice(2);
     if (what === "shift") ensureAppendableSync(file!, { inplace: true });
-    else {
+    else if (what === "replace") {
+      const npy = NpyAppendArraySync.open(file!, {
+        atomic: true,
+        deleteIfExists: true,
+      });
+      npy.append(ramp(1500));
+      npy.append(ramp(1500, 1500));
+      npy.close();
+    } else {
       const npy = NpyAppendArraySync.open(file!, { atomic: true });
       npy.append(ramp(10, 0));
       npy.close();
