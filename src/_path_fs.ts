@@ -41,9 +41,15 @@ export interface PathFs {
   kind(path: string): PathKind;
   /**
    * Opens `path`; never blocks on a FIFO and refuses anything but a
-   * regular file (`TypeError`).
+   * regular file (`TypeError`). The file's errors name `label` (default
+   * `path`; a temporary file names the file it replaces).
    */
-  open(path: string, mode: OpenMode, verb?: string): OpenedFile;
+  open(
+    path: string,
+    mode: OpenMode,
+    verb?: string,
+    label?: string,
+  ): OpenedFile;
   /** Removes a file. */
   remove(path: string): void;
   /** Renames a file, replacing the target. */
@@ -234,7 +240,7 @@ function nodePathFs(fs: NodeFsFull): PathFs {
   return {
     exists: (path) => fs.existsSync(path),
     kind,
-    open(path, mode, verb = mode === "read" ? "read" : "open") {
+    open(path, mode, verb = mode === "read" ? "read" : "open", label = path) {
       const before = kind(path);
       if (before !== "file" && before !== "missing") {
         throw notAFile(verb, path, before);
@@ -252,7 +258,7 @@ function nodePathFs(fs: NodeFsFull): PathFs {
         fs.closeSync(fd);
         throw runtimeError(e, verb, path);
       }
-      return new PathFile(fd, fs, path);
+      return new PathFile(fd, fs, label);
     },
     remove(path) {
       try {

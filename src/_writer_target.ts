@@ -133,7 +133,7 @@ function openReplace(
     tmp = tempPathFor(real);
     store = pathJournal(real);
     beginCopy(store, tmp.slice(folderOf(tmp).length));
-    const file = fs.open(tmp, "createNew", "open");
+    const file = fs.open(tmp, "createNew", "open", path);
     let open = true;
     const closeTemp = () => {
       if (!open) return;

@@ -5,7 +5,7 @@
  * path's lock; `close()` renames it over the file (mode kept, symlinks
  * followed), `abort()`, a failed stream or a kill leaves the file as it
  * was and the temporary file is removed (now, or by the next open or
- * recover). Runs on Deno, Node (npm build) and Bun.
+ * recover), also on a full disk. Runs on Deno, Node (npm build) and Bun.
  */
 
 import { describe, test } from "node:test";
@@ -15,6 +15,7 @@ import {
   chmodSync,
   existsSync,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -23,6 +24,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import process from "node:process";
 import {
   needsRecoverySync,
   NpyAppendArray,
@@ -318,4 +320,47 @@ describe("kills with SIGKILL at every file call of a replacing writer", () => {
       }
     },
   );
+});
+
+describe("a replacing writer on a full disk (a 2 MiB tmpfs)", {
+  ...(process.getuid?.() === 0 ? {} : { skip: "needs root to mount a tmpfs" }),
+}, () => {
+  test("an append that does not fit throws ENOSPC naming the file; abort() leaves the old file and no temporary", () => {
+    const base = tempDir();
+    const mnt = join(base, "mnt");
+    mkdirSync(mnt);
+    const r = spawnSync("mount", [
+      "-t",
+      "tmpfs",
+      "-o",
+      "size=2m",
+      "tmpfs",
+      mnt,
+    ]);
+    assert.equal(r.status, 0, String(r.stderr));
+    try {
+      const p = made(join(mnt, "a.npy"), ramp(200_000)); // 800 kB of 2 MiB
+      const before = readFileSync(p);
+      const w = NpyAppendArraySync.open(p, REPLACE);
+      w.append(ramp(100_000));
+      assert.throws(() => w.append(ramp(300_000)), (e: Error) => {
+        assert.equal((e as Error & { code?: string }).code, "ENOSPC");
+        assert.ok(e.message.startsWith(`Cannot write "${p}": `), e.message);
+        return true;
+      });
+      assert.deepEqual(readFileSync(p), before);
+      w.abort();
+      assert.deepEqual(readFileSync(p), before);
+      assert.deepEqual(readdirSync(mnt), ["a.npy"]);
+      // What fits still replaces.
+      const v = NpyAppendArraySync.open(p, REPLACE);
+      v.append(ramp(150_000));
+      v.close();
+      assert.ok(holdsRamp(p, 150_000));
+      assert.deepEqual(readdirSync(mnt), ["a.npy"]);
+    } finally {
+      spawnSync("umount", [mnt]);
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
