@@ -213,9 +213,13 @@ async function firstAppendKills(stacks: boolean): Promise<void> {
   const root = tempDir();
   const runs = Math.max(8, Math.floor(kills / 2));
   let reached = 0;
-  for (let k = 0; k < runs; k++) {
+  // The kills aim at the child's first moments; a slow start (Node on a
+  // loaded machine) can put them all before the group exists, so the
+  // window moves later until some land after it (the assertion below).
+  for (let k = 0; k < runs || (reached === 0 && k < runs * 6); k++) {
     const dir = join(root, `g${k}`);
-    const delay = 2 * Math.floor(next() * 30) + 101;
+    const late = 100 * Math.floor(k / runs);
+    const delay = 2 * Math.floor(next() * 30) + 101 + late;
     const mode = (stacks ? "stack-" : "") + (k % 2 === 0 ? "sync" : "async");
     let run: Run;
     try {
