@@ -19,6 +19,7 @@
  */
 
 import process from "node:process";
+import { killAfterFileCall } from "./_kill_at.ts";
 import { writeSync } from "node:fs";
 import { ensureAppendableSync, NpyAppendArraySync } from "../mod.ts";
 import { ramp } from "./_journal_files.ts";
@@ -32,30 +33,16 @@ function say(line: string): void {
 
 say("ready");
 if (mode === "cli" || mode === "killat") {
-  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
-    string,
-    (...a: unknown[]) => unknown
-  >;
-  let left = Number(path);
-  for (
-    const name of [
-      "openSync",
-      "writeSync",
-      "ftruncateSync",
-      "fsyncSync",
-      "linkSync",
-      "unlinkSync",
-      "renameSync",
-      "closeSync",
-    ]
-  ) {
-    const real = fs[name]!;
-    fs[name] = (...a: unknown[]) => {
-      const r = real(...a);
-      if (--left === 0) process.kill(process.pid, "SIGKILL");
-      return r;
-    };
-  }
+  killAfterFileCall(Number(path), [
+    "openSync",
+    "writeSync",
+    "ftruncateSync",
+    "fsyncSync",
+    "linkSync",
+    "unlinkSync",
+    "renameSync",
+    "closeSync",
+  ]);
   if (mode === "killat") {
     // `killat N shift|atomic PATH`: the change record's start, killed
     // right after its Nth file call.

@@ -29,6 +29,7 @@
  */
 
 import process from "node:process";
+import { killAfterFileCall } from "./_kill_at.ts";
 import { acquireLock } from "../src/_lock.ts";
 import {
   ensureAppendable,
@@ -113,28 +114,14 @@ if (mode === "churn") {
 }
 
 if (mode === "killat") {
-  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
-    string,
-    (...a: unknown[]) => unknown
-  >;
-  let left = Number(idText);
-  for (
-    const name of [
-      "openSync",
-      "writeSync",
-      "linkSync",
-      "unlinkSync",
-      "renameSync",
-      "closeSync",
-    ]
-  ) {
-    const real = fs[name]!;
-    fs[name] = (...a: unknown[]) => {
-      const r = real(...a);
-      if (--left === 0) process.kill(process.pid, "SIGKILL");
-      return r;
-    };
-  }
+  killAfterFileCall(Number(idText), [
+    "openSync",
+    "writeSync",
+    "linkSync",
+    "unlinkSync",
+    "renameSync",
+    "closeSync",
+  ]);
   acquireLock(path!, "open").release();
   acquireLock(path!, "open").release();
   console.log("done");
