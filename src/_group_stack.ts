@@ -7,18 +7,16 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
-import { parseDType } from "./dtype.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { NpyStackReader } from "./npy_stack_reader.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
-import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { acquireLock } from "./_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import {
-  ambiguousOrder,
   join,
   partPath,
+  setShardOrder,
   shardHead,
   shardPath,
   StackCore,
@@ -142,22 +140,7 @@ export function cutStackSync(
 function asFortran(path: string): void {
   const head = shardHead(path);
   if (head.fortranOrder || head.shape.length < 2) return;
-  if (!ambiguousOrder(head.shape)) return;
-  const header = encodeHeader({
-    dtype: parseDType(head.dtype),
-    fortranOrder: true,
-    shape: head.shape,
-  });
-  const f = pathFs().open(path, "write");
-  try {
-    const pre = new Uint8Array(12);
-    f.readSync(pre, 0);
-    if (headerLengthFromPreamble(pre) === header.length) {
-      f.writeSync(header, 0);
-    }
-  } finally {
-    f.closeSync();
-  }
+  setShardOrder(pathFs(), path, head.dtype, head.shape, true);
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { ArrayInput, TypedArray } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
-import { type DType, parseDType } from "./dtype.ts";
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
@@ -376,22 +376,7 @@ export class StackCore {
     const shape = this.#tail === null ? [] : [...this.#tail];
     if (shape.length === 0 || this.dtype === undefined) return;
     shape[this.axis(shape.length)] = this.#liveRows;
-    if (!ambiguousOrder(shape)) return;
-    const header = encodeHeader({
-      dtype: this.dtype,
-      fortranOrder: false,
-      shape,
-    });
-    const f = this.#fs.open(path, "write");
-    try {
-      const pre = new Uint8Array(12);
-      f.readSync(pre, 0);
-      if (headerLengthFromPreamble(pre) === header.length) {
-        f.writeSync(header, 0);
-      }
-    } finally {
-      f.closeSync();
-    }
+    setShardOrder(this.#fs, path, this.dtype, shape, false);
   }
 
   /** Writes the live shard's header (when opened with `rewriteHeaderOnAppend: false`). */
@@ -436,6 +421,34 @@ export class StackCore {
       this.#live = null;
       this.#lock.release();
     }
+  }
+}
+
+/**
+ * Rewrites in place the header of a shard whose shape reads the same in C
+ * and Fortran order (see `ambiguousOrder`) to state `fortranOrder`, where
+ * the new header has the old one's length (the data stays put): a sealed
+ * Fortran-order shard gets the C-order header `np.save` writes for it, and
+ * a shard made live again gets its Fortran-order header back.
+ */
+export function setShardOrder(
+  fs: PathFs,
+  path: string,
+  dtype: DTypeSpec,
+  shape: readonly number[],
+  fortranOrder: boolean,
+): void {
+  if (!ambiguousOrder(shape)) return;
+  const header = encodeHeader({ dtype, fortranOrder, shape });
+  const f = fs.open(path, "write");
+  try {
+    const pre = new Uint8Array(12);
+    f.readSync(pre, 0);
+    if (headerLengthFromPreamble(pre) === header.length) {
+      f.writeSync(header, 0);
+    }
+  } finally {
+    f.closeSync();
   }
 }
 

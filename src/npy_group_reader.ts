@@ -13,6 +13,7 @@ import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
+import { settle } from "./_settle.ts";
 import {
   type GroupInfo,
   memberState,
@@ -516,12 +517,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @returns A promise that settles when the files are closed.
    */
   close(): Promise<void> {
-    try {
-      this.closeSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() => this.closeSync());
   }
 
   /**

@@ -7,6 +7,7 @@
 
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
+import { settle } from "./_settle.ts";
 
 export type {
   GroupMemberOptions,
@@ -211,7 +212,8 @@ export class NpyGroupWriterSync implements Disposable {
  * promises. Appends are applied in call order, also when callers do not
  * await them; each is checked when its turn comes (a rejected append
  * wrote nothing). Groups are folders of path files, so the I/O itself is
- * synchronous, as for `NpyAppendArray` on a path.
+ * synchronous, as for `NpyAppendArray` on a path: this class is the
+ * synchronous writer behind a queue of promises.
  *
  * @example Features and labels
  * ```ts
@@ -232,11 +234,11 @@ export class NpyGroupWriterSync implements Disposable {
  * ```
  */
 export class NpyGroupWriter implements AsyncDisposable {
-  readonly #core: GroupCore;
+  readonly #sync: NpyGroupWriterSync;
   #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(core: GroupCore) {
-    this.#core = core;
+  private constructor(sync: NpyGroupWriterSync) {
+    this.#sync = sync;
   }
 
   /**
@@ -265,33 +267,29 @@ export class NpyGroupWriter implements AsyncDisposable {
     dir: string | URL,
     options: NpyGroupWriterOptions = {},
   ): Promise<NpyGroupWriter> {
-    try {
-      return Promise.resolve(new NpyGroupWriter(GroupCore.open(dir, options)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() =>
+      new NpyGroupWriter(NpyGroupWriterSync.open(dir, options))
+    );
   }
 
   /** Rows in every member (appends done so far). */
   get length(): number {
-    return this.#core.length;
+    return this.#sync.length;
   }
 
   /** The member names, in `group.json` order. */
   get members(): string[] {
-    return this.#core.members.map((m) => m.name);
+    return this.#sync.members;
   }
 
   /** Each member's shape, growth axis included (`[]` before its first append). */
   get shapes(): Record<string, number[]> {
-    return Object.fromEntries(
-      this.#core.members.map((m) => [m.name, m.shape()]),
-    );
+    return this.#sync.shapes;
   }
 
   /** Whether `close()` has been called. */
   get closed(): boolean {
-    return this.#core.closed;
+    return this.#sync.closed;
   }
 
   #enqueue(fn: () => void): Promise<void> {
@@ -321,15 +319,10 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @throws {TypeError} for an unusable input, a cast the rule forbids, or a closed writer.
    */
   append(arrays: Record<string, ArrayInput>): Promise<void> {
-    if (this.#core.closed) {
-      try {
-        this.#core.checkOpen();
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
-    const core = this.#core;
-    return this.#enqueue(() => core.write(core.plan(arrays)));
+    const sync = this.#sync;
+    // A closed writer rejects at once, not after the appends queued before.
+    if (sync.closed) return settle(() => sync.append(arrays));
+    return this.#enqueue(() => sync.append(arrays));
   }
 
   /**
@@ -351,8 +344,8 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @returns A promise that settles when the group is closed.
    */
   close(): Promise<void> {
-    const core = this.#core;
-    return this.#tail.then(() => core.close());
+    const sync = this.#sync;
+    return this.#tail.then(() => sync.close());
   }
 
   /**

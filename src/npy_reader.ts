@@ -11,6 +11,7 @@ import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
 import { RowSource } from "./_row_source.ts";
+import { settle } from "./_settle.ts";
 
 /** Options of {@linkcode NpyReader.open} and {@linkcode NpyReader.openSync}. */
 export interface NpyReaderOptions extends ReadNpyOptions {
@@ -476,12 +477,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @returns A promise that settles when the file is closed.
    */
   close(): Promise<void> {
-    try {
-      this.closeSync();
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() => this.closeSync());
   }
 
   /**

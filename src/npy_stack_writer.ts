@@ -8,6 +8,7 @@
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_core.ts";
+import { settle } from "./_settle.ts";
 
 export type { NpyStackWriterOptions } from "./_stack_core.ts";
 
@@ -195,7 +196,8 @@ export class NpyStackWriterSync implements Disposable {
 /**
  * The asynchronous twin of {@linkcode NpyStackWriterSync}, with the same
  * layout and guarantees; every method returns a promise. (Stacks live in
- * folders, so the I/O underneath is the runtime's synchronous file calls.)
+ * folders, so the I/O underneath is the runtime's synchronous file calls:
+ * this class is the synchronous writer behind promises.)
  *
  * @example Write a stack that Dask reads with `da.from_npy_stack(dir)`
  * ```ts
@@ -210,10 +212,10 @@ export class NpyStackWriterSync implements Disposable {
  * ```
  */
 export class NpyStackWriter implements AsyncDisposable {
-  readonly #core: StackCore;
+  readonly #sync: NpyStackWriterSync;
 
-  private constructor(core: StackCore) {
-    this.#core = core;
+  private constructor(sync: NpyStackWriterSync) {
+    this.#sync = sync;
   }
 
   /**
@@ -243,33 +245,29 @@ export class NpyStackWriter implements AsyncDisposable {
     dir: string | URL,
     options: NpyStackWriterOptions = {},
   ): Promise<NpyStackWriter> {
-    try {
-      return Promise.resolve(
-        new NpyStackWriter(new StackCore(dir, options, "append to")),
-      );
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() =>
+      new NpyStackWriter(NpyStackWriterSync.open(dir, options))
+    );
   }
 
   /** The shape of the whole stack; `[]` before the first append. */
   get shape(): number[] {
-    return this.#core.shape;
+    return this.#sync.shape;
   }
 
   /** The descr text of the dtype; `""` before it is known. */
   get dtype(): string {
-    return this.#core.dtype?.str ?? "";
+    return this.#sync.dtype;
   }
 
   /** The number of sealed shards. */
   get shards(): number {
-    return this.#core.chunks.length;
+    return this.#sync.shards;
   }
 
   /** Whether the stack grows along its last axis. */
   get fortranOrder(): boolean {
-    return this.#core.fortranOrder;
+    return this.#sync.fortranOrder;
   }
 
   /**
@@ -293,7 +291,7 @@ export class NpyStackWriter implements AsyncDisposable {
    * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
    */
   append(array: ArrayInput): Promise<void> {
-    return settle(() => this.#core.append(array));
+    return settle(() => this.#sync.append(array));
   }
 
   /**
@@ -315,7 +313,7 @@ export class NpyStackWriter implements AsyncDisposable {
    * @throws {TypeError} when the writer is closed.
    */
   seal(): Promise<void> {
-    return settle(() => this.#core.seal());
+    return settle(() => this.#sync.seal());
   }
 
   /**
@@ -336,7 +334,7 @@ export class NpyStackWriter implements AsyncDisposable {
    * @returns When the stack is closed.
    */
   close(): Promise<void> {
-    return settle(() => this.#core.close());
+    return settle(() => this.#sync.close());
   }
 
   /**
@@ -359,14 +357,5 @@ export class NpyStackWriter implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-function settle(run: () => void): Promise<void> {
-  try {
-    run();
-    return Promise.resolve();
-  } catch (e) {
-    return Promise.reject(e);
   }
 }

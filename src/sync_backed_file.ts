@@ -6,14 +6,7 @@
  */
 
 import type { FileLike, FileLikeSync } from "./file_like.ts";
-
-function settle<T>(run: () => T): Promise<T> {
-  try {
-    return Promise.resolve(run());
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
+import { settle } from "./_settle.ts";
 
 /**
  * Offers both file interfaces from synchronous methods: each async method
