@@ -36,7 +36,7 @@ import {
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
-import { StackCore } from "./_stack_core.ts";
+import { checkShardOption, StackCore } from "./_stack_core.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -529,25 +529,14 @@ function holdsStack(path: string): boolean {
   );
 }
 
-function positive(dir: string, name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
-    throw new RangeError(
-      `Cannot open group "${dir}": ${name} must be a positive integer, not ${
-        JSON.stringify(v) ?? String(v)
-      }`,
-    );
-  }
-  return v;
-}
-
 /** The stack rotation the options ask for, `undefined` for plain files. */
 function groupRotation(
   dir: string,
   options: NpyGroupWriterOptions,
 ): StackRotation | undefined {
-  const rows = positive(dir, "shardRows", options.shardRows);
-  const bytes = positive(dir, "shardBytes", options.shardBytes);
+  const what = `open group "${dir}"`;
+  const rows = checkShardOption(options.shardRows, "shardRows", what);
+  const bytes = checkShardOption(options.shardBytes, "shardBytes", what);
   return rows === undefined && bytes === undefined
     ? undefined
     : rotation(rows, bytes);

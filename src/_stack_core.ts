@@ -54,15 +54,20 @@ export {
   writeInfo,
 } from "./_stack_scan.ts";
 
-function checkCount(
+/**
+ * Checks the option `shardRows` or `shardBytes` (`name`) of a stack or a
+ * group of stacks: `undefined` or a positive integer, else a RangeError
+ * that begins `Cannot ${what}: ...` (`what` such as `open the stack "x"`).
+ */
+export function checkShardOption(
   value: unknown,
-  name: string,
-  dir: string,
+  name: "shardRows" | "shardBytes",
+  what: string,
 ): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot open the stack "${dir}": ${name} must be a positive integer, not ${
+      `Cannot ${what}: ${name} must be a positive integer, not ${
         JSON.stringify(value) ?? String(value)
       }`,
     );
@@ -142,8 +147,9 @@ export class StackCore {
     const dir = toPath(target);
     this.dir = dir;
     const { shardRows, shardBytes, deleteIfExists, ...rest } = options;
-    this.#shardRows = checkCount(shardRows, "shardRows", dir);
-    this.#shardBytes = checkCount(shardBytes, "shardBytes", dir);
+    const what = `open the stack "${dir}"`;
+    this.#shardRows = checkShardOption(shardRows, "shardRows", what);
+    this.#shardBytes = checkShardOption(shardBytes, "shardBytes", what);
     const want = rest.dtype === undefined ? undefined : parseDType(rest.dtype);
     this.#fs = pathFs();
     const fs = this.#fs;
