@@ -17,6 +17,7 @@ import { settle } from "./_settle.ts";
 import {
   type GroupInfo,
   memberState,
+  pathOf,
   refuseLost,
   requireGroupJson,
 } from "./_group_layout.ts";
@@ -173,6 +174,53 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         m,
         i,
       ) => [m.name, this.#readers[i]?.dtype ?? m.dtype ?? ""]),
+    );
+  }
+
+  /**
+   * Where each member is stored and what it holds, as `group.json` and the
+   * member headers say: `path` is the member's `.npy` file (`DIR/<name>.npy`)
+   * or, in a group of stacks, its Dask npy-stack folder (`DIR/<name>`);
+   * `axis` its growth axis (`0`, or `-1`, the last, in Fortran order);
+   * `stack` the rotation a stack member's writer continues with
+   * (`shardRows` or `shardBytes`; `null` for a file member); `shape` the
+   * shape its header (or its stack) covers, `null` while it holds nothing
+   * (no append yet). Seen at `open` or the last `refresh`.
+   *
+   * @example Members' files and shapes
+   * ```ts
+   * import { NpyGroupReader, NpyGroupWriterSync, readNpySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * const w = NpyGroupWriterSync.open(dir, { members: { x: "<f8", y: "<i2" } });
+   * w.append({ x: [[1, 2], [3, 4]], y: [5, 6] });
+   * w.close();
+   *
+   * using reader = NpyGroupReader.openSync(dir);
+   * const { x } = reader.layout;
+   * assert.deepEqual(x, { path: `${dir}/x.npy`, axis: 0, stack: null, shape: [2, 2] });
+   * assert.deepEqual(readNpySync(x!.path).shape, [2, 2]);
+   * ```
+   *
+   * @returns `{ name: { path, axis, stack, shape } }` for every member, in `group.json` order.
+   */
+  get layout(): Record<
+    string,
+    {
+      path: string;
+      axis: 0 | -1;
+      stack: { shardRows?: number; shardBytes?: number } | null;
+      shape: number[] | null;
+    }
+  > {
+    return Object.fromEntries(
+      this.#info.members.map((m, i) => [m.name, {
+        path: pathOf(this.#dir, m),
+        axis: m.axis,
+        stack: m.stack === undefined ? null : { ...m.stack },
+        shape: this.#readers[i]?.shape ?? null,
+      }]),
     );
   }
 

@@ -57,6 +57,8 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   /** First row of each sealed shard, and the end of the last. */
   readonly #starts: number[] = [0];
   #liveRows = 0;
+  /** Whether the live shard's header was read (it counts as a shard file). */
+  #liveFile = false;
   #shape: number[] = [];
   #dtype = "";
   #itemsize = 0;
@@ -157,6 +159,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   #refreshLive(): boolean {
     const path = partPath(this.#dir, this.#chunks.length);
     this.#liveRows = 0;
+    this.#liveFile = false;
     if (!this.#fs.exists(path)) {
       return !this.#fs.exists(shardPath(this.#dir, this.#chunks.length));
     }
@@ -172,6 +175,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
       this.#setLayout(head.shape, head.dtype, head.fortranOrder);
     }
     this.#liveRows = shardRows(head, this.#fortran);
+    this.#liveFile = true;
     return true;
   }
 
@@ -200,6 +204,80 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   /** The number of sealed shards seen. */
   get shards(): number {
     return this.#chunks.length;
+  }
+
+  /**
+   * Rows of each sealed shard along the growth axis, in order: the stack's
+   * chunks as `dask.array.from_npy_stack(dir).chunks[axis]` gives them
+   * (without the live shard). Seen at `open` or the last `refresh`.
+   *
+   * @example Shards of a stack written 2 rows a shard
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+   * stack.append([1, 2, 3, 4, 5]);
+   * using reader = NpyStackReader.openSync(dir);
+   * assert.deepEqual(reader.chunks, [2, 2]);
+   * assert.equal(reader.length, 5);
+   * ```
+   *
+   * @returns Rows per sealed shard (a copy).
+   */
+  get chunks(): number[] {
+    return [...this.#chunks];
+  }
+
+  /**
+   * The axis the stack grows along: 0, or the last axis of a
+   * Fortran-order stack (Dask's `axis` in the stack's `info`).
+   *
+   * @example A Fortran-order stack grows along its last axis
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { fortranOrder: true });
+   * stack.append({ data: new Float64Array(6), shape: [2, 3], fortranOrder: true });
+   * using reader = NpyStackReader.openSync(dir);
+   * assert.equal(reader.growthAxis, 1);
+   * assert.deepEqual(reader.shape, [2, 3]);
+   * ```
+   *
+   * @returns The axis index.
+   */
+  get growthAxis(): number {
+    return this.#axis();
+  }
+
+  /**
+   * The shard files in stack order: each sealed `DIR/{n}.npy`, then the
+   * live `DIR/{n}.npy.part` once its first header is written. Each is a
+   * `.npy` file that `np.load` (or {@linkcode NpyReader}) reads on its own;
+   * the live one may grow meanwhile. Seen at `open` or the last `refresh`.
+   *
+   * @example The files behind a stack
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync, readNpySync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2, dtype: "<i4" });
+   * stack.append([1, 2, 3]);
+   * using reader = NpyStackReader.openSync(dir);
+   * assert.deepEqual(reader.files, [`${dir}/0.npy`, `${dir}/1.npy.part`]);
+   * assert.deepEqual([...readNpySync(reader.files[1]!).data as Int32Array], [3]);
+   * ```
+   *
+   * @returns The paths, in order.
+   */
+  get files(): string[] {
+    const out = this.#chunks.map((_, n) => shardPath(this.#dir, n));
+    if (this.#liveFile) out.push(partPath(this.#dir, this.#chunks.length));
+    return out;
   }
 
   #checkOpen(): void {

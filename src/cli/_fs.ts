@@ -7,7 +7,6 @@
  * @module
  */
 
-export { tempPathBeside } from "../_path_whole.ts";
 import type { FileLikeSync } from "../../mod.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
 
@@ -18,6 +17,12 @@ interface Fs extends NodeFsLike {
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   realpathSync(path: string): string;
+}
+
+/** What the command line reads of `process`: the pid. */
+interface ProcessPid {
+  process?: { pid?: number };
+  Deno?: { pid?: number };
 }
 
 let cached: Fs | undefined;
@@ -274,4 +279,64 @@ export function realPath(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * `path` joined to a name in it.
+ *
+ * @param dir The folder.
+ * @param name The name.
+ * @returns The path.
+ */
+export function joinPath(dir: string, name: string): string {
+  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
+}
+
+/**
+ * Whether `path` is a folder (`false` when it is missing or unreadable).
+ *
+ * @param path The path.
+ * @returns `true` for a folder.
+ */
+export function isDirectory(path: string): boolean {
+  try {
+    return nodeFsModule().statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether something (a file or a folder) is at `path`.
+ *
+ * @param path The path.
+ * @returns `false` when nothing is there.
+ * @throws {CliFileError} when it cannot be told (permission denied ...).
+ */
+export function pathExists(path: string): boolean {
+  try {
+    nodeFsModule().statSync(path);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw fileError(e, "open", path);
+  }
+}
+
+/**
+ * A temporary path beside `path`, in the same folder (so that a rename is
+ * atomic), hidden and unlikely to clash: `.<name>.<pid>.<random>.tmp`.
+ *
+ * @param path The final path.
+ * @returns The temporary path.
+ */
+export function tempPathBeside(path: string): string {
+  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  const g = globalThis as ProcessPid;
+  const pid = g.process?.pid ?? g.Deno?.pid ?? 0;
+  const random = Math.random().toString(36).slice(2, 10);
+  return `${path.slice(0, slash + 1)}.${
+    path.slice(slash + 1)
+  }.${pid}.${random}.tmp`;
 }

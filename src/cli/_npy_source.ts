@@ -120,7 +120,8 @@ export interface RawBatch {
 
 /**
  * Reads a source's data bytes as stored, in batches of whole slices along
- * its growth axis: for copies that must keep every bit.
+ * its growth axis (`NpyReader.readIntoSync`): for copies that must keep
+ * every bit.
  *
  * @param src The source (not 0-d).
  * @param batchBytes Bytes per batch (about; at least one slice).
@@ -139,18 +140,18 @@ export function* rawBatches(
     return;
   }
   const step = rowsPerBatch(info, batchBytes);
-  const file = new CliFile(src.path, "read");
+  const reader = NpyReader.openSync(src.path, headerOptions(src.maxHeaderSize));
   try {
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
       const bytes = new Uint8Array(n * info.rowBytes);
-      readExactly(file, bytes, info.headerLength + start * info.rowBytes);
+      reader.readIntoSync(bytes, start, start + n);
       const shape = [...info.shape];
       shape[axis] = n;
       yield { bytes, shape };
     }
   } finally {
-    file.close();
+    reader.closeSync();
   }
 }
 

@@ -8,12 +8,9 @@
  */
 
 import type { CliRuntime } from "./_runtime.ts";
-import { fileSize, groupJsonPath, pathOf } from "../_group_layout.ts";
-import { openMember } from "../_group_stack.ts";
-import type { NpyStackReader } from "../npy_stack_reader.ts";
-import { requireGroupJson } from "../_group_layout.ts";
-import { NpyGroupReader } from "../npy_group_reader.ts";
-import { parseDType } from "../dtype.ts";
+import { NpyGroupReader, NpyStackReader, parseDType } from "../../mod.ts";
+import { joinPath, pathExists } from "./_fs.ts";
+import { headerOptions } from "./_npy_source.ts";
 import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
 import { type Formatter, formatter } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
@@ -26,8 +23,13 @@ import { Progress } from "./_progress.ts";
  * @returns `true` for a group.
  */
 export function isGroup(path: string): boolean {
-  return fileSize(groupJsonPath(path)) >= 0;
+  return pathExists(joinPath(path, "group.json"));
 }
+
+/** The `format` of every `group.json` (`NpyGroupReader` refuses others). */
+const GROUP_FORMAT = "npy-append-array group";
+/** The `version` of `group.json` that `NpyGroupReader` reads. */
+const GROUP_VERSION = 1;
 
 /** What `info --json` prints for a group. */
 export interface GroupInfoRecord {
@@ -73,27 +75,31 @@ export function groupInfoRecord(
   dir: string,
   maxHeaderSize?: number,
 ): GroupInfoRecord {
-  const info = requireGroupJson(dir, "read");
-  const members = info.members.map((m) => {
-    const path = pathOf(dir, m);
-    if (m.stack === undefined) {
+  const reader = NpyGroupReader.openSync(dir, headerOptions(maxHeaderSize));
+  const layout = reader.layout;
+  reader.closeSync();
+  const members = Object.entries(layout).map(([name, m]) => {
+    if (m.stack === null) {
       return {
-        name: m.name,
+        name,
         axis: m.axis,
-        file: fileSize(path) > 0 ? infoRecord(path, maxHeaderSize) : null,
+        file: m.shape === null ? null : infoRecord(m.path, maxHeaderSize),
       };
     }
-    const r = openMember(dir, m, {}) as NpyStackReader | null;
-    const stack = r === null ? null : {
-      folder: path,
-      dtype: r.dtype,
-      shape: r.shape,
-      order: r.fortranOrder ? "F" as const : "C" as const,
-      shards: r.shards,
-      shardRows: m.stack.shardRows ?? null,
-    };
-    r?.closeSync();
-    return { name: m.name, axis: m.axis, file: null, stack };
+    let stack: StackFacts | null = null;
+    if (m.shape !== null) {
+      const r = NpyStackReader.openSync(m.path);
+      r.closeSync();
+      stack = {
+        folder: m.path,
+        dtype: r.dtype,
+        shape: r.shape,
+        order: r.fortranOrder ? "F" : "C",
+        shards: r.shards,
+        shardRows: m.stack.shardRows ?? null,
+      };
+    }
+    return { name, axis: m.axis, file: null, stack };
   });
   const rows = members.map((m) => {
     const shape = m.file?.shape ?? m.stack?.shape;
@@ -103,8 +109,8 @@ export function groupInfoRecord(
   const length = Math.min(...rows);
   return {
     group: dir,
-    format: info.format,
-    version: info.version,
+    format: GROUP_FORMAT,
+    version: GROUP_VERSION,
     length,
     aligned: rows.every((n) => n === length) &&
       members.every((m) => m.file === null || !m.file.needsRecovery),

@@ -10,70 +10,30 @@ import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
-import { pathFs } from "../_path_fs.ts";
-import { growthAxis } from "../_layout.ts";
-import { NpyStackWriterSync } from "../npy_stack_writer.ts";
-import { NpyStackReader } from "../npy_stack_reader.ts";
-import {
-  join,
-  partPath,
-  shardHead,
-  shardPath,
-  shardRows,
-} from "../_stack_core.ts";
+import { NpyStackReader, NpyStackWriterSync } from "../../mod.ts";
+import { isDirectory, joinPath, pathExists } from "./_fs.ts";
 
-/**
- * Whether `path` is a folder.
- *
- * @param path The path.
- * @returns `true` for a folder.
- */
-export function isDirectory(path: string): boolean {
-  const g = globalThis as {
-    Deno?: { statSync(p: string): { isDirectory: boolean } };
-    process?: { getBuiltinModule?: (n: string) => unknown };
-  };
-  try {
-    if (g.Deno !== undefined) return g.Deno.statSync(path).isDirectory;
-    const fs = g.process?.getBuiltinModule?.("node:fs") as
-      | { statSync(p: string): { isDirectory(): boolean } }
-      | undefined;
-    return fs?.statSync(path).isDirectory() ?? false;
-  } catch {
-    return false;
-  }
-}
+export { isDirectory };
 
 /**
  * Replaces each stack folder among `paths` by its shard files in order:
- * the sealed `{n}.npy`, then the live `{n}.npy.part`'s if it is complete.
+ * the sealed `{n}.npy`, then the live `{n}.npy.part` once its header is
+ * written (`NpyStackReader.files`).
  *
  * @param paths Files and stack folders.
  * @returns Files only.
  * @throws {TypeError} for a folder that holds no stack.
  */
 export function expandStacks(paths: readonly string[]): string[] {
-  const fs = pathFs();
   const out: string[] = [];
   for (const p of paths) {
     if (!isDirectory(p)) {
       out.push(p);
       continue;
     }
-    let n = 0;
-    while (fs.exists(shardPath(p, n))) out.push(shardPath(p, n++));
-    const part = partPath(p, n);
-    if (fs.exists(part)) {
-      try {
-        shardHead(part);
-        out.push(part);
-      } catch { /* a live shard without its first header: no rows */ }
-    }
-    if (n === 0 && out[out.length - 1] !== part) {
-      throw new TypeError(
-        `Cannot read the stack ${p}: the folder holds no shard (0.npy or 0.npy.part)`,
-      );
-    }
+    const r = NpyStackReader.openSync(p);
+    r.closeSync();
+    out.push(...r.files);
   }
   return out;
 }
@@ -113,16 +73,10 @@ export interface StackInfoRecord {
  */
 export function stackInfoOutput(dir: string, json: boolean): string {
   const r = NpyStackReader.openSync(dir);
-  const chunks: number[] = [];
-  let sealed = 0;
-  for (let n = 0; n < r.shards; n++) {
-    const h = shardHead(shardPath(dir, n));
-    const rows = shardRows(h, r.fortranOrder);
-    chunks.push(rows);
-    sealed += rows;
-  }
+  const chunks = r.chunks;
+  const sealed = chunks.reduce((a, b) => a + b, 0);
   const shape = r.shape;
-  const axis = growthAxis(r.fortranOrder, shape.length);
+  const axis = r.growthAxis;
   const rec: StackInfoRecord = {
     stack: dir,
     dtype: r.dtype,
@@ -132,7 +86,7 @@ export function stackInfoOutput(dir: string, json: boolean): string {
     shards: r.shards,
     chunks,
     liveRows: r.length - sealed,
-    hasInfo: pathFs().exists(join(dir, "info")),
+    hasInfo: pathExists(joinPath(dir, "info")),
   };
   r.closeSync();
   if (json) return `${JSON.stringify(rec)}\n`;
