@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "./_command.ts";
+import { helpText } from "./_help.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { inspectNpySync } from "../../mod.ts";
 import { checkReadable } from "./_fs.ts";
@@ -103,24 +104,21 @@ export const info: Command = {
     maxArgs: Infinity,
   },
   summary: "show version, header, dtype, shape, order and state of .npy files",
-  help: `Usage: npy-append-array info [--json] FILE...
-
-Shows what each .npy file holds: format version, header length, dtype,
+  help: helpText({
+    usage: "info [--json] FILE...",
+    about:
+      `Shows what each .npy file holds: format version, header length, dtype,
 shape, order, data bytes, whether it can be appended to, and whether it
 needs recovery (its data length differs from what the header says).
 A group folder (written by NpyGroupWriter) shows its members and the rows
 they all hold.
 A stack folder (Dask's npy-stack, see split) shows its dtype, shape,
-order, sealed shards and live rows.
-
-Options:
-  --json                 one JSON object per file and line, for scripts
-  --max-header-size N    accept headers up to N characters (default 10000)
-  -h, --help             show this help
-
-Example:
-  npy-append-array info data.npy
-`,
+order, sealed shards and live rows.`,
+    options: [
+      ["--json", "one JSON object per file and line, for scripts"],
+    ],
+    example: "info data.npy",
+  }),
   async run(args, rt) {
     const json = args.options["json"] === true;
     const max = intOption(args, "max-header-size");

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "./_command.ts";
+import { helpText } from "./_help.ts";
 import { ensureAppendable, recover } from "../../mod.ts";
 import { infoRecord, shapeText } from "./info.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
@@ -22,22 +23,19 @@ export const recoverCommand: Command = {
   },
   summary:
     "repair files whose header does not match their data (after a crash)",
-  help: `Usage: npy-append-array recover [--zerofill] FILE...
-
-Sets the length of the growth axis from the file size, for a file whose
+  help: helpText({
+    usage: "recover [--zerofill] FILE...",
+    about:
+      `Sets the length of the growth axis from the file size, for a file whose
 writer died before it updated the header. A trailing partial item is cut
 off, or kept and filled with zeros with --zerofill. A file whose header has
 no room to grow needs "ensure-appendable" first. A complete file is left
-as it is.
-
-Options:
-  --zerofill             keep a trailing partial item, filling it with zeros
-  --max-header-size N    accept headers up to N characters (default 10000)
-  -h, --help             show this help
-
-Example:
-  npy-append-array recover log.npy
-`,
+as it is.`,
+    options: [
+      ["--zerofill", "keep a trailing partial item, filling it with zeros"],
+    ],
+    example: "recover log.npy",
+  }),
   async run(args, rt) {
     const zerofill = args.options["zerofill"] === true;
     const max = intOption(args, "max-header-size");
@@ -90,23 +88,20 @@ export const ensureAppendableCommand: Command = {
     maxArgs: Infinity,
   },
   summary: "give a file's header room to grow (files from NumPy < 1.23)",
-  help: `Usage: npy-append-array ensure-appendable [--inplace] FILE...
-
-Rewrites the header with room for the growth axis to grow, as NumPy >= 1.23
+  help: helpText({
+    usage: "ensure-appendable [--inplace] FILE...",
+    about:
+      `Rewrites the header with room for the growth axis to grow, as NumPy >= 1.23
 writes it, so that the file can be appended to. By default the file is
 copied to a temporary file in the same folder that then replaces it (an
 atomic rename); --inplace moves the data within the file instead (no extra
 disk space, but a crash during the move breaks the file). Memory use is
-constant either way. A file that is already appendable is left as it is.
-
-Options:
-  --inplace              shift the data within the file instead of copying it
-  --max-header-size N    accept headers up to N characters (default 10000)
-  -h, --help             show this help
-
-Example:
-  npy-append-array ensure-appendable old.npy
-`,
+constant either way. A file that is already appendable is left as it is.`,
+    options: [
+      ["--inplace", "shift the data within the file instead of copying it"],
+    ],
+    example: "ensure-appendable old.npy",
+  }),
   async run(args, rt) {
     const inplace = args.options["inplace"] === true;
     const max = intOption(args, "max-header-size");
