@@ -83,3 +83,36 @@ export function toAttoseconds(
 export function dateAttoseconds(date: Date): bigint {
   return BigInt(date.getTime()) * ATTOS.ms!;
 }
+
+/**
+ * A bound of `NpyGroupReader.timeRange`: a `Date`, a `bigint`
+ * count in the member's own unit (what its `BigInt64Array` holds; NumPy's
+ * NaT is `-(2n ** 63n)`), or `undefined` for an open end.
+ */
+export type TimeBound = Date | bigint | undefined;
+
+/** Checks a time bound; returns whether it is a `Date`. */
+export function checkBound(
+  dir: string,
+  member: string,
+  bound: TimeBound,
+  datesAllowed: boolean,
+): boolean {
+  if (bound === undefined || typeof bound === "bigint") return false;
+  if (bound instanceof Date) {
+    if (!datesAllowed) {
+      throw new TypeError(
+        `Cannot search member "${member}" of group "${dir}" by a Date: its unit has no calendar meaning here; pass a bigint count in its unit`,
+      );
+    }
+    if (Number.isNaN(bound.getTime())) {
+      throw new RangeError(
+        `Cannot search member "${member}" of group "${dir}": the Date is invalid; pass a valid Date, or the bigint -(2n ** 63n) for NaT`,
+      );
+    }
+    return true;
+  }
+  throw new TypeError(
+    `Cannot search member "${member}" of group "${dir}": pass a Date or a bigint count in the member's unit, not ${typeof bound}`,
+  );
+}

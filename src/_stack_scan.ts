@@ -7,8 +7,9 @@
 
 import { type DType, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
-import { growthAxis } from "./_layout.ts";
+import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
+import type { NpyData } from "./decode.ts";
 import { headerLengthFromPreamble, parseHeader } from "./header.ts";
 import { type PathFs, syncDir } from "./_path_fs.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
@@ -140,6 +141,55 @@ export function shardRows(
   const f = head.fortranOrder ||
     (fortran === true && ambiguousOrder(head.shape));
   return head.shape[growthAxis(f, head.shape.length)] ?? 0;
+}
+
+/** Whether an error says that the file is not there. */
+export function isMissing(e: unknown): boolean {
+  const err = e as { code?: string; name?: string };
+  return err?.code === "ENOENT" || err?.name === "NotFound";
+}
+
+/**
+ * Reads rows `[a, b)` (along the stack's growth axis) of one shard, from
+ * the first of `paths` that exists: the live `{n}.npy.part`, then the
+ * `{n}.npy` it is renamed to when sealed meanwhile (same rows).
+ *
+ * @param paths Where the shard is, in the order to try.
+ * @param a First row.
+ * @param b End row, exclusive.
+ * @param fortran The stack's order.
+ * @param shape The stack's shard shape (for items per row).
+ * @returns The rows' data.
+ */
+export function readShardRows(
+  paths: readonly string[],
+  a: number,
+  b: number,
+  fortran: boolean,
+  shape: readonly number[],
+): NpyData {
+  for (let k = 0;; k++) {
+    try {
+      const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
+      try {
+        if (r.fortranOrder === fortran || r.shape.length === 0) {
+          return r.readSync(a, b).data;
+        }
+        // A sealed shard of a Fortran-order stack that reads the same in
+        // C order, and has np.save's C-order header: rows of the stack
+        // are runs of `per` items.
+        const per = itemsPerRow(shape, fortran);
+        if (r.shape.slice(1).every((d) => d === 1)) {
+          return r.readSync(a * per, b * per).data;
+        }
+        return r.readSync().data.slice(a * per, b * per) as NpyData;
+      } finally {
+        r.closeSync();
+      }
+    } catch (e) {
+      if (!isMissing(e) || k + 1 >= paths.length) throw e;
+    }
+  }
 }
 
 /** The sealed part of a stack as its files show it. */

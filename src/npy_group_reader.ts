@@ -22,18 +22,13 @@ import {
   requireGroupJson,
 } from "./_group_layout.ts";
 import {
+  checkBound,
   dateAttoseconds,
   NAT,
   parseTimeUnit,
+  type TimeBound,
   toAttoseconds,
 } from "./_datetime_key.ts";
-
-/**
- * A bound of {@linkcode NpyGroupReader.timeRange}: a `Date`, a `bigint`
- * count in the member's own unit (what its `BigInt64Array` holds; NumPy's
- * NaT is `-(2n ** 63n)`), or `undefined` for an open end.
- */
-type TimeBound = Date | bigint | undefined;
 
 function clamp(value: number, length: number, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -178,42 +173,28 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   }
 
   /**
-   * Where each member is stored and what it holds, as `group.json` and the
-   * member headers say: `path` is the member's `.npy` file (`DIR/<name>.npy`)
-   * or, in a group of stacks, its Dask npy-stack folder (`DIR/<name>`);
-   * `axis` its growth axis (`0`, or `-1`, the last, in Fortran order);
-   * `stack` the rotation a stack member's writer continues with
-   * (`shardRows` or `shardBytes`; `null` for a file member); `shape` the
-   * shape its header (or its stack) covers, `null` while it holds nothing
-   * (no append yet). Seen at `open` or the last `refresh`.
+   * Each member's `path` (its `.npy` file, or its stack folder in a group
+   * of stacks), `axis` (`0`, or `-1` in Fortran order), `stack` (a stack
+   * member's rotation; `null` for a file) and `shape` (what its header
+   * covers; `null` before its first append), in `group.json` order.
    *
-   * @example Members' files and shapes
+   * @example Members' files
    * ```ts
-   * import { NpyGroupReader, NpyGroupWriterSync, readNpySync } from "@x/npy-append-array";
+   * import { NpyGroupReader, NpyGroupWriterSync } from "@x/npy-append-array";
    * import assert from "node:assert/strict";
    *
    * const dir = Deno.makeTempDirSync();
-   * const w = NpyGroupWriterSync.open(dir, { members: { x: "<f8", y: "<i2" } });
-   * w.append({ x: [[1, 2], [3, 4]], y: [5, 6] });
-   * w.close();
-   *
-   * using reader = NpyGroupReader.openSync(dir);
-   * const { x } = reader.layout;
-   * assert.deepEqual(x, { path: `${dir}/x.npy`, axis: 0, stack: null, shape: [2, 2] });
-   * assert.deepEqual(readNpySync(x!.path).shape, [2, 2]);
+   * NpyGroupWriterSync.open(dir, { members: { x: "<f8" } }).append({ x: [[1, 2]] });
+   * const { x } = NpyGroupReader.openSync(dir).layout;
+   * assert.deepEqual(x, { path: `${dir}/x.npy`, axis: 0, stack: null, shape: [1, 2] });
    * ```
-   *
-   * @returns `{ name: { path, axis, stack, shape } }` for every member, in `group.json` order.
    */
-  get layout(): Record<
-    string,
-    {
-      path: string;
-      axis: 0 | -1;
-      stack: { shardRows?: number; shardBytes?: number } | null;
-      shape: number[] | null;
-    }
-  > {
+  get layout(): Record<string, {
+    path: string;
+    axis: 0 | -1;
+    stack: { shardRows?: number; shardBytes?: number } | null;
+    shape: number[] | null;
+  }> {
     return Object.fromEntries(
       this.#info.members.map((m, i) => [m.name, {
         path: pathOf(this.#dir, m),
@@ -601,30 +582,4 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   [Symbol.dispose](): void {
     this.closeSync();
   }
-}
-
-/** Checks a time bound; returns whether it is a `Date`. */
-function checkBound(
-  dir: string,
-  member: string,
-  bound: TimeBound,
-  datesAllowed: boolean,
-): boolean {
-  if (bound === undefined || typeof bound === "bigint") return false;
-  if (bound instanceof Date) {
-    if (!datesAllowed) {
-      throw new TypeError(
-        `Cannot search member "${member}" of group "${dir}" by a Date: its unit has no calendar meaning here; pass a bigint count in its unit`,
-      );
-    }
-    if (Number.isNaN(bound.getTime())) {
-      throw new RangeError(
-        `Cannot search member "${member}" of group "${dir}": the Date is invalid; pass a valid Date, or the bigint -(2n ** 63n) for NaT`,
-      );
-    }
-    return true;
-  }
-  throw new TypeError(
-    `Cannot search member "${member}" of group "${dir}": pass a Date or a bigint count in the member's unit, not ${typeof bound}`,
-  );
 }

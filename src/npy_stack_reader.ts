@@ -12,7 +12,7 @@ import { concatData } from "./_concat_data.ts";
 import type { NpyBatchOptions } from "./npy_reader.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
-import { growthAxis } from "./_layout.ts";
+import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import {
   partPath,
@@ -21,13 +21,9 @@ import {
   shardPath,
   shardRows,
 } from "./_stack_core.ts";
+import { isMissing, readShardRows } from "./_stack_scan.ts";
 
 const BATCH_BYTES = 1 << 20;
-
-function isMissing(e: unknown): boolean {
-  const err = e as { code?: string; name?: string };
-  return err?.code === "ENOENT" || err?.name === "NotFound";
-}
 
 /**
  * A stack of `.npy` shards (`DIR/0.npy`, `DIR/1.npy`, ... and the live
@@ -207,72 +203,54 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   /**
-   * Rows of each sealed shard along the growth axis, in order: the stack's
-   * chunks as `dask.array.from_npy_stack(dir).chunks[axis]` gives them
-   * (without the live shard). Seen at `open` or the last `refresh`.
+   * Rows of each sealed shard along the growth axis, as Dask's
+   * `from_npy_stack(dir).chunks[axis]` (the live shard left out).
    *
-   * @example Shards of a stack written 2 rows a shard
+   * @example Rows per shard
    * ```ts
    * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
    * import assert from "node:assert/strict";
    *
    * const dir = Deno.makeTempDirSync();
-   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
-   * stack.append([1, 2, 3, 4, 5]);
-   * using reader = NpyStackReader.openSync(dir);
-   * assert.deepEqual(reader.chunks, [2, 2]);
-   * assert.equal(reader.length, 5);
+   * NpyStackWriterSync.open(dir, { shardRows: 2 }).append([1, 2, 3, 4, 5]);
+   * assert.deepEqual(NpyStackReader.openSync(dir).chunks, [2, 2]);
    * ```
-   *
-   * @returns Rows per sealed shard (a copy).
    */
   get chunks(): number[] {
     return [...this.#chunks];
   }
 
   /**
-   * The axis the stack grows along: 0, or the last axis of a
-   * Fortran-order stack (Dask's `axis` in the stack's `info`).
+   * The axis the stack grows along: 0, or the last in Fortran order.
    *
-   * @example A Fortran-order stack grows along its last axis
+   * @example A Fortran-order stack
    * ```ts
    * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
    * import assert from "node:assert/strict";
    *
    * const dir = Deno.makeTempDirSync();
-   * using stack = NpyStackWriterSync.open(dir, { fortranOrder: true });
-   * stack.append({ data: new Float64Array(6), shape: [2, 3], fortranOrder: true });
-   * using reader = NpyStackReader.openSync(dir);
-   * assert.equal(reader.growthAxis, 1);
-   * assert.deepEqual(reader.shape, [2, 3]);
+   * const w = NpyStackWriterSync.open(dir, { fortranOrder: true });
+   * w.append({ data: [1, 2, 3, 4], shape: [2, 2], fortranOrder: true });
+   * assert.equal(NpyStackReader.openSync(dir).growthAxis, 1);
    * ```
-   *
-   * @returns The axis index.
    */
   get growthAxis(): number {
     return this.#axis();
   }
 
   /**
-   * The shard files in stack order: each sealed `DIR/{n}.npy`, then the
-   * live `DIR/{n}.npy.part` once its first header is written. Each is a
-   * `.npy` file that `np.load` (or {@linkcode NpyReader}) reads on its own;
-   * the live one may grow meanwhile. Seen at `open` or the last `refresh`.
+   * The shard files in order, each a `.npy` file of its own: the sealed
+   * `DIR/{n}.npy`, then the live `DIR/{n}.npy.part` once it has a header.
    *
-   * @example The files behind a stack
+   * @example Files that np.load reads
    * ```ts
-   * import { NpyStackReader, NpyStackWriterSync, readNpySync } from "@x/npy-append-array";
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
    * import assert from "node:assert/strict";
    *
    * const dir = Deno.makeTempDirSync();
-   * using stack = NpyStackWriterSync.open(dir, { shardRows: 2, dtype: "<i4" });
-   * stack.append([1, 2, 3]);
-   * using reader = NpyStackReader.openSync(dir);
-   * assert.deepEqual(reader.files, [`${dir}/0.npy`, `${dir}/1.npy.part`]);
-   * assert.deepEqual([...readNpySync(reader.files[1]!).data as Int32Array], [3]);
+   * NpyStackWriterSync.open(dir, { shardRows: 2 }).append([1, 2, 3]);
+   * assert.deepEqual(NpyStackReader.openSync(dir).files, [`${dir}/0.npy`, `${dir}/1.npy.part`]);
    * ```
-   *
-   * @returns The paths, in order.
    */
   get files(): string[] {
     const out = this.#chunks.map((_, n) => shardPath(this.#dir, n));
@@ -355,37 +333,10 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #readShard(n: number, a: number, b: number): NpyData {
-    const sealed = n < this.#chunks.length;
-    const paths = sealed
+    const paths = n < this.#chunks.length
       ? [shardPath(this.#dir, n)]
       : [partPath(this.#dir, n), shardPath(this.#dir, n)];
-    for (let k = 0;; k++) {
-      try {
-        const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
-        try {
-          if (r.fortranOrder === this.#fortran || r.shape.length === 0) {
-            return r.readSync(a, b).data;
-          }
-          // A sealed shard of a Fortran-order stack that reads the same in
-          // C order, and has np.save's C-order header: rows of the stack
-          // are runs of `per` items.
-          const axis = this.#axis();
-          const per = this.#shape.reduce(
-            (x, y, i) => i === axis ? x : x * y,
-            1,
-          );
-          if (r.shape.slice(1).every((d) => d === 1)) {
-            return r.readSync(a * per, b * per).data;
-          }
-          return r.readSync().data.slice(a * per, b * per) as NpyData;
-        } finally {
-          r.closeSync();
-        }
-      } catch (e) {
-        // The live shard was sealed (renamed) meanwhile: same rows.
-        if (!isMissing(e) || k + 1 >= paths.length) throw e;
-      }
-    }
+    return readShardRows(paths, a, b, this.#fortran, this.#shape);
   }
 
   /**
@@ -532,16 +483,8 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #defaultBatch(): number {
-    const s = this.#shape;
-    const axis = this.#axis();
-    let rowItems = 1;
-    s.forEach((n, i) => {
-      if (i !== axis) rowItems *= n;
-    });
-    return Math.max(
-      1,
-      Math.floor(BATCH_BYTES / Math.max(1, rowItems * this.#itemsize)),
-    );
+    const rowBytes = itemsPerRow(this.#shape, this.#fortran) * this.#itemsize;
+    return Math.max(1, Math.floor(BATCH_BYTES / Math.max(1, rowBytes)));
   }
 
   /**
