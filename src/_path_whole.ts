@@ -1,7 +1,7 @@
 /**
  * Files that appear whole, and the temporaries of killed writers: the one
- * mechanism behind lock files, change records and the command line's
- * outputs (path layer).
+ * mechanism behind lock files, change records and `group.json` (path
+ * layer).
  *
  * @module
  */
