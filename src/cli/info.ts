@@ -9,10 +9,10 @@ import type { Command } from "./_command.ts";
 import { helpText } from "./_help.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { inspectNpySync } from "../../mod.ts";
-import { checkReadable } from "./_fs.ts";
+import { checkReadable, isDirectory } from "./_fs.ts";
 import { headerOptions } from "./_npy_source.ts";
 import { groupInfoOutput, isGroup } from "./group.ts";
-import { isDirectory, stackInfoOutput } from "./stack.ts";
+import { stackInfoOutput } from "./stack.ts";
 
 /** What `info --json` prints for one file. */
 export interface InfoRecord {

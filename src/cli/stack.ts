@@ -13,8 +13,6 @@ import { Progress } from "./_progress.ts";
 import { NpyStackReader, NpyStackWriterSync } from "../../mod.ts";
 import { isDirectory, joinPath, pathExists } from "./_fs.ts";
 
-export { isDirectory };
-
 /**
  * Replaces each stack folder among `paths` by its shard files in order:
  * the sealed `{n}.npy`, then the live `{n}.npy.part` once its header is
