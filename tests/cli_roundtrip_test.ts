@@ -8,7 +8,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import process from "node:process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -286,6 +287,53 @@ describe("outputs replaced or created all at once", withNumpy, () => {
     assert.equal(readFileSync(csv, "utf8"), "keep me\n");
     assert.deepEqual(readdirSync(dir).sort(), ["r.csv", "r.npy"]);
   });
+
+  test(
+    "a to-csv killed mid-write leaves the old CSV; the next run removes its temporary file, not a running process's",
+    SLOW,
+    async () => {
+      const dir = tempDir();
+      const src = join(dir, "big.npy");
+      const csv = join(dir, "big.csv");
+      py(`np.save(sys.argv[1], np.arange(3_000_000, dtype="<f8"))`, src);
+      writeFileSync(csv, "keep me\n");
+      // A temporary of a running process (this one's parent) is left.
+      const live = join(dir, `.big.csv.${process.ppid}.abc123.tmp`);
+      writeFileSync(live, "");
+      // Deno tells a dead process from a live one with --allow-run.
+      const [exe, pre] = scriptCommand(new URL("../cli.ts", import.meta.url));
+      const child = spawn(exe, [...pre, "to-csv", "--no-progress", src, csv], {
+        cwd: ROOT,
+        stdio: "ignore",
+      });
+      const exited = new Promise((r) => child.once("exit", r));
+      const temps = () =>
+        readdirSync(dir).filter((n) =>
+          n.endsWith(".tmp") && n !== live.slice(dir.length + 1)
+        );
+      for (let i = 0; i < 6000 && temps().length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      assert.equal(temps().length, 1, "the killed run left no temporary file");
+      assert.equal(readFileSync(csv, "utf8"), "keep me\n");
+      py(`np.save(sys.argv[1], np.arange(2, dtype="<i4"))`, src);
+      const again = spawnSync(exe, [
+        ...pre,
+        "to-csv",
+        "--no-progress",
+        src,
+        csv,
+      ], {
+        encoding: "utf8",
+      });
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(readFileSync(csv, "utf8"), "0\n1\n");
+      assert.deepEqual(temps(), []);
+      assert.ok(readdirSync(dir).includes(live.slice(dir.length + 1)));
+    },
+  );
 
   test("to-csv of rows without values fails fast", SLOW, () => {
     const dir = tempDir();
