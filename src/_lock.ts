@@ -383,11 +383,17 @@ function held(
   if (!hooked) {
     hooked = true;
     // A writer never closed leaves no lock file at a normal exit (a
-    // killed process leaves one, which the next writer takes over).
-    const p = (globalThis as {
+    // killed process leaves one, which the next writer takes over). On
+    // Deno the `unload` event, not `process` (whose first use loads the
+    // Node compatibility layer, 10 to 25 ms).
+    const g = globalThis as {
+      Deno?: unknown;
+      addEventListener?(event: string, f: () => void): void;
       process?: { once?(event: string, f: () => void): unknown };
-    }).process;
-    p?.once?.("exit", releaseAll);
+    };
+    if (g.Deno !== undefined && g.addEventListener !== undefined) {
+      g.addEventListener("unload", releaseAll);
+    } else g.process?.once?.("exit", releaseAll);
   }
   return lock;
 }

@@ -1,16 +1,19 @@
 /**
  * The path layer: everything the library does with paths and processes
  * (open, stat, remove, rename, folder sync, lock files, liveness of a
- * process), through `node:fs`, which Deno, Node and Bun all provide, loaded
- * without a static `node:` import. Errors from the runtime are thrown again
- * with the file's name in front (`Cannot write "x.npy": ENOSPC: ...`),
- * keeping `code` and `cause`.
+ * process), with one of two backends chosen once: Deno's own calls on
+ * Deno (`_path_fs_deno.ts`: loading Deno's `node:fs` costs 10 to 80 ms at
+ * the first call), `node:fs` on Node and Bun, loaded without a static
+ * `node:` import. Errors from the runtime are thrown again with the file's
+ * name in front (`Cannot write "x.npy": ENOSPC: ...`), keeping `code` and
+ * `cause`.
  *
  * @module
  */
 
 import type { FileLikeSync } from "./file_like.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
+import { denoPathApi, denoPathFs } from "./_path_fs_deno.ts";
 
 /** A file opened from a path by the library, which it must close. */
 export interface OpenedFile extends FileLikeSync {
@@ -331,14 +334,19 @@ function nodePathFs(fs: NodeFsFull): PathFs {
 let cached: PathFs | undefined;
 
 /**
- * The path operations of the running runtime (`node:fs`, on Deno, Node and
- * Bun alike).
+ * The path operations of the running runtime: Deno's own calls on Deno,
+ * `node:fs` on Node and Bun.
  *
  * @returns The path operations.
- * @throws {TypeError} where there is no `node:fs` (browsers: pass a `FileLike`).
+ * @throws {TypeError} where there is neither (browsers: pass a `FileLike`).
  */
 export function pathFs(): PathFs {
   if (cached !== undefined) return cached;
+  const deno = denoPathApi();
+  if (deno !== undefined) {
+    cached = denoPathFs(deno);
+    return cached;
+  }
   const fs = nodeFs();
   if (fs !== undefined) {
     cached = nodePathFs(fs as unknown as NodeFsFull);
@@ -414,13 +422,13 @@ export function processStart(pid: number): number | null {
 /** State and start time from `/proc/<pid>/stat`; `null` where unknown. */
 function procStat(pid: number): { state: string; start: number | null } | null {
   if (!allowed({ name: "read", path: "/proc" })) return null;
-  const fs = nodeFs() as unknown as NodeFsFull | undefined;
-  let text: string;
+  let text: string | null;
   try {
-    text = fs!.readFileSync(`/proc/${pid}/stat`, "utf8");
+    text = pathFs().readText(`/proc/${pid}/stat`);
   } catch {
     return null;
   }
+  if (text === null) return null;
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const start = Number(rest[19]);
@@ -463,24 +471,32 @@ let self: ProcessInfo | undefined;
  */
 export function thisProcess(): ProcessInfo {
   if (self !== undefined) return self;
-  const p = proc();
-  const os = p.getBuiltinModule?.("node:os") as
-    | { hostname(): string }
-    | undefined;
-  const g = globalThis as { Deno?: unknown };
+  // On Deno, not `process`: its first use loads the Node compatibility
+  // layer (10 to 25 ms).
+  const deno = (globalThis as {
+    Deno?: { pid: number; hostname(): string };
+  }).Deno;
+  const p = deno === undefined ? proc() : undefined;
+  const pid = deno?.pid ?? p!.pid;
   let host = "";
   try {
-    if (allowed({ name: "sys", kind: "hostname" })) host = os?.hostname() ?? "";
+    if (allowed({ name: "sys", kind: "hostname" })) {
+      host = deno !== undefined
+        ? deno.hostname()
+        : (p!.getBuiltinModule?.("node:os") as
+          | { hostname(): string }
+          | undefined)?.hostname() ?? "";
+    }
   } catch {
     // Unknown: "" (see processAlive).
   }
   self = {
-    pid: p.pid,
-    start: processStart(p.pid),
+    pid,
+    start: processStart(pid),
     host,
-    runtime: g.Deno !== undefined
+    runtime: deno !== undefined
       ? "deno"
-      : p.versions?.bun !== undefined
+      : p!.versions?.bun !== undefined
       ? "bun"
       : "node",
   };

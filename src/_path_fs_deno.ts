@@ -1,0 +1,392 @@
+/**
+ * The path layer's Deno backend: the operations of {@linkcode PathFs} on
+ * Deno's own calls (`Deno.openSync`, `Deno.statSync`, `Deno.linkSync` ...),
+ * because loading Deno's Node-compatibility `node:fs` costs 10 to 80 ms
+ * at its first use, which a short-lived process would pay on every run.
+ * Same flags, same lock files, same errors (`code`, and messages in the
+ * form `ENOENT: no such file or directory, open '<path>'`) as the
+ * `node:fs` backend in `_path_fs.ts`.
+ *
+ * A file's reads and writes start on `Deno.FsFile`; a file read or
+ * written at many scattered positions (a header rewritten after each
+ * small append, random rows) moves to `node:fs` positioned calls, which
+ * need one call where `Deno.FsFile` needs a seek and a read or write.
+ *
+ * @module
+ */
+
+import { DenoFile, type DenoFsFileLike } from "./adapters/deno.ts";
+import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
+import { SyncBackedFile } from "./sync_backed_file.ts";
+import {
+  notAFile,
+  type OpenedFile,
+  type OpenMode,
+  type PathFs,
+  type PathKind,
+  runtimeError,
+} from "./_path_fs.ts";
+
+/** What the backend uses of `Deno.FileInfo`. */
+interface DenoInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isFifo?: boolean | null;
+  isSocket?: boolean | null;
+  mtime: Date | null;
+  dev: number;
+  ino: number | null;
+}
+
+/** What the backend uses of `Deno.FsFile`. */
+interface DenoPathFsFile extends DenoFsFileLike {
+  statSync(): DenoInfo & { size: number };
+}
+
+/** The members of the `Deno` namespace the backend uses. */
+export interface DenoPathApi {
+  openSync(path: string, options: {
+    read?: boolean;
+    write?: boolean;
+    create?: boolean;
+    createNew?: boolean;
+    mode?: number;
+    customFlags?: number;
+  }): DenoPathFsFile;
+  statSync(path: string): DenoInfo;
+  removeSync(path: string): void;
+  renameSync(from: string, to: string): void;
+  linkSync(from: string, to: string): void;
+  mkdirSync(path: string, options: { recursive: boolean }): void;
+  readTextFileSync(path: string): string;
+  readDirSync(path: string): Iterable<{ name: string }>;
+  build: { os: string };
+}
+
+/** The `Deno` namespace when the path layer can use it, else `undefined`. */
+export function denoPathApi(): DenoPathApi | undefined {
+  const d = (globalThis as { Deno?: Partial<DenoPathApi> }).Deno;
+  return typeof d?.openSync === "function" &&
+      typeof d.linkSync === "function"
+    ? d as DenoPathApi
+    : undefined;
+}
+
+/**
+ * Scattered reads or writes (each needing a seek) after which a file moves
+ * to `node:fs` positioned calls: loading `node:fs` (10 to 80 ms once) is
+ * then worth it, and a process that appends a few rows never pays it.
+ */
+export const SEEKS_BEFORE_NODE_FS = 1024;
+
+/**
+ * A Deno error as `node:fs` would word it: `ENOENT: no such file or
+ * directory, open '/x'`, with `code`, `errno` and `syscall`, the original
+ * as `cause`.
+ *
+ * @param e The error.
+ * @returns The error in `node:fs` form (non-errors pass unchanged).
+ */
+export function nodeStyle(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string" || e.message.startsWith(`${code}: `)) return e;
+  // "No such file or directory (os error 2): open '/x'"
+  const m = /^(.*?) \(os error (\d+)\)(?:: (\w+)(?: (.*))?)?$/s.exec(
+    e.message,
+  );
+  const text = m?.[1] ?? e.message;
+  const what = text.charAt(0).toLowerCase() + text.slice(1);
+  const out = new Error(
+    `${code}: ${what}${m?.[3] === undefined ? "" : `, ${m[3]}`}${
+      m?.[4] === undefined ? "" : ` ${m[4]}`
+    }`,
+    { cause: e },
+  );
+  const fields = out as unknown as Record<string, unknown>;
+  fields.code = code;
+  if (m?.[2] !== undefined) fields.errno = -Number(m[2]);
+  if (m?.[3] !== undefined) fields.syscall = m[3];
+  return out;
+}
+
+/** Runs `f`, throwing its error in `node:fs` form. */
+function native<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw nodeStyle(e);
+  }
+}
+
+function kindOf(st: DenoInfo): PathKind {
+  if (st.isFile) return "file";
+  if (st.isDirectory) return "directory";
+  if (st.isFifo) return "fifo";
+  if (st.isSocket) return "socket";
+  return "device";
+}
+
+/**
+ * A file opened from a path on Deno: `Deno.FsFile` calls (through
+ * {@linkcode DenoFile}) until {@linkcode SEEKS_BEFORE_NODE_FS} scattered
+ * calls, then `node:fs` positioned calls on a descriptor of the same file
+ * (checked by device and inode; a file renamed or replaced meanwhile stays
+ * on `Deno.FsFile`). Runtime errors name `label`.
+ */
+class DenoPathFile extends SyncBackedFile implements OpenedFile {
+  #io: DenoFile | NodeFile;
+  #deno: DenoPathFsFile | null;
+  readonly #path: string;
+  readonly #label: string;
+  readonly #writable: boolean;
+  #next = 0;
+  #seeks = 0;
+
+  constructor(
+    file: DenoPathFsFile,
+    path: string,
+    label: string,
+    writable: boolean,
+  ) {
+    super();
+    this.#deno = file;
+    this.#io = new DenoFile(file);
+    this.#path = path;
+    this.#label = label;
+    this.#writable = writable;
+  }
+
+  #scattered(position: number): void {
+    if (
+      position !== this.#next && this.#deno !== null &&
+      ++this.#seeks === SEEKS_BEFORE_NODE_FS
+    ) {
+      this.#toNodeFs(this.#deno);
+    }
+  }
+
+  /** Moves to `node:fs` positioned calls; stays on Deno's if it cannot. */
+  #toNodeFs(file: DenoPathFsFile): void {
+    const fs = nodeFs() as
+      | (NodeFsLike & { openSync(path: string, flags: string): number })
+      | undefined;
+    if (fs === undefined) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.#path, this.#writable ? "r+" : "r");
+    } catch {
+      return;
+    }
+    try {
+      const a = fs.fstatSync(fd) as { dev?: number; ino?: number };
+      const b = file.statSync();
+      if (a.dev === b.dev && a.ino === b.ino) {
+        this.#io = new NodeFile(fd, fs);
+        this.#deno = null;
+        file.close();
+        return;
+      }
+    } catch {
+      // stays on Deno.FsFile
+    }
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // nothing more to do
+    }
+  }
+
+  override readSync(buffer: Uint8Array, position: number): number {
+    this.#scattered(position);
+    try {
+      const n = this.#io.readSync(buffer, position);
+      this.#next = position + n;
+      return n;
+    } catch (e) {
+      this.#next = -1;
+      throw runtimeError(nodeStyle(e), "read", this.#label);
+    }
+  }
+
+  override writeSync(buffer: Uint8Array, position: number): void {
+    this.#scattered(position);
+    try {
+      this.#io.writeSync(buffer, position);
+      this.#next = position + buffer.length;
+    } catch (e) {
+      this.#next = -1;
+      throw runtimeError(nodeStyle(e), "write", this.#label);
+    }
+  }
+
+  override sizeSync(): number {
+    try {
+      return this.#io.sizeSync();
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), "read", this.#label);
+    }
+  }
+
+  override truncateSync(length: number): void {
+    try {
+      this.#io.truncateSync(length);
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), "write", this.#label);
+    }
+  }
+
+  override syncSync(): void {
+    try {
+      this.#io.syncSync();
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), "write", this.#label);
+    }
+  }
+
+  override closeSync(): void {
+    try {
+      this.#io.closeSync();
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), "close", this.#label);
+    }
+  }
+}
+
+/**
+ * The path operations on Deno's own calls.
+ *
+ * @param d The `Deno` namespace.
+ * @returns The path operations.
+ */
+export function denoPathFs(d: DenoPathApi): PathFs {
+  // O_NONBLOCK: opening a FIFO that appeared after the check must not
+  // wait for a peer (no effect on regular files).
+  const nb = d.build.os === "linux"
+    ? 0o4000
+    : d.build.os === "windows"
+    ? 0
+    : 0x4;
+  const options = {
+    read: { read: true },
+    write: { read: true, write: true },
+    create: { read: true, write: true, create: true },
+    createNew: { read: true, write: true, createNew: true },
+  } as const;
+  const kind = (path: string): PathKind => {
+    try {
+      return kindOf(d.statSync(path));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      // ENOTDIR: a folder on the way is a file, so nothing is there.
+      if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+      throw runtimeError(nodeStyle(e), "open", path);
+    }
+  };
+  return {
+    exists(path) {
+      try {
+        d.statSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    kind,
+    open(
+      path,
+      mode: OpenMode,
+      verb = mode === "read" ? "read" : "open",
+      label = path,
+    ) {
+      const before = kind(path);
+      if (before !== "file" && before !== "missing") {
+        throw notAFile(verb, path, before);
+      }
+      let file: DenoPathFsFile;
+      try {
+        file = d.openSync(path, {
+          ...options[mode],
+          mode: 0o666,
+          ...(nb === 0 ? {} : { customFlags: nb }),
+        });
+      } catch (e) {
+        throw runtimeError(nodeStyle(e), verb, path);
+      }
+      try {
+        const now = kindOf(file.statSync());
+        if (now !== "file") throw notAFile(verb, path, now);
+      } catch (e) {
+        file.close();
+        throw runtimeError(nodeStyle(e), verb, path);
+      }
+      return new DenoPathFile(file, path, label, mode !== "read");
+    },
+    remove(path) {
+      try {
+        d.removeSync(path);
+      } catch (e) {
+        throw runtimeError(nodeStyle(e), "remove", path);
+      }
+    },
+    rename(from, to) {
+      try {
+        d.renameSync(from, to);
+      } catch (e) {
+        throw runtimeError(nodeStyle(e), "rename", from);
+      }
+    },
+    syncDir(path) {
+      let dir: DenoPathFsFile;
+      try {
+        dir = d.openSync(path, { read: true });
+      } catch (e) {
+        throw runtimeError(nodeStyle(e), "sync", path);
+      }
+      try {
+        dir.syncSync();
+      } catch (e) {
+        // Some file systems cannot sync a folder (EINVAL): nothing to do.
+        const code = (e as { code?: string }).code;
+        if (code !== "EINVAL" && code !== "EISDIR" && code !== "EBADF") {
+          throw runtimeError(nodeStyle(e), "sync", path);
+        }
+      } finally {
+        dir.close();
+      }
+    },
+    readText(path) {
+      try {
+        return d.readTextFileSync(path);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return null;
+        throw runtimeError(nodeStyle(e), "read", path);
+      }
+    },
+    ageMs(path) {
+      try {
+        const t = d.statSync(path).mtime;
+        return t === null ? 0 : Date.now() - t.getTime();
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return null;
+        throw nodeStyle(e);
+      }
+    },
+    link: (from, to) => native(() => d.linkSync(from, to)),
+    list(path) {
+      try {
+        return Array.from(d.readDirSync(path), (e) => e.name);
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return [];
+        throw runtimeError(nodeStyle(e), "read", path);
+      }
+    },
+    mkdir(path) {
+      try {
+        d.mkdirSync(path, { recursive: true });
+      } catch (e) {
+        throw runtimeError(nodeStyle(e), "create", path);
+      }
+    },
+  };
+}
