@@ -465,6 +465,24 @@ function allowed(
 let self: ProcessInfo | undefined;
 
 /**
+ * The host name on Node and Bun: the kernel's (Linux), which is what
+ * `os.hostname()` returns, without loading `node:os` (1 to 4 ms on Node);
+ * `node:os` elsewhere.
+ */
+function nodeHostname(p: ProcessLike): string {
+  try {
+    const text = pathFs().readText("/proc/sys/kernel/hostname");
+    if (text !== null && text.trim() !== "") return text.trim();
+  } catch {
+    // not Linux, or no /proc: ask node:os
+  }
+  const os = p.getBuiltinModule?.("node:os") as
+    | { hostname(): string }
+    | undefined;
+  return os?.hostname() ?? "";
+}
+
+/**
  * This process.
  *
  * @returns Its pid, start time, host name and runtime.
@@ -481,11 +499,7 @@ export function thisProcess(): ProcessInfo {
   let host = "";
   try {
     if (allowed({ name: "sys", kind: "hostname" })) {
-      host = deno !== undefined
-        ? deno.hostname()
-        : (p!.getBuiltinModule?.("node:os") as
-          | { hostname(): string }
-          | undefined)?.hostname() ?? "";
+      host = deno !== undefined ? deno.hostname() : nodeHostname(p!);
     }
   } catch {
     // Unknown: "" (see processAlive).
