@@ -1,6 +1,7 @@
 /**
  * For kill tests' children: SIGKILL this process right after its Nth call
- * of the named `node:fs` functions, so a test can stop a child at every
+ * of the named `node:fs` functions (and, on Deno, of the `Deno` calls the
+ * path layer uses in their place), so a test can stop a child at every
  * file call of an operation in turn.
  *
  * @module
@@ -8,25 +9,58 @@
 
 import process from "node:process";
 
+/** The `Deno` calls that stand for each `node:fs` one on Deno. */
+const DENO_CALLS: Record<string, Array<[string, string]>> = {
+  openSync: [["ns", "openSync"]],
+  writeSync: [["file", "writeSync"]],
+  ftruncateSync: [["file", "truncateSync"]],
+  fsyncSync: [["file", "syncSync"], ["file", "syncDataSync"]],
+  linkSync: [["ns", "linkSync"]],
+  unlinkSync: [["ns", "removeSync"]],
+  renameSync: [["ns", "renameSync"]],
+  closeSync: [["file", "close"]],
+};
+
 /**
  * Makes the `n`th call (counting from 1) of any of `names` in `node:fs`
- * the last thing this process does.
+ * (on Deno also of the matching `Deno` calls) the last thing this process
+ * does.
  *
  * @param n Which call kills.
  * @param names The `node:fs` functions counted.
  */
 export function killAfterFileCall(n: number, names: readonly string[]): void {
+  let left = n;
+  const wrap = (
+    owner: Record<string, (...a: unknown[]) => unknown>,
+    name: string,
+  ) => {
+    const real = owner[name];
+    if (typeof real !== "function") return;
+    owner[name] = function (this: unknown, ...a: unknown[]) {
+      const r = real.apply(this, a);
+      if (--left === 0) process.kill(process.pid, "SIGKILL");
+      return r;
+    };
+  };
   const fs = process.getBuiltinModule("node:fs") as unknown as Record<
     string,
     (...a: unknown[]) => unknown
   >;
-  let left = n;
+  for (const name of names) wrap(fs, name);
+  const deno = (globalThis as {
+    Deno?: Record<string, unknown> & { FsFile: { prototype: unknown } };
+  }).Deno;
+  if (deno === undefined) return;
   for (const name of names) {
-    const real = fs[name]!;
-    fs[name] = (...a: unknown[]) => {
-      const r = real(...a);
-      if (--left === 0) process.kill(process.pid, "SIGKILL");
-      return r;
-    };
+    for (const [where, call] of DENO_CALLS[name] ?? []) {
+      wrap(
+        (where === "ns" ? deno : deno.FsFile.prototype) as Record<
+          string,
+          (...a: unknown[]) => unknown
+        >,
+        call,
+      );
+    }
   }
 }
