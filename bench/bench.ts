@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchResult } from "./workloads.ts";
 import {
+  coldTable,
   type RuntimeCmd,
   summary,
   type UserRow,
@@ -414,6 +415,13 @@ if (userRows.length > 0) {
     "\nWhat users do, per runtime (ratios > 1: the library is faster):\n",
   );
   console.log(summary(rows, userRows, runtimes).join("\n"));
+  const cold = coldTable(userRows, runtimes);
+  if (cold.length > 0) {
+    console.log(
+      "\nCold start, medians of fresh processes (ms; ratios > 1: faster than the case):\n",
+    );
+    console.log(cold.join("\n"));
+  }
 }
 console.log(
   `\nRuntimes: ${

@@ -7,9 +7,7 @@
  * result (`{ peer, workload, ms, units, unit }`, best of several rounds).
  *
  * Usage: `<runtime> bench/peers.ts <dir>` (`NPY_BENCH_SCALE` as in
- * `workloads.ts`). Cold start: `<runtime> bench/peers.ts <dir> cold
- * <npyjs|numpy-ts|raw|lib> [libUrl]` writes one small array in a fresh
- * process and prints its in-process time.
+ * `workloads.ts`). Cold start is `bench/cold.mjs`.
  *
  * @module
  */
@@ -17,7 +15,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const T0 = performance.now();
 const env = (globalThis as {
   process?: { env: Record<string, string | undefined>; argv: string[] };
 }).process!;
@@ -28,11 +25,6 @@ const modules = path.join(here, "node_modules");
 const NPYJS = path.join(modules, "npyjs", "dist", "index.js");
 const NUMPY_TS = path.join(modules, "numpy-ts", "dist", "esm", "index.js");
 
-/** The array of the cold-start case: (1000, 3) f8, 24 KiB. */
-function coldArray(): Float64Array {
-  return new Float64Array(3000).map((_, i) => i);
-}
-
 interface NpyjsMod {
   parse(b: ArrayBuffer): { data: ArrayLike<number> };
   dump(data: Float64Array, shape: number[]): ArrayBuffer;
@@ -41,37 +33,6 @@ interface NumpyTsMod {
   array(data: Float64Array): { reshape(...s: number[]): unknown };
   saveNpy(p: string, a: unknown): Promise<void>;
   loadNpy(p: string): Promise<{ get(i: number[]): number }>;
-}
-
-async function cold(which: string, out: string, libUrl?: string) {
-  const data = coldArray();
-  if (which === "raw") {
-    // The same bytes as the library writes: a 128-byte header, then data.
-    const header = new TextEncoder().encode(
-      "NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 3), }",
-    );
-    const bytes = new Uint8Array(128 + data.byteLength).fill(0x20);
-    bytes[0] = 0x93;
-    bytes.set(header, 1);
-    bytes[127] = 0x0a;
-    bytes.set(new Uint8Array(data.buffer), 128);
-    const fd = fs.openSync(out, "w");
-    fs.writeSync(fd, bytes, 0, bytes.length, 0);
-    fs.closeSync(fd);
-  } else if (which === "lib") {
-    const lib = await import(libUrl!);
-    const npy = lib.NpyAppendArraySync.open(out);
-    npy.append({ data, shape: [1000, 3] });
-    npy.close();
-  } else if (which === "npyjs") {
-    const m = await import(NPYJS) as NpyjsMod;
-    fs.writeFileSync(out, new Uint8Array(m.dump(data, [1000, 3])));
-  } else if (which === "numpy-ts") {
-    const np = await import(NUMPY_TS) as NumpyTsMod;
-    // Its sync calls need node:fs loaded by an async one first (Node).
-    await np.saveNpy(out, np.array(data).reshape(1000, 3));
-  }
-  console.log(JSON.stringify({ inProcessMs: performance.now() - T0 }));
 }
 
 async function best(
@@ -146,8 +107,6 @@ async function speed(dir: string) {
   for (const r of out) console.log(JSON.stringify(r));
 }
 
-const [dir, mode, which, libUrl] = argv;
-if (dir === undefined) throw new TypeError("Usage: peers.ts DIR [cold WHICH]");
-if (mode === "cold") {
-  await cold(which!, path.join(dir, `cold-${which}.npy`), libUrl);
-} else await speed(dir);
+const [dir] = argv;
+if (dir === undefined) throw new TypeError("Usage: peers.ts DIR");
+await speed(dir);

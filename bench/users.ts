@@ -11,11 +11,76 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { installPeers } from "./_install_peers.ts";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
 const PEERS = join(BENCH, "peers.ts");
+const COLD = join(BENCH, "cold.mjs");
+
+/** Timed fresh processes per cold-start case and runtime (after one warm-up). */
+const COLD_ROUNDS = 7;
+
+/** The library built before a change, for cold start's before/after line. */
+export const COLD_BEFORE_ENV = "NPY_BENCH_COLD_BEFORE";
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+}
+
+/** One cold-start case: what `cold.mjs` runs, with which module. */
+interface ColdCase {
+  key: string;
+  who: string;
+  which: string;
+  module: string;
+}
+
+/**
+ * The cold-start cases of one runtime: raw calls, the library (as its
+ * users load it: Deno the TypeScript source, Node and Bun the npm bundle),
+ * the library of another checkout when `NPY_BENCH_COLD_BEFORE` names one
+ * (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`), and the
+ * peers.
+ */
+function coldCases(
+  rt: RuntimeCmd,
+  env: Record<string, string>,
+  peers: boolean,
+): ColdCase[] {
+  const cases: ColdCase[] = [
+    { key: "raw", who: "raw", which: "raw", module: "" },
+    { key: "lib", who: "library", which: "lib", module: rt.libUrl },
+  ];
+  const before = env[COLD_BEFORE_ENV];
+  if (before !== undefined && before !== "") {
+    cases.push({
+      key: "before",
+      who: "library before",
+      which: "lib",
+      module: pathToFileURL(
+        join(before, rt.name === "deno" ? "mod.ts" : join("npm", "mod.js")),
+      ).href,
+    });
+  }
+  if (peers) {
+    const modules = join(BENCH, "node_modules");
+    cases.push({
+      key: "npyjs",
+      who: "npyjs 1.2.0",
+      which: "npyjs",
+      module: pathToFileURL(join(modules, "npyjs", "dist", "index.js")).href,
+    }, {
+      key: "numpy-ts",
+      who: "numpy-ts 1.7.0",
+      which: "numpy-ts",
+      module:
+        pathToFileURL(join(modules, "numpy-ts", "dist", "esm", "index.js"))
+          .href,
+    });
+  }
+  return cases;
+}
 
 /** A peer's (or cold start's) result. */
 export interface UserRow {
@@ -26,6 +91,8 @@ export interface UserRow {
   units: number;
   unit: string;
   inProcessMs?: number;
+  /** Cold start: medians of the in-process split (ms), see `cold.mjs`. */
+  split?: Record<string, number>;
 }
 
 /** How to run a script on one runtime. */
@@ -94,50 +161,47 @@ export function userWorkloads(
         rows.push({ ...p, runtime: rt.name, who: p.peer });
       }
     }
-    const who = failed === null
-      ? ["raw", "lib", "npyjs", "numpy-ts"]
-      : ["raw", "lib"];
-    // Fresh processes, taking turns; the median of five of each.
+    const cases = coldCases(rt, env, failed === null);
+    // Fresh processes, taking turns; the first round warms the page cache
+    // and compile caches, then the median of the others.
     const walls: Record<string, number[]> = {};
-    const inside: Record<string, number[]> = {};
-    for (let round = 0; round < 6; round++) {
-      for (const w of who) {
-        const out = join(dir, `cold-${w}.npy`);
+    const splits: Record<string, Record<string, number>[]> = {};
+    for (let round = 0; round < COLD_ROUNDS + 1; round++) {
+      for (const c of cases) {
+        const out = join(dir, `cold-${c.key}.npy`);
         fs.rmSync(out, { force: true });
         const t = performance.now();
         const r = spawnSync(
           rt.cmd[0]!,
-          [...rt.cmd.slice(1), script, dir, "cold", w, rt.libUrl],
+          [...rt.cmd.slice(1), COLD, c.which, out, c.module],
           { encoding: "utf8", env },
         );
         const wall = performance.now() - t;
         if (r.status !== 0) {
-          notes.push(`${rt.name} cold ${w} failed: ${r.stderr.slice(-200)}`);
+          notes.push(
+            `${rt.name} cold ${c.key} failed: ${r.stderr.slice(-200)}`,
+          );
           break;
         }
-        if (round === 0) continue; // warm the page cache and compile caches
-        (walls[w] ??= []).push(wall);
-        (inside[w] ??= []).push(
-          json<{ inProcessMs: number }>(r.stdout)[0]!.inProcessMs,
-        );
+        if (round === 0) continue;
+        (walls[c.key] ??= []).push(wall);
+        (splits[c.key] ??= []).push(json<Record<string, number>>(r.stdout)[0]!);
       }
     }
-    const median = (xs: number[]) =>
-      [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-    for (const w of who) {
-      if (walls[w] === undefined) continue;
+    for (const c of cases) {
+      if (walls[c.key] === undefined) continue;
+      const split: Record<string, number> = {};
+      for (const k of Object.keys(splits[c.key]![0]!)) {
+        split[k] = median(splits[c.key]!.map((s) => s[k]!));
+      }
+      const { inProcessMs, ...parts } = split;
       rows.push({
         runtime: rt.name,
         workload: "cold start",
-        who: w === "lib"
-          ? "library"
-          : w === "npyjs"
-          ? "npyjs 1.2.0"
-          : w === "numpy-ts"
-          ? "numpy-ts 1.7.0"
-          : w,
-        ms: median(walls[w]!),
-        inProcessMs: median(inside[w]!),
+        who: c.who,
+        ms: median(walls[c.key]!),
+        inProcessMs: inProcessMs!,
+        split: parts,
         units: 1,
         unit: "runs",
       });
@@ -216,7 +280,7 @@ export function summary(
         if (l === undefined || raw === undefined) continue;
         const peers = users.filter((u) =>
           u.workload === w && (u.runtime === rt || u.runtime === "python") &&
-          u.who !== "library" && u.who !== "raw"
+          !u.who.startsWith("library") && u.who !== "raw"
         ).sort((a, b) => a.ms - b.ms);
         const p = peers[0];
         lines.push(
@@ -256,6 +320,57 @@ export function summary(
         } | ${
           p === undefined ? "" : (libRate / (p.units / p.ms)).toFixed(2)
         } |`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * Cold start in detail: per runtime and case, the whole process and the
+ * in-process split (medians), the ratio of raw to each (1: as fast as the
+ * raw write), and, with `NPY_BENCH_COLD_BEFORE`, the library after / before.
+ *
+ * @returns Markdown lines (none without cold-start rows).
+ */
+export function coldTable(users: UserRow[], runtimes: string[]): string[] {
+  const cold = users.filter((u) =>
+    u.workload === "cold start" && u.split !== undefined
+  );
+  if (cold.length === 0) return [];
+  const lines = [
+    "| runtime | case | whole process | raw / case (whole) | in process | raw / case (in process) | runtime start | load | open | append | close or write |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  const ms = (v: number | undefined) => v === undefined ? "" : v.toFixed(1);
+  for (const rt of runtimes) {
+    const mine = cold.filter((u) => u.runtime === rt);
+    const raw = mine.find((u) => u.who === "raw");
+    for (const u of mine) {
+      const p = u.split!;
+      lines.push(
+        `| ${rt} | ${u.who} | ${u.ms.toFixed(0)} ms | ${
+          raw === undefined ? "" : (raw.ms / u.ms).toFixed(2)
+        } | ${ms(u.inProcessMs)} ms | ${
+          raw === undefined
+            ? ""
+            : (raw.inProcessMs! / u.inProcessMs!).toFixed(2)
+        } | ${ms(p.startup)} | ${ms(p.load)} | ${ms(p.open)} | ${
+          ms(p.append)
+        } | ${ms(p.close ?? p.write)} |`,
+      );
+    }
+    const lib = mine.find((u) => u.who === "library");
+    const before = mine.find((u) => u.who === "library before");
+    if (lib !== undefined && before !== undefined) {
+      lines.push(
+        `| ${rt} | library before / after | ${
+          (before.ms / lib.ms).toFixed(2)
+        }x | | ${(before.inProcessMs! / lib.inProcessMs!).toFixed(2)}x | | | ${
+          (before.split!.load! / lib.split!.load!).toFixed(2)
+        }x | ${(before.split!.open! / lib.split!.open!).toFixed(2)}x | ${
+          (before.split!.append! / lib.split!.append!).toFixed(2)
+        }x | |`,
       );
     }
   }
