@@ -135,8 +135,13 @@ function kindOf(st: DenoInfo): PathKind {
  * on `Deno.FsFile`). Runtime errors name `label`.
  */
 class DenoPathFile extends SyncBackedFile implements OpenedFile {
-  #io: DenoFile | NodeFile;
-  #deno: DenoPathFsFile | null;
+  /** `Deno.FsFile` calls, until the move to `node:fs`. */
+  #deno: DenoFile | null;
+  #file: DenoPathFsFile | null;
+  /** After the move: `node:fs` positioned calls on `#fd`. */
+  #node: NodeFile | null = null;
+  #fs: NodeFsLike | null = null;
+  #fd = -1;
   readonly #path: string;
   readonly #label: string;
   readonly #writable: boolean;
@@ -150,19 +155,17 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     writable: boolean,
   ) {
     super();
-    this.#deno = file;
-    this.#io = new DenoFile(file);
+    this.#file = file;
+    this.#deno = new DenoFile(file);
     this.#path = path;
     this.#label = label;
     this.#writable = writable;
   }
 
+  /** Counts a call at another position than the last one ended. */
   #scattered(position: number): void {
-    if (
-      position !== this.#next && this.#deno !== null &&
-      ++this.#seeks === SEEKS_BEFORE_NODE_FS
-    ) {
-      this.#toNodeFs(this.#deno);
+    if (position !== this.#next && ++this.#seeks === SEEKS_BEFORE_NODE_FS) {
+      this.#toNodeFs(this.#file!);
     }
   }
 
@@ -182,8 +185,11 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
       const a = fs.fstatSync(fd) as { dev?: number; ino?: number };
       const b = file.statSync();
       if (a.dev === b.dev && a.ino === b.ino) {
-        this.#io = new NodeFile(fd, fs);
+        this.#node = new NodeFile(fd, fs);
+        this.#fs = fs;
+        this.#fd = fd;
         this.#deno = null;
+        this.#file = null;
         file.close();
         return;
       }
@@ -197,7 +203,34 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     }
   }
 
+  /** The file's calls: Deno's, or `node:fs`'s after the move. */
+  get #io(): DenoFile | NodeFile {
+    return this.#node ?? this.#deno!;
+  }
+
   override readSync(buffer: Uint8Array, position: number): number {
+    const fs = this.#fs;
+    if (fs !== null) {
+      // After the move: straight to pread, as the node:fs backend.
+      try {
+        const n = buffer.length;
+        let done = fs.readSync(this.#fd, buffer, 0, n, position);
+        while (done < n) {
+          const got = fs.readSync(
+            this.#fd,
+            buffer,
+            done,
+            n - done,
+            position + done,
+          );
+          if (got <= 0) break;
+          done += got;
+        }
+        return done;
+      } catch (e) {
+        throw runtimeError(e, "read", this.#label);
+      }
+    }
     this.#scattered(position);
     try {
       const n = this.#io.readSync(buffer, position);
@@ -210,6 +243,26 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   }
 
   override writeSync(buffer: Uint8Array, position: number): void {
+    const fs = this.#fs;
+    if (fs !== null) {
+      // After the move: straight to pwrite, as the node:fs backend.
+      try {
+        const n = buffer.length;
+        let done = fs.writeSync(this.#fd, buffer, 0, n, position);
+        while (done < n) {
+          done += fs.writeSync(
+            this.#fd,
+            buffer,
+            done,
+            n - done,
+            position + done,
+          );
+        }
+      } catch (e) {
+        throw runtimeError(e, "write", this.#label);
+      }
+      return;
+    }
     this.#scattered(position);
     try {
       this.#io.writeSync(buffer, position);
