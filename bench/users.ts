@@ -40,8 +40,9 @@ interface ColdCase {
  * The cold-start cases of one runtime: raw calls, the library (as its
  * users load it: Deno the TypeScript source, Node and Bun the npm bundle),
  * the library of another checkout when `NPY_BENCH_COLD_BEFORE` names one
- * (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`), and the
- * peers.
+ * (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`; keep it
+ * out of the temporary folder, where Bun loads the same bundle 2 to 4
+ * times slower), and the peers.
  */
 function coldCases(
   rt: RuntimeCmd,
