@@ -33,7 +33,10 @@ for (const name of g.Deno !== undefined ? ["crypto", "process"] : ["crypto"]) {
   });
 }
 
-const lib = await import("../mod.ts");
+// After the watches: a static import would load the library first. The
+// npm build's tests are `.js` files next to the built `mod.js`.
+const entry = import.meta.url.endsWith(".js") ? "../mod.js" : "../mod.ts";
+const lib = await import(entry) as typeof import("../mod.ts");
 if (mode === "new" || mode === "again") {
   const n = mode === "new" ? 1000 : 1;
   const data = new Float64Array(n * 3).map((_, i) => i);
