@@ -10,8 +10,9 @@
  *   counting the calls of `node:fs` that open or change files (open,
  *   write, truncate, fsync, link, unlink, rename, close), and SIGKILLs
  *   itself right after the Nth; prints `exit CODE` if it got through.
- * - `killat N shift|atomic|replace PATH`: the same count and kill around
- *   an in-place rewrite, an atomic writer's open, append and close, or a
+ * - `killat N shift|copy|atomic|replace PATH`: the same count and kill
+ *   around an in-place rewrite, a rewrite by copy, an atomic writer's
+ *   open, append and close, or a
  *   replacing writer's (`atomic` with `deleteIfExists`) open, appends of
  *   `ramp(3000)` in two batches, and close.
  *
@@ -48,6 +49,7 @@ if (mode === "cli" || mode === "killat") {
     // right after its Nth file call.
     const [what, file] = (deno ? deno.args : process.argv.slice(2)).slice(2);
     if (what === "shift") ensureAppendableSync(file!, { inplace: true });
+    else if (what === "copy") ensureAppendableSync(file!);
     else if (what === "replace") {
       const npy = NpyAppendArraySync.open(file!, {
         atomic: true,
