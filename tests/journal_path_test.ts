@@ -186,7 +186,7 @@ describe("kills with SIGKILL at random moments", () => {
   test(
     "a copy killed anywhere leaves the old or new file, and the next run removes its temporary file",
     withNumpy,
-    async () => {
+    () => {
       const checks: [string, number][] = [];
       let temps = 0;
       // SIGKILL right after the child's Nth file call, for N = 1 to 6 and
