@@ -42,7 +42,7 @@ const NO_COPY = { copy: false } as const;
 /**
  * Reads of a numeric dtype of at most this many bytes go through the
  * reader's scratch buffer: one positioned read into it, then one copy into
- * a new typed array (`slice`). That is one allocation per read, where
+ * a new typed array. That is one allocation per read, where
  * reading into a new byte buffer and viewing it as the typed array costs
  * two plus moving the buffer off the engine's heap (V8 keeps typed arrays
  * of up to 64 bytes on its heap until `.buffer` is asked for): 1.1 to 1.8
@@ -80,7 +80,7 @@ export class RowSource {
   readonly #decoder: NumericDecoder | undefined;
   /** The scratch buffer of small reads, made at the first. */
   #scratch: ArrayBuffer | null = null;
-  /** The scratch as the decoder's typed array. */
+  /** The same bytes as the decoder's typed array. */
   #scratchTyped: TypedArray | null = null;
   /** The scratch's first bytes, as many as the last small read took. */
   #scratchView: Uint8Array | null = null;
@@ -280,11 +280,13 @@ export class RowSource {
     }
     let view = this.#scratchView;
     if (view === null || view.byteLength !== need) {
-      if (this.#scratch === null) {
-        this.#scratch = new ArrayBuffer(SCRATCH_BYTES);
-        this.#scratchTyped = new d.ctor(this.#scratch);
-      }
+      this.#scratch ??= new ArrayBuffer(SCRATCH_BYTES);
       view = this.#scratchView = new Uint8Array(this.#scratch, 0, need);
+      this.#scratchTyped = new d.ctor(
+        this.#scratch,
+        0,
+        (e - s) * this.layout.rowItems * d.per,
+      );
     }
     this.#scratchBusy = true;
     try {
@@ -293,10 +295,14 @@ export class RowSource {
       this.#scratchBusy = false;
     }
     swapInPlace(view, need, d.swapUnit);
-    return this.#scratchTyped!.slice(
-      0,
-      (e - s) * this.layout.rowItems * d.per,
-    ) as NpyData;
+    const typed = this.#scratchTyped!;
+    // A new array of the length, then a copy: one allocation (on the
+    // engine's heap for small ones), faster than `slice` on V8 and JSC.
+    const out = new (d.ctor as unknown as new (n: number) => TypedArray)(
+      typed.length,
+    );
+    out.set(typed as never);
+    return out as NpyData;
   }
 
   /** The result of a read of `n` items whose bytes are `bytes`. */
