@@ -249,6 +249,10 @@ const PICK: Record<string, (r: LibRow) => boolean> = {
     r.workload.startsWith("4") && r.case.startsWith("readNpy"),
   "random rows": (r) =>
     r.workload.startsWith("4") && r.case.startsWith("NpyReader.readSync,"),
+  // Like with like: the async read against the async raw loop.
+  "random rows, async read": (r) =>
+    r.workload.startsWith("4") && r.case.startsWith("NpyReader.read,") &&
+    r.case.includes("against the async raw loop"),
 };
 
 function fmtRate(units: number, ms: number, unit: string): string {
@@ -305,7 +309,8 @@ export function summary(
         continue;
       }
       const peers = users.filter((u) =>
-        u.workload === w && (u.runtime === rt || u.runtime === "python")
+        (u.workload === w || w.startsWith(`${u.workload},`)) &&
+        (u.runtime === rt || u.runtime === "python")
       ).sort((a, b) => b.units / b.ms - a.units / a.ms);
       const p = peers[0];
       const libRate = l.units / l.libMs;

@@ -17,7 +17,14 @@ import {
   runSync,
 } from "./_io.ts";
 import type { FileInfo } from "./_inspect.ts";
-import { decodeItems } from "./decode.ts";
+import {
+  decodeItems,
+  type NpyData,
+  type NumericDecoder,
+  numericDecoder,
+  swapInPlace,
+} from "./decode.ts";
+import type { TypedArray } from "./array_input.ts";
 import { openTarget } from "./_open_target.ts";
 import { withFileName } from "./_error_label.ts";
 import type { NpyArray } from "./read_npy.ts";
@@ -31,6 +38,19 @@ import {
 } from "./_reader_layout.ts";
 
 const NO_COPY = { copy: false } as const;
+
+/**
+ * Reads of a numeric dtype of at most this many bytes go through the
+ * reader's scratch buffer: one positioned read into it, then one copy into
+ * a new typed array. That is one allocation per read, where
+ * reading into a new byte buffer and viewing it as the typed array costs
+ * two plus moving the buffer off the engine's heap (V8 keeps typed arrays
+ * of up to 64 bytes on its heap until `.buffer` is asked for): 1.1 to 1.8
+ * times faster for random single rows on Node and Bun. Above about 2 KiB
+ * the copy costs what the allocations save, so larger reads go straight
+ * into a new buffer.
+ */
+const SCRATCH_BYTES = 1024;
 
 /** Throws when a read of items `[s, e)` stopped short of `bytes`. */
 function checkGot(
@@ -56,6 +76,16 @@ export class RowSource {
   readonly options: NpyReaderOptions;
   layout: Layout;
   closed = false;
+  /** How the file's items decode, when they are numbers (fixed: refresh keeps the dtype). */
+  readonly #decoder: NumericDecoder | undefined;
+  /** The scratch buffer of small reads, made at the first. */
+  #scratch: ArrayBuffer | null = null;
+  /** The same bytes as the decoder's typed array. */
+  #scratchTyped: TypedArray | null = null;
+  /** The scratch's first bytes, as many as the last small read took. */
+  #scratchView: Uint8Array | null = null;
+  /** A read into the scratch is under way (a file that reads this reader again). */
+  #scratchBusy = false;
 
   private constructor(
     label: string,
@@ -71,6 +101,9 @@ export class RowSource {
     this.owned = owned;
     this.options = options;
     this.layout = layout;
+    this.#decoder = layout.axis < 0
+      ? undefined
+      : numericDecoder(layout.header.dtype);
   }
 
   static prepare(
@@ -230,13 +263,64 @@ export class RowSource {
     );
   }
 
+  /**
+   * Items `[s, e)` of a numeric file read from a sync file through the
+   * scratch buffer (see {@linkcode SCRATCH_BYTES}) and copied into a new
+   * typed array in native byte order; `undefined` when the read is empty,
+   * too large, or of a dtype that is not numeric.
+   */
+  small(s: number, e: number, file: FileLikeSync): NpyData | undefined {
+    const d = this.#decoder;
+    const need = (e - s) * this.layout.rowBytes;
+    if (
+      d === undefined || need === 0 || need > SCRATCH_BYTES ||
+      this.#scratchBusy
+    ) {
+      return undefined;
+    }
+    let view = this.#scratchView;
+    if (view === null || view.byteLength !== need) {
+      this.#scratch ??= new ArrayBuffer(SCRATCH_BYTES);
+      view = this.#scratchView = new Uint8Array(this.#scratch, 0, need);
+      this.#scratchTyped = new d.ctor(
+        this.#scratch,
+        0,
+        (e - s) * this.layout.rowItems * d.per,
+      );
+    }
+    this.#scratchBusy = true;
+    try {
+      this.fill(view, s, e, file);
+    } finally {
+      this.#scratchBusy = false;
+    }
+    swapInPlace(view, need, d.swapUnit);
+    const typed = this.#scratchTyped!;
+    // A new array of the length, then a copy: one allocation (on the
+    // engine's heap for small ones), faster than `slice` on V8 and JSC.
+    const out = new (d.ctor as unknown as new (n: number) => TypedArray)(
+      typed.length,
+    );
+    out.set(typed as never);
+    return out as NpyData;
+  }
+
   /** The result of a read of `n` items whose bytes are `bytes`. */
   array(bytes: Uint8Array, n: number): NpyArray {
-    const { header, axis, rowItems } = this.layout;
+    const { header, rowItems } = this.layout;
+    return this.result(
+      decodeItems(bytes, header.dtype, n * rowItems, NO_COPY),
+      n,
+    );
+  }
+
+  /** The result of a read of `n` items decoded as `data`. */
+  result(data: NpyData, n: number): NpyArray {
+    const { header, axis } = this.layout;
     const shape = header.shape.slice();
     shape[axis] = n;
     return {
-      data: decodeItems(bytes, header.dtype, n * rowItems, NO_COPY),
+      data,
       shape,
       dtype: header.dtype.str,
       fortranOrder: header.fortranOrder,
@@ -269,6 +353,13 @@ export class RowSource {
       const s = this.first(start);
       const e = this.end(s, end);
       this.checkOpen();
+      if (this.sync !== null) {
+        // A sync file (every path) is read at once, as readSync does.
+        const data = this.small(s, e, this.sync);
+        if (data !== undefined) {
+          return Promise.resolve(this.result(data, e - s));
+        }
+      }
       const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
       const pending = this.fill(bytes, s, e, this.sync);
       if (pending === undefined) {
@@ -284,13 +375,20 @@ export class RowSource {
     const s = this.first(start);
     const e = this.end(s, end);
     const file = this.syncFile();
-    const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+    let data: NpyData | undefined;
+    let bytes: Uint8Array | undefined;
     try {
-      this.fill(bytes, s, e, file);
+      data = this.small(s, e, file);
+      if (data === undefined) {
+        bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+        this.fill(bytes, s, e, file);
+      }
     } catch (err) {
       throw withFileName(err, "read", this.label);
     }
-    return this.array(bytes, e - s);
+    return data !== undefined
+      ? this.result(data, e - s)
+      : this.array(bytes!, e - s);
   }
 
   readInto(

@@ -7,7 +7,7 @@
 
 import { decodeCost, type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { elementReader } from "./_element_readers.ts";
-import { typedArrayFor } from "./_typed_arrays.ts";
+import { type TypedArrayFit, typedArrayFor } from "./_typed_arrays.ts";
 import { NpyFormatError } from "./errors.ts";
 import type { TypedArray } from "./array_input.ts";
 
@@ -40,6 +40,70 @@ export interface DecodeOptions {
    * saving a copy. Default `true`: the input is left untouched.
    */
   copy?: boolean;
+}
+
+/**
+ * How the items of a numeric dtype decode, worked out once per dtype (a
+ * reader keeps it for its file): the typed array, its elements per item,
+ * and the byte-swap unit.
+ */
+export interface NumericDecoder extends TypedArrayFit {
+  /**
+   * Bytes of one element to reverse when the dtype's byte order is not
+   * this machine's; 0 when no swap is needed.
+   */
+  readonly swapUnit: number;
+}
+
+const DECODERS = new WeakMap<DType, NumericDecoder | null>();
+
+/**
+ * The decoder of a numeric dtype's items (see {@linkcode typedArrayName}),
+ * or `undefined` for strings, bytes, records and objects. Made once per
+ * dtype object.
+ *
+ * @param dtype The dtype.
+ * @returns The typed array, elements per item and swap unit.
+ */
+export function numericDecoder(dtype: DType): NumericDecoder | undefined {
+  let d = DECODERS.get(dtype);
+  if (d === undefined) {
+    const fit = typedArrayFor(dtype);
+    const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
+    const swap = dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder;
+    d = fit === undefined ? null : {
+      ctor: fit.ctor,
+      per: fit.per,
+      swapUnit: swap && dtype.itemsize / fit.per > 1
+        ? dtype.itemsize / fit.per
+        : 0,
+    };
+    DECODERS.set(dtype, d);
+  }
+  return d ?? undefined;
+}
+
+/**
+ * Reverses each `unit`-byte element of the first `length` bytes of `u8`
+ * (big- to little-endian or back); nothing when `unit` is 0.
+ *
+ * @param u8 The bytes, changed in place.
+ * @param length How many bytes (a multiple of `unit`).
+ * @param unit Bytes per element, or 0.
+ */
+export function swapInPlace(
+  u8: Uint8Array,
+  length: number,
+  unit: number,
+): void {
+  if (unit === 0) return;
+  for (let i = 0; i < length; i += unit) {
+    for (let a = i, b = i + unit - 1; a < b; a++, b--) {
+      const t = u8[a]!;
+      u8[a] = u8[b]!;
+      u8[b] = t;
+    }
+  }
 }
 
 /** Most items of a zero-byte dtype (`V0`, `[]`) decoded at once. */
@@ -102,7 +166,7 @@ export function decodeItems(
     );
   }
   const length = count * size;
-  const c = typedArrayFor(dtype);
+  const c = numericDecoder(dtype);
   if (c !== undefined) {
     // Without a copy the result views `bytes` itself: possible when its
     // offset suits the typed array's alignment.
@@ -113,22 +177,13 @@ export function decodeItems(
       ? bytes.buffer as ArrayBuffer
       : new ArrayBuffer(length);
     const base = inPlace ? bytes.byteOffset : 0;
-    const nativeOrder = NATIVE_LITTLE_ENDIAN ? "<" : ">";
-    const swap = dtype.byteOrder !== "|" && dtype.byteOrder !== nativeOrder;
     // The byte view only where bytes move (no allocation for the common
     // in-place, native-order read of a few rows).
-    const u8 = inPlace && !swap ? bytes : new Uint8Array(copy, base, length);
+    const u8 = inPlace && c.swapUnit === 0
+      ? bytes
+      : new Uint8Array(copy, base, length);
     if (!inPlace) u8.set(bytes.subarray(0, length));
-    if (swap) {
-      const unit = size / c.per;
-      for (let i = 0; i < length; i += unit) {
-        for (let a = i, b = i + unit - 1; a < b; a++, b--) {
-          const t = u8[a]!;
-          u8[a] = u8[b]!;
-          u8[b] = t;
-        }
-      }
-    }
+    swapInPlace(u8, length, c.swapUnit);
     return new c.ctor(copy, base, count * c.per) as NpyData;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
