@@ -5,7 +5,12 @@
  * @module
  */
 
-import { descrValue, type DType, parseDType } from "./dtype.ts";
+import {
+  descrValue,
+  type DType,
+  type DTypeSpec,
+  parseDType,
+} from "./dtype.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { HeaderMaker } from "./_header_maker.ts";
@@ -16,7 +21,7 @@ import {
   type PrepareOptions,
 } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
-import { optionError, withFileName } from "./_error_label.ts";
+import { withFileName } from "./_error_label.ts";
 import {
   type IoSteps,
   MAX_IO_BYTES,
@@ -94,10 +99,7 @@ export class AppendCore {
       }
     }
     this.rewriteHeaderOnAppend = options.rewriteHeaderOnAppend ?? true;
-    this.casting = optionError(
-      label,
-      () => checkCasting(options.casting ?? "same_kind"),
-    );
+    this.casting = checkCasting(options.casting ?? "same_kind", label);
     this.fsync = options.fsync ?? false;
     this.fortranOrder = options.fortranOrder ?? false;
     const max = options.maxHeaderSize;
@@ -123,7 +125,7 @@ export class AppendCore {
     }
     this.#wantDType = options.dtype === undefined
       ? undefined
-      : optionError(label, () => parseDType(options.dtype!));
+      : dtypeOption(options.dtype, label);
     if (this.#wantDType?.hasObject) {
       throw new TypeError(
         `Cannot open ${label}: dtype "${this.#wantDType.str}" holds Python objects, which cannot be written`,
@@ -507,6 +509,20 @@ export class AppendCore {
     if (this.#closed) return;
     this.#closed = true;
     if (this.headerDirty) yield* this.updateHeader();
+  }
+}
+
+/**
+ * Parses the `dtype` option; a spelling `parseDType` refuses is a
+ * `TypeError` that names the file first (`Cannot open <label>: Cannot use
+ * dtype ...`), the refusal kept as its cause.
+ */
+function dtypeOption(spec: DTypeSpec, label: string): DType {
+  try {
+    return parseDType(spec);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    throw new TypeError(`Cannot open ${label}: ${e.message}`, { cause: e });
   }
 }
 

@@ -136,7 +136,9 @@ export function groupJsonText(info: GroupInfo): string {
 
 function bad(dir: string, why: string): never {
   throw new NpyFormatError(
-    `Cannot open group "${dir}": its group.json ${why}; write the group again or fix the file`,
+    "damaged-group",
+    `its group.json ${why}; write the group again or fix the file`,
+    { file: dir, verb: "open group", label: `"${dir}"` },
   );
 }
 
@@ -376,13 +378,15 @@ export function refuseLost(
   const m = info.members[i]!;
   const path = pathOf(dir, m);
   throw new NpyFormatError(
-    `Cannot ${verb} group "${dir}": member "${m.name}" ("${path}") is missing, empty or not a ${
+    "damaged-group",
+    `member "${m.name}" ("${path}") is missing, empty or not a ${
       m.stack !== undefined ? "stack folder" : ".npy file"
     }, but group.json records its dtype and member "${
       info.members[j]!.name
     }" holds ${
       rows[j]
     } rows; restore "${path}", or recover the other members by hand (nothing was changed)`,
+    { file: dir, verb: `${verb} group`, label: `"${dir}"` },
   );
 }
 
@@ -455,7 +459,9 @@ export function requireGroupJson(dir: string, verb: string): GroupInfo {
   const info = readGroupJson(dir);
   if (info === null) {
     throw new NpyFormatError(
-      `Cannot ${verb} group "${dir}": it has no group.json; pass the folder that NpyGroupWriter wrote`,
+      "damaged-group",
+      "it has no group.json; pass the folder that NpyGroupWriter wrote",
+      { file: dir, verb: `${verb} group`, label: `"${dir}"` },
     );
   }
   return info;

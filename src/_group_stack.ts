@@ -100,7 +100,9 @@ export function cutStackSync(
     while (starts[k + 1]! <= n) k++;
     if (dtype === undefined) {
       throw new NpyFormatError(
-        `Cannot cut the stack "${dir}": its dtype is unknown; run recoverStack on it`,
+        "damaged-stack",
+        "its dtype is unknown; run recoverStack on it",
+        { file: dir, verb: "cut the stack", label: `"${dir}"` },
       );
     }
     if (k === 0) {

@@ -120,21 +120,24 @@ export function* inspect(
   // character (UTF-8, NPY 3.0).
   if (headerLength - prefix > maxHeaderSize * 4 + 4) {
     throw new NpyFormatError(
-      `Header length ${
+      "header-too-large",
+      `header length ${
         headerLength - prefix
       } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
     );
   }
   if (headerLength > sizeBefore) {
     throw new NpyFormatError(
-      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
+      "truncated",
+      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
     );
   }
   const bytes = new Uint8Array(headerLength);
   const read = yield* readFully(bytes, at);
   if (read !== headerLength) {
     throw new NpyFormatError(
-      `Truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read`,
+      "truncated",
+      `truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read`,
     );
   }
   const header = parseHeader(bytes, { maxHeaderSize });
@@ -213,18 +216,22 @@ export function* recordsOf(
     } catch (e) {
       if (out.length === 0 || !(e instanceof NpyFormatError)) throw e;
       throw new NpyFormatError(
-        `Record ${out.length + 1} (at byte ${at}) is not valid: ${e.message}`,
+        e.code,
+        `record ${out.length + 1} (at byte ${at}) is not valid: ${e.reason}`,
+        { cause: e },
       );
     }
     const n = out.length + 1;
     if (info.header.dtype.hasObject) {
       throw new NpyFormatError(
-        `Record ${n} (at byte ${at}) holds Python objects (pickled dtype "${info.header.dtype.str}"), whose end cannot be found here`,
+        "unsupported-dtype",
+        `record ${n} (at byte ${at}) holds Python objects (pickled dtype "${info.header.dtype.str}"), whose end cannot be found here`,
       );
     }
     if (info.dataLength < info.expectedDataLength) {
       throw new NpyFormatError(
-        `Record ${n} (at byte ${at}) is cut off: it has ${info.dataLength} data bytes but its header says ${info.expectedDataLength}`,
+        "truncated",
+        `record ${n} (at byte ${at}) is cut off: it has ${info.dataLength} data bytes but its header says ${info.expectedDataLength}`,
       );
     }
     const dataStart = at + info.header.headerLength;
@@ -238,7 +245,8 @@ export function* recordsOf(
     if (at === info.fileSize) return out;
     if (!info.moreRecords) {
       throw new NpyFormatError(
-        `After record ${n} come ${
+        "several-arrays",
+        `after record ${n} come ${
           info.fileSize - at
         } bytes that do not start another .npy record (no "\\x93NUMPY" magic string); call recover if the file is one array with extra bytes`,
       );

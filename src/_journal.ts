@@ -236,7 +236,8 @@ function readExact(f: FileLikeSync, buffer: Uint8Array, pos: number): void {
   const got = runSync(readFully(buffer, pos), f);
   if (got !== buffer.length) {
     throw new NpyFormatError(
-      `Cannot move data: read ${got} of ${buffer.length} bytes at offset ${pos}; the file shrank while it was rewritten`,
+      "changed",
+      `read ${got} of ${buffer.length} bytes at offset ${pos} while moving data; the file shrank while it was rewritten`,
     );
   }
 }

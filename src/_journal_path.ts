@@ -109,11 +109,13 @@ export function refuseUnsettled(path: string, verb: string): void {
   const kind = journalKind(store);
   if (kind === null || kind === "copy") return;
   throw new NpyFormatError(
-    `Cannot ${verb} ${path}: it has an unfinished ${
+    "needs-recovery",
+    `it has an unfinished ${
       kind === "shift" ? "in-place rewrite" : "atomic append"
     } recorded in "${store.label}" (still running, or killed); run recover("${path}") once no writer holds it, which ${
       kind === "shift" ? "finishes" : "rolls back"
     } the change`,
+    { file: path, verb },
   );
 }
 

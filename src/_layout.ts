@@ -215,21 +215,26 @@ export function fileStateError(
   const head = options.label === undefined
     ? `Cannot ${options.verb}`
     : `Cannot ${options.verb} ${options.label}`;
+  const named = { file: options.label, verb: options.verb };
   if (state.state === "needs-recovery") {
     const fix = options.recoverFix ??
       (options.offersAllowIncomplete
         ? "call recover, or pass allowIncomplete: true"
         : "call recover first");
     return new NpyFormatError(
-      `${head}: it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; ${fix}`,
+      "needs-recovery",
+      `it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; ${fix}`,
+      named,
     );
   }
   switch (state.reason) {
     case "objects":
       return new NpyFormatError(
-        `${head}: its dtype "${
+        "unsupported-dtype",
+        `its dtype "${
           options.dtype?.str ?? "O"
         }" holds Python objects, which this library cannot write`,
+        named,
       );
     case "0-d":
       return new RangeError(
@@ -243,7 +248,9 @@ export function fileStateError(
       );
     case "records":
       return new NpyFormatError(
-        `${head}: it holds several arrays saved one after another (np.save called more than once on one file), not one array; read them all with readNpyRecords, or join them into a new file with the CLI's concat`,
+        "several-arrays",
+        "it holds several arrays saved one after another (np.save called more than once on one file), not one array; read them all with readNpyRecords, or join them into a new file with the CLI's concat",
+        named,
       );
   }
 }

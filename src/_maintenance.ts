@@ -97,7 +97,8 @@ export function* shiftTowardsEnd(
     const got = yield* readFully(chunk, pos);
     if (got !== n) {
       throw new NpyFormatError(
-        `Cannot move data: read ${got} of ${n} bytes at offset ${pos}; the file shrank while it was rewritten`,
+        "changed",
+        `read ${got} of ${n} bytes at offset ${pos} while moving data; the file shrank while it was rewritten`,
       );
     }
     yield* write(chunk, pos + (to - from));
@@ -320,7 +321,8 @@ function copyData(
     const got = runSync(readFully(chunk, pos), from);
     if (got !== chunk.length) {
       throw new NpyFormatError(
-        `Cannot copy data: read ${got} of ${chunk.length} bytes at offset ${pos}; the file shrank while it was copied`,
+        "changed",
+        `read ${got} of ${chunk.length} bytes at offset ${pos} while copying data; the file shrank while it was copied`,
       );
     }
     to.writeSync(chunk, target + (pos - start));

@@ -287,9 +287,11 @@ class Reduced {
 
 const MARK = Symbol("mark");
 
-function bad(label: string, why: string): never {
+function bad(path: string, why: string): never {
   throw new NpyFormatError(
-    `Cannot read the stack info ${label}: ${why}; rewrite it with recoverStack`,
+    "damaged-stack",
+    `${why}; rewrite it with recoverStack`,
+    { file: path, verb: "read the stack info", label: `"${path}"` },
   );
 }
 

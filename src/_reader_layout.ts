@@ -44,14 +44,18 @@ export function layoutOf(
   const { header } = info;
   if (header.dtype.hasObject) {
     throw new NpyFormatError(
-      `Cannot read ${label}: its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      "unsupported-dtype",
+      `its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      { file: label },
     );
   }
   if (header.shape.length === 0) {
     // A 0-d file opens (shape and dtype are known); row reads refuse it.
     if (info.dataLength < info.expectedDataLength) {
       throw new NpyFormatError(
-        `Cannot read ${label}: it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; save the array again`,
+        "truncated",
+        `it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; save the array again`,
+        { file: label },
       );
     }
     return {

@@ -61,7 +61,8 @@ function checkGot(
 ): undefined {
   if (got !== bytes.length) {
     throw new NpyFormatError(
-      `Truncated .npy file: expected ${bytes.length} bytes of items [${s}, ${e}), read ${got}`,
+      "truncated",
+      `truncated .npy file: expected ${bytes.length} bytes of items [${s}, ${e}), read ${got}`,
     );
   }
   return undefined;
@@ -440,7 +441,9 @@ export class RowSource {
       next.header.shape.every((n, i) => i === next.axis || n === old.shape[i]);
     if (!same) {
       throw new NpyFormatError(
-        `Cannot refresh ${this.label}: its dtype, order or row shape changed; open it again`,
+        "changed",
+        "its dtype, order or row shape changed; open it again",
+        { file: this.label, verb: "refresh" },
       );
     }
     this.layout = next;

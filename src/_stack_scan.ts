@@ -7,6 +7,7 @@
 
 import { type DType, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
+import { withFileName } from "./_error_label.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
@@ -82,8 +83,10 @@ function sealedHead(dir: string, fs: PathFs, path: string): ShardHead {
     const need = h.headerLength +
       h.shape.reduce((a, b) => a * b, 1) * h.dtype.itemsize;
     if (size < need) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": "${path}" has ${size} bytes but its header needs ${need}; restore the shard or write a new stack`,
+      throw stackError(
+        dir,
+        "damaged-stack",
+        `"${path}" has ${size} bytes but its header needs ${need}; restore the shard or write a new stack`,
       );
     }
     return {
@@ -92,10 +95,7 @@ function sealedHead(dir: string, fs: PathFs, path: string): ShardHead {
       fortranOrder: h.fortranOrder,
     };
   } catch (e) {
-    if (e instanceof NpyFormatError && !e.message.includes(`"${path}"`)) {
-      throw new NpyFormatError(`Cannot read "${path}": ${e.message}`);
-    }
-    throw e;
+    throw withFileName(e, "read", path, `"${path}"`);
   } finally {
     f.closeSync();
   }
@@ -219,11 +219,13 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   if (fs.exists(infoPath)) {
-    const info = unpickleStackInfo(readAll(fs, infoPath), `"${infoPath}"`);
+    const info = unpickleStackInfo(readAll(fs, infoPath), infoPath);
     const rank = info.chunks.length;
     if (info.axis !== 0 && info.axis !== rank - 1) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": it grows along axis ${info.axis} of ${rank}; only axis 0 (C order) or the last axis (Fortran order) can be continued`,
+      throw stackError(
+        dir,
+        "cannot-grow",
+        `it grows along axis ${info.axis} of ${rank}; only axis 0 (C order) or the last axis (Fortran order) can be continued`,
       );
     }
     chunks = [...info.chunks[info.axis]!];
@@ -239,16 +241,20 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   for (let k = 0; k < listed; k++) {
     const path = shardPath(dir, k);
     if (!fs.exists(path)) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
+      throw stackError(
+        dir,
+        "damaged-stack",
+        `its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
       );
     }
     const head = sealedHead(dir, fs, path);
     checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
     const rows = shardRows(head, fortranOrder);
     if (rows !== chunks[k]) {
-      throw new NpyFormatError(
-        `Cannot open the stack "${dir}": its info says "${path}" holds ${
+      throw stackError(
+        dir,
+        "damaged-stack",
+        `its info says "${path}" holds ${
           chunks[k]
         } rows but the shard holds ${rows}; remove info and run recoverStack to rebuild it from the shards`,
       );
@@ -279,8 +285,10 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
     });
     if (later === undefined) break;
     if (fs.exists(shardPath(dir, n))) continue;
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": "${shardPath(dir, n)}" is missing but "${
+    throw stackError(
+      dir,
+      "damaged-stack",
+      `"${shardPath(dir, n)}" is missing but "${
         join(dir, later)
       }" follows it; restore the missing shard, or move the later shards out of the folder`,
     );
@@ -292,6 +300,19 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
  * Throws when a shard does not continue the stack: another dtype, rank
  * or extent along an axis other than the growth axis.
  */
+/** The error of a stack folder that cannot be opened as it is. */
+function stackError(
+  dir: string,
+  code: NpyFormatError["code"],
+  reason: string,
+): NpyFormatError {
+  return new NpyFormatError(code, reason, {
+    file: dir,
+    verb: "open the stack",
+    label: `"${dir}"`,
+  });
+}
+
 function checkShard(
   dir: string,
   path: string,
@@ -302,8 +323,10 @@ function checkShard(
 ): void {
   const got = parseDType(head.dtype);
   if (dtype !== undefined && got.str !== dtype.str) {
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": "${path}" holds "${got.str}" but the stack holds "${dtype.str}"; restore the shard or write a new stack`,
+    throw stackError(
+      dir,
+      "damaged-stack",
+      `"${path}" holds "${got.str}" but the stack holds "${dtype.str}"; restore the shard or write a new stack`,
     );
   }
   if (shape === null) return;
@@ -318,8 +341,10 @@ function checkShard(
   const g = growthAxis(fortran ?? f, rank);
   const rest = (s: readonly number[]) => s.filter((_, i) => i !== g).join(",");
   if (rank !== shape.length || rest(head.shape) !== rest(shape)) {
-    throw new NpyFormatError(
-      `Cannot open the stack "${dir}": "${path}" has shape (${head.shape}) which does not continue the stack's shape (${shape}); restore the shard or write a new stack`,
+    throw stackError(
+      dir,
+      "damaged-stack",
+      `"${path}" has shape (${head.shape}) which does not continue the stack's shape (${shape}); restore the shard or write a new stack`,
     );
   }
 }

@@ -195,13 +195,16 @@ export function canCast(from: DType, to: DType, casting: Casting): boolean {
  * Checks a `casting` option value.
  *
  * @param value The option value.
+ * @param label The file the option is for, named in the message.
  * @returns The value as a {@linkcode Casting}.
  * @throws {TypeError} for anything but the five mode names.
  */
-export function checkCasting(value: unknown): Casting {
+export function checkCasting(value: unknown, label?: string): Casting {
   if (CASTING_MODES.includes(value as Casting)) return value as Casting;
   throw new TypeError(
-    `Invalid casting ${JSON.stringify(value)}: use one of ${
+    `${label === undefined ? "" : `Cannot open ${label}: `}Invalid casting ${
+      JSON.stringify(value)
+    }: use one of ${
       CASTING_MODES.map((m) => `"${m}"`).join(", ")
     }`,
   );

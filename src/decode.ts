@@ -144,7 +144,9 @@ export function decodeItems(
 ): NpyData {
   if (dtype.hasObject) {
     throw new NpyFormatError(
-      `Cannot read dtype "${dtype.str}": it holds Python objects (pickled), which cannot be read here`,
+      "unsupported-dtype",
+      `its dtype "${dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      { verb: "read" },
     );
   }
   const size = dtype.itemsize;
@@ -152,7 +154,9 @@ export function decodeItems(
     // Zero-byte items cost nothing on disk, so only this cap keeps a
     // shape in a header from driving a huge allocation.
     throw new NpyFormatError(
-      `Cannot read ${count} items of dtype "${dtype.str}", which has zero bytes per item: at most ${MAX_EMPTY_ITEMS} such items are read at once; read a smaller range`,
+      "too-large",
+      `${count} items of dtype "${dtype.str}", which has zero bytes per item, were asked for: at most ${MAX_EMPTY_ITEMS} such items are read at once; read a smaller range`,
+      { verb: "read" },
     );
   }
   // The same for values inside records (sub-arrays with a zero dimension
@@ -160,9 +164,11 @@ export function decodeItems(
   const values = count * decodeCost(dtype);
   if (values > Math.max(MAX_FREE_VALUES, 8 * count * size)) {
     throw new NpyFormatError(
-      `Cannot read ${count} items of dtype "${dtype.str}": they would make ${values} values from ${
+      "too-large",
+      `${count} items of dtype "${dtype.str}" would make ${values} values from ${
         count * size
       } bytes (sub-arrays of zero-byte items or with a zero dimension); at most ${MAX_FREE_VALUES} values, or 8 per data byte, are made at once`,
+      { verb: "read" },
     );
   }
   const length = count * size;

@@ -468,7 +468,10 @@ export function parseDType(spec: DTypeSpec): DType {
         value = parsePyLiteral(text, "dtype");
       } catch (e) {
         throw new TypeError(
-          `Cannot use dtype ${JSON.stringify(spec)}: ${(e as Error).message}`,
+          `Cannot use dtype ${JSON.stringify(spec)}: ${
+            e instanceof NpyFormatError ? e.reason : (e as Error).message
+          }`,
+          { cause: e },
         );
       }
       return fromAny(value, spec, 0);
@@ -494,7 +497,9 @@ export function dtypeFromDescr(descr: PyValue): DType {
   } catch (e) {
     if (e instanceof NpyFormatError) throw e;
     throw new NpyFormatError(
-      `Invalid descr ${pyRepr(descr)} in header: ${(e as Error).message}`,
+      "unsupported-dtype",
+      `invalid descr ${pyRepr(descr)} in header: ${(e as Error).message}`,
+      { cause: e },
     );
   }
 }

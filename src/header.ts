@@ -66,13 +66,15 @@ export interface ParseHeaderOptions {
 export function headerLengthFromPreamble(preamble: Uint8Array): number {
   if (preamble.length < 10) {
     throw new NpyFormatError(
-      `Not a .npy file: only ${preamble.length} bytes, too short for the header`,
+      "truncated",
+      `not a .npy file: only ${preamble.length} bytes, too short for the header`,
     );
   }
   for (let i = 0; i < MAGIC.length; i++) {
     if (preamble[i] !== MAGIC[i]) {
       throw new NpyFormatError(
-        'Not a .npy file: the magic string "\\x93NUMPY" is missing',
+        "bad-magic",
+        'not a .npy file: the magic string "\\x93NUMPY" is missing',
       );
     }
   }
@@ -84,7 +86,8 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
   if ((major === 2 || major === 3) && minor === 0) {
     if (preamble.length < 12) {
       throw new NpyFormatError(
-        "Truncated .npy file: the header length field is cut off",
+        "truncated",
+        "truncated .npy file: the header length field is cut off",
       );
     }
     const view = new DataView(
@@ -95,7 +98,8 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
     return 12 + view.getUint32(8, true);
   }
   throw new NpyFormatError(
-    `Unsupported .npy format version ${major}.${minor}: only 1.0, 2.0 and 3.0 are known`,
+    "unsupported-version",
+    `unsupported .npy format version ${major}.${minor}: only 1.0, 2.0 and 3.0 are known`,
   );
 }
 
@@ -117,14 +121,16 @@ function codePoints(text: string): number {
 function toDim(value: unknown, at: number, text: string): number {
   if (typeof value !== "bigint") {
     throw new NpyFormatError(
-      `Invalid shape in header: entry ${at} is ${
+      "bad-header",
+      `invalid shape in header: entry ${at} is ${
         typeof value === "boolean" ? pyRepr(value) : "not an integer"
       } in ${text}`,
     );
   }
   if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new NpyFormatError(
-      `Invalid shape in header: entry ${at} (${value}) is ${
+      "bad-header",
+      `invalid shape in header: entry ${at} (${value}) is ${
         value < 0n ? "negative" : "too large"
       }`,
     );
@@ -164,13 +170,15 @@ export function parseHeader(
   if (headerLength > bytes.length) {
     if (headerLength - prefix > Math.max(maxHeaderSize, 0) * 4) {
       throw new NpyFormatError(
-        `Header length ${
+        "header-too-large",
+        `header length ${
           headerLength - prefix
         } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
       );
     }
     throw new NpyFormatError(
-      `Truncated .npy file: the header needs ${headerLength} bytes but the file has ${bytes.length}`,
+      "truncated",
+      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${bytes.length}`,
     );
   }
   const raw = bytes.subarray(prefix, headerLength);
@@ -179,7 +187,10 @@ export function parseHeader(
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
     } catch {
-      throw new NpyFormatError("Invalid header: not valid UTF-8 (NPY 3.0)");
+      throw new NpyFormatError(
+        "bad-header",
+        "invalid header: not valid UTF-8 (NPY 3.0)",
+      );
     }
   } else {
     text = "";
@@ -190,12 +201,14 @@ export function parseHeader(
   const chars = major === 3 ? codePoints(text) : text.length;
   if (chars > maxHeaderSize) {
     throw new NpyFormatError(
-      `Header length ${chars} is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
+      "header-too-large",
+      `header length ${chars} is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
     );
   }
   if (!text.endsWith("\n")) {
     throw new NpyFormatError(
-      "Invalid header: it does not end with a newline",
+      "bad-header",
+      "invalid header: it does not end with a newline",
     );
   }
   const value = parsePyLiteral(text, "header", {
@@ -203,7 +216,10 @@ export function parseHeader(
   });
   if (!(value instanceof Map)) {
     throw new NpyFormatError(
-      `Invalid header: not a dictionary: ${text.trim().slice(0, 80)}`,
+      "bad-header",
+      `invalid header: not a dictionary: ${
+        JSON.stringify(text.trim().slice(0, 80))
+      }`,
     );
   }
   const keys = [...value.keys()].sort();
@@ -212,7 +228,8 @@ export function parseHeader(
     keys[2] !== "shape"
   ) {
     throw new NpyFormatError(
-      `Invalid header: keys must be 'descr', 'fortran_order' and 'shape', found ${
+      "bad-header",
+      `invalid header: keys must be 'descr', 'fortran_order' and 'shape', found ${
         keys.map((k) => pyRepr(k)).join(", ") || "none"
       }`,
     );
@@ -220,7 +237,8 @@ export function parseHeader(
   const fortranOrder = value.get("fortran_order");
   if (typeof fortranOrder !== "boolean") {
     throw new NpyFormatError(
-      `Invalid header: fortran_order must be True or False, found ${
+      "bad-header",
+      `invalid header: fortran_order must be True or False, found ${
         pyRepr(fortranOrder!)
       }`,
     );
@@ -228,7 +246,8 @@ export function parseHeader(
   const rawShape = value.get("shape");
   if (!(rawShape instanceof PyTuple)) {
     throw new NpyFormatError(
-      `Invalid header: shape must be a tuple, found ${pyRepr(rawShape!)}`,
+      "bad-header",
+      `invalid header: shape must be a tuple, found ${pyRepr(rawShape!)}`,
     );
   }
   const shapeText = pyRepr(rawShape);
@@ -262,14 +281,16 @@ export function checkByteCount(
     count *= n;
     if (!Number.isSafeInteger(count)) {
       throw new NpyFormatError(
-        `Invalid header: shape (${shape.join(", ")}) holds too many elements`,
+        "bad-header",
+        `invalid header: shape (${shape.join(", ")}) holds too many elements`,
       );
     }
   }
   const bytes = count * itemsize;
   if (!Number.isSafeInteger(bytes)) {
     throw new NpyFormatError(
-      `Invalid header: shape (${
+      "bad-header",
+      `invalid header: shape (${
         shape.join(", ")
       }) with itemsize ${itemsize} overflows the byte count`,
     );

@@ -109,7 +109,8 @@ export function parsePyLiteral(
 
   const fail = (message: string, at = pos): never => {
     throw new NpyFormatError(
-      `Cannot parse ${what}: ${message} at offset ${at} (found ${
+      "bad-header",
+      `cannot parse ${what}: ${message} at offset ${at} (found ${
         describeChar(text, at)
       })`,
     );

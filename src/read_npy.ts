@@ -47,7 +47,9 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
   const { header } = info;
   if (header.dtype.hasObject) {
     throw new NpyFormatError(
-      `Cannot read dtype "${header.dtype.str}": it holds Python objects (pickled), which cannot be read here`,
+      "unsupported-dtype",
+      `its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      { verb: "read" },
     );
   }
   const shape = [...header.shape];
@@ -69,14 +71,17 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
     // Items of zero bytes cost nothing on disk, so only this cap keeps a
     // number in the header from driving a huge allocation.
     throw new NpyFormatError(
-      `Cannot read: the header claims ${count} items of dtype "${header.dtype.str}", which has zero bytes per item; at most ${MAX_EMPTY_ITEMS} such items are read into memory`,
+      "too-large",
+      `the header claims ${count} items of dtype "${header.dtype.str}", which has zero bytes per item; at most ${MAX_EMPTY_ITEMS} such items are read into memory`,
+      { verb: "read" },
     );
   }
   const bytes = new Uint8Array(count * header.dtype.itemsize);
   const got = yield* readFully(bytes, header.headerLength);
   if (got !== bytes.length) {
     throw new NpyFormatError(
-      `Truncated .npy file: expected ${bytes.length} data bytes, read ${got}`,
+      "truncated",
+      `truncated .npy file: expected ${bytes.length} data bytes, read ${got}`,
     );
   }
   return {

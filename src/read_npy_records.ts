@@ -28,7 +28,8 @@ function* recordsSteps(options: ParseHeaderOptions): IoSteps<NpyArray[]> {
     const got = yield* readFully(bytes, r.dataStart);
     if (got !== bytes.length) {
       throw new NpyFormatError(
-        `Truncated .npy file: record ${
+        "truncated",
+        `truncated .npy file: record ${
           i + 1
         } needs ${bytes.length} data bytes, read ${got}`,
       );
