@@ -157,7 +157,7 @@ async function runConcat(
     try {
       wantDType = parseDType(dtypeText);
     } catch (e) {
-      throw new UsageError((e as Error).message.split("\n")[0]!);
+      throw new UsageError((e as Error).message);
     }
   }
   const overwrite = args.options["overwrite"] === true;

@@ -46,7 +46,7 @@ function dtypeOption(text: string): DType {
   try {
     return parseDType(text);
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]!);
+    throw new UsageError((e as Error).message);
   }
 }
 

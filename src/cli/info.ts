@@ -8,7 +8,7 @@
 import type { Command } from "./_command.ts";
 import { helpText } from "./_help.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
-import { inspectNpySync } from "../../mod.ts";
+import { inspectNpySync, NpyFormatError } from "../../mod.ts";
 import { checkReadable, isDirectory } from "./_fs.ts";
 import { headerOptions } from "./_npy_source.ts";
 import { groupInfoOutput, isGroup } from "./group.ts";
@@ -134,7 +134,7 @@ order, sealed shards and live rows.`,
         }
       } catch (e) {
         failed = true;
-        rt.writeStderr(`npy-append-array: ${messageOf(e)}\n`);
+        rt.writeStderr(`npy-append-array: ${messageOf(e, path)}\n`);
         continue;
       }
       await rt.writeStdout(new TextEncoder().encode(out));
@@ -144,14 +144,18 @@ order, sealed shards and live rows.`,
 };
 
 /**
- * The one-line message of an error, as the command line prints it: the
- * first line of its message, never edited (the library's and the command
- * line's messages name the file themselves).
+ * The message of an error, as the command line prints it. The library's
+ * and the command line's messages name the file themselves; an
+ * `NpyFormatError` that names none (`file` undefined) is made again from
+ * its code and reason naming `file`. No message text is edited.
  *
  * @param e The error.
+ * @param file The file the command was working on, if one.
  * @returns The message.
  */
-export function messageOf(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split("\n")[0]!;
+export function messageOf(e: unknown, file?: string): string {
+  if (e instanceof NpyFormatError && e.file === undefined && file) {
+    return new NpyFormatError(e.code, e.reason, { file, cause: e }).message;
+  }
+  return e instanceof Error ? e.message : String(e);
 }
