@@ -5,12 +5,7 @@
  * @module
  */
 
-import {
-  descrValue,
-  type DType,
-  type DTypeSpec,
-  parseDType,
-} from "./dtype.ts";
+import { descrValue, type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { HeaderMaker } from "./_header_maker.ts";

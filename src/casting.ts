@@ -204,8 +204,6 @@ export function checkCasting(value: unknown, label?: string): Casting {
   throw new TypeError(
     `${label === undefined ? "" : `Cannot open ${label}: `}Invalid casting ${
       JSON.stringify(value)
-    }: use one of ${
-      CASTING_MODES.map((m) => `"${m}"`).join(", ")
-    }`,
+    }: use one of ${CASTING_MODES.map((m) => `"${m}"`).join(", ")}`,
   );
 }
