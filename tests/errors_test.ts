@@ -92,7 +92,8 @@ function unnamedCause(e: unknown): NpyFormatError {
 describe("a truncated file", () => {
   // A valid file cut in the middle of its header.
   const bytes = npy(GOOD, 16).subarray(0, 40);
-  const reason = /^truncated \.npy file: the header needs 128 bytes but the file has 40$/;
+  const reason =
+    /^truncated \.npy file: the header needs 128 bytes but the file has 40$/;
 
   test("on disk: code truncated, the path as file", () => {
     const path = fileWith(bytes);
