@@ -61,6 +61,8 @@ function type(t: Json): string {
       return v.kind === "string" ? JSON.stringify(v.string) : t.repr;
     case "typeLiteral":
       return `{ ${members(v).join("; ")} }`;
+    case "indexedAccess":
+      return `${type(v.objType)}[${type(v.indexType)}]`;
     default:
       return t.repr || t.kind;
   }

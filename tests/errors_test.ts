@@ -29,6 +29,7 @@ import {
   readNpyStack,
   readNpySync,
 } from "../mod.ts";
+import { messageOf } from "../src/cli/info.ts";
 import { tempDir } from "./_numpy.ts";
 
 type Code = NpyFormatError["code"];
@@ -113,6 +114,10 @@ describe("a truncated file", () => {
     );
     await assert.rejects(
       readNpy(file),
+      (e) => formatError(e, "truncated", "the file object", reason),
+    );
+    await assert.rejects(
+      NpyReader.open(file),
       (e) => formatError(e, "truncated", "the file object", reason),
     );
   });
@@ -394,5 +399,24 @@ describe("the message is made once, from the parts", () => {
     assert.equal(bare.file, undefined);
     assert.equal(bare.reason, "invalid header: x");
     assert.equal(bare.cause, undefined);
+  });
+});
+
+describe("the command line", () => {
+  test("messageOf names the file only when the library could not", () => {
+    const bare = new NpyFormatError("bad-magic", "not a .npy file: x");
+    assert.equal(
+      messageOf(bare, "a.npy"),
+      "Cannot read a.npy: not a .npy file: x",
+    );
+    assert.equal(messageOf(bare), "Not a .npy file: x");
+    const named = new NpyFormatError("truncated", "it ends early", {
+      file: "b.npy",
+    });
+    assert.equal(messageOf(named, "a.npy"), "Cannot read b.npy: it ends early");
+    assert.equal(
+      messageOf(new TypeError("Cannot x: y"), "a.npy"),
+      "Cannot x: y",
+    );
   });
 });
