@@ -29,7 +29,7 @@ import {
   readNpyStack,
   readNpySync,
 } from "../mod.ts";
-import { messageOf } from "../src/cli/info.ts";
+import { infoRecord, messageOf } from "../src/cli/info.ts";
 import { tempDir } from "./_numpy.ts";
 
 type Code = NpyFormatError["code"];
@@ -403,16 +403,44 @@ describe("the message is made once, from the parts", () => {
 });
 
 describe("the command line", () => {
+  /**
+   * A CSV file read by `info`: the error as the command line meets it
+   * (under `node --test` of the npm build its modules use the bundle's
+   * `NpyFormatError`, a class of its own).
+   */
+  function cliError(): NpyFormatError {
+    const path = fileWith(
+      new TextEncoder().encode("x,y\n1,2\n3,4\n5,6\n"),
+      "x.csv",
+    );
+    try {
+      infoRecord(path);
+    } catch (e) {
+      assert.equal((e as NpyFormatError).code, "bad-magic");
+      assert.equal((e as NpyFormatError).file, path);
+      assert.equal(messageOf(e, "other.npy"), (e as Error).message);
+      return e as NpyFormatError;
+    }
+    assert.fail("info read a CSV file");
+  }
+
+  test("info's error names the file; messageOf prints it unedited", () => {
+    const e = cliError();
+    assert.match(
+      messageOf(e),
+      /^Cannot read .*x\.csv: not a \.npy file: the magic string/,
+    );
+  });
+
   test("messageOf names the file only when the library could not", () => {
-    const bare = new NpyFormatError("bad-magic", "not a .npy file: x");
+    const Cls = cliError().constructor as typeof NpyFormatError;
+    const bare = new Cls("bad-magic", "not a .npy file: x");
     assert.equal(
       messageOf(bare, "a.npy"),
       "Cannot read a.npy: not a .npy file: x",
     );
     assert.equal(messageOf(bare), "Not a .npy file: x");
-    const named = new NpyFormatError("truncated", "it ends early", {
-      file: "b.npy",
-    });
+    const named = new Cls("truncated", "it ends early", { file: "b.npy" });
     assert.equal(messageOf(named, "a.npy"), "Cannot read b.npy: it ends early");
     assert.equal(
       messageOf(new TypeError("Cannot x: y"), "a.npy"),
