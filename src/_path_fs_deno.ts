@@ -211,7 +211,8 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   override readSync(buffer: Uint8Array, position: number): number {
     const fs = this.#fs;
     if (fs !== null) {
-      // After the move: straight to pread, as the node:fs backend.
+      // After the move: straight to pread, as the node:fs backend (Deno's
+      // node:fs words its errors as Deno does: nodeStyle).
       try {
         const n = buffer.length;
         let done = fs.readSync(this.#fd, buffer, 0, n, position);
@@ -228,7 +229,7 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
         }
         return done;
       } catch (e) {
-        throw runtimeError(e, "read", this.#label);
+        throw runtimeError(nodeStyle(e), "read", this.#label);
       }
     }
     this.#scattered(position);
@@ -259,7 +260,7 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
           );
         }
       } catch (e) {
-        throw runtimeError(e, "write", this.#label);
+        throw runtimeError(nodeStyle(e), "write", this.#label);
       }
       return;
     }
