@@ -10,11 +10,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { RUNTIME, scriptCommand } from "./_runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
@@ -332,6 +332,50 @@ describe("outputs replaced or created all at once", withNumpy, () => {
       assert.equal(readFileSync(csv, "utf8"), "0\n1\n");
       assert.deepEqual(temps(), []);
       assert.ok(readdirSync(dir).includes(live.slice(dir.length + 1)));
+    },
+  );
+
+  test(
+    "a CLI run on a terminal without --allow-run never asks for it when old temporaries lie beside the output",
+    {
+      ...SLOW,
+      ...(existsSync("/usr/bin/script") ? {} : { skip: "needs script(1)" }),
+    },
+    () => {
+      const dir = tempDir();
+      const src = join(dir, "a b.v1.npy");
+      py(`np.save(sys.argv[1], np.arange(3, dtype="<i4"))`, src);
+      // A temporary of a pid that is gone, and one of a running process.
+      const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+      for (const out of ["a b.v1.csv", "ü.csv"]) {
+        const dead = `.${out}.${gone}.abc123.tmp`;
+        const live = `.${out}.${process.pid}.abc123.tmp`;
+        writeFileSync(join(dir, dead), "");
+        writeFileSync(join(dir, live), "");
+        const [exe, pre] = command;
+        const line = [
+          exe,
+          ...pre,
+          "to-csv",
+          "--no-progress",
+          src,
+          join(dir, out),
+        ]
+          .map((a) => `'${a}'`).join(" ");
+        // script(1) gives the CLI a terminal, where Deno would prompt.
+        const r = spawnSync("script", ["-qec", line, "/dev/null"], {
+          input: "",
+          encoding: "utf8",
+          timeout: 20_000,
+        });
+        assert.doesNotMatch(r.stdout, /requests|Allow\?/);
+        assert.equal(r.status, 0, r.stdout);
+        assert.equal(readFileSync(join(dir, out), "utf8"), "0\n1\n2\n");
+        const left = readdirSync(dir);
+        assert.ok(left.includes(live));
+        // Deno without --allow-run cannot tell a dead pid: left.
+        assert.equal(left.includes(dead), RUNTIME === "deno");
+      }
     },
   );
 

@@ -23,7 +23,10 @@ interface Fs extends NodeFsLike {
 /** What the command line reads of `process`: the pid, and `kill(pid, 0)`. */
 interface ProcessPid {
   process?: { pid?: number; kill?(pid: number, signal: number): boolean };
-  Deno?: { pid?: number };
+  Deno?: {
+    pid?: number;
+    permissions?: { querySync?(d: { name: string }): { state: string } };
+  };
 }
 
 let cached: Fs | undefined;
@@ -376,8 +379,16 @@ function removeDeadTemps(dir: string, base: string, me: number): void {
  * `false` when it cannot be told (on Deno, without `--allow-run`).
  */
 function processGone(pid: number): boolean {
-  const kill = (globalThis as ProcessPid).process?.kill;
+  const g = globalThis as ProcessPid;
+  const kill = g.process?.kill;
   if (pid <= 0 || kill === undefined) return false;
+  // On Deno, `kill` without --allow-run would prompt on a terminal.
+  if (
+    g.Deno !== undefined &&
+    g.Deno.permissions?.querySync?.({ name: "run" }).state !== "granted"
+  ) {
+    return false;
+  }
   try {
     kill(pid, 0);
     return false;
