@@ -209,11 +209,11 @@ export class NpyGroupWriterSync implements Disposable {
 
 /**
  * The asynchronous group writer: {@linkcode NpyGroupWriterSync} with
- * promises. Appends are applied in call order, also when callers do not
- * await them; each is checked when its turn comes (a rejected append
- * wrote nothing). Groups are folders of path files, so the I/O itself is
- * synchronous, as for `NpyAppendArray` on a path: this class is the
- * synchronous writer behind a queue of promises.
+ * promises. Groups are folders of path files, so the I/O itself is
+ * synchronous, as for `NpyAppendArray` on a path: each call runs at once
+ * and hands its outcome over as a promise, so appends are applied in call
+ * order, also when callers do not await them, and the arrays are read
+ * before the call returns (a rejected append wrote nothing).
  *
  * @example Features and labels
  * ```ts
@@ -235,7 +235,6 @@ export class NpyGroupWriterSync implements Disposable {
  */
 export class NpyGroupWriter implements AsyncDisposable {
   readonly #sync: NpyGroupWriterSync;
-  #tail: Promise<unknown> = Promise.resolve();
 
   private constructor(sync: NpyGroupWriterSync) {
     this.#sync = sync;
@@ -292,12 +291,6 @@ export class NpyGroupWriter implements AsyncDisposable {
     return this.#sync.closed;
   }
 
-  #enqueue(fn: () => void): Promise<void> {
-    const run = this.#tail.then(fn);
-    this.#tail = run.catch(() => {});
-    return run;
-  }
-
   /**
    * Appends one array per member; see {@linkcode NpyGroupWriterSync.append}.
    *
@@ -319,15 +312,14 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @throws {TypeError} for an unusable input, a cast the rule forbids, or a closed writer.
    */
   append(arrays: Record<string, ArrayInput>): Promise<void> {
-    const sync = this.#sync;
-    // A closed writer rejects at once, not after the appends queued before.
-    if (sync.closed) return settle(() => sync.append(arrays));
-    return this.#enqueue(() => sync.append(arrays));
+    // At once, as NpyAppendArray on a path: the arrays are read before
+    // the call returns, so the caller may refill its buffers.
+    return settle(() => this.#sync.append(arrays));
   }
 
   /**
-   * Waits for pending appends, then closes every member and releases the
-   * group's lock. Calling it again does nothing.
+   * Closes every member and releases the group's lock (appends called
+   * before it are written already). Calling it again does nothing.
    *
    * @example
    * ```ts
@@ -336,7 +328,7 @@ export class NpyGroupWriter implements AsyncDisposable {
    *
    * const dir = await Deno.makeTempDir();
    * const group = await NpyGroupWriter.open(dir, { members: { a: "<i4" } });
-   * group.append({ a: [1] }); // not awaited: close() waits for it
+   * group.append({ a: [1] }); // not awaited: written at the call
    * await group.close();
    * assert.equal(group.length, 1);
    * ```
@@ -344,8 +336,7 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @returns A promise that settles when the group is closed.
    */
   close(): Promise<void> {
-    const sync = this.#sync;
-    return this.#tail.then(() => sync.close());
+    return settle(() => this.#sync.close());
   }
 
   /**

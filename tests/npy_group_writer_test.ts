@@ -428,3 +428,49 @@ test("recoverGroup and the next open cut every member to the rows all hold", asy
   assert.deepEqual(snapshot(dir2), before);
   assert.throws(() => recoverGroupSync(tempDir()), NpyFormatError);
 });
+
+test("async append reads its arrays at the call, as NpyAppendArray does: a buffer refilled before the promise settles writes the old rows", async () => {
+  const dir = join(tempDir(), "g");
+  const g = await NpyGroupWriter.open(dir, {
+    members: { a: "<f8", b: "<i4" },
+  });
+  const a = new Float64Array([1, 2]);
+  const b = [[10], [20]];
+  // A reused typed buffer, a nested array changed in place, and a close
+  // called before the appends were awaited.
+  const first = g.append({ a, b });
+  a.fill(99);
+  b[0]![0] = -1;
+  const second = g.append({ a, b: [[30], [40]] });
+  a.fill(7);
+  const closing = g.close();
+  a.fill(5);
+  await Promise.all([first, second, closing]);
+  assert.equal(g.closed, true);
+  const reader = await NpyGroupReader.open(dir);
+  const rows = await reader.read(0);
+  await reader.close();
+  assert.deepEqual([...rows.a!.data as Float64Array], [1, 2, 99, 99]);
+  assert.deepEqual([...rows.b!.data as Int32Array], [10, 20, 30, 40]);
+});
+
+test("async append and close of a group reject, never throw at the call; a failed append leaves the writer open", async () => {
+  const dir = join(tempDir(), "g");
+  const g = await NpyGroupWriter.open(dir, { members: { a: "<f8" } });
+  let bad: Promise<void> | undefined;
+  assert.doesNotThrow(() => {
+    bad = g.append({ b: new Float64Array([1]) } as never);
+  });
+  await assert.rejects(bad!, RangeError);
+  assert.equal(g.closed, false);
+  await g.append({ a: new Float64Array([3]) });
+  await g.close();
+  let late: Promise<void> | undefined;
+  assert.doesNotThrow(() => {
+    late = g.append({ a: new Float64Array([4]) });
+  });
+  await assert.rejects(late!, /closed/);
+  assert.deepEqual([...readNpySync(join(dir, "a.npy")).data as Float64Array], [
+    3,
+  ]);
+});
