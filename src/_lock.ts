@@ -36,7 +36,9 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
+import { realPath } from "./_path_meta.ts";
 import {
+  dirOf,
   type PathFs,
   pathFs,
   processAlive,
@@ -73,6 +75,23 @@ interface Holder {
 export function lockPathOf(path: string): string {
   const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
   return `${trimmed}.lock`;
+}
+
+/**
+ * The path whose lock guards `path`: the file itself when the last name
+ * is a symlink (so a symlink and its target share one lock, as they share
+ * one change record), else `path` as given. Symlinked folders on the way
+ * need nothing: the lock file's name goes through them too.
+ */
+function lockTarget(path: string): string {
+  const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
+  const real = realPath(trimmed);
+  if (real === trimmed) return path;
+  const base = trimmed.slice(
+    Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\")) + 1,
+  );
+  const dir = realPath(dirOf(trimmed)).replace(/[\\/]+$/, "");
+  return real === `${dir}/${base}` || real === `${dir}\\${base}` ? path : real;
 }
 
 function parseHolder(text: string | null): Holder | null {
@@ -316,7 +335,7 @@ function lockedError(
  */
 export function acquireLock(path: string, verb: string): HeldLock {
   const fs = pathFs();
-  const lockPath = lockPathOf(path);
+  const lockPath = lockPathOf(lockTarget(path));
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = tryCreate(fs, lockPath, path, verb);
     if (token !== null) return held(fs, lockPath, token, true);

@@ -13,6 +13,7 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -28,6 +29,7 @@ import {
   NpyAppendArray,
   NpyAppendArraySync,
   NpyLockedError,
+  NpyStackWriterSync,
   readNpySync,
   recover,
   recoverSync,
@@ -250,6 +252,58 @@ describe("lock: one process", () => {
     lock.release();
     lock.release();
     acquireLock(dir, "open").release();
+  });
+});
+
+describe("lock: one file under several names", () => {
+  test("a writer through a symlink to a held file is refused, and the other way round; rows intact", () => {
+    const dir = tempDir();
+    const real = join(dir, "real.npy");
+    const link = join(dir, "link.npy");
+    written(real, 2);
+    symlinkSync(real, link);
+    const chain = join(dir, "chain.npy");
+    symlinkSync("link.npy", chain);
+    for (const [first, second] of [[real, link], [link, real], [real, chain]]) {
+      const a = NpyAppendArraySync.open(first!);
+      try {
+        assert.throws(() => NpyAppendArraySync.open(second!), NpyLockedError);
+        assert.throws(
+          () => NpyAppendArraySync.open(second!, { deleteIfExists: true }),
+          NpyLockedError,
+        );
+        assert.throws(() => recoverSync(second!), NpyLockedError);
+      } finally {
+        a.close();
+      }
+    }
+    assert.deepEqual(
+      [...readNpySync(real).data as Float64Array],
+      [0, 0, 1, 1],
+    );
+    // Not left behind under either name.
+    assert.deepEqual(readdirSync(dir).sort(), [
+      "chain.npy",
+      "link.npy",
+      "real.npy",
+    ]);
+  });
+
+  test("a stack writer through a symlink to a held folder is refused", () => {
+    const base = tempDir();
+    const real = join(base, "stack");
+    const link = join(base, "alias");
+    const w = NpyStackWriterSync.open(real);
+    w.append(new Float64Array([1, 2]));
+    symlinkSync(real, link);
+    try {
+      assert.throws(() => NpyStackWriterSync.open(link), NpyLockedError);
+      assert.throws(() => NpyStackWriterSync.open(`${link}/`), NpyLockedError);
+    } finally {
+      w.close();
+    }
+    const again = NpyStackWriterSync.open(link);
+    again.close();
   });
 });
 
