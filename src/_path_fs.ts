@@ -61,7 +61,10 @@ export interface PathFs {
   mkdir(path: string): void;
   /** Flushes a folder's entries (new and renamed names) to stable storage. */
   syncDir(path: string): void;
-  /** The text of `path`, or `null` when it is missing. */
+  /**
+   * The text of `path`, or `null` when it is missing; anything but a
+   * regular file is a `TypeError` (never waits on a FIFO).
+   */
   readText(path: string): string | null;
   /** Milliseconds since `path` was last modified; `null` when missing. */
   ageMs(path: string): number | null;
@@ -198,12 +201,14 @@ function kindOf(st: NodeStats): PathKind {
  * @param verb What was being done.
  * @param path The path.
  * @param kind What is there.
+ * @param fix What to do instead.
  * @returns A `TypeError` naming the path and the fix.
  */
 export function notAFile(
   verb: string,
   path: string,
   kind: PathKind,
+  fix = "pass the path of a .npy file",
 ): TypeError {
   const what = kind === "directory"
     ? "a directory"
@@ -213,9 +218,7 @@ export function notAFile(
     ? "a socket"
     : "a device";
   return new TypeError(
-    `Cannot ${verb} ${
-      quoted(path)
-    }: it is ${what}, not a regular file; pass the path of a .npy file`,
+    `Cannot ${verb} ${quoted(path)}: it is ${what}, not a regular file; ${fix}`,
   );
 }
 
@@ -297,6 +300,10 @@ function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     readText(path) {
+      // Reading a FIFO would wait for a writer: refused first.
+      const k = kind(path);
+      if (k === "missing") return null;
+      if (k !== "file") throw notAFile("read", path, k, "remove it");
       try {
         return fs.readFileSync(path, "utf8");
       } catch (e) {

@@ -410,6 +410,10 @@ export function denoPathFs(d: DenoPathApi): PathFs {
       }
     },
     readText(path) {
+      // Reading a FIFO would wait for a writer: refused first.
+      const k = kind(path);
+      if (k === "missing") return null;
+      if (k !== "file") throw notAFile("read", path, k, "remove it");
       try {
         return d.readTextFileSync(path);
       } catch (e) {

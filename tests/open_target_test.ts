@@ -96,6 +96,51 @@ describe("targets that are not regular files are refused at once", () => {
   }
 });
 
+describe("a lock file that is not a regular file is refused at once", () => {
+  const dead = () => spawnSync(process.execPath, ["-e", "0"]).pid!;
+  const cases: [string, (path: string) => string, string][] = [
+    ["a FIFO at <x>.lock", (p) => {
+      assert.equal(spawnSync("mkfifo", [`${p}.lock`]).status, 0);
+      return `${p}.lock`;
+    }, "a FIFO (named pipe)"],
+    ["a folder at <x>.lock", (p) => {
+      mkdirSync(`${p}.lock`);
+      return `${p}.lock`;
+    }, "a directory"],
+    ["a FIFO at the takeover guard of a stale lock", (p) => {
+      writeFileSync(
+        `${p}.lock`,
+        JSON.stringify({ pid: dead(), start: null, host: "", token: "x" }),
+      );
+      assert.equal(spawnSync("mkfifo", [`${p}.lock.takeover`]).status, 0);
+      return `${p}.lock.takeover`;
+    }, "a FIFO (named pipe)"],
+  ];
+  for (const [name, make, what] of cases) {
+    test(`${name}: a TypeError naming it, without blocking`, (t) => {
+      if (process.platform === "win32") return t.skip("POSIX only");
+      const path = join(tempDir(), "x.npy");
+      writeFileSync(path, "");
+      const bad = make(path);
+      const [cmd, args] = scriptCommand(CHILD);
+      const r = spawnSync(cmd, [...args, "try", path], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(r.signal, null, `blocked: ${r.stdout}${r.stderr}`);
+      assert.equal(
+        r.stdout.trim(),
+        `TypeError: Cannot read ${
+          JSON.stringify(bad)
+        }: it is ${what}, not a regular file; remove it`,
+        r.stderr,
+      );
+      assert.ok(existsSync(bad));
+      assert.equal(readFileSync(path, "utf8"), "");
+    });
+  }
+});
+
 describe("missing files and folders", () => {
   test("a missing folder fails at open, not at the first append", async () => {
     const dir = tempDir();
