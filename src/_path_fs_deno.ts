@@ -172,12 +172,21 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   /** Moves to `node:fs` positioned calls; stays on Deno's if it cannot. */
   #toNodeFs(file: DenoPathFsFile): void {
     const fs = nodeFs() as
-      | (NodeFsLike & { openSync(path: string, flags: string): number })
+      | (NodeFsLike & {
+        openSync(path: string, flags: number): number;
+        constants: Record<string, number>;
+      })
       | undefined;
     if (fs === undefined) return;
+    const c = fs.constants;
     let fd: number;
     try {
-      fd = fs.openSync(this.#path, this.#writable ? "r+" : "r");
+      // O_NONBLOCK: a FIFO that took the name meanwhile must not wait for
+      // a peer (the inode check below then keeps Deno.FsFile).
+      fd = fs.openSync(
+        this.#path,
+        (this.#writable ? c.O_RDWR! : c.O_RDONLY!) | (c.O_NONBLOCK ?? 0),
+      );
     } catch {
       return;
     }

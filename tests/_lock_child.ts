@@ -23,7 +23,13 @@
  *   prints `done` if it got through;
  * - `probe PATH`: calls every entry point that opens a target on PATH (a
  *   FIFO or a folder in the tests) and prints one line per call: its name
- *   and the error's class and message (or `ok`). It must end at once.
+ *   and the error's class and message (or `ok`). It must end at once;
+ * - `swap PATH KIND`: a reader (KIND `fifo-reader`, `dir-reader`) or a
+ *   writer (`fifo-writer`) on PATH makes 600 calls at scattered positions,
+ *   then PATH is renamed to `PATH.old` and a FIFO or a folder takes its
+ *   name, then 1100 more calls (past the Deno backend's move to `node:fs`
+ *   after 1024); prints `rows N` with the rows read or written, which must
+ *   be those of the file (`PATH.old`). It must end at once.
  *
  * @module
  */
@@ -156,4 +162,36 @@ if (mode === "probe") {
       console.log(`${name}: ${(e as Error).name}: ${(e as Error).message}`);
     }
   }
+}
+
+if (mode === "swap") {
+  const p = path!;
+  const kind = idText!;
+  const { renameSync, mkdirSync } = await import("node:fs");
+  const { spawnSync } = await import("node:child_process");
+  const swap = () => {
+    renameSync(p, `${p}.old`);
+    if (kind === "dir-reader") mkdirSync(p);
+    else spawnSync("mkfifo", [p]);
+  };
+  let rows = 0;
+  if (kind === "fifo-writer") {
+    const w = NpyAppendArraySync.open(p);
+    for (; rows < 1700; rows++) {
+      if (rows === 600) swap();
+      w.append({ data: new Float64Array([rows, -rows]), shape: [1, 2] });
+    }
+    w.close();
+  } else {
+    const r = NpyReader.openSync(p);
+    for (let i = 0; i < 1700; i++) {
+      if (i === 600) swap();
+      const at = (i * 7) % r.length;
+      const got = r.readSync(at, at + 1).data as Float64Array;
+      if (got[0] !== at || got[1] !== -at) throw new Error(`row ${at}: ${got}`);
+      rows++;
+    }
+    r.closeSync();
+  }
+  console.log(`rows ${rows}`);
 }

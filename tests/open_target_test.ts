@@ -13,6 +13,7 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -137,6 +138,36 @@ describe("a lock file that is not a regular file is refused at once", () => {
       );
       assert.ok(existsSync(bad));
       assert.equal(readFileSync(path, "utf8"), "");
+    });
+  }
+});
+
+describe("a file whose name is taken by a FIFO or a folder while it is open", () => {
+  for (const kind of ["fifo-reader", "dir-reader", "fifo-writer"]) {
+    test(`${kind}: keeps to its file past 1024 scattered calls, without blocking`, (t) => {
+      if (process.platform === "win32") return t.skip("POSIX only");
+      const path = join(tempDir(), "x.npy");
+      const w = NpyAppendArraySync.open(path);
+      for (let i = 0; i < 300; i++) {
+        w.append({ data: new Float64Array([i, -i]), shape: [1, 2] });
+      }
+      w.close();
+      if (kind === "fifo-writer") rmSync(path);
+      const [cmd, args] = scriptCommand(CHILD);
+      const r = spawnSync(cmd, [...args, "swap", path, kind], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      assert.equal(r.signal, null, `blocked: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout.trim(), "rows 1700", r.stderr);
+      const old = readNpySync(`${path}.old`);
+      const n = kind === "fifo-writer" ? 1700 : 300;
+      assert.deepEqual(old.shape, [n, 2]);
+      assert.equal((old.data as Float64Array)[2 * n - 2], n - 1);
+      assert.equal(
+        statSync(path).isDirectory() ? "dir" : "fifo",
+        kind.split("-")[0],
+      );
     });
   }
 });
