@@ -14,6 +14,7 @@
 import type { FileLikeSync } from "./file_like.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
 import { denoPathApi, denoPathFs } from "./_path_fs_deno.ts";
+import { show } from "./_describe_value.ts";
 
 /** A file opened from a path by the library, which it must close. */
 export interface OpenedFile extends FileLikeSync {
@@ -559,10 +560,16 @@ export function processAlive(
  *
  * @param target The path.
  * @returns The path as a string.
- * @throws {TypeError} for URLs that are not `file:` URLs.
+ * @throws {TypeError} for URLs that are not `file:` URLs, and for values
+ * that are neither a string nor a URL.
  */
 export function toPath(target: string | URL): string {
   if (typeof target === "string") return target;
+  if (typeof (target as { protocol?: unknown } | null)?.protocol !== "string") {
+    throw new TypeError(
+      `Cannot open ${show(target)}: pass a path or a file: URL`,
+    );
+  }
   if (target.protocol !== "file:") {
     throw new TypeError(
       `Cannot open ${

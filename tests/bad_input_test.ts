@@ -21,9 +21,13 @@ import {
   type NpyAppendArrayOptions,
   NpyAppendArraySync,
   NpyFormatError,
+  NpyGroupWriter,
+  NpyStackReader,
+  NpyStackWriterSync,
   parseHeader,
   readNpy,
   readNpySync,
+  recoverGroupSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
@@ -787,5 +791,24 @@ describe("bad input: malformed headers (SPEC 5)", () => {
       shape: [2],
     });
     assert.deepEqual(parseHeader(bytes).shape, [2]);
+  });
+});
+
+describe("folder entry points given neither a path nor a URL", () => {
+  test("a TypeError naming the value and the fix, never `undefined` or a crash", async () => {
+    const want = (what: string) => ({
+      name: "TypeError",
+      message: `Cannot open ${what}: pass a path or a file: URL`,
+    });
+    assert.throws(() => NpyStackWriterSync.open(42 as never), want("42"));
+    assert.throws(() => NpyStackReader.openSync(null as never), want("null"));
+    assert.throws(
+      () => recoverGroupSync({} as never),
+      want("an object (Object)"),
+    );
+    await assert.rejects(
+      NpyGroupWriter.open(undefined as never, { members: { a: "<f8" } }),
+      want("undefined"),
+    );
   });
 });
