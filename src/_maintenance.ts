@@ -386,7 +386,7 @@ export function ensureAppendableByCopy(
   chunkSize: number = CHUNK_SIZE,
 ): boolean {
   const fs = pathFs();
-  const meta = statPath(path);
+  const meta = statPath(path, ENSURE_VERB);
   if (meta.nlink > 1) {
     return ensureAppendableInPlacePath(path, maxHeaderSize, chunkSize);
   }

@@ -7,6 +7,8 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
+import { runtimeError } from "./_path_fs.ts";
+import { nodeStyle } from "./_path_fs_deno.ts";
 
 /** What {@linkcode statPath} reports. */
 export interface PathMeta {
@@ -84,16 +86,22 @@ export function realPath(path: string): string {
  * Mode, owner and link count of the file at `path` (symlinks followed).
  *
  * @param path The path.
+ * @param verb What is being done, for messages (`"rewrite"`).
  * @returns The facts.
+ * @throws the runtime's error (with `code`) as `Cannot <verb> "<path>": ...`.
  */
-export function statPath(path: string): PathMeta {
-  const d = deno();
-  if (d !== undefined) {
-    const s = d.statSync(path);
-    return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink ?? 1 };
+export function statPath(path: string, verb: string): PathMeta {
+  try {
+    const d = deno();
+    if (d !== undefined) {
+      const s = d.statSync(path);
+      return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink ?? 1 };
+    }
+    const s = node()!.statSync(path);
+    return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink };
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), verb, path);
   }
-  const s = node()!.statSync(path);
-  return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink };
 }
 
 /**

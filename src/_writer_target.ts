@@ -128,7 +128,7 @@ function openReplace(
   let tmp = "";
   try {
     const core = new AppendCore(t.label, options);
-    const meta = t.file === null ? null : statPath(path);
+    const meta = t.file === null ? null : statPath(path, "open");
     const real = realPath(path);
     tmp = tempPathFor(real);
     store = pathJournal(real);

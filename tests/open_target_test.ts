@@ -21,6 +21,8 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import {
+  ensureAppendable,
+  ensureAppendableSync,
   isAppendable,
   NpyAppendArray,
   NpyAppendArraySync,
@@ -201,6 +203,25 @@ describe("missing files and folders", () => {
         JSON.stringify(join(dir, "plain"))
       } is not a folder`,
     });
+  });
+
+  test("ensureAppendable of a missing file: ENOENT naming it, by copy and in place, sync and async", async () => {
+    const dir = tempDir();
+    for (const path of [join(dir, "gone.npy"), join(dir, "no", "x.npy")]) {
+      const want = {
+        name: "Error",
+        code: "ENOENT",
+        message: new RegExp(
+          `^Cannot rewrite ${
+            escape(JSON.stringify(path))
+          }: ENOENT: no such file or directory, (stat|open) '`,
+        ),
+      };
+      assert.throws(() => ensureAppendableSync(path), want);
+      assert.throws(() => ensureAppendableSync(path, { inplace: true }), want);
+      await assert.rejects(ensureAppendable(path), want);
+      await assert.rejects(ensureAppendable(path, { inplace: true }), want);
+    }
   });
 
   test("a missing file: ENOENT naming it, from every reader", async () => {
