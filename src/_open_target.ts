@@ -20,6 +20,7 @@ import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
+import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
   notAFile,
@@ -188,8 +189,12 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
     // Checked again under the lock: what was there may have changed.
     let now = fs.kind(path);
     if (now !== "file" && now !== "missing") throw notAFile(verb, path, now);
+    // Where the file is created: through a symlink, the file it names is
+    // replaced (as np.save writes through it), and the link stays.
+    let createAt = path;
     if (now === "file" && mode === "create" && options.deleteIfExists) {
-      fs.remove(path);
+      createAt = realPath(path);
+      fs.remove(createAt);
       now = "missing";
     }
     if (now === "file" || mode === "write") {
@@ -199,7 +204,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
     result.create = () => {
       let file: OpenedFile;
       try {
-        file = fs.open(path, "createNew");
+        file = fs.open(createAt, "createNew", "open", path);
       } catch (e) {
         if ((e as { code?: string }).code === "EEXIST") {
           const err = new Error(
@@ -215,7 +220,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
       }
       if (options.fsync) {
         try {
-          syncDir(dirOf(path));
+          syncDir(dirOf(createAt));
         } catch (e) {
           file.closeSync();
           throw e;

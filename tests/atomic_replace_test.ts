@@ -207,6 +207,35 @@ describe("atomic with deleteIfExists replaces the file", () => {
     }
   });
 
+  test("deleteIfExists without atomic through a symlink (or a chain of them): the link stays, its target holds the new rows", async () => {
+    const dir = tempDir();
+    try {
+      const real = made(join(dir, "real.npy"), ramp(3));
+      const link = join(dir, "link.npy");
+      symlinkSync(real, link);
+      const chain = join(dir, "chain.npy");
+      symlinkSync("link.npy", chain);
+      const w = NpyAppendArraySync.open(link, { deleteIfExists: true });
+      w.append(ramp(8));
+      w.close();
+      assert.ok(lstatSync(link).isSymbolicLink());
+      assert.ok(holdsRamp(real, 8));
+      const a = await NpyAppendArray.open(chain, { deleteIfExists: true });
+      await a.append(ramp(5));
+      await a.close();
+      assert.ok(lstatSync(chain).isSymbolicLink());
+      assert.ok(lstatSync(link).isSymbolicLink());
+      assert.ok(holdsRamp(real, 5));
+      assert.deepEqual(readdirSync(dir).sort(), [
+        "chain.npy",
+        "link.npy",
+        "real.npy",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   test("close() with nothing appended removes the file, as deleteIfExists without atomic does", () => {
     const dir = tempDir();
     try {
