@@ -207,10 +207,15 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
         file = fs.open(createAt, "createNew", "open", path);
       } catch (e) {
         if ((e as { code?: string }).code === "EEXIST") {
+          // The name is taken, yet nothing is there: a symlink to a
+          // missing file (O_EXCL does not follow it).
+          const dangling = fs.kind(createAt) === "missing";
           const err = new Error(
-            `Cannot create ${
-              quoted(path)
-            }: another program created it after this writer was opened; nothing was written; open it again to append to it`,
+            `Cannot create ${quoted(path)}: ${
+              dangling
+                ? "it is a symlink to a missing file; create that file, or pass its path"
+                : "another program created it after this writer was opened; nothing was written; open it again to append to it"
+            }`,
             { cause: e },
           );
           (err as Error & { code: string }).code = "EEXIST";

@@ -12,9 +12,11 @@ import assert from "node:assert/strict";
 import {
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -222,6 +224,27 @@ describe("missing files and folders", () => {
       await assert.rejects(ensureAppendable(path), want);
       await assert.rejects(ensureAppendable(path, { inplace: true }), want);
     }
+  });
+
+  test("a symlink to a missing file: refused at the first append, saying so, nothing created", async () => {
+    const dir = tempDir();
+    const link = join(dir, "link.npy");
+    symlinkSync(join(dir, "nowhere.npy"), link);
+    const want = {
+      code: "EEXIST",
+      message: `Cannot create ${
+        JSON.stringify(link)
+      }: it is a symlink to a missing file; create that file, or pass its path`,
+    };
+    for (const options of [{}, { deleteIfExists: true }]) {
+      const w = NpyAppendArraySync.open(link, options);
+      assert.throws(() => w.append(new Float64Array([1])), want);
+      w.close();
+      const a = await NpyAppendArray.open(link, options);
+      await assert.rejects(a.append(new Float64Array([1])), want);
+      await a.close();
+    }
+    assert.deepEqual(readdirSync(dir), ["link.npy"]);
   });
 
   test("a missing file: ENOENT naming it, from every reader", async () => {
