@@ -211,16 +211,31 @@ export function notAFile(
   kind: PathKind,
   fix = "pass the path of a .npy file",
 ): TypeError {
-  const what = kind === "directory"
+  return new TypeError(
+    `Cannot ${verb} ${quoted(path)}: it is ${
+      kindName(kind)
+    }, not a regular file; ${fix}`,
+  );
+}
+
+/**
+ * What is at a path, in words: `"a directory"`, `"a FIFO (named pipe)"`.
+ *
+ * @param kind What is there.
+ * @returns Its name with an article.
+ */
+export function kindName(kind: PathKind): string {
+  return kind === "file"
+    ? "a regular file"
+    : kind === "directory"
     ? "a directory"
     : kind === "fifo"
     ? "a FIFO (named pipe)"
     : kind === "socket"
     ? "a socket"
+    : kind === "missing"
+    ? "missing"
     : "a device";
-  return new TypeError(
-    `Cannot ${verb} ${quoted(path)}: it is ${what}, not a regular file; ${fix}`,
-  );
 }
 
 function nodePathFs(fs: NodeFsFull): PathFs {

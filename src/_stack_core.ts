@@ -14,7 +14,7 @@ import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
-import { type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
+import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
@@ -153,6 +153,14 @@ export class StackCore {
     const want = rest.dtype === undefined ? undefined : parseDType(rest.dtype);
     this.#fs = pathFs();
     const fs = this.#fs;
+    const kind = fs.kind(dir);
+    if (kind !== "directory" && kind !== "missing") {
+      throw new TypeError(
+        `Cannot ${verb} the stack "${dir}": it is ${
+          kindName(kind)
+        }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
+      );
+    }
     fs.mkdir(dir);
     this.#lock = acquireLock(dir, verb);
     try {

@@ -18,12 +18,15 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import {
   NpyFormatError,
   NpyStackReader,
   NpyStackWriterSync,
   readNpyStack,
   recoverStack,
+  recoverStackSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
@@ -170,4 +173,38 @@ describe("hostile stack folders", () => {
       4,
     ]);
   });
+});
+
+describe("a stack path that is not a folder", () => {
+  const cases: [string, (dir: string) => string, string][] = [
+    ["a file", (dir) => {
+      writeFileSync(join(dir, "s"), "x");
+      return join(dir, "s");
+    }, "a regular file"],
+    ["a FIFO", (dir) => {
+      assert.equal(spawnSync("mkfifo", [join(dir, "s")]).status, 0);
+      return join(dir, "s");
+    }, "a FIFO (named pipe)"],
+    ["a device", () => "/dev/null", "a device"],
+  ];
+  for (const [name, make, what] of cases) {
+    test(`${name}: a TypeError from the writer and recoverStack, nothing created`, (t) => {
+      if (process.platform === "win32") return t.skip("POSIX only");
+      const dir = tempDir();
+      const path = make(dir);
+      for (
+        const [verb, run] of [
+          ["append to", () => NpyStackWriterSync.open(path)],
+          ["recover", () => recoverStackSync(path)],
+        ] as const
+      ) {
+        assert.throws(run, {
+          name: "TypeError",
+          message:
+            `Cannot ${verb} the stack "${path}": it is ${what}, not a folder; a stack is a folder of .npy files, so pass a folder path`,
+        });
+      }
+      assert.deepEqual(readdirSync(dir), name === "a device" ? [] : ["s"]);
+    });
+  }
 });
