@@ -96,7 +96,8 @@ export function nodeStyle(e: unknown): unknown {
     e.message,
   );
   const text = m?.[1] ?? e.message;
-  const what = text.charAt(0).toLowerCase() + text.slice(1);
+  const what = LIBUV_WORDS[code] ??
+    text.charAt(0).toLowerCase() + text.slice(1);
   const out = new Error(
     `${code}: ${what}${m?.[3] === undefined ? "" : `, ${m[3]}`}${
       m?.[4] === undefined ? "" : ` ${m[4]}`
@@ -109,6 +110,23 @@ export function nodeStyle(e: unknown): unknown {
   if (m?.[3] !== undefined) fields.syscall = m[3];
   return out;
 }
+
+/**
+ * `node:fs`'s (libuv's) words for the codes whose text differs from the
+ * system's that Deno gives (`File exists` where Node says `file already
+ * exists`); other codes take the system's text.
+ */
+const LIBUV_WORDS: Record<string, string> = {
+  EEXIST: "file already exists",
+  EISDIR: "illegal operation on a directory",
+  ELOOP: "too many symbolic links encountered",
+  ENAMETOOLONG: "name too long",
+  EXDEV: "cross-device link not permitted",
+  EAGAIN: "resource temporarily unavailable",
+  EBUSY: "resource busy or locked",
+  EIO: "i/o error",
+  EFBIG: "file too large",
+};
 
 /** Runs `f`, throwing its error in `node:fs` form. */
 function native<T>(f: () => T): T {

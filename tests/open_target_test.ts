@@ -247,6 +247,36 @@ describe("missing files and folders", () => {
     assert.deepEqual(readdirSync(dir), ["link.npy"]);
   });
 
+  test("runtime errors read as node:fs words them, on every runtime (ELOOP, ENAMETOOLONG)", () => {
+    const dir = tempDir();
+    const loop = join(dir, "loop.npy");
+    symlinkSync(loop, loop);
+    const long = join(dir, `${"x".repeat(300)}.npy`);
+    const cases: [() => unknown, string, string, string][] = [
+      [
+        () => NpyAppendArraySync.open(loop),
+        loop,
+        "ELOOP",
+        "too many symbolic links encountered, stat",
+      ],
+      [
+        () => NpyAppendArraySync.open(long),
+        long,
+        "ENAMETOOLONG",
+        "name too long, stat",
+      ],
+      [() => readNpySync(long), long, "ENAMETOOLONG", "name too long, stat"],
+    ];
+    for (const [run, path, code, text] of cases) {
+      assert.throws(run, {
+        code,
+        message: `Cannot open ${
+          JSON.stringify(path)
+        }: ${code}: ${text} '${path}'`,
+      });
+    }
+  });
+
   test("a missing file: ENOENT naming it, from every reader", async () => {
     const path = join(tempDir(), "gone.npy");
     const check = (e: unknown) => {
