@@ -222,7 +222,9 @@ function tryCreate(
     if (codeOf(e) === "EEXIST") return null;
     // The runtime's own error, named after the locked path.
     const raw = (e as Error).cause;
-    throw runtimeError(codeOf(raw) === undefined ? e : raw, verb, path);
+    const named = codeOf(raw) !== undefined ||
+      (raw as Error | undefined)?.name === "NotCapable";
+    throw runtimeError(named ? raw : e, verb, path);
   }
 }
 

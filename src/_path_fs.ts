@@ -115,12 +115,15 @@ export function quoted(path: string): string {
 export function runtimeError(e: unknown, verb: string, path: string): unknown {
   if (!(e instanceof Error) || e.name === "NpyLockedError") return e;
   const code = (e as { code?: unknown }).code;
-  if (typeof code !== "string") return e;
+  // Deno's missing permission has no code: named too, keeping its name.
+  const denied = e.name === "NotCapable";
+  if (typeof code !== "string" && !denied) return e;
   const head = `Cannot ${verb} ${quoted(path)}: `;
   if (e.message.startsWith("Cannot ")) return e;
   const out = new Error(head + e.message, { cause: e });
+  if (denied) out.name = e.name;
   const fields = out as unknown as Record<string, unknown>;
-  fields.code = code;
+  if (typeof code === "string") fields.code = code;
   const src = e as unknown as Record<string, unknown>;
   if (src.errno !== undefined) fields.errno = src.errno;
   if (src.syscall !== undefined) fields.syscall = src.syscall;
@@ -225,18 +228,17 @@ export function notAFile(
  * @returns Its name with an article.
  */
 export function kindName(kind: PathKind): string {
-  return kind === "file"
-    ? "a regular file"
-    : kind === "directory"
-    ? "a directory"
-    : kind === "fifo"
-    ? "a FIFO (named pipe)"
-    : kind === "socket"
-    ? "a socket"
-    : kind === "missing"
-    ? "missing"
-    : "a device";
+  return KIND_NAMES[kind];
 }
+
+const KIND_NAMES: Record<PathKind, string> = {
+  file: "a regular file",
+  directory: "a directory",
+  fifo: "a FIFO (named pipe)",
+  socket: "a socket",
+  device: "a device",
+  missing: "missing",
+};
 
 function nodePathFs(fs: NodeFsFull): PathFs {
   const c = fs.constants;

@@ -9,7 +9,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -67,6 +67,29 @@ function describeLock(): void {
       assert.equal(existsSync(`${path}.lock`), false);
       assert.equal(existsSync(path), false);
       assert.throws(() => readNpySync(path), { code: "ENOENT" });
+    });
+
+    test("-R only: a writer is refused naming the file it opens and the flag, nothing left", () => {
+      const dir = tempDir();
+      for (const name of ["new.npy", "old.npy"]) {
+        const path = join(dir, name);
+        if (name === "old.npy") writeFileSync(path, "");
+        const out = child(["-R"], path);
+        assert.ok(
+          out.startsWith(
+            `NotCapable: Cannot open "${path}": Requires write access to `,
+          ),
+          out,
+        );
+        assert.match(out, /run again with the --allow-write flag$/);
+      }
+      assert.deepEqual(readdirSync(dir), ["old.npy"]);
+      // Reading needs no more than -R.
+      const path = join(dir, "new.npy");
+      assert.match(
+        child(["-W"], path),
+        /^NotCapable: Cannot open "[^"]+new\.npy": Requires read access to /,
+      );
     });
   });
 }
