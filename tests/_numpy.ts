@@ -203,6 +203,37 @@ export function runPython(
   return new TextDecoder().decode(runPythonBytes(code, args, input));
 }
 
+const SLICE_HASH_CODE = `
+import sys, json, hashlib
+import numpy as np
+if sys.argv[3]:
+    np.save(sys.argv[1], eval(sys.argv[3]))
+a = np.load(sys.argv[1], mmap_mode="r")
+fortran = a.flags.f_contiguous and not a.flags.c_contiguous
+out = []
+for s, e in json.loads(sys.argv[2]):
+    x = a[..., s:e] if fortran else a[s:e]
+    x = x.astype(x.dtype.newbyteorder("="))
+    out.append([list(x.shape), hashlib.sha256(x.tobytes(order="F" if fortran else "C")).hexdigest()])
+print(json.dumps(out))
+`;
+
+/**
+ * NumPy's slices `[start, end)` along the growth axis of the `.npy` file at
+ * `path` (the last axis for Fortran order), each as its shape and the
+ * SHA-256 of its bytes in native byte order (Fortran order for Fortran
+ * files). With `saveExpr`, `np.save(path, eval(saveExpr))` runs first.
+ */
+export function npSliceHashes(
+  path: string,
+  ranges: readonly (readonly [number, number | null])[],
+  saveExpr = "",
+): [number[], string][] {
+  return JSON.parse(
+    runPython(SLICE_HASH_CODE, [path, JSON.stringify(ranges), saveExpr]),
+  );
+}
+
 const LOAD_CODE = `
 import sys, warnings
 import npy_json
