@@ -34,6 +34,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { ramp } from "./_journal_files.ts";
 
@@ -358,15 +359,7 @@ describe("a replacing writer on a full disk (a 2 MiB tmpfs)", {
     const base = tempDir();
     const mnt = join(base, "mnt");
     mkdirSync(mnt);
-    const r = spawnSync("mount", [
-      "-t",
-      "tmpfs",
-      "-o",
-      "size=2m",
-      "tmpfs",
-      mnt,
-    ]);
-    assert.equal(r.status, 0, String(r.stderr));
+    mountTmpfs(mnt);
     try {
       const p = made(join(mnt, "a.npy"), ramp(200_000)); // 800 kB of 2 MiB
       const before = readFileSync(p);
@@ -388,7 +381,7 @@ describe("a replacing writer on a full disk (a 2 MiB tmpfs)", {
       assert.ok(holdsRamp(p, 150_000));
       assert.deepEqual(readdirSync(mnt), ["a.npy"]);
     } finally {
-      spawnSync("umount", [mnt]);
+      unmountTmpfs(mnt);
       rmSync(base, { recursive: true, force: true });
     }
   });

@@ -31,6 +31,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
+import { mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
@@ -80,22 +81,12 @@ describe("a 2 MiB tmpfs", OPTS, () => {
   before(() => {
     if (!ROOT) throw new Error("Cannot mount a tmpfs: not root");
     mkdirSync(mnt);
-    const r = spawnSync("mount", [
-      "-t",
-      "tmpfs",
-      "-o",
-      "size=2m",
-      "tmpfs",
-      mnt,
-    ]);
-    if (r.status !== 0) {
-      throw new Error(`Cannot mount a tmpfs: ${String(r.stderr)}`);
-    }
+    mountTmpfs(mnt);
     mounted = true;
   });
   after(() => {
     try {
-      if (mounted) spawnSync("umount", [mnt]);
+      if (mounted) unmountTmpfs(mnt);
     } finally {
       rmSync(base, { recursive: true, force: true });
     }

@@ -6,7 +6,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   readFileSync,
@@ -23,16 +22,22 @@ import {
   recoverGroupSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
 
-function mountTmpfs(dir: string): string | undefined {
+/** Mounts a 2 MiB tmpfs on `dir`; why not, when it cannot. */
+function tryTmpfs(dir: string): string | undefined {
   if (process.platform !== "linux") return "needs Linux";
-  const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir]);
-  return r.status === 0 ? undefined : `cannot mount a tmpfs (${r.stderr})`;
+  try {
+    mountTmpfs(dir);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 test("a full disk in the middle of a group append changes no state", (t) => {
   const mnt = tempDir();
-  const why = mountTmpfs(mnt);
+  const why = tryTmpfs(mnt);
   if (why !== undefined) {
     t.skip(why);
     return;
@@ -94,7 +99,7 @@ test("a full disk in the middle of a group append changes no state", (t) => {
     assert.equal(c[acked - 1], 7);
     assert.ok(readFileSync(join(dir, "group.json")).length < 1024);
   } finally {
-    spawnSync("umount", [mnt]);
+    unmountTmpfs(mnt);
     rmSync(mnt, { recursive: true, force: true });
   }
 });

@@ -35,6 +35,7 @@ import {
 } from "../mod.ts";
 import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
+import { withTmpfs } from "./_tmpfs.ts";
 import { scriptCommand } from "./_runtime.ts";
 
 const CHILD = new URL("./_lock_child.ts", import.meta.url);
@@ -334,23 +335,6 @@ function fill(dir: string): void {
       size >>= 1;
     }
   }
-}
-
-/** A 2 MiB tmpfs (or read-only) mount for the test; root only. */
-function withTmpfs(
-  options: string,
-  run: (dir: string) => void | Promise<void>,
-): () => Promise<void> {
-  return async () => {
-    const dir = tempDir();
-    const m = spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
-    assert.equal(m.status, 0, String(m.stderr));
-    try {
-      await run(dir);
-    } finally {
-      spawnSync("umount", [dir]);
-    }
-  };
 }
 
 const root = process.getuid?.() === 0;

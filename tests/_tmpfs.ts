@@ -1,0 +1,48 @@
+/**
+ * Real small file systems for full-disk tests: a tmpfs mounted on a
+ * folder (root only, Linux).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { tempDir } from "./_numpy.ts";
+
+/**
+ * Mounts a tmpfs on `dir`.
+ *
+ * @param dir An existing, empty folder.
+ * @param options Mount options, such as `"size=2m"` or `"size=2m,ro"`.
+ * @throws {Error} naming `dir` and the system's words when it cannot.
+ */
+export function mountTmpfs(dir: string, options = "size=2m"): void {
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
+  if (r.status !== 0) {
+    throw new Error(`Cannot mount a tmpfs on ${dir}: ${String(r.stderr)}`);
+  }
+}
+
+/** Unmounts what {@linkcode mountTmpfs} mounted on `dir`. */
+export function unmountTmpfs(dir: string): void {
+  spawnSync("umount", [dir]);
+}
+
+/**
+ * A test body that runs `run` on a fresh tmpfs mounted with `options`,
+ * unmounted afterwards whatever happens.
+ */
+export function withTmpfs(
+  options: string,
+  run: (dir: string) => void | Promise<void>,
+): () => Promise<void> {
+  return async () => {
+    const dir = tempDir();
+    assert.doesNotThrow(() => mountTmpfs(dir, options));
+    try {
+      await run(dir);
+    } finally {
+      unmountTmpfs(dir);
+    }
+  };
+}
