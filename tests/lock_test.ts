@@ -35,6 +35,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { acquireLock } from "../src/_lock.ts";
+import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
 import { RUNTIME, scriptCommand, sourcePath } from "./_runtime.ts";
 
@@ -47,6 +48,22 @@ function written(path: string, rows: number): void {
     npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
   }
   npy.close();
+}
+
+/**
+ * Asserts that `dir` holds nothing, or only one hold-record temporary of
+ * `name`'s lock (`<name>.lock.<pid>.<token>.new`): what a taker killed
+ * before linking it leaves until a takeover or a recover.
+ */
+function assertOnlyDeadTemp(dir: string, name: string, what: string): void {
+  const left = readdirSync(dir);
+  const temp = new RegExp(
+    `^${name.replace(".", "\\.")}\\.lock\\.\\d+\\.[0-9a-f]{16}\\.new$`,
+  );
+  assert.ok(
+    left.length === 0 || (left.length === 1 && temp.test(left[0]!)),
+    `${what}: ${left.join(", ")}`,
+  );
 }
 
 /**
@@ -385,6 +402,42 @@ describe("lock: stale locks are taken over", () => {
       ["guard.npy"],
     );
   });
+  test("a plain open lists no folder; a takeover and recover remove dead takers' temporaries", () => {
+    // Opening must not cost a listing of the folder (40,000 files made it
+    // 50 to 90 ms): the list is read only after a kill left evidence.
+    const fs = pathFs();
+    const list = fs.list;
+    const listed: string[] = [];
+    fs.list = (dir: string) => {
+      listed.push(dir);
+      return list.call(fs, dir);
+    };
+    try {
+      const dir = tempDir();
+      const path = join(dir, "tidy.npy");
+      const done = spawnSync(process.execPath, ["--version"]);
+      const deadTemp = `${path}.lock.${done.pid}.0123456789abcdef.new`;
+      const record = JSON.stringify({ pid: done.pid, host: hostname() });
+      writeFileSync(deadTemp, record);
+      written(path, 1); // new file
+      written(path, 1); // existing file
+      assert.deepEqual(listed, []);
+      assert.ok(existsSync(deadTemp));
+      // A stale lock: taken over, and the dead taker's temporary goes.
+      lockFile(path, { pid: done.pid, start: null });
+      written(path, 1);
+      assert.equal(listed.length, 1);
+      assert.deepEqual(readdirSync(dir), ["tidy.npy"]);
+      // recover tidies too, with no stale lock.
+      writeFileSync(deadTemp, record);
+      recoverSync(path);
+      assert.equal(listed.length, 2);
+      assert.deepEqual(readdirSync(dir), ["tidy.npy"]);
+      assert.deepEqual(readNpySync(path).shape, [3, 2]);
+    } finally {
+      fs.list = list;
+    }
+  });
 });
 
 describe("lock: between processes and runtimes", () => {
@@ -485,10 +538,13 @@ describe("lock: between processes and runtimes", () => {
     let n = 1;
     for (;; n++) {
       const r = await runChild(same, ["killat", path, String(n)]);
-      // The next writer takes the lock at once, and its holder cleans up
-      // the killed one's temporaries.
-      const lock = acquireLock(path, "open");
-      lock.release();
+      // The next writer takes the lock at once; a stale lock is taken
+      // over and the killed taker's temporary removed then, else only
+      // that temporary is left (an open does not list the folder), and
+      // recover removes it.
+      acquireLock(path, "open").release();
+      assertOnlyDeadTemp(dir, "step.npy", `killed after step ${n}`);
+      acquireLock(path, "recover").release();
       assert.deepEqual(readdirSync(dir), [], `killed after step ${n}`);
       if (r.out.includes("done")) break;
       assert.equal(r.code, null, r.err);
@@ -516,8 +572,9 @@ describe("lock: between processes and runtimes", () => {
       await new Promise((r) => setTimeout(r, Math.random() * 20));
       child.kill("SIGKILL");
       await gone;
-      const lock = acquireLock(path, "open");
-      lock.release();
+      acquireLock(path, "open").release();
+      assertOnlyDeadTemp(dir, "churn.npy", `kill ${k}`);
+      acquireLock(path, "recover").release();
       assert.deepEqual(readdirSync(dir), [], `kill ${k}`);
     }
   });
