@@ -210,16 +210,17 @@ export function prepareArray(
 
 /**
  * The common case in short: a typed array, bare or as `{ data, shape }`,
- * whose type is exactly the file's dtype, needing no reordering: its bytes
- * are written as they are. `undefined` sends anything else (errors
- * included) through the general path.
+ * whose type is exactly the file's dtype (or, with no dtype yet, the one
+ * the general path would infer: its own, little-endian), needing no
+ * reordering: its bytes are written as they are. `undefined` sends
+ * anything else (errors included) through the general path, which a
+ * short-lived process's first append then need not compile.
  */
 function quickPrepare(
   input: ArrayInput,
   options: PrepareOptions,
 ): PreparedArray | undefined {
   const dtype = options.dtype;
-  if (dtype === undefined) return undefined;
   let data: unknown;
   let shape: number[];
   if (ArrayBuffer.isView(input)) {
@@ -254,8 +255,16 @@ function quickPrepare(
     if (shape.length >= 2 && options.fortranOrder) return undefined;
   }
   const src = typedArrayDType(data);
-  if (src === undefined || src.str !== dtype.str) return undefined;
-  return { bytes: bytesOf(data as TypedArray), shape, dtype, shared: true };
+  if (
+    src === undefined ||
+    (dtype === undefined ? src.byteOrder === ">" : src.str !== dtype.str)
+  ) return undefined;
+  return {
+    bytes: bytesOf(data as TypedArray),
+    shape,
+    dtype: dtype ?? src,
+    shared: true,
+  };
 }
 
 /** The last small array seen by {@linkcode bytesOf}, and its bytes. */
