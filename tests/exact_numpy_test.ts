@@ -524,3 +524,69 @@ print(" ".join(ok))`,
     },
   );
 });
+
+describe("a typed array's first append infers its dtype as NumPy would", () => {
+  test(
+    "bytes equal np.save's, bare and as { data, shape }",
+    numpyTestOptions(),
+    () => {
+      const cases: Array<[Iterable<number | bigint>, string]> = [
+        [new Int8Array([-128, 0, 127, 5]), "i1"],
+        [new Uint8Array([0, 1, 255, 7]), "u1"],
+        [new Uint8ClampedArray([0, 9, 255, 3]), "u1"],
+        [new Int16Array([-32768, 1, 32767, 2]), "<i2"],
+        [new Uint16Array([0, 65535, 3, 4]), "<u2"],
+        [new Int32Array([-(2 ** 31), 0, 2 ** 31 - 1, 6]), "<i4"],
+        [new Uint32Array([0, 2 ** 32 - 1, 8, 9]), "<u4"],
+        [new Float32Array([0.1, -0, Infinity, NaN]), "<f4"],
+        [new Float64Array([0.1, -0, 5e-324, -Infinity]), "<f8"],
+        [new BigInt64Array([-(2n ** 63n), 0n, 2n ** 63n - 1n, 3n]), "<i8"],
+        [new BigUint64Array([0n, 2n ** 64n - 1n, 4n, 5n]), "<u8"],
+      ];
+      // NumPy's files, all in one run: <i>-flat.npy (shape (4,)) and
+      // <i>-2d.npy (shape (2, 2)).
+      const dir = tempDir();
+      const literal = (v: number | bigint): string =>
+        typeof v === "bigint"
+          ? String(v)
+          : Number.isNaN(v)
+          ? "float('nan')"
+          : !Number.isFinite(v)
+          ? `float('${v > 0 ? "inf" : "-inf"}')`
+          : Object.is(v, -0)
+          ? "-0.0"
+          : String(v);
+      runPython(
+        `import sys, json, numpy as np
+for i, (dtype, values) in enumerate(json.loads(sys.argv[2])):
+    a = np.array([eval(v) for v in values], dtype=dtype)
+    np.save(f"{sys.argv[1]}/{i}-flat.npy", a)
+    np.save(f"{sys.argv[1]}/{i}-2d.npy", a.reshape(2, 2))`,
+        [
+          dir,
+          JSON.stringify(
+            cases.map(([data, dtype]) => [dtype, Array.from(data, literal)]),
+          ),
+        ],
+      );
+      for (const [i, [data, dtype]] of cases.entries()) {
+        for (
+          const [input, name] of [[{ data, shape: [2, 2] }, "2d"], [
+            data,
+            "flat",
+          ]]
+        ) {
+          const file = new MemoryFile();
+          const npy = NpyAppendArraySync.open(file);
+          npy.append(input as never);
+          npy.close();
+          assert.deepEqual(
+            file.bytes(),
+            new Uint8Array(readFileSync(join(dir, `${i}-${name}.npy`))),
+            `${dtype} ${name}`,
+          );
+        }
+      }
+    },
+  );
+});
