@@ -69,6 +69,12 @@ export interface PathFs {
   readText(path: string): string | null;
   /** Milliseconds since `path` was last modified; `null` when missing. */
   ageMs(path: string): number | null;
+  /**
+   * The size `stat` reports for `path` in bytes (for a folder, about the
+   * space its entries' names take on Linux and macOS file systems; 0 on
+   * Windows); `null` when missing.
+   */
+  size(path: string): number | null;
   /** Creates a hard link (fails with `EEXIST` if `to` exists). */
   link(from: string, to: string): void;
   /** The names in the folder `path`; empty when it is missing. */
@@ -81,12 +87,13 @@ interface NodeStats {
   isFIFO(): boolean;
   isSocket(): boolean;
   mtimeMs: number;
+  size: number;
 }
 
 interface NodeFsFull extends NodeFsLike {
   openSync(path: string, flags: number, mode?: number): number;
   statSync(path: string): NodeStats;
-  fstatSync(fd: number): NodeStats & { size: number };
+  fstatSync(fd: number): NodeStats;
   existsSync(path: string): boolean;
   unlinkSync(path: string): void;
   renameSync(from: string, to: string): void;
@@ -332,6 +339,14 @@ function nodePathFs(fs: NodeFsFull): PathFs {
     ageMs(path) {
       try {
         return Date.now() - fs.statSync(path).mtimeMs;
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return null;
+        throw e;
+      }
+    },
+    size(path) {
+      try {
+        return fs.statSync(path).size;
       } catch (e) {
         if ((e as { code?: string }).code === "ENOENT") return null;
         throw e;

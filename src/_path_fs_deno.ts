@@ -34,13 +34,14 @@ interface DenoInfo {
   isFifo?: boolean | null;
   isSocket?: boolean | null;
   mtime: Date | null;
+  size: number;
   dev: number;
   ino: number | null;
 }
 
 /** What the backend uses of `Deno.FsFile`. */
 interface DenoPathFsFile extends DenoFsFileLike {
-  statSync(): DenoInfo & { size: number };
+  statSync(): DenoInfo;
 }
 
 /** The members of the `Deno` namespace the backend uses. */
@@ -452,6 +453,14 @@ export function denoPathFs(d: DenoPathApi): PathFs {
       try {
         const t = d.statSync(path).mtime;
         return t === null ? 0 : Date.now() - t.getTime();
+      } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") return null;
+        throw nodeStyle(e);
+      }
+    },
+    size(path) {
+      try {
+        return d.statSync(path).size;
       } catch (e) {
         if ((e as { code?: string }).code === "ENOENT") return null;
         throw nodeStyle(e);
