@@ -77,14 +77,17 @@ describe("JSR package: bundles typed by the TypeScript sources", () => {
     const published = files(dir).filter((f) =>
       !f.startsWith("dist/") && f !== "deno.json"
     );
-    assert.deepEqual(published, [
-      "LICENSE",
-      "README.md",
-      "adapters.ts",
-      "cli.ts",
-      "mod.ts",
-      ...files(join(ROOT, "src")).map((f) => `src/${f}`),
-    ].sort());
+    assert.deepEqual(
+      published,
+      [
+        "LICENSE",
+        "README.md",
+        "adapters.ts",
+        "cli.ts",
+        "mod.ts",
+        ...files(join(ROOT, "src")).map((f) => `src/${f}`),
+      ].sort(),
+    );
     for (const f of published) {
       assert.ok(
         readFileSync(join(dir, f)).equals(readFileSync(join(ROOT, f))),
@@ -136,7 +139,17 @@ describe("JSR package: bundles typed by the TypeScript sources", () => {
     npy.close();
     const a = sources.readNpySync(path);
     assert.deepEqual(a.shape, [3, 3]);
-    assert.deepEqual([...(a.data as Float64Array)], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual([...(a.data as Float64Array)], [
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+    ]);
     // The bundle's errors are its own classes, with the sources' messages.
     writeFileSync(path, "not a .npy file\n".repeat(20));
     assert.throws(() => lib.readNpySync(path), (e: unknown) => {
