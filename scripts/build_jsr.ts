@@ -11,7 +11,7 @@
  *   starts with `// @ts-self-types="../mod.ts"` (the entry's source), so a
  *   type check, `deno doc` and JSR's slow-type check and documentation read
  *   the TypeScript sources while Deno runs the bundle: loading 3 modules
- *   instead of 69 is most of a short-lived process's start (bench/README.md,
+ *   instead of 72 is most of a short-lived process's start (bench/README.md,
  *   cold start);
  * - `deno.json`: the project's, with each export pointing at its bundle
  *   (`"."` is `./dist/mod.js`) and `dist/` added to `"publish.include"`.
