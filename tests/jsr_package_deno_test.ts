@@ -29,14 +29,23 @@ function pkg(): string {
   return built ??= buildJsr(join(tempDir(), "jsr"));
 }
 
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** Runs Deno; its exit code and output (stdout then stderr, no colours). */
 function deno(args: string[], cwd: string): { code: number; out: string } {
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  delete env.FORCE_COLOR; // set (to "0") by scripts/test_all.ts: Deno colours then
   const r = spawnSync(Deno.execPath(), args, {
     cwd,
     encoding: "utf8",
-    env: { ...Deno.env.toObject(), NO_COLOR: "1" },
+    env,
     maxBuffer: 1 << 28,
   });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
+  return {
+    code: r.status ?? 1,
+    out: `${r.stdout}${r.stderr}`.replace(ANSI, ""),
+  };
 }
 
 /** Every file under `dir`, relative to it, sorted. */
