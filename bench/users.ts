@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { installPeers } from "./_install_peers.ts";
+import { buildJsr } from "../scripts/build_jsr.ts";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url));
 const PEERS = join(BENCH, "peers.ts");
@@ -38,9 +39,11 @@ interface ColdCase {
 
 /**
  * The cold-start cases of one runtime: raw calls, the library (as its
- * users load it: Deno the TypeScript source, Node and Bun the npm bundle),
- * the library of another checkout when `NPY_BENCH_COLD_BEFORE` names one
- * (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`; keep it
+ * users load it: Deno the JSR package's bundle, `jsrUrl`, built by
+ * scripts/build_jsr.ts; Node and Bun the npm bundle), on Deno also the
+ * TypeScript source (`mod.ts`, what the JSR package held before it carried
+ * bundles), the library of another checkout when `NPY_BENCH_COLD_BEFORE`
+ * names one (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`; keep it
  * out of the temporary folder, where Bun loads the same bundle 2 to 4
  * times slower), and the peers.
  */
@@ -48,11 +51,24 @@ function coldCases(
   rt: RuntimeCmd,
   env: Record<string, string>,
   peers: boolean,
+  jsrUrl: string | undefined,
 ): ColdCase[] {
   const cases: ColdCase[] = [
     { key: "raw", who: "raw", which: "raw", module: "" },
-    { key: "lib", who: "library", which: "lib", module: rt.libUrl },
   ];
+  if (rt.name === "deno" && jsrUrl !== undefined) {
+    cases.push(
+      { key: "lib", who: "library", which: "lib", module: jsrUrl },
+      {
+        key: "lib-source",
+        who: "library (TypeScript source)",
+        which: "lib",
+        module: rt.libUrl,
+      },
+    );
+  } else {
+    cases.push({ key: "lib", who: "library", which: "lib", module: rt.libUrl });
+  }
   const before = env[COLD_BEFORE_ENV];
   if (before !== undefined && before !== "") {
     cases.push({
@@ -148,6 +164,19 @@ export function userWorkloads(
   const notes: string[] = [];
   const failed = installPeers();
   if (failed !== null) notes.push(`Peers skipped: ${failed}.`);
+  // Cold start runs in an empty folder (no project configuration for Deno
+  // to find), with the JSR package built from the sources for Deno.
+  const coldCwd = join(dir, "cold-cwd");
+  fs.mkdirSync(coldCwd, { recursive: true });
+  let jsrUrl: string | undefined;
+  if (runtimes.some((rt) => rt.name === "deno")) {
+    try {
+      jsrUrl =
+        pathToFileURL(join(buildJsr(join(dir, "jsr")), "dist", "mod.js")).href;
+    } catch (e) {
+      notes.push(`JSR package not built (Deno cold start on mod.ts): ${e}`);
+    }
+  }
   for (const rt of runtimes) {
     console.error(`bench: ${rt.name} peers and cold start ...`);
     const script = rt.name === "node" ? nodeScript(dir) : PEERS;
@@ -162,7 +191,7 @@ export function userWorkloads(
         rows.push({ ...p, runtime: rt.name, who: p.peer });
       }
     }
-    const cases = coldCases(rt, env, failed === null);
+    const cases = coldCases(rt, env, failed === null, jsrUrl);
     // Fresh processes, taking turns; the first round warms the page cache
     // and compile caches, then the median of the others.
     const walls: Record<string, number[]> = {};
@@ -175,7 +204,7 @@ export function userWorkloads(
         const r = spawnSync(
           rt.cmd[0]!,
           [...rt.cmd.slice(1), COLD, c.which, out, c.module],
-          { encoding: "utf8", env },
+          { encoding: "utf8", env, cwd: coldCwd },
         );
         const wall = performance.now() - t;
         if (r.status !== 0) {

@@ -100,14 +100,16 @@ function tsc(files: string[], options: Record<string, unknown>): void {
 }
 
 /**
- * Replaces `npm/<entry>.js` of each entry with a bundle of it and
- * everything it imports, built by esbuild from the TypeScript sources in
- * one run (whitespace and syntax minified, names kept readable in stack
- * traces). Code that several entries share goes to one chunk file under
- * `npm/chunks/`, so `mod.js` and `adapters.js` meet the same classes (one
- * `NodeFile`, one `SyncBackedFile`).
+ * Writes `<outDir>/<entry>.js` for each entry (`mod.ts`, ...): a bundle of
+ * it and everything it imports, built by esbuild from the TypeScript
+ * sources in one run (whitespace and syntax minified, names kept readable
+ * in stack traces), replacing a file of that name. Code that several
+ * entries share goes to one chunk file under `<outDir>/chunks/`, so
+ * `mod.js` and `adapters.js` meet the same classes (one `NodeFile`, one
+ * `SyncBackedFile`). The npm build (`npm/`) and the JSR build
+ * (`jsr/dist/`, scripts/build_jsr.ts) both bundle through here.
  */
-function bundle(entries: string[]): void {
+export function bundle(entries: string[], outDir: string = OUT): void {
   run("npx", [
     "-y",
     ESBUILD,
@@ -121,7 +123,7 @@ function bundle(entries: string[]): void {
     "--minify-syntax",
     "--legal-comments=none",
     "--log-level=warning",
-    `--outdir=${OUT}`,
+    `--outdir=${outDir}`,
     "--entry-names=[name]",
     "--chunk-names=chunks/[name]-[hash]",
     "--allow-overwrite",
