@@ -216,8 +216,9 @@ try {
         ? cmd.slice(0, 3)
         // The runtime's own binary: npx in front would time npx, not Bun.
         : [bunBinary(cmd.slice(0, -1))],
-      // Cold start loads the library as its users do: Deno the TypeScript
-      // source, Node and Bun the npm build (the bundle) when it is built.
+      // The library as its users load it: Node and Bun the npm build (the
+      // bundle) when it is built; Deno the TypeScript source here, and in
+      // cold start the JSR package's bundle too (bench/users.ts).
       libUrl: rt === "deno"
         ? pathToFileURL(join(ROOT, "mod.ts")).href
         : env.NPY_BENCH_LIB ??

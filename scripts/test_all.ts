@@ -7,8 +7,9 @@
  *    `*_deno_test.ts` files, which use `Deno.*`;
  * 3. `scripts/build_npm.ts` builds `npm/`, tests included;
  * 4. `node --test` on the built tests (Node >= 20);
- * 5. package checks: `deno publish --dry-run`, `deno doc --lint mod.ts`,
- *    publint and Are The Types Wrong on `npm/`;
+ * 5. package checks: `deno task build:jsr` and `deno publish --dry-run`
+ *    in `jsr/`, `deno doc --lint mod.ts`, publint and Are The Types Wrong
+ *    on `npm/`;
  * 6. the browser test (`scripts/browser_test.mjs`, headless Chromium).
  *
  * With `CI` set, a run that reports skipped (ignored, todo) tests fails:
@@ -220,12 +221,15 @@ async function checkNoNodeImports(): Promise<void> {
 
 async function stepPackage(): Promise<void> {
   await checkNoNodeImports();
+  // The JSR package is published from jsr/ (RELEASING.md), built first.
+  const built = await exec(Deno.execPath(), ["task", "build:jsr"]);
+  record("deno task build:jsr", built.code === 0, `exit code ${built.code}`);
   const checks: [string, string, string[], string?][] = [
-    ["deno publish --dry-run", Deno.execPath(), [
+    ["deno publish --dry-run (jsr/)", Deno.execPath(), [
       "publish",
       "--dry-run",
       "--allow-dirty",
-    ]],
+    ], join(ROOT, "jsr")],
     ["deno doc --lint", Deno.execPath(), ["doc", "--lint", "mod.ts"]],
     ["publint", "npx", ["-y", VERSIONS.publint, "--strict", "npm"]],
     ["attw", "npx", [
@@ -237,8 +241,8 @@ async function stepPackage(): Promise<void> {
       "esm-only",
     ]],
   ];
-  for (const [name, cmd, args] of checks) {
-    const { code } = await exec(cmd, args);
+  for (const [name, cmd, args, cwd] of checks) {
+    const { code } = await exec(cmd, args, cwd);
     record(name, code === 0, `exit code ${code}`);
   }
 }
