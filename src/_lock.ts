@@ -103,9 +103,15 @@ function parseHolder(text: string | null): Holder | null {
   if (text === null || text === "") return null;
   try {
     const v = JSON.parse(text) as Partial<Holder>;
-    if (typeof v.pid !== "number" || typeof v.host !== "string") return null;
+    const pid = v.pid;
+    // A pid that names no single process (0 and negative ones signal
+    // process groups, a fraction makes the runtime throw) is garbage.
+    if (
+      typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 ||
+      pid > 0xffffffff || typeof v.host !== "string"
+    ) return null;
     return {
-      pid: v.pid,
+      pid,
       start: typeof v.start === "number" ? v.start : null,
       host: v.host,
       runtime: typeof v.runtime === "string" ? v.runtime : "",
