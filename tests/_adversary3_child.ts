@@ -19,12 +19,14 @@
  */
 
 import process from "node:process";
-import { writeSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import { killAfterFileCall } from "./_kill_at.ts";
 import {
+  needsRecoverySync,
   NpyAppendArraySync,
   NpyGroupWriterSync,
   NpyStackWriterSync,
+  recoverSync,
 } from "../mod.ts";
 
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
@@ -58,6 +60,14 @@ killAfterFileCall(Number(nText), [
   "closeSync",
 ]);
 
+// A restart after a crash, as the README's recipe does it.
+if (
+  (op === "fsync" || op === "big") && existsSync(path!) &&
+  needsRecoverySync(path!)
+) {
+  recoverSync(path!);
+}
+
 if (op === "fsync") {
   const w = NpyAppendArraySync.open(path!, { fsync: true });
   for (let at = w.shape?.[0] ?? 0; at < 12; at += 3) {
@@ -74,7 +84,7 @@ if (op === "fsync") {
   w.close();
 } else if (op === "stack") {
   const w = NpyStackWriterSync.open(path!, { shardRows: 4, dtype: "<i4" });
-  for (let at = w.shape[0]!; at < 12; at += 3) {
+  for (let at = w.shape[0] ?? 0; at < 12; at += 3) {
     w.append(ints(at, 3));
     say(`ack ${at + 3}`);
   }
