@@ -352,12 +352,17 @@ export function acquireLock(path: string, verb: string): HeldLock {
   // Whether to remove killed takers' temporaries once held: after a
   // takeover (a kill happened) and on recover, never on a plain open.
   let tidy = verb === "recover";
+  // A name found taken (EEXIST) with nothing readable behind it.
+  let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = tryCreate(fs, lockPath, path, verb);
     if (token !== null) return held(fs, lockPath, token, tidy);
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
-    if (verdict === "missing") continue;
+    if (verdict === "missing") {
+      vanished = lockPath;
+      continue;
+    }
     if (verdict === "held" || verdict === "unknown") {
       throw lockedError(path, lockPath, verb, text, verdict === "unknown");
     }
@@ -375,7 +380,10 @@ export function acquireLock(path: string, verb: string): HeldLock {
         continue;
       }
       guardToken = tryCreate(fs, guard, path, verb);
-      if (guardToken === null) continue;
+      if (guardToken === null) {
+        if (fs.readText(guard) === null) vanished = guard;
+        continue;
+      }
     }
     try {
       if (fs.readText(lockPath) === text) {
@@ -391,7 +399,27 @@ export function acquireLock(path: string, verb: string): HeldLock {
       removeIfMine(fs, guard, guardToken);
     }
   }
+  if (vanished !== null && danglingLink(fs, vanished)) {
+    throw new TypeError(
+      `Cannot ${verb} ${quoted(path)}: its lock file ${
+        quoted(vanished)
+      } is a symlink to a missing file; remove it`,
+    );
+  }
   throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+}
+
+/**
+ * Whether the name `file` is taken (listed in its folder) while nothing
+ * can be read behind it: a symlink to a missing file, which `link` and
+ * `O_EXCL` do not follow, so no lock could ever be created there.
+ */
+function danglingLink(fs: PathFs, file: string): boolean {
+  if (fs.readText(file) !== null) return false;
+  const base = file.slice(
+    Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1,
+  );
+  return fs.list(dirOf(file)).includes(base);
 }
 
 /** Locks this process holds, released at a normal exit. */

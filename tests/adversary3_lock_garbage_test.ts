@@ -10,9 +10,21 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArraySync, NpyLockedError, readNpySync } from "../mod.ts";
+import {
+  NpyAppendArraySync,
+  NpyLockedError,
+  NpyStackWriterSync,
+  readNpySync,
+} from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
 function host(): string {
@@ -53,3 +65,81 @@ for (const pid of PIDS) {
     }
   });
 }
+
+/**
+ * A symlink to a missing file where the lock file or its takeover guard
+ * belongs: `link` and `O_EXCL` do not follow it, so no lock can be made
+ * there, yet nothing can be read behind it. It was "another process is
+ * creating its lock right now; try again" (or, for the guard, "held by"
+ * a dead pid) for ever; it is a TypeError naming it, as a FIFO or folder
+ * there is, and nothing is created.
+ */
+test("a dangling symlink as the lock file: TypeError naming it, nothing written", () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, "d.npy");
+    symlinkSync(join(dir, "missing", "x"), `${path}.lock`);
+    assert.throws(() => NpyAppendArraySync.open(path), (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.match(
+        e.message,
+        /d\.npy\.lock" is a symlink to a missing file; remove it/,
+      );
+      return true;
+    });
+    assert.equal(existsSync(path), false);
+    rmSync(`${path}.lock`);
+    const w = NpyAppendArraySync.open(path);
+    w.append(new Int16Array([1]));
+    w.close();
+    assert.deepEqual([...readNpySync(path).data as Int16Array], [1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a dangling symlink as the takeover guard of a stale lock: TypeError naming it", () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, "h.npy");
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({
+        pid: 2 ** 31 - 2,
+        start: null,
+        host: host(),
+        token: "x",
+      }),
+    );
+    symlinkSync(join(dir, "missing"), `${path}.lock.takeover`);
+    assert.throws(() => NpyAppendArraySync.open(path), (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.match(
+        e.message,
+        /h\.npy\.lock\.takeover" is a symlink to a missing file; remove it/,
+      );
+      return true;
+    });
+    assert.equal(existsSync(path), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a stack folder whose lock is a dangling symlink: TypeError naming it", () => {
+  const dir = tempDir();
+  try {
+    const stack = join(dir, "s");
+    symlinkSync(join(dir, "nowhere"), `${stack}.lock`);
+    assert.throws(
+      () => NpyStackWriterSync.open(stack, { dtype: "<i4" }),
+      (e: unknown) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.match(e.message, /s\.lock" is a symlink to a missing file/);
+        return true;
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
