@@ -13,7 +13,9 @@
  * - `stack`: a stack, `shardRows: 4`, appends of 3 int32 rows until 12;
  * - `group`: a group `a` (int32) and `b` (float64, 2 columns), appends of
  *   3 rows until 9; row i holds a = i, b = [i, -i];
- * - `gstack`: the same group as stacks of 4 rows per shard.
+ * - `gstack`: the same group as stacks of 4 rows per shard;
+ * - `recover`: `recover` with `zerofillIncomplete: true` of the file the
+ *   test prepared.
  *
  * @module
  */
@@ -99,6 +101,8 @@ if (op === "fsync") {
     say(`ack ${at + 3}`);
   }
   w.close();
+} else if (op === "recover") {
+  recoverSync(path!, { zerofillIncomplete: true });
 } else throw new Error(`unknown op ${op}`);
 say("exit 0");
 process.exit(0);

@@ -11,7 +11,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   NpyAppendArraySync,
@@ -181,6 +181,53 @@ describe("adversary 3: a kill after every file call", () => {
           Array.from({ length: 12 }, (_, i) => i),
         );
       }
+    },
+  );
+
+  test(
+    "recover with zerofillIncomplete: a rerun after any kill gives the same file",
+    SLOW,
+    () => {
+      const root = tempDir();
+      const rows = 3000;
+      const prepare = (path: string) => {
+        const w = NpyAppendArraySync.open(path);
+        w.append({
+          data: Float64Array.from({ length: rows * 4 }, (_, i) => i + 0.5),
+          shape: [rows, 4],
+        });
+        w.close();
+        // Half of one more row (two of its four values), header not updated.
+        writeFileSync(path, new Uint8Array(new Float64Array([-1, -2]).buffer), {
+          flag: "a",
+        });
+      };
+      const want = [
+        ...Float64Array.from({ length: rows * 4 }, (_, i) => i + 0.5),
+        -1,
+        -2,
+        0,
+        0,
+      ];
+      for (let n = 1; n < 100; n++) {
+        const path = join(root, `${n}.npy`);
+        prepare(path);
+        const { through } = killAt(n, "recover", path);
+        recoverSync(path, { zerofillIncomplete: true });
+        const got = readNpySync(path);
+        assert.deepEqual(got.shape, [rows + 1, 4], `call ${n}`);
+        assert.deepEqual([...got.data as Float64Array], want, `call ${n}`);
+        if (through) {
+          if (hasNumpy()) {
+            assert.deepEqual(
+              (numpyRows([path]) as number[][][])[0]!.flat(),
+              want,
+            );
+          }
+          return;
+        }
+      }
+      assert.fail("recover never got through");
     },
   );
 
