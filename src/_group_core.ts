@@ -273,7 +273,13 @@ export class GroupCore {
       );
       // A crash right after a first append can leave group.json without
       // the dtypes the member files now have.
-      core.#recordDTypes();
+      try {
+        core.#recordDTypes();
+      } catch (e) {
+        // The members' locks too, not only the group's.
+        for (const m of members) m.close();
+        throw e;
+      }
       return core;
     } catch (e) {
       lock.release();
@@ -385,6 +391,10 @@ export class GroupCore {
     let fresh: Planned[] | undefined;
     for (const p of parts) if (p.fresh) (fresh ??= []).push(p);
     if (rows === 0 && fresh === undefined) return;
+    // The new members' dtypes are recorded first: a failure there (a full
+    // disk) leaves nothing written, and one after it leaves a group of 0
+    // rows whose members are missing or empty, which opens as such.
+    if (fresh !== undefined) this.#recordDTypes(fresh);
     try {
       for (const p of fresh ?? []) {
         // A valid header-only file first, so a crash inside the first
@@ -407,7 +417,6 @@ export class GroupCore {
       if (p.fresh) this.#shapes[p.index] = [...p.prepared.shape];
       else shape[p.member.fortranOrder ? shape.length - 1 : 0]! += rows;
     }
-    if (fresh !== undefined) this.#recordDTypes();
   }
 
   /** Puts every member back to the acknowledged length after a failure. */
@@ -428,11 +437,13 @@ export class GroupCore {
     }
   }
 
-  #recordDTypes(): void {
+  /** Records in `group.json` the dtypes of members that have one (or of `fresh`, about to be written). */
+  #recordDTypes(fresh?: Planned[]): void {
     const members = this.#info.members.map((m, i): GroupMemberInfo =>
       m.dtype !== null ? m : memberInfo(
         m.name,
-        this.members[i]!.dtype()?.str ?? null,
+        (fresh?.find((p) => p.index === i)?.prepared.dtype ??
+          this.members[i]!.dtype())?.str ?? null,
         m.fortranOrder,
         m.stack,
       )

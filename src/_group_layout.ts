@@ -263,7 +263,7 @@ export function makeDir(dir: string): void {
   try {
     isDir = fs.statSync(dir).isDirectory();
   } catch {
-    fs.mkdirSync(dir, { recursive: true });
+    pathFs().mkdir(dir);
     return;
   }
   if (!isDir) {

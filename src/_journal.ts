@@ -458,7 +458,7 @@ export function beginAppend(
   file: FileLikeSync,
   store: JournalStore,
   durable: boolean,
-): void {
+): JournalFile {
   const size = file.sizeSync();
   const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file));
   readExact(file, oldHeader, 0);
@@ -470,11 +470,17 @@ export function beginAppend(
     blob: new Uint8Array(0),
     slot: 0,
   });
-  store.create((f) => {
+  const rec = store.create((f) => {
     f.writeSync(encode(j), 0);
     f.syncSync?.();
-  }).closeSync();
-  if (durable) store.syncFolder?.();
+  });
+  try {
+    if (durable) store.syncFolder?.();
+  } catch (e) {
+    rec.closeSync();
+    throw e;
+  }
+  return rec;
 }
 
 /** The header length of a valid `.npy` file (its writer checked it). */
@@ -486,13 +492,18 @@ function headerLength(file: FileLikeSync): number {
 }
 
 /**
- * Ends an atomic writer's change: commits (removes the record) or rolls
- * the file back.
+ * Ends an atomic writer's change: commits (voids the record) or rolls
+ * the file back. Both go through the record's open descriptor, not its
+ * name: a folder renamed meanwhile took the record along, and a record
+ * left there would roll committed appends back at the next open (or keep
+ * rolled-back ones). A void (empty) record is no change; the name is then
+ * removed if it still holds a void record.
  *
  * @param file The file.
  * @param store Its record.
  * @param commit Keep the appends.
- * @param durable Sync the folder after removing the record (`fsync`).
+ * @param durable Flush the voided record (the writer's `fsync`).
+ * @param record The record, open since {@linkcode beginAppend} (closed here).
  * @returns `"emptied"` when a new file was rolled back (the caller removes
  *   it).
  */
@@ -500,14 +511,45 @@ export function endAppend(
   file: FileLikeSync,
   store: JournalStore,
   commit: boolean,
-  durable = false,
+  durable: boolean,
+  record: JournalFile,
 ): ReturnType<typeof settleFile> {
-  if (commit) {
-    store.remove();
-    if (durable) store.syncFolder?.();
-    return "finished";
+  let result: ReturnType<typeof settleFile> = "finished";
+  try {
+    if (!commit) {
+      // settleFile closes what `open` gives: this one is closed below.
+      const view: JournalFile = {
+        readSync: (b, p) => record.readSync(b, p),
+        writeSync: (b, p) => record.writeSync(b, p),
+        sizeSync: () => record.sizeSync(),
+        closeSync: () => {},
+      };
+      result = settleFile(
+        file,
+        { ...store, open: () => view, remove: () => {} },
+        () => {},
+      );
+    }
+    record.truncateSync!(0);
+    if (durable) record.syncSync?.();
+  } finally {
+    record.closeSync();
   }
-  return settleFile(file, store, () => {});
+  // The name: removed if it still holds a void record (ours, not moved).
+  const at = store.open();
+  if (at !== null) {
+    let isVoid: boolean;
+    try {
+      isVoid = at.sizeSync() === 0;
+    } finally {
+      at.closeSync();
+    }
+    if (isVoid) {
+      store.remove();
+      if (durable) store.syncFolder?.();
+    }
+  }
+  return result;
 }
 
 /**

@@ -113,9 +113,15 @@ function parseHolder(text: string | null): Holder | null {
   if (text === null || text === "") return null;
   try {
     const v = JSON.parse(text) as Partial<Holder>;
-    if (typeof v.pid !== "number" || typeof v.host !== "string") return null;
+    const pid = v.pid;
+    // A pid that names no single process (0 and negative ones signal
+    // process groups, a fraction makes the runtime throw) is garbage.
+    if (
+      typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 ||
+      pid > 0xffffffff || typeof v.host !== "string"
+    ) return null;
     return {
-      pid: v.pid,
+      pid,
       start: typeof v.start === "number" ? v.start : null,
       host: v.host,
       runtime: typeof v.runtime === "string" ? v.runtime : "",
@@ -365,12 +371,17 @@ export function acquireLock(path: string, verb: string): HeldLock {
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
+  // A name found taken (EEXIST) with nothing readable behind it.
+  let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     const token = tryCreate(fs, lockPath, path, verb);
     if (token !== null) return held(fs, lockPath, token, tidy);
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
-    if (verdict === "missing") continue;
+    if (verdict === "missing") {
+      vanished = lockPath;
+      continue;
+    }
     if (verdict === "held" || verdict === "unknown") {
       throw lockedError(path, lockPath, verb, text, verdict === "unknown");
     }
@@ -388,7 +399,10 @@ export function acquireLock(path: string, verb: string): HeldLock {
         continue;
       }
       guardToken = tryCreate(fs, guard, path, verb);
-      if (guardToken === null) continue;
+      if (guardToken === null) {
+        if (fs.readText(guard) === null) vanished = guard;
+        continue;
+      }
     }
     try {
       if (fs.readText(lockPath) === text) {
@@ -404,7 +418,27 @@ export function acquireLock(path: string, verb: string): HeldLock {
       removeIfMine(fs, guard, guardToken);
     }
   }
+  if (vanished !== null && danglingLink(fs, vanished)) {
+    throw new TypeError(
+      `Cannot ${verb} ${quoted(path)}: its lock file ${
+        quoted(vanished)
+      } is a symlink to a missing file; remove it`,
+    );
+  }
   throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+}
+
+/**
+ * Whether the name `file` is taken (listed in its folder) while nothing
+ * can be read behind it: a symlink to a missing file, which `link` and
+ * `O_EXCL` do not follow, so no lock could ever be created there.
+ */
+function danglingLink(fs: PathFs, file: string): boolean {
+  if (fs.readText(file) !== null) return false;
+  const base = file.slice(
+    Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1,
+  );
+  return fs.list(dirOf(file)).includes(base);
 }
 
 /** Locks this process holds, released at a normal exit. */

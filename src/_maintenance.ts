@@ -21,6 +21,7 @@ import {
   readFully,
   runAsync,
   runSync,
+  size,
   truncate,
   write,
 } from "./_io.ts";
@@ -72,6 +73,25 @@ export function* infoSteps(
 }
 
 /**
+ * {@linkcode infoSteps}, but `null` for an empty file: one left by a writer
+ * killed as it created the file, which the next writer starts afresh
+ * (it holds no array yet), so maintenance leaves it alone.
+ *
+ * @param verb What is done, for messages.
+ * @param label The file, for messages.
+ * @param maxHeaderSize The header size cap.
+ * @returns The facts, or `null`.
+ */
+export function* infoUnlessEmpty(
+  verb: string,
+  label: string,
+  maxHeaderSize?: number,
+): IoSteps<FileInfo | null> {
+  if ((yield* size()) === 0) return null;
+  return yield* infoSteps(verb, label, maxHeaderSize);
+}
+
+/**
  * Moves the bytes `[from, end)` to `to` (`to >= from`), chunk by chunk
  * from the end backwards, so nothing is overwritten before it is read.
  *
@@ -119,7 +139,8 @@ export function* ensureAppendableInPlaceSteps(
   maxHeaderSize?: number,
   chunkSize: number = CHUNK_SIZE,
 ): IoSteps<boolean> {
-  const info = yield* infoSteps(ENSURE_VERB, label, maxHeaderSize);
+  const info = yield* infoUnlessEmpty(ENSURE_VERB, label, maxHeaderSize);
+  if (info === null) return true;
   refuseMoreRecords(info, ENSURE_VERB, label);
   if (info.appendable) return true;
   const oldLength = info.header.headerLength;
@@ -203,7 +224,8 @@ export function* recoverSteps(
   chunkSize: number = CHUNK_SIZE,
   maxRows: number = Infinity,
 ): IoSteps<boolean> {
-  const info = yield* infoSteps("recover", label, maxHeaderSize);
+  const info = yield* infoUnlessEmpty("recover", label, maxHeaderSize);
+  if (info === null) return true;
   refuseMoreRecords(info, "recover", label);
   const { header } = info;
   const rows =
@@ -348,8 +370,11 @@ export function ensureAppendableInPlacePath(
   const target = openTarget(path, { mode: "write", verb: ENSURE_VERB });
   const file = target.file!;
   try {
-    const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), file);
-    if (info.appendable) return true;
+    const info = runSync(
+      infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
+      file,
+    );
+    if (info === null || info.appendable) return true;
     shiftInPlace(
       file,
       pathJournal(path),
@@ -396,7 +421,11 @@ export function ensureAppendableByCopy(
   const target = openTarget(real, { mode: "write", verb: ENSURE_VERB });
   const source = target.file!;
   try {
-    const info = runSync(infoSteps(ENSURE_VERB, path, maxHeaderSize), source);
+    const info = runSync(
+      infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
+      source,
+    );
+    if (info === null) return true;
     refuseMoreRecords(info, ENSURE_VERB, path);
     if (info.appendable) return true;
     const tmp = tempPathFor(real);

@@ -4,9 +4,8 @@
  * process), with one of two backends chosen once: Deno's own calls on
  * Deno (`_path_fs_deno.ts`: loading Deno's `node:fs` costs 10 to 80 ms at
  * the first call), `node:fs` on Node and Bun, loaded without a static
- * `node:` import. Errors from the runtime are thrown again with the file's
- * name in front (`Cannot write "x.npy": ENOSPC: ...`), keeping `code` and
- * `cause`.
+ * `node:` import. Runtime errors are thrown again naming the file
+ * (`Cannot write "x.npy": ENOSPC: ...`), keeping `code` and `cause`.
  *
  * @module
  */
@@ -98,7 +97,7 @@ interface NodeFsFull extends NodeFsLike {
   unlinkSync(path: string): void;
   renameSync(from: string, to: string): void;
   linkSync(from: string, to: string): void;
-  mkdirSync(path: string, options: { recursive: boolean }): void;
+  mkdirSync(path: string, options?: { recursive: boolean }): void;
   readFileSync(path: string, encoding: "utf8"): string;
   readdirSync(path: string): string[];
   constants: Record<string, number>;
@@ -228,12 +227,7 @@ export function notAFile(
   );
 }
 
-/**
- * What is at a path, in words: `"a directory"`, `"a FIFO (named pipe)"`.
- *
- * @param kind What is there.
- * @returns Its name with an article.
- */
+/** What is at a path (`kind`), in words: `"a directory"`, `"a FIFO (named pipe)"`. */
 export function kindName(kind: PathKind): string {
   return KIND_NAMES[kind];
 }
@@ -362,10 +356,15 @@ function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     mkdir(path) {
-      try {
-        fs.mkdirSync(path, { recursive: true });
+      try { // Node's recursive mkdir says ENOENT for EROFS, EACCES too.
+        if (kind(dirOf(path)) !== "directory") {
+          fs.mkdirSync(path, { recursive: true });
+        } else if (kind(path) !== "directory") fs.mkdirSync(path);
       } catch (e) {
-        throw runtimeError(e, "create", path);
+        const raced = (e as { code?: string }).code === "EEXIST";
+        if (!raced || kind(path) !== "directory") {
+          throw runtimeError(e, "create", path);
+        }
       }
     },
   };

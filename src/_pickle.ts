@@ -290,7 +290,7 @@ const MARK = Symbol("mark");
 function bad(path: string, why: string): never {
   throw new NpyFormatError(
     "damaged-stack",
-    `${why}; rewrite it with recoverStack`,
+    `${why}; remove it and run recoverStack, which writes it again from the shards`,
     { file: path, verb: "read the stack info", label: `"${path}"` },
   );
 }

@@ -26,6 +26,8 @@ import {
 } from "./decode.ts";
 import type { TypedArray } from "./array_input.ts";
 import { openTarget } from "./_open_target.ts";
+import { hasUnsettled } from "./_journal_path.ts";
+import { headerLengthFromPreamble } from "./header.ts";
 import { withFileName } from "./_error_label.ts";
 import type { NpyArray } from "./read_npy.ts";
 import type { NpyReaderOptions } from "./npy_reader.ts";
@@ -87,6 +89,12 @@ export class RowSource {
   #scratchView: Uint8Array | null = null;
   /** A read into the scratch is under way (a file that reads this reader again). */
   #scratchBusy = false;
+  /**
+   * A file whose header has no room to grow, the only kind an in-place
+   * `ensureAppendable` moves the data of: its path (`""` for a file
+   * object), checked after each read; `null` for the others.
+   */
+  #movable: string | null = null;
 
   private constructor(
     label: string,
@@ -116,6 +124,7 @@ export class RowSource {
     sync: FileLikeSync | null;
     async: FileLike | null;
     owned: boolean;
+    path: string | null;
   } {
     if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
     const t = openTarget(target, { mode: "read", verb: "read", needSync });
@@ -124,6 +133,7 @@ export class RowSource {
       sync: t.file,
       async: t.asyncFile,
       owned: t.path !== null,
+      path: t.path,
     };
   }
 
@@ -149,7 +159,12 @@ export class RowSource {
   }
 
   static finishSync(
-    p: { label: string; sync: FileLikeSync | null; owned: boolean },
+    p: {
+      label: string;
+      sync: FileLikeSync | null;
+      owned: boolean;
+      path: string | null;
+    },
     options: NpyReaderOptions,
   ): RowSource {
     const file = p.sync!;
@@ -161,7 +176,9 @@ export class RowSource {
         options.allowIncomplete ?? false,
         false,
       );
-      return new RowSource(p.label, file, null, p.owned, options, layout);
+      const src = new RowSource(p.label, file, null, p.owned, options, layout);
+      if (!info.appendable) src.#movable = p.path ?? "";
+      return src;
     } catch (e) {
       if (p.owned) file.closeSync?.();
       throw withFileName(e, "read", p.label);
@@ -254,7 +271,9 @@ export class RowSource {
     const position = this.layout.header.headerLength +
       s * this.layout.rowBytes;
     if (file !== null) {
-      return checkGot(readFullySync(file, bytes, position), bytes, s, e);
+      const got = readFullySync(file, bytes, position);
+      if (this.#movable !== null) this.#checkNotMoved(file);
+      return checkGot(got, bytes, s, e);
     }
     return runAsync(readFully(bytes, position), this.async!).then(
       (got) => checkGot(got, bytes, s, e),
@@ -427,6 +446,26 @@ export class RowSource {
     return bytes.byteLength;
   }
 
+  /**
+   * After a read of a file that an in-place `ensureAppendable` may move:
+   * the rows read were where the header said only if the header kept its
+   * length and no move is under way (its record beside the file).
+   */
+  #checkNotMoved(file: FileLikeSync): void {
+    const pre = new Uint8Array(12);
+    readFullySync(file, pre, 0);
+    if (
+      headerLengthFromPreamble(pre) !== this.layout.header.headerLength ||
+      (this.#movable !== "" && hasUnsettled(this.#movable!))
+    ) {
+      throw new NpyFormatError(
+        "changed",
+        "its header was rewritten in place to grow (ensureAppendable) while it was read, which moves the data; open it again or call refresh()",
+        { file: this.label, verb: "read" },
+      );
+    }
+  }
+
   adopt(info: FileInfo): number {
     const next = layoutOf(
       info,
@@ -447,6 +486,7 @@ export class RowSource {
       );
     }
     this.layout = next;
+    if (info.appendable) this.#movable = null;
     return next.length;
   }
 

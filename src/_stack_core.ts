@@ -14,6 +14,7 @@ import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
+import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
 import { acquireLock, type HeldLock } from "./_lock.ts";
 
@@ -37,6 +38,7 @@ import {
   join,
   partPath,
   scanStack,
+  shardHead,
   shardPath,
   writeInfo,
 } from "./_stack_scan.ts";
@@ -137,6 +139,10 @@ export class StackCore {
   #live: NpyAppendArraySync | null = null;
   #liveRows = 0;
   #rowBytes = 0;
+  /** Set during `append`: its seals leave `info` to its end. */
+  #deferInfo = false;
+  /** A failed append could not be undone. */
+  #broken = false;
   closed = false;
 
   constructor(
@@ -310,8 +316,96 @@ export class StackCore {
     this.#adopt(live);
   }
 
+  /**
+   * Appends all or nothing: a failure after some of the rows were written
+   * (a crossing append whose next shard cannot be made, `info` that cannot
+   * be rewritten) undoes them, so a retried append lands once. Seals made
+   * meanwhile rewrite `info` once, at the end.
+   */
   append(input: ArrayInput): void {
     this.checkOpen();
+    if (this.#broken) {
+      throw new Error(
+        `Cannot append to the stack "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverStack`,
+      );
+    }
+    const chunks = this.chunks.length;
+    const liveRows = this.#liveRows;
+    const before = {
+      tail: this.#tail,
+      dtype: this.dtype,
+      fortranOrder: this.fortranOrder,
+      options: this.#options,
+      rowBytes: this.#rowBytes,
+    };
+    this.#deferInfo = true;
+    try {
+      this.#append(input);
+      this.#deferInfo = false;
+      if (this.chunks.length > chunks) this.#writeInfo();
+    } catch (e) {
+      this.#deferInfo = false;
+      if (this.chunks.length !== chunks || this.#liveRows !== liveRows) {
+        this.#undo(chunks, liveRows);
+      }
+      if (this.chunks.length === 0 && this.#liveRows === 0) {
+        this.#tail = before.tail;
+        this.dtype = before.dtype;
+        this.fortranOrder = before.fortranOrder;
+        this.#options = before.options;
+        this.#rowBytes = before.rowBytes;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Puts the stack back to `chunks` sealed shards and `liveRows` live
+   * rows: shards sealed since are made live again (renamed back, their
+   * Fortran header restored) and cut, new ones removed. Renames, removals,
+   * truncation and in-place headers: no free space needed. When it fails,
+   * later appends are refused.
+   */
+  #undo(chunks: number, liveRows: number): void {
+    const fs = this.#fs;
+    try {
+      this.#live?.close();
+      this.#live = null;
+      const now = this.chunks.length;
+      if (now > chunks) {
+        const newPart = partPath(this.dir, now);
+        if (fs.exists(newPart)) fs.remove(newPart);
+        for (let j = now - 1; j > chunks; j--) {
+          fs.remove(shardPath(this.dir, j));
+        }
+        const part = partPath(this.dir, chunks);
+        fs.rename(shardPath(this.dir, chunks), part);
+        if (this.fortranOrder) {
+          const head = shardHead(part);
+          setShardOrder(fs, part, head.dtype, head.shape, true);
+        }
+        this.chunks.length = chunks;
+        this.#sealedRows = this.chunks.reduce((a, b) => a + b, 0);
+      }
+      const part = partPath(this.dir, chunks);
+      this.#liveRows = liveRows;
+      if (liveRows === 0) {
+        if (fs.exists(part)) fs.remove(part);
+        return;
+      }
+      onTargetSync(
+        part,
+        "write",
+        "recover",
+        (label) => recoverSteps(label, false, undefined, CHUNK_SIZE, liveRows),
+      );
+      this.#openPart();
+    } catch {
+      this.#broken = true;
+    }
+  }
+
+  #append(input: ArrayInput): void {
     const limit = this.#shardRows;
     const rank = this.#tail?.length;
     if (limit === undefined) {
@@ -413,7 +507,7 @@ export class StackCore {
     this.chunks.push(this.#liveRows);
     this.#sealedRows += this.#liveRows;
     this.#liveRows = 0;
-    this.#writeInfo();
+    if (!this.#deferInfo) this.#writeInfo();
   }
 
   /** Seals a live shard holding rows (unless `keepLive`), releases the lock. */

@@ -16,7 +16,12 @@ import {
 import { openTarget } from "./_open_target.ts";
 import { runSync } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
-import { beginAppend, beginCopy, type JournalStore } from "./_journal.ts";
+import {
+  beginAppend,
+  beginCopy,
+  type JournalFile,
+  type JournalStore,
+} from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
 import { dirOf, syncDir } from "./_path_fs.ts";
@@ -33,6 +38,12 @@ export interface SyncWriterFile {
   release: () => void;
   /** The change record of an `atomic` writer, else `null`. */
   journal?: JournalStore | null;
+  /**
+   * The open record of an `atomic` writer's change (from its file's
+   * creation on a new path): committed or rolled back through this
+   * descriptor, wherever the folder has moved since.
+   */
+  record?: JournalFile | null;
   /** Removes the path's file (an atomic writer's new file, rolled back). */
   removePath?: () => void;
   /**
@@ -79,20 +90,33 @@ export function openSyncTarget(
     }
     const journal = atomic ? pathJournal(t.path!) : null;
     const fsync = options.fsync === true;
-    if (journal !== null && file !== null) beginAppend(file, journal, fsync);
-    return {
+    const record = journal !== null && file !== null
+      ? beginAppend(file, journal, fsync)
+      : null;
+    const out: SyncWriterFile = {
       core,
       file,
       create: t.create === null ? null : () => {
         const created = t.create!();
         // On failure the file stays held by `release`, which closes it.
-        if (journal !== null) beginAppend(created, journal, fsync);
+        if (journal !== null) out.record = beginAppend(created, journal, fsync);
         return created;
       },
-      release: () => t.release(),
+      release: () => {
+        try {
+          // Still open only when the change was neither committed nor
+          // rolled back (its record then stays for the next open).
+          out.record?.closeSync();
+        } finally {
+          out.record = null;
+          t.release();
+        }
+      },
       journal,
+      record,
       removePath: () => pathFs().remove(t.path!),
     };
+    return out;
   } catch (e) {
     t.release();
     throw e;

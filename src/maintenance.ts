@@ -13,13 +13,13 @@ import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
-import { appendableFile, type FileInfo } from "./_inspect.ts";
+import { appendableFile } from "./_inspect.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,
   ensureAppendableInPlacePath,
   ensureAppendableInPlaceSteps,
-  infoSteps,
+  infoUnlessEmpty,
   onTarget,
   onTargetSync,
   recoverSteps,
@@ -67,7 +67,9 @@ function checkBool(value: unknown, name: string, fn: string): boolean {
  * rewritten with growth space fits in its present length, it has an axis
  * to grow (not 0-d), holds no Python objects and holds one array (not
  * several saved one after another). A file that needs recovery counts as
- * appendable once recovered (see {@linkcode needsRecovery}). Files written by this library or by
+ * appendable once recovered (see {@linkcode needsRecovery}); so does an
+ * empty file (left by a writer killed as it created the file; the next
+ * writer starts it afresh). Files written by this library or by
  * NumPy >= 1.23 always have the room; older NumPy files often do not (see
  * {@linkcode ensureAppendable}).
  *
@@ -95,8 +97,8 @@ export function isAppendable(
     target,
     "read",
     "inspect",
-    (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ).then(appendableFile);
+    (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
+  ).then((info) => info === null || appendableFile(info));
 }
 
 /**
@@ -125,12 +127,13 @@ export function isAppendableSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  return appendableFile(onTargetSync(
+  const info = onTargetSync(
     target,
     "read",
     "inspect",
-    (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ) as FileInfo);
+    (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
+  );
+  return info === null || appendableFile(info);
 }
 
 /**
@@ -138,7 +141,9 @@ export function isAppendableSync(
  * recorded beside it (`<file>.journal`, paths only), or its data length
  * differs from what its header's shape says, as after a crash or a copy
  * that was cut off (always `false` for dtypes holding Python objects, whose
- * data is a pickle). Such a file is repaired by {@linkcode recover}.
+ * data is a pickle). Such a file is repaired by {@linkcode recover}. An
+ * empty file (a writer killed as it created the file) needs none: the
+ * next writer starts it afresh.
  *
  * @example A file cut off in the middle of a row
  * ```ts
@@ -170,8 +175,8 @@ export function needsRecovery(
     target,
     "read",
     "inspect",
-    (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ).then((info) => info.needsRecovery);
+    (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
+  ).then((info) => info?.needsRecovery ?? false);
 }
 
 /**
@@ -202,15 +207,15 @@ export function needsRecoverySync(
     target,
     "read",
     "inspect",
-    (label) => infoSteps("inspect", label, options.maxHeaderSize),
-  ).needsRecovery;
+    (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
+  )?.needsRecovery ?? false;
 }
 
 /**
  * Gives a file's header room to grow, so that it can be appended to:
  * the header is rewritten with growth space, which may make it longer,
  * and the data moves behind it. A file that is already appendable is left
- * untouched.
+ * untouched, as is an empty one (a writer killed as it created the file).
  *
  * On a path, the new file is written to a temporary file in the same
  * folder (`.<name>.<random>.tmp`), flushed, given the original's mode (and
@@ -342,7 +347,9 @@ export function ensureAppendableSync(
  * is set to the number of whole items the data holds, and the header is
  * rewritten in place, keeping its length. A trailing partial item is cut
  * off, or, with `zerofillIncomplete: true`, kept and completed with zero
- * bytes. A file that does not need recovery is left untouched.
+ * bytes. A file that does not need recovery is left untouched, and so is
+ * an empty file (a writer killed as it created the file: the next writer
+ * starts it afresh).
  *
  * Refuses a header without room to grow (call {@linkcode ensureAppendable}
  * first) and a 0-d array. When items have no bytes (a shape like

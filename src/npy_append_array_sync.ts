@@ -193,7 +193,11 @@ export class NpyAppendArraySync implements Disposable {
       if (w.file !== null) runSync(w.core.close(), w.file);
       if (!committed) {
         if (w.replace != null) w.replace.commit();
-        else endAppend(w.file!, w.journal!, true, w.core.fsync);
+        else {
+          const record = w.record!;
+          w.record = null;
+          endAppend(w.file!, w.journal!, true, w.core.fsync, record);
+        }
         committed = true;
       }
     } finally {
@@ -209,7 +213,12 @@ export class NpyAppendArraySync implements Disposable {
     try {
       if (!committed && w.replace != null) w.replace.discard();
       else if (!committed && w.file !== null && w.journal != null) {
-        emptied = endAppend(w.file, w.journal, false) === "emptied";
+        // No open record when a commit failed part-way: the one at the
+        // name, if any.
+        const record = w.record ?? w.journal.open();
+        w.record = null;
+        emptied = record !== null &&
+          endAppend(w.file, w.journal, false, false, record) === "emptied";
       }
     } finally {
       w.release();

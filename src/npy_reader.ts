@@ -190,7 +190,9 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @param end End of the range, exclusive (default: the length).
    * @returns `{ data, shape, dtype, fortranOrder }` as `readNpy` gives it.
    * @throws {TypeError} for a bound that is not an integer, or a closed reader.
-   * @throws {NpyFormatError} when the file got shorter than its header says.
+   * @throws {NpyFormatError} when the file got shorter than its header says,
+   *   or (code `changed`) when an in-place `ensureAppendable` moved the data
+   *   of a file whose header had no room to grow (call `refresh()`).
    */
   read(start: number = 0, end?: number): Promise<NpyArray> {
     return this.#src.read(start, end);

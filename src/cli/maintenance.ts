@@ -6,9 +6,11 @@
  */
 
 import type { Command } from "./_command.ts";
+import type { CliRuntime } from "./_runtime.ts";
 import { helpText } from "./_help.ts";
-import { ensureAppendable, recover } from "../../mod.ts";
-import { infoRecord, shapeText } from "./info.ts";
+import { ensureAppendable, NpyFormatError, recover } from "../../mod.ts";
+import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
+import { checkReadable, sizeIfExists } from "./_fs.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 
 const enc = new TextEncoder();
@@ -40,8 +42,9 @@ as it is.`,
     const zerofill = args.options["zerofill"] === true;
     const max = intOption(args, "max-header-size");
     for (const path of args.positional) {
-      const before = infoRecord(path, max);
-      if (!before.needsRecovery) {
+      if (await nothingThere(path, rt)) continue;
+      const before = infoUnlessUnsettled(path, max);
+      if (before !== null && !before.needsRecovery) {
         await rt.writeStdout(
           enc.encode(
             `${path}: complete, shape ${
@@ -51,7 +54,7 @@ as it is.`,
         );
         continue;
       }
-      if (!before.appendable) {
+      if (before !== null && !before.appendable) {
         throw new RangeError(
           `Cannot recover "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
         );
@@ -61,6 +64,14 @@ as it is.`,
         ...(max === undefined ? {} : { maxHeaderSize: max }),
       });
       const after = infoRecord(path, max);
+      if (before === null) {
+        await rt.writeStdout(enc.encode(
+          `${path}: recovered, an unfinished change settled; shape ${
+            shapeText(after.shape)
+          }\n`,
+        ));
+        continue;
+      }
       const lost = before.dataBytes - after.dataBytes;
       const how = lost > 0
         ? `, cut ${lost} bytes of a partial item`
@@ -95,8 +106,9 @@ export const ensureAppendableCommand: Command = {
 writes it, so that the file can be appended to. By default the file is
 copied to a temporary file in the same folder that then replaces it (an
 atomic rename); --inplace moves the data within the file instead (no extra
-disk space, but a crash during the move breaks the file). Memory use is
-constant either way. A file that is already appendable is left as it is.`,
+disk space; a move cut off by a crash is recorded in FILE.journal and
+finished by the next run, or by "recover"). Memory use is constant either
+way. A file that is already appendable is left as it is.`,
     options: [
       ["--inplace", "shift the data within the file instead of copying it"],
     ],
@@ -106,8 +118,9 @@ constant either way. A file that is already appendable is left as it is.`,
     const inplace = args.options["inplace"] === true;
     const max = intOption(args, "max-header-size");
     for (const path of args.positional) {
-      const before = infoRecord(path, max);
-      if (before.appendable) {
+      if (await nothingThere(path, rt)) continue;
+      const before = infoUnlessUnsettled(path, max);
+      if (before !== null && before.appendable) {
         await rt.writeStdout(
           enc.encode(`${path}: already appendable; nothing to do\n`),
         );
@@ -120,10 +133,45 @@ constant either way. A file that is already appendable is left as it is.`,
       const after = infoRecord(path, max);
       await rt.writeStdout(
         enc.encode(
-          `${path}: header ${before.headerLength} -> ${after.headerLength} bytes, now appendable\n`,
+          before === null
+            ? `${path}: an unfinished change settled; header ${after.headerLength} bytes, ${
+              after.appendable
+                ? "now appendable"
+                : "not appendable yet: run this again"
+            }\n`
+            : `${path}: header ${before.headerLength} -> ${after.headerLength} bytes, now appendable\n`,
         ),
       );
     }
     return 0;
   },
 };
+
+/**
+ * An empty file (a writer killed as it created it, which the next writer
+ * starts afresh): says so and returns `true`.
+ */
+async function nothingThere(path: string, rt: CliRuntime): Promise<boolean> {
+  checkReadable(path);
+  if (sizeIfExists(path) !== 0) return false;
+  await rt.writeStdout(
+    enc.encode(
+      `${path}: empty (its writer was killed as it created it; the next writer starts it afresh); nothing to do\n`,
+    ),
+  );
+  return true;
+}
+
+/**
+ * The facts of a file, or `null` when it has an unfinished change
+ * recorded beside it (which readers refuse and the library's maintenance
+ * settles first).
+ */
+function infoUnlessUnsettled(path: string, max?: number): InfoRecord | null {
+  try {
+    return infoRecord(path, max);
+  } catch (e) {
+    if (e instanceof NpyFormatError && e.code === "needs-recovery") return null;
+    throw e;
+  }
+}
