@@ -3,16 +3,17 @@
  * (open, stat, remove, rename, folder sync, lock files, liveness of a
  * process), with one of two backends chosen once: Deno's own calls on
  * Deno (`_path_fs_deno.ts`: loading Deno's `node:fs` costs 10 to 80 ms at
- * the first call), `node:fs` on Node and Bun, loaded without a static
- * `node:` import. Runtime errors are thrown again naming the file
+ * the first call), `node:fs` on Node and Bun (`_path_fs_node.ts`), loaded
+ * without a static `node:` import. Runtime errors are thrown again naming the file
  * (`Cannot write "x.npy": ENOSPC: ...`), keeping `code` and `cause`.
  *
  * @module
  */
 
 import type { FileLikeSync } from "./file_like.ts";
-import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
+import { nodeFs } from "./adapters/node.ts";
 import { denoPathApi, denoPathFs } from "./_path_fs_deno.ts";
+import { type NodeFsFull, nodePathFs } from "./_path_fs_node.ts";
 import { show } from "./_describe_value.ts";
 
 /** A file opened from a path by the library, which it must close. */
@@ -80,29 +81,6 @@ export interface PathFs {
   list(path: string): string[];
 }
 
-interface NodeStats {
-  isFile(): boolean;
-  isDirectory(): boolean;
-  isFIFO(): boolean;
-  isSocket(): boolean;
-  mtimeMs: number;
-  size: number;
-}
-
-interface NodeFsFull extends NodeFsLike {
-  openSync(path: string, flags: number, mode?: number): number;
-  statSync(path: string): NodeStats;
-  fstatSync(fd: number): NodeStats;
-  existsSync(path: string): boolean;
-  unlinkSync(path: string): void;
-  renameSync(from: string, to: string): void;
-  linkSync(from: string, to: string): void;
-  mkdirSync(path: string, options?: { recursive: boolean }): void;
-  readFileSync(path: string, encoding: "utf8"): string;
-  readdirSync(path: string): string[];
-  constants: Record<string, number>;
-}
-
 /** The label of a path in messages: quoted. */
 export function quoted(path: string): string {
   return JSON.stringify(path);
@@ -134,75 +112,6 @@ export function runtimeError(e: unknown, verb: string, path: string): unknown {
   if (src.errno !== undefined) fields.errno = src.errno;
   if (src.syscall !== undefined) fields.syscall = src.syscall;
   return out;
-}
-
-/**
- * A {@linkcode NodeFile} opened from a path, whose runtime errors name the
- * path. The happy path costs one `try` per call, no allocation.
- */
-class PathFile extends NodeFile implements OpenedFile {
-  readonly #path: string;
-
-  constructor(fd: number, fs: NodeFsLike, path: string) {
-    super(fd, fs);
-    this.#path = path;
-  }
-
-  override readSync(buffer: Uint8Array, position: number): number {
-    try {
-      return super.readSync(buffer, position);
-    } catch (e) {
-      throw runtimeError(e, "read", this.#path);
-    }
-  }
-
-  override writeSync(buffer: Uint8Array, position: number): void {
-    try {
-      super.writeSync(buffer, position);
-    } catch (e) {
-      throw runtimeError(e, "write", this.#path);
-    }
-  }
-
-  override sizeSync(): number {
-    try {
-      return super.sizeSync();
-    } catch (e) {
-      throw runtimeError(e, "read", this.#path);
-    }
-  }
-
-  override truncateSync(length: number): void {
-    try {
-      super.truncateSync(length);
-    } catch (e) {
-      throw runtimeError(e, "write", this.#path);
-    }
-  }
-
-  override syncSync(): void {
-    try {
-      super.syncSync();
-    } catch (e) {
-      throw runtimeError(e, "write", this.#path);
-    }
-  }
-
-  override closeSync(): void {
-    try {
-      super.closeSync();
-    } catch (e) {
-      throw runtimeError(e, "close", this.#path);
-    }
-  }
-}
-
-function kindOf(st: NodeStats): PathKind {
-  if (st.isFile()) return "file";
-  if (st.isDirectory()) return "directory";
-  if (st.isFIFO()) return "fifo";
-  if (st.isSocket()) return "socket";
-  return "device";
 }
 
 /**
@@ -240,135 +149,6 @@ const KIND_NAMES: Record<PathKind, string> = {
   device: "a device",
   missing: "missing",
 };
-
-function nodePathFs(fs: NodeFsFull): PathFs {
-  const c = fs.constants;
-  // O_NONBLOCK: opening a FIFO that appeared after the check must not
-  // wait for a peer (it has no effect on regular files).
-  const nb = c.O_NONBLOCK ?? 0;
-  const flags: Record<OpenMode, number> = {
-    read: c.O_RDONLY! | nb,
-    write: c.O_RDWR! | nb,
-    create: c.O_RDWR! | c.O_CREAT! | nb,
-    createNew: c.O_RDWR! | c.O_CREAT! | c.O_EXCL! | nb,
-  };
-  const kind = (path: string): PathKind => {
-    try {
-      return kindOf(fs.statSync(path));
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // ENOTDIR: a folder on the way is a file, so nothing is there.
-      if (code === "ENOENT" || code === "ENOTDIR") return "missing";
-      throw runtimeError(e, "open", path);
-    }
-  };
-  return {
-    exists: (path) => fs.existsSync(path),
-    kind,
-    open(path, mode, verb = mode === "read" ? "read" : "open", label = path) {
-      const before = kind(path);
-      if (before !== "file" && before !== "missing") {
-        throw notAFile(verb, path, before);
-      }
-      let fd: number;
-      try {
-        fd = fs.openSync(path, flags[mode], 0o666);
-      } catch (e) {
-        throw runtimeError(e, verb, path);
-      }
-      try {
-        const now = kindOf(fs.fstatSync(fd));
-        if (now !== "file") throw notAFile(verb, path, now);
-      } catch (e) {
-        fs.closeSync(fd);
-        throw runtimeError(e, verb, path);
-      }
-      return new PathFile(fd, fs, label);
-    },
-    remove(path) {
-      try {
-        fs.unlinkSync(path);
-      } catch (e) {
-        throw runtimeError(e, "remove", path);
-      }
-    },
-    rename(from, to) {
-      try {
-        fs.renameSync(from, to);
-      } catch (e) {
-        throw runtimeError(e, "rename", from);
-      }
-    },
-    syncDir(path) {
-      let fd: number;
-      try {
-        fd = fs.openSync(path, c.O_RDONLY!);
-      } catch (e) {
-        throw runtimeError(e, "sync", path);
-      }
-      try {
-        fs.fsyncSync(fd);
-      } catch (e) {
-        // Some file systems cannot sync a folder (EINVAL): nothing to do.
-        const code = (e as { code?: string }).code;
-        if (code !== "EINVAL" && code !== "EISDIR" && code !== "EBADF") {
-          throw runtimeError(e, "sync", path);
-        }
-      } finally {
-        fs.closeSync(fd);
-      }
-    },
-    readText(path) {
-      // Reading a FIFO would wait for a writer: refused first.
-      const k = kind(path);
-      if (k === "missing") return null;
-      if (k !== "file") throw notAFile("read", path, k, "remove it");
-      try {
-        return fs.readFileSync(path, "utf8");
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw runtimeError(e, "read", path);
-      }
-    },
-    ageMs(path) {
-      try {
-        return Date.now() - fs.statSync(path).mtimeMs;
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw e;
-      }
-    },
-    size(path) {
-      try {
-        return fs.statSync(path).size;
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw e;
-      }
-    },
-    link: (from, to) => fs.linkSync(from, to),
-    list(path) {
-      try {
-        return fs.readdirSync(path);
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return [];
-        throw runtimeError(e, "read", path);
-      }
-    },
-    mkdir(path) {
-      try { // Node's recursive mkdir says ENOENT for EROFS, EACCES too.
-        if (kind(dirOf(path)) !== "directory") {
-          fs.mkdirSync(path, { recursive: true });
-        } else if (kind(path) !== "directory") fs.mkdirSync(path);
-      } catch (e) {
-        const raced = (e as { code?: string }).code === "EEXIST";
-        if (!raced || kind(path) !== "directory") {
-          throw runtimeError(e, "create", path);
-        }
-      }
-    },
-  };
-}
 
 let cached: PathFs | undefined;
 
