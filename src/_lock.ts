@@ -45,6 +45,7 @@ import { NpyLockedError } from "./errors.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
+  type OpenedFile,
   type PathFs,
   pathFs,
   processAlive,
@@ -72,6 +73,12 @@ export const EMPTY_LOCK_GRACE_MS = 2000;
  * listing of 37,000 names took 50 ms on Node and 90 ms on Deno).
  */
 export const TIDY_FOLDER_BYTES = 16384;
+
+/** A lock or guard file this process created: its token, still open. */
+interface Hold {
+  token: string;
+  file: OpenedFile;
+}
 
 interface Holder {
   pid: number;
@@ -209,14 +216,15 @@ function tempOf(file: string, pid: number, token: string): string {
  * file system has no hard links, `file` is created with `O_EXCL` and
  * written (a kill in between leaves it empty: see `judge`).
  *
- * @returns The token, or `null` if the file exists.
+ * @returns The hold (its token and the file, still open: the caller closes
+ *   it), or `null` if the file exists.
  */
 function tryCreate(
   fs: PathFs,
   file: string,
   path: string,
   verb: string,
-): string | null {
+): Hold | null {
   const me = thisProcess();
   const token = newToken();
   const record = JSON.stringify({
@@ -237,8 +245,7 @@ function tryCreate(
       (f) => f.writeSync(bytes, 0),
     );
     if (f === null) return null;
-    f.closeSync();
-    return token;
+    return { token, file: f };
   } catch (e) {
     if (codeOf(e) === "EEXIST") return null;
     // The runtime's own error, named after the locked path.
@@ -276,14 +283,37 @@ function smallFolder(fs: PathFs, dir: string): boolean {
   }
 }
 
-/** Removes `file` if it still holds `token`. */
-function removeIfMine(fs: PathFs, file: string, token: string): void {
+/**
+ * Removes `file` if it still holds `token`.
+ *
+ * @returns Whether it held it.
+ */
+function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   const h = parseHolder(fs.readText(file));
-  if (h !== null && h.token === token) {
+  if (h === null || h.token !== token) return false;
+  try {
+    fs.remove(file);
+  } catch (e) {
+    if (codeOf(e) !== "ENOENT") throw e;
+  }
+  return true;
+}
+
+/** Drops a hold: removes its file if it still holds the token, closes it. */
+function dropHold(fs: PathFs, name: string, hold: Hold): void {
+  try {
+    if (!removeIfMine(fs, name, hold.token)) {
+      // Not at its name any more (its folder was renamed meanwhile):
+      // emptied through the descriptor, so wherever it went it reads as
+      // an unreadable lock, stale after the grace time, not as this live
+      // process's. A file that replaced it is another inode: untouched.
+      hold.file.truncateSync?.(0);
+    }
+  } finally {
     try {
-      fs.remove(file);
-    } catch (e) {
-      if (codeOf(e) !== "ENOENT") throw e;
+      hold.file.closeSync();
+    } catch {
+      // Dropped either way.
     }
   }
 }
@@ -374,8 +404,8 @@ export function acquireLock(path: string, verb: string): HeldLock {
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const token = tryCreate(fs, lockPath, path, verb);
-    if (token !== null) return held(fs, lockPath, token, tidy);
+    const hold = tryCreate(fs, lockPath, path, verb);
+    if (hold !== null) return held(fs, lockPath, hold, tidy);
     const text = fs.readText(lockPath);
     const verdict = judge(fs, lockPath, text);
     if (verdict === "missing") {
@@ -388,8 +418,8 @@ export function acquireLock(path: string, verb: string): HeldLock {
     // Stale: take it over under the guard.
     tidy = true;
     const guard = `${lockPath}.takeover`;
-    let guardToken = tryCreate(fs, guard, path, verb);
-    if (guardToken === null) {
+    let guardHold = tryCreate(fs, guard, path, verb);
+    if (guardHold === null) {
       const guardText = fs.readText(guard);
       const guardVerdict = judge(fs, guard, guardText);
       if (guardVerdict === "held" || guardVerdict === "unknown") {
@@ -398,8 +428,8 @@ export function acquireLock(path: string, verb: string): HeldLock {
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
       }
-      guardToken = tryCreate(fs, guard, path, verb);
-      if (guardToken === null) {
+      guardHold = tryCreate(fs, guard, path, verb);
+      if (guardHold === null) {
         if (fs.readText(guard) === null) vanished = guard;
         continue;
       }
@@ -415,7 +445,7 @@ export function acquireLock(path: string, verb: string): HeldLock {
       const mine = tryCreate(fs, lockPath, path, verb);
       if (mine !== null) return held(fs, lockPath, mine, tidy);
     } finally {
-      removeIfMine(fs, guard, guardToken);
+      dropHold(fs, guard, guardHold);
     }
   }
   if (vanished !== null && danglingLink(fs, vanished)) {
@@ -458,7 +488,7 @@ function releaseAll(): void {
 function held(
   fs: PathFs,
   lockPath: string,
-  token: string,
+  hold: Hold,
   tidy: boolean,
 ): HeldLock {
   // A taker killed while writing its record left its temporary: remove it.
@@ -472,7 +502,7 @@ function held(
       if (done) return;
       done = true;
       holding.delete(lock);
-      removeIfMine(fs, lockPath, token);
+      dropHold(fs, lockPath, hold);
     },
   };
   holding.add(lock);

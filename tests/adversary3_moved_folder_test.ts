@@ -28,9 +28,9 @@ function made(path: string, values: number[]): void {
 }
 
 /**
- * A lock file left at the new place by a writer whose folder moved (its
- * release looks for it at the old name) is another fault, reported
- * separately; it is removed here so that the next open can run.
+ * The lock file a writer whose folder moved leaves at the new place (its
+ * release empties it: busy for the grace time, then stale; lock_test.ts)
+ * is removed here so that the next open runs at once.
  */
 function dropMovedLock(path: string): void {
   rmSync(`${path}.lock`, { force: true });

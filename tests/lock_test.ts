@@ -11,8 +11,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -387,6 +389,33 @@ describe("lock: stale locks are taken over", () => {
       ["guard.npy"],
     );
   });
+  test("a writer whose folder was renamed leaves no lock that blocks the file at its new place", () => {
+    for (const atomic of [false, true]) {
+      const root = tempDir();
+      const before = join(root, "d1");
+      const after = join(root, "d2");
+      mkdirSync(before);
+      const w = NpyAppendArraySync.open(join(before, "x.npy"), { atomic });
+      w.append({ data: new Float64Array([1, 2]), shape: [1, 2] });
+      renameSync(before, after);
+      w.append({ data: new Float64Array([3, 4]), shape: [1, 2] });
+      w.close();
+      // The lock moved with the folder; its release emptied it through
+      // its descriptor: an unreadable lock, busy for the grace time, then
+      // stale (never "held by this process" for as long as it runs).
+      const lock = join(after, "x.npy.lock");
+      assert.equal(readFileSync(lock, "utf8"), "", `atomic ${atomic}`);
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      written(join(after, "x.npy"), 1);
+      assert.deepEqual(
+        [...readNpySync(join(after, "x.npy")).data as Float64Array],
+        [1, 2, 3, 4, 0, 0],
+      );
+      assert.deepEqual(readdirSync(after), ["x.npy"]);
+    }
+  });
+
   test("dead takers' temporaries: removed at every open in a small folder; in a large one, after a takeover and by recover, never listing it at open", () => {
     // Listing a folder of 37,000 files cost 50 to 90 ms per open.
     const fs = pathFs();
