@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NpyAppendArraySync, NpyStackWriterSync } from "../mod.ts";
@@ -90,6 +90,39 @@ describe("CLI on stacks", { ...numpyTestOptions(), ...SLOW }, () => {
       assert.equal(j.dtype, "<i2");
     }
   });
+
+  test(
+    "split into a folder that is not empty is refused (a rerun after a kill would add its rows twice); --append continues it",
+    SLOW,
+    () => {
+      const src = source();
+      const root = tempDir();
+      const dir = join(root, "stack");
+      mkdirSync(dir); // an empty folder is a new stack
+      assert.equal(cli(["split", src, dir, "--rows", "10"]).code, 0);
+      const again = cli(["split", src, dir, "--rows", "10"]);
+      assert.notEqual(again.code, 0);
+      assert.match(
+        again.stderr,
+        /Cannot split .*in\.npy into .*stack: the folder is not empty; remove it, or pass --append/,
+      );
+      assert.match(cli(["info", dir]).stdout, /shape: +\(25, 3\)/);
+      // A folder holding anything else is refused too, and left as it is.
+      const other = join(root, "other");
+      mkdirSync(other);
+      writeFileSync(join(other, "notes.txt"), "mine");
+      assert.notEqual(cli(["split", src, other, "--rows", "10"]).code, 0);
+      assert.deepEqual(readdirSync(other), ["notes.txt"]);
+      const more = cli(["split", src, dir, "--rows", "10", "--append"]);
+      assert.equal(more.code, 0, more.stderr);
+      assert.match(cli(["info", dir]).stdout, /shape: +\(50, 3\)/);
+      const same = runPython(
+        "import sys, numpy as np, dask.array as da; a = np.load(sys.argv[2]); print(bool(np.array_equal(da.from_npy_stack(sys.argv[1]).compute(), np.concatenate([a, a]))))",
+        [dir, src],
+      );
+      assert.equal(same.trim(), "True");
+    },
+  );
 
   test("concat OUT DIR... joins stacks (and files) into one file", SLOW, () => {
     const src = source();

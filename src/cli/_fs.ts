@@ -311,6 +311,22 @@ export function isDirectory(path: string): boolean {
 }
 
 /**
+ * Whether `path` is a folder holding anything (`false` when it is missing,
+ * empty or not a folder).
+ *
+ * @param path The path.
+ * @returns `true` for a folder with entries.
+ */
+export function isFolderWithEntries(path: string): boolean {
+  if (!isDirectory(path)) return false;
+  try {
+    return nodeFsModule().readdirSync(path).length > 0;
+  } catch (e) {
+    throw fileError(e, "read", path);
+  }
+}
+
+/**
  * Whether something (a file or a folder) is at `path`.
  *
  * @param path The path.

@@ -11,7 +11,13 @@ import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
 import { NpyStackReader, NpyStackWriterSync } from "../../mod.ts";
-import { isDirectory, joinPath, pathExists } from "./_fs.ts";
+import {
+  CliFileError,
+  isDirectory,
+  isFolderWithEntries,
+  joinPath,
+  pathExists,
+} from "./_fs.ts";
 
 /**
  * Replaces each stack folder among `paths` by its shard files in order:
@@ -108,6 +114,7 @@ export const split: Command = {
     options: {
       rows: { type: "string" },
       bytes: { type: "string" },
+      append: { type: "flag" },
       "no-progress": { type: "flag" },
       ...MAX_HEADER_OPTION,
     },
@@ -121,12 +128,14 @@ Splits the array in IN along its growth axis into the stack folder DIR in
 the layout of Dask's to_npy_stack: DIR/0.npy, DIR/1.npy, ... of N rows each
 (the last one may be shorter) and DIR/info, in constant memory. Python
 reads it with dask.array.from_npy_stack(DIR) or ray.data.read_numpy(DIR).
-An existing stack in DIR is continued.
+DIR must be new or empty (a split run again after a failure or a kill
+would otherwise add its rows twice); --append continues the stack in it.
 
 Options:
   --rows N            rows per shard (along axis 0, or the last axis of a
                       Fortran-order file)
   --bytes N           instead: seal a shard once its data reaches N bytes
+  --append            continue the stack already in DIR
   --no-progress       no progress bar (it shows only when stderr is a terminal)
   --max-header-size N accept headers up to N characters (default 10000)
   -h, --help          show this help
@@ -141,6 +150,13 @@ Example:
     if ((rows === undefined) === (bytes === undefined)) {
       throw new UsageError(
         `Option "--rows N" or "--bytes N" is needed (one of them)`,
+      );
+    }
+    if (args.options.append !== true && isFolderWithEntries(dir)) {
+      throw new CliFileError(
+        `Cannot split ${inPath} into ${dir}: the folder is not empty; remove it, or pass --append to continue the stack in it`,
+        dir,
+        "EEXIST",
       );
     }
     const src = openSource(inPath, intOption(args, "max-header-size"));
