@@ -7,6 +7,9 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
 import { tempDir } from "./_numpy.ts";
 
 /**
@@ -44,5 +47,40 @@ export function withTmpfs(
     } finally {
       unmountTmpfs(dir);
     }
+  };
+}
+
+/**
+ * Fills the file system of `dir` with one file grown 4 KiB at a time until
+ * it is full, then frees `leave` bytes of it (whole pages).
+ *
+ * @returns The filler file.
+ */
+export function fillDisk(dir: string, leave = 0): string {
+  const block = new Uint8Array(4096);
+  const filler = join(dir, "filler");
+  try {
+    for (;;) writeFileSync(filler, block, { flag: "a" });
+  } catch {
+    // full
+  }
+  if (leave > 0) {
+    truncateSync(filler, Math.max(0, statSync(filler).size - leave));
+  }
+  return filler;
+}
+
+/**
+ * Test options for suites that mount a tmpfs: skipped with a notice when
+ * not root, except in CI (where a skip must fail).
+ */
+export function tmpfsTestOptions(
+  timeout: number,
+): { timeout: number; skip?: string } {
+  const root = process.getuid?.() === 0;
+  const ci = (process.env.CI ?? "") !== "";
+  return {
+    timeout,
+    ...(!root && !ci ? { skip: "needs root (to mount a tmpfs)" } : {}),
   };
 }

@@ -21,39 +21,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  mkdirSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { NpyGroupReader, NpyGroupWriterSync } from "../mod.ts";
 import { hasNumpy, runPython } from "./_numpy.ts";
-import { withTmpfs } from "./_tmpfs.ts";
+import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
-const ROOT = process.getuid?.() === 0;
-const CI = (process.env.CI ?? "") !== "";
-const OPTS = {
-  timeout: 300_000,
-  ...(!ROOT && !CI ? { skip: "needs root (to mount a tmpfs)" } : {}),
-};
-
-/** Fills the file system, then frees `leave` bytes (whole 4 KiB pages). */
-function fill(dir: string, leave: number): string {
-  const block = new Uint8Array(4096);
-  const filler = join(dir, "filler");
-  try {
-    for (;;) writeFileSync(filler, block, { flag: "a" });
-  } catch {
-    // full
-  }
-  truncateSync(filler, Math.max(0, statSync(filler).size - leave));
-  return filler;
-}
+const OPTS = tmpfsTestOptions(300_000);
 
 function batch(at: number, n: number) {
   return {
@@ -76,7 +50,7 @@ for (let pages = 0; pages <= 14; pages++) {
     withTmpfs("size=1m", async (mnt) => {
       const dir = join(mnt, "g");
       mkdirSync(dir);
-      const filler = fill(mnt, pages * 4096);
+      const filler = fillDisk(mnt, pages * 4096);
       const open = () =>
         NpyGroupWriterSync.open(dir, { members: { a: "<i4", b: {} } });
       let g: NpyGroupWriterSync;

@@ -13,7 +13,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import {
   NpyAppendArraySync,
   NpyGroupWriterSync,
@@ -21,14 +20,9 @@ import {
   readNpySync,
   recoverSync,
 } from "../mod.ts";
-import { withTmpfs } from "./_tmpfs.ts";
+import { tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
-const ROOT = process.getuid?.() === 0;
-const CI = (process.env.CI ?? "") !== "";
-const OPTS = {
-  timeout: 60_000,
-  ...(!ROOT && !CI ? { skip: "needs root (to mount a tmpfs)" } : {}),
-};
+const OPTS = tmpfsTestOptions(60_000);
 
 function remountReadOnly(dir: string): void {
   const r = spawnSync("mount", ["-o", "remount,ro", dir]);

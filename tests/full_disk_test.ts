@@ -17,7 +17,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  truncateSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -31,7 +30,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
-import { mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
+import { fillDisk, mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
@@ -57,21 +56,6 @@ print("ok" if ok else "BAD")
     [path, String(n)],
   );
   assert.equal(out.trim(), "ok");
-}
-
-/** Fills the disk: a file grown until the disk is full. */
-/** Fills the file system, then frees `leave` bytes (whole 4 KiB pages). */
-function fill(dir: string, leave = 0): void {
-  const block = new Uint8Array(4096);
-  const filler = join(dir, "filler");
-  try {
-    for (;;) writeFileSync(filler, block, { flag: "a" });
-  } catch {
-    // full
-  }
-  if (leave > 0) {
-    truncateSync(filler, Math.max(0, statSync(filler).size - leave));
-  }
 }
 
 describe("a 2 MiB tmpfs", OPTS, () => {
@@ -125,7 +109,7 @@ describe("a 2 MiB tmpfs", OPTS, () => {
       const bytes = oldNpyBytes(ramp(n));
       writeFileSync(p, bytes);
       // Room for the lock file (one page), not for the moved data.
-      fill(mnt, 4096);
+      fillDisk(mnt, 4096);
       assert.throws(
         () => ensureAppendableSync(p, { inplace: true }),
         /^Error: Cannot rewrite \/\S+\/x\.npy in place: .*; the file is unchanged/,
@@ -141,7 +125,7 @@ describe("a 2 MiB tmpfs", OPTS, () => {
     const p = join(mnt, "x.npy");
     const bytes = oldNpyBytes(ramp(1000));
     writeFileSync(p, bytes);
-    fill(mnt);
+    fillDisk(mnt);
     for (
       const run of [
         () => ensureAppendableSync(p, { inplace: true }),
@@ -199,7 +183,7 @@ describe("a 2 MiB tmpfs", OPTS, () => {
       let i = 0;
       try {
         for (; i < rows; i++) w.append(row(i));
-        fill(mnt);
+        fillDisk(mnt);
         let size = rows === 0 ? 0 : statSync(p).size;
         assert.throws(
           () => {
