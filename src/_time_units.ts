@@ -41,11 +41,12 @@ export interface TimeUnit {
  * @returns The unit, or a reason it is not one.
  */
 export function parseTimeUnit(text: string): TimeUnit | string {
-  const m = /^\s*\+?(\d*)([A-Za-z]+|μs)$/.exec(text);
+  // As NumPy (strtol): spaces and a plus sign only before a multiple.
+  const m = /^(?:\s*\+?(\d+))?([A-Za-z]+|μs)$/.exec(text);
   if (m === null) return `unknown time unit "${text}"`;
   const base = m[2] === "μs" ? "us" : m[2]!;
   if (!TIME_UNITS.includes(base)) return `unknown time unit "${text}"`;
-  const digits = m[1]!;
+  const digits = m[1] ?? "";
   const count = digits === "" ? 1 : Number(digits);
   if (digits.length > 12 || count > MAX_MULTIPLE) {
     return `time unit multiple ${digits} is larger than ${MAX_MULTIPLE}`;

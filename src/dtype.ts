@@ -158,14 +158,26 @@ function badDType(spec: string, why: string): never {
   throw new TypeError(`Cannot use dtype ${JSON.stringify(spec)}: ${why}`);
 }
 
-function parseSimple(spec: string): DType {
-  const text = spec.trim();
+// `strict`: exactly what `np.dtype` accepts in a header's descr, where a
+// file may hold any text: no spaces around it, and a byte order only before
+// a type code (`<f8`, `<d`, `<M8[ms]`), never before a name (`<float64`).
+function parseSimple(spec: string, strict = false): DType {
+  const text = strict ? spec : spec.trim();
   let order: ByteOrder = "|";
   let rest = text;
   const first = rest[0];
   if (first === "<" || first === ">" || first === "|" || first === "=") {
     order = first === "=" ? NATIVE : first;
     rest = rest.slice(1);
+  }
+  if (strict && /\s$|^\s/.test(text)) {
+    badDType(spec, "spaces around a type string are not allowed");
+  }
+  if (
+    strict && rest !== text &&
+    /^(?!datetime64|timedelta64)[a-z]{2,}/.test(rest)
+  ) {
+    badDType(spec, "a byte order goes before a type code, not a type name");
   }
   const named = NAMES[rest];
   if (named !== undefined) rest = named;
@@ -184,7 +196,9 @@ function parseSimple(spec: string): DType {
     if (typeof unit === "string") badDType(spec, unit);
     return simple(kind, 8, order, timeUnitText(unit));
   }
-  const strMatch = /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/.exec(rest);
+  const strMatch = (strict
+    ? /^(str|U|bytes|S|a|void|V)(\d+)$/
+    : /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/).exec(rest);
   if (strMatch) {
     const n = Number(strMatch[2]);
     const letter = strMatch[1]!;
@@ -223,6 +237,9 @@ function parseSimple(spec: string): DType {
 }
 
 function toShape(value: unknown, spec: string): number[] {
+  // NumPy reads `(format, 1)` as the format itself (a deprecated spelling
+  // of a scalar), while `(format, (1,))` is a sub-array of one element.
+  if (value === 1 || value === 1n) return [];
   const items = value instanceof PyTuple
     ? value.items
     : Array.isArray(value)
@@ -263,11 +280,12 @@ function fieldType(
   value: unknown,
   spec: string,
   depth: number,
+  strict = false,
 ): { dtype: DType; levels: number[][] } {
   if (depth > 32) badDType(spec, "nesting too deep");
   const parts = subArrayParts(value);
   if (parts === undefined) {
-    return { dtype: fromAny(value, spec, depth), levels: [] };
+    return { dtype: fromAny(value, spec, depth, strict), levels: [] };
   }
   if (
     parts[0] instanceof PyTuple && subArrayParts(parts[0]) === undefined
@@ -282,7 +300,7 @@ function fieldType(
       }, which np.load refuses too; save the array without metadata`,
     );
   }
-  const inner = fieldType(parts[0], spec, depth + 1);
+  const inner = fieldType(parts[0], spec, depth + 1, strict);
   const shape = toShape(parts[1], spec);
   return {
     dtype: inner.dtype,
@@ -294,6 +312,7 @@ function fromFieldList(
   list: readonly unknown[],
   spec: string,
   depth: number,
+  strict = false,
 ): DType {
   if (depth > 32) badDType(spec, "nesting too deep");
   const fields: DTypeField[] = [];
@@ -322,7 +341,7 @@ function fromFieldList(
     } else {
       return badDType(spec, "a field name must be a string");
     }
-    const inner = fieldType(format, spec, depth + 1);
+    const inner = fieldType(format, spec, depth + 1, strict);
     const dtype = inner.dtype;
     const outer = rawShape === undefined ? [] : toShape(rawShape, spec);
     const levels = outer.length > 0 ? [outer, ...inner.levels] : inner.levels;
@@ -333,8 +352,13 @@ function fromFieldList(
     const isPadding = name === "" && dtype.kind === "V" &&
       dtype.fields === undefined;
     if (!isPadding) {
-      if (names.has(name)) badDType(spec, `duplicate field name "${name}"`);
-      names.add(name);
+      // NumPy keeps names and titles in one table: none may repeat.
+      for (const key of title === undefined ? [name] : [name, title]) {
+        if (names.has(key) || (key === title && key === name)) {
+          badDType(spec, `duplicate field name or title "${key}"`);
+        }
+        names.add(key);
+      }
       fields.push({
         name,
         ...(title !== undefined ? { title } : {}),
@@ -420,9 +444,14 @@ export function descrValue(dtype: DType): PyValue {
   return descrOf(dtype.fields, dtype.itemsize);
 }
 
-function fromAny(value: unknown, spec: string, depth: number): DType {
-  if (typeof value === "string") return parseSimple(value);
-  if (Array.isArray(value)) return fromFieldList(value, spec, depth);
+function fromAny(
+  value: unknown,
+  spec: string,
+  depth: number,
+  strict = false,
+): DType {
+  if (typeof value === "string") return parseSimple(value, strict);
+  if (Array.isArray(value)) return fromFieldList(value, spec, depth, strict);
   if (value instanceof PyTuple) {
     return badDType(
       spec,
@@ -491,8 +520,10 @@ export function parseDType(spec: DTypeSpec): DType {
  */
 export function dtypeFromDescr(descr: PyValue): DType {
   try {
-    if (typeof descr === "string") return parseSimple(descr);
-    if (Array.isArray(descr)) return fromFieldList(descr, pyRepr(descr), 0);
+    if (typeof descr === "string") return parseSimple(descr, true);
+    if (Array.isArray(descr)) {
+      return fromFieldList(descr, pyRepr(descr), 0, true);
+    }
     throw new TypeError("descr must be a string or a list of fields");
   } catch (e) {
     if (e instanceof NpyFormatError) throw e;

@@ -753,7 +753,7 @@ describe("bad input: malformed headers (SPEC 5)", () => {
   });
   badHeader("structured descr with a duplicate field", {
     bytes: () => npy(dictWith("'<f8'", "[('a', '<f4'), ('a', '<f4')]"), 16),
-    message: /duplicate field name "a"/,
+    message: /duplicate field name or title "a"/,
   });
   badHeader("NPY 3.0 header that is not UTF-8", {
     bytes: () => {

@@ -1,0 +1,245 @@
+/**
+ * Adversary round 4, headers: descrs that NumPy reads differently from a
+ * naive reading, or refuses, with NumPy 1.24 as the oracle. Each kind has
+ * the member that was found plus others of the same kind:
+ *
+ * - a field whose sub-array shape is the plain integer 1 (`('a', '<f8', 1)`)
+ *   is a scalar field to NumPy, not a `(1,)` sub-array;
+ * - field names and titles that collide (`(('a', 'a'), '<i4')`, a title
+ *   equal to another field's name) are refused by NumPy, so a file with
+ *   them must not be written, nor read as if valid;
+ * - type strings in a header that `np.dtype` refuses (spaces, a byte order
+ *   before a type name, `M8[ s]`) are refused, those it accepts are read.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  MemoryFile,
+  NpyAppendArraySync,
+  NpyFormatError,
+  parseDType,
+  readNpySync,
+} from "../mod.ts";
+import {
+  npLoadJsonMany,
+  numpyTestOptions,
+  runPython,
+  tempDir,
+} from "./_numpy.ts";
+import { toFixtureValues } from "./_js_json.ts";
+
+/** A version 1.0 `.npy` file with `descr` (Python text) and `data`. */
+function handMade(descr: string, shape: string, data: Uint8Array): Uint8Array {
+  let text =
+    `{'descr': ${descr}, 'fortran_order': False, 'shape': ${shape}, }`;
+  text += " ".repeat(63 - ((10 + text.length) % 64)) + "\n";
+  const head = new Uint8Array(10 + text.length);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  head[8] = text.length & 0xff;
+  head[9] = text.length >> 8;
+  for (let i = 0; i < text.length; i++) head[10 + i] = text.charCodeAt(i);
+  const out = new Uint8Array(head.length + data.length);
+  out.set(head);
+  out.set(data, head.length);
+  return out;
+}
+
+/**
+ * What `np.load` makes of a header's descr (`descr_to_dtype(eval(spec))`):
+ * the descr `np.save` would write back, or null where NumPy refuses it.
+ */
+function numpyDescrs(specs: string[]): (string | null)[] {
+  return JSON.parse(runPython(
+    `import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = []
+for s in json.loads(sys.argv[1]):
+    try:
+        dt = np.lib.format.descr_to_dtype(eval(s))
+        out.append(repr(np.lib.format.dtype_to_descr(dt)))
+    except Exception:
+        out.append(None)
+print(json.dumps(out))`,
+    [JSON.stringify(specs)],
+  ));
+}
+
+const f64 = (...xs: number[]) => new Uint8Array(new Float64Array(xs).buffer);
+
+describe("a sub-array shape given as the integer 1 is a scalar field", () => {
+  const opts = numpyTestOptions();
+  const DESCRS = [
+    "[('a', '<f8', 1)]",
+    "[('a', '<f8', 1), ('b', '<f8', 2)]",
+    "[('a', ('<f8', 1), (2,))]",
+    "[('a', ('<f8', (1,)), 1)]",
+  ];
+
+  test("readNpy gives the dtype and values np.load gives", opts, () => {
+    const dir = tempDir();
+    const paths = DESCRS.map((descr, i) => {
+      const dt = parseDType(descr);
+      const path = join(dir, `f${i}.npy`);
+      const n = dt.itemsize / 8;
+      const values = Array.from({ length: 2 * n }, (_, k) => k + 0.5);
+      writeFileSync(path, handMade(descr, "(2,)", f64(...values)));
+      return path;
+    });
+    const want = npLoadJsonMany(paths);
+    const descrs = numpyDescrs(DESCRS);
+    for (const [i, path] of paths.entries()) {
+      const got = readNpySync(path);
+      assert.equal(got.dtype, descrs[i], DESCRS[i]);
+      assert.deepEqual(toFixtureValues(got), want[i]!.values, DESCRS[i]);
+    }
+  });
+
+  test("parseDType agrees with np.dtype on the same text", opts, () => {
+    const want = numpyDescrs(DESCRS);
+    for (const [i, descr] of DESCRS.entries()) {
+      assert.equal(parseDType(descr).str, want[i], descr);
+    }
+    // The JS spelling, as the FieldSpec type allows it.
+    assert.equal(parseDType([["a", "<f8", 1]]).str, "[('a', '<f8')]");
+    assert.equal(parseDType([["a", "<f8", 2]]).str, "[('a', '<f8', (2,))]");
+  });
+
+  test("an append keeps the dtype NumPy sees", opts, () => {
+    const dir = tempDir();
+    const path = join(dir, "one.npy");
+    writeFileSync(path, handMade("[('a', '<f8', 1)]", "(1,)", f64(1.5)));
+    {
+      using npy = NpyAppendArraySync.open(path);
+      npy.append({ data: [{ a: 2.5 }], shape: [1] });
+    }
+    const [got] = npLoadJsonMany([path]);
+    assert.deepEqual(got!.values, [{ a: 1.5 }, { a: 2.5 }]);
+    const header = readFileSync(path, "latin1").slice(10, 40);
+    assert.equal(header, "{'descr': [('a', '<f8')], 'for");
+  });
+});
+
+describe("field names and titles that collide are refused, as NumPy", () => {
+  const opts = numpyTestOptions();
+  const BAD = [
+    "[(('a', 'a'), '<i4')]",
+    "[(('b', 'a'), '<i4'), ('b', '<i4')]",
+    "[('b', '<i4'), (('b', 'a'), '<i4')]",
+    "[(('t', 'a'), '<i4'), (('t', 'b'), '<i4')]",
+    "[(('a', 'b'), '<i4'), (('c', 'a'), '<i4')]",
+    "[(('', 'a'), '<i4'), (('', 'b'), '<i4')]",
+  ];
+  const GOOD = [
+    "[(('', 'a'), '<i4')]",
+    "[(('x', 'a'), '<i4'), (('y', 'b'), '<i4')]",
+  ];
+
+  // The oracle is descr_to_dtype (np.load's way); np.dtype of a list would
+  // rename fields called '' to f0, f1, ..., which a header never does.
+  test("NumPy refuses them (the oracle)", opts, () => {
+    assert.deepEqual(numpyDescrs(BAD), BAD.map(() => null));
+    const good = numpyDescrs(GOOD);
+    for (const [i, descr] of GOOD.entries()) {
+      assert.notEqual(good[i], null, descr);
+      assert.equal(parseDType(descr).str, good[i], descr);
+    }
+  });
+
+  test("the dtype option refuses them with a TypeError", () => {
+    for (const descr of BAD) {
+      assert.throws(
+        () => parseDType(descr),
+        (e: unknown) =>
+          e instanceof TypeError && /used twice|duplicate/.test(e.message),
+        descr,
+      );
+      const mem = new MemoryFile();
+      assert.throws(
+        () => NpyAppendArraySync.open(mem, { dtype: descr }),
+        TypeError,
+      );
+      assert.equal(mem.bytes().length, 0);
+    }
+  });
+
+  test("a file with them is an NpyFormatError naming the file", () => {
+    const dir = tempDir();
+    for (const [i, descr] of BAD.entries()) {
+      const path = join(dir, `bad${i}.npy`);
+      const n = descr.split("<i4").length - 1;
+      writeFileSync(path, handMade(descr, "(1,)", new Uint8Array(4 * n)));
+      assert.throws(
+        () => readNpySync(path),
+        (e: unknown) =>
+          e instanceof NpyFormatError && e.code === "unsupported-dtype" &&
+          e.file === path && e.message.includes(path),
+        descr,
+      );
+    }
+  });
+});
+
+describe("type strings in a header are read exactly as np.dtype reads them", () => {
+  const opts = numpyTestOptions();
+  const TEXTS = [
+    " <f8",
+    "<f8 ",
+    "<f8\t",
+    "<float64",
+    ">int32",
+    "|bool",
+    "<M8[ s]",
+    "<M8[s ]",
+    "<m8[+s]",
+    "<M8[ μs]",
+    "unicode3",
+    // Accepted by NumPy, so read.
+    "<M8[ 10s]",
+    "<M8[+10s]",
+    "float64",
+    "<d",
+    "=q",
+    "<datetime64[ms]",
+  ];
+
+  test("refused or read as NumPy does", opts, () => {
+    const dir = tempDir();
+    const paths = TEXTS.map((t, i) => {
+      const path = join(dir, `t${i}.npy`);
+      const repr = `'${t}'`;
+      writeFileSync(path, handMade(repr, "(1,)", new Uint8Array(8)));
+      return path;
+    });
+    const want: (string | null)[] = JSON.parse(runPython(
+      `import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = []
+for p in sys.argv[1:]:
+    try:
+        out.append(np.load(p).dtype.str)
+    except Exception:
+        out.append(None)
+print(json.dumps(out))`,
+      paths,
+    ));
+    for (const [i, path] of paths.entries()) {
+      if (want[i] === null) {
+        assert.throws(
+          () => readNpySync(path),
+          (e: unknown) =>
+            e instanceof NpyFormatError && e.code === "unsupported-dtype" &&
+            e.message.includes(path),
+          TEXTS[i],
+        );
+      } else {
+        const got = readNpySync(path);
+        assert.equal(parseDType(got.dtype).str, want[i], TEXTS[i]);
+      }
+    }
+  });
+});
