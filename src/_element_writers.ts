@@ -84,6 +84,35 @@ function describeWanted(dtype: DType): string {
   }
 }
 
+// Text into numbers (casting "unsafe" only) is read as NumPy's casts from
+// strings read it, with Python's int() and float(): spaces around, a sign,
+// digits with single underscores between them; float() also takes a decimal
+// point, an exponent, "inf", "infinity" and "nan" in any case. Anything else
+// (empty text, "0x10", "1.5" as an integer) is refused, as NumPy refuses it.
+const DIGITS = String.raw`\d+(?:_\d+)*`;
+const PY_INT = new RegExp(String.raw`^\s*([+-]?${DIGITS})\s*$`);
+const PY_FLOAT = new RegExp(
+  String.raw`^\s*([+-]?(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})` +
+    String.raw`(?:[eE][+-]?${DIGITS})?)\s*$`,
+);
+const PY_FLOAT_WORD = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
+
+/** Python's `int(text)`, or undefined where Python raises. */
+function pyIntText(text: string): bigint | undefined {
+  const m = PY_INT.exec(text);
+  return m === null ? undefined : BigInt(m[1]!.replaceAll("_", ""));
+}
+
+/** Python's `float(text)`, or undefined where Python raises. */
+function pyFloatText(text: string): number | undefined {
+  const m = PY_FLOAT.exec(text);
+  if (m !== null) return Number(m[1]!.replaceAll("_", ""));
+  const w = PY_FLOAT_WORD.exec(text);
+  if (w === null) return undefined;
+  if (w[2]!.toLowerCase() === "nan") return NaN;
+  return w[1] === "-" ? -Infinity : Infinity;
+}
+
 function toBigIntChecked(
   value: unknown,
   dtype: DType,
@@ -106,9 +135,9 @@ function toBigIntChecked(
     if (!unsafe) rangeError(value, dtype, where);
     return Number.isFinite(value) ? BigInt(Math.trunc(value)) : 0n;
   }
-  if (unsafe && typeof value === "string" && value.trim() !== "") {
-    const n = Number(value);
-    if (Number.isFinite(n)) return BigInt(Math.trunc(n));
+  if (unsafe && typeof value === "string") {
+    const n = pyIntText(value);
+    if (n !== undefined) return n;
   }
   return typeError(value, dtype, where);
 }
@@ -174,8 +203,8 @@ function toNumberChecked(
   if (typeof value === "bigint") return Number(value);
   if (typeof value === "boolean") return value ? 1 : 0;
   if (unsafe && typeof value === "string") {
-    const n = Number(value);
-    if (!Number.isNaN(n) || value.trim().toLowerCase() === "nan") return n;
+    const n = pyFloatText(value);
+    if (n !== undefined) return n;
   }
   return typeError(value, dtype, where);
 }
@@ -241,6 +270,25 @@ function complexWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
+// NumPy's truth of a value cast to bool: `x != 0`, so NaN is true and a
+// complex number is true when either part is; text is read by Python's int().
+function truth(value: unknown, dtype: DType, where: () => string): boolean {
+  if (typeof value === "number") return value !== 0;
+  if (typeof value === "bigint") return value !== 0n;
+  if (typeof value === "string") {
+    const n = pyIntText(value);
+    return n === undefined ? typeError(value, dtype, where) : n !== 0n;
+  }
+  if (Array.isArray(value) && value.length === 2) {
+    return truth(value[0], dtype, where) || truth(value[1], dtype, where);
+  }
+  if (typeof value === "object" && value !== null && "re" in value) {
+    const c = value as { re: unknown; im?: unknown };
+    return truth(c.re, dtype, where) || truth(c.im ?? 0, dtype, where);
+  }
+  return typeError(value, dtype, where);
+}
+
 function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
   return (view, offset, value, where) => {
     if (value === true || value === 1 || value === 1n) {
@@ -248,7 +296,7 @@ function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
     } else if (value === false || value === 0 || value === 0n) {
       view.setUint8(offset, 0);
     } else if (unsafe) {
-      view.setUint8(offset, value ? 1 : 0);
+      view.setUint8(offset, truth(value, dtype, where) ? 1 : 0);
     } else if (
       typeof value === "number" || typeof value === "bigint"
     ) {
@@ -317,6 +365,10 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
   return (view, offset, value, where) => {
+    // NumPy reads text into M8 as a date ("2020" is the year): not here.
+    if (typeof value === "string" && dtype.kind === "M") {
+      typeError(value, dtype, where);
+    }
     const v = toBigIntChecked(value, i8, unsafe, where);
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {
       rangeError(value, dtype, where);

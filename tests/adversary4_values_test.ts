@@ -1,0 +1,129 @@
+/**
+ * Adversary round 4, values: appends under `casting: "unsafe"` convert as
+ * NumPy's `astype` does, NumPy 1.24 the oracle. Two kinds were found:
+ *
+ * - truth values: NaN is true to NumPy (`x != 0`), a complex zero false;
+ *   JS truthiness said the opposite for both;
+ * - text into numbers: NumPy parses with Python's `int()` and `float()`,
+ *   so `"0"` is false, `"1_000"` is 1000, `"inf"` a float, while `""`,
+ *   `"0x10"` and `"1.5"` (into an integer) are errors; JS's `Number()`
+ *   made 0 of `""` and 1 of `"1.5"`.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryFile, NpyAppendArraySync } from "../mod.ts";
+import { numpyTestOptions, runPython } from "./_numpy.ts";
+
+/** The data bytes of a new file of `dtype` holding `values`, or null. */
+function ours(
+  dtype: string,
+  values: unknown[] | { data: unknown; shape: number[]; dtype: string },
+): number[] | null {
+  const mem = new MemoryFile();
+  try {
+    const npy = NpyAppendArraySync.open(mem, { dtype, casting: "unsafe" });
+    npy.append(values as never);
+    npy.close();
+  } catch (e) {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.equal(mem.bytes().length, 0);
+    return null;
+  }
+  const bytes = mem.bytes();
+  return [...bytes.subarray(bytes.length - dataLength(bytes))];
+}
+
+function dataLength(file: Uint8Array): number {
+  const headerLength = file[8]! | (file[9]! << 8);
+  return file.length - 10 - headerLength;
+}
+
+/** NumPy's bytes of `np.array(eval(expr)).astype(dtype)`, or null. */
+function numpy(items: [string, string][]): (number[] | null)[] {
+  return JSON.parse(runPython(
+    `import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = []
+for expr, dtype in json.loads(sys.argv[1]):
+    try:
+        out.append(list(np.array(eval(expr)).astype(dtype).tobytes()))
+    except Exception:
+        out.append(None)
+print(json.dumps(out))`,
+    [JSON.stringify(items)],
+  ));
+}
+
+describe("truth values under unsafe casting", () => {
+  const opts = numpyTestOptions();
+
+  test("plain numbers and complex objects into b1", opts, () => {
+    const cases: [unknown, string][] = [
+      [NaN, "[float('nan')]"],
+      [-NaN, "[-float('nan')]"],
+      [-0, "[-0.0]"],
+      [Infinity, "[float('inf')]"],
+      [1e-300, "[1e-300]"],
+      [{ re: 0, im: 0 }, "[0j]"],
+      [{ re: -0, im: 0 }, "[complex(-0.0, 0)]"],
+      [{ re: 0, im: NaN }, "[complex(0, float('nan'))]"],
+      [{ re: 0, im: 2 }, "[2j]"],
+      [0n, "[0]"],
+      [-5n, "[-5]"],
+    ];
+    const want = numpy(cases.map(([, expr]) => [expr, "?"]));
+    for (const [i, [value, expr]] of cases.entries()) {
+      assert.deepEqual(ours("|b1", [value]), want[i], expr);
+    }
+  });
+
+  test("float and complex typed arrays into b1", opts, () => {
+    const want = numpy([
+      ["np.array([float('nan'), -0.0, 0.0, 2.0], dtype='<f8')", "?"],
+      ["np.array([float('nan'), -0.0, 0.0, 2.0], dtype='<f4')", "?"],
+    ]);
+    const values = [NaN, -0, 0, 2];
+    assert.deepEqual(ours("|b1", new Float64Array(values) as never), want[0]);
+    assert.deepEqual(ours("|b1", new Float32Array(values) as never), want[1]);
+  });
+});
+
+describe("text into numbers under unsafe casting", () => {
+  const opts = numpyTestOptions();
+  const TEXTS = [
+    "0",
+    "1",
+    "-7",
+    "+7",
+    "007",
+    " 12 ",
+    "1_000",
+    "1__0",
+    "_1",
+    "",
+    "  ",
+    "0x10",
+    "1e3",
+    "1.5",
+    "1.",
+    ".5",
+    "inf",
+    "-Infinity",
+    "nan",
+    "1e400",
+    "0.1",
+    "abc",
+  ];
+  for (const dtype of ["<f8", "<f4", ">i8", "|u1", "<i2", "|b1", "<c16"]) {
+    test(`strings into ${dtype}`, opts, () => {
+      const want = numpy(
+        TEXTS.map((t) => [`[${JSON.stringify(t)}]`, dtype]),
+      );
+      for (const [i, text] of TEXTS.entries()) {
+        assert.deepEqual(ours(dtype, [text]), want[i], JSON.stringify(text));
+      }
+    });
+  }
+});
