@@ -120,10 +120,10 @@ export function prepareArray(
   let bytes: Uint8Array | undefined;
   let shared = false;
 
-  const expectLength = (len: number, what: string): void => {
-    if (data.length !== len) {
+  const expectLength = (len: number, what: string, of = data): void => {
+    if (of.length !== len) {
       throw new RangeError(
-        `Cannot append ${label}: data has ${data.length} ${what}, shape (${
+        `Cannot append ${label}: data has ${of.length} ${what}, shape (${
           shape.join(", ")
         }) needs ${len}`,
       );
@@ -185,8 +185,15 @@ export function prepareArray(
       if (from !== undefined && !canCast(from, dtype, casting)) {
         castError(from, dtype, casting, label);
       }
-      expectLength(count, "elements");
-      bytes = encodeTyped(data, from, dtype, casting, label);
+      let items: TypedArray = data;
+      if (from?.kind === "c" && data.length === 2 * count && count > 0) {
+        // (re, im) pairs into a real dtype ("unsafe" only), as NumPy's
+        // astype: the real part, or for bool whether either part is nonzero.
+        items = complexToReal(data, dtype.kind === "b");
+        from = dtype.kind === "b" ? undefined : halfOf(from);
+      }
+      expectLength(count, "elements", items);
+      bytes = encodeTyped(items, from, dtype, casting, label);
       shared = bytes.buffer === data.buffer;
     }
   } else {
@@ -278,6 +285,28 @@ function isF16Declared(input: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The real parts of interleaved (re, im) pairs, bytes copied so NaN bits
+ * stay; with `truth`, 0/1 bytes saying whether either part is nonzero.
+ */
+function complexToReal(pairs: TypedArray, truth: boolean): TypedArray {
+  const f = pairs as Float32Array | Float64Array;
+  if (truth) {
+    const out = new Uint8Array(f.length / 2);
+    for (let i = 0; i < out.length; i++) {
+      out[i] = f[2 * i] !== 0 || f[2 * i + 1] !== 0 ? 1 : 0;
+    }
+    return out;
+  }
+  const size = f.BYTES_PER_ELEMENT;
+  const src = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+  const out = new Uint8Array(src.length / 2);
+  for (let i = 0, j = 0; j < out.length; i += 2 * size, j += size) {
+    out.set(src.subarray(i, i + size), j);
+  }
+  return size === 4 ? new Float32Array(out.buffer) : new Float64Array(out.buffer);
 }
 
 /** Real parts of `half` bytes each, interleaved with zero imaginary parts. */

@@ -127,3 +127,50 @@ describe("text into numbers under unsafe casting", () => {
     });
   }
 });
+
+describe("complex typed arrays into real dtypes", () => {
+  const opts = numpyTestOptions();
+  const PAIRS = [1.5, -2, 0, 0, -0, 0, 0, 3, NaN, 0, 300.75, 1, -7.5, 0];
+  const py = "[complex(1.5, -2), 0j, complex(-0.0, 0), 3j, " +
+    "complex(float('nan'), 0), complex(300.75, 1), complex(-7.5, 0)]";
+  for (const src of ["<c8", "<c16"]) {
+    test(`${src} under unsafe takes the real part, as astype`, opts, () => {
+      const dsts = ["<f2", "<f4", ">f8", "|i1", "<i4", "<u8", "|b1"];
+      const want = numpy(
+        dsts.map((d) => [`np.array(${py}, dtype='${src}')`, d]),
+      );
+      const data = src === "<c8"
+        ? new Float32Array(PAIRS)
+        : new Float64Array(PAIRS);
+      for (const [i, dst] of dsts.entries()) {
+        const got = ours(dst, { data, shape: [PAIRS.length / 2], dtype: src });
+        const size = got!.length / (PAIRS.length / 2);
+        for (let k = 0; k < PAIRS.length / 2; k++) {
+          // NaN into an integer, and 300.75 into int8, are C's undefined
+          // conversions: NumPy and the library differ there on purpose
+          // (DECISIONS.md, "unsafe converts like C").
+          if (/[iu]/.test(dst) && (k === 4 || (k === 5 && dst === "|i1"))) {
+            continue;
+          }
+          assert.deepEqual(
+            got!.slice(k * size, (k + 1) * size),
+            want[i]!.slice(k * size, (k + 1) * size),
+            `${src} to ${dst}, item ${k}`,
+          );
+        }
+      }
+    });
+  }
+
+  test("under same_kind it is a TypeError naming the cast", () => {
+    const mem = new MemoryFile();
+    const npy = NpyAppendArraySync.open(mem, { dtype: "<f8" });
+    assert.throws(
+      () =>
+        npy.append({ data: new Float64Array(4), shape: [2], dtype: "<c16" }),
+      (e: unknown) =>
+        e instanceof TypeError && /from "<c16" to "<f8"/.test(e.message),
+    );
+    assert.equal(mem.bytes().length, 0);
+  });
+});
