@@ -338,6 +338,16 @@ function fromFieldList(
     ) {
       title = rawName.items[0];
       name = rawName.items[1];
+    } else if (
+      rawName instanceof PyTuple && rawName.items.length === 2 &&
+      typeof rawName.items[1] === "string"
+    ) {
+      return badDType(
+        spec,
+        `field titles other than strings (${
+          pyRepr(rawName.items[0] as PyValue)
+        }) are not supported`,
+      );
     } else {
       return badDType(spec, "a field name must be a string");
     }

@@ -243,3 +243,19 @@ print(json.dumps(out))`,
     }
   });
 });
+
+describe("titles that are not strings", () => {
+  test("are refused with a message about the title, not the name", () => {
+    for (const title of ["1", "(1, 2)", "b'x'"]) {
+      const descr = `[((${title}, 'a'), '<i4')]`;
+      const bytes = handMade(descr, "(1,)", new Uint8Array(4));
+      assert.throws(
+        () => readNpySync(new MemoryFile(bytes)),
+        (e: unknown) =>
+          e instanceof NpyFormatError && e.code !== undefined &&
+          /title|cannot parse/.test(e.message) && !/name must/.test(e.message),
+        descr,
+      );
+    }
+  });
+});
