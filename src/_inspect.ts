@@ -17,7 +17,7 @@ import {
   wrapHeaderText,
 } from "./header.ts";
 import { descrValue } from "./dtype.ts";
-import { pyRepr } from "./py_literal.ts";
+import { hasEscapedSurrogatePair, pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
 import { fileState, fileStateError } from "./_layout.ts";
 
@@ -48,6 +48,12 @@ export interface FileInfo {
    * refuse it; `readNpyRecords` reads them all.
    */
   readonly moreRecords: boolean;
+  /**
+   * The header cannot be written again exactly: it holds an escaped
+   * surrogate pair (`'\ud83d\ude00'`), one character in a JS string.
+   * Appends, recover and ensureAppendable refuse it.
+   */
+  readonly inexactHeader: boolean;
 }
 
 /**
@@ -80,7 +86,10 @@ export function refuseMoreRecords(
   label: string,
 ): void {
   const state = fileState(info, "append");
-  if (state.state === "not-appendable" && state.reason === "records") {
+  if (
+    state.state === "not-appendable" &&
+    (state.reason === "records" || state.reason === "inexact-header")
+  ) {
     throw fileStateError(state, "append", { verb, label });
   }
 }
@@ -150,12 +159,9 @@ export function* inspect(
     header.shape,
     header.dtype.itemsize,
   );
+  const descrText = pyRepr(descrValue(header.dtype));
   const grownHeader = wrapHeaderText(
-    headerText(
-      pyRepr(descrValue(header.dtype)),
-      header.fortranOrder,
-      header.shape,
-    ),
+    headerText(descrText, header.fortranOrder, header.shape),
     undefined,
     header.version[0],
   );
@@ -173,6 +179,11 @@ export function* inspect(
     grownHeader,
     appendable: grownHeader.length <= headerLength,
     moreRecords,
+    inexactHeader: hasEscapedSurrogatePair(
+      new TextDecoder(header.version[0] >= 3 ? "utf-8" : "latin1").decode(
+        bytes,
+      ),
+    ),
   };
   return {
     ...facts,

@@ -93,6 +93,13 @@ export interface FileFacts {
    * `np.load` does; never appended to or recovered.
    */
   readonly moreRecords?: boolean;
+  /**
+   * The header, written again from its parsed dtype, would not say what it
+   * says now: it names a field with an escaped surrogate pair
+   * (`'\ud83d\ude00'`), which a JS string holds as the one character it
+   * pairs to. Read, never rewritten.
+   */
+  readonly inexactHeader?: boolean;
 }
 
 /** Why a file cannot take appends. */
@@ -104,7 +111,9 @@ export type NotAppendableReason =
   /** Its header has no room for a longer shape. */
   | "no-room"
   /** It holds several records back to back. */
-  | "records";
+  | "records"
+  /** Its header cannot be written again exactly (see `inexactHeader`). */
+  | "inexact-header";
 
 /**
  * What a file's facts allow. New cases (such as several records back to
@@ -175,6 +184,7 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
   if (use === "read") return matches ? { state: "complete" } : incomplete;
   if (facts.moreRecords === true) return notAppendable("records");
   if (use === "recover" && matches) return { state: "complete" };
+  if (facts.inexactHeader === true) return notAppendable("inexact-header");
   if (use === "append" && header.dtype.hasObject) {
     return notAppendable("objects");
   }
@@ -245,6 +255,12 @@ export function fileStateError(
     case "no-room":
       return new RangeError(
         `${head}: its header has no room to grow; call ensureAppendable first`,
+      );
+    case "inexact-header":
+      return new NpyFormatError(
+        "unsupported-dtype",
+        "its header spells a field name with an escaped surrogate pair (such as '\\ud83d\\ude00'), which a JavaScript string cannot tell from the one character it pairs to, so writing the header again would rename the field; read it and write the rows to a new file",
+        named,
       );
     case "records":
       return new NpyFormatError(

@@ -161,8 +161,19 @@ export function parsePyLiteral(
           out += "\t";
           break;
         case "0":
-          out += "\0";
+        case "1":
+        case "2":
+        case "3":
+        case "4":
+        case "5":
+        case "6":
+        case "7": {
+          // Octal, as Python: one to three digits ('\012' is a newline).
+          const digits = /^[0-7]{1,3}/.exec(text.slice(pos - 1, pos + 2))![0];
+          out += String.fromCharCode(parseInt(digits, 8));
+          pos += digits.length - 1;
           break;
+        }
         case "a":
           out += "\x07";
           break;
@@ -351,6 +362,33 @@ export function pyReprString(s: string): string {
     else out += "\\U" + hex(code, 8);
   }
   return out + quote;
+}
+
+/**
+ * Whether Python literal text holds an escaped surrogate pair, a high one
+ * right before a low one (`'\ud83d\ude00'`): two characters to Python,
+ * one to a JS string, so the text cannot be written again from the parsed
+ * value.
+ *
+ * @param text Python literal text (a header).
+ * @returns Whether it does.
+ */
+export function hasEscapedSurrogatePair(text: string): boolean {
+  let highEnd = -1;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== "\\") continue;
+    const e = text[i + 1];
+    const n = e === "u" ? 4 : e === "U" ? 8 : 0;
+    if (n === 0) {
+      i++; // an escaped character, such as a backslash
+      continue;
+    }
+    const code = parseInt(text.slice(i + 2, i + 2 + n), 16);
+    if (code >= 0xdc00 && code <= 0xdfff && highEnd === i) return true;
+    highEnd = code >= 0xd800 && code <= 0xdbff ? i + 2 + n : -1;
+    i += 1 + n;
+  }
+  return false;
 }
 
 function hex(code: number, width: number): string {

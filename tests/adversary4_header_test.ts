@@ -22,6 +22,7 @@ import {
   NpyFormatError,
   parseDType,
   readNpySync,
+  recoverSync,
 } from "../mod.ts";
 import {
   npLoadJsonMany,
@@ -256,6 +257,77 @@ describe("titles that are not strings", () => {
           /title|cannot parse/.test(e.message) && !/name must/.test(e.message),
         descr,
       );
+    }
+  });
+});
+
+describe("escapes in header strings read as Python reads them", () => {
+  const opts = numpyTestOptions();
+
+  test("octal escapes of one to three digits", opts, () => {
+    const dir = tempDir();
+    const NAMES = [
+      String.raw`a\012b`,
+      String.raw`\101`,
+      String.raw`\0`,
+      String.raw`\08`,
+      String.raw`\1234`,
+      String.raw`\777`,
+      String.raw`x\7y`,
+    ];
+    const paths = NAMES.map((name, i) => {
+      const path = join(dir, `o${i}.npy`);
+      writeFileSync(path, handMade(`[('${name}', 'u1')]`, "(1,)", new Uint8Array(1)));
+      return path;
+    });
+    const want: string[] = JSON.parse(runPython(
+      `import json, sys
+import numpy as np
+print(json.dumps([np.load(p).dtype.names[0] for p in sys.argv[1:]]))`,
+      paths,
+    ));
+    for (const [i, path] of paths.entries()) {
+      const dt = parseDType(readNpySync(path).dtype);
+      assert.equal(dt.fields![0]!.name, want[i], NAMES[i]);
+    }
+  });
+});
+
+describe("a 1.0 header whose names need escapes beyond latin1", () => {
+  const opts = numpyTestOptions();
+
+  test("is read, but never rewritten into another name", opts, () => {
+    const dir = tempDir();
+    const files = JSON.parse(runPython(
+      `import json, os, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = []
+for i, d in enumerate([
+    [('\\ud83d\\ude00', '<f4'), ('b', 'u1')],
+    [(('\\udbff\\udfff', 'a'), '<i2')],
+    [('s', [('\\ud800\\udc00x', 'u1')], (2,))],
+]):
+    p = os.path.join(sys.argv[1], "s%d.npy" % i)
+    np.save(p, np.zeros(2, dtype=d))
+    with open(p, "rb") as f:
+        out.append([p, f.read()[6]])
+print(json.dumps(out))`,
+      [dir],
+    )) as [string, number][];
+    for (const [path, version] of files) {
+      assert.equal(version, 1, path);
+      const before = readFileSync(path);
+      assert.equal(readNpySync(path).shape[0], 2);
+      const refused = (e: unknown) =>
+        e instanceof NpyFormatError && e.code === "unsupported-dtype" &&
+        e.message.includes(path) && /rename the field/.test(e.message);
+      assert.throws(() => NpyAppendArraySync.open(path), refused);
+      // A partial row: recover would rewrite the header too.
+      writeFileSync(path, Buffer.concat([before, Buffer.from([1])]));
+      assert.throws(() => recoverSync(path), refused);
+      writeFileSync(path, before);
+      assert.deepEqual(readFileSync(path), before);
     }
   });
 });
