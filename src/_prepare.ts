@@ -8,6 +8,7 @@
 import {
   type DType,
   type DTypeSpec,
+  MAX_DIMS,
   NATIVE_LITTLE_ENDIAN,
   parseDType,
   withByteOrder,
@@ -113,6 +114,11 @@ export function prepareArray(
     );
   }
   const shape = n.shape;
+  if (shape.length > MAX_DIMS) {
+    throw new RangeError(
+      `Cannot append ${label}: the array has ${shape.length} dimensions, more than NumPy's ${MAX_DIMS}`,
+    );
+  }
   const count = product(shape);
   const itemsize = dtype.itemsize;
   const data = n.data;
@@ -260,6 +266,7 @@ function quickPrepare(
     }
     if (count !== (data as TypedArray).length) return undefined;
     if (shape.length >= 2 && options.fortranOrder) return undefined;
+    if (shape.length > MAX_DIMS) return undefined;
   }
   const src = typedArrayDType(data);
   if (

@@ -113,6 +113,15 @@ export type FieldSpec =
  */
 export type DTypeSpec = string | readonly FieldSpec[] | DType;
 
+/**
+ * NumPy's limits: an item is under 2**31 bytes (its itemsize is a C int;
+ * beyond, NumPy refuses or wraps it negative) and a sub-array has at most
+ * 32 dimensions (`NPY_MAXDIMS`, also the most an array has).
+ */
+export const MAX_ITEMSIZE = 2 ** 31 - 1;
+/** See {@linkcode MAX_ITEMSIZE}. */
+export const MAX_DIMS = 32;
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const NATIVE: ByteOrder = LITTLE_ENDIAN ? "<" : ">";
 
@@ -202,8 +211,9 @@ function parseSimple(spec: string, strict = false): DType {
   if (strMatch) {
     const n = Number(strMatch[2]);
     const letter = strMatch[1]!;
-    if (!Number.isSafeInteger(n) || n > 2 ** 31) {
-      badDType(spec, "size too large");
+    const unicode = letter === "str" || letter === "unicode" || letter === "U";
+    if (!Number.isSafeInteger(n) || (unicode ? 4 * n : n) > MAX_ITEMSIZE) {
+      badDType(spec, "size too large (NumPy's items are under 2**31 bytes)");
     }
     if (letter === "str" || letter === "unicode" || letter === "U") {
       return simple("U", 4 * n, order);
@@ -245,6 +255,9 @@ function toShape(value: unknown, spec: string): number[] {
     : Array.isArray(value)
     ? value
     : [value];
+  if (items.length > MAX_DIMS) {
+    badDType(spec, `a sub-array has at most ${MAX_DIMS} dimensions`);
+  }
   return items.map((v) => {
     const n = typeof v === "bigint" ? Number(v) : v;
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
@@ -358,7 +371,9 @@ function fromFieldList(
     const shape = levels.flat();
     const count = shape.reduce((a, b) => a * b, 1);
     const size = dtype.itemsize * count;
-    if (!Number.isSafeInteger(size)) badDType(spec, "field too large");
+    if (!(size <= MAX_ITEMSIZE)) {
+      badDType(spec, "field too large (NumPy's items are under 2**31 bytes)");
+    }
     const isPadding = name === "" && dtype.kind === "V" &&
       dtype.fields === undefined;
     if (!isPadding) {
@@ -379,7 +394,9 @@ function fromFieldList(
       });
     }
     offset += size;
-    if (!Number.isSafeInteger(offset)) badDType(spec, "record too large");
+    if (!(offset <= MAX_ITEMSIZE)) {
+      badDType(spec, "record too large (NumPy's items are under 2**31 bytes)");
+    }
   }
   return structured(fields, offset);
 }

@@ -11,6 +11,7 @@ import {
   descrValue,
   type DType,
   dtypeFromDescr,
+  MAX_DIMS,
   type DTypeSpec,
   parseDType,
 } from "./dtype.ts";
@@ -251,6 +252,14 @@ export function parseHeader(
     );
   }
   const shapeText = pyRepr(rawShape);
+  if (rawShape.items.length > MAX_DIMS) {
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: shape ${
+        shapeText.length > 200 ? `of ${rawShape.items.length} entries` : shapeText
+      } has more than ${MAX_DIMS} dimensions, NumPy's limit`,
+    );
+  }
   const shape = rawShape.items.map((v, i) => toDim(v, i, shapeText));
   const dtype = dtypeFromDescr(value.get("descr")!);
   checkByteCount(shape, dtype.itemsize);

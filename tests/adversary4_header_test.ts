@@ -331,3 +331,91 @@ print(json.dumps(out))`,
     }
   });
 });
+
+describe("NumPy's limits: 32 dimensions, items under 2**31 bytes", () => {
+  const opts = numpyTestOptions();
+
+  test("a 33-d append is a RangeError; 32-d files load in NumPy", opts, () => {
+    const mem = new MemoryFile();
+    const npy = NpyAppendArraySync.open(mem, { dtype: "<f8" });
+    assert.throws(
+      () =>
+        npy.append({ data: new Float64Array(1), shape: Array(33).fill(1) }),
+      (e: unknown) => e instanceof RangeError && /32/.test(e.message),
+    );
+    assert.equal(mem.bytes().length, 0);
+    const nested = Array(33).fill(0).reduce((acc) => [acc], 1.5);
+    assert.throws(() => npy.append(nested), RangeError);
+    npy.append({ data: new Float64Array(2), shape: [2, ...Array(31).fill(1)] });
+    npy.close();
+    const dir = tempDir();
+    writeFileSync(join(dir, "d32.npy"), mem.bytes());
+    const [got] = npLoadJsonMany([join(dir, "d32.npy")]);
+    assert.equal(got!.shape.length, 32);
+  });
+
+  test("headers beyond the limits are NpyFormatErrors, fast", opts, () => {
+    const dir = tempDir();
+    const CASES: [string, string, string][] = [
+      ["'<f8'", `(${Array(33).fill(0).join(", ")})`, "dimensions"],
+      ["[('a', '<f8', (" + Array(33).fill(1).join(", ") + "))]", "(0,)", ""],
+      ["'|V2147483648'", "(0,)", ""],
+      ["'|S2147483648'", "(0,)", ""],
+      ["'<U536870912'", "(0,)", ""],
+      ["[('a', '|u1', (2147483647,)), ('b', '|u1')]", "(0,)", ""],
+      ["[('a', '<f8', (268435456,))]", "(0,)", ""],
+    ];
+    const paths = CASES.map(([descr, shape], i) => {
+      const path = join(dir, `l${i}.npy`);
+      writeFileSync(path, handMade(descr, shape, new Uint8Array(0)));
+      return path;
+    });
+    // NumPy refuses each, or misreads its itemsize (a C int): the oracle.
+    const numpyOk: boolean[] = JSON.parse(runPython(
+      `import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+out = []
+for p in sys.argv[1:]:
+    try:
+        a = np.load(p)
+        out.append(a.dtype.itemsize > 0)
+    except Exception:
+        out.append(False)
+print(json.dumps(out))`,
+      paths,
+    ));
+    assert.deepEqual(numpyOk, CASES.map(() => false));
+    for (const [i, path] of paths.entries()) {
+      assert.throws(
+        () => readNpySync(path),
+        (e: unknown) =>
+          e instanceof NpyFormatError && e.message.includes(path) &&
+          (e.code === "bad-header" || e.code === "unsupported-dtype"),
+        CASES[i]![0],
+      );
+    }
+  });
+
+  test("the dtype option refuses what NumPy cannot hold", () => {
+    for (
+      const spec of [
+        "|S2147483648",
+        "<U536870912",
+        "|V2147483648",
+        "[('a', '<f8', (268435456,))]",
+        "[('a', '|u1', (2147483647,)), ('b', '|u1')]",
+        "[('a', '<f8', (" + Array(33).fill(1).join(", ") + "))]",
+      ]
+    ) {
+      assert.throws(() => parseDType(spec), TypeError, spec);
+    }
+    assert.equal(parseDType("|S2147483647").itemsize, 2147483647);
+    assert.equal(parseDType("<U536870911").itemsize, 2147483644);
+    assert.equal(
+      parseDType("[('a', '<f8', (" + Array(32).fill(1).join(", ") + "))]")
+        .itemsize,
+      8,
+    );
+  });
+});
