@@ -12,8 +12,8 @@ import type { Normalized } from "./_input_normalize.ts";
 /**
  * The dtype a new file gets from its first append when no `dtype` option
  * is given: the typed array's type, `<f8` for numbers, `|b1` for
- * booleans, `<i8` for bigints, `<U{longest}` for strings, `|S{longest}`
- * for `Uint8Array` items.
+ * booleans, `<i8` for bigints, `<M8[ms]` for Dates, `<U{longest}` for
+ * strings, `|S{longest}` for `Uint8Array` items.
  */
 export function inferDType(n: Normalized, label: string): DType {
   if (n.srcDType !== undefined) {
@@ -26,6 +26,7 @@ export function inferDType(n: Normalized, label: string): DType {
     bigints = false,
     strings = false,
     bytes = false,
+    dates = false,
     other: unknown = undefined;
   let longest = 0;
   const data = n.data;
@@ -42,7 +43,8 @@ export function inferDType(n: Normalized, label: string): DType {
     } else if (v instanceof Uint8Array) {
       bytes = true;
       if (v.length > longest) longest = v.length;
-    } else if (other === undefined) other = v;
+    } else if (v instanceof Date) dates = true;
+    else if (other === undefined) other = v;
   }
   const fail = (why: string): never => {
     throw new TypeError(
@@ -50,6 +52,12 @@ export function inferDType(n: Normalized, label: string): DType {
     );
   };
   if (other !== undefined) return fail(`found ${show(other)}`);
+  if (dates) {
+    if (numbers || bools || bigints || strings || bytes) {
+      return fail("Dates mixed with other values");
+    }
+    return parseDType("<M8[ms]"); // a Date's precision
+  }
   if (strings) {
     if (numbers || bools || bigints || bytes) {
       return fail("strings mixed with other values");

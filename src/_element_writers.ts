@@ -9,6 +9,7 @@ import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
+import { rescaleTime, splitTimeUnit } from "./_time_units.ts";
 import {
   convertNaNBits,
   floatParts,
@@ -361,6 +362,24 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
+/**
+ * A Date in a datetime unit, as NumPy's `astype` from `M8[ms]`: floored
+ * (years and months by the UTC calendar); an invalid Date is NaT.
+ */
+function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) return -(2n ** 63n); // NaT
+  const u = splitTimeUnit(unit);
+  if (u.base === "Y" || u.base === "M") {
+    const years = BigInt(date.getUTCFullYear() - 1970);
+    const n = u.base === "Y" ? years : years * 12n + BigInt(date.getUTCMonth());
+    const c = BigInt(u.count);
+    return n >= 0n || n % c === 0n ? n / c : n / c - 1n;
+  }
+  const out = rescaleTime(new BigInt64Array([BigInt(ms)]), "ms", unit, wrap);
+  return typeof out === "string" ? out : out[0]!;
+}
+
 function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
@@ -368,6 +387,17 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
     // NumPy reads text into M8 as a date ("2020" is the year): not here.
     if (typeof value === "string" && dtype.kind === "M") {
       typeError(value, dtype, where);
+    }
+    if (value instanceof Date) {
+      if (dtype.kind !== "M" || dtype.unit === "generic") {
+        typeError(value, dtype, where);
+      }
+      const ticks = dateTicks(value, dtype.unit!, unsafe);
+      if (typeof ticks === "string") {
+        throw new RangeError(`Cannot append ${show(value)} ${where()}: ${ticks}`);
+      }
+      view.setBigInt64(offset, ticks, le);
+      return;
     }
     const v = toBigIntChecked(value, i8, unsafe, where);
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {

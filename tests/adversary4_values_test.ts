@@ -174,3 +174,110 @@ describe("complex typed arrays into real dtypes", () => {
     assert.equal(mem.bytes().length, 0);
   });
 });
+
+describe("Dates into datetime dtypes", () => {
+  const opts = numpyTestOptions();
+  const MS = [
+    0,
+    1,
+    -1,
+    1234567890123,
+    -86400001,
+    -62135596800001,
+    Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+    Date.UTC(1969, 11, 31, 12),
+    8.64e15,
+    -8.64e15,
+  ];
+  const UNITS = [
+    "ms",
+    "s",
+    "10ms",
+    "us",
+    "ns",
+    "as",
+    "m",
+    "h",
+    "25h",
+    "D",
+    "3D",
+    "W",
+    "M",
+    "3M",
+    "Y",
+    "10Y",
+  ];
+
+  test("each unit, as NumPy's astype from M8[ms]", opts, () => {
+    const want: (string | null)[][] = JSON.parse(runPython(
+      `import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+ms = json.loads(sys.argv[1])
+out = []
+for unit in json.loads(sys.argv[2]):
+    row = []
+    for v in ms:
+        a = np.array([v], dtype="<M8[ms]")
+        b = a.astype("<M8[%s]" % unit)
+        row.append(str(int(b.view("<i8")[0])))
+    out.append(row)
+print(json.dumps(out))`,
+      [JSON.stringify(MS), JSON.stringify(UNITS)],
+    ));
+    for (const [u, unit] of UNITS.entries()) {
+      for (const [i, ms] of MS.entries()) {
+        const mem = new MemoryFile();
+        const npy = NpyAppendArraySync.open(mem, {
+          dtype: `<M8[${unit}]`,
+          casting: "unsafe",
+        });
+        let got: string;
+        try {
+          npy.append([new Date(ms)]);
+          const b = mem.bytes();
+          got = String(
+            new DataView(b.buffer, b.byteOffset + b.length - 8)
+              .getBigInt64(0, true),
+          );
+        } catch (e) {
+          assert.ok(e instanceof RangeError, String(e));
+          // Refused only where the value overflows 64 bits in the unit.
+          assert.match(e.message, /does not fit 64 bits/);
+          continue;
+        } finally {
+          npy.close();
+        }
+        assert.equal(got, want[u]![i], `${new Date(ms).toISOString()} ${unit}`);
+      }
+    }
+  });
+
+  test("an invalid Date is NaT; a first append of Dates is <M8[ms]", opts, () => {
+    const mem = new MemoryFile();
+    const npy = NpyAppendArraySync.open(mem);
+    npy.append([new Date(1.5), new Date(NaN), new Date(-1)]);
+    npy.close();
+    assert.equal(npy.dtype, "<M8[ms]");
+    const want = JSON.parse(runPython(
+      `import io, json, numpy as np
+f = io.BytesIO()
+np.save(f, np.array([1, "NaT", -1], dtype="<M8[ms]"))
+print(json.dumps(list(f.getvalue())))`,
+    ));
+    assert.deepEqual([...mem.bytes()], want);
+  });
+
+  test("Dates into other dtypes are a TypeError, nothing written", () => {
+    for (const dtype of ["<m8[ms]", "<f8", "<i8", "<U10", "<M8"]) {
+      const mem = new MemoryFile();
+      const npy = NpyAppendArraySync.open(mem, { dtype });
+      assert.throws(() => npy.append([new Date(0)]), TypeError, dtype);
+      assert.equal(mem.bytes().length, 0);
+    }
+    assert.throws(
+      () => NpyAppendArraySync.open(new MemoryFile()).append([new Date(0), 1]),
+      TypeError,
+    );
+  });
+});
