@@ -394,7 +394,9 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
       }
       const ticks = dateTicks(value, dtype.unit!, unsafe);
       if (typeof ticks === "string") {
-        throw new RangeError(`Cannot append ${show(value)} ${where()}: ${ticks}`);
+        throw new RangeError(
+          `Cannot append ${show(value)} ${where()}: ${ticks}`,
+        );
       }
       view.setBigInt64(offset, ticks, le);
       return;

@@ -313,7 +313,9 @@ function complexToReal(pairs: TypedArray, truth: boolean): TypedArray {
   for (let i = 0, j = 0; j < out.length; i += 2 * size, j += size) {
     out.set(src.subarray(i, i + size), j);
   }
-  return size === 4 ? new Float32Array(out.buffer) : new Float64Array(out.buffer);
+  return size === 4
+    ? new Float32Array(out.buffer)
+    : new Float64Array(out.buffer);
 }
 
 /** Real parts of `half` bytes each, interleaved with zero imaginary parts. */

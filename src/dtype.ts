@@ -205,9 +205,10 @@ function parseSimple(spec: string, strict = false): DType {
     if (typeof unit === "string") badDType(spec, unit);
     return simple(kind, 8, order, timeUnitText(unit));
   }
-  const strMatch = (strict
-    ? /^(str|U|bytes|S|a|void|V)(\d+)$/
-    : /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/).exec(rest);
+  const strMatch =
+    (strict
+      ? /^(str|U|bytes|S|a|void|V)(\d+)$/
+      : /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/).exec(rest);
   if (strMatch) {
     const n = Number(strMatch[2]);
     const letter = strMatch[1]!;

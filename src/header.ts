@@ -11,8 +11,8 @@ import {
   descrValue,
   type DType,
   dtypeFromDescr,
-  MAX_DIMS,
   type DTypeSpec,
+  MAX_DIMS,
   parseDType,
 } from "./dtype.ts";
 import { parsePyLiteral, pyRepr, PyTuple } from "./py_literal.ts";
@@ -256,7 +256,9 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: shape ${
-        shapeText.length > 200 ? `of ${rawShape.items.length} entries` : shapeText
+        shapeText.length > 200
+          ? `of ${rawShape.items.length} entries`
+          : shapeText
       } has more than ${MAX_DIMS} dimensions, NumPy's limit`,
     );
   }

@@ -34,8 +34,7 @@ import { toFixtureValues } from "./_js_json.ts";
 
 /** A version 1.0 `.npy` file with `descr` (Python text) and `data`. */
 function handMade(descr: string, shape: string, data: Uint8Array): Uint8Array {
-  let text =
-    `{'descr': ${descr}, 'fortran_order': False, 'shape': ${shape}, }`;
+  let text = `{'descr': ${descr}, 'fortran_order': False, 'shape': ${shape}, }`;
   text += " ".repeat(63 - ((10 + text.length) % 64)) + "\n";
   const head = new Uint8Array(10 + text.length);
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
@@ -277,7 +276,10 @@ describe("escapes in header strings read as Python reads them", () => {
     ];
     const paths = NAMES.map((name, i) => {
       const path = join(dir, `o${i}.npy`);
-      writeFileSync(path, handMade(`[('${name}', 'u1')]`, "(1,)", new Uint8Array(1)));
+      writeFileSync(
+        path,
+        handMade(`[('${name}', 'u1')]`, "(1,)", new Uint8Array(1)),
+      );
       return path;
     });
     const want: string[] = JSON.parse(runPython(
@@ -339,8 +341,7 @@ describe("NumPy's limits: 32 dimensions, items under 2**31 bytes", () => {
     const mem = new MemoryFile();
     const npy = NpyAppendArraySync.open(mem, { dtype: "<f8" });
     assert.throws(
-      () =>
-        npy.append({ data: new Float64Array(1), shape: Array(33).fill(1) }),
+      () => npy.append({ data: new Float64Array(1), shape: Array(33).fill(1) }),
       (e: unknown) => e instanceof RangeError && /32/.test(e.message),
     );
     assert.equal(mem.bytes().length, 0);

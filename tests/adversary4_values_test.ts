@@ -253,20 +253,24 @@ print(json.dumps(out))`,
     }
   });
 
-  test("an invalid Date is NaT; a first append of Dates is <M8[ms]", opts, () => {
-    const mem = new MemoryFile();
-    const npy = NpyAppendArraySync.open(mem);
-    npy.append([new Date(1.5), new Date(NaN), new Date(-1)]);
-    npy.close();
-    assert.equal(npy.dtype, "<M8[ms]");
-    const want = JSON.parse(runPython(
-      `import io, json, numpy as np
+  test(
+    "an invalid Date is NaT; a first append of Dates is <M8[ms]",
+    opts,
+    () => {
+      const mem = new MemoryFile();
+      const npy = NpyAppendArraySync.open(mem);
+      npy.append([new Date(1.5), new Date(NaN), new Date(-1)]);
+      npy.close();
+      assert.equal(npy.dtype, "<M8[ms]");
+      const want = JSON.parse(runPython(
+        `import io, json, numpy as np
 f = io.BytesIO()
 np.save(f, np.array([1, "NaT", -1], dtype="<M8[ms]"))
 print(json.dumps(list(f.getvalue())))`,
-    ));
-    assert.deepEqual([...mem.bytes()], want);
-  });
+      ));
+      assert.deepEqual([...mem.bytes()], want);
+    },
+  );
 
   test("Dates into other dtypes are a TypeError, nothing written", () => {
     for (const dtype of ["<m8[ms]", "<f8", "<i8", "<U10", "<M8"]) {
