@@ -8,12 +8,12 @@
 import {
   type DType,
   type DTypeSpec,
-  MAX_DIMS,
   NATIVE_LITTLE_ENDIAN,
   parseDType,
   withByteOrder,
 } from "./dtype.ts";
 import { canCast, type Casting } from "./casting.ts";
+import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
   ArrayData,
   ArrayInput,

@@ -9,6 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { NAMES } from "./_dtype_names.ts";
+import { MAX_DIMS, MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind` (private). */
@@ -113,15 +114,6 @@ export type FieldSpec =
  */
 export type DTypeSpec = string | readonly FieldSpec[] | DType;
 
-/**
- * NumPy's limits: an item is under 2**31 bytes (its itemsize is a C int;
- * beyond, NumPy refuses or wraps it negative) and a sub-array has at most
- * 32 dimensions (`NPY_MAXDIMS`, also the most an array has).
- */
-export const MAX_ITEMSIZE = 2 ** 31 - 1;
-/** See {@linkcode MAX_ITEMSIZE}. */
-export const MAX_DIMS = 32;
-
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const NATIVE: ByteOrder = LITTLE_ENDIAN ? "<" : ">";
 
@@ -216,7 +208,7 @@ function parseSimple(spec: string, strict = false): DType {
     if (!Number.isSafeInteger(n) || (unicode ? 4 * n : n) > MAX_ITEMSIZE) {
       badDType(spec, "size too large (NumPy's items are under 2**31 bytes)");
     }
-    if (letter === "str" || letter === "unicode" || letter === "U") {
+    if (unicode) {
       return simple("U", 4 * n, order);
     }
     if (letter === "void" || letter === "V") return simple("V", n, order);
@@ -352,16 +344,9 @@ function fromFieldList(
     ) {
       title = rawName.items[0];
       name = rawName.items[1];
-    } else if (
-      rawName instanceof PyTuple && rawName.items.length === 2 &&
-      typeof rawName.items[1] === "string"
-    ) {
-      return badDType(
-        spec,
-        `field titles other than strings (${
-          pyRepr(rawName.items[0] as PyValue)
-        }) are not supported`,
-      );
+    } else if (rawName instanceof PyTuple && rawName.items.length === 2) {
+      const t = pyRepr(rawName.items[0] as PyValue);
+      return badDType(spec, `titles that are not strings (${t}) are refused`);
     } else {
       return badDType(spec, "a field name must be a string");
     }

@@ -7,12 +7,12 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   descrValue,
   type DType,
   dtypeFromDescr,
   type DTypeSpec,
-  MAX_DIMS,
   parseDType,
 } from "./dtype.ts";
 import { parsePyLiteral, pyRepr, PyTuple } from "./py_literal.ts";
