@@ -194,6 +194,22 @@ function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
+/**
+ * A bigint as a JS number rounded to odd (cut to 53 bits, the last bit set
+ * when any cut bit was), so that rounding it once more to float32 or
+ * float16 gives what one correct rounding of the integer gives, as NumPy's
+ * casts do; `Number(v)` then `Math.fround` would round twice.
+ */
+function roundToOdd(v: bigint): number {
+  const abs = v < 0n ? -v : v;
+  const cut = abs.toString(2).length - 53;
+  if (cut <= 0) return Number(v);
+  let top = abs >> BigInt(cut);
+  if (top << BigInt(cut) !== abs) top |= 1n;
+  const n = Number(top) * 2 ** cut;
+  return v < 0n ? -n : n;
+}
+
 function toNumberChecked(
   value: unknown,
   dtype: DType,
@@ -201,7 +217,9 @@ function toNumberChecked(
   where: () => string,
 ): number {
   if (typeof value === "number") return value;
-  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "bigint") {
+    return dtype.itemsize < 8 ? roundToOdd(value) : Number(value);
+  }
   if (typeof value === "boolean") return value ? 1 : 0;
   if (unsafe && typeof value === "string") {
     const n = pyFloatText(value);

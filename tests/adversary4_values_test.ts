@@ -285,3 +285,49 @@ print(json.dumps(list(f.getvalue())))`,
     );
   });
 });
+
+describe("64-bit integers into float32 and float16 round once", () => {
+  const opts = numpyTestOptions();
+  // Each lies just past a float32 tie once rounded to float64 first: a
+  // conversion through a JS number rounds twice and lands on the wrong side.
+  const VALUES = [
+    2n ** 60n + 2n ** 36n + 1n,
+    -(2n ** 60n + 2n ** 36n + 1n),
+    2n ** 62n + 2n ** 38n + 1n,
+    2n ** 53n + 2n ** 29n + 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    2n ** 54n + 2n ** 30n - 1n,
+    2049n,
+    16777217n,
+  ];
+  for (const dtype of ["<f4", ">f4", "<c8", "<f2"]) {
+    test(`into ${dtype}, typed and plain, as NumPy's astype`, opts, () => {
+      const [want] = numpy([[
+        `np.array([${VALUES.join(", ")}], dtype="<i8")`,
+        dtype,
+      ]]);
+      const typed = ours(dtype, {
+        data: new BigInt64Array(VALUES),
+        shape: [VALUES.length],
+        dtype: "<i8",
+      });
+      assert.deepEqual(typed, want, "BigInt64Array");
+      assert.deepEqual(ours(dtype, VALUES), want, "bigints");
+    });
+  }
+
+  test("unsigned 64-bit integers too", opts, () => {
+    const big = [2n ** 64n - 1n, 2n ** 63n + 2n ** 39n + 1n, 2n ** 60n];
+    const [want] = numpy([[
+      `np.array([${big.join(", ")}], dtype="<u8")`,
+      "<f4",
+    ]]);
+    const got = ours("<f4", {
+      data: new BigUint64Array(big),
+      shape: [big.length],
+      dtype: "<u8",
+    });
+    assert.deepEqual(got, want);
+  });
+});
