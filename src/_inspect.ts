@@ -96,7 +96,8 @@ export function refuseMoreRecords(
 
 /**
  * Whether `NpyAppendArray.open` takes the file as it is: room to grow, an
- * axis to grow along, no Python objects, one record. (A file that needs
+ * axis to grow along, no Python objects, one record, a header that can be
+ * written again exactly. (A file that needs
  * recovery is appendable once recovered.)
  *
  * @param info The facts.
@@ -104,7 +105,7 @@ export function refuseMoreRecords(
  */
 export function appendableFile(info: FileInfo): boolean {
   return info.appendable && info.header.shape.length > 0 &&
-    !info.header.dtype.hasObject && !info.moreRecords;
+    !info.header.dtype.hasObject && !info.moreRecords && !info.inexactHeader;
 }
 
 /**

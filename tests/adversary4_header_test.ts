@@ -17,6 +17,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  inspectNpySync,
+  isAppendableSync,
   MemoryFile,
   NpyAppendArraySync,
   NpyFormatError,
@@ -321,6 +323,8 @@ print(json.dumps(out))`,
       assert.equal(version, 1, path);
       const before = readFileSync(path);
       assert.equal(readNpySync(path).shape[0], 2);
+      assert.equal(isAppendableSync(path), false);
+      assert.equal(inspectNpySync(path).appendable, false);
       const refused = (e: unknown) =>
         e instanceof NpyFormatError && e.code === "unsupported-dtype" &&
         e.message.includes(path) && /rename the field/.test(e.message);
