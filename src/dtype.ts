@@ -184,6 +184,9 @@ function parseSimple(spec: string, strict = false): DType {
   if (named !== undefined) rest = named;
   const timeMatch = /^(datetime64|timedelta64|M8|m8|M|m)(?:\[([^\]]*)\])?$/
     .exec(rest);
+  if (strict && timeMatch?.[2] !== undefined && timeMatch[1]!.length === 1) {
+    badDType(spec, "a unit needs M8 or m8 before it");
+  }
   if (timeMatch) {
     const kind: DTypeKind = timeMatch[1]!.startsWith("d") ||
         timeMatch[1]!.startsWith("M")
@@ -360,8 +363,10 @@ function fromFieldList(
     if (!(size <= MAX_ITEMSIZE)) {
       badDType(spec, "field too large (NumPy's items are under 2**31 bytes)");
     }
-    const isPadding = name === "" && dtype.kind === "V" &&
-      dtype.fields === undefined;
+    // descr_to_dtype: a field named '' (no title) whose whole type is void,
+    // a plain V or any sub-array, is padding.
+    const isPadding = name === "" && title === undefined &&
+      (shape.length > 0 || (dtype.kind === "V" && dtype.fields === undefined));
     if (!isPadding) {
       // NumPy keeps names and titles in one table: none may repeat.
       for (const key of title === undefined ? [name] : [name, title]) {

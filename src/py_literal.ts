@@ -257,6 +257,13 @@ export function parsePyLiteral(
     let value: PyValue;
     if (c === "'" || c === '"') {
       value = parseString();
+    } else if (
+      (c === "u" || c === "U") &&
+      (text[pos + 1] === "'" || text[pos + 1] === '"')
+    ) {
+      // Python 2's unicode strings (u'a'), which Python 3 still reads.
+      pos++;
+      value = parseString();
     } else if (c === "(") {
       const open = pos;
       // A parenthesised single value without a comma is just that value.

@@ -189,6 +189,8 @@ describe("type strings in a header are read exactly as np.dtype reads them", () 
   const opts = numpyTestOptions();
   const TEXTS = [
     " <f8",
+    "<M[10ms]",
+    "m[s]",
     "<f8 ",
     "<f8\t",
     "<float64",
@@ -422,5 +424,57 @@ print(json.dumps(out))`,
         .itemsize,
       8,
     );
+  });
+});
+
+describe("padding in a descr is what descr_to_dtype calls padding", () => {
+  const opts = numpyTestOptions();
+  // A field named '' whose whole type is void (a plain V, or any sub-array)
+  // is padding to NumPy; one with a title, or of another type, is a field.
+  const DESCRS = [
+    "[('a', '<i2'), ('', '>f4', (2,)), ('c', 'S3')]",
+    "[('', '<f8', (0,)), ('b', 'u1')]",
+    "[('', [('x', 'u1')], (2,)), ('b', 'u1')]",
+    "[('', ('<f8', (2,))), ('b', 'u1')]",
+    "[(('t', ''), '|V4'), ('b', 'u1')]",
+    "[('', '<f8', 1), ('b', 'u1')]",
+    "[('', 'S3'), ('b', 'u1')]",
+    "[('', '|V3', (2,)), ('b', 'u1')]",
+  ];
+
+  test("readNpy and parseDType agree with np.load", opts, () => {
+    const want = numpyDescrs(DESCRS);
+    const dir = tempDir();
+    for (const [i, descr] of DESCRS.entries()) {
+      assert.notEqual(want[i], null, descr);
+      const dt = parseDType(descr);
+      assert.equal(dt.str, want[i], descr);
+      const path = join(dir, `p${i}.npy`);
+      writeFileSync(path, handMade(descr, "(2,)", new Uint8Array(2 * dt.itemsize)));
+      assert.equal(readNpySync(path).dtype, want[i], descr);
+    }
+  });
+});
+
+describe("Python 2 text in headers", () => {
+  const opts = numpyTestOptions();
+
+  test("u'' strings read as np.load reads them", opts, () => {
+    const dir = tempDir();
+    const path = join(dir, "u.npy");
+    writeFileSync(
+      path,
+      handMade("[(u'a', u'<i2'), (U'b', '|u1')]", "(2,)", new Uint8Array(6)),
+    );
+    const [want] = numpyDescrs(["[(u'a', u'<i2'), (U'b', '|u1')]"]);
+    assert.equal(readNpySync(path).dtype, want);
+    for (const bad of ["b'<f8'", "ub'<f8'", "f'<f8'", "r'<f8'"]) {
+      assert.throws(
+        () =>
+          readNpySync(new MemoryFile(handMade(bad, "(1,)", new Uint8Array(8)))),
+        NpyFormatError,
+        bad,
+      );
+    }
   });
 });
