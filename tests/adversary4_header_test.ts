@@ -450,7 +450,10 @@ describe("padding in a descr is what descr_to_dtype calls padding", () => {
       const dt = parseDType(descr);
       assert.equal(dt.str, want[i], descr);
       const path = join(dir, `p${i}.npy`);
-      writeFileSync(path, handMade(descr, "(2,)", new Uint8Array(2 * dt.itemsize)));
+      writeFileSync(
+        path,
+        handMade(descr, "(2,)", new Uint8Array(2 * dt.itemsize)),
+      );
       assert.equal(readNpySync(path).dtype, want[i], descr);
     }
   });
