@@ -228,6 +228,8 @@ function toNumberChecked(
   return typeError(value, dtype, where);
 }
 
+const NAN_SCRATCH = new DataView(new ArrayBuffer(8));
+
 function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const size = dtype.itemsize;
@@ -259,6 +261,13 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   return (view, offset, value, where) => {
     const n = toNumberChecked(value, dtype, unsafe, where);
     check(value, n, where);
+    if (Number.isNaN(n)) {
+      // Sign and top payload bits, as NumPy's double to half conversion.
+      NAN_SCRATCH.setFloat64(0, n);
+      const bits = convertNaNBits(NAN_SCRATCH.getBigUint64(0), 8, 2);
+      setFloatBits(view, offset, 2, bits, le);
+      return;
+    }
     view.setUint16(offset, toFloat16Bits(n), le);
   };
 }

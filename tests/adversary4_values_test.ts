@@ -331,3 +331,37 @@ describe("64-bit integers into float32 and float16 round once", () => {
     assert.deepEqual(got, want);
   });
 });
+
+describe("NaN sign and payload of plain numbers into f2", () => {
+  const opts = numpyTestOptions();
+
+  test(
+    "as NumPy's double to half: sign and top payload bits kept",
+    opts,
+    () => {
+      const BITS = [
+        0xfff8000000000000n,
+        0x7ff8000000000000n,
+        0x7ff4000000000000n,
+        0xfffc000000000001n,
+        0x7ff0000000000001n,
+      ];
+      const numbers = [...new Float64Array(new BigUint64Array(BITS).buffer)];
+      // The engine must hand the bits through, or there is nothing to keep.
+      const back = new BigUint64Array(new Float64Array(numbers).buffer);
+      const [want] = numpy([[
+        `np.array([${BITS.join(", ")}], dtype="<u8").view("<f8")`,
+        "<f2",
+      ]]);
+      const got = ours("<f2", numbers);
+      for (let i = 0; i < BITS.length; i++) {
+        if (back[i] !== BITS[i]) continue;
+        assert.deepEqual(
+          got!.slice(2 * i, 2 * i + 2),
+          want!.slice(2 * i, 2 * i + 2),
+          BITS[i]!.toString(16),
+        );
+      }
+    },
+  );
+});
