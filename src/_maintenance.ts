@@ -374,7 +374,9 @@ export function ensureAppendableInPlacePath(
       infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
       file,
     );
-    if (info === null || info.appendable) return true;
+    if (info === null) return true;
+    refuseMoreRecords(info, ENSURE_VERB, path);
+    if (info.appendable) return true;
     shiftInPlace(
       file,
       pathJournal(path),

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  ensureAppendableSync,
   inspectNpySync,
   isAppendableSync,
   MemoryFile,
@@ -334,6 +335,9 @@ print(json.dumps(out))`,
       // A partial row: recover would rewrite the header too.
       writeFileSync(path, Buffer.concat([before, Buffer.from([1])]));
       assert.throws(() => recoverSync(path), refused);
+      for (const inplace of [false, true]) {
+        assert.throws(() => ensureAppendableSync(path, { inplace }), refused);
+      }
       writeFileSync(path, before);
       assert.deepEqual(readFileSync(path), before);
     }
@@ -479,5 +483,31 @@ describe("Python 2 text in headers", () => {
         bad,
       );
     }
+  });
+});
+
+describe("ensureAppendable in place on a path", () => {
+  const opts = numpyTestOptions();
+
+  test("refuses a file of several records, as the other paths do", opts, () => {
+    const dir = tempDir();
+    const path = join(dir, "multi.npy");
+    runPython(
+      `import sys, numpy as np
+with open(sys.argv[1], "wb") as f:
+    np.save(f, np.arange(3.0))
+    np.save(f, np.arange(2))`,
+      [path],
+    );
+    const before = readFileSync(path);
+    for (const inplace of [false, true]) {
+      assert.throws(
+        () => ensureAppendableSync(path, { inplace }),
+        (e: unknown) =>
+          e instanceof NpyFormatError && e.code === "several-arrays",
+        `inplace: ${inplace}`,
+      );
+    }
+    assert.deepEqual(readFileSync(path), before);
   });
 });
