@@ -5,8 +5,9 @@
  * plus a random token for this hold. It appears whole: the record is
  * written to a temporary `<lock>.<pid>.<token>.new` (`O_EXCL`) that is
  * hard-linked to the lock name (failing if it exists) and then removed.
- * Temporaries of takers killed meanwhile are removed, once their pid is
- * dead, by the next holder: the folder is listed for them when that is
+ * Temporaries of takers killed meanwhile (and a takeover guard they left,
+ * or had claimed aside) are removed, once their pid is dead, by the next
+ * holder: the folder is listed for them when that is
  * cheap (the folder's entries take at most {@linkcode TIDY_FOLDER_BYTES}),
  * after a stale lock or guard was taken over (a kill left them) and by
  * every `recover`. So opening costs the same in a folder of 40,000 files as
@@ -258,20 +259,33 @@ function tryCreate(
 
 /**
  * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
- * lock or its takeover guard) of takers killed before they removed them;
- * a live taker's stay.
+ * lock or its takeover guard) and claimed guards
+ * (`<lock>.takeover.<pid>.<token>.stale`, see {@linkcode claimStale}) of
+ * takers killed before they removed them, and a guard whose taker was
+ * killed before it dropped it; a live taker's stay.
  */
 function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   removeDeadTemps(
     fs,
     lockPath,
     "",
-    "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.new",
+    "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)",
     (file) => {
+      // A claimed guard holds its dead holder's record, not the claimer's.
+      if (file.endsWith(".stale")) return null;
       const h = parseHolder(fs.readText(file));
       return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
     },
   );
+  const guard = `${lockPath}.takeover`;
+  try {
+    const text = fs.readText(guard);
+    if (text !== null && judge(fs, guard, text) === "stale") {
+      claimStale(fs, guard, text);
+    }
+  } catch {
+    // Unreadable: the next takeover judges it.
+  }
 }
 
 /** Whether `dir` is cheap to list (see {@linkcode TIDY_FOLDER_BYTES}). */
@@ -326,7 +340,8 @@ function dropHold(fs: PathFs, name: string, hold: Hold): void {
  * @returns Whether the stale file is gone.
  */
 function claimStale(fs: PathFs, file: string, text: string): boolean {
-  const aside = `${file}.${newToken()}.stale`;
+  // Named with this pid: left by a kill, the next tidy-up removes it.
+  const aside = `${file}.${thisProcess().pid}.${newToken()}.stale`;
   try {
     fs.rename(file, aside);
   } catch (e) {
