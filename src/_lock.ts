@@ -169,6 +169,9 @@ function codeOf(e: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Codes of a disk out of space or inodes. */
+const FULL = new Set(["ENOSPC", "EDQUOT"]);
+
 /** What a lock file's text says: free to take, held, or stale. */
 type Verdict = "missing" | "held" | "stale" | "unknown";
 
@@ -251,6 +254,12 @@ function tryCreate(
     if (codeOf(e) === "EEXIST") return null;
     // The runtime's own error, named after the locked path.
     const raw = (e as Error).cause;
+    // On a full disk the record cannot be written even where the file
+    // exists: then it is judged (held: `NpyLockedError` naming the holder;
+    // stale: its takeover fails with the full disk).
+    if (
+      FULL.has(codeOf(e) ?? codeOf(raw) ?? "") && fs.readText(file) !== null
+    ) return null;
     const named = codeOf(raw) !== undefined ||
       (raw as Error | undefined)?.name === "NotCapable";
     throw runtimeError(named ? raw : e, verb, path);
