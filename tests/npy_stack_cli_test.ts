@@ -104,7 +104,7 @@ describe("CLI on stacks", { ...numpyTestOptions(), ...SLOW }, () => {
       assert.notEqual(again.code, 0);
       assert.match(
         again.stderr,
-        /Cannot split .*in\.npy into .*stack: the folder is not empty; remove it, or pass --append/,
+        /Cannot split .*in\.npy into .*stack: the folder is not empty \(a split stopped part-way leaves part of the rows there\); remove it and run the split again, or pass --append to add all of .*in\.npy's rows after the stack's/,
       );
       assert.match(cli(["info", dir]).stdout, /shape: +\(25, 3\)/);
       // A folder holding anything else is refused too, and left as it is.

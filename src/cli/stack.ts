@@ -135,7 +135,7 @@ Options:
   --rows N            rows per shard (along axis 0, or the last axis of a
                       Fortran-order file)
   --bytes N           instead: seal a shard once its data reaches N bytes
-  --append            continue the stack already in DIR
+  --append            add all of IN's rows after those of the stack in DIR
   --no-progress       no progress bar (it shows only when stderr is a terminal)
   --max-header-size N accept headers up to N characters (default 10000)
   -h, --help          show this help
@@ -154,7 +154,7 @@ Example:
     }
     if (args.options.append !== true && isFolderWithEntries(dir)) {
       throw new CliFileError(
-        `Cannot split ${inPath} into ${dir}: the folder is not empty; remove it, or pass --append to continue the stack in it`,
+        `Cannot split ${inPath} into ${dir}: the folder is not empty (a split stopped part-way leaves part of the rows there); remove it and run the split again, or pass --append to add all of ${inPath}'s rows after the stack's`,
         dir,
         "EEXIST",
       );
