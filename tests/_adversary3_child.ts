@@ -22,7 +22,7 @@
 
 import process from "node:process";
 import { existsSync, writeSync } from "node:fs";
-import { killAfterFileCall } from "./_kill_at.ts";
+import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
 import {
   needsRecoverySync,
   NpyAppendArraySync,
@@ -51,16 +51,7 @@ function pairs(start: number, n: number) {
   return { data, shape: [n, 2] };
 }
 
-killAfterFileCall(Number(nText), [
-  "openSync",
-  "writeSync",
-  "ftruncateSync",
-  "fsyncSync",
-  "linkSync",
-  "unlinkSync",
-  "renameSync",
-  "closeSync",
-]);
+killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
 
 // A restart after a crash, as the README's recipe does it.
 if (

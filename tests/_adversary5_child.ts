@@ -11,7 +11,7 @@
 
 import process from "node:process";
 import { writeSync } from "node:fs";
-import { killAfterFileCall } from "./_kill_at.ts";
+import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
 import { NpyAppendArraySync } from "../mod.ts";
 
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
@@ -21,16 +21,7 @@ function say(line: string): void {
   writeSync(1, new TextEncoder().encode(line + "\n"));
 }
 
-killAfterFileCall(Number(nText), [
-  "openSync",
-  "writeSync",
-  "ftruncateSync",
-  "fsyncSync",
-  "linkSync",
-  "unlinkSync",
-  "renameSync",
-  "closeSync",
-]);
+killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
 const w = NpyAppendArraySync.open(path!);
 w.append(new Int32Array([7, 8]));
 say("ack 2");

@@ -20,7 +20,7 @@
  */
 
 import process from "node:process";
-import { killAfterFileCall } from "./_kill_at.ts";
+import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
 import { writeSync } from "node:fs";
 import { ensureAppendableSync, NpyAppendArraySync } from "../mod.ts";
 import { ramp } from "./_journal_files.ts";
@@ -34,16 +34,7 @@ function say(line: string): void {
 
 say("ready");
 if (mode === "cli" || mode === "killat") {
-  killAfterFileCall(Number(path), [
-    "openSync",
-    "writeSync",
-    "ftruncateSync",
-    "fsyncSync",
-    "linkSync",
-    "unlinkSync",
-    "renameSync",
-    "closeSync",
-  ]);
+  killAfterFileCall(Number(path), FILE_CHANGING_CALLS);
   if (mode === "killat") {
     // `killat N shift|atomic PATH`: the change record's start, killed
     // right after its Nth file call.

@@ -21,6 +21,9 @@ const DENO_CALLS: Record<string, Array<[string, string]>> = {
   closeSync: [["file", "close"]],
 };
 
+/** Every `node:fs` call that changes a file or a folder's entries. */
+export const FILE_CHANGING_CALLS: readonly string[] = Object.keys(DENO_CALLS);
+
 /**
  * Makes the `n`th call (counting from 1) of any of `names` in `node:fs`
  * (on Deno also of the matching `Deno` calls) the last thing this process
