@@ -411,6 +411,26 @@ function lockedError(
 }
 
 /**
+ * Removes the lock file `lockPath` if its holder is gone (a dead pid on
+ * this host, or unreadable and older than {@linkcode EMPTY_LOCK_GRACE_MS}),
+ * as the next taker would; a live or unknown holder's stays, and so does
+ * anything that cannot be read.
+ *
+ * @param lockPath A lock file (`<path>.lock`).
+ */
+export function removeStaleLock(lockPath: string): void {
+  const fs = pathFs();
+  try {
+    const text = fs.readText(lockPath);
+    if (judge(fs, lockPath, text) === "stale") {
+      claimStale(fs, lockPath, text!);
+    }
+  } catch {
+    // Left: the next writer of that file judges it again.
+  }
+}
+
+/**
  * Takes the lock of a file or folder path, or throws at once.
  *
  * @param path The file or folder.

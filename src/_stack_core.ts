@@ -16,7 +16,7 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
-import { acquireLock, type HeldLock } from "./_lock.ts";
+import { acquireLock, type HeldLock, removeStaleLock } from "./_lock.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -173,6 +173,13 @@ export class StackCore {
       if (deleteIfExists) clearStack(dir, fs);
       // A temporary info left by a kill while info was rewritten.
       if (fs.exists(join(dir, "info.tmp"))) fs.remove(join(dir, "info.tmp"));
+      // Live shards' locks left by a killed writer (the stack's own lock
+      // is held: a live one is a process writing that shard directly).
+      for (const name of fs.list(dir)) {
+        if (/^\d+\.npy\.part\.lock$/.test(name)) {
+          removeStaleLock(join(dir, name));
+        }
+      }
       const scan = scanStack(dir, fs);
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);

@@ -9,10 +9,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
-import { NpyStackReader, readNpyStackSync, recoverStackSync } from "../mod.ts";
+import {
+  NpyStackReader,
+  NpyStackWriterSync,
+  readNpyStackSync,
+  recoverStackSync,
+} from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 
@@ -101,6 +108,12 @@ test(`no acknowledged stack append is lost over ${KILLS} kills`, {
       // Repair explicitly; the writer stays live for the next child.
       const shape = recoverStackSync(dir);
       recovered++;
+      // No lock of the killed child is left (its live shard's included).
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.endsWith(".lock")),
+        [],
+        `after kill ${k}`,
+      );
       assert.ok(shape[0]! >= acked);
       checkRows(dir, acked);
     } else {
@@ -128,4 +141,31 @@ print(x.shape[0], bool(np.array_equal(x.ravel(), np.arange(x.size, dtype=float))
   ).trim().split(" ");
   assert.equal(out[1], "True");
   assert.ok(Number(out[0]) <= rows && Number(out[0]) > 0);
+});
+
+test("a stack's open and recover remove live-shard locks of dead writers, not of live ones", () => {
+  const dir = tempDir();
+  const w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+  w.append(new Float64Array([0, 1, 2]));
+  w.close();
+  const gone = spawnSync(process.execPath, ["--version"]).pid;
+  const record = (pid: number) =>
+    JSON.stringify({ pid, start: null, host: hostname(), token: "t" });
+  // A writer killed after sealing 0.npy and before the next shard, and
+  // one killed while writing 1.npy.part; pid 1 (init) is alive.
+  writeFileSync(join(dir, "0.npy.part.lock"), record(gone!));
+  writeFileSync(join(dir, "5.npy.part.lock"), record(gone!));
+  writeFileSync(join(dir, "6.npy.part.lock"), record(1));
+  assert.deepEqual(recoverStackSync(dir), [3]);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith(".lock")),
+    ["6.npy.part.lock"],
+  );
+  writeFileSync(join(dir, "5.npy.part.lock"), record(gone!));
+  NpyStackWriterSync.open(dir).close();
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith(".lock")),
+    ["6.npy.part.lock"],
+  );
+  assert.deepEqual([...readNpyStackSync(dir).data as Float64Array], [0, 1, 2]);
 });
