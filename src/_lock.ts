@@ -286,15 +286,7 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
       return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
     },
   );
-  const guard = `${lockPath}.takeover`;
-  try {
-    const text = fs.readText(guard);
-    if (text !== null && judge(fs, guard, text) === "stale") {
-      claimStale(fs, guard, text);
-    }
-  } catch {
-    // Unreadable: the next takeover judges it.
-  }
+  claimIfStale(fs, `${lockPath}.takeover`);
 }
 
 /** Whether `dir` is cheap to list (see {@linkcode TIDY_FOLDER_BYTES}). */
@@ -419,14 +411,16 @@ function lockedError(
  * @param lockPath A lock file (`<path>.lock`).
  */
 export function removeStaleLock(lockPath: string): void {
-  const fs = pathFs();
+  claimIfStale(pathFs(), lockPath);
+}
+
+/** Claims and removes `file` (a lock or guard) if it is stale. */
+function claimIfStale(fs: PathFs, file: string): void {
   try {
-    const text = fs.readText(lockPath);
-    if (judge(fs, lockPath, text) === "stale") {
-      claimStale(fs, lockPath, text!);
-    }
+    const text = fs.readText(file);
+    if (judge(fs, file, text) === "stale") claimStale(fs, file, text!);
   } catch {
-    // Left: the next writer of that file judges it again.
+    // Left: the next taker of that file judges it again.
   }
 }
 
