@@ -355,6 +355,15 @@ export function denoPathFs(d: DenoPathApi): PathFs {
     create: { read: true, write: true, create: true },
     createNew: { read: true, write: true, createNew: true },
   } as const;
+  /** `stat` of `path`, `null` when it is missing. */
+  const statOrNull = (path: string): DenoInfo | null => {
+    try {
+      return d.statSync(path);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return null;
+      throw nodeStyle(e);
+    }
+  };
   const kind = (path: string): PathKind => {
     try {
       return kindOf(d.statSync(path));
@@ -450,22 +459,11 @@ export function denoPathFs(d: DenoPathApi): PathFs {
       }
     },
     ageMs(path) {
-      try {
-        const t = d.statSync(path).mtime;
-        return t === null ? 0 : Date.now() - t.getTime();
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw nodeStyle(e);
-      }
+      const st = statOrNull(path);
+      if (st === null) return null;
+      return st.mtime === null ? 0 : Date.now() - st.mtime.getTime();
     },
-    size(path) {
-      try {
-        return d.statSync(path).size;
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw nodeStyle(e);
-      }
-    },
+    size: (path) => statOrNull(path)?.size ?? null,
     link: (from, to) => native(() => d.linkSync(from, to)),
     list(path) {
       try {

@@ -127,6 +127,15 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
     create: c.O_RDWR! | c.O_CREAT! | nb,
     createNew: c.O_RDWR! | c.O_CREAT! | c.O_EXCL! | nb,
   };
+  /** `stat` of `path`, `null` when it is missing. */
+  const statOrNull = (path: string): NodeStats | null => {
+    try {
+      return fs.statSync(path);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return null;
+      throw e;
+    }
+  };
   const kind = (path: string): PathKind => {
     try {
       return kindOf(fs.statSync(path));
@@ -206,21 +215,10 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     ageMs(path) {
-      try {
-        return Date.now() - fs.statSync(path).mtimeMs;
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw e;
-      }
+      const st = statOrNull(path);
+      return st === null ? null : Date.now() - st.mtimeMs;
     },
-    size(path) {
-      try {
-        return fs.statSync(path).size;
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw e;
-      }
-    },
+    size: (path) => statOrNull(path)?.size ?? null,
     link: (from, to) => fs.linkSync(from, to),
     list(path) {
       try {
