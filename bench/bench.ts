@@ -132,9 +132,12 @@ function bunBinary(bun: string[]): string {
   return path === "" ? bun[0]! : path;
 }
 
-/** The npm build's bundle, when it is newer than the sources. */
+/**
+ * The npm build's entry that Bun loads (the `bun` export condition: the
+ * bytecode build), when it is newer than the sources.
+ */
 function freshBuild(): string | undefined {
-  const p = join(ROOT, "npm", "mod.js");
+  const p = join(ROOT, "npm", "bun", "mod.cjs");
   if (!fs.existsSync(p) || newestSource() > fs.statSync(p).mtimeMs) {
     return undefined;
   }
@@ -216,9 +219,10 @@ try {
         ? cmd.slice(0, 3)
         // The runtime's own binary: npx in front would time npx, not Bun.
         : [bunBinary(cmd.slice(0, -1))],
-      // The library as its users load it: Node and Bun the npm build (the
-      // bundle) when it is built; Deno the TypeScript source here, and in
-      // cold start the JSR package's bundle too (bench/users.ts).
+      // The library as its users load it: Node the npm build's bundle and
+      // Bun its bytecode build when they are built; Deno the TypeScript
+      // source here, and in cold start the JSR package's bundle too
+      // (bench/users.ts).
       libUrl: rt === "deno"
         ? pathToFileURL(join(ROOT, "mod.ts")).href
         : env.NPY_BENCH_LIB ??

@@ -10,6 +10,9 @@
  *   bench/README.md, cold start). The package publishes the bundles and
  *   the `.d.ts` files; `src/**\/*.js` stay in `npm/` for the compiled tests
  *   that import private modules;
+ * - `bun/`: the same library as one CommonJS bundle with the bytecode Bun
+ *   compiles ahead of time, which the `bun` export condition loads
+ *   (`bundleForBun`, cold start on Bun);
  * - `package.json` (name `npy-append-array`, version from deno.json),
  *   README.md and LICENSE;
  * - the test suite, compiled into `npm/tests/` (not published: `files` in
@@ -25,7 +28,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -106,17 +109,28 @@ function tsc(files: string[], options: Record<string, unknown>): void {
  * in stack traces), replacing a file of that name. Code that several
  * entries share goes to one chunk file under `<outDir>/chunks/`, so
  * `mod.js` and `adapters.js` meet the same classes (one `NodeFile`, one
- * `SyncBackedFile`). The npm build (`npm/`) and the JSR build
- * (`jsr/dist/`, scripts/build_jsr.ts) both bundle through here.
+ * `SyncBackedFile`). The npm build (`npm/`, and its Bun build through
+ * `bundleCommonJs`) and the JSR build (`jsr/dist/`, scripts/build_jsr.ts)
+ * all bundle through here.
+ *
+ * @param entries The entry files, relative to the repository.
+ * @param outDir Where the bundles go.
+ * @param format `esm` (split into shared chunks) or `cjs` (one entry, one
+ * file named `<outDir>/<entry>.cjs`, nothing shared).
  */
-export function bundle(entries: string[], outDir: string = OUT): void {
+export function bundle(
+  entries: string[],
+  outDir: string = OUT,
+  format: "esm" | "cjs" = "esm",
+): void {
   run("npx", [
     "-y",
     ESBUILD,
     ...entries.map((e) => join(ROOT, e)),
     "--bundle",
-    "--splitting",
-    "--format=esm",
+    ...(format === "esm"
+      ? ["--splitting", "--format=esm", "--chunk-names=chunks/[name]-[hash]"]
+      : ["--format=cjs", "--out-extension:.js=.cjs"]),
     "--platform=neutral",
     "--target=es2022",
     "--minify-whitespace",
@@ -125,9 +139,86 @@ export function bundle(entries: string[], outDir: string = OUT): void {
     "--log-level=warning",
     `--outdir=${outDir}`,
     "--entry-names=[name]",
-    "--chunk-names=chunks/[name]-[hash]",
     "--allow-overwrite",
   ]);
+}
+
+/** Bun, which compiles the Bun build's bytecode (`bun build --bytecode`). */
+export const BUN = "bun@1.4.5";
+
+/** The npm package's folder of the Bun build. */
+const BUN_DIR = "bun";
+
+/** The names an ES module bundle exports (its closing `export{...}`). */
+function exportedNames(bundleFile: string): string[] {
+  const text = fs.readFileSync(bundleFile, "utf8");
+  const clause = [...text.matchAll(/export\s*\{([^}]*)\}/g)].at(-1);
+  if (clause === undefined) throw new Error(`${bundleFile} exports nothing`);
+  return clause[1]!.split(",").map((s) => s.trim().split(/\s+as\s+/).at(-1)!)
+    .filter((s) => s !== "").sort();
+}
+
+/**
+ * Builds the package's Bun entries into `npm/bun/` (issue 17.2, cold
+ * start): Bun compiles a module's JavaScript at every start (JavaScriptCore
+ * keeps no cache of it), about 15 ms for the library's bundle on the
+ * benchmark machine, but loads bytecode compiled ahead of time in a third
+ * of that. Bun does that for CommonJS only (`bun build --bytecode`; ES
+ * modules need `--compile`), so:
+ *
+ * - `npy.cjs`: one CommonJS bundle of every entry but the CLI, made by the
+ *   same `bundle()` as the ES modules (so both entries below share one copy
+ *   of every class), with `npy.cjs.jsc` beside it, the bytecode `bun build
+ *   --bytecode` compiles from it. A Bun of another version ignores the
+ *   bytecode and compiles the JavaScript, as it does the ES modules;
+ * - `mod.cjs` and `adapters.cjs`: each entry's names from `npy.cjs`, the
+ *   same names as `mod.js` and `adapters.js`, which the `bun` condition of
+ *   package.json's `exports` points at.
+ *
+ * @param entries The entries (`mod.ts`, `adapters.ts`), whose ES module
+ * bundles are already built in `npm/`.
+ */
+function bundleForBun(entries: string[]): void {
+  const dir = join(OUT, BUN_DIR);
+  const tmp = fs.mkdtempSync(join(tmpdir(), "npy-bun-build-"));
+  try {
+    // One entry re-exporting every entry.
+    const all = join(tmp, "npy.ts");
+    fs.writeFileSync(
+      all,
+      entries.map((e) => `export * from ${JSON.stringify(join(ROOT, e))};\n`)
+        .join(""),
+    );
+    bundle([relative(ROOT, all)], tmp, "cjs");
+    const cjs = join(tmp, "npy.cjs");
+    run("npx", [
+      "-y",
+      BUN,
+      "build",
+      cjs,
+      "--bytecode",
+      "--target=bun",
+      "--format=cjs",
+      "--minify-whitespace",
+      "--minify-syntax",
+      `--outdir=${dir}`,
+      "--entry-naming=npy.cjs",
+    ]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const entry of entries) {
+    const name = basename(entry, ".ts");
+    const names = exportedNames(join(OUT, `${name}.js`));
+    fs.writeFileSync(
+      join(dir, `${name}.cjs`),
+      `"use strict";\n// Bun's entry for ${name}.js: the same names, from the bytecode build.\n` +
+        `const all = require("./npy.cjs");\n` +
+        `module.exports = {\n${
+          names.map((n) => `  ${n}: all.${n},\n`).join("")
+        }};\n`,
+    );
+  }
 }
 
 function copyTree(from: string, to: string, keep: (name: string) => boolean) {
@@ -244,9 +335,19 @@ export function buildNpm(): string {
     fs.chmodSync(cliJs, 0o755);
   }
 
-  const exports: Record<string, { types: string; default: string }> = {
-    ".": { types: "./mod.d.ts", default: "./mod.js" },
-    "./adapters": { types: "./adapters.d.ts", default: "./adapters.js" },
+  // Bun loads the library from its bytecode build (`bundleForBun`), every
+  // other runtime from the ES modules.
+  bundleForBun(["mod.ts", "adapters.ts"]);
+  const exports: Record<
+    string,
+    { types: string; bun?: string; default: string }
+  > = {
+    ".": { types: "./mod.d.ts", bun: "./bun/mod.cjs", default: "./mod.js" },
+    "./adapters": {
+      types: "./adapters.d.ts",
+      bun: "./bun/adapters.cjs",
+      default: "./adapters.js",
+    },
   };
   if (hasCli) exports["./cli"] = { types: "./cli.d.ts", default: "./cli.js" };
   const pkg: Record<string, unknown> = {
@@ -282,6 +383,8 @@ export function buildNpm(): string {
       "adapters.js",
       "adapters.d.ts",
       "chunks/*.js",
+      "bun/*.cjs",
+      "bun/*.jsc",
       ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
       "src/**/*.d.ts",
       "README.md",
