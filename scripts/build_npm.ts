@@ -30,6 +30,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { addCompileHints } from "./compile_hints.ts";
 
 /**
  * The project's public repository, for package.json's `repository`,
@@ -115,8 +116,9 @@ function tsc(files: string[], options: Record<string, unknown>): void {
  *
  * @param entries The entry files, relative to the repository.
  * @param outDir Where the bundles go.
- * @param format `esm` (split into shared chunks) or `cjs` (one entry, one
- * file named `<outDir>/<entry>.cjs`, nothing shared).
+ * @param format `esm` (split into shared chunks, with compile hints for
+ * the functions a short-lived process runs: scripts/compile_hints.ts) or
+ * `cjs` (one entry, one file named `<outDir>/<entry>.cjs`, nothing shared).
  */
 export function bundle(
   entries: string[],
@@ -141,6 +143,7 @@ export function bundle(
     "--entry-names=[name]",
     "--allow-overwrite",
   ]);
+  if (format === "esm") addCompileHints(outDir);
 }
 
 /** Bun, which compiles the Bun build's bytecode (`bun build --bytecode`). */
