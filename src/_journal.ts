@@ -450,18 +450,19 @@ export function shiftInPlace(
  * Starts an atomic change of a writer: records the file's size and header
  * (`file` `null` or empty: a new file) before anything is written.
  *
- * @param file The file, open with its lock held (empty: a new file).
+ * @param file The file, open with its lock held (empty: a new file;
+ *   `null`: one not created yet, which its writer creates next).
  * @param store Where its record goes.
  * @param durable Also sync the record's folder (the writer's `fsync`).
  */
 export function beginAppend(
-  file: FileLikeSync,
+  file: FileLikeSync | null,
   store: JournalStore,
   durable: boolean,
 ): JournalFile {
-  const size = file.sizeSync();
-  const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file));
-  readExact(file, oldHeader, 0);
+  const size = file?.sizeSync() ?? 0;
+  const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file!));
+  if (size !== 0) readExact(file!, oldHeader, 0);
   const j = layout({
     kind: "append",
     created: size === 0,

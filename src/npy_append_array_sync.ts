@@ -170,7 +170,9 @@ export class NpyAppendArraySync implements Disposable {
 
   /**
    * Writes the final header and closes the file (if the writer opened
-   * it). Calling it again does nothing.
+   * it). Calling it again does nothing, except after a failure to write
+   * the appends still held by `bufferBytes` (a full disk): the writer then
+   * stays open, lock and buffer kept, and `close()` again writes them.
    *
    * @example
    * ```ts
@@ -187,6 +189,9 @@ export class NpyAppendArraySync implements Disposable {
   close(): void {
     const w = this.#w;
     if (w.core.closed) return;
+    // Buffered appends were acknowledged: if they cannot be written now,
+    // nothing is closed, so that a later close() still can.
+    if (w.file !== null) runSync(w.core.flush(), w.file);
     let committed = (w.journal == null && w.replace == null) ||
       w.file === null;
     try {
