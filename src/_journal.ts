@@ -283,14 +283,18 @@ function rollForward(
  * @param file The file, open for writing (`null` if it is missing).
  * @param store Where its record lives.
  * @param removeTemp Removes the temporary file a `copy` record names.
+ * @param removeFile Removes the file an atomic writer had created (once
+ *   emptied), before the record goes: a kill in between then leaves the
+ *   record, which rolls the creation back again, not an empty file.
  * @returns What was done: `"none"` (no record), `"finished"`, `"rolled
- *   back"`, `"emptied"` (a file an atomic writer had created: the caller
- *   removes it) or `"cleaned"` (a copy's leftovers).
+ *   back"`, `"emptied"` (a file an atomic writer had created, removed by
+ *   `removeFile`) or `"cleaned"` (a copy's leftovers).
  */
 export function settleFile(
   file: FileLikeSync | null,
   store: JournalStore,
   removeTemp: (name: string) => void,
+  removeFile: () => void = () => {},
 ): "none" | "finished" | "rolled back" | "emptied" | "cleaned" {
   const rec = store.open();
   if (rec === null) return "none";
@@ -341,6 +345,7 @@ export function settleFile(
   } finally {
     rec.closeSync();
   }
+  if (result === "emptied") removeFile();
   store.remove();
   return result;
 }
@@ -505,8 +510,9 @@ function headerLength(file: FileLikeSync): number {
  * @param commit Keep the appends.
  * @param durable Flush the voided record (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @returns `"emptied"` when a new file was rolled back (the caller removes
- *   it).
+ * @param removeFile Removes a new file rolled back, before the record is
+ *   voided (see {@linkcode settleFile}).
+ * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
   file: FileLikeSync,
@@ -514,6 +520,7 @@ export function endAppend(
   commit: boolean,
   durable: boolean,
   record: JournalFile,
+  removeFile: () => void = () => {},
 ): ReturnType<typeof settleFile> {
   let result: ReturnType<typeof settleFile> = "finished";
   try {
@@ -529,6 +536,7 @@ export function endAppend(
         file,
         { ...store, open: () => view, remove: () => {} },
         () => {},
+        removeFile,
       );
     }
     record.truncateSync!(0);

@@ -214,20 +214,20 @@ export class NpyAppendArraySync implements Disposable {
   /** Releases the file; an atomic writer not committed rolls back first. */
   #finish(committed: boolean): void {
     const w = this.#w;
-    let emptied = false;
     try {
       if (!committed && w.replace != null) w.replace.discard();
       else if (!committed && w.file !== null && w.journal != null) {
         // No open record when a commit failed part-way: the one at the
-        // name, if any.
+        // name, if any. A new file rolled back is removed (under the lock,
+        // before its record is voided).
         const record = w.record ?? w.journal.open();
         w.record = null;
-        emptied = record !== null &&
-          endAppend(w.file, w.journal, false, false, record) === "emptied";
+        if (record !== null) {
+          endAppend(w.file, w.journal, false, false, record, w.removePath);
+        }
       }
     } finally {
       w.release();
-      if (emptied) w.removePath?.();
     }
   }
 

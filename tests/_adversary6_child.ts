@@ -12,7 +12,10 @@
  * - `fstack`: a Fortran-order stack (sync, `shardRows: 4`) of int32
  *   columns `[i, -i]` (shape `(2, n)`), appends of 3 columns until 12,
  *   `ack N` after each;
- * - `fstack-async`: the same through `NpyStackWriter`, `shardRows: 5`.
+ * - `fstack-async`: the same through `NpyStackWriter`, `shardRows: 5`;
+ * - `atomic-abort`: an `atomic` writer of a new file, 3 rows, `abort()`;
+ * - `atomic-die`: the same killed before `close()` (whatever N is);
+ * - `recover`: `recover` of PATH.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import {
   NpyAppendArraySync,
   NpyStackWriter,
   NpyStackWriterSync,
+  recoverSync,
 } from "../mod.ts";
 
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
@@ -86,6 +90,17 @@ if (op === "atomic") {
     say(`ack ${at + 3}`);
   }
   await w.close();
+} else if (op === "atomic-abort") {
+  const w = NpyAppendArraySync.open(path!, { atomic: true });
+  w.append(ints(0, 3));
+  w.abort();
+} else if (op === "atomic-die") {
+  // Killed holding an atomic creation: the file, its record and lock.
+  const w = NpyAppendArraySync.open(path!, { atomic: true });
+  w.append(ints(0, 3));
+  process.kill(process.pid, "SIGKILL");
+} else if (op === "recover") {
+  recoverSync(path!);
 } else throw new Error(`unknown op ${op}`);
 say("exit 0");
 process.exit(0);

@@ -8,7 +8,10 @@
  *   `needsRecovery` then `recover`) rolled the creation back, removed the
  *   file, and then threw `ENOENT` for it. Now the record comes first, and
  *   `recover` of a creation it rolls back returns `true` with no file.
- *   All or nothing: no file, or all 6 rows.
+ *   All or nothing: no file, or all 6 rows. And a kill while that
+ *   rollback (or an `abort()`) removed the file came between removing the
+ *   record and removing the emptied file: an empty file, no record. The
+ *   file now goes first.
  * - A Fortran-order stack (sync and async) killed before its first seal:
  *   `recoverStack` opened the live shard as C order and threw ("fortranOrder
  *   false does not match the file (true)"). Now the live shard's order is
@@ -22,7 +25,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   needsRecoverySync,
@@ -171,6 +174,46 @@ describe("adversary 6: a kill after every file call", () => {
             assert.deepEqual(rows, rows.map((_, i) => i));
           }
         }
+      },
+    );
+  }
+
+  for (const op of ["recover", "atomic-abort"]) {
+    test(
+      `${
+        op === "recover"
+          ? "recover of an atomic writer's killed creation"
+          : "an atomic writer's abort() of its new file"
+      }, killed: never a file without its record, and no file after recover`,
+      SLOW,
+      () => {
+        const root = tempDir();
+        for (let n = 1; n < 200; n++) {
+          const sub = join(root, String(n));
+          mkdirSync(sub);
+          const path = join(sub, "x.npy");
+          // The state to recover: a writer killed holding its creation.
+          if (op === "recover") killAt(0, "atomic-die", path);
+          const { through } = killAt(n, op, path);
+          const names = readdirSync(sub);
+          // An empty file with no record would stay for good: no reader
+          // or np.load takes it, and nothing rolls it back.
+          if (names.includes("x.npy")) {
+            assert.ok(names.includes("x.npy.journal"), `call ${n}: ${names}`);
+          }
+          // Recovered when needed (a void record, size 0, is no change).
+          const record = statSync(`${path}.journal`, { throwIfNoEntry: false });
+          if (
+            existsSync(path) ? needsRecoverySync(path) : (record?.size ?? 0) > 0
+          ) assert.equal(recoverSync(path), true);
+          assert.ok(!existsSync(path), `call ${n}`);
+          // The next writer removes the kill's temporaries; closed unused,
+          // it leaves nothing.
+          NpyAppendArraySync.open(path).close();
+          assert.deepEqual(readdirSync(sub), [], `call ${n}`);
+          if (through) return;
+        }
+        assert.fail(`${op} never got through`);
       },
     );
   }
