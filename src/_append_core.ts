@@ -498,10 +498,12 @@ export class AppendCore {
 
   /**
    * Final header; the caller closes the file. The writer is closed even
-   * when the header cannot be written.
+   * when the header cannot be written, but not when the buffered appends
+   * cannot be (they are kept for another `close()`).
    */
   *close(): IoSteps<void> {
     if (this.#closed) return;
+    yield* this.flush();
     this.#closed = true;
     if (this.headerDirty) yield* this.updateHeader();
   }

@@ -283,14 +283,18 @@ function rollForward(
  * @param file The file, open for writing (`null` if it is missing).
  * @param store Where its record lives.
  * @param removeTemp Removes the temporary file a `copy` record names.
+ * @param removeFile Removes the file an atomic writer had created (once
+ *   emptied), before the record goes: a kill in between then leaves the
+ *   record, which rolls the creation back again, not an empty file.
  * @returns What was done: `"none"` (no record), `"finished"`, `"rolled
- *   back"`, `"emptied"` (a file an atomic writer had created: the caller
- *   removes it) or `"cleaned"` (a copy's leftovers).
+ *   back"`, `"emptied"` (a file an atomic writer had created, removed by
+ *   `removeFile`) or `"cleaned"` (a copy's leftovers).
  */
 export function settleFile(
   file: FileLikeSync | null,
   store: JournalStore,
   removeTemp: (name: string) => void,
+  removeFile: () => void = () => {},
 ): "none" | "finished" | "rolled back" | "emptied" | "cleaned" {
   const rec = store.open();
   if (rec === null) return "none";
@@ -341,6 +345,7 @@ export function settleFile(
   } finally {
     rec.closeSync();
   }
+  if (result === "emptied") removeFile();
   store.remove();
   return result;
 }
@@ -450,18 +455,19 @@ export function shiftInPlace(
  * Starts an atomic change of a writer: records the file's size and header
  * (`file` `null` or empty: a new file) before anything is written.
  *
- * @param file The file, open with its lock held (empty: a new file).
+ * @param file The file, open with its lock held (empty: a new file;
+ *   `null`: one not created yet, which its writer creates next).
  * @param store Where its record goes.
  * @param durable Also sync the record's folder (the writer's `fsync`).
  */
 export function beginAppend(
-  file: FileLikeSync,
+  file: FileLikeSync | null,
   store: JournalStore,
   durable: boolean,
 ): JournalFile {
-  const size = file.sizeSync();
-  const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file));
-  readExact(file, oldHeader, 0);
+  const size = file?.sizeSync() ?? 0;
+  const oldHeader = new Uint8Array(size === 0 ? 0 : headerLength(file!));
+  if (size !== 0) readExact(file!, oldHeader, 0);
   const j = layout({
     kind: "append",
     created: size === 0,
@@ -504,8 +510,9 @@ function headerLength(file: FileLikeSync): number {
  * @param commit Keep the appends.
  * @param durable Flush the voided record (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @returns `"emptied"` when a new file was rolled back (the caller removes
- *   it).
+ * @param removeFile Removes a new file rolled back, before the record is
+ *   voided (see {@linkcode settleFile}).
+ * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
   file: FileLikeSync,
@@ -513,6 +520,7 @@ export function endAppend(
   commit: boolean,
   durable: boolean,
   record: JournalFile,
+  removeFile: () => void = () => {},
 ): ReturnType<typeof settleFile> {
   let result: ReturnType<typeof settleFile> = "finished";
   try {
@@ -528,6 +536,7 @@ export function endAppend(
         file,
         { ...store, open: () => view, remove: () => {} },
         () => {},
+        removeFile,
       );
     }
     record.truncateSync!(0);

@@ -87,11 +87,10 @@ export function settlePath(
     result = settleFile(file, store, (name) => {
       const tmp = folderOf(real) + name;
       if (!name.includes("/") && fs.exists(tmp)) fs.remove(tmp);
-    });
+    }, () => fs.remove(real));
   } finally {
     file?.closeSync();
   }
-  if (result === "emptied") fs.remove(real);
   return result;
 }
 

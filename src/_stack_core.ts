@@ -210,10 +210,13 @@ export class StackCore {
         this.#tail = null;
         this.dtype = want;
       }
+      // An order no shard shows nor the caller gives is the live shard's,
+      // if any (a Fortran-order stack killed before its first seal).
+      const order = scan.fortranOrder ?? rest.fortranOrder;
       this.#options = {
         ...rest,
         ...(this.dtype !== undefined ? { dtype: this.dtype } : {}),
-        fortranOrder: this.fortranOrder,
+        ...(order !== undefined ? { fortranOrder: order } : {}),
       };
       if (scan.infoStale) this.#writeInfo();
       this.#openPart();

@@ -273,7 +273,14 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
       chunks.push(shardRows(head, fortranOrder));
       shape = head.shape;
       dtype = parseDType(head.dtype);
-      if (!ambiguousOrder(head.shape)) fortranOrder = head.fortranOrder;
+      // A Fortran-order header on a shard that reads the same in both
+      // orders is a Fortran-order stack's, sealed by a writer killed before
+      // it gave the shard np.save's C-order header (np.save never writes
+      // one there).
+      if (
+        !ambiguousOrder(head.shape) ||
+        (head.fortranOrder && head.shape.length > 1)
+      ) fortranOrder = head.fortranOrder;
       n++;
     }
     // A shard after a gap would be skipped now and read out of order once

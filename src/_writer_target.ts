@@ -93,14 +93,31 @@ export function openSyncTarget(
     const record = journal !== null && file !== null
       ? beginAppend(file, journal, fsync)
       : null;
+    const fs = pathFs();
+    /** Whether this writer created the file (at its first append). */
+    let created = false;
     const out: SyncWriterFile = {
       core,
       file,
       create: t.create === null ? null : () => {
-        const created = t.create!();
-        // On failure the file stays held by `release`, which closes it.
-        if (journal !== null) out.record = beginAppend(created, journal, fsync);
-        return created;
+        // An atomic writer's record comes first: a kill between creating
+        // the file and its record would leave an empty file, no `.npy`,
+        // that nothing rolls back.
+        const rec = journal === null ? null : beginAppend(null, journal, fsync);
+        try {
+          // On failure after this, the file stays held by `release`,
+          // which closes it.
+          const made = t.create!();
+          created = true;
+          out.record = rec;
+          return made;
+        } catch (e) {
+          if (rec !== null) {
+            rec.closeSync();
+            journal!.remove();
+          }
+          throw e;
+        }
       },
       release: () => {
         try {
@@ -109,12 +126,22 @@ export function openSyncTarget(
           out.record?.closeSync();
         } finally {
           out.record = null;
-          t.release();
+          try {
+            // A file this writer created but holds no array (its first
+            // append failed, a full disk): removed under the lock, as an
+            // append that fails leaves no trace.
+            if (created && core.shape === null) out.removePath!();
+          } finally {
+            t.release();
+          }
         }
       },
       journal,
       record,
-      removePath: () => pathFs().remove(t.path!),
+      removePath: () => {
+        const real = realPath(t.path!);
+        if (fs.exists(real)) fs.remove(real);
+      },
     };
     return out;
   } catch (e) {

@@ -14,6 +14,7 @@ import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
 import { appendableFile } from "./_inspect.ts";
+import { openTarget } from "./_open_target.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,
@@ -50,6 +51,22 @@ export interface RecoverOptions extends ParseHeaderOptions {
 function unsettled(target: Target): boolean {
   return (typeof target === "string" || target instanceof URL) &&
     hasUnsettled(toPath(target));
+}
+
+/**
+ * Settles the unfinished change of a path target whose settling removes
+ * the file (an atomic writer killed while it created the file: rolled
+ * back, the file was never there).
+ *
+ * @returns `true` when the file is gone after it: nothing more to recover.
+ */
+function settledAway(target: Target): boolean {
+  if (!unsettled(target)) return false;
+  // "create": settles under the lock, then leaves a missing file missing.
+  const t = openTarget(target, { mode: "create", verb: "recover" });
+  const gone = t.file === null;
+  t.release();
+  return gone;
 }
 
 function checkBool(value: unknown, name: string, fn: string): boolean {
@@ -357,7 +374,7 @@ export function ensureAppendableSync(
  * and stray bytes are cut off. `recover` does not flush to stable storage.
  * On a path, an unfinished change recorded in `<file>.journal` is settled
  * first: an in-place `ensureAppendable` is finished, an `atomic` writer's
- * appends are rolled back.
+ * appends are rolled back (the file removed if that writer created it).
  *
  * @example Repair a file cut off in the middle of a row
  * ```ts
@@ -396,6 +413,11 @@ export function recover(
       "zerofillIncomplete",
       "recover",
     );
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  try {
+    if (settledAway(target)) return Promise.resolve(true);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -440,6 +462,7 @@ export function recoverSync(
     "zerofillIncomplete",
     "recover",
   );
+  if (settledAway(target)) return true;
   return onTargetSync(
     target,
     "write",

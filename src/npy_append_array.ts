@@ -242,7 +242,9 @@ export class NpyAppendArray implements AsyncDisposable {
       }
     }
     const core = this.#async!.core;
-    if (this.#closing) return this.#tail.then(() => {});
+    // Closing, or closed; a close that could not write the buffered
+    // appends left the writer open: this one tries again.
+    if (this.#closing && core.closed) return this.#tail.then(() => {});
     this.#closing = true;
     const file = this.#async!.file;
     const done = this.#tail.then(() => runAsync(core.close(), file));

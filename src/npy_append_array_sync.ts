@@ -170,7 +170,9 @@ export class NpyAppendArraySync implements Disposable {
 
   /**
    * Writes the final header and closes the file (if the writer opened
-   * it). Calling it again does nothing.
+   * it). Calling it again does nothing, except after a failure to write
+   * the appends still held by `bufferBytes` (a full disk): the writer then
+   * stays open, lock and buffer kept, and `close()` again writes them.
    *
    * @example
    * ```ts
@@ -187,6 +189,9 @@ export class NpyAppendArraySync implements Disposable {
   close(): void {
     const w = this.#w;
     if (w.core.closed) return;
+    // Buffered appends were acknowledged: if they cannot be written now,
+    // nothing is closed, so that a later close() still can.
+    if (w.file !== null) runSync(w.core.flush(), w.file);
     let committed = (w.journal == null && w.replace == null) ||
       w.file === null;
     try {
@@ -209,20 +214,20 @@ export class NpyAppendArraySync implements Disposable {
   /** Releases the file; an atomic writer not committed rolls back first. */
   #finish(committed: boolean): void {
     const w = this.#w;
-    let emptied = false;
     try {
       if (!committed && w.replace != null) w.replace.discard();
       else if (!committed && w.file !== null && w.journal != null) {
         // No open record when a commit failed part-way: the one at the
-        // name, if any.
+        // name, if any. A new file rolled back is removed (under the lock,
+        // before its record is voided).
         const record = w.record ?? w.journal.open();
         w.record = null;
-        emptied = record !== null &&
-          endAppend(w.file, w.journal, false, false, record) === "emptied";
+        if (record !== null) {
+          endAppend(w.file, w.journal, false, false, record, w.removePath);
+        }
       }
     } finally {
       w.release();
-      if (emptied) w.removePath?.();
     }
   }
 
