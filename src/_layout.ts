@@ -159,7 +159,8 @@ export type FileUse = "read" | "append" | "recover";
  * - `"append"`: not appendable (Python objects, a 0-d array, no header
  *   room, in that order), else complete or needs recovery.
  * - `"recover"`: complete (nothing to do), else not appendable (a 0-d
- *   array, no header room), else needs recovery.
+ *   array), else needs recovery. A header with no room to grow can still
+ *   be recovered when the new shape fits it (`recoverPlan` checks).
  *
  * @param facts The file's facts, from `inspect`.
  * @param use What the file is for.
@@ -189,7 +190,7 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
     return notAppendable("objects");
   }
   if (header.shape.length === 0) return notAppendable("0-d");
-  if (!facts.appendable) return notAppendable("no-room");
+  if (!facts.appendable && use !== "recover") return notAppendable("no-room");
   return matches ? { state: "complete" } : incomplete;
 }
 

@@ -31,6 +31,7 @@ import {
   bytesPerRow,
   checkFileState,
   fileState,
+  fileStateError,
   growthAxis,
   wholeRows,
 } from "./_layout.ts";
@@ -158,6 +159,8 @@ export interface RecoverPlan {
   readonly shape: number[];
   /** The file size to leave. */
   readonly end: number;
+  /** The header to write over the old one (of the same length). */
+  readonly header: Uint8Array;
 }
 
 /**
@@ -181,12 +184,40 @@ export function recoverPlan(
   checkFileState(info, "recover", { verb: "recover", label });
   const shape = [...header.shape];
   const axis = growthAxis(header.fortranOrder, shape.length);
+  // The header keeps its length (the data does not move): a header with
+  // no room to grow (NumPy < 1.23) takes the new shape when it fits.
+  const plan = (end: number): RecoverPlan => {
+    try {
+      const text = headerText(
+        pyRepr(descrValue(header.dtype)),
+        header.fortranOrder,
+        shape,
+      );
+      return {
+        shape,
+        end,
+        header: wrapHeaderText(text, header.headerLength, header.version[0]),
+      };
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      throw fileStateError(
+        {
+          state: "not-appendable",
+          reason: "no-room",
+          dataLength: info.dataLength,
+          expectedDataLength: info.expectedDataLength,
+        },
+        "recover",
+        { verb: "recover", label },
+      );
+    }
+  };
   const rowBytes = bytesPerRow(header);
   if (rowBytes === 0) {
     // Items of zero bytes (a shape like (n, 0)): the data cannot say how
     // many there are. Keep the header's count and cut the stray bytes.
     shape[axis] = Math.min(shape[axis]!, maxRows);
-    return { shape, end: header.headerLength };
+    return plan(header.headerLength);
   }
   let rows = wholeRows(header, info.dataLength);
   if (zerofillIncomplete && rows * rowBytes < info.dataLength) {
@@ -202,7 +233,7 @@ export function recoverPlan(
   }
   rows = Math.min(rows, maxRows);
   shape[axis] = rows;
-  return { shape, end: header.headerLength + rows * rowBytes };
+  return plan(header.headerLength + rows * rowBytes);
 }
 
 /**
@@ -235,7 +266,7 @@ export function* recoverSteps(
   ) {
     return true;
   }
-  const { shape, end } = recoverPlan(
+  const { end, header: bytes } = recoverPlan(
     info,
     label,
     zerofillIncomplete,
@@ -249,11 +280,6 @@ export function* recoverSteps(
       yield* write(zeros.subarray(0, Math.min(zeros.length, end - pos)), pos);
     }
   }
-  const bytes = wrapHeaderText(
-    headerText(pyRepr(descrValue(header.dtype)), header.fortranOrder, shape),
-    header.headerLength,
-    header.version[0],
-  );
   yield* write(bytes, 0);
   if (end < info.fileSize) yield* truncate(end);
   return true;

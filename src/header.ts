@@ -385,13 +385,18 @@ export function wrapHeaderText(
   headerLength?: number,
   version: number = 1,
 ): Uint8Array {
-  const utf8 = version >= 3 || !isLatin1(text);
+  // Rewriting a header in place (`headerLength`): the data stays where it
+  // is, so the text only has to fit without its trailing spaces (the
+  // growth room and the padding to 64 bytes are for new files; a header
+  // NumPy < 1.22 padded to 16 bytes keeps its length); spaces pad it back.
+  const kept = headerLength === undefined ? text : text.trimEnd();
+  const utf8 = version >= 3 || !isLatin1(kept);
   let body: Uint8Array;
   if (!utf8) {
-    body = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) body[i] = text.charCodeAt(i);
+    body = new Uint8Array(kept.length);
+    for (let i = 0; i < kept.length; i++) body[i] = kept.charCodeAt(i);
   } else {
-    body = new TextEncoder().encode(text);
+    body = new TextEncoder().encode(kept);
   }
   const hlen = body.length + 1;
   const padded = (prefix: number) => {
@@ -405,13 +410,15 @@ export function wrapHeaderText(
     total = padded(prefix);
   }
   if (headerLength !== undefined) {
-    if (total > headerLength) {
-      throw new RangeError(
-        `Cannot write header: it needs ${total} bytes but the file has room for ${headerLength}`,
-      );
-    }
     total = headerLength;
     if (prefix === 10 && total - 10 > 0xffff) prefix = 12;
+    if (prefix + hlen > total) {
+      throw new RangeError(
+        `Cannot write header: it needs ${
+          prefix + hlen
+        } bytes but the file has room for ${headerLength}`,
+      );
+    }
   }
   if (total - prefix > 0xffffffff) {
     throw new RangeError(`Cannot write header: ${total} bytes is too long`);
