@@ -20,6 +20,7 @@ import {
 import { typedArrayDType } from "./_typed_arrays.ts";
 import { rescaleTime } from "./_time_units.ts";
 import { product } from "./_input_normalize.ts";
+import { floatText } from "./_number_text.ts";
 
 /** Moves items of `shape` from `from` order into the other order. */
 export function reorder(
@@ -161,6 +162,26 @@ export function encodeTyped(
       }
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (
+    (dtype.kind === "U" || dtype.kind === "S") && from !== undefined &&
+    "biuf".includes(from.kind)
+  ) {
+    // Numbers into text ("unsafe"): each as NumPy's str() of its type.
+    const values = from.kind === "f" && from.itemsize === 2 &&
+        typedArrayDType(data)?.kind !== "f"
+      ? halfValues(data)
+      : data;
+    const texts = Array.from(
+      values as ArrayLike<number | bigint>,
+      (v) =>
+        from.kind === "f"
+          ? floatText(Number(v), from.itemsize)
+          : from.kind === "b"
+          ? (v ? "True" : "False")
+          : String(v),
+    );
+    return encodeValues(texts, dtype, casting, label);
   }
   // A cast the rule allows: values are still range-checked unless the cast
   // is safe or the mode unsafe.
