@@ -93,6 +93,26 @@ const ATTOSECONDS: Record<string, bigint> = {
 
 const NAT = -(2n ** 63n);
 
+// Base units per unit of the next coarser one, from weeks to attoseconds.
+const STEPS = [7n, 24n, 60n, 60n, 1000n, 1000n, 1000n, 1000n, 1000n, 1000n, 1n];
+
+/**
+ * Whether NumPy can convert between two base units (W and finer): its
+ * `get_datetime_units_factor` gives up once the factor reaches 2**56 (the
+ * top 8 bits of a uint64), and the cast then fails with `OverflowError`
+ * whatever the values (`D` to `ps`, `s` to `as`, and back).
+ */
+function numpyFactorFits(a: string, b: string): boolean {
+  const i = TIME_UNITS.indexOf(a);
+  const j = TIME_UNITS.indexOf(b);
+  let factor = 1n;
+  for (let k = Math.min(i, j); k < Math.max(i, j); k++) {
+    factor = BigInt.asUintN(64, factor * STEPS[k - 2]!);
+    if (factor >= 2n ** 56n) return false;
+  }
+  return true;
+}
+
 /**
  * Converts datetime or timedelta values from one unit to another as
  * NumPy's `astype` does: multiplied, then floor-divided; NaT stays NaT.
@@ -126,6 +146,9 @@ export function rescaleTime(
     num = BigInt(a.count) * (a.base === "Y" ? 12n : 1n);
     den = BigInt(b.count) * (b.base === "Y" ? 12n : 1n);
   } else {
+    if (!numpyFactorFits(a.base, b.base)) {
+      return `NumPy cannot convert unit "${from}" to "${to}" (the factor overflows its 64-bit check; astype raises OverflowError); convert the values first`;
+    }
     num = BigInt(a.count) * ATTOSECONDS[a.base]!;
     den = BigInt(b.count) * ATTOSECONDS[b.base]!;
   }
