@@ -6,7 +6,9 @@
  * float 1.0 (`"1.0"`), `"10000000000000000"` (`"1e+16"`), `"0.00001"`
  * (`"1e-05"`), `"NaN"`, `"Infinity"` and `"true"` (`"nan"`, `"inf"`,
  * `"True"`), and `S` refused numbers altogether although the README says
- * numbers are text under `"unsafe"`.
+ * numbers are text under `"unsafe"`. Complex values became their real
+ * part (`"1.0"` for NumPy's `"(1+2j)"`), datetimes their tick count (`"1"`
+ * for `"1970-01-01T00:00:01"`), timedeltas too (`"1"` for `"1 seconds"`).
  */
 
 import { describe, test } from "node:test";
@@ -71,6 +73,8 @@ const py = (xs: readonly number[]) =>
         ? "inf"
         : x === -Infinity
         ? "-inf"
+        : Object.is(x, -0)
+        ? "-0.0"
         : x.toExponential()
     ).join(", ")
   }]`;
@@ -112,6 +116,94 @@ print(json.dumps(np.array(${py(F2)}, "f2").view("u2").tolist()))`,
     const [want] = numpy([[py(F2), "f2", "<U12"]]);
     const got = ours("<U12", { data: bits, shape: [F2.length], dtype: "<f2" });
     assert.deepEqual(got, want);
+  });
+});
+
+describe("complex and time values into text dtypes are written as NumPy writes them", () => {
+  const opts = numpyTestOptions();
+  const PARTS = [1, 2, 0, 2, -0, 2, 0, -2, 1.5, -0.25, NaN, 1, 1, NaN];
+  const MORE = [Infinity, -Infinity, 1e16, 1e-5, 0, 0, -0, -0, 0.1, 0.1];
+  const C = [...PARTS, ...MORE];
+  const TICKS = [0n, 1n, -1n, 59n, -86401n, 1000000007n, -123456789012n];
+  const NAT = -(2n ** 63n);
+  const ticks = [...TICKS, NAT];
+  const tickExpr = `[${ticks.join(", ")}]`;
+  const CASES: [string, () => unknown, string, string | null][] = [
+    [
+      "complex128",
+      () => ({
+        data: new Float64Array(C),
+        shape: [C.length / 2],
+        dtype: "<c16",
+      }),
+      `np.array(${py(C)}).view("c16")`,
+      null,
+    ],
+    [
+      "complex64",
+      () => ({
+        data: new Float32Array(C),
+        shape: [C.length / 2],
+        dtype: "<c8",
+      }),
+      `np.array(${py(C)}).astype("f4").view("c8")`,
+      null,
+    ],
+    [
+      "{re, im} objects",
+      () => [{ re: 1, im: 2 }, { re: 0, im: -2 }, { re: -0.5 }],
+      "[1+2j, complex(0, -2), -0.5+0j]",
+      null,
+    ],
+  ];
+  for (
+    const unit of [
+      "Y",
+      "M",
+      "W",
+      "D",
+      "h",
+      "m",
+      "s",
+      "ms",
+      "us",
+      "as",
+      "15s",
+      "3M",
+    ]
+  ) {
+    for (const kind of ["M8", "m8"]) {
+      CASES.push([
+        `${kind}[${unit}]`,
+        () => ({
+          data: new BigInt64Array(ticks),
+          shape: [ticks.length],
+          dtype: `<${kind}[${unit}]`,
+        }),
+        `np.array(${tickExpr}, "i8").view("<${kind}[${unit}]")`,
+        null,
+      ]);
+    }
+  }
+  for (const target of ["<U40", "|S40"]) {
+    test(`into ${target}`, opts, () => {
+      const want = numpy(CASES.map(([, , e, src]) => [e, src, target]));
+      for (const [i, [name, make]] of CASES.entries()) {
+        assert.deepEqual(ours(target, make()), want[i], `${name} -> ${target}`);
+      }
+    });
+  }
+
+  test("a generic datetime has no text, as NumPy", () => {
+    assert.throws(
+      () =>
+        ours("<U40", {
+          data: new BigInt64Array([1n]),
+          shape: [1],
+          dtype: "<M8",
+        }),
+      /generic datetime/,
+    );
   });
 });
 
