@@ -153,6 +153,15 @@ export function rescaleTime(
     den = BigInt(b.count) * ATTOSECONDS[b.base]!;
   }
   if (den === 0n) return `unit "${to}" has a multiple of 0`;
+  // NumPy's factor is a reduced fraction, applied in int64 arithmetic:
+  // dt * num, then (for a negative dt) minus den - 1, divided with
+  // truncation, so the floor where nothing overflows. Where something
+  // does, NumPy wraps: so do we under "unsafe"; otherwise it is refused.
+  let a1 = num, b1 = den;
+  while (b1 !== 0n) [a1, b1] = [b1, a1 % b1];
+  num /= a1;
+  den /= a1;
+  const fits = (x: bigint) => x >= NAT && x < 2n ** 63n;
   const out = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -160,14 +169,14 @@ export function rescaleTime(
       out[i] = NAT;
       continue;
     }
-    const n = v * num;
-    let q = n / den;
-    if (n % den !== 0n && (n < 0n) !== (den < 0n)) q -= 1n;
-    if (q < NAT + 1n || q >= 2n ** 63n) {
-      if (!wrap) {
-        return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
-      }
-      q = BigInt.asIntN(64, q);
+    const p = v * num;
+    const low = v < 0n ? p - (den - 1n) : p;
+    const wide = BigInt.asIntN(64, p);
+    const q = v < 0n
+      ? BigInt.asIntN(64, wide - (den - 1n)) / den
+      : wide / den;
+    if ((!fits(p) || !fits(low) || q === NAT) && !wrap) {
+      return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
     }
     out[i] = q;
   }

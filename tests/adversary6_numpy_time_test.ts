@@ -113,3 +113,91 @@ describe("time unit conversions NumPy cannot make are refused", () => {
     });
   }
 });
+
+describe("conversions that overflow follow NumPy's int64 arithmetic", () => {
+  // NumPy scales by a reduced fraction num/den in int64: dt * num, then
+  // for a negative dt (p - (den - 1)) / den with truncation; where that
+  // overflows it wraps (the library wrapped the exact result instead, and
+  // took the product's sign for the input's). Under "unsafe" the bytes
+  // are NumPy's; below it such a value is refused, never a silent wrap.
+  const opts = numpyTestOptions();
+  const BIG = [
+    2n ** 62n + 12345n,
+    -(2n ** 62n) - 12347n,
+    3n * 2n ** 61n + 5n,
+    -(2n ** 63n) + 1n,
+    2n ** 63n - 1n,
+    -86401n,
+    -(2n ** 63n),
+  ];
+  const UNITS: [string, string][] = [
+    ["15s", "10s"],
+    ["h", "3D"],
+    ["s", "6us"],
+    ["7D", "3D"],
+    ["250ms", "15ms"],
+    ["2W", "3D"],
+  ];
+  const pairs: [string, string][] = [];
+  for (const kind of ["M8", "m8"]) {
+    for (const [a, b] of UNITS) {
+      pairs.push([`<${kind}[${a}]`, `<${kind}[${b}]`]);
+    }
+  }
+
+  test("under unsafe, the values NumPy gives", opts, () => {
+    const want: string[][] = JSON.parse(runPython(
+      `import json, sys
+import numpy as np
+vals = [int(v) for v in json.loads(sys.argv[2])]
+print(json.dumps([[str(v) for v in np.array(vals, "<i8").view(a).astype(b, casting="unsafe").view("<i8").tolist()] for a, b in json.loads(sys.argv[1])]))`,
+      [JSON.stringify(pairs), JSON.stringify(BIG.map(String))],
+    ));
+    for (const [i, [from, to]] of pairs.entries()) {
+      const mem = new MemoryFile();
+      const npy = NpyAppendArraySync.open(mem, {
+        dtype: to,
+        casting: "unsafe",
+      });
+      npy.append({
+        data: new BigInt64Array(BIG),
+        shape: [BIG.length],
+        dtype: from,
+      } as never);
+      npy.close();
+      const bytes = mem.bytes();
+      const data = bytes.slice(parseHeader(bytes).headerLength);
+      assert.deepEqual(
+        [...new BigInt64Array(data.buffer)].map(String),
+        want[i],
+        `${from} -> ${to}`,
+      );
+    }
+  });
+
+  test("below unsafe, a value NumPy would wrap is refused", () => {
+    for (const [from, to] of pairs) {
+      // (dt - (den - 1)) overflows for the smallest dt; dt * num for the
+      // largest where num > 1 (h to 3D has num 1).
+      const values = from.includes("[h]")
+        ? [-(2n ** 63n) + 1n]
+        : [2n ** 63n - 1n, -(2n ** 63n) + 1n];
+      for (const v of values) {
+        const mem = new MemoryFile();
+        const npy = NpyAppendArraySync.open(mem, { dtype: to });
+        assert.throws(
+          () =>
+            npy.append({
+              data: new BigInt64Array([v]),
+              shape: [1],
+              dtype: from,
+            } as never),
+          (e: unknown) =>
+            e instanceof RangeError && /does not fit 64 bits/.test(e.message),
+          `${from} -> ${to}: ${v}`,
+        );
+        npy.close();
+      }
+    }
+  });
+});
