@@ -172,9 +172,7 @@ export function rescaleTime(
     const p = v * num;
     const low = v < 0n ? p - (den - 1n) : p;
     const wide = BigInt.asIntN(64, p);
-    const q = v < 0n
-      ? BigInt.asIntN(64, wide - (den - 1n)) / den
-      : wide / den;
+    const q = v < 0n ? BigInt.asIntN(64, wide - (den - 1n)) / den : wide / den;
     if ((!fits(p) || !fits(low) || q === NAT) && !wrap) {
       return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
     }
