@@ -411,7 +411,10 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
     return n >= 0n || n % c === 0n ? n / c : n / c - 1n;
   }
   const out = rescaleTime(new BigInt64Array([BigInt(ms)]), "ms", unit, wrap);
-  return typeof out === "string" ? out : out[0]!;
+  // (The caller names the Date's index; the one-value array's is no help.)
+  return typeof out === "string"
+    ? `${ms} ms does not fit 64 bits in unit "${unit}" (use casting "unsafe" to wrap as NumPy does)`
+    : out[0]!;
 }
 
 function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {

@@ -201,3 +201,18 @@ print(json.dumps([[str(v) for v in np.array(vals, "<i8").view(a).astype(b, casti
     }
   });
 });
+
+describe("a Date beyond the unit's range", () => {
+  test("is refused naming its own index, not the index of a scratch array", () => {
+    const mem = new MemoryFile();
+    const npy = NpyAppendArraySync.open(mem, { dtype: "<M8[ns]" });
+    assert.throws(
+      () => npy.append([new Date(0), new Date(0), new Date(8.64e15)] as never),
+      (e: unknown) =>
+        e instanceof RangeError && / at index 2 /.test(e.message) &&
+        !/index 0/.test(e.message) && /"ns"/.test(e.message),
+    );
+    npy.close();
+    assert.equal(mem.bytes().length, 0);
+  });
+});
