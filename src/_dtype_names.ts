@@ -65,6 +65,10 @@ export const NAMES: Record<string, string> = {
   cdouble: "c16",
   complex_: "c16",
   D: "c16",
+  // NumPy 1.24's names of the sized types: only size 0 ("str16" is refused).
+  str0: "U0",
+  bytes0: "S0",
+  void0: "V0",
   object: "O",
   object_: "O",
   O: "O",

@@ -10,6 +10,7 @@ import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import { rescaleTime, splitTimeUnit } from "./_time_units.ts";
+import { valueText } from "./_number_text.ts";
 import {
   convertNaNBits,
   floatParts,
@@ -339,10 +340,13 @@ function unicodeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const n = dtype.itemsize / 4;
   const le = dtype.byteOrder !== ">";
   return (view, offset, value, where) => {
-    let s: string;
-    if (typeof value === "string") s = value;
-    else if (unsafe && value !== undefined && value !== null) s = String(value);
-    else return typeError(value, dtype, where);
+    // Numbers as NumPy's str() writes them, under "unsafe" only.
+    const s = typeof value === "string"
+      ? value
+      : unsafe
+      ? valueText(value)
+      : undefined;
+    if (s === undefined) return typeError(value, dtype, where);
     let i = 0;
     for (const ch of s) {
       if (i >= n) {
@@ -360,11 +364,14 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const n = dtype.itemsize;
   return (view, offset, value, where) => {
     let bytes: Uint8Array;
+    const text = dtype.kind === "S" && unsafe && typeof value !== "string"
+      ? valueText(value)
+      : value;
     if (value instanceof Uint8Array) bytes = value;
-    else if (typeof value === "string" && dtype.kind === "S") {
-      bytes = new Uint8Array(value.length);
-      for (let i = 0; i < value.length; i++) {
-        const c = value.charCodeAt(i);
+    else if (typeof text === "string" && dtype.kind === "S") {
+      bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
         if (c > 0xff) {
           if (!unsafe) {
             throw new RangeError(
@@ -404,7 +411,10 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
     return n >= 0n || n % c === 0n ? n / c : n / c - 1n;
   }
   const out = rescaleTime(new BigInt64Array([BigInt(ms)]), "ms", unit, wrap);
-  return typeof out === "string" ? out : out[0]!;
+  // (The caller names the Date's index; the one-value array's is no help.)
+  return typeof out === "string"
+    ? `${ms} ms does not fit 64 bits in unit "${unit}" (use casting "unsafe" to wrap as NumPy does)`
+    : out[0]!;
 }
 
 function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {

@@ -18,8 +18,9 @@ import {
   setFloatBits,
 } from "./_nan_bits.ts";
 import { typedArrayDType } from "./_typed_arrays.ts";
-import { rescaleTime } from "./_time_units.ts";
+import { rescaleTime, splitTimeUnit } from "./_time_units.ts";
 import { product } from "./_input_normalize.ts";
+import { complexText, floatText, timeText } from "./_number_text.ts";
 
 /** Moves items of `shape` from `from` order into the other order. */
 export function reorder(
@@ -162,6 +163,13 @@ export function encodeTyped(
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
+  if (
+    (dtype.kind === "U" || dtype.kind === "S") && from !== undefined &&
+    "biufcMm".includes(from.kind)
+  ) {
+    // Numbers and times into text ("unsafe"): as NumPy's str() of each.
+    return encodeValues(typedTexts(data, from, label), dtype, casting, label);
+  }
   // A cast the rule allows: values are still range-checked unless the cast
   // is safe or the mode unsafe.
   const exact = from !== undefined && canCast(from, dtype, "safe");
@@ -176,6 +184,38 @@ export function encodeTyped(
   const out = encodeValues(values, dtype, mode, label);
   copyNaNs(values, data, part.itemsize, out, dtype);
   return out;
+}
+
+/**
+ * The items of a typed array holding `from`'s values (complex ones as
+ * (re, im) pairs) as NumPy's casts to text write them.
+ */
+function typedTexts(data: TypedArray, from: DType, label: string): string[] {
+  const size = from.itemsize;
+  if (from.kind === "c") {
+    const out: string[] = [];
+    for (let i = 0; i + 1 < data.length; i += 2) {
+      out.push(complexText(Number(data[i]), Number(data[i + 1]), size));
+    }
+    return out;
+  }
+  const values = from.kind === "f" && size === 2 &&
+      typedArrayDType(data)?.kind !== "f"
+    ? halfValues(data)
+    : data;
+  const unit = splitTimeUnit(from.unit ?? "generic");
+  return Array.from(values as ArrayLike<number | bigint>, (v) => {
+    if (from.kind === "f") return floatText(Number(v), size);
+    if (from.kind === "b") return v ? "True" : "False";
+    if (from.kind === "i" || from.kind === "u") return String(v);
+    const text = timeText(BigInt(v), from.kind, unit.count, unit.base);
+    if (text === undefined) {
+      throw new TypeError(
+        `Cannot append to ${label}: a generic datetime ("${from.str}") has no text form; give it a unit`,
+      );
+    }
+    return text;
+  });
 }
 
 /** float16 bits (a `Uint16Array` where the runtime has no `Float16Array`) as numbers. */

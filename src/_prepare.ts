@@ -192,13 +192,18 @@ export function prepareArray(
         castError(from, dtype, casting, label);
       }
       let items: TypedArray = data;
-      if (from?.kind === "c" && data.length === 2 * count && count > 0) {
+      const text = dtype.kind === "U" || dtype.kind === "S";
+      if (
+        from?.kind === "c" && data.length === 2 * count && count > 0 && !text
+      ) {
         // (re, im) pairs into a real dtype ("unsafe" only), as NumPy's
         // astype: the real part, or for bool whether either part is nonzero.
         items = complexToReal(data, dtype.kind === "b");
         from = dtype.kind === "b" ? undefined : halfOf(from);
       }
-      expectLength(count, "elements", items);
+      // Complex values into text stay (re, im) pairs, one text each.
+      if (from?.kind === "c" && text) expectLength(2 * count, "numbers");
+      else expectLength(count, "elements", items);
       bytes = encodeTyped(items, from, dtype, casting, label);
       shared = bytes.buffer === data.buffer;
     }

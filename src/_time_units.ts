@@ -93,6 +93,26 @@ const ATTOSECONDS: Record<string, bigint> = {
 
 const NAT = -(2n ** 63n);
 
+// Base units per unit of the next coarser one, from weeks to attoseconds.
+const STEPS = [7n, 24n, 60n, 60n, 1000n, 1000n, 1000n, 1000n, 1000n, 1000n, 1n];
+
+/**
+ * Whether NumPy can convert between two base units (W and finer): its
+ * `get_datetime_units_factor` gives up once the factor reaches 2**56 (the
+ * top 8 bits of a uint64), and the cast then fails with `OverflowError`
+ * whatever the values (`D` to `ps`, `s` to `as`, and back).
+ */
+function numpyFactorFits(a: string, b: string): boolean {
+  const i = TIME_UNITS.indexOf(a);
+  const j = TIME_UNITS.indexOf(b);
+  let factor = 1n;
+  for (let k = Math.min(i, j); k < Math.max(i, j); k++) {
+    factor = BigInt.asUintN(64, factor * STEPS[k - 2]!);
+    if (factor >= 2n ** 56n) return false;
+  }
+  return true;
+}
+
 /**
  * Converts datetime or timedelta values from one unit to another as
  * NumPy's `astype` does: multiplied, then floor-divided; NaT stays NaT.
@@ -126,10 +146,22 @@ export function rescaleTime(
     num = BigInt(a.count) * (a.base === "Y" ? 12n : 1n);
     den = BigInt(b.count) * (b.base === "Y" ? 12n : 1n);
   } else {
+    if (!numpyFactorFits(a.base, b.base)) {
+      return `NumPy cannot convert unit "${from}" to "${to}" (the factor overflows its 64-bit check; astype raises OverflowError); convert the values first`;
+    }
     num = BigInt(a.count) * ATTOSECONDS[a.base]!;
     den = BigInt(b.count) * ATTOSECONDS[b.base]!;
   }
   if (den === 0n) return `unit "${to}" has a multiple of 0`;
+  // NumPy's factor is a reduced fraction, applied in int64 arithmetic:
+  // dt * num, then (for a negative dt) minus den - 1, divided with
+  // truncation, so the floor where nothing overflows. Where something
+  // does, NumPy wraps: so do we under "unsafe"; otherwise it is refused.
+  let a1 = num, b1 = den;
+  while (b1 !== 0n) [a1, b1] = [b1, a1 % b1];
+  num /= a1;
+  den /= a1;
+  const fits = (x: bigint) => x >= NAT && x < 2n ** 63n;
   const out = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -137,14 +169,12 @@ export function rescaleTime(
       out[i] = NAT;
       continue;
     }
-    const n = v * num;
-    let q = n / den;
-    if (n % den !== 0n && (n < 0n) !== (den < 0n)) q -= 1n;
-    if (q < NAT + 1n || q >= 2n ** 63n) {
-      if (!wrap) {
-        return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
-      }
-      q = BigInt.asIntN(64, q);
+    const p = v * num;
+    const low = v < 0n ? p - (den - 1n) : p;
+    const wide = BigInt.asIntN(64, p);
+    const q = v < 0n ? BigInt.asIntN(64, wide - (den - 1n)) / den : wide / den;
+    if ((!fits(p) || !fits(low) || q === NAT) && !wrap) {
+      return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
     }
     out[i] = q;
   }

@@ -159,9 +159,11 @@ function badDType(spec: string, why: string): never {
   throw new TypeError(`Cannot use dtype ${JSON.stringify(spec)}: ${why}`);
 }
 
-// `strict`: exactly what `np.dtype` accepts in a header's descr, where a
-// file may hold any text: no spaces around it, and a byte order only before
-// a type code (`<f8`, `<d`, `<M8[ms]`), never before a name (`<float64`).
+// Exactly what `np.dtype` accepts: a byte order only before a type code
+// (`<f8`, `<d`, `<M8[ms]`), never before a name (`<float64`); a unit only
+// after `M8`/`m8`; sized text types only as `U5`, `S5`, `a5`, `V5`.
+// `strict` (a header's descr, where a file may hold any text) also
+// refuses spaces around it, which the `dtype` option allows.
 function parseSimple(spec: string, strict = false): DType {
   const text = strict ? spec : spec.trim();
   let order: ByteOrder = "|";
@@ -174,17 +176,14 @@ function parseSimple(spec: string, strict = false): DType {
   if (strict && /\s$|^\s/.test(text)) {
     badDType(spec, "spaces around a type string are not allowed");
   }
-  if (
-    strict && rest !== text &&
-    /^(?!datetime64|timedelta64)[a-z]{2,}/.test(rest)
-  ) {
+  if (rest !== text && /^(?!datetime64|timedelta64)[a-z]{2,}/.test(rest)) {
     badDType(spec, "a byte order goes before a type code, not a type name");
   }
   const named = NAMES[rest];
   if (named !== undefined) rest = named;
   const timeMatch = /^(datetime64|timedelta64|M8|m8|M|m)(?:\[([^\]]*)\])?$/
     .exec(rest);
-  if (strict && timeMatch?.[2] !== undefined && timeMatch[1]!.length === 1) {
+  if (timeMatch?.[2] !== undefined && timeMatch[1]!.length === 1) {
     badDType(spec, "a unit needs M8 or m8 before it");
   }
   if (timeMatch) {
@@ -200,21 +199,18 @@ function parseSimple(spec: string, strict = false): DType {
     if (typeof unit === "string") badDType(spec, unit);
     return simple(kind, 8, order, timeUnitText(unit));
   }
-  const strMatch =
-    (strict
-      ? /^(str|U|bytes|S|a|void|V)(\d+)$/
-      : /^(str|unicode|U|bytes|S|a|void|V)(\d+)$/).exec(rest);
+  const strMatch = /^([USaV])(\d+)$/.exec(rest);
   if (strMatch) {
     const n = Number(strMatch[2]);
     const letter = strMatch[1]!;
-    const unicode = letter === "str" || letter === "unicode" || letter === "U";
+    const unicode = letter === "U";
     if (!Number.isSafeInteger(n) || (unicode ? 4 * n : n) > MAX_ITEMSIZE) {
       badDType(spec, "size too large (NumPy's items are under 2**31 bytes)");
     }
     if (unicode) {
       return simple("U", 4 * n, order);
     }
-    if (letter === "void" || letter === "V") return simple("V", n, order);
+    if (letter === "V") return simple("V", n, order);
     return simple("S", n, order);
   }
   const m = /^([biufcO])(\d*)$/.exec(rest);
