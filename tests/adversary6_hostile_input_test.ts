@@ -250,7 +250,10 @@ describe("adversary 6: hostile values given to append", () => {
       const sync = new MemoryFile(before.slice());
       const w = NpyAppendArraySync.open(sync);
       const t0 = Date.now();
-      assert.throws(() => w.append(c.input() as Float64Array), (e) => check(c, e));
+      assert.throws(
+        () => w.append(c.input() as Float64Array),
+        (e) => check(c, e),
+      );
       assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
       assert.deepEqual(sync.bytes(), before);
       // Still usable: its own first rows append.
