@@ -296,3 +296,43 @@ describe("adversary 6: hostile values given to append", () => {
     assert.equal(readNpySync(file).shape.length, 32);
   });
 });
+
+describe("adversary 6: writer options that are not an object", () => {
+  for (const options of [null, 5, "<f8"]) {
+    test(`open(file, ${JSON.stringify(options)}): a TypeError naming the file and the fix`, async () => {
+      const bytes = start("<f8", new Float64Array([1, 2]));
+      const want = (e: unknown): boolean => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.equal(
+          e.message,
+          `Cannot open the file object: options must be an object such as { dtype: "<f4" }, not ${
+            options === null ? "null" : JSON.stringify(options)
+          }`,
+        );
+        return true;
+      };
+      const sync = new MemoryFile(bytes.slice());
+      assert.throws(
+        () => NpyAppendArraySync.open(sync, options as never),
+        want,
+      );
+      await assert.rejects(
+        NpyAppendArray.open(new MemoryFile(bytes.slice()), options as never),
+        want,
+      );
+      // An async-only file object takes the other path.
+      const mem = new MemoryFile(bytes.slice());
+      const asyncOnly = {
+        read: (b: Uint8Array, p: number) => mem.read(b, p),
+        write: (b: Uint8Array, p: number) => mem.write(b, p),
+        size: () => mem.size(),
+      };
+      await assert.rejects(
+        NpyAppendArray.open(asyncOnly, options as never),
+        want,
+      );
+      assert.deepEqual(sync.bytes(), bytes);
+      assert.deepEqual(mem.bytes(), bytes);
+    });
+  }
+});
