@@ -90,8 +90,7 @@ export function quoted(path: string): string {
  * An error from the runtime, thrown again as `Cannot <verb> "<path>":
  * <message>` with the same `code`, `errno` and `syscall` and the original
  * as `cause` (for a path the file system refuses, `ELOOP` and
- * `ENAMETOOLONG`, a `TypeError` or `RangeError`; `EACCES` and `EPERM`
- * with the fix too). Errors that
+ * `ENAMETOOLONG`, a `TypeError` or `RangeError` with the fix). Errors that
  * already name the file pass unchanged.
  *
  * @param e The error.
@@ -118,9 +117,6 @@ export function runtimeError(e: unknown, verb: string, path: string): unknown {
   return out;
 }
 
-const PERMISSION_FIX =
-  "; check the permissions of the file and of its folder (writers create lock files beside the file)";
-
 /**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
  * `RangeError` (the code kept), the runtime's words followed by the fix.
@@ -134,8 +130,6 @@ const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
     RangeError,
     "; a name on the path (or the path) is longer than the file system allows: use a shorter name",
   ],
-  EACCES: [Error, PERMISSION_FIX],
-  EPERM: [Error, PERMISSION_FIX],
 };
 
 /**
