@@ -497,31 +497,16 @@ export function acquireLock(path: string, verb: string): HeldLock {
   throw lockedError(path, lockPath, verb, fs.readText(lockPath));
 }
 
-/**
- * The most bytes a name may take on the file systems in use (ext4, XFS,
- * Btrfs, tmpfs, APFS; NTFS counts UTF-16 units, which take no more).
- */
+/** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */
 const NAME_MAX = 255;
+/** What the longest name made from a lock's adds: `.takeover.<pid>.<token>.stale`. */
+const LOCK_SUFFIX = ".takeover.".length + 10 + 1 + 16 + ".stale".length;
 
 /**
- * The longest name made from a lock file's: its claimed-aside guard,
- * `<lock>.takeover.<pid>.<token>.stale`, for a pid of up to 10 digits.
- */
-const LONGEST_LOCK_SUFFIX = ".takeover.".length + 10 + 1 + 16 + ".stale".length;
-
-/**
- * Refuses, before anything is created, a file or folder whose name is too
- * long for the names made from its lock file's (the longest other names
- * made beside a file, `.<name>.<pid>.<random>.tmp`, are shorter): those
- * are needed only to take over the lock of a killed writer, so such a
- * file was written, then could not be opened again after a kill. Called
- * by {@linkcode acquireLock}, and before it by those that create a folder
- * first.
- *
- * @param path The file or folder to lock.
- * @param verb What is being done, for messages.
- * @param lockPath Its lock file, if known.
- * @throws {RangeError} when the name is too long.
+ * Refuses (`RangeError`), before anything is created, a file or folder
+ * (`path`) whose name is too long for the names made from its lock's,
+ * needed to take over a killed writer's lock (so such a file could not be
+ * opened again after a kill); other names made beside a file are shorter.
  */
 export function refuseLongName(
   path: string,
@@ -532,14 +517,15 @@ export function refuseLongName(
     Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\")) + 1,
   );
   const bytes = new TextEncoder().encode(name).length;
-  if (bytes + LONGEST_LOCK_SUFFIX <= NAME_MAX) return;
-  const most = NAME_MAX - LONGEST_LOCK_SUFFIX - ".lock".length;
+  if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
   throw new RangeError(
     `Cannot ${verb} ${quoted(path)}: its name takes ${
-      bytes - ".lock".length
+      bytes - 5
     } bytes, too long for the lock files named after it (${
       quoted(`${name}.takeover.<pid>.<token>.stale`)
-    }), as names take at most ${NAME_MAX} bytes; rename it to at most ${most} bytes`,
+    }), as names take at most ${NAME_MAX} bytes; rename it to at most ${
+      NAME_MAX - LOCK_SUFFIX - 5
+    } bytes`,
   );
 }
 
