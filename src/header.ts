@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { jsonOrShow, show } from "./_describe_value.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   descrValue,
@@ -164,6 +165,13 @@ export function parseHeader(
   bytes: Uint8Array,
   options: ParseHeaderOptions = {},
 ): NpyHeader {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot parse header: pass the file's first bytes as a Uint8Array, not ${
+        show(bytes)
+      }`,
+    );
+  }
   const headerLength = headerLengthFromPreamble(bytes);
   const major = bytes[6]!;
   const prefix = major === 1 ? 10 : 12;
@@ -477,6 +485,16 @@ export function encodeHeader(
   },
   options: EncodeHeaderOptions = {},
 ): Uint8Array {
+  if (
+    typeof header !== "object" || header === null ||
+    !Array.isArray(header.shape) || typeof header.fortranOrder !== "boolean"
+  ) {
+    throw new TypeError(
+      `Cannot write header: pass { dtype, fortranOrder, shape } with fortranOrder a boolean and shape an array, not ${
+        jsonOrShow(header)
+      }`,
+    );
+  }
   const dtype = parseDType(header.dtype);
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {

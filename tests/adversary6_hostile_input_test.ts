@@ -18,9 +18,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  encodeHeader,
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
+  parseDType,
+  parseHeader,
   readNpySync,
 } from "../mod.ts";
 
@@ -335,4 +338,57 @@ describe("adversary 6: writer options that are not an object", () => {
       assert.deepEqual(mem.bytes(), bytes);
     });
   }
+});
+
+describe("adversary 6: hostile values given to the header and dtype codecs", () => {
+  const typeError = (message: RegExp) => (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(e.message, message);
+    assert.doesNotMatch(e.message, /Cannot read properties|circular/);
+    return true;
+  };
+
+  test("parseDType of a field list holding itself: its own message, not JSON's", () => {
+    const spec: unknown[] = [["a", "<f8"]];
+    (spec[0] as unknown[])[1] = spec;
+    assert.throws(
+      () => parseDType(spec as never),
+      typeError(/^Cannot use dtype "an array of 1": nesting too deep$/),
+    );
+  });
+
+  test("parseDType of a list holding a bigint names it", () => {
+    assert.throws(
+      () => parseDType([["a", 5n]] as never),
+      typeError(/^Cannot use dtype "\[\[\\"a\\",\\"5n\\"\]\]": not a dtype$/),
+    );
+  });
+
+  test("parseHeader of something that is not bytes", () => {
+    for (const v of [null, undefined, "abc", [0x93]]) {
+      assert.throws(
+        () => parseHeader(v as never),
+        typeError(
+          /^Cannot parse header: pass the file's first bytes as a Uint8Array, not /,
+        ),
+      );
+    }
+  });
+
+  test("encodeHeader of null, a shape that is no array, no fortranOrder", () => {
+    for (
+      const v of [
+        null,
+        { dtype: "<f8", fortranOrder: false, shape: 3 },
+        { dtype: "<f8", shape: [3] },
+      ]
+    ) {
+      assert.throws(
+        () => encodeHeader(v as never),
+        typeError(
+          /^Cannot write header: pass \{ dtype, fortranOrder, shape \}/,
+        ),
+      );
+    }
+  });
 });
