@@ -19,12 +19,17 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   encodeHeader,
+  inspectNpySync,
+  isAppendableSync,
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyReader,
   parseDType,
   parseHeader,
+  readNpy,
   readNpySync,
+  recoverSync,
 } from "../mod.ts";
 
 /** A file of dtype `dtype` holding `first`. */
@@ -391,4 +396,35 @@ describe("adversary 6: hostile values given to the header and dtype codecs", () 
       );
     }
   });
+});
+
+describe("adversary 6: maxHeaderSize that is no positive integer", () => {
+  // A version 2.0 file whose header length field says 4 GiB: with
+  // maxHeaderSize NaN the cap was off, and that number sized a buffer.
+  const hostile = new Uint8Array(64);
+  hostile.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+  new DataView(hostile.buffer).setUint32(8, 0xfffffff0, true);
+
+  for (const max of [NaN, Infinity, -5, 0, 1.5, "10"]) {
+    test(`maxHeaderSize ${String(max)}: RangeError from every reader, no byte changed`, async () => {
+      const want = (e: unknown): boolean => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.match(
+          e.message,
+          /^Cannot read a header with maxHeaderSize .+: pass a positive integer \(the default is 10000\)$/,
+        );
+        return true;
+      };
+      const options = { maxHeaderSize: max as number };
+      const file = new MemoryFile(hostile.slice());
+      assert.throws(() => readNpySync(file, options), want);
+      await assert.rejects(readNpy(file, options), want);
+      assert.throws(() => NpyReader.openSync(file, options), want);
+      assert.throws(() => inspectNpySync(file, options), want);
+      assert.throws(() => isAppendableSync(file, options), want);
+      assert.throws(() => recoverSync(file, options), want);
+      assert.throws(() => parseHeader(hostile, options), want);
+      assert.deepEqual(file.bytes(), hostile);
+    });
+  }
 });
