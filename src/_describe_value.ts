@@ -21,3 +21,18 @@ export function show(value: unknown): string {
     ? `an object (${value.constructor?.name ?? "Object"})`
     : typeof value;
 }
+
+/**
+ * A value as JSON (bigints as `2n`) for an error message, or, where JSON
+ * cannot write it (an array holding itself), as {@linkcode show} does.
+ */
+export function jsonOrShow(value: unknown): string {
+  try {
+    return JSON.stringify(
+      value,
+      (_k, v) => typeof v === "bigint" ? `${v}n` : v,
+    ) ?? String(value);
+  } catch {
+    return show(value);
+  }
+}

@@ -14,7 +14,7 @@ import {
   type PreparedArray,
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
-import { acquireLock, type HeldLock } from "./_lock.ts";
+import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
   checkMemberName,
@@ -184,6 +184,7 @@ export class GroupCore {
         }
       }
     }
+    refuseLongName(dir, "write");
     makeDir(dir);
     const lock = acquireLock(dir, "write");
     try {

@@ -242,7 +242,6 @@ export function memberInfo(
 
 interface DirFs {
   mkdirSync(path: string, options: { recursive: boolean }): void;
-  readFileSync(path: string, encoding: string): string;
   statSync(path: string): { isDirectory(): boolean; size: number };
 }
 
@@ -284,17 +283,14 @@ export function fileSize(path: string): number {
   }
 }
 
-/** Reads `group.json`, or `null` when the folder has none. */
+/**
+ * Reads `group.json`, or `null` when the folder has none. Through the
+ * path layer: anything but a regular file there (a FIFO, on which a read
+ * would wait for ever; a folder) is a `TypeError` naming it.
+ */
 export function readGroupJson(dir: string): GroupInfo | null {
-  let text: string;
-  try {
-    text = dirFs().readFileSync(groupJsonPath(dir), "utf8");
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw e;
-  }
-  return parseGroupJson(dir, text);
+  const text = pathFs().readText(groupJsonPath(dir));
+  return text === null ? null : parseGroupJson(dir, text);
 }
 
 /**

@@ -9,7 +9,13 @@
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import type { StridedArrayLike, TypedArray } from "./array_input.ts";
 import { show } from "./_describe_value.ts";
-import { isTypedArray, nativeDType, typedArrayDType } from "./_typed_arrays.ts";
+import { MAX_DIMS } from "./_numpy_limits.ts";
+import {
+  isTypedArray,
+  nativeDType,
+  typedArrayDType,
+  viewProblem,
+} from "./_typed_arrays.ts";
 
 /** An input in one flat form. */
 export interface Normalized {
@@ -91,6 +97,13 @@ function inferNested(
     Array.isArray(v) ||
     (isTypedArray(v) && !(bytesLeaves && v instanceof Uint8Array));
   while (isRow(probe)) {
+    // Deeper than NumPy allows (or an array holding itself): refused
+    // before the walk, which would overflow the stack or never end.
+    if (shape.length === MAX_DIMS) {
+      throw new RangeError(
+        `Cannot append to ${label}: the nested array is more than NumPy's ${MAX_DIMS} levels deep (or holds itself)`,
+      );
+    }
     shape.push(probe.length);
     if (probe.length === 0) break;
     probe = probe[0];
@@ -114,6 +127,13 @@ function inferNested(
       );
     }
     for (let i = 0; i < node.length; i++) {
+      // A hole of a sparse array, refused at once: one of length 2**32 - 1
+      // would be walked for half a minute.
+      if (!(i in node)) {
+        throw new TypeError(
+          `Cannot append to ${label}: ${path}[${i}] is an empty slot of a sparse array; fill every item`,
+        );
+      }
       walk(node[i], depth + 1, `${path}[${i}]`);
     }
   };
@@ -201,6 +221,7 @@ export function normalize(
 ): Normalized {
   const bytesLeaves = target !== undefined &&
     (target.kind === "S" || target.kind === "V");
+  refuseBadView(input, label);
   if (isTypedArray(input)) {
     return {
       shape: [bareLength(input, target, label)],
@@ -232,6 +253,7 @@ export function normalize(
   }
   if ("data" in obj && "shape" in obj) {
     const data = obj.data as ArrayLike<unknown>;
+    refuseBadView(data, label);
     if (
       data === null || typeof data !== "object" ||
       typeof (data as { length?: unknown }).length !== "number"
@@ -277,6 +299,20 @@ export function normalize(
       show(input)
     } to ${label}: pass a typed array, { data, shape }, nested arrays, an ndarray or a tensor`,
   );
+}
+
+/**
+ * Refuses a typed array whose bytes are not what it claims (a class or
+ * property redefining `length` and the like, a detached buffer).
+ */
+function refuseBadView(value: unknown, label: string): void {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return;
+  const problem = viewProblem(value);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot append to ${label}: ${problem}; pass a built-in typed array over a buffer that is not detached`,
+    );
+  }
 }
 
 function bareLength(

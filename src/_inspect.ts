@@ -9,6 +9,7 @@ import { NpyFormatError } from "./errors.ts";
 import {
   checkByteCount,
   DEFAULT_MAX_HEADER_SIZE,
+  headerCap,
   headerLengthFromPreamble,
   headerText,
   MAGIC,
@@ -118,9 +119,10 @@ export function appendableFile(info: FileInfo): boolean {
  * @returns The facts.
  */
 export function* inspect(
-  maxHeaderSize: number = DEFAULT_MAX_HEADER_SIZE,
+  maxHeaderSize?: number,
   at: number = 0,
 ): IoSteps<FileInfo> {
+  maxHeaderSize = headerCap(maxHeaderSize);
   const sizeBefore = (yield* size()) - at;
   const preamble = new Uint8Array(Math.max(0, Math.min(12, sizeBefore)));
   const got = yield* readFully(preamble, at);

@@ -436,6 +436,7 @@ function claimIfStale(fs: PathFs, file: string): void {
 export function acquireLock(path: string, verb: string): HeldLock {
   const fs = pathFs();
   const lockPath = lockPathOf(lockTarget(path));
+  refuseLongName(path, verb, lockPath);
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
@@ -494,6 +495,38 @@ export function acquireLock(path: string, verb: string): HeldLock {
     );
   }
   throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+}
+
+/** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */
+const NAME_MAX = 255;
+/** What the longest name made from a lock's adds: `.takeover.<pid>.<token>.stale`. */
+const LOCK_SUFFIX = ".takeover.".length + 10 + 1 + 16 + ".stale".length;
+
+/**
+ * Refuses (`RangeError`), before anything is created, a file or folder
+ * (`path`) whose name is too long for the names made from its lock's,
+ * needed to take over a killed writer's lock (so such a file could not be
+ * opened again after a kill); other names made beside a file are shorter.
+ */
+export function refuseLongName(
+  path: string,
+  verb: string,
+  lockPath: string = lockPathOf(lockTarget(path)),
+): void {
+  const name = lockPath.slice(
+    Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\")) + 1,
+  );
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
+  throw new RangeError(
+    `Cannot ${verb} ${quoted(path)}: its name takes ${
+      bytes - 5
+    } bytes, too long for the lock files named after it (${
+      quoted(`${name}.takeover.<pid>.<token>.stale`)
+    }), as names take at most ${NAME_MAX} bytes; rename it to at most ${
+      NAME_MAX - LOCK_SUFFIX - 5
+    } bytes`,
+  );
 }
 
 /**

@@ -89,7 +89,9 @@ export function quoted(path: string): string {
 /**
  * An error from the runtime, thrown again as `Cannot <verb> "<path>":
  * <message>` with the same `code`, `errno` and `syscall` and the original
- * as `cause`. Errors that already name the file pass unchanged.
+ * as `cause` (for a path the file system refuses, `ELOOP` and
+ * `ENAMETOOLONG`, a `TypeError` or `RangeError` with the fix). Errors that
+ * already name the file pass unchanged.
  *
  * @param e The error.
  * @param verb What was being done (`"read"`, `"write"`, `"open"`).
@@ -104,7 +106,8 @@ export function runtimeError(e: unknown, verb: string, path: string): unknown {
   if (typeof code !== "string" && !denied) return e;
   const head = `Cannot ${verb} ${quoted(path)}: `;
   if (e.message.startsWith("Cannot ")) return e;
-  const out = new Error(head + e.message, { cause: e });
+  const [Class, fix] = PATH_FIXES[code as string] ?? [Error, ""];
+  const out = new Class(head + e.message + fix, { cause: e });
   if (denied) out.name = e.name;
   const fields = out as unknown as Record<string, unknown>;
   if (typeof code === "string") fields.code = code;
@@ -113,6 +116,21 @@ export function runtimeError(e: unknown, verb: string, path: string): unknown {
   if (src.syscall !== undefined) fields.syscall = src.syscall;
   return out;
 }
+
+/**
+ * Runtime errors that a path itself causes: thrown as a `TypeError` or
+ * `RangeError` (the code kept), the runtime's words followed by the fix.
+ */
+const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
+  ELOOP: [
+    TypeError,
+    "; a symbolic link on the path leads back to itself: fix or remove that link",
+  ],
+  ENAMETOOLONG: [
+    RangeError,
+    "; a name on the path (or the path) is longer than the file system allows: use a shorter name",
+  ],
+};
 
 /**
  * The error for a path that is not a regular file.
@@ -367,28 +385,62 @@ export function processAlive(
 }
 
 /**
- * Turns a path or `file:` URL into a path string.
+ * Turns a path or `file:` URL into a path string, as Node's
+ * `fileURLToPath` reads URLs on POSIX systems.
  *
  * @param target The path.
+ * @param verb What is being done, for messages (`"open"`).
  * @returns The path as a string.
- * @throws {TypeError} for URLs that are not `file:` URLs, and for values
- * that are neither a string nor a URL.
+ * @throws {TypeError} for URLs that are not `file:` URLs, `file:` URLs on
+ * another host, with an encoded `/` or a malformed `%`-escape, paths
+ * holding a NUL character, and values that are neither a string nor a URL.
  */
-export function toPath(target: string | URL): string {
-  if (typeof target === "string") return target;
-  if (typeof (target as { protocol?: unknown } | null)?.protocol !== "string") {
+export function toPath(target: string | URL, verb = "open"): string {
+  let p: string;
+  if (typeof target === "string") p = target;
+  else {
+    if (
+      typeof (target as { protocol?: unknown } | null)?.protocol !== "string"
+    ) {
+      throw new TypeError(
+        `Cannot ${verb} ${show(target)}: pass a path or a file: URL`,
+      );
+    }
+    const url = quoted(target.href);
+    if (target.protocol !== "file:") {
+      throw new TypeError(
+        `Cannot ${verb} ${url}: only file: URLs are supported; pass a path, a file: URL, a FileLike or a FileLikeSync`,
+      );
+    }
+    // A host was dropped, so another (local) file was written.
+    if (target.hostname !== "" && target.hostname !== "localhost") {
+      throw new TypeError(
+        `Cannot ${verb} ${url}: it names a file on another host (${
+          quoted(target.hostname)
+        }); mount that folder and pass a local path`,
+      );
+    }
+    if (/%2f/i.test(target.pathname)) {
+      throw new TypeError(
+        `Cannot ${verb} ${url}: its path holds an encoded "/" (%2F), which no file name can hold; pass a path`,
+      );
+    }
+    try {
+      p = decodeURIComponent(target.pathname);
+    } catch {
+      throw new TypeError(
+        `Cannot ${verb} ${url}: its path holds a malformed %-escape; write "%" as %25`,
+      );
+    }
+    if (/^\/[A-Za-z]:\//.test(p)) p = p.slice(1);
+  }
+  if (p === "") throw new TypeError(`Cannot ${verb} "": the path is empty`);
+  if (p.includes("\0")) {
     throw new TypeError(
-      `Cannot open ${show(target)}: pass a path or a file: URL`,
+      `Cannot ${verb} ${
+        quoted(p)
+      }: the path holds a NUL character, which no file name can hold; remove it`,
     );
   }
-  if (target.protocol !== "file:") {
-    throw new TypeError(
-      `Cannot open ${
-        quoted(target.href)
-      }: only file: URLs are supported; pass a path, a file: URL, a FileLike or a FileLikeSync`,
-    );
-  }
-  let p = decodeURIComponent(target.pathname);
-  if (/^\/[A-Za-z]:\//.test(p)) p = p.slice(1);
   return p;
 }

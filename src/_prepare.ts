@@ -98,7 +98,9 @@ export function prepareArray(
   input: ArrayInput,
   options: PrepareOptions,
 ): PreparedArray {
-  const done = (input as { [HANDED]?: Handed })[HANDED];
+  const done = input == null
+    ? undefined
+    : (input as { [HANDED]?: Handed })[HANDED];
   if (
     done !== undefined && done.fortranOrder === options.fortranOrder &&
     done.prepared.dtype.str === (options.dtype?.str ?? done.prepared.dtype.str)
@@ -276,6 +278,8 @@ function quickPrepare(
   const src = typedArrayDType(data);
   if (
     src === undefined ||
+    // Empty, perhaps detached: the general path says so.
+    (data as TypedArray).byteLength === 0 ||
     (dtype === undefined ? src.byteOrder === ">" : src.str !== dtype.str)
   ) return undefined;
   return {

@@ -16,7 +16,12 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
-import { acquireLock, type HeldLock, removeStaleLock } from "./_lock.ts";
+import {
+  acquireLock,
+  type HeldLock,
+  refuseLongName,
+  removeStaleLock,
+} from "./_lock.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -167,6 +172,7 @@ export class StackCore {
         }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
       );
     }
+    refuseLongName(dir, verb);
     fs.mkdir(dir);
     this.#lock = acquireLock(dir, verb);
     try {

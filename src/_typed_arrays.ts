@@ -72,8 +72,63 @@ export function nativeDType(spec: string): DType {
   return dt;
 }
 
-/** Typed array constructors (subclasses too) seen so far, with their dtype. */
+/**
+ * Typed array prototypes (of subclasses too) seen so far, with their
+ * dtype. Keyed by prototype, not by `constructor`, which a subclass can
+ * redefine.
+ */
 const CTOR_DTYPES = new Map<unknown, DType>();
+
+/** What an append reads to find a typed array's bytes. */
+const VIEW_PROPS = ["length", "byteLength", "byteOffset", "buffer"] as const;
+
+/** `%TypedArray%.prototype`, where those getters live. */
+const TYPED_PROTO: object = Object.getPrototypeOf(Int8Array.prototype);
+
+/**
+ * What makes a typed array unusable as the bytes it claims to hold: a
+ * class (below the built-in one) or an own property redefining `length`,
+ * `byteLength`, `byteOffset` or `buffer` (a header would count rows that
+ * the bytes written do not hold), or a detached buffer.
+ *
+ * @param value A typed array.
+ * @returns The reason, as a clause (`its class "X" redefines "length"`),
+ * or `undefined` when it is usable.
+ */
+export function viewProblem(value: ArrayBufferView): string | undefined {
+  for (const p of [...VIEW_PROPS, "constructor"]) {
+    if (Object.hasOwn(value, p)) return `it redefines "${p}"`;
+  }
+  let proto: object | null = Object.getPrototypeOf(value);
+  while (proto !== null && proto !== TYPED_PROTO) {
+    for (const p of VIEW_PROPS) {
+      if (Object.hasOwn(proto, p)) {
+        const name = Object.hasOwn(proto, "constructor")
+          ? (proto as { constructor: { name?: unknown } }).constructor.name
+          : undefined;
+        return `its class ${
+          JSON.stringify(typeof name === "string" ? name : "")
+        } redefines "${p}" of typed arrays`;
+      }
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  const buffer = value.buffer as ArrayBuffer & { detached?: unknown };
+  if (typeof buffer.detached === "boolean") {
+    return buffer.detached ? DETACHED : undefined;
+  }
+  // No `detached` (Node 20): only a detached buffer refuses a view.
+  if (value.byteLength !== 0) return undefined;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return undefined;
+  } catch {
+    return DETACHED;
+  }
+}
+
+const DETACHED =
+  "its buffer is detached (transferred, or sent to a worker), so it holds no data";
 
 /**
  * The dtype of a typed array's elements (native byte order), or
@@ -93,12 +148,18 @@ const CTOR_DTYPES = new Map<unknown, DType>();
  */
 export function typedArrayDType(value: unknown): DType | undefined {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return undefined;
-  const seen = CTOR_DTYPES.get(value.constructor);
+  for (const p of VIEW_PROPS) if (Object.hasOwn(value, p)) return undefined;
+  if (Object.hasOwn(value, "constructor")) return undefined;
+  const proto: unknown = Object.getPrototypeOf(value);
+  const seen = CTOR_DTYPES.get(proto);
   if (seen !== undefined) return seen;
+  // A subclass redefining the getters is no typed array to this library
+  // (see viewProblem); the check runs once per class.
+  if (viewProblem(value)?.startsWith("its class")) return undefined;
   for (const [ctor, code] of TABLE) {
     if (value instanceof ctor) {
       const dt = nativeDType(code);
-      CTOR_DTYPES.set(value.constructor, dt);
+      CTOR_DTYPES.set(proto, dt);
       return dt;
     }
   }

@@ -9,6 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { NAMES } from "./_dtype_names.ts";
+import { jsonOrShow } from "./_describe_value.ts";
 import { MAX_DIMS, MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
@@ -521,7 +522,7 @@ export function parseDType(spec: DTypeSpec): DType {
     }
     return parseSimple(text);
   }
-  return fromAny(spec, JSON.stringify(spec) ?? String(spec), 0);
+  return fromAny(spec, jsonOrShow(spec), 0);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { jsonOrShow, show } from "./_describe_value.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   descrValue,
@@ -30,6 +31,27 @@ export const MAGIC: Uint8Array = new Uint8Array([
 
 /** NumPy's default cap on the header text length. */
 export const DEFAULT_MAX_HEADER_SIZE = 10000;
+
+/**
+ * The option `maxHeaderSize`, checked (`NaN` turned the cap off, so that a
+ * file's header length field sized an allocation): the default for
+ * `undefined`, else a positive safe integer.
+ *
+ * @param max The option as given.
+ * @returns The cap in characters.
+ * @throws {RangeError} for anything but a positive safe integer.
+ */
+export function headerCap(max: unknown): number {
+  if (max === undefined) return DEFAULT_MAX_HEADER_SIZE;
+  if (typeof max !== "number" || !Number.isSafeInteger(max) || max <= 0) {
+    throw new RangeError(
+      `Cannot read a header with maxHeaderSize ${
+        show(max)
+      }: pass a positive integer (the default is ${DEFAULT_MAX_HEADER_SIZE})`,
+    );
+  }
+  return max;
+}
 
 /** Room kept for the growth axis length: `len(str(8 * 2**64 - 1))`. */
 export const GROWTH_AXIS_MAX_DIGITS = 21;
@@ -164,10 +186,17 @@ export function parseHeader(
   bytes: Uint8Array,
   options: ParseHeaderOptions = {},
 ): NpyHeader {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot parse header: pass the file's first bytes as a Uint8Array, not ${
+        show(bytes)
+      }`,
+    );
+  }
   const headerLength = headerLengthFromPreamble(bytes);
   const major = bytes[6]!;
   const prefix = major === 1 ? 10 : 12;
-  const maxHeaderSize = options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE;
+  const maxHeaderSize = headerCap(options.maxHeaderSize);
   if (headerLength > bytes.length) {
     if (headerLength - prefix > Math.max(maxHeaderSize, 0) * 4) {
       throw new NpyFormatError(
@@ -484,6 +513,16 @@ export function encodeHeader(
   },
   options: EncodeHeaderOptions = {},
 ): Uint8Array {
+  if (
+    typeof header !== "object" || header === null ||
+    !Array.isArray(header.shape) || typeof header.fortranOrder !== "boolean"
+  ) {
+    throw new TypeError(
+      `Cannot write header: pass { dtype, fortranOrder, shape } with fortranOrder a boolean and shape an array, not ${
+        jsonOrShow(header)
+      }`,
+    );
+  }
   const dtype = parseDType(header.dtype);
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {

@@ -312,8 +312,14 @@ function byCopy(
   const inplace = checkBool(options.inplace, "inplace", "ensureAppendable");
   if (typeof target === "string" || target instanceof URL) {
     return inplace
-      ? ensureAppendableInPlacePath(toPath(target), options.maxHeaderSize)
-      : ensureAppendableByCopy(toPath(target), options.maxHeaderSize);
+      ? ensureAppendableInPlacePath(
+        toPath(target, ENSURE_VERB),
+        options.maxHeaderSize,
+      )
+      : ensureAppendableByCopy(
+        toPath(target, ENSURE_VERB),
+        options.maxHeaderSize,
+      );
   }
   return undefined;
 }

@@ -8,7 +8,11 @@ import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { adoptExisting, AppendCore } from "./_append_core.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
+import {
+  asyncOnly,
+  atomicNeedsPath,
+  checkWriterOptions,
+} from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
@@ -92,6 +96,7 @@ export class NpyAppendArray implements AsyncDisposable {
     target: Target,
     options: NpyAppendArrayOptions = {},
   ): Promise<NpyAppendArray> {
+    checkWriterOptions(target, options);
     const file = asyncOnly(target);
     if (file === null) {
       const w = new NpyAppendArray(

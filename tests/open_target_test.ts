@@ -268,12 +268,24 @@ describe("missing files and folders", () => {
       ],
       [() => readNpySync(long), long, "ENAMETOOLONG", "name too long, stat"],
     ];
+    // With the fix after them, as a TypeError or RangeError (adversary 6).
+    const fixes: Record<string, [string, string]> = {
+      ELOOP: [
+        "TypeError",
+        "; a symbolic link on the path leads back to itself: fix or remove that link",
+      ],
+      ENAMETOOLONG: [
+        "RangeError",
+        "; a name on the path (or the path) is longer than the file system allows: use a shorter name",
+      ],
+    };
     for (const [run, path, code, text] of cases) {
       assert.throws(run, {
         code,
+        name: fixes[code]![0],
         message: `Cannot open ${
           JSON.stringify(path)
-        }: ${code}: ${text} '${path}'`,
+        }: ${code}: ${text} '${path}'${fixes[code]![1]}`,
       });
     }
   });

@@ -48,7 +48,10 @@ export function textInput(rt: CliRuntime, path: string): TextInput {
   if (path === "-") {
     return { label: "<stdin>", size: undefined, chunks: () => rt.stdin() };
   }
-  const size = checkReadable(path);
+  const size = checkReadable(
+    path,
+    `pass a regular file, or "-" to read standard input`,
+  );
   const file = new CliFile(path, "read");
   return {
     label: path,

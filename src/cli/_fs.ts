@@ -12,7 +12,9 @@ import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
 
 /** The parts of `node:fs` used here: the adapter's, and path calls. */
 interface Fs extends NodeFsLike {
-  statSync(path: string): { size: number; isDirectory(): boolean };
+  statSync(
+    path: string,
+  ): { size: number; isDirectory(): boolean; isFile(): boolean };
   openSync(path: string, flags: string): number;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -116,19 +118,32 @@ function attempt<T>(verb: string, path: string, run: () => T): T {
 }
 
 /**
- * Checks that `path` is a readable file (not a folder), with a message
- * naming it otherwise.
+ * Checks that `path` is a readable regular file, with a message naming it
+ * otherwise. A FIFO, socket or device is refused before it is opened
+ * (opening a FIFO waits for a writer; the command line reads at
+ * positions, which pipes do not have).
  *
  * @param path The path.
+ * @param fix What to do instead of passing a FIFO, socket or device.
  * @returns Its size in bytes.
  */
-export function checkReadable(path: string): number {
+export function checkReadable(
+  path: string,
+  fix = "pass a regular file",
+): number {
   return attempt("open", path, () => {
     const st = nodeFsModule().statSync(path);
     if (st.isDirectory()) {
       const e = new Error("EISDIR") as Error & { code: string };
       e.code = "EISDIR";
       throw e;
+    }
+    if (!st.isFile()) {
+      throw new CliFileError(
+        `Cannot open "${path}": it is a FIFO, socket or device, not a regular file; ${fix}`,
+        path,
+        undefined,
+      );
     }
     // Opening tells whether it can be read (Deno's accessSync would need
     // --allow-sys).
