@@ -7,10 +7,15 @@
  * form `ENOENT: no such file or directory, open '<path>'`) as the
  * `node:fs` backend in `_path_fs.ts`.
  *
- * A file's reads and writes start on `Deno.FsFile`; a file read or
- * written at many scattered positions (a header rewritten after each
- * small append, random rows) moves to `node:fs` positioned calls, which
- * need one call where `Deno.FsFile` needs a seek and a read or write.
+ * A file's reads and writes start on `Deno.FsFile`; a file opened for
+ * writing and written or read at many scattered positions (a header
+ * rewritten after each small append) moves to `node:fs` positioned calls,
+ * which need one call where `Deno.FsFile` needs a seek and a write. A file
+ * opened only to read stays on `Deno.FsFile`: for reads, Deno's seek and
+ * read cost what its `node:fs` `readSync` at a position costs (that call's
+ * JS layer makes a view and checks its arguments), so a move would only
+ * add a second descriptor, its stat checks and, once per process, the
+ * load of `node:fs` (random rows, issue 17.3).
  *
  * @module
  */
@@ -74,9 +79,10 @@ export function denoPathApi(): DenoPathApi | undefined {
 }
 
 /**
- * Scattered reads or writes (each needing a seek) after which a file moves
- * to `node:fs` positioned calls: loading `node:fs` (10 to 80 ms once) is
- * then worth it, and a process that appends a few rows never pays it.
+ * Scattered reads or writes (each needing a seek) after which a file opened
+ * for writing moves to `node:fs` positioned calls: loading `node:fs` (10 to
+ * 80 ms once) is then worth it, and a process that appends a few rows never
+ * pays it. Files opened only to read never move (see the module comment).
  */
 export const SEEKS_BEFORE_NODE_FS = 1024;
 
@@ -148,8 +154,9 @@ function kindOf(st: DenoInfo): PathKind {
 
 /**
  * A file opened from a path on Deno: `Deno.FsFile` calls (through
- * {@linkcode DenoFile}) until {@linkcode SEEKS_BEFORE_NODE_FS} scattered
- * calls, then `node:fs` positioned calls on a descriptor of the same file
+ * {@linkcode DenoFile}); a file opened for writing moves after
+ * {@linkcode SEEKS_BEFORE_NODE_FS} scattered calls to `node:fs`
+ * positioned calls on a descriptor of the same file
  * (checked by device and inode; a file renamed or replaced meanwhile stays
  * on `Deno.FsFile`). Runtime errors name `label`.
  */
@@ -181,9 +188,15 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     this.#writable = writable;
   }
 
-  /** Counts a call at another position than the last one ended. */
+  /**
+   * Counts a call at another position than the last one ended, on a file
+   * opened for writing (a read-only file stays on `Deno.FsFile`).
+   */
   #scattered(position: number): void {
-    if (position !== this.#next && ++this.#seeks === SEEKS_BEFORE_NODE_FS) {
+    if (
+      this.#writable && position !== this.#next &&
+      ++this.#seeks === SEEKS_BEFORE_NODE_FS
+    ) {
       this.#toNodeFs(this.#file!);
     }
   }

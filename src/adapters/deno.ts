@@ -80,10 +80,16 @@ export class DenoFile extends SyncBackedFile {
     this.#seek(position);
     let done: number;
     try {
-      done = readLoop(
-        buffer.length,
-        (at) => this.#file.readSync(buffer.subarray(at)),
-      );
+      // The first call on the caller's buffer itself: a small read (a
+      // random row) fills it at once, with no view or closure made.
+      const total = buffer.length;
+      const first = total === 0 ? 0 : this.#file.readSync(buffer) ?? 0;
+      done = first <= 0 || first >= total
+        ? Math.max(0, first)
+        : first + readLoop(
+          total - first,
+          (at) => this.#file.readSync(buffer.subarray(first + at)),
+        );
     } catch (e) {
       this.#pos = -1;
       throw e;
