@@ -82,7 +82,7 @@ export function buildJsr(out: string = JSR_OUT): string {
   }
 
   const sources = Object.values(config.exports).map(entryFile);
-  bundle(sources, join(out, DIST));
+  bundle(sources, join(out, DIST), "esm", true);
   const exports: Record<string, string> = {};
   for (const [key, exported] of Object.entries(config.exports)) {
     const source = entryFile(exported);

@@ -116,14 +116,20 @@ function tsc(files: string[], options: Record<string, unknown>): void {
  *
  * @param entries The entry files, relative to the repository.
  * @param outDir Where the bundles go.
- * @param format `esm` (split into shared chunks, with compile hints for
- * the functions a short-lived process runs: scripts/compile_hints.ts) or
- * `cjs` (one entry, one file named `<outDir>/<entry>.cjs`, nothing shared).
+ * @param format `esm` (split into shared chunks) or `cjs` (one entry, one
+ * file named `<outDir>/<entry>.cjs`, nothing shared).
+ * @param compileHints Add compile hints to the ES modules
+ * (scripts/compile_hints.ts): the JSR build's, for Deno, whose code cache
+ * keeps what they make V8 compile. Not the npm build's: Node 20 and Node
+ * 22+ without `NODE_COMPILE_CACHE` keep no cache, and compiling those
+ * functions with the module made its load slower than compiling them at
+ * their first call (bench/README.md, cold start).
  */
 export function bundle(
   entries: string[],
   outDir: string = OUT,
   format: "esm" | "cjs" = "esm",
+  compileHints: boolean = false,
 ): void {
   run("npx", [
     "-y",
@@ -143,7 +149,7 @@ export function bundle(
     "--entry-names=[name]",
     "--allow-overwrite",
   ]);
-  if (format === "esm") addCompileHints(outDir);
+  if (format === "esm" && compileHints) addCompileHints(outDir);
 }
 
 /** Bun, which compiles the Bun build's bytecode (`bun build --bytecode`). */

@@ -58,7 +58,7 @@ describe("compile hints", () => {
 
   test("the bundle's cold path compiles with the module", () => {
     const dir = join(tempDir(), "bundle");
-    bundle(["mod.ts"], dir); // hints added by bundle() itself
+    bundle(["mod.ts"], dir, "esm", true);
     const mod = pathToFileURL(join(dir, "mod.js")).href;
     // One entry: one file, no chunks (`bundle()` splits shared code only).
     const chunks = [join(dir, "mod.js")];
