@@ -43,7 +43,8 @@ interface ColdCase {
  * scripts/build_jsr.ts; Node and Bun the npm bundle), on Deno also the
  * TypeScript source (`mod.ts`, what the JSR package held before it carried
  * bundles), the library of another checkout when `NPY_BENCH_COLD_BEFORE`
- * names one (its `mod.ts`, or its `npm/mod.js` from `deno task build:npm`; keep it
+ * names one (on Deno its `jsr/dist/mod.js` from `deno task build:jsr`, else its
+ * `mod.ts`; elsewhere its `npm/mod.js` from `deno task build:npm`; keep it
  * out of the temporary folder, where Bun loads the same bundle 2 to 4
  * times slower), and the peers.
  */
@@ -71,12 +72,18 @@ function coldCases(
   }
   const before = env[COLD_BEFORE_ENV];
   if (before !== undefined && before !== "") {
+    // Deno: that checkout's JSR bundle when it is built, else its sources.
+    const denoBundle = join(before, "jsr", "dist", "mod.js");
     cases.push({
       key: "before",
       who: "library before",
       which: "lib",
       module: pathToFileURL(
-        join(before, rt.name === "deno" ? "mod.ts" : join("npm", "mod.js")),
+        rt.name !== "deno"
+          ? join(before, "npm", "mod.js")
+          : fs.existsSync(denoBundle)
+          ? denoBundle
+          : join(before, "mod.ts"),
       ).href,
     });
   }
