@@ -20,7 +20,7 @@ const PEERS = join(BENCH, "peers.ts");
 const COLD = join(BENCH, "cold.mjs");
 
 /** Timed fresh processes per cold-start case and runtime (after one warm-up). */
-const COLD_ROUNDS = 7;
+const COLD_ROUNDS = 15;
 
 /** The library built before a change, for cold start's before/after line. */
 export const COLD_BEFORE_ENV = "NPY_BENCH_COLD_BEFORE";
