@@ -28,7 +28,7 @@
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "acorn";
 
@@ -211,6 +211,7 @@ export function addCompileHints(outDir: string): Record<string, string[]> {
     fs.writeFileSync(file, text);
     result[name] = hinted;
   }
+  refuseImportCycles(outDir, files);
   const count = Object.values(result).reduce((n, h) => n + h.length, 0);
   if (count < 10) {
     throw new Error(
@@ -218,4 +219,51 @@ export function addCompileHints(outDir: string): Record<string, string[]> {
     );
   }
   return result;
+}
+
+/**
+ * Throws when the bundle's files import each other in a cycle: a hinted
+ * function is a variable set when its file runs, not a declaration
+ * hoisted at link time, so in a cycle another file could call it before
+ * its file ran. esbuild's chunks have formed no cycle so far.
+ *
+ * @param outDir The folder `bundle()` wrote.
+ * @param files Its `.js` files, relative to it.
+ * @throws {Error} naming the files of the cycle.
+ */
+export function refuseImportCycles(outDir: string, files: string[]): void {
+  const imports = new Map<string, string[]>();
+  for (const name of files) {
+    const text = fs.readFileSync(join(outDir, name), "utf8");
+    const ast = parse(text, {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      allowHashBang: true,
+    }) as unknown as {
+      body: { type: string; source?: { value: string } | null }[];
+    };
+    imports.set(
+      name,
+      ast.body.filter((n) =>
+        (n.type === "ImportDeclaration" ||
+          n.type === "ExportNamedDeclaration" ||
+          n.type === "ExportAllDeclaration") &&
+        typeof n.source?.value === "string" && n.source.value.startsWith(".")
+      ).map((n) => join(dirname(name), n.source!.value).replace(/^\.\//, "")),
+    );
+  }
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    if (path.includes(name)) {
+      throw new Error(
+        `Compile hints: ${
+          [...path.slice(path.indexOf(name)), name].join(" -> ")
+        } import each other in ${outDir}; hinted functions could run before their file: make scripts/compile_hints.ts hint only files outside the cycle`,
+      );
+    }
+    if (done.has(name)) return;
+    for (const next of imports.get(name) ?? []) visit(next, [...path, name]);
+    done.add(name);
+  };
+  for (const name of files) visit(name, []);
 }

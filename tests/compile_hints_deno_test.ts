@@ -7,12 +7,16 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse } from "acorn";
 import { bundle } from "../scripts/build_npm.ts";
-import { hintFunctions, lazilyCompiled } from "../scripts/compile_hints.ts";
+import {
+  hintFunctions,
+  lazilyCompiled,
+  refuseImportCycles,
+} from "../scripts/compile_hints.ts";
 import { tempDir } from "./_numpy.ts";
 
 /** The names of a module's top-level function declarations. */
@@ -82,6 +86,27 @@ describe("compile hints", () => {
       stillLazy,
       [],
       "top-level functions still compiled lazily",
+    );
+  });
+
+  test("files that import each other in a cycle are refused", () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "chunks"));
+    writeFileSync(
+      join(dir, "mod.js"),
+      `import{a}from"./chunks/a.js";export{a};`,
+    );
+    writeFileSync(
+      join(dir, "chunks", "a.js"),
+      `import"./b.js";export function a(){}`,
+    );
+    writeFileSync(join(dir, "chunks", "b.js"), `export function b(){}`);
+    const files = ["mod.js", "chunks/a.js", "chunks/b.js"];
+    refuseImportCycles(dir, files); // a chain, no cycle
+    writeFileSync(join(dir, "chunks", "b.js"), `import"../mod.js";`);
+    assert.throws(
+      () => refuseImportCycles(dir, files),
+      /mod\.js -> chunks\/a\.js -> chunks\/b\.js -> mod\.js import each other/,
     );
   });
 });
