@@ -13,8 +13,8 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { FILE_OBJECT_LABEL, openTarget } from "./_open_target.ts";
-import { show } from "./_describe_value.ts";
+import { openTarget } from "./_open_target.ts";
+import { checkOptions } from "./_options_check.ts";
 import { runSync } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import {
@@ -55,28 +55,6 @@ export interface SyncWriterFile {
 }
 
 /**
- * Refuses writer options that are not an object (`null` made the first
- * option read an engine `TypeError` naming neither the file nor the fix).
- *
- * @param target The target, for the message.
- * @param options The options as given.
- * @throws {TypeError} when they are not an object.
- */
-export function checkWriterOptions(target: Target, options: unknown): void {
-  if (typeof options === "object" && options !== null) return;
-  const label = typeof target === "string"
-    ? JSON.stringify(target)
-    : target instanceof URL
-    ? JSON.stringify(target.href)
-    : FILE_OBJECT_LABEL;
-  throw new TypeError(
-    `Cannot open ${label}: options must be an object such as { dtype: "<f4" }, not ${
-      show(options)
-    }`,
-  );
-}
-
-/**
  * Opens a target for a writer that does synchronous I/O.
  *
  * @param target A path, URL or `FileLikeSync`.
@@ -87,7 +65,7 @@ export function openSyncTarget(
   target: Target,
   options: NpyAppendArrayOptions,
 ): SyncWriterFile {
-  checkWriterOptions(target, options);
+  checkOptions(options, "open", target, '{ dtype: "<f4" }');
   const atomic = options.atomic === true;
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();
