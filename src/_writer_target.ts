@@ -25,7 +25,7 @@ import {
 } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
-import { dirOf, syncDir } from "./_path_fs.ts";
+import { dirOf, type OpenedFile, quoted, syncDir } from "./_path_fs.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -52,6 +52,12 @@ export interface SyncWriterFile {
    * `commit` renames it over the path, `discard` removes it.
    */
   replace?: { commit(): void; discard(): void } | null;
+  /**
+   * A path writer's check that its path still names the file it wrote
+   * (see {@linkcode OpenedFile.isAt}); throws when it does not. Called by
+   * `close()` only: one `stat` per close, none per append.
+   */
+  checkPath?: (() => void) | null;
 }
 
 /**
@@ -140,6 +146,18 @@ export function openSyncTarget(
       },
       journal,
       record,
+      checkPath: t.path === null ? null : () => {
+        const f = out.file as OpenedFile | null;
+        if (f === null || f.isAt(t.path!) !== false) return;
+        const rows = core.shape?.[core.growthAxis] ?? 0;
+        throw new Error(
+          `Cannot close ${
+            quoted(t.label)
+          }: another program deleted, moved or replaced the file while this writer held it open; the ${rows} rows written to it are not in ${
+            quoted(t.label)
+          }: find the moved file, or append them again with a new writer`,
+        );
+      },
       removePath: () => {
         const real = realPath(t.path!);
         if (fs.exists(real)) fs.remove(real);
