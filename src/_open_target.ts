@@ -32,8 +32,8 @@ import {
   toPath,
 } from "./_path_fs.ts";
 
-/** Label of a file object in messages. */
-export const FILE_OBJECT_LABEL = "the file object";
+import { FILE_OBJECT_LABEL } from "./_options_check.ts";
+export { FILE_OBJECT_LABEL };
 
 /**
  * How to open a target:

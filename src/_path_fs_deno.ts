@@ -30,6 +30,7 @@ import {
   type PathFs,
   type PathKind,
   runtimeError,
+  sameFile,
 } from "./_path_fs.ts";
 
 /** What the backend uses of `Deno.FileInfo`. */
@@ -171,6 +172,7 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   readonly #path: string;
   readonly #label: string;
   readonly #writable: boolean;
+  readonly #stat: (path: string) => DenoInfo;
   #next = 0;
   #seeks = 0;
 
@@ -179,8 +181,10 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     path: string,
     label: string,
     writable: boolean,
+    stat: (path: string) => DenoInfo,
   ) {
     super();
+    this.#stat = stat;
     this.#file = file;
     this.#deno = new DenoFile(file);
     this.#path = path;
@@ -339,6 +343,26 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     }
   }
 
+  isAt(path: string): boolean | null {
+    let named: DenoInfo | null | undefined;
+    try {
+      named = this.#stat(path);
+    } catch (e) {
+      const code = (nodeStyle(e) as { code?: string }).code;
+      named = code === "ENOENT" || code === "ENOTDIR" ? null : undefined;
+    }
+    try {
+      const open = this.#file !== null
+        ? this.#file.statSync()
+        : (this.#fs as unknown as {
+          fstatSync(fd: number): { dev?: number; ino?: number };
+        }).fstatSync(this.#fd);
+      return sameFile(open, named);
+    } catch {
+      return null;
+    }
+  }
+
   override closeSync(): void {
     try {
       this.#io.closeSync();
@@ -424,7 +448,13 @@ export function denoPathFs(d: DenoPathApi): PathFs {
         file.close();
         throw runtimeError(nodeStyle(e), verb, path);
       }
-      return new DenoPathFile(file, path, label, mode !== "read");
+      return new DenoPathFile(
+        file,
+        path,
+        label,
+        mode !== "read",
+        (p) => d.statSync(p),
+      );
     },
     remove(path) {
       try {

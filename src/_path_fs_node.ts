@@ -15,6 +15,7 @@ import {
   type PathFs,
   type PathKind,
   runtimeError,
+  sameFile,
 } from "./_path_fs.ts";
 
 interface NodeStats {
@@ -24,6 +25,8 @@ interface NodeStats {
   isSocket(): boolean;
   mtimeMs: number;
   size: number;
+  dev?: number;
+  ino?: number;
 }
 
 /** What the backend uses of `node:fs`. */
@@ -48,9 +51,29 @@ export interface NodeFsFull extends NodeFsLike {
 class PathFile extends NodeFile implements OpenedFile {
   readonly #path: string;
 
-  constructor(fd: number, fs: NodeFsLike, path: string) {
+  readonly #fd: number;
+  readonly #fs: NodeFsFull;
+
+  constructor(fd: number, fs: NodeFsFull, path: string) {
     super(fd, fs);
     this.#path = path;
+    this.#fd = fd;
+    this.#fs = fs;
+  }
+
+  isAt(path: string): boolean | null {
+    let named: NodeStats | null | undefined;
+    try {
+      named = this.#fs.statSync(path);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      named = code === "ENOENT" || code === "ENOTDIR" ? null : undefined;
+    }
+    try {
+      return sameFile(this.#fs.fstatSync(this.#fd), named);
+    } catch {
+      return null;
+    }
   }
 
   override readSync(buffer: Uint8Array, position: number): number {

@@ -13,8 +13,8 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { FILE_OBJECT_LABEL, openTarget } from "./_open_target.ts";
-import { show } from "./_describe_value.ts";
+import { openTarget } from "./_open_target.ts";
+import { checkOptions } from "./_options_check.ts";
 import { runSync } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
-import { dirOf, syncDir } from "./_path_fs.ts";
+import { dirOf, type OpenedFile, quoted, syncDir } from "./_path_fs.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -52,28 +52,12 @@ export interface SyncWriterFile {
    * `commit` renames it over the path, `discard` removes it.
    */
   replace?: { commit(): void; discard(): void } | null;
-}
-
-/**
- * Refuses writer options that are not an object (`null` made the first
- * option read an engine `TypeError` naming neither the file nor the fix).
- *
- * @param target The target, for the message.
- * @param options The options as given.
- * @throws {TypeError} when they are not an object.
- */
-export function checkWriterOptions(target: Target, options: unknown): void {
-  if (typeof options === "object" && options !== null) return;
-  const label = typeof target === "string"
-    ? JSON.stringify(target)
-    : target instanceof URL
-    ? JSON.stringify(target.href)
-    : FILE_OBJECT_LABEL;
-  throw new TypeError(
-    `Cannot open ${label}: options must be an object such as { dtype: "<f4" }, not ${
-      show(options)
-    }`,
-  );
+  /**
+   * A path writer's check that its path still names the file it wrote
+   * (see {@linkcode OpenedFile.isAt}); throws when it does not. Called by
+   * `close()` only: one `stat` per close, none per append.
+   */
+  checkPath?: (() => void) | null;
 }
 
 /**
@@ -87,7 +71,7 @@ export function openSyncTarget(
   target: Target,
   options: NpyAppendArrayOptions,
 ): SyncWriterFile {
-  checkWriterOptions(target, options);
+  checkOptions(options, "open", target, '{ dtype: "<f4" }');
   const atomic = options.atomic === true;
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();
@@ -162,6 +146,18 @@ export function openSyncTarget(
       },
       journal,
       record,
+      checkPath: t.path === null ? null : () => {
+        const f = out.file as OpenedFile | null;
+        if (f === null || f.isAt(t.path!) !== false) return;
+        const rows = core.shape?.[core.growthAxis] ?? 0;
+        throw new Error(
+          `Cannot close ${
+            quoted(t.label)
+          }: another program deleted, moved or replaced the file while this writer held it open; the ${rows} rows written to it are not in ${
+            quoted(t.label)
+          }: find the moved file, or append them again with a new writer`,
+        );
+      },
       removePath: () => {
         const real = realPath(t.path!);
         if (fs.exists(real)) fs.remove(real);

@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { checkOptions } from "./_options_check.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
@@ -181,6 +182,7 @@ function toDim(value: unknown, at: number, text: string): number {
  * @param options `maxHeaderSize`.
  * @returns The decoded header.
  * @throws {NpyFormatError} for anything that is not a valid header.
+ * @throws {TypeError} for options that are not an object.
  */
 export function parseHeader(
   bytes: Uint8Array,
@@ -193,6 +195,12 @@ export function parseHeader(
       }`,
     );
   }
+  checkOptions(
+    options,
+    "parse",
+    { label: "header" },
+    "{ maxHeaderSize: 1048576 }",
+  );
   const headerLength = headerLengthFromPreamble(bytes);
   const major = bytes[6]!;
   const prefix = major === 1 ? 10 : 12;
@@ -523,6 +531,7 @@ export function encodeHeader(
       }`,
     );
   }
+  checkOptions(options, "write", { label: "header" }, "{ headerLength: 128 }");
   const dtype = parseDType(header.dtype);
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { badOptions, checkOptions } from "./_options_check.ts";
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { appendableFile, type FileInfo, inspect } from "./_inspect.ts";
@@ -110,6 +111,8 @@ export function inspectNpy(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyInfo> {
+  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
     READ,
@@ -151,6 +154,7 @@ export function inspectNpySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyInfo {
+  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
   return facts(
     namingFile(
       "read",

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { badOptions, checkOptions } from "./_options_check.ts";
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
@@ -110,6 +111,8 @@ export function isAppendable(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
+  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  if (bad !== null) return Promise.reject(bad);
   return onTarget(
     target,
     "read",
@@ -144,6 +147,7 @@ export function isAppendableSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
+  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
   const info = onTargetSync(
     target,
     "read",
@@ -183,6 +187,8 @@ export function needsRecovery(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
+  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  if (bad !== null) return Promise.reject(bad);
   try {
     if (unsettled(target)) return Promise.resolve(true);
   } catch (e) {
@@ -219,6 +225,7 @@ export function needsRecoverySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
+  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
   if (unsettled(target)) return true;
   return onTargetSync(
     target,
@@ -290,6 +297,8 @@ export function ensureAppendable(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): Promise<boolean> {
+  const bad = badOptions(options, "rewrite", target, "{ inplace: true }");
+  if (bad !== null) return Promise.reject(bad);
   try {
     const done = byCopy(target, options);
     if (done !== undefined) return Promise.resolve(done);
@@ -355,6 +364,7 @@ export function ensureAppendableSync(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): boolean {
+  checkOptions(options, "rewrite", target, "{ inplace: true }");
   return byCopy(target, options) ?? onTargetSync(
     target,
     "write",
@@ -412,6 +422,13 @@ export function recover(
   target: Target,
   options: RecoverOptions = {},
 ): Promise<boolean> {
+  const bad = badOptions(
+    options,
+    "recover",
+    target,
+    "{ zerofillIncomplete: true }",
+  );
+  if (bad !== null) return Promise.reject(bad);
   let zerofill: boolean;
   try {
     zerofill = checkBool(
@@ -463,6 +480,7 @@ export function recoverSync(
   target: Target,
   options: RecoverOptions = {},
 ): boolean {
+  checkOptions(options, "recover", target, "{ zerofillIncomplete: true }");
   const zerofill = checkBool(
     options.zerofillIncomplete,
     "zerofillIncomplete",

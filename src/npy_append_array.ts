@@ -4,15 +4,12 @@
  * @module
  */
 
+import { checkOptions } from "./_options_check.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { adoptExisting, AppendCore } from "./_append_core.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import {
-  asyncOnly,
-  atomicNeedsPath,
-  checkWriterOptions,
-} from "./_writer_target.ts";
+import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
@@ -96,7 +93,7 @@ export class NpyAppendArray implements AsyncDisposable {
     target: Target,
     options: NpyAppendArrayOptions = {},
   ): Promise<NpyAppendArray> {
-    checkWriterOptions(target, options);
+    checkOptions(options, "open", target, '{ dtype: "<f4" }');
     const file = asyncOnly(target);
     if (file === null) {
       const w = new NpyAppendArray(

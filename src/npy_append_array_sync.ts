@@ -205,6 +205,7 @@ export class NpyAppendArraySync implements Disposable {
         }
         committed = true;
       }
+      w.checkPath?.();
     } finally {
       w.core.markClosed();
       this.#finish(committed);

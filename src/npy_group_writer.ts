@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "./_options_check.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
 import { settle } from "./_settle.ts";
@@ -108,6 +109,7 @@ export class NpyGroupWriterSync implements Disposable {
     dir: string | URL,
     options: NpyGroupWriterOptions = {},
   ): NpyGroupWriterSync {
+    checkOptions(options, "open", dir, '{ dtype: "<f4" }');
     return new NpyGroupWriterSync(GroupCore.open(dir, options));
   }
 

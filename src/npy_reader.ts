@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkOptions } from "./_options_check.ts";
 import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
@@ -97,6 +98,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     target: Target,
     options: NpyReaderOptions = {},
   ): Promise<NpyReader> {
+    checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
     return new NpyReader(await RowSource.open(target, options));
   }
 
@@ -122,6 +124,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {RangeError} for a 0-d array (read it with `readNpySync`).
    */
   static openSync(target: Target, options: NpyReaderOptions = {}): NpyReader {
+    checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
     return new NpyReader(RowSource.openSync(target, options));
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "./_options_check.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_core.ts";
@@ -81,6 +82,7 @@ export class NpyStackWriterSync implements Disposable {
     dir: string | URL,
     options: NpyStackWriterOptions = {},
   ): NpyStackWriterSync {
+    checkOptions(options, "open", dir, '{ dtype: "<f4" }');
     return new NpyStackWriterSync(new StackCore(dir, options, "append to"));
   }
 

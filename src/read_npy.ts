@@ -4,6 +4,7 @@
  * @module
  */
 
+import { badOptions, checkOptions } from "./_options_check.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
@@ -119,6 +120,8 @@ export function readNpy(
   target: Target,
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
+  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
     READ,
@@ -153,6 +156,7 @@ export function readNpySync(
   target: Target,
   options: ReadNpyOptions = {},
 ): NpyArray {
+  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
   return namingFile(
     "read",
     targetLabel(target),

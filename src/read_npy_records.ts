@@ -5,6 +5,7 @@
  * @module
  */
 
+import { badOptions, checkOptions } from "./_options_check.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
@@ -79,6 +80,8 @@ export function readNpyRecords(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyArray[]> {
+  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
     READ,
@@ -114,6 +117,7 @@ export function readNpyRecordsSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyArray[] {
+  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
   return namingFile(
     "read",
     targetLabel(target),

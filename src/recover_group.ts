@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkOptions } from "./_options_check.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock } from "./_lock.ts";
@@ -40,6 +41,7 @@ export function recoverGroupSync(
   dir: string | URL,
   options: ParseHeaderOptions = {},
 ): number {
+  checkOptions(options, "recover", dir, "{ maxHeaderSize: 1048576 }");
   const path = toPath(dir);
   const lock = acquireLock(path, "recover");
   try {
