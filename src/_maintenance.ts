@@ -275,9 +275,21 @@ export function* recoverSteps(
   // Zeros first, then the header that covers them: a crash in between
   // leaves a file that still needs (and gets) the same recovery.
   if (end > info.fileSize) {
-    const zeros = new Uint8Array(Math.min(chunkSize, end - info.fileSize));
-    for (let pos = info.fileSize; pos < end; pos += zeros.length) {
-      yield* write(zeros.subarray(0, Math.min(zeros.length, end - pos)), pos);
+    try {
+      const zeros = new Uint8Array(Math.min(chunkSize, end - info.fileSize));
+      for (let pos = info.fileSize; pos < end; pos += zeros.length) {
+        yield* write(zeros.subarray(0, Math.min(zeros.length, end - pos)), pos);
+      }
+    } catch (e) {
+      // A full disk took part of the zeros: cut them off again, so that
+      // the failed call leaves the file as it was (best effort: stray
+      // zeros past the header's rows are what recover cuts anyway).
+      try {
+        yield* truncate(info.fileSize);
+      } catch {
+        // Keep the first error.
+      }
+      throw e;
     }
   }
   yield* write(bytes, 0);
