@@ -218,7 +218,14 @@ export class NpyAppendArray implements AsyncDisposable {
 
   /**
    * Waits for pending appends, writes the final header and closes the file
-   * (if the writer opened it). Calling it again does nothing.
+   * (if the writer opened it). Calling it again does nothing, except after
+   * a failure to write the appends still held by `bufferBytes` (as
+   * {@linkcode NpyAppendArraySync.close}).
+   *
+   * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
+   * the path; or, for a path, when another program deleted, moved or
+   * replaced the file while this writer held it (its rows are in no file
+   * at the path; the writer is closed all the same).
    *
    * @example
    * ```ts

@@ -174,6 +174,11 @@ export class NpyAppendArraySync implements Disposable {
    * the appends still held by `bufferBytes` (a full disk): the writer then
    * stays open, lock and buffer kept, and `close()` again writes them.
    *
+   * @throws {Error} from the runtime (`ENOSPC` ...) naming the path; or,
+   * for a path, when another program deleted, moved or replaced the file
+   * while this writer held it (its rows are in no file at the path; the
+   * writer is closed and its lock released all the same).
+   *
    * @example
    * ```ts
    * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
