@@ -66,43 +66,50 @@ function hashOf(data: ArrayBufferView | unknown[]): string {
   ).digest("hex");
 }
 
-test("old-header files: random rows and batches hold np.load's values", numpyTestOptions(), () => {
-  const dir = tempDir();
-  try {
-    const cases: Array<[string, number]> = [
-      ["np.arange(3000, dtype='<f8').reshape(1000, 3) / 7", 1000],
-      ["np.arange(-500, 500, dtype='>i2')", 1000],
-      ["(np.arange(400) * (1 + 2j)).astype('<c16').reshape(200, 2)", 200],
-      ["np.asfortranarray(np.arange(1200, dtype='<u4').reshape(3, 400))", 400],
-      ["np.arange(24, dtype='<f4').reshape(2, 3, 4)", 2],
-    ];
-    for (const [expr, n] of cases) {
-      const path = join(dir, "old.npy");
-      runPython(OLD_SAVE, [path, expr]);
-      assert.equal(inspectNpySync(path).appendable, false, expr);
-      using reader = NpyReader.openSync(path);
-      assert.equal(reader.length, n, expr);
-      const ranges: Array<[number, number]> = [[0, n]];
-      for (let k = 0; k < 20; k++) {
-        const s = (k * 7919) % n;
-        ranges.push([s, Math.min(n, s + 1 + (k % 3))]);
+test(
+  "old-header files: random rows and batches hold np.load's values",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    try {
+      const cases: Array<[string, number]> = [
+        ["np.arange(3000, dtype='<f8').reshape(1000, 3) / 7", 1000],
+        ["np.arange(-500, 500, dtype='>i2')", 1000],
+        ["(np.arange(400) * (1 + 2j)).astype('<c16').reshape(200, 2)", 200],
+        [
+          "np.asfortranarray(np.arange(1200, dtype='<u4').reshape(3, 400))",
+          400,
+        ],
+        ["np.arange(24, dtype='<f4').reshape(2, 3, 4)", 2],
+      ];
+      for (const [expr, n] of cases) {
+        const path = join(dir, "old.npy");
+        runPython(OLD_SAVE, [path, expr]);
+        assert.equal(inspectNpySync(path).appendable, false, expr);
+        using reader = NpyReader.openSync(path);
+        assert.equal(reader.length, n, expr);
+        const ranges: Array<[number, number]> = [[0, n]];
+        for (let k = 0; k < 20; k++) {
+          const s = (k * 7919) % n;
+          ranges.push([s, Math.min(n, s + 1 + (k % 3))]);
+        }
+        const want = npSliceHashes(path, ranges);
+        for (let k = 0; k < ranges.length; k++) {
+          const [s, e] = ranges[k]!;
+          const got = reader.readSync(s, e);
+          assert.deepEqual(got.shape, want[k]![0], `${expr} [${s}, ${e})`);
+          assert.equal(hashOf(got.data), want[k]![1], `${expr} [${s}, ${e})`);
+        }
+        // Reads stay right after `recover` leaves the file alone.
+        recoverSync(path);
+        const [s, e] = ranges[5]!;
+        assert.equal(hashOf(reader.readSync(s, e).data), want[5]![1], expr);
       }
-      const want = npSliceHashes(path, ranges);
-      for (let k = 0; k < ranges.length; k++) {
-        const [s, e] = ranges[k]!;
-        const got = reader.readSync(s, e);
-        assert.deepEqual(got.shape, want[k]![0], `${expr} [${s}, ${e})`);
-        assert.equal(hashOf(got.data), want[k]![1], `${expr} [${s}, ${e})`);
-      }
-      // Reads stay right after `recover` leaves the file alone.
-      recoverSync(path);
-      const [s, e] = ranges[5]!;
-      assert.equal(hashOf(reader.readSync(s, e).data), want[5]![1], expr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test("a reader racing an in-place ensureAppendable killed at every file call: right values or `changed`, never others", () => {
   const root = tempDir();
@@ -135,7 +142,11 @@ test("a reader racing an in-place ensureAppendable killed at every file call: ri
           thrown++;
         }
         if (got !== null) {
-          assert.deepEqual(got, values.subarray(s, e), `kill ${n} [${s}, ${e})`);
+          assert.deepEqual(
+            got,
+            values.subarray(s, e),
+            `kill ${n} [${s}, ${e})`,
+          );
         }
         if (finished) assert.equal(got, null, `kill ${n}: moved`);
       }
@@ -194,7 +205,10 @@ test("a reader reading random rows while another process moves the data: right v
       // Once the move is done, the old layout is refused for good.
       assert.throws(() => reader.readSync(7, 8), changed);
       assert.equal(reader.refreshSync(), n);
-      assert.equal((reader.readSync(n - 1).data as Int32Array)[0], values[n - 1]);
+      assert.equal(
+        (reader.readSync(n - 1).data as Int32Array)[0],
+        values[n - 1],
+      );
       assert.ok(right + refused > 0);
     }
   } finally {
