@@ -493,9 +493,11 @@ export class RowSource {
    *   moving never shrinks it, so a read that overlapped D (or followed
    *   it) sees a size above the one at the move's start. The file's size
    *   at the move's start is at least the remembered one unless the file
-   *   was cut in between: the only way this check can be fooled is a cut
-   *   of exactly the shift's bytes (by `recover`) followed by a move, both
-   *   between two reads.
+   *   was cut in between, and the size is remembered only for a whole
+   *   file (exactly its header's rows), which nothing in this library
+   *   cuts: `recover` cuts only partial rows or a tail, and a rollback
+   *   only what an append added (after a move). Any other file takes the
+   *   full check at every read.
    * - Checking before the read instead would let a move that starts
    *   between the check and the read pass.
    * A file object (no path) has no record to look at: the header length
@@ -515,7 +517,11 @@ export class RowSource {
         { file: this.label, verb: "read" },
       );
     }
-    this.#knownSize = size;
+    // Only a whole file (exactly the header's rows, no partial row, no
+    // tail) is trusted by its size: `recover` could cut any other one.
+    const { header, axis, rowBytes } = this.layout;
+    const whole = header.headerLength + header.shape[axis]! * rowBytes;
+    this.#knownSize = size === whole ? size : -1;
   }
 
   adopt(info: FileInfo): number {
