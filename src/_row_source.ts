@@ -70,6 +70,21 @@ function checkGot(
   return undefined;
 }
 
+/**
+ * Whether a change record is under way beside `path`; a record removed
+ * between the look and the open (the change just finished) is looked for
+ * again, so that the answer is the state at one moment.
+ */
+function unsettled(path: string): boolean {
+  for (let tries = 0;; tries++) {
+    try {
+      return hasUnsettled(path);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== "ENOENT" || tries === 3) throw e;
+    }
+  }
+}
+
 /** An opened file read by rows; see {@linkcode NpyReader}. */
 export class RowSource {
   readonly label: string;
@@ -95,6 +110,12 @@ export class RowSource {
    * object), checked after each read; `null` for the others.
    */
   #movable: string | null = null;
+  /**
+   * The size of a movable file when a full check last passed (`-1`: none
+   * yet). A read of such a file checks only the size (one `fstat`) while
+   * it stays this; see {@linkcode RowSource.checkNotMoved}.
+   */
+  #knownSize = -1;
 
   private constructor(
     label: string,
@@ -272,7 +293,11 @@ export class RowSource {
       s * this.layout.rowBytes;
     if (file !== null) {
       const got = readFullySync(file, bytes, position);
-      if (this.#movable !== null) this.#checkNotMoved(file);
+      // After the read, never before: see checkNotMoved.
+      if (this.#movable !== null) {
+        const size = file.sizeSync();
+        if (size !== this.#knownSize) this.checkNotMoved(file, size);
+      }
       return checkGot(got, bytes, s, e);
     }
     return runAsync(readFully(bytes, position), this.async!).then(
@@ -447,16 +472,44 @@ export class RowSource {
   }
 
   /**
-   * After a read of a file that an in-place `ensureAppendable` may move:
-   * the rows read were where the header said only if the header kept its
-   * length and no move is under way (its record beside the file).
+   * After a read of a file that an in-place `ensureAppendable` may move,
+   * whose size (`size`, taken after the read) is not the one the last
+   * full check saw: the rows read were where the header says only if no
+   * move is under way (its record beside the file) and the header kept
+   * its length. Passing, it remembers `size`, and later reads check only
+   * the size.
+   *
+   * Why no interleaving lets moved bytes pass (a move, `shiftInPlace`,
+   * does in order: R, create its record; G, grow the file by the shift;
+   * D, move the data; H, write the longer header; X, remove the record;
+   * a move undone before D truncates back and moved nothing):
+   * - Full check, in the order size (t1, after the read), record (t2),
+   *   header length (t3). No record at t2 means the move either had not
+   *   done R by t2, or had done X; after X, H is done, so t3 sees the
+   *   new length and throws. So R came after t2, and the read, before
+   *   t1, saw no moved byte; and the size at t1 is from before R.
+   * - Fast check: the size after a read equals the one remembered at t1.
+   *   A move after t1 grows the file (G) before it moves a byte (D), and
+   *   moving never shrinks it, so a read that overlapped D (or followed
+   *   it) sees a size above the one at the move's start. The file's size
+   *   at the move's start is at least the remembered one unless the file
+   *   was cut in between, and the size is remembered only for a whole
+   *   file (exactly its header's rows), which nothing in this library
+   *   cuts: `recover` cuts only partial rows or a tail, and a rollback
+   *   only what an append added (after a move). Any other file takes the
+   *   full check at every read.
+   * - Checking before the read instead would let a move that starts
+   *   between the check and the read pass.
+   * A file object (no path) has no record to look at: the header length
+   * alone is checked, as before.
    */
-  #checkNotMoved(file: FileLikeSync): void {
+  checkNotMoved(file: FileLikeSync, size: number): void {
+    const path = this.#movable!;
     const pre = new Uint8Array(12);
-    readFullySync(file, pre, 0);
     if (
-      headerLengthFromPreamble(pre) !== this.layout.header.headerLength ||
-      (this.#movable !== "" && hasUnsettled(this.#movable!))
+      (path !== "" && unsettled(path)) ||
+      readFullySync(file, pre, 0) !== 12 ||
+      headerLengthFromPreamble(pre) !== this.layout.header.headerLength
     ) {
       throw new NpyFormatError(
         "changed",
@@ -464,6 +517,11 @@ export class RowSource {
         { file: this.label, verb: "read" },
       );
     }
+    // Only a whole file (exactly the header's rows, no partial row, no
+    // tail) is trusted by its size: `recover` could cut any other one.
+    const { header, axis, rowBytes } = this.layout;
+    const whole = header.headerLength + header.shape[axis]! * rowBytes;
+    this.#knownSize = size === whole ? size : -1;
   }
 
   adopt(info: FileInfo): number {
@@ -487,6 +545,7 @@ export class RowSource {
     }
     this.layout = next;
     if (info.appendable) this.#movable = null;
+    this.#knownSize = -1;
     return next.length;
   }
 
