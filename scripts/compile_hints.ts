@@ -30,7 +30,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse } from "acorn";
+// deno-lint-ignore no-import-prefix -- a build tool, fetched by Deno from npm where it runs (bench/ has its own package.json)
+import { parse } from "npm:acorn@8.15.0";
 
 /**
  * What a short-lived process does, run on the bundle `Deno.args[0]` in

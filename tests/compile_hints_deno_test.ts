@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse } from "acorn";
+// deno-lint-ignore no-import-prefix -- a build tool, fetched by Deno from npm where it runs (bench/ has its own package.json)
+import { parse } from "npm:acorn@8.15.0";
 import { bundle } from "../scripts/build_npm.ts";
 import {
   hintFunctions,
