@@ -114,7 +114,10 @@ export function buildJsr(out: string = JSR_OUT): string {
 }
 
 if (import.meta.main) {
-  const out = buildJsr();
+  // `deno run -A scripts/build_jsr.ts [OUT]` (bench/users.ts builds into a
+  // temporary folder this way: bench/ has a package.json of its own, under
+  // which the npm build tools do not resolve).
+  const out = buildJsr(Deno.args[0]);
   console.log(
     `Built ${relative(Deno.cwd(), out) || "."}/: publish with \`cd ${
       relative(Deno.cwd(), out) || "."
