@@ -7,6 +7,7 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import process from "node:process";
 
 /** The `Deno` calls that stand for each `node:fs` one on Deno. */
@@ -66,4 +67,32 @@ export function killAfterFileCall(n: number, names: readonly string[]): void {
       );
     }
   }
+}
+
+/**
+ * For kill tests: runs `child` (a `scriptCommand`) with the args `n op
+ * path`, where the child kills itself after its `n`th file call (0:
+ * never) and prints `ack K` after each acknowledged step and `exit 0` when
+ * it got through.
+ *
+ * @returns The last `K` acknowledged, and whether it got through.
+ */
+export function runKilledAt(
+  child: [string, string[]],
+  n: number,
+  op: string,
+  path: string,
+): { acked: number; through: boolean } {
+  const r = spawnSync(child[0], [...child[1], String(n), op, path], {
+    encoding: "utf8",
+  });
+  const through = r.stdout.includes("exit 0");
+  if (!through && r.signal !== "SIGKILL") {
+    throw new Error(
+      `The child ${op} ${path} neither got through nor was killed: ${r.stderr}`,
+    );
+  }
+  let acked = 0;
+  for (const m of r.stdout.matchAll(/^ack (\d+)$/gm)) acked = Number(m[1]);
+  return { acked, through };
 }

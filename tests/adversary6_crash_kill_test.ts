@@ -24,7 +24,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -38,24 +37,18 @@ import {
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
+import { runKilledAt } from "./_kill_at.ts";
 
 const SLOW = { timeout: 600_000 };
 const CHILD = scriptCommand(new URL("./_adversary6_child.ts", import.meta.url));
 
-/** Runs the child killed after call `n` (0: never): acknowledged rows, whether it finished. */
+/** Runs the child killed after call `n` (0: never). */
 function killAt(
   n: number,
   op: string,
   path: string,
 ): { acked: number; through: boolean } {
-  const r = spawnSync(CHILD[0], [...CHILD[1], String(n), op, path], {
-    encoding: "utf8",
-  });
-  const through = r.stdout.includes("exit 0");
-  if (!through) assert.equal(r.signal, "SIGKILL", r.stderr);
-  let acked = 0;
-  for (const m of r.stdout.matchAll(/^ack (\d+)$/gm)) acked = Number(m[1]);
-  return { acked, through };
+  return runKilledAt(CHILD, n, op, path);
 }
 
 /**
