@@ -21,33 +21,11 @@ export interface OpenedFile extends FileLikeSync {
   /** Closes the file. */
   closeSync(): void;
   /**
-   * Whether `path` (links followed) still names this open file: same
-   * device and inode. `false` when nothing is there or another file is
-   * (deleted, or replaced by a rename); `null` when the runtime cannot tell
-   * (no inode numbers) or `stat` fails otherwise.
+   * How many names the open file has (`fstat`'s link count): `0` once
+   * another program deleted it, or renamed another file over its only
+   * name; `null` when the runtime cannot tell.
    */
-  isAt(path: string): boolean | null;
-}
-
-/**
- * {@linkcode OpenedFile.isAt} from two `stat`s: of the open file, and of
- * the path (`null` when missing, `undefined` when `stat` failed).
- *
- * @param open The open file's device and inode.
- * @param named The path's, or `null`/`undefined`.
- * @returns Whether they are the same file, or `null` when unknown.
- */
-export function sameFile(
-  open: { dev?: number | bigint | null; ino?: number | bigint | null },
-  named:
-    | { dev?: number | bigint | null; ino?: number | bigint | null }
-    | null
-    | undefined,
-): boolean | null {
-  if (named === undefined) return null;
-  if (open.ino == null || open.ino === 0 || open.dev == null) return null;
-  if (named === null) return false;
-  return open.dev === named.dev && open.ino === named.ino;
+  linkCount(): number | null;
 }
 
 /**

@@ -30,7 +30,6 @@ import {
   type PathFs,
   type PathKind,
   runtimeError,
-  sameFile,
 } from "./_path_fs.ts";
 
 /** What the backend uses of `Deno.FileInfo`. */
@@ -43,6 +42,7 @@ interface DenoInfo {
   size: number;
   dev: number;
   ino: number | null;
+  nlink?: number | null;
 }
 
 /** What the backend uses of `Deno.FsFile`. */
@@ -343,21 +343,14 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     }
   }
 
-  isAt(path: string): boolean | null {
-    let named: DenoInfo | null | undefined;
+  linkCount(): number | null {
     try {
-      named = this.#stat(path);
-    } catch (e) {
-      const code = (nodeStyle(e) as { code?: string }).code;
-      named = code === "ENOENT" || code === "ENOTDIR" ? null : undefined;
-    }
-    try {
-      const open = this.#file !== null
-        ? this.#file.statSync()
+      const n = this.#file !== null
+        ? this.#file.statSync().nlink
         : (this.#fs as unknown as {
-          fstatSync(fd: number): { dev?: number; ino?: number };
-        }).fstatSync(this.#fd);
-      return sameFile(open, named);
+          fstatSync(fd: number): { nlink?: number };
+        }).fstatSync(this.#fd).nlink;
+      return typeof n === "number" ? n : null;
     } catch {
       return null;
     }

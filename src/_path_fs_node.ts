@@ -15,7 +15,6 @@ import {
   type PathFs,
   type PathKind,
   runtimeError,
-  sameFile,
 } from "./_path_fs.ts";
 
 interface NodeStats {
@@ -27,6 +26,7 @@ interface NodeStats {
   size: number;
   dev?: number;
   ino?: number;
+  nlink?: number;
 }
 
 /** What the backend uses of `node:fs`. */
@@ -61,16 +61,10 @@ class PathFile extends NodeFile implements OpenedFile {
     this.#fs = fs;
   }
 
-  isAt(path: string): boolean | null {
-    let named: NodeStats | null | undefined;
+  linkCount(): number | null {
     try {
-      named = this.#fs.statSync(path);
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      named = code === "ENOENT" || code === "ENOTDIR" ? null : undefined;
-    }
-    try {
-      return sameFile(this.#fs.fstatSync(this.#fd), named);
+      const n = this.#fs.fstatSync(this.#fd).nlink;
+      return typeof n === "number" ? n : null;
     } catch {
       return null;
     }

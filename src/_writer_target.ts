@@ -53,9 +53,11 @@ export interface SyncWriterFile {
    */
   replace?: { commit(): void; discard(): void } | null;
   /**
-   * A path writer's check that its path still names the file it wrote
-   * (see {@linkcode OpenedFile.isAt}); throws when it does not. Called by
-   * `close()` only: one `stat` per close, none per append.
+   * A path writer's check that its file still has a name (see
+   * {@linkcode OpenedFile.linkCount}); throws when another program deleted
+   * it or renamed another file over it, the rows then being in no file. A
+   * file moved elsewhere keeps its rows and passes. Called by `close()`
+   * only: one `fstat` per close, none per append.
    */
   checkPath?: (() => void) | null;
 }
@@ -148,14 +150,12 @@ export function openSyncTarget(
       record,
       checkPath: t.path === null ? null : () => {
         const f = out.file as OpenedFile | null;
-        if (f === null || f.isAt(t.path!) !== false) return;
+        if (f === null || f.linkCount() !== 0) return;
         const rows = core.shape?.[core.growthAxis] ?? 0;
         throw new Error(
           `Cannot close ${
             quoted(t.label)
-          }: another program deleted, moved or replaced the file while this writer held it open; the ${rows} rows written to it are not in ${
-            quoted(t.label)
-          }: find the moved file, or append them again with a new writer`,
+          }: another program deleted the file, or renamed another file over it, while this writer held it open; the ${rows} rows written to it are in no file any more: append them again with a new writer`,
         );
       },
       removePath: () => {

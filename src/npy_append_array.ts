@@ -223,9 +223,9 @@ export class NpyAppendArray implements AsyncDisposable {
    * {@linkcode NpyAppendArraySync.close}).
    *
    * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
-   * the path; or, for a path, when another program deleted, moved or
-   * replaced the file while this writer held it (its rows are in no file
-   * at the path; the writer is closed all the same).
+   * the path; or, for a path, when another program deleted the file (or
+   * renamed another file over it) while this writer held it: its rows are
+   * in no file; the writer is closed all the same.
    *
    * @example
    * ```ts

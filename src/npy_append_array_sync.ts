@@ -175,9 +175,9 @@ export class NpyAppendArraySync implements Disposable {
    * stays open, lock and buffer kept, and `close()` again writes them.
    *
    * @throws {Error} from the runtime (`ENOSPC` ...) naming the path; or,
-   * for a path, when another program deleted, moved or replaced the file
-   * while this writer held it (its rows are in no file at the path; the
-   * writer is closed and its lock released all the same).
+   * for a path, when another program deleted the file (or renamed another
+   * file over it) while this writer held it: its rows are in no file; the
+   * writer is closed and its lock released all the same.
    *
    * @example
    * ```ts
