@@ -103,7 +103,6 @@ export function openSyncTarget(
     const record = journal !== null && file !== null
       ? beginAppend(file, journal, fsync)
       : null;
-    const fs = pathFs();
     /** Whether this writer created the file (at its first append). */
     let created = false;
     const out: SyncWriterFile = {
@@ -160,6 +159,8 @@ export function openSyncTarget(
       },
       removePath: () => {
         const real = realPath(t.path!);
+        // Paths only: a file object (a browser's) has no path layer.
+        const fs = pathFs();
         if (fs.exists(real)) fs.remove(real);
       },
     };
