@@ -25,11 +25,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BenchResult } from "./workloads.ts";
 import {
   coldTable,
+  packageEntry,
   type RuntimeCmd,
   summary,
   type UserRow,
@@ -104,20 +105,15 @@ function nodeBuild(): { entry: string; lib?: string; how: string } {
       how: `src compiled by ${TYPESCRIPT} tsc (npm/ is older than src/)`,
     };
   }
-  if (fs.existsSync(pkgPath)) {
-    const pkg = JSON.parse(fs.readFileSync(pkgPath, "utf8"));
-    const exp = pkg.exports?.["."];
-    const rel: string | undefined = typeof exp === "string"
-      ? exp
-      : exp?.import?.default ?? exp?.import ?? exp?.default ?? pkg.module ??
-        pkg.main;
-    if (typeof rel === "string" && fs.existsSync(join(ROOT, "npm", rel))) {
-      return {
-        entry,
-        lib: pathToFileURL(join(ROOT, "npm", rel)).href,
-        how: `built npm package (npm/${rel.replace(/^\.\//, "")})`,
-      };
-    }
+  const lib = packageEntry(join(ROOT, "npm"), "node");
+  if (lib !== undefined) {
+    return {
+      entry,
+      lib: pathToFileURL(lib).href,
+      how: `built npm package (npm/${
+        relative(join(ROOT, "npm"), lib)
+      }, the \`node\` condition)`,
+    };
   }
   return { entry, how: `src compiled by ${TYPESCRIPT} tsc (no npm/ build)` };
 }
@@ -137,8 +133,8 @@ function bunBinary(bun: string[]): string {
  * bytecode build), when it is newer than the sources.
  */
 function freshBuild(): string | undefined {
-  const p = join(ROOT, "npm", "bun", "mod.cjs");
-  if (!fs.existsSync(p) || newestSource() > fs.statSync(p).mtimeMs) {
+  const p = packageEntry(join(ROOT, "npm"), "bun");
+  if (p === undefined || newestSource() > fs.statSync(p).mtimeMs) {
     return undefined;
   }
   return pathToFileURL(p).href;

@@ -79,7 +79,8 @@ function coldCases(
       which: "lib",
       module: pathToFileURL(
         rt.name !== "deno"
-          ? join(before, "npm", "mod.js")
+          ? packageEntry(join(before, "npm"), rt.name) ??
+            join(before, "npm", "mod.js")
           : fs.existsSync(denoBundle)
           ? denoBundle
           : join(before, "mod.ts"),
@@ -103,6 +104,28 @@ function coldCases(
     });
   }
   return cases;
+}
+
+/**
+ * The file the npm package in `npmDir` gives `runtime` for its main entry
+ * (the `bun` or `node` condition of package.json's `exports`, else
+ * `default`), as Bun's and Node's resolution picks it; `undefined` when
+ * the package is not built.
+ */
+export function packageEntry(
+  npmDir: string,
+  runtime: string,
+): string | undefined {
+  const pkgPath = join(npmDir, "package.json");
+  if (!fs.existsSync(pkgPath)) return undefined;
+  const exp = JSON.parse(fs.readFileSync(pkgPath, "utf8")).exports?.["."];
+  const rel: unknown = typeof exp === "string"
+    ? exp
+    : exp?.[runtime] ?? exp?.default;
+  if (typeof rel !== "string" || !fs.existsSync(join(npmDir, rel))) {
+    return undefined;
+  }
+  return join(npmDir, rel);
 }
 
 /** A peer's (or cold start's) result. */

@@ -13,6 +13,9 @@
  * - `bun/`: the same library as one CommonJS bundle with the bytecode Bun
  *   compiles ahead of time, which the `bun` export condition loads
  *   (`bundleForBun`, cold start on Bun);
+ * - `node/`: the same CommonJS bundle with a V8 code cache, which the
+ *   `node` export condition loads (scripts/build_npm_node.ts, cold start
+ *   on Node);
  * - `package.json` (name `npy-append-array`, version from deno.json),
  *   README.md and LICENSE;
  * - the test suite, compiled into `npm/tests/` (not published: `files` in
@@ -30,6 +33,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildNodeLibrary } from "./build_npm_node.ts";
 import { addCompileHints } from "./compile_hints.ts";
 
 /**
@@ -111,7 +115,7 @@ function tsc(files: string[], options: Record<string, unknown>): void {
  * entries share goes to one chunk file under `<outDir>/chunks/`, so
  * `mod.js` and `adapters.js` meet the same classes (one `NodeFile`, one
  * `SyncBackedFile`). The npm build (`npm/`, and its Bun build through
- * `bundleCommonJs`) and the JSR build (`jsr/dist/`, scripts/build_jsr.ts)
+ * `commonJsBundle`) and the JSR build (`jsr/dist/`, scripts/build_jsr.ts)
  * all bundle through here.
  *
  * @param entries The entry files, relative to the repository.
@@ -168,6 +172,27 @@ function exportedNames(bundleFile: string): string[] {
 }
 
 /**
+ * One CommonJS bundle of every entry in `entries`, made by the same
+ * `bundle()` as the ES modules, for the Bun and Node builds (one file, so
+ * that all entries share one copy of every class).
+ *
+ * @param entries The entries (`mod.ts`, `adapters.ts`).
+ * @param tmp A scratch folder; the bundle is `<tmp>/npy.cjs`.
+ * @returns The bundle's path.
+ */
+function commonJsBundle(entries: string[], tmp: string): string {
+  // One entry re-exporting every entry.
+  const all = join(tmp, "npy.ts");
+  fs.writeFileSync(
+    all,
+    entries.map((e) => `export * from ${JSON.stringify(join(ROOT, e))};\n`)
+      .join(""),
+  );
+  bundle([relative(ROOT, all)], tmp, "cjs");
+  return join(tmp, "npy.cjs");
+}
+
+/**
  * Builds the package's Bun entries into `npm/bun/` (issue 17.2, cold
  * start): Bun compiles a module's JavaScript at every start (JavaScriptCore
  * keeps no cache of it), about 15 ms for the library's bundle on the
@@ -175,50 +200,36 @@ function exportedNames(bundleFile: string): string[] {
  * of that. Bun does that for CommonJS only (`bun build --bytecode`; ES
  * modules need `--compile`), so:
  *
- * - `npy.cjs`: one CommonJS bundle of every entry but the CLI, made by the
- *   same `bundle()` as the ES modules (so both entries below share one copy
- *   of every class), with `npy.cjs.jsc` beside it, the bytecode `bun build
- *   --bytecode` compiles from it. A Bun of another version ignores the
- *   bytecode and compiles the JavaScript, as it does the ES modules;
+ * - `npy.cjs`: `commonJsBundle()` with `npy.cjs.jsc` beside it, the
+ *   bytecode `bun build --bytecode` compiles from it. A Bun of another
+ *   version ignores the bytecode and compiles the JavaScript, as it does
+ *   the ES modules;
  * - `mod.cjs` and `adapters.cjs`: each entry's names from `npy.cjs`, the
  *   same names as `mod.js` and `adapters.js`, which the `bun` condition of
  *   package.json's `exports` points at.
  *
- * @param entries The entries (`mod.ts`, `adapters.ts`), whose ES module
- * bundles are already built in `npm/`.
+ * @param cjs The CommonJS bundle (`commonJsBundle()`).
+ * @param entries Each entry's name (`mod`, `adapters`) and exported names.
  */
-function bundleForBun(entries: string[]): void {
+function bundleForBun(
+  cjs: string,
+  entries: { name: string; names: string[] }[],
+): void {
   const dir = join(OUT, BUN_DIR);
-  const tmp = fs.mkdtempSync(join(tmpdir(), "npy-bun-build-"));
-  try {
-    // One entry re-exporting every entry.
-    const all = join(tmp, "npy.ts");
-    fs.writeFileSync(
-      all,
-      entries.map((e) => `export * from ${JSON.stringify(join(ROOT, e))};\n`)
-        .join(""),
-    );
-    bundle([relative(ROOT, all)], tmp, "cjs");
-    const cjs = join(tmp, "npy.cjs");
-    run("npx", [
-      "-y",
-      BUN,
-      "build",
-      cjs,
-      "--bytecode",
-      "--target=bun",
-      "--format=cjs",
-      "--minify-whitespace",
-      "--minify-syntax",
-      `--outdir=${dir}`,
-      "--entry-naming=npy.cjs",
-    ]);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-  for (const entry of entries) {
-    const name = basename(entry, ".ts");
-    const names = exportedNames(join(OUT, `${name}.js`));
+  run("npx", [
+    "-y",
+    BUN,
+    "build",
+    cjs,
+    "--bytecode",
+    "--target=bun",
+    "--format=cjs",
+    "--minify-whitespace",
+    "--minify-syntax",
+    `--outdir=${dir}`,
+    "--entry-naming=npy.cjs",
+  ]);
+  for (const { name, names } of entries) {
     fs.writeFileSync(
       join(dir, `${name}.cjs`),
       `"use strict";\n// Bun's entry for ${name}.js: the same names, from the bytecode build.\n` +
@@ -261,11 +272,13 @@ function rewriteDeclarationImports(dir: string): void {
 }
 
 /**
- * Points the compiled tests that reach `../src/` (directly or through the
- * `./` helpers they import) at `../mod.modules.js` and
- * `../adapters.modules.js` instead of the bundles.
+ * Points the compiled tests at the entries they must meet: the ones that
+ * reach `../src/` (directly or through the `./` helpers they import) at
+ * `../mod.modules.js` and `../adapters.modules.js`, every other test at
+ * Node's build (`../node/mod.js`, `../node/adapters.js`), which is what
+ * the package gives Node (`node --test` runs them).
  */
-function useUnbundledEntry(dir: string): void {
+function pointTestsAtEntries(dir: string): void {
   const texts = new Map<string, string>();
   for (const name of fs.readdirSync(dir)) {
     if (name.endsWith(".js")) {
@@ -288,14 +301,13 @@ function useUnbundledEntry(dir: string): void {
       }
     }
   }
-  for (const name of reaches) {
-    fs.writeFileSync(
-      join(dir, name),
-      texts.get(name)!.replace(
-        /(from\s*["'])\.\.\/(mod|adapters)\.js(["'])/g,
-        "$1../$2.modules.js$3",
-      ),
+  for (const [name, text] of texts) {
+    const entry = reaches.has(name) ? "../$2.modules.js" : "../node/$2.js";
+    const fixed = text.replace(
+      /(from\s*["'])\.\.\/(mod|adapters)\.js(["'])/g,
+      `$1${entry}$3`,
     );
+    if (fixed !== text) fs.writeFileSync(join(dir, name), fixed);
   }
 }
 
@@ -332,10 +344,10 @@ export function buildNpm(): string {
   // themselves or through a helper of theirs, must meet the same module
   // instances through the public entry too (one NpyFormatError class, one
   // lock registry): they import the unbundled entry, `mod.modules.js` (not
-  // published); every other test imports the bundle.
+  // published); every other test imports Node's build of the bundle.
   fs.copyFileSync(join(OUT, "mod.js"), join(OUT, "mod.modules.js"));
   fs.copyFileSync(join(OUT, "adapters.js"), join(OUT, "adapters.modules.js"));
-  useUnbundledEntry(join(OUT, "tests"));
+  pointTestsAtEntries(join(OUT, "tests"));
   bundle(["mod.ts", "adapters.ts", ...(hasCli ? ["cli.ts"] : [])]);
   if (hasCli) {
     const cliJs = join(OUT, "cli.js");
@@ -344,17 +356,44 @@ export function buildNpm(): string {
     fs.chmodSync(cliJs, 0o755);
   }
 
-  // Bun loads the library from its bytecode build (`bundleForBun`), every
-  // other runtime from the ES modules.
-  bundleForBun(["mod.ts", "adapters.ts"]);
+  // Bun loads the library from its bytecode build (`bundleForBun`), Node
+  // from its code cache build (`buildNodeLibrary`), Deno and every other
+  // runtime or bundler from the ES modules.
+  const libraryEntries = ["mod.ts", "adapters.ts"];
+  const tmp = fs.mkdtempSync(join(tmpdir(), "npy-cjs-build-"));
+  try {
+    const cjs = commonJsBundle(libraryEntries, tmp);
+    const named = libraryEntries.map((e) => {
+      const name = basename(e, ".ts");
+      return { name, names: exportedNames(join(OUT, `${name}.js`)) };
+    });
+    bundleForBun(cjs, named);
+    buildNodeLibrary(cjs, OUT, named);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
   const exports: Record<
     string,
-    { types: string; bun?: string; default: string }
+    {
+      types: string;
+      bun?: string;
+      deno?: string;
+      node?: string;
+      default: string;
+    }
   > = {
-    ".": { types: "./mod.d.ts", bun: "./bun/mod.cjs", default: "./mod.js" },
+    ".": {
+      types: "./mod.d.ts",
+      bun: "./bun/mod.cjs",
+      deno: "./mod.js",
+      node: "./node/mod.js",
+      default: "./mod.js",
+    },
     "./adapters": {
       types: "./adapters.d.ts",
       bun: "./bun/adapters.cjs",
+      deno: "./adapters.js",
+      node: "./node/adapters.js",
       default: "./adapters.js",
     },
   };
@@ -394,6 +433,8 @@ export function buildNpm(): string {
       "chunks/*.js",
       "bun/*.cjs",
       "bun/*.jsc",
+      "node/*.js",
+      "node/*.cache",
       ...(hasCli ? ["cli.js", "cli.d.ts"] : []),
       "src/**/*.d.ts",
       "README.md",

@@ -34,13 +34,13 @@ import { pathToFileURL } from "node:url";
 import { parse } from "npm:acorn@8.15.0";
 
 /**
- * What a short-lived process does, run on the bundle `Deno.args[0]` in
- * the folder `Deno.args[1]`: write a new file, append to it again, read it
- * whole and by rows.
+ * What a short-lived process does, as the body of an async function of
+ * `lib` (the library's names) and `file` (a path in an empty folder):
+ * write a new file, append to it again, read it whole and by rows. The
+ * compile hints below and Node's code cache (scripts/build_npm_node.ts)
+ * are both made from it.
  */
-export const SCENARIO = `
-const lib = await import(Deno.args[0]);
-const file = Deno.args[1] + "/hint.npy";
+export const WARM_UP = `
 let w = lib.NpyAppendArraySync.open(file);
 w.append({ data: new Float64Array(6), shape: [2, 3] });
 w.close();
@@ -55,6 +55,14 @@ const r = lib.NpyReader.openSync(file);
 r.readSync(1, 2);
 r.close();
 `;
+
+/**
+ * `WARM_UP` on the bundle `Deno.args[0]` in the folder `Deno.args[1]`.
+ */
+export const SCENARIO = `
+const lib = await import(Deno.args[0]);
+const file = Deno.args[1] + "/hint.npy";
+${WARM_UP}`;
 
 /** One function V8 compiled: its name and script. */
 interface Compiled {
