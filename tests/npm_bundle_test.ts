@@ -13,7 +13,6 @@ import { spawnSync } from "node:child_process";
 import {
   cpSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -35,6 +34,105 @@ function pkg(): { files: string[] } {
 
 function text(name: string): string {
   return readFileSync(new URL(`../${name}`, import.meta.url), "utf8");
+}
+
+const pkgDir = fileURLToPath(new URL("../", import.meta.url));
+const BUN = "bun@1.4.5";
+const DENO = "deno@2.9.6";
+const ESBUILD = "esbuild@0.28.2";
+
+/**
+ * The main script of a project that installed the package: writes the
+ * bundle cases into the folder its last argument names and prints what
+ * it met as JSON. `resolve`: also which files the package's names
+ * resolved to, and how Node's build compiled (ES modules only: an
+ * `import.meta` and a top-level `await`).
+ */
+const main = (resolve: boolean) =>
+  `import * as lib from "npy-append-array";
+import * as adapters from "npy-append-array/adapters";
+import { writeBundleCases } from ${
+    JSON.stringify(
+      fileURLToPath(new URL("./_bundle_cases.js", import.meta.url)),
+    )
+  };
+const out = process.argv.at(-1);
+const files = writeBundleCases(lib, out);
+let locked = null;
+const w = lib.NpyAppendArraySync.open(out + "/f8.npy");
+try {
+lib.NpyAppendArraySync.open(out + "/f8.npy");
+} catch (e) {
+locked = e instanceof lib.NpyLockedError ? e.name : String(e);
+}
+w.close();
+const got = {
+names: Object.keys(lib).filter((k) => k !== "default").sort(),
+adapterNames: Object.keys(adapters).filter((k) => k !== "default").sort(),
+shared: Object.getPrototypeOf(adapters.NodeFile.prototype) === lib.SyncBackedFile.prototype,
+files,
+locked,
+};
+${
+    resolve
+      ? `got.resolved = [import.meta.resolve("npy-append-array"), import.meta.resolve("npy-append-array/adapters")];
+if (got.resolved[0].endsWith("/node/mod.js")) {
+got.compiledFrom = (await import(new URL("./library.js", got.resolved[0]).href)).compiledFrom;
+}`
+      : ""
+  }
+console.log(JSON.stringify(got));
+`;
+
+/**
+ * A project with the package `pkg` installed (a link), as `npm install`
+ * would leave it, and its main script.
+ */
+function project(pkg: string = pkgDir): string {
+  const dir = tempDir();
+  const modules = join(dir, "node_modules");
+  mkdirSync(modules);
+  symlinkSync(pkg, join(modules, "npy-append-array"), "dir");
+  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
+  writeFileSync(join(dir, "main.mjs"), main(true));
+  writeFileSync(join(dir, "plain.mjs"), main(false));
+  return dir;
+}
+
+/**
+ * Runs `cmd` (the project's main script, or its bundle) in the project
+ * `dir`, writing into a new folder, and checks what every build must
+ * give: the same names, one copy of each class, the lock, and the bytes
+ * the ES modules write here. Returns what the script reported.
+ */
+function runInstalled(
+  dir: string,
+  cmd: string[],
+): { resolved: string[]; compiledFrom?: string } {
+  const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
+  const esmOut = `${out}-esm`;
+  mkdirSync(out);
+  mkdirSync(esmOut);
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), out], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(got.names, Object.keys(lib).sort());
+  assert.deepEqual(got.adapterNames, Object.keys(adapters).sort());
+  assert.equal(got.shared, true);
+  assert.equal(got.locked, "NpyLockedError");
+  const files = writeBundleCases(lib, esmOut);
+  assert.deepEqual(got.files, files);
+  for (const f of files) {
+    assert.deepEqual(
+      readFileSync(join(out, f)),
+      readFileSync(join(esmOut, f)),
+      f,
+    );
+  }
+  return got;
 }
 
 if (COMPILED) {
@@ -97,105 +195,6 @@ if (COMPILED) {
       assert.match(node.SOURCE, /readIntoSync/);
     });
   });
-
-  const pkgDir = fileURLToPath(new URL("../", import.meta.url));
-  const BUN = "bun@1.4.5";
-  const DENO = "deno@2.9.6";
-  const ESBUILD = "esbuild@0.28.2";
-
-  /**
-   * The main script of a project that installed the package: writes the
-   * bundle cases into the folder its last argument names and prints what
-   * it met as JSON. `resolve`: also which files the package's names
-   * resolved to, and how Node's build compiled (ES modules only: an
-   * `import.meta` and a top-level `await`).
-   */
-  const main = (resolve: boolean) =>
-    `import * as lib from "npy-append-array";
-import * as adapters from "npy-append-array/adapters";
-import { writeBundleCases } from ${
-      JSON.stringify(
-        fileURLToPath(new URL("./_bundle_cases.js", import.meta.url)),
-      )
-    };
-const out = process.argv.at(-1);
-const files = writeBundleCases(lib, out);
-let locked = null;
-const w = lib.NpyAppendArraySync.open(out + "/f8.npy");
-try {
-  lib.NpyAppendArraySync.open(out + "/f8.npy");
-} catch (e) {
-  locked = e instanceof lib.NpyLockedError ? e.name : String(e);
-}
-w.close();
-const got = {
-  names: Object.keys(lib).filter((k) => k !== "default").sort(),
-  adapterNames: Object.keys(adapters).filter((k) => k !== "default").sort(),
-  shared: Object.getPrototypeOf(adapters.NodeFile.prototype) === lib.SyncBackedFile.prototype,
-  files,
-  locked,
-};
-${
-      resolve
-        ? `got.resolved = [import.meta.resolve("npy-append-array"), import.meta.resolve("npy-append-array/adapters")];
-if (got.resolved[0].endsWith("/node/mod.js")) {
-  got.compiledFrom = (await import(new URL("./library.js", got.resolved[0]).href)).compiledFrom;
-}`
-        : ""
-    }
-console.log(JSON.stringify(got));
-`;
-
-  /**
-   * A project with the package `pkg` installed (a link), as `npm install`
-   * would leave it, and its main script.
-   */
-  function project(pkg: string = pkgDir): string {
-    const dir = tempDir();
-    const modules = join(dir, "node_modules");
-    mkdirSync(modules);
-    symlinkSync(pkg, join(modules, "npy-append-array"), "dir");
-    writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-    writeFileSync(join(dir, "main.mjs"), main(true));
-    writeFileSync(join(dir, "plain.mjs"), main(false));
-    return dir;
-  }
-
-  /**
-   * Runs `cmd` (the project's main script, or its bundle) in the project
-   * `dir`, writing into a new folder, and checks what every build must
-   * give: the same names, one copy of each class, the lock, and the bytes
-   * the ES modules write here. Returns what the script reported.
-   */
-  function runInstalled(
-    dir: string,
-    cmd: string[],
-  ): { resolved: string[]; compiledFrom?: string } {
-    const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
-    const esmOut = `${out}-esm`;
-    mkdirSync(out);
-    mkdirSync(esmOut);
-    const r = spawnSync(cmd[0]!, [...cmd.slice(1), out], {
-      cwd: dir,
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const got = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-    assert.deepEqual(got.names, Object.keys(lib).sort());
-    assert.deepEqual(got.adapterNames, Object.keys(adapters).sort());
-    assert.equal(got.shared, true);
-    assert.equal(got.locked, "NpyLockedError");
-    const files = writeBundleCases(lib, esmOut);
-    assert.deepEqual(got.files, files);
-    for (const f of files) {
-      assert.deepEqual(
-        readFileSync(join(out, f)),
-        readFileSync(join(esmOut, f)),
-        f,
-      );
-    }
-    return got;
-  }
 
   describe("npm build: Bun's bytecode build", () => {
     test("the bun condition loads bun/*.cjs, bytecode beside them", () => {
