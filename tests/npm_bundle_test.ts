@@ -278,7 +278,7 @@ if (COMPILED) {
       }
     });
 
-    test("bundled for Node by esbuild (ESM and CommonJS): compiled from source", () => {
+    test("bundled for Node by esbuild (ESM and CommonJS), away from its cache: same bytes", () => {
       for (const format of ["esm", "cjs"]) {
         const dir = project();
         const bundle = `bundle.${format === "esm" ? "mjs" : "cjs"}`;
