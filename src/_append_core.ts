@@ -5,8 +5,9 @@
  * @module
  */
 
-import { descrValue, type DType, type DTypeSpec, parseDType } from "./dtype.ts";
-import { type Casting, checkCasting } from "./casting.ts";
+import { descrValue, type DType } from "./dtype.ts";
+import type { Casting } from "./casting.ts";
+import { checkWriterOptions } from "./_options_check.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { HeaderMaker } from "./_header_maker.ts";
 import { pyRepr } from "./py_literal.ts";
@@ -75,57 +76,13 @@ export class AppendCore {
 
   constructor(label: string, options: NpyAppendArrayOptions) {
     this.label = label;
-    for (
-      const name of [
-        "deleteIfExists",
-        "rewriteHeaderOnAppend",
-        "fortranOrder",
-        "fsync",
-        "atomic",
-      ] as const
-    ) {
-      const v = options[name];
-      if (v !== undefined && typeof v !== "boolean") {
-        throw new TypeError(
-          `Cannot open ${label}: ${name} must be a boolean, not ${
-            typeof v === "string" ? `"${v}"` : String(v)
-          }`,
-        );
-      }
-    }
-    this.rewriteHeaderOnAppend = options.rewriteHeaderOnAppend ?? true;
-    this.casting = checkCasting(options.casting ?? "same_kind", label);
-    this.fsync = options.fsync ?? false;
-    this.fortranOrder = options.fortranOrder ?? false;
-    const max = options.maxHeaderSize;
-    if (max !== undefined && (!Number.isSafeInteger(max) || max <= 0)) {
-      throw new RangeError(
-        `Cannot open ${label}: maxHeaderSize must be a positive integer, not ${
-          String(max)
-        }`,
-      );
-    }
-    this.bufferBytes = options.bufferBytes ?? 0;
-    if (!Number.isSafeInteger(this.bufferBytes) || this.bufferBytes < 0) {
-      throw new RangeError(
-        `Cannot open ${label}: bufferBytes must be a non-negative integer, not ${
-          String(options.bufferBytes)
-        }`,
-      );
-    }
-    if (this.bufferBytes > 0 && this.rewriteHeaderOnAppend) {
-      throw new RangeError(
-        `Cannot open ${label}: bufferBytes needs rewriteHeaderOnAppend: false, since a header rewritten on every append must cover data in the file`,
-      );
-    }
-    this.#wantDType = options.dtype === undefined
-      ? undefined
-      : dtypeOption(options.dtype, label);
-    if (this.#wantDType?.hasObject) {
-      throw new TypeError(
-        `Cannot open ${label}: dtype "${this.#wantDType.str}" holds Python objects, which cannot be written`,
-      );
-    }
+    const checked = checkWriterOptions(options, label);
+    this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend;
+    this.casting = checked.casting;
+    this.fsync = checked.fsync;
+    this.fortranOrder = checked.fortranOrder;
+    this.bufferBytes = checked.bufferBytes;
+    this.#wantDType = checked.dtype;
     this.dtype = this.#wantDType;
   }
 
@@ -506,20 +463,6 @@ export class AppendCore {
     yield* this.flush();
     this.#closed = true;
     if (this.headerDirty) yield* this.updateHeader();
-  }
-}
-
-/**
- * Parses the `dtype` option; a spelling `parseDType` refuses is a
- * `TypeError` that names the file first (`Cannot open <label>: Cannot use
- * dtype ...`), the refusal kept as its cause.
- */
-function dtypeOption(spec: DTypeSpec, label: string): DType {
-  try {
-    return parseDType(spec);
-  } catch (e) {
-    if (!(e instanceof TypeError)) throw e;
-    throw new TypeError(`Cannot open ${label}: ${e.message}`, { cause: e });
   }
 }
 

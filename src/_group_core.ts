@@ -37,6 +37,7 @@ import {
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
+import { checkWriterOptions } from "./_options_check.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -171,18 +172,18 @@ export class GroupCore {
     const declared = new Map(
       names.map((n) => [n, memberOptions(dir, n, specs![n])]),
     );
-    for (const [n, o] of declared) {
-      if (o.dtype !== undefined) {
-        try {
-          parseDType(o.dtype);
-        } catch (e) {
-          throw new TypeError(
-            `Cannot open group "${dir}": member "${n}": ${
-              (e as Error).message
-            }`,
-          );
-        }
-      }
+    // Before any I/O (a truthy "no" as deleteIfExists removed the group,
+    // a bad member fortranOrder was written to group.json).
+    const { deleteIfExists, fsync, maxHeaderSize, casting } = options;
+    checkWriterOptions(
+      { deleteIfExists, fsync, maxHeaderSize, casting },
+      `group "${dir}"`,
+    );
+    for (const [n, { dtype, fortranOrder, casting }] of declared) {
+      checkWriterOptions(
+        { dtype, fortranOrder, casting },
+        `group "${dir}": member "${n}"`,
+      );
     }
     refuseLongName(dir, "write");
     makeDir(dir);

@@ -2,12 +2,15 @@
  * The one check that an options argument is an object (or left out):
  * `null`, a string or a number as options made the first option read an
  * engine `TypeError` naming neither the file nor the fix. Every public
- * function taking options calls it before any I/O.
+ * function taking options calls it before any I/O. And the one check of a
+ * writer's option values, for files, stacks and groups alike.
  *
  * @module
  */
 
 import { show } from "./_describe_value.ts";
+import { type Casting, checkCasting } from "./casting.ts";
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 
 /** Label of a file object in messages. */
 export const FILE_OBJECT_LABEL = "the file object";
@@ -77,4 +80,116 @@ export function checkOptions(
 ): void {
   const e = badOptions(options, verb, target, example);
   if (e !== null) throw e;
+}
+
+/** The option values every writer checks, as {@linkcode checkWriterOptions} gives them. */
+export interface CheckedWriterOptions {
+  rewriteHeaderOnAppend: boolean;
+  casting: Casting;
+  fsync: boolean;
+  fortranOrder: boolean;
+  bufferBytes: number;
+  dtype: DType | undefined;
+}
+
+/**
+ * The one check of a writer's option values (`NpyAppendArrayOptions`, and
+ * the same options given to a stack, a group or a group's member), run
+ * before any I/O: a boolean option of another type is a `TypeError` (a
+ * truthy `"no"` as `deleteIfExists` removed a stack's or a group's
+ * files), a number out of range a `RangeError`, each beginning
+ * `Cannot open ${label}: `.
+ *
+ * @param options The options (an object, see {@linkcode checkOptions}).
+ * @param label The file, stack or group, as messages name it.
+ * @returns The values, defaults filled in.
+ * @throws {TypeError} for a boolean option that is not a boolean, an
+ * unknown casting or dtype, a dtype holding Python objects.
+ * @throws {RangeError} for a bad `maxHeaderSize` or `bufferBytes`, or
+ * `bufferBytes` without `rewriteHeaderOnAppend: false`.
+ */
+export function checkWriterOptions(
+  options: {
+    deleteIfExists?: unknown;
+    rewriteHeaderOnAppend?: unknown;
+    fortranOrder?: unknown;
+    fsync?: unknown;
+    atomic?: unknown;
+    casting?: unknown;
+    maxHeaderSize?: unknown;
+    bufferBytes?: unknown;
+    dtype?: DTypeSpec | undefined;
+  },
+  label: string,
+): CheckedWriterOptions {
+  for (
+    const name of [
+      "deleteIfExists",
+      "rewriteHeaderOnAppend",
+      "fortranOrder",
+      "fsync",
+      "atomic",
+    ] as const
+  ) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(
+        `Cannot open ${label}: ${name} must be a boolean, not ${
+          typeof v === "string" ? `"${v}"` : String(v)
+        }`,
+      );
+    }
+  }
+  const rewriteHeaderOnAppend =
+    (options.rewriteHeaderOnAppend as boolean | undefined) ?? true;
+  const casting = checkCasting(options.casting ?? "same_kind", label);
+  const max = options.maxHeaderSize;
+  if (
+    max !== undefined &&
+    (typeof max !== "number" || !Number.isSafeInteger(max) || max <= 0)
+  ) {
+    throw new RangeError(
+      `Cannot open ${label}: maxHeaderSize must be a positive integer, not ${
+        String(max)
+      }`,
+    );
+  }
+  const bufferBytes = options.bufferBytes ?? 0;
+  if (
+    typeof bufferBytes !== "number" || !Number.isSafeInteger(bufferBytes) ||
+    bufferBytes < 0
+  ) {
+    throw new RangeError(
+      `Cannot open ${label}: bufferBytes must be a non-negative integer, not ${
+        String(options.bufferBytes)
+      }`,
+    );
+  }
+  if (bufferBytes > 0 && rewriteHeaderOnAppend) {
+    throw new RangeError(
+      `Cannot open ${label}: bufferBytes needs rewriteHeaderOnAppend: false, since a header rewritten on every append must cover data in the file`,
+    );
+  }
+  let dtype: DType | undefined;
+  if (options.dtype !== undefined) {
+    try {
+      dtype = parseDType(options.dtype);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      throw new TypeError(`Cannot open ${label}: ${e.message}`, { cause: e });
+    }
+    if (dtype.hasObject) {
+      throw new TypeError(
+        `Cannot open ${label}: dtype "${dtype.str}" holds Python objects, which cannot be written`,
+      );
+    }
+  }
+  return {
+    rewriteHeaderOnAppend,
+    casting,
+    fsync: (options.fsync as boolean | undefined) ?? false,
+    fortranOrder: (options.fortranOrder as boolean | undefined) ?? false,
+    bufferBytes,
+    dtype,
+  };
 }

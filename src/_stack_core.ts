@@ -13,6 +13,7 @@ import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
 import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
@@ -161,7 +162,9 @@ export class StackCore {
     const what = `open the stack "${dir}"`;
     this.#shardRows = checkShardOption(shardRows, "shardRows", what);
     this.#shardBytes = checkShardOption(shardBytes, "shardBytes", what);
-    const want = rest.dtype === undefined ? undefined : parseDType(rest.dtype);
+    // Before any I/O: the live shard's writer checks them only at the
+    // first append (a truthy "no" as deleteIfExists cleared the stack).
+    const want = checkWriterOptions(options, `the stack "${dir}"`).dtype;
     this.#fs = pathFs();
     const fs = this.#fs;
     const kind = fs.kind(dir);
