@@ -16,8 +16,7 @@ import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import {
   join,
   partPath,
-  setShardOrder,
-  shardHead,
+  reviveShard,
   shardPath,
   StackCore,
   writeInfo,
@@ -123,26 +122,12 @@ export function cutStackSync(
     if (keep === 0) {
       fs.remove(shardPath(dir, k));
     } else {
-      fs.rename(shardPath(dir, k), partPath(dir, k));
-      if (fortran) asFortran(partPath(dir, k));
-      cutPart(partPath(dir, k), keep);
+      cutPart(reviveShard(fs, dir, k, fortran), keep);
     }
     if (fsync) syncDir(dir);
   } finally {
     lock.release();
   }
-}
-
-/**
- * Gives a Fortran-order stack's shard that carries the C-order header
- * `np.save` writes for shapes that read the same in both orders its
- * Fortran-order header again, so that a cut counts rows along the last
- * axis.
- */
-function asFortran(path: string): void {
-  const head = shardHead(path);
-  if (head.fortranOrder || head.shape.length < 2) return;
-  setShardOrder(pathFs(), path, head.dtype, head.shape, true);
 }
 
 /**

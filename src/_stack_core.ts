@@ -9,9 +9,8 @@
 import type { ArrayInput, TypedArray } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
-import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
-import { encodeHeader, headerLengthFromPreamble } from "./header.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
@@ -40,10 +39,11 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 }
 
 import {
-  ambiguousOrder,
   join,
   partPath,
+  reviveShard,
   scanStack,
+  setShardOrder,
   shardHead,
   shardPath,
   writeInfo,
@@ -53,7 +53,9 @@ export {
   ambiguousOrder,
   join,
   partPath,
+  reviveShard,
   scanStack,
+  setShardOrder,
   type ShardHead,
   shardHead,
   shardPath,
@@ -262,6 +264,13 @@ export class StackCore {
       return;
     }
     if (needsRecoverySync(path)) recoverSync(path);
+    // A shard made live again by reviveShard, killed before its order was
+    // restored, still has np.save's header of the other order.
+    const order = this.#options.fortranOrder;
+    const head = order === undefined ? undefined : shardHead(path);
+    if (head !== undefined && head.fortranOrder !== order) {
+      setShardOrder(fs, path, head.dtype, head.shape, order!);
+    }
     const live = NpyAppendArraySync.open(path, this.#options);
     this.#live = live;
     this.#adopt(live);
@@ -397,12 +406,7 @@ export class StackCore {
         for (let j = now - 1; j > chunks; j--) {
           fs.remove(shardPath(this.dir, j));
         }
-        const part = partPath(this.dir, chunks);
-        fs.rename(shardPath(this.dir, chunks), part);
-        if (this.fortranOrder) {
-          const head = shardHead(part);
-          setShardOrder(fs, part, head.dtype, head.shape, true);
-        }
+        reviveShard(fs, this.dir, chunks, this.fortranOrder);
         this.chunks.length = chunks;
         this.#sealedRows = this.chunks.reduce((a, b) => a + b, 0);
       }
@@ -548,34 +552,6 @@ export class StackCore {
       this.#live = null;
       this.#lock.release();
     }
-  }
-}
-
-/**
- * Rewrites in place the header of a shard whose shape reads the same in C
- * and Fortran order (see `ambiguousOrder`) to state `fortranOrder`, where
- * the new header has the old one's length (the data stays put): a sealed
- * Fortran-order shard gets the C-order header `np.save` writes for it, and
- * a shard made live again gets its Fortran-order header back.
- */
-export function setShardOrder(
-  fs: PathFs,
-  path: string,
-  dtype: DTypeSpec,
-  shape: readonly number[],
-  fortranOrder: boolean,
-): void {
-  if (!ambiguousOrder(shape)) return;
-  const header = encodeHeader({ dtype, fortranOrder, shape });
-  const f = fs.open(path, "write");
-  try {
-    const pre = new Uint8Array(12);
-    f.readSync(pre, 0);
-    if (headerLengthFromPreamble(pre) === header.length) {
-      f.writeSync(header, 0);
-    }
-  } finally {
-    f.closeSync();
   }
 }
 

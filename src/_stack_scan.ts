@@ -5,13 +5,17 @@
  * @module
  */
 
-import { type DType, parseDType } from "./dtype.ts";
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
 import { withFileName } from "./_error_label.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
-import { headerLengthFromPreamble, parseHeader } from "./header.ts";
+import {
+  encodeHeader,
+  headerLengthFromPreamble,
+  parseHeader,
+} from "./header.ts";
 import { type PathFs, syncDir } from "./_path_fs.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
@@ -125,6 +129,59 @@ export function shardHead(path: string): ShardHead {
  */
 export function ambiguousOrder(shape: readonly number[]): boolean {
   return shape.filter((n) => n !== 1).length <= 1;
+}
+
+/**
+ * Rewrites in place the header of a shard whose shape reads the same in C
+ * and Fortran order (see `ambiguousOrder`) to state `fortranOrder`, where
+ * the new header has the old one's length (the data stays put): a sealed
+ * Fortran-order shard gets the C-order header `np.save` writes for it, and
+ * a shard made live again gets its Fortran-order header back.
+ */
+export function setShardOrder(
+  fs: PathFs,
+  path: string,
+  dtype: DTypeSpec,
+  shape: readonly number[],
+  fortranOrder: boolean,
+): void {
+  if (!ambiguousOrder(shape)) return;
+  const header = encodeHeader({ dtype, fortranOrder, shape });
+  const f = fs.open(path, "write");
+  try {
+    const pre = new Uint8Array(12);
+    f.readSync(pre, 0);
+    if (headerLengthFromPreamble(pre) === header.length) {
+      f.writeSync(header, 0);
+    }
+  } finally {
+    f.closeSync();
+  }
+}
+
+/**
+ * Makes sealed shard `k` the live shard again (the undo of a failed stack
+ * append, the cut of a group's member): renames `{k}.npy` to
+ * `{k}.npy.part` and, in a Fortran-order stack, gives it back the
+ * Fortran-order header its writer expects, for every shape that reads the
+ * same in both orders (1-d included: `np.save`'s header of a sealed 1-d
+ * shard says C order, and the live shard's writer refused it).
+ *
+ * @returns The live shard's path.
+ */
+export function reviveShard(
+  fs: PathFs,
+  dir: string,
+  k: number,
+  fortranOrder: boolean,
+): string {
+  const part = partPath(dir, k);
+  fs.rename(shardPath(dir, k), part);
+  if (fortranOrder) {
+    const head = shardHead(part);
+    setShardOrder(fs, part, head.dtype, head.shape, true);
+  }
+  return part;
 }
 
 /**
