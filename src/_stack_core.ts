@@ -167,6 +167,13 @@ export class StackCore {
     // Before any I/O: the live shard's writer checks them only at the
     // first append (a truthy "no" as deleteIfExists cleared the stack).
     const want = checkWriterOptions(options, `the stack "${dir}"`).dtype;
+    if (options.atomic === true) {
+      // Its live shard's appends went to a temporary until the seal: a
+      // kill lost acknowledged rows, and left the temporary for good.
+      throw new TypeError(
+        `Cannot open the stack "${dir}": atomic is for single files; a stack's shards already appear whole, each named {n}.npy only once sealed, so drop the option`,
+      );
+    }
     this.#fs = pathFs();
     const fs = this.#fs;
     const kind = fs.kind(dir);

@@ -102,7 +102,7 @@ export class NpyGroupWriterSync implements Disposable {
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
    * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's (or given for a group of files).
-   * @throws {RangeError} for a new group without members, a bad member name, members that differ from the group's, or a `shardRows`/`shardBytes` that is not a positive integer.
+   * @throws {RangeError} for a new group without members, a bad member name, members that differ from the group's, or a `shardRows`, `shardBytes` or `maxHeaderSize` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file, or a member lost (missing, empty or not a file) while another holds rows.
    */
   static open(
@@ -261,7 +261,7 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
    * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's.
-   * @throws {RangeError} for a new group without members, members that differ from the group's, or a `shardRows`/`shardBytes` that is not a positive integer.
+   * @throws {RangeError} for a new group without members, members that differ from the group's, or a `shardRows`, `shardBytes` or `maxHeaderSize` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file, or a member lost (missing, empty or not a file) while another holds rows.
    */
   static open(

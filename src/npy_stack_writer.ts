@@ -71,12 +71,16 @@ export class NpyStackWriterSync implements Disposable {
    * @param dir The folder, a path or `file:` URL.
    * @param options Those of `NpyAppendArraySync.open` (`dtype`,
    *   `fortranOrder`, `casting`, `fsync`, ...), plus `shardRows` or
-   *   `shardBytes`; `deleteIfExists` removes the stack's files first.
+   *   `shardBytes`; `deleteIfExists` removes the stack's files first;
+   *   `atomic: true` is refused (a shard appears whole when sealed).
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the stack.
    * @throws {NpyFormatError} for a broken `info` or shard.
-   * @throws {TypeError} for a dtype or order that differs from the stack's.
-   * @throws {RangeError} for a bad `shardRows` or `shardBytes`.
+   * @throws {TypeError} for a dtype or order that differs from the stack's,
+   *   an option value of the wrong type (checked before any file is
+   *   touched), or `atomic: true`.
+   * @throws {RangeError} for a bad `shardRows`, `shardBytes`,
+   *   `maxHeaderSize` or `bufferBytes`.
    */
   static open(
     dir: string | URL,
@@ -240,8 +244,11 @@ export class NpyStackWriter implements AsyncDisposable {
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the stack.
    * @throws {NpyFormatError} for a broken `info` or shard.
-   * @throws {TypeError} for a dtype or order that differs from the stack's.
-   * @throws {RangeError} for a bad `shardRows` or `shardBytes`.
+   * @throws {TypeError} for a dtype or order that differs from the stack's,
+   *   an option value of the wrong type (checked before any file is
+   *   touched), or `atomic: true`.
+   * @throws {RangeError} for a bad `shardRows`, `shardBytes`,
+   *   `maxHeaderSize` or `bufferBytes`.
    */
   static open(
     dir: string | URL,

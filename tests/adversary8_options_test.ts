@@ -233,3 +233,40 @@ describe("adversary 8: bad option values are refused at open, changing no byte",
     });
   }
 });
+
+/**
+ * `atomic: true` on a stack sent the live shard's appends to a temporary
+ * renamed at the seal: after a SIGKILL the reopened stack had lost the
+ * acknowledged rows of the live shard, and the temporary and its change
+ * record stayed in the folder for good. Refused now, as for every form of
+ * the stack writer; `atomic: false` is the default and stays allowed.
+ */
+describe("adversary 8: atomic on a stack", () => {
+  test("atomic: true is refused before any I/O (a kill lost the live shard's acknowledged rows)", async () => {
+    const root = tempDir();
+    const fresh = join(root, "new");
+    const check = refusal(TypeError, fresh, /atomic is for single files/);
+    assert.throws(
+      () => NpyStackWriterSync.open(fresh, { atomic: true, shardRows: 4 }),
+      check,
+    );
+    await assert.rejects(NpyStackWriter.open(fresh, { atomic: true }), check);
+    assert.equal(snapshot(fresh), null);
+    const dir = join(root, "s");
+    makeStack(dir);
+    const before = snapshot(dir);
+    assert.throws(
+      () =>
+        NpyStackWriterSync.open(dir, { atomic: true, deleteIfExists: true }),
+      refusal(TypeError, dir, /atomic is for single files/),
+    );
+    assert.deepEqual(snapshot(dir), before);
+    const w = NpyStackWriterSync.open(dir, { atomic: false });
+    w.append(new Int32Array([4]));
+    w.close();
+    assert.deepEqual(
+      [...readNpyStackSync(dir).data as Int32Array],
+      [1, 2, 3, 4],
+    );
+  });
+});
