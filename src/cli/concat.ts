@@ -162,16 +162,20 @@ async function runConcat(
   }
   const overwrite = args.options["overwrite"] === true;
   const outReal = realPath(out);
-  for (const p of ins) {
+  // A stack folder stands for its shards, in order; OUT may be none of
+  // them (a sealed shard appended to in place no longer matched info).
+  const files = expandStacks(ins);
+  for (const p of [...ins, ...files]) {
     if (realPath(p) === outReal) {
       throw new UsageError(
-        `Cannot concatenate "${p}" into itself: OUT is also an input`,
+        `Cannot concatenate "${p}" into itself: OUT is also an input${
+          ins.includes(p) ? "" : " (a shard of an input stack)"
+        }`,
       );
     }
   }
   const max = intOption(args, "max-header-size");
-  // A stack folder stands for its shards, in order.
-  const sources: NpySource[] = expandStacks(ins).map((p) => openSource(p, max));
+  const sources: NpySource[] = files.map((p) => openSource(p, max));
   const first = sources[0]!.info;
   const output = openNpyOutput(out, overwrite, max, { casting }, () => ({
     dtype: wantDType ?? first.dtype,
