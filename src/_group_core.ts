@@ -168,7 +168,7 @@ export class GroupCore {
       );
     }
     const names = specs === undefined ? [] : Object.keys(specs);
-    for (const name of names) checkMemberName(dir, name);
+    for (const name of names) checkMemberName(dir, name, rot !== undefined);
     const declared = new Map(
       names.map((n) => [n, memberOptions(dir, n, specs![n])]),
     );

@@ -270,3 +270,49 @@ describe("adversary 8: atomic on a stack", () => {
     );
   });
 });
+
+/**
+ * A member of a group of stacks is the folder `DIR/<name>` (no suffix), so
+ * a member named `group.json` or `a.lock` (beside a member `a`, whose
+ * stack's lock file that is) could not be made: the open failed after
+ * writing `group.json`, which left a folder no later open could use. Such
+ * names are refused before any I/O; plain groups (`<name>.npy`) keep them.
+ */
+describe("adversary 8: member names of a group of stacks", () => {
+  const cases: [string, Record<string, string>][] = [
+    ["group.json", { "group.json": "<i4", b: "<i4" }],
+    ["a.lock beside a", { a: "<i4", "a.lock": "<i4" }],
+    ["a.lock.takeover beside a", { a: "<i4", "a.lock.takeover": "<i4" }],
+  ];
+  for (const [name, members] of cases) {
+    test(`${name}: a RangeError and no folder; a plain group takes it`, async () => {
+      const root = tempDir();
+      const dir = join(root, "g");
+      assert.throws(
+        () => NpyGroupWriterSync.open(dir, { members, shardRows: 4 }),
+        (e: unknown) => {
+          assert.ok(e instanceof RangeError, String(e));
+          assert.ok(e.message.includes(`"${dir}"`), e.message);
+          assert.match(e.message, /own files in a group of stacks/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        NpyGroupWriter.open(dir, { members, shardRows: 4 }),
+        RangeError,
+      );
+      assert.equal(snapshot(dir), null);
+      const plain = join(root, "plain");
+      const rows = Object.fromEntries(
+        Object.keys(members).map((k) => [k, new Int32Array([1, 2, 3])]),
+      );
+      const w = NpyGroupWriterSync.open(plain, { members });
+      w.append(rows);
+      w.close();
+      const again = NpyGroupWriterSync.open(plain);
+      again.append(rows);
+      assert.equal(again.length, 6);
+      again.close();
+    });
+  }
+});
