@@ -366,6 +366,8 @@ export class StackCore {
     }
     const chunks = this.chunks.length;
     const liveRows = this.#liveRows;
+    // A live shard of 0 rows (a group's header-only first file) stays.
+    const hadLive = this.#live !== null;
     const before = {
       tail: this.#tail,
       dtype: this.dtype,
@@ -381,7 +383,7 @@ export class StackCore {
     } catch (e) {
       this.#deferInfo = false;
       if (this.chunks.length !== chunks || this.#liveRows !== liveRows) {
-        this.#undo(chunks, liveRows);
+        this.#undo(chunks, liveRows, hadLive);
       }
       if (this.chunks.length === 0 && this.#liveRows === 0) {
         this.#tail = before.tail;
@@ -396,12 +398,13 @@ export class StackCore {
 
   /**
    * Puts the stack back to `chunks` sealed shards and `liveRows` live
-   * rows: shards sealed since are made live again (renamed back, their
-   * Fortran header restored) and cut, new ones removed. Renames, removals,
-   * truncation and in-place headers: no free space needed. When it fails,
-   * later appends are refused.
+   * rows (`hadLive`: a live shard existed, maybe of 0 rows): shards sealed
+   * since are made live again (renamed back, their Fortran header
+   * restored) and cut, new ones removed. Renames, removals, truncation and
+   * in-place headers: no free space needed. When it fails, later appends
+   * are refused.
    */
-  #undo(chunks: number, liveRows: number): void {
+  #undo(chunks: number, liveRows: number, hadLive: boolean): void {
     const fs = this.#fs;
     try {
       this.#live?.close();
@@ -419,7 +422,7 @@ export class StackCore {
       }
       const part = partPath(this.dir, chunks);
       this.#liveRows = liveRows;
-      if (liveRows === 0) {
+      if (liveRows === 0 && !hadLive) {
         if (fs.exists(part)) fs.remove(part);
         return;
       }
@@ -540,7 +543,12 @@ export class StackCore {
     if (!this.#deferInfo) this.#writeInfo();
   }
 
-  /** Seals a live shard holding rows (unless `keepLive`), releases the lock. */
+  /**
+   * Seals a live shard holding rows and removes an empty one, or with
+   * `keepLive` leaves the live shard as it is (a group's member keeps its
+   * header-only first file: counting its rows, or undoing a failed append,
+   * removed it, and the member was then taken for lost); releases the lock.
+   */
   close(keepLive = false): void {
     if (this.closed) return;
     try {
@@ -549,7 +557,7 @@ export class StackCore {
         else {
           this.#live.close();
           const part = partPath(this.dir, this.chunks.length);
-          if (this.#liveRows === 0 && this.#fs.exists(part)) {
+          if (!keepLive && this.#liveRows === 0 && this.#fs.exists(part)) {
             this.#fs.remove(part);
           }
         }
