@@ -275,6 +275,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   let shape: number[] | null = null;
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
+  let infoAxis = 0;
   if (fs.exists(infoPath)) {
     const info = unpickleStackInfo(readAll(fs, infoPath), infoPath);
     const rank = info.chunks.length;
@@ -286,6 +287,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
       );
     }
     chunks = [...info.chunks[info.axis]!];
+    infoAxis = info.axis;
     shape = info.chunks.map((c) => c.reduce((a, b) => a + b, 0));
     dtype = info.dtype;
     if (rank > 1) fortranOrder = info.axis === rank - 1;
@@ -305,6 +307,18 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
       );
     }
     const head = sealedHead(dir, fs, path);
+    if (otherOrder(head, fortranOrder)) {
+      // Dask's to_npy_stack along the last axis of C-order chunks (or
+      // along axis 0 of Fortran-order ones): "remove info and run
+      // recoverStack" would have joined the shards along the wrong axis.
+      throw stackError(
+        dir,
+        "cannot-grow",
+        `its info joins the shards along axis ${infoAxis} but "${path}" is in ${
+          head.fortranOrder ? "Fortran" : "C"
+        } order; this library reads stacks joined along axis 0 of C-order shards or along the last axis of Fortran-order ones, so read this one with dask.array.from_npy_stack`,
+      );
+    }
     checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
     const rows = shardRows(head, fortranOrder);
     if (rows !== chunks[k]) {
@@ -364,6 +378,15 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
  * Throws when a shard does not continue the stack: another dtype, rank
  * or extent along an axis other than the growth axis.
  */
+/**
+ * Whether a shard's header states the other order than the stack's known
+ * one (`fortran`), on a shape where the order matters.
+ */
+function otherOrder(head: ShardHead, fortran: boolean | undefined): boolean {
+  return fortran !== undefined && !ambiguousOrder(head.shape) &&
+    head.fortranOrder !== fortran;
+}
+
 /** The error of a stack folder that cannot be opened as it is. */
 function stackError(
   dir: string,
@@ -385,6 +408,17 @@ function checkShard(
   shape: readonly number[] | null,
   fortran: boolean | undefined,
 ): void {
+  if (otherOrder(head, fortran)) {
+    throw stackError(
+      dir,
+      "damaged-stack",
+      `"${path}" is in ${
+        head.fortranOrder ? "Fortran" : "C"
+      } order but the stack's shards are in ${
+        fortran ? "Fortran" : "C"
+      } order; restore the shard or write a new stack`,
+    );
+  }
   const got = parseDType(head.dtype);
   if (dtype !== undefined && got.str !== dtype.str) {
     throw stackError(
