@@ -478,6 +478,9 @@ export class StackCore {
     if (total === 0) return this.#appendLive(input);
     let done = 0;
     while (done < total) {
+      // A live shard left longer than shardRows (by a writer with a larger
+      // one, or none) is sealed as it is first.
+      if (this.#liveRows >= limit) this.seal();
       const take = Math.min(total - done, limit - this.#liveRows);
       shape[axis] = take;
       this.#appendLive({
