@@ -55,7 +55,7 @@ async function checkRows(
 }
 
 /** Every call for the Fortran-order group (where the fault was); every other for the rest, for time. */
-const STRIDE: Record<string, number> = { gstack: 2, "gstack-async": 2 };
+const STRIDE: Record<string, number> = { gstack: 3, "gstack-async": 3 };
 
 /** Rows of the group after its next open (which cuts uneven members). */
 function reopenedLength(dir: string, what: string): number {
@@ -198,4 +198,52 @@ print(a.reshape(-1).tolist())
     );
     assert.equal(out.trim(), "[0, 1, 2, 3]");
   }
+}
+
+/**
+ * The next open's cut itself, killed after each of its file calls: member
+ * `a` holds `extra` rows more than the 6 acknowledged, `b` one more, so the
+ * cut lands inside a sealed shard of `a`, which is made live again
+ * (`reviveShard`). A kill right after that rename left a 1-d Fortran-order
+ * live shard with `np.save`'s C-order header, and every later open failed
+ * ("fortranOrder true does not match the file").
+ */
+for (
+  const [op, extra] of [["fgstack", 3], ["fgstack", 7], ["gstack", 3]] as const
+) {
+  test(
+    `adversary 8: the cut of an uneven group of stacks (${op}, ${extra} rows more) killed after every file call`,
+    SLOW,
+    async () => {
+      const fortran = op === "fgstack";
+      const root = tempDir();
+      const base = join(root, "base");
+      assert.ok(runKilledAt(CHILD, 0, `${op}:6`, base).through);
+      const more = (
+        m: string,
+        data: Int32Array | Float64Array,
+        shape: number[],
+      ) => {
+        const w = NpyStackWriterSync.open(join(base, m), {
+          shardRows: 4,
+          fortranOrder: fortran,
+        });
+        w.append({ data, shape, fortranOrder: fortran });
+        w.close();
+      };
+      more("a", Int32Array.from({ length: extra }, (_, i) => 6 + i), [extra]);
+      more("b", new Float64Array([6, -6]), fortran ? [2, 1] : [1, 2]);
+      let through = false;
+      for (let m = 1; !through && m < 400; m++) {
+        const dir = join(root, String(m));
+        cpSync(base, dir, { recursive: true });
+        // END 0: the child only opens (and so cuts) the group, and closes it.
+        through = runKilledAt(CHILD, m, `${op}:0`, dir).through;
+        const what = `cut killed after call ${m}`;
+        assert.equal(reopenedLength(dir, what), 7, what);
+        await checkRows(dir, 7, fortran, what);
+      }
+      assert.ok(through);
+    },
+  );
 }
