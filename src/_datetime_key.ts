@@ -7,23 +7,14 @@
  * @module
  */
 
+import { unitsPer } from "./_time_units.ts";
+
 /** NumPy's NaT: the smallest int64. */
 export const NAT: bigint = -(2n ** 63n);
 
-const S = 10n ** 18n;
-const ATTOS: Record<string, bigint> = {
-  W: 7n * 86400n * S,
-  D: 86400n * S,
-  h: 3600n * S,
-  m: 60n * S,
-  s: S,
-  ms: S / 1000n,
-  us: S / 1000000n,
-  ns: S / 1000000000n,
-  ps: 1000000n,
-  fs: 1000n,
-  as: 1n,
-};
+// Attoseconds per day and per millisecond (a Date's unit).
+const PER_DAY = unitsPer("D", "as")!;
+const PER_MILLISECOND = unitsPer("ms", "as")!;
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
@@ -69,19 +60,19 @@ export function toAttoseconds(
   unit: TimeUnit,
 ): bigint | undefined {
   const v = value * unit.multiple;
-  if (unit.base === "Y") return daysFromCivil(1970n + v, 1n, 1n) * ATTOS.D!;
+  if (unit.base === "Y") return daysFromCivil(1970n + v, 1n, 1n) * PER_DAY;
   if (unit.base === "M") {
     const year = 1970n + floorDiv(v, 12n);
     const month = v - floorDiv(v, 12n) * 12n + 1n;
-    return daysFromCivil(year, month, 1n) * ATTOS.D!;
+    return daysFromCivil(year, month, 1n) * PER_DAY;
   }
-  const f = ATTOS[unit.base];
+  const f = unitsPer(unit.base, "as");
   return f === undefined ? undefined : v * f;
 }
 
 /** Attoseconds of a JS `Date` (milliseconds since the epoch). */
 export function dateAttoseconds(date: Date): bigint {
-  return BigInt(date.getTime()) * ATTOS.ms!;
+  return BigInt(date.getTime()) * PER_MILLISECOND;
 }
 
 /**

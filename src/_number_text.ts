@@ -9,6 +9,7 @@
  */
 
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
+import { TIME_UNITS, unitsPer } from "./_time_units.ts";
 
 /** Rounds a number to the float of `size` bytes. */
 function roundTo(x: number, size: number): number {
@@ -157,20 +158,23 @@ const TIME_WORDS: Record<string, string> = {
   generic: "generic time units",
 };
 
-// Base units per day, and digits of a second, for the units below a day.
-const PER_DAY: Record<string, bigint> = {
-  h: 24n,
-  m: 1440n,
-  s: 86400n,
-};
-const SECOND_DIGITS: Record<string, number> = {
-  ms: 3,
-  us: 6,
-  ns: 9,
-  ps: 12,
-  fs: 15,
-  as: 18,
-};
+// For each unit below a day, from the one table of unit lengths (built
+// once here, as timeText runs per value): units per day; seconds per unit
+// and units per second (one of them 1n); digits of a second's fraction.
+const CLOCK: Record<
+  string,
+  { perDay: bigint; seconds: bigint; perSecond: bigint; digits: number }
+> = {};
+const DAYS_PER_WEEK = unitsPer("W", "D")!;
+for (const unit of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
+  const perSecond = unitsPer("s", unit) || 1n;
+  CLOCK[unit] = {
+    perDay: unitsPer("D", unit)!,
+    seconds: unitsPer(unit, "s") || 1n,
+    perSecond,
+    digits: String(perSecond).length - 1,
+  };
+}
 
 /** Floor division of bigints. */
 function floorDiv(a: bigint, b: bigint): bigint {
@@ -227,30 +231,22 @@ export function timeText(
       two(v - floorDiv(v, 12n) * 12n + 1n)
     }`;
   }
-  let days = v;
-  let rest = 0n;
-  let perDay = 1n;
-  if (base === "W") days = v * 7n;
-  else if (base !== "D") {
-    const sub = SECOND_DIGITS[base] ?? 0;
-    perDay = (PER_DAY[base] ?? 86400n) * 10n ** BigInt(sub);
-    days = floorDiv(v, perDay);
-    rest = v - days * perDay;
+  if (base === "W" || base === "D") {
+    const [y, m, d] = civil(base === "W" ? v * DAYS_PER_WEEK : v);
+    return `${year(y)}-${two(m)}-${two(d)}`;
   }
+  const { perDay, seconds: each, perSecond, digits } = CLOCK[base]!;
+  const days = floorDiv(v, perDay);
+  const rest = v - days * perDay;
   const [y, m, d] = civil(days);
   let out = `${year(y)}-${two(m)}-${two(d)}`;
-  if (base === "W" || base === "D") return out;
-  const sub = SECOND_DIGITS[base] ?? 0;
-  const scale = 10n ** BigInt(sub);
-  const seconds = base === "h"
-    ? rest * 3600n
-    : base === "m"
-    ? rest * 60n
-    : rest / scale;
+  const seconds = rest * each / perSecond;
   out += `T${two(seconds / 3600n)}`;
   if (base === "h") return out;
   out += `:${two((seconds / 60n) % 60n)}`;
   if (base === "m") return out;
   out += `:${two(seconds % 60n)}`;
-  return sub === 0 ? out : `${out}.${String(rest % scale).padStart(sub, "0")}`;
+  return digits === 0
+    ? out
+    : `${out}.${String(rest % perSecond).padStart(digits, "0")}`;
 }

@@ -76,7 +76,8 @@ export function splitTimeUnit(unit: string): TimeUnit {
   return typeof parsed === "string" ? { count: 1, base: unit } : parsed;
 }
 
-// Attoseconds per unit, for the units of fixed length (weeks and finer).
+// Attoseconds per unit, for the units of fixed length (weeks and finer):
+// the one table of how long each unit is.
 const ATTOSECONDS: Record<string, bigint> = {
   W: 604800n * 10n ** 18n,
   D: 86400n * 10n ** 18n,
@@ -91,10 +92,24 @@ const ATTOSECONDS: Record<string, bigint> = {
   as: 1n,
 };
 
-const NAT = -(2n ** 63n);
+/**
+ * How many `fine` units make one `coarse` unit, both base units of fixed
+ * length (weeks and finer): `unitsPer("D", "s")` is `86400n`,
+ * `unitsPer("s", "ms")` is `1000n`, `unitsPer("s", "as")` is `10n ** 18n`.
+ * Rounded down, so `0n` where `fine` is the coarser.
+ *
+ * @param coarse The larger unit, such as `"D"`.
+ * @param fine The smaller unit, such as `"ns"`.
+ * @returns The count, or `undefined` for `Y`, `M`, `generic` or a name
+ * that is no unit.
+ */
+export function unitsPer(coarse: string, fine: string): bigint | undefined {
+  const a = ATTOSECONDS[coarse];
+  const b = ATTOSECONDS[fine];
+  return a === undefined || b === undefined ? undefined : a / b;
+}
 
-// Base units per unit of the next coarser one, from weeks to attoseconds.
-const STEPS = [7n, 24n, 60n, 60n, 1000n, 1000n, 1000n, 1000n, 1000n, 1000n, 1n];
+const NAT = -(2n ** 63n);
 
 /**
  * Whether NumPy can convert between two base units (W and finer): its
@@ -107,7 +122,8 @@ function numpyFactorFits(a: string, b: string): boolean {
   const j = TIME_UNITS.indexOf(b);
   let factor = 1n;
   for (let k = Math.min(i, j); k < Math.max(i, j); k++) {
-    factor = BigInt.asUintN(64, factor * STEPS[k - 2]!);
+    const step = unitsPer(TIME_UNITS[k]!, TIME_UNITS[k + 1]!)!;
+    factor = BigInt.asUintN(64, factor * step);
     if (factor >= 2n ** 56n) return false;
   }
   return true;

@@ -5,7 +5,12 @@
  */
 
 import type { DType } from "./dtype.ts";
-import { splitTimeUnit, TIME_UNITS, type TimeUnit } from "./_time_units.ts";
+import {
+  splitTimeUnit,
+  TIME_UNITS,
+  type TimeUnit,
+  unitsPer,
+} from "./_time_units.ts";
 
 /** How far a cast may lose information, as NumPy's `casting` argument. */
 export type Casting = "no" | "equiv" | "safe" | "same_kind" | "unsafe";
@@ -87,11 +92,7 @@ function baseUnitSafe(kind: string, from: string, to: string): boolean {
 // How many `to` units one `from` unit is, for `from` coarser than `to`
 // (both W or finer); 0 when that overflows, as NumPy's units factor.
 function unitFactor(from: string, to: string): number {
-  const steps = [7, 24, 60, 60, 1000, 1000, 1000, 1000, 1000, 1000];
-  let f = 1;
-  for (let k = TIME_UNITS.indexOf(from); k < TIME_UNITS.indexOf(to); k++) {
-    f *= steps[k - 2]!;
-  }
+  const f = Number(unitsPer(from, to)!);
   return Number.isSafeInteger(f) ? f : 0;
 }
 
