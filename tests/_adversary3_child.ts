@@ -20,9 +20,8 @@
  * @module
  */
 
-import process from "node:process";
-import { existsSync, writeSync } from "node:fs";
-import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
+import { existsSync } from "node:fs";
+import { childThrough, ints, say, startKillChild } from "./_kill_at.ts";
 import {
   needsRecoverySync,
   NpyAppendArraySync,
@@ -30,17 +29,6 @@ import {
   NpyStackWriterSync,
   recoverSync,
 } from "../mod.ts";
-
-const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
-const [nText, op, path] = deno ? deno.args : process.argv.slice(2);
-
-function say(line: string): void {
-  writeSync(1, new TextEncoder().encode(line + "\n"));
-}
-
-function ints(start: number, n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => start + i);
-}
 
 function pairs(start: number, n: number) {
   const data = new Float64Array(n * 2);
@@ -51,39 +39,39 @@ function pairs(start: number, n: number) {
   return { data, shape: [n, 2] };
 }
 
-killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
+const { op, path } = startKillChild();
 
 // A restart after a crash, as the README's recipe does it.
 if (
-  (op === "fsync" || op === "big") && existsSync(path!) &&
-  needsRecoverySync(path!)
+  (op === "fsync" || op === "big") && existsSync(path) &&
+  needsRecoverySync(path)
 ) {
-  recoverSync(path!);
+  recoverSync(path);
 }
 
 if (op === "fsync") {
-  const w = NpyAppendArraySync.open(path!, { fsync: true });
+  const w = NpyAppendArraySync.open(path, { fsync: true });
   for (let at = w.shape?.[0] ?? 0; at < 12; at += 3) {
     w.append(ints(at, 3));
     say(`ack ${at + 3}`);
   }
   w.close();
 } else if (op === "big") {
-  const w = NpyAppendArraySync.open(path!);
+  const w = NpyAppendArraySync.open(path);
   w.append(Float64Array.from({ length: 20_000 }, (_, i) => i));
   say("ack 20000");
   w.append(new Float64Array([20_000, 20_001]));
   say("ack 20002");
   w.close();
 } else if (op === "stack") {
-  const w = NpyStackWriterSync.open(path!, { shardRows: 4, dtype: "<i4" });
+  const w = NpyStackWriterSync.open(path, { shardRows: 4, dtype: "<i4" });
   for (let at = w.shape[0] ?? 0; at < 12; at += 3) {
     w.append(ints(at, 3));
     say(`ack ${at + 3}`);
   }
   w.close();
 } else if (op === "group" || op === "gstack") {
-  const w = NpyGroupWriterSync.open(path!, {
+  const w = NpyGroupWriterSync.open(path, {
     members: { a: "<i4", b: "<f8" },
     ...(op === "gstack" ? { shardRows: 4 } : {}),
   });
@@ -93,7 +81,6 @@ if (op === "fsync") {
   }
   w.close();
 } else if (op === "recover") {
-  recoverSync(path!, { zerofillIncomplete: true });
+  recoverSync(path, { zerofillIncomplete: true });
 } else throw new Error(`unknown op ${op}`);
-say("exit 0");
-process.exit(0);
+childThrough();

@@ -21,8 +21,7 @@
  */
 
 import process from "node:process";
-import { writeSync } from "node:fs";
-import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
+import { childThrough, ints, say, startKillChild } from "./_kill_at.ts";
 import {
   NpyAppendArray,
   NpyAppendArraySync,
@@ -30,17 +29,6 @@ import {
   NpyStackWriterSync,
   recoverSync,
 } from "../mod.ts";
-
-const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
-const [nText, op, path] = deno ? deno.args : process.argv.slice(2);
-
-function say(line: string): void {
-  writeSync(1, new TextEncoder().encode(line + "\n"));
-}
-
-function ints(start: number, n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => start + i);
-}
 
 /** Columns `start .. start + n - 1` of the Fortran-order stack. */
 function columns(start: number, n: number) {
@@ -52,24 +40,24 @@ function columns(start: number, n: number) {
   return { data, shape: [2, n] };
 }
 
-killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
+const { op, path } = startKillChild();
 
 if (op === "atomic") {
-  const w = NpyAppendArraySync.open(path!, { atomic: true });
+  const w = NpyAppendArraySync.open(path, { atomic: true });
   const at = w.shape[0] ?? 0;
   w.append(ints(at, 3));
   w.append(ints(at + 3, 3));
   w.close();
   say(`ack ${at + 6}`);
 } else if (op === "atomic-async") {
-  const w = await NpyAppendArray.open(path!, { atomic: true });
+  const w = await NpyAppendArray.open(path, { atomic: true });
   const at = w.shape[0] ?? 0;
   await w.append(ints(at, 3));
   await w.append(ints(at + 3, 3));
   await w.close();
   say(`ack ${at + 6}`);
 } else if (op === "fstack") {
-  const w = NpyStackWriterSync.open(path!, {
+  const w = NpyStackWriterSync.open(path, {
     shardRows: 4,
     dtype: "<i4",
     fortranOrder: true,
@@ -80,7 +68,7 @@ if (op === "atomic") {
   }
   w.close();
 } else if (op === "fstack-async") {
-  const w = await NpyStackWriter.open(path!, {
+  const w = await NpyStackWriter.open(path, {
     shardRows: 5,
     dtype: "<i4",
     fortranOrder: true,
@@ -91,16 +79,15 @@ if (op === "atomic") {
   }
   await w.close();
 } else if (op === "atomic-abort") {
-  const w = NpyAppendArraySync.open(path!, { atomic: true });
+  const w = NpyAppendArraySync.open(path, { atomic: true });
   w.append(ints(0, 3));
   w.abort();
 } else if (op === "atomic-die") {
   // Killed holding an atomic creation: the file, its record and lock.
-  const w = NpyAppendArraySync.open(path!, { atomic: true });
+  const w = NpyAppendArraySync.open(path, { atomic: true });
   w.append(ints(0, 3));
   process.kill(process.pid, "SIGKILL");
 } else if (op === "recover") {
-  recoverSync(path!);
+  recoverSync(path);
 } else throw new Error(`unknown op ${op}`);
-say("exit 0");
-process.exit(0);
+childThrough();

@@ -1,14 +1,21 @@
 /**
- * For kill tests' children: SIGKILL this process right after its Nth call
- * of the named `node:fs` functions (and, on Deno, of the `Deno` calls the
- * path layer uses in their place), so a test can stop a child at every
- * file call of an operation in turn.
+ * For kill tests: SIGKILL a child process right after its Nth call of the
+ * named `node:fs` functions (and, on Deno, of the `Deno` calls the path
+ * layer uses in their place), so a test can stop a child at every file
+ * call of an operation in turn. The child's side: `killAfterFileCall`,
+ * and the head and tail of a sweep's child (`startKillChild`, `say`,
+ * `ints`, `childThrough`); the test's side: `runKilledAt` and
+ * `sweepKills`.
  *
  * @module
  */
 
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
+import { tempDir } from "./_numpy.ts";
 
 /** The `Deno` calls that stand for each `node:fs` one on Deno. */
 const DENO_CALLS: Record<string, Array<[string, string]>> = {
@@ -95,4 +102,82 @@ export function runKilledAt(
   let acked = 0;
   for (const m of r.stdout.matchAll(/^ack (\d+)$/gm)) acked = Number(m[1]);
   return { acked, through };
+}
+
+/**
+ * For a sweep's child: prints a line to stdout at once (a SIGKILL may come
+ * right after).
+ *
+ * @param line The line, without its newline.
+ */
+export function say(line: string): void {
+  writeSync(1, new TextEncoder().encode(line + "\n"));
+}
+
+/**
+ * For a sweep's child: `count` int32 rows, row `i` holding `start + i`.
+ *
+ * @param start The first value.
+ * @param count How many.
+ */
+export function ints(start: number, count: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, i) => start + i);
+}
+
+/**
+ * The head of a sweep's child, run as `<runtime> child.ts N OP PATH` by
+ * `runKilledAt`: reads its args and makes the `N`th file-changing call
+ * (0: none) its last.
+ *
+ * @returns The operation and the path.
+ */
+export function startKillChild(): { op: string; path: string } {
+  const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
+  const [nText, op, path] = deno ? deno.args : process.argv.slice(2);
+  killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
+  return { op: op!, path: path! };
+}
+
+/** The tail of a sweep's child that got through: `exit 0`, and exits. */
+export function childThrough(): never {
+  say("exit 0");
+  process.exit(0);
+}
+
+/**
+ * Kills `op` of `child` after each file call in turn (every `stride`th),
+ * each time on a fresh `name` in a fresh folder, and calls
+ * `check(path, acked, n)` after each kill; with `rerun`, a rerun (no
+ * kill) must then get through and leave only `name` in the folder. Ends
+ * with the first run that got through.
+ *
+ * @returns The paths of the runs, last first.
+ */
+export function sweepKills(
+  child: [string, string[]],
+  op: string,
+  name: string,
+  check: (path: string, acked: number, n: number) => void,
+  { stride = 1, rerun = false }: { stride?: number; rerun?: boolean } = {},
+): string[] {
+  const root = tempDir();
+  const paths: string[] = [];
+  for (let n = 1; n < 600; n += stride) {
+    const sub = join(root, String(n));
+    mkdirSync(sub);
+    const path = join(sub, name);
+    const { acked, through } = runKilledAt(child, n, op, path);
+    check(path, acked, n);
+    if (rerun) {
+      assert.ok(
+        runKilledAt(child, 0, op, path).through,
+        `call ${n}: the rerun failed`,
+      );
+      // The rerun removed what the kill left (temporaries, stale locks).
+      assert.deepEqual(readdirSync(sub), [name], `call ${n}`);
+    }
+    paths.unshift(path);
+    if (through) return paths;
+  }
+  throw new Error(`${op} never got through`);
 }

@@ -10,7 +10,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   NpyAppendArraySync,
@@ -25,43 +25,14 @@ import {
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
-import { runKilledAt } from "./_kill_at.ts";
+import { runKilledAt, sweepKills } from "./_kill_at.ts";
 
 const SLOW = { timeout: 600_000 };
 const CHILD = scriptCommand(new URL("./_adversary3_child.ts", import.meta.url));
 
 /** Runs the child killed after call `n` (0: never). */
-function killAt(
-  n: number,
-  op: string,
-  path: string,
-): { acked: number; through: boolean } {
-  return runKilledAt(CHILD, n, op, path);
-}
-
-/**
- * Kills `op` after each file call in turn, each time on a fresh path;
- * `check(path, acked)` after each kill. Returns the paths, last first.
- */
-function sweep(
-  op: string,
-  name: string,
-  check: (path: string, acked: number, n: number) => void,
-  stride = 1,
-): string[] {
-  const root = tempDir();
-  const paths: string[] = [];
-  for (let n = 1; n < 600; n += stride) {
-    const sub = join(root, String(n));
-    mkdirSync(sub);
-    const path = join(sub, name);
-    const { acked, through } = killAt(n, op, path);
-    check(path, acked, n);
-    paths.unshift(path);
-    if (through) return paths;
-  }
-  throw new Error(`${op} never got through`);
-}
+const killAt = (n: number, op: string, path: string) =>
+  runKilledAt(CHILD, n, op, path);
 
 function numpyRows(files: string[]): unknown {
   return JSON.parse(runPython(
@@ -82,7 +53,7 @@ describe("adversary 3: a kill after every file call", () => {
     "a new file with fsync: true: acknowledged rows stay, the rerun completes it",
     SLOW,
     () => {
-      const paths = sweep("fsync", "x.npy", (path, acked, n) => {
+      const paths = sweepKills(CHILD, "fsync", "x.npy", (path, acked, n) => {
         // After a kill: the file is missing, empty, complete or needs
         // recovery; a rerun of the same child (no kill) finishes it.
         if (existsSync(path) && acked > 0) {
@@ -120,7 +91,7 @@ describe("adversary 3: a kill after every file call", () => {
     "a first append of several writes: acknowledged rows stay after recover",
     SLOW,
     () => {
-      sweep("big", "x.npy", (path, acked, n) => {
+      sweepKills(CHILD, "big", "x.npy", (path, acked, n) => {
         if (!existsSync(path)) {
           assert.equal(acked, 0);
           return;
@@ -144,7 +115,7 @@ describe("adversary 3: a kill after every file call", () => {
     "a stack crossing shard boundaries: reopen keeps every acknowledged row",
     SLOW,
     () => {
-      const paths = sweep("stack", "s", (path, acked, n) => {
+      const paths = sweepKills(CHILD, "stack", "s", (path, acked, n) => {
         if (!existsSync(path)) {
           assert.equal(acked, 0);
           return;
@@ -231,7 +202,7 @@ describe("adversary 3: a kill after every file call", () => {
       } creating its members: every acknowledged row stays`,
       SLOW,
       async () => {
-        sweep(op, "g", (path, acked, n) => {
+        sweepKills(CHILD, op, "g", (path, acked, n) => {
           if (!existsSync(path)) {
             assert.equal(acked, 0);
             return;
@@ -258,7 +229,7 @@ describe("adversary 3: a kill after every file call", () => {
           const again = killAt(0, op, path);
           assert.ok(again.through, `call ${n}: the rerun failed`);
           // Groups of stacks make many calls: every 5th for time.
-        }, op === "gstack" ? 5 : 1);
+        }, { stride: op === "gstack" ? 5 : 1 });
         const dir = tempDir();
         const g = join(dir, "g");
         assert.ok(killAt(0, op, g).through);

@@ -37,46 +37,14 @@ import {
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
-import { runKilledAt } from "./_kill_at.ts";
+import { runKilledAt, sweepKills } from "./_kill_at.ts";
 
 const SLOW = { timeout: 600_000 };
 const CHILD = scriptCommand(new URL("./_adversary6_child.ts", import.meta.url));
 
 /** Runs the child killed after call `n` (0: never). */
-function killAt(
-  n: number,
-  op: string,
-  path: string,
-): { acked: number; through: boolean } {
-  return runKilledAt(CHILD, n, op, path);
-}
-
-/**
- * Kills `op` after each file call in turn, each time in a fresh folder;
- * `check(path, acked, n)` after each kill, then a rerun that must get
- * through and leave only `name` in the folder. Returns the paths of the last runs, last first.
- */
-function sweep(
-  op: string,
-  name: string,
-  check: (path: string, acked: number, n: number) => void,
-): string[] {
-  const root = tempDir();
-  const paths: string[] = [];
-  for (let n = 1; n < 400; n++) {
-    const sub = join(root, String(n));
-    mkdirSync(sub);
-    const path = join(sub, name);
-    const { acked, through } = killAt(n, op, path);
-    check(path, acked, n);
-    assert.ok(killAt(0, op, path).through, `call ${n}: the rerun failed`);
-    // The rerun removed what the kill left (temporaries, stale locks).
-    assert.deepEqual(readdirSync(sub), [name], `call ${n}`);
-    paths.unshift(path);
-    if (through) return paths;
-  }
-  throw new Error(`${op} never got through`);
-}
+const killAt = (n: number, op: string, path: string) =>
+  runKilledAt(CHILD, n, op, path);
 
 /** NumPy's view: each path's values, flattened in C order. */
 function numpyValues(files: string[], code: string): unknown {
@@ -132,7 +100,7 @@ describe("adversary 6: a kill after every file call", () => {
       `an atomic writer of a new file (${op}): after recover, no file or all of it; recover never fails`,
       SLOW,
       () => {
-        const paths = sweep(op, "x.npy", (path, acked, n) => {
+        const paths = sweepKills(CHILD, op, "x.npy", (path, acked, n) => {
           // The README's restart: recover what needs it.
           if (existsSync(path) || existsSync(`${path}.journal`)) {
             try {
@@ -154,7 +122,7 @@ describe("adversary 6: a kill after every file call", () => {
             }
             assert.deepEqual(rows, [0, 1, 2, 3, 4, 5], `call ${n}`);
           }
-        });
+        }, { rerun: true });
         assert.ok(paths.length > 10, `${paths.length} calls`);
         if (hasNumpy()) {
           // After the rerun: 6 rows more, all or nothing again.
@@ -216,7 +184,7 @@ describe("adversary 6: a kill after every file call", () => {
       `a Fortran-order stack (${op}): recoverStack never fails, every acknowledged column stays`,
       SLOW,
       () => {
-        const paths = sweep(op, "s", (path, acked, n) => {
+        const paths = sweepKills(CHILD, op, "s", (path, acked, n) => {
           if (!existsSync(path)) {
             assert.equal(acked, 0);
             return;
@@ -243,7 +211,7 @@ describe("adversary 6: a kill after every file call", () => {
             );
           }
           assert.ok(cols >= acked, `call ${n}: ${cols} < ${acked}`);
-        });
+        }, { rerun: true });
         assert.ok(paths.length > 10, `${paths.length} calls`);
         if (hasNumpy()) {
           const dir = paths[0]!;
