@@ -7,7 +7,7 @@
  * @module
  */
 
-import { unitsPer } from "./_time_units.ts";
+import { floorDiv, type TimeUnit, unitsPer, yearMonth } from "./_time_units.ts";
 
 /** NumPy's NaT: the smallest int64. */
 export const NAT: bigint = -(2n ** 63n);
@@ -15,11 +15,6 @@ export const NAT: bigint = -(2n ** 63n);
 // Attoseconds per day and per millisecond (a Date's unit).
 const PER_DAY = unitsPer("D", "as")!;
 const PER_MILLISECOND = unitsPer("ms", "as")!;
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return q * b > a ? q - 1n : q;
-}
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (month 1..12). */
 function daysFromCivil(year: bigint, month: bigint, day: bigint): bigint {
@@ -31,25 +26,6 @@ function daysFromCivil(year: bigint, month: bigint, day: bigint): bigint {
   return era * 146097n + doe - 719468n;
 }
 
-/** A datetime unit with its multiplier, as in `M8[15m]`. */
-export interface TimeUnit {
-  /** The base unit: `"Y"` ... `"as"`, or `"generic"`. */
-  readonly base: string;
-  /** The multiplier (1 unless the dtype says e.g. `15m`). */
-  readonly multiple: bigint;
-}
-
-/**
- * Splits a dtype's unit text (`"ms"`, `"15m"`) into base and multiplier.
- *
- * @returns The unit.
- */
-export function parseTimeUnit(unit: string | undefined): TimeUnit {
-  const m = /^(\d*)(\w+)$/.exec(unit ?? "generic");
-  if (m === null) return { base: "generic", multiple: 1n };
-  return { base: m[2]!, multiple: m[1] === "" ? 1n : BigInt(m[1]!) };
-}
-
 /**
  * A raw `datetime64` count in attoseconds since the epoch.
  *
@@ -59,11 +35,10 @@ export function toAttoseconds(
   value: bigint,
   unit: TimeUnit,
 ): bigint | undefined {
-  const v = value * unit.multiple;
+  const v = value * BigInt(unit.count);
   if (unit.base === "Y") return daysFromCivil(1970n + v, 1n, 1n) * PER_DAY;
   if (unit.base === "M") {
-    const year = 1970n + floorDiv(v, 12n);
-    const month = v - floorDiv(v, 12n) * 12n + 1n;
+    const [year, month] = yearMonth(v);
     return daysFromCivil(year, month, 1n) * PER_DAY;
   }
   const f = unitsPer(unit.base, "as");

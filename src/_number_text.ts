@@ -9,7 +9,7 @@
  */
 
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
-import { TIME_UNITS, unitsPer } from "./_time_units.ts";
+import { floorDiv, TIME_UNITS, unitsPer, yearMonth } from "./_time_units.ts";
 
 /** Rounds a number to the float of `size` bytes. */
 function roundTo(x: number, size: number): number {
@@ -176,12 +176,6 @@ for (const unit of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
   };
 }
 
-/** Floor division of bigints. */
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
-
 /** Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian). */
 function civil(days: bigint): [bigint, number, number] {
   const z = days + 719468n;
@@ -227,9 +221,8 @@ export function timeText(
     y < 0n ? `-${String(-y).padStart(3, "0")}` : String(y).padStart(4, "0");
   if (base === "Y") return year(1970n + v);
   if (base === "M") {
-    return `${year(1970n + floorDiv(v, 12n))}-${
-      two(v - floorDiv(v, 12n) * 12n + 1n)
-    }`;
+    const [y, m] = yearMonth(v);
+    return `${year(y)}-${two(m)}`;
   }
   if (base === "W" || base === "D") {
     const [y, m, d] = civil(base === "W" ? v * DAYS_PER_WEEK : v);

@@ -112,6 +112,31 @@ export function unitsPer(coarse: string, fine: string): bigint | undefined {
 const NAT = -(2n ** 63n);
 
 /**
+ * Floor division of bigints (rounded toward minus infinity, as NumPy's
+ * datetime arithmetic).
+ *
+ * @param a The dividend.
+ * @param b The divisor (not 0).
+ * @returns The quotient.
+ */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+}
+
+/**
+ * The year and month (1 to 12) of a count of months since 1970-01, as an
+ * `M8[M]` value holds them: `-1n` is December 1969.
+ *
+ * @param months The months since 1970-01.
+ * @returns `[year, month]`.
+ */
+export function yearMonth(months: bigint): [bigint, bigint] {
+  const years = floorDiv(months, 12n);
+  return [1970n + years, months - years * 12n + 1n];
+}
+
+/**
  * Whether NumPy can convert between two base units (W and finer): its
  * `get_datetime_units_factor` gives up once the factor reaches 2**56 (the
  * top 8 bits of a uint64), and the cast then fails with `OverflowError`

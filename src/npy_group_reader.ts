@@ -26,10 +26,10 @@ import {
   checkBound,
   dateAttoseconds,
   NAT,
-  parseTimeUnit,
   type TimeBound,
   toAttoseconds,
 } from "./_datetime_key.ts";
+import { splitTimeUnit } from "./_time_units.ts";
 
 function clamp(value: number, length: number, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
@@ -427,7 +427,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
       checkBound(this.#dir, member, t1, dates);
       return [0, 0];
     }
-    const unit = parseTimeUnit(/\[([^\]]*)\]$/.exec(dtype.str)?.[1]);
+    const unit = splitTimeUnit(dtype.unit ?? "generic");
     const at = (row: number): bigint =>
       (r.readSync(row, row + 1).data as BigInt64Array)[0]!;
     const lower = (bound: TimeBound, whenOpen: number): number => {
