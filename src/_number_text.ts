@@ -160,7 +160,8 @@ const TIME_WORDS: Record<string, string> = {
 
 // For each unit below a day, from the one table of unit lengths (built
 // once here, as timeText runs per value): units per day; seconds per unit
-// and units per second (one of them 1n); digits of a second's fraction.
+// (1n below a second) and units per second (1n from a second up); digits
+// of a second's fraction.
 const CLOCK: Record<
   string,
   { perDay: bigint; seconds: bigint; perSecond: bigint; digits: number }
