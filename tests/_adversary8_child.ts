@@ -15,20 +15,13 @@
  * @module
  */
 
-import process from "node:process";
-import { writeSync } from "node:fs";
-import { FILE_CHANGING_CALLS, killAfterFileCall } from "./_kill_at.ts";
+import { childThrough, say, startKillChild } from "./_kill_at.ts";
 import { NpyGroupWriter, NpyGroupWriterSync } from "../mod.ts";
 
-const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
-const [nText, opText, path] = deno ? deno.args : process.argv.slice(2);
+const { op: opText, path } = startKillChild();
 // `OP:END` appends until END rows instead.
-const [op, endText] = opText!.split(":");
+const [op, endText] = opText.split(":");
 const END = endText === undefined ? 15 : Number(endText);
-
-function say(line: string): void {
-  writeSync(1, new TextEncoder().encode(line + "\n"));
-}
 
 /** Rows `start .. start + n` of the group, as `op` writes them. */
 function rows(start: number, n: number, fortran: boolean) {
@@ -55,24 +48,22 @@ function members(fortran: boolean) {
 }
 
 {
-  killAfterFileCall(Number(nText), FILE_CHANGING_CALLS);
   const fortran = op === "fgstack";
   const options = { members: members(fortran), shardRows: 4 };
   if (op === "gstack-async") {
-    const w = await NpyGroupWriter.open(path!, options);
+    const w = await NpyGroupWriter.open(path, options);
     for (let at = w.length; at < END; at += 3) {
       await w.append(rows(at, 3, false));
       say(`ack ${at + 3}`);
     }
     await w.close();
   } else {
-    const w = NpyGroupWriterSync.open(path!, options);
+    const w = NpyGroupWriterSync.open(path, options);
     for (let at = w.length; at < END; at += 3) {
       w.append(rows(at, 3, fortran));
       say(`ack ${at + 3}`);
     }
     w.close();
   }
-  say("exit 0");
-  process.exit(0);
+  childThrough();
 }
