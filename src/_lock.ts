@@ -43,6 +43,7 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
+import { isoTime, utf8 } from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
@@ -238,9 +239,9 @@ function tryCreate(
     runtime: me.runtime,
     token,
     path,
-    since: new Date().toISOString(),
+    since: isoTime(Date.now()),
   });
-  const bytes = new TextEncoder().encode(record);
+  const bytes = utf8(record);
   try {
     const f = createWhole(
       fs,
@@ -516,7 +517,7 @@ export function refuseLongName(
   const name = lockPath.slice(
     Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\")) + 1,
   );
-  const bytes = new TextEncoder().encode(name).length;
+  const bytes = utf8(name).length;
   if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
   throw new RangeError(
     `Cannot ${verb} ${quoted(path)}: its name takes ${
