@@ -415,9 +415,13 @@ function denoOpen(
   verb: string = mode === "read" ? "read" : "open",
   label: string = path,
 ): OpenedFile {
-  const before = denoKind(d, path);
-  if (before !== "file" && before !== "missing") {
-    throw notAFile(verb, path, before);
+  // `createNew` opens nothing that exists (O_EXCL: EEXIST, for a FIFO or a
+  // dangling symlink too), so only the other modes check first.
+  if (mode !== "createNew") {
+    const before = denoKind(d, path);
+    if (before !== "file" && before !== "missing") {
+      throw notAFile(verb, path, before);
+    }
   }
   const nb = nonBlock(d);
   let file: DenoPathFsFile;
