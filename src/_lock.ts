@@ -43,7 +43,7 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
-import { isoTime, utf8 } from "./_lock_text.ts";
+import { isoTime, newToken, utf8 } from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
@@ -146,23 +146,6 @@ function describe(h: Holder | null): string {
   return `pid ${h.pid}${h.runtime === "" ? "" : ` (${h.runtime})`} on ${
     h.host === "" ? "an unknown host" : h.host
   }`;
-}
-
-/**
- * 16 hex digits naming one hold. `Math.random`, not `crypto`: the token
- * only tells holds apart (it is no secret, and the temporaries carry the
- * pid too), and Node loads its whole Web Crypto module (5 to 12 ms) at the
- * first `crypto.getRandomValues`.
- */
-function newToken(): string {
-  let out = "";
-  for (let i = 0; i < 2; i++) {
-    out += Math.floor(Math.random() * 0x100000000).toString(16).padStart(
-      8,
-      "0",
-    );
-  }
-  return out;
 }
 
 function codeOf(e: unknown): string | undefined {
@@ -430,13 +413,19 @@ function claimIfStale(fs: PathFs, file: string): void {
  *
  * @param path The file or folder.
  * @param verb What is being done, for messages (`"open"`, `"recover"`).
+ * @param missing The caller just found nothing at `path` (a new file): its
+ * lock is `path`'s own, with no symlink to resolve (saves a failing call).
  * @returns The held lock; call `release()` when done.
  * @throws {NpyLockedError} when another writer (in this process or any
  * other, on any runtime, on this host or another) holds it.
  */
-export function acquireLock(path: string, verb: string): HeldLock {
+export function acquireLock(
+  path: string,
+  verb: string,
+  missing = false,
+): HeldLock {
   const fs = pathFs();
-  const lockPath = lockPathOf(lockTarget(path));
+  const lockPath = lockPathOf(missing ? path : lockTarget(path));
   refuseLongName(path, verb, lockPath);
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.

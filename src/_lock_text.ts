@@ -67,3 +67,20 @@ export function isoTime(ms: number): string {
     digits(rest - seconds * 1000, 3)
   }Z`;
 }
+
+/**
+ * 16 hex digits naming one hold. `Math.random`, not `crypto`: the token
+ * only tells holds apart (it is no secret, and the temporaries carry the
+ * pid too), and Node loads its whole Web Crypto module (5 to 12 ms) at the
+ * first `crypto.getRandomValues`.
+ */
+export function newToken(): string {
+  let out = "";
+  for (let i = 0; i < 2; i++) {
+    out += Math.floor(Math.random() * 0x100000000).toString(16).padStart(
+      8,
+      "0",
+    );
+  }
+  return out;
+}

@@ -87,6 +87,21 @@ describe("createNew: whatever holds the name fails with EEXIST, untouched", () =
     });
   }
 
+  test("a writer opened on a dangling symlink locks the link's own name and refuses its first append", () => {
+    const dir = tempDir();
+    const link = join(dir, "link.npy");
+    symlinkSync(join(dir, "target.npy"), link);
+    const npy = NpyAppendArraySync.open(link);
+    assert.deepEqual(readdirSync(dir).sort(), ["link.npy", "link.npy.lock"]);
+    assert.throws(
+      () => npy.append({ data: new Float64Array([1, 2]), shape: [1, 2] }),
+      { code: "EEXIST", message: /is a symlink to a missing file/ },
+    );
+    npy.close();
+    assert.deepEqual(readdirSync(dir), ["link.npy"]);
+    assert.equal(existsSync(join(dir, "target.npy")), false);
+  });
+
   test("a new path still becomes the writer's file", () => {
     const path = join(tempDir(), "new.npy");
     const npy = NpyAppendArraySync.open(path);
