@@ -43,6 +43,7 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
+import { isoTime, newToken, utf8 } from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
@@ -147,23 +148,6 @@ function describe(h: Holder | null): string {
   }`;
 }
 
-/**
- * 16 hex digits naming one hold. `Math.random`, not `crypto`: the token
- * only tells holds apart (it is no secret, and the temporaries carry the
- * pid too), and Node loads its whole Web Crypto module (5 to 12 ms) at the
- * first `crypto.getRandomValues`.
- */
-function newToken(): string {
-  let out = "";
-  for (let i = 0; i < 2; i++) {
-    out += Math.floor(Math.random() * 0x100000000).toString(16).padStart(
-      8,
-      "0",
-    );
-  }
-  return out;
-}
-
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -238,9 +222,9 @@ function tryCreate(
     runtime: me.runtime,
     token,
     path,
-    since: new Date().toISOString(),
+    since: isoTime(Date.now()),
   });
-  const bytes = new TextEncoder().encode(record);
+  const bytes = utf8(record);
   try {
     const f = createWhole(
       fs,
@@ -429,13 +413,19 @@ function claimIfStale(fs: PathFs, file: string): void {
  *
  * @param path The file or folder.
  * @param verb What is being done, for messages (`"open"`, `"recover"`).
+ * @param missing The caller just found nothing at `path` (a new file): its
+ * lock is `path`'s own, with no symlink to resolve (saves a failing call).
  * @returns The held lock; call `release()` when done.
  * @throws {NpyLockedError} when another writer (in this process or any
  * other, on any runtime, on this host or another) holds it.
  */
-export function acquireLock(path: string, verb: string): HeldLock {
+export function acquireLock(
+  path: string,
+  verb: string,
+  missing = false,
+): HeldLock {
   const fs = pathFs();
-  const lockPath = lockPathOf(lockTarget(path));
+  const lockPath = lockPathOf(missing ? path : lockTarget(path));
   refuseLongName(path, verb, lockPath);
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
@@ -516,7 +506,7 @@ export function refuseLongName(
   const name = lockPath.slice(
     Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\")) + 1,
   );
-  const bytes = new TextEncoder().encode(name).length;
+  const bytes = utf8(name).length;
   if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
   throw new RangeError(
     `Cannot ${verb} ${quoted(path)}: its name takes ${

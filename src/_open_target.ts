@@ -181,7 +181,7 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
       throw e;
     }
   }
-  const lock = acquireLock(path, verb);
+  const lock = acquireLock(path, verb, kind === "missing");
   try {
     // A change left unfinished by a killed writer or rewrite is finished
     // or rolled back first, under the lock.

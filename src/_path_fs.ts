@@ -51,8 +51,9 @@ export interface PathFs {
   kind(path: string): PathKind;
   /**
    * Opens `path`; never blocks on a FIFO and refuses anything but a
-   * regular file (`TypeError`). The file's errors name `label` (default
-   * `path`; a temporary file names the file it replaces).
+   * regular file (`TypeError`; for `"createNew"`, anything at `path`,
+   * whatever it is, fails with `EEXIST`). The file's errors name `label`
+   * (default `path`; a temporary file names the file it replaces).
    */
   open(
     path: string,

@@ -136,15 +136,6 @@ const LIBUV_WORDS: Record<string, string> = {
   EFBIG: "file too large",
 };
 
-/** Runs `f`, throwing its error in `node:fs` form. */
-function native<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw nodeStyle(e);
-  }
-}
-
 function kindOf(st: DenoInfo): PathKind {
   if (st.isFile) return "file";
   if (st.isDirectory) return "directory";
@@ -366,155 +357,202 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
 }
 
 /**
+ * `O_NONBLOCK` for `Deno.openSync`'s `customFlags`: opening a FIFO that
+ * appeared after the check must not wait for a peer (no effect on regular
+ * files); `0` where there is none (Windows).
+ */
+function nonBlock(d: DenoPathApi): number {
+  return d.build.os === "linux" ? 0o4000 : d.build.os === "windows" ? 0 : 0x4;
+}
+
+const OPTIONS = {
+  read: { read: true },
+  write: { read: true, write: true },
+  create: { read: true, write: true, create: true },
+  createNew: { read: true, write: true, createNew: true },
+} as const;
+
+// The operations below are top-level functions, bound to the `Deno`
+// namespace by `denoPathFs`, not closures inside it: the JSR build's
+// compile hints (scripts/compile_hints.ts) can only make top-level
+// functions compile with the module, and a short-lived process runs most
+// of these (issue 17.2, cold start).
+
+/** `stat` of `path`, `null` when it is missing. */
+function denoStatOrNull(d: DenoPathApi, path: string): DenoInfo | null {
+  try {
+    return d.statSync(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return null;
+    throw nodeStyle(e);
+  }
+}
+
+function denoKind(d: DenoPathApi, path: string): PathKind {
+  try {
+    return kindOf(d.statSync(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    // ENOTDIR: a folder on the way is a file, so nothing is there.
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    throw runtimeError(nodeStyle(e), "open", path);
+  }
+}
+
+function denoExists(d: DenoPathApi, path: string): boolean {
+  try {
+    d.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function denoOpen(
+  d: DenoPathApi,
+  path: string,
+  mode: OpenMode,
+  verb: string = mode === "read" ? "read" : "open",
+  label: string = path,
+): OpenedFile {
+  // `createNew` opens nothing that exists (O_EXCL: EEXIST, for a FIFO or a
+  // dangling symlink too), so only the other modes check first.
+  if (mode !== "createNew") {
+    const before = denoKind(d, path);
+    if (before !== "file" && before !== "missing") {
+      throw notAFile(verb, path, before);
+    }
+  }
+  const nb = nonBlock(d);
+  let file: DenoPathFsFile;
+  try {
+    file = d.openSync(path, {
+      ...OPTIONS[mode],
+      mode: 0o666,
+      ...(nb === 0 ? {} : { customFlags: nb }),
+    });
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), verb, path);
+  }
+  try {
+    const now = kindOf(file.statSync());
+    if (now !== "file") throw notAFile(verb, path, now);
+  } catch (e) {
+    file.close();
+    throw runtimeError(nodeStyle(e), verb, path);
+  }
+  return new DenoPathFile(
+    file,
+    path,
+    label,
+    mode !== "read",
+    d.statSync.bind(d),
+  );
+}
+
+function denoRemove(d: DenoPathApi, path: string): void {
+  try {
+    d.removeSync(path);
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), "remove", path);
+  }
+}
+
+function denoRename(d: DenoPathApi, from: string, to: string): void {
+  try {
+    d.renameSync(from, to);
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), "rename", from);
+  }
+}
+
+function denoSyncDir(d: DenoPathApi, path: string): void {
+  let dir: DenoPathFsFile;
+  try {
+    dir = d.openSync(path, { read: true });
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), "sync", path);
+  }
+  try {
+    dir.syncSync();
+  } catch (e) {
+    // Some file systems cannot sync a folder (EINVAL): nothing to do.
+    const code = (e as { code?: string }).code;
+    if (code !== "EINVAL" && code !== "EISDIR" && code !== "EBADF") {
+      throw runtimeError(nodeStyle(e), "sync", path);
+    }
+  } finally {
+    dir.close();
+  }
+}
+
+function denoReadText(d: DenoPathApi, path: string): string | null {
+  // Reading a FIFO would wait for a writer: refused first.
+  const k = denoKind(d, path);
+  if (k === "missing") return null;
+  if (k !== "file") throw notAFile("read", path, k, "remove it");
+  try {
+    return d.readTextFileSync(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return null;
+    throw runtimeError(nodeStyle(e), "read", path);
+  }
+}
+
+function denoAgeMs(d: DenoPathApi, path: string): number | null {
+  const st = denoStatOrNull(d, path);
+  if (st === null) return null;
+  return st.mtime === null ? 0 : Date.now() - st.mtime.getTime();
+}
+
+function denoSize(d: DenoPathApi, path: string): number | null {
+  return denoStatOrNull(d, path)?.size ?? null;
+}
+
+function denoLink(d: DenoPathApi, from: string, to: string): void {
+  try {
+    d.linkSync(from, to);
+  } catch (e) {
+    throw nodeStyle(e);
+  }
+}
+
+function denoList(d: DenoPathApi, path: string): string[] {
+  try {
+    return Array.from(d.readDirSync(path), (e) => e.name);
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return [];
+    throw runtimeError(nodeStyle(e), "read", path);
+  }
+}
+
+function denoMkdir(d: DenoPathApi, path: string): void {
+  try {
+    d.mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw runtimeError(nodeStyle(e), "create", path);
+  }
+}
+
+/**
  * The path operations on Deno's own calls.
  *
  * @param d The `Deno` namespace.
  * @returns The path operations.
  */
 export function denoPathFs(d: DenoPathApi): PathFs {
-  // O_NONBLOCK: opening a FIFO that appeared after the check must not
-  // wait for a peer (no effect on regular files).
-  const nb = d.build.os === "linux"
-    ? 0o4000
-    : d.build.os === "windows"
-    ? 0
-    : 0x4;
-  const options = {
-    read: { read: true },
-    write: { read: true, write: true },
-    create: { read: true, write: true, create: true },
-    createNew: { read: true, write: true, createNew: true },
-  } as const;
-  /** `stat` of `path`, `null` when it is missing. */
-  const statOrNull = (path: string): DenoInfo | null => {
-    try {
-      return d.statSync(path);
-    } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return null;
-      throw nodeStyle(e);
-    }
-  };
-  const kind = (path: string): PathKind => {
-    try {
-      return kindOf(d.statSync(path));
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      // ENOTDIR: a folder on the way is a file, so nothing is there.
-      if (code === "ENOENT" || code === "ENOTDIR") return "missing";
-      throw runtimeError(nodeStyle(e), "open", path);
-    }
-  };
   return {
-    exists(path) {
-      try {
-        d.statSync(path);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    kind,
-    open(
-      path,
-      mode: OpenMode,
-      verb = mode === "read" ? "read" : "open",
-      label = path,
-    ) {
-      const before = kind(path);
-      if (before !== "file" && before !== "missing") {
-        throw notAFile(verb, path, before);
-      }
-      let file: DenoPathFsFile;
-      try {
-        file = d.openSync(path, {
-          ...options[mode],
-          mode: 0o666,
-          ...(nb === 0 ? {} : { customFlags: nb }),
-        });
-      } catch (e) {
-        throw runtimeError(nodeStyle(e), verb, path);
-      }
-      try {
-        const now = kindOf(file.statSync());
-        if (now !== "file") throw notAFile(verb, path, now);
-      } catch (e) {
-        file.close();
-        throw runtimeError(nodeStyle(e), verb, path);
-      }
-      return new DenoPathFile(
-        file,
-        path,
-        label,
-        mode !== "read",
-        (p) => d.statSync(p),
-      );
-    },
-    remove(path) {
-      try {
-        d.removeSync(path);
-      } catch (e) {
-        throw runtimeError(nodeStyle(e), "remove", path);
-      }
-    },
-    rename(from, to) {
-      try {
-        d.renameSync(from, to);
-      } catch (e) {
-        throw runtimeError(nodeStyle(e), "rename", from);
-      }
-    },
-    syncDir(path) {
-      let dir: DenoPathFsFile;
-      try {
-        dir = d.openSync(path, { read: true });
-      } catch (e) {
-        throw runtimeError(nodeStyle(e), "sync", path);
-      }
-      try {
-        dir.syncSync();
-      } catch (e) {
-        // Some file systems cannot sync a folder (EINVAL): nothing to do.
-        const code = (e as { code?: string }).code;
-        if (code !== "EINVAL" && code !== "EISDIR" && code !== "EBADF") {
-          throw runtimeError(nodeStyle(e), "sync", path);
-        }
-      } finally {
-        dir.close();
-      }
-    },
-    readText(path) {
-      // Reading a FIFO would wait for a writer: refused first.
-      const k = kind(path);
-      if (k === "missing") return null;
-      if (k !== "file") throw notAFile("read", path, k, "remove it");
-      try {
-        return d.readTextFileSync(path);
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return null;
-        throw runtimeError(nodeStyle(e), "read", path);
-      }
-    },
-    ageMs(path) {
-      const st = statOrNull(path);
-      if (st === null) return null;
-      return st.mtime === null ? 0 : Date.now() - st.mtime.getTime();
-    },
-    size: (path) => statOrNull(path)?.size ?? null,
-    link: (from, to) => native(() => d.linkSync(from, to)),
-    list(path) {
-      try {
-        return Array.from(d.readDirSync(path), (e) => e.name);
-      } catch (e) {
-        if ((e as { code?: string }).code === "ENOENT") return [];
-        throw runtimeError(nodeStyle(e), "read", path);
-      }
-    },
-    mkdir(path) {
-      try {
-        d.mkdirSync(path, { recursive: true });
-      } catch (e) {
-        throw runtimeError(nodeStyle(e), "create", path);
-      }
-    },
+    exists: denoExists.bind(null, d),
+    kind: denoKind.bind(null, d),
+    open: denoOpen.bind(null, d),
+    remove: denoRemove.bind(null, d),
+    rename: denoRename.bind(null, d),
+    syncDir: denoSyncDir.bind(null, d),
+    readText: denoReadText.bind(null, d),
+    ageMs: denoAgeMs.bind(null, d),
+    size: denoSize.bind(null, d),
+    link: denoLink.bind(null, d),
+    list: denoList.bind(null, d),
+    mkdir: denoMkdir.bind(null, d),
   };
 }

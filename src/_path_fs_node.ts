@@ -167,9 +167,13 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
     exists: (path) => fs.existsSync(path),
     kind,
     open(path, mode, verb = mode === "read" ? "read" : "open", label = path) {
-      const before = kind(path);
-      if (before !== "file" && before !== "missing") {
-        throw notAFile(verb, path, before);
+      // `createNew` opens nothing that exists (O_EXCL: EEXIST, for a FIFO
+      // or a dangling symlink too), so only the other modes check first.
+      if (mode !== "createNew") {
+        const before = kind(path);
+        if (before !== "file" && before !== "missing") {
+          throw notAFile(verb, path, before);
+        }
       }
       let fd: number;
       try {
