@@ -44,6 +44,9 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /** Writer state; every method that does I/O is a generator of steps. */
+/** The verb of a refused `updateHeader()`. */
+export const UPDATE_HEADER = "update the header of";
+
 export class AppendCore {
   readonly label: string;
   readonly rewriteHeaderOnAppend: boolean;
@@ -142,10 +145,11 @@ export class AppendCore {
     return growthAxis(this.fortranOrder, this.shape?.length ?? 1);
   }
 
-  checkOpen(): void {
+  /** Refuses a call on a closed writer; `verb` names the call. */
+  checkOpen(verb = "append to"): void {
     if (this.#closed) {
       throw new TypeError(
-        `Cannot append to ${this.label}: the writer is closed`,
+        `Cannot ${verb} ${this.label}: the writer is closed`,
       );
     }
   }
@@ -420,6 +424,7 @@ export class AppendCore {
    * direct call; `false`, having done nothing, when the steps are needed.
    */
   updateHeaderDirect(file: FileLikeSync): boolean {
+    this.checkOpen(UPDATE_HEADER);
     const shape = this.shape;
     if (shape === null || this.fsync || this.#buffered > 0) return false;
     try {
@@ -438,6 +443,11 @@ export class AppendCore {
    * the header the file had is written back.
    */
   *updateHeader(): IoSteps<void> {
+    this.checkOpen(UPDATE_HEADER);
+    yield* this.#writeHeader();
+  }
+
+  *#writeHeader(): IoSteps<void> {
     yield* this.flush();
     if (this.shape === null) return;
     if (this.fsync) yield* sync();
@@ -462,7 +472,7 @@ export class AppendCore {
     if (this.#closed) return;
     yield* this.flush();
     this.#closed = true;
-    if (this.headerDirty) yield* this.updateHeader();
+    if (this.headerDirty) yield* this.#writeHeader();
   }
 }
 
