@@ -274,7 +274,9 @@ export class NpyAppendArray implements AsyncDisposable {
 
   /**
    * Closes an `atomic` writer undoing every append since `open` (see
-   * {@linkcode NpyAppendArraySync.abort}), after pending appends.
+   * {@linkcode NpyAppendArraySync.abort}). It takes effect at once: a
+   * `close()` or `append()` called before its promise settles finds the
+   * writer closed.
    *
    * @example Undo a batch of appends
    * ```ts
@@ -297,8 +299,14 @@ export class NpyAppendArray implements AsyncDisposable {
    */
   abort(): Promise<void> {
     if (this.#sync) {
-      const s = this.#sync;
-      return this.#tail.then(() => s.abort());
+      // At once, as close(): a close() or append() called after it must
+      // not commit first.
+      try {
+        this.#sync.abort();
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     return Promise.reject(
       new TypeError(
