@@ -354,14 +354,15 @@ export class AppendCore {
       headerText(descrText, this.fortranOrder, shape),
     );
     const end = header.length + bytes.length;
-    const stale = this.#staleSize;
+    // The old bytes of a file object started afresh are cut first: one
+    // that cannot truncate fails here, before any byte changed.
+    if (this.#staleSize > end) yield* truncate(end);
     try {
       if (!this.fsync && bytes.length <= SMALL_CREATE_BYTES) {
         const all = new Uint8Array(end);
         all.set(header);
         all.set(bytes, header.length);
         yield* write(all, 0);
-        if (stale > end) yield* truncate(end);
       } else {
         const empty = [...shape];
         empty[growthAxis(this.fortranOrder, shape.length)] = 0;
@@ -373,7 +374,6 @@ export class AppendCore {
           0,
         );
         yield* write(bytes, header.length);
-        if (stale > end) yield* truncate(end);
         if (this.fsync) yield* sync();
         yield* write(header, 0);
         if (this.fsync) yield* sync();
