@@ -1,5 +1,9 @@
 /**
- * Adversary round 9: `deleteIfExists: true` on a file object that cannot
+ * Adversary round 9: file objects that cannot truncate (`truncate` and
+ * `truncateSync` are optional), which a failed call must leave as they
+ * were.
+ *
+ * `deleteIfExists: true` on a file object that cannot
  * truncate (its `truncate`/`truncateSync` is optional) and holds more
  * bytes than the new file. The first append wrote the new header and data
  * over the old bytes, then failed to cut the rest ("Cannot truncate: the
@@ -9,6 +13,13 @@
  * object fails before any byte changes, with a message that names the
  * missing method. A new file at least as long as the old bytes needs no
  * cut and is written as before.
+ *
+ * `recover` of a file object holding more whole rows than its header says
+ * and a partial row (a writer with `rewriteHeaderOnAppend: false` cut off)
+ * wrote the new header, then failed to cut the partial row: the failed
+ * call changed the header. Now it cuts first, then writes the header (a
+ * crash in between leaves whole rows under the old header, which the same
+ * recovery repairs).
  */
 
 import { describe, test } from "node:test";
@@ -20,6 +31,8 @@ import {
   NpyAppendArray,
   NpyAppendArraySync,
   readNpySync,
+  recover,
+  recoverSync,
   SyncBackedFile,
 } from "../mod.ts";
 
@@ -132,5 +145,52 @@ describe("deleteIfExists on a file object that cannot truncate", () => {
       w.close();
       assert.deepEqual(c.bytes(), fresh(two));
     }
+  });
+});
+
+/** Three rows under a header of two, and half a row: `[1, 2, 3]` float64. */
+function cutOff(): MemoryFile {
+  const m = new MemoryFile();
+  const w = NpyAppendArraySync.open(m, { rewriteHeaderOnAppend: false });
+  w.append(new Float64Array([1, 2]));
+  w.close();
+  m.writeSync(new Uint8Array(new Float64Array([3]).buffer), m.sizeSync());
+  m.writeSync(new Uint8Array([1, 2, 3, 4]), m.sizeSync());
+  return m;
+}
+
+describe("recover on a file object that cannot truncate", () => {
+  test("a FileLikeSync without truncateSync: refused, no byte changed", () => {
+    const m = cutOff();
+    const before = m.bytes();
+    assert.throws(
+      () => recoverSync(syncNoTruncate(m)),
+      (e: unknown) =>
+        e instanceof TypeError && e.message.includes("truncateSync method"),
+    );
+    assert.deepEqual(m.bytes(), before);
+  });
+
+  test("an async-only file object: refused, no byte changed", async () => {
+    const m = cutOff();
+    const before = m.bytes();
+    await assert.rejects(
+      recover(asyncNoTruncate(m)),
+      (e: unknown) => e instanceof TypeError && NO_CUT.test(e.message),
+    );
+    assert.deepEqual(m.bytes(), before);
+  });
+
+  test("a SyncBackedFile keeping the base truncateSync: no byte changed", () => {
+    const m = cutOff();
+    const before = m.bytes();
+    assert.throws(() => recoverSync(new NoCutFile(m)), TypeError);
+    assert.deepEqual(m.bytes(), before);
+  });
+
+  test("a file object that cuts: the bytes of the three rows written whole", () => {
+    const m = cutOff();
+    assert.equal(recoverSync(m), true);
+    assert.deepEqual(m.bytes(), fresh(new Float64Array([1, 2, 3])));
   });
 });
