@@ -153,7 +153,48 @@ export function bundle(
     "--entry-names=[name]",
     "--allow-overwrite",
   ]);
+  keepClassNames(outDir);
   if (format === "esm" && compileHints) addCompileHints(outDir);
+}
+
+/**
+ * Gives each class esbuild renamed back its own name. esbuild writes a
+ * class whose body names it (`static open() { return new NpyReader() }`)
+ * as `NpyReader=class _NpyReader{...}` (in a `var` list): the class's `name` was then
+ * `"_NpyReader"` in every build (what Node's `console.log` and an
+ * instance method's stack frame show). The inner name is visible only in
+ * the class's body, where it is the same class as the outer one, so
+ * naming it as the outer one changes nothing else. esbuild's own
+ * `--keep-names` would do it with a `__name` call for every function (465
+ * at each load). A file holding `_NpyReader` anywhere but in that class
+ * is refused: its meaning could change.
+ */
+function keepClassNames(outDir: string): void {
+  const dirs = [outDir, join(outDir, "chunks")].filter((d) => fs.existsSync(d));
+  for (const dir of dirs) {
+    for (const name of fs.readdirSync(dir)) {
+      if (!/\.c?js$/.test(name)) continue;
+      const file = join(dir, name);
+      let text = fs.readFileSync(file, "utf8");
+      const renamed = [...text.matchAll(/(?<=\bvar |,)(\w+)=class _\1\{/g)]
+        .map((m) => m[1]!);
+      for (const cls of renamed) {
+        const inner = new RegExp(`(?<![\\w$.#])_${cls}(?![\\w$])`, "g");
+        const head = `${cls}=class _${cls}{`;
+        const start = text.indexOf(head);
+        const next = text.slice(start + head.length).search(/\b\w+=class\b/);
+        const end = next < 0 ? text.length : start + head.length + next;
+        const all = [...text.matchAll(inner)].map((m) => m.index!);
+        if (all.some((i) => i < start || i >= end)) {
+          throw new Error(
+            `Cannot keep the class name ${cls} in ${file}: _${cls} is used outside its class; fix keepClassNames in scripts/build_npm.ts`,
+          );
+        }
+        text = text.replace(inner, cls);
+      }
+      if (renamed.length > 0) fs.writeFileSync(file, text);
+    }
+  }
 }
 
 /** Bun, which compiles the Bun build's bytecode (`bun build --bytecode`). */

@@ -44,6 +44,15 @@ export const NODE_DIR = "node";
  */
 const EDIT_SLACK_MS = 2000;
 
+/**
+ * The name the code cache is made under. V8 before 12 (Node 20) takes a
+ * script's name from the cache it accepts, not from `filename`: stack
+ * frames of the cached build name this, where the build's own path (a
+ * folder of the release machine) stood before. A name, not a path: the
+ * package's place is known only at run time.
+ */
+const SCRIPT_NAME = "npy-append-array/node/library.js";
+
 /** The loader around `SOURCE` (a function of the bundle's `module`). */
 function libraryModule(source: string): string {
   return `// npy-append-array for Node: the library, compiled from the V8 code cache
@@ -60,7 +69,7 @@ function thisFile() {
   try {
     return builtin("node:url").fileURLToPath(import.meta.url);
   } catch {
-    return "npy-append-array/node/library.js";
+    return ${JSON.stringify(SCRIPT_NAME)};
   }
 }
 
@@ -113,7 +122,7 @@ import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 const [libraryFile, dir] = process.argv.slice(2);
 const { SOURCE } = await import(pathToFileURL(libraryFile).href);
-const script = new Script(SOURCE, { filename: libraryFile });
+const script = new Script(SOURCE, { filename: ${JSON.stringify(SCRIPT_NAME)} });
 const module = { exports: {} };
 script.runInThisContext()(module);
 await (async (lib, file) => {${WARM_UP}})(module.exports, dir + "/warm-up.npy");

@@ -44,6 +44,9 @@ function shapeText(shape: readonly number[]): string {
 }
 
 /** Writer state; every method that does I/O is a generator of steps. */
+/** The verb of a refused `updateHeader()`. */
+export const UPDATE_HEADER = "update the header of";
+
 export class AppendCore {
   readonly label: string;
   readonly rewriteHeaderOnAppend: boolean;
@@ -142,10 +145,11 @@ export class AppendCore {
     return growthAxis(this.fortranOrder, this.shape?.length ?? 1);
   }
 
-  checkOpen(): void {
+  /** Refuses a call on a closed writer; `verb` names the call. */
+  checkOpen(verb = "append to"): void {
     if (this.#closed) {
       throw new TypeError(
-        `Cannot append to ${this.label}: the writer is closed`,
+        `Cannot ${verb} ${this.label}: the writer is closed`,
       );
     }
   }
@@ -350,14 +354,15 @@ export class AppendCore {
       headerText(descrText, this.fortranOrder, shape),
     );
     const end = header.length + bytes.length;
-    const stale = this.#staleSize;
+    // The old bytes of a file object started afresh are cut first: one
+    // that cannot truncate fails here, before any byte changed.
+    if (this.#staleSize > end) yield* truncate(end);
     try {
       if (!this.fsync && bytes.length <= SMALL_CREATE_BYTES) {
         const all = new Uint8Array(end);
         all.set(header);
         all.set(bytes, header.length);
         yield* write(all, 0);
-        if (stale > end) yield* truncate(end);
       } else {
         const empty = [...shape];
         empty[growthAxis(this.fortranOrder, shape.length)] = 0;
@@ -369,7 +374,6 @@ export class AppendCore {
           0,
         );
         yield* write(bytes, header.length);
-        if (stale > end) yield* truncate(end);
         if (this.fsync) yield* sync();
         yield* write(header, 0);
         if (this.fsync) yield* sync();
@@ -420,6 +424,7 @@ export class AppendCore {
    * direct call; `false`, having done nothing, when the steps are needed.
    */
   updateHeaderDirect(file: FileLikeSync): boolean {
+    this.checkOpen(UPDATE_HEADER);
     const shape = this.shape;
     if (shape === null || this.fsync || this.#buffered > 0) return false;
     try {
@@ -438,6 +443,11 @@ export class AppendCore {
    * the header the file had is written back.
    */
   *updateHeader(): IoSteps<void> {
+    this.checkOpen(UPDATE_HEADER);
+    yield* this.#writeHeader();
+  }
+
+  *#writeHeader(): IoSteps<void> {
     yield* this.flush();
     if (this.shape === null) return;
     if (this.fsync) yield* sync();
@@ -462,7 +472,7 @@ export class AppendCore {
     if (this.#closed) return;
     yield* this.flush();
     this.#closed = true;
-    if (this.headerDirty) yield* this.updateHeader();
+    if (this.headerDirty) yield* this.#writeHeader();
   }
 }
 

@@ -93,9 +93,9 @@ export function* sync(): IoSteps<void> {
   yield { op: "sync" };
 }
 
-function noTruncate(): never {
+function noTruncate(method: string): never {
   throw new TypeError(
-    "Cannot truncate: the file object has no truncate method",
+    `Cannot truncate the file object: it has no ${method} method; give it one`,
   );
 }
 
@@ -108,7 +108,7 @@ function doSync(op: IoOp, file: FileLikeSync): unknown {
     case "size":
       return file.sizeSync();
     case "truncate":
-      if (file.truncateSync === undefined) return noTruncate();
+      if (file.truncateSync === undefined) return noTruncate("truncateSync");
       return file.truncateSync(op.length);
     case "sync":
       return file.syncSync?.();
@@ -124,7 +124,7 @@ function doAsync(op: IoOp, file: FileLike): Promise<unknown> | unknown {
     case "size":
       return file.size();
     case "truncate":
-      if (file.truncate === undefined) return noTruncate();
+      if (file.truncate === undefined) return noTruncate("truncate");
       return file.truncate(op.length);
     case "sync":
       return file.sync?.();

@@ -292,8 +292,11 @@ export function* recoverSteps(
       throw e;
     }
   }
-  yield* write(bytes, 0);
+  // The cut before the header: a file object that cannot truncate fails
+  // before any byte changed, and a crash in between leaves whole rows
+  // under the old header, which the same recovery repairs.
   if (end < info.fileSize) yield* truncate(end);
+  yield* write(bytes, 0);
   return true;
 }
 

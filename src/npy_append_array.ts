@@ -7,7 +7,7 @@
 import { checkOptions } from "./_options_check.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
-import { adoptExisting, AppendCore } from "./_append_core.ts";
+import { adoptExisting, AppendCore, UPDATE_HEADER } from "./_append_core.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync } from "./_io.ts";
@@ -132,7 +132,8 @@ export class NpyAppendArray implements AsyncDisposable {
   /** Whether `close()` has been called. */
   get closed(): boolean {
     if (this.#sync) return this.#sync.closed;
-    return this.#async!.core.closed;
+    // From the call on, as the sync writer's (its close is done at once).
+    return this.#closing || this.#async!.core.closed;
   }
 
   #enqueue(run: () => Promise<void> | void): Promise<void> {
@@ -202,6 +203,9 @@ export class NpyAppendArray implements AsyncDisposable {
    * ```
    *
    * @returns A promise that settles when the header is written.
+   * @throws {TypeError} (a rejection) once `close()` has been called.
+   * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
+   * the path.
    */
   updateHeader(): Promise<void> {
     if (this.#sync) {
@@ -213,6 +217,13 @@ export class NpyAppendArray implements AsyncDisposable {
       }
     }
     const core = this.#async!.core;
+    if (this.#closing) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot ${UPDATE_HEADER} ${core.label}: the writer is closed`,
+        ),
+      );
+    }
     return this.#runAsync(() => core.updateHeader());
   }
 
@@ -263,7 +274,9 @@ export class NpyAppendArray implements AsyncDisposable {
 
   /**
    * Closes an `atomic` writer undoing every append since `open` (see
-   * {@linkcode NpyAppendArraySync.abort}), after pending appends.
+   * {@linkcode NpyAppendArraySync.abort}). It takes effect at once: a
+   * `close()` or `append()` called before its promise settles finds the
+   * writer closed.
    *
    * @example Undo a batch of appends
    * ```ts
@@ -286,8 +299,14 @@ export class NpyAppendArray implements AsyncDisposable {
    */
   abort(): Promise<void> {
     if (this.#sync) {
-      const s = this.#sync;
-      return this.#tail.then(() => s.abort());
+      // At once, as close(): a close() or append() called after it must
+      // not commit first.
+      try {
+        this.#sync.abort();
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     return Promise.reject(
       new TypeError(

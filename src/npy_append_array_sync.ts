@@ -10,6 +10,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
 import { endAppend } from "./_journal.ts";
 import { runSync } from "./_io.ts";
+import { UPDATE_HEADER } from "./_append_core.ts";
 
 /**
  * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
@@ -161,9 +162,13 @@ export class NpyAppendArraySync implements Disposable {
    * npy.updateHeader();
    * assert.deepEqual(readNpySync(file).shape, [2]);
    * ```
+   *
+   * @throws {TypeError} for a closed writer (its file may be another's now).
+   * @throws {Error} from the runtime (`ENOSPC` ...) naming the path.
    */
   updateHeader(): void {
     const { core, file } = this.#w;
+    core.checkOpen(UPDATE_HEADER);
     if (file === null) return;
     if (!core.updateHeaderDirect(file)) runSync(core.updateHeader(), file);
   }

@@ -210,11 +210,13 @@ describe("adversary 7: recover of headers without room", () => {
         const after = new Uint8Array(readFileSync(path));
         const same = (b: Uint8Array) =>
           b.length === after.length && b.every((x, i) => x === after[i]);
-        // The header first, then the cut: a kill between leaves the new
-        // header over the stray bytes, which recover cuts again.
+        // The cut first, then the header (adversary round 9: a file object
+        // that cannot truncate fails before any byte changes): a kill
+        // between leaves the old header over the whole rows, which
+        // recover repairs again.
         assert.ok(
           same(original) || same(recovered) ||
-            same(new Uint8Array([...recovered, 9, 9, 9])),
+            same(original.subarray(0, original.length - 3)),
           `kill after call ${n}`,
         );
         recoverSync(path);

@@ -246,10 +246,15 @@ describe("stale contents under deleteIfExists", () => {
   test("a failed first append leaves the file empty, the next one is whole", () => {
     const memory = new MemoryFile();
     memory.writeSync(new Uint8Array(1000).fill(7), 0);
+    // The old bytes are cut first (adversary round 9): a failed cut
+    // changes nothing, a failed write after it leaves an empty file.
     const faulty = new FaultyFile({ failAt: 1 }, memory);
     const npy = NpyAppendArraySync.open(faulty.sync(), {
       deleteIfExists: true,
     });
+    assert.throws(() => npy.append([1, 2]), InjectedFault);
+    assert.deepEqual(memory.bytes(), new Uint8Array(1000).fill(7));
+    faulty.options.failAt = 3;
     assert.throws(() => npy.append([1, 2]), InjectedFault);
     assert.equal(memory.sizeSync(), 0);
     npy.append([3, 4]);
