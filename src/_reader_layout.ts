@@ -120,26 +120,40 @@ function sameHeader(a: NpyHeader, b: NpyHeader): boolean {
     a.shape.every((n, i) => n === b.shape[i]);
 }
 
+/**
+ * `value` as an index into `length` items (negative counts from the end),
+ * clamped to `[0, length]`.
+ *
+ * @throws {TypeError} `value` is not an integer; the message names
+ * `label`, the file.
+ */
 export function clampIndex(
   value: number,
   length: number,
   name: string,
+  label: string,
 ): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
-      `Cannot read items: ${name} must be an integer, got ${
+      `Cannot read items of ${label}: ${name} must be an integer, got ${
         typeof value === "number" ? value : typeof value
-      }`,
+      }; pass an item index (negative counts from the end)`,
     );
   }
   if (value < 0) return Math.max(0, length + value);
   return Math.min(value, length);
 }
 
-export function checkBatchItems(value: number): number {
+/**
+ * `value` as a batch's item count.
+ *
+ * @throws {RangeError} `value` is not a positive integer; the message
+ * names `label`, the file.
+ */
+export function checkBatchItems(value: number, label: string): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot read batches: batchItems must be a positive integer, got "${value}"`,
+      `Cannot read batches of ${label}: batchItems must be a positive integer, got "${value}"`,
     );
   }
   return value;

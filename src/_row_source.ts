@@ -25,7 +25,7 @@ import {
   swapInPlace,
 } from "./decode.ts";
 import type { TypedArray } from "./array_input.ts";
-import { openTarget } from "./_open_target.ts";
+import { openTarget, targetLabel } from "./_open_target.ts";
 import { hasUnsettled } from "./_journal_path.ts";
 import { headerLengthFromPreamble } from "./header.ts";
 import { withFileName } from "./_error_label.ts";
@@ -147,7 +147,9 @@ export class RowSource {
     owned: boolean;
     path: string | null;
   } {
-    if (options.batchItems !== undefined) checkBatchItems(options.batchItems);
+    if (options.batchItems !== undefined) {
+      checkBatchItems(options.batchItems, targetLabel(target));
+    }
     const t = openTarget(target, { mode: "read", verb: "read", needSync });
     return {
       label: t.label,
@@ -251,7 +253,7 @@ export class RowSource {
         `Cannot read rows of ${this.label}: it holds a 0-d array, which has no growth axis; use readNpy`,
       );
     }
-    return clampIndex(start, this.layout.length, "start");
+    return clampIndex(start, this.layout.length, "start", this.label);
   }
 
   range(start: number, end: number | undefined): [number, number] {
@@ -263,7 +265,7 @@ export class RowSource {
     const length = this.layout.length;
     return Math.max(
       s,
-      end === undefined ? length : clampIndex(end, length, "end"),
+      end === undefined ? length : clampIndex(end, length, "end", this.label),
     );
   }
 

@@ -381,7 +381,10 @@ export class NpyReader implements AsyncDisposable, Disposable {
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
-    const step = checkBatchItems(options.batchItems ?? this.batchItems);
+    const step = checkBatchItems(
+      options.batchItems ?? this.batchItems,
+      this.#src.label,
+    );
     let [at, end] = this.#src.range(options.start ?? 0, options.end);
     while (at < end) {
       const next = Math.min(end, at + step);
@@ -412,7 +415,10 @@ export class NpyReader implements AsyncDisposable, Disposable {
   *batchesSync(
     options: NpyBatchOptions = {},
   ): Generator<NpyArray, void, undefined> {
-    const step = checkBatchItems(options.batchItems ?? this.batchItems);
+    const step = checkBatchItems(
+      options.batchItems ?? this.batchItems,
+      this.#src.label,
+    );
     let [at, end] = this.#src.range(options.start ?? 0, options.end);
     while (at < end) {
       const next = Math.min(end, at + step);

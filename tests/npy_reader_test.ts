@@ -214,6 +214,35 @@ describe("NpyReader", () => {
     await assert.rejects(NpyReader.open(file, { batchItems: -1 }), RangeError);
   });
 
+  test("bound and batch errors name the file", async () => {
+    const dir = tempDir();
+    const path = join(dir, "rows.npy");
+    NpyAppendArraySync.open(path).append([1, 2, 3]);
+    const reader = await NpyReader.open(path);
+    const named =
+      (kind: typeof TypeError | typeof RangeError) => (e: unknown) => {
+        assert.ok(e instanceof kind, String(e));
+        assert.match((e as Error).message, /rows\.npy/);
+        return true;
+      };
+    await assert.rejects(reader.read(0.5), named(TypeError));
+    assert.throws(() => reader.readSync(0, NaN), named(TypeError));
+    assert.throws(
+      () => reader.readIntoSync(new Uint8Array(8), "1" as never),
+      named(TypeError),
+    );
+    assert.throws(
+      () => reader.batchesSync({ batchItems: 0 }).next(),
+      named(RangeError),
+    );
+    await assert.rejects(
+      NpyReader.open(path, { batchItems: -1 }),
+      named(RangeError),
+    );
+    await reader.close();
+    rmSync(dir, { recursive: true });
+  });
+
   test("sync calls on an async-only file are refused", async () => {
     const file = new MemoryFile();
     NpyAppendArraySync.open(file).append([1, 2, 3]);
