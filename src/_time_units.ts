@@ -42,7 +42,7 @@ export interface TimeUnit {
  */
 export function parseTimeUnit(text: string): TimeUnit | string {
   // As NumPy (strtol): spaces and a plus sign only before a multiple.
-  const m = /^(?:\s*\+?(\d+))?([A-Za-z]+|μs)$/.exec(text);
+  const m = /^(?:\s*\+?(\d+))?([A-Za-z]+|\u03bcs)$/.exec(text);
   if (m === null) return `unknown time unit "${text}"`;
   const base = m[2] === "μs" ? "us" : m[2]!;
   if (!TIME_UNITS.includes(base)) return `unknown time unit "${text}"`;

@@ -193,6 +193,8 @@ if (COMPILED) {
       assert.equal(lib.NpyReader, node.library.NpyReader);
       assert.equal(node.compiledFrom, "cache");
       assert.match(node.SOURCE, /readIntoSync/);
+      // ASCII, so that V8 holds it in one byte a character.
+      assert.equal(node.SOURCE.search(/[^\x00-\x7f]/), -1);
     });
   });
 
