@@ -9,6 +9,8 @@
  * @module
  */
 
+import { civil } from "./_time_units.ts";
+
 /**
  * The UTF-8 bytes of `text`, as `new TextEncoder().encode(text)` gives
  * them: ASCII text (a lock record's usual case) byte by byte, anything
@@ -43,19 +45,8 @@ function digits(n: number, width: number): string {
 export function isoTime(ms: number): string {
   const days = Math.floor(ms / 86400000);
   let rest = ms - days * 86400000;
-  // Civil date from days since 1970-03-01 eras (H. Hinnant's algorithm).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) -
-      Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const [y, month, day] = civil(BigInt(days));
+  const year = Number(y);
   const hours = Math.floor(rest / 3600000);
   rest -= hours * 3600000;
   const minutes = Math.floor(rest / 60000);

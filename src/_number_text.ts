@@ -9,7 +9,13 @@
  */
 
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
-import { floorDiv, TIME_UNITS, unitsPer, yearMonth } from "./_time_units.ts";
+import {
+  civil,
+  floorDiv,
+  TIME_UNITS,
+  unitsPer,
+  yearMonth,
+} from "./_time_units.ts";
 
 /** Rounds a number to the float of `size` bytes. */
 function roundTo(x: number, size: number): number {
@@ -175,22 +181,6 @@ for (const unit of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
     perSecond,
     digits: String(perSecond).length - 1,
   };
-}
-
-/** Year, month and day of a count of days since 1970-01-01 (proleptic Gregorian). */
-function civil(days: bigint): [bigint, number, number] {
-  const z = days + 719468n;
-  const era = floorDiv(z, 146097n);
-  const doe = Number(z - era * 146097n);
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) -
-      Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [BigInt(yoe) + era * 400n + (m <= 2 ? 1n : 0n), m, d];
 }
 
 const two = (n: number | bigint) => String(n).padStart(2, "0");

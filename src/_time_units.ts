@@ -137,6 +137,29 @@ export function yearMonth(months: bigint): [bigint, bigint] {
 }
 
 /**
+ * The civil date of a count of days since 1970-01-01 (proleptic
+ * Gregorian, H. Hinnant's days-from-civil inverse), for `M8[D]` text and
+ * the lock's `since` time.
+ *
+ * @param days Days since 1970-01-01 (negative before).
+ * @returns `[year, month (1 to 12), day (1 to 31)]`.
+ */
+export function civil(days: bigint): [bigint, number, number] {
+  const z = days + 719468n;
+  const era = floorDiv(z, 146097n);
+  const doe = Number(z - era * 146097n);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) -
+      Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [BigInt(yoe) + era * 400n + (m <= 2 ? 1n : 0n), m, d];
+}
+
+/**
  * Whether NumPy can convert between two base units (W and finer): its
  * `get_datetime_units_factor` gives up once the factor reaches 2**56 (the
  * top 8 bits of a uint64), and the cast then fails with `OverflowError`
