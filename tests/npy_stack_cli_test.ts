@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NpyAppendArraySync, NpyStackWriterSync } from "../mod.ts";
@@ -68,6 +68,20 @@ describe("CLI on stacks", { ...numpyTestOptions(), ...SLOW }, () => {
     const r = cli(["split", source(), join(tempDir(), "s")]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--rows N/);
+    // Both, or one twice: refused, no folder made.
+    for (
+      const extra of [
+        ["--rows", "4", "--bytes", "100"],
+        ["--rows", "4", "--rows", "5"],
+        ["--bytes=64", "--bytes", "64"],
+      ]
+    ) {
+      const out = join(tempDir(), "s");
+      const bad = cli(["split", source(), out, ...extra]);
+      assert.equal(bad.code, 2, extra.join(" "));
+      assert.match(bad.stderr, /exclude each other|is given twice/);
+      assert.equal(existsSync(out), false);
+    }
     const h = cli(["split", "--help"]);
     assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: npy-append-array split /);

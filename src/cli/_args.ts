@@ -119,6 +119,13 @@ export function parseArgs(
       }
       value = args[++i]!;
     }
+    if (options[name] !== undefined) {
+      throw new UsageError(
+        `Option "--${name}" is given twice (${
+          JSON.stringify(options[name])
+        } and ${JSON.stringify(value)}); pass it once`,
+      );
+    }
     options[name] = value;
   }
   if (!help) {

@@ -147,9 +147,14 @@ Example:
     const [inPath, dir] = args.positional as [string, string];
     const rows = intOption(args, "rows");
     const bytes = intOption(args, "bytes");
-    if ((rows === undefined) === (bytes === undefined)) {
+    if (rows === undefined && bytes === undefined) {
       throw new UsageError(
         `Option "--rows N" or "--bytes N" is needed (one of them)`,
+      );
+    }
+    if (rows !== undefined && bytes !== undefined) {
+      throw new UsageError(
+        `Options "--rows N" and "--bytes N" exclude each other; pass one of them`,
       );
     }
     if (args.options.append !== true && isFolderWithEntries(dir)) {
