@@ -176,7 +176,7 @@ export function bundle(
 function refuseNonAscii(files: string[]): void {
   for (const file of files) {
     const text = fs.readFileSync(file, "utf8");
-    const at = text.search(/[^\x00-\x7f]/);
+    const at = text.search(/[\u0080-\uffff]/);
     if (at >= 0) {
       throw new Error(
         `${file} holds a character beyond ASCII: ${
