@@ -78,9 +78,22 @@ export function* write(buffer: Uint8Array, position: number): IoSteps<void> {
   }
 }
 
-/** Yields a size query. */
+/**
+ * Yields a size query.
+ *
+ * @throws {TypeError} The file answered with anything but a byte count
+ * (only a caller's file object can: the adapters return numbers).
+ */
 export function* size(): IoSteps<number> {
-  return (yield { op: "size" }) as number;
+  const n = yield { op: "size" };
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new TypeError(
+      `Cannot use the file object: its size() returned ${
+        typeof n === "bigint" ? `${n}n` : String(n)
+      } (${typeof n}); return its size in bytes as a number`,
+    );
+  }
+  return n;
 }
 
 /** Yields a truncate. */
