@@ -147,7 +147,11 @@ export function openTarget(
   throw badTarget(options.verb, options.needSync ?? false);
 }
 
-function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
+function openPathTarget(
+  path: string,
+  options: OpenTargetOptions,
+  again = false,
+): OpenTarget {
   const fs = pathFs();
   const { mode, verb } = options;
   if (path === "") {
@@ -189,6 +193,13 @@ function openPathTarget(path: string, options: OpenTargetOptions): OpenTarget {
     // Checked again under the lock: what was there may have changed.
     let now = fs.kind(path);
     if (now !== "file" && now !== "missing") throw notAFile(verb, path, now);
+    if (kind === "missing" && now === "file" && !again) {
+      // Something took the name between the look and the lock (a symlink
+      // to a file another writer holds): the lock taken was the name's
+      // own, not that file's. Open again, from the look.
+      lock.release();
+      return openPathTarget(path, options, true);
+    }
     // Where the file is created: through a symlink, the file it names is
     // replaced (as np.save writes through it), and the link stays.
     let createAt = path;
