@@ -186,6 +186,19 @@ export class GroupCore {
       );
     }
     refuseLongName(dir, "write");
+    // A group started afresh or new needs its members: refused before
+    // any I/O (deleteIfExists removed every file first, a missing folder
+    // was made).
+    if (
+      names.length === 0 &&
+      (options.deleteIfExists || fileSize(groupJsonPath(dir)) < 0)
+    ) {
+      throw new RangeError(
+        options.deleteIfExists
+          ? `Cannot open group "${dir}": deleteIfExists starts it afresh, so pass its members, such as { members: { x: "<f4", y: "<i8" } }; nothing was removed`
+          : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
+      );
+    }
     makeDir(dir);
     const lock = acquireLock(dir, "write");
     try {
