@@ -11,11 +11,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  NpyGroupReader,
-  NpyGroupWriter,
-  NpyGroupWriterSync,
-} from "../mod.ts";
+import { NpyGroupReader, NpyGroupWriter, NpyGroupWriterSync } from "../mod.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 
 /** A group of 2 rows (`x` int32, `y` uint8), plain or of stacks. */
@@ -75,7 +71,9 @@ describe("a group opened without members where it needs them", () => {
           assert.deepEqual(snapshot(dir), before);
           await using reader = await NpyGroupReader.open(dir);
           assert.equal(reader.length, 2);
-          if (shardRows === undefined && numpyTestOptions().skip === undefined) {
+          if (
+            shardRows === undefined && numpyTestOptions().skip === undefined
+          ) {
             assert.deepEqual(npLoadJson(join(dir, "x.npy")).values, [1, 2]);
           }
         });
@@ -83,8 +81,7 @@ describe("a group opened without members where it needs them", () => {
       test(`a missing folder without members (${what}): refused, no folder made`, async () => {
         const dir = join(tempDir(), "new", "g");
         await assert.rejects(
-          () =>
-            open(dir, shardRows === undefined ? {} : { shardRows }),
+          () => open(dir, shardRows === undefined ? {} : { shardRows }),
           RangeError,
         );
         assert.equal(existsSync(dir), false);
