@@ -33,6 +33,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { WARM_UP } from "./compile_hints.ts";
 
 /** The package's folder of the Node build. */
@@ -182,7 +183,7 @@ export function buildNodeLibrary(
     "--input-type=module",
     "-e",
     `import { compiledFrom } from ${
-      JSON.stringify(new URL(`file://${libraryFile}`).href)
+      JSON.stringify(pathToFileURL(libraryFile).href)
     }; console.log(compiledFrom);`,
   ]).trim();
   if (took !== "cache") {

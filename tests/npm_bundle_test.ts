@@ -40,6 +40,7 @@ const pkgDir = fileURLToPath(new URL("../", import.meta.url));
 const BUN = "bun@1.4.5";
 const DENO = "deno@2.9.6";
 const ESBUILD = "esbuild@0.28.2";
+const TYPESCRIPT = "typescript@5.9.3";
 
 /**
  * The main script of a project that installed the package: writes the
@@ -221,6 +222,44 @@ if (COMPILED) {
       const got = runInstalled(project(), ["npx", "-y", BUN, "main.mjs"]);
       assert.match(got.resolved[0]!, /\/bun\/mod\.cjs$/);
       assert.match(got.resolved[1]!, /\/bun\/adapters\.cjs$/);
+    });
+  });
+
+  describe("npm build: the package's types", () => {
+    test("TypeScript checks a project as the README says (target es2022, lib esnext and dom)", () => {
+      const dir = project();
+      writeFileSync(
+        join(dir, "a.mts"),
+        `import { NpyAppendArraySync, NpyReader } from "npy-append-array";
+import { OpfsFile } from "npy-append-array/adapters";
+using w = NpyAppendArraySync.open("x.npy", { dtype: "<f4" });
+w.append({ data: new Float32Array(2), shape: [1, 2] });
+export const r: Promise<NpyReader> = NpyReader.open("x.npy");
+export type O = OpfsFile;
+`,
+      );
+      for (const resolution of ["bundler", "node16"]) {
+        writeFileSync(
+          join(dir, "tsconfig.json"),
+          JSON.stringify({
+            compilerOptions: {
+              target: "es2022",
+              lib: ["esnext", "dom"],
+              module: resolution === "bundler" ? "esnext" : "node16",
+              moduleResolution: resolution,
+              strict: true,
+              noEmit: true,
+              types: [],
+            },
+            files: ["a.mts"],
+          }),
+        );
+        const r = spawnSync("npx", ["-y", "-p", TYPESCRIPT, "tsc", "-p", "."], {
+          cwd: dir,
+          encoding: "utf8",
+        });
+        assert.equal(r.status, 0, `${resolution}: ${r.stdout}${r.stderr}`);
+      }
     });
   });
 
