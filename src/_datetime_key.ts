@@ -7,24 +7,16 @@
  * @module
  */
 
-import { floorDiv, type TimeUnit, unitsPer, yearMonth } from "./_time_units.ts";
-
-/** NumPy's NaT: the smallest int64. */
-export const NAT: bigint = -(2n ** 63n);
+import {
+  daysFromCivil,
+  type TimeUnit,
+  unitsPer,
+  yearMonth,
+} from "./_time_units.ts";
 
 // Attoseconds per day and per millisecond (a Date's unit).
 const PER_DAY = unitsPer("D", "as")!;
 const PER_MILLISECOND = unitsPer("ms", "as")!;
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (month 1..12). */
-function daysFromCivil(year: bigint, month: bigint, day: bigint): bigint {
-  const y = month <= 2n ? year - 1n : year;
-  const era = floorDiv(y, 400n);
-  const yoe = y - era * 400n;
-  const doy = (153n * (month + (month > 2n ? -3n : 9n)) + 2n) / 5n + day - 1n;
-  const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
-  return era * 146097n + doe - 719468n;
-}
 
 /**
  * A raw `datetime64` count in attoseconds since the epoch.

@@ -9,7 +9,7 @@ import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
-import { rescaleTime, splitTimeUnit } from "./_time_units.ts";
+import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
 import { valueText } from "./_number_text.ts";
 import {
   convertNaNBits,
@@ -402,7 +402,7 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
  */
 function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
   const ms = date.getTime();
-  if (Number.isNaN(ms)) return -(2n ** 63n); // NaT
+  if (Number.isNaN(ms)) return NAT;
   const u = splitTimeUnit(unit);
   if (u.base === "Y" || u.base === "M") {
     const years = BigInt(date.getUTCFullYear() - 1970);

@@ -12,6 +12,7 @@ import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import {
   civil,
   floorDiv,
+  NAT,
   TIME_UNITS,
   unitsPer,
   yearMonth,
@@ -203,7 +204,7 @@ export function timeText(
   count: number,
   base: string,
 ): string | undefined {
-  if (value === -(2n ** 63n)) return "NaT";
+  if (value === NAT) return "NaT";
   const v = value * BigInt(count);
   // NumPy 1.24 cuts a timedelta's text to 21 characters (an int64's room).
   if (kind === "m") return `${v} ${TIME_WORDS[base]}`.slice(0, 21);

@@ -109,7 +109,8 @@ export function unitsPer(coarse: string, fine: string): bigint | undefined {
   return a === undefined || b === undefined ? undefined : a / b;
 }
 
-const NAT = -(2n ** 63n);
+/** NumPy's NaT (not a time): the smallest int64. */
+export const NAT: bigint = -(2n ** 63n);
 
 /**
  * Floor division of bigints (rounded toward minus infinity, as NumPy's
@@ -134,6 +135,28 @@ export function floorDiv(a: bigint, b: bigint): bigint {
 export function yearMonth(months: bigint): [bigint, bigint] {
   const years = floorDiv(months, 12n);
   return [1970n + years, months - years * 12n + 1n];
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, the inverse of
+ * {@linkcode civil}.
+ *
+ * @param year The year.
+ * @param month The month, 1 to 12.
+ * @param day The day of the month, from 1.
+ * @returns Days since 1970-01-01 (negative before).
+ */
+export function daysFromCivil(
+  year: bigint,
+  month: bigint,
+  day: bigint,
+): bigint {
+  const y = month <= 2n ? year - 1n : year;
+  const era = floorDiv(y, 400n);
+  const yoe = y - era * 400n;
+  const doy = (153n * (month + (month > 2n ? -3n : 9n)) + 2n) / 5n + day - 1n;
+  const doe = yoe * 365n + yoe / 4n - yoe / 100n + doy;
+  return era * 146097n + doe - 719468n;
 }
 
 /**

@@ -25,11 +25,10 @@ import {
 import {
   checkBound,
   dateAttoseconds,
-  NAT,
   type TimeBound,
   toAttoseconds,
 } from "./_datetime_key.ts";
-import { splitTimeUnit } from "./_time_units.ts";
+import { NAT, splitTimeUnit } from "./_time_units.ts";
 
 function clamp(value: number, length: number, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
