@@ -15,7 +15,7 @@ import {
 } from "./_append_core.ts";
 import { openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
-import { runSync } from "./_io.ts";
+import { runSync, size as sizeStep } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import {
   beginAppend,
@@ -92,7 +92,7 @@ export function openSyncTarget(
     const core = new AppendCore(t.label, options);
     const file = t.file;
     if (file !== null) {
-      const size = file.sizeSync();
+      const size = runSync(sizeStep(), file);
       if (t.path === null && options.deleteIfExists) core.startOver(size);
       // An empty file (a writer killed right after creating it) is
       // started afresh, as an empty FileLikeSync is.

@@ -4,13 +4,13 @@
  * @module
  */
 
-import { checkOptions } from "./_options_check.ts";
+import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { adoptExisting, AppendCore, UPDATE_HEADER } from "./_append_core.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
-import { type IoSteps, runAsync } from "./_io.ts";
+import { type IoSteps, runAsync, size as sizeStep } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 
 interface AsyncBackend {
@@ -104,8 +104,8 @@ export class NpyAppendArray implements AsyncDisposable {
       return w;
     }
     if (options.atomic === true) throw atomicNeedsPath();
-    const core = new AppendCore("the file object", options);
-    const size = await file.size();
+    const core = new AppendCore(FILE_OBJECT_LABEL, options);
+    const size = await runAsync(sizeStep(), file);
     if (size === 0 || options.deleteIfExists) core.startOver(size);
     else await runAsync(adoptExisting(core, options), file);
     return new NpyAppendArray(null, { core, file });

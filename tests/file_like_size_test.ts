@@ -48,6 +48,10 @@ describe("a file object's size that is not a byte count", () => {
     test(`sync calls refuse size() = ${name}, no byte changed`, () => {
       const { file, bytes } = lying(lie);
       assert.throws(() => NpyAppendArraySync.open(file).append([4]), said(lie));
+      assert.throws(
+        () => NpyAppendArraySync.open(file, { deleteIfExists: true }),
+        said(lie),
+      );
       assert.throws(() => NpyReader.openSync(file), said(lie));
       assert.throws(() => inspectNpySync(file), said(lie));
       assert.throws(() => recoverSync(file), said(lie));
@@ -70,6 +74,10 @@ describe("a file object's size that is not a byte count", () => {
         said(lie),
       );
       await assert.rejects(readNpy(asyncOnly), said(lie));
+      await assert.rejects(
+        NpyAppendArray.open(asyncOnly, { deleteIfExists: true }),
+        said(lie),
+      );
       assert.deepEqual(file.bytes(), bytes);
     });
   }
