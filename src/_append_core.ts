@@ -43,10 +43,10 @@ function shapeText(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
 }
 
-/** Writer state; every method that does I/O is a generator of steps. */
 /** The verb of a refused `updateHeader()`. */
 export const UPDATE_HEADER = "update the header of";
 
+/** Writer state; every method that does I/O is a generator of steps. */
 export class AppendCore {
   readonly label: string;
   readonly rewriteHeaderOnAppend: boolean;
