@@ -10,8 +10,8 @@
 // uses the runtime's own file calls (`Deno.openSync` on Deno, `node:fs`
 // through `process.getBuiltinModule` elsewhere), as a user would.
 //
-// Usage: `<runtime> bench/cold.mjs <raw|lib|npyjs|numpy-ts> <out.npy>
-// [libUrl|peerModule]`
+// Usage: `<runtime> bench/cold.mjs <raw|empty|lib|npyjs|numpy-ts> <out.npy>
+// [libUrl|peerModule|emptyModule]`
 const T0 = performance.now();
 const deno = globalThis.Deno;
 const [which, out, mod] = deno?.args ?? globalThis.process.argv.slice(2);
@@ -40,8 +40,8 @@ function writeNew(bytes) {
   fs.closeSync(fd);
 }
 
-if (which === "raw") {
-  // The bytes the library writes: a 128-byte header, then the data.
+/** The bytes the library writes: a 128-byte header, then the data. */
+function npyBytes() {
   const text =
     "NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (1000, 3), }";
   const bytes = new Uint8Array(128 + data.byteLength).fill(0x20);
@@ -49,6 +49,14 @@ if (which === "raw") {
   for (let i = 0; i < text.length; i++) bytes[1 + i] = text.charCodeAt(i);
   bytes[127] = 0x0a;
   bytes.set(new Uint8Array(data.buffer), 128);
+  return bytes;
+}
+
+if (which === "raw" || which === "empty") {
+  // "empty": the same, after importing an empty ES module, the floor that
+  // loading any library pays.
+  if (which === "empty") await import(mod);
+  const bytes = npyBytes();
   mark("load");
   writeNew(bytes);
   mark("write");

@@ -18,6 +18,17 @@ const BENCH = fileURLToPath(new URL(".", import.meta.url));
 const PEERS = join(BENCH, "peers.ts");
 const COLD = join(BENCH, "cold.mjs");
 
+/** An empty ES module: cold start's floor for loading any library. */
+const EMPTY = pathToFileURL(join(BENCH, "empty_module.mjs")).href;
+
+/**
+ * Variables of the environment that cold start's processes do not get:
+ * Node reads every certificate of `NODE_EXTRA_CA_CERTS` at start (set on
+ * the benchmark machine; 50 to 70 ms of Node's start there), which users
+ * rarely have, and which only dilutes the whole process's ratio.
+ */
+const COLD_UNSET = ["NODE_EXTRA_CA_CERTS"];
+
 /** Timed fresh processes per cold-start case and runtime (after one warm-up). */
 const COLD_ROUNDS = 15;
 
@@ -37,7 +48,8 @@ interface ColdCase {
 }
 
 /**
- * The cold-start cases of one runtime: raw calls, the library (as its
+ * The cold-start cases of one runtime: raw calls, raw calls after the
+ * import of an empty module (the floor of any library's load), the library (as its
  * users load it: Deno the JSR package's bundle, `jsrUrl`, built by
  * scripts/build_jsr.ts; Node and Bun the npm bundle), on Deno also the
  * TypeScript source (`mod.ts`, what the JSR package held before it carried
@@ -55,6 +67,7 @@ function coldCases(
 ): ColdCase[] {
   const cases: ColdCase[] = [
     { key: "raw", who: "raw", which: "raw", module: "" },
+    { key: "empty", who: "empty module", which: "empty", module: EMPTY },
   ];
   if (rt.name === "deno" && jsrUrl !== undefined) {
     cases.push(
@@ -212,6 +225,9 @@ export function userWorkloads(
   // to find), with the JSR package built from the sources for Deno.
   const coldCwd = join(dir, "cold-cwd");
   fs.mkdirSync(coldCwd, { recursive: true });
+  const coldEnv = Object.fromEntries(
+    Object.entries(env).filter(([k]) => !COLD_UNSET.includes(k)),
+  );
   let jsrUrl: string | undefined;
   if (runtimes.some((rt) => rt.name === "deno")) {
     try {
@@ -249,7 +265,7 @@ export function userWorkloads(
         const r = spawnSync(
           rt.cmd[0]!,
           [...rt.cmd.slice(1), COLD, c.which, out, c.module],
-          { encoding: "utf8", env, cwd: coldCwd },
+          { encoding: "utf8", env: coldEnv, cwd: coldCwd },
         );
         const wall = performance.now() - t;
         if (r.status !== 0) {
@@ -359,7 +375,8 @@ export function summary(
         if (l === undefined || raw === undefined) continue;
         const peers = users.filter((u) =>
           u.workload === w && (u.runtime === rt || u.runtime === "python") &&
-          !u.who.startsWith("library") && u.who !== "raw"
+          !u.who.startsWith("library") && u.who !== "raw" &&
+          u.who !== "empty module"
         ).sort((a, b) => a.ms - b.ms);
         const p = peers[0];
         lines.push(
