@@ -199,7 +199,7 @@ export class GroupCore {
           : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
       );
     }
-    makeDir(dir);
+    makeDir(dir, options.fsync ?? false);
     const lock = acquireLock(dir, "write");
     try {
       // A group.json temporary of a writer killed before its rename.

@@ -29,7 +29,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { nodeFs } from "./adapters/node.ts";
-import { pathFs, syncDir } from "./_path_fs.ts";
+import { makeFolder, pathFs, syncDir } from "./_path_fs.ts";
 import { tempPathBeside } from "./_path_whole.ts";
 import {
   CHUNK_SIZE,
@@ -274,14 +274,17 @@ function dirFs(): DirFs {
   return fs as unknown as DirFs;
 }
 
-/** Creates a folder and its parents if missing. */
-export function makeDir(dir: string): void {
+/**
+ * Creates a folder and its parents if missing; with `durable` (the
+ * writer's `fsync`), durably (`makeFolder`).
+ */
+export function makeDir(dir: string, durable: boolean): void {
   const fs = dirFs();
   let isDir = false;
   try {
     isDir = fs.statSync(dir).isDirectory();
   } catch {
-    pathFs().mkdir(dir);
+    makeFolder(dir, durable);
     return;
   }
   if (!isDir) {

@@ -579,8 +579,15 @@ export function endAppend(
  *
  * @param store Where the record goes.
  * @param tempName The temporary file's name (in the same folder).
+ * @param durable Sync the record before it takes its name (the writer's
+ *   `fsync`): a record lost to a power cut leaves the temporary file
+ *   behind; a torn one reads as no record.
  */
-export function beginCopy(store: JournalStore, tempName: string): void {
+export function beginCopy(
+  store: JournalStore,
+  tempName: string,
+  durable: boolean,
+): void {
   const j = layout({
     kind: "copy",
     created: false,
@@ -589,5 +596,8 @@ export function beginCopy(store: JournalStore, tempName: string): void {
     blob: new TextEncoder().encode(tempName),
     slot: 0,
   });
-  store.create((f) => f.writeSync(encode(j), 0)).closeSync();
+  store.create((f) => {
+    f.writeSync(encode(j), 0);
+    if (durable) f.syncSync?.();
+  }).closeSync();
 }

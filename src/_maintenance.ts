@@ -473,7 +473,7 @@ export function ensureAppendableByCopy(
     if (info.appendable) return true;
     const tmp = tempPathFor(real);
     const store = pathJournal(real);
-    beginCopy(store, tmp.slice(folderOf(tmp).length));
+    beginCopy(store, tmp.slice(folderOf(tmp).length), true);
     const out = fs.open(tmp, "createNew");
     let open = true;
     let renamed = false;
@@ -495,6 +495,7 @@ export function ensureAppendableByCopy(
       renamed = true;
       syncDir(dirOf(real));
       store.remove();
+      syncDir(dirOf(real));
     } finally {
       if (!renamed) {
         if (open) {

@@ -213,6 +213,26 @@ export function syncDir(path: string): void {
 }
 
 /**
+ * Creates the folder `path` and its missing parents (nothing if it
+ * exists); with `durable` (a writer's `fsync`), syncs the folder above
+ * each one it made, so that a power cut keeps them.
+ */
+export function makeFolder(path: string, durable: boolean): void {
+  const fs = pathFs();
+  const made: string[] = [];
+  if (durable) {
+    for (let p = path; fs.kind(p) === "missing";) {
+      made.push(p);
+      const up = dirOf(p);
+      if (up === p) break;
+      p = up;
+    }
+  }
+  fs.mkdir(path);
+  for (const p of made.reverse()) syncDir(dirOf(p));
+}
+
+/**
  * The folder holding `path` (`"."` for a bare name).
  *
  * @param path A file path.

@@ -15,7 +15,14 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
-import { kindName, type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
+import {
+  kindName,
+  makeFolder,
+  type PathFs,
+  pathFs,
+  syncDir,
+  toPath,
+} from "./_path_fs.ts";
 import {
   acquireLock,
   type HeldLock,
@@ -185,7 +192,7 @@ export class StackCore {
       );
     }
     refuseLongName(dir, verb);
-    fs.mkdir(dir);
+    makeFolder(dir, options.fsync ?? false);
     this.#lock = acquireLock(dir, verb);
     try {
       if (deleteIfExists) clearStack(dir, fs);

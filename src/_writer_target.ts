@@ -204,7 +204,7 @@ function openReplace(
     const real = realPath(path);
     tmp = tempPathFor(real);
     store = pathJournal(real);
-    beginCopy(store, tmp.slice(folderOf(tmp).length));
+    beginCopy(store, tmp.slice(folderOf(tmp).length), core.fsync);
     const file = fs.open(tmp, "createNew", "open", path);
     let open = true;
     const closeTemp = () => {
