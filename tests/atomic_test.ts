@@ -132,11 +132,19 @@ test("abort() without atomic, atomic on a file object: TypeError, nothing change
   }
 });
 
-test("a torn record (killed while it was written) is ignored by readers and removed by the next writer", () => {
+test("a torn record (killed while it was written, or zeros after a power cut) is ignored by readers and removed by the next writer", () => {
   const dir = tempDir();
   try {
     const p = made(dir, "a.npy", [1, 2]);
-    for (const torn of ["", "NPYJ", "NPYJRNL1\u0002"]) {
+    for (
+      const torn of [
+        "",
+        "NPYJ",
+        "NPYJRNL1\u0002",
+        new Uint8Array(87),
+        new Uint8Array(4096),
+      ]
+    ) {
       writeFileSync(`${p}.journal`, torn);
       assert.deepEqual([...readNpySync(p).data as Int32Array], [1, 2]);
       assert.equal(needsRecoverySync(p), false);
