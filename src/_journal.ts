@@ -197,13 +197,21 @@ export function journalKind(store: JournalStore): JournalKind | null {
   }
 }
 
-/** A record cut short by a kill while it was written: empty or ours by magic. */
+/**
+ * A record cut short: by a kill while it was written (empty, or ours by
+ * magic), or by a power cut after its name reached the disk and before its
+ * bytes did (zeros where its first sector should be).
+ */
 function tornJournal(file: FileLikeSync): boolean {
-  const head = new Uint8Array(8);
+  const head = new Uint8Array(TORN_ZEROS);
   const got = runSync(readFully(head, 0), file);
   const magic = new TextEncoder().encode(MAGIC);
-  return head.subarray(0, got).every((b, i) => b === magic[i]);
+  return head.subarray(0, Math.min(got, 8)).every((b, i) => b === magic[i]) ||
+    head.subarray(0, got).every((b) => b === 0);
 }
+
+/** How many leading zeros make a record one a power cut left unwritten. */
+const TORN_ZEROS = 512;
 
 /** A progress entry of a shift: the chunk `[pos, pos + length)` is next or being moved. */
 interface Entry {
