@@ -276,8 +276,12 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
-  if (fs.exists(infoPath)) {
-    const info = unpickleStackInfo(readAll(fs, infoPath), infoPath);
+  const infoBytes = fs.exists(infoPath) ? readAll(fs, infoPath) : null;
+  // Empty or zeros: a power cut kept the name of an info whose bytes never
+  // reached the disk (`fsync: false`); rebuilt from the shards, as if
+  // missing.
+  if (infoBytes !== null && infoBytes.some((b) => b !== 0)) {
+    const info = unpickleStackInfo(infoBytes, infoPath);
     const rank = info.chunks.length;
     if (info.axis !== 0 && info.axis !== rank - 1) {
       throw stackError(

@@ -17,12 +17,16 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import {
   type FileLike,
   type FileLikeSync,
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyStackWriterSync,
   readNpySync,
   recoverSync,
 } from "../mod.ts";
@@ -315,3 +319,31 @@ describe("power loss with fsync: true (a disk model)", () => {
     assert.throws(() => checkImages(file, 2), /acknowledged/);
   });
 });
+
+test(
+  "a stack info left empty or as zeros by a power cut (fsync: false) is rebuilt from the shards; Dask reads the stack",
+  numpyTestOptions(),
+  () => {
+    for (const zeros of [true, false]) {
+      const dir = join(tempDir(), "s");
+      const stack = NpyStackWriterSync.open(dir, { shardRows: 2 });
+      for (let i = 0; i < 5; i++) stack.append([[i, -i]]);
+      stack.close();
+      const info = join(dir, "info");
+      writeFileSync(info, new Uint8Array(zeros ? statSync(info).size : 0));
+      const again = NpyStackWriterSync.open(dir);
+      assert.deepEqual(again.shape, [5, 2]);
+      again.append([[5, -5]]);
+      again.close();
+      const out = runPython(
+        `
+import sys, numpy as np, dask.array as da
+a = da.from_npy_stack(sys.argv[1]).compute()
+print("ok" if (a == np.stack([np.arange(6), -np.arange(6)], axis=1)).all() else a)
+`,
+        [dir],
+      );
+      assert.equal(out.trim(), "ok");
+    }
+  },
+);
