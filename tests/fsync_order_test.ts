@@ -22,17 +22,12 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { straceLines, straceOptions } from "./_strace.ts";
 
-const strace = spawnSync("strace", ["-V"]).status === 0;
-const options = strace || process.env.CI
-  ? {}
-  : { skip: "strace is not installed" };
+const options = straceOptions;
 
 /** What `_fsync_child.ts` can run. */
 const KINDS = [
@@ -69,29 +64,6 @@ const CALLS = [
   "rmdir",
 ];
 
-/** The lines of `strace -f` with calls split across threads joined. */
-function joined(text: string): string[] {
-  const open = new Map<string, string>();
-  const out: string[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^(\d+)\s+(.*)$/.exec(line);
-    if (m === null) continue;
-    const [, pid, rest] = m as unknown as [string, string, string];
-    if (rest.endsWith("<unfinished ...>")) {
-      open.set(pid, rest.slice(0, -"<unfinished ...>".length));
-      continue;
-    }
-    const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(rest);
-    if (resumed !== null) {
-      out.push((open.get(pid) ?? "") + resumed[1]);
-      open.delete(pid);
-      continue;
-    }
-    out.push(rest);
-  }
-  return out;
-}
-
 /** A file's path as `-y` shows it, without ` (deleted)`. */
 function clean(path: string): string {
   return path.replace(/\(deleted\)$/, "").replace(/\/$/, "");
@@ -113,34 +85,18 @@ function quotedPaths(args: string): string[] {
  */
 function unsynced(kind: string, fsync: boolean): string[] {
   const dir = realpathSync(tempDir());
-  const log = join(tempDir(), "strace.log");
-  const [cmd, args] = scriptCommand(
+  const lines = straceLines(
     new URL("./_fsync_child.ts", import.meta.url),
+    [dir, String(fsync), kind],
+    CALLS,
   );
-  const r = spawnSync("strace", [
-    "-f",
-    "-y",
-    "-qq",
-    "-s",
-    "8",
-    "-e",
-    `trace=${CALLS.join(",")}`,
-    "-o",
-    log,
-    cmd,
-    ...args,
-    dir,
-    String(fsync),
-    kind,
-  ], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
   const mine = (p: string) =>
     p.startsWith(dir + "/") && !/\.lock(\.[^/]*)?$/.test(p);
   const dirtyFiles = new Set<string>();
   const dirtyFolders = new Set<string>();
   const failures: string[] = [];
   let acks = 0;
-  for (const line of joined(readFileSync(log, "utf8"))) {
+  for (const line of lines) {
     if (/ = -1 /.test(line)) continue;
     const call = /^(\w+)\((.*)$/.exec(line);
     if (call === null) continue;

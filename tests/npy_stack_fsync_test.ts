@@ -6,14 +6,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
-import { join } from "node:path";
+import { realpathSync } from "node:fs";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { straceLines, straceOptions } from "./_strace.ts";
 
-const strace = spawnSync("strace", ["-V"]).status === 0;
-const options = strace ? {} : { skip: "strace is not installed" };
+const options = straceOptions;
 
 interface Call {
   kind: "rename" | "sync";
@@ -23,27 +20,13 @@ interface Call {
 
 /** The renames and fsyncs of a child writing a stack, in order. */
 function trace(dir: string, fsync: boolean, group = false): Call[] {
-  const log = join(tempDir(), "strace.log");
-  const [cmd, args] = scriptCommand(
+  const lines = straceLines(
     new URL("./_stack_fsync_child.ts", import.meta.url),
+    [dir, String(fsync), ...(group ? ["group"] : [])],
+    ["fsync", "fdatasync", "rename", "renameat", "renameat2"],
   );
-  const r = spawnSync("strace", [
-    "-f",
-    "-y",
-    "-qq",
-    "-e",
-    "trace=fsync,fdatasync,rename,renameat,renameat2",
-    "-o",
-    log,
-    cmd,
-    ...args,
-    dir,
-    String(fsync),
-    ...(group ? ["group"] : []),
-  ], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
   const calls: Call[] = [];
-  for (const line of readFileSync(log, "utf8").split("\n")) {
+  for (const line of lines) {
     if (/ = -1 /.test(line)) continue;
     const sync = /\b(?:fsync|fdatasync)\(\d+<([^>]*)>/.exec(line);
     if (sync) calls.push({ kind: "sync", path: sync[1]! });
