@@ -79,19 +79,27 @@ export class FaultyFile {
 
   /** The asynchronous interface only (the writer then queues). */
   async(): FileLike {
-    const s = this.sync();
-    const wrap =
-      <A extends unknown[], R>(f: (...a: A) => R) =>
-      async (...a: A): Promise<R> => {
-        await Promise.resolve();
-        return f(...a);
-      };
-    return {
-      read: wrap(s.readSync),
-      write: wrap(s.writeSync),
-      size: wrap(s.sizeSync),
-      truncate: wrap(s.truncateSync!),
-      sync: wrap(s.syncSync!),
-    };
+    return asyncOnly(this.sync());
   }
+}
+
+/**
+ * The asynchronous interface only of a synchronous file object: each call
+ * runs its `...Sync` twin after a microtask, so a writer given it takes
+ * its async path.
+ */
+export function asyncOnly(s: FileLikeSync): FileLike {
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    async (...a: A): Promise<R> => {
+      await Promise.resolve();
+      return f(...a);
+    };
+  return {
+    read: wrap(s.readSync),
+    write: wrap(s.writeSync),
+    size: wrap(s.sizeSync),
+    truncate: wrap(s.truncateSync!),
+    sync: wrap(s.syncSync!),
+  };
 }

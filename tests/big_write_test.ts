@@ -7,6 +7,7 @@
  * (set `NPY_SKIP_BIG_DISK=1` to skip it on a small disk).
  */
 
+import { asyncOnly } from "./_faulty_file.ts";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -65,15 +66,9 @@ class CountingFile {
     };
   }
 
+  /** The asynchronous interface only (the writer takes its async path). */
   async(): FileLike {
-    const s = this.sync();
-    return {
-      read: (b, p) => Promise.resolve(s.readSync(b, p)),
-      write: (b, p) => Promise.resolve(s.writeSync(b, p)),
-      size: () => Promise.resolve(s.sizeSync()),
-      truncate: (n) => Promise.resolve(s.truncateSync!(n)),
-      sync: () => Promise.resolve(s.syncSync!()),
-    };
+    return asyncOnly(this.sync());
   }
 
   writes(): Array<[number, number]> {

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { asyncOnly } from "./_faulty_file.ts";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
@@ -81,16 +82,9 @@ class LoggedFile {
     };
   }
 
-  /** The asynchronous interface (no sync calls, so the writer uses these). */
+  /** The asynchronous interface only (the writer takes its async path). */
   async(): FileLike {
-    const s = this.sync();
-    return {
-      read: (b, p) => Promise.resolve(s.readSync(b, p)),
-      write: (b, p) => Promise.resolve(s.writeSync(b, p)),
-      size: () => Promise.resolve(s.sizeSync()),
-      truncate: (n) => Promise.resolve(s.truncateSync!(n)),
-      sync: () => Promise.resolve(s.syncSync!()),
-    };
+    return asyncOnly(this.sync());
   }
 }
 
