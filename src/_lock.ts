@@ -88,6 +88,7 @@ interface Holder {
   host: string;
   runtime: string;
   token: string;
+  path: string;
 }
 
 /**
@@ -135,6 +136,7 @@ function parseHolder(text: string | null): Holder | null {
       host: v.host,
       runtime: typeof v.runtime === "string" ? v.runtime : "",
       token: typeof v.token === "string" ? v.token : "",
+      path: typeof v.path === "string" ? v.path : "",
     };
   } catch {
     return null;
@@ -378,7 +380,8 @@ function lockedError(
         quoted(lockPath)
       } if that process is gone`;
   } else {
-    fix = `it is held by ${who}; close that writer first, or wait for it`;
+    const as = h.path === "" || h.path === path ? "" : ` as ${quoted(h.path)}`;
+    fix = `it is held by ${who}${as}; close that writer first, or wait for it`;
   }
   return new NpyLockedError(
     `Cannot ${verb} ${quoted(path)}: ${fix}`,
@@ -424,9 +427,14 @@ export function acquireLock(
   verb: string,
   missing = false,
 ): HeldLock {
-  const fs = pathFs();
   const lockPath = lockPathOf(missing ? path : lockTarget(path));
   refuseLongName(path, verb, lockPath);
+  return lockAt(path, verb, lockPath);
+}
+
+/** {@linkcode acquireLock} of the lock file `lockPath` for `path`. */
+export function lockAt(path: string, verb: string, lockPath: string): HeldLock {
+  const fs = pathFs();
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
