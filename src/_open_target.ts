@@ -285,7 +285,9 @@ function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
       !["NotCapable", "PermissionDenied"].includes(cause?.name ?? "")
     ) throw e;
     throw new TypeError(
-      `Cannot ${verb} ${quoted(path)}: it has several hard links, so it is locked in ${
+      `Cannot ${verb} ${
+        quoted(path)
+      }: it has several hard links, so it is locked in ${
         quoted(LINKS_LOCK_DIR)
       } as well (a lock beside one name is not seen by writers of another), which this process may not write; allow writing there (Deno: --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
       { cause: e },
