@@ -20,7 +20,13 @@
  */
 
 import { childThrough, say, startKillChild } from "./_kill_at.ts";
-import { NpyAppendArray, NpyAppendArraySync, recoverSync } from "../mod.ts";
+import {
+  NpyAppendArray,
+  NpyAppendArraySync,
+  NpyGroupWriterSync,
+  NpyStackWriterSync,
+  recoverSync,
+} from "../mod.ts";
 
 /** Rows `start .. start + n - 1`, row i holding `[i, -i]`. */
 export function pairs(start: number, n: number, dims = 2) {
@@ -93,6 +99,29 @@ if (op === "buffered") {
     say(`ack ${at + 3}`);
   }
   w.close();
+} else if (op === "bstack") {
+  const w = NpyStackWriterSync.open(path, {
+    shardRows: 4,
+    bufferBytes: 40,
+    rewriteHeaderOnAppend: false,
+  });
+  for (let at = 0; at < 12; at += 3) {
+    w.append(pairs(at, 3));
+    say(`ack ${Math.floor((at + 3) / 4) * 4}`);
+  }
+  w.close();
+  say("ack 12");
+} else if (op === "bgroup") {
+  const w = NpyGroupWriterSync.open(path, {
+    members: { a: "<i4", b: "<i4" },
+    bufferBytes: 40,
+  } as never);
+  for (let at = 0; at < 12; at += 3) {
+    const p = pairs(at, 3);
+    w.append({ a: p, b: p });
+  }
+  w.close();
+  say("ack 12");
 } else if (op === "recover") {
   recoverSync(path);
 }
