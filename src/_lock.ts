@@ -284,11 +284,7 @@ function smallFolder(fs: PathFs, dir: string): boolean {
   }
 }
 
-/**
- * Removes `file` if it still holds `token`.
- *
- * @returns Whether it held it.
- */
+/** Removes `file` if it still holds `token`; returns whether it held it. */
 function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   const h = parseHolder(fs.readText(file));
   if (h === null || h.token !== token) return false;
@@ -357,6 +353,7 @@ function lockedError(
   verb: string,
   text: string | null,
   unknown = false,
+  byId = false,
 ): NpyLockedError {
   const h = parseHolder(text);
   const me = thisProcess();
@@ -380,7 +377,7 @@ function lockedError(
         quoted(lockPath)
       } if that process is gone`;
   } else {
-    const as = h.path === "" || h.path === path ? "" : ` as ${quoted(h.path)}`;
+    const as = byId && h.path !== path ? ` as ${quoted(h.path)}` : "";
     fix = `it is held by ${who}${as}; close that writer first, or wait for it`;
   }
   return new NpyLockedError(
@@ -432,9 +429,16 @@ export function acquireLock(
   return lockAt(path, verb, lockPath);
 }
 
-/** {@linkcode acquireLock} of the lock file `lockPath` for `path`. */
-export function lockAt(path: string, verb: string, lockPath: string): HeldLock {
+/** {@linkcode acquireLock} of `lockPath`; `byId`: refusals name the holder's path. */
+export function lockAt(
+  path: string,
+  verb: string,
+  lockPath: string,
+  byId = false,
+): HeldLock {
   const fs = pathFs();
+  const refuse = (text: string | null, unknown = false) =>
+    lockedError(path, lockPath, verb, text, unknown, byId);
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
@@ -450,7 +454,7 @@ export function lockAt(path: string, verb: string, lockPath: string): HeldLock {
       continue;
     }
     if (verdict === "held" || verdict === "unknown") {
-      throw lockedError(path, lockPath, verb, text, verdict === "unknown");
+      throw refuse(text, verdict === "unknown");
     }
     // Stale: take it over under the guard.
     tidy = true;
@@ -460,7 +464,7 @@ export function lockAt(path: string, verb: string, lockPath: string): HeldLock {
       const guardText = fs.readText(guard);
       const guardVerdict = judge(fs, guard, guardText);
       if (guardVerdict === "held" || guardVerdict === "unknown") {
-        throw lockedError(path, lockPath, verb, guardText);
+        throw refuse(guardText);
       }
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
@@ -492,7 +496,7 @@ export function lockAt(path: string, verb: string, lockPath: string): HeldLock {
       } is a symlink to a missing file; remove it`,
     );
   }
-  throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+  throw refuse(fs.readText(lockPath));
 }
 
 /** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */

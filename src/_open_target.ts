@@ -277,6 +277,7 @@ function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
       path,
       verb,
       `${LINKS_LOCK_DIR}/npy-append-array-links-${meta.id}.lock`,
+      true,
     );
   } catch (e) {
     const cause = (e as Error).cause as { code?: string; name?: string };
