@@ -268,10 +268,10 @@ export const LINKS_LOCK_DIR = "/tmp";
  */
 function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
   const fs = pathFs();
+  const meta = statPath(path, verb);
+  if (meta.nlink < 2 || meta.id === null) return lock;
   let links: HeldLock;
   try {
-    const meta = statPath(path, verb);
-    if (meta.nlink < 2 || meta.id === null) return lock;
     if (fs.kind(LINKS_LOCK_DIR) !== "directory") return lock;
     links = lockAt(
       path,
@@ -280,17 +280,18 @@ function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
       true,
     );
   } catch (e) {
-    const cause = (e as Error).cause as { code?: string; name?: string };
-    if (
-      !["EACCES", "EPERM", "EROFS"].includes(cause?.code ?? "") &&
-      !["NotCapable", "PermissionDenied"].includes(cause?.name ?? "")
-    ) throw e;
+    const denied = [e, (e as Error).cause].some((x) => {
+      const { code, name } = (x ?? {}) as { code?: string; name?: string };
+      return ["EACCES", "EPERM", "EROFS"].includes(code ?? "") ||
+        ["NotCapable", "PermissionDenied"].includes(name ?? "");
+    });
+    if (!denied) throw e;
     throw new TypeError(
       `Cannot ${verb} ${
         quoted(path)
       }: it has several hard links, so it is locked in ${
         quoted(LINKS_LOCK_DIR)
-      } as well (a lock beside one name is not seen by writers of another), which this process may not write; allow writing there (Deno: --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
+      } as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
       { cause: e },
     );
   }

@@ -18,7 +18,7 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import {
   ensureAppendableSync,
@@ -187,6 +187,37 @@ describe("adversary 11: a writer of another hard link of a held file", () => {
       again.close();
     }
     assert.deepEqual([...readNpySync(other).data as Int32Array], [1, 2]);
+  });
+
+  test("Deno without leave to use /tmp: a TypeError naming the file and the flags, nothing written", (t) => {
+    if (windows) return t.skip("hard links in /tmp: POSIX");
+    const dir = tempDir();
+    const x = join(dir, "x.npy");
+    written(x, 1);
+    linkSync(x, join(dir, "y.npy"));
+    const before = readFileSync(x);
+    const deno = RUNTIME === "deno"
+      ? [(globalThis as unknown as { Deno: { execPath(): string } }).Deno
+        .execPath()]
+      : ["npx", "-y", "deno@2.9.6"];
+    const r = spawnSync(deno[0]!, [
+      ...deno.slice(1),
+      "run",
+      "--allow-read",
+      `--allow-write=${dir}`,
+      sourcePath(CHILD),
+      "try",
+      x,
+    ], { encoding: "utf8" });
+    assert.equal(
+      r.stdout.trim(),
+      `TypeError: Cannot open ${
+        JSON.stringify(x)
+      }: it has several hard links, so it is locked in "/tmp" as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=/tmp --allow-write=/tmp), or write to a copy`,
+      r.stderr,
+    );
+    assert.deepEqual(readFileSync(x), before);
+    assert.deepEqual(readdirSync(dir).sort(), ["x.npy", "y.npy"]);
   });
 
   test(
