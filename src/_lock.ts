@@ -43,7 +43,14 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
-import { isoTime, newToken, utf8 } from "./_lock_text.ts";
+import {
+  describe,
+  type Holder,
+  isoTime,
+  newToken,
+  parseHolder,
+  utf8,
+} from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
@@ -54,6 +61,7 @@ import {
   quoted,
   runtimeError,
   thisProcess,
+  threadAlive,
 } from "./_path_fs.ts";
 
 /** A held lock. */
@@ -80,15 +88,6 @@ export const TIDY_FOLDER_BYTES = 16384;
 interface Hold {
   token: string;
   file: OpenedFile;
-}
-
-interface Holder {
-  pid: number;
-  start: number | null;
-  host: string;
-  runtime: string;
-  token: string;
-  path: string;
 }
 
 /**
@@ -119,37 +118,6 @@ function lockTarget(path: string): string {
   return real === `${dir}/${base}` || real === `${dir}\\${base}` ? path : real;
 }
 
-function parseHolder(text: string | null): Holder | null {
-  if (text === null || text === "") return null;
-  try {
-    const v = JSON.parse(text) as Partial<Holder>;
-    const pid = v.pid;
-    // A pid that names no single process (0 and negative ones signal
-    // process groups, a fraction makes the runtime throw) is garbage.
-    if (
-      typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 ||
-      pid > 0xffffffff || typeof v.host !== "string"
-    ) return null;
-    return {
-      pid,
-      start: typeof v.start === "number" ? v.start : null,
-      host: v.host,
-      runtime: typeof v.runtime === "string" ? v.runtime : "",
-      token: typeof v.token === "string" ? v.token : "",
-      path: typeof v.path === "string" ? v.path : "",
-    };
-  } catch {
-    return null;
-  }
-}
-
-function describe(h: Holder | null): string {
-  if (h === null) return "";
-  return `pid ${h.pid}${h.runtime === "" ? "" : ` (${h.runtime})`} on ${
-    h.host === "" ? "an unknown host" : h.host
-  }`;
-}
-
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -173,15 +141,16 @@ function judge(fs: PathFs, file: string, text: string | null): Verdict {
   const me = thisProcess();
   // This process (another writer, or a worker): alive, no need to ask
   // the runtime. A lock of an earlier process with the same pid has
-  // another start time.
+  // another start time. A worker terminated while holding it is gone.
+  const thread = () => threadAlive(h.pid, h.thread, h.threadStart);
   if (
     h.pid === me.pid &&
     (h.start === me.start || h.start === null || me.start === null)
   ) {
-    return "held";
+    return thread() ? "held" : "stale";
   }
   const alive = processAlive(h.pid, h.start);
-  return alive === null ? "unknown" : alive ? "held" : "stale";
+  return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
 }
 
 /**
@@ -220,6 +189,8 @@ function tryCreate(
   const record = JSON.stringify({
     pid: me.pid,
     start: me.start,
+    thread: me.thread,
+    threadStart: me.threadStart,
     host: me.host,
     runtime: me.runtime,
     token,
