@@ -15,6 +15,13 @@
  *   `(2, n)`), appends of 3 columns until 12, ack after each;
  * - `manydims`: a file of shape `(n, 1, 1, ..., 1, 2)` (20 axes), appends
  *   of 3 rows until 12, ack after each;
+ * - `sdelete`: `deleteIfExists` on the stack PATH (`shardRows: 2`), then
+ *   3 rows (ack 3);
+ * - `gdelete`, `gsdelete`: the same on the group PATH (`a`, `b` int32
+ *   pairs; of stacks of 2 rows a shard for `gsdelete`);
+ * - `bstack`: a stack with `bufferBytes: 40` (`shardRows: 4`), appends of
+ *   3 rows until 12, ack of the rows in sealed shards, then 12 at close;
+ * - `bgroup`: a group with `bufferBytes: 40`, ack 12 after close;
  * - `recover`: `recoverSync` of PATH.
  * @module
  */
@@ -122,6 +129,27 @@ if (op === "buffered") {
   }
   w.close();
   say("ack 12");
+} else if (op === "sdelete") {
+  // PATH holds a stack (made by the test); started afresh.
+  const w = NpyStackWriterSync.open(path, {
+    shardRows: 2,
+    deleteIfExists: true,
+  });
+  w.append(pairs(0, 3));
+  say("ack 3");
+  w.close();
+} else if (op === "gdelete" || op === "gsdelete") {
+  // PATH holds a group (of stacks for gsdelete, made by the test);
+  // started afresh.
+  const w = NpyGroupWriterSync.open(path, {
+    members: { a: "<i4", b: "<i4" },
+    deleteIfExists: true,
+    ...(op === "gsdelete" ? { shardRows: 2 } : {}),
+  });
+  const p = pairs(0, 3);
+  w.append({ a: p, b: p });
+  say("ack 3");
+  w.close();
 } else if (op === "recover") {
   recoverSync(path);
 }
