@@ -100,7 +100,7 @@ describe("adversary 11: deleteIfExists on a stack, killed", { skip }, () => {
     async () => {
       const root = tempDir();
       let dir = "";
-      for (let n = 1; n < 300; n += 2) {
+      for (let n = 1; n < 300; n += 3) {
         dir = join(root, String(n), "g");
         mkdirSync(join(root, String(n)));
         const w = NpyGroupWriterSync.open(dir, {
