@@ -43,7 +43,14 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
-import { isoTime, newToken, utf8 } from "./_lock_text.ts";
+import {
+  describe,
+  type Holder,
+  isoTime,
+  newToken,
+  parseHolder,
+  utf8,
+} from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
   dirOf,
@@ -54,6 +61,7 @@ import {
   quoted,
   runtimeError,
   thisProcess,
+  threadAlive,
 } from "./_path_fs.ts";
 
 /** A held lock. */
@@ -80,14 +88,6 @@ export const TIDY_FOLDER_BYTES = 16384;
 interface Hold {
   token: string;
   file: OpenedFile;
-}
-
-interface Holder {
-  pid: number;
-  start: number | null;
-  host: string;
-  runtime: string;
-  token: string;
 }
 
 /**
@@ -118,36 +118,6 @@ function lockTarget(path: string): string {
   return real === `${dir}/${base}` || real === `${dir}\\${base}` ? path : real;
 }
 
-function parseHolder(text: string | null): Holder | null {
-  if (text === null || text === "") return null;
-  try {
-    const v = JSON.parse(text) as Partial<Holder>;
-    const pid = v.pid;
-    // A pid that names no single process (0 and negative ones signal
-    // process groups, a fraction makes the runtime throw) is garbage.
-    if (
-      typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 ||
-      pid > 0xffffffff || typeof v.host !== "string"
-    ) return null;
-    return {
-      pid,
-      start: typeof v.start === "number" ? v.start : null,
-      host: v.host,
-      runtime: typeof v.runtime === "string" ? v.runtime : "",
-      token: typeof v.token === "string" ? v.token : "",
-    };
-  } catch {
-    return null;
-  }
-}
-
-function describe(h: Holder | null): string {
-  if (h === null) return "";
-  return `pid ${h.pid}${h.runtime === "" ? "" : ` (${h.runtime})`} on ${
-    h.host === "" ? "an unknown host" : h.host
-  }`;
-}
-
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -171,15 +141,16 @@ function judge(fs: PathFs, file: string, text: string | null): Verdict {
   const me = thisProcess();
   // This process (another writer, or a worker): alive, no need to ask
   // the runtime. A lock of an earlier process with the same pid has
-  // another start time.
+  // another start time. A worker terminated while holding it is gone.
+  const thread = () => threadAlive(h.pid, h.thread, h.threadStart);
   if (
     h.pid === me.pid &&
     (h.start === me.start || h.start === null || me.start === null)
   ) {
-    return "held";
+    return thread() ? "held" : "stale";
   }
   const alive = processAlive(h.pid, h.start);
-  return alive === null ? "unknown" : alive ? "held" : "stale";
+  return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
 }
 
 /**
@@ -218,6 +189,8 @@ function tryCreate(
   const record = JSON.stringify({
     pid: me.pid,
     start: me.start,
+    thread: me.thread,
+    threadStart: me.threadStart,
     host: me.host,
     runtime: me.runtime,
     token,
@@ -282,11 +255,7 @@ function smallFolder(fs: PathFs, dir: string): boolean {
   }
 }
 
-/**
- * Removes `file` if it still holds `token`.
- *
- * @returns Whether it held it.
- */
+/** Removes `file` if it still holds `token`; returns whether it held it. */
 function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   const h = parseHolder(fs.readText(file));
   if (h === null || h.token !== token) return false;
@@ -355,6 +324,7 @@ function lockedError(
   verb: string,
   text: string | null,
   unknown = false,
+  byId = false,
 ): NpyLockedError {
   const h = parseHolder(text);
   const me = thisProcess();
@@ -378,7 +348,8 @@ function lockedError(
         quoted(lockPath)
       } if that process is gone`;
   } else {
-    fix = `it is held by ${who}; close that writer first, or wait for it`;
+    const as = byId && h.path !== path ? ` as ${quoted(h.path)}` : "";
+    fix = `it is held by ${who}${as}; close that writer first, or wait for it`;
   }
   return new NpyLockedError(
     `Cannot ${verb} ${quoted(path)}: ${fix}`,
@@ -424,9 +395,21 @@ export function acquireLock(
   verb: string,
   missing = false,
 ): HeldLock {
-  const fs = pathFs();
   const lockPath = lockPathOf(missing ? path : lockTarget(path));
   refuseLongName(path, verb, lockPath);
+  return lockAt(path, verb, lockPath);
+}
+
+/** {@linkcode acquireLock} of `lockPath`; `byId`: refusals name the holder's path. */
+export function lockAt(
+  path: string,
+  verb: string,
+  lockPath: string,
+  byId = false,
+): HeldLock {
+  const fs = pathFs();
+  const refuse = (text: string | null, unknown = false) =>
+    lockedError(path, lockPath, verb, text, unknown, byId);
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
@@ -442,7 +425,7 @@ export function acquireLock(
       continue;
     }
     if (verdict === "held" || verdict === "unknown") {
-      throw lockedError(path, lockPath, verb, text, verdict === "unknown");
+      throw refuse(text, verdict === "unknown");
     }
     // Stale: take it over under the guard.
     tidy = true;
@@ -452,7 +435,7 @@ export function acquireLock(
       const guardText = fs.readText(guard);
       const guardVerdict = judge(fs, guard, guardText);
       if (guardVerdict === "held" || guardVerdict === "unknown") {
-        throw lockedError(path, lockPath, verb, guardText);
+        throw refuse(guardText);
       }
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
@@ -484,7 +467,7 @@ export function acquireLock(
       } is a symlink to a missing file; remove it`,
     );
   }
-  throw lockedError(path, lockPath, verb, fs.readText(lockPath));
+  throw refuse(fs.readText(lockPath));
 }
 
 /** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */

@@ -18,9 +18,9 @@
 
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
-import { acquireLock, type HeldLock } from "./_lock.ts";
+import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
-import { realPath } from "./_path_meta.ts";
+import { realPath, statPath } from "./_path_meta.ts";
 import {
   dirOf,
   notAFile,
@@ -185,8 +185,9 @@ function openPathTarget(
       throw e;
     }
   }
-  const lock = acquireLock(path, verb, kind === "missing");
+  let lock = acquireLock(path, verb, kind === "missing");
   try {
+    if (kind === "file") lock = withLinksLock(path, verb, lock);
     // A change left unfinished by a killed writer or rewrite is finished
     // or rolled back first, under the lock.
     settlePath(path, (p) => fs.open(p, "write", verb));
@@ -251,6 +252,59 @@ function openPathTarget(
     lock.release();
     throw runtimeError(e, verb, path);
   }
+}
+
+/**
+ * Where a file with several hard links is locked as well, by its device
+ * and inode: one place for all its names, as a lock beside one name is
+ * not seen by a writer of another (Linux, macOS; none elsewhere).
+ */
+export const LINKS_LOCK_DIR = "/tmp";
+
+/**
+ * `lock` (the lock by name) plus, for a file with several hard links, its
+ * lock in {@linkcode LINKS_LOCK_DIR}, released together. A link made
+ * while a writer holds the file is not seen by that writer.
+ */
+function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
+  const fs = pathFs();
+  const meta = statPath(path, verb);
+  if (meta.nlink < 2 || meta.id === null) return lock;
+  let links: HeldLock;
+  try {
+    if (fs.kind(LINKS_LOCK_DIR) !== "directory") return lock;
+    links = lockAt(
+      path,
+      verb,
+      `${LINKS_LOCK_DIR}/npy-append-array-links-${meta.id}.lock`,
+      true,
+    );
+  } catch (e) {
+    const denied = [e, (e as Error).cause].some((x) => {
+      const { code, name } = (x ?? {}) as { code?: string; name?: string };
+      return ["EACCES", "EPERM", "EROFS"].includes(code ?? "") ||
+        ["NotCapable", "PermissionDenied"].includes(name ?? "");
+    });
+    if (!denied) throw e;
+    throw new TypeError(
+      `Cannot ${verb} ${
+        quoted(path)
+      }: it has several hard links, so it is locked in ${
+        quoted(LINKS_LOCK_DIR)
+      } as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
+      { cause: e },
+    );
+  }
+  return {
+    lockPath: lock.lockPath,
+    release() {
+      try {
+        links.release();
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }
 
 function opened(

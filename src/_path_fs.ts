@@ -255,6 +255,13 @@ export interface ProcessInfo {
    * of `/proc/<pid>/stat`); `null` where unknown.
    */
   start: number | null;
+  /**
+   * The thread that runs this code (Linux: its id, the main thread's
+   * being the pid; a worker's differs), or `null` where unknown.
+   */
+  thread: number | null;
+  /** That thread's start time (as `start`), or `null`. */
+  threadStart: number | null;
   /** The host name. */
   host: string;
   /** `"deno"`, `"bun"` or `"node"`. */
@@ -283,12 +290,17 @@ export function processStart(pid: number): number | null {
   return procStat(pid)?.start ?? null;
 }
 
-/** State and start time from `/proc/<pid>/stat`; `null` where unknown. */
-function procStat(pid: number): { state: string; start: number | null } | null {
+/**
+ * Id, state and start time from `/proc/<of>/stat` (`of` a pid, a
+ * `<pid>/task/<tid>` or `thread-self`); `null` where unknown.
+ */
+function procStat(
+  of: number | string,
+): { id: number; state: string; start: number | null } | null {
   if (!allowed({ name: "read", path: "/proc" })) return null;
   let text: string | null;
   try {
-    text = pathFs().readText(`/proc/${pid}/stat`);
+    text = pathFs().readText(`/proc/${of}/stat`);
   } catch {
     return null;
   }
@@ -297,9 +309,32 @@ function procStat(pid: number): { state: string; start: number | null } | null {
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const start = Number(rest[19]);
   return {
+    id: Number.parseInt(text, 10),
     state: rest[0] ?? "",
     start: Number.isSafeInteger(start) ? start : null,
   };
+}
+
+/**
+ * Whether the thread that took a lock in process `pid` (alive) still
+ * runs: a worker terminated while it held a lock ran no exit hook, and
+ * its process lives on. `true` where this cannot be told (not Linux, no
+ * `/proc` on Deno, no thread recorded) and for the main thread.
+ *
+ * @param pid The process id.
+ * @param thread The recorded thread, or `null`.
+ * @param start The recorded thread start time, or `null`.
+ * @returns `false` when the thread is gone or its id was reused.
+ */
+export function threadAlive(
+  pid: number,
+  thread: number | null,
+  start: number | null,
+): boolean {
+  if (thread === null || thread === pid || procStat(pid) === null) return true;
+  const now = procStat(`${pid}/task/${thread}`);
+  if (now === null || now.state === "Z" || now.state === "X") return false;
+  return start === null || now.start === null || now.start === start;
 }
 
 interface DenoPermissions {
@@ -368,9 +403,13 @@ export function thisProcess(): ProcessInfo {
   } catch {
     // Unknown: "" (see processAlive).
   }
+  // This thread: read on it (sync calls run on the caller's thread).
+  const thread = procStat("thread-self");
   self = {
     pid,
     start: processStart(pid),
+    thread: thread?.id ?? null,
+    threadStart: thread?.start ?? null,
     host,
     runtime: deno !== undefined
       ? "deno"

@@ -20,6 +20,8 @@ export interface PathMeta {
   gid: number | null;
   /** Hard links to the file. */
   nlink: number;
+  /** The device and inode that name the file on this host, or `null`. */
+  id: string | null;
 }
 
 interface DenoMeta {
@@ -29,6 +31,8 @@ interface DenoMeta {
     uid: number | null;
     gid: number | null;
     nlink: number | null;
+    dev: number;
+    ino: number | null;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number | null, gid: number | null): void;
@@ -45,6 +49,8 @@ interface NodeMeta {
     uid: number;
     gid: number;
     nlink: number;
+    dev: number;
+    ino: number;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number, gid: number): void;
@@ -82,8 +88,14 @@ export function realPath(path: string): string {
   }
 }
 
+/** `<dev>-<ino>` (the same on Deno, Node and Bun), or `null` (Windows). */
+function idOf(dev: number, ino: number | null): string | null {
+  return ino === null || !(ino > 0) ? null : `${dev}-${ino}`;
+}
+
 /**
- * Mode, owner and link count of the file at `path` (symlinks followed).
+ * Mode, owner, link count and identity of the file at `path` (symlinks
+ * followed).
  *
  * @param path The path.
  * @param verb What is being done, for messages (`"rewrite"`).
@@ -95,10 +107,22 @@ export function statPath(path: string, verb: string): PathMeta {
     const d = deno();
     if (d !== undefined) {
       const s = d.statSync(path);
-      return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink ?? 1 };
+      return {
+        mode: s.mode,
+        uid: s.uid,
+        gid: s.gid,
+        nlink: s.nlink ?? 1,
+        id: idOf(s.dev, s.ino),
+      };
     }
     const s = node()!.statSync(path);
-    return { mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink };
+    return {
+      mode: s.mode,
+      uid: s.uid,
+      gid: s.gid,
+      nlink: s.nlink,
+      id: idOf(s.dev, s.ino),
+    };
   } catch (e) {
     throw runtimeError(nodeStyle(e), verb, path);
   }

@@ -588,16 +588,18 @@ export class StackCore {
   }
 }
 
-/** Removes a stack's files: `info`, the shards and the live shard. */
+/**
+ * Removes a stack's files: `info`, then every shard and live shard, the
+ * last first, so a kill part-way leaves shards `0 .. k` (a shorter stack
+ * that opens) and never a hole, which no open would get past.
+ */
 function clearStack(dir: string, fs: PathFs): void {
   for (const name of ["info", "info.tmp"]) {
     if (fs.exists(join(dir, name))) fs.remove(join(dir, name));
   }
-  for (let n = 0;; n++) {
-    const a = shardPath(dir, n), b = partPath(dir, n);
-    const has = fs.exists(a), hasPart = fs.exists(b);
-    if (!has && !hasPart) break;
-    if (has) fs.remove(a);
-    if (hasPart) fs.remove(b);
-  }
+  const shards = fs.list(dir).filter((f) =>
+    /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/.test(f)
+  )
+    .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
+  for (const name of shards) fs.remove(join(dir, name));
 }
