@@ -9,21 +9,17 @@
  *
  * Three kinds of change:
  * - `shift`: `ensureAppendable(path, { inplace: true })`. The file is first
- *   extended to its final size and the record's data slot allocated, so a
- *   full disk fails before anything moves (then the file is cut back).
- *   The data then moves towards the end in chunks from the last one; each
- *   chunk is copied into the record's slot, and a progress entry written,
- *   before it overwrites the file, so a killed move is finished (rolled
- *   forward) from the record. Last, the new header is written.
- * - `append`: an `atomic` writer. The record holds the old size and header;
- *   rolling back cuts the file to that size and puts the header back.
- * - `copy`: `ensureAppendable` by copy. The record names the temporary
- *   file, which the next run removes; the file itself is always whole.
+ *   extended to its final size and the record's slot allocated (a full disk
+ *   fails before anything moves), then the data moves towards the end in
+ *   chunks from the last one, each copied into the slot with a progress
+ *   entry before it overwrites the file (a killed move is rolled forward).
+ * - `append`: an `atomic` writer: the old size and header, put back.
+ * - `copy`: a file replaced by a copy (`ensureAppendable`, `atomic` with
+ *   `deleteIfExists`): the temporary file's name, removed by the next run.
  *
  * Layout (little endian): 64 fixed bytes (`NPYJRNL1`, kind, lengths, old
- * size, CRC-32), the old header, a second blob (the new header, or the
- * temporary file's name), then for `shift` two 64-byte progress entries
- * (the newest valid one counts) and the data slot at a 4 KiB boundary.
+ * size, CRC-32), the old header, the new header or temporary name, then
+ * for `shift` two 64-byte progress entries and a slot at a 4 KiB boundary.
  *
  * @module
  */
@@ -197,21 +193,14 @@ export function journalKind(store: JournalStore): JournalKind | null {
   }
 }
 
-/**
- * A record cut short: by a kill while it was written (empty, or ours by
- * magic), or by a power cut after its name reached the disk and before its
- * bytes did (zeros where its first sector should be).
- */
+/** A record cut short by a kill (empty, or ours by magic) or a power cut (zeros). */
 function tornJournal(file: FileLikeSync): boolean {
-  const head = new Uint8Array(TORN_ZEROS);
+  const head = new Uint8Array(512);
   const got = runSync(readFully(head, 0), file);
   const magic = new TextEncoder().encode(MAGIC);
   return head.subarray(0, Math.min(got, 8)).every((b, i) => b === magic[i]) ||
     head.subarray(0, got).every((b) => b === 0);
 }
-
-/** How many leading zeros make a record one a power cut left unwritten. */
-const TORN_ZEROS = 512;
 
 /** A progress entry of a shift: the chunk `[pos, pos + length)` is next or being moved. */
 interface Entry {
@@ -587,9 +576,7 @@ export function endAppend(
  *
  * @param store Where the record goes.
  * @param tempName The temporary file's name (in the same folder).
- * @param durable Sync the record before it takes its name (the writer's
- *   `fsync`): a record lost to a power cut leaves the temporary file
- *   behind; a torn one reads as no record.
+ * @param durable Sync the record before it takes its name (`fsync`).
  */
 export function beginCopy(
   store: JournalStore,

@@ -46,6 +46,7 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 }
 
 import {
+  blankPart,
   join,
   partPath,
   reviveShard,
@@ -270,18 +271,7 @@ export class StackCore {
     const path = partPath(this.dir, this.chunks.length);
     const fs = this.#fs;
     if (!fs.exists(path)) return;
-    // Empty (killed before its header) or zeros where the header goes (a
-    // power cut kept its name, not its bytes): no row in it can be read,
-    // and none was acknowledged with fsync (its header is synced first).
-    const f = fs.open(path, "read");
-    const magic = new Uint8Array(6);
-    let got: number;
-    try {
-      got = f.readSync(magic, 0);
-    } finally {
-      f.closeSync();
-    }
-    if (magic.subarray(0, got).every((b) => b === 0)) {
+    if (blankPart(fs, path)) {
       fs.remove(path);
       return;
     }

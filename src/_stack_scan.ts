@@ -185,6 +185,22 @@ export function reviveShard(
 }
 
 /**
+ * Whether a live shard holds no readable row: empty (killed before its
+ * header) or zeros where its magic goes (a power cut kept its name, not its
+ * bytes; with `fsync` none of its rows was acknowledged, its header being
+ * synced first).
+ */
+export function blankPart(fs: PathFs, path: string): boolean {
+  const f = fs.open(path, "read");
+  try {
+    const magic = new Uint8Array(6);
+    return magic.subarray(0, f.readSync(magic, 0)).every((b) => b === 0);
+  } finally {
+    f.closeSync();
+  }
+}
+
+/**
  * The rows of a shard along the stack's growth axis.
  *
  * @param head The shard's header.
