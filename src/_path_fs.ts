@@ -403,11 +403,12 @@ export function thisProcess(): ProcessInfo {
   } catch {
     // Unknown: "" (see processAlive).
   }
-  // This thread: read on it (sync calls run on the caller's thread).
+  // This thread: read on it (sync calls run on the caller's thread). The
+  // main thread's is the process's own record: one read, not two.
   const thread = procStat("thread-self");
   self = {
     pid,
-    start: processStart(pid),
+    start: thread?.id === pid ? thread.start : processStart(pid),
     thread: thread?.id ?? null,
     threadStart: thread?.start ?? null,
     host,
