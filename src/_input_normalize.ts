@@ -71,16 +71,23 @@ export function checkShape(shape: unknown, label: string): number[] {
       );
     }
   }
-  return [...shape];
+  const out = [...shape];
+  product(out, label);
+  return out;
 }
 
-/** The element count of a shape, refusing counts beyond 2**53. */
-export function product(shape: readonly number[]): number {
+/**
+ * The element count of a shape, refusing counts beyond 2**53 (`label`
+ * names the file in the message).
+ */
+export function product(shape: readonly number[], label = "array"): number {
   let n = 1;
   for (const d of shape) n *= d;
   if (!Number.isSafeInteger(n)) {
     throw new RangeError(
-      `Cannot append array: shape (${shape.join(", ")}) is too large`,
+      `Cannot append ${label}: shape (${
+        shape.join(", ")
+      }) holds more than 2**53 elements; append it in smaller blocks`,
     );
   }
   return n;
@@ -141,26 +148,68 @@ function inferNested(
   return { shape, flat };
 }
 
-function gatherStrided(input: StridedArrayLike, label: string): unknown[] {
-  const shape = checkShape(input.shape, label);
-  const stride = input.stride;
-  if (!Array.isArray(stride) || stride.length !== shape.length) {
+/** A strided input's checked layout: strides and offset in items. */
+interface Strides {
+  stride: number[];
+  offset: number;
+}
+
+/**
+ * The strides and offset of a strided input, read once: safe integers
+ * counted in items (scijs `ndarray`'s rule), one stride per axis.
+ */
+function checkStrides(
+  input: StridedArrayLike,
+  rank: number,
+  label: string,
+): Strides {
+  const stride: unknown = input.stride;
+  if (!Array.isArray(stride) || stride.length !== rank) {
     throw new TypeError(
       `Cannot append ${label}: stride must have one entry per axis`,
     );
   }
-  const offset = input.offset ?? 0;
-  const n = product(shape);
+  const kind = (v: unknown): string =>
+    typeof v === "number" ? String(v) : show(v);
+  const out = [...stride] as unknown[];
+  for (const [i, v] of out.entries()) {
+    if (!Number.isSafeInteger(v)) {
+      throw new TypeError(
+        `Cannot append ${label}: stride entry ${i} is ${
+          kind(v)
+        }; strides must be integers counting items, not bytes`,
+      );
+    }
+  }
+  const offset: unknown = input.offset ?? 0;
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) {
+    throw new TypeError(
+      `Cannot append ${label}: offset is ${
+        kind(offset)
+      }; the offset must be a non-negative integer counting items`,
+    );
+  }
+  return { stride: out as number[], offset: offset as number };
+}
+
+function gatherStrided(
+  data: ArrayLike<unknown>,
+  shape: readonly number[],
+  { stride, offset }: Strides,
+  label: string,
+): unknown[] {
+  const n = product(shape, label);
+  const length = data.length;
   const out: unknown[] = new Array(n);
   const index = new Array<number>(shape.length).fill(0);
   let pos = offset;
   for (let k = 0; k < n; k++) {
-    if (pos < 0 || pos >= input.data.length) {
+    if (pos < 0 || pos >= length) {
       throw new RangeError(
         `Cannot append ${label}: strides point outside the data`,
       );
     }
-    out[k] = input.data[pos];
+    out[k] = data[pos];
     for (let axis = shape.length - 1; axis >= 0; axis--) {
       index[axis]!++;
       pos += stride[axis]!;
@@ -178,18 +227,11 @@ function gatherStrided(input: StridedArrayLike, label: string): unknown[] {
  * when the array must be gathered.
  */
 function contiguousView(
-  input: StridedArrayLike,
+  data: ArrayLike<unknown>,
   shape: readonly number[],
+  { stride, offset }: Strides,
 ): { data: TypedArray; order: "C" | "F" } | undefined {
-  const { data, stride } = input;
-  const offset = input.offset ?? 0;
-  if (
-    !isTypedArray(data) || !Array.isArray(stride) ||
-    stride.length !== shape.length || !Number.isSafeInteger(offset) ||
-    offset < 0
-  ) {
-    return undefined;
-  }
+  if (!isTypedArray(data)) return undefined;
   const count = product(shape);
   if (offset + count > data.length) return undefined;
   const fits = (axes: number[]): boolean => {
@@ -244,6 +286,7 @@ export function normalize(
   const obj = input as Record<string, unknown>;
   if (typeof obj.dataSync === "function" && "shape" in obj) {
     const data = (obj.dataSync as () => ArrayLike<unknown>).call(obj);
+    checkData(data, label, "dataSync() must return a typed array or an array");
     return {
       shape: checkShape(obj.shape, label),
       data,
@@ -253,15 +296,7 @@ export function normalize(
   }
   if ("data" in obj && "shape" in obj) {
     const data = obj.data as ArrayLike<unknown>;
-    refuseBadView(data, label);
-    if (
-      data === null || typeof data !== "object" ||
-      typeof (data as { length?: unknown }).length !== "number"
-    ) {
-      throw new TypeError(
-        `Cannot append ${label}: data must be a typed array or an array`,
-      );
-    }
+    checkData(data, label, "data must be a typed array or an array");
     let srcDType: DType | undefined;
     if (obj.dtype !== undefined && !("stride" in obj)) {
       srcDType = parseDType(obj.dtype as DTypeSpec);
@@ -269,13 +304,17 @@ export function normalize(
       srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
     }
     if ("stride" in obj && obj.stride !== undefined) {
-      const strided = obj as unknown as StridedArrayLike;
       const shape = checkShape(obj.shape, label);
-      const view = contiguousView(strided, shape);
+      const strides = checkStrides(
+        obj as unknown as StridedArrayLike,
+        shape.length,
+        label,
+      );
+      const view = contiguousView(data, shape, strides);
       if (view !== undefined) return { shape, ...view, srcDType };
       return {
         shape,
-        data: gatherStrided(strided, label),
+        data: gatherStrided(data, shape, strides, label),
         order: "C",
         srcDType,
       };
@@ -299,6 +338,17 @@ export function normalize(
       show(input)
     } to ${label}: pass a typed array, { data, shape }, nested arrays, an ndarray or a tensor`,
   );
+}
+
+/** Refuses data that is no typed array or array (`what` says which). */
+function checkData(data: unknown, label: string, what: string): void {
+  refuseBadView(data, label);
+  if (
+    data === null || typeof data !== "object" ||
+    typeof (data as { length?: unknown }).length !== "number"
+  ) {
+    throw new TypeError(`Cannot append ${label}: ${what}`);
+  }
 }
 
 /**
