@@ -2,7 +2,9 @@
  * NumPy's limits, which every file written here keeps so that NumPy can
  * load it: an item is under 2**31 bytes (NumPy's itemsize is a C int;
  * beyond, NumPy refuses it or wraps it negative), and arrays and sub-arrays
- * have at most 32 dimensions (`NPY_MAXDIMS`).
+ * have at most 32 dimensions (`NPY_MAXDIMS`), and a header's Python literal
+ * nests at most 200 brackets (Python's parser refuses more: "too many
+ * nested parentheses"), so structured dtypes nest at most 99 levels.
  *
  * @module
  */
@@ -12,3 +14,19 @@ export const MAX_ITEMSIZE = 2 ** 31 - 1;
 
 /** The most dimensions of an array, or of one sub-array level. */
 export const MAX_DIMS = 32;
+
+/**
+ * The most brackets nested in a header's Python literal: the `MAXLEVEL`
+ * of Python's tokenizer, beyond which `ast.literal_eval`, and so
+ * `np.load`, refuses the header.
+ */
+export const MAX_LITERAL_NESTING = 200;
+
+/**
+ * The most levels of structured dtypes (and sub-array wrappers) nested in
+ * one another: each level is a list and a tuple in the header, inside the
+ * header's dict, and the innermost field may add its shape tuple, so 99
+ * levels fill the 200 brackets Python reads (`np.save` writes 100 levels,
+ * which `np.load` then refuses).
+ */
+export const MAX_DTYPE_NESTING = 99;

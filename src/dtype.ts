@@ -10,7 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { NAMES } from "./_dtype_names.ts";
 import { jsonOrShow } from "./_describe_value.ts";
-import { MAX_DIMS, MAX_ITEMSIZE } from "./_numpy_limits.ts";
+import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** The one-letter kind of a dtype, as NumPy's `dtype.kind` (private). */
@@ -288,7 +288,12 @@ function fieldType(
   depth: number,
   strict = false,
 ): { dtype: DType; levels: number[][] } {
-  if (depth > 32) badDType(spec, "nesting too deep");
+  if (depth > MAX_DTYPE_NESTING) {
+    badDType(
+      spec,
+      `it nests more than ${MAX_DTYPE_NESTING} levels, which np.load cannot read; flatten the inner fields`,
+    );
+  }
   const parts = subArrayParts(value);
   if (parts === undefined) {
     return { dtype: fromAny(value, spec, depth, strict), levels: [] };
@@ -320,7 +325,12 @@ function fromFieldList(
   depth: number,
   strict = false,
 ): DType {
-  if (depth > 32) badDType(spec, "nesting too deep");
+  if (depth > MAX_DTYPE_NESTING) {
+    badDType(
+      spec,
+      `it nests more than ${MAX_DTYPE_NESTING} levels, which np.load cannot read; flatten the inner fields`,
+    );
+  }
   const fields: DTypeField[] = [];
   const names = new Set<string>();
   let offset = 0;

@@ -8,6 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { isPrintable } from "./_printable.ts";
+import { MAX_LITERAL_NESTING } from "./_numpy_limits.ts";
 
 /**
  * A Python tuple, kept apart from a list because the header tells them apart.
@@ -61,7 +62,9 @@ export type PyDict = Map<string, PyValue>;
  */
 export type PyValue = string | bigint | boolean | PyValue[] | PyTuple | PyDict;
 
-const MAX_DEPTH = 64;
+// Values nested: Python's limit of brackets, and a value inside the
+// innermost.
+const MAX_DEPTH = MAX_LITERAL_NESTING + 1;
 
 function describeChar(text: string, at: number): string {
   if (at >= text.length) return "end of header";
@@ -252,7 +255,11 @@ export function parsePyLiteral(
 
   const parseValue = (): PyValue => {
     skipSpace();
-    if (++depth > MAX_DEPTH) fail("nesting too deep");
+    if (++depth > MAX_DEPTH) {
+      fail(
+        `more than ${MAX_LITERAL_NESTING} brackets nested, which Python (and so np.load) cannot read`,
+      );
+    }
     const c = text[pos];
     let value: PyValue;
     if (c === "'" || c === '"') {

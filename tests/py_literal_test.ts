@@ -134,7 +134,8 @@ test("malformed literals are NpyFormatErrors naming the offset", () => {
       "1.5",
       "None",
       "__import__('os')",
-      "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+      // Python's parser stops at 200 nested brackets.
+      "(".repeat(201) + "1" + ")".repeat(201),
     ]
   ) {
     assert.throws(
