@@ -168,6 +168,18 @@ function openPathTarget(
     return opened(path, file, null);
   }
   if (mode === "create") {
+    // A name ending in a separator names a folder: refused now, before
+    // its lock (`o.npy/` and `o.npy` share one) is taken, not at the first
+    // append with the system's EISDIR.
+    if (kind === "missing" && /[\\/]$/.test(path)) {
+      throw new TypeError(
+        `Cannot ${verb} ${quoted(path)}: the path ends in "${
+          path.at(-1)
+        }", so it names a folder, not a file; remove the trailing "${
+          path.at(-1)
+        }"`,
+      );
+    }
     // A missing folder fails now, not at the first append.
     const dir = dirOf(path);
     const dirKind = fs.kind(dir);
