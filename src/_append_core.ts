@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ReentryGuard } from "./_reentry.ts";
 import { descrValue, type DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { checkWriterOptions } from "./_options_check.ts";
@@ -64,6 +65,8 @@ export class AppendCore {
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
   #closed = false;
+  /** Refuses calls from the input of an append being read. */
+  readonly #guard = new ReentryGuard();
   /** The shape the header on disk describes. */
   #diskShape: number[] | null = null;
   /** Makes the headers of the file, once it has one. */
@@ -145,8 +148,18 @@ export class AppendCore {
     return growthAxis(this.fortranOrder, this.shape?.length ?? 1);
   }
 
-  /** Refuses a call on a closed writer; `verb` names the call. */
+  /**
+   * Refuses a call made while an append reads its input: a getter, Proxy
+   * or `valueOf` of that input calling back into the writer would write
+   * before that append, or close the file under it.
+   */
+  checkIdle(verb = "append to"): void {
+    this.#guard.check(verb, this.label);
+  }
+
+  /** Refuses a call on a closed or busy writer; `verb` names the call. */
   checkOpen(verb = "append to"): void {
+    this.checkIdle(verb);
     if (this.#closed) {
       throw new TypeError(
         `Cannot ${verb} ${this.label}: the writer is closed`,
@@ -198,6 +211,11 @@ export class AppendCore {
     }
   }
 
+  /** The input prepared, with calls back into the writer refused meanwhile. */
+  #prepare(input: ArrayInput): ReturnType<typeof prepareArray> {
+    return this.#guard.run(() => prepareArray(input, this.#options()));
+  }
+
   #options(): PrepareOptions {
     let po = this.#prepareOptions;
     if (
@@ -222,7 +240,7 @@ export class AppendCore {
    */
   *append(input: ArrayInput): IoSteps<void> {
     this.#checkUsable();
-    const prepared = prepareArray(input, this.#options());
+    const prepared = this.#prepare(input);
     if (this.shape === null) {
       yield* this.#create(prepared.dtype, prepared.shape, prepared.bytes);
       return;
@@ -285,7 +303,7 @@ export class AppendCore {
       return;
     }
     this.#checkUsable();
-    const prepared = prepareArray(input, this.#options());
+    const prepared = this.#prepare(input);
     const shape = this.#grownShape(prepared.shape);
     const bytes = prepared.bytes;
     if (shape[this.growthAxis] === old[this.growthAxis]) return;

@@ -198,6 +198,7 @@ export class NpyAppendArraySync implements Disposable {
    */
   close(): void {
     const w = this.#w;
+    w.core.checkIdle("close");
     if (w.core.closed) return;
     // Buffered appends were acknowledged: if they cannot be written now,
     // nothing is closed, so that a later close() still can.
@@ -267,6 +268,7 @@ export class NpyAppendArraySync implements Disposable {
    */
   abort(): void {
     const w = this.#w;
+    w.core.checkIdle("abort");
     if (w.core.closed) return;
     if (w.journal == null && w.replace == null) {
       throw new TypeError(

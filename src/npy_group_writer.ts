@@ -9,6 +9,7 @@ import { checkOptions } from "./_options_check.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
 import { settle } from "./_settle.ts";
+import { ReentryGuard } from "./_reentry.ts";
 
 export type {
   GroupMemberOptions,
@@ -50,6 +51,8 @@ export type {
  */
 export class NpyGroupWriterSync implements Disposable {
   readonly #core: GroupCore;
+  // Refuses calls from the input of an append being read.
+  readonly #guard = new ReentryGuard();
 
   private constructor(core: GroupCore) {
     this.#core = core;
@@ -164,7 +167,8 @@ export class NpyGroupWriterSync implements Disposable {
    */
   append(arrays: Record<string, ArrayInput>): void {
     const core = this.#core;
-    core.write(core.plan(arrays));
+    this.#guard.check("append to", `group "${this.#core.dir}"`);
+    this.#guard.run(() => core.write(core.plan(arrays)));
   }
 
   /**
@@ -184,6 +188,7 @@ export class NpyGroupWriterSync implements Disposable {
    * ```
    */
   close(): void {
+    this.#guard.check("close", `group "${this.#core.dir}"`);
     this.#core.close();
   }
 

@@ -10,6 +10,7 @@ import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_core.ts";
 import { settle } from "./_settle.ts";
+import { ReentryGuard } from "./_reentry.ts";
 
 export type { NpyStackWriterOptions } from "./_stack_core.ts";
 
@@ -42,6 +43,8 @@ export type { NpyStackWriterOptions } from "./_stack_core.ts";
  */
 export class NpyStackWriterSync implements Disposable {
   readonly #core: StackCore;
+  // Refuses calls from the input of an append being read.
+  readonly #guard = new ReentryGuard();
 
   private constructor(core: StackCore) {
     this.#core = core;
@@ -132,7 +135,8 @@ export class NpyStackWriterSync implements Disposable {
    * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
    */
   append(array: ArrayInput): void {
-    this.#core.append(array);
+    this.#guard.check("append to", `the stack "${this.#core.dir}"`);
+    this.#guard.run(() => this.#core.append(array));
   }
 
   /**
@@ -154,6 +158,7 @@ export class NpyStackWriterSync implements Disposable {
    * @throws {TypeError} when the writer is closed.
    */
   seal(): void {
+    this.#guard.check("seal", `the stack "${this.#core.dir}"`);
     this.#core.seal();
   }
 
@@ -175,6 +180,7 @@ export class NpyStackWriterSync implements Disposable {
    * ```
    */
   close(): void {
+    this.#guard.check("close", `the stack "${this.#core.dir}"`);
     this.#core.close();
   }
 
