@@ -147,7 +147,7 @@ function judge(fs: PathFs, file: string, text: string | null): Verdict {
     h.pid === me.pid &&
     (h.start === me.start || h.start === null || me.start === null)
   ) {
-    return thread() ? "held" : "stale";
+    return !unremoved.has(h.token) && thread() ? "held" : "stale";
   }
   const alive = processAlive(h.pid, h.start);
   return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
@@ -267,6 +267,16 @@ function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   return true;
 }
 
+/**
+ * Holds this process dropped whose file it could not remove (the file
+ * system turned read-only or failing under it): token to file name. Such
+ * a file names this live process, yet nothing holds it: the next taker in
+ * this process takes it over as stale, and a normal exit tries to remove
+ * it again. Other processes see this process alive, so for them it stays
+ * held until this process exits.
+ */
+const unremoved = new Map<string, string>();
+
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 function dropHold(fs: PathFs, name: string, hold: Hold): void {
   try {
@@ -277,6 +287,9 @@ function dropHold(fs: PathFs, name: string, hold: Hold): void {
       // process's. A file that replaced it is another inode: untouched.
       hold.file.truncateSync?.(0);
     }
+  } catch (e) {
+    unremoved.set(hold.token, name);
+    throw e;
   } finally {
     try {
       hold.file.closeSync();
@@ -523,6 +536,14 @@ function releaseAll(): void {
   for (const lock of [...holding]) {
     try {
       lock.release();
+    } catch {
+      // exiting: nothing else to do
+    }
+  }
+  const fs = pathFs();
+  for (const [token, name] of unremoved) {
+    try {
+      removeIfMine(fs, name, token);
     } catch {
       // exiting: nothing else to do
     }
