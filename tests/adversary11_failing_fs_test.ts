@@ -10,16 +10,22 @@
  * ("this process holds it ... close that first") although nothing held
  * it, until it exited. A hold this process dropped but could not remove
  * is now known as such: the next open in this process takes it over, and
- * a normal exit removes it.
+ * a normal exit removes it. Another process still finds it held while this
+ * one lives (it cannot tell), and may open the file once this one ends.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import {
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyGroupReader,
+  NpyGroupWriterSync,
+  NpyLockedError,
   NpyStackWriterSync,
   readNpyStackSync,
   readNpySync,
@@ -27,6 +33,7 @@ import {
 } from "../mod.ts";
 import { Ext4Disk, ext4TestOptions } from "./_adversary11_disks.ts";
 import { hasNumpy, npSaveBytes } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
 
 const OPTS = ext4TestOptions(120_000);
 
@@ -79,7 +86,10 @@ for (const fault of ["read-only", "EIO"] as const) {
         const w = NpyAppendArraySync.open(file);
         w.append(new Float64Array([1, 2, 3]));
         fail(disk);
-        assert.throws(() => w.append(new Float64Array([4])), failed(code, file));
+        assert.throws(
+          () => w.append(new Float64Array([4])),
+          failed(code, file),
+        );
         assert.throws(() => w.close(), failed(code, "x.npy.lock"));
         assert.equal(w.closed, true);
         disk.repair();
@@ -104,7 +114,10 @@ for (const fault of ["read-only", "EIO"] as const) {
         await w.append(new Float64Array([1, 2]));
         await w.updateHeader();
         fail(disk);
-        await assert.rejects(w.append(new Float64Array([3])), failed(code, file));
+        await assert.rejects(
+          w.append(new Float64Array([3])),
+          failed(code, file),
+        );
         await assert.rejects(w.close(), failed(code, "x.npy.lock"));
         disk.repair();
         const again = await NpyAppendArray.open(file);
@@ -165,3 +178,77 @@ for (const fault of ["read-only", "EIO"] as const) {
       }),
   );
 }
+
+test(
+  "adversary 11: a disk turning read-only under a group writer: the same process opens the group again after the repair",
+  OPTS,
+  () =>
+    withExt4(async (disk) => {
+      const dir = join(disk.dir, "g");
+      const w = NpyGroupWriterSync.open(dir, {
+        members: { a: "<i4", b: "<f8" },
+      });
+      w.append({ a: new Int32Array([1, 2]), b: new Float64Array([1, 2]) });
+      disk.failReadOnly();
+      assert.throws(
+        () => w.append({ a: new Int32Array([3]), b: new Float64Array([3]) }),
+        failed("EROFS", "a.npy"),
+      );
+      assert.throws(() => w.close(), failed("EROFS", "g.lock"));
+      disk.repair();
+      const again = NpyGroupWriterSync.open(dir);
+      assert.equal(again.length, 2);
+      again.append({ a: new Int32Array([9]), b: new Float64Array([9]) });
+      again.close();
+      assert.deepEqual(names(disk.dir), ["g"]);
+      assert.deepEqual(names(dir), ["a.npy", "b.npy", "group.json"]);
+      await using reader = await NpyGroupReader.open(dir);
+      const rows = reader.readSync();
+      assert.deepEqual([...rows.a!.data as Int32Array], [1, 2, 9]);
+      assert.deepEqual([...rows.b!.data as Float64Array], [1, 2, 9]);
+    }),
+);
+
+test(
+  "adversary 11: a lock left by a disk turning read-only: another process finds it held while its writer's process lives, and opens the file once that process ended",
+  OPTS,
+  () =>
+    withExt4(async (disk) => {
+      const file = join(disk.dir, "x.npy");
+      const [cmd, args] = scriptCommand(
+        new URL("./_adversary11_disk_child.ts", import.meta.url),
+      );
+      const child = spawn(cmd, [...args, file], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      const exited = new Promise((ok) => child.on("close", ok));
+      const lines = createInterface({ input: child.stdout! })[
+        Symbol.asyncIterator
+      ]();
+      const next = async () => (await lines.next()).value as string;
+      try {
+        assert.equal(await next(), "ready");
+        disk.failReadOnly();
+        child.stdin!.write("fail\n");
+        assert.equal(await next(), "closed EROFS");
+        disk.repair();
+        assert.ok(existsSync(`${file}.lock`));
+        // This process cannot tell a hold the child dropped from a live one.
+        assert.throws(
+          () => NpyAppendArraySync.open(file),
+          (e) =>
+            e instanceof NpyLockedError && String(e).includes(`${child.pid}`),
+        );
+        child.stdin!.end("exit\n");
+        assert.equal(await exited, 0);
+      } finally {
+        child.kill("SIGKILL");
+      }
+      // The child's normal exit removed the lock file it could not remove.
+      assert.deepEqual(names(disk.dir), ["x.npy"]);
+      const again = NpyAppendArraySync.open(file);
+      again.append(new Float64Array([9]));
+      again.close();
+      assertSaved(file, [1, 2, 3, 9]);
+    }),
+);
