@@ -34,6 +34,10 @@
  *   only a third taker acting between the rename and the link could then
  *   hold the guard beside the second. It needs a killed taker plus three
  *   takers within microseconds.
+ * - Exists, holder this process, but a hold this process dropped without
+ *   removing its file (the disk turned read-only or failing under it): stale,
+ *   taken over as above; a normal exit tries to remove it again. Other
+ *   processes find it held until this process ends.
  * - An empty or unreadable lock file (made by the fallback, its holder
  *   killed between creating and writing it) counts as stale once it is older than
  *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
