@@ -34,10 +34,9 @@
  *   only a third taker acting between the rename and the link could then
  *   hold the guard beside the second. It needs a killed taker plus three
  *   takers within microseconds.
- * - Exists, holder this process, but a hold this process dropped without
- *   removing its file (the disk turned read-only or failing under it): stale,
- *   taken over as above; a normal exit tries to remove it again. Other
- *   processes find it held until this process ends.
+ * - Exists, holder a hold this process dropped but could not remove (its disk
+ *   turned read-only or failing): stale, taken over as above; removed again at
+ *   a normal exit. Other processes find it held until this process ends.
  * - An empty or unreadable lock file (made by the fallback, its holder
  *   killed between creating and writing it) counts as stale once it is older than
  *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
@@ -271,15 +270,8 @@ function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   return true;
 }
 
-/**
- * Holds this process dropped whose file it could not remove (the file
- * system turned read-only or failing under it): token to file name. Such
- * a file names this live process, yet nothing holds it: the next taker in
- * this process takes it over as stale, and a normal exit tries to remove
- * it again. Other processes see this process alive, so for them it stays
- * held until this process exits.
- */
-const unremoved = new Map<string, string>();
+/** Tokens of holds dropped whose file could not be removed (module text). */
+const unremoved = new Set<string>();
 
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 function dropHold(fs: PathFs, name: string, hold: Hold): void {
@@ -292,7 +284,9 @@ function dropHold(fs: PathFs, name: string, hold: Hold): void {
       hold.file.truncateSync?.(0);
     }
   } catch (e) {
-    unremoved.set(hold.token, name);
+    unremoved.add(hold.token);
+    const again = () => void removeIfMine(fs, name, hold.token);
+    holding.add({ lockPath: name, release: again }); // at exit
     throw e;
   } finally {
     try {
@@ -540,14 +534,6 @@ function releaseAll(): void {
   for (const lock of [...holding]) {
     try {
       lock.release();
-    } catch {
-      // exiting: nothing else to do
-    }
-  }
-  const fs = pathFs();
-  for (const [token, name] of unremoved) {
-    try {
-      removeIfMine(fs, name, token);
     } catch {
       // exiting: nothing else to do
     }
