@@ -308,6 +308,9 @@ export class GroupCore {
         `Cannot append to group "${this.dir}": the writer is closed`,
       );
     }
+    // An undo that failed (the lock files it takes need inodes) is tried
+    // again first.
+    if (this.broken) this.#undo();
     if (this.broken) {
       throw new Error(
         `Cannot append to group "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverGroup`,
@@ -447,6 +450,7 @@ export class GroupCore {
       cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       for (const m of this.members) m.reopen();
       this.#shapes = this.members.map((m) => m.shape());
+      this.broken = false;
     } catch {
       this.broken = true;
     }

@@ -14,7 +14,6 @@ import { growthAxis } from "./_layout.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
-import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import {
   kindName,
   makeFolder,
@@ -47,6 +46,7 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 
 import {
   blankPart,
+  cutLiveShard,
   join,
   partPath,
   reviveShard,
@@ -159,6 +159,8 @@ export class StackCore {
   #deferInfo = false;
   /** A failed append could not be undone. */
   #broken = false;
+  /** The live shard, cut by an undo, is opened by the next append. */
+  #reopen = false;
   closed = false;
 
   constructor(
@@ -369,6 +371,10 @@ export class StackCore {
         `Cannot append to the stack "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverStack`,
       );
     }
+    if (this.#reopen) {
+      this.#openPart();
+      this.#reopen = false;
+    }
     const chunks = this.chunks.length;
     const liveRows = this.#liveRows;
     // A live shard of 0 rows (a group's header-only first file) stays.
@@ -431,13 +437,8 @@ export class StackCore {
         if (fs.exists(part)) fs.remove(part);
         return;
       }
-      onTargetSync(
-        part,
-        "write",
-        "recover",
-        (label) => recoverSteps(label, false, undefined, CHUNK_SIZE, liveRows),
-      );
-      this.#openPart();
+      cutLiveShard(fs, part, liveRows); // no lock file: inodes may be out
+      this.#reopen = true;
     } catch {
       this.#broken = true;
     }
@@ -537,10 +538,11 @@ export class StackCore {
   seal(): void {
     this.checkOpen();
     const live = this.#live;
-    if (live === null) return;
+    if (live === null && !this.#reopen) return;
     if (this.#liveRows === 0) return;
-    live.close();
+    live?.close();
     this.#live = null;
+    this.#reopen = false;
     const n = this.chunks.length;
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
     if (this.#options.fsync) syncDir(this.dir);
@@ -560,10 +562,10 @@ export class StackCore {
   close(keepLive = false): void {
     if (this.closed) return;
     try {
-      if (this.#live !== null) {
+      if (this.#live !== null || this.#reopen) {
         if (this.#liveRows > 0 && !keepLive) this.seal();
         else {
-          this.#live.close();
+          this.#live?.close();
           const part = partPath(this.dir, this.chunks.length);
           if (!keepLive && this.#liveRows === 0 && this.#fs.exists(part)) {
             this.#fs.remove(part);

@@ -17,6 +17,8 @@ import {
   parseHeader,
 } from "./header.ts";
 import { type PathFs, syncDir } from "./_path_fs.ts";
+import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
+import { runSync } from "./_io.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 
 /** Joins a folder and a file name. */
@@ -154,6 +156,24 @@ export function setShardOrder(
     if (headerLengthFromPreamble(pre) === header.length) {
       f.writeSync(header, 0);
     }
+  } finally {
+    f.closeSync();
+  }
+}
+
+/**
+ * Cuts the live shard `path` to `rows` rows in place, with no lock file of
+ * its own: the caller holds the stack's lock (a stack writer undoing a
+ * failed append, on a disk that may be out of inodes for a lock file).
+ *
+ * @param fs The file system.
+ * @param path The live shard.
+ * @param rows Rows to keep.
+ */
+export function cutLiveShard(fs: PathFs, path: string, rows: number): void {
+  const f = fs.open(path, "write");
+  try {
+    runSync(recoverSteps(path, false, undefined, CHUNK_SIZE, rows), f);
   } finally {
     f.closeSync();
   }
