@@ -494,6 +494,7 @@ export function beginAppend(
     if (durable) store.syncFolder?.();
   } catch (e) {
     rec.closeSync();
+    store.remove(); // nothing changed yet: readers must not refuse the file
     throw e;
   }
   return rec;

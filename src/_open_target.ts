@@ -251,7 +251,10 @@ function openPathTarget(
         try {
           syncDir(dirOf(createAt));
         } catch (e) {
+          // The file made a moment ago (empty, which np.load refuses)
+          // goes too: a failed append leaves no trace.
           file.closeSync();
+          fs.remove(createAt);
           throw e;
         }
       }

@@ -525,7 +525,7 @@ export class StackCore {
   #asNpSaves(path: string): void {
     const shape = this.#tail === null ? [] : [...this.#tail];
     if (shape.length === 0 || this.dtype === undefined) return;
-    shape[this.axis(shape.length)] = this.#liveRows;
+    shape[this.axis(shape.length)] = this.chunks.at(-1)!; // just sealed
     setShardOrder(this.#fs, path, this.dtype, shape, false);
   }
 
@@ -545,11 +545,12 @@ export class StackCore {
     this.#reopen = false;
     const n = this.chunks.length;
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
-    if (this.#options.fsync) syncDir(this.dir);
-    if (this.fortranOrder) this.#asNpSaves(shardPath(this.dir, n));
+    // Counted once renamed: an append failing after it revives the shard.
     this.chunks.push(this.#liveRows);
     this.#sealedRows += this.#liveRows;
     this.#liveRows = 0;
+    if (this.#options.fsync) syncDir(this.dir);
+    if (this.fortranOrder) this.#asNpSaves(shardPath(this.dir, n));
     if (!this.#deferInfo) this.#writeInfo();
   }
 
