@@ -447,7 +447,8 @@ export class GroupCore {
           // the cut below settles the header
         }
       }
-      cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
+      const n = this.#length; // the failed append's rows may be everywhere
+      cutGroupSync(this.dir, this.#info, undefined, this.#fsync, "recover", n);
       for (const m of this.members) m.reopen();
       this.#shapes = this.members.map((m) => m.shape());
       this.broken = false;

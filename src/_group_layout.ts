@@ -440,7 +440,9 @@ export function memberRowsSync(
 
 /**
  * Cuts every member to the rows all of them hold (a stack member's sealed
- * shards and live shard); the caller holds the group's lock.
+ * shards and live shard), and to at most `maxRows` (a writer undoing a
+ * failed append: its rows may have reached every member); the caller
+ * holds the group's lock.
  *
  * @returns The group's length afterwards.
  */
@@ -450,9 +452,10 @@ export function cutGroupSync(
   maxHeaderSize?: number,
   fsync: boolean = false,
   verb: string = "recover",
+  maxRows: number = Infinity,
 ): number {
   const rows = memberRowsSync(dir, info, maxHeaderSize, verb);
-  const n = Math.min(...rows);
+  const n = Math.min(...rows, maxRows);
   info.members.forEach((m, i) => {
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {

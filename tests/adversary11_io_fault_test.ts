@@ -1,10 +1,11 @@
 /**
- * Adversary round 11: a folder sync (`fsync` of the folder, as writers
- * with `fsync: true` do after creating or renaming a file) that fails with
- * `EIO`, injected by `strace` into a child writer (root not needed; Linux
- * with strace only). Each call in turn fails once, until a run gets
- * through; after each, the folder holds only what the acknowledged rows
- * need, readers read them without `recover`, and appends continue.
+ * Adversary round 11: file-system calls that fail with `EIO`, injected
+ * by `strace` into a child writer (Linux with strace only): a folder sync
+ * (`fsync` of the folder, as writers with `fsync: true` do after creating
+ * or renaming a file), a write to a group member. Each call in turn fails
+ * once, until a run gets through; after each, the folder holds only what
+ * the acknowledged rows need, readers read them without `recover`, and
+ * appends continue.
  *
  * Found:
  * - An `atomic` open whose change record was written but whose folder
@@ -16,6 +17,10 @@
  *   shard with the failed append's row, no `info` (Dask could not read the
  *   stack) and refused every later append: the seal counted the shard
  *   only after the sync, so the undo did not revive it.
+ * - A group whose append failed after every member had its rows (a write
+ *   of a header failing) kept them: the undo cut the members to the rows
+ *   all of them held, not to the acknowledged length, so the group grew
+ *   by the failed append and a retry wrote its rows twice.
  */
 
 import { test } from "node:test";
@@ -26,6 +31,8 @@ import { join } from "node:path";
 import process from "node:process";
 import {
   NpyAppendArraySync,
+  NpyGroupReader,
+  NpyGroupWriterSync,
   NpyStackWriterSync,
   readNpyStackSync,
   readNpySync,
@@ -47,13 +54,14 @@ const CHILD = scriptCommand(
 );
 
 /**
- * Runs the child's `op` on `path` with the `k`th `fsync` of `folder`
- * failing with EIO.
+ * Runs the child's `op` on `path` with the `k`th call of `calls` on one
+ * of `names` failing with EIO.
  *
  * @returns Rows acknowledged, whether a call failed, and whether it closed.
  */
-function runFailingSync(
-  folder: string,
+function runFailing(
+  names: string[],
+  calls: string,
   path: string,
   op: string,
   k: number,
@@ -63,12 +71,11 @@ function runFailingSync(
     "-qq",
     "-o",
     "/dev/null",
-    "-P",
-    folder,
+    ...names.flatMap((n) => ["-P", n]),
     "-e",
-    "trace=fsync,fdatasync",
+    `trace=${calls}`,
     "-e",
-    `inject=fsync,fdatasync:error=EIO:when=${k}`,
+    `inject=${calls}:error=EIO:when=${k}`,
     CHILD[0],
     ...CHILD[1],
     path,
@@ -93,6 +100,8 @@ function rowsOf(file: string): number[] {
   return [...readNpySync(file).data as Float64Array];
 }
 
+const SYNCS = "fsync,fdatasync";
+
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 // (A writer without atomic syncs no folder when its file exists.)
@@ -113,7 +122,7 @@ for (const op of ["atomic-fsync", "fsync"]) {
             w.append(new Float64Array(upTo(base)));
             w.close();
           }
-          const run = runFailingSync(dir, file, op, k);
+          const run = runFailing([dir], SYNCS, file, op, k);
           const label = `${op}, folder sync ${k} failing`;
           const names = readdirSync(dir);
           const acked = run.acked === -1 ? base : run.acked;
@@ -147,7 +156,7 @@ test(
   () => {
     for (let k = 1;; k++) {
       const dir = join(tempDir(), "s");
-      const run = runFailingSync(dir, dir, "stack-fsync", k);
+      const run = runFailing([dir], SYNCS, dir, "stack-fsync", k);
       const label = `stack, folder sync ${k} failing`;
       const acked = Math.max(run.acked, 0);
       if (acked > 0) {
@@ -176,6 +185,33 @@ print("ok" if (a == np.arange(int(sys.argv[2]))).all() else "BAD")
         upTo(acked + 1),
         label,
       );
+      if (!run.failed) break;
+      assert.ok(k < 60, "the sweep does not end");
+    }
+  },
+);
+
+test(
+  "adversary 11: a group writer, each write to a member failing in turn: the failed append undone, its retry lands once",
+  OPTS,
+  async () => {
+    for (let k = 1;; k++) {
+      const dir = join(tempDir(), "g");
+      const members = [join(dir, "a.npy"), join(dir, "b.npy")];
+      const run = runFailing(members, "write,pwrite64", dir, "group", k);
+      const label = `group, write ${k} failing`;
+      const acked = Math.max(run.acked, 0);
+      {
+        await using reader = await NpyGroupReader.open(dir);
+        assert.equal(reader.length, acked, label);
+      }
+      const w = NpyGroupWriterSync.open(dir);
+      w.append({ a: new Float64Array([acked]), b: new Int32Array([acked]) });
+      w.close();
+      await using reader = await NpyGroupReader.open(dir);
+      const rows = reader.readSync();
+      assert.deepEqual([...rows.a!.data as Float64Array], upTo(acked + 1));
+      assert.deepEqual([...rows.b!.data as Int32Array], upTo(acked + 1));
       if (!run.failed) break;
       assert.ok(k < 60, "the sweep does not end");
     }
