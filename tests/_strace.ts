@@ -67,3 +67,35 @@ export function straceLines(
   }
   return out;
 }
+
+/**
+ * Runs the script `child` with `args` under strace, making the `when`th
+ * call among `calls` on one of `paths` (a descriptor counts by its path)
+ * fail with `error`, as a failing disk would.
+ *
+ * @returns The child's standard output.
+ */
+export function straceFailing(
+  child: URL,
+  args: string[],
+  fault: { paths: string[]; calls: string[]; error: string; when: number },
+): string {
+  const [cmd, cmdArgs] = scriptCommand(child);
+  const calls = fault.calls.join(",");
+  const r = spawnSync("strace", [
+    "-f",
+    "-qq",
+    "-o",
+    "/dev/null",
+    ...fault.paths.flatMap((p) => ["-P", p]),
+    "-e",
+    `trace=${calls}`,
+    "-e",
+    `inject=${calls}:error=${fault.error}:when=${fault.when}`,
+    cmd,
+    ...cmdArgs,
+    ...args,
+  ], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}

@@ -1,6 +1,6 @@
 /**
  * Adversary round 11: file-system calls that fail with `EIO`, injected
- * by `strace` into a child writer (Linux with strace only): a folder sync
+ * by `strace` into a child writer (`straceFailing`; Linux): a folder sync
  * (`fsync` of the folder, as writers with `fsync: true` do after creating
  * or renaming a file), a write to a group member. Each call in turn fails
  * once, until a run gets through; after each, the folder holds only what
@@ -25,10 +25,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import {
   NpyAppendArraySync,
   NpyGroupReader,
@@ -38,20 +36,11 @@ import {
   readNpySync,
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { straceFailing, straceOptions } from "./_strace.ts";
 
-const HAS_STRACE = process.platform === "linux" &&
-  spawnSync("strace", ["-V"]).status === 0;
-const OPTS = {
-  timeout: 300_000,
-  ...(!HAS_STRACE && (process.env.CI ?? "") === ""
-    ? { skip: "needs strace (Linux)" }
-    : {}),
-};
+const OPTS = { timeout: 300_000, ...straceOptions };
 
-const CHILD = scriptCommand(
-  new URL("./_adversary11_disk_child.ts", import.meta.url),
-);
+const CHILD = new URL("./_adversary11_disk_child.ts", import.meta.url);
 
 /**
  * Runs the child's `op` on `path` with the `k`th call of `calls` on one
@@ -66,23 +55,14 @@ function runFailing(
   op: string,
   k: number,
 ): { acked: number; failed: boolean; closed: boolean } {
-  const r = spawnSync("strace", [
-    "-f",
-    "-qq",
-    "-o",
-    "/dev/null",
-    ...names.flatMap((n) => ["-P", n]),
-    "-e",
-    `trace=${calls}`,
-    "-e",
-    `inject=${calls}:error=EIO:when=${k}`,
-    CHILD[0],
-    ...CHILD[1],
-    path,
-    op,
-  ], { encoding: "utf8", timeout: 120_000 });
-  const lines = r.stdout.split("\n");
-  assert.ok(lines.includes("done"), `child: ${r.stdout} ${r.stderr}`);
+  const stdout = straceFailing(CHILD, [path, op], {
+    paths: names,
+    calls: calls.split(","),
+    error: "EIO",
+    when: k,
+  });
+  const lines = stdout.split("\n");
+  assert.ok(lines.includes("done"), `child: ${stdout}`);
   for (const l of lines) {
     if (l.startsWith("err ") || l.startsWith("close-err ")) {
       assert.equal(l.split(" ")[1], "EIO", l);
