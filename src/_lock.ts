@@ -462,7 +462,19 @@ export function lockAt(
         try {
           fs.remove(lockPath);
         } catch (e) {
-          if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
+          const code = codeOf((e as Error).cause ?? e) ?? codeOf(e);
+          if (code === "EPERM" || code === "EACCES") {
+            // A folder with the sticky bit (/tmp): only its owner may.
+            throw new NpyLockedError(
+              `Cannot ${verb} ${quoted(path)}: its lock ${
+                quoted(lockPath)
+              } was left by ${
+                describe(parseHolder(text))
+              }, which has ended, and this process may not remove it (a folder with the sticky bit, such as /tmp, lets only its owner); its owner or root must remove it`,
+              { path, lockPath, holder: describe(parseHolder(text)) },
+            );
+          }
+          if (code !== "ENOENT") throw e;
         }
       }
       const mine = tryCreate(fs, lockPath, path, verb);

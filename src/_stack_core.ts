@@ -11,6 +11,7 @@ import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
+import { statPath } from "./_path_meta.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
@@ -288,6 +289,9 @@ export class StackCore {
     const live = NpyAppendArraySync.open(path, this.#options);
     this.#live = live;
     this.#adopt(live);
+    // A live shard with other names (`cp -al`) is another stack's too:
+    // sealed as close() would have, never appended to.
+    if (this.#liveRows > 0 && statPath(path, "open").nlink > 1) this.seal();
   }
 
   #adopt(live: NpyAppendArraySync): void {

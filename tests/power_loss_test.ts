@@ -191,19 +191,76 @@ function rows(from: number, count: number): Float64Array {
   );
 }
 
+/** A structured dtype whose records cross sector bounds unevenly. */
+const RECORD: [string, string][] = [["a", "<i4"], ["b", "<f8"], [
+  "c",
+  "|S3",
+]];
+const RECORD_BYTES = 15;
+
+/** Records `from` .. `from + count - 1`, as objects. */
+function records(from: number, count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({
+    a: from + i + 1,
+    b: (from + i) * 0.5 + 1,
+    c: new TextEncoder().encode(`r${(from + i) % 100}`),
+  }));
+}
+
+/** The bytes `records(0, total)` are stored as. */
+function recordBytes(total: number): Want {
+  const bytes = new Uint8Array(total * RECORD_BYTES);
+  const view = new DataView(bytes.buffer);
+  records(0, total).forEach((r, i) => {
+    const at = i * RECORD_BYTES;
+    view.setInt32(at, r.a as number, true);
+    view.setFloat64(at + 4, r.b as number, true);
+    bytes.set(r.c as Uint8Array, at + 12);
+  });
+  return { bytes, rowBytes: RECORD_BYTES };
+}
+
+/** What the file must hold: its data bytes in order, row by row. */
+interface Want {
+  /** The data of every row appended (acknowledged or not), in order. */
+  bytes: Uint8Array;
+  /** Bytes of one row (one step along the growth axis). */
+  rowBytes: number;
+  /** The growth axis: 0 (C order) or the last (Fortran order). */
+  fortranOrder?: boolean;
+}
+
+/** The float64 rows `rows(0, total)` as a {@linkcode Want}. */
+function float64Rows(total: number): Want {
+  return {
+    bytes: new Uint8Array(rows(0, total).buffer),
+    rowBytes: COLS * 8,
+  };
+}
+
 /**
  * Checks every disk image of `file`'s log: recover, then the rows are a
- * prefix of `total` rows holding at least the acknowledged ones.
+ * prefix of `total` rows holding at least the acknowledged ones, each
+ * byte of a row not acknowledged its own or a zero (a sector never
+ * written).
  */
-function checkImages(file: LoggedFile, total: number): number {
+function checkImages(
+  file: LoggedFile,
+  total: number,
+  want: Want = float64Rows(total),
+): number {
   let checked = 0;
   for (const image of diskImages(file.log, file.initial)) {
     checked++;
     const disk = new MemoryFile(image.bytes.slice());
-    let data: Float64Array;
+    let data: Uint8Array;
+    let shape: readonly number[];
     try {
       recoverSync(disk);
-      data = readNpySync(disk).data as Float64Array;
+      const read = readNpySync(disk);
+      shape = read.shape;
+      assert.equal(read.fortranOrder, want.fortranOrder ?? false);
+      data = dataBytes(disk.bytes());
     } catch (e) {
       // Nothing acknowledged yet: a file that is not one yet may refuse.
       if (image.acked === 0) continue;
@@ -211,28 +268,41 @@ function checkImages(file: LoggedFile, total: number): number {
         `${image.what}: recover failed, ${image.acked} rows acknowledged: ${e}`,
       );
     }
-    const n = data.length / COLS;
+    const n = rowCount(shape, want.fortranOrder);
     assert.ok(
       n >= image.acked && n <= total,
       `${image.what}: ${n} rows, ${image.acked} acknowledged`,
     );
-    // The acknowledged rows, then rows of appends that had not returned,
-    // whose sectors may not all have reached the disk: each value its own
-    // or a zero (a sector never written).
-    const want = rows(0, n);
-    const ackedEnd = image.acked * COLS;
+    assert.equal(data.length, n * want.rowBytes, image.what);
+    const ackedEnd = image.acked * want.rowBytes;
     assert.deepEqual(
       data.subarray(0, ackedEnd),
-      want.subarray(0, ackedEnd),
+      want.bytes.subarray(0, ackedEnd),
       image.what,
     );
     for (let i = ackedEnd; i < data.length; i++) {
-      if (data[i] !== 0 && data[i] !== want[i]) {
-        assert.fail(`${image.what}: value ${i} is ${data[i]}, not ${want[i]}`);
+      if (data[i] !== 0 && data[i] !== want.bytes[i]) {
+        assert.fail(
+          `${image.what}: byte ${i} is ${data[i]}, not ${want.bytes[i]}`,
+        );
       }
     }
   }
   return checked;
+}
+
+/** The bytes after the header of a `.npy` file's `bytes`. */
+function dataBytes(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const start = bytes[6] === 1
+    ? 10 + view.getUint16(8, true)
+    : 12 + view.getUint32(8, true);
+  return bytes.subarray(start);
+}
+
+/** Rows of `shape` along the growth axis. */
+function rowCount(shape: readonly number[], fortranOrder = false): number {
+  return (fortranOrder ? shape.at(-1) : shape[0]) ?? 1;
 }
 
 /** The appends of each case: row counts. */
@@ -283,6 +353,114 @@ describe("power loss with fsync: true (a disk model)", () => {
       file.ack(done);
     }
     assert.ok(checkImages(file, TOTAL) > 20);
+  });
+
+  test("sync writer, Fortran order (growth along the last axis)", () => {
+    const file = new LoggedFile();
+    const npy = NpyAppendArraySync.open(file.sync(), {
+      fsync: true,
+      fortranOrder: true,
+    });
+    let done = 0;
+    for (const n of APPENDS) {
+      npy.append({
+        data: rows(done, n),
+        shape: [COLS, n],
+        fortranOrder: true,
+      });
+      done += n;
+      file.ack(done);
+    }
+    npy.close();
+    const want = { ...float64Rows(TOTAL), fortranOrder: true };
+    assert.ok(checkImages(file, TOTAL, want) > 20);
+  });
+
+  test("async writer, structured dtype of 15-byte records", async () => {
+    const file = new LoggedFile();
+    const npy = await NpyAppendArray.open(file.async(), {
+      fsync: true,
+      dtype: RECORD,
+    });
+    let done = 0;
+    for (const n of APPENDS) {
+      await npy.append({ data: records(done, n), shape: [n] });
+      done += n;
+      file.ack(done);
+    }
+    await npy.close();
+    assert.ok(checkImages(file, TOTAL, recordBytes(TOTAL)) > 20);
+  });
+
+  test("sync writer, big-endian int16 rows of 6 bytes, 2-d of 3 axes", () => {
+    const file = new LoggedFile();
+    const npy = NpyAppendArraySync.open(file.sync(), {
+      fsync: true,
+      dtype: ">i2",
+    });
+    let done = 0;
+    for (const n of APPENDS) {
+      npy.append({
+        data: Int16Array.from(rows(done, n), (v) => v % 30000),
+        shape: [n, 1, COLS],
+      });
+      done += n;
+      file.ack(done);
+    }
+    npy.close();
+    const all = Int16Array.from(rows(0, TOTAL), (v) => v % 30000);
+    const bytes = new Uint8Array(all.length * 2);
+    all.forEach((v, i) => new DataView(bytes.buffer).setInt16(i * 2, v));
+    assert.ok(checkImages(file, TOTAL, { bytes, rowBytes: COLS * 2 }) > 20);
+  });
+
+  test("rewriteHeaderOnAppend: false without a buffer: every append returned survives", () => {
+    const file = new LoggedFile();
+    const npy = NpyAppendArraySync.open(file.sync(), {
+      fsync: true,
+      rewriteHeaderOnAppend: false,
+    });
+    let done = 0;
+    for (const [i, n] of APPENDS.entries()) {
+      npy.append({ data: rows(done, n), shape: [n, COLS] });
+      done += n;
+      file.ack(done);
+      if (i === 2) npy.updateHeader();
+    }
+    npy.close();
+    assert.ok(checkImages(file, TOTAL) > 20);
+  });
+
+  test("bufferBytes with rewriteHeaderOnAppend: false: every append before updateHeader() survives", async () => {
+    for (const asynchronous of [false, true]) {
+      const file = new LoggedFile();
+      const options = {
+        fsync: true,
+        rewriteHeaderOnAppend: false,
+        bufferBytes: 2000,
+      };
+      let done = 0;
+      if (asynchronous) {
+        const npy = await NpyAppendArray.open(file.async(), options);
+        for (const n of APPENDS) {
+          await npy.append({ data: rows(done, n), shape: [n, COLS] });
+          done += n;
+          await npy.updateHeader();
+          file.ack(done);
+        }
+        await npy.close();
+      } else {
+        const npy = NpyAppendArraySync.open(file.sync(), options);
+        for (const n of APPENDS) {
+          npy.append({ data: rows(done, n), shape: [n, COLS] });
+          done += n;
+          npy.updateHeader();
+          file.ack(done);
+        }
+        npy.close();
+      }
+      assert.ok(checkImages(file, TOTAL) > 20);
+    }
   });
 
   test("recover cut by a power loss, then recover again", () => {
