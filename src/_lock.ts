@@ -465,13 +465,12 @@ export function lockAt(
           const code = codeOf((e as Error).cause ?? e) ?? codeOf(e);
           if (code === "EPERM" || code === "EACCES") {
             // A folder with the sticky bit (/tmp): only its owner may.
+            const holder = describe(parseHolder(text));
             throw new NpyLockedError(
               `Cannot ${verb} ${quoted(path)}: its lock ${
                 quoted(lockPath)
-              } was left by ${
-                describe(parseHolder(text))
-              }, which has ended, and this process may not remove it (a folder with the sticky bit, such as /tmp, lets only its owner); its owner or root must remove it`,
-              { path, lockPath, holder: describe(parseHolder(text)) },
+              } was left by ${holder}, which has ended, and this process may not remove it (a folder with the sticky bit, such as /tmp, lets only its owner); its owner or root must remove it`,
+              { path, lockPath, holder },
             );
           }
           if (code !== "ENOENT") throw e;

@@ -11,6 +11,7 @@
  */
 
 import { civil } from "./_time_units.ts";
+import type { ProcessInfo } from "./_path_fs.ts";
 
 /**
  * The UTF-8 bytes of `text`, as `new TextEncoder().encode(text)` gives
@@ -77,20 +78,13 @@ export function newToken(): string {
   return out;
 }
 
-/** What a lock record says of its holder. */
-export interface Holder {
-  /** The process id. */
-  pid: number;
-  /** The process start time (see `ProcessInfo`), or `null`. */
-  start: number | null;
-  /** The thread (Linux: its id) that took the lock, or `null`. */
-  thread: number | null;
-  /** That thread's start time, or `null`. */
-  threadStart: number | null;
-  /** The host name, `""` where unknown. */
-  host: string;
-  /** `"deno"`, `"bun"`, `"node"`, or `""`. */
-  runtime: string;
+/**
+ * What a lock record says of its holder: the taking process as
+ * {@linkcode ProcessInfo} records it (`host` and `runtime` `""` where the
+ * record does not say), its hold's random token and the path it was
+ * taken for.
+ */
+export interface Holder extends ProcessInfo {
   /** The hold's random token. */
   token: string;
   /** The path the lock was taken for. */
