@@ -18,7 +18,7 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import process from "node:process";
 import {
   ensureAppendableSync,
@@ -32,17 +32,12 @@ import {
 } from "../mod.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 import { RUNTIME, scriptCommand, sourcePath } from "./_runtime.ts";
-
-const CHILD = new URL("./_lock_child.ts", import.meta.url);
-
-/** A file holding `rows` float64 rows `[i, i]`, written and closed. */
-function written(path: string, rows: number): void {
-  const npy = NpyAppendArraySync.open(path);
-  for (let i = 0; i < rows; i++) {
-    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
-  }
-  npy.close();
-}
+import {
+  holdInChild,
+  LOCK_CHILD,
+  otherRuntime,
+  written,
+} from "./_lock_holder.ts";
 
 /** The lock by device and inode of the file at `path` (in `/tmp`). */
 function linksLock(path: string): string {
@@ -50,41 +45,9 @@ function linksLock(path: string): string {
   return `/tmp/npy-append-array-links-${s.dev}-${s.ino}.lock`;
 }
 
-/** The child script under this runtime and under another one. */
+/** The lock child under this runtime and under another one. */
 function holders(): { name: string; cmd: [string, string[]] }[] {
-  const script = sourcePath(CHILD);
-  const other: { name: string; cmd: [string, string[]] } = RUNTIME === "deno"
-    ? { name: "bun", cmd: ["npx", ["-y", "bun@1.4.5", script]] }
-    : { name: "deno", cmd: ["npx", ["-y", "deno@2.9.6", "run", "-A", script]] };
-  return [{ name: RUNTIME, cmd: scriptCommand(CHILD) }, other];
-}
-
-/** Starts the child's `hold PATH` (one row `[7, 7]` appended, kept open). */
-async function hold(cmd: [string, string[]], path: string) {
-  const child = spawn(cmd[0], [...cmd[1], "hold", path], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group, npx included
-  });
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  const closed = new Promise((r) => child.on("close", r));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (d) => {
-      if (String(d).includes("ready")) resolve();
-    });
-    child.on("close", () => reject(new Error(`child ended: ${err}`)));
-  });
-  return {
-    /** SIGKILLs it (and npx around it) and waits for its end. */
-    async kill() {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-      await closed;
-    },
-  };
+  return [{ name: RUNTIME, cmd: scriptCommand(LOCK_CHILD) }, otherRuntime()];
 }
 
 /**
@@ -114,7 +77,7 @@ describe("adversary 11: a writer of another hard link of a held file", () => {
       const y = join(dir, "y.npy");
       written(x, 2);
       linkSync(x, y);
-      const holder = await hold(cmd, x);
+      const holder = await holdInChild(cmd, x);
       try {
         const before = readFileSync(x);
         const holderName = JSON.stringify(x).replace(/[.\\]/g, "\\$&");
@@ -221,7 +184,7 @@ describe("adversary 11: a writer of another hard link of a held file", () => {
       "run",
       "--allow-read",
       `--allow-write=${dir}`,
-      sourcePath(CHILD),
+      sourcePath(LOCK_CHILD),
       "try",
       x,
     ], { encoding: "utf8" });

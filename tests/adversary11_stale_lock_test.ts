@@ -18,7 +18,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   linkSync,
@@ -38,8 +38,7 @@ import {
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
-
-const CHILD = new URL("./_lock_child.ts", import.meta.url);
+import { holdInChild, LOCK_CHILD } from "./_lock_holder.ts";
 
 /** Why these tests cannot run here, or `null`. */
 function cannot(): string | null {
@@ -55,22 +54,7 @@ function cannot(): string | null {
 
 /** Runs the child's `hold PATH` until it is ready, then SIGKILLs it. */
 async function killedHolder(path: string): Promise<void> {
-  const [cmd, args] = scriptCommand(CHILD);
-  const child = spawn(cmd, [...args, "hold", path], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // its own process group, npx included
-  });
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  const closed = new Promise((r) => child.on("close", r));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (d) => {
-      if (String(d).includes("ready")) resolve();
-    });
-    child.on("close", () => reject(new Error(`child ended: ${err}`)));
-  });
-  process.kill(-child.pid!, "SIGKILL");
-  await closed;
+  await (await holdInChild(scriptCommand(LOCK_CHILD), path)).kill();
   // A SIGKILLed process may still be ending when its pipes close.
   await new Promise((r) => setTimeout(r, 300));
 }

@@ -40,18 +40,13 @@ import {
 import { acquireLock, TIDY_FOLDER_BYTES } from "../src/_lock.ts";
 import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
-import { RUNTIME, scriptCommand, sourcePath } from "./_runtime.ts";
-
-const CHILD = new URL("./_lock_child.ts", import.meta.url);
-
-/** A file holding `rows` rows `[i, i]`, written and closed. */
-function written(path: string, rows: number): void {
-  const npy = NpyAppendArraySync.open(path);
-  for (let i = 0; i < rows; i++) {
-    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
-  }
-  npy.close();
-}
+import { RUNTIME, scriptCommand } from "./_runtime.ts";
+import {
+  holdInChild,
+  LOCK_CHILD,
+  otherRuntime,
+  written,
+} from "./_lock_holder.ts";
 
 /**
  * Runs racers (`race` mode of the child) and lets them start together
@@ -76,20 +71,6 @@ function race(
       },
     );
   }));
-}
-
-/** The same child script under another runtime (npx), or `null`. */
-function otherRuntime(): { name: string; cmd: [string, string[]] } | null {
-  const script = sourcePath(CHILD);
-  // Node cannot run the .ts sources; Deno and Bun run both .ts and the
-  // compiled .js.
-  if (RUNTIME === "deno") {
-    return { name: "bun", cmd: ["npx", ["-y", "bun@1.4.5", script]] };
-  }
-  return {
-    name: "deno",
-    cmd: ["npx", ["-y", "deno@2.9.6", "run", "-A", script]],
-  };
 }
 
 function runChild(
@@ -469,7 +450,7 @@ describe("lock: stale locks are taken over", () => {
 });
 
 describe("lock: between processes and runtimes", () => {
-  const same = scriptCommand(CHILD);
+  const same = scriptCommand(LOCK_CHILD);
   const other = otherRuntime();
 
   test(`a writer in another ${RUNTIME} process and in ${other?.name} is refused at once`, async () => {
@@ -532,23 +513,9 @@ describe("lock: between processes and runtimes", () => {
     if (process.platform === "win32") return t.skip("POSIX signals");
     for (const cmd of [same, other!.cmd]) {
       const path = join(tempDir(), "killed.npy");
-      const child = spawn(cmd[0], [...cmd[1], "hold", path], {
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true, // its own process group, npx included
-      });
-      let err = "";
-      child.stderr.on("data", (d) => (err += d));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          if (String(d).includes("ready")) resolve();
-        });
-        child.on("close", () => reject(new Error(`child ended: ${err}`)));
-      });
+      const holder = await holdInChild(cmd, path);
       assert.throws(() => NpyAppendArraySync.open(path), NpyLockedError);
-      const gone = new Promise((r) => child.on("close", r));
-      // npx may stand between us and the runtime: kill the whole group.
-      process.kill(-child.pid!, "SIGKILL");
-      await gone;
+      await holder.kill();
       const npy = NpyAppendArraySync.open(path);
       npy.append({ data: new Float64Array([8, 8]), shape: [1, 2] });
       npy.close();

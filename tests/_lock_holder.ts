@@ -1,0 +1,71 @@
+/**
+ * Test helper: the lock child (`_lock_child.ts`) as the lock tests start
+ * it, under this runtime or another one, holding a file until killed.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { NpyAppendArraySync } from "../mod.ts";
+import { RUNTIME, sourcePath } from "./_runtime.ts";
+
+/** The child script of the lock tests. */
+export const LOCK_CHILD = new URL("./_lock_child.ts", import.meta.url);
+
+/** A file holding `rows` float64 rows `[i, i]`, written and closed. */
+export function written(path: string, rows: number): void {
+  const npy = NpyAppendArraySync.open(path);
+  for (let i = 0; i < rows; i++) {
+    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
+  }
+  npy.close();
+}
+
+/**
+ * The lock child under another runtime than this one (through npx):
+ * Bun under Deno, else Deno. Node cannot run the .ts sources; Deno and
+ * Bun run both .ts and the compiled .js.
+ */
+export function otherRuntime(): { name: string; cmd: [string, string[]] } {
+  const script = sourcePath(LOCK_CHILD);
+  return RUNTIME === "deno"
+    ? { name: "bun", cmd: ["npx", ["-y", "bun@1.4.5", script]] }
+    : { name: "deno", cmd: ["npx", ["-y", "deno@2.9.6", "run", "-A", script]] };
+}
+
+/**
+ * Starts the child's `hold PATH` with `cmd` (one row `[7, 7]` appended,
+ * kept open) and waits until it holds the file.
+ *
+ * @returns `kill()`: SIGKILLs it (npx around it included: its own process
+ *   group) and waits for its end.
+ */
+export async function holdInChild(
+  cmd: [string, string[]],
+  path: string,
+): Promise<{ kill(): Promise<void> }> {
+  const child = spawn(cmd[0], [...cmd[1], "hold", path], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, npx included
+  });
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const closed = new Promise((r) => child.on("close", r));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      if (String(d).includes("ready")) resolve();
+    });
+    child.on("close", () => reject(new Error(`child ended: ${err}`)));
+  });
+  return {
+    async kill() {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+      await closed;
+    },
+  };
+}
