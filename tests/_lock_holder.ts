@@ -1,26 +1,19 @@
 /**
  * Test helper: the lock child (`_lock_child.ts`) as the lock tests start
  * it, under this runtime or another one, holding a file until killed.
+ * It imports no part of the library: the npm build runs a test that
+ * reaches into `src/` on the ES modules and the others on Node's build,
+ * and a helper of both must not bring a second copy of its classes.
  *
  * @module
  */
 
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { NpyAppendArraySync } from "../mod.ts";
 import { RUNTIME, sourcePath } from "./_runtime.ts";
 
 /** The child script of the lock tests. */
 export const LOCK_CHILD = new URL("./_lock_child.ts", import.meta.url);
-
-/** A file holding `rows` float64 rows `[i, i]`, written and closed. */
-export function written(path: string, rows: number): void {
-  const npy = NpyAppendArraySync.open(path);
-  for (let i = 0; i < rows; i++) {
-    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
-  }
-  npy.close();
-}
 
 /**
  * The lock child under another runtime than this one (through npx):

@@ -32,12 +32,16 @@ import {
 } from "../mod.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 import { RUNTIME, scriptCommand, sourcePath } from "./_runtime.ts";
-import {
-  holdInChild,
-  LOCK_CHILD,
-  otherRuntime,
-  written,
-} from "./_lock_holder.ts";
+import { holdInChild, LOCK_CHILD, otherRuntime } from "./_lock_holder.ts";
+
+/** A file holding `rows` float64 rows `[i, i]`, written and closed. */
+function written(path: string, rows: number): void {
+  const npy = NpyAppendArraySync.open(path);
+  for (let i = 0; i < rows; i++) {
+    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
+  }
+  npy.close();
+}
 
 /** The lock by device and inode of the file at `path` (in `/tmp`). */
 function linksLock(path: string): string {

@@ -41,12 +41,16 @@ import { acquireLock, TIDY_FOLDER_BYTES } from "../src/_lock.ts";
 import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
 import { RUNTIME, scriptCommand } from "./_runtime.ts";
-import {
-  holdInChild,
-  LOCK_CHILD,
-  otherRuntime,
-  written,
-} from "./_lock_holder.ts";
+import { holdInChild, LOCK_CHILD, otherRuntime } from "./_lock_holder.ts";
+
+/** A file holding `rows` float64 rows `[i, i]`, written and closed. */
+function written(path: string, rows: number): void {
+  const npy = NpyAppendArraySync.open(path);
+  for (let i = 0; i < rows; i++) {
+    npy.append({ data: new Float64Array([i, i]), shape: [1, 2] });
+  }
+  npy.close();
+}
 
 /**
  * Runs racers (`race` mode of the child) and lets them start together
