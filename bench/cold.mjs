@@ -10,7 +10,7 @@
 // uses the runtime's own file calls (`Deno.openSync` on Deno, `node:fs`
 // through `process.getBuiltinModule` elsewhere), as a user would.
 //
-// Usage: `<runtime> bench/cold.mjs <raw|empty|lib|npyjs|numpy-ts> <out.npy>
+// Usage: `<runtime> bench/cold.mjs <raw|empty|locked|lib|npyjs|numpy-ts> <out.npy>
 // [libUrl|peerModule|emptyModule]`
 const T0 = performance.now();
 const deno = globalThis.Deno;
@@ -40,6 +40,52 @@ function writeNew(bytes) {
   fs.closeSync(fd);
 }
 
+/**
+ * What any writer that keeps the library's promises must do around the
+ * raw write, with the runtime's own calls and no library code: take the
+ * lock (a record written to a temporary, hard-linked to `<out>.lock`, the
+ * temporary removed), look for a change record (`<out>.journal`, missing
+ * here), create the file exclusively, write it, close it, drop the lock.
+ * The floor of a locked writer's cold start (bench/README.md).
+ */
+function writeLocked(bytes) {
+  const pid = deno?.pid ?? globalThis.process.pid;
+  const record = new TextEncoder().encode(
+    `{"pid":${pid},"token":"0123456789abcdef","path":${JSON.stringify(out)}}`,
+  );
+  const temp = `${out}.lock.${pid}.0123456789abcdef.new`;
+  if (deno !== undefined) {
+    const l = deno.openSync(temp, { write: true, createNew: true });
+    l.writeSync(record);
+    l.close();
+    deno.linkSync(temp, `${out}.lock`);
+    deno.removeSync(temp);
+    try {
+      deno.statSync(`${out}.journal`);
+    } catch (e) {
+      if (!(e instanceof deno.errors.NotFound)) throw e;
+    }
+    const f = deno.openSync(out, { read: true, write: true, createNew: true });
+    f.writeSync(bytes);
+    f.close();
+    deno.removeSync(`${out}.lock`);
+    return;
+  }
+  const fs = globalThis.process.getBuiltinModule("node:fs");
+  const l = fs.openSync(temp, "wx");
+  fs.writeSync(l, record, 0, record.length, 0);
+  fs.closeSync(l);
+  fs.linkSync(temp, `${out}.lock`);
+  fs.unlinkSync(temp);
+  if (fs.statSync(`${out}.journal`, { throwIfNoEntry: false }) !== undefined) {
+    throw new Error("unexpected change record");
+  }
+  const fd = fs.openSync(out, "wx+");
+  fs.writeSync(fd, bytes, 0, bytes.length, 0);
+  fs.closeSync(fd);
+  fs.unlinkSync(`${out}.lock`);
+}
+
 /** The bytes the library writes: a 128-byte header, then the data. */
 function npyBytes() {
   const text =
@@ -59,6 +105,11 @@ if (which === "raw" || which === "empty") {
   const bytes = npyBytes();
   mark("load");
   writeNew(bytes);
+  mark("write");
+} else if (which === "locked") {
+  const bytes = npyBytes();
+  mark("load");
+  writeLocked(bytes);
   mark("write");
 } else if (which === "lib") {
   const lib = await import(mod);

@@ -49,7 +49,8 @@ interface ColdCase {
 
 /**
  * The cold-start cases of one runtime: raw calls, raw calls after the
- * import of an empty module (the floor of any library's load), the library (as its
+ * import of an empty module (the floor of any library's load), raw calls
+ * taking the lock as the library does (the floor of a locked writer), the library (as its
  * users load it: Deno the JSR package's bundle, `jsrUrl`, built by
  * scripts/build_jsr.ts; Node and Bun the npm bundle), on Deno also the
  * TypeScript source (`mod.ts`, what the JSR package held before it carried
@@ -68,6 +69,10 @@ function coldCases(
   const cases: ColdCase[] = [
     { key: "raw", who: "raw", which: "raw", module: "" },
     { key: "empty", who: "empty module", which: "empty", module: EMPTY },
+    // The raw write with the lock and change-record check the library's
+    // promises need, done by the runtime's own calls: the floor of any
+    // writer that keeps them.
+    { key: "locked", who: "raw, locked", which: "locked", module: "" },
   ];
   if (rt.name === "deno" && jsrUrl !== undefined) {
     cases.push(
