@@ -56,6 +56,7 @@ import {
 } from "./_lock_text.ts";
 import { realPath } from "./_path_meta.ts";
 import {
+  baseOf,
   dirOf,
   type OpenedFile,
   type PathFs,
@@ -114,9 +115,7 @@ function lockTarget(path: string): string {
   const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
   const real = realPath(trimmed);
   if (real === trimmed) return path;
-  const base = trimmed.slice(
-    Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\")) + 1,
-  );
+  const base = baseOf(trimmed);
   const dir = realPath(dirOf(trimmed)).replace(/[\\/]+$/, "");
   return real === `${dir}/${base}` || real === `${dir}\\${base}` ? path : real;
 }
@@ -234,7 +233,7 @@ function tryCreate(
  * killed before it dropped it; a live taker's stay.
  */
 function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
-  removeDeadTemps(
+  const names = removeDeadTemps(
     fs,
     lockPath,
     "",
@@ -246,7 +245,13 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
       return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
     },
   );
-  claimIfStale(fs, `${lockPath}.takeover`);
+  // Listed after the lock was taken: a guard not listed then is a
+  // taker's that came later and is live (on Deno a missing file's look
+  // costs a thrown error).
+  const guard = `${lockPath}.takeover`;
+  if (names === null || names.includes(baseOf(guard))) {
+    claimIfStale(fs, guard);
+  }
 }
 
 /** Whether `dir` is cheap to list (see {@linkcode TIDY_FOLDER_BYTES}). */
@@ -508,9 +513,7 @@ export function refuseLongName(
   verb: string,
   lockPath: string = lockPathOf(lockTarget(path)),
 ): void {
-  const name = lockPath.slice(
-    Math.max(lockPath.lastIndexOf("/"), lockPath.lastIndexOf("\\")) + 1,
-  );
+  const name = baseOf(lockPath);
   const bytes = utf8(name).length;
   if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
   throw new RangeError(
@@ -531,10 +534,7 @@ export function refuseLongName(
  */
 function danglingLink(fs: PathFs, file: string): boolean {
   if (fs.readText(file) !== null) return false;
-  const base = file.slice(
-    Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1,
-  );
-  return fs.list(dirOf(file)).includes(base);
+  return fs.list(dirOf(file)).includes(baseOf(file));
 }
 
 /** Locks this process holds, released at a normal exit. */

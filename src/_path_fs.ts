@@ -246,6 +246,19 @@ export function dirOf(path: string): string {
   return trimmed.slice(0, cut);
 }
 
+/**
+ * The last part of a path (its name in its folder), separators `/` and
+ * `\\` alike: `"a/b.npy"` gives `"b.npy"`.
+ *
+ * @param path A path.
+ * @returns Its name.
+ */
+export function baseOf(path: string): string {
+  return path.slice(
+    Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1,
+  );
+}
+
 /** This process, as a lock file records it. */
 export interface ProcessInfo {
   /** The process id. */

@@ -110,7 +110,7 @@ export function removeDeadTemps(
   lead: string,
   tail: string,
   startOf: (file: string) => number | null | "skip" = () => null,
-): void {
+): string[] | null {
   const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const prefix = path.slice(0, cut + 1);
   const base = (lead + path.slice(cut + 1)).replace(
@@ -124,7 +124,7 @@ export function removeDeadTemps(
     names = fs.list(dirOf(path));
   } catch {
     // A folder that cannot be listed: nothing is cleaned up now.
-    return;
+    return null;
   }
   for (const name of names) {
     const m = pattern.exec(name);
@@ -139,6 +139,7 @@ export function removeDeadTemps(
       // Gone meanwhile (its writer removed it), or unreadable: left.
     }
   }
+  return names;
 }
 
 /**
