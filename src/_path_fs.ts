@@ -100,13 +100,18 @@ export function quoted(path: string): string {
  * `ENAMETOOLONG`, a `TypeError` or `RangeError` with the fix). Errors that
  * already name the file pass unchanged.
  *
- * @param e The error.
+ * @param raw The error.
  * @param verb What was being done (`"read"`, `"write"`, `"open"`).
  * @param path The file.
  * @returns The error to throw.
  */
-export function runtimeError(e: unknown, verb: string, path: string): unknown {
-  if (!(e instanceof Error) || e.name === "NpyLockedError") return e;
+export function runtimeError(
+  raw: unknown,
+  verb: string,
+  path: string,
+): unknown {
+  if (!(raw instanceof Error) || raw.name === "NpyLockedError") return raw;
+  const e = systemNamed(raw);
   const code = (e as { code?: unknown }).code;
   // Deno's missing permission has no code: named too, keeping its name.
   const denied = e.name === "NotCapable";
@@ -121,6 +126,61 @@ export function runtimeError(e: unknown, verb: string, path: string): unknown {
   const src = e as unknown as Record<string, unknown>;
   if (src.errno !== undefined) fields.errno = src.errno;
   if (src.syscall !== undefined) fields.syscall = src.syscall;
+  return out;
+}
+
+/**
+ * The POSIX name of the system error number `errno` (either sign) on this
+ * platform, from `node:os`'s `constants.errno` (on Node, Bun and Deno), or
+ * `undefined` (no such number, no `node:os`, or Windows, whose runtimes
+ * number errors otherwise). The runtimes leave some errors of failing and
+ * full disks unnamed: Deno gives `EDQUOT`, `ESTALE`, `EFBIG`, `EINTR` ...
+ * no `code` (`Disk quota exceeded (os error 122)`), Node 20 names `EDQUOT`
+ * and `ESTALE` `Unknown system error -122` (`UNKNOWN` on a write). For failure paths only
+ * (loading `node:os` costs milliseconds).
+ *
+ * @param errno The number.
+ * @returns Its name, such as `"EDQUOT"`.
+ */
+export function errnoName(errno: number): string | undefined {
+  const p = (globalThis as { process?: ProcessLike & { platform?: string } })
+    .process;
+  if (p === undefined || p.platform === "win32") return undefined;
+  const os = p.getBuiltinModule?.("node:os") as
+    | { constants?: { errno?: Record<string, number> } }
+    | undefined;
+  const table = os?.constants?.errno ?? {};
+  const n = Math.abs(errno);
+  return Object.keys(table).find((k) => table[k] === n);
+}
+
+/** Words for the codes that Node 20 leaves unnamed. */
+const UNNAMED_WORDS: Record<string, string> = {
+  EDQUOT: "disk quota exceeded",
+  ESTALE: "stale file handle",
+};
+
+/**
+ * A Node error of code `Unknown system error -122` (or `UNKNOWN`, as Node
+ * 20's writes say, keeping the number) named from its number (`EDQUOT:
+ * disk quota exceeded, write`, `code` set, the original as `cause`);
+ * other errors unchanged.
+ */
+export function systemNamed(e: Error): Error {
+  const f = e as { code?: unknown; errno?: unknown; syscall?: unknown };
+  if (
+    typeof f.code !== "string" || typeof f.errno !== "number" ||
+    !(f.code === "UNKNOWN" || f.code.startsWith("Unknown system error"))
+  ) return e;
+  const code = errnoName(f.errno);
+  if (code === undefined) return e;
+  const syscall = typeof f.syscall === "string" ? `, ${f.syscall}` : "";
+  const out = new Error(
+    `${code}: ${UNNAMED_WORDS[code] ?? `system error ${f.errno}`}${syscall}`,
+    { cause: e },
+  );
+  Object.assign(out, { code, errno: f.errno });
+  if (syscall !== "") Object.assign(out, { syscall: f.syscall });
   return out;
 }
 

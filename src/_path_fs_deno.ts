@@ -24,6 +24,7 @@ import { DenoFile, type DenoFsFileLike } from "./adapters/deno.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
 import { SyncBackedFile } from "./sync_backed_file.ts";
 import {
+  errnoName,
   notAFile,
   type OpenedFile,
   type OpenMode,
@@ -97,12 +98,18 @@ export const SEEKS_BEFORE_NODE_FS = 1024;
  */
 export function nodeStyle(e: unknown): unknown {
   if (!(e instanceof Error)) return e;
-  const code = (e as { code?: unknown }).code;
-  if (typeof code !== "string" || e.message.startsWith(`${code}: `)) return e;
   // "No such file or directory (os error 2): open '/x'"
   const m = /^(.*?) \(os error (\d+)\)(?:: (\w+)(?: (.*))?)?$/s.exec(
     e.message,
   );
+  const own = (e as { code?: unknown }).code;
+  // Deno gives some errors no code ("Disk quota exceeded (os error 122)").
+  const code = typeof own === "string"
+    ? own
+    : m === null
+    ? undefined
+    : errnoName(Number(m[2]));
+  if (code === undefined || e.message.startsWith(`${code}: `)) return e;
   const text = m?.[1] ?? e.message;
   const what = LIBUV_WORDS[code] ??
     text.charAt(0).toLowerCase() + text.slice(1);

@@ -15,6 +15,7 @@ import {
   type PathFs,
   type PathKind,
   runtimeError,
+  systemNamed,
 } from "./_path_fs.ts";
 
 interface NodeStats {
@@ -240,7 +241,14 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       return st === null ? null : Date.now() - st.mtimeMs;
     },
     size: (path) => statOrNull(path)?.size ?? null,
-    link: (from, to) => fs.linkSync(from, to),
+    link(from, to) {
+      try {
+        fs.linkSync(from, to);
+      } catch (e) {
+        // Raw, as Deno's: callers judge the code (EEXIST, a full disk).
+        throw e instanceof Error ? systemNamed(e) : e;
+      }
+    },
     list(path) {
       try {
         return fs.readdirSync(path);
