@@ -154,26 +154,32 @@ export function errnoName(errno: number): string | undefined {
   return Object.keys(table).find((k) => table[k] === n);
 }
 
-/** Words for the codes that Node 20 leaves unnamed. */
+/** Words for the codes that Node 20 leaves unnamed (Bun: "unknown error"). */
 const UNNAMED_WORDS: Record<string, string> = {
   EDQUOT: "disk quota exceeded",
   ESTALE: "stale file handle",
 };
 
 /**
- * A Node error of code `Unknown system error -122` (or `UNKNOWN`, as Node
- * 20's writes say, keeping the number) named from its number (`EDQUOT:
- * disk quota exceeded, write`, `code` set, the original as `cause`);
- * other errors unchanged.
+ * A runtime error named from its number when the runtime did not: Node
+ * 20's code `Unknown system error -122` (`UNKNOWN` on a write), Bun's
+ * `EDQUOT: unknown error`; as `EDQUOT: disk quota exceeded, write`, `code`
+ * set, the original as `cause`. Other errors unchanged.
+ *
+ * @param e The runtime's error.
+ * @returns The error with its name.
  */
 export function systemNamed(e: Error): Error {
   const f = e as { code?: unknown; errno?: unknown; syscall?: unknown };
+  if (typeof f.code !== "string" || typeof f.errno !== "number") return e;
+  const unknown = f.code === "UNKNOWN" ||
+    f.code.startsWith("Unknown system error");
+  const code = unknown ? errnoName(f.errno) : f.code;
   if (
-    typeof f.code !== "string" || typeof f.errno !== "number" ||
-    !(f.code === "UNKNOWN" || f.code.startsWith("Unknown system error"))
+    code === undefined ||
+    !(unknown || (e.message.startsWith(`${code}: unknown error`) &&
+      UNNAMED_WORDS[code] !== undefined))
   ) return e;
-  const code = errnoName(f.errno);
-  if (code === undefined) return e;
   const syscall = typeof f.syscall === "string" ? `, ${f.syscall}` : "";
   const out = new Error(
     `${code}: ${UNNAMED_WORDS[code] ?? `system error ${f.errno}`}${syscall}`,
