@@ -59,8 +59,13 @@ export class AppendCore {
   shape: number[] | null = null;
   headerLength = 0;
   dataEnd = 0;
-  /** A failed append could not be undone: further appends are refused. */
+  /**
+   * A failed append could not be undone: the undo is tried again at the
+   * next append and at close; until it succeeds, appends are refused.
+   */
   broken = false;
+  /** The undo to try again while `broken`: cut to `end`, header of `shape`. */
+  #undo: { end: number; shape: number[] | null } | null = null;
   headerDirty = false;
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
@@ -211,6 +216,19 @@ export class AppendCore {
     }
   }
 
+  /**
+   * Tries the failed undo again (the disk may take it now: a transient
+   * I/O error, a disk remounted); a no-op unless `broken`. When it fails
+   * again, `broken` stays and {@linkcode append} refuses as before.
+   */
+  *#retryUndo(): IoSteps<void> {
+    const undo = this.#undo;
+    if (!this.broken || undo === null || this.#closed) return;
+    this.broken = false;
+    this.#undo = null;
+    yield* this.#rollback(undo.end, undo.shape);
+  }
+
   /** The input prepared, with calls back into the writer refused meanwhile. */
   #prepare(input: ArrayInput): ReturnType<typeof prepareArray> {
     return this.#guard.run(() => prepareArray(input, this.#options()));
@@ -239,6 +257,8 @@ export class AppendCore {
    * file cut back to where it was.
    */
   *append(input: ArrayInput): IoSteps<void> {
+    this.checkOpen();
+    yield* this.#retryUndo();
     this.#checkUsable();
     const prepared = this.#prepare(input);
     if (this.shape === null) {
@@ -302,6 +322,10 @@ export class AppendCore {
       runSync(this.append(input), file);
       return;
     }
+    if (this.broken) {
+      this.checkOpen();
+      runSync(this.#retryUndo(), file);
+    }
     this.#checkUsable();
     const prepared = this.#prepare(input);
     const shape = this.#grownShape(prepared.shape);
@@ -344,10 +368,12 @@ export class AppendCore {
       if (shape !== null) yield* write(this.header(shape), 0);
       yield* truncate(end);
     } catch {
-      // The header still covers only whole, acknowledged appends; the
-      // stray bytes are what `recover` cuts away. Later appends would
-      // land among them, so they are refused.
+      // The header still covers only the acknowledged appends, but
+      // `recover` would count the stray bytes' whole rows, as a killed
+      // writer's. Later appends would land among them: refused until
+      // the undo, tried again at each append and at close, succeeds.
       this.broken = true;
+      this.#undo = { end, shape };
     }
   }
 
@@ -488,6 +514,7 @@ export class AppendCore {
    */
   *close(): IoSteps<void> {
     if (this.#closed) return;
+    yield* this.#retryUndo();
     yield* this.flush();
     this.#closed = true;
     if (this.headerDirty) yield* this.#writeHeader();

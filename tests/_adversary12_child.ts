@@ -5,11 +5,12 @@
  * Usage: `<runtime> tests/_adversary12_child.ts PATH OP`.
  *
  * - OP `append`: opens PATH (an existing `<f8` file), appends one row
- *   holding the row count, closes.
+ *   holding the row count, closes (also after a failed append).
+ * - OP `retry`: the same, but a failed append is tried once more (as a
+ *   caller does after an I/O error).
  *
- * Prints `ack` after the append, `closed` after the close, or
- * `err {"name","code","message"}` (JSON) for the first failure, then
- * `done`.
+ * Prints `ack` after an append, `closed` after the close, or
+ * `err {"name","code","message"}` (JSON) for each failure, then `done`.
  *
  * @module
  */
@@ -21,19 +22,35 @@ import { say } from "./_kill_at.ts";
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
 const [path, op] = deno ? deno.args : process.argv.slice(2);
 
-try {
-  if (op !== "append") throw new Error(`unknown OP ${op}`);
-  const w = NpyAppendArraySync.open(path!);
-  w.append(new Float64Array([w.shape[0]!]));
-  say("ack");
-  w.close();
-  say("closed");
-} catch (e) {
+function sayError(e: unknown): void {
   const err = e as { name?: string; code?: unknown; message?: string };
   say(
     `err ${
       JSON.stringify({ name: err.name, code: err.code, message: err.message })
     }`,
   );
+}
+
+if (op !== "append" && op !== "retry") throw new Error(`unknown OP ${op}`);
+let w: NpyAppendArraySync | null = null;
+try {
+  w = NpyAppendArraySync.open(path!);
+  const row = new Float64Array([w.shape[0]!]);
+  try {
+    w.append(row);
+  } catch (e) {
+    if (op !== "retry") throw e;
+    sayError(e);
+    w.append(row);
+  }
+  say("ack");
+} catch (e) {
+  sayError(e);
+}
+try {
+  w?.close();
+  if (w !== null) say("closed");
+} catch (e) {
+  sayError(e);
 }
 say("done");
