@@ -20,8 +20,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { needsRecoverySync, NpyAppendArraySync, readNpySync } from "../mod.ts";
-import { hasNumpy, npSaveBytes, tempDir } from "./_numpy.ts";
+import {
+  needsRecoverySync,
+  NpyAppendArraySync,
+  readNpySync,
+  recoverSync,
+} from "../mod.ts";
+import { hasNumpy, npSaveBytes, runPython, tempDir } from "./_numpy.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
 const OPTS = { timeout: 120_000, ...straceOptions };
@@ -90,3 +95,43 @@ for (
     },
   );
 }
+
+test(
+  "adversary 12: a disk failing until the writer's process ends: np.load sees the acknowledged rows, recover counts the failed append's row (README Limits)",
+  OPTS,
+  () => {
+    const f = threeRows();
+    const stdout = straceFailing(CHILD, [f.file, "retry"], {
+      paths: [f.file],
+      calls: [...WRITES],
+      error: "EIO",
+      when: "2+" as unknown as number,
+    });
+    const out = stdout.split("\n").filter((l) => l !== "");
+    assert.deepEqual(out.slice(-2), ["closed", "done"], stdout);
+    assert.ok(!out.includes("ack"), stdout);
+    assert.match(out[1]!, /could not be undone; close the writer/);
+    assert.deepEqual(readdirSync(f.dir), ["x.npy"]);
+    assert.throws(
+      () => readNpySync(f.file),
+      (e) => (e as { code?: string }).code === "needs-recovery",
+    );
+    if (hasNumpy()) {
+      assert.equal(
+        runPython(
+          "import sys, numpy as np; print(np.load(sys.argv[1]).tolist())",
+          [f.file],
+        ).trim(),
+        "[0.0, 1.0, 2.0]",
+      );
+    }
+    assert.equal(needsRecoverySync(f.file), true);
+    recoverSync(f.file);
+    assert.deepEqual([...readNpySync(f.file).data as Float64Array], [
+      0,
+      1,
+      2,
+      3,
+    ]);
+  },
+);
