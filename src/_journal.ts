@@ -437,10 +437,11 @@ export function shiftInPlace(
         slot = Math.max(4096, slot >> 2);
         continue;
       }
+      const needs = `${shift} more bytes, plus up to ${j.data + slot}`;
       throw new Error(
         `Cannot rewrite ${label} in place: ${
           (e as Error).message
-        }; the file is unchanged (it needs ${shift} more bytes, plus up to ${slot} for its change record)`,
+        }; the file is unchanged (it needs ${needs} for its change record)`,
         { cause: e },
       );
     }
