@@ -71,14 +71,23 @@ export function straceLines(
 /**
  * Runs the script `child` with `args` under strace, making the `when`th
  * call among `calls` on one of `paths` (a descriptor counts by its path)
- * fail with `error`, as a failing disk would.
+ * fail with `error`, as a failing disk would, or return `retval` without
+ * running.
  *
  * @returns The child's standard output.
  */
 export function straceFailing(
   child: URL,
   args: string[],
-  fault: { paths: string[]; calls: string[]; error: string; when: number },
+  fault: {
+    paths: string[];
+    calls: string[];
+    /** The error the call fails with (`"EIO"`) ... */
+    error?: string;
+    /** ... or the value it returns instead of running (`0`). */
+    retval?: number;
+    when: number;
+  },
 ): string {
   const [cmd, cmdArgs] = scriptCommand(child);
   const calls = fault.calls.join(",");
@@ -91,7 +100,11 @@ export function straceFailing(
     "-e",
     `trace=${calls}`,
     "-e",
-    `inject=${calls}:error=${fault.error}:when=${fault.when}`,
+    `inject=${calls}:${
+      fault.retval === undefined
+        ? `error=${fault.error}`
+        : `retval=${fault.retval}`
+    }:when=${fault.when}`,
     cmd,
     ...cmdArgs,
     ...args,

@@ -28,24 +28,43 @@ export function readLoop(
 }
 
 /**
+ * The error of a write call that wrote nothing of what was left (a file
+ * system that takes no more bytes, such as a failing network or FUSE
+ * mount): `code` `"EIO"`, so the path layer names the file. Without it a
+ * loop would ask again forever.
+ *
+ * @param position Where the bytes left were to go (byte offset).
+ * @param left How many bytes were left.
+ * @returns The error.
+ */
+export function wroteNothing(position: number, left: number): Error {
+  const e = new Error(
+    `EIO: the file system wrote none of the ${left} bytes at byte ${position}; check the disk, then write again`,
+  );
+  (e as Error & { code: string }).code = "EIO";
+  return e;
+}
+
+/**
  * Calls `step` until `length` bytes are written.
  *
  * @param length Bytes to write.
  * @param step Writes from offset `done` of the buffer; returns bytes
  * written.
- * @param stalled The error to throw when a step writes nothing; without
- * it, the loop asks again (a runtime whose call blocks until it can write).
+ * @param stalled The error to throw when a step writes nothing (see
+ * {@linkcode wroteNothing}), given the bytes written before.
  * @returns `length`.
+ * @throws the `stalled` error when a step writes nothing.
  */
 export function writeLoop(
   length: number,
   step: (done: number) => number,
-  stalled?: (done: number) => Error,
+  stalled: (done: number) => Error,
 ): number {
   let done = 0;
   while (done < length) {
     const n = step(done);
-    if (n <= 0 && stalled !== undefined) throw stalled(done);
+    if (!(n > 0)) throw stalled(done);
     done += n;
   }
   return done;

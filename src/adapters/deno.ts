@@ -8,7 +8,7 @@
  */
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
-import { readLoop, writeLoop } from "./_loops.ts";
+import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
 
 /** The few members of `Deno.FsFile` the adapter uses. */
 export interface DenoFsFileLike {
@@ -111,6 +111,7 @@ export class DenoFile extends SyncBackedFile {
       done = writeLoop(
         buffer.length,
         (at) => this.#file.writeSync(buffer.subarray(at)),
+        (at) => wroteNothing(position + at, buffer.length - at),
       );
     } catch (e) {
       this.#pos = -1;

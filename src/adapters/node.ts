@@ -9,7 +9,7 @@
  */
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
-import { readLoop, writeLoop } from "./_loops.ts";
+import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
 
 /** The members of `node:fs` the adapter uses. */
 export interface NodeFsLike {
@@ -137,6 +137,7 @@ export class NodeFile extends SyncBackedFile {
           buffer.length - done,
           position + done,
         ),
+      (done) => wroteNothing(position + done, buffer.length - done),
     );
   }
 

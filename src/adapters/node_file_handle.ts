@@ -6,6 +6,7 @@
  */
 
 import type { FileLike } from "../file_like.ts";
+import { wroteNothing } from "./_loops.ts";
 
 /** The members of a `node:fs/promises` `FileHandle` the adapter uses. */
 export interface NodeFileHandleLike {
@@ -112,6 +113,9 @@ export class NodeFileHandle implements FileLike {
         buffer.length - done,
         position + done,
       );
+      if (!(bytesWritten > 0)) {
+        throw wroteNothing(position + done, buffer.length - done);
+      }
       done += bytesWritten;
     }
   }
