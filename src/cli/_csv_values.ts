@@ -396,14 +396,16 @@ const NEEDS_QUOTES = /[",\n\r#]|^\s|\s$/;
 
 /**
  * Quotes a string field when it holds the delimiter, a quote, a line
- * break, a comment character or edge spaces (RFC 4180).
+ * break, a comment character or edge spaces, or is empty (RFC 4180).
  *
  * @param s The text.
  * @param delimiter The delimiter.
  * @returns The field text.
  */
 export function quoteField(s: string, delimiter: string): string {
-  if (s.length === 0) return s;
+  // Alone on its line, an empty field would be a blank line, which
+  // np.loadtxt and from-csv skip.
+  if (s.length === 0) return '""';
   if (NEEDS_QUOTES.test(s) || s.includes(delimiter)) {
     return `"${s.replaceAll('"', '""')}"`;
   }

@@ -24,7 +24,9 @@ const BATCH_ITEMS = 1 << 20;
 const BATCH_ROWS = 65536;
 
 /**
- * Reads a delimiter option: one character, or `tab`, `\t`, `space`.
+ * Reads a delimiter option: one character, or `tab`, `\t`, `space`; not
+ * a quote, a line break, or a character of number or time text (digits,
+ * letters, `.`, `+`, `-`, `:`).
  *
  * @param text The option value.
  * @returns The delimiter.
@@ -37,6 +39,12 @@ export function delimiterOption(text: string | undefined): string {
   if (text.length !== 1 || text === '"' || text === "\n" || text === "\r") {
     throw new UsageError(
       `Invalid delimiter "${text}": use one character (or tab, space)`,
+    );
+  }
+  // `0.1.0.5` or `2020-01-01-NaT` cannot be split again.
+  if (/[0-9A-Za-z.+\-:]/.test(text)) {
+    throw new UsageError(
+      `Invalid delimiter "${text}": it can be part of a number or a time; use ",", ";", "|", tab or space`,
     );
   }
   return text;

@@ -43,8 +43,8 @@ An existing OUT is replaced only once the whole CSV is written.
 
 Values: floats in the shortest text that round-trips (nan, inf, -inf),
 integers, booleans as 1 and 0, complex numbers as 1+2j, strings quoted
-when they hold the delimiter, quotes, line breaks, "#" or edge spaces
-(RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
+when they hold the delimiter, quotes, line breaks, "#" or edge spaces, or
+are empty (RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
 (NaT for not-a-time), timedeltas as integer counts of their unit.
 Structured dtypes are refused. IN may be a group folder (written by
 NpyGroupWriter): one CSV line per row, with the columns of every member

@@ -1,0 +1,141 @@
+/**
+ * Adversary round 12, the README's promises read by a newcomer: the ones
+ * that did not hold.
+ *
+ * - "`to-csv` text reads back exactly with `np.loadtxt`": an empty string
+ *   alone on its line was written as an empty line, which `np.loadtxt` (and
+ *   `from-csv`) skip as blank, so rows went missing; it is now `""`.
+ * - "errors are one line on stderr", exit code 2 for usage: a delimiter that
+ *   is part of number or time text (`-d .`, `-d -`, `-d e`, `-d 1`) wrote
+ *   `0.1.0.5`, which no reader can split; it is now a usage error, on
+ *   `to-csv` and `from-csv`.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
+  "-R",
+  "-W",
+  "--no-lock",
+]);
+const withNumpy = numpyTestOptions();
+const SLOW = { timeout: 120_000 };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Run {
+  const [exe, pre] = command;
+  const res = spawnSync(exe, [...pre, ...args], {
+    input: "",
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (res.error) throw res.error;
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+function py(code: string, ...args: string[]): string {
+  return runPython(`import numpy as np, sys\n${code}`, args).trim();
+}
+
+describe("to-csv: empty strings keep their rows", withNumpy, () => {
+  const members: [string, string, string][] = [
+    ["a 1-d U array", `np.array(["", "a", "", ""], dtype="<U3")`, "<U3"],
+    ["a 1-d S array", `np.array([b"", b"x,y", b""], dtype="|S3")`, "|S3"],
+    [
+      "a one-column 2-d U array",
+      `np.array([[""], ["b"], [""]], dtype="<U1")`,
+      "<U1",
+    ],
+  ];
+  for (const [name, make, dtype] of members) {
+    test(name, SLOW, () => {
+      const dir = tempDir();
+      const src = join(dir, "in.npy");
+      const csv = join(dir, "out.csv");
+      const back = join(dir, "back.npy");
+      py(`np.save(sys.argv[1], ${make})`, src);
+      const r = cli(["to-csv", "--no-progress", src, csv]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = py(
+        `a = np.load(sys.argv[1])
+b = np.loadtxt(sys.argv[2], delimiter=",", dtype=a.dtype, quotechar='"', ndmin=a.ndim)
+print(b.shape == a.shape and b.tolist() == a.tolist(), b.shape)`,
+        src,
+        csv,
+      );
+      assert.equal(got.split(" ")[0], "True", `${got}\n${readFileSync(csv)}`);
+      const oneD = !name.includes("2-d");
+      const f = cli([
+        "from-csv",
+        "--no-progress",
+        "--dtype",
+        dtype,
+        ...(oneD ? ["--1d"] : []),
+        csv,
+        back,
+      ]);
+      assert.equal(f.code, 0, f.stderr);
+      assert.equal(
+        py(
+          `print(np.load(sys.argv[1]).tolist() == np.load(sys.argv[2]).tolist())`,
+          src,
+          back,
+        ),
+        "True",
+      );
+    });
+  }
+});
+
+describe("a delimiter that is part of a number is a usage error", () => {
+  for (const d of [".", "-", "e", "1", "+", ":", "n"]) {
+    test(`-d ${d}`, SLOW, () => {
+      const dir = tempDir();
+      const csv = join(dir, "in.csv");
+      const out = join(dir, "out.npy");
+      writeFileSync(csv, "0.1,0.5\n-2,3e5\n");
+      const f = cli(["from-csv", "--no-progress", "-d", d, csv, out]);
+      assert.equal(f.code, 2, f.stderr);
+      assert.ok(
+        f.stderr.startsWith(`npy-append-array: Invalid delimiter "${d}": `),
+        f.stderr,
+      );
+      assert.ok(!existsSync(out));
+      // to-csv refuses it before reading the input (the missing file is
+      // never opened).
+      const t = cli(["to-csv", "--no-progress", "-d", d, join(dir, "x.npy")]);
+      assert.equal(t.code, 2, t.stderr);
+      assert.match(t.stderr, /it can be part of a number or a time/);
+      assert.equal(t.stdout, "");
+    });
+  }
+  test("tab, space, semicolon and bar still work", SLOW, () => {
+    const dir = tempDir();
+    for (const [d, text] of [["tab", "\t"], ["space", " "], [";", ";"], [
+      "|",
+      "|",
+    ]] as const) {
+      const csv = join(dir, "in.csv");
+      const out = join(dir, `out${text.charCodeAt(0)}.npy`);
+      writeFileSync(csv, `0.5${text}-1e-3\n2${text}3\n`);
+      const f = cli(["from-csv", "--no-progress", "-d", d, csv, out]);
+      assert.equal(f.code, 0, f.stderr);
+      const t = cli(["to-csv", "--no-progress", "-d", d, out]);
+      assert.equal(t.code, 0, t.stderr);
+      assert.equal(t.stdout, `0.5${text}-0.001\n2${text}3\n`);
+    }
+  });
+});
