@@ -44,6 +44,15 @@ export interface NodeFsLike {
  * there is none (browsers).
  *
  * @returns The `node:fs` module.
+ *
+ * @example Tell a runtime with files from a browser
+ * ```ts
+ * import { nodeFs } from "@x/npy-append-array/adapters";
+ * import assert from "node:assert/strict";
+ *
+ * const fs = nodeFs(); // Deno, Node 20.16+ and Bun have it; browsers do not
+ * assert.equal(typeof fs?.openSync, "function");
+ * ```
  */
 export function nodeFs(): (NodeFsLike & Record<string, unknown>) | undefined {
   const proc = (globalThis as {

@@ -53,7 +53,8 @@ split): its shards are written in order.
 
 Reading it back gives the same values with from-csv --dtype DTYPE, or with
 np.loadtxt(OUT, delimiter=",", dtype=DTYPE, quotechar='"') where DTYPE is
-IN's dtype (quotechar only matters for quoted strings; NumPy >= 1.23).
+IN's dtype (quotechar only matters for quoted strings; NumPy >= 1.23;
+np.loadtxt reads a carriage return inside a string as a line feed).
 
 Options:
   -d, --delimiter C   field delimiter, one character, or "tab" (default ",")
