@@ -15,6 +15,7 @@ import { parseDType } from "./dtype.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import {
+  checkStackFolder,
   partPath,
   scanStack,
   shardHead,
@@ -82,7 +83,8 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    *
    * @param dir The folder, a path or `file:` URL.
    * @returns The reader.
-   * @throws {TypeError} when the folder holds no stack.
+   * @throws {TypeError} when the folder holds no stack, or the path is not
+   *   a folder.
    * @throws {NpyFormatError} for a broken `info` or shard.
    */
   static open(dir: string | URL): Promise<NpyStackReader> {
@@ -109,17 +111,14 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    *
    * @param dir The folder, a path or `file:` URL.
    * @returns The reader.
-   * @throws {TypeError} when the folder holds no stack.
+   * @throws {TypeError} when the folder holds no stack, or the path is not
+   *   a folder.
    * @throws {NpyFormatError} for a broken `info` or shard.
    */
   static openSync(dir: string | URL): NpyStackReader {
     const path = toPath(dir);
     const fs = pathFs();
-    if (!fs.exists(path)) {
-      throw new TypeError(
-        `Cannot read the stack "${path}": the folder does not exist; check the path`,
-      );
-    }
+    checkStackFolder(fs, path, "read", false);
     const r = new NpyStackReader(path, fs);
     const scan = scanStack(path, fs);
     for (const n of scan.chunks) r.#push(n);

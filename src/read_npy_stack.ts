@@ -29,7 +29,8 @@ import { NpyStackReader } from "./npy_stack_reader.ts";
  *
  * @param dir The stack folder, a path or `file:` URL.
  * @returns `{ data, shape, dtype, fortranOrder }`.
- * @throws {TypeError} when the folder holds no stack.
+ * @throws {TypeError} when the folder holds no stack, or the path is not a
+ *   folder.
  * @throws {NpyFormatError} for a broken `info` or shard.
  */
 export function readNpyStack(dir: string | URL): Promise<NpyArray> {
@@ -58,7 +59,8 @@ export function readNpyStack(dir: string | URL): Promise<NpyArray> {
  *
  * @param dir The stack folder, a path or `file:` URL.
  * @returns `{ data, shape, dtype, fortranOrder }`.
- * @throws {TypeError} when the folder holds no stack.
+ * @throws {TypeError} when the folder holds no stack, or the path is not a
+ *   folder.
  * @throws {NpyFormatError} for a broken `info` or shard.
  */
 export function readNpyStackSync(dir: string | URL): NpyArray {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StackCore } from "./_stack_core.ts";
+import { checkStackFolder, StackCore } from "./_stack_core.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
 
 /**
@@ -30,17 +30,13 @@ import { pathFs, toPath } from "./_path_fs.ts";
  *
  * @param dir The stack folder, a path or `file:` URL.
  * @returns The shape of the stack (sealed and live rows).
- * @throws {TypeError} when the folder does not exist.
+ * @throws {TypeError} when the folder does not exist, or is not a folder.
  * @throws {NpyLockedError} when a writer holds the stack.
  * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
  */
 export function recoverStackSync(dir: string | URL): number[] {
   const path = toPath(dir);
-  if (!pathFs().exists(path)) {
-    throw new TypeError(
-      `Cannot recover the stack "${path}": the folder does not exist; check the path`,
-    );
-  }
+  checkStackFolder(pathFs(), path, "recover", false);
   const core = new StackCore(path, {}, "recover");
   const shape = core.shape;
   core.close(true);
@@ -68,7 +64,7 @@ export function recoverStackSync(dir: string | URL): number[] {
  *
  * @param dir The stack folder, a path or `file:` URL.
  * @returns The shape of the stack.
- * @throws {TypeError} when the folder does not exist.
+ * @throws {TypeError} when the folder does not exist, or is not a folder.
  * @throws {NpyLockedError} when a writer holds the stack.
  * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
  */

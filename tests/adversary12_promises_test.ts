@@ -124,10 +124,12 @@ describe("a delimiter that is part of a number is a usage error", () => {
   }
   test("tab, space, semicolon and bar still work", SLOW, () => {
     const dir = tempDir();
-    for (const [d, text] of [["tab", "\t"], ["space", " "], [";", ";"], [
-      "|",
-      "|",
-    ]] as const) {
+    for (
+      const [d, text] of [["tab", "\t"], ["space", " "], [";", ";"], [
+        "|",
+        "|",
+      ]] as const
+    ) {
       const csv = join(dir, "in.csv");
       const out = join(dir, `out${text.charCodeAt(0)}.npy`);
       writeFileSync(csv, `0.5${text}-1e-3\n2${text}3\n`);
