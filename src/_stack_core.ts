@@ -16,7 +16,6 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import {
-  kindName,
   makeFolder,
   type PathFs,
   pathFs,
@@ -47,6 +46,7 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 
 import {
   blankPart,
+  checkStackFolder,
   cutLiveShard,
   join,
   partPath,
@@ -60,6 +60,7 @@ import {
 
 export {
   ambiguousOrder,
+  checkStackFolder,
   join,
   partPath,
   reviveShard,
@@ -583,33 +584,6 @@ export class StackCore {
  * last first, so a kill part-way leaves shards `0 .. k` (a shorter stack
  * that opens) and never a hole, which no open would get past.
  */
-/**
- * Refuses a stack path that is not a folder (a file, a FIFO ...), or that
- * is missing where a folder must exist (readers, `recoverStack`).
- *
- * @param fs The path operations.
- * @param dir The stack folder.
- * @param verb What the caller does, for messages: `"read"`, `"recover"`.
- * @param mayBeMissing True where the caller creates the folder (writers).
- * @throws {TypeError} for a path that is not a folder, or a missing one.
- */
-export function checkStackFolder(
-  fs: PathFs,
-  dir: string,
-  verb: string,
-  mayBeMissing: boolean,
-): void {
-  const kind = fs.kind(dir);
-  if (kind === "directory" || (kind === "missing" && mayBeMissing)) return;
-  throw new TypeError(
-    kind === "missing"
-      ? `Cannot ${verb} the stack "${dir}": the folder does not exist; check the path`
-      : `Cannot ${verb} the stack "${dir}": it is ${
-        kindName(kind)
-      }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
-  );
-}
-
 function clearStack(dir: string, fs: PathFs): void {
   for (const name of ["info", "info.tmp"]) {
     if (fs.exists(join(dir, name))) fs.remove(join(dir, name));

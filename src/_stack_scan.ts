@@ -16,7 +16,7 @@ import {
   headerLengthFromPreamble,
   parseHeader,
 } from "./header.ts";
-import { type PathFs, syncDir } from "./_path_fs.ts";
+import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
 import { runSync } from "./_io.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
@@ -506,4 +506,38 @@ export function writeInfo(
   }
   fs.rename(tmp, join(dir, "info"));
   if (fsync) syncDir(dir);
+}
+
+/**
+ * Refuses a stack path that is not a folder (a file, a FIFO ...), that is
+ * missing where a folder must exist (readers, `recoverStack`), or that is
+ * a group's folder (its `0.npy` may be a member, not a shard).
+ *
+ * @param fs The path operations.
+ * @param dir The stack folder.
+ * @param verb What the caller does, for messages: `"read"`, `"recover"`.
+ * @param mayBeMissing True where the caller creates the folder (writers).
+ * @throws {TypeError} for a path that is not a folder, a missing one, or a
+ *   group's.
+ */
+export function checkStackFolder(
+  fs: PathFs,
+  dir: string,
+  verb: string,
+  mayBeMissing: boolean,
+): void {
+  const kind = fs.kind(dir);
+  if (kind === "directory" && fs.kind(join(dir, "group.json")) !== "missing") {
+    throw new TypeError(
+      `Cannot ${verb} the stack "${dir}": it is a group's folder (it holds group.json); open it with NpyGroupWriter or NpyGroupReader, or pass another folder`,
+    );
+  }
+  if (kind === "directory" || (kind === "missing" && mayBeMissing)) return;
+  throw new TypeError(
+    kind === "missing"
+      ? `Cannot ${verb} the stack "${dir}": the folder does not exist; check the path`
+      : `Cannot ${verb} the stack "${dir}": it is ${
+        kindName(kind)
+      }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
+  );
 }
