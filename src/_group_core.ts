@@ -76,8 +76,8 @@ export interface NpyGroupWriterOptions {
    */
   shardRows?: number;
   /**
-   * Data bytes per shard: every member becomes a stack whose shards seal at
-   * the first row boundary past this size (each member on its own).
+   * Data bytes per shard: every member becomes a stack whose shards seal
+   * after the append that passes this size (each member on its own).
    * May be combined with `shardRows`; either seals.
    */
   shardBytes?: number;

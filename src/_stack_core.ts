@@ -38,8 +38,9 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
    */
   shardRows?: number;
   /**
-   * Seal the live shard at the first row boundary where its data reaches
-   * this many bytes.
+   * Seal the live shard after the append that brings its data to this
+   * many bytes or more (an append is not split by size: `shardRows` gives
+   * exact shards).
    */
   shardBytes?: number;
 }

@@ -185,3 +185,56 @@ describe("readable().pipeTo(writable) copies a file's rows", withNumpy, () => {
     });
   }
 });
+
+describe(
+  "split --bytes N seals a shard once its data reaches N bytes",
+  withNumpy,
+  () => {
+    // split --help: "seal a shard once its data reaches N bytes". The stack
+    // sealed only after an append, and split appends a batch at a time: a
+    // file smaller than a batch came out as one shard, whatever N.
+    const members: [string, string, string, number[]][] = [
+      ["7 int16 rows, 5 bytes", `np.arange(7, dtype="<i2")`, "5", [3, 3, 1]],
+      [
+        "100 rows of 3 float64, 100 bytes",
+        `np.arange(300.).reshape(100, 3)`,
+        "100",
+        [...Array(20).fill(5)],
+      ],
+      [
+        "a Fortran-order (2, 10) int32 file, 16 bytes",
+        `np.asfortranarray(np.arange(20, dtype="<i4").reshape(2, 10))`,
+        "16",
+        [2, 2, 2, 2, 2],
+      ],
+      ["rows larger than N: one row a shard", `np.arange(4.)`, "3", [
+        1,
+        1,
+        1,
+        1,
+      ]],
+    ];
+    for (const [name, make, bytes, chunks] of members) {
+      test(name, SLOW, () => {
+        const dir = tempDir();
+        const src = join(dir, "in.npy");
+        const out = join(dir, "stack");
+        py(`np.save(sys.argv[1], ${make})`, src);
+        const r = cli(["split", "--no-progress", src, out, "--bytes", bytes]);
+        assert.equal(r.code, 0, r.stderr);
+        const got = py(
+          `import dask.array as da
+a = np.load(sys.argv[1]); x = da.from_npy_stack(sys.argv[2])
+axis = -1 if np.isfortran(a) else 0
+print(list(x.chunks[axis]), bool((x.compute() == a).all()))`,
+          src,
+          out,
+        );
+        assert.equal(
+          got,
+          `${JSON.stringify(chunks).replaceAll(",", ", ")} True`,
+        );
+      });
+    }
+  },
+);

@@ -134,7 +134,8 @@ would otherwise add its rows twice); --append continues the stack in it.
 Options:
   --rows N            rows per shard (along axis 0, or the last axis of a
                       Fortran-order file)
-  --bytes N           instead: seal a shard once its data reaches N bytes
+  --bytes N           instead: seal a shard at the first row where its data
+                      reaches N bytes
   --append            add all of IN's rows after those of the stack in DIR
   --no-progress       no progress bar (it shows only when stderr is a terminal)
   --max-header-size N accept headers up to N characters (default 10000)
@@ -173,10 +174,14 @@ Example:
           `Cannot split ${inPath}: it holds a 0-d array, which has no axis to split along`,
         );
       }
+      // --bytes as rows: a stack seals by size only after an append, and
+      // a batch holds many rows (a small file was one shard, whatever N).
+      const perShard = rows ??
+        (h.rowBytes > 0 ? Math.max(1, Math.ceil(bytes! / h.rowBytes)) : 0);
       const stack = NpyStackWriterSync.open(dir, {
         dtype: h.dtype,
         fortranOrder: h.fortranOrder,
-        ...(rows !== undefined ? { shardRows: rows } : { shardBytes: bytes! }),
+        ...(perShard > 0 ? { shardRows: perShard } : { shardBytes: bytes! }),
       });
       try {
         progress.start(`split ${inPath}`, src.info.dataLength);
