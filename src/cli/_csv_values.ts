@@ -396,16 +396,17 @@ const NEEDS_QUOTES = /[",\n\r#]|^\s|\s$/;
 
 /**
  * Quotes a string field when it holds the delimiter, a quote, a line
- * break, a comment character or edge spaces, or is empty (RFC 4180).
+ * break, a comment character or edge spaces, or is empty and `lone`
+ * (RFC 4180).
  *
  * @param s The text.
  * @param delimiter The delimiter.
+ * @param lone The field is alone on its line: empty, it would be a blank
+ * line, which np.loadtxt and from-csv skip.
  * @returns The field text.
  */
-export function quoteField(s: string, delimiter: string): string {
-  // Alone on its line, an empty field would be a blank line, which
-  // np.loadtxt and from-csv skip.
-  if (s.length === 0) return '""';
+export function quoteField(s: string, delimiter: string, lone = false): string {
+  if (s.length === 0) return lone ? '""' : s;
   if (NEEDS_QUOTES.test(s) || s.includes(delimiter)) {
     return `"${s.replaceAll('"', '""')}"`;
   }
@@ -418,6 +419,7 @@ export function quoteField(s: string, delimiter: string): string {
  * @param dtype The file's dtype.
  * @param delimiter The delimiter (for quoting strings).
  * @param label The file's name, for messages.
+ * @param lone Each field is alone on its line (one column).
  * @returns The formatter.
  * @throws {TypeError} for structured and void dtypes.
  */
@@ -425,6 +427,7 @@ export function formatter(
   dtype: DType,
   delimiter: string,
   label: string,
+  lone = false,
 ): Formatter {
   const size = dtype.itemsize;
   switch (dtype.kind) {
@@ -470,13 +473,13 @@ export function formatter(
         return v === -(1n << 63n) ? "NaT" : String(v);
       };
     case "U":
-      return (d, i) => quoteField((d as string[])[i]!, delimiter);
+      return (d, i) => quoteField((d as string[])[i]!, delimiter, lone);
     case "S":
       return (d, i) => {
         const b = (d as Uint8Array[])[i]!;
         let s = "";
         for (let k = 0; k < b.length; k++) s += String.fromCharCode(b[k]!);
-        return quoteField(s, delimiter);
+        return quoteField(s, delimiter, lone);
       };
   }
   throw new TypeError(

@@ -204,6 +204,7 @@ export async function groupToCsv(
           parseDType(a.dtype),
           options.delimiter,
           `member "${name}" of ${dir}`,
+          reader.members.length === 1 && rowCols === 1,
         ),
         cols: rowCols,
       };

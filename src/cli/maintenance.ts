@@ -8,9 +8,16 @@
 import type { Command } from "./_command.ts";
 import type { CliRuntime } from "./_runtime.ts";
 import { helpText } from "./_help.ts";
-import { ensureAppendable, NpyFormatError, recover } from "../../mod.ts";
+import {
+  ensureAppendable,
+  NpyFormatError,
+  recover,
+  recoverGroupSync,
+  recoverStackSync,
+} from "../../mod.ts";
 import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
-import { checkReadable, sizeIfExists } from "./_fs.ts";
+import { checkReadable, isDirectory, sizeIfExists } from "./_fs.ts";
+import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 
 const enc = new TextEncoder();
@@ -26,13 +33,14 @@ export const recoverCommand: Command = {
   summary:
     "repair files whose header does not match their data (after a crash)",
   help: helpText({
-    usage: "recover [--zerofill] FILE...",
+    usage: "recover [--zerofill] FILE|DIR...",
     about:
       `Sets the length of the growth axis from the file size, for a file whose
 writer died before it updated the header. A trailing partial item is cut
 off, or kept and filled with zeros with --zerofill. A file whose header has
 no room to grow needs "ensure-appendable" first. A complete file is left
-as it is.`,
+as it is. A stack folder (see split) or a group folder is repaired as
+recoverStack and recoverGroup do: whole rows only.`,
     options: [
       ["--zerofill", "keep a trailing partial item, filling it with zeros"],
     ],
@@ -42,6 +50,10 @@ as it is.`,
     const zerofill = args.options["zerofill"] === true;
     const max = intOption(args, "max-header-size");
     for (const path of args.positional) {
+      if (isDirectory(path)) {
+        await rt.writeStdout(enc.encode(`${recoverFolder(path, zerofill)}\n`));
+        continue;
+      }
       if (await nothingThere(path, rt)) continue;
       const before = infoUnlessUnsettled(path, max);
       if (before !== null && !before.needsRecovery) {
@@ -146,6 +158,21 @@ way. A file that is already appendable is left as it is.`,
     return 0;
   },
 };
+
+/** `recover DIR`: repairs a stack or a group folder; returns the line to print. */
+function recoverFolder(path: string, zerofill: boolean): string {
+  if (zerofill) {
+    throw new RangeError(
+      `Cannot recover "${path}" with --zerofill: a stack or a group keeps whole rows only; leave the option out`,
+    );
+  }
+  if (isGroup(path)) {
+    return `${path}: group recovered, ${
+      recoverGroupSync(path)
+    } rows in every member`;
+  }
+  return `${path}: stack recovered, shape ${shapeText(recoverStackSync(path))}`;
+}
 
 /**
  * An empty file (a writer killed as it created it, which the next writer

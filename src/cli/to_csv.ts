@@ -44,7 +44,7 @@ An existing OUT is replaced only once the whole CSV is written.
 Values: floats in the shortest text that round-trips (nan, inf, -inf),
 integers, booleans as 1 and 0, complex numbers as 1+2j, strings quoted
 when they hold the delimiter, quotes, line breaks, "#" or edge spaces, or
-are empty (RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
+are empty alone on a line (RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
 (NaT for not-a-time), timedeltas as integer counts of their unit.
 Structured dtypes are refused. IN may be a group folder (written by
 NpyGroupWriter): one CSV line per row, with the columns of every member
@@ -96,7 +96,12 @@ Example:
           `Cannot write "${inPath}" as CSV: it is ${info.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
         );
       }
-      const format = formatter(parseDType(info.dtype), delimiter, inPath);
+      const format = formatter(
+        parseDType(info.dtype),
+        delimiter,
+        inPath,
+        info.shape.length < 2 || info.shape[1] === 1,
+      );
       const out = new TextOutput(rt, outPath);
       // No bar over CSV text printed on the same terminal.
       const toTerminal = (outPath === undefined || outPath === "-") &&
