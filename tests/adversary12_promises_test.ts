@@ -14,7 +14,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
@@ -351,3 +351,66 @@ with open(os.path.join(sys.argv[1], "0.npy.part"), "wb") as f:
     });
   },
 );
+
+describe("to-csv never writes over its input", withNumpy, () => {
+  // `to-csv x.npy x.npy` replaced the .npy file with its CSV text (exit 0):
+  // the data was gone. concat refused OUT among its inputs by real path
+  // only; both now also know a hard link, and to-csv a stack's shards and
+  // a group's members.
+  const cases: [string, (dir: string) => [string, string, string]][] = [
+    ["OUT is IN", (d) => [join(d, "a.npy"), join(d, "a.npy"), "a.npy"]],
+    ["OUT is IN spelled otherwise", (d) => [
+      join(d, "a.npy"),
+      join(d, ".", "a.npy"),
+      "a.npy",
+    ]],
+    ["OUT is a hard link to IN", (d) => {
+      linkSync(join(d, "a.npy"), join(d, "link.csv"));
+      return [join(d, "a.npy"), join(d, "link.csv"), "a.npy"];
+    }],
+    ["OUT is a shard of the stack IN", (d) => {
+      const s = join(d, "stack");
+      ok2(cli(["split", "--no-progress", join(d, "a.npy"), s, "--rows", "2"]));
+      return [s, join(s, "1.npy"), "1.npy"];
+    }],
+    ["OUT is a member of the group IN", (d) => {
+      const g = join(d, "g");
+      py(
+        `import json, os
+os.mkdir(sys.argv[1])
+np.save(os.path.join(sys.argv[1], "m.npy"), np.arange(5.))
+json.dump({"format": "npy-append-array group", "version": 1, "members": [{"name": "m", "file": "m.npy", "dtype": "<f8", "fortranOrder": False, "axis": 0}]}, open(os.path.join(sys.argv[1], "group.json"), "w"))`,
+        g,
+      );
+      return [g, join(g, "m.npy"), "m.npy"];
+    }],
+  ];
+  for (const [name, make] of cases) {
+    test(name, SLOW, () => {
+      const dir = tempDir();
+      py(`np.save(sys.argv[1], np.arange(5.))`, join(dir, "a.npy"));
+      const [src, out, victim] = make(dir);
+      const path = victim === "a.npy" ? join(dir, "a.npy") : out;
+      const before = readFileSync(path);
+      const r = cli(["to-csv", "--no-progress", src, out]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /into itself: OUT is also/);
+      assert.ok(readFileSync(path).equals(before));
+    });
+  }
+  test("concat refuses a hard link to an input as OUT", SLOW, () => {
+    const dir = tempDir();
+    const a = join(dir, "a.npy");
+    py(`np.save(sys.argv[1], np.arange(5.))`, a);
+    linkSync(a, join(dir, "b.npy"));
+    const before = readFileSync(a);
+    const r = cli(["concat", "--no-progress", join(dir, "b.npy"), a]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /into itself: OUT is also an input/);
+    assert.ok(readFileSync(a).equals(before));
+  });
+});
+
+function ok2(r: Run): void {
+  assert.equal(r.code, 0, r.stderr);
+}

@@ -14,7 +14,13 @@ import { NodeFile, nodeFs, type NodeFsLike } from "../../adapters.ts";
 interface Fs extends NodeFsLike {
   statSync(
     path: string,
-  ): { size: number; isDirectory(): boolean; isFile(): boolean };
+  ): {
+    size: number;
+    dev: number;
+    ino: number;
+    isDirectory(): boolean;
+    isFile(): boolean;
+  };
   openSync(path: string, flags: string): number;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -298,6 +304,34 @@ export function realPath(path: string): string {
   } catch {
     return path;
   }
+}
+
+/**
+ * The first of `inputs` that is the file `out`, by real path or, for a
+ * hard link, by device and inode; `undefined` when none is (an output
+ * written over its input loses the input).
+ *
+ * @param out The output path.
+ * @param inputs The input files.
+ * @returns The input that is `out`, if any.
+ */
+export function sameFileIn(
+  out: string,
+  inputs: readonly string[],
+): string | undefined {
+  const id = (p: string) => {
+    try {
+      const st = nodeFsModule().statSync(p);
+      return `${st.dev}:${st.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const outReal = realPath(out);
+  const outId = id(out);
+  return inputs.find((p) =>
+    realPath(p) === outReal || (outId !== undefined && id(p) === outId)
+  );
 }
 
 /**

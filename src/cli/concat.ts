@@ -28,7 +28,7 @@ import {
   rawBatches,
 } from "./_npy_source.ts";
 import { openNpyOutput, writeOutput } from "./_files.ts";
-import { realPath } from "./_fs.ts";
+import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
@@ -161,18 +161,16 @@ async function runConcat(
     }
   }
   const overwrite = args.options["overwrite"] === true;
-  const outReal = realPath(out);
   // A stack folder stands for its shards, in order; OUT may be none of
   // them (a sealed shard appended to in place no longer matched info).
   const files = expandStacks(ins);
-  for (const p of [...ins, ...files]) {
-    if (realPath(p) === outReal) {
-      throw new UsageError(
-        `Cannot concatenate "${p}" into itself: OUT is also an input${
-          ins.includes(p) ? "" : " (a shard of an input stack)"
-        }`,
-      );
-    }
+  const same = sameFileIn(out, [...ins, ...files]);
+  if (same !== undefined) {
+    throw new UsageError(
+      `Cannot concatenate "${same}" into itself: OUT is also an input${
+        ins.includes(same) ? "" : " (a shard of an input stack)"
+      }`,
+    );
   }
   const max = intOption(args, "max-header-size");
   const sources: NpySource[] = files.map((p) => openSource(p, max));

@@ -15,6 +15,7 @@ import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
 import { type Formatter, formatter } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
+import { expandStacks } from "./stack.ts";
 
 /**
  * Whether a path is a group folder (a folder holding `group.json`).
@@ -24,6 +25,22 @@ import { Progress } from "./_progress.ts";
  */
 export function isGroup(path: string): boolean {
   return pathExists(joinPath(path, "group.json"));
+}
+
+/**
+ * The files of a group: each member's file, or a stack member's shards.
+ *
+ * @param dir The group folder.
+ * @param maxHeaderSize The header size cap.
+ * @returns The paths.
+ */
+export function groupFiles(dir: string, maxHeaderSize?: number): string[] {
+  const reader = NpyGroupReader.openSync(dir, headerOptions(maxHeaderSize));
+  const layout = reader.layout;
+  reader.closeSync();
+  return Object.values(layout).flatMap((m) =>
+    m.stack === null ? [m.path] : expandStacks([m.path])
+  );
 }
 
 /** The `format` of every `group.json` (`NpyGroupReader` refuses others). */

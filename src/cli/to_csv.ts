@@ -6,7 +6,12 @@
  */
 
 import type { Command } from "./_command.ts";
-import { intOption, MAX_HEADER_OPTION, stringOption } from "./_args.ts";
+import {
+  intOption,
+  MAX_HEADER_OPTION,
+  stringOption,
+  UsageError,
+} from "./_args.ts";
 import { openSource, rowBlocks } from "./_npy_source.ts";
 
 import { formatter } from "./_csv_values.ts";
@@ -17,7 +22,8 @@ import { delimiterOption } from "./from_csv.ts";
 
 /** Most lines written for rows that hold no values (shape `(n, 0)`). */
 const MAX_EMPTY_LINES = 1 << 20;
-import { groupToCsv, isGroup } from "./group.ts";
+import { groupFiles, groupToCsv, isGroup } from "./group.ts";
+import { sameFileIn } from "./_fs.ts";
 import { expandStacks, isFortranStack } from "./stack.ts";
 
 /** The `to-csv` command. */
@@ -70,7 +76,22 @@ Example:
     const [inPath, outPath] = args.positional as [string, string | undefined];
     const delimiter = delimiterOption(stringOption(args, "delimiter"));
     const headerLine = stringOption(args, "header");
-    if (isGroup(inPath)) {
+    const group = isGroup(inPath);
+    // A stack's shards, a group's members: written over, they are lost.
+    const inputs = group
+      ? groupFiles(inPath, intOption(args, "max-header-size"))
+      : expandStacks([inPath]);
+    const same = outPath === undefined || outPath === "-"
+      ? undefined
+      : sameFileIn(outPath, [inPath, ...inputs]);
+    if (same !== undefined) {
+      throw new UsageError(
+        `Cannot write "${same}" as CSV into itself: OUT is also ${
+          same === inPath ? "the input" : `a file of "${inPath}"`
+        }; pass another OUT`,
+      );
+    }
+    if (group) {
       return groupToCsv(rt, inPath, outPath, {
         delimiter,
         headerLine,
@@ -79,7 +100,7 @@ Example:
       });
     }
     // A stack folder stands for its shards, in order.
-    const paths = expandStacks([inPath]);
+    const paths = inputs;
     const max = intOption(args, "max-header-size");
     const src = openSource(paths[0]!, max);
     try {
