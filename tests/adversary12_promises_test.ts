@@ -14,7 +14,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, linkSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
@@ -328,6 +334,33 @@ print(np.load(os.path.join(sys.argv[1], "a.npy")).tolist())`,
           ),
           "[1.0, 2.0, 3.0]",
         );
+      },
+    );
+
+    test(
+      "a folder with no stack or group is refused, nothing changed",
+      SLOW,
+      () => {
+        const root = tempDir();
+        const empty = join(root, "empty");
+        const misc = join(root, "misc");
+        py(
+          `import os
+os.mkdir(sys.argv[1]); os.mkdir(sys.argv[2])
+np.save(os.path.join(sys.argv[2], "data.npy"), np.arange(3))`,
+          empty,
+          misc,
+        );
+        for (const dir of [empty, misc]) {
+          const before = readdirSync(dir).join(",");
+          const r = cli(["recover", dir]);
+          assert.equal(r.code, 1, r.stdout);
+          assert.equal(
+            r.stderr,
+            `npy-append-array: Cannot recover "${dir}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder\n`,
+          );
+          assert.equal(readdirSync(dir).join(","), before);
+        }
       },
     );
 

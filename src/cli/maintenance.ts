@@ -171,7 +171,13 @@ function recoverFolder(path: string, zerofill: boolean): string {
       recoverGroupSync(path)
     } rows in every member`;
   }
-  return `${path}: stack recovered, shape ${shapeText(recoverStackSync(path))}`;
+  const shape = recoverStackSync(path);
+  if (shape.length === 0) {
+    throw new RangeError(
+      `Cannot recover "${path}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder`,
+    );
+  }
+  return `${path}: stack recovered, shape ${shapeText(shape)}`;
 }
 
 /**
