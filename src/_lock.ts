@@ -111,7 +111,7 @@ export function lockPathOf(path: string): string {
  * one change record), else `path` as given. Symlinked folders on the way
  * need nothing: the lock file's name goes through them too.
  */
-function lockTarget(path: string): string {
+export function lockTarget(path: string): string {
   const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
   const real = realPath(trimmed);
   if (real === trimmed) return path;
@@ -129,9 +129,9 @@ function codeOf(e: unknown): string | undefined {
 const FULL = new Set(["ENOSPC", "EDQUOT"]);
 
 /** What a lock file's text says: free to take, held, or stale. */
-type Verdict = "missing" | "held" | "stale" | "unknown";
+export type Verdict = "missing" | "held" | "stale" | "unknown";
 
-function judge(fs: PathFs, file: string, text: string | null): Verdict {
+export function judge(fs: PathFs, file: string, text: string | null): Verdict {
   if (text === null) return "missing";
   const h = parseHolder(text);
   if (h === null) {

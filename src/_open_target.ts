@@ -354,13 +354,14 @@ function opened(
  *
  * @param target The target (paths and `FileLikeSync`s).
  * @param options How to open it (`needSync` is implied).
- * @param run The work, given the file and its label.
+ * @param run The work, given the file, its label and its path (`null` for
+ *   a file object).
  * @returns What `run` returns.
  */
 export function withTargetSync<T>(
   target: Target,
   options: OpenTargetOptions,
-  run: (file: FileLikeSync, label: string) => T,
+  run: (file: FileLikeSync, label: string, path: string | null) => T,
 ): T {
   const t = openTarget(target, { ...options, needSync: true });
   try {
@@ -369,7 +370,7 @@ export function withTargetSync<T>(
         `Cannot ${options.verb} ${quoted(t.label)}: the file does not exist`,
       );
     }
-    return run(t.file, t.label);
+    return run(t.file, t.label, t.path);
   } finally {
     t.release();
   }
@@ -381,21 +382,22 @@ export function withTargetSync<T>(
  *
  * @param target The target.
  * @param options How to open it.
- * @param sync The work on a sync file.
+ * @param sync The work on a sync file (given its label and its path, `null`
+ *   for a file object).
  * @param async The work on an async file.
  * @returns What the work returns.
  */
 export function withTarget<T>(
   target: Target,
   options: OpenTargetOptions,
-  sync: (file: FileLikeSync, label: string) => T,
+  sync: (file: FileLikeSync, label: string, path: string | null) => T,
   async: (file: FileLike, label: string) => Promise<T>,
 ): Promise<T> {
   try {
     const t = openTarget(target, options);
     if (t.asyncFile !== null) return async(t.asyncFile, t.label);
     try {
-      return Promise.resolve(sync(t.file!, t.label));
+      return Promise.resolve(sync(t.file!, t.label, t.path));
     } finally {
       t.release();
     }

@@ -35,11 +35,19 @@ export interface Layout {
   length: number;
 }
 
+/**
+ * The layout of an inspected file, or the completeness policy's error.
+ *
+ * @param follow Whether a writer may be appending now (`refresh()`, or a
+ *   function asked only when the file holds more bytes than its header
+ *   counts: whether a live writer holds its lock): then those bytes are an
+ *   append in progress and the header's rows are read, not refused.
+ */
 export function layoutOf(
   info: FileInfo,
   label: string,
   allowIncomplete: boolean,
-  refresh: boolean,
+  follow: boolean | (() => boolean),
 ): Layout {
   const { header } = info;
   if (header.dtype.hasObject) {
@@ -71,10 +79,11 @@ export function layoutOf(
   const rowBytes = bytesPerRow(header);
   let length = header.shape[axis]!;
   const state = fileState(info, "read");
-  // More bytes than the header covers while following a writer (refresh)
-  // is an append in progress: keep to the header, which the writer
-  // rewrites after the data.
-  const following = refresh && info.dataLength > info.expectedDataLength;
+  // More bytes than the header covers while following a writer (refresh,
+  // or a live writer holds the file) is an append in progress: keep to the
+  // header, which the writer rewrites after the data.
+  const following = info.dataLength > info.expectedDataLength &&
+    (typeof follow === "function" ? follow() : follow);
   if (state.state === "needs-recovery" && !following) {
     if (!allowIncomplete) {
       throw fileStateError(state, "read", {

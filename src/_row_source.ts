@@ -26,6 +26,7 @@ import {
 } from "./decode.ts";
 import type { TypedArray } from "./array_input.ts";
 import { openTarget, targetLabel } from "./_open_target.ts";
+import { liveWriter } from "./_live_writer.ts";
 import { hasUnsettled } from "./_journal_path.ts";
 import { headerLengthFromPreamble } from "./header.ts";
 import { withFileName } from "./_error_label.ts";
@@ -176,7 +177,7 @@ export class RowSource {
       info,
       p.label,
       options.allowIncomplete ?? false,
-      false,
+      liveWriter(p.path),
     );
     return new RowSource(p.label, null, p.async, false, options, layout);
   }
@@ -197,7 +198,7 @@ export class RowSource {
         info,
         p.label,
         options.allowIncomplete ?? false,
-        false,
+        liveWriter(p.path),
       );
       const src = new RowSource(p.label, file, null, p.owned, options, layout);
       if (!info.appendable) src.#movable = p.path ?? "";

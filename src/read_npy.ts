@@ -13,6 +13,7 @@ import { inspect } from "./_inspect.ts";
 import { decodeItems, type NpyData } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import { fileState, fileStateError, growthAxis, wholeRows } from "./_layout.ts";
+import { liveWriter } from "./_live_writer.ts";
 
 /** A whole array read from a file. */
 export interface NpyArray {
@@ -43,7 +44,15 @@ const READ = { mode: "read", verb: "read" } as const;
 /** Most items of a zero-byte dtype (`V0`, `[]`) that a read returns. */
 const MAX_EMPTY_ITEMS = 1 << 12;
 
-function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
+/**
+ * @param live Asked only when the file holds more bytes than its header
+ *   counts: whether a live writer holds it (then those bytes are an append
+ *   in progress, and the header's rows are read).
+ */
+function* readSteps(
+  options: ReadNpyOptions,
+  live: boolean | (() => boolean) = false,
+): IoSteps<NpyArray> {
   const info = yield* inspect(options.maxHeaderSize);
   const { header } = info;
   if (header.dtype.hasObject) {
@@ -55,7 +64,9 @@ function* readSteps(options: ReadNpyOptions): IoSteps<NpyArray> {
   }
   const shape = [...header.shape];
   const state = fileState(info, "read");
-  if (state.state === "needs-recovery") {
+  const following = info.dataLength > info.expectedDataLength &&
+    (typeof live === "function" ? live() : live);
+  if (state.state === "needs-recovery" && !following) {
     if (!options.allowIncomplete || shape.length === 0) {
       throw fileStateError(state, "read", {
         verb: "read",
@@ -125,7 +136,7 @@ export function readNpy(
   return withTarget(
     target,
     READ,
-    (file) => runSync(readSteps(options), file),
+    (file, _label, path) => runSync(readSteps(options, liveWriter(path)), file),
     (file) => runAsync(readSteps(options), file),
   ).catch((e) => {
     throw withFileName(e, "read", targetLabel(target));
@@ -160,6 +171,11 @@ export function readNpySync(
   return namingFile(
     "read",
     targetLabel(target),
-    () => withTargetSync(target, READ, (f) => runSync(readSteps(options), f)),
+    () =>
+      withTargetSync(
+        target,
+        READ,
+        (f, _label, path) => runSync(readSteps(options, liveWriter(path)), f),
+      ),
   );
 }

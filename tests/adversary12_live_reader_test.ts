@@ -33,10 +33,14 @@ import { holdInChild, LOCK_CHILD, otherRuntime } from "./_lock_holder.ts";
 async function readAll(path: string): Promise<[string, unknown][]> {
   const out: [string, unknown][] = [];
   const r = await NpyReader.open(path);
-  out.push(["NpyReader.open", [r.shape, [...(await r.read()).data as Float64Array]]]);
+  out.push(["NpyReader.open", [r.shape, [
+    ...(await r.read()).data as Float64Array,
+  ]]]);
   await r.close();
   const s = NpyReader.openSync(path);
-  out.push(["NpyReader.openSync", [s.shape, [...s.readSync().data as Float64Array]]]);
+  out.push(["NpyReader.openSync", [s.shape, [
+    ...s.readSync().data as Float64Array,
+  ]]]);
   s.closeSync();
   const a = await readNpy(path);
   out.push(["readNpy", [a.shape, [...a.data as Float64Array]]]);

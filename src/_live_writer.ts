@@ -1,0 +1,37 @@
+/**
+ * Whether a writer is appending to a file a reader opens: a file holding
+ * more bytes than its header counts is an append in progress while a
+ * writer holds its lock (the writer rewrites the header after the data),
+ * and a crash otherwise.
+ *
+ * @module
+ */
+
+import { judge, lockPathOf, lockTarget } from "./_lock.ts";
+import { parseHolder } from "./_lock_text.ts";
+import { pathFs } from "./_path_fs.ts";
+
+/**
+ * For a reader of `path` (`null`: a file object, never followed): a check,
+ * made only when the file holds more bytes than its header counts, of
+ * whether a writer holds its lock now (alive, on another host, or unknown:
+ * Deno without `--allow-run`). An unreadable or half-written lock is no
+ * writer. Never throws.
+ *
+ * @param path The file opened for reading.
+ * @returns `false`, or the check.
+ */
+export function liveWriter(path: string | null): boolean | (() => boolean) {
+  return path !== null && (() => {
+    try {
+      const fs = pathFs();
+      const lockPath = lockPathOf(lockTarget(path));
+      const text = fs.readText(lockPath);
+      if (parseHolder(text) === null) return false;
+      const verdict = judge(fs, lockPath, text);
+      return verdict === "held" || verdict === "unknown";
+    } catch {
+      return false;
+    }
+  });
+}
