@@ -54,7 +54,7 @@ import {
   parseHolder,
   utf8,
 } from "./_lock_text.ts";
-import { realPath } from "./_path_meta.ts";
+import { pidNamespace, realPath } from "./_path_meta.ts";
 import {
   baseOf,
   dirOf,
@@ -156,12 +156,15 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
 }
 
 /**
- * Whether the holder runs on this host. A host name that is unknown on
- * either side (Deno without `--allow-sys`) counts as this host.
+ * Whether the holder runs on this host, in this pid namespace. A host name
+ * or namespace unknown on either side (Deno without `--allow-sys`) counts as
+ * this one.
  */
 function sameHost(h: Holder): boolean {
   const mine = thisProcess().host;
-  return h.host === mine || h.host === "" || mine === "";
+  const ns = pidNamespace(); // another one's pids cannot be checked here
+  return (h.host === mine || h.host === "" || mine === "") &&
+    (h.pidns === ns || h.pidns === "" || ns === "");
 }
 
 /** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
@@ -197,6 +200,7 @@ function tryCreate(
     runtime: me.runtime,
     token,
     path,
+    pidns: pidNamespace(),
     since: isoTime(Date.now()),
   });
   const bytes = utf8(record);
@@ -349,7 +353,10 @@ function lockedError(
   if (h === null) {
     fix = "another process is creating its lock right now; try again";
   } else if (!sameHost(h)) {
-    fix = `it is held by ${who}, another host; close that writer, or remove ${
+    const where = h.host === thisProcess().host
+      ? "in another pid namespace (a container)"
+      : "another host";
+    fix = `it is held by ${who}, ${where}; close that writer, or remove ${
       quoted(lockPath)
     } if that process is gone`;
   } else if (

@@ -89,6 +89,8 @@ export interface Holder extends ProcessInfo {
   token: string;
   /** The path the lock was taken for. */
   path: string;
+  /** The holder's pid namespace (see `pidNamespace`), `""` if not recorded. */
+  pidns: string;
 }
 
 /** A number field of a record, or `null`. */
@@ -122,6 +124,7 @@ export function parseHolder(text: string | null): Holder | null {
       runtime: typeof v.runtime === "string" ? v.runtime : "",
       token: typeof v.token === "string" ? v.token : "",
       path: typeof v.path === "string" ? v.path : "",
+      pidns: typeof v.pidns === "string" ? v.pidns : "",
     };
   } catch {
     return null;

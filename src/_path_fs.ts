@@ -428,7 +428,7 @@ interface DenoPermissions {
  * Whether Deno grants a permission without asking (always `true` on Node
  * and Bun): the lock must never make Deno prompt.
  */
-function allowed(
+export function allowed(
   desc: { name: string; kind?: string; path?: string },
 ): boolean {
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;

@@ -7,7 +7,7 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
-import { runtimeError } from "./_path_fs.ts";
+import { allowed, runtimeError } from "./_path_fs.ts";
 import { nodeStyle } from "./_path_fs_deno.ts";
 
 /** What {@linkcode statPath} reports. */
@@ -91,6 +91,28 @@ export function realPath(path: string): string {
 /** `<dev>-<ino>` (the same on Deno, Node and Bun), or `null` (Windows). */
 function idOf(dev: number, ino: number | null): string | null {
   return ino === null || !(ino > 0) ? null : `${dev}-${ino}`;
+}
+
+let pidns: string | undefined;
+
+/**
+ * This process's pid namespace (Linux: the identity of
+ * `/proc/self/ns/pid`), `""` where unknown. Pids and start times of a
+ * process in another namespace (a container) cannot be checked from this
+ * one: the same number names another process, or none.
+ *
+ * @returns `<dev>-<ino>`, or `""`.
+ */
+export function pidNamespace(): string {
+  if (pidns !== undefined) return pidns;
+  pidns = "";
+  if (!allowed({ name: "read", path: "/proc" })) return pidns;
+  try {
+    pidns = statPath("/proc/self/ns/pid", "read").id ?? "";
+  } catch {
+    // not Linux, or no /proc
+  }
+  return pidns;
 }
 
 /**

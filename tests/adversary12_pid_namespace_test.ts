@@ -120,8 +120,9 @@ test(
         since: new Date().toISOString(),
       });
     const lock = `${dir}.lock`;
-    writeFileSync(lock, record("1-4026599999"));
+    const text = record("1-4026599999");
+    writeFileSync(lock, text);
     assert.throws(() => NpyStackWriterSync.open(dir, { shardRows: 2 }), locked);
-    assert.equal(readFileSync(lock, "utf8"), record("1-4026599999"));
+    assert.equal(readFileSync(lock, "utf8"), text);
   },
 );
