@@ -38,8 +38,12 @@ export interface JournalFile extends FileLikeSync {
 export interface JournalStore {
   /** The record's name, for messages. */
   readonly label: string;
-  /** Opens an existing record read-write; `null` if there is none. */
-  open(): JournalFile | null;
+  /**
+   * Opens an existing record read-write (`write: false`: read-only, for a
+   * look); `null` if there is none, also when it went between the look
+   * and the open (its change just finished).
+   */
+  open(write?: boolean): JournalFile | null;
   /**
    * Creates the record whole: `fill` writes it where no reader looks, and
    * only then does it appear under its name, so a kill leaves no record or
@@ -184,7 +188,7 @@ export function readJournal(file: FileLikeSync): Journal | null {
  * @returns The kind, or `null`.
  */
 export function journalKind(store: JournalStore): JournalKind | null {
-  const f = store.open();
+  const f = store.open(false);
   if (f === null) return null;
   try {
     return readJournal(f)?.kind ?? null;

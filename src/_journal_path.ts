@@ -24,7 +24,16 @@ export function pathJournal(path: string): JournalStore {
   const label = `${realPath(path)}.journal`;
   return {
     label,
-    open: () => fs.exists(label) ? fs.open(label, "write") : null,
+    open(write = true) {
+      if (!fs.exists(label)) return null;
+      try {
+        return fs.open(label, write ? "write" : "read");
+      } catch (e) {
+        const err = e as { code?: unknown; cause?: { code?: unknown } };
+        if ((err.code ?? err.cause?.code) === "ENOENT") return null;
+        throw e;
+      }
+    },
     create(fill) {
       // Settled before: whatever is still there is not ours. Written whole
       // to `<record>.new` first (the file's lock is held, so one name

@@ -40,8 +40,9 @@ export interface Layout {
  *
  * @param follow Whether a writer may be appending now (`refresh()`, or a
  *   function asked only when the file holds more bytes than its header
- *   counts: whether a live writer holds its lock): then those bytes are an
- *   append in progress and the header's rows are read, not refused.
+ *   counts, without `allowIncomplete`: whether a live writer holds its
+ *   lock): then those bytes are an append in progress and the header's
+ *   rows are read, not refused.
  */
 export function layoutOf(
   info: FileInfo,
@@ -82,8 +83,9 @@ export function layoutOf(
   // More bytes than the header covers while following a writer (refresh,
   // or a live writer holds the file) is an append in progress: keep to the
   // header, which the writer rewrites after the data.
+  // With `allowIncomplete` an open counts the data's whole rows, as asked.
   const following = info.dataLength > info.expectedDataLength &&
-    (typeof follow === "function" ? follow() : follow);
+    (typeof follow === "function" ? !allowIncomplete && follow() : follow);
   if (state.state === "needs-recovery" && !following) {
     if (!allowIncomplete) {
       throw fileStateError(state, "read", {

@@ -71,21 +71,6 @@ function checkGot(
   return undefined;
 }
 
-/**
- * Whether a change record is under way beside `path`; a record removed
- * between the look and the open (the change just finished) is looked for
- * again, so that the answer is the state at one moment.
- */
-function unsettled(path: string): boolean {
-  for (let tries = 0;; tries++) {
-    try {
-      return hasUnsettled(path);
-    } catch (e) {
-      if ((e as { code?: unknown }).code !== "ENOENT" || tries === 3) throw e;
-    }
-  }
-}
-
 /** An opened file read by rows; see {@linkcode NpyReader}. */
 export class RowSource {
   readonly label: string;
@@ -510,7 +495,7 @@ export class RowSource {
     const path = this.#movable!;
     const pre = new Uint8Array(12);
     if (
-      (path !== "" && unsettled(path)) ||
+      (path !== "" && hasUnsettled(path)) ||
       readFullySync(file, pre, 0) !== 12 ||
       headerLengthFromPreamble(pre) !== this.layout.header.headerLength
     ) {

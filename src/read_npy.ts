@@ -65,7 +65,7 @@ function* readSteps(
   const shape = [...header.shape];
   const state = fileState(info, "read");
   const following = info.dataLength > info.expectedDataLength &&
-    (typeof live === "function" ? live() : live);
+    !options.allowIncomplete && (typeof live === "function" ? live() : live);
   if (state.state === "needs-recovery" && !following) {
     if (!options.allowIncomplete || shape.length === 0) {
       throw fileStateError(state, "read", {

@@ -54,9 +54,7 @@ function locked(e: unknown): boolean {
 for (const who of ["same runtime", "other runtime"] as const) {
   test(
     `a writer in another pid namespace (${who}) keeps its lock against this one`,
-    {
-      skip,
-    },
+    { skip, timeout: 120_000 },
     async () => {
       const path = join(tempDir(), "ns.npy");
       const cmd = who === "same runtime"
