@@ -38,11 +38,7 @@ export interface JournalFile extends FileLikeSync {
 export interface JournalStore {
   /** The record's name, for messages. */
   readonly label: string;
-  /**
-   * Opens an existing record read-write (`write: false`: read-only, for a
-   * look); `null` if there is none, also when it went between the look
-   * and the open (its change just finished).
-   */
+  /** Opens an existing record read-write (`false`: read-only); `null` if none. */
   open(write?: boolean): JournalFile | null;
   /**
    * Creates the record whole: `fill` writes it where no reader looks, and

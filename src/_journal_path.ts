@@ -24,6 +24,8 @@ export function pathJournal(path: string): JournalStore {
   const label = `${realPath(path)}.journal`;
   return {
     label,
+    // A record gone between the look and the open (its change just
+    // finished) is none.
     open(write = true) {
       if (!fs.exists(label)) return null;
       try {
