@@ -13,6 +13,7 @@ import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
 import { statPath } from "./_path_meta.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import { openAsStackShard } from "./_writer_target.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import {
@@ -139,6 +140,10 @@ function piece(bytes: Uint8Array, dtype: DType): Uint8Array | TypedArray {
   for (let i = 0; i < n; i++) out[i] = view.getBigUint64(i * 8, le);
   return out;
 }
+
+/** Opens a live shard as its stack writer (a plain writer is refused). */
+const openShard = (path: string, options: NpyAppendArrayOptions) =>
+  openAsStackShard(() => NpyAppendArraySync.open(path, options));
 
 /** The writer behind `NpyStackWriter` and `NpyStackWriterSync`. */
 export class StackCore {
@@ -281,7 +286,7 @@ export class StackCore {
     if (head !== undefined && head.fortranOrder !== order) {
       setShardOrder(fs, path, head.dtype, head.shape, order!);
     }
-    const live = NpyAppendArraySync.open(path, this.#options);
+    const live = openShard(path, this.#options);
     this.#live = live;
     this.#adopt(live);
     // A live shard with other names (`cp -al`) is another stack's too:
@@ -322,10 +327,10 @@ export class StackCore {
 
   #liveWriter(): NpyAppendArraySync {
     if (this.#live === null) {
-      this.#live = NpyAppendArraySync.open(
-        partPath(this.dir, this.chunks.length),
-        { ...this.#options, deleteIfExists: true },
-      );
+      this.#live = openShard(partPath(this.dir, this.chunks.length), {
+        ...this.#options,
+        deleteIfExists: true,
+      });
     }
     return this.#live;
   }

@@ -25,7 +25,13 @@ import {
 } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
-import { dirOf, type OpenedFile, quoted, syncDir } from "./_path_fs.ts";
+import {
+  dirOf,
+  type OpenedFile,
+  quoted,
+  syncDir,
+  toPath,
+} from "./_path_fs.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -77,6 +83,9 @@ export function openSyncTarget(
   const atomic = options.atomic === true;
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();
+  }
+  if (typeof target === "string" || target instanceof URL) {
+    refuseStackShard(toPath(target));
   }
   if (atomic && options.deleteIfExists) {
     return openReplace(target as string | URL, options);
@@ -169,6 +178,54 @@ export function openSyncTarget(
     t.release();
     throw e;
   }
+}
+
+/** Set while a stack writer opens its own live shard. */
+let stackOpening = false;
+
+/**
+ * Runs `open` as a stack writer opening its own live shard
+ * (`{n}.npy.part`), which {@linkcode openSyncTarget} otherwise refuses.
+ *
+ * @param open A synchronous open of the shard.
+ * @returns What `open` returns.
+ */
+export function openAsStackShard<T>(open: () => T): T {
+  stackOpening = true;
+  try {
+    return open();
+  } finally {
+    stackOpening = false;
+  }
+}
+
+/**
+ * Refuses a plain writer of a stack's shard (`{n}.npy`, or a live
+ * `{n}.npy.part` between the stack writer's appends, in a folder holding
+ * Dask's `info`): `info` records every sealed shard's rows, so a shard
+ * grown beside the stack writer breaks the stack for its reader and for
+ * Dask, whether a stack writer is open or not. One lookup, only for such
+ * names.
+ *
+ * @param path The writer's path.
+ * @throws {TypeError} naming the shard, its stack and the fix.
+ */
+function refuseStackShard(path: string): void {
+  if (stackOpening) return;
+  const name = path.slice(
+    Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1,
+  );
+  if (!/^\d+\.npy(\.part)?$/.test(name)) return;
+  const dir = dirOf(path);
+  const sep = /[\\/]$/.test(dir) ? "" : "/";
+  if (!pathFs().exists(`${dir}${sep}info`)) return;
+  throw new TypeError(
+    `Cannot open ${quoted(path)}: it is a shard of the stack ${
+      quoted(dir)
+    }, whose info records each shard's rows; append through NpyStackWriter.open(${
+      quoted(dir)
+    }) instead`,
+  );
 }
 
 /**
