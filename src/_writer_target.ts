@@ -32,6 +32,7 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
+import { lockPathOf } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -200,12 +201,14 @@ export function openAsStackShard<T>(open: () => T): T {
 }
 
 /**
- * Refuses a plain writer of a stack's shard (`{n}.npy`, or a live
- * `{n}.npy.part` between the stack writer's appends, in a folder holding
- * Dask's `info`): `info` records every sealed shard's rows, so a shard
- * grown beside the stack writer breaks the stack for its reader and for
- * Dask, whether a stack writer is open or not. One lookup, only for such
- * names.
+ * Refuses a plain writer of a stack's shard: a sealed `{n}.npy` in a
+ * folder holding Dask's `info` (which records every sealed shard's rows,
+ * so a shard grown under it breaks the stack for its reader and for Dask,
+ * whether a stack writer is open or not), and a live `{n}.npy.part` while
+ * the stack's lock (`<dir>.lock`) is there (between the stack writer's
+ * appends it holds no lock of its own). A live shard of a stack no
+ * writer holds is continued by the next stack writer, as a killed
+ * writer's is. One or two lookups, only for such names.
  *
  * @param path The writer's path.
  * @throws {TypeError} naming the shard, its stack and the fix.
@@ -215,12 +218,19 @@ function refuseStackShard(path: string): void {
   const name = path.slice(
     Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1,
   );
-  if (!/^\d+\.npy(\.part)?$/.test(name)) return;
+  const shard = /^\d+\.npy(\.part)?$/.exec(name);
+  if (shard === null) return;
   const dir = dirOf(path);
+  const fs = pathFs();
   const sep = /[\\/]$/.test(dir) ? "" : "/";
-  if (!pathFs().exists(`${dir}${sep}info`)) return;
+  const taken = shard[1] === undefined
+    ? fs.exists(`${dir}${sep}info`)
+    : fs.exists(lockPathOf(dir));
+  if (!taken) return;
   throw new TypeError(
-    `Cannot open ${quoted(path)}: it is a shard of the stack ${
+    `Cannot open ${quoted(path)}: it is ${
+      shard[1] === undefined ? "a sealed" : "the live"
+    } shard of the stack ${
       quoted(dir)
     }, whose info records each shard's rows; append through NpyStackWriter.open(${
       quoted(dir)

@@ -5,10 +5,11 @@
  * locked): the shard outgrew the rows `info` records for it, the stack's
  * reader refused the stack from then on, and Dask read wrong chunks. A
  * live shard cut back by a failed append, or left by a killed writer, was
- * open to such a writer as well. Every plain writer of `{n}.npy` or
- * `{n}.npy.part` in a folder holding `info` is now refused with a
- * `TypeError` naming the shard, its stack and the stack writer, and no
- * byte changes; the stack writer still continues its own live shard.
+ * open to such a writer as well. A plain writer of `{n}.npy` in a folder
+ * holding `info`, or of `{n}.npy.part` while the stack's lock is there,
+ * is now refused with a `TypeError` naming the shard, its stack and the
+ * stack writer, and no byte changes; the stack writer still continues its
+ * own live shard, and a killed writer's.
  */
 
 import { describe, test } from "node:test";
@@ -48,7 +49,9 @@ function refusal(shard: string, dir: string): (e: unknown) => true {
     assert.ok(e instanceof TypeError, String(e));
     assert.equal(
       e.message,
-      `Cannot open ${q(shard)}: it is a shard of the stack ${
+      `Cannot open ${q(shard)}: it is ${
+        shard.endsWith(".part") ? "the live" : "a sealed"
+      } shard of the stack ${
         q(dir)
       }, whose info records each shard's rows; append through NpyStackWriter.open(${
         q(dir)
@@ -112,7 +115,28 @@ describe("a plain writer of a stack's shard is refused", () => {
     assert.deepEqual(snapshot(dir), before);
   });
 
-  test("a live shard left by a killed writer, and a new shard name", () => {
+  test("a live shard between the stack writer's appends, and the next one's name", () => {
+    const dir = join(tempDir(), "s");
+    const s = stackOf6(dir);
+    // After a seal the next live shard is not there yet; after an append
+    // it is, and held.
+    s.seal();
+    const before = snapshot(dir);
+    for (const name of ["2.npy.part", "1.npy.part", "2.npy"]) {
+      assert.throws(
+        () => NpyAppendArraySync.open(join(dir, name), { dtype: "<f8" }),
+        refusal(join(dir, name), dir),
+      );
+    }
+    assert.deepEqual(snapshot(dir), before);
+    s.append([[6, -6]]);
+    s.close();
+    const back = readNpyStackSync(dir);
+    assert.deepEqual(back.shape, [7, 2]);
+    assert.deepEqual(Array.from(back.data as Float64Array).slice(-2), [6, -6]);
+  });
+
+  test("a killed writer's live shard is continued by the next stack writer", () => {
     const dir = join(tempDir(), "s");
     const first = NpyStackWriterSync.open(dir, { shardRows: 4 });
     first.append(Array.from({ length: 4 }, (_, i) => [i, -i]));
@@ -125,14 +149,11 @@ describe("a plain writer of a stack's shard is refused", () => {
     renameSync(join(dir, "1.npy"), join(dir, "1.npy.part"));
     writeFileSync(join(dir, "info"), info);
     const before = snapshot(dir);
-    for (const name of ["1.npy.part", "2.npy", "7.npy.part"]) {
-      assert.throws(
-        () => NpyAppendArraySync.open(join(dir, name), { dtype: "<f8" }),
-        refusal(join(dir, name), dir),
-      );
-    }
+    assert.throws(
+      () => NpyAppendArraySync.open(join(dir, "0.npy")),
+      refusal(join(dir, "0.npy"), dir),
+    );
     assert.deepEqual(snapshot(dir), before);
-    // The stack writer still continues its own live shard.
     const s = NpyStackWriterSync.open(dir, { shardRows: 4 });
     s.append([[6, -6]]);
     s.close();
