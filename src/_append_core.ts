@@ -18,7 +18,7 @@ import {
   type PrepareOptions,
 } from "./array_input.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
-import { withFileName } from "./_error_label.ts";
+import { showFile, withFileName } from "./_error_label.ts";
 import {
   type IoSteps,
   MAX_IO_BYTES,
@@ -28,7 +28,7 @@ import {
   write,
 } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
-import { checkFileState, growthAxis } from "./_layout.ts";
+import { bytesPerRow, checkFileState, growthAxis } from "./_layout.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
 export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
@@ -508,17 +508,172 @@ export class AppendCore {
   }
 
   /**
+   * Writes the buffered appends for `close()`. The first time it fails it
+   * throws, saying how many rows wait, and changes nothing: the writer
+   * stays open for another `close()` (a disk with room again). When it
+   * fails again, or `giveUp` is set (a `using` block ends: no later call
+   * can come), the rows are given up instead: shape and end go back to
+   * the rows in the file, {@linkcode lostRows} counts them and
+   * {@linkcode lostCause} keeps the error, and it returns, for the
+   * caller to close and then throw {@linkcode closeError}.
+   */
+  *flushForClose(giveUp: boolean): IoSteps<void> {
+    if (this.#closed) return;
+    // A failed append's undo that failed is tried again first.
+    yield* this.#retryUndo();
+    try {
+      yield* this.flush();
+    } catch (e) {
+      const rows = this.bufferedRows;
+      if (!this.#closeFailed && !giveUp) {
+        this.#closeFailed = true;
+        throw closeError(e, this.label, {
+          waiting: rows,
+          lost: 0,
+          held: this.shape![this.growthAxis]! - rows,
+        });
+      }
+      this.lostRows = rows;
+      this.lostCause = e;
+      const shape = [...this.shape!];
+      shape[this.growthAxis]! -= rows;
+      this.dataEnd -= this.#buffered;
+      this.#buffered = 0;
+      this.shape = shape;
+      this.headerDirty = this.#diskShape?.[this.growthAxis] !==
+        shape[this.growthAxis];
+    }
+  }
+
+  /** Rows given up by {@linkcode flushForClose} (0: none). */
+  lostRows = 0;
+  /** The error that made {@linkcode flushForClose} give rows up. */
+  lostCause: unknown = null;
+  /** A `close()` failed to write the buffer once. */
+  #closeFailed = false;
+
+  /** Rows held by the buffer (option `bufferBytes`), not yet written. */
+  get bufferedRows(): number {
+    if (this.#buffered === 0) return 0;
+    const row = bytesPerRow({
+      shape: this.shape!,
+      fortranOrder: this.fortranOrder,
+      dtype: this.dtype!,
+    });
+    return row === 0 ? 0 : this.#buffered / row;
+  }
+
+  /**
    * Final header; the caller closes the file. The writer is closed even
    * when the header cannot be written, but not when the buffered appends
-   * cannot be (they are kept for another `close()`).
+   * cannot be (they are kept for another `close()`: see
+   * {@linkcode flushForClose}).
    */
   *close(): IoSteps<void> {
     if (this.#closed) return;
-    yield* this.#retryUndo();
-    yield* this.flush();
+    yield* this.flushForClose(false);
     this.#closed = true;
     if (this.headerDirty) yield* this.#writeHeader();
   }
+}
+
+/** What a failed `close()` did, for {@linkcode closeError}. */
+export interface CloseFacts {
+  /** Rows held by `bufferBytes`, kept for another `close()`. */
+  waiting?: number;
+  /** Rows held by `bufferBytes` and given up. */
+  lost: number;
+  /** Rows the file holds (without the lost or waiting ones). */
+  held: number;
+  /**
+   * An `atomic` writer's change: committed (the failure came after it),
+   * rolled back, or left for the next open to roll back.
+   */
+  change?: "committed" | "rolled back" | "pending";
+  /** The header could not be written: the file needs `recover`. */
+  needsRecover?: boolean;
+  /** The failed write could not be cut back (`broken`). */
+  stray?: boolean;
+}
+
+/**
+ * The error of a failed `close()`: `e`'s words (naming the file), then
+ * what became of the appends: rows kept for another `close()`, rows lost,
+ * and an `atomic` change committed or rolled back. Same class, `code`,
+ * `errno` and `syscall` as `e`, which is its `cause`.
+ *
+ * @param e The failure.
+ * @param label The file's path, or `"the file object"`.
+ * @param facts What the close did.
+ * @returns The error to throw.
+ */
+export function closeError(
+  e: unknown,
+  label: string,
+  facts: CloseFacts,
+): Error {
+  const said = e instanceof Error ? e.message : String(e);
+  const name = showFile(label);
+  const head = said.startsWith("Cannot ")
+    ? said
+    : `Cannot close ${name}: ${said}`;
+  const parts: string[] = [];
+  const rows = (n: number) => `${n} ${n === 1 ? "row" : "rows"}`;
+  if (facts.waiting !== undefined && facts.waiting > 0) {
+    parts.push(
+      `the last ${
+        rows(facts.waiting)
+      } appended (held by bufferBytes) are not written: the writer stays open with its lock; free space or repair the disk and call close() again, which writes them or, failing again, releases the file without them`,
+    );
+  }
+  if (facts.lost > 0) {
+    parts.push(
+      `the last ${
+        rows(facts.lost)
+      } appended (held by bufferBytes) could not be written and are lost`,
+    );
+  }
+  if (facts.change === "committed") {
+    parts.push(
+      "the change was committed: the file holds the appends, but what follows the commit failed, so a power loss may still undo it",
+    );
+  } else if (facts.change === "rolled back") {
+    parts.push(
+      "the change was rolled back: the file is as it was when the writer opened it",
+    );
+  } else if (facts.change === "pending") {
+    parts.push(
+      `the change was not committed and could not be rolled back now: the next open or recover of ${name} rolls it back`,
+    );
+  } else if (facts.lost > 0) {
+    parts.push(
+      `the file keeps the ${
+        rows(facts.held)
+      } before them; the writer is closed and the file released`,
+    );
+  }
+  if (facts.needsRecover) {
+    parts.push(
+      `its header could not be written either: run recover on ${name} before reading or appending`,
+    );
+  } else if (facts.stray) {
+    parts.push(
+      `part of them may be left after the data, which could not be cut: if a later open says so, run recover on ${name}`,
+    );
+  }
+  if (parts.length === 0 && head === said) return e as Error;
+  const Class = e instanceof TypeError
+    ? TypeError
+    : e instanceof RangeError
+    ? RangeError
+    : Error;
+  const out = new Class([head, ...parts].join("; "), { cause: e });
+  const from = (e ?? {}) as Record<string, unknown>;
+  const to = out as unknown as Record<string, unknown>;
+  for (const key of ["code", "errno", "syscall"]) {
+    if (from[key] !== undefined) to[key] = from[key];
+  }
+  return out;
 }
 
 /** Reads an existing file's header into the core (generator). */

@@ -9,6 +9,20 @@
 
 import { NpyFormatError } from "./errors.ts";
 
+/** Label of a file object in messages. */
+export const FILE_OBJECT_LABEL = "the file object";
+
+/**
+ * How a message shows a file: a path quoted (`"x.npy"`, as every message
+ * quotes it), a file object as `the file object`.
+ *
+ * @param label The file's path, or `"the file object"`.
+ * @returns The text for the message.
+ */
+export function showFile(label: string): string {
+  return label === FILE_OBJECT_LABEL ? label : JSON.stringify(label);
+}
+
 /**
  * Runs `run`; an {@linkcode NpyFormatError} it throws that names no file is
  * thrown again naming `label` (see {@linkcode withFileName}).

@@ -522,8 +522,10 @@ function headerLength(file: FileLikeSync): number {
  * @param commit Keep the appends.
  * @param durable Flush the voided record (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @param removeFile Removes a new file rolled back, before the record is
- *   voided (see {@linkcode settleFile}).
+ * @param hooks `removeFile` removes a new file rolled back, before the
+ *   record is voided (see {@linkcode settleFile}); `committed` is called
+ *   once the record is void (the commit point: a failure after it, of a
+ *   sync or the name's removal, leaves the change committed).
  * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
@@ -532,8 +534,9 @@ export function endAppend(
   commit: boolean,
   durable: boolean,
   record: JournalFile,
-  removeFile: () => void = () => {},
+  hooks: { removeFile?: (() => void) | undefined; committed?: () => void } = {},
 ): ReturnType<typeof settleFile> {
+  const removeFile = hooks.removeFile ?? (() => {});
   let result: ReturnType<typeof settleFile> = "finished";
   try {
     if (!commit) {
@@ -552,6 +555,7 @@ export function endAppend(
       );
     }
     record.truncateSync!(0);
+    if (commit) hooks.committed?.();
     if (durable) record.syncSync?.();
   } finally {
     record.closeSync();

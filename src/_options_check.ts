@@ -12,8 +12,8 @@ import { show } from "./_describe_value.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 
-/** Label of a file object in messages. */
-export const FILE_OBJECT_LABEL = "the file object";
+import { FILE_OBJECT_LABEL } from "./_error_label.ts";
+export { FILE_OBJECT_LABEL };
 
 /**
  * How a target shows in an options error: a path or URL quoted, a file

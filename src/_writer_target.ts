@@ -25,13 +25,7 @@ import {
 } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
-import {
-  dirOf,
-  type OpenedFile,
-  quoted,
-  syncDir,
-  toPath,
-} from "./_path_fs.ts";
+import { dirOf, type OpenedFile, quoted, syncDir, toPath } from "./_path_fs.ts";
 import { lockPathOf } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
@@ -58,7 +52,7 @@ export interface SyncWriterFile {
    * `atomic` with `deleteIfExists`: the writer fills a temporary file;
    * `commit` renames it over the path, `discard` removes it.
    */
-  replace?: { commit(): void; discard(): void } | null;
+  replace?: { commit(renamed: () => void): void; discard(): void } | null;
   /**
    * A path writer's check that its file still has a name (see
    * {@linkcode OpenedFile.linkCount}); throws when another program deleted
@@ -293,7 +287,7 @@ function openReplace(
       },
       journal: null,
       replace: {
-        commit() {
+        commit(renamed) {
           if (fsync) file.syncSync?.();
           const empty = file.sizeSync() === 0;
           closeTemp();
@@ -305,6 +299,8 @@ function openReplace(
             if (meta !== null) applyMeta(tmp, meta);
             fs.rename(tmp, real);
           }
+          // The commit point: what fails from here leaves the new file.
+          renamed();
           syncDir(dirOf(real));
           journal.remove();
           if (fsync) journal.syncFolder?.();

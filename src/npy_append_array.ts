@@ -7,7 +7,12 @@
 import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
-import { adoptExisting, AppendCore, UPDATE_HEADER } from "./_append_core.ts";
+import {
+  adoptExisting,
+  AppendCore,
+  closeError,
+  UPDATE_HEADER,
+} from "./_append_core.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync, size as sizeStep } from "./_io.ts";
@@ -253,9 +258,15 @@ export class NpyAppendArray implements AsyncDisposable {
    * @returns A promise that settles when the file is closed.
    */
   close(): Promise<void> {
+    return this.#close(false);
+  }
+
+  /** `close()`; `giveUp`: buffered rows that cannot be written are given up at once. */
+  #close(giveUp: boolean): Promise<void> {
     if (this.#sync) {
       try {
-        this.#sync.close();
+        if (giveUp) this.#sync[Symbol.dispose]();
+        else this.#sync.close();
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(e);
@@ -267,7 +278,27 @@ export class NpyAppendArray implements AsyncDisposable {
     if (this.#closing && core.closed) return this.#tail.then(() => {});
     this.#closing = true;
     const file = this.#async!.file;
-    const done = this.#tail.then(() => runAsync(core.close(), file));
+    const done = this.#tail.then(async () => {
+      // As the sync writer's close(): kept for another close() at the
+      // first failure to write the buffered rows, given up at the next.
+      await runAsync(core.flushForClose(giveUp), file);
+      const lost = core.lostRows;
+      let needsRecover = false;
+      try {
+        await runAsync(core.close(), file);
+      } catch (e) {
+        if (lost === 0) throw e;
+        needsRecover = true;
+      }
+      if (lost > 0) {
+        throw closeError(core.lostCause, core.label, {
+          lost,
+          held: core.shape?.[core.growthAxis] ?? 0,
+          needsRecover,
+          stray: core.broken,
+        });
+      }
+    });
     this.#tail = done.catch(() => {});
     return done;
   }
@@ -373,6 +404,8 @@ export class NpyAppendArray implements AsyncDisposable {
    * @returns A promise that settles when the file is closed.
    */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+    // No later call can come: buffered rows that cannot be written are
+    // given up now (the error says how many).
+    return this.#close(true);
   }
 }

@@ -10,7 +10,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
 import { endAppend } from "./_journal.ts";
 import { runSync } from "./_io.ts";
-import { UPDATE_HEADER } from "./_append_core.ts";
+import { closeError, UPDATE_HEADER } from "./_append_core.ts";
 
 /**
  * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
@@ -197,30 +197,66 @@ export class NpyAppendArraySync implements Disposable {
    * ```
    */
   close(): void {
+    this.#close(false);
+  }
+
+  /** `close()`; `giveUp`: buffered rows that cannot be written are given up at once. */
+  #close(giveUp: boolean): void {
     const w = this.#w;
-    w.core.checkIdle("close");
-    if (w.core.closed) return;
-    // Buffered appends were acknowledged: if they cannot be written now,
-    // nothing is closed, so that a later close() still can.
-    if (w.file !== null) runSync(w.core.flush(), w.file);
-    let committed = (w.journal == null && w.replace == null) ||
-      w.file === null;
+    const core = w.core;
+    core.checkIdle("close");
+    if (core.closed) return;
+    // Buffered appends were acknowledged: when they cannot be written, the
+    // first close() keeps everything for another; then they are given up.
+    if (w.file !== null) runSync(core.flushForClose(giveUp), w.file);
+    const atomic = w.journal != null || w.replace != null;
+    const lost = core.lostRows;
+    let committed = !atomic || w.file === null;
+    let failure: unknown = lost > 0 ? core.lostCause : null;
+    let needsRecover = false;
     try {
-      if (w.file !== null) runSync(w.core.close(), w.file);
-      if (!committed) {
-        if (w.replace != null) w.replace.commit();
+      if (w.file !== null) runSync(core.close(), w.file);
+      // An atomic change missing rows is not committed: it rolls back.
+      if (!committed && lost === 0) {
+        const done = () => {
+          committed = true;
+        };
+        if (w.replace != null) w.replace.commit(done);
         else {
           const record = w.record!;
           w.record = null;
-          endAppend(w.file!, w.journal!, true, w.core.fsync, record);
+          endAppend(w.file!, w.journal!, true, core.fsync, record, {
+            committed: done,
+          });
         }
         committed = true;
       }
       w.checkPath?.();
-    } finally {
-      w.core.markClosed();
-      this.#finish(committed);
+    } catch (e) {
+      if (failure === null) failure = e;
+      else needsRecover = !atomic;
     }
+    let undone = true;
+    try {
+      core.markClosed();
+      this.#finish(committed);
+    } catch (e) {
+      if (failure === null) throw e;
+      undone = false;
+    }
+    if (failure === null) return;
+    if (!atomic && lost === 0) throw failure;
+    throw closeError(failure, core.label, {
+      lost,
+      held: core.shape?.[core.growthAxis] ?? 0,
+      needsRecover,
+      stray: !atomic && core.broken,
+      ...(atomic
+        ? {
+          change: committed ? "committed" : undone ? "rolled back" : "pending",
+        } as const
+        : {}),
+    });
   }
 
   /** Releases the file; an atomic writer not committed rolls back first. */
@@ -235,7 +271,9 @@ export class NpyAppendArraySync implements Disposable {
         const record = w.record ?? w.journal.open();
         w.record = null;
         if (record !== null) {
-          endAppend(w.file, w.journal, false, false, record, w.removePath);
+          endAppend(w.file, w.journal, false, false, record, {
+            removeFile: w.removePath,
+          });
         }
       }
     } finally {
@@ -296,6 +334,8 @@ export class NpyAppendArraySync implements Disposable {
    * ```
    */
   [Symbol.dispose](): void {
-    this.close();
+    // No later call can come: buffered rows that cannot be written are
+    // given up now, the file released (the error says how many).
+    this.#close(true);
   }
 }
