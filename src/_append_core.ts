@@ -635,7 +635,7 @@ export function closeError(
   }
   if (facts.change === "committed") {
     parts.push(
-      "the change was committed: the file holds the appends, but what follows the commit failed, so a power loss may still undo it",
+      "the change was committed: the file holds the appends, and only a step after the commit failed (if a sync, a power loss may still undo the change)",
     );
   } else if (facts.change === "rolled back") {
     parts.push(

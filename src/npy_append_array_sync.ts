@@ -209,9 +209,10 @@ export class NpyAppendArraySync implements Disposable {
     // Buffered appends were acknowledged: when they cannot be written, the
     // first close() keeps everything for another; then they are given up.
     if (w.file !== null) runSync(core.flushForClose(giveUp), w.file);
-    const atomic = w.journal != null || w.replace != null;
+    // A change to commit or roll back (none before a new file's creation).
+    const atomic = (w.journal != null || w.replace != null) && w.file !== null;
     const lost = core.lostRows;
-    let committed = !atomic || w.file === null;
+    let committed = !atomic;
     let failure: unknown = lost > 0 ? core.lostCause : null;
     let needsRecover = false;
     try {
@@ -236,13 +237,17 @@ export class NpyAppendArraySync implements Disposable {
       if (failure === null) failure = e;
       else needsRecover = !atomic;
     }
-    let undone = true;
+    let undone = false;
     try {
       core.markClosed();
-      this.#finish(committed);
+      this.#finish(committed, () => {
+        undone = true;
+      });
     } catch (e) {
-      if (failure === null) throw e;
-      undone = false;
+      // An atomic writer's lock not released still says what became of
+      // its change.
+      if (failure === null && !atomic) throw e;
+      failure ??= e;
     }
     if (failure === null) return;
     if (!atomic && lost === 0) throw failure;
@@ -259,12 +264,17 @@ export class NpyAppendArraySync implements Disposable {
     });
   }
 
-  /** Releases the file; an atomic writer not committed rolls back first. */
-  #finish(committed: boolean): void {
+  /**
+   * Releases the file; an atomic writer not committed rolls back first,
+   * then calls `undone`.
+   */
+  #finish(committed: boolean, undone: () => void = () => {}): void {
     const w = this.#w;
     try {
-      if (!committed && w.replace != null) w.replace.discard();
-      else if (!committed && w.file !== null && w.journal != null) {
+      if (!committed && w.replace != null) {
+        w.replace.discard();
+        undone();
+      } else if (!committed && w.file !== null && w.journal != null) {
         // No open record when a commit failed part-way: the one at the
         // name, if any. A new file rolled back is removed (under the lock,
         // before its record is voided).
@@ -275,6 +285,7 @@ export class NpyAppendArraySync implements Disposable {
             removeFile: w.removePath,
           });
         }
+        undone();
       }
     } finally {
       w.release();
