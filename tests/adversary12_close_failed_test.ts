@@ -20,7 +20,7 @@ import { existsSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
-  MemoryFile,
+  type MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
   readNpySync,
