@@ -49,7 +49,10 @@ export const UPDATE_HEADER = "update the header of";
 
 /** Writer state; every method that does I/O is a generator of steps. */
 export class AppendCore {
+  /** The file's path, or `"the file object"` (raw: a path for code). */
   readonly label: string;
+  /** The file as messages show it (a path quoted: see `showFile`). */
+  readonly shown: string;
   readonly rewriteHeaderOnAppend: boolean;
   readonly casting: Casting;
   readonly fsync: boolean;
@@ -87,7 +90,8 @@ export class AppendCore {
 
   constructor(label: string, options: NpyAppendArrayOptions) {
     this.label = label;
-    const checked = checkWriterOptions(options, label);
+    this.shown = showFile(label);
+    const checked = checkWriterOptions(options, this.shown);
     this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend;
     this.casting = checked.casting;
     this.fsync = checked.fsync;
@@ -124,7 +128,7 @@ export class AppendCore {
       this.#wantDType !== undefined && this.#wantDType.str !== header.dtype.str
     ) {
       throw new TypeError(
-        `Cannot append to ${this.label}: dtype "${this.#wantDType.str}" does not match file dtype "${header.dtype.str}"`,
+        `Cannot append to ${this.shown}: dtype "${this.#wantDType.str}" does not match file dtype "${header.dtype.str}"`,
       );
     }
     if (
@@ -132,7 +136,7 @@ export class AppendCore {
       options.fortranOrder !== header.fortranOrder
     ) {
       throw new TypeError(
-        `Cannot append to ${this.label}: fortranOrder ${options.fortranOrder} does not match the file (${header.fortranOrder})`,
+        `Cannot append to ${this.shown}: fortranOrder ${options.fortranOrder} does not match the file (${header.fortranOrder})`,
       );
     }
     this.dtype = header.dtype;
@@ -159,7 +163,7 @@ export class AppendCore {
    * before that append, or close the file under it.
    */
   checkIdle(verb = "append to"): void {
-    this.#guard.check(verb, this.label);
+    this.#guard.check(verb, this.shown);
   }
 
   /** Refuses a call on a closed or busy writer; `verb` names the call. */
@@ -167,7 +171,7 @@ export class AppendCore {
     this.checkIdle(verb);
     if (this.#closed) {
       throw new TypeError(
-        `Cannot ${verb} ${this.label}: the writer is closed`,
+        `Cannot ${verb} ${this.shown}: the writer is closed`,
       );
     }
   }
@@ -189,7 +193,7 @@ export class AppendCore {
       throw new RangeError(
         `Cannot append array of shape ${
           shapeText(inShape)
-        } to ${this.label}: its shape must be (${want.join(", ")}${
+        } to ${this.shown}: its shape must be (${want.join(", ")}${
           want.length === 1 ? "," : ""
         }), matching the file ${
           shapeText(shape)
@@ -200,7 +204,7 @@ export class AppendCore {
     out[axis] = shape[axis]! + inShape[axis]!;
     if (!Number.isSafeInteger(out[axis]! * 1)) {
       throw new RangeError(
-        `Cannot append to ${this.label}: the array grows too large`,
+        `Cannot append to ${this.shown}: the array grows too large`,
       );
     }
     return out;
@@ -211,7 +215,7 @@ export class AppendCore {
     if (this.broken) {
       // Appending after the stray bytes would mix them into the data.
       throw new Error(
-        `Cannot append to ${this.label}: an earlier write failed and could not be undone; close the writer, then call recover`,
+        `Cannot append to ${this.shown}: an earlier write failed and could not be undone; close the writer, then call recover`,
       );
     }
   }
@@ -244,7 +248,7 @@ export class AppendCore {
         dtype: this.dtype,
         fortranOrder: this.fortranOrder,
         casting: this.casting,
-        label: this.label,
+        label: this.shown,
       };
     }
     return po;
@@ -390,7 +394,7 @@ export class AppendCore {
   ): IoSteps<void> {
     if (shape.length === 0) {
       throw new RangeError(
-        `Cannot append a 0-d array to ${this.label}: arrays need at least one axis to grow along`,
+        `Cannot append a 0-d array to ${this.shown}: arrays need at least one axis to grow along`,
       );
     }
     const descrText = pyRepr(descrValue(dtype));

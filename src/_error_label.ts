@@ -9,19 +9,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 
-/** Label of a file object in messages. */
-export const FILE_OBJECT_LABEL = "the file object";
-
-/**
- * How a message shows a file: a path quoted (`"x.npy"`, as every message
- * quotes it), a file object as `the file object`.
- *
- * @param label The file's path, or `"the file object"`.
- * @returns The text for the message.
- */
-export function showFile(label: string): string {
-  return label === FILE_OBJECT_LABEL ? label : JSON.stringify(label);
-}
+export { FILE_OBJECT_LABEL, showFile } from "./_file_label.ts";
 
 /**
  * Runs `run`; an {@linkcode NpyFormatError} it throws that names no file is

@@ -27,6 +27,7 @@
 import type { FileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { readFully, runSync } from "./_io.ts";
+import { showFile } from "./_file_label.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -439,7 +440,7 @@ export function shiftInPlace(
       }
       const needs = `${shift} more bytes, plus up to ${j.data + slot}`;
       throw new Error(
-        `Cannot rewrite ${label} in place: ${
+        `Cannot rewrite ${showFile(label)} in place: ${
           (e as Error).message
         }; the file is unchanged (it needs ${needs} for its change record)`,
         { cause: e },
@@ -450,7 +451,7 @@ export function shiftInPlace(
     rollForward(file, rec, j, fileSize, 0);
   } catch (e) {
     throw new Error(
-      `Cannot rewrite ${label} in place: ${
+      `Cannot rewrite ${showFile(label)} in place: ${
         (e as Error).message
       }; the change is recorded in "${store.label}": run recover on the file (or open it again) to finish it`,
       { cause: e },

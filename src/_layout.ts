@@ -9,6 +9,7 @@
 
 import type { DType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
+import { showFile } from "./_file_label.ts";
 
 /** The layout facts of an array: its shape, order and item size. */
 export interface Layout {
@@ -198,7 +199,10 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
 export interface FileStateErrorOptions {
   /** The verb of the message: `"append to"`, `"read"`, `"recover"`. */
   readonly verb: string;
-  /** The file, for messages (none: a message the caller names later). */
+  /**
+   * The file (its path, or `"the file object"`), for messages (none: a
+   * message the caller names later).
+   */
   readonly label?: string;
   /** How to recover, for callers outside the library's API (the CLI). */
   readonly recoverFix?: string;
@@ -225,7 +229,7 @@ export function fileStateError(
 ): Error {
   const head = options.label === undefined
     ? `Cannot ${options.verb}`
-    : `Cannot ${options.verb} ${options.label}`;
+    : `Cannot ${options.verb} ${showFile(options.label)}`;
   const named = { file: options.label, verb: options.verb };
   if (state.state === "needs-recovery") {
     const fix = options.recoverFix ??

@@ -44,6 +44,7 @@ import {
   withTarget,
   withTargetSync,
 } from "./_open_target.ts";
+import { showFile } from "./_file_label.ts";
 
 export { FILE_OBJECT_LABEL };
 
@@ -226,7 +227,9 @@ export function recoverPlan(
     const missing = (rows + 1) * rowBytes - info.dataLength;
     if (missing > Math.max(CHUNK_SIZE, info.dataLength)) {
       throw new RangeError(
-        `Cannot recover ${label}: zero-filling its last item would add ${missing} bytes to its ${info.dataLength} data bytes; recover without zerofillIncomplete to cut the partial item instead`,
+        `Cannot recover ${
+          showFile(label)
+        }: zero-filling its last item would add ${missing} bytes to its ${info.dataLength} data bytes; recover without zerofillIncomplete to cut the partial item instead`,
       );
     }
     rows += 1;

@@ -12,7 +12,7 @@ import { show } from "./_describe_value.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 
-import { FILE_OBJECT_LABEL } from "./_error_label.ts";
+import { FILE_OBJECT_LABEL } from "./_file_label.ts";
 export { FILE_OBJECT_LABEL };
 
 /**

@@ -82,7 +82,7 @@ export function handOver(
  *   dtype: parseDType("u1"),
  *   fortranOrder: true,
  *   casting: "same_kind",
- *   label: "x.npy",
+ *   label: `"x.npy"`,
  * });
  * assert.deepEqual(p.shape, [2, 2]);
  * assert.deepEqual([...p.bytes], [1, 3, 2, 4]);

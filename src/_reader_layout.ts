@@ -18,6 +18,7 @@ import {
   itemsPerRow,
   wholeRows,
 } from "./_layout.ts";
+import { showFile } from "./_file_label.ts";
 
 /** Bytes per batch by default. */
 export const BATCH_BYTES = 1 << 20;
@@ -146,7 +147,9 @@ export function clampIndex(
 ): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
-      `Cannot read items of ${label}: ${name} must be an integer, got ${
+      `Cannot read items of ${
+        showFile(label)
+      }: ${name} must be an integer, got ${
         typeof value === "number" ? value : typeof value
       }; pass an item index (negative counts from the end)`,
     );
@@ -164,7 +167,9 @@ export function clampIndex(
 export function checkBatchItems(value: number, label: string): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot read batches of ${label}: batchItems must be a positive integer, got "${value}"`,
+      `Cannot read batches of ${
+        showFile(label)
+      }: batchItems must be a positive integer, got "${value}"`,
     );
   }
   return value;

@@ -39,6 +39,7 @@ import {
   layoutOf,
   stableInspect,
 } from "./_reader_layout.ts";
+import { showFile } from "./_file_label.ts";
 
 const NO_COPY = { copy: false } as const;
 
@@ -204,7 +205,9 @@ export class RowSource {
   checkOpen(): void {
     if (this.closed) {
       throw new TypeError(
-        `Cannot read ${this.label}: the reader is closed; open a new one`,
+        `Cannot read ${
+          showFile(this.label)
+        }: the reader is closed; open a new one`,
       );
     }
   }
@@ -236,7 +239,9 @@ export class RowSource {
   first(start: number): number {
     if (this.layout.axis < 0) {
       throw new RangeError(
-        `Cannot read rows of ${this.label}: it holds a 0-d array, which has no growth axis; use readNpy`,
+        `Cannot read rows of ${
+          showFile(this.label)
+        }: it holds a 0-d array, which has no growth axis; use readNpy`,
       );
     }
     return clampIndex(start, this.layout.length, "start", this.label);
@@ -260,7 +265,9 @@ export class RowSource {
     this.checkOpen();
     if (this.sync === null) {
       throw new TypeError(
-        `Cannot read ${this.label} synchronously: it is an async-only FileLike; use the async methods`,
+        `Cannot read ${
+          showFile(this.label)
+        } synchronously: it is an async-only FileLike; use the async methods`,
       );
     }
     return this.sync;
@@ -364,7 +371,9 @@ export class RowSource {
   into(buffer: ArrayBufferView, s: number, e: number): Uint8Array {
     if (!ArrayBuffer.isView(buffer)) {
       throw new TypeError(
-        `Cannot read ${this.label} into the buffer: pass a Uint8Array or another ArrayBufferView, got ${
+        `Cannot read ${
+          showFile(this.label)
+        } into the buffer: pass a Uint8Array or another ArrayBufferView, got ${
           buffer === null ? "null" : typeof buffer
         }`,
       );
@@ -372,7 +381,9 @@ export class RowSource {
     const need = (e - s) * this.layout.rowBytes;
     if (buffer.byteLength < need) {
       throw new RangeError(
-        `Cannot read items [${s}, ${e}) of ${this.label}: they take ${need} bytes and the buffer holds ${buffer.byteLength}; pass a buffer of at least ${need} bytes`,
+        `Cannot read items [${s}, ${e}) of ${
+          showFile(this.label)
+        }: they take ${need} bytes and the buffer holds ${buffer.byteLength}; pass a buffer of at least ${need} bytes`,
       );
     }
     if (buffer instanceof Uint8Array && buffer.byteLength === need) {

@@ -93,6 +93,6 @@ export interface PrepareOptions {
   fortranOrder: boolean;
   /** The casting mode. */
   casting: Casting;
-  /** How to name the file in messages. */
+  /** How messages show the file (a path quoted, as `"x.npy"`). */
   label: string;
 }

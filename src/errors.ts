@@ -1,3 +1,5 @@
+import { showFile } from "./_file_label.ts";
+
 /**
  * Thrown when the contents of a file are not a valid or supported `.npy`
  * file: a bad magic string, an unparsable header, an unknown dtype, a shape
@@ -8,8 +10,8 @@
  * {@linkcode NpyFormatError.code | code} to branch on, the
  * {@linkcode NpyFormatError.file | file} it is about, and the
  * {@linkcode NpyFormatError.reason | reason} without the file. The message
- * is made once from these parts: `Cannot read x.npy: <reason>` when the file
- * is known, the reason alone otherwise.
+ * is made once from these parts: `Cannot read "x.npy": <reason>` when the
+ * file is known (a path quoted), the reason alone otherwise.
  *
  * @example Catch a malformed file
  * ```ts
@@ -36,7 +38,7 @@
  *   assert.ok(e instanceof NpyFormatError);
  *   assert.equal(e.code, "bad-magic");
  *   assert.equal(e.file, path);
- *   assert.equal(e.message, `Cannot read ${path}: ${e.reason}`);
+ *   assert.equal(e.message, `Cannot read ${JSON.stringify(path)}: ${e.reason}`);
  * }
  * ```
  */
@@ -119,7 +121,9 @@ export class NpyFormatError extends Error {
     const verb = options?.verb;
     super(
       file !== undefined
-        ? `Cannot ${verb ?? "read"} ${options?.label ?? file}: ${reason}`
+        ? `Cannot ${verb ?? "read"} ${
+          options?.label ?? showFile(file)
+        }: ${reason}`
         : verb !== undefined
         ? `Cannot ${verb}: ${reason}`
         : reason.charAt(0).toUpperCase() + reason.slice(1),

@@ -185,7 +185,7 @@ export class NpyAppendArray implements AsyncDisposable {
     const core = this.#async!.core;
     if (this.#closing) {
       return Promise.reject(
-        new TypeError(`Cannot append to ${core.label}: the writer is closed`),
+        new TypeError(`Cannot append to ${core.shown}: the writer is closed`),
       );
     }
     return this.#runAsync(() => core.append(array));
@@ -225,7 +225,7 @@ export class NpyAppendArray implements AsyncDisposable {
     if (this.#closing) {
       return Promise.reject(
         new TypeError(
-          `Cannot ${UPDATE_HEADER} ${core.label}: the writer is closed`,
+          `Cannot ${UPDATE_HEADER} ${core.shown}: the writer is closed`,
         ),
       );
     }

@@ -321,7 +321,7 @@ export class NpyAppendArraySync implements Disposable {
     if (w.core.closed) return;
     if (w.journal == null && w.replace == null) {
       throw new TypeError(
-        `Cannot abort the writer of ${w.core.label}: it was opened without atomic: true; close() it instead`,
+        `Cannot abort the writer of ${w.core.shown}: it was opened without atomic: true; close() it instead`,
       );
     }
     w.core.markClosed();
