@@ -49,6 +49,7 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 import {
   blankPart,
   checkStackFolder,
+  clearStack,
   cutLiveShard,
   join,
   partPath,
@@ -583,20 +584,4 @@ export class StackCore {
       this.#lock.release();
     }
   }
-}
-
-/**
- * Removes a stack's files: `info`, then every shard and live shard, the
- * last first, so a kill part-way leaves shards `0 .. k` (a shorter stack
- * that opens) and never a hole, which no open would get past.
- */
-function clearStack(dir: string, fs: PathFs): void {
-  for (const name of ["info", "info.tmp"]) {
-    if (fs.exists(join(dir, name))) fs.remove(join(dir, name));
-  }
-  const shards = fs.list(dir).filter((f) =>
-    /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/.test(f)
-  )
-    .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
-  for (const name of shards) fs.remove(join(dir, name));
 }

@@ -541,3 +541,19 @@ export function checkStackFolder(
       }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
   );
 }
+
+/**
+ * Removes a stack's files: `info`, then every shard and live shard, the
+ * last first, so a kill part-way leaves shards `0 .. k` (a shorter stack
+ * that opens) and never a hole, which no open would get past.
+ */
+export function clearStack(dir: string, fs: PathFs): void {
+  for (const name of ["info", "info.tmp"]) {
+    if (fs.exists(join(dir, name))) fs.remove(join(dir, name));
+  }
+  const shards = fs.list(dir).filter((f) =>
+    /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/.test(f)
+  )
+    .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
+  for (const name of shards) fs.remove(join(dir, name));
+}
