@@ -173,7 +173,9 @@ describe("adversary 7: recover of headers without room", () => {
         (e: Error) =>
           e instanceof RangeError &&
           e.message ===
-            `Cannot recover ${path}: its header has no room to grow; call ensureAppendable first`,
+            `Cannot recover ${
+              JSON.stringify(path)
+            }: its header has no room to grow; call ensureAppendable first`,
       );
       assert.deepEqual(new Uint8Array(readFileSync(path)), bytes);
     }

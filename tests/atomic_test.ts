@@ -61,7 +61,9 @@ test("readers refuse the file while an atomic change is open, naming recover", a
     const unfinished = (e: unknown) =>
       e instanceof NpyFormatError &&
       e.message ===
-        `Cannot read ${p}: it has an unfinished atomic append recorded in "${p}.journal" (still running, or killed); run recover("${p}") once no writer holds it, which rolls back the change`;
+        `Cannot read ${
+          JSON.stringify(p)
+        }: it has an unfinished atomic append recorded in "${p}.journal" (still running, or killed); run recover("${p}") once no writer holds it, which rolls back the change`;
     assert.throws(() => readNpySync(p), unfinished);
     await assert.rejects(async () => {
       const r = await NpyReader.open(p);
@@ -105,8 +107,9 @@ test("abort() without atomic, atomic on a file object: TypeError, nothing change
     const w = NpyAppendArraySync.open(p);
     assert.throws(() => w.abort(), {
       name: "TypeError",
-      message:
-        `Cannot abort the writer of ${p}: it was opened without atomic: true; close() it instead`,
+      message: `Cannot abort the writer of ${
+        JSON.stringify(p)
+      }: it was opened without atomic: true; close() it instead`,
     });
     w.close();
     assert.throws(
@@ -169,7 +172,9 @@ test("a user's file named like a record is kept; a change that needs the name is
       () => ensureAppendableSync(p, { inplace: true }),
       (e: Error) =>
         e.message.startsWith(
-          `Cannot rewrite ${p} in place: Cannot write the change record "${p}.journal": a file of that name exists and is not a record of this library; move it away`,
+          `Cannot rewrite ${
+            JSON.stringify(p)
+          } in place: Cannot write the change record "${p}.journal": a file of that name exists and is not a record of this library; move it away`,
         ),
     );
     assert.deepEqual(readFileSync(p), before);

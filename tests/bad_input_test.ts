@@ -524,7 +524,7 @@ describe("bad input: open options and files (SPEC 3 and 10)", () => {
       assert.throws(run, (e: unknown) => {
         assert.ok(e instanceof NpyFormatError);
         assert.ok(
-          e.message.startsWith(`Cannot ${verb} ${bad}: `),
+          e.message.startsWith(`Cannot ${verb} ${JSON.stringify(bad)}: `),
           e.message,
         );
         assert.match(e.message, /keys must be/);

@@ -66,7 +66,9 @@ function formatError(
   file: string | undefined,
   reason: RegExp,
   verb = "read",
-  label = file,
+  label = file === undefined || file === "the file object"
+    ? file
+    : JSON.stringify(file),
 ): true {
   assert.ok(e instanceof NpyFormatError, String(e));
   assert.equal(e.name, "NpyFormatError");
@@ -389,7 +391,7 @@ describe("the message is made once, from the parts", () => {
       file: "a.npy",
       verb: "append to",
     });
-    assert.equal(named.message, "Cannot append to a.npy: it ends early");
+    assert.equal(named.message, 'Cannot append to "a.npy": it ends early');
     assert.equal(
       new NpyFormatError("changed", "it shrank", { verb: "read" }).message,
       "Cannot read: it shrank",
@@ -428,7 +430,7 @@ describe("the command line", () => {
     const e = cliError();
     assert.match(
       messageOf(e),
-      /^Cannot read .*x\.csv: not a \.npy file: the magic string/,
+      /^Cannot read ".*x\.csv": not a \.npy file: the magic string/,
     );
   });
 
@@ -437,11 +439,14 @@ describe("the command line", () => {
     const bare = new Cls("bad-magic", "not a .npy file: x");
     assert.equal(
       messageOf(bare, "a.npy"),
-      "Cannot read a.npy: not a .npy file: x",
+      'Cannot read "a.npy": not a .npy file: x',
     );
     assert.equal(messageOf(bare), "Not a .npy file: x");
     const named = new Cls("truncated", "it ends early", { file: "b.npy" });
-    assert.equal(messageOf(named, "a.npy"), "Cannot read b.npy: it ends early");
+    assert.equal(
+      messageOf(named, "a.npy"),
+      'Cannot read "b.npy": it ends early',
+    );
     assert.equal(
       messageOf(new TypeError("Cannot x: y"), "a.npy"),
       "Cannot x: y",

@@ -158,7 +158,9 @@ describe("isAppendable and needsRecovery", () => {
     writeFileSync(path, new TextEncoder().encode("not a npy file at all"));
     const named = (verb: string) => (e: Error) =>
       e instanceof NpyFormatError &&
-      e.message.startsWith(`Cannot ${verb} ${path}: not a .npy file`);
+      e.message.startsWith(
+        `Cannot ${verb} ${JSON.stringify(path)}: not a .npy file`,
+      );
     assert.throws(() => isAppendableSync(path), named("inspect"));
     await assert.rejects(needsRecovery(path), named("inspect"));
     await assert.rejects(recover(path), named("recover"));
@@ -482,7 +484,9 @@ describe("recover", () => {
       (e: Error) =>
         e instanceof RangeError &&
         e.message ===
-          `Cannot recover ${path}: its header has no room to grow; call ensureAppendable first`,
+          `Cannot recover ${
+            JSON.stringify(path)
+          }: its header has no room to grow; call ensureAppendable first`,
     );
     assert.deepEqual(readFileSync(path), before, "no byte changed");
     await ensureAppendable(path);

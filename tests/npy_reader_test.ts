@@ -182,7 +182,7 @@ describe("NpyReader", () => {
     writeFileSync(path, new TextEncoder().encode("hello, not a .npy file"));
     await assert.rejects(NpyReader.open(path), (e: unknown) => {
       assert.ok(e instanceof NpyFormatError);
-      assert.match(e.message, /^Cannot read .*not\.npy: not a \.npy file/);
+      assert.match(e.message, /^Cannot read ".*not\.npy": not a \.npy file/);
       return true;
     });
     assert.throws(

@@ -299,8 +299,9 @@ describe("option types", () => {
         }),
       {
         name: "TypeError",
-        message:
-          `Cannot open ${p}: deleteIfExists must be a boolean, not "true"`,
+        message: `Cannot open ${
+          JSON.stringify(p)
+        }: deleteIfExists must be a boolean, not "true"`,
       },
     );
     assert.deepEqual(readFileSync(p), before);
