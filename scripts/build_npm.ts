@@ -344,31 +344,45 @@ function rewriteDeclarationImports(dir: string): void {
 
 /**
  * Points the compiled tests at the entries they must meet: the ones that
- * reach `../src/` (directly or through the `./` helpers they import) at
- * `../mod.modules.js` and `../adapters.modules.js`, every other test at
- * Node's build (`../node/mod.js`, `../node/adapters.js`), which is what
- * the package gives Node (`node --test` runs them).
+ * share the library's instances with `../src/` at `../mod.modules.js` and
+ * `../adapters.modules.js`, every other test at Node's build
+ * (`../node/mod.js`, `../node/adapters.js`), which is what the package
+ * gives Node (`node --test` runs them). Sharing is a fixpoint over the
+ * `./` imports taken both ways: a file that imports `../src/`, every
+ * helper such a file imports, and every other importer of such a helper
+ * (one helper module is one instance for all its importers: pointed at
+ * one build for one of them, it is for all).
+ *
+ * @param dir The compiled tests' folder.
  */
-function pointTestsAtEntries(dir: string): void {
+export function pointTestsAtEntries(dir: string): void {
   const texts = new Map<string, string>();
   for (const name of fs.readdirSync(dir)) {
     if (name.endsWith(".js")) {
       texts.set(name, fs.readFileSync(join(dir, name), "utf8"));
     }
   }
+  const helpers = new Map<string, string[]>();
   const reaches = new Set<string>();
+  for (const [name, text] of texts) {
+    helpers.set(
+      name,
+      [...text.matchAll(/from\s*["']\.\/([^"']+\.js)["']/g)]
+        .map((m) => m[1]!)
+        .filter((h) => texts.has(h)),
+    );
+    if (/from\s*["']\.\.\/src\//.test(text)) reaches.add(name);
+  }
   for (let changed = true; changed;) {
     changed = false;
-    for (const [name, text] of texts) {
-      if (reaches.has(name)) continue;
-      const helpers = [...text.matchAll(/from\s*["']\.\/([^"']+\.js)["']/g)]
-        .map((m) => m[1]!);
-      if (
-        /from\s*["']\.\.\/src\//.test(text) ||
-        helpers.some((h) => reaches.has(h))
-      ) {
-        reaches.add(name);
-        changed = true;
+    for (const [name, used] of helpers) {
+      const linked = reaches.has(name) || used.some((h) => reaches.has(h));
+      if (!linked) continue;
+      for (const n of [name, ...used]) {
+        if (!reaches.has(n)) {
+          reaches.add(n);
+          changed = true;
+        }
       }
     }
   }
