@@ -235,8 +235,9 @@ export class NpyAppendArray implements AsyncDisposable {
   /**
    * Waits for pending appends, writes the final header and closes the file
    * (if the writer opened it). Calling it again does nothing, except after
-   * a failure to write the appends still held by `bufferBytes` (as
-   * {@linkcode NpyAppendArraySync.close}).
+   * a failure to write the appends still held by `bufferBytes`: kept for
+   * one more `close()`, then given up, the file released, the error saying
+   * how many rows were lost (as {@linkcode NpyAppendArraySync.close}).
    *
    * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
    * the path; or, for a path, when another program deleted the file (or

@@ -177,7 +177,13 @@ export class NpyAppendArraySync implements Disposable {
    * Writes the final header and closes the file (if the writer opened
    * it). Calling it again does nothing, except after a failure to write
    * the appends still held by `bufferBytes` (a full disk): the writer then
-   * stays open, lock and buffer kept, and `close()` again writes them.
+   * stays open, lock and buffer kept, the error says how many rows wait,
+   * and `close()` again writes them; if that fails too, the rows are given
+   * up (the file keeps the rows before them, an `atomic` change is rolled
+   * back), the file closed and its lock released, and the error says how
+   * many rows were lost. The end of a `using` block gives them up at once.
+   * A failed close of an `atomic` writer says whether its change was
+   * committed, rolled back, or is left for the next open to roll back.
    *
    * @throws {Error} from the runtime (`ENOSPC` ...) naming the path; or,
    * for a path, when another program deleted the file (or renamed another
