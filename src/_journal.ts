@@ -515,18 +515,15 @@ function headerLength(file: FileLikeSync): number {
  * the file back. Both go through the record's open descriptor, not its
  * name: a folder renamed meanwhile took the record along, and a record
  * left there would roll committed appends back at the next open (or keep
- * rolled-back ones). A void (empty) record is no change; the name is then
- * removed if it still holds a void record.
+ * rolled-back ones). A void (empty) record is no change: removed.
  *
  * @param file The file.
  * @param store Its record.
  * @param commit Keep the appends.
  * @param durable Flush the voided record (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @param hooks `removeFile` removes a new file rolled back, before the
- *   record is voided (see {@linkcode settleFile}); `committed` is called
- *   once the record is void (the commit point: a failure after it, of a
- *   sync or the name's removal, leaves the change committed).
+ * @param hooks `removeFile` removes a new file rolled back before the
+ *   record is voided; `committed` runs at the commit point (record void).
  * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
@@ -537,7 +534,6 @@ export function endAppend(
   record: JournalFile,
   hooks: { removeFile?: (() => void) | undefined; committed?: () => void } = {},
 ): ReturnType<typeof settleFile> {
-  const removeFile = hooks.removeFile ?? (() => {});
   let result: ReturnType<typeof settleFile> = "finished";
   try {
     if (!commit) {
@@ -552,7 +548,7 @@ export function endAppend(
         file,
         { ...store, open: () => view, remove: () => {} },
         () => {},
-        removeFile,
+        hooks.removeFile,
       );
     }
     record.truncateSync!(0);
