@@ -237,7 +237,7 @@ test("a full disk for the file's growth leaves it unchanged, with no record", ()
   const box = { mem: null as MemoryFile | null };
   assert.throws(
     () => shift(world.wrap(m), memoryStore(world, box), 256),
-    /^Error: Cannot rewrite x\.npy in place: No space left on device \(capacity\); the file is unchanged/,
+    /^Error: Cannot rewrite "x\.npy" in place: No space left on device \(capacity\); the file is unchanged/,
   );
   assert.deepEqual(bytesOf(m), OLD);
   assert.equal(box.mem, null);
