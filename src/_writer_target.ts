@@ -209,10 +209,7 @@ export function openAsStackShard<T>(open: () => T): T {
  */
 function refuseStackShard(path: string): void {
   if (stackOpening) return;
-  const name = path.slice(
-    Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1,
-  );
-  const shard = /^\d+\.npy(\.part)?$/.exec(name);
+  const shard = /^\d+\.npy(\.part)?$/.exec(baseOf(path));
   if (shard === null) return;
   const dir = dirOf(path);
   const fs = pathFs();
