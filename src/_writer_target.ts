@@ -25,7 +25,14 @@ import {
 } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
-import { dirOf, type OpenedFile, quoted, syncDir, toPath } from "./_path_fs.ts";
+import {
+  baseOf,
+  dirOf,
+  type OpenedFile,
+  quoted,
+  syncDir,
+  toPath,
+} from "./_path_fs.ts";
 import { lockPathOf } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
