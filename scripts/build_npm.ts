@@ -348,10 +348,12 @@ function rewriteDeclarationImports(dir: string): void {
  * `../adapters.modules.js`, every other test at Node's build
  * (`../node/mod.js`, `../node/adapters.js`), which is what the package
  * gives Node (`node --test` runs them). Sharing is a fixpoint over the
- * `./` imports taken both ways: a file that imports `../src/`, every
- * helper such a file imports, and every other importer of such a helper
- * (one helper module is one instance for all its importers: pointed at
- * one build for one of them, it is for all).
+ * `./` imports of helpers holding the library (importing an entry or
+ * `../src/`, themselves or through a helper), taken both ways: a file that
+ * imports `../src/`, every such helper it imports, and every other
+ * importer of such a helper (one helper module is one instance for all
+ * its importers: pointed at one build for one of them, it is for all).
+ * A helper without the library (`_numpy.ts`) links nothing.
  *
  * @param dir The compiled tests' folder.
  */
@@ -364,6 +366,9 @@ export function pointTestsAtEntries(dir: string): void {
   }
   const helpers = new Map<string, string[]>();
   const reaches = new Set<string>();
+  // Files holding library instances: they import an entry or `../src/`,
+  // or a helper that does. Only such helpers link their importers.
+  const holds = new Set<string>();
   for (const [name, text] of texts) {
     helpers.set(
       name,
@@ -372,20 +377,34 @@ export function pointTestsAtEntries(dir: string): void {
         .filter((h) => texts.has(h)),
     );
     if (/from\s*["']\.\.\/src\//.test(text)) reaches.add(name);
+    if (/from\s*["']\.\.\/(src\/|mod\.js|adapters\.js)/.test(text)) {
+      holds.add(name);
+    }
   }
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [name, used] of helpers) {
-      const linked = reaches.has(name) || used.some((h) => reaches.has(h));
-      if (!linked) continue;
-      for (const n of [name, ...used]) {
-        if (!reaches.has(n)) {
-          reaches.add(n);
-          changed = true;
+  /** Adds to `set` what `add` says, until nothing more is added. */
+  const fixpoint = (set: Set<string>, add: (n: string) => string[]) => {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const name of texts.keys()) {
+        for (const n of add(name)) {
+          if (!set.has(n)) {
+            set.add(n);
+            changed = true;
+          }
         }
       }
     }
-  }
+  };
+  fixpoint(
+    holds,
+    (n) => helpers.get(n)!.some((h) => holds.has(h)) ? [n] : [],
+  );
+  fixpoint(reaches, (n) => {
+    const used = helpers.get(n)!.filter((h) => holds.has(h));
+    return reaches.has(n) || used.some((h) => reaches.has(h))
+      ? [n, ...used]
+      : [];
+  });
   for (const [name, text] of texts) {
     const entry = reaches.has(name) ? "../$2.modules.js" : "../node/$2.js";
     const fixed = text.replace(

@@ -6,7 +6,9 @@
  * shared by such a test and another was pointed at Node's build for one
  * and at the ES modules for the other (it is one module, one build), and
  * the classes compared (`instanceof NpyLockedError`) were two copies.
- * Now the rule is a fixpoint over the `./` imports taken both ways.
+ * Now the rule is a fixpoint over the `./` imports of helpers that hold
+ * the library, taken both ways (a helper without it, such as `_numpy.ts`,
+ * links nothing: else nearly every test would leave Node's build).
  * (Deno only: it imports the build script, which the npm build leaves
  * out.)
  */
@@ -93,5 +95,17 @@ test("a helper that reaches ../src/ itself carries its importers, as before", ()
       "i_test.js": MOD,
     }),
     { "h_test.js": MODULES, "_x.js": "none", "i_test.js": NODE },
+  );
+});
+
+test("a helper without the library (as _numpy.ts) links nothing", () => {
+  const NUMPY = 'import { spawnSync } from "node:child_process";\n';
+  assert.deepEqual(
+    pointed({
+      "j_test.js": SRC + MOD + 'import { tempDir } from "./_n.js";\n',
+      "_n.js": NUMPY,
+      "k_test.js": MOD + 'import { tempDir } from "./_n.js";\n',
+    }),
+    { "j_test.js": MODULES, "_n.js": "none", "k_test.js": NODE },
   );
 });
