@@ -51,7 +51,7 @@ export { FILE_OBJECT_LABEL };
 /** Largest buffer the maintenance functions allocate for moving data. */
 export const CHUNK_SIZE: number = 16 * 1024 * 1024;
 
-/** The verb of `ensureAppendable` in messages: "Cannot rewrite x.npy: ...". */
+/** The verb of `ensureAppendable` in messages: `Cannot rewrite "x.npy": ...`. */
 export const ENSURE_VERB = "rewrite";
 
 /**
