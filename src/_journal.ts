@@ -522,8 +522,7 @@ function headerLength(file: FileLikeSync): number {
  * @param commit Keep the appends.
  * @param durable Flush the voided record (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @param hooks `removeFile` removes a new file rolled back before the
- *   record is voided; `committed` runs at the commit point (record void).
+ * @param hooks `removeFile`: a new file rolled back; `committed`: voided.
  * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
