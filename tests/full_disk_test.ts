@@ -112,7 +112,7 @@ describe("a 2 MiB tmpfs", OPTS, () => {
       fillDisk(mnt, 4096);
       assert.throws(
         () => ensureAppendableSync(p, { inplace: true }),
-        /^Error: Cannot rewrite \/\S+\/x\.npy in place: .*; the file is unchanged/,
+        /^Error: Cannot rewrite "\/\S+\/x\.npy" in place: .*; the file is unchanged/,
       );
       assert.deepEqual(readFileSync(p), Buffer.from(bytes));
       assert.deepEqual(readdirSync(mnt).sort(), ["filler", "x.npy"]);
