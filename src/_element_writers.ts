@@ -236,8 +236,11 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const size = dtype.itemsize;
   const max = FLOAT_MAX[size]!;
   const check = (value: unknown, n: number, where: () => string): void => {
-    if (!unsafe && Number.isFinite(n) && Math.abs(n) > max) {
-      // Values that round to the largest finite value still fit.
+    if (unsafe) return;
+    if (Number.isFinite(n) ? Math.abs(n) > max : typeof value === "bigint") {
+      // Values that round to the largest finite value still fit; a bigint
+      // beyond even a double's range (NumPy: "int too large to convert to
+      // float") does not.
       const rounded = size === 4
         ? Math.fround(n)
         : size === 2
@@ -249,6 +252,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   if (size === 8) {
     return (view, offset, value, where) => {
       const n = toNumberChecked(value, dtype, unsafe, where);
+      if (typeof value === "bigint") check(value, n, where);
       view.setFloat64(offset, n, le);
     };
   }
@@ -276,7 +280,8 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
 function complexWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const half = dtype.itemsize / 2;
   const part = floatWriter(
-    { ...dtype, kind: "f", itemsize: half, str: `${dtype.byteOrder}f${half}` },
+    // (Messages name the file's dtype, not the part's.)
+    { ...dtype, kind: "f", itemsize: half },
     unsafe,
   );
   return (view, offset, value, where) => {
@@ -436,6 +441,12 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
         );
       }
       view.setBigInt64(offset, ticks, le);
+      return;
+    }
+    if (unsafe && typeof value === "number" && Number.isNaN(value)) {
+      // NumPy casts a float NaN to NaT (on every platform since 1.18), where
+      // integers get the C-like 0.
+      view.setBigInt64(offset, NAT, le);
       return;
     }
     const v = toBigIntChecked(value, i8, unsafe, where);

@@ -13,6 +13,7 @@ import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   isTypedArray,
   nativeDType,
+  TYPED_PROTO,
   typedArrayDType,
   viewProblem,
 } from "./_typed_arrays.ts";
@@ -117,6 +118,7 @@ function inferNested(
   }
   const flat: unknown[] = [];
   const walk = (node: unknown, depth: number, path: string): void => {
+    if (typeof node === "object") refuseBadView(node, label);
     if (depth === shape.length) {
       if (isRow(node)) {
         throw new RangeError(
@@ -299,7 +301,16 @@ export function normalize(
     checkData(data, label, "data must be a typed array or an array");
     let srcDType: DType | undefined;
     if (obj.dtype !== undefined && !("stride" in obj)) {
-      srcDType = parseDType(obj.dtype as DTypeSpec);
+      try {
+        srcDType = parseDType(obj.dtype as DTypeSpec);
+      } catch (e) {
+        if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+        // As the dtype option's error: the file named first.
+        throw new (e.constructor as typeof TypeError)(
+          `Cannot append to ${label}: ${e.message}`,
+          { cause: e },
+        );
+      }
     } else {
       srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
     }
@@ -356,11 +367,27 @@ function checkData(data: unknown, label: string, what: string): void {
  * property redefining `length` and the like, a detached buffer).
  */
 function refuseBadView(value: unknown, label: string): void {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) return;
+  if (!ArrayBuffer.isView(value)) {
+    // A Proxy over a typed array (or an object made from a typed array's
+    // prototype) is none: the built-in getters refuse it with the engine's
+    // message, naming no file.
+    if (
+      typeof value === "object" && value !== null &&
+      Object.prototype.isPrototypeOf.call(TYPED_PROTO, value)
+    ) {
+      throw new TypeError(
+        `Cannot append to ${label}: ${
+          show(value)
+        } only poses as a typed array (a Proxy, or an object made from its prototype); pass the typed array itself`,
+      );
+    }
+    return;
+  }
+  if (value instanceof DataView) return;
   const problem = viewProblem(value);
   if (problem !== undefined) {
     throw new TypeError(
-      `Cannot append to ${label}: ${problem}; pass a built-in typed array over a buffer that is not detached`,
+      `Cannot append to ${label}: ${problem}; pass a built-in typed array over a buffer that is not detached or shrunk`,
     );
   }
 }

@@ -83,7 +83,7 @@ const CTOR_DTYPES = new Map<unknown, DType>();
 const VIEW_PROPS = ["length", "byteLength", "byteOffset", "buffer"] as const;
 
 /** `%TypedArray%.prototype`, where those getters live. */
-const TYPED_PROTO: object = Object.getPrototypeOf(Int8Array.prototype);
+export const TYPED_PROTO: object = Object.getPrototypeOf(Int8Array.prototype);
 
 /**
  * What makes a typed array unusable as the bytes it claims to hold: a
@@ -113,22 +113,40 @@ export function viewProblem(value: ArrayBufferView): string | undefined {
     }
     proto = Object.getPrototypeOf(proto);
   }
-  const buffer = value.buffer as ArrayBuffer & { detached?: unknown };
+  const buffer = value.buffer as ArrayBuffer & {
+    detached?: unknown;
+    resizable?: unknown;
+  };
   if (typeof buffer.detached === "boolean") {
-    return buffer.detached ? DETACHED : undefined;
+    if (buffer.detached) return DETACHED;
+  } else if (value.byteLength === 0) {
+    // No `detached` (Node 20): only a detached buffer refuses a view.
+    try {
+      new Uint8Array(buffer, 0, 0);
+    } catch {
+      return DETACHED;
+    }
   }
-  // No `detached` (Node 20): only a detached buffer refuses a view.
-  if (value.byteLength !== 0) return undefined;
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return undefined;
-  } catch {
-    return DETACHED;
+  // A view past the end of a resizable buffer that shrank reads as empty;
+  // the built-in methods (`at` here) refuse it.
+  if (value.byteLength === 0 && buffer.resizable === true) {
+    try {
+      TYPED_AT.call(value, 0);
+    } catch {
+      return SHRUNK;
+    }
   }
+  return undefined;
 }
 
 const DETACHED =
   "its buffer is detached (transferred, or sent to a worker), so it holds no data";
+const SHRUNK =
+  "its buffer was resized to end before the view, so it holds no data";
+
+/** `%TypedArray%.prototype.at`, which refuses a view out of bounds. */
+const TYPED_AT = (TYPED_PROTO as { at: (this: unknown, i: number) => unknown })
+  .at;
 
 /**
  * The dtype of a typed array's elements (native byte order), or
