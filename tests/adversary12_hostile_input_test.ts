@@ -1,0 +1,282 @@
+/**
+ * Adversary round 12, hostile values given to `append` that rounds 6 and
+ * 11 did not try: typed arrays over a resizable buffer that shrank below
+ * them, Proxies over typed arrays (and objects made from a typed array's
+ * prototype), and an input whose own `dtype` is no dtype. Each must end
+ * in a `TypeError` of the library naming the file and the fix, with the
+ * file's bytes unchanged and the writer still usable.
+ *
+ * Found before the fix:
+ * - a typed array past the end of its shrunk resizable buffer reads as
+ *   empty: appended bare it was a silent no-op, acknowledged; in a nested
+ *   array it was "shape (1, 0)"; shrunk while its append waited in the
+ *   queue of an async file object, the append was acknowledged and its
+ *   rows were missing (a detached buffer was refused there already);
+ * - a Proxy over a typed array as `data`, a strided `data` or the result
+ *   of `dataSync()` was the engine's "Method get TypedArray.prototype.length
+ *   called on incompatible receiver", naming no file; as a row of a nested
+ *   array it was "needs numbers";
+ * - `{ data, shape, dtype: "bogus" }` was `Cannot use dtype "bogus"`,
+ *   naming no file.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type FileLike,
+  MemoryFile,
+  NpyAppendArray,
+  NpyAppendArraySync,
+  NpyStackWriterSync,
+  readNpySync,
+  readNpyStackSync,
+} from "../mod.ts";
+import { tempDir } from "./_numpy.ts";
+
+/** A `<f8` file of shape (1, 2) holding 1 and 2. */
+function start(): Uint8Array {
+  const file = new MemoryFile();
+  const w = NpyAppendArraySync.open(file, { dtype: "<f8" });
+  w.append({ data: new Float64Array([1, 2]), shape: [1, 2] });
+  w.close();
+  return file.bytes();
+}
+
+/** A resizable buffer of `bytes` bytes (up to 64). */
+function resizable(bytes: number): ArrayBuffer & { resize(n: number): void } {
+  const Ctor = ArrayBuffer as unknown as new (
+    n: number,
+    o: { maxByteLength: number },
+  ) => ArrayBuffer & { resize(n: number): void };
+  return new Ctor(bytes, { maxByteLength: 64 });
+}
+
+/** Two float64s over a resizable buffer that then shrank to `to` bytes. */
+function shrunk(to = 0): Float64Array {
+  const buffer = resizable(16);
+  const view = new Float64Array(buffer, 0, 2);
+  view.set([3, 4]);
+  buffer.resize(to);
+  return view;
+}
+
+/** A length-tracking view at byte 8 of a buffer that shrank to 0. */
+function shrunkTracking(): Float64Array {
+  const buffer = resizable(32);
+  const view = new Float64Array(buffer, 8);
+  buffer.resize(0);
+  return view;
+}
+
+const proxy = (): Float64Array => new Proxy(new Float64Array([3, 4]), {});
+
+interface Case {
+  name: string;
+  input: () => unknown;
+  message: string;
+}
+
+const SHRUNK =
+  "its buffer was resized to end before the view, so it holds no data; pass a built-in typed array over a buffer that is not detached or shrunk";
+const POSES =
+  "only poses as a typed array (a Proxy, or an object made from its prototype); pass the typed array itself";
+
+const CASES: Case[] = [
+  { name: "a shrunk view, bare", input: () => shrunk(), message: SHRUNK },
+  {
+    name: "a shrunk view as data",
+    input: () => ({ data: shrunk(8), shape: [1, 2] }),
+    message: SHRUNK,
+  },
+  {
+    name: "a length-tracking view past the end",
+    input: () => ({ data: shrunkTracking(), shape: [0, 2] }),
+    message: SHRUNK,
+  },
+  {
+    name: "a shrunk view as a row of a nested array",
+    input: () => [shrunk()],
+    message: SHRUNK,
+  },
+  {
+    name: "a shrunk view from dataSync()",
+    input: () => ({ shape: [1, 2], dataSync: () => shrunk() }),
+    message: SHRUNK,
+  },
+  {
+    name: "a shrunk view as strided data",
+    input: () => ({ data: shrunk(), shape: [1, 2], stride: [2, 1], offset: 0 }),
+    message: SHRUNK,
+  },
+  { name: "a Proxy over a typed array, bare", input: proxy, message: POSES },
+  {
+    name: "a Proxy over a typed array as data",
+    input: () => ({ data: proxy(), shape: [1, 2] }),
+    message: POSES,
+  },
+  {
+    name: "Proxies over typed arrays as rows of a nested array",
+    input: () => [proxy(), proxy()],
+    message: POSES,
+  },
+  {
+    name: "a Proxy over a typed array as strided data",
+    input: () => ({ data: proxy(), shape: [1, 2], stride: [2, 1], offset: 0 }),
+    message: POSES,
+  },
+  {
+    name: "a Proxy over a typed array from dataSync()",
+    input: () => ({ shape: [1, 2], dataSync: proxy }),
+    message: POSES,
+  },
+  {
+    name: "an object made from Float64Array.prototype as data",
+    input: () => ({
+      data: Object.create(Float64Array.prototype),
+      shape: [1, 2],
+    }),
+    message: POSES,
+  },
+  {
+    name: "an input dtype that is no dtype",
+    input: () => ({ data: [3, 4], shape: [1, 2], dtype: "bogus" }),
+    message: 'Cannot use dtype "bogus": unknown type; use a type string',
+  },
+  {
+    name: "an input dtype that is a number",
+    input: () => ({ data: [3, 4], shape: [1, 2], dtype: 8 }),
+    message: 'Cannot use dtype "8": not a dtype',
+  },
+];
+
+function check(c: Case, e: unknown, label: string): boolean {
+  assert.ok(e instanceof TypeError, `${c.name}: ${e}`);
+  const { message } = e as Error;
+  assert.ok(message.includes(c.message), `${c.name}: ${message}`);
+  assert.ok(message.startsWith(`Cannot append to ${label}: `), message);
+  assert.doesNotMatch(message, /\.$/);
+  return true;
+}
+
+/** The values of a `<f8` file of rows of 2. */
+function values(bytes: Uint8Array): number[] {
+  return [...readNpySync(new MemoryFile(bytes)).data as Float64Array];
+}
+
+describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dtypes", () => {
+  for (const c of CASES) {
+    test(`${c.name}: a TypeError naming the file and the fix, no byte changed`, async () => {
+      const before = start();
+      const sync = new MemoryFile(before.slice());
+      const w = NpyAppendArraySync.open(sync);
+      assert.throws(() => w.append(c.input() as never), (e) =>
+        check(c, e, "the file object"));
+      assert.deepEqual(sync.bytes(), before);
+      w.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
+      w.close();
+      assert.deepEqual(values(sync.bytes()), [1, 2, 5, 6]);
+
+      const async = new MemoryFile(before.slice());
+      const a = await NpyAppendArray.open(async);
+      await assert.rejects(a.append(c.input() as never), (e) =>
+        check(c, e, "the file object"));
+      assert.deepEqual(async.bytes(), before);
+      await a.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
+      await a.close();
+      assert.deepEqual(values(async.bytes()), [1, 2, 5, 6]);
+    });
+  }
+
+  test("on a path and in a stack the message names the path", () => {
+    const dir = tempDir();
+    const path = join(dir, "x.npy");
+    writeFileSync(path, start());
+    try {
+      const w = NpyAppendArraySync.open(path);
+      for (const c of CASES) {
+        assert.throws(() => w.append(c.input() as never), (e) =>
+          check(c, e, JSON.stringify(path).slice(1, -1)));
+      }
+      w.close();
+      assert.deepEqual(new Uint8Array(readFileSync(path)), start());
+
+      const stack = join(dir, "stack");
+      const s = NpyStackWriterSync.open(stack, { dtype: "<f8", shardRows: 4 });
+      s.append({ data: new Float64Array([1, 2]), shape: [1, 2] });
+      for (const c of CASES) {
+        assert.throws(() => s.append(c.input() as never), (e) => {
+          assert.ok(e instanceof TypeError, `${c.name}: ${e}`);
+          assert.ok((e as Error).message.includes(c.message), c.name);
+          assert.ok((e as Error).message.includes(stack), c.name);
+          return true;
+        });
+      }
+      s.close();
+      assert.deepEqual(
+        [...readNpyStackSync(stack).data as Float64Array],
+        [1, 2],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a view shrunk while its append waits on an async file object is refused, not acknowledged", async () => {
+    const mem = new MemoryFile(start());
+    // An async-only file object: appends queue and run when their turn
+    // comes, so the input is read then.
+    const tick = () => new Promise((r) => setTimeout(r, 1));
+    const file: FileLike = {
+      read: async (b, p) => (await tick(), mem.readSync(b, p)),
+      write: async (b, p) => {
+        await tick();
+        mem.writeSync(b, p);
+      },
+      size: async () => mem.sizeSync(),
+      truncate: async (n) => mem.truncateSync(n),
+      sync: async () => {},
+      close: async () => {},
+    };
+    const w = await NpyAppendArray.open(file);
+    for (const shrink of [0, 8]) {
+      const buffer = resizable(16);
+      const view = new Float64Array(buffer, 0, 2);
+      view.set([3, 4]);
+      const first = w.append({ data: view, shape: [1, 2] });
+      const second = w.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
+      buffer.resize(shrink);
+      await assert.rejects(first, (e) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.match(e.message, /resized to end before the view/);
+        return true;
+      });
+      await second;
+    }
+    await w.close();
+    assert.deepEqual(values(mem.bytes()), [1, 2, 5, 6, 5, 6]);
+  });
+
+  test("views over resizable and growable buffers that hold their items still work", () => {
+    const file = new MemoryFile();
+    const w = NpyAppendArraySync.open(file, { dtype: "<f8" });
+    const buffer = resizable(16);
+    const tracking = new Float64Array(buffer);
+    tracking.set([1, 2]);
+    w.append(tracking);
+    buffer.resize(32);
+    tracking.set([3, 4, 5, 6]);
+    w.append(tracking);
+    buffer.resize(0);
+    w.append(tracking); // empty, in bounds: a valid no-op
+    const shared = new Float64Array(new SharedArrayBuffer(16));
+    shared.set([7, 8]);
+    w.append(shared);
+    w.close();
+    assert.deepEqual(
+      [...readNpySync(file).data as Float64Array],
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+  });
+});
