@@ -536,9 +536,28 @@ export function encodeHeader(
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(
-        `Cannot write header: shape entry ${n} is not a non-negative integer`,
+        `Cannot write header: shape entry ${
+          typeof n === "number" ? n : show(n)
+        } is not a non-negative integer`,
       );
     }
+  }
+  // NumPy's limits, as parseHeader keeps them: no header written here is
+  // one that np.load (or parseHeader) refuses.
+  if (header.shape.length > MAX_DIMS) {
+    throw new RangeError(
+      `Cannot write header: shape has ${header.shape.length} dimensions, more than NumPy's ${MAX_DIMS}`,
+    );
+  }
+  try {
+    checkByteCount(header.shape, dtype.itemsize);
+  } catch (e) {
+    if (!(e instanceof NpyFormatError)) throw e;
+    throw new RangeError(
+      `Cannot write header: ${
+        e.message.replace(/^invalid header: /i, "")
+      }; no array can be that large`,
+    );
   }
   const text = headerText(
     pyRepr(descrValue(dtype)),

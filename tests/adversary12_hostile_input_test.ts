@@ -25,15 +25,17 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  encodeHeader,
   type FileLike,
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
   NpyStackWriterSync,
-  readNpySync,
+  parseHeader,
   readNpyStackSync,
+  readNpySync,
 } from "../mod.ts";
-import { tempDir } from "./_numpy.ts";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 
 /** A `<f8` file of shape (1, 2) holding 1 and 2. */
 function start(): Uint8Array {
@@ -171,8 +173,10 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
       const before = start();
       const sync = new MemoryFile(before.slice());
       const w = NpyAppendArraySync.open(sync);
-      assert.throws(() => w.append(c.input() as never), (e) =>
-        check(c, e, "the file object"));
+      assert.throws(
+        () => w.append(c.input() as never),
+        (e) => check(c, e, "the file object"),
+      );
       assert.deepEqual(sync.bytes(), before);
       w.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
       w.close();
@@ -180,8 +184,10 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
 
       const async = new MemoryFile(before.slice());
       const a = await NpyAppendArray.open(async);
-      await assert.rejects(a.append(c.input() as never), (e) =>
-        check(c, e, "the file object"));
+      await assert.rejects(
+        a.append(c.input() as never),
+        (e) => check(c, e, "the file object"),
+      );
       assert.deepEqual(async.bytes(), before);
       await a.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
       await a.close();
@@ -196,8 +202,10 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
     try {
       const w = NpyAppendArraySync.open(path);
       for (const c of CASES) {
-        assert.throws(() => w.append(c.input() as never), (e) =>
-          check(c, e, JSON.stringify(path).slice(1, -1)));
+        assert.throws(
+          () => w.append(c.input() as never),
+          (e) => check(c, e, JSON.stringify(path).slice(1, -1)),
+        );
       }
       w.close();
       assert.deepEqual(new Uint8Array(readFileSync(path)), start());
@@ -245,7 +253,10 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
       const view = new Float64Array(buffer, 0, 2);
       view.set([3, 4]);
       const first = w.append({ data: view, shape: [1, 2] });
-      const second = w.append({ data: new Float64Array([5, 6]), shape: [1, 2] });
+      const second = w.append({
+        data: new Float64Array([5, 6]),
+        shape: [1, 2],
+      });
       buffer.resize(shrink);
       await assert.rejects(first, (e) => {
         assert.ok(e instanceof TypeError, String(e));
@@ -279,4 +290,81 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
       [1, 2, 3, 4, 5, 6, 7, 8],
     );
   });
+});
+
+describe("adversary 12: encodeHeader writes no header that parseHeader refuses", () => {
+  const CASES: [string, unknown[], string][] = [
+    [
+      "33 dimensions",
+      new Array(33).fill(1),
+      "shape has 33 dimensions, more than NumPy's 32",
+    ],
+    [
+      "a byte count beyond 2**53",
+      [2 ** 53 - 1],
+      "shape (9007199254740991) with itemsize 8 overflows the byte count; no array can be that large",
+    ],
+    [
+      "2**53 elements",
+      [2 ** 52, 2],
+      "shape (4503599627370496, 2) holds too many elements; no array can be that large",
+    ],
+    ["a bigint entry", [1n], "shape entry 1n is not a non-negative integer"],
+  ];
+  for (const [name, shape, message] of CASES) {
+    test(`${name}: a RangeError saying why`, () => {
+      assert.throws(
+        () =>
+          encodeHeader({
+            dtype: "<f8",
+            fortranOrder: false,
+            shape: shape as number[],
+          }),
+        (e: unknown) => {
+          assert.ok(e instanceof RangeError, String(e));
+          assert.equal(e.message, `Cannot write header: ${message}`);
+          return true;
+        },
+      );
+    });
+  }
+
+  test(
+    "np.load refuses 33 dimensions too (the oracle); 32 round-trip",
+    numpyTestOptions(),
+    () => {
+      const ones = (n: number) => new Array(n).fill(1);
+      const bytes = encodeHeader({
+        dtype: "<f8",
+        fortranOrder: false,
+        shape: ones(32),
+      });
+      assert.deepEqual(parseHeader(bytes).shape, ones(32));
+      const dir = tempDir();
+      try {
+        const path = join(dir, "d32.npy");
+        writeFileSync(path, new Uint8Array([...bytes, ...new Uint8Array(8)]));
+        assert.equal(
+          runPython(
+            `import io, sys
+import numpy as np
+print(np.load(sys.argv[1]).ndim)
+f = io.BytesIO()
+np.lib.format.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False, "shape": (1,) * 33})
+f.write(bytes(8))
+f.seek(0)
+try:
+    np.load(f)
+    print("read")
+except ValueError:
+    print("refused")`,
+            [path],
+          ),
+          "32\nrefused\n",
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

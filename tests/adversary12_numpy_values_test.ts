@@ -108,15 +108,19 @@ describe("bigints beyond a float's range", () => {
     });
   }
 
-  test("the largest bigint that rounds to a finite double still fits, as Python's float()", opts, () => {
-    const edge = 2n ** 1024n - 2n ** 970n - 1n;
-    const [want] = numpy([[`[${edge}]`, "f8", "<f8", "same_kind"]]);
-    assert.deepEqual(ours("<f8", [edge], "same_kind"), want);
-    assert.deepEqual(
-      ours("<f8", [edge], "same_kind"),
-      [...new Uint8Array(new Float64Array([Number.MAX_VALUE]).buffer)],
-    );
-  });
+  test(
+    "the largest bigint that rounds to a finite double still fits, as Python's float()",
+    opts,
+    () => {
+      const edge = 2n ** 1024n - 2n ** 970n - 1n;
+      const [want] = numpy([[`[${edge}]`, "f8", "<f8", "same_kind"]]);
+      assert.deepEqual(ours("<f8", [edge], "same_kind"), want);
+      assert.deepEqual(
+        ours("<f8", [edge], "same_kind"),
+        [...new Uint8Array(new Float64Array([Number.MAX_VALUE]).buffer)],
+      );
+    },
+  );
 
   test("under unsafe they are infinities, with the sign", () => {
     assert.deepEqual(ours("<f8", [2n ** 1024n, -(2n ** 1024n)]), [
@@ -201,7 +205,11 @@ print(json.dumps([np.array(eval(v), "<f2").view("<u2").tolist() for v in json.lo
   });
 
   test("below unsafe the cast is refused by type, as NumPy's same_kind", () => {
-    const input = () => ({ data: new Uint16Array([0x3c00]), shape: [1], dtype: "<f2" });
+    const input = () => ({
+      data: new Uint16Array([0x3c00]),
+      shape: [1],
+      dtype: "<f2",
+    });
     for (const dtype of ["<i4", "|b1", "<m8[s]"]) {
       assert.throws(() => ours(dtype, input(), "same_kind"), TypeError);
     }
@@ -209,11 +217,13 @@ print(json.dumps([np.array(eval(v), "<f2").view("<u2").tolist() for v in json.lo
 });
 
 describe("a complex part that does not fit names the file's dtype", () => {
-  for (const [dtype, value] of [
-    ["<c8", { re: 1e39, im: 0 }],
-    ["<c8", { re: 0, im: -1e39 }],
-    [">c16", [1, 2n ** 1024n]],
-  ] as const) {
+  for (
+    const [dtype, value] of [
+      ["<c8", { re: 1e39, im: 0 }],
+      ["<c8", { re: 0, im: -1e39 }],
+      [">c16", [1, 2n ** 1024n]],
+    ] as const
+  ) {
     test(`${dtype} ${JSON.stringify(value, (_k, v) => typeof v === "bigint" ? "big" : v)}`, () => {
       const [file, npy, before] = oneRow(dtype);
       assert.throws(
