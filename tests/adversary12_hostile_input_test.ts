@@ -242,8 +242,8 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
         await tick();
         mem.writeSync(b, p);
       },
-      size: async () => mem.sizeSync(),
-      truncate: async (n) => mem.truncateSync(n),
+      size: () => Promise.resolve(mem.sizeSync()),
+      truncate: (n) => Promise.resolve(mem.truncateSync(n)),
       sync: async () => {},
       close: async () => {},
     };
