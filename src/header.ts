@@ -9,7 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
-import { MAX_DIMS } from "./_numpy_limits.ts";
+import { MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
   descrValue,
   type DType,
@@ -333,6 +333,14 @@ export function checkByteCount(
         `invalid header: shape (${shape.join(", ")}) holds too many elements`,
       );
     }
+  }
+  if (numpyTooBig(shape, itemsize)) {
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: shape (${
+        shape.join(", ")
+      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
+    );
   }
   const bytes = count * itemsize;
   if (!Number.isSafeInteger(bytes)) {

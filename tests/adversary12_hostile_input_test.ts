@@ -368,3 +368,119 @@ except ValueError:
     },
   );
 });
+
+describe("adversary 12: empty arrays that np.load calls too big", () => {
+  // NumPy counts itemsize times the non-zero axes against 2**63 - 1 bytes,
+  // also for an array that a zero axis leaves empty.
+  const TOO_BIG: [string, number[]][] = [
+    ["<f8", [0, 2 ** 50, 2 ** 10]],
+    ["<f8", [0, 2 ** 40, 2 ** 40]],
+    ["|u1", [2 ** 40, 0, 2 ** 40]],
+    ["<U3", [0, 2 ** 31, 2 ** 31]],
+  ];
+  const FITS: [string, number[]][] = [
+    ["<f8", [0, 2 ** 53 - 1]],
+    ["<f8", [0, 2 ** 50, 2 ** 10 - 1]],
+    ["|u1", [0, 2 ** 40, 2 ** 22]],
+    ["|V0", [0, 2 ** 40, 2 ** 40]],
+  ];
+  const opts = numpyTestOptions();
+
+  test("NumPy refuses and reads them so (the oracle)", opts, () => {
+    const out = runPython(
+      `import io, json, sys
+import numpy as np
+for descr, shape in json.loads(sys.argv[1]):
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(f, {"descr": descr, "fortran_order": False, "shape": tuple(shape)})
+    f.seek(0)
+    try:
+        np.load(f)
+        print("read")
+    except ValueError:
+        print("refused")`,
+      [JSON.stringify([...TOO_BIG, ...FITS])],
+    );
+    assert.equal(
+      out,
+      [...TOO_BIG.map(() => "refused"), ...FITS.map(() => "read"), ""].join(
+        "\n",
+      ),
+    );
+  });
+
+  for (const [dtype, shape] of TOO_BIG) {
+    test(`${dtype} ${JSON.stringify(shape)}: a first append is a RangeError, no file left`, () => {
+      const dir = tempDir();
+      try {
+        const path = join(dir, "x.npy");
+        const w = NpyAppendArraySync.open(path, { dtype });
+        assert.throws(
+          () => w.append({ data: [], shape }),
+          (e: unknown) => {
+            assert.ok(e instanceof RangeError, String(e));
+            assert.match(
+              e.message,
+              /^Cannot append to .*x\.npy: the file would have shape \(.*\), larger than NumPy's largest array \(2\*\*63 - 1 bytes, counting the non-zero axes\), which np\.load refuses; make the other axes smaller$/,
+            );
+            return true;
+          },
+        );
+        w.close();
+        assert.throws(() => readFileSync(path), { code: "ENOENT" });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test(`${dtype} ${JSON.stringify(shape)}: a header saying so is an NpyFormatError, as np.load's refusal`, () => {
+      const header = new TextEncoder().encode(
+        `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${
+          shape.join(", ")
+        }), }`.padEnd(117) + "\n",
+      );
+      const bytes = new Uint8Array([
+        0x93,
+        ...new TextEncoder().encode("NUMPY"),
+        1,
+        0,
+        header.length,
+        0,
+        ...header,
+      ]);
+      assert.throws(() => parseHeader(bytes), {
+        name: "NpyFormatError",
+        message: /larger than NumPy's largest array/,
+      });
+      assert.throws(
+        () => encodeHeader({ dtype, fortranOrder: false, shape }),
+        RangeError,
+      );
+    });
+  }
+
+  test("growing an empty file past the limit is refused, nothing written", () => {
+    const file = new MemoryFile();
+    const w = NpyAppendArraySync.open(file, { dtype: "<f8" });
+    w.append({ data: [], shape: [2 ** 19, 0, 2 ** 40] });
+    const before = file.bytes().slice();
+    assert.throws(
+      () => w.append({ data: [], shape: [2 ** 19, 0, 2 ** 40] }),
+      /the file would have shape \(1048576, 0, 1099511627776\), larger than NumPy's largest array/,
+    );
+    assert.deepEqual(file.bytes(), before);
+    w.append({ data: [], shape: [2 ** 19 - 1, 0, 2 ** 40] });
+    w.close();
+    assert.deepEqual(readNpySync(file).shape, [2 ** 20 - 1, 0, 2 ** 40]);
+  });
+
+  test("shapes NumPy reads are still written and read", opts, () => {
+    for (const [dtype, shape] of FITS) {
+      const file = new MemoryFile();
+      const w = NpyAppendArraySync.open(file, { dtype });
+      w.append({ data: [], shape });
+      w.close();
+      assert.deepEqual(readNpySync(file).shape, shape, `${dtype} ${shape}`);
+    }
+  });
+});
