@@ -550,21 +550,19 @@ export function encodeHeader(
       );
     }
   }
-  // NumPy's limits, as parseHeader keeps them: no header written here is
-  // one that np.load (or parseHeader) refuses.
+  // NumPy's limits: no header written here is one that np.load refuses.
+  // (Byte counts beyond 2**53, which NumPy reads and this library does
+  // not, are still written, as NumPy writes them.)
   if (header.shape.length > MAX_DIMS) {
     throw new RangeError(
       `Cannot write header: shape has ${header.shape.length} dimensions, more than NumPy's ${MAX_DIMS}`,
     );
   }
-  try {
-    checkByteCount(header.shape, dtype.itemsize);
-  } catch (e) {
-    if (!(e instanceof NpyFormatError)) throw e;
+  if (numpyTooBig(header.shape, dtype.itemsize)) {
     throw new RangeError(
-      `Cannot write header: ${
-        e.message.replace(/^invalid header: /i, "")
-      }; no array can be that large`,
+      `Cannot write header: shape (${
+        header.shape.join(", ")
+      }) with itemsize ${dtype.itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes)`,
     );
   }
   const text = headerText(
