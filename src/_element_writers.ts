@@ -11,6 +11,7 @@ import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
 import { valueText } from "./_number_text.ts";
+import { itemBytes } from "./_typed_arrays.ts";
 import {
   convertNaNBits,
   floatParts,
@@ -238,9 +239,8 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const check = (value: unknown, n: number, where: () => string): void => {
     if (unsafe) return;
     if (Number.isFinite(n) ? Math.abs(n) > max : typeof value === "bigint") {
-      // Values that round to the largest finite value still fit; a bigint
-      // beyond even a double's range (NumPy: "int too large to convert to
-      // float") does not.
+      // Values that round to the largest finite value fit; bigints beyond a
+      // double's do not (NumPy: "int too large to convert to float").
       const rounded = size === 4
         ? Math.fround(n)
         : size === 2
@@ -280,8 +280,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
 function complexWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const half = dtype.itemsize / 2;
   const part = floatWriter(
-    // (Messages name the file's dtype, not the part's.)
-    { ...dtype, kind: "f", itemsize: half },
+    { ...dtype, kind: "f", itemsize: half }, // messages name the file's dtype
     unsafe,
   );
   return (view, offset, value, where) => {
@@ -372,7 +371,8 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
     const text = dtype.kind === "S" && unsafe && typeof value !== "string"
       ? valueText(value)
       : value;
-    if (value instanceof Uint8Array) bytes = value;
+    const own = itemBytes(value, where);
+    if (own !== undefined) bytes = own;
     else if (typeof text === "string" && dtype.kind === "S") {
       bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) {
@@ -444,8 +444,7 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
       return;
     }
     if (unsafe && typeof value === "number" && Number.isNaN(value)) {
-      // NumPy casts a float NaN to NaT (on every platform since 1.18), where
-      // integers get the C-like 0.
+      // NaN is NaT, as NumPy >= 1.18 on every platform (integers get 0).
       view.setBigInt64(offset, NAT, le);
       return;
     }
@@ -465,13 +464,14 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
   }));
   const size = dtype.itemsize;
   return (view, offset, value, where) => {
-    if (value instanceof Uint8Array) {
-      if (value.length !== size) {
+    const own = itemBytes(value, where);
+    if (own !== undefined) {
+      if (own.length !== size) {
         throw new RangeError(
-          `Cannot append record ${where()}: ${value.length} bytes given, dtype "${dtype.str}" has ${size}`,
+          `Cannot append record ${where()}: ${own.length} bytes given, dtype "${dtype.str}" has ${size}`,
         );
       }
-      new Uint8Array(view.buffer, view.byteOffset + offset, size).set(value);
+      new Uint8Array(view.buffer, view.byteOffset + offset, size).set(own);
       return;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -549,6 +549,7 @@ function flattenFieldValue(
   shape: readonly number[],
   where: () => string,
 ): ArrayLike<unknown> {
+  itemBytes(value, where); // refuses unusable views
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return value as unknown as ArrayLike<unknown>;
   }

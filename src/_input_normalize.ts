@@ -13,9 +13,9 @@ import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   isTypedArray,
   nativeDType,
-  TYPED_PROTO,
   typedArrayDType,
-  viewProblem,
+  unusableView,
+  viewOf,
 } from "./_typed_arrays.ts";
 
 /** An input in one flat form. */
@@ -245,7 +245,7 @@ function contiguousView(
     return true;
   };
   const forward = [...shape.keys()];
-  const view = data.subarray(offset, offset + count) as TypedArray;
+  const view = viewOf(data, offset, offset + count);
   if (fits([...forward].reverse())) return { data: view, order: "C" };
   if (fits(forward)) return { data: view, order: "F" };
   return undefined;
@@ -367,28 +367,9 @@ function checkData(data: unknown, label: string, what: string): void {
  * property redefining `length` and the like, a detached buffer).
  */
 function refuseBadView(value: unknown, label: string): void {
-  if (!ArrayBuffer.isView(value)) {
-    // A Proxy over a typed array (or an object made from a typed array's
-    // prototype) is none: the built-in getters refuse it with the engine's
-    // message, naming no file.
-    if (
-      typeof value === "object" && value !== null &&
-      Object.prototype.isPrototypeOf.call(TYPED_PROTO, value)
-    ) {
-      throw new TypeError(
-        `Cannot append to ${label}: ${
-          show(value)
-        } only poses as a typed array (a Proxy, or an object made from its prototype); pass the typed array itself`,
-      );
-    }
-    return;
-  }
-  if (value instanceof DataView) return;
-  const problem = viewProblem(value);
-  if (problem !== undefined) {
-    throw new TypeError(
-      `Cannot append to ${label}: ${problem}; pass a built-in typed array over a buffer that is not detached or shrunk`,
-    );
+  const why = unusableView(value);
+  if (why !== undefined) {
+    throw new TypeError(`Cannot append to ${label}: ${why}`);
   }
 }
 

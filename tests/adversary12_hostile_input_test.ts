@@ -1,10 +1,12 @@
 /**
- * Adversary round 12, hostile values given to `append` that rounds 6 and
- * 11 did not try: typed arrays over a resizable buffer that shrank below
- * them, Proxies over typed arrays (and objects made from a typed array's
- * prototype), and an input whose own `dtype` is no dtype. Each must end
- * in a `TypeError` of the library naming the file and the fix, with the
- * file's bytes unchanged and the writer still usable.
+ * Adversary round 12, hostile values given to `append` and `encodeHeader`
+ * that rounds 6 and 11 did not try: typed arrays over a resizable buffer
+ * that shrank below them, Proxies over typed arrays (and objects made
+ * from a typed array's prototype), subclasses with a hostile
+ * `Symbol.species`, an input whose own `dtype` is no dtype, and shapes
+ * NumPy calls too big. Each must end in a `TypeError`/`RangeError` of the
+ * library naming the file and the fix, with the file's bytes unchanged
+ * and the writer still usable.
  *
  * Found before the fix:
  * - a typed array past the end of its shrunk resizable buffer reads as
@@ -17,7 +19,18 @@
  *   called on incompatible receiver", naming no file; as a row of a nested
  *   array it was "needs numbers";
  * - `{ data, shape, dtype: "bogus" }` was `Cannot use dtype "bogus"`,
- *   naming no file.
+ *   naming no file;
+ * - a strided input of a typed array subclass whose `Symbol.species` is
+ *   `Float32Array` was written as 2 float32s under a header of 2 float64s
+ *   (a file that needed `recover`): its view was taken with `subarray`;
+ * - a byte item (`S`, `V`, a record, a record's field) that was a
+ *   `Uint8Array` subclass lying about its length, detached, over a shrunk
+ *   buffer or a Proxy was the engine's "offset is out of bounds", "Cannot
+ *   perform %TypedArray%.prototype.set on a detached ArrayBuffer" or
+ *   "incompatible receiver", naming no file;
+ * - `encodeHeader` wrote headers `np.load` refuses: 33 dimensions, and
+ *   empty arrays whose other axes NumPy calls too big (`(0, 2**40,
+ *   2**40)` of `<f8`), which the writers wrote as files too.
  */
 
 import { describe, test } from "node:test";
@@ -289,6 +302,124 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
       [...readNpySync(file).data as Float64Array],
       [1, 2, 3, 4, 5, 6, 7, 8],
     );
+  });
+});
+
+describe("adversary 12: a subclass's Symbol.species plays no part", () => {
+  // `subarray` builds its result with the class's species: a strided
+  // input whose view was taken so was written as 2 float32s under a
+  // header of 2 float64s (a file that needed recover), or refused for
+  // the species' length.
+  class AsFloat32 extends Float64Array {
+    static get [Symbol.species](): Float32ArrayConstructor {
+      return Float32Array;
+    }
+  }
+  class AsOther extends Float64Array {
+    static get [Symbol.species](): unknown {
+      return function () {
+        return new Float64Array([9, 9, 9, 9, 9, 9]);
+      };
+    }
+  }
+  for (const Ctor of [AsFloat32, AsOther]) {
+    test(`${Ctor.name}: strided, bare and as data, the items NumPy would take`, () => {
+      const file = new MemoryFile();
+      const w = NpyAppendArraySync.open(file, { dtype: "<f8" });
+      const data = () => new Ctor([1, 2, 3, 4]);
+      w.append({ data: data(), shape: [2], stride: [1], offset: 1 });
+      w.append({ data: data(), shape: [2], stride: [2], offset: 0 });
+      w.append(data());
+      w.append({ data: data(), shape: [4] });
+      w.close();
+      assert.deepEqual(
+        [...readNpySync(file).data as Float64Array],
+        [2, 3, 1, 3, 1, 2, 3, 4, 1, 2, 3, 4],
+      );
+    });
+  }
+});
+
+describe("adversary 12: byte items (S, V, records) that are unusable views", () => {
+  class Liar extends Uint8Array {
+    override get length(): number {
+      return 2;
+    }
+  }
+  class Species extends Uint8Array {
+    static get [Symbol.species](): unknown {
+      return function () {
+        return [1, 2, 3, 4, 5, 6, 7, 8, 9];
+      };
+    }
+  }
+  const detached = (): Uint8Array => {
+    const a = new Uint8Array([1, 2, 3]);
+    const b = a.buffer as ArrayBuffer & { transfer?: () => ArrayBuffer };
+    if (typeof b.transfer === "function") b.transfer();
+    else structuredClone(b, { transfer: [b] });
+    return a;
+  };
+  const shrunkBytes = (): Uint8Array => {
+    const buffer = resizable(3);
+    const a = new Uint8Array(buffer, 0, 3);
+    buffer.resize(0);
+    return a;
+  };
+  const ITEMS: [string, () => unknown, string][] = [
+    [
+      "a subclass lying about its length",
+      () => new Liar([65, 66, 67, 68, 69]),
+      'its class "Liar" redefines "length"',
+    ],
+    ["a detached one", detached, "its buffer is detached"],
+    ["one over a shrunk buffer", shrunkBytes, "resized to end before the view"],
+    [
+      "a Proxy over one",
+      () => new Proxy(new Uint8Array([1, 2, 3]), {}),
+      "only poses as a typed array",
+    ],
+  ];
+  const TARGETS: [string, (item: unknown) => unknown][] = [
+    ["|S3", (item) => ({ data: [item], shape: [1] })],
+    ["|V3", (item) => ({ data: [item], shape: [1] })],
+    ["[('a', 'u1'), ('b', '<u2')]", (item) => ({ data: [item], shape: [1] })],
+    ["[('a', 'S3')]", (item) => [{ a: item }]],
+    ["[('a', 'u1', (3,))]", (item) => [{ a: item }]],
+  ];
+  for (const [dtype, wrap] of TARGETS) {
+    test(`into ${dtype}: a TypeError naming the item, the file and the fix, no byte changed`, () => {
+      const file = new MemoryFile();
+      const w = NpyAppendArraySync.open(file, { dtype });
+      w.append({ data: [new Uint8Array(3)], shape: [1] });
+      const before = file.bytes().slice();
+      for (const [name, item, message] of ITEMS) {
+        assert.throws(() => w.append(wrap(item()) as never), (e: unknown) => {
+          assert.ok(e instanceof TypeError, `${name}: ${e}`);
+          assert.match(e.message, /^Cannot append .*the file object/, name);
+          assert.ok(e.message.includes(message), `${name}: ${e.message}`);
+          assert.match(e.message, /; pass (a built-in|the typed array)/, name);
+          return true;
+        });
+        assert.deepEqual(file.bytes(), before, name);
+      }
+      w.close();
+    });
+  }
+
+  test("a species subclass under unsafe is cut to the item, as its bytes", () => {
+    const file = new MemoryFile();
+    const w = NpyAppendArraySync.open(file, {
+      dtype: "|S3",
+      casting: "unsafe",
+    });
+    w.append({ data: [new Species([65, 66, 67, 68, 69])], shape: [1] });
+    w.close();
+    assert.deepEqual([...(readNpySync(file).data as Uint8Array[])[0]!], [
+      65,
+      66,
+      67,
+    ]);
   });
 });
 
