@@ -43,6 +43,7 @@ import {
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyReader,
   NpyStackWriterSync,
   parseHeader,
   readNpyStackSync,
@@ -609,4 +610,56 @@ for descr, shape in json.loads(sys.argv[1]):
       assert.deepEqual(readNpySync(file).shape, shape, `${dtype} ${shape}`);
     }
   });
+});
+
+describe("adversary 12: readInto a buffer that is an unusable view", () => {
+  // Before: a detached or shrunk buffer was "the buffer holds 0" (true,
+  // but no word of why), a Proxy "got object", and a subclass lying about
+  // its byteLength the engine's "Invalid typed array length: 32".
+  class Liar extends Float64Array {
+    override get byteLength(): number {
+      return 1000;
+    }
+  }
+  const BUFFERS: [string, () => ArrayBufferView, string][] = [
+    ["a detached buffer", () => {
+      const a = new Float64Array(4);
+      const b = a.buffer as ArrayBuffer & { transfer?: () => ArrayBuffer };
+      if (typeof b.transfer === "function") b.transfer();
+      else structuredClone(b, { transfer: [b] });
+      return a;
+    }, "its buffer is detached"],
+    [
+      "a view past the end of a shrunk buffer",
+      () => shrunk(),
+      "resized to end before the view",
+    ],
+    ["a Proxy over a typed array", proxy, "only poses as a typed array"],
+    [
+      "a subclass lying about its byteLength",
+      () => new Liar(1),
+      'its class "Liar" redefines "byteLength"',
+    ],
+  ];
+  for (const [name, make, message] of BUFFERS) {
+    test(`${name}: a TypeError naming the file and the fix`, async () => {
+      const file = new MemoryFile(start());
+      const reader = NpyReader.openSync(file);
+      const check = (e: unknown): boolean => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.match(
+          e.message,
+          /^Cannot read the file object into the buffer: .*; pass (a built-in typed array|the typed array itself)/,
+        );
+        assert.ok(e.message.includes(message), e.message);
+        return true;
+      };
+      assert.throws(() => reader.readIntoSync(make(), 0, 1), check);
+      await assert.rejects(reader.readInto(make(), 0, 1), check);
+      const ok = new Float64Array(2);
+      assert.equal(reader.readIntoSync(ok, 0, 1), 16);
+      assert.deepEqual([...ok], [1, 2]);
+      reader.closeSync();
+    });
+  }
 });
