@@ -8,6 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
+import { rebuiltDType } from "./_dtype_rebuild.ts";
 import { NAMES } from "./_dtype_names.ts";
 import { jsonOrShow } from "./_describe_value.ts";
 import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
@@ -483,7 +484,7 @@ function fromAny(
       "sub-array dtypes at the top level are not supported",
     );
   }
-  if (isDType(value)) return value;
+  if (isDType(value)) return rebuiltDType(value, spec);
   return badDType(spec, "not a dtype");
 }
 

@@ -45,6 +45,7 @@ import {
   NpyAppendArraySync,
   NpyReader,
   NpyStackWriterSync,
+  parseDType,
   parseHeader,
   readNpyStackSync,
   readNpySync,
@@ -662,4 +663,89 @@ describe("adversary 12: readInto a buffer that is an unusable view", () => {
       reader.closeSync();
     });
   }
+});
+
+describe("adversary 12: DType objects whose parts disagree", () => {
+  // Before: a DType object was trusted as given. `{ ...parseDType("<f8"),
+  // itemsize: 3 }` wrote a "<f8" header over 3-byte items (a file np.load
+  // refuses, and readNpy too), `str: "<f4"` over 8-byte ones; a record
+  // dtype whose itemsize or field offsets disagree was the engine's
+  // "Offset is outside the bounds of the DataView".
+  const f8 = parseDType("<f8");
+  const rec = parseDType("[('a', '<f8'), ('b', '|u1')]");
+  const FAKES: [string, () => unknown][] = [
+    ["itemsize 3 under str <f8", () => ({ ...f8, itemsize: 3 })],
+    ["str <f4 over itemsize 8", () => ({ ...f8, str: "<f4" })],
+    ["kind O under str <f8", () => ({ ...f8, kind: "O" })],
+    ["a record of itemsize 2", () => ({ ...rec, itemsize: 2 })],
+    ["a field at offset 100", () => ({
+      ...rec,
+      fields: [{ ...rec.fields![0]!, offset: 100 }, rec.fields![1]!],
+    })],
+    ["a field whose dtype lies", () => ({
+      ...rec,
+      fields: [
+        { ...rec.fields![0]!, dtype: { ...f8, itemsize: 2 } },
+        rec
+          .fields![1]!,
+      ],
+    })],
+  ];
+  const check = (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(
+      e.message,
+      /Cannot use dtype ".*": its parts (disagree with its descr .*|make no dtype); pass a descr text or a dtype made by parseDType$/,
+    );
+    return true;
+  };
+  for (const [name, fake] of FAKES) {
+    test(`${name}: a TypeError at open, in encodeHeader and as an input's dtype`, () => {
+      const file = new MemoryFile();
+      assert.throws(
+        () => NpyAppendArraySync.open(file, { dtype: fake() as never }),
+        (e: unknown) =>
+          check(e) &&
+          /^Cannot open the file object: /.test((e as Error).message),
+      );
+      assert.equal(file.bytes().length, 0);
+      assert.throws(
+        () =>
+          encodeHeader({
+            dtype: fake() as never,
+            fortranOrder: false,
+            shape: [1],
+          }),
+        check,
+      );
+      const w = NpyAppendArraySync.open(file, { dtype: "<f8" });
+      assert.throws(
+        () => w.append({ data: [1], shape: [1], dtype: fake() as never }),
+        (e: unknown) =>
+          check(e) &&
+          /^Cannot append to the file object: /.test((e as Error).message),
+      );
+      w.close();
+      assert.equal(file.bytes().length, 0);
+    });
+  }
+
+  test("DType objects made by parseDType (copies too) are still taken", () => {
+    for (
+      const text of [
+        "<f8",
+        ">M8[10ms]",
+        "[('a', '<f8'), ('', '|V3'), ('b', '>i2', (2, 3))]",
+        "[(('t', 'a'), '<f4'), ('b', [('c', '|S2')], (2,))]",
+      ]
+    ) {
+      const dtype = parseDType(text);
+      assert.equal(parseDType(dtype).str, dtype.str, text);
+      assert.equal(parseDType({ ...dtype }).str, dtype.str, text);
+      const file = new MemoryFile();
+      const w = NpyAppendArraySync.open(file, { dtype });
+      w.close();
+      assert.equal(w.dtype, dtype.str);
+    }
+  });
 });
