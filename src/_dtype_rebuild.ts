@@ -12,6 +12,20 @@ import { descrValue, type DType, dtypeFromDescr } from "./dtype.ts";
 import { pyRepr } from "./py_literal.ts";
 
 /**
+ * Whether `value` has a DType's properties (to be checked by
+ * {@linkcode rebuiltDType}).
+ *
+ * @param value Anything.
+ * @returns True for an object with `str`, `itemsize` and `kind`.
+ */
+export function isDType(value: unknown): value is DType {
+  return typeof value === "object" && value !== null &&
+    typeof (value as DType).str === "string" &&
+    typeof (value as DType).itemsize === "number" &&
+    typeof (value as DType).kind === "string";
+}
+
+/**
  * The dtype `value` stands for, rebuilt from its descr.
  *
  * @param value An object with a DType's properties.

@@ -8,7 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
-import { rebuiltDType } from "./_dtype_rebuild.ts";
+import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { NAMES } from "./_dtype_names.ts";
 import { jsonOrShow } from "./_describe_value.ts";
 import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
@@ -486,13 +486,6 @@ function fromAny(
   }
   if (isDType(value)) return rebuiltDType(value, spec);
   return badDType(spec, "not a dtype");
-}
-
-function isDType(value: unknown): value is DType {
-  return typeof value === "object" && value !== null &&
-    typeof (value as DType).str === "string" &&
-    typeof (value as DType).itemsize === "number" &&
-    typeof (value as DType).kind === "string";
 }
 
 /**
