@@ -12,6 +12,7 @@ import { checkWriterOptions } from "./_options_check.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { HeaderMaker } from "./_header_maker.ts";
 import { pyRepr } from "./py_literal.ts";
+import { numpyTooBig } from "./_numpy_limits.ts";
 import {
   type ArrayInput,
   prepareArray,
@@ -210,7 +211,19 @@ export class AppendCore {
         `Cannot append to ${this.shown}: the array grows too large`,
       );
     }
+    this.#checkNumpySize(out, this.dtype!.itemsize);
     return out;
+  }
+
+  /** Refuses a file shape that np.load would refuse as "array is too big". */
+  #checkNumpySize(shape: readonly number[], itemsize: number): void {
+    if (numpyTooBig(shape, itemsize)) {
+      throw new RangeError(
+        `Cannot append to ${this.label}: the file would have shape ${
+          shapeText(shape)
+        }, larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses; make the other axes smaller`,
+      );
+    }
   }
 
   #checkUsable(): void {
@@ -400,6 +413,7 @@ export class AppendCore {
         `Cannot append a 0-d array to ${this.shown}: arrays need at least one axis to grow along`,
       );
     }
+    this.#checkNumpySize(shape, dtype.itemsize);
     const descrText = pyRepr(descrValue(dtype));
     const header = wrapHeaderText(
       headerText(descrText, this.fortranOrder, shape),

@@ -15,7 +15,10 @@ export function show(value: unknown): string {
   }
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  // (A Proxy over one is no view: its length getter would throw.)
+  if (value instanceof Uint8Array && ArrayBuffer.isView(value)) {
+    return `Uint8Array(${value.length})`;
+  }
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return typeof value === "object"
     ? `an object (${value.constructor?.name ?? "Object"})`

@@ -11,6 +11,7 @@ import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
 import { valueText } from "./_number_text.ts";
+import { itemBytes } from "./_typed_arrays.ts";
 import {
   convertNaNBits,
   floatParts,
@@ -236,8 +237,10 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const size = dtype.itemsize;
   const max = FLOAT_MAX[size]!;
   const check = (value: unknown, n: number, where: () => string): void => {
-    if (!unsafe && Number.isFinite(n) && Math.abs(n) > max) {
-      // Values that round to the largest finite value still fit.
+    if (unsafe) return;
+    if (Number.isFinite(n) ? Math.abs(n) > max : typeof value === "bigint") {
+      // Values that round to the largest finite value fit; bigints beyond a
+      // double's do not (NumPy: "int too large to convert to float").
       const rounded = size === 4
         ? Math.fround(n)
         : size === 2
@@ -249,6 +252,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
   if (size === 8) {
     return (view, offset, value, where) => {
       const n = toNumberChecked(value, dtype, unsafe, where);
+      if (typeof value === "bigint") check(value, n, where);
       view.setFloat64(offset, n, le);
     };
   }
@@ -276,7 +280,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
 function complexWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const half = dtype.itemsize / 2;
   const part = floatWriter(
-    { ...dtype, kind: "f", itemsize: half, str: `${dtype.byteOrder}f${half}` },
+    { ...dtype, kind: "f", itemsize: half }, // messages name the file's dtype
     unsafe,
   );
   return (view, offset, value, where) => {
@@ -367,7 +371,8 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
     const text = dtype.kind === "S" && unsafe && typeof value !== "string"
       ? valueText(value)
       : value;
-    if (value instanceof Uint8Array) bytes = value;
+    const own = itemBytes(value, where);
+    if (own !== undefined) bytes = own;
     else if (typeof text === "string" && dtype.kind === "S") {
       bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) {
@@ -438,6 +443,11 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
       view.setBigInt64(offset, ticks, le);
       return;
     }
+    if (unsafe && typeof value === "number" && Number.isNaN(value)) {
+      // NaN is NaT, as NumPy >= 1.18 on every platform (integers get 0).
+      view.setBigInt64(offset, NAT, le);
+      return;
+    }
     const v = toBigIntChecked(value, i8, unsafe, where);
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {
       rangeError(value, dtype, where);
@@ -454,13 +464,14 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
   }));
   const size = dtype.itemsize;
   return (view, offset, value, where) => {
-    if (value instanceof Uint8Array) {
-      if (value.length !== size) {
+    const own = itemBytes(value, where);
+    if (own !== undefined) {
+      if (own.length !== size) {
         throw new RangeError(
-          `Cannot append record ${where()}: ${value.length} bytes given, dtype "${dtype.str}" has ${size}`,
+          `Cannot append record ${where()}: ${own.length} bytes given, dtype "${dtype.str}" has ${size}`,
         );
       }
-      new Uint8Array(view.buffer, view.byteOffset + offset, size).set(value);
+      new Uint8Array(view.buffer, view.byteOffset + offset, size).set(own);
       return;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -538,6 +549,7 @@ function flattenFieldValue(
   shape: readonly number[],
   where: () => string,
 ): ArrayLike<unknown> {
+  itemBytes(value, where); // refuses unusable views
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return value as unknown as ArrayLike<unknown>;
   }

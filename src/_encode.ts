@@ -174,13 +174,16 @@ export function encodeTyped(
   // is safe or the mode unsafe.
   const exact = from !== undefined && canCast(from, dtype, "safe");
   const mode = exact ? "unsafe" : casting;
+  // float16 given as raw bits (a `Uint16Array` said to be `f2`): their
+  // values, whatever the target (integers, times and bools too).
+  const values = part?.kind === "f" && part.itemsize === 2 &&
+      typedArrayDType(data)?.kind !== "f"
+    ? halfValues(data)
+    : data;
   if (part === undefined || part.kind !== "f" || dtype.kind !== "f") {
-    return encodeValues(data, dtype, mode, label);
+    return encodeValues(values, dtype, mode, label);
   }
   // float to float: values by value, then NaNs by their bits.
-  const bitsOnly = part.itemsize === 2 &&
-    !(typedArrayDType(data)?.kind === "f");
-  const values = bitsOnly ? halfValues(data) : data;
   const out = encodeValues(values, dtype, mode, label);
   copyNaNs(values, data, part.itemsize, out, dtype);
   return out;

@@ -14,7 +14,8 @@ import {
   isTypedArray,
   nativeDType,
   typedArrayDType,
-  viewProblem,
+  unusableView,
+  viewOf,
 } from "./_typed_arrays.ts";
 
 /** An input in one flat form. */
@@ -117,6 +118,7 @@ function inferNested(
   }
   const flat: unknown[] = [];
   const walk = (node: unknown, depth: number, path: string): void => {
+    if (typeof node === "object") refuseBadView(node, label);
     if (depth === shape.length) {
       if (isRow(node)) {
         throw new RangeError(
@@ -243,7 +245,7 @@ function contiguousView(
     return true;
   };
   const forward = [...shape.keys()];
-  const view = data.subarray(offset, offset + count) as TypedArray;
+  const view = viewOf(data, offset, offset + count);
   if (fits([...forward].reverse())) return { data: view, order: "C" };
   if (fits(forward)) return { data: view, order: "F" };
   return undefined;
@@ -299,7 +301,16 @@ export function normalize(
     checkData(data, label, "data must be a typed array or an array");
     let srcDType: DType | undefined;
     if (obj.dtype !== undefined && !("stride" in obj)) {
-      srcDType = parseDType(obj.dtype as DTypeSpec);
+      try {
+        srcDType = parseDType(obj.dtype as DTypeSpec);
+      } catch (e) {
+        if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+        // As the dtype option's error: the file named first.
+        throw new (e.constructor as typeof TypeError)(
+          `Cannot append to ${label}: ${e.message}`,
+          { cause: e },
+        );
+      }
     } else {
       srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
     }
@@ -356,12 +367,9 @@ function checkData(data: unknown, label: string, what: string): void {
  * property redefining `length` and the like, a detached buffer).
  */
 function refuseBadView(value: unknown, label: string): void {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) return;
-  const problem = viewProblem(value);
-  if (problem !== undefined) {
-    throw new TypeError(
-      `Cannot append to ${label}: ${problem}; pass a built-in typed array over a buffer that is not detached`,
-    );
+  const why = unusableView(value);
+  if (why !== undefined) {
+    throw new TypeError(`Cannot append to ${label}: ${why}`);
   }
 }
 

@@ -30,3 +30,27 @@ export const MAX_LITERAL_NESTING = 200;
  * which `np.load` then refuses).
  */
 export const MAX_DTYPE_NESTING = 99;
+
+/**
+ * Whether NumPy refuses an array of `shape` and `itemsize` as "array is
+ * too big": its itemsize times its non-zero dimensions must fit NumPy's
+ * `intp` (2**63 - 1 bytes), also when a zero dimension leaves it empty
+ * (`(0, 2**60)` of `<f8` is refused, `(0, 2**60 - 1)` is not). An itemsize
+ * of 0 never is.
+ *
+ * @param shape The array shape.
+ * @param itemsize Bytes per element.
+ * @returns True when NumPy cannot make the array.
+ */
+export function numpyTooBig(
+  shape: readonly number[],
+  itemsize: number,
+): boolean {
+  let bytes = itemsize;
+  for (const n of shape) if (n !== 0) bytes *= n;
+  if (bytes < 2 ** 52) return false;
+  // Near or past the limit: exactly, as doubles round.
+  let exact = BigInt(itemsize);
+  for (const n of shape) if (n !== 0) exact *= BigInt(n);
+  return exact > 2n ** 63n - 1n;
+}

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { unusableView } from "./_typed_arrays.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import {
@@ -369,6 +370,10 @@ export class RowSource {
 
   /** `buffer` as the bytes that items `[s, e)` fill, after checks. */
   into(buffer: ArrayBufferView, s: number, e: number): Uint8Array {
+    const why = unusableView(buffer);
+    if (why !== undefined) {
+      throw new TypeError(`Cannot read ${this.label} into the buffer: ${why}`);
+    }
     if (!ArrayBuffer.isView(buffer)) {
       throw new TypeError(
         `Cannot read ${

@@ -13,6 +13,7 @@ import {
   withByteOrder,
 } from "./dtype.ts";
 import type { TypedArray } from "./array_input.ts";
+import { show } from "./_describe_value.ts";
 
 /** A typed array constructor over an existing buffer. */
 export type TypedArrayCtor = new (
@@ -113,22 +114,40 @@ export function viewProblem(value: ArrayBufferView): string | undefined {
     }
     proto = Object.getPrototypeOf(proto);
   }
-  const buffer = value.buffer as ArrayBuffer & { detached?: unknown };
+  const buffer = value.buffer as ArrayBuffer & {
+    detached?: unknown;
+    resizable?: unknown;
+  };
   if (typeof buffer.detached === "boolean") {
-    return buffer.detached ? DETACHED : undefined;
+    if (buffer.detached) return DETACHED;
+  } else if (value.byteLength === 0) {
+    // No `detached` (Node 20): only a detached buffer refuses a view.
+    try {
+      new Uint8Array(buffer, 0, 0);
+    } catch {
+      return DETACHED;
+    }
   }
-  // No `detached` (Node 20): only a detached buffer refuses a view.
-  if (value.byteLength !== 0) return undefined;
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return undefined;
-  } catch {
-    return DETACHED;
+  // A view past the end of a resizable buffer that shrank reads as empty;
+  // the built-in methods (`at` here) refuse it.
+  if (value.byteLength === 0 && buffer.resizable === true) {
+    try {
+      TYPED_AT.call(value, 0);
+    } catch {
+      return SHRUNK;
+    }
   }
+  return undefined;
 }
 
 const DETACHED =
   "its buffer is detached (transferred, or sent to a worker), so it holds no data";
+const SHRUNK =
+  "its buffer was resized to end before the view, so it holds no data";
+
+/** `%TypedArray%.prototype.at`, which refuses a view out of bounds. */
+const TYPED_AT = (TYPED_PROTO as { at: (this: unknown, i: number) => unknown })
+  .at;
 
 /**
  * The dtype of a typed array's elements (native byte order), or
@@ -164,6 +183,84 @@ export function typedArrayDType(value: unknown): DType | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Items `[start, end)` of a typed array as a view of its built-in type
+ * (no copy). Not `subarray`, which builds the result with the class's
+ * `Symbol.species`: a subclass could make it any length or type.
+ *
+ * @param data A typed array (one `typedArrayDType` accepts).
+ * @param start First item.
+ * @param end End item, exclusive.
+ * @returns The view.
+ */
+export function viewOf(
+  data: TypedArray,
+  start: number,
+  end: number,
+): TypedArray {
+  for (const [ctor] of TABLE) {
+    if (data instanceof ctor) {
+      const size = (ctor as unknown as { BYTES_PER_ELEMENT: number })
+        .BYTES_PER_ELEMENT;
+      return new ctor(
+        data.buffer as ArrayBuffer,
+        data.byteOffset + start * size,
+        end - start,
+      );
+    }
+  }
+  throw new TypeError("viewOf: not a typed array of the table");
+}
+
+/**
+ * Why a value cannot be used as the typed array it is or poses as (a
+ * clause naming the fix), or `undefined`: a Proxy over a typed array or
+ * an object made from a typed array's prototype (the built-in getters
+ * refuse it with the engine's message, naming no file), or what
+ * {@linkcode viewProblem} finds.
+ *
+ * @param value Anything.
+ * @returns The reason, or `undefined` for usable views and non-views.
+ */
+export function unusableView(value: unknown): string | undefined {
+  if (!ArrayBuffer.isView(value)) {
+    return typeof value === "object" && value !== null &&
+        Object.prototype.isPrototypeOf.call(TYPED_PROTO, value)
+      ? "it only poses as a typed array (a Proxy, or an object made from its prototype); pass the typed array itself"
+      : undefined;
+  }
+  if (value instanceof DataView) return undefined;
+  const problem = viewProblem(value);
+  return problem === undefined
+    ? undefined
+    : `${problem}; pass a built-in typed array over a buffer that is not detached or shrunk`;
+}
+
+/**
+ * The bytes of a `Uint8Array` given as one item (of `S`, `V` or a
+ * record), as a built-in view (a subclass's `length` or `Symbol.species`
+ * plays no part); `undefined` for a value that is no `Uint8Array`.
+ *
+ * @param value The item.
+ * @param where Where it is, for the message (`at index 3 to "x.npy"`).
+ * @returns The bytes, or `undefined`.
+ * @throws {TypeError} for an unusable view (see {@linkcode unusableView}).
+ */
+export function itemBytes(
+  value: unknown,
+  where: () => string,
+): Uint8Array | undefined {
+  const why = unusableView(value);
+  if (why !== undefined) {
+    throw new TypeError(
+      `Cannot append value ${show(value)} ${where()}: ${why}`,
+    );
+  }
+  return value instanceof Uint8Array
+    ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    : undefined;
 }
 
 /** Whether `value` is one of the typed arrays of the table. */

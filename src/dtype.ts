@@ -8,6 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
+import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { NAMES } from "./_dtype_names.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
 import { jsonOrShow } from "./_describe_value.ts";
@@ -331,15 +332,8 @@ function fromAny(
       "sub-array dtypes at the top level are not supported",
     );
   }
-  if (isDType(value)) return value;
+  if (isDType(value)) return rebuiltDType(value, spec);
   return badDType(spec, "not a dtype");
-}
-
-function isDType(value: unknown): value is DType {
-  return typeof value === "object" && value !== null &&
-    typeof (value as DType).str === "string" &&
-    typeof (value as DType).itemsize === "number" &&
-    typeof (value as DType).kind === "string";
 }
 
 /**

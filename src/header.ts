@@ -9,7 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
-import { MAX_DIMS } from "./_numpy_limits.ts";
+import { MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
   descrValue,
   type DType,
@@ -334,6 +334,14 @@ export function checkByteCount(
       );
     }
   }
+  if (numpyTooBig(shape, itemsize)) {
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: shape (${
+        shape.join(", ")
+      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
+    );
+  }
   const bytes = count * itemsize;
   if (!Number.isSafeInteger(bytes)) {
     throw new NpyFormatError(
@@ -536,9 +544,26 @@ export function encodeHeader(
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(
-        `Cannot write header: shape entry ${n} is not a non-negative integer`,
+        `Cannot write header: shape entry ${
+          typeof n === "number" ? n : show(n)
+        } is not a non-negative integer`,
       );
     }
+  }
+  // NumPy's limits: no header written here is one that np.load refuses.
+  // (Byte counts beyond 2**53, which NumPy reads and this library does
+  // not, are still written, as NumPy writes them.)
+  if (header.shape.length > MAX_DIMS) {
+    throw new RangeError(
+      `Cannot write header: shape has ${header.shape.length} dimensions, more than NumPy's ${MAX_DIMS}`,
+    );
+  }
+  if (numpyTooBig(header.shape, dtype.itemsize)) {
+    throw new RangeError(
+      `Cannot write header: shape (${
+        header.shape.join(", ")
+      }) with itemsize ${dtype.itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes)`,
+    );
   }
   const text = headerText(
     pyRepr(descrValue(dtype)),

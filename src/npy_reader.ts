@@ -252,8 +252,9 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @param start First item (default 0); negative counts from the end.
    * @param end End of the range, exclusive (default: the length).
    * @returns The number of bytes written into `buffer`.
-   * @throws {TypeError} for a buffer that is not an `ArrayBufferView`, a
-   * bound that is not an integer, or a closed reader.
+   * @throws {TypeError} for a buffer that is not an `ArrayBufferView` (or
+   * is detached, past the end of a shrunk buffer, or of a class redefining
+   * its size), a bound that is not an integer, or a closed reader.
    * @throws {RangeError} for a buffer too small for the items.
    * @throws {NpyFormatError} when the file got shorter than its header says.
    */
@@ -287,7 +288,9 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @param end End of the range, exclusive (default: the length).
    * @returns The number of bytes written into `buffer`.
    * @throws {TypeError} for an async-only file, a buffer that is not an
-   * `ArrayBufferView`, a bound that is not an integer, or a closed reader.
+   * `ArrayBufferView` (or is detached, past the end of a shrunk buffer, or
+   * of a class redefining its size), a bound that is not an integer, or a
+   * closed reader.
    * @throws {RangeError} for a buffer too small for the items.
    */
   readIntoSync(
