@@ -37,7 +37,8 @@ import {
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
-import { checkWriterOptions } from "./_options_check.ts";
+import { checkOptions, checkWriterOptions } from "./_options_check.ts";
+import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -101,6 +102,12 @@ function memberOptions(
       `Cannot open group "${dir}": member "${name}" must be declared by a dtype such as "<f4" or by options { dtype, fortranOrder, casting }`,
     );
   }
+  checkOptions(
+    spec,
+    "open",
+    { label: `group "${dir}": member "${name}"` },
+    MEMBER_OPTIONS,
+  );
   return spec;
 }
 

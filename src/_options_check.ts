@@ -29,35 +29,102 @@ function labelOf(target: unknown): string {
 }
 
 /**
+ * What the options of a function may hold: every key of its options type
+ * (a misspelled key, such as `deleteIfExist`, is refused as NumPy refuses
+ * an unknown keyword argument, instead of being silently ignored), and an
+ * example for messages.
+ */
+export interface OptionKind {
+  /** The keys, in the order messages list them. */
+  readonly keys: readonly string[];
+  /** An options object to show, such as `{ dtype: "<f4" }`. */
+  readonly example: string;
+}
+
+/**
+ * The {@linkcode OptionKind} of the options type `T`. `keys` must name
+ * every key of `T` and no other (the compiler checks it), so the list at
+ * run time cannot fall behind the type.
+ *
+ * @param example An options object to show, such as `{ dtype: "<f4" }`.
+ * @param keys Each key of `T`, as `key: true`.
+ * @returns The kind.
+ */
+export function optionKind<T>(
+  example: string,
+  keys: { readonly [K in keyof Required<T>]: true },
+): OptionKind {
+  return { example, keys: Object.keys(keys) };
+}
+
+/** The known key nearest to `key` (case or up to two edits apart), if any. */
+function nearest(key: string, keys: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestCost = 3;
+  for (const k of keys) {
+    const cost = k.toLowerCase() === lower ? 0 : edits(lower, k.toLowerCase());
+    if (cost < bestCost) [best, bestCost] = [k, cost];
+  }
+  return best;
+}
+
+/** The edit distance of `a` and `b` (insertions, deletions, changes). */
+function edits(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
  * The `TypeError` for options that are neither `undefined` nor an object,
- * else `null`.
+ * or that hold a key `kind` does not know, else `null`.
  *
  * @param options The options as given.
  * @param verb What was being done, such as `"open"` or `"read"`.
  * @param target The target (path, URL or file object), or a label in
  * `{ label }` (such as `"the header"`).
- * @param example An options object to show, such as `{ dtype: "<f4" }`.
+ * @param kind The keys the options may hold, and an example.
  * @returns The error, or `null` when the options are fine.
  */
 export function badOptions(
   options: unknown,
   verb: string,
   target: unknown,
-  example: string,
+  kind: OptionKind,
 ): TypeError | null {
   if (options === undefined) return null;
-  if (
-    typeof options === "object" && options !== null && !Array.isArray(options)
-  ) {
-    return null;
-  }
   const label = typeof target === "object" && target !== null &&
       !(target instanceof URL) && "label" in target &&
       typeof target.label === "string"
     ? target.label
     : labelOf(target);
+  if (
+    typeof options === "object" && options !== null && !Array.isArray(options)
+  ) {
+    const unknown = Object.keys(options).find((k) => !kind.keys.includes(k));
+    if (unknown === undefined) return null;
+    const near = nearest(unknown, kind.keys);
+    return new TypeError(
+      `Cannot ${verb} ${label}: unknown option ${JSON.stringify(unknown)}; ${
+        near === undefined
+          ? `the options are ${kind.keys.map((k) => `"${k}"`).join(", ")}`
+          : `did you mean "${near}"?`
+      }`,
+    );
+  }
   return new TypeError(
-    `Cannot ${verb} ${label}: options must be an object such as ${example}, not ${
+    `Cannot ${verb} ${label}: options must be an object such as ${kind.example}, not ${
       show(options)
     }`,
   );
@@ -69,16 +136,17 @@ export function badOptions(
  * @param options The options as given.
  * @param verb What was being done.
  * @param target The target, or `{ label }`.
- * @param example An options object to show.
- * @throws {TypeError} when the options are neither `undefined` nor an object.
+ * @param kind The keys the options may hold, and an example.
+ * @throws {TypeError} when the options are neither `undefined` nor an
+ * object, or hold a key `kind` does not know.
  */
 export function checkOptions(
   options: unknown,
   verb: string,
   target: unknown,
-  example: string,
+  kind: OptionKind,
 ): void {
-  const e = badOptions(options, verb, target, example);
+  const e = badOptions(options, verb, target, kind);
   if (e !== null) throw e;
 }
 

@@ -15,6 +15,7 @@ import {
 } from "./_append_core.ts";
 import { openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
+import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import {
@@ -81,7 +82,7 @@ export function openSyncTarget(
   target: Target,
   options: NpyAppendArrayOptions,
 ): SyncWriterFile {
-  checkOptions(options, "open", target, '{ dtype: "<f4" }');
+  checkOptions(options, "open", target, WRITER_OPTIONS);
   const atomic = options.atomic === true;
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();

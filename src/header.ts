@@ -8,6 +8,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
+import { ENCODE_OPTIONS, HEADER_OPTIONS } from "./_option_kinds.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
 import { MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
@@ -199,7 +200,7 @@ export function parseHeader(
     options,
     "parse",
     { label: "header" },
-    "{ maxHeaderSize: 1048576 }",
+    HEADER_OPTIONS,
   );
   const headerLength = headerLengthFromPreamble(bytes);
   const major = bytes[6]!;
@@ -539,7 +540,7 @@ export function encodeHeader(
       }`,
     );
   }
-  checkOptions(options, "write", { label: "header" }, "{ headerLength: 128 }");
+  checkOptions(options, "write", { label: "header" }, ENCODE_OPTIONS);
   const dtype = parseDType(header.dtype);
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {

@@ -6,6 +6,7 @@
  */
 
 import { badOptions, checkOptions } from "./_options_check.ts";
+import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { appendableFile, type FileInfo, inspect } from "./_inspect.ts";
@@ -111,7 +112,7 @@ export function inspectNpy(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyInfo> {
-  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
@@ -154,7 +155,7 @@ export function inspectNpySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyInfo {
-  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "read", target, HEADER_OPTIONS);
   return facts(
     namingFile(
       "read",

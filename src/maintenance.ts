@@ -10,6 +10,11 @@
  */
 
 import { badOptions, checkOptions } from "./_options_check.ts";
+import {
+  ENSURE_OPTIONS,
+  HEADER_OPTIONS,
+  RECOVER_OPTIONS,
+} from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
@@ -111,7 +116,7 @@ export function isAppendable(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   return onTarget(
     target,
@@ -147,7 +152,7 @@ export function isAppendableSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "read", target, HEADER_OPTIONS);
   const info = onTargetSync(
     target,
     "read",
@@ -187,7 +192,7 @@ export function needsRecovery(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   try {
     if (unsettled(target)) return Promise.resolve(true);
@@ -225,7 +230,7 @@ export function needsRecoverySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "read", target, HEADER_OPTIONS);
   if (unsettled(target)) return true;
   return onTargetSync(
     target,
@@ -297,7 +302,7 @@ export function ensureAppendable(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "rewrite", target, "{ inplace: true }");
+  const bad = badOptions(options, "rewrite", target, ENSURE_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   try {
     const done = byCopy(target, options);
@@ -364,7 +369,7 @@ export function ensureAppendableSync(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): boolean {
-  checkOptions(options, "rewrite", target, "{ inplace: true }");
+  checkOptions(options, "rewrite", target, ENSURE_OPTIONS);
   return byCopy(target, options) ?? onTargetSync(
     target,
     "write",
@@ -426,7 +431,7 @@ export function recover(
     options,
     "recover",
     target,
-    "{ zerofillIncomplete: true }",
+    RECOVER_OPTIONS,
   );
   if (bad !== null) return Promise.reject(bad);
   let zerofill: boolean;
@@ -480,7 +485,7 @@ export function recoverSync(
   target: Target,
   options: RecoverOptions = {},
 ): boolean {
-  checkOptions(options, "recover", target, "{ zerofillIncomplete: true }");
+  checkOptions(options, "recover", target, RECOVER_OPTIONS);
   const zerofill = checkBool(
     options.zerofillIncomplete,
     "zerofillIncomplete",

@@ -5,6 +5,7 @@
  */
 
 import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
+import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import {
@@ -98,7 +99,7 @@ export class NpyAppendArray implements AsyncDisposable {
     target: Target,
     options: NpyAppendArrayOptions = {},
   ): Promise<NpyAppendArray> {
-    checkOptions(options, "open", target, '{ dtype: "<f4" }');
+    checkOptions(options, "open", target, WRITER_OPTIONS);
     const file = asyncOnly(target);
     if (file === null) {
       const w = new NpyAppendArray(

@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import type { NpyReader } from "./npy_reader.ts";
 import type { NpyStackReader } from "./npy_stack_reader.ts";
@@ -145,7 +146,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     dir: string | URL,
     options: ParseHeaderOptions = {},
   ): NpyGroupReader {
-    checkOptions(options, "read", dir, "{ maxHeaderSize: 1048576 }");
+    checkOptions(options, "read", dir, HEADER_OPTIONS);
     const path = toPath(dir);
     return new NpyGroupReader(path, requireGroupJson(path, "read"), options);
   }

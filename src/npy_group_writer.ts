@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { GROUP_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
 import { settle } from "./_settle.ts";
@@ -112,7 +113,7 @@ export class NpyGroupWriterSync implements Disposable {
     dir: string | URL,
     options: NpyGroupWriterOptions = {},
   ): NpyGroupWriterSync {
-    checkOptions(options, "open", dir, '{ dtype: "<f4" }');
+    checkOptions(options, "open", dir, GROUP_WRITER_OPTIONS);
     return new NpyGroupWriterSync(GroupCore.open(dir, options));
   }
 

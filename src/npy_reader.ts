@@ -7,6 +7,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { READER_OPTIONS } from "./_option_kinds.ts";
 import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
@@ -98,7 +99,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     target: Target,
     options: NpyReaderOptions = {},
   ): Promise<NpyReader> {
-    checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+    checkOptions(options, "read", target, READER_OPTIONS);
     return new NpyReader(await RowSource.open(target, options));
   }
 
@@ -124,7 +125,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {RangeError} for a 0-d array (read it with `readNpySync`).
    */
   static openSync(target: Target, options: NpyReaderOptions = {}): NpyReader {
-    checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+    checkOptions(options, "read", target, READER_OPTIONS);
     return new NpyReader(RowSource.openSync(target, options));
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { STACK_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_core.ts";
@@ -89,7 +90,7 @@ export class NpyStackWriterSync implements Disposable {
     dir: string | URL,
     options: NpyStackWriterOptions = {},
   ): NpyStackWriterSync {
-    checkOptions(options, "open", dir, '{ dtype: "<f4" }');
+    checkOptions(options, "open", dir, STACK_WRITER_OPTIONS);
     return new NpyStackWriterSync(new StackCore(dir, options, "append to"));
   }
 

@@ -5,6 +5,7 @@
  */
 
 import { badOptions, checkOptions } from "./_options_check.ts";
+import { READ_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
@@ -131,7 +132,7 @@ export function readNpy(
   target: Target,
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
-  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  const bad = badOptions(options, "read", target, READ_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
@@ -167,7 +168,7 @@ export function readNpySync(
   target: Target,
   options: ReadNpyOptions = {},
 ): NpyArray {
-  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "read", target, READ_OPTIONS);
   return namingFile(
     "read",
     targetLabel(target),

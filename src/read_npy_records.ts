@@ -6,6 +6,7 @@
  */
 
 import { badOptions, checkOptions } from "./_options_check.ts";
+import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
@@ -80,7 +81,7 @@ export function readNpyRecords(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyArray[]> {
-  const bad = badOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
   if (bad !== null) return Promise.reject(bad);
   return withTarget(
     target,
@@ -117,7 +118,7 @@ export function readNpyRecordsSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyArray[] {
-  checkOptions(options, "read", target, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "read", target, HEADER_OPTIONS);
   return namingFile(
     "read",
     targetLabel(target),

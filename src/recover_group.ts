@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock } from "./_lock.ts";
@@ -41,7 +42,7 @@ export function recoverGroupSync(
   dir: string | URL,
   options: ParseHeaderOptions = {},
 ): number {
-  checkOptions(options, "recover", dir, "{ maxHeaderSize: 1048576 }");
+  checkOptions(options, "recover", dir, HEADER_OPTIONS);
   const path = toPath(dir);
   const lock = acquireLock(path, "recover");
   try {

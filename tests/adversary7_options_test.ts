@@ -167,7 +167,7 @@ describe("options that are not an object", () => {
         assert.ok(err.message.includes(shown), err.message);
         assert.match(
           err.message,
-          /options must be an object such as \{ \w+: [^}]+ \}, not /,
+          /options must be an object such as \{ \w+: (?:[^{}]+|\{ \w+: [^{}]+ \}) \}, not /,
         );
         assert.doesNotMatch(err.message, /properties of|\.$/);
       }
