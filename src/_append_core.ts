@@ -12,7 +12,6 @@ import { checkWriterOptions } from "./_options_check.ts";
 import { headerText, wrapHeaderText } from "./header.ts";
 import { HeaderMaker } from "./_header_maker.ts";
 import { pyRepr } from "./py_literal.ts";
-import { numpyTooBig } from "./_numpy_limits.ts";
 import {
   type ArrayInput,
   prepareArray,
@@ -32,7 +31,14 @@ import {
   write,
 } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
-import { bytesPerRow, checkFileState, growthAxis } from "./_layout.ts";
+import {
+  bytesPerRow,
+  checkFileState,
+  checkNumpySize,
+  grownShape,
+  growthAxis,
+  type Layout,
+} from "./_layout.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
 export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
@@ -43,10 +49,6 @@ export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
  * place from the caller's bytes.
  */
 const SMALL_CREATE_BYTES = 1 << 16;
-
-function shapeText(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-}
 
 /** The verb of a refused `updateHeader()`. */
 export const UPDATE_HEADER = "update the header of";
@@ -161,6 +163,12 @@ export class AppendCore {
     return growthAxis(this.fortranOrder, this.shape?.length ?? 1);
   }
 
+  /** The file's layout (once it has a shape and dtype). */
+  #layout(): Layout {
+    const { shape, fortranOrder, dtype } = this;
+    return { shape: shape!, fortranOrder, dtype: dtype! };
+  }
+
   /**
    * Refuses a call made while an append reads its input: a getter, Proxy
    * or `valueOf` of that input calling back into the writer would write
@@ -183,47 +191,6 @@ export class AppendCore {
   /** The header for `shape`, padded to the file's header length. */
   header(shape: readonly number[]): Uint8Array {
     return this.#headers!.header(shape);
-  }
-
-  #grownShape(inShape: readonly number[]): number[] {
-    const shape = this.shape!;
-    const axis = this.growthAxis;
-    let ok = inShape.length === shape.length;
-    for (let i = 0; ok && i < shape.length; i++) {
-      ok = i === axis || inShape[i] === shape[i];
-    }
-    if (!ok) {
-      const want = shape.map((n, i) => (i === axis ? "n" : String(n)));
-      throw new RangeError(
-        `Cannot append array of shape ${
-          shapeText(inShape)
-        } to ${this.shown}: its shape must be (${want.join(", ")}${
-          want.length === 1 ? "," : ""
-        }), matching the file ${
-          shapeText(shape)
-        } on every axis but axis ${axis}`,
-      );
-    }
-    const out = shape.slice();
-    out[axis] = shape[axis]! + inShape[axis]!;
-    if (!Number.isSafeInteger(out[axis]! * 1)) {
-      throw new RangeError(
-        `Cannot append to ${this.shown}: the array grows too large`,
-      );
-    }
-    this.#checkNumpySize(out, this.dtype!.itemsize);
-    return out;
-  }
-
-  /** Refuses a file shape that np.load would refuse as "array is too big". */
-  #checkNumpySize(shape: readonly number[], itemsize: number): void {
-    if (numpyTooBig(shape, itemsize)) {
-      throw new RangeError(
-        `Cannot append to ${this.label}: the file would have shape ${
-          shapeText(shape)
-        }, larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses; make the other axes smaller`,
-      );
-    }
   }
 
   #checkUsable(): void {
@@ -285,7 +252,7 @@ export class AppendCore {
       yield* this.#create(prepared.dtype, prepared.shape, prepared.bytes);
       return;
     }
-    const shape = this.#grownShape(prepared.shape);
+    const shape = grownShape(this.#layout(), prepared.shape, this.shown);
     const bytes = prepared.bytes;
     const axis = this.growthAxis;
     if (shape[axis] === this.shape[axis]) return;
@@ -348,7 +315,7 @@ export class AppendCore {
     }
     this.#checkUsable();
     const prepared = this.#prepare(input);
-    const shape = this.#grownShape(prepared.shape);
+    const shape = grownShape(this.#layout(), prepared.shape, this.shown);
     const bytes = prepared.bytes;
     if (shape[this.growthAxis] === old[this.growthAxis]) return;
     if (bytes.byteLength > MAX_IO_BYTES) {
@@ -413,7 +380,7 @@ export class AppendCore {
         `Cannot append a 0-d array to ${this.shown}: arrays need at least one axis to grow along`,
       );
     }
-    this.#checkNumpySize(shape, dtype.itemsize);
+    checkNumpySize(shape, dtype.itemsize, this.shown);
     const descrText = pyRepr(descrValue(dtype));
     const header = wrapHeaderText(
       headerText(descrText, this.fortranOrder, shape),
@@ -576,11 +543,7 @@ export class AppendCore {
   /** Rows held by the buffer (option `bufferBytes`), not yet written. */
   get bufferedRows(): number {
     if (this.#buffered === 0) return 0;
-    const row = bytesPerRow({
-      shape: this.shape!,
-      fortranOrder: this.fortranOrder,
-      dtype: this.dtype!,
-    });
+    const row = bytesPerRow(this.#layout());
     return row === 0 ? 0 : this.#buffered / row;
   }
 

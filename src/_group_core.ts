@@ -39,6 +39,7 @@ import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
+import { shapeText } from "./_layout.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -102,17 +103,9 @@ function memberOptions(
       `Cannot open group "${dir}": member "${name}" must be declared by a dtype such as "<f4" or by options { dtype, fortranOrder, casting }`,
     );
   }
-  checkOptions(
-    spec,
-    "open",
-    { label: `group "${dir}": member "${name}"` },
-    MEMBER_OPTIONS,
-  );
+  const label = `group "${dir}": member "${name}"`;
+  checkOptions(spec, "open", { label }, MEMBER_OPTIONS);
   return spec;
-}
-
-function shapeText(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
 }
 
 /** One member's part of a checked append. */

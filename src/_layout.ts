@@ -10,6 +10,7 @@
 import type { DType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
 import { showFile } from "./_file_label.ts";
+import { numpyTooBig } from "./_numpy_limits.ts";
 
 /** The layout facts of an array: its shape, order and item size. */
 export interface Layout {
@@ -31,6 +32,81 @@ export interface Layout {
  */
 export function growthAxis(fortranOrder: boolean, ndim: number): number {
   return fortranOrder ? ndim - 1 : 0;
+}
+
+/**
+ * A shape as NumPy prints it: `(3,)`, `(2, 3)`, `()`.
+ *
+ * @param shape The shape.
+ * @returns The text.
+ */
+export function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+}
+
+/**
+ * Refuses a file shape that `np.load` would refuse as "array is too big".
+ *
+ * @param shape The file's shape.
+ * @param itemsize Bytes per item.
+ * @param shown The file, as messages show it.
+ * @throws {RangeError} when NumPy could not hold the array.
+ */
+export function checkNumpySize(
+  shape: readonly number[],
+  itemsize: number,
+  shown: string,
+): void {
+  if (numpyTooBig(shape, itemsize)) {
+    throw new RangeError(
+      `Cannot append to ${shown}: the file would have shape ${
+        shapeText(shape)
+      }, larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses; make the other axes smaller`,
+    );
+  }
+}
+
+/**
+ * The shape of a file after appending an array of shape `inShape` along
+ * its growth axis.
+ *
+ * @param layout The file's shape, order and dtype.
+ * @param inShape The appended array's shape.
+ * @param shown The file, as messages show it.
+ * @returns The grown shape.
+ * @throws {RangeError} when `inShape` differs from the file's on another
+ * axis, or the file would grow too large (for JavaScript or NumPy).
+ */
+export function grownShape(
+  layout: Layout,
+  inShape: readonly number[],
+  shown: string,
+): number[] {
+  const { shape } = layout;
+  const axis = growthAxis(layout.fortranOrder, shape.length);
+  let ok = inShape.length === shape.length;
+  for (let i = 0; ok && i < shape.length; i++) {
+    ok = i === axis || inShape[i] === shape[i];
+  }
+  if (!ok) {
+    const want = shape.map((n, i) => (i === axis ? "n" : String(n)));
+    throw new RangeError(
+      `Cannot append array of shape ${
+        shapeText(inShape)
+      } to ${shown}: its shape must be (${want.join(", ")}${
+        want.length === 1 ? "," : ""
+      }), matching the file ${shapeText(shape)} on every axis but axis ${axis}`,
+    );
+  }
+  const out = shape.slice();
+  out[axis] = shape[axis]! + inShape[axis]!;
+  if (!Number.isSafeInteger(out[axis]! * 1)) {
+    throw new RangeError(
+      `Cannot append to ${shown}: the array grows too large`,
+    );
+  }
+  checkNumpySize(out, layout.dtype.itemsize, shown);
+  return out;
 }
 
 /**

@@ -219,7 +219,7 @@ describe("adversary 12: shrunk buffers, Proxies over typed arrays, bad input dty
       for (const c of CASES) {
         assert.throws(
           () => w.append(c.input() as never),
-          (e) => check(c, e, JSON.stringify(path).slice(1, -1)),
+          (e) => check(c, e, JSON.stringify(path)),
         );
       }
       w.close();
@@ -549,7 +549,7 @@ for descr, shape in json.loads(sys.argv[1]):
             assert.ok(e instanceof RangeError, String(e));
             assert.match(
               e.message,
-              /^Cannot append to .*x\.npy: the file would have shape \(.*\), larger than NumPy's largest array \(2\*\*63 - 1 bytes, counting the non-zero axes\), which np\.load refuses; make the other axes smaller$/,
+              /^Cannot append to ".*x\.npy": the file would have shape \(.*\), larger than NumPy's largest array \(2\*\*63 - 1 bytes, counting the non-zero axes\), which np\.load refuses; make the other axes smaller$/,
             );
             return true;
           },
