@@ -388,8 +388,8 @@ export function summary(
         if (l === undefined || raw === undefined) continue;
         const peers = users.filter((u) =>
           u.workload === w && (u.runtime === rt || u.runtime === "python") &&
-          !u.who.startsWith("library") && u.who !== "raw" &&
-          u.who !== "empty module"
+          !u.who.startsWith("library") &&
+          !["raw", "empty module", "raw, locked"].includes(u.who)
         ).sort((a, b) => a.ms - b.ms);
         const p = peers[0];
         lines.push(

@@ -124,13 +124,15 @@ test("README: the API section lists exactly the surface of tests/api_snapshot.tx
   const api = README.slice(README.indexOf("\n## API\n"));
   const section = api.slice(0, api.indexOf("\n## ", 5));
   assert.match(section, new RegExp(`exports ${surface.size} symbols`));
-  const rows = section.split("\n").filter((l) =>
-    l.startsWith("| ") && !/^\| group\s+\|/.test(l) && !l.startsWith("| ---")
+  // One list item per group: `- group: names`, wrapped over lines.
+  const items = section.split(/^- /m).slice(1).map((item) =>
+    item.split(/\n\n/)[0]!.replace(/\s+/g, " ")
   );
+  assert.ok(items.length > 0, "the API section lists no groups");
   const listed = new Set<string>();
-  for (const row of rows) {
-    const exportsCell = row.split("|")[2]!.replace(/\([^)]*\)/g, "");
-    for (const m of exportsCell.matchAll(/`([^`]+)`/g)) {
+  for (const item of items) {
+    const names = item.slice(item.indexOf(":") + 1).replace(/\([^)]*\)/g, "");
+    for (const m of names.matchAll(/`([^`]+)`/g)) {
       for (const name of m[1]!.split(/,\s*/)) listed.add(name);
     }
   }
