@@ -39,7 +39,7 @@ import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
-import { shapeText } from "./_layout.ts";
+import { grownShape } from "./_layout.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -361,22 +361,16 @@ export class GroupCore {
         );
       }
       if (have.length > 0) {
-        let ok = have.length === shape.length;
-        for (let i = 0; ok && i < have.length; i++) {
-          ok = i === axis || have[i] === shape[i];
-        }
-        if (!ok) {
-          const want = have.map((n, i) => (i === axis ? "n" : String(n)));
-          throw new RangeError(
-            `Cannot append array of shape ${
-              shapeText(shape)
-            } to member "${member.name}" of group "${dir}": its shape must be (${
-              want.join(", ")
-            }${want.length === 1 ? "," : ""}), matching the member ${
-              shapeText(have)
-            } on every axis but axis ${axis}`,
-          );
-        }
+        grownShape(
+          {
+            shape: have,
+            fortranOrder: member.fortranOrder,
+            dtype: member.dtype() ?? prepared.dtype,
+          },
+          shape,
+          `member "${member.name}" of group "${dir}"`,
+          "member",
+        );
       }
       const n = shape[axis]!;
       if (rows === -1) {

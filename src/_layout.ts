@@ -73,6 +73,7 @@ export function checkNumpySize(
  * @param layout The file's shape, order and dtype.
  * @param inShape The appended array's shape.
  * @param shown The file, as messages show it.
+ * @param kind What messages call it (`"file"`, a group's `"member"`).
  * @returns The grown shape.
  * @throws {RangeError} when `inShape` differs from the file's on another
  * axis, or the file would grow too large (for JavaScript or NumPy).
@@ -81,6 +82,7 @@ export function grownShape(
   layout: Layout,
   inShape: readonly number[],
   shown: string,
+  kind = "file",
 ): number[] {
   const { shape } = layout;
   const axis = growthAxis(layout.fortranOrder, shape.length);
@@ -95,7 +97,9 @@ export function grownShape(
         shapeText(inShape)
       } to ${shown}: its shape must be (${want.join(", ")}${
         want.length === 1 ? "," : ""
-      }), matching the file ${shapeText(shape)} on every axis but axis ${axis}`,
+      }), matching the ${kind} ${
+        shapeText(shape)
+      } on every axis but axis ${axis}`,
     );
   }
   const out = shape.slice();

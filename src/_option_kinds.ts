@@ -22,26 +22,8 @@ import type { EnsureAppendableOptions, RecoverOptions } from "./maintenance.ts";
 const WRITER_EXAMPLE = '{ dtype: "<f4" }';
 const HEADER_EXAMPLE = "{ maxHeaderSize: 1048576 }";
 
-/** `NpyAppendArray.open`, `NpyAppendArraySync.open`. */
-export const WRITER_OPTIONS: OptionKind = optionKind<NpyAppendArrayOptions>(
-  WRITER_EXAMPLE,
-  {
-    dtype: true,
-    deleteIfExists: true,
-    rewriteHeaderOnAppend: true,
-    fortranOrder: true,
-    casting: true,
-    fsync: true,
-    atomic: true,
-    maxHeaderSize: true,
-    bufferBytes: true,
-  },
-);
-
-/** `NpyStackWriter.open`, `NpyStackWriterSync.open`. */
-export const STACK_WRITER_OPTIONS: OptionKind = optionKind<
-  NpyStackWriterOptions
->(WRITER_EXAMPLE, {
+/** The keys of `NpyAppendArrayOptions`, which the stack writer's extend. */
+const WRITER_KEYS = {
   dtype: true,
   deleteIfExists: true,
   rewriteHeaderOnAppend: true,
@@ -51,9 +33,20 @@ export const STACK_WRITER_OPTIONS: OptionKind = optionKind<
   atomic: true,
   maxHeaderSize: true,
   bufferBytes: true,
-  shardRows: true,
-  shardBytes: true,
-});
+} as const satisfies {
+  readonly [K in keyof Required<NpyAppendArrayOptions>]: true;
+};
+
+/** `NpyAppendArray.open`, `NpyAppendArraySync.open`. */
+export const WRITER_OPTIONS: OptionKind = optionKind<NpyAppendArrayOptions>(
+  WRITER_EXAMPLE,
+  WRITER_KEYS,
+);
+
+/** `NpyStackWriter.open`, `NpyStackWriterSync.open`. */
+export const STACK_WRITER_OPTIONS: OptionKind = optionKind<
+  NpyStackWriterOptions
+>(WRITER_EXAMPLE, { ...WRITER_KEYS, shardRows: true, shardBytes: true });
 
 /** `NpyGroupWriter.open`, `NpyGroupWriterSync.open`. */
 export const GROUP_WRITER_OPTIONS: OptionKind = optionKind<

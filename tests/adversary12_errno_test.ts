@@ -21,11 +21,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import process from "node:process";
 import { NpyAppendArraySync, readNpySync } from "../mod.ts";
-import { tempDir } from "./_numpy.ts";
+import { threeRows, unchangedAndAppendable } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
 const OPTS = { timeout: 120_000, ...straceOptions };
@@ -53,33 +51,6 @@ function run(
   assert.equal(lines.at(-1), "done", stdout);
   const e = lines.find((l) => l.startsWith("err "));
   return { lines, err: e === undefined ? null : JSON.parse(e.slice(4)) };
-}
-
-/** A fresh folder holding `x.npy` of rows 0, 1, 2 (`<f8`). */
-function threeRows(): { dir: string; file: string; bytes: Uint8Array } {
-  const dir = tempDir();
-  const file = join(dir, "x.npy");
-  const w = NpyAppendArraySync.open(file);
-  w.append(new Float64Array([0, 1, 2]));
-  w.close();
-  return { dir, file, bytes: readFileSync(file) };
-}
-
-/** The file is as before, no lock or temporary is left, appends go on. */
-function unchangedAndAppendable(
-  f: { dir: string; file: string; bytes: Uint8Array },
-): void {
-  assert.deepEqual(readFileSync(f.file), f.bytes);
-  assert.deepEqual(readdirSync(f.dir), ["x.npy"]);
-  const w = NpyAppendArraySync.open(f.file);
-  w.append(new Float64Array([3]));
-  w.close();
-  assert.deepEqual([...readNpySync(f.file).data as Float64Array], [
-    0,
-    1,
-    2,
-    3,
-  ]);
 }
 
 const WRITES = ["write", "pwrite64"];

@@ -9,9 +9,6 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { NpyAppendArraySync, readNpySync } from "../mod.ts";
 import {
   DenoFile,
   type DenoFsFileLike,
@@ -20,7 +17,7 @@ import {
   type NodeFileHandleLike,
   type NodeFsLike,
 } from "../adapters.ts";
-import { tempDir } from "./_numpy.ts";
+import { threeRows, unchangedAndAppendable } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
 const CHILD = new URL("./_adversary12_child.ts", import.meta.url);
@@ -95,12 +92,8 @@ describe("adversary 12: a write call that writes nothing", () => {
     "a path writer whose data write returns 0: EIO naming the file, no byte changed, appends go on",
     { timeout: 120_000, ...straceOptions },
     () => {
-      const dir = tempDir();
-      const file = join(dir, "x.npy");
-      const w = NpyAppendArraySync.open(file);
-      w.append(new Float64Array([0, 1, 2]));
-      w.close();
-      const before = readFileSync(file);
+      const f = threeRows();
+      const { file } = f;
       const stdout = straceFailing(CHILD, [file, "append"], {
         paths: [file],
         calls: ["write", "pwrite64"],
@@ -118,17 +111,7 @@ describe("adversary 12: a write call that writes nothing", () => {
       assert.equal(err.code, "EIO", err.message);
       assert.ok(err.message.includes(`"${file}"`), err.message);
       assert.match(err.message, /wrote none of the 8 bytes at byte 152/);
-      assert.deepEqual(readFileSync(file), before);
-      assert.deepEqual(readdirSync(dir), ["x.npy"]);
-      const again = NpyAppendArraySync.open(file);
-      again.append(new Float64Array([3]));
-      again.close();
-      assert.deepEqual([...readNpySync(file).data as Float64Array], [
-        0,
-        1,
-        2,
-        3,
-      ]);
+      unchangedAndAppendable(f);
     },
   );
 });

@@ -19,29 +19,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   needsRecoverySync,
   NpyAppendArraySync,
   readNpySync,
   recoverSync,
 } from "../mod.ts";
-import { hasNumpy, npSaveBytes, runPython, tempDir } from "./_numpy.ts";
+import { hasNumpy, npSaveBytes, runPython } from "./_numpy.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
+import { threeRows } from "./_three_rows.ts";
 
 const OPTS = { timeout: 120_000, ...straceOptions };
 
 const CHILD = new URL("./_adversary12_child.ts", import.meta.url);
-
-/** A fresh folder holding `x.npy` of rows 0, 1, 2 (`<f8`). */
-function threeRows(): { dir: string; file: string } {
-  const dir = tempDir();
-  const file = join(dir, "x.npy");
-  const w = NpyAppendArraySync.open(file);
-  w.append(new Float64Array([0, 1, 2]));
-  w.close();
-  return { dir, file };
-}
 
 /** The file holds `want`, with no stray bytes for `recover` to count. */
 function holds(file: string, want: number[]): void {

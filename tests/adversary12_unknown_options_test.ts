@@ -28,16 +28,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-/** A folder with `x.npy` of rows 0, 1, 2 (`<f8`), and its bytes. */
-function threeRows(): { dir: string; file: string; bytes: Uint8Array } {
-  const dir = tempDir();
-  const file = join(dir, "x.npy");
-  const w = NpyAppendArraySync.open(file);
-  w.append(new Float64Array([0, 1, 2]));
-  w.close();
-  return { dir, file, bytes: readFileSync(file) };
-}
+import { threeRows } from "./_three_rows.ts";
 
 /** Asserts a TypeError for `key` naming `label`, suggesting `near`. */
 function unknownOption(

@@ -194,7 +194,7 @@ const BAD: Array<
     "a wrong row shape",
     { x: [[1, 2]], y: [1], t: [1n] },
     RangeError,
-    /shape \(1, 2\) to member "x" .*must be \(n, 3\)/,
+    /^Cannot append array of shape \(1, 2\) to member "x" of group ".*": its shape must be \(n, 3\), matching the member \(4, 3\) on every axis but axis 0$/,
   ],
   ["a wrong rank", { x: [1, 2, 3], y: [1], t: [1n] }, RangeError, /member "x"/],
   [
