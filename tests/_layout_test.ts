@@ -127,7 +127,7 @@ test("fileState: a file that cannot grow is judged so for append only (recover c
 });
 
 test("checkFileState: one error class and message per case", () => {
-  const opts = { verb: "append to", label: '"x.npy"' };
+  const opts = { verb: "append to", label: "x.npy" };
   assert.throws(
     () => checkFileState(facts("<f8", [2], 17), "append", opts),
     (e: unknown) =>
@@ -139,7 +139,7 @@ test("checkFileState: one error class and message per case", () => {
     () =>
       checkFileState(facts("<f8", [2], 3), "read", {
         verb: "read",
-        label: '"x.npy"',
+        label: "x.npy",
         offersAllowIncomplete: true,
       }),
     (e: unknown) =>
@@ -180,7 +180,7 @@ test("checkFileState: one error class and message per case", () => {
     (e: unknown) =>
       e instanceof RangeError &&
       e.message ===
-        "Cannot recover x: it holds a 0-d array, which has no axis to grow, and its 3 data bytes do not match the 8 its header says; save the array again",
+        'Cannot recover "x": it holds a 0-d array, which has no axis to grow, and its 3 data bytes do not match the 8 its header says; save the array again',
   );
   assert.throws(
     () => checkFileState(facts("|O", [2], 16), "append", opts),

@@ -9,6 +9,7 @@
  */
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { RUNTIME, sourcePath } from "./_runtime.ts";
 
@@ -32,7 +33,9 @@ export function otherRuntime(): { name: string; cmd: [string, string[]] } {
  * kept open) and waits until it holds the file.
  *
  * @returns `kill()`: SIGKILLs it (npx around it included: its own process
- *   group) and waits for its end.
+ *   group) and waits for its end: until the runtime that held the lock (a
+ *   child of npx, whose pipes close before it has quite ended) is gone or a
+ *   zombie, as the lock's judge sees it.
  */
 export async function holdInChild(
   cmd: [string, string[]],
@@ -51,6 +54,7 @@ export async function holdInChild(
     });
     child.on("close", () => reject(new Error(`child ended: ${err}`)));
   });
+  const holder = lockHolder(path);
   return {
     async kill() {
       try {
@@ -59,6 +63,32 @@ export async function holdInChild(
         // already gone
       }
       await closed;
+      if (holder !== null) await ended(holder);
     },
   };
+}
+
+/** The pid in the lock record of `path`, or `null`. */
+function lockHolder(path: string): number | null {
+  try {
+    const pid = JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid;
+    return Number.isSafeInteger(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits (up to 10 s) until `pid` is gone or a zombie (Linux `/proc`). */
+async function ended(pid: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    } catch {
+      return;
+    }
+    if (state === "Z" || state === "X") return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
