@@ -23,7 +23,9 @@ try {
   }
 } catch (e) {
   const err = e as Error & { code?: string };
-  console.log(`err ${JSON.stringify({ code: err.code, message: err.message })}`);
+  console.log(
+    `err ${JSON.stringify({ code: err.code, message: err.message })}`,
+  );
 }
 try {
   w.close();

@@ -131,7 +131,10 @@ test(
     const own = readFileSync("/proc/1/stat", "utf8");
     const start = Number(own.slice(own.lastIndexOf(")") + 2).split(" ")[19]);
     const f = lockedFile((p) =>
-      record(p, 1, myNamespace()).replace('"start":12345', `"start":${start + 1}`)
+      record(p, 1, myNamespace()).replace(
+        '"start":12345',
+        `"start":${start + 1}`,
+      )
     );
     {
       using w = NpyAppendArraySync.open(f.path);
