@@ -7,10 +7,9 @@
  * hard-linked to the lock name (failing if it exists) and then removed.
  * Temporaries of takers killed meanwhile (and a takeover guard they left,
  * or had claimed aside) are removed, once their pid is dead, by the next
- * holder: the folder is listed for them when that is
- * cheap (the folder's entries take at most {@linkcode TIDY_FOLDER_BYTES}),
- * after a stale lock or guard was taken over (a kill left them) and by
- * every `recover`. So opening costs the same in a folder of 40,000 files as
+ * holder: the folder is listed for them when that is cheap (the folder's
+ * entries take at most {@linkcode TIDY_FOLDER_BYTES}), after a stale lock
+ * or guard was taken over (a kill left them) and by every `recover`. So opening costs the same in a folder of 40,000 files as
  * in an empty one; there, a taker killed between writing its temporary and
  * linking it leaves no lock, only that temporary, until a takeover or a
  * recover. Where hard links are not supported the lock file is created
@@ -140,10 +139,12 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
     return age >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
   }
   if (!sameHost(h)) return "held";
+  // Its pid may be another namespace's (Deno without -A cannot tell): a
+  // container writer's pid looked dead here, its live lock was taken over.
+  if (h.pidns !== "" && pidNamespace() === "") return "unknown";
   const me = thisProcess();
-  // This process (another writer, or a worker): alive, no need to ask
-  // the runtime. A lock of an earlier process with the same pid has
-  // another start time. A worker terminated while holding it is gone.
+  // This process (a writer, or a worker): alive, no need to ask; an earlier
+  // one with the same pid has another start time; a dead worker is gone.
   const thread = () => threadAlive(h.pid, h.thread, h.threadStart);
   if (
     h.pid === me.pid &&
@@ -158,7 +159,7 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
 /**
  * Whether the holder runs on this host, in this pid namespace. A host name
  * or namespace unknown on either side (Deno without `--allow-sys`) counts as
- * this one.
+ * this one (but see `judge` for a namespace unknown only here).
  */
 function sameHost(h: Holder): boolean {
   const mine = thisProcess().host;
@@ -231,10 +232,9 @@ function tryCreate(
 
 /**
  * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
- * lock or its takeover guard) and claimed guards
- * (`<lock>.takeover.<pid>.<token>.stale`, see {@linkcode claimStale}) of
- * takers killed before they removed them, and a guard whose taker was
- * killed before it dropped it; a live taker's stay.
+ * lock or its guard) and claimed guards (`<lock>.takeover.<pid>.<token>.stale`,
+ * see {@linkcode claimStale}) of takers killed before they removed them,
+ * and a guard whose taker was killed before it dropped it (not live ones).
  */
 function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   const names = removeDeadTemps(
@@ -249,9 +249,8 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
       return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
     },
   );
-  // Listed after the lock was taken: a guard not listed then is a
-  // taker's that came later and is live (on Deno a missing file's look
-  // costs a thrown error).
+  // Listed after the lock was taken: a guard not listed then is a later,
+  // live taker's (on Deno a missing file's look costs a thrown error).
   const guard = `${lockPath}.takeover`;
   if (names === null || names.includes(baseOf(guard))) {
     claimIfStale(fs, guard);
@@ -366,8 +365,11 @@ function lockedError(
     fix =
       "this process holds it (another writer or maintenance call); close that first";
   } else if (unknown) {
+    const [flag, run] = h.pidns !== "" && pidNamespace() === ""
+      ? ["-A (its pid namespace may be another's)", "-A"]
+      : ["--allow-run", "--allow-run (or -A)"];
     fix =
-      `it is held by ${who}, and Deno may not tell whether that process is alive without --allow-run; close that writer, run with --allow-run (or -A) to take over a lock left by a dead process, or remove ${
+      `it is held by ${who}, and Deno may not tell whether that process is alive without ${flag}; close that writer, run with ${run} to take over a lock left by a dead process, or remove ${
         quoted(lockPath)
       } if that process is gone`;
   } else {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type OptionKind, optionKind } from "./_options_check.ts";
+import { checkOptions, type OptionKind, optionKind } from "./_options_check.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import type { NpyStackWriterOptions } from "./_stack_core.ts";
 import type {
@@ -16,7 +16,7 @@ import type {
 } from "./_group_core.ts";
 import type { EncodeHeaderOptions, ParseHeaderOptions } from "./header.ts";
 import type { ReadNpyOptions } from "./read_npy.ts";
-import type { NpyReaderOptions } from "./npy_reader.ts";
+import type { NpyBatchOptions, NpyReaderOptions } from "./npy_reader.ts";
 import type { EnsureAppendableOptions, RecoverOptions } from "./maintenance.ts";
 
 const WRITER_EXAMPLE = '{ dtype: "<f4" }';
@@ -102,3 +102,21 @@ export const ENCODE_OPTIONS: OptionKind = optionKind<EncodeHeaderOptions>(
   "{ headerLength: 128 }",
   { headerLength: true, growthSpace: true, version: true },
 );
+
+/** `batches`, `batchesSync`, `readable` of `NpyReader` and `NpyStackReader`. */
+export const BATCH_OPTIONS: OptionKind = optionKind<NpyBatchOptions>(
+  "{ batchItems: 1000 }",
+  { batchItems: true, start: true, end: true },
+);
+
+/**
+ * Checks the options of a reader's batches (see {@linkcode BATCH_OPTIONS}).
+ *
+ * @param options The options as given.
+ * @param shown The file or stack as messages show it, such as `"x.npy"`.
+ * @throws {TypeError} for options that are not an object, or hold an
+ * unknown key.
+ */
+export function checkBatchOptions(options: unknown, shown: string): void {
+  checkOptions(options, "read batches of", { label: shown }, BATCH_OPTIONS);
+}

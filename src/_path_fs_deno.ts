@@ -22,6 +22,7 @@
 
 import { DenoFile, type DenoFsFileLike } from "./adapters/deno.ts";
 import { NodeFile, nodeFs, type NodeFsLike } from "./adapters/node.ts";
+import { writeLoop, wroteNothing } from "./adapters/_loops.ts";
 import { SyncBackedFile } from "./sync_backed_file.ts";
 import {
   errnoName,
@@ -291,17 +292,15 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     if (fs !== null) {
       // After the move: straight to pwrite, as the node:fs backend.
       try {
+        // The adapters' loop: a call that writes nothing is EIO, not a
+        // loop forever (a file system that takes no more bytes).
         const n = buffer.length;
-        let done = fs.writeSync(this.#fd, buffer, 0, n, position);
-        while (done < n) {
-          done += fs.writeSync(
-            this.#fd,
-            buffer,
-            done,
-            n - done,
-            position + done,
-          );
-        }
+        writeLoop(
+          n,
+          (done) =>
+            fs.writeSync(this.#fd, buffer, done, n - done, position + done),
+          (done) => wroteNothing(position + done, n - done),
+        );
       } catch (e) {
         throw runtimeError(nodeStyle(e), "write", this.#label);
       }

@@ -101,6 +101,60 @@ export function layoutOf(
 }
 
 /**
+ * Whether the bytes past the header of a file opened by path are an append
+ * in progress: `follow` says whether a live writer holds its lock; when
+ * none does, the header is read again, since a writer that finished its
+ * append and closed between the reader's size look and its lock look has
+ * rewritten it (1 in 30 reads of a file a writer opened, appended to and
+ * closed in a loop was refused as needing recovery).
+ *
+ * @param follow Whether a live writer holds the file's lock.
+ * @param header The header the reader read.
+ * @param maxHeaderSize As given to the reader.
+ * @param tries How many times the reader started over already.
+ * @returns `"follow"` (keep to the header), `"refuse"` (no writer: the
+ *   file needs recovery) or `"again"` (the header moved: read again).
+ */
+export function* pastHeader(
+  follow: () => boolean,
+  header: NpyHeader,
+  maxHeaderSize: number | undefined,
+  tries: number,
+): IoSteps<"follow" | "refuse" | "again"> {
+  if (follow()) return "follow";
+  if (tries >= 3) return "refuse";
+  const again = yield* inspect(maxHeaderSize);
+  return sameHeader(again.header, header) ? "refuse" : "again";
+}
+
+/**
+ * {@linkcode stableInspect}, then {@linkcode layoutOf}, started over when
+ * {@linkcode pastHeader} finds the header moved.
+ *
+ * @returns The file's facts and its layout.
+ */
+export function* settledLayout(
+  maxHeaderSize: number | undefined,
+  label: string,
+  allowIncomplete: boolean,
+  follow: boolean | (() => boolean),
+): IoSteps<{ info: FileInfo; layout: Layout }> {
+  for (let tries = 0;; tries++) {
+    const info = yield* stableInspect(maxHeaderSize);
+    let f = follow;
+    if (
+      typeof follow === "function" && !allowIncomplete &&
+      info.dataLength > info.expectedDataLength
+    ) {
+      const v = yield* pastHeader(follow, info.header, maxHeaderSize, tries);
+      if (v === "again") continue;
+      f = v === "follow";
+    }
+    return { info, layout: layoutOf(info, label, allowIncomplete, f) };
+  }
+}
+
+/**
  * Reads the header until two reads in a row agree, so a header being
  * rewritten by a writer at the same moment is not taken half-written, then
  * the file size: read after the header, it covers all the data the header

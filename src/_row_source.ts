@@ -38,6 +38,7 @@ import {
   clampIndex,
   type Layout,
   layoutOf,
+  settledLayout,
   stableInspect,
 } from "./_reader_layout.ts";
 import { showFile } from "./_file_label.ts";
@@ -154,18 +155,17 @@ export class RowSource {
   ): Promise<RowSource> {
     const p = RowSource.prepare(target, options, false);
     if (p.sync !== null) return RowSource.finishSync(p, options);
-    const info = await runAsync(
-      stableInspect(options.maxHeaderSize),
+    const { layout } = await runAsync(
+      settledLayout(
+        options.maxHeaderSize,
+        p.label,
+        options.allowIncomplete ?? false,
+        liveWriter(p.path),
+      ),
       p.async!,
     ).catch((e) => {
       throw withFileName(e, "read", p.label);
     });
-    const layout = layoutOf(
-      info,
-      p.label,
-      options.allowIncomplete ?? false,
-      liveWriter(p.path),
-    );
     return new RowSource(p.label, null, p.async, false, options, layout);
   }
 
@@ -180,12 +180,14 @@ export class RowSource {
   ): RowSource {
     const file = p.sync!;
     try {
-      const info = runSync(stableInspect(options.maxHeaderSize), file);
-      const layout = layoutOf(
-        info,
-        p.label,
-        options.allowIncomplete ?? false,
-        liveWriter(p.path),
+      const { info, layout } = runSync(
+        settledLayout(
+          options.maxHeaderSize,
+          p.label,
+          options.allowIncomplete ?? false,
+          liveWriter(p.path),
+        ),
+        file,
       );
       const src = new RowSource(p.label, file, null, p.owned, options, layout);
       if (!info.appendable) src.#movable = p.path ?? "";

@@ -564,9 +564,12 @@ export class StackCore {
    * `keepLive` leaves the live shard as it is (a group's member keeps its
    * header-only first file: counting its rows, or undoing a failed append,
    * removed it, and the member was then taken for lost); releases the lock.
+   * A live shard whose first failed close kept its buffered rows (and lock)
+   * keeps the stack open too; `giveUp` (a `using` end) gives them up.
    */
-  close(keepLive = false): void {
+  close(keepLive = false, giveUp = false): void {
     if (this.closed) return;
+    let kept = false;
     try {
       if (this.#live !== null || this.#reopen) {
         if (this.#liveRows > 0 && !keepLive) this.seal();
@@ -578,10 +581,20 @@ export class StackCore {
           }
         }
       }
+    } catch (e) {
+      const live = this.#live;
+      kept = live !== null && !live.closed;
+      if (kept && giveUp) {
+        kept = false;
+        live![Symbol.dispose](); // throws what became of the rows
+      }
+      throw e;
     } finally {
-      this.closed = true;
-      this.#live = null;
-      this.#lock.release();
+      if (!kept) {
+        this.closed = true;
+        this.#live = null;
+        this.#lock.release();
+      }
     }
   }
 }

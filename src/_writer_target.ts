@@ -34,7 +34,7 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { lockPathOf } from "./_lock.ts";
+import { lockPathOf, lockTarget } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -217,14 +217,17 @@ export function openAsStackShard<T>(open: () => T): T {
  */
 function refuseStackShard(path: string): void {
   if (stackOpening) return;
-  const shard = /^\d+\.npy(\.part)?$/.exec(baseOf(path));
+  const SHARD = /^\d+\.npy(\.part)?$/;
+  // A symlink to a shard (`x.npy -> stack/0.npy`) grows it all the same.
+  const real = SHARD.test(baseOf(path)) ? path : realPath(path);
+  const shard = SHARD.exec(baseOf(real));
   if (shard === null) return;
-  const dir = dirOf(path);
+  const dir = dirOf(real);
   const fs = pathFs();
   const sep = /[\\/]$/.test(dir) ? "" : "/";
   const taken = shard[1] === undefined
-    ? fs.exists(`${dir}${sep}info`)
-    : fs.exists(lockPathOf(dir));
+    ? isDaskInfo(fs, `${dir}${sep}info`)
+    : fs.exists(lockPathOf(lockTarget(dir))); // as the stack writer names it
   if (!taken) return;
   throw new TypeError(
     `Cannot open ${quoted(path)}: it is ${
@@ -235,6 +238,28 @@ function refuseStackShard(path: string): void {
       quoted(dir)
     }) instead`,
   );
+}
+
+/**
+ * Whether `path` is a file Dask's `info` may be: a pickle (its first byte
+ * 0x80), or empty or zeros (a power cut kept its name, not its bytes); a
+ * folder or a text file named `info` beside files named `0.npy` is no
+ * stack's. One open and a one-byte read, only for names like shards.
+ */
+function isDaskInfo(fs: ReturnType<typeof pathFs>, path: string): boolean {
+  if (fs.kind(path) !== "file") return false;
+  try {
+    const f = fs.open(path, "read");
+    try {
+      const first = new Uint8Array(1);
+      const n = f.readSync(first, 0);
+      return n === null || n === 0 || first[0] === 0x80 || first[0] === 0;
+    } finally {
+      f.closeSync();
+    }
+  } catch {
+    return true; // unreadable: judged as before, a stack's
+  }
 }
 
 /**

@@ -7,12 +7,13 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
-import { READER_OPTIONS } from "./_option_kinds.ts";
+import { checkBatchOptions, READER_OPTIONS } from "./_option_kinds.ts";
 import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
 import { RowSource } from "./_row_source.ts";
+import { showFile } from "./_file_label.ts";
 import { settle } from "./_settle.ts";
 
 /** Options of {@linkcode NpyReader.open} and {@linkcode NpyReader.openSync}. */
@@ -381,10 +382,13 @@ export class NpyReader implements AsyncDisposable, Disposable {
    *
    * @param options `batchItems`, `start`, `end`.
    * @returns An async iterator of `{ data, shape, dtype, fortranOrder }`.
+   * @throws {TypeError} at the first batch, for options that are not an
+   * object or hold another key.
    */
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
+    checkBatchOptions(options, showFile(this.#src.label));
     const step = checkBatchItems(
       options.batchItems ?? this.batchItems,
       this.#src.label,
@@ -415,10 +419,13 @@ export class NpyReader implements AsyncDisposable, Disposable {
    *
    * @param options `batchItems`, `start`, `end`.
    * @returns An iterator of `{ data, shape, dtype, fortranOrder }`.
+   * @throws {TypeError} at the first batch, for options that are not an
+   * object or hold another key.
    */
   *batchesSync(
     options: NpyBatchOptions = {},
   ): Generator<NpyArray, void, undefined> {
+    checkBatchOptions(options, showFile(this.#src.label));
     const step = checkBatchItems(
       options.batchItems ?? this.batchItems,
       this.#src.label,

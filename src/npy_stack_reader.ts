@@ -10,6 +10,7 @@ import type { NpyArray } from "./read_npy.ts";
 import type { NpyData } from "./decode.ts";
 import { concatData } from "./_concat_data.ts";
 import type { NpyBatchOptions } from "./npy_reader.ts";
+import { checkBatchOptions } from "./_option_kinds.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
@@ -461,10 +462,12 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * @param options `batchItems` (rows per batch), `start`, `end`.
    * @returns An async iterator of `{ data, shape, dtype, fortranOrder }`.
    * @throws {RangeError} for a `batchItems` that is not a positive integer.
+   * @throws {TypeError} for options that are not an object or hold another key.
    */
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
+    checkBatchOptions(options, `the stack ${JSON.stringify(this.#dir)}`);
     const step = options.batchItems ?? this.#defaultBatch();
     if (!Number.isSafeInteger(step) || step < 1) {
       throw new RangeError(

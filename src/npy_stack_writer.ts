@@ -165,7 +165,11 @@ export class NpyStackWriterSync implements Disposable {
 
   /**
    * Seals the live shard if it holds rows and releases the stack.
-   * Calling it again does nothing.
+   * Calling it again does nothing. With `bufferBytes`, rows the disk has
+   * no room for are kept by a failed close, which leaves the stack open
+   * (lock held) for another `close()`: that one writes them or, failing
+   * again, gives them up, releases the stack and says how many were lost
+   * (a `using` block's end gives them up at once).
    *
    * @example
    * ```ts
@@ -202,7 +206,8 @@ export class NpyStackWriterSync implements Disposable {
    * ```
    */
   [Symbol.dispose](): void {
-    this.close();
+    this.#guard.check("close", `the stack "${this.#core.dir}"`);
+    this.#core.close(false, true); // buffered rows unwritable: given up
   }
 }
 

@@ -15,6 +15,7 @@ import { decodeItems, type NpyData } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import { fileState, fileStateError, growthAxis, wholeRows } from "./_layout.ts";
 import { liveWriter } from "./_live_writer.ts";
+import { pastHeader } from "./_reader_layout.ts";
 
 /** A whole array read from a file. */
 export interface NpyArray {
@@ -53,6 +54,7 @@ const MAX_EMPTY_ITEMS = 1 << 12;
 function* readSteps(
   options: ReadNpyOptions,
   live: boolean | (() => boolean) = false,
+  tries = 0,
 ): IoSteps<NpyArray> {
   const info = yield* inspect(options.maxHeaderSize);
   const { header } = info;
@@ -65,8 +67,16 @@ function* readSteps(
   }
   const shape = [...header.shape];
   const state = fileState(info, "read");
-  const following = info.dataLength > info.expectedDataLength &&
-    !options.allowIncomplete && (typeof live === "function" ? live() : live);
+  let following = false;
+  if (info.dataLength > info.expectedDataLength && !options.allowIncomplete) {
+    const v = typeof live === "function"
+      ? yield* pastHeader(live, header, options.maxHeaderSize, tries)
+      : live
+      ? "follow"
+      : "refuse";
+    if (v === "again") return yield* readSteps(options, live, tries + 1);
+    following = v === "follow";
+  }
   if (state.state === "needs-recovery" && !following) {
     if (!options.allowIncomplete || shape.length === 0) {
       throw fileStateError(state, "read", {
