@@ -21,6 +21,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { NpyAppendArraySync, NpyLockedError } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { sourcePath } from "./_runtime.ts";
 
 const LOCK_CHILD = new URL("./_lock_child.ts", import.meta.url);
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
@@ -73,9 +74,14 @@ function lockedFile(text: (path: string) => string): {
   return { path, lock, text: t, bytes: readFileSync(path) };
 }
 
+/** Deno, this one or (under Bun and Node) Deno from npm. */
+const DENO: string[] = deno === undefined
+  ? ["npx", "-y", "deno@2.9.6"]
+  : [deno.execPath()];
+
 test(
   "Deno without -A (its namespace unknown) does not take over a lock of another namespace",
-  { skip: deno === undefined ? "Deno's permissions only" : !linux },
+  { skip: !linux, timeout: 120_000 },
   () => {
     const f = lockedFile((p) => record(p, deadPid(), "4-4026599999"));
     for (
@@ -85,8 +91,15 @@ test(
       ]
     ) {
       const r = spawnSync(
-        deno!.execPath(),
-        ["run", ...flags, LOCK_CHILD.pathname, "try", f.path],
+        DENO[0]!,
+        [
+          ...DENO.slice(1),
+          "run",
+          ...flags,
+          sourcePath(LOCK_CHILD),
+          "try",
+          f.path,
+        ],
         { encoding: "utf8" },
       );
       assert.match(r.stdout, /^NpyLockedError: /, r.stdout + r.stderr);
