@@ -28,24 +28,8 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { unknownOption } from "./_unknown_option.ts";
 import { threeRows } from "./_three_rows.ts";
-
-/** Asserts a TypeError for `key` naming `label`, suggesting `near`. */
-function unknownOption(
-  label: string,
-  key: string,
-  near: string | null,
-): (e: unknown) => true {
-  return (e) => {
-    assert.ok(e instanceof TypeError, String(e));
-    assert.ok(e.message.includes(label), e.message);
-    assert.ok(e.message.includes(`unknown option "${key}"`), e.message);
-    if (near !== null) {
-      assert.ok(e.message.endsWith(`did you mean "${near}"?`), e.message);
-    } else assert.match(e.message, /the options are "/);
-    return true;
-  };
-}
 
 describe("adversary 12: an unknown option is refused, not ignored", () => {
   test("deleteIfExist (misspelled): refused, the file unchanged, no lock left", () => {

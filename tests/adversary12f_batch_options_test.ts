@@ -16,23 +16,7 @@ import {
   NpyStackWriterSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-/** Asserts a TypeError for `key` naming `label`, suggesting `near`. */
-function unknownOption(
-  label: string,
-  key: string,
-  near: string | null,
-): (e: unknown) => true {
-  return (e) => {
-    assert.ok(e instanceof TypeError, String(e));
-    assert.ok(e.message.includes(label), e.message);
-    assert.ok(e.message.includes(`unknown option "${key}"`), e.message);
-    if (near !== null) {
-      assert.ok(e.message.endsWith(`did you mean "${near}"?`), e.message);
-    } else assert.match(e.message, /the options are "/);
-    return true;
-  };
-}
+import { unknownOption } from "./_unknown_option.ts";
 
 /** `x.npy` of rows 0..5 (`<f8`) in a new folder. */
 function sixRows(): string {
