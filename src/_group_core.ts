@@ -403,6 +403,8 @@ export class GroupCore {
     let fresh: Planned[] | undefined;
     for (const p of parts) if (p.fresh) (fresh ??= []).push(p);
     if (rows === 0 && fresh === undefined) return;
+    // Before any write: a failure the undo cannot reach writes nothing.
+    for (const p of parts) p.member.checkPlace?.(rows);
     // The new members' dtypes are recorded first: a failure there (a full
     // disk) leaves nothing written, and one after it leaves a group of 0
     // rows whose members are missing or empty, which opens as such.

@@ -24,6 +24,11 @@ export interface MemberStore {
   dtype(): DType | undefined;
   /** How `prepareArray` converts this member's input. */
   prepareOptions(): PrepareOptions;
+  /**
+   * Refuses, writing nothing, an append of `rows` that the storage could
+   * not undo (a stack's folder moved: see `StackCore.checkPlace`).
+   */
+  checkPlace?(rows: number): void;
   /** Writes the data of an append (its header may lag behind). */
   append(input: ArrayInput): void;
   /** Makes the appended rows visible (writes the header). */
@@ -142,6 +147,10 @@ export class StackMember extends MemberBase implements MemberStore {
 
   dtype(): DType | undefined {
     return this.#core.dtype;
+  }
+
+  checkPlace(rows: number): void {
+    this.#core.checkPlace(rows);
   }
 
   append(input: ArrayInput): void {

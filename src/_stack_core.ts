@@ -6,11 +6,12 @@
  * @module
  */
 
-import type { ArrayInput, TypedArray } from "./array_input.ts";
+import type { ArrayInput } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
+import { piece, quickRows } from "./_stack_input.ts";
 import { statPath } from "./_path_meta.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { openAsStackShard } from "./_writer_target.ts";
@@ -51,7 +52,10 @@ import {
   checkStackFolder,
   clearStack,
   cutLiveShard,
+  folderId,
+  folderMoved,
   join,
+  movedFolderError,
   partPath,
   reviveShard,
   scanStack,
@@ -98,50 +102,6 @@ export function checkShardOption(
   return value;
 }
 
-/** The rows of an input along the growth axis, when it is cheap to tell. */
-function quickRows(
-  input: ArrayInput,
-  rank: number,
-  fortran: boolean,
-): number | undefined {
-  if (ArrayBuffer.isView(input)) {
-    return rank === 1 ? (input as { length: number }).length : undefined;
-  }
-  if (Array.isArray(input)) {
-    if (fortran && rank > 1) return undefined;
-    let depth = 0;
-    for (let x: unknown = input; Array.isArray(x); x = x[0]) depth++;
-    return depth === rank ? input.length : undefined;
-  }
-  const shape = (input as { shape?: unknown }).shape;
-  if (!Array.isArray(shape) || shape.length !== rank || rank === 0) {
-    return undefined;
-  }
-  const n = shape[growthAxis(fortran, rank)];
-  return typeof n === "number" ? n : undefined;
-}
-
-/**
- * Bytes of the stack's dtype as `append` takes them back: raw bytes, but
- * unsigned integers wider than a byte as their values (a `Uint8Array`
- * there means values, not bytes).
- */
-function piece(bytes: Uint8Array, dtype: DType): Uint8Array | TypedArray {
-  if (dtype.kind !== "u" || dtype.itemsize === 1) return bytes;
-  const le = dtype.byteOrder !== ">";
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const n = bytes.length / dtype.itemsize;
-  if (dtype.itemsize === 2) {
-    return Uint16Array.from({ length: n }, (_, i) => view.getUint16(i * 2, le));
-  }
-  if (dtype.itemsize === 4) {
-    return Uint32Array.from({ length: n }, (_, i) => view.getUint32(i * 4, le));
-  }
-  const out = new BigUint64Array(n);
-  for (let i = 0; i < n; i++) out[i] = view.getBigUint64(i * 8, le);
-  return out;
-}
-
 /** Opens a live shard as its stack writer (a plain writer is refused). */
 const openShard = (path: string, options: NpyAppendArrayOptions) =>
   openAsStackShard(() => NpyAppendArraySync.open(path, options));
@@ -151,6 +111,8 @@ export class StackCore {
   readonly dir: string;
   readonly #fs: PathFs;
   readonly #lock: HeldLock;
+  /** The folder's identity at open (see `folderMoved`). */
+  readonly #folderId: string | null;
   #options: NpyAppendArrayOptions;
   readonly #shardRows: number | undefined;
   readonly #shardBytes: number | undefined;
@@ -199,6 +161,7 @@ export class StackCore {
     refuseLongName(dir, verb);
     makeFolder(dir, options.fsync ?? false);
     this.#lock = acquireLock(dir, verb);
+    this.#folderId = folderId(dir);
     try {
       if (deleteIfExists) clearStack(dir, fs);
       // A temporary info left by a kill while info was rewritten.
@@ -452,22 +415,18 @@ export class StackCore {
   #append(input: ArrayInput): void {
     const limit = this.#shardRows;
     const rank = this.#tail?.length;
+    const rows = rank === undefined
+      ? undefined
+      : quickRows(input, rank, this.fortranOrder);
+    this.checkPlace(rows);
     if (limit === undefined) {
-      this.#appendLive(
-        input,
-        rank === undefined
-          ? undefined
-          : quickRows(input, rank, this.fortranOrder),
-      );
+      this.#appendLive(input, rows);
       if (
         this.#shardBytes !== undefined &&
         this.#liveRows * this.#rowBytes >= this.#shardBytes
       ) this.seal();
       return;
     }
-    const rows = rank === undefined
-      ? undefined
-      : quickRows(input, rank, this.fortranOrder);
     if (rows !== undefined && this.#liveRows + rows <= limit) {
       this.#appendLive(input, rows);
       if (this.#liveRows >= limit) this.seal();
@@ -508,6 +467,31 @@ export class StackCore {
     }
   }
 
+  /**
+   * Refuses an append of `rows` (`undefined`: not known) that may seal the
+   * live shard once the folder is not the one opened: a seal renames and
+   * an undo cuts by path, so its rows would stay where the folder went.
+   * Nothing is written; appends within the live shard go on through its
+   * open file, which moved with the folder.
+   */
+  checkPlace(rows: number | undefined): void {
+    const limit = this.#shardRows ?? Infinity;
+    const bytes = this.#shardBytes ?? Infinity;
+    if (
+      (rows === undefined
+        ? limit === Infinity && bytes === Infinity
+        : this.#liveRows + rows < limit &&
+          (this.#liveRows + rows) * this.#rowBytes < bytes) ||
+      !folderMoved(this.#fs, this.dir, this.#folderId)
+    ) return;
+    const n = this.#sealedRows + this.#liveRows;
+    throw movedFolderError(
+      this.dir,
+      "append to",
+      `nothing of this append was written, and the ${n} rows before it are where the folder went; close this writer and open the stack there to go on`,
+    );
+  }
+
   #writeInfo(): void {
     if (this.#tail === null || this.dtype === undefined) return;
     const axis = this.axis(this.#tail.length);
@@ -540,11 +524,24 @@ export class StackCore {
   }
 
   /** Ends the live shard: renames it to `{n}.npy` and rewrites `info`. */
-  seal(): void {
+  seal(verb = "seal"): void {
     this.checkOpen();
     const live = this.#live;
     if (live === null && !this.#reopen) return;
     if (this.#liveRows === 0) return;
+    if (folderMoved(this.#fs, this.dir, this.#folderId)) {
+      // Closed where it is (its header through its open file), not sealed.
+      live?.close();
+      this.#live = null;
+      this.#broken = true;
+      throw movedFolderError(
+        this.dir,
+        verb,
+        `its ${
+          this.#sealedRows + this.#liveRows
+        } rows are where the folder went, the last ${this.#liveRows} in its live shard; close this writer and open the stack there to go on`,
+      );
+    }
     live?.close();
     this.#live = null;
     this.#reopen = false;
@@ -572,7 +569,7 @@ export class StackCore {
     let kept = false;
     try {
       if (this.#live !== null || this.#reopen) {
-        if (this.#liveRows > 0 && !keepLive) this.seal();
+        if (this.#liveRows > 0 && !keepLive) this.seal("close");
         else {
           this.#live?.close();
           const part = partPath(this.dir, this.chunks.length);
