@@ -126,7 +126,9 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     if (scan.shape !== null && scan.dtype !== undefined) {
       r.#setLayout(scan.shape, scan.dtype.str, scan.fortranOrder ?? false);
     }
-    r.#refreshLive();
+    // As refreshSync: a live shard sealed since the scan is read under
+    // its sealed name (its rows were dropped).
+    r.refreshSync();
     if (r.#dtype === "") {
       throw new TypeError(
         `Cannot read the stack "${path}": it holds no shard yet (no info, no {n}.npy, no {n}.npy.part); append to it first`,

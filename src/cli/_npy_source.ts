@@ -17,7 +17,7 @@ import {
   NpyReader,
   readNpySync,
 } from "../../mod.ts";
-import { checkReadable, CliFile } from "./_fs.ts";
+import { checkReadable, CliFile, sizeIfExists } from "./_fs.ts";
 
 /** Bytes read at a time (about). */
 export const BATCH_BYTES: number = 4 << 20;
@@ -48,6 +48,10 @@ export function openSource(
   path: string,
   maxHeaderSize?: number,
 ): NpySource {
+  return openLive(path, (p) => openFound(p, maxHeaderSize));
+}
+
+function openFound(path: string, maxHeaderSize?: number): NpySource {
   checkReadable(path);
   const info = inspectNpySync(path, headerOptions(maxHeaderSize));
   if (info.hasObject) {
@@ -61,6 +65,32 @@ export function openSource(
     );
   }
   return { path, info, maxHeaderSize, close() {} };
+}
+
+/**
+ * Runs `open` on `path`, or on `{n}.npy` when `path` is a stack's live
+ * shard `{n}.npy.part` that its writer sealed (renamed) since the stack
+ * was listed, as `NpyStackReader` reads it: a command listing a stack
+ * beside its writer failed with "no such file".
+ *
+ * @param path The file.
+ * @param open What opens it.
+ * @returns What `open` returns.
+ */
+export function openLive<T>(path: string, open: (path: string) => T): T {
+  try {
+    return open(path);
+  } catch (e) {
+    const sealed = path.slice(0, -".part".length);
+    const missing = [e, (e as Error).cause].some((x) =>
+      (x as { code?: unknown } | undefined)?.code === "ENOENT"
+    );
+    if (
+      !missing || !path.endsWith(".npy.part") ||
+      sizeIfExists(sealed) === undefined
+    ) throw e;
+    return open(sealed);
+  }
 }
 
 /**
@@ -95,10 +125,11 @@ export function* batches(
     yield readNpySync(src.path, headerOptions(src.maxHeaderSize));
     return;
   }
-  const reader = NpyReader.openSync(src.path, {
-    ...headerOptions(src.maxHeaderSize),
-    batchItems: rowsPerBatch(src.info, batchBytes),
-  });
+  const reader = openLive(src.path, (p) =>
+    NpyReader.openSync(p, {
+      ...headerOptions(src.maxHeaderSize),
+      batchItems: rowsPerBatch(src.info, batchBytes),
+    }));
   try {
     if (reader.length === 0) {
       yield reader.readSync(0, 0);
@@ -140,7 +171,10 @@ export function* rawBatches(
     return;
   }
   const step = rowsPerBatch(info, batchBytes);
-  const reader = NpyReader.openSync(src.path, headerOptions(src.maxHeaderSize));
+  const reader = openLive(
+    src.path,
+    (p) => NpyReader.openSync(p, headerOptions(src.maxHeaderSize)),
+  );
   try {
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
@@ -239,7 +273,7 @@ export function* rowBlocks(
   if (rows === 0 || cols === 0 || size === 0) return;
   const step = Math.max(1, Math.floor(batchBytes / (cols * size)));
   const segment = new Uint8Array(step * size);
-  const file = new CliFile(src.path, "read");
+  const file = openLive(src.path, (p) => new CliFile(p, "read"));
   try {
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
