@@ -62,7 +62,9 @@ export class NpyFormatError extends Error {
    *   unfinished change is recorded beside the file: call `recover`;
    * - `"several-arrays"`: `np.save` was called more than once on the file
    *   (or bytes follow its records);
-   * - `"changed"`: the file changed under a reader or a rewrite;
+   * - `"changed"`: the file changed under a reader or a rewrite, or a
+   *   stack's folder was moved under its writer (an append that would seal
+   *   is refused, nothing written);
    * - `"cannot-grow"`: the layout has no axis this library can continue;
    * - `"damaged-stack"`: a stack folder's shards or info disagree;
    * - `"damaged-group"`: a group folder's `group.json` or members disagree.
