@@ -13,10 +13,10 @@
  *   fails before anything moves), then the data moves towards the end in
  *   chunks from the last one, each copied into the slot with a progress
  *   entry before it overwrites the file (a killed move is rolled forward).
- * - `append`: an `atomic` writer: the old size and header, put back.
+ * - `append`: an `atomic` writer: the old size and header, put back (not
+ *   onto another file: `_journal_owner.ts`).
  * - `copy`: a file replaced by a copy (`ensureAppendable`, `atomic` with
  *   `deleteIfExists`): the temporary file's name, removed by the next run.
- *
  * Layout (little endian): 64 fixed bytes (`NPYJRNL1`, kind, lengths, old
  * size, CRC-32), the old header, the new header or temporary name, then
  * for `shift` two 64-byte progress entries and a slot at a 4 KiB boundary.
@@ -28,6 +28,7 @@ import type { FileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { readFully, runSync } from "./_io.ts";
 import { showFile } from "./_file_label.ts";
+import { refuseForeign } from "./_journal_owner.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -309,17 +310,15 @@ export function settleFile(
 ): "none" | "finished" | "rolled back" | "emptied" | "cleaned" {
   const rec = store.open();
   if (rec === null) return "none";
-  let result: "none" | "finished" | "rolled back" | "emptied" | "cleaned" =
-    "none";
+  let result: ReturnType<typeof settleFile> = "none";
   try {
     const j = readJournal(rec);
     if (j === null && !tornJournal(rec)) {
       // Not a record of this library (a user's file of that name): keep it.
       return "none";
     }
-    if (j === null) {
-      result = "none";
-    } else if (j.kind === "copy") {
+    if (j === null) result = "none";
+    else if (j.kind === "copy") {
       removeTemp(new TextDecoder().decode(j.blob));
       result = "cleaned";
     } else if (file === null) {
@@ -329,6 +328,7 @@ export function settleFile(
         file.truncateSync!(0);
         result = "emptied";
       } else {
+        refuseForeign(file, j.oldSize, j.oldHeader, store.label);
         if (file.sizeSync() !== j.oldSize) file.truncateSync!(j.oldSize);
         file.writeSync(j.oldHeader, 0);
         result = "rolled back";
