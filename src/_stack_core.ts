@@ -52,10 +52,7 @@ import {
   checkStackFolder,
   clearStack,
   cutLiveShard,
-  folderId,
-  folderMoved,
   join,
-  movedFolderError,
   partPath,
   reviveShard,
   scanStack,
@@ -64,6 +61,7 @@ import {
   shardPath,
   writeInfo,
 } from "./_stack_scan.ts";
+import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 
 export {
   ambiguousOrder,
