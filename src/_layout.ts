@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DType } from "./dtype.ts";
+import { type DType, OBJECTS_FIX } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
 import { showFile } from "./_file_label.ts";
 import { numpyTooBig } from "./_numpy_limits.ts";
@@ -328,7 +328,7 @@ export function fileStateError(
         "unsupported-dtype",
         `its dtype "${
           options.dtype?.str ?? "O"
-        }" holds Python objects, which this library cannot write`,
+        }" holds Python objects, which this library cannot write; ${OBJECTS_FIX}, or start a new file with deleteIfExists`,
         named,
       );
     case "0-d":

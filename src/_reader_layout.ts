@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { objectsReadWhy } from "./decode.ts";
 import { type IoSteps, size } from "./_io.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
 import type { NpyHeader } from "./header.ts";
@@ -55,7 +56,7 @@ export function layoutOf(
   if (header.dtype.hasObject) {
     throw new NpyFormatError(
       "unsupported-dtype",
-      `its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      objectsReadWhy(header.dtype),
       { file: label },
     );
   }

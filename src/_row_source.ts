@@ -23,7 +23,7 @@ import {
   type NpyData,
   type NumericDecoder,
   numericDecoder,
-  swapInPlace,
+  toNativeInPlace,
 } from "./decode.ts";
 import type { TypedArray } from "./array_input.ts";
 import { openTarget, targetLabel } from "./_open_target.ts";
@@ -337,7 +337,7 @@ export class RowSource {
     } finally {
       this.#scratchBusy = false;
     }
-    swapInPlace(view, need, d.swapUnit);
+    toNativeInPlace(view, need, d);
     const typed = this.#scratchTyped!;
     // A new array of the length, then a copy: one allocation (on the
     // engine's heap for small ones), faster than `slice` on V8 and JSC.

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { decodeCost, type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
+import {
+  decodeCost,
+  type DType,
+  NATIVE_LITTLE_ENDIAN,
+  OBJECTS_FIX,
+} from "./dtype.ts";
 import { elementReader } from "./_element_readers.ts";
 import { type TypedArrayFit, typedArrayFor } from "./_typed_arrays.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -53,6 +58,11 @@ export interface NumericDecoder extends TypedArrayFit {
    * this machine's; 0 when no swap is needed.
    */
   readonly swapUnit: number;
+  /**
+   * `b1`: a byte other than 0 and 1 (NumPy's `True`, as in an array made
+   * by `np.frombuffer(..., bool)`) is read as 1.
+   */
+  readonly bools: boolean;
 }
 
 const DECODERS = new WeakMap<DType, NumericDecoder | null>();
@@ -77,6 +87,7 @@ export function numericDecoder(dtype: DType): NumericDecoder | undefined {
       swapUnit: swap && dtype.itemsize / fit.per > 1
         ? dtype.itemsize / fit.per
         : 0,
+      bools: dtype.kind === "b",
     };
     DECODERS.set(dtype, d);
   }
@@ -106,6 +117,39 @@ export function swapInPlace(
   }
 }
 
+/**
+ * Puts the first `length` bytes of `u8`, items of a numeric dtype as
+ * stored, into the form its typed array gives: native byte order (see
+ * {@linkcode swapInPlace}), and `b1` bytes as 0 or 1, the values
+ * `np.load(...).astype(np.uint8)` gives.
+ *
+ * @param u8 The bytes, changed in place.
+ * @param length How many bytes.
+ * @param decoder The dtype's decoder.
+ */
+export function toNativeInPlace(
+  u8: Uint8Array,
+  length: number,
+  decoder: NumericDecoder,
+): void {
+  if (decoder.bools) {
+    for (let i = 0; i < length; i++) if (u8[i]! > 1) u8[i] = 1;
+    return;
+  }
+  swapInPlace(u8, length, decoder.swapUnit);
+}
+
+/**
+ * Why the items of a dtype holding Python objects (pickled by NumPy) are
+ * not read, and the fix; the readers' one message.
+ *
+ * @param dtype The dtype.
+ * @returns The message, without the file's name.
+ */
+export function objectsReadWhy(dtype: DType): string {
+  return `its dtype "${dtype.str}" holds Python objects (pickled), which cannot be read here; ${OBJECTS_FIX}`;
+}
+
 /** Most items of a zero-byte dtype (`V0`, `[]`) decoded at once. */
 const MAX_EMPTY_ITEMS = 1 << 12;
 /** Most values decoding may make beyond 8 per data byte. */
@@ -130,7 +174,8 @@ const MAX_FREE_VALUES = 1 << 16;
  * @param count The number of items.
  * @param options `copy: false` lets numeric results share memory with
  * `bytes` (byte-swapping it in place for the other byte order).
- * @returns Numbers as typed arrays in native order (complex interleaved),
+ * @returns Numbers as typed arrays in native order (complex interleaved;
+ * `b1` as 0 and 1),
  * `U` as strings, `S` as `Uint8Array`s without trailing zeros, `V` as
  * `Uint8Array`s, records as plain objects.
  * @throws {NpyFormatError} for Python objects, or more than 2**12 items of
@@ -145,7 +190,7 @@ export function decodeItems(
   if (dtype.hasObject) {
     throw new NpyFormatError(
       "unsupported-dtype",
-      `its dtype "${dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      objectsReadWhy(dtype),
       { verb: "read" },
     );
   }
@@ -189,7 +234,7 @@ export function decodeItems(
       ? bytes
       : new Uint8Array(copy, base, length);
     if (!inPlace) u8.set(bytes.subarray(0, length));
-    swapInPlace(u8, length, c.swapUnit);
+    toNativeInPlace(u8, length, c);
     return new c.ctor(copy, base, count * c.per) as NpyData;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);

@@ -224,17 +224,40 @@ function parseSimple(spec: string, strict = false): DType {
     if (!SIZES[kind]!.includes(size)) {
       badDType(
         spec,
-        size === 16 || size === 32 || size === 12
-          ? "long double types are not supported"
+        (kind === "f" || kind === "c") &&
+          (size === 16 || size === 32 || size === 12 || size === 24)
+          ? longDoubleWhy(kind)
           : `no ${kind}${size} type`,
       );
     }
     return simple(kind, size, order);
   }
+  const long = LONG_DOUBLE_NAMES.exec(rest);
+  if (long) badDType(spec, longDoubleWhy(long[1] === undefined ? "f" : "c"));
   return badDType(
     spec,
     `unknown type; use a type string such as "<f8" or a name such as "float64"`,
   );
+}
+
+/**
+ * The fix for a file whose dtype holds Python objects (pickled by NumPy),
+ * which is neither read nor appended to.
+ */
+export const OBJECTS_FIX =
+  'convert the array in NumPy to a fixed-size dtype (text: a.astype("U"), numbers: a.astype("<f8")) and save it again';
+
+/** NumPy's names of its long double types; group 1 marks complex ones. */
+const LONG_DOUBLE_NAMES =
+  /^(?:g|float96|float128|longdouble|longfloat|(G|complex192|complex256|clongdouble|clongfloat|longcomplex))$/;
+
+/**
+ * Why a long double dtype (`f16`, `c32`; `f12`, `c24` on 32-bit x86) is
+ * refused, and the fix: JS has no wider float than float64.
+ */
+function longDoubleWhy(kind: string): string {
+  const to = kind === "c" ? "<c16" : "<f8";
+  return `long double types are not supported (JS numbers are float64); convert the array in NumPy with a.astype("${to}"), which rounds, and use "${to}"`;
 }
 
 /** A field list (a structured descr) as a dtype. */

@@ -11,7 +11,7 @@ import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
 import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { inspect } from "./_inspect.ts";
-import { decodeItems, type NpyData } from "./decode.ts";
+import { decodeItems, type NpyData, objectsReadWhy } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import { fileState, fileStateError, growthAxis, wholeRows } from "./_layout.ts";
 import { liveWriter } from "./_live_writer.ts";
@@ -61,7 +61,7 @@ function* readSteps(
   if (header.dtype.hasObject) {
     throw new NpyFormatError(
       "unsupported-dtype",
-      `its dtype "${header.dtype.str}" holds Python objects (pickled), which cannot be read here`,
+      objectsReadWhy(header.dtype),
       { verb: "read" },
     );
   }

@@ -187,6 +187,6 @@ test("checkFileState: one error class and message per case", () => {
     (e: unknown) =>
       e instanceof NpyFormatError &&
       e.message ===
-        'Cannot append to "x.npy": its dtype "|O" holds Python objects, which this library cannot write',
+        'Cannot append to "x.npy": its dtype "|O" holds Python objects, which this library cannot write; convert the array in NumPy to a fixed-size dtype (text: a.astype("U"), numbers: a.astype("<f8")) and save it again, or start a new file with deleteIfExists',
   );
 });
