@@ -18,7 +18,7 @@ import {
   type DTypeSpec,
   parseDType,
 } from "./dtype.ts";
-import { parsePyLiteral, pyRepr, PyTuple } from "./py_literal.ts";
+import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 import { growthAxis } from "./_layout.ts";
 
 /** The magic bytes every `.npy` file starts with. */
@@ -164,6 +164,15 @@ function toDim(value: unknown, at: number, text: string): number {
 }
 
 /**
+ * The fix named by a header that is no Python literal `np.save` writes:
+ * `np.load` reads some of them (comments, `r''` strings, hexadecimal
+ * numbers, repeated keys, no final newline), which only other writers or
+ * hands make; the library reads what NumPy writes.
+ */
+const NOT_NUMPYS =
+  "; np.save never writes such a header: if np.load reads the file, save it again with np.save";
+
+/**
  * Parses the header at the start of `bytes` (which may hold more of the
  * file after it).
  *
@@ -247,12 +256,18 @@ export function parseHeader(
   if (!text.endsWith("\n")) {
     throw new NpyFormatError(
       "bad-header",
-      "invalid header: it does not end with a newline",
+      `invalid header: it does not end with a newline${NOT_NUMPYS}`,
     );
   }
-  const value = parsePyLiteral(text, "header", {
-    allowLongSuffix: major < 3,
-  });
+  let value: PyValue;
+  try {
+    value = parsePyLiteral(text, "header", { allowLongSuffix: major < 3 });
+  } catch (e) {
+    if (!(e instanceof NpyFormatError) || e.code !== "bad-header") throw e;
+    throw new NpyFormatError("bad-header", e.reason + NOT_NUMPYS, {
+      cause: e,
+    });
+  }
   if (!(value instanceof Map)) {
     throw new NpyFormatError(
       "bad-header",

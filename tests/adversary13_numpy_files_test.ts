@@ -319,3 +319,68 @@ print(json.dumps(bad))`,
     },
   );
 });
+
+describe("adversary 13: headers np.load reads but np.save never writes", () => {
+  // Comments, raw and triple-quoted strings, joined strings, hexadecimal
+  // numbers, a repeated key (the last wins in Python), no final newline.
+  const TEXTS = [
+    "{'descr': r'<i2', 'fortran_order': False, 'shape': (3,), }\n",
+    "{'descr': '''<i2''', 'fortran_order': False, 'shape': (3,), }\n",
+    "{'descr': '<' 'i2', 'fortran_order': False, 'shape': (3,), }\n",
+    "{'descr': '<i2', 'fortran_order': False, 'shape': (0x3,), }\n",
+    "{'descr': '<i2', # a comment\n 'fortran_order': False, 'shape': (3,), }\n",
+    "{'descr': '<f8', 'descr': '<i2', 'fortran_order': False, 'shape': (3,), }\n",
+    "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }\t",
+  ];
+
+  test(
+    "are NpyFormatErrors naming the file and the fix, which works",
+    opts,
+    () => {
+      const dir = tempDir();
+      const paths = TEXTS.map((_, i) => join(dir, `h${i}.npy`));
+      // Written by hand; np.load reads each; the fix, np.save(np.load()),
+      // writes the same values to a second file.
+      const loaded: number[][] = JSON.parse(runPython(
+        `import json, sys
+import numpy as np
+texts, paths = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+out = []
+for t, p in zip(texts, paths):
+    h = t.encode("latin1")
+    with open(p, "wb") as f:
+        f.write(b"\\x93NUMPY\\x01\\x00" + len(h).to_bytes(2, "little") + h + np.array([1, -2, 3], "<i2").tobytes())
+    a = np.load(p)
+    np.save(p[:-4] + "_fixed.npy", a)
+    out.append(a.tolist())
+print(json.dumps(out))`,
+        [JSON.stringify(TEXTS), JSON.stringify(paths)],
+      ));
+      for (const [i, path] of paths.entries()) {
+        assert.deepEqual(loaded[i], [1, -2, 3], TEXTS[i]);
+        const before = new Uint8Array(readFileSync(path));
+        for (
+          const use of [
+            () => readNpySync(path),
+            () => NpyAppendArraySync.open(path),
+          ]
+        ) {
+          assert.throws(use, (e: unknown) => {
+            assert.ok(e instanceof NpyFormatError, String(e));
+            assert.equal(e.code, "bad-header");
+            assert.ok(e.message.startsWith(`Cannot `), e.message);
+            assert.ok(e.message.includes(`"${path}"`), e.message);
+            assert.match(
+              e.message,
+              /np\.save never writes such a header: if np\.load reads the file, save it again with np\.save$/,
+            );
+            return true;
+          }, TEXTS[i]);
+        }
+        assert.deepEqual(new Uint8Array(readFileSync(path)), before);
+        const fixed = readNpySync(path.replace(/\.npy$/, "_fixed.npy"));
+        assert.deepEqual([...(fixed.data as Int16Array)], [1, -2, 3]);
+      }
+    },
+  );
+});
