@@ -156,7 +156,9 @@ function toDim(value: unknown, at: number, text: string): number {
     throw new NpyFormatError(
       "bad-header",
       `invalid shape in header: entry ${at} (${value}) is ${
-        value < 0n ? "negative" : "too large"
+        value < 0n
+          ? "negative"
+          : "too large: axes beyond 2**53 - 1 (JS's safe integers) are not supported; save the array again with NumPy in another shape"
       }`,
     );
   }

@@ -222,6 +222,43 @@ print(json.dumps(out, default=str))`,
     },
   );
 
+  test("empty arrays with an axis beyond 2**53 - 1 name the fix", opts, () => {
+    const dir = tempDir();
+    const shapes = ["(0, 2**60)", "(2**53 + 1, 0)", "(3, 0, 2**61)"];
+    const loaded: string[] = JSON.parse(runPython(
+      `import json, sys
+import numpy as np
+out = []
+for i, s in enumerate(json.loads(sys.argv[2])):
+    p = f"{sys.argv[1]}/e{i}.npy"
+    np.save(p, np.zeros(eval(s), "u1"))
+    out.append(str(np.load(p).shape))
+print(json.dumps(out))`,
+      [dir, JSON.stringify(shapes)],
+    ));
+    assert.equal(loaded.length, 3);
+    for (const [i, shape] of loaded.entries()) {
+      const path = join(dir, `e${i}.npy`);
+      for (
+        const use of [
+          () => readNpySync(path),
+          () => NpyAppendArraySync.open(path),
+        ]
+      ) {
+        assert.throws(use, (e: unknown) => {
+          assert.ok(e instanceof NpyFormatError, String(e));
+          assert.ok(e.message.includes(`"${path}"`), e.message);
+          assert.match(
+            e.message,
+            /is too large: axes beyond 2\*\*53 - 1 \(JS's safe integers\) are not supported; save the array again with NumPy in another shape$/,
+            shape,
+          );
+          return true;
+        });
+      }
+    }
+  });
+
   test("NumPy's names of long doubles as the dtype option name the fix", () => {
     for (
       const [spec, to] of [
