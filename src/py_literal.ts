@@ -122,8 +122,9 @@ export function parsePyLiteral(
   const skipSpace = (): void => {
     while (pos < text.length) {
       const c = text.charCodeAt(pos);
-      // space, tab, newline, carriage return, form feed, vertical tab
-      if (c === 32 || (c >= 9 && c <= 13)) pos++;
+      // Space, tab, newline, carriage return, form feed: Python's
+      // whitespace (a vertical tab is none; np.load refuses it).
+      if (c === 32 || (c >= 9 && c <= 13 && c !== 11)) pos++;
       else break;
     }
   };

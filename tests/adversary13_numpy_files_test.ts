@@ -421,3 +421,62 @@ print(json.dumps(out))`,
     },
   );
 });
+
+describe("adversary 13: whitespace in headers as Python's parser takes it", () => {
+  const BASE = "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }";
+  // A vertical tab was skipped as a space (read, where np.load refuses);
+  // a form feed and a tab are Python's whitespace (read by both).
+  const TEXTS = [
+    "\v" + BASE + "\n",
+    BASE.replace("{", "{\v") + "\n",
+    BASE + "\v\n",
+    "\f" + BASE + "\n",
+    BASE.replace(", ", ",\t") + "\f\n",
+  ];
+
+  test("read exactly when np.load reads it", opts, () => {
+    const dir = tempDir();
+    const paths = TEXTS.map((_, i) => join(dir, `w${i}.npy`));
+    const loads: boolean[] = JSON.parse(runPython(
+      `import json, sys
+import numpy as np
+out = []
+for t, p in zip(json.loads(sys.argv[1]), json.loads(sys.argv[2])):
+    h = t.encode("latin1")
+    with open(p, "wb") as f:
+        f.write(b"\\x93NUMPY\\x01\\x00" + len(h).to_bytes(2, "little") + h + bytes(6))
+    try:
+        np.load(p)
+        out.append(True)
+    except ValueError:
+        out.append(False)
+print(json.dumps(out))`,
+      [JSON.stringify(TEXTS), JSON.stringify(paths)],
+    ));
+    assert.deepEqual(loads, [false, false, false, true, true]);
+    for (const [i, path] of paths.entries()) {
+      if (loads[i]) {
+        assert.deepEqual([...(readNpySync(path).data as Int16Array)], [
+          0,
+          0,
+          0,
+        ]);
+        continue;
+      }
+      for (
+        const use of [
+          () => readNpySync(path),
+          () => NpyAppendArraySync.open(path),
+        ]
+      ) {
+        assert.throws(use, (e: unknown) => {
+          assert.ok(e instanceof NpyFormatError, String(e));
+          assert.equal(e.code, "bad-header");
+          assert.ok(e.message.includes(`"${path}"`), e.message);
+          assert.match(e.message, /found "\\u000b"/);
+          return true;
+        }, JSON.stringify(TEXTS[i]));
+      }
+    }
+  });
+});
