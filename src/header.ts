@@ -261,6 +261,15 @@ export function parseHeader(
       `invalid header: it does not end with a newline${NOT_NUMPYS}`,
     );
   }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    // Python's parser takes no NUL character, even in a string; NumPy
+    // writes one escaped (\x00).
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: a NUL character at offset ${nul}, which np.load refuses too (NumPy writes it escaped, as \\x00)`,
+    );
+  }
   let value: PyValue;
   try {
     value = parsePyLiteral(text, "header", { allowLongSuffix: major < 3 });

@@ -480,3 +480,75 @@ print(json.dumps(out))`,
     }
   });
 });
+
+describe("adversary 13: a NUL character in a header", () => {
+  // np.load refuses every one (Python's parser takes no NUL, even inside a
+  // string); the library read them as field names and titles. NumPy's own
+  // files hold the escaped text \\x00 instead, which is read (last case).
+  const FIELDS = [
+    "[(u'\0', u'<i2')]",
+    "[('a', '<i2'), ('x\0', '<i2', (2,))]",
+    "[(('t\0', 'a'), '<i2')]",
+  ];
+
+  test("is refused as np.load refuses it; an escaped one is read", opts, () => {
+    const dir = tempDir();
+    const texts = [...FIELDS, "[('\\x00', '<i2')]"];
+    const loads: (string | null)[] = JSON.parse(runPython(
+      `import json, sys
+import numpy as np
+out = []
+for i, f in enumerate(json.loads(sys.argv[2])):
+    t = "{'descr': " + f + ", 'fortran_order': False, 'shape': (1,), }\\n"
+    for v in (1, 3):
+        h = t.encode("latin1" if v == 1 else "utf8")
+        p = f"{sys.argv[1]}/n{i}_{v}.npy"
+        with open(p, "wb") as fh:
+            fh.write(b"\\x93NUMPY" + bytes([v, 0]) + len(h).to_bytes(2 if v == 1 else 4, "little") + h + bytes([2, 6, 2, 2][i]))
+        try:
+            out.append(repr(np.load(p).dtype.names))
+        except ValueError:
+            out.append(None)
+print(json.dumps(out))`,
+      [dir, JSON.stringify(texts)],
+    ));
+    assert.deepEqual(loads, [
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      "('\\x00',)",
+      "('\\x00',)",
+    ]);
+    for (const [i] of FIELDS.entries()) {
+      for (const v of [1, 3]) {
+        const path = join(dir, `n${i}_${v}.npy`);
+        const before = new Uint8Array(readFileSync(path));
+        for (
+          const use of [
+            () => readNpySync(path),
+            () => NpyAppendArraySync.open(path),
+          ]
+        ) {
+          assert.throws(use, (e: unknown) => {
+            assert.ok(e instanceof NpyFormatError, String(e));
+            assert.equal(e.code, "bad-header");
+            assert.ok(e.message.includes(`"${path}"`), e.message);
+            assert.match(
+              e.message,
+              /a NUL character at offset \d+, which np\.load refuses too/,
+            );
+            return true;
+          }, FIELDS[i]);
+        }
+        assert.deepEqual(new Uint8Array(readFileSync(path)), before);
+      }
+    }
+    for (const v of [1, 3]) {
+      const escaped = readNpySync(join(dir, `n3_${v}.npy`));
+      assert.deepEqual(escaped.data, [{ "\0": 0 }]);
+    }
+  });
+});
