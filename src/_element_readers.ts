@@ -14,7 +14,8 @@ export type ElementReader = (view: DataView, offset: number) => unknown;
 /**
  * A reader of one element of `dtype` as a plain JS value: numbers for
  * integers up to 32 bits and floats, bigints for 64-bit integers and
- * datetimes, booleans, strings for `U`, `Uint8Array` for `S`/`V`,
+ * datetimes, booleans, strings for `U` (as NumPy, without trailing NULs),
+ * `Uint8Array` for `S` (without trailing zeros, as NumPy) and `V`,
  * `{re, im}` for complex, objects for records.
  *
  * @param dtype The dtype.
@@ -103,6 +104,17 @@ export function elementReader(dtype: DType): ElementReader {
       };
     }
     case "S":
+      // Without trailing zeros, as NumPy gives `S` items (in records too).
+      return (view, offset) => {
+        let end = size;
+        while (end > 0 && view.getUint8(offset + end - 1) === 0) end--;
+        return new Uint8Array(
+          view.buffer.slice(
+            view.byteOffset + offset,
+            view.byteOffset + offset + end,
+          ),
+        );
+      };
     case "V":
       return (view, offset) =>
         new Uint8Array(

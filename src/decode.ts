@@ -240,14 +240,6 @@ export function decodeItems(
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
   const read = elementReader(dtype);
   const out: unknown[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    let v = read(view, i * size);
-    if (dtype.kind === "S" && v instanceof Uint8Array) {
-      let end = v.length;
-      while (end > 0 && v[end - 1] === 0) end--;
-      v = v.subarray(0, end);
-    }
-    out[i] = v;
-  }
+  for (let i = 0; i < count; i++) out[i] = read(view, i * size);
   return out as NpyData;
 }

@@ -11,6 +11,11 @@
  * - Long double files (`np.longdouble`, `np.clongdouble`: `<f16`, `<c32`),
  *   which `np.save` writes on every x86-64 machine, and object arrays, were
  *   refused with messages naming no fix.
+ * - `S` fields of records kept their trailing zeros (NumPy drops them).
+ * - Headers `np.load` refuses were read: a NUL character (Python's parser
+ *   takes none) and a vertical tab (no Python whitespace); headers np.load
+ *   reads but np.save never writes now name the fix.
+ * - An empty array with an axis beyond 2**53 - 1 names the fix.
  *
  * Held (kept here so it stays so): files written by `open_memmap` (C and
  * Fortran order, 1-D Fortran too) and by `write_array` with versions 1.0,
@@ -551,4 +556,47 @@ print(json.dumps(out))`,
       assert.deepEqual(escaped.data, [{ "\0": 0 }]);
     }
   });
+});
+
+describe("adversary 13: S fields of records read as np.load gives them", () => {
+  // NumPy drops the trailing zeros of every S item, in records and their
+  // sub-arrays too; the library dropped them for S arrays only and gave
+  // record fields with their padding.
+  test(
+    "trailing zeros dropped, inner ones kept, rows written back the same",
+    opts,
+    async () => {
+      const dir = tempDir();
+      const path = join(dir, "srec.npy");
+      const want = JSON.parse(runPython(
+        `import json, sys
+import numpy as np
+dt = np.dtype([("s", "S4"), ("sub", "S2", (2,)), ("in", [("t", ">S3")]), ("v", "V3")])
+a = np.zeros(3, dt)
+a[0] = (b"a\\x00b", [b"\\x00", b"q"], (b"x",), b"\\x00\\x01\\x00")
+a[1] = (b"abcd", [b"zz", b""], (b"\\x00\\x00y",), b"\\x00\\x00\\x00")
+np.save(sys.argv[1], a)
+b = np.load(sys.argv[1])
+print(json.dumps([[list(r["s"]), [list(x) for x in r["sub"]], list(r["in"]["t"]), list(bytes(r["v"]))] for r in b]))`,
+        [path],
+      ));
+      const show = (data: unknown) =>
+        (data as Record<string, unknown>[]).map((r) => [
+          [...(r.s as Uint8Array)],
+          (r.sub as Uint8Array[]).map((x) => [...x]),
+          [...((r.in as Record<string, Uint8Array>).t!)],
+          [...(r.v as Uint8Array)],
+        ]);
+      assert.deepEqual(show(readNpySync(path).data), want);
+      await using reader = await NpyReader.open(path);
+      assert.deepEqual(show((await reader.read(1, 3)).data), want.slice(1));
+      // Appending the rows read back gives np.save's bytes of them all.
+      const mem = new MemoryFile();
+      const rows = readNpySync(path);
+      const w = NpyAppendArraySync.open(mem, { dtype: rows.dtype });
+      w.append({ data: rows.data, shape: rows.shape });
+      w.close();
+      assert.deepEqual(mem.bytes(), new Uint8Array(readFileSync(path)));
+    },
+  );
 });
