@@ -7,7 +7,6 @@
 
 import { NpyFormatError } from "./errors.ts";
 import {
-  checkByteCount,
   DEFAULT_MAX_HEADER_SIZE,
   headerCap,
   headerLengthFromPreamble,
@@ -18,6 +17,7 @@ import {
   wrapHeaderText,
 } from "./header.ts";
 import { descrValue } from "./dtype.ts";
+import { checkByteCount } from "./_numpy_limits.ts";
 import { hasEscapedSurrogatePair, pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
 import { fileState, fileStateError } from "./_layout.ts";

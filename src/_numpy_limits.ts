@@ -9,6 +9,8 @@
  * @module
  */
 
+import { NpyFormatError } from "./errors.ts";
+
 /** The largest itemsize NumPy holds, in bytes. */
 export const MAX_ITEMSIZE = 2 ** 31 - 1;
 
@@ -53,4 +55,47 @@ export function numpyTooBig(
   let exact = BigInt(itemsize);
   for (const n of shape) if (n !== 0) exact *= BigInt(n);
   return exact > 2n ** 63n - 1n;
+}
+
+/**
+ * Returns `shape`'s element count times `itemsize`, checking that neither
+ * overflows a safe integer.
+ *
+ * @param shape The array shape.
+ * @param itemsize Bytes per element.
+ * @returns The data size in bytes.
+ * @throws {NpyFormatError} when the count overflows.
+ */
+export function checkByteCount(
+  shape: readonly number[],
+  itemsize: number,
+): number {
+  let count = 1;
+  for (const n of shape) {
+    count *= n;
+    if (!Number.isSafeInteger(count)) {
+      throw new NpyFormatError(
+        "bad-header",
+        `invalid header: shape (${shape.join(", ")}) holds too many elements`,
+      );
+    }
+  }
+  if (numpyTooBig(shape, itemsize)) {
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: shape (${
+        shape.join(", ")
+      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
+    );
+  }
+  const bytes = count * itemsize;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new NpyFormatError(
+      "bad-header",
+      `invalid header: shape (${
+        shape.join(", ")
+      }) with itemsize ${itemsize} overflows the byte count`,
+    );
+  }
+  return bytes;
 }

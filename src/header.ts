@@ -10,7 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { ENCODE_OPTIONS, HEADER_OPTIONS } from "./_option_kinds.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
-import { MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
+import { checkByteCount, MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
   descrValue,
   type DType,
@@ -336,49 +336,6 @@ export function parseHeader(
     shape,
     headerLength,
   };
-}
-
-/**
- * Returns `shape`'s element count times `itemsize`, checking that neither
- * overflows a safe integer.
- *
- * @param shape The array shape.
- * @param itemsize Bytes per element.
- * @returns The data size in bytes.
- * @throws {NpyFormatError} when the count overflows.
- */
-export function checkByteCount(
-  shape: readonly number[],
-  itemsize: number,
-): number {
-  let count = 1;
-  for (const n of shape) {
-    count *= n;
-    if (!Number.isSafeInteger(count)) {
-      throw new NpyFormatError(
-        "bad-header",
-        `invalid header: shape (${shape.join(", ")}) holds too many elements`,
-      );
-    }
-  }
-  if (numpyTooBig(shape, itemsize)) {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid header: shape (${
-        shape.join(", ")
-      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
-    );
-  }
-  const bytes = count * itemsize;
-  if (!Number.isSafeInteger(bytes)) {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid header: shape (${
-        shape.join(", ")
-      }) with itemsize ${itemsize} overflows the byte count`,
-    );
-  }
-  return bytes;
 }
 
 /** Options for {@linkcode encodeHeader}. */
