@@ -39,6 +39,7 @@ import {
   recoverSteps,
 } from "./_maintenance.ts";
 import { cutStackSync, stackRowsSync } from "./_group_stack.ts";
+import { ambiguousOrder, scanStack } from "./_stack_scan.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -421,6 +422,42 @@ export function refuseLost(
 }
 
 /**
+ * Refuses a member whose file (or stack) holds another dtype or order
+ * than `group.json` records: its rows would be counted along the wrong
+ * axis and every member cut to that count. `undefined` is not known (or
+ * does not matter).
+ *
+ * @throws {NpyFormatError} naming the member's path, both values and the fix.
+ */
+function refuseOther(
+  dir: string,
+  m: GroupMemberInfo,
+  dtype: string | undefined,
+  fortranOrder: boolean | undefined,
+  verb: string,
+): void {
+  const otherDType = m.dtype !== null && dtype !== undefined &&
+    dtype !== m.dtype;
+  const otherOrder = fortranOrder !== undefined &&
+    fortranOrder !== m.fortranOrder;
+  if (!otherDType && !otherOrder) return;
+  const order = (f: boolean) => f ? "Fortran order" : "C order";
+  const path = pathOf(dir, m);
+  const [has, recorded] = otherDType
+    ? [`dtype ${JSON.stringify(dtype)}`, `dtype ${JSON.stringify(m.dtype)}`]
+    : [order(fortranOrder!), order(m.fortranOrder)];
+  throw new NpyFormatError(
+    "damaged-group",
+    `member "${m.name}" ("${path}") holds ${has} but group.json records ${
+      recorded.length > 200 ? recorded.slice(0, 200) + "…" : recorded
+    }; make the member's entry in group.json match the ${
+      m.stack !== undefined ? "stack" : "file"
+    }, or restore "${path}" (nothing was changed)`,
+    { file: dir, verb: `${verb} group`, label: `"${dir}"` },
+  );
+}
+
+/**
  * The rows each member's data holds (whole rows, as `recover` counts
  * them); a member missing or empty before its first append holds 0. A
  * stack member's cut-off live shard is recovered on the way (as reopening
@@ -439,11 +476,23 @@ export function memberRowsSync(
   const rows = info.members.map((m, i) => {
     if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
-    if (m.stack !== undefined) return stackRowsSync(path, m.fortranOrder);
+    if (m.stack !== undefined) {
+      const scan = scanStack(path, pathFs());
+      refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
+      return stackRowsSync(path, m.fortranOrder);
+    }
     return onTargetSync(path, "read", "recover", function* (label) {
       const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
       const plan = recoverPlan(fileInfo, label, false);
-      return plan.shape[m.fortranOrder ? plan.shape.length - 1 : 0] ?? 0;
+      const { dtype, fortranOrder } = fileInfo.header;
+      const shape = plan.shape;
+      // The order matters where it moves the growth axis.
+      const order = fortranOrder === m.fortranOrder || (ambiguousOrder(shape) &&
+          shape[0] === shape[shape.length - 1])
+        ? undefined
+        : fortranOrder;
+      refuseOther(dir, m, dtype.str, order, verb);
+      return shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0;
     });
   });
   refuseLost(dir, info, states.map((s) => s === "lost"), rows, verb);
