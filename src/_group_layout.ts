@@ -38,7 +38,7 @@ import {
   recoverPlan,
   recoverSteps,
 } from "./_maintenance.ts";
-import { cutStackSync, stackRowsSync } from "./_group_stack.ts";
+import { cutStackSync, sealLiveSync, stackRowsSync } from "./_group_stack.ts";
 import { ambiguousOrder, scanStack } from "./_stack_scan.ts";
 
 /** The `format` value of `group.json`. */
@@ -471,6 +471,7 @@ export function memberRowsSync(
   info: GroupInfo,
   maxHeaderSize?: number,
   verb: string = "recover",
+  chunks: number[][] = [],
 ): number[] {
   const states = info.members.map((m) => memberState(dir, m));
   const rows = info.members.map((m, i) => {
@@ -479,7 +480,9 @@ export function memberRowsSync(
     if (m.stack !== undefined) {
       const scan = scanStack(path, pathFs());
       refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
-      return stackRowsSync(path, m.fortranOrder);
+      const s = stackRowsSync(path, m.fortranOrder);
+      chunks[i] = s.chunks;
+      return s.rows;
     }
     return onTargetSync(path, "read", "recover", function* (label) {
       const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
@@ -515,14 +518,29 @@ export function cutGroupSync(
   verb: string = "recover",
   maxRows: number = Infinity,
 ): number {
-  const rows = memberRowsSync(dir, info, maxHeaderSize, verb);
+  const chunks: number[][] = [];
+  const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks);
   const n = Math.min(...rows, maxRows);
+  // Stack members sealed through n rows (after the cut) and ones that are
+  // not: a kill between their seals in one append or in close(). Dask
+  // reads sealed shards only, so the others' live shards are sealed too.
+  const sealed = chunks.map((c) => {
+    let at = 0;
+    for (const k of c) {
+      if (at + k > n) break;
+      at += k;
+    }
+    return at;
+  });
+  const sealAll = n > 0 && sealed.includes(n) &&
+    sealed.some((at) => at < n);
   info.members.forEach((m, i) => {
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
       if (rows[i]! > n) {
         cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync);
       }
+      if (sealAll && sealed[i]! < n) sealLiveSync(path, m.fortranOrder, fsync);
       return;
     }
     if (memberState(dir, m) !== "present") return;
