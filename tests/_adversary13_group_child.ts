@@ -4,10 +4,11 @@
  * `_kill_at.ts`), printing `ack ROWS` once rows are acknowledged and
  * `exit 0` if it got through. Row `i` holds the value `i` everywhere.
  * Usage: `<runtime> tests/_adversary13_group_child.ts N OP PATH`, OP one of
- * - `gbytes`: a group of stacks sealed by bytes (`shardBytes: 40`) whose
- *   members seal at different rows: `t` int64 (8 bytes a row), `x` float64
- *   rows of 3 (24 bytes), `f` int32 in Fortran order, 2 a row (8 bytes);
- *   appends of 3 rows until 15, ack after each, then `close()`;
+ * - `grows`: a group of stacks (`shardRows: 4`) of members `t` int64,
+ *   `x` float64 rows of 3, `f` int32 in Fortran order (2 x n); appends of
+ *   3 rows until 15, ack after each, then `close()`;
+ * - `gbytes`: the same group sealed by bytes (`shardBytes: 40`): its
+ *   members seal at different rows (8, 24 and 8 bytes a row);
  * - `fstack`: a Fortran-order float64 stack of 2 x n (`shardBytes: 40`),
  *   the same appends;
  * - `rstack`: a stack of records `[('t', '<i8'), ('xy', '<f4', (2,))]`
@@ -37,14 +38,14 @@ const rows = (at: number) => ({
 
 export const RECORD = "[('t', '<i8'), ('xy', '<f4', (2,))]";
 
-if (op === "gbytes") {
+if (op === "grows" || op === "gbytes") {
   const w = NpyGroupWriterSync.open(path, {
     members: {
       t: "<i8",
       x: "<f8",
       f: { dtype: "<i4", fortranOrder: true },
     },
-    shardBytes: 40,
+    ...(op === "grows" ? { shardRows: 4 } : { shardBytes: 40 }),
   });
   for (let at = 0; at < 15; at += 3) {
     w.append(rows(at));
