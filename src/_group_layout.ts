@@ -39,7 +39,7 @@ import {
   recoverSteps,
 } from "./_maintenance.ts";
 import { cutStackSync, sealLiveSync, stackRowsSync } from "./_group_stack.ts";
-import { ambiguousOrder, scanStack } from "./_stack_scan.ts";
+import { scanStack } from "./_stack_scan.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -489,11 +489,8 @@ export function memberRowsSync(
       const plan = recoverPlan(fileInfo, label, false);
       const { dtype, fortranOrder } = fileInfo.header;
       const shape = plan.shape;
-      // The order matters where it moves the growth axis.
-      const order = fortranOrder === m.fortranOrder || (ambiguousOrder(shape) &&
-          shape[0] === shape[shape.length - 1])
-        ? undefined
-        : fortranOrder;
+      // The writer refuses another order too (a 1-d member included).
+      const order = fortranOrder === m.fortranOrder ? undefined : fortranOrder;
       refuseOther(dir, m, dtype.str, order, verb);
       return shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0;
     });

@@ -9,7 +9,7 @@
  * caller to drop an option they never gave. Now `recoverGroup` and the
  * writer's open refuse with a `NpyFormatError` naming the member's path,
  * both values and `group.json`, and change no byte. Members of both kinds
- * (a `.npy` file, a stack with `shardRows`) and both faults (order,
+ * (a 2-d and a 1-d `.npy` file, a stack with `shardRows`) and both faults (order,
  * dtype).
  */
 
@@ -44,7 +44,7 @@ function snapshot(dir: string): string {
 /** A group of `t` (5 int64) and `x` (5 x 3 float64), with `x`'s entry in group.json edited. */
 function group(
   stack: boolean,
-  edit: (x: Record<string, unknown>) => void,
+  edit: (members: Record<string, unknown>[]) => void,
 ): { dir: string; good: string } {
   const dir = tempDir();
   {
@@ -63,44 +63,57 @@ function group(
   const path = join(dir, "group.json");
   const good = readFileSync(path, "utf8");
   const json = JSON.parse(good);
-  edit(json.members[1]);
+  edit(json.members);
   writeFileSync(path, JSON.stringify(json));
   return { dir, good };
 }
 
-const cases: [string, boolean, (x: Record<string, unknown>) => void, RegExp][] =
-  [
-    [
-      "fortranOrder flipped, file member",
-      false,
-      (x) => (x.fortranOrder = true),
-      /holds C order but group\.json records Fortran order/,
-    ],
-    [
-      "fortranOrder flipped, stack member",
-      true,
-      (x) => (x.fortranOrder = true),
-      /holds C order but group\.json records Fortran order/,
-    ],
-    [
-      "another dtype, file member",
-      false,
-      (x) => (x.dtype = "<i8"),
-      /holds dtype "<f8" but group\.json records dtype "<i8"/,
-    ],
-    [
-      "another dtype, stack member",
-      true,
-      (x) => (x.dtype = "<f4"),
-      /holds dtype "<f8" but group\.json records dtype "<f4"/,
-    ],
-  ];
+type Members = Record<string, unknown>[];
 
-for (const [name, stack, edit, says] of cases) {
+/** Name, stack members?, the edit, the member it names, what it says. */
+const cases: [string, boolean, (m: Members) => void, string, RegExp][] = [
+  [
+    "fortranOrder flipped, 2-d file member",
+    false,
+    (m) => (m[1]!.fortranOrder = true),
+    "x",
+    /holds C order but group\.json records Fortran order/,
+  ],
+  [
+    "fortranOrder flipped, 1-d file member",
+    false,
+    (m) => (m[0]!.fortranOrder = true),
+    "t",
+    /holds C order but group\.json records Fortran order/,
+  ],
+  [
+    "fortranOrder flipped, stack member",
+    true,
+    (m) => (m[1]!.fortranOrder = true),
+    "x",
+    /holds C order but group\.json records Fortran order/,
+  ],
+  [
+    "another dtype, file member",
+    false,
+    (m) => (m[1]!.dtype = "<i8"),
+    "x",
+    /holds dtype "<f8" but group\.json records dtype "<i8"/,
+  ],
+  [
+    "another dtype, stack member",
+    true,
+    (m) => (m[1]!.dtype = "<f4"),
+    "x",
+    /holds dtype "<f8" but group\.json records dtype "<f4"/,
+  ],
+];
+
+for (const [name, stack, edit, bad, says] of cases) {
   test(`group.json against its member: ${name}: refused, no byte changed`, async () => {
     const { dir, good } = group(stack, edit);
     const before = snapshot(dir);
-    const member = join(dir, stack ? "x" : "x.npy");
+    const member = join(dir, stack ? bad : `${bad}.npy`);
     const refused = (e: unknown) => {
       assert.ok(e instanceof NpyFormatError, String(e));
       assert.match(e.message, says);
