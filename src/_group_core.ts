@@ -18,6 +18,7 @@ import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
   checkMemberName,
+  checkPortableNames,
   cutGroupSync,
   fileSize,
   GROUP_FORMAT,
@@ -198,6 +199,9 @@ export class GroupCore {
           ? `Cannot open group "${dir}": deleteIfExists starts it afresh, so pass its members, such as { members: { x: "<f4", y: "<i8" } }; nothing was removed`
           : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
       );
+    }
+    if (options.deleteIfExists || fileSize(groupJsonPath(dir)) < 0) {
+      checkPortableNames(dir, names);
     }
     makeDir(dir, options.fsync ?? false);
     const lock = acquireLock(dir, "write");

@@ -113,6 +113,41 @@ export function checkMemberName(
   }
 }
 
+/** Windows device names: there `con.npy` (any suffix) is the console. */
+const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+/**
+ * Checks the member names of a group being created for other file
+ * systems: no Windows device name (`con`, `nul.x`), no final `.` (Windows
+ * drops it), no two names that differ only in case (one file on macOS and
+ * Windows). An existing group opens as written.
+ *
+ * @throws {RangeError} naming the folder, the name and the fix.
+ */
+export function checkPortableNames(dir: string, names: string[]): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const other = seen.get(name.toLowerCase());
+    const why = DEVICE.test(name)
+      ? "is a device name on Windows (no file can have it)"
+      : name.endsWith(".")
+      ? 'ends in ".", which Windows drops'
+      : other !== undefined
+      ? `differs from ${
+        JSON.stringify(other)
+      } only in case (one file on macOS and Windows)`
+      : undefined;
+    if (why !== undefined) {
+      throw new RangeError(
+        `Cannot create group "${dir}": member name ${
+          JSON.stringify(name)
+        } ${why}; use another name`,
+      );
+    }
+    seen.set(name.toLowerCase(), name);
+  }
+}
+
 /**
  * Names a stack member's folder `<name>` (no suffix) cannot take: the
  * group's `group.json`, and another member's lock `<other>.lock` with the
