@@ -60,7 +60,10 @@ export interface NpyGroupWriterOptions {
   /**
    * The members, by name: `{ x: "<f4", y: "<i8", t: "M8[ms]" }`. Needed
    * for a new group; for an existing one it may be left out, and if given
-   * must name the same members (dtypes given must match).
+   * must name the same members (dtypes given must match). Names: letters,
+   * digits, `_`, `-`, `.` (not first or last), at most 100 characters; a
+   * new group takes no Windows device name (`con`) and no two names that
+   * differ only in case.
    */
   members?: Record<string, DTypeSpec | GroupMemberOptions>;
   /** Start a new group even if one exists, removing its files (default `false`). */
