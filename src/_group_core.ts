@@ -522,13 +522,13 @@ function checkDeclared(
       const want = parseDType(o.dtype).str;
       if (want !== m.dtype) {
         throw new TypeError(
-          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"`,
+          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"; pass "${m.dtype}" or leave the dtype out to continue it, or use deleteIfExists`,
         );
       }
     }
     if (o.fortranOrder !== undefined && o.fortranOrder !== m.fortranOrder) {
       throw new TypeError(
-        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}`,
+        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}; pass ${m.fortranOrder} or leave it out to continue it, or use deleteIfExists`,
       );
     }
   }

@@ -10,7 +10,8 @@
  * writer's open refuse with a `NpyFormatError` naming the member's path,
  * both values and `group.json`, and change no byte. Members of both kinds
  * (a 2-d and a 1-d `.npy` file, a stack with `shardRows`) and both faults (order,
- * dtype).
+ * dtype). And a group reopened with member options other than its own:
+ * the `TypeError` now says how to continue it.
  */
 
 import { test } from "node:test";
@@ -144,4 +145,36 @@ for (const [name, stack, edit, bad, says] of cases) {
       5n,
     ]);
   });
+}
+
+/** Reopened with member options other than the group's: the message says how to continue it. */
+for (const stack of [false, true]) {
+  for (
+    const [what, members, says] of [
+      [
+        "another dtype",
+        { t: ">i8", x: "<f8" },
+        /member "t" has dtype "<i8", not ">i8"; pass "<i8" or leave the dtype out to continue it, or use deleteIfExists$/,
+      ],
+      [
+        "another order",
+        { t: "<i8", x: { dtype: "<f8", fortranOrder: true } },
+        /member "x" has fortranOrder false, not true; pass false or leave it out to continue it, or use deleteIfExists$/,
+      ],
+    ] as const
+  ) {
+    test(`a group${stack ? " of stacks" : ""} reopened with ${what}: refused with the fix, no byte changed`, () => {
+      const { dir } = group(stack, () => {});
+      const before = snapshot(dir);
+      assert.throws(
+        () => NpyGroupWriterSync.open(dir, { members }),
+        (e: unknown) => {
+          assert.ok(e instanceof TypeError, String(e));
+          assert.match(e.message, says);
+          return true;
+        },
+      );
+      assert.equal(snapshot(dir), before);
+    });
+  }
 }
