@@ -18,7 +18,6 @@ import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
   checkMemberName,
-  checkPortableNames,
   cutGroupSync,
   fileSize,
   GROUP_FORMAT,
@@ -37,6 +36,7 @@ import {
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
+import { checkPortableNames } from "./_group_names.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
@@ -203,9 +203,7 @@ export class GroupCore {
           : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
       );
     }
-    if (options.deleteIfExists || fileSize(groupJsonPath(dir)) < 0) {
-      checkPortableNames(dir, names);
-    }
+    checkPortableNames(dir, names, options.deleteIfExists === true);
     makeDir(dir, options.fsync ?? false);
     const lock = acquireLock(dir, "write");
     try {

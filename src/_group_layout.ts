@@ -113,41 +113,6 @@ export function checkMemberName(
   }
 }
 
-/** Windows device names: there `con.npy` (any suffix) is the console. */
-const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
-
-/**
- * Checks the member names of a group being created for other file
- * systems: no Windows device name (`con`, `nul.x`), no final `.` (Windows
- * drops it), no two names that differ only in case (one file on macOS and
- * Windows). An existing group opens as written.
- *
- * @throws {RangeError} naming the folder, the name and the fix.
- */
-export function checkPortableNames(dir: string, names: string[]): void {
-  const seen = new Map<string, string>();
-  for (const name of names) {
-    const other = seen.get(name.toLowerCase());
-    const why = DEVICE.test(name)
-      ? "is a device name on Windows (no file can have it)"
-      : name.endsWith(".")
-      ? 'ends in ".", which Windows drops'
-      : other !== undefined
-      ? `differs from ${
-        JSON.stringify(other)
-      } only in case (one file on macOS and Windows)`
-      : undefined;
-    if (why !== undefined) {
-      throw new RangeError(
-        `Cannot create group "${dir}": member name ${
-          JSON.stringify(name)
-        } ${why}; use another name`,
-      );
-    }
-    seen.set(name.toLowerCase(), name);
-  }
-}
-
 /**
  * Names a stack member's folder `<name>` (no suffix) cannot take: the
  * group's `group.json`, and another member's lock `<other>.lock` with the
@@ -457,11 +422,8 @@ export function refuseLost(
 }
 
 /**
- * Refuses a member whose file (or stack) holds another dtype or order
- * than `group.json` records: its rows would be counted along the wrong
- * axis and every member cut to that count. `undefined` is not known (or
- * does not matter).
- *
+ * Refuses a member holding another dtype or order than `group.json` says
+ * (rows counted along the wrong axis would cut every member to that count).
  * @throws {NpyFormatError} naming the member's path, both values and the fix.
  */
 function refuseOther(
