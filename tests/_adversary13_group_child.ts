@@ -6,18 +6,12 @@
  * Usage: `<runtime> tests/_adversary13_group_child.ts N OP PATH`, OP one of
  * - `grows`: a group of stacks (`shardRows: 4`) of members `t` int64,
  *   `x` float64 rows of 3, `f` int32 in Fortran order (2 x n); appends of
- *   3 rows until 15, ack after each, then `close()`;
- * - `gbytes`: the same group sealed by bytes (`shardBytes: 40`): its
- *   members seal at different rows (8, 24 and 8 bytes a row);
- * - `fstack`: a Fortran-order float64 stack of 2 x n (`shardBytes: 40`),
- *   the same appends;
- * - `rstack`: a stack of records `[('t', '<i8'), ('xy', '<f4', (2,))]`
- *   (`shardRows: 4`), the same appends.
+ *   3 rows until 15, ack after each, then `close()`.
  * @module
  */
 
 import { childThrough, say, startKillChild } from "./_kill_at.ts";
-import { NpyGroupWriterSync, NpyStackWriterSync } from "../mod.ts";
+import { NpyGroupWriterSync } from "../mod.ts";
 
 const { op, path } = startKillChild();
 
@@ -36,45 +30,17 @@ const rows = (at: number) => ({
   },
 });
 
-export const RECORD = "[('t', '<i8'), ('xy', '<f4', (2,))]";
-
-if (op === "grows" || op === "gbytes") {
+if (op === "grows") {
   const w = NpyGroupWriterSync.open(path, {
     members: {
       t: "<i8",
       x: "<f8",
       f: { dtype: "<i4", fortranOrder: true },
     },
-    ...(op === "grows" ? { shardRows: 4 } : { shardBytes: 40 }),
+    shardRows: 4,
   });
   for (let at = 0; at < 15; at += 3) {
     w.append(rows(at));
-    say(`ack ${at + 3}`);
-  }
-  w.close();
-} else if (op === "fstack") {
-  const w = NpyStackWriterSync.open(path, {
-    fortranOrder: true,
-    shardBytes: 40,
-  });
-  for (let at = 0; at < 15; at += 3) {
-    const f = rows(at).f;
-    w.append({ ...f, data: Float64Array.from(f.data) });
-    say(`ack ${at + 3}`);
-  }
-  w.close();
-} else if (op === "rstack") {
-  const w = NpyStackWriterSync.open(path, { shardRows: 4, dtype: RECORD });
-  for (let at = 0; at < 15; at += 3) {
-    // 16 bytes a record: t (int64), then xy (2 x float32) = (i, -i).
-    const bytes = new Uint8Array(48);
-    const view = new DataView(bytes.buffer);
-    for (let i = 0; i < 3; i++) {
-      view.setBigInt64(16 * i, BigInt(at + i), true);
-      view.setFloat32(16 * i + 8, at + i, true);
-      view.setFloat32(16 * i + 12, -(at + i), true);
-    }
-    w.append({ data: bytes, shape: [3], dtype: RECORD });
     say(`ack ${at + 3}`);
   }
   w.close();
