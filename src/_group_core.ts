@@ -36,6 +36,7 @@ import {
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
+import { checkPortableNames } from "./_group_names.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
@@ -59,7 +60,10 @@ export interface NpyGroupWriterOptions {
   /**
    * The members, by name: `{ x: "<f4", y: "<i8", t: "M8[ms]" }`. Needed
    * for a new group; for an existing one it may be left out, and if given
-   * must name the same members (dtypes given must match).
+   * must name the same members (dtypes given must match). Names: letters,
+   * digits, `_`, `-`, `.` (not first or last), at most 100 characters; a
+   * new group takes no Windows device name (`con`) and no two names that
+   * differ only in case.
    */
   members?: Record<string, DTypeSpec | GroupMemberOptions>;
   /** Start a new group even if one exists, removing its files (default `false`). */
@@ -199,6 +203,7 @@ export class GroupCore {
           : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
       );
     }
+    checkPortableNames(dir, names, options.deleteIfExists === true);
     makeDir(dir, options.fsync ?? false);
     const lock = acquireLock(dir, "write");
     try {
@@ -515,13 +520,13 @@ function checkDeclared(
       const want = parseDType(o.dtype).str;
       if (want !== m.dtype) {
         throw new TypeError(
-          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"`,
+          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"; pass "${m.dtype}" or leave the dtype out to continue it, or use deleteIfExists`,
         );
       }
     }
     if (o.fortranOrder !== undefined && o.fortranOrder !== m.fortranOrder) {
       throw new TypeError(
-        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}`,
+        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}; pass ${m.fortranOrder} or leave it out to continue it, or use deleteIfExists`,
       );
     }
   }

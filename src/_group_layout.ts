@@ -38,7 +38,8 @@ import {
   recoverPlan,
   recoverSteps,
 } from "./_maintenance.ts";
-import { cutStackSync, stackRowsSync } from "./_group_stack.ts";
+import { cutStackSync, sealLiveSync, stackRowsSync } from "./_group_stack.ts";
+import { scanStack } from "./_stack_scan.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -421,6 +422,39 @@ export function refuseLost(
 }
 
 /**
+ * Refuses a member holding another dtype or order than `group.json` says
+ * (rows counted along the wrong axis would cut every member to that count).
+ * @throws {NpyFormatError} naming the member's path, both values and the fix.
+ */
+function refuseOther(
+  dir: string,
+  m: GroupMemberInfo,
+  dtype: string | undefined,
+  fortranOrder: boolean | undefined,
+  verb: string,
+): void {
+  const otherDType = m.dtype !== null && dtype !== undefined &&
+    dtype !== m.dtype;
+  const otherOrder = fortranOrder !== undefined &&
+    fortranOrder !== m.fortranOrder;
+  if (!otherDType && !otherOrder) return;
+  const order = (f: boolean) => f ? "Fortran order" : "C order";
+  const path = pathOf(dir, m);
+  const [has, recorded] = otherDType
+    ? [`dtype ${JSON.stringify(dtype)}`, `dtype ${JSON.stringify(m.dtype)}`]
+    : [order(fortranOrder!), order(m.fortranOrder)];
+  throw new NpyFormatError(
+    "damaged-group",
+    `member "${m.name}" ("${path}") holds ${has} but group.json records ${
+      recorded.length > 200 ? recorded.slice(0, 200) + "…" : recorded
+    }; make the member's entry in group.json match the ${
+      m.stack !== undefined ? "stack" : "file"
+    }, or restore "${path}" (nothing was changed)`,
+    { file: dir, verb: `${verb} group`, label: `"${dir}"` },
+  );
+}
+
+/**
  * The rows each member's data holds (whole rows, as `recover` counts
  * them); a member missing or empty before its first append holds 0. A
  * stack member's cut-off live shard is recovered on the way (as reopening
@@ -434,16 +468,28 @@ export function memberRowsSync(
   info: GroupInfo,
   maxHeaderSize?: number,
   verb: string = "recover",
+  chunks: number[][] = [],
 ): number[] {
   const states = info.members.map((m) => memberState(dir, m));
   const rows = info.members.map((m, i) => {
     if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
-    if (m.stack !== undefined) return stackRowsSync(path, m.fortranOrder);
+    if (m.stack !== undefined) {
+      const scan = scanStack(path, pathFs());
+      refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
+      const s = stackRowsSync(path, m.fortranOrder);
+      chunks[i] = s.chunks;
+      return s.rows;
+    }
     return onTargetSync(path, "read", "recover", function* (label) {
       const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
       const plan = recoverPlan(fileInfo, label, false);
-      return plan.shape[m.fortranOrder ? plan.shape.length - 1 : 0] ?? 0;
+      const { dtype, fortranOrder } = fileInfo.header;
+      const shape = plan.shape;
+      // The writer refuses another order too (a 1-d member included).
+      const order = fortranOrder === m.fortranOrder ? undefined : fortranOrder;
+      refuseOther(dir, m, dtype.str, order, verb);
+      return shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0;
     });
   });
   refuseLost(dir, info, states.map((s) => s === "lost"), rows, verb);
@@ -466,14 +512,29 @@ export function cutGroupSync(
   verb: string = "recover",
   maxRows: number = Infinity,
 ): number {
-  const rows = memberRowsSync(dir, info, maxHeaderSize, verb);
+  const chunks: number[][] = [];
+  const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks);
   const n = Math.min(...rows, maxRows);
+  // Stack members sealed through n rows (after the cut) and ones that are
+  // not: a kill between their seals in one append or in close(). Dask
+  // reads sealed shards only, so the others' live shards are sealed too.
+  const sealed = chunks.map((c) => {
+    let at = 0;
+    for (const k of c) {
+      if (at + k > n) break;
+      at += k;
+    }
+    return at;
+  });
+  const sealAll = n > 0 && sealed.includes(n) &&
+    sealed.some((at) => at < n);
   info.members.forEach((m, i) => {
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
       if (rows[i]! > n) {
         cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync);
       }
+      if (sealAll && sealed[i]! < n) sealLiveSync(path, m.fortranOrder, fsync);
       return;
     }
     if (memberState(dir, m) !== "present") return;

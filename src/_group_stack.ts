@@ -50,11 +50,32 @@ function recovered(dir: string, fortranOrder: boolean): StackState {
  * whole rows (its cut-off tail dropped, as `recoverStack` does). A missing
  * folder holds 0.
  */
-export function stackRowsSync(dir: string, fortranOrder: boolean): number {
-  if (!pathFs().exists(dir)) return 0;
+export function stackRowsSync(
+  dir: string,
+  fortranOrder: boolean,
+): { rows: number; chunks: number[] } {
+  if (!pathFs().exists(dir)) return { rows: 0, chunks: [] };
   const s = recovered(dir, fortranOrder);
   s.core.close(true);
-  return s.rows;
+  return { rows: s.rows, chunks: s.chunks };
+}
+
+/**
+ * Seals a member stack's live shard if it holds rows (`close()`'s seal,
+ * finished for a member that a kill reached first).
+ */
+export function sealLiveSync(
+  dir: string,
+  fortranOrder: boolean,
+  fsync: boolean,
+): void {
+  if (!pathFs().exists(dir)) return;
+  const core = new StackCore(dir, { fortranOrder, fsync }, "recover");
+  try {
+    core.seal();
+  } finally {
+    core.close(true);
+  }
 }
 
 /**
