@@ -20,3 +20,20 @@ export const FILE_OBJECT_LABEL = "the file object";
 export function showFile(label: string): string {
   return label === FILE_OBJECT_LABEL ? label : JSON.stringify(label);
 }
+
+/**
+ * The error for a small file read whole (a lock record) that holds `size`
+ * bytes, more than `max`: a symlink to a data file, never read whole.
+ *
+ * @param path The file.
+ * @param size Its size in bytes.
+ * @param max The most bytes such a file takes.
+ * @returns The error.
+ */
+export function tooLarge(path: string, size: number, max: number): TypeError {
+  return new TypeError(
+    `Cannot read ${
+      showFile(path)
+    }: it holds ${size} bytes, more than the ${max} such a file takes; remove it`,
+  );
+}

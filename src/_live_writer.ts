@@ -9,14 +9,16 @@
 
 import { judge, lockPathOf, lockTarget } from "./_lock.ts";
 import { parseHolder } from "./_lock_text.ts";
+import { LOCK_BYTES, unreadable } from "./_lock_refusal.ts";
 import { pathFs } from "./_path_fs.ts";
 
 /**
  * For a reader of `path` (`null`: a file object, never followed): a check,
  * made only when the file holds more bytes than its header counts, of
  * whether a writer holds its lock now (alive, on another host, or unknown:
- * Deno without `--allow-run`). An unreadable or half-written lock is no
- * writer. Never throws.
+ * Deno without `--allow-run`). A garbage or half-written lock is no
+ * writer; another user's lock that this one may not read is one. Never
+ * throws.
  *
  * @param path The file opened for reading.
  * @returns `false`, or the check.
@@ -26,12 +28,13 @@ export function liveWriter(path: string | null): boolean | (() => boolean) {
     try {
       const fs = pathFs();
       const lockPath = lockPathOf(lockTarget(path));
-      const text = fs.readText(lockPath);
+      const text = fs.readText(lockPath, LOCK_BYTES);
       if (parseHolder(text) === null) return false;
       const verdict = judge(fs, lockPath, text);
       return verdict === "held" || verdict === "unknown";
-    } catch {
-      return false;
+    } catch (e) {
+      // Another user's private lock: its writer may be appending.
+      return unreadable(e);
     }
   });
 }

@@ -47,12 +47,18 @@ import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { NpyLockedError } from "./errors.ts";
 import {
   describe,
-  type Holder,
   isoTime,
   newToken,
   parseHolder,
   utf8,
 } from "./_lock_text.ts";
+import {
+  LOCK_BYTES,
+  lockedError,
+  sameHost,
+  unreadable,
+  unreadableLock,
+} from "./_lock_refusal.ts";
 import { pidNamespace, realPath } from "./_path_meta.ts";
 import {
   baseOf,
@@ -156,18 +162,6 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
   return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
 }
 
-/**
- * Whether the holder runs on this host, in this pid namespace. A host name
- * or namespace unknown on either side (Deno without `--allow-sys`) counts as
- * this one (but see `judge` for a namespace unknown only here).
- */
-function sameHost(h: Holder): boolean {
-  const mine = thisProcess().host;
-  const ns = pidNamespace(); // another one's pids cannot be checked here
-  return (h.host === mine || h.host === "" || mine === "") &&
-    (h.pidns === ns || h.pidns === "" || ns === "");
-}
-
 /** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
 function tempOf(file: string, pid: number, token: string): string {
   return `${file}.${pid}.${token}.new`;
@@ -222,7 +216,8 @@ function tryCreate(
     // exists: then it is judged (held: `NpyLockedError` naming the holder;
     // stale: its takeover fails with the full disk).
     if (
-      FULL.has(codeOf(e) ?? codeOf(raw) ?? "") && fs.readText(file) !== null
+      FULL.has(codeOf(e) ?? codeOf(raw) ?? "") &&
+      fs.readText(file, LOCK_BYTES) !== null
     ) return null;
     const named = codeOf(raw) !== undefined ||
       (raw as Error | undefined)?.name === "NotCapable";
@@ -245,7 +240,7 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
     (file) => {
       // A claimed guard holds its dead holder's record, not the claimer's.
       if (file.endsWith(".stale")) return null;
-      const h = parseHolder(fs.readText(file));
+      const h = parseHolder(fs.readText(file, LOCK_BYTES));
       return h !== null && !sameHost(h) ? "skip" : h?.start ?? null;
     },
   );
@@ -268,7 +263,7 @@ function smallFolder(fs: PathFs, dir: string): boolean {
 
 /** Removes `file` if it still holds `token`; returns whether it held it. */
 function removeIfMine(fs: PathFs, file: string, token: string): boolean {
-  const h = parseHolder(fs.readText(file));
+  const h = parseHolder(fs.readText(file, LOCK_BYTES));
   if (h === null || h.token !== token) return false;
   try {
     fs.remove(file);
@@ -323,7 +318,7 @@ function claimStale(fs: PathFs, file: string, text: string): boolean {
     }
     throw e;
   }
-  const got = fs.readText(aside);
+  const got = fs.readText(aside, LOCK_BYTES);
   if (got !== text) {
     try {
       fs.link(aside, file);
@@ -335,51 +330,6 @@ function claimStale(fs: PathFs, file: string, text: string): boolean {
   }
   fs.remove(aside);
   return true;
-}
-
-function lockedError(
-  path: string,
-  lockPath: string,
-  verb: string,
-  text: string | null,
-  unknown = false,
-  byId = false,
-): NpyLockedError {
-  const h = parseHolder(text);
-  const me = thisProcess();
-  const who = describe(h);
-  let fix: string;
-  if (h === null) {
-    fix = "another process is creating its lock right now; try again";
-  } else if (!sameHost(h)) {
-    const where = h.host === thisProcess().host
-      ? "in another pid namespace (a container)"
-      : "another host";
-    fix = `it is held by ${who}, ${where}; close that writer, or remove ${
-      quoted(lockPath)
-    } if that process is gone`;
-  } else if (
-    h.pid === me.pid && (h.start === me.start || h.start === null ||
-      me.start === null)
-  ) {
-    fix =
-      "this process holds it (another writer or maintenance call); close that first";
-  } else if (unknown) {
-    const [flag, run] = h.pidns !== "" && pidNamespace() === ""
-      ? ["-A (its pid namespace may be another's)", "-A"]
-      : ["--allow-run", "--allow-run (or -A)"];
-    fix =
-      `it is held by ${who}, and Deno may not tell whether that process is alive without ${flag}; close that writer, run with ${run} to take over a lock left by a dead process, or remove ${
-        quoted(lockPath)
-      } if that process is gone`;
-  } else {
-    const as = byId && h.path !== path ? ` as ${quoted(h.path)}` : "";
-    fix = `it is held by ${who}${as}; close that writer first, or wait for it`;
-  }
-  return new NpyLockedError(
-    `Cannot ${verb} ${quoted(path)}: ${fix}`,
-    { path, lockPath, holder: who },
-  );
 }
 
 /**
@@ -397,7 +347,7 @@ export function removeStaleLock(lockPath: string): void {
 /** Claims and removes `file` (a lock or guard) if it is stale. */
 function claimIfStale(fs: PathFs, file: string): void {
   try {
-    const text = fs.readText(file);
+    const text = fs.readText(file, LOCK_BYTES);
     if (judge(fs, file, text) === "stale") claimStale(fs, file, text!);
   } catch {
     // Left: the next taker of that file judges it again.
@@ -435,6 +385,14 @@ export function lockAt(
   const fs = pathFs();
   const refuse = (text: string | null, unknown = false) =>
     lockedError(path, lockPath, verb, text, unknown, byId);
+  // A lock or guard of another user that this one may not read: held.
+  const read = (file: string) => {
+    try {
+      return fs.readText(file, LOCK_BYTES);
+    } catch (e) {
+      throw unreadable(e) ? unreadableLock(path, file, verb) : e;
+    }
+  };
   // Whether to remove killed takers' temporaries once held even from a
   // large folder: after a takeover (a kill happened) and on recover.
   let tidy = verb === "recover";
@@ -443,7 +401,7 @@ export function lockAt(
   for (let attempt = 0; attempt < 3; attempt++) {
     const hold = tryCreate(fs, lockPath, path, verb);
     if (hold !== null) return held(fs, lockPath, hold, tidy);
-    const text = fs.readText(lockPath);
+    const text = read(lockPath);
     const verdict = judge(fs, lockPath, text);
     if (verdict === "missing") {
       vanished = lockPath;
@@ -457,7 +415,7 @@ export function lockAt(
     const guard = `${lockPath}.takeover`;
     let guardHold = tryCreate(fs, guard, path, verb);
     if (guardHold === null) {
-      const guardText = fs.readText(guard);
+      const guardText = read(guard);
       const guardVerdict = judge(fs, guard, guardText);
       if (guardVerdict === "held" || guardVerdict === "unknown") {
         throw refuse(guardText);
@@ -467,12 +425,12 @@ export function lockAt(
       }
       guardHold = tryCreate(fs, guard, path, verb);
       if (guardHold === null) {
-        if (fs.readText(guard) === null) vanished = guard;
+        if (read(guard) === null) vanished = guard;
         continue;
       }
     }
     try {
-      if (fs.readText(lockPath) === text) {
+      if (read(lockPath) === text) {
         try {
           fs.remove(lockPath);
         } catch (e) {
@@ -503,7 +461,7 @@ export function lockAt(
       } is a symlink to a missing file; remove it`,
     );
   }
-  throw refuse(fs.readText(lockPath));
+  throw refuse(read(lockPath));
 }
 
 /** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */
@@ -542,7 +500,7 @@ export function refuseLongName(
  * `O_EXCL` do not follow, so no lock could ever be created there.
  */
 function danglingLink(fs: PathFs, file: string): boolean {
-  if (fs.readText(file) !== null) return false;
+  if (fs.readText(file, LOCK_BYTES) !== null) return false;
   return fs.list(dirOf(file)).includes(baseOf(file));
 }
 

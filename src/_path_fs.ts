@@ -71,9 +71,10 @@ export interface PathFs {
   syncDir(path: string): void;
   /**
    * The text of `path`, or `null` when it is missing; anything but a
-   * regular file is a `TypeError` (never waits on a FIFO).
+   * regular file of at most `maxBytes` is a `TypeError` (never waits on a
+   * FIFO, never reads a huge file whole).
    */
-  readText(path: string): string | null;
+  readText(path: string, maxBytes?: number): string | null;
   /** Milliseconds since `path` was last modified; `null` when missing. */
   ageMs(path: string): number | null;
   /**

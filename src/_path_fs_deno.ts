@@ -33,6 +33,7 @@ import {
   type PathKind,
   runtimeError,
 } from "./_path_fs.ts";
+import { tooLarge } from "./_file_label.ts";
 
 /** What the backend uses of `Deno.FileInfo`. */
 interface DenoInfo {
@@ -394,15 +395,21 @@ function denoStatOrNull(d: DenoPathApi, path: string): DenoInfo | null {
   }
 }
 
-function denoKind(d: DenoPathApi, path: string): PathKind {
+/** `stat` of `path`, `null` when nothing is there. */
+function denoLook(d: DenoPathApi, path: string): DenoInfo | null {
   try {
-    return kindOf(d.statSync(path));
+    return d.statSync(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
     // ENOTDIR: a folder on the way is a file, so nothing is there.
-    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw runtimeError(nodeStyle(e), "open", path);
   }
+}
+
+function denoKind(d: DenoPathApi, path: string): PathKind {
+  const st = denoLook(d, path);
+  return st === null ? "missing" : kindOf(st);
 }
 
 function denoExists(d: DenoPathApi, path: string): boolean {
@@ -492,11 +499,17 @@ function denoSyncDir(d: DenoPathApi, path: string): void {
   }
 }
 
-function denoReadText(d: DenoPathApi, path: string): string | null {
+function denoReadText(
+  d: DenoPathApi,
+  path: string,
+  maxBytes = Infinity,
+): string | null {
   // Reading a FIFO would wait for a writer: refused first.
-  const k = denoKind(d, path);
-  if (k === "missing") return null;
+  const st = denoLook(d, path);
+  if (st === null) return null;
+  const k = kindOf(st);
   if (k !== "file") throw notAFile("read", path, k, "remove it");
+  if (st.size > maxBytes) throw tooLarge(path, st.size, maxBytes);
   try {
     return d.readTextFileSync(path);
   } catch (e) {

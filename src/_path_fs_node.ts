@@ -17,6 +17,7 @@ import {
   runtimeError,
   systemNamed,
 } from "./_path_fs.ts";
+import { tooLarge } from "./_file_label.ts";
 
 interface NodeStats {
   isFile(): boolean;
@@ -154,15 +155,20 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       throw e;
     }
   };
-  const kind = (path: string): PathKind => {
+  /** `stat` of `path`, `null` when nothing is there. */
+  const look = (path: string): NodeStats | null => {
     try {
-      return kindOf(fs.statSync(path));
+      return fs.statSync(path);
     } catch (e) {
       const code = (e as { code?: string }).code;
       // ENOTDIR: a folder on the way is a file, so nothing is there.
-      if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+      if (code === "ENOENT" || code === "ENOTDIR") return null;
       throw runtimeError(e, "open", path);
     }
+  };
+  const kind = (path: string): PathKind => {
+    const st = look(path);
+    return st === null ? "missing" : kindOf(st);
   };
   return {
     exists: (path) => fs.existsSync(path),
@@ -224,11 +230,13 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
         fs.closeSync(fd);
       }
     },
-    readText(path) {
+    readText(path, maxBytes = Infinity) {
       // Reading a FIFO would wait for a writer: refused first.
-      const k = kind(path);
-      if (k === "missing") return null;
+      const st = look(path);
+      if (st === null) return null;
+      const k = kindOf(st);
       if (k !== "file") throw notAFile("read", path, k, "remove it");
+      if (st.size > maxBytes) throw tooLarge(path, st.size, maxBytes);
       try {
         return fs.readFileSync(path, "utf8");
       } catch (e) {
