@@ -108,7 +108,7 @@ function memberOptions(
     );
   }
   const label = `group "${dir}": member "${name}"`;
-  checkOptions(spec, "open", { label }, MEMBER_OPTIONS);
+  spec = checkOptions(spec, "open", { label }, MEMBER_OPTIONS);
   return spec;
 }
 

@@ -114,9 +114,18 @@ export const BATCH_OPTIONS: OptionKind = optionKind<NpyBatchOptions>(
  *
  * @param options The options as given.
  * @param shown The file or stack as messages show it, such as `"x.npy"`.
+ * @returns The options as read once.
  * @throws {TypeError} for options that are not an object, or hold an
  * unknown key.
  */
-export function checkBatchOptions(options: unknown, shown: string): void {
-  checkOptions(options, "read batches of", { label: shown }, BATCH_OPTIONS);
+export function checkBatchOptions(
+  options: NpyBatchOptions | undefined,
+  shown: string,
+): NpyBatchOptions {
+  return checkOptions(
+    options,
+    "read batches of",
+    { label: shown },
+    BATCH_OPTIONS,
+  );
 }

@@ -2,7 +2,8 @@
  * The one check that an options argument is an object (or left out):
  * `null`, a string or a number as options made the first option read an
  * engine `TypeError` naming neither the file nor the fix. Every public
- * function taking options calls it before any I/O. And the one check of a
+ * function taking options calls it before any I/O, and goes on with the
+ * snapshot it returns (each option read once). And the one check of a
  * writer's option values, for files, stacks and groups alike.
  *
  * @module
@@ -87,23 +88,26 @@ function edits(a: string, b: string): number {
 }
 
 /**
- * The `TypeError` for options that are neither `undefined` nor an object,
- * or that hold a key `kind` does not know, else `null`.
+ * The options a function was given, read once: a plain object holding each
+ * own key's value as read now (a getter or a Proxy is asked once, so a
+ * check and the action after it see one value), `{}` when left out; or the
+ * `TypeError` for options that are neither `undefined` nor an object, or
+ * that hold a key `kind` does not know.
  *
  * @param options The options as given.
  * @param verb What was being done, such as `"open"` or `"read"`.
  * @param target The target (path, URL or file object), or a label in
  * `{ label }` (such as `"the header"`).
  * @param kind The keys the options may hold, and an example.
- * @returns The error, or `null` when the options are fine.
+ * @returns The snapshot, or the error.
  */
-export function badOptions(
-  options: unknown,
+export function optionsOrError<T>(
+  options: T | undefined,
   verb: string,
   target: unknown,
   kind: OptionKind,
-): TypeError | null {
-  if (options === undefined) return null;
+): T | TypeError {
+  if (options === undefined) return {} as T;
   const label = typeof target === "object" && target !== null &&
       !(target instanceof URL) && "label" in target &&
       typeof target.label === "string"
@@ -112,8 +116,15 @@ export function badOptions(
   if (
     typeof options === "object" && options !== null && !Array.isArray(options)
   ) {
-    const unknown = Object.keys(options).find((k) => !kind.keys.includes(k));
-    if (unknown === undefined) return null;
+    const keys = Object.keys(options);
+    const unknown = keys.find((k) => !kind.keys.includes(k));
+    if (unknown === undefined) {
+      const snapshot: Record<string, unknown> = {};
+      for (const k of keys) {
+        snapshot[k] = (options as Record<string, unknown>)[k];
+      }
+      return snapshot as T;
+    }
     const near = nearest(unknown, kind.keys);
     return new TypeError(
       `Cannot ${verb} ${label}: unknown option ${JSON.stringify(unknown)}; ${
@@ -131,23 +142,26 @@ export function badOptions(
 }
 
 /**
- * Throws {@linkcode badOptions}'s error, if any.
+ * {@linkcode optionsOrError}, throwing its error: the one reading of a
+ * public function's options, before any I/O.
  *
  * @param options The options as given.
  * @param verb What was being done.
  * @param target The target, or `{ label }`.
  * @param kind The keys the options may hold, and an example.
+ * @returns The options as read once (use them, not `options`, afterwards).
  * @throws {TypeError} when the options are neither `undefined` nor an
  * object, or hold a key `kind` does not know.
  */
-export function checkOptions(
-  options: unknown,
+export function checkOptions<T>(
+  options: T | undefined,
   verb: string,
   target: unknown,
   kind: OptionKind,
-): void {
-  const e = badOptions(options, verb, target, kind);
-  if (e !== null) throw e;
+): T {
+  const o = optionsOrError(options, verb, target, kind);
+  if (o instanceof TypeError) throw o;
+  return o;
 }
 
 /** The option values every writer checks, as {@linkcode checkWriterOptions} gives them. */

@@ -82,7 +82,7 @@ export function openSyncTarget(
   target: Target,
   options: NpyAppendArrayOptions,
 ): SyncWriterFile {
-  checkOptions(options, "open", target, WRITER_OPTIONS);
+  options = checkOptions(options, "open", target, WRITER_OPTIONS);
   const atomic = options.atomic === true;
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();

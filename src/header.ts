@@ -207,7 +207,7 @@ export function parseHeader(
       }`,
     );
   }
-  checkOptions(
+  options = checkOptions(
     options,
     "parse",
     { label: "header" },
@@ -523,7 +523,7 @@ export function encodeHeader(
       }`,
     );
   }
-  checkOptions(options, "write", { label: "header" }, ENCODE_OPTIONS);
+  options = checkOptions(options, "write", { label: "header" }, ENCODE_OPTIONS);
   const dtype = parseDType(header.dtype);
   for (const n of header.shape) {
     if (!Number.isSafeInteger(n) || n < 0) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { badOptions, checkOptions } from "./_options_check.ts";
+import { checkOptions, optionsOrError } from "./_options_check.ts";
 import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
@@ -112,8 +112,9 @@ export function inspectNpy(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyInfo> {
-  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   return withTarget(
     target,
     READ,
@@ -155,7 +156,7 @@ export function inspectNpySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyInfo {
-  checkOptions(options, "read", target, HEADER_OPTIONS);
+  options = checkOptions(options, "read", target, HEADER_OPTIONS);
   return facts(
     namingFile(
       "read",

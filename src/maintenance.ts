@@ -9,7 +9,7 @@
  * @module
  */
 
-import { badOptions, checkOptions } from "./_options_check.ts";
+import { checkOptions, optionsOrError } from "./_options_check.ts";
 import {
   ENSURE_OPTIONS,
   HEADER_OPTIONS,
@@ -116,8 +116,9 @@ export function isAppendable(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   return onTarget(
     target,
     "read",
@@ -152,7 +153,7 @@ export function isAppendableSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  checkOptions(options, "read", target, HEADER_OPTIONS);
+  options = checkOptions(options, "read", target, HEADER_OPTIONS);
   const info = onTargetSync(
     target,
     "read",
@@ -192,8 +193,9 @@ export function needsRecovery(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   try {
     if (unsettled(target)) return Promise.resolve(true);
   } catch (e) {
@@ -230,7 +232,7 @@ export function needsRecoverySync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): boolean {
-  checkOptions(options, "read", target, HEADER_OPTIONS);
+  options = checkOptions(options, "read", target, HEADER_OPTIONS);
   if (unsettled(target)) return true;
   return onTargetSync(
     target,
@@ -302,8 +304,9 @@ export function ensureAppendable(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(options, "rewrite", target, ENSURE_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "rewrite", target, ENSURE_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   try {
     const done = byCopy(target, options);
     if (done !== undefined) return Promise.resolve(done);
@@ -369,7 +372,7 @@ export function ensureAppendableSync(
   target: Target,
   options: EnsureAppendableOptions = {},
 ): boolean {
-  checkOptions(options, "rewrite", target, ENSURE_OPTIONS);
+  options = checkOptions(options, "rewrite", target, ENSURE_OPTIONS);
   return byCopy(target, options) ?? onTargetSync(
     target,
     "write",
@@ -427,13 +430,9 @@ export function recover(
   target: Target,
   options: RecoverOptions = {},
 ): Promise<boolean> {
-  const bad = badOptions(
-    options,
-    "recover",
-    target,
-    RECOVER_OPTIONS,
-  );
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "recover", target, RECOVER_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   let zerofill: boolean;
   try {
     zerofill = checkBool(
@@ -485,7 +484,7 @@ export function recoverSync(
   target: Target,
   options: RecoverOptions = {},
 ): boolean {
-  checkOptions(options, "recover", target, RECOVER_OPTIONS);
+  options = checkOptions(options, "recover", target, RECOVER_OPTIONS);
   const zerofill = checkBool(
     options.zerofillIncomplete,
     "zerofillIncomplete",

@@ -99,7 +99,7 @@ export class NpyAppendArray implements AsyncDisposable {
     target: Target,
     options: NpyAppendArrayOptions = {},
   ): Promise<NpyAppendArray> {
-    checkOptions(options, "open", target, WRITER_OPTIONS);
+    options = checkOptions(options, "open", target, WRITER_OPTIONS);
     const file = asyncOnly(target);
     if (file === null) {
       const w = new NpyAppendArray(

@@ -146,7 +146,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     dir: string | URL,
     options: ParseHeaderOptions = {},
   ): NpyGroupReader {
-    checkOptions(options, "read", dir, HEADER_OPTIONS);
+    options = checkOptions(options, "read", dir, HEADER_OPTIONS);
     const path = toPath(dir);
     return new NpyGroupReader(path, requireGroupJson(path, "read"), options);
   }

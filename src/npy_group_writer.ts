@@ -113,7 +113,7 @@ export class NpyGroupWriterSync implements Disposable {
     dir: string | URL,
     options: NpyGroupWriterOptions = {},
   ): NpyGroupWriterSync {
-    checkOptions(options, "open", dir, GROUP_WRITER_OPTIONS);
+    options = checkOptions(options, "open", dir, GROUP_WRITER_OPTIONS);
     return new NpyGroupWriterSync(GroupCore.open(dir, options));
   }
 

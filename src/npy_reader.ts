@@ -100,7 +100,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
     target: Target,
     options: NpyReaderOptions = {},
   ): Promise<NpyReader> {
-    checkOptions(options, "read", target, READER_OPTIONS);
+    options = checkOptions(options, "read", target, READER_OPTIONS);
     return new NpyReader(await RowSource.open(target, options));
   }
 
@@ -126,7 +126,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @throws {RangeError} for a 0-d array (read it with `readNpySync`).
    */
   static openSync(target: Target, options: NpyReaderOptions = {}): NpyReader {
-    checkOptions(options, "read", target, READER_OPTIONS);
+    options = checkOptions(options, "read", target, READER_OPTIONS);
     return new NpyReader(RowSource.openSync(target, options));
   }
 
@@ -388,7 +388,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
-    checkBatchOptions(options, showFile(this.#src.label));
+    options = checkBatchOptions(options, showFile(this.#src.label));
     const step = checkBatchItems(
       options.batchItems ?? this.batchItems,
       this.#src.label,
@@ -425,7 +425,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
   *batchesSync(
     options: NpyBatchOptions = {},
   ): Generator<NpyArray, void, undefined> {
-    checkBatchOptions(options, showFile(this.#src.label));
+    options = checkBatchOptions(options, showFile(this.#src.label));
     const step = checkBatchItems(
       options.batchItems ?? this.batchItems,
       this.#src.label,

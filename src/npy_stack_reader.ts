@@ -469,7 +469,10 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
-    checkBatchOptions(options, `the stack ${JSON.stringify(this.#dir)}`);
+    options = checkBatchOptions(
+      options,
+      `the stack ${JSON.stringify(this.#dir)}`,
+    );
     const step = options.batchItems ?? this.#defaultBatch();
     if (!Number.isSafeInteger(step) || step < 1) {
       throw new RangeError(

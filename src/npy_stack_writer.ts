@@ -90,7 +90,7 @@ export class NpyStackWriterSync implements Disposable {
     dir: string | URL,
     options: NpyStackWriterOptions = {},
   ): NpyStackWriterSync {
-    checkOptions(options, "open", dir, STACK_WRITER_OPTIONS);
+    options = checkOptions(options, "open", dir, STACK_WRITER_OPTIONS);
     return new NpyStackWriterSync(new StackCore(dir, options, "append to"));
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { badOptions, checkOptions } from "./_options_check.ts";
+import { checkOptions, optionsOrError } from "./_options_check.ts";
 import { READ_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -142,8 +142,9 @@ export function readNpy(
   target: Target,
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
-  const bad = badOptions(options, "read", target, READ_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "read", target, READ_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   return withTarget(
     target,
     READ,
@@ -178,7 +179,7 @@ export function readNpySync(
   target: Target,
   options: ReadNpyOptions = {},
 ): NpyArray {
-  checkOptions(options, "read", target, READ_OPTIONS);
+  options = checkOptions(options, "read", target, READ_OPTIONS);
   return namingFile(
     "read",
     targetLabel(target),

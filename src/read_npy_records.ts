@@ -5,7 +5,7 @@
  * @module
  */
 
-import { badOptions, checkOptions } from "./_options_check.ts";
+import { checkOptions, optionsOrError } from "./_options_check.ts";
 import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -81,8 +81,9 @@ export function readNpyRecords(
   target: Target,
   options: ParseHeaderOptions = {},
 ): Promise<NpyArray[]> {
-  const bad = badOptions(options, "read", target, HEADER_OPTIONS);
-  if (bad !== null) return Promise.reject(bad);
+  const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
+  if (o instanceof TypeError) return Promise.reject(o);
+  options = o;
   return withTarget(
     target,
     READ,
@@ -118,7 +119,7 @@ export function readNpyRecordsSync(
   target: Target,
   options: ParseHeaderOptions = {},
 ): NpyArray[] {
-  checkOptions(options, "read", target, HEADER_OPTIONS);
+  options = checkOptions(options, "read", target, HEADER_OPTIONS);
   return namingFile(
     "read",
     targetLabel(target),

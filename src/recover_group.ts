@@ -42,7 +42,7 @@ export function recoverGroupSync(
   dir: string | URL,
   options: ParseHeaderOptions = {},
 ): number {
-  checkOptions(options, "recover", dir, HEADER_OPTIONS);
+  options = checkOptions(options, "recover", dir, HEADER_OPTIONS);
   const path = toPath(dir);
   const lock = acquireLock(path, "recover");
   try {
