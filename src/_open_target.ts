@@ -21,7 +21,9 @@ import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
 import { realPath, statPath } from "./_path_meta.ts";
+import { NpyLockedError } from "./errors.ts";
 import {
+  allowed,
   dirOf,
   notAFile,
   type OpenedFile,
@@ -277,24 +279,38 @@ function openPathTarget(
 export const LINKS_LOCK_DIR = "/tmp";
 
 /**
- * `lock` (the lock by name) plus, for a file with several hard links, its
- * lock in {@linkcode LINKS_LOCK_DIR}, released together. A link made
- * while a writer holds the file is not seen by that writer.
+ * The lock of the file at `path` by its device and inode, in
+ * {@linkcode LINKS_LOCK_DIR}: for a file with several hard links (`null`
+ * for one with one name), or, with `oneName`, for a file with one name
+ * only, so that a writer of a link made later finds it held (a stack's
+ * live shard); that one is taken where it can be (`null` where the folder
+ * may not be used, without a Deno prompt), and refused only when held.
+ *
+ * @param path The file.
+ * @param verb What is being done, for messages.
+ * @param oneName Take it for a file with one name instead.
+ * @returns The held lock, or `null`.
  */
-function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
+export function linksLock(
+  path: string,
+  verb: string,
+  oneName = false,
+): HeldLock | null {
   const fs = pathFs();
   const meta = statPath(path, verb);
-  if (meta.nlink < 2 || meta.id === null) return lock;
-  let links: HeldLock;
+  if ((oneName ? meta.nlink !== 1 : meta.nlink < 2) || meta.id === null) {
+    return null;
+  }
+  const at = `${LINKS_LOCK_DIR}/npy-append-array-links-${meta.id}.lock`;
   try {
-    if (fs.kind(LINKS_LOCK_DIR) !== "directory") return lock;
-    links = lockAt(
-      path,
-      verb,
-      `${LINKS_LOCK_DIR}/npy-append-array-links-${meta.id}.lock`,
-      true,
-    );
+    if (
+      oneName && !(allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
+        allowed({ name: "write", path: LINKS_LOCK_DIR }))
+    ) return null;
+    if (fs.kind(LINKS_LOCK_DIR) !== "directory") return null;
+    return lockAt(path, verb, at, true);
   } catch (e) {
+    if (oneName && !(e instanceof NpyLockedError)) return null;
     const denied = [e, (e as Error).cause].some((x) => {
       const { code, name } = (x ?? {}) as { code?: string; name?: string };
       return ["EACCES", "EPERM", "EROFS"].includes(code ?? "") ||
@@ -310,6 +326,16 @@ function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
       { cause: e },
     );
   }
+}
+
+/**
+ * `lock` (the lock by name) plus, for a file with several hard links, its
+ * {@linkcode linksLock}, released together. A link made while a writer
+ * holds the file is not seen by that writer (but see `oneName`).
+ */
+function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
+  const links = linksLock(path, verb);
+  if (links === null) return lock;
   return {
     lockPath: lock.lockPath,
     release() {

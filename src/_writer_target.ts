@@ -13,7 +13,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { openTarget } from "./_open_target.ts";
+import { linksLock, openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -34,7 +34,7 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { lockPathOf, lockTarget } from "./_lock.ts";
+import { type HeldLock, lockPathOf, lockTarget } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
 
 /** A writer's file: opened now, or created at the first append. */
@@ -100,7 +100,12 @@ export function openSyncTarget(
     deleteIfExists: options.deleteIfExists === true,
     fsync: options.fsync === true,
   });
+  // A stack's live shard is locked by identity too, even with one name: a
+  // hard link made to it later is then held for a plain writer of the link.
+  let links: HeldLock | null = null;
+  const shard = stackOpening && t.path !== null;
   try {
+    if (shard && t.file !== null) links = linksLock(t.path!, "open", true);
     const core = new AppendCore(t.label, options);
     const file = t.file;
     if (file !== null) {
@@ -131,6 +136,7 @@ export function openSyncTarget(
           const made = t.create!();
           created = true;
           out.record = rec;
+          if (shard) links = linksLock(t.path!, "open", true);
           return made;
         } catch (e) {
           if (rec !== null) {
@@ -153,7 +159,11 @@ export function openSyncTarget(
             // append that fails leaves no trace.
             if (created && core.shape === null) out.removePath!();
           } finally {
-            t.release();
+            try {
+              links?.release();
+            } finally {
+              t.release();
+            }
           }
         }
       },
@@ -178,6 +188,7 @@ export function openSyncTarget(
     };
     return out;
   } catch (e) {
+    links?.release();
     t.release();
     throw e;
   }
