@@ -23,6 +23,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
   chmodSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   statSync,
@@ -182,6 +183,34 @@ describe("a lock file another user may not read", () => {
       }
       assert.deepEqual(readFileSync(path), before);
       assert.equal(readFileSync(`${path}.lock`, "utf8"), record);
+    },
+  );
+
+  test(
+    "a hard-linked file's lock by identity in /tmp, private: NpyLockedError naming it",
+    nobodyTestOptions(120_000),
+    () => {
+      const path = sharedFile();
+      const other = join(path, "..", "y.npy");
+      linkSync(path, other);
+      const w = NpyAppendArraySync.open(path);
+      try {
+        const st = statSync(path);
+        const byId = `/tmp/npy-append-array-links-${st.dev}-${st.ino}.lock`;
+        chmodSync(byId, 0o600);
+        const before = readFileSync(path);
+        const out = probeAsNobody(other);
+        for (const name of WRITERS) {
+          assert.match(
+            out.get(name)!,
+            unreadableRefusal(verbOf(name), other, byId),
+            name,
+          );
+        }
+        assert.deepEqual(readFileSync(path), before);
+      } finally {
+        w.close();
+      }
     },
   );
 
