@@ -90,7 +90,8 @@ function edits(a: string, b: string): number {
 /**
  * The options a function was given, read once: a plain object holding each
  * own key's value as read now (a getter or a Proxy is asked once, so a
- * check and the action after it see one value), `{}` when left out; or the
+ * check and the action after it see one value; inherited keys are not the
+ * caller's), empty when left out; or the
  * `TypeError` for options that are neither `undefined` nor an object, or
  * that hold a key `kind` does not know.
  *
@@ -107,7 +108,9 @@ export function optionsOrError<T>(
   target: unknown,
   kind: OptionKind,
 ): T | TypeError {
-  if (options === undefined) return {} as T;
+  // Null-prototype snapshots: an inherited key is not the caller's (a
+  // polluted Object.prototype.deleteIfExists deleted files).
+  if (options === undefined) return Object.create(null) as T;
   const label = typeof target === "object" && target !== null &&
       !(target instanceof URL) && "label" in target &&
       typeof target.label === "string"
@@ -119,7 +122,7 @@ export function optionsOrError<T>(
     const keys = Object.keys(options);
     const unknown = keys.find((k) => !kind.keys.includes(k));
     if (unknown === undefined) {
-      const snapshot: Record<string, unknown> = {};
+      const snapshot: Record<string, unknown> = Object.create(null);
       for (const k of keys) {
         snapshot[k] = (options as Record<string, unknown>)[k];
       }

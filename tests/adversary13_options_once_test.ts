@@ -39,6 +39,7 @@ import {
   readNpy,
   readNpyRecords,
   readNpyRecordsSync,
+  readNpyStackSync,
   readNpySync,
   recover,
   recoverGroup,
@@ -336,6 +337,36 @@ describe("adversary 13: a check and its action see one value", () => {
     w.append({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] });
     w.close();
     assert.equal(readNpySync(p).fortranOrder, true);
+  });
+
+  test("a polluted Object.prototype is no option: deleteIfExists inherited kept the file (it was emptied)", () => {
+    const f = threeRows();
+    const stack = join(tempDir(), "s");
+    const s0 = NpyStackWriterSync.open(stack, { shardRows: 2 });
+    s0.append(new Float64Array([0, 1, 2]));
+    s0.close();
+    const proto = Object.prototype as Record<string, unknown>;
+    // Synchronous from here to the `finally`: no other test sees it.
+    proto.deleteIfExists = true;
+    proto.dtype = "<i2";
+    try {
+      const w = NpyAppendArraySync.open(f.file);
+      w.append(new Float64Array([3]));
+      w.close();
+      const s = NpyStackWriterSync.open(stack, { shardRows: 2 });
+      s.append(new Float64Array([3]));
+      s.close();
+    } finally {
+      delete proto.deleteIfExists;
+      delete proto.dtype;
+    }
+    const got = readNpySync(f.file);
+    assert.equal(got.dtype, "<f8");
+    assert.deepEqual([...got.data as Float64Array], [0, 1, 2, 3]);
+    assert.deepEqual(
+      [...readNpyStackSync(stack).data as Float64Array],
+      [0, 1, 2, 3],
+    );
   });
 
   test("a group member's fortranOrder false, then true: group.json and the file agree with the first", () => {
