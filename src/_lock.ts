@@ -39,6 +39,11 @@
  * - An empty or unreadable lock file (made by the fallback, its holder
  *   killed between creating and writing it) counts as stale once it is older than
  *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
+ * - A lock or guard file this user may not read (another user's, private):
+ *   its holder cannot be judged, so {@linkcode NpyLockedError}, never taken
+ *   over. One that is no regular file of at most `LOCK_BYTES` (a folder, a
+ *   FIFO, a device, a symlink to a data file): a `TypeError` naming it,
+ *   never waited on or read whole.
  *
  * @module
  */
