@@ -9,9 +9,8 @@ import { readableOf } from "./_readable.ts";
 import type { NpyArray } from "./read_npy.ts";
 import type { NpyData } from "./decode.ts";
 import { concatData } from "./_concat_data.ts";
-import type { NpyBatchOptions } from "./npy_reader.ts";
 import { checkBatchOptions } from "./_option_kinds.ts";
-import { NpyReader } from "./npy_reader.ts";
+import { type NpyBatchOptions, NpyReader } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
@@ -469,10 +468,8 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   async *batches(
     options: NpyBatchOptions = {},
   ): AsyncGenerator<NpyArray, void, undefined> {
-    options = checkBatchOptions(
-      options,
-      `the stack ${JSON.stringify(this.#dir)}`,
-    );
+    const shown = `the stack ${JSON.stringify(this.#dir)}`;
+    options = checkBatchOptions(options, shown);
     const step = options.batchItems ?? this.#defaultBatch();
     if (!Number.isSafeInteger(step) || step < 1) {
       throw new RangeError(
