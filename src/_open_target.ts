@@ -22,6 +22,7 @@ import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
 import { realPath, statPath } from "./_path_meta.ts";
 import { NpyLockedError } from "./errors.ts";
+import { absolutePath } from "./_path_absolute.ts";
 import {
   allowed,
   dirOf,
@@ -102,7 +103,9 @@ export function badTarget(verb: string, needSync: boolean): TypeError {
  * @returns Its path, or `"the file object"`.
  */
 export function targetLabel(target: Target): string {
-  if (typeof target === "string") return target;
+  if (typeof target === "string") {
+    return target === "" ? target : absolutePath(target);
+  }
   if (target instanceof URL) return toPath(target);
   return FILE_OBJECT_LABEL;
 }
