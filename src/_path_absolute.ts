@@ -11,14 +11,14 @@
 
 /**
  * `path` resolved against the working directory now; as given when it is
- * absolute or when the working directory cannot be read (Deno without
- * read permission, a browser).
+ * absolute (or names a Windows drive) or when no working directory can be
+ * read (a browser).
  *
  * @param path A path (not empty).
  * @returns The absolute path, leading `./` dropped.
  */
 export function absolutePath(path: string): string {
-  if (/^(?:[\\/]|[A-Za-z]:[\\/])/.test(path)) return path;
+  if (/^[\\/]/.test(path)) return path;
   const g = globalThis as {
     Deno?: { cwd?(): string };
     process?: { cwd?(): string };
@@ -30,7 +30,10 @@ export function absolutePath(path: string): string {
     return path;
   }
   if (typeof cwd !== "string" || cwd === "") return path;
-  const sep = /^[A-Za-z]:\\/.test(cwd) ? "\\" : "/";
+  // Windows: a drive's path ("C:\\x.npy", or "C:x.npy" in that drive's
+  // folder) as given.
+  const windows = /^[A-Za-z]:\\/.test(cwd);
+  if (windows && /^[A-Za-z]:/.test(path)) return path;
   const rest = path.replace(/^(?:\.[\\/]+)+/, "");
-  return `${cwd.replace(/[\\/]+$/, "")}${sep}${rest}`;
+  return `${cwd.replace(/[\\/]+$/, "")}${windows ? "\\" : "/"}${rest}`;
 }
