@@ -60,7 +60,9 @@ export function checkShape(shape: unknown, label: string): number[] {
     if (typeof n !== "number") {
       throw new TypeError(
         `Cannot append ${label}: shape entry ${i} is ${
-          typeof n === "bigint" ? `the bigint ${n}n` : `a ${typeof n}`
+          typeof n === "bigint" || typeof n === "string"
+            ? `the ${typeof n} ${show(n)}`
+            : show(n)
         }; shape entries must be numbers`,
       );
     }

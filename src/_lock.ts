@@ -53,6 +53,7 @@ import { NpyLockedError } from "./errors.ts";
 import {
   describe,
   isoTime,
+  lockNotCreated,
   newToken,
   parseHolder,
   utf8,
@@ -215,8 +216,7 @@ function tryCreate(
     return { token, file: f };
   } catch (e) {
     if (codeOf(e) === "EEXIST") return null;
-    // The runtime's own error, named after the locked path.
-    const raw = (e as Error).cause;
+    const raw = (e as Error).cause; // the runtime's, named after the path
     // On a full disk the record cannot be written even where the file
     // exists: then it is judged (held: `NpyLockedError` naming the holder;
     // stale: its takeover fails with the full disk).
@@ -226,7 +226,7 @@ function tryCreate(
     ) return null;
     const named = codeOf(raw) !== undefined ||
       (raw as Error | undefined)?.name === "NotCapable";
-    throw runtimeError(named ? raw : e, verb, path);
+    throw lockNotCreated(runtimeError(named ? raw : e, verb, path), file);
   }
 }
 

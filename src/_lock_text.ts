@@ -11,7 +11,7 @@
  */
 
 import { civil } from "./_time_units.ts";
-import type { ProcessInfo } from "./_path_fs.ts";
+import { dirOf, type ProcessInfo, quoted } from "./_path_fs.ts";
 
 /**
  * The UTF-8 bytes of `text`, as `new TextEncoder().encode(text)` gives
@@ -137,4 +137,32 @@ export function describe(h: Holder | null): string {
   return `pid ${h.pid}${h.runtime === "" ? "" : ` (${h.runtime})`} on ${
     h.host === "" ? "an unknown host" : h.host
   }`;
+}
+
+/**
+ * Codes of a folder where no file can be created: a pseudo file system
+ * (`/proc` says `ENOENT` of a file that exists, `/sys` `EACCES`), a folder
+ * this process may not write to, a read-only disk.
+ */
+const NO_CREATE = new Set(["ENOENT", "EACCES", "EPERM", "EROFS"]);
+
+/**
+ * The runtime's error creating the lock file `file` (named after the
+ * locked file), with what failed and the fix: the system's message names
+ * only the lock's temporary, and `/proc`'s `ENOENT` reads as if the file
+ * were missing. `code`, `errno` and `cause` are kept.
+ *
+ * @param e The error, from `runtimeError`.
+ * @param file The lock (or takeover guard) file.
+ * @returns `e`, its message completed when its code is one of those.
+ */
+export function lockNotCreated(e: unknown, file: string): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof Error) || !NO_CREATE.has(code as string)) return e;
+  e.message += `; the file is locked by creating ${
+    quoted(file)
+  }, which the folder ${
+    quoted(dirOf(file))
+  } does not allow: write the .npy file in a folder where this process may create files`;
+  return e;
 }

@@ -22,6 +22,7 @@ import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
 import { realPath, statPath } from "./_path_meta.ts";
 import { NpyLockedError } from "./errors.ts";
+import { absolutePath } from "./_path_absolute.ts";
 import {
   allowed,
   dirOf,
@@ -87,12 +88,56 @@ export interface OpenTarget {
  * @param needSync Whether a `FileLikeSync` is required.
  * @returns The error.
  */
-export function badTarget(verb: string, needSync: boolean): TypeError {
+export function badTarget(
+  verb: string,
+  needSync: boolean,
+  target?: unknown,
+): TypeError {
   return new TypeError(
-    needSync
+    (needSync
       ? `Cannot ${verb} target: pass a path, a file: URL or a FileLikeSync (readSync, writeSync, sizeSync)`
-      : `Cannot ${verb} target: pass a path, a file: URL, a FileLike or a FileLikeSync`,
+      : `Cannot ${verb} target: pass a path, a file: URL, a FileLike or a FileLikeSync`) +
+      wrapHint(target),
   );
+}
+
+/** The adapters' entry point, as the messages name it. */
+const ADAPTERS = `from the adapters entry point ("npy-append-array/adapters")`;
+
+/**
+ * What to do with a runtime's own file object, a descriptor or bytes
+ * given as a target: the adapter or `MemoryFile` that wraps it.
+ */
+function wrapHint(target: unknown): string {
+  if (Number.isSafeInteger(target) && (target as number) >= 0) {
+    return `; for the file descriptor ${target}, pass new NodeFile(${target}) ${ADAPTERS}`;
+  }
+  if (typeof target !== "object" || target === null) return "";
+  const t = target as Record<string, unknown>;
+  const has = (...keys: string[]) =>
+    keys.every((k) => typeof t[k] === "function");
+  if (has("seekSync", "statSync")) {
+    return `; for a Deno.FsFile, pass new DenoFile(file) ${ADAPTERS}`;
+  }
+  if (typeof t.fd === "number" && has("stat", "read", "write")) {
+    return `; for a FileHandle of node:fs/promises, pass new NodeFileHandle(handle) ${ADAPTERS}`;
+  }
+  if (has("getSize", "flush")) {
+    return `; for a FileSystemSyncAccessHandle, pass new OpfsFile(handle) ${ADAPTERS}`;
+  }
+  if (has("createSyncAccessHandle")) {
+    return `; for an OPFS file handle, pass new OpfsFile(await handle.createSyncAccessHandle()) ${ADAPTERS}, in a dedicated Worker`;
+  }
+  if (typeof Blob !== "undefined" && target instanceof Blob) {
+    return "; for a Blob or File, pass new MemoryFile(new Uint8Array(await blob.arrayBuffer()))";
+  }
+  if (target instanceof ArrayBuffer) {
+    return "; for the bytes of a file, pass new MemoryFile(new Uint8Array(buffer))";
+  }
+  if (ArrayBuffer.isView(target)) {
+    return "; for the bytes of a file, pass new MemoryFile(bytes); for a path held in a Buffer, pass it as a string";
+  }
+  return "";
 }
 
 /**
@@ -102,7 +147,9 @@ export function badTarget(verb: string, needSync: boolean): TypeError {
  * @returns Its path, or `"the file object"`.
  */
 export function targetLabel(target: Target): string {
-  if (typeof target === "string") return target;
+  if (typeof target === "string") {
+    return target === "" ? target : absolutePath(target);
+  }
   if (target instanceof URL) return toPath(target);
   return FILE_OBJECT_LABEL;
 }
@@ -146,7 +193,7 @@ export function openTarget(
       release: noop,
     };
   }
-  throw badTarget(options.verb, options.needSync ?? false);
+  throw badTarget(options.verb, options.needSync ?? false, target);
 }
 
 function openPathTarget(

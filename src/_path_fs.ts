@@ -15,6 +15,7 @@ import { nodeFs } from "./adapters/node.ts";
 import { denoPathApi, denoPathFs } from "./_path_fs_deno.ts";
 import { type NodeFsFull, nodePathFs } from "./_path_fs_node.ts";
 import { show } from "./_describe_value.ts";
+import { absolutePath } from "./_path_absolute.ts";
 
 /** A file opened from a path by the library, which it must close. */
 export interface OpenedFile extends FileLikeSync {
@@ -537,7 +538,8 @@ export function processAlive(
  *
  * @param target The path.
  * @param verb What is being done, for messages (`"open"`).
- * @returns The path as a string.
+ * @returns The path as a string, absolute: a relative one is resolved
+ * against the working directory now ({@linkcode absolutePath}).
  * @throws {TypeError} for URLs that are not `file:` URLs, `file:` URLs on
  * another host, with an encoded `/` or a malformed `%`-escape, paths
  * holding a NUL character, and values that are neither a string nor a URL.
@@ -589,5 +591,5 @@ export function toPath(target: string | URL, verb = "open"): string {
       }: the path holds a NUL character, which no file name can hold; remove it`,
     );
   }
-  return p;
+  return absolutePath(p);
 }

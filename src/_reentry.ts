@@ -1,45 +1,56 @@
 /**
- * The guard against calls back into a writer from the input of its own
- * append: a getter, Proxy or `valueOf` of that input calling `append`,
- * `seal`, `updateHeader` or `close` would write before that append, or
- * close the file under it. The writers' cores hold one each.
+ * The guard against calls back into a writer while it is busy: from the
+ * input of its own append (a getter, Proxy or `valueOf` of that input
+ * calling `append`, `seal`, `updateHeader` or `close` would write before
+ * that append, or close the file under it), or from the methods of its
+ * file object while the writer writes to it (a `writeSync` calling
+ * `append` wrote rows between an append's data and its header, leaving a
+ * header that disagreed with the data). The writers' cores hold one each.
  *
  * @module
  */
 
-/** Marks the time an append reads its input; refuses writer calls then. */
+/** Why calls are refused, and the fix, while an append reads its input. */
+export const READING_INPUT =
+  "called while an append reads its input (from a getter, Proxy or valueOf of that input); call it after that append returns";
+
+/** Why calls are refused, and the fix, while the writer does its I/O. */
+export const WRITING_FILE =
+  "called while the writer reads or writes its file (from a method of that file object); call it after that call returns";
+
+/** Marks the time a writer is busy; refuses writer calls then. */
 export class ReentryGuard {
-  #reading = false;
+  #why: string | null = null;
 
   /**
-   * Runs `read` (the part of an append that reads its input), with
-   * {@linkcode check} refusing meanwhile.
+   * Runs `work` (the part of a call that reads its input, or its I/O),
+   * with {@linkcode check} refusing meanwhile, saying `why`.
    *
-   * @param read Reads the input.
-   * @returns What `read` returns.
+   * @param work Reads the input, or does the I/O.
+   * @param why The reason and fix for the message; {@linkcode READING_INPUT}
+   *   by default.
+   * @returns What `work` returns.
    */
-  run<T>(read: () => T): T {
-    if (this.#reading) return read();
-    this.#reading = true;
+  run<T>(work: () => T, why: string = READING_INPUT): T {
+    const before = this.#why;
+    this.#why = why;
     try {
-      return read();
+      return work();
     } finally {
-      this.#reading = false;
+      this.#why = before;
     }
   }
 
   /**
-   * Refuses a writer call made while an append reads its input.
+   * Refuses a writer call made while the writer is busy.
    *
    * @param verb The call, for the message (`"append to"`, `"close"`).
    * @param label The file or folder, for the message.
    * @throws {TypeError} naming the call, the target and the fix.
    */
   check(verb: string, label: string): void {
-    if (this.#reading) {
-      throw new TypeError(
-        `Cannot ${verb} ${label}: called while an append reads its input (from a getter, Proxy or valueOf of that input); call it after that append returns`,
-      );
+    if (this.#why !== null) {
+      throw new TypeError(`Cannot ${verb} ${label}: ${this.#why}`);
     }
   }
 }

@@ -219,6 +219,8 @@ function parseSimple(spec: string, strict = false): DType {
       if (m[2] !== "" && m[2] !== "8") badDType(spec, "bad object size");
       return simple("O", 8, "|");
     }
+    // NumPy's "c" is a one-byte string (its character code), "S1".
+    if (kind === "c" && m[2] === "") return simple("S", 1, "|");
     if (m[2] === "") badDType(spec, "missing item size");
     const size = Number(m[2]);
     if (!SIZES[kind]!.includes(size)) {
@@ -231,6 +233,15 @@ function parseSimple(spec: string, strict = false): DType {
       );
     }
     return simple(kind, size, order);
+  }
+  const flexible = FLEXIBLE[rest];
+  if (flexible !== undefined) {
+    badDType(
+      spec,
+      `a ${flexible[0]} type needs its size, such as "${
+        flexible[1]
+      }" (NumPy sizes it from the data: leave the dtype out, and a new file takes it from the first append)`,
+    );
   }
   const long = LONG_DOUBLE_NAMES.exec(rest);
   if (long) badDType(spec, longDoubleWhy(long[1] === undefined ? "f" : "c"));
@@ -259,6 +270,22 @@ function longDoubleWhy(kind: string): string {
   const to = kind === "c" ? "<c16" : "<f8";
   return `long double types are not supported (JS numbers are float64); convert the array in NumPy with a.astype("${to}"), which rounds, and use "${to}"`;
 }
+
+/** NumPy's sized types named without a size (NumPy's size 0): what and an example. */
+const FLEXIBLE: Record<string, [string, string]> = {
+  U: ["string", "<U8"],
+  str: ["string", "<U8"],
+  str_: ["string", "<U8"],
+  unicode: ["string", "<U8"],
+  unicode_: ["string", "<U8"],
+  S: ["bytes", "|S8"],
+  a: ["bytes", "|S8"],
+  bytes: ["bytes", "|S8"],
+  bytes_: ["bytes", "|S8"],
+  string_: ["bytes", "|S8"],
+  V: ["void", "|V8"],
+  void: ["void", "|V8"],
+};
 
 /** A field list (a structured descr) as a dtype. */
 function fromFieldList(

@@ -10,6 +10,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
 import { endAppend } from "./_journal.ts";
 import { runSync } from "./_io.ts";
+import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
 import { closeError, UPDATE_HEADER } from "./_append_core.ts";
 
 /**
@@ -32,6 +33,8 @@ import { closeError, UPDATE_HEADER } from "./_append_core.ts";
  */
 export class NpyAppendArraySync implements Disposable {
   readonly #w: SyncWriterFile;
+  /** Refuses calls back from the file object while this writer uses it. */
+  readonly #io = new ReentryGuard();
 
   private constructor(w: SyncWriterFile) {
     this.#w = w;
@@ -124,8 +127,22 @@ export class NpyAppendArraySync implements Disposable {
    * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
    */
   append(array: ArrayInput): void {
+    this.#w.core.checkOpen();
+    this.#busy("append to", () => this.#append(array));
+  }
+
+  /**
+   * Runs `io` (a call's reads and writes), refusing calls back into this
+   * writer meanwhile: a file object's method calling `append` wrote rows
+   * between an append's data and its header (a file needing `recover`).
+   */
+  #busy<T>(verb: string, io: () => T): T {
+    this.#io.check(verb, this.#w.core.shown);
+    return this.#io.run(io, WRITING_FILE);
+  }
+
+  #append(array: ArrayInput): void {
     const core = this.#w.core;
-    core.checkOpen();
     const file = this.#w.file;
     if (file !== null) {
       core.appendSync(array, file);
@@ -169,8 +186,10 @@ export class NpyAppendArraySync implements Disposable {
   updateHeader(): void {
     const { core, file } = this.#w;
     core.checkOpen(UPDATE_HEADER);
-    if (file === null) return;
-    if (!core.updateHeaderDirect(file)) runSync(core.updateHeader(), file);
+    this.#busy(UPDATE_HEADER, () => {
+      if (file === null) return;
+      if (!core.updateHeaderDirect(file)) runSync(core.updateHeader(), file);
+    });
   }
 
   /**
@@ -203,7 +222,8 @@ export class NpyAppendArraySync implements Disposable {
    * ```
    */
   close(): void {
-    this.#close(false);
+    this.#w.core.checkIdle("close");
+    this.#busy("close", () => this.#close(false));
   }
 
   /** `close()`; `giveUp`: buffered rows that cannot be written are given up at once. */
@@ -330,8 +350,9 @@ export class NpyAppendArraySync implements Disposable {
         `Cannot abort the writer of ${w.core.shown}: it was opened without atomic: true; close() it instead`,
       );
     }
+    this.#io.check("abort", w.core.shown);
     w.core.markClosed();
-    this.#finish(false);
+    this.#busy("abort", () => this.#finish(false));
   }
 
   /**
@@ -353,6 +374,7 @@ export class NpyAppendArraySync implements Disposable {
   [Symbol.dispose](): void {
     // No later call can come: buffered rows that cannot be written are
     // given up now, the file released (the error says how many).
-    this.#close(true);
+    this.#w.core.checkIdle("close");
+    this.#busy("close", () => this.#close(true));
   }
 }

@@ -473,8 +473,8 @@ describe("messages and classes (issue 15 item 7)", () => {
   test("a wrong-kind shape entry is a TypeError naming the entry", () => {
     const cases: Array<[unknown[], RegExp]> = [
       [[2n, 3n], /shape entry 0 is the bigint 2n/],
-      [[2, "3"], /shape entry 1 is a string/],
-      [[6, null], /shape entry 1 is a object/],
+      [[2, "3"], /shape entry 1 is the string "3"/],
+      [[6, null], /shape entry 1 is null;/],
     ];
     for (const [shape, re] of cases) {
       const npy = NpyAppendArraySync.open(new MemoryFile());
