@@ -23,6 +23,7 @@ import { closeError } from "./_close_error.ts";
 
 export { closeError } from "./_close_error.ts";
 import {
+  fileObjectError,
   type IoSteps,
   MAX_IO_BYTES,
   runSync,
@@ -336,7 +337,7 @@ export class AppendCore {
         this.#rollback(oldEnd, headerTouched ? this.#diskShape : null),
         file,
       );
-      throw e;
+      throw fileObjectError(e);
     }
     this.#grown(bytes.length, shape, header !== null);
   }
@@ -463,7 +464,7 @@ export class AppendCore {
       file.writeSync(this.header(shape), 0);
     } catch (e) {
       runSync(this.#rollback(this.dataEnd, this.#diskShape), file);
-      throw e;
+      throw fileObjectError(e);
     }
     this.#diskShape = shape;
     this.headerDirty = false;

@@ -7,6 +7,7 @@
  */
 
 import type { FileLike, FileLikeSync } from "./file_like.ts";
+import { FILE_OBJECT_LABEL } from "./_file_label.ts";
 
 /** One I/O request of an algorithm. */
 export type IoOp =
@@ -106,6 +107,30 @@ export function* sync(): IoSteps<void> {
   yield { op: "sync" };
 }
 
+/**
+ * A file object's error in the library's terms: a browser's
+ * `QuotaExceededError` (a `DOMException` from an OPFS handle, a writable
+ * stream or IndexedDB: the origin's storage is full) is a full disk, an
+ * `Error` of code `ENOSPC` naming the file object and the fix, the
+ * original as its `cause`, as the path layer reports a runtime's
+ * `ENOSPC`. Anything else is returned unchanged.
+ *
+ * @param e What a file object's call threw.
+ * @param verb What was being done (`"write"`).
+ * @returns The error to throw.
+ */
+export function fileObjectError(e: unknown, verb = "write"): unknown {
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name !== "QuotaExceededError") return e;
+  const out = new Error(
+    `Cannot ${verb} ${FILE_OBJECT_LABEL}: ENOSPC: the storage quota is exceeded (QuotaExceededError: ${
+      (e as { message?: unknown }).message
+    }); free some of this origin's storage or ask for more (navigator.storage.persist()), then try again`,
+    { cause: e },
+  );
+  return Object.assign(out, { code: "ENOSPC" });
+}
+
 function noTruncate(method: string): never {
   throw new TypeError(
     `Cannot truncate the file object: it has no ${method} method; give it one`,
@@ -144,6 +169,11 @@ function doAsync(op: IoOp, file: FileLike): Promise<unknown> | unknown {
   }
 }
 
+/** The verb of an I/O request in messages. */
+function verbOf(op: IoOp): string {
+  return op.op === "read" || op.op === "size" ? "read" : "write";
+}
+
 /**
  * Runs an algorithm against a synchronous file.
  *
@@ -166,7 +196,7 @@ export function runSync<T>(
     try {
       result = doSync(r.value, file);
     } catch (e) {
-      r = steps.throw(e);
+      r = steps.throw(fileObjectError(e, verbOf(r.value)));
       continue;
     }
     r = steps.next(result);
@@ -191,7 +221,7 @@ export async function runAsync<T>(
     try {
       result = await doAsync(r.value, file);
     } catch (e) {
-      r = steps.throw(e);
+      r = steps.throw(fileObjectError(e, verbOf(r.value)));
       continue;
     }
     r = steps.next(result);
