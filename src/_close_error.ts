@@ -84,7 +84,13 @@ export function closeError(
       } before them; the writer is closed and the file released`,
     );
   }
-  if (facts.needsRecover) {
+  if (facts.needsRecover && parts.length === 0) {
+    parts.push(
+      `the writer is closed and the file released, its ${
+        rows(facts.held)
+      } in the file but its header not written to cover them: run recover on ${name} before reading or appending`,
+    );
+  } else if (facts.needsRecover) {
     parts.push(
       `its header could not be written either: run recover on ${name} before reading or appending`,
     );

@@ -238,7 +238,9 @@ export class NpyAppendArray implements AsyncDisposable {
    * (if the writer opened it). Calling it again does nothing, except after
    * a failure to write the appends still held by `bufferBytes`: kept for
    * one more `close()`, then given up, the file released, the error saying
-   * how many rows were lost (as {@linkcode NpyAppendArraySync.close}).
+   * how many rows were lost (as {@linkcode NpyAppendArraySync.close}). A
+   * final header that cannot be written leaves the writer closed and the
+   * error says to run `recover`.
    *
    * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
    * the path; or, for a path, when another program deleted the file (or
@@ -289,8 +291,16 @@ export class NpyAppendArray implements AsyncDisposable {
       try {
         await runAsync(core.close(), file);
       } catch (e) {
-        if (lost === 0) throw e;
+        // Rows past a header the close could not write: recover.
+        if (lost === 0 && !core.headerDirty) throw e;
         needsRecover = true;
+        if (lost === 0) {
+          throw closeError(e, core.label, {
+            lost,
+            held: core.shape?.[core.growthAxis] ?? 0,
+            needsRecover,
+          });
+        }
       }
       if (lost > 0) {
         throw closeError(core.lostCause, core.label, {

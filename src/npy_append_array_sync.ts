@@ -203,6 +203,9 @@ export class NpyAppendArraySync implements Disposable {
    * many rows were lost. The end of a `using` block gives them up at once.
    * A failed close of an `atomic` writer says whether its change was
    * committed, rolled back, or is left for the next open to roll back.
+   * A final header that cannot be written (or the sync before it, with
+   * `fsync: true`) leaves the writer closed, its rows in the file past a
+   * header that does not cover them: the error says to run `recover`.
    *
    * @throws {Error} from the runtime (`ENOSPC` ...) naming the path; or,
    * for a path, when another program deleted the file (or renamed another
@@ -262,6 +265,8 @@ export class NpyAppendArraySync implements Disposable {
     } catch (e) {
       if (failure === null) failure = e;
       else needsRecover = !atomic;
+      // Rows past a header the close could not write.
+      if (!atomic && core.headerDirty) needsRecover = true;
     }
     let undone = false;
     try {
@@ -276,7 +281,7 @@ export class NpyAppendArraySync implements Disposable {
       failure ??= e;
     }
     if (failure === null) return;
-    if (!atomic && lost === 0) throw failure;
+    if (!atomic && lost === 0 && !needsRecover) throw failure;
     throw closeError(failure, core.label, {
       lost,
       held: core.shape?.[core.growthAxis] ?? 0,

@@ -1,0 +1,43 @@
+/**
+ * Child process for the adversary round 13 tests of failing disks, run
+ * under `strace` failing a call (`straceFailing`).
+ *
+ * Usage: `<runtime> tests/_adversary13_child.ts PATH OP`, OP one of
+ * - `lazy`, `lazy-fsync`: opens PATH (holding rows 0, 1, 2 of `<f8`) with
+ *   `rewriteHeaderOnAppend: false` (and `fsync: true`), appends rows 3, 4
+ *   and prints `ack 5`, then closes, printing `closed`, or `close-err CODE`
+ *   and the message as JSON on the next line.
+ *
+ * Any other failure prints `err CODE`; the last line is `done`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { NpyAppendArraySync } from "../mod.ts";
+import { say } from "./_kill_at.ts";
+
+const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
+const [path, op] = deno ? deno.args : process.argv.slice(2);
+const code = (e: unknown) => String((e as { code?: string }).code);
+
+try {
+  if (op === "lazy" || op === "lazy-fsync") {
+    const w = NpyAppendArraySync.open(path!, {
+      rewriteHeaderOnAppend: false,
+      fsync: op === "lazy-fsync",
+    });
+    w.append(new Float64Array([3, 4]));
+    say("ack 5");
+    try {
+      w.close();
+      say("closed");
+    } catch (e) {
+      say(`close-err ${code(e)}`);
+      say(JSON.stringify((e as Error).message));
+    }
+  } else throw new TypeError(`unknown op ${op}`);
+} catch (e) {
+  say(`err ${code(e)}`);
+}
+say("done");
