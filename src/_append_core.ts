@@ -17,11 +17,12 @@ import {
   prepareArray,
   type PrepareOptions,
 } from "./array_input.ts";
-import { type FileInfo, inspect } from "./_inspect.ts";
-import { showFile, withFileName } from "./_error_label.ts";
+import type { FileInfo } from "./_inspect.ts";
+import { showFile } from "./_error_label.ts";
 import { closeError } from "./_close_error.ts";
 
 export { closeError } from "./_close_error.ts";
+export { adoptExisting } from "./_adopt_existing.ts";
 import {
   fileObjectError,
   type IoSteps,
@@ -44,11 +45,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
 export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 
-/**
- * A new file's header and data up to this size are written in one call
- * (one copy is cheaper than a second write); larger data is written in
- * place from the caller's bytes.
- */
+/** A new file's header and data up to this size go in one write call. */
 const SMALL_CREATE_BYTES = 1 << 16;
 
 /** The verb of a refused `updateHeader()`. */
@@ -84,6 +81,9 @@ export class AppendCore {
   readonly #guard = new ReentryGuard();
   /** The shape the header on disk describes. */
   #diskShape: number[] | null = null;
+  /** The end of the data the last sync that succeeded covered; one failed. */
+  #syncedEnd = 0;
+  #syncFailed = false;
   /** Makes the headers of the file, once it has one. */
   #headers: HeaderMaker | null = null;
   #wantDType: DType | undefined;
@@ -157,7 +157,7 @@ export class AppendCore {
       header.version[0],
     );
     this.#diskShape = this.shape;
-    this.dataEnd = info.fileSize;
+    this.dataEnd = this.#syncedEnd = info.fileSize;
   }
 
   get growthAxis(): number {
@@ -283,7 +283,7 @@ export class AppendCore {
     let headerTouched = false;
     try {
       yield* write(bytes, oldEnd);
-      if (this.fsync) yield* sync();
+      if (this.fsync) yield* this.#syncData(oldEnd + bytes.length);
       if (header !== null) {
         headerTouched = true;
         yield* write(header, 0);
@@ -291,9 +291,34 @@ export class AppendCore {
       }
     } catch (e) {
       yield* this.#rollback(oldEnd, headerTouched ? this.#diskShape : null);
-      throw e;
+      throw yield* this.#unsynced(e);
     }
     this.#grown(bytes.length, shape, header !== null);
+  }
+
+  /** A sync of the data up to `end`; a failure stays marked. */
+  *#syncData(end: number): IoSteps<void> {
+    this.#syncFailed = true;
+    yield* sync();
+    this.#syncFailed = false;
+    this.#syncedEnd = end;
+  }
+
+  /**
+   * After a failed sync of the data, the rows written since the last one
+   * that succeeded (`bufferBytes`) are cut off: no header may cover them,
+   * as no later sync can (Linux marks the pages it could not write clean).
+   * Returns `e`, or the error saying how many rows were given up.
+   */
+  *#unsynced(e: unknown): IoSteps<unknown> {
+    const end = this.#syncedEnd;
+    const failed = this.#syncFailed;
+    this.#syncFailed = false;
+    if (!failed || this.shape === null || this.dataEnd <= end) return e;
+    const rows = (this.dataEnd - end) / bytesPerRow(this.#layout());
+    yield* this.#rollback(end, null);
+    const held = this.#dropRows(rows, this.dataEnd - end);
+    return closeError(e, this.label, { unsynced: rows, lost: 0, held });
   }
 
   /**
@@ -428,7 +453,7 @@ export class AppendCore {
       header[6]!,
     );
     this.headerLength = header.length;
-    this.dataEnd = end;
+    this.dataEnd = this.#syncedEnd = end;
     this.shape = [...shape];
     this.#diskShape = this.shape;
   }
@@ -483,7 +508,11 @@ export class AppendCore {
   *#writeHeader(): IoSteps<void> {
     yield* this.flush();
     if (this.shape === null) return;
-    if (this.fsync) yield* sync();
+    try {
+      if (this.fsync) yield* this.#syncData(this.dataEnd);
+    } catch (e) {
+      throw yield* this.#unsynced(e);
+    }
     const shape = this.shape;
     try {
       yield* write(this.header(shape), 0);
@@ -524,14 +553,20 @@ export class AppendCore {
       }
       this.lostRows = rows;
       this.lostCause = e;
-      const shape = [...this.shape!];
-      shape[this.growthAxis]! -= rows;
-      this.dataEnd -= this.#buffered;
+      this.#dropRows(rows, this.#buffered);
       this.#buffered = 0;
-      this.shape = shape;
-      this.headerDirty = this.#diskShape?.[this.growthAxis] !==
-        shape[this.growthAxis];
     }
+  }
+
+  /** Takes the last `rows` (`bytes`) off the state; returns the rows left. */
+  #dropRows(rows: number, bytes: number): number {
+    const shape = [...this.shape!];
+    shape[this.growthAxis]! -= rows;
+    this.dataEnd -= bytes;
+    this.shape = shape;
+    this.headerDirty = this.#diskShape?.[this.growthAxis] !==
+      shape[this.growthAxis];
+    return shape[this.growthAxis]!;
   }
 
   /** Rows given up by {@linkcode flushForClose} (0: none). */
@@ -560,18 +595,4 @@ export class AppendCore {
     this.#closed = true;
     if (this.headerDirty) yield* this.#writeHeader();
   }
-}
-
-/** Reads an existing file's header into the core (generator). */
-export function* adoptExisting(
-  core: AppendCore,
-  options: NpyAppendArrayOptions,
-): IoSteps<void> {
-  let info: FileInfo;
-  try {
-    info = yield* inspect(options.maxHeaderSize);
-  } catch (e) {
-    throw withFileName(e, "open", core.label);
-  }
-  core.adopt(info, options);
 }

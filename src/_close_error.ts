@@ -26,6 +26,8 @@ export interface CloseFacts {
   needsRecover?: boolean;
   /** The failed write could not be cut back (`broken`). */
   stray?: boolean;
+  /** Rows given up after a failed sync (`fsync: true`). */
+  unsynced?: number;
 }
 
 /**
@@ -56,6 +58,15 @@ export function closeError(
       `the last ${
         rows(facts.waiting)
       } appended (held by bufferBytes) are not written: the writer stays open with its lock; free space or repair the disk and call close() again, which writes them or, failing again, releases the file without them`,
+    );
+  }
+  if (facts.unsynced !== undefined && facts.unsynced > 0) {
+    parts.push(
+      `the last ${
+        rows(facts.unsynced)
+      } appended since the last sync that succeeded are given up (cut off), the file keeps the ${
+        rows(facts.held)
+      } before them: after a failed sync (fsync: true) no later sync can tell whether they reached the disk; append them again`,
     );
   }
   if (facts.lost > 0) {

@@ -6,7 +6,12 @@
  * - `lazy`, `lazy-fsync`: opens PATH (holding rows 0, 1, 2 of `<f8`) with
  *   `rewriteHeaderOnAppend: false` (and `fsync: true`), appends rows 3, 4
  *   and prints `ack 5`, then closes, printing `closed`, or `close-err CODE`
- *   and the message as JSON on the next line.
+ *   and the message as JSON on the next line;
+ * - `buffered-fsync`: opens PATH (rows 0, 1, 2) with `bufferBytes: 32` (4
+ *   rows), `fsync: true`, `rewriteHeaderOnAppend: false`; appends rows 3
+ *   to 8 one by one, then `updateHeader()`, printing `ack 9`, or
+ *   `update-err CODE` and the message as JSON; then appends row 9 and
+ *   closes, printing `ack ROWS` (the writer's rows) or `close-err CODE`.
  *
  * Any other failure prints `err CODE`; the last line is `done`.
  *
@@ -35,6 +40,28 @@ try {
     } catch (e) {
       say(`close-err ${code(e)}`);
       say(JSON.stringify((e as Error).message));
+    }
+  } else if (op === "buffered-fsync") {
+    const w = NpyAppendArraySync.open(path!, {
+      bufferBytes: 32,
+      fsync: true,
+      rewriteHeaderOnAppend: false,
+    });
+    for (let i = 3; i < 9; i++) w.append(new Float64Array([i]));
+    try {
+      w.updateHeader();
+      say("ack 9");
+    } catch (e) {
+      say(`update-err ${code(e)}`);
+      say(JSON.stringify((e as Error).message));
+    }
+    w.append(new Float64Array([9]));
+    const rows = w.shape[0];
+    try {
+      w.close();
+      say(`ack ${rows}`);
+    } catch (e) {
+      say(`close-err ${code(e)}`);
     }
   } else throw new TypeError(`unknown op ${op}`);
 } catch (e) {

@@ -105,7 +105,10 @@ function storageFull(e: unknown): true {
 
 /** The rows of a file's bytes, and those bytes against `np.save`'s. */
 function assertRows(bytes: Uint8Array, rows: number[]): void {
-  assert.deepEqual([...readNpySync(new MemoryFile(bytes)).data as Float64Array], rows);
+  assert.deepEqual(
+    [...readNpySync(new MemoryFile(bytes)).data as Float64Array],
+    rows,
+  );
   if (hasNumpy()) {
     assert.deepEqual(
       bytes,
@@ -206,5 +209,9 @@ test("adversary 13: ensureAppendable of a file object whose header must grow, ov
   assert.equal(ensureAppendableSync(file), true);
   const out = handle.memory.bytes();
   assert.deepEqual(parseHeader(out).shape, shape);
-  assert.deepEqual([...readNpySync(new MemoryFile(out)).data as Float64Array], [0, 1, 2]);
+  assert.deepEqual([...readNpySync(new MemoryFile(out)).data as Float64Array], [
+    0,
+    1,
+    2,
+  ]);
 });

@@ -1,0 +1,26 @@
+/**
+ * Opening an existing file for a writer: its header read into the
+ * writer's state (see `AppendCore.adopt`).
+ *
+ * @module
+ */
+
+import type { AppendCore } from "./_append_core.ts";
+import { type FileInfo, inspect } from "./_inspect.ts";
+import { withFileName } from "./_error_label.ts";
+import type { IoSteps } from "./_io.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
+
+/** Reads an existing file's header into the core (generator). */
+export function* adoptExisting(
+  core: AppendCore,
+  options: NpyAppendArrayOptions,
+): IoSteps<void> {
+  let info: FileInfo;
+  try {
+    info = yield* inspect(options.maxHeaderSize);
+  } catch (e) {
+    throw withFileName(e, "open", core.label);
+  }
+  core.adopt(info, options);
+}
