@@ -111,16 +111,61 @@ export function closeError(
     );
   }
   if (parts.length === 0 && head === said) return e as Error;
+  return reworded(e, [head, ...parts].join("; "));
+}
+
+/**
+ * `e` told in other words (`message`): an error of the same class
+ * (`TypeError`, `RangeError` or `Error`), `code`, `errno` and `syscall`,
+ * with `e` as its `cause`, so that a caller's check of the code (a full
+ * disk's `ENOSPC`) still holds.
+ *
+ * @param e The failure.
+ * @param message The new message.
+ * @returns The error to throw.
+ */
+export function reworded(e: unknown, message: string): Error {
   const Class = e instanceof TypeError
     ? TypeError
     : e instanceof RangeError
     ? RangeError
     : Error;
-  const out = new Class([head, ...parts].join("; "), { cause: e });
+  const out = new Class(message, { cause: e });
   const from = (e ?? {}) as Record<string, unknown>;
   const to = out as unknown as Record<string, unknown>;
   for (const key of ["code", "errno", "syscall"]) {
     if (from[key] !== undefined) to[key] = from[key];
   }
   return out;
+}
+
+/**
+ * The error of an in-place rewrite (`ensureAppendable` with `inplace`)
+ * that failed: `e`'s words, then what became of the file (`after`), and
+ * for a disk without room (`ENOSPC`, `EDQUOT`, `EFBIG`) the space it
+ * `needs`; `e`'s class and code kept (see {@linkcode reworded}).
+ *
+ * @param e The failure.
+ * @param label The file's path, or `"the file object"`.
+ * @param after What became of the file.
+ * @param needs The space needed, such as `"64 more bytes, plus up to 4160"`.
+ * @returns The error to throw.
+ */
+export function rewriteError(
+  e: unknown,
+  label: string,
+  after: string,
+  needs?: string,
+): Error {
+  const full = /^(ENOSPC|EDQUOT|EFBIG)$/.test(
+    String((e as { code?: unknown } | null)?.code),
+  );
+  const room = full && needs !== undefined
+    ? ` (it needs ${needs} for its change record)`
+    : "";
+  const said = e instanceof Error ? e.message : String(e);
+  return reworded(
+    e,
+    `Cannot rewrite ${showFile(label)} in place: ${said}; ${after}${room}`,
+  );
 }

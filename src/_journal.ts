@@ -27,8 +27,8 @@
 import type { FileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { readFully, runSync } from "./_io.ts";
-import { showFile } from "./_file_label.ts";
 import { refuseForeign } from "./_journal_owner.ts";
+import { rewriteError } from "./_close_error.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -439,22 +439,16 @@ export function shiftInPlace(
         continue;
       }
       const needs = `${shift} more bytes, plus up to ${j.data + slot}`;
-      throw new Error(
-        `Cannot rewrite ${showFile(label)} in place: ${
-          (e as Error).message
-        }; the file is unchanged (it needs ${needs} for its change record)`,
-        { cause: e },
-      );
+      throw rewriteError(e, label, "the file is unchanged", needs);
     }
   }
   try {
     rollForward(file, rec, j, fileSize, 0);
   } catch (e) {
-    throw new Error(
-      `Cannot rewrite ${showFile(label)} in place: ${
-        (e as Error).message
-      }; the change is recorded in "${store.label}": run recover on the file (or open it again) to finish it`,
-      { cause: e },
+    throw rewriteError(
+      e,
+      label,
+      `the change is recorded in "${store.label}": run recover on the file (or open it again) to finish it`,
     );
   } finally {
     rec.closeSync();

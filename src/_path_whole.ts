@@ -12,6 +12,7 @@ import {
   type PathFs,
   pathFs,
   processAlive,
+  runtimeError,
   thisProcess,
 } from "./_path_fs.ts";
 
@@ -60,7 +61,8 @@ export function createWhole(
     } catch (e) {
       f.closeSync();
       if (codeOf(e) === "EEXIST") return null;
-      if (!NO_LINKS.has(codeOf(e))) throw e;
+      // The link's error names no file on Deno: named after `file`.
+      if (!NO_LINKS.has(codeOf(e))) throw runtimeError(e, "create", file);
       linkless.add(folder);
     } finally {
       try {

@@ -11,7 +11,13 @@
  *   rows), `fsync: true`, `rewriteHeaderOnAppend: false`; appends rows 3
  *   to 8 one by one, then `updateHeader()`, printing `ack 9`, or
  *   `update-err CODE` and the message as JSON; then appends row 9 and
- *   closes, printing `ack ROWS` (the writer's rows) or `close-err CODE`.
+ *   closes, printing `ack ROWS` (the writer's rows) or `close-err CODE`;
+ * - `ensure`, `ensure-inplace`: `ensureAppendableSync(PATH)` (with
+ *   `inplace: true`), printing `ok`;
+ * - `atomic`: opens PATH with `atomic: true`, appends rows 3, 4 and
+ *   closes, printing `ok`.
+ *
+ * A failure of these prints `err CODE` and the message as JSON.
  *
  * Any other failure prints `err CODE`; the last line is `done`.
  *
@@ -19,7 +25,7 @@
  */
 
 import process from "node:process";
-import { NpyAppendArraySync } from "../mod.ts";
+import { ensureAppendableSync, NpyAppendArraySync } from "../mod.ts";
 import { say } from "./_kill_at.ts";
 
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
@@ -63,8 +69,17 @@ try {
     } catch (e) {
       say(`close-err ${code(e)}`);
     }
+  } else if (op === "ensure" || op === "ensure-inplace") {
+    ensureAppendableSync(path!, { inplace: op === "ensure-inplace" });
+    say("ok");
+  } else if (op === "atomic") {
+    const w = NpyAppendArraySync.open(path!, { atomic: true });
+    w.append(new Float64Array([3, 4]));
+    w.close();
+    say("ok");
   } else throw new TypeError(`unknown op ${op}`);
 } catch (e) {
   say(`err ${code(e)}`);
+  say(JSON.stringify((e as Error).message));
 }
 say("done");
