@@ -111,7 +111,24 @@ export function closeError(
     );
   }
   if (parts.length === 0 && head === said) return e as Error;
-  return reworded(e, [head, ...parts].join("; "));
+  const out = reworded(e, [head, ...parts].join("; "));
+  if (facts.needsRecover && facts.lost === 0) toldRecover.set(out, e);
+  return out;
+}
+
+/** Errors of {@linkcode closeError} that say to run `recover`: their cause. */
+const toldRecover = new WeakMap<Error, unknown>();
+
+/**
+ * `e` without the advice to run `recover` that a shard's failed `close()`
+ * gave (its cause), for an owner that undid the failure itself (a stack's
+ * seal); any other error unchanged.
+ *
+ * @param e The failure.
+ * @returns The error to throw.
+ */
+export function withoutRecoverAdvice(e: unknown): unknown {
+  return e instanceof Error && toldRecover.has(e) ? toldRecover.get(e) : e;
 }
 
 /**

@@ -17,6 +17,7 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { openAsStackShard } from "./_writer_target.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
+import { withoutRecoverAdvice } from "./_close_error.ts";
 import {
   makeFolder,
   type PathFs,
@@ -369,7 +370,7 @@ export class StackCore {
         this.#options = before.options;
         this.#rowBytes = before.rowBytes;
       }
-      throw e;
+      throw this.#broken ? e : withoutRecoverAdvice(e); // undone: no recover
     }
   }
 
@@ -430,8 +431,7 @@ export class StackCore {
       if (this.#liveRows >= limit) this.seal();
       return;
     }
-    // Crossing a boundary (or of unknown length): convert once, then
-    // write the rows in pieces.
+    // Crossing a boundary (or of unknown length): converted once, in pieces.
     const p = prepareArray(input, {
       dtype: this.dtype,
       fortranOrder: this.fortranOrder,

@@ -15,7 +15,11 @@
  * - `ensure`, `ensure-inplace`: `ensureAppendableSync(PATH)` (with
  *   `inplace: true`), printing `ok`;
  * - `atomic`: opens PATH with `atomic: true`, appends rows 3, 4 and
- *   closes, printing `ok`.
+ *   closes, printing `ok`;
+ * - `stack`: a stack at PATH (`shardRows: 4`, `bufferBytes: 16`,
+ *   `fsync: true`), rows 0 to 9 appended one by one, printing `aerr I`
+ *   and the message as JSON for a failed append of row I (and going on),
+ *   then `shape N` and `closed` (or `err CODE` for the close).
  *
  * A failure of these prints `err CODE` and the message as JSON.
  *
@@ -25,7 +29,11 @@
  */
 
 import process from "node:process";
-import { ensureAppendableSync, NpyAppendArraySync } from "../mod.ts";
+import {
+  ensureAppendableSync,
+  NpyAppendArraySync,
+  NpyStackWriterSync,
+} from "../mod.ts";
 import { say } from "./_kill_at.ts";
 
 const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
@@ -77,6 +85,25 @@ try {
     w.append(new Float64Array([3, 4]));
     w.close();
     say("ok");
+  } else if (op === "stack") {
+    const w = NpyStackWriterSync.open(path!, {
+      dtype: "<f8",
+      shardRows: 4,
+      bufferBytes: 16,
+      fsync: true,
+      rewriteHeaderOnAppend: false,
+    });
+    for (let i = 0; i < 10; i++) {
+      try {
+        w.append(new Float64Array([i]));
+      } catch (e) {
+        say(`aerr ${i}`);
+        say(JSON.stringify((e as Error).message));
+      }
+    }
+    say(`shape ${w.shape[0]}`);
+    w.close();
+    say("closed");
   } else throw new TypeError(`unknown op ${op}`);
 } catch (e) {
   say(`err ${code(e)}`);

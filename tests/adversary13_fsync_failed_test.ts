@@ -16,22 +16,27 @@
  * Through a real path (strace failing each sync of the file in turn), and
  * file objects whose `syncSync` fails, on the sync and the async writer,
  * and for an append larger than the buffer (the buffer written, then the
- * append's own data, then the failed sync).
+ * append's own data, then the failed sync). A stack's shards (`bufferBytes`,
+ * `fsync`) give rows up as files do; a seal whose header write failed is
+ * undone by the stack, so its error no longer tells to run `recover` on the
+ * shard (a shard's `close()` says so since this round).
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   MemoryFile,
+  needsRecoverySync,
   NpyAppendArray,
   NpyAppendArraySync,
-  needsRecoverySync,
+  readNpyStackSync,
   readNpySync,
   recoverSync,
 } from "../mod.ts";
 import { asyncOnly } from "./_faulty_file.ts";
-import { hasNumpy, npSaveBytes } from "./_numpy.ts";
+import { hasNumpy, npSaveBytes, tempDir } from "./_numpy.ts";
 import { threeRows } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
@@ -98,6 +103,45 @@ test(
       assert.ok(k < 20, "the sweep does not end");
     }
     assert.ok(gaveUpOnce, "no sync gave rows up");
+  },
+);
+
+test(
+  "adversary 13: a bufferBytes stack with fsync, each write and sync of a shard failing in turn: failed appends undone, no advice to recover a shard, the rows the writer holds read back",
+  { timeout: 600_000, ...straceOptions },
+  () => {
+    for (const calls of [["write", "pwrite64"], ["fsync", "fdatasync"]]) {
+      for (let k = 1;; k++) {
+        const dir = join(tempDir(), "s");
+        const shards = [0, 1, 2].flatMap((i) => [
+          join(dir, `${i}.npy.part`),
+          join(dir, `${i}.npy`),
+        ]);
+        const out = straceFailing(CHILD, [dir, "stack"], {
+          paths: shards,
+          calls,
+          error: "EIO",
+          when: k,
+        });
+        const lines = out.trim().split("\n");
+        const label = `${calls[0]} ${k} failing: ${out}`;
+        assert.equal(lines.at(-1), "done", label);
+        for (let i = 0; i < lines.length; i++) {
+          if (!lines[i]!.startsWith("aerr ")) continue;
+          const message = JSON.parse(lines[i + 1]!) as string;
+          assert.ok(!message.includes("run recover"), label);
+        }
+        if (!lines.includes("closed")) continue;
+        const shape = Number(
+          lines.find((l) => l.startsWith("shape "))!.slice(6),
+        );
+        const rows = [...readNpyStackSync(dir).data as Float64Array];
+        assert.equal(rows.length, shape, label);
+        assert.ok(rows.every((r, i) => i === 0 || r > rows[i - 1]!), label);
+        if (!lines.some((l) => l.startsWith("aerr "))) break;
+        assert.ok(k < 40, "the sweep does not end");
+      }
+    }
   },
 );
 
