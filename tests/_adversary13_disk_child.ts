@@ -2,7 +2,7 @@
  * Child process for the adversary round 13 tests of failing disks, run
  * under `strace` failing a call (`straceFailing`).
  *
- * Usage: `<runtime> tests/_adversary13_child.ts PATH OP`, OP one of
+ * Usage: `<runtime> tests/_adversary13_disk_child.ts PATH OP`, OP one of
  * - `lazy`, `lazy-fsync`: opens PATH (holding rows 0, 1, 2 of `<f8`) with
  *   `rewriteHeaderOnAppend: false` (and `fsync: true`), appends rows 3, 4
  *   and prints `ack 5`, then closes, printing `closed`, or `close-err CODE`

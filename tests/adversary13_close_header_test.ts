@@ -28,7 +28,7 @@ import { asyncOnly, FaultyFile } from "./_faulty_file.ts";
 import { threeRows } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
-const CHILD = new URL("./_adversary13_child.ts", import.meta.url);
+const CHILD = new URL("./_adversary13_disk_child.ts", import.meta.url);
 
 /** The close error's words: the writer closed, the rows held, recover. */
 function saysRecover(message: string, file: string, rows: number): void {

@@ -40,7 +40,7 @@ import { hasNumpy, npSaveBytes, tempDir } from "./_numpy.ts";
 import { threeRows } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
-const CHILD = new URL("./_adversary13_child.ts", import.meta.url);
+const CHILD = new URL("./_adversary13_disk_child.ts", import.meta.url);
 
 /** The error of a failed sync that gave up `rows`, keeping `held`. */
 function gaveUp(message: string, rows: number, held: number): void {

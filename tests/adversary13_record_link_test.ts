@@ -24,7 +24,7 @@ import { tempDir } from "./_numpy.ts";
 import { threeRows } from "./_three_rows.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
-const CHILD = new URL("./_adversary13_child.ts", import.meta.url);
+const CHILD = new URL("./_adversary13_disk_child.ts", import.meta.url);
 
 /**
  * A file as NumPy < 1.23 wrote it with no room in its header to grow:
