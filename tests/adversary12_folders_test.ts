@@ -11,7 +11,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   NpyGroupReader,
@@ -23,20 +22,7 @@ import {
   recoverStackSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-/** Every file under `dir` and its bytes, as one comparable text. */
-function snapshot(dir: string): string {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    out.push(
-      statSync(p).isDirectory()
-        ? `${name}/ ${snapshot(p)}`
-        : `${name} ${readFileSync(p).toString("hex")}`,
-    );
-  }
-  return out.join("\n");
-}
+import { folderSnapshot } from "./_test_files.ts";
 
 function group(): string {
   const dir = join(tempDir(), "g");
@@ -67,14 +53,14 @@ const onGroup: [string, (dir: string) => unknown][] = [
 for (const [name, call] of onGroup) {
   test(`${name} on a group's folder`, async () => {
     const dir = group();
-    const before = snapshot(dir);
+    const before = folderSnapshot(dir);
     await assert.rejects(async () => await call(dir), (e: Error) => {
       assert.equal(e.name, "TypeError", e.message);
       assert.ok(e.message.includes(`"${dir}"`), e.message);
       assert.match(e.message, /it is a group's folder .*NpyGroupWriter/);
       return true;
     });
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     const reader = await NpyGroupReader.open(dir);
     assert.equal(reader.length, 2);
     await reader.close();
@@ -99,14 +85,14 @@ const onStack: [string, (dir: string) => unknown][] = [
 for (const [name, call] of onStack) {
   test(`${name} on a stack's folder`, async () => {
     const dir = stack();
-    const before = snapshot(dir);
+    const before = folderSnapshot(dir);
     await assert.rejects(async () => await call(dir), (e: Error) => {
       assert.equal(e.name, "TypeError", e.message);
       assert.ok(e.message.includes(`"${dir}"`), e.message);
       assert.match(e.message, /it is a stack's folder .*NpyStackWriter/);
       return true;
     });
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     const reader = await NpyStackReader.open(dir);
     assert.deepEqual(reader.shape, [3]);
     await reader.close();

@@ -27,6 +27,7 @@ import {
 } from "../mod.ts";
 import { OpfsFile, type OpfsSyncAccessHandleLike } from "../adapters.ts";
 import { asyncOnly } from "./_faulty_file.ts";
+import { compactHeaderFile } from "./_test_files.ts";
 import { hasNumpy, npSaveBytes } from "./_numpy.ts";
 
 /**
@@ -191,16 +192,7 @@ test("adversary 13: a bufferBytes close over the storage quota is ENOSPC, keeps 
 });
 
 test("adversary 13: ensureAppendable of a file object whose header must grow, over the storage quota: ENOSPC, no byte changed, done once there is room", () => {
-  // A header as NumPy < 1.23 wrote it, with no room for the growth axis to
-  // grow (15 axes fill its 128 bytes).
-  const shape = [3, ...Array(14).fill(1)];
-  const bytes = new Uint8Array(128 + 24);
-  const text = `{'descr': '<f8', 'fortran_order': False, 'shape': (${
-    shape.join(", ")
-  }), }`;
-  bytes.set([0x93, 78, 85, 77, 80, 89, 1, 0, 118, 0]);
-  bytes.set(new TextEncoder().encode(text.padEnd(117, " ") + "\n"), 10);
-  bytes.set(new Uint8Array(new Float64Array([0, 1, 2]).buffer), 128);
+  const bytes = compactHeaderFile();
   const handle = new QuotaHandle(bytes.length, bytes);
   const file = new OpfsFile(handle);
   assert.throws(() => ensureAppendableSync(file), storageFull);
@@ -208,7 +200,7 @@ test("adversary 13: ensureAppendable of a file object whose header must grow, ov
   handle.quota = Infinity;
   assert.equal(ensureAppendableSync(file), true);
   const out = handle.memory.bytes();
-  assert.deepEqual(parseHeader(out).shape, shape);
+  assert.deepEqual(parseHeader(out).shape, [3, ...Array(14).fill(1)]);
   assert.deepEqual([...readNpySync(new MemoryFile(out)).data as Float64Array], [
     0,
     1,

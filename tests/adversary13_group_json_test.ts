@@ -16,7 +16,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   NpyFormatError,
@@ -27,20 +27,7 @@ import {
   recoverGroupSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-/** Every file under `dir` and its bytes, as one comparable text. */
-function snapshot(dir: string): string {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    out.push(
-      statSync(p).isDirectory()
-        ? `${name}/ ${snapshot(p)}`
-        : `${name} ${readFileSync(p).toString("hex")}`,
-    );
-  }
-  return out.join("\n");
-}
+import { folderSnapshot } from "./_test_files.ts";
 
 /** A group of `t` (5 int64) and `x` (5 x 3 float64), with `x`'s entry in group.json edited. */
 function group(
@@ -113,7 +100,7 @@ const cases: [string, boolean, (m: Members) => void, string, RegExp][] = [
 for (const [name, stack, edit, bad, says] of cases) {
   test(`group.json against its member: ${name}: refused, no byte changed`, async () => {
     const { dir, good } = group(stack, edit);
-    const before = snapshot(dir);
+    const before = folderSnapshot(dir);
     const member = join(dir, stack ? bad : `${bad}.npy`);
     const refused = (e: unknown) => {
       assert.ok(e instanceof NpyFormatError, String(e));
@@ -123,13 +110,13 @@ for (const [name, stack, edit, bad, says] of cases) {
       return true;
     };
     assert.throws(() => recoverGroupSync(dir), refused);
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     await assert.rejects(recoverGroup(dir), refused);
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     assert.throws(() => NpyGroupWriterSync.open(dir), refused);
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     await assert.rejects(NpyGroupWriter.open(dir), refused);
-    assert.equal(snapshot(dir), before);
+    assert.equal(folderSnapshot(dir), before);
     // The fix the message names: group.json as written; every row is there.
     writeFileSync(join(dir, "group.json"), good);
     assert.equal(recoverGroupSync(dir), 5);
@@ -165,7 +152,7 @@ for (const stack of [false, true]) {
   ) {
     test(`a group${stack ? " of stacks" : ""} reopened with ${what}: refused with the fix, no byte changed`, () => {
       const { dir } = group(stack, () => {});
-      const before = snapshot(dir);
+      const before = folderSnapshot(dir);
       assert.throws(
         () => NpyGroupWriterSync.open(dir, { members }),
         (e: unknown) => {
@@ -174,7 +161,7 @@ for (const stack of [false, true]) {
           return true;
         },
       );
-      assert.equal(snapshot(dir), before);
+      assert.equal(folderSnapshot(dir), before);
     });
   }
 }

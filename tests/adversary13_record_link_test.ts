@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 import { threeRows } from "./_three_rows.ts";
+import { compactHeaderFile } from "./_test_files.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
 const CHILD = new URL("./_adversary13_disk_child.ts", import.meta.url);
@@ -33,14 +34,7 @@ const CHILD = new URL("./_adversary13_disk_child.ts", import.meta.url);
 function oldHeader(): { dir: string; file: string; bytes: Uint8Array } {
   const dir = tempDir();
   const file = join(dir, "x.npy");
-  const shape = [3, ...Array(14).fill(1)];
-  const bytes = new Uint8Array(128 + 24);
-  const text = `{'descr': '<f8', 'fortran_order': False, 'shape': (${
-    shape.join(", ")
-  }), }`;
-  bytes.set([0x93, 78, 85, 77, 80, 89, 1, 0, 118, 0]);
-  bytes.set(new TextEncoder().encode(text.padEnd(117, " ") + "\n"), 10);
-  bytes.set(new Uint8Array(new Float64Array([0, 1, 2]).buffer), 128);
+  const bytes = compactHeaderFile();
   writeFileSync(file, bytes);
   return { dir, file, bytes };
 }
