@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ReentryGuard } from "./_reentry.ts";
+import { READING_INPUT, ReentryGuard } from "./_reentry.ts";
 import { descrValue, type DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { checkWriterOptions } from "./_options_check.ts";
@@ -81,7 +81,7 @@ export class AppendCore {
   readonly #guard = new ReentryGuard();
   /** The shape the header on disk describes. */
   #diskShape: number[] | null = null;
-  /** The end of the data the last sync that succeeded covered; one failed. */
+  /** The end of the data the last good sync covered; whether one failed. */
   #syncedEnd = 0;
   #syncFailed = false;
   /** Makes the headers of the file, once it has one. */
@@ -89,7 +89,6 @@ export class AppendCore {
   #wantDType: DType | undefined;
   /** Reused across appends while dtype and order stay the same. */
   #prepareOptions: PrepareOptions | null = null;
-  /** Option `bufferBytes`. */
   readonly bufferBytes: number;
   #buffer: Uint8Array | null = null;
   /** Bytes in `#buffer`: the last ones before `dataEnd`. */
@@ -217,9 +216,14 @@ export class AppendCore {
     yield* this.#rollback(undo.end, undo.shape);
   }
 
-  /** The input prepared, with calls back into the writer refused meanwhile. */
+  /** The input prepared, calls back into the writer refused meanwhile. */
   #prepare(input: ArrayInput): ReturnType<typeof prepareArray> {
-    return this.#guard.run(() => prepareArray(input, this.#options()));
+    const before = this.#guard.enter(READING_INPUT);
+    try {
+      return prepareArray(input, this.#options());
+    } finally {
+      this.#guard.leave(before);
+    }
   }
 
   #options(): PrepareOptions {
@@ -322,12 +326,10 @@ export class AppendCore {
   }
 
   /**
-   * The sync writer's shortcut into {@linkcode append}, for its common
-   * case (an existing file, no fsync, no buffer, under 1 GiB): the same
-   * checks, the same two writes as `#write`, its rollback and state
-   * change, made with direct calls, since running a generator costs
-   * about 80 ns per append (a third of a small append's CPU time).
-   * Anything else runs the generators.
+   * The sync writer's shortcut into {@linkcode append} for its common case
+   * (an existing file, no fsync, no buffer, under 1 GiB): `#write`'s checks,
+   * two writes, rollback and state change by direct calls (a generator
+   * costs 80 ns an append, a third of a small one's CPU time).
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;

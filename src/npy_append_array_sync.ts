@@ -127,8 +127,34 @@ export class NpyAppendArraySync implements Disposable {
    * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
    */
   append(array: ArrayInput): void {
-    this.#w.core.checkOpen();
-    this.#busy("append to", () => this.#append(array));
+    const core = this.#w.core;
+    core.checkOpen();
+    // #busy's guard and the append, inline: no closure or extra frames on
+    // the hot path, so errors' stacks (10 frames) still reach this method.
+    this.#io.check("append to", core.shown);
+    const before = this.#io.enter(WRITING_FILE);
+    try {
+      const file = this.#w.file;
+      if (file !== null) {
+        core.appendSync(array, file);
+        return;
+      }
+      // Convert first, so that bad input creates no file.
+      const steps = core.append(array);
+      const first = steps.next();
+      if (first.done) return;
+      let created: FileLikeSync;
+      try {
+        created = this.#file();
+      } catch (e) {
+        // The append changed nothing yet: its state changes follow its I/O.
+        steps.return(undefined);
+        throw e;
+      }
+      runSync(steps, created, first.value);
+    } finally {
+      this.#io.leave(before);
+    }
   }
 
   /**
@@ -139,28 +165,6 @@ export class NpyAppendArraySync implements Disposable {
   #busy<T>(verb: string, io: () => T): T {
     this.#io.check(verb, this.#w.core.shown);
     return this.#io.run(io, WRITING_FILE);
-  }
-
-  #append(array: ArrayInput): void {
-    const core = this.#w.core;
-    const file = this.#w.file;
-    if (file !== null) {
-      core.appendSync(array, file);
-      return;
-    }
-    // Convert first, so that bad input creates no file.
-    const steps = core.append(array);
-    const first = steps.next();
-    if (first.done) return;
-    let created: FileLikeSync;
-    try {
-      created = this.#file();
-    } catch (e) {
-      // The append changed nothing yet: its state changes follow its I/O.
-      steps.return(undefined);
-      throw e;
-    }
-    runSync(steps, created, first.value);
   }
 
   /**

@@ -54,7 +54,9 @@ let frame = "";
 try { w.append("text"); } catch (e) {
   frame = e.stack.split("\\n").find((l) => /at _?NpyAppendArraySync\\.append /.test(l)) ?? e.stack;
 }
-console.log(JSON.stringify({ bad, frame: frame.trim().split(" ")[1] }));
+let caller = false;
+try { w.append("text"); } catch (e) { caller = e.stack.includes("names.mjs"); }
+console.log(JSON.stringify({ bad, frame: frame.trim().split(" ")[1], caller }));
 `;
 
 /** A project with a copy of the package's Node build installed. */
@@ -138,6 +140,8 @@ if (COMPILED) {
         // JavaScriptCore's frames name no class.
         if (cmd[0] === process.execPath) {
           assert.equal(got.frame, "NpyAppendArraySync.append", what);
+          // The caller's own line is within V8's 10 frames of an error.
+          assert.equal(got.caller, true, what);
         }
       }
     });
