@@ -34,6 +34,8 @@ import { rewriteError } from "./_close_error.ts";
 export interface JournalFile extends FileLikeSync {
   /** Closes the record file. */
   closeSync(): void;
+  /** The open file's identity (see `OpenedFile`), or `null`. */
+  identity?(): string | null;
 }
 
 /** Where the record of one file lives (a path, or memory in tests). */
@@ -50,6 +52,12 @@ export interface JournalStore {
   create(fill: (f: JournalFile) => void): JournalFile;
   /** Removes the record (no error if it is gone). */
   remove(): void;
+  /**
+   * Removes the record's name if it still names `record` (the same open
+   * file: its folder was not moved); `false`, changing nothing, otherwise
+   * or when that cannot be told.
+   */
+  removeIfNames?(record: JournalFile): boolean;
   /** Makes the record's creation or removal durable (syncs its folder). */
   syncFolder?(): void;
 }
@@ -505,18 +513,21 @@ function headerLength(file: FileLikeSync): number {
 }
 
 /**
- * Ends an atomic writer's change: commits (voids the record) or rolls
- * the file back. Both go through the record's open descriptor, not its
- * name: a folder renamed meanwhile took the record along, and a record
- * left there would roll committed appends back at the next open (or keep
- * rolled-back ones). A void (empty) record is no change: removed.
+ * Ends an atomic writer's change: commits or rolls the file back, then
+ * ends the record. The record's end is the commit point: its name removed
+ * while it still names the open record (a kill right after leaves no
+ * record behind), or else, when the name is gone or names another file (a
+ * folder renamed meanwhile took the record along), the record voided
+ * through its open descriptor, since a record left there would roll
+ * committed appends back at the next open (or keep rolled-back ones). A
+ * void (empty) record is no change: removed when its name still holds it.
  *
  * @param file The file.
  * @param store Its record.
  * @param commit Keep the appends.
- * @param durable Flush the voided record (the writer's `fsync`).
+ * @param durable Make the commit durable (the writer's `fsync`).
  * @param record The record, open since {@linkcode beginAppend} (closed here).
- * @param hooks `removeFile`: a new file rolled back; `committed`: voided.
+ * @param hooks `removeFile`: a new file rolled back; `committed`: committed.
  * @returns `"emptied"` when a new file was rolled back (and removed).
  */
 export function endAppend(
@@ -528,6 +539,7 @@ export function endAppend(
   hooks: { removeFile?: (() => void) | undefined; committed?: () => void } = {},
 ): ReturnType<typeof settleFile> {
   let result: ReturnType<typeof settleFile> = "finished";
+  let removed = false;
   try {
     if (!commit) {
       // settleFile closes what `open` gives: this one is closed below.
@@ -544,12 +556,32 @@ export function endAppend(
         hooks.removeFile,
       );
     }
-    record.truncateSync!(0);
-    if (commit) hooks.committed?.();
-    if (durable) record.syncSync?.();
+    try {
+      removed = store.removeIfNames?.(record) ?? false;
+    } catch {
+      // voided below instead
+    }
+    if (removed) {
+      if (commit) hooks.committed?.();
+      if (durable) {
+        try {
+          store.syncFolder?.();
+        } catch (e) {
+          // The removal may not last a power cut: a void record does.
+          record.truncateSync!(0);
+          record.syncSync?.();
+          throw e;
+        }
+      }
+    } else {
+      record.truncateSync!(0);
+      if (commit) hooks.committed?.();
+      if (durable) record.syncSync?.();
+    }
   } finally {
     record.closeSync();
   }
+  if (removed) return result;
   // The name: removed if it still holds a void record (ours, not moved).
   const at = store.open();
   if (at !== null) {

@@ -10,7 +10,7 @@ import { createWhole } from "./_path_whole.ts";
 import { NpyFormatError } from "./errors.ts";
 import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
 import { type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
-import { realPath } from "./_path_meta.ts";
+import { realPath, statPath } from "./_path_meta.ts";
 
 /**
  * The record of the file at `path`: `<real path>.journal`, beside the file
@@ -56,6 +56,13 @@ export function pathJournal(path: string): JournalStore {
       } catch (e) {
         if (fs.exists(label)) throw e;
       }
+    },
+    removeIfNames(record) {
+      const id = record.identity?.() ?? null;
+      if (id === null || !fs.exists(label)) return false;
+      if (statPath(label, "remove").id !== id) return false;
+      fs.remove(label);
+      return true;
     },
     syncFolder: () => syncDir(folderOf(label)),
   };

@@ -496,7 +496,9 @@ export function ensureAppendableByCopy(
       applyMeta(tmp, meta);
       fs.rename(tmp, real);
       renamed = true;
-      syncDir(dirOf(real));
+      // The record only names the temporary, gone with the rename: removed
+      // at once, so a kill after the rename leaves nothing behind; one
+      // folder sync makes both last.
       store.remove();
       syncDir(dirOf(real));
     } finally {

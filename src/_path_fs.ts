@@ -27,6 +27,25 @@ export interface OpenedFile extends FileLikeSync {
    * name; `null` when the runtime cannot tell.
    */
   linkCount(): number | null;
+  /**
+   * The open file's device and inode (`fstat`) in the form
+   * {@linkcode fileId} gives; `null` when the runtime cannot tell.
+   */
+  identity(): string | null;
+}
+
+/**
+ * `<dev>-<ino>`: the same on Deno, Node and Bun for one file on this host,
+ * or `null` (Windows, or a runtime that gives no inode).
+ *
+ * @param dev The device, from `stat`.
+ * @param ino The inode, from `stat`.
+ */
+export function fileId(
+  dev: number | undefined,
+  ino: number | null | undefined,
+): string | null {
+  return typeof ino !== "number" || !(ino > 0) ? null : `${dev}-${ino}`;
 }
 
 /**

@@ -26,6 +26,7 @@ import { writeLoop, wroteNothing } from "./adapters/_loops.ts";
 import { SyncBackedFile } from "./sync_backed_file.ts";
 import {
   errnoName,
+  fileId,
   notAFile,
   type OpenedFile,
   type OpenMode,
@@ -342,13 +343,24 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   }
 
   linkCount(): number | null {
+    const n = this.#fstat()?.nlink;
+    return typeof n === "number" ? n : null;
+  }
+
+  identity(): string | null {
+    const s = this.#fstat();
+    return s === null ? null : fileId(s.dev, s.ino);
+  }
+
+  #fstat():
+    | { nlink?: number | null; dev?: number; ino?: number | null }
+    | null {
     try {
-      const n = this.#file !== null
-        ? this.#file.statSync().nlink
+      return this.#file !== null
+        ? this.#file.statSync()
         : (this.#fs as unknown as {
-          fstatSync(fd: number): { nlink?: number };
-        }).fstatSync(this.#fd).nlink;
-      return typeof n === "number" ? n : null;
+          fstatSync(fd: number): { nlink?: number; dev?: number; ino?: number };
+        }).fstatSync(this.#fd);
     } catch {
       return null;
     }

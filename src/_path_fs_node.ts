@@ -9,6 +9,7 @@
 import { NodeFile, type NodeFsLike } from "./adapters/node.ts";
 import {
   dirOf,
+  fileId,
   notAFile,
   type OpenedFile,
   type OpenMode,
@@ -64,9 +65,18 @@ class PathFile extends NodeFile implements OpenedFile {
   }
 
   linkCount(): number | null {
+    const n = this.#fstat()?.nlink;
+    return typeof n === "number" ? n : null;
+  }
+
+  identity(): string | null {
+    const s = this.#fstat();
+    return s === null ? null : fileId(s.dev, s.ino);
+  }
+
+  #fstat(): NodeStats | null {
     try {
-      const n = this.#fs.fstatSync(this.#fd).nlink;
-      return typeof n === "number" ? n : null;
+      return this.#fs.fstatSync(this.#fd);
     } catch {
       return null;
     }

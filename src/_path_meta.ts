@@ -7,7 +7,7 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
-import { allowed, runtimeError } from "./_path_fs.ts";
+import { allowed, fileId, runtimeError } from "./_path_fs.ts";
 import { nodeStyle } from "./_path_fs_deno.ts";
 
 /** What {@linkcode statPath} reports. */
@@ -88,11 +88,6 @@ export function realPath(path: string): string {
   }
 }
 
-/** `<dev>-<ino>` (the same on Deno, Node and Bun), or `null` (Windows). */
-function idOf(dev: number, ino: number | null): string | null {
-  return ino === null || !(ino > 0) ? null : `${dev}-${ino}`;
-}
-
 let pidns: string | undefined;
 
 /**
@@ -134,7 +129,7 @@ export function statPath(path: string, verb: string): PathMeta {
         uid: s.uid,
         gid: s.gid,
         nlink: s.nlink ?? 1,
-        id: idOf(s.dev, s.ino),
+        id: fileId(s.dev, s.ino),
       };
     }
     const s = node()!.statSync(path);
@@ -143,7 +138,7 @@ export function statPath(path: string, verb: string): PathMeta {
       uid: s.uid,
       gid: s.gid,
       nlink: s.nlink,
-      id: idOf(s.dev, s.ino),
+      id: fileId(s.dev, s.ino),
     };
   } catch (e) {
     throw runtimeError(nodeStyle(e), verb, path);

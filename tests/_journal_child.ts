@@ -10,9 +10,9 @@
  *   counting the calls of `node:fs` that open or change files (open,
  *   write, truncate, fsync, link, unlink, rename, close), and SIGKILLs
  *   itself right after the Nth; prints `exit CODE` if it got through.
- * - `killat N shift|copy|atomic|replace PATH`: the same count and kill
- *   around an in-place rewrite, a rewrite by copy, an atomic writer's
- *   open, append and close, or a
+ * - `killat N shift|copy|atomic|atomic-fsync|replace PATH`: the same count
+ *   and kill around an in-place rewrite, a rewrite by copy, an atomic
+ *   writer's open, append and close (with `fsync: true`), or a
  *   replacing writer's (`atomic` with `deleteIfExists`) open, appends of
  *   `ramp(3000)` in two batches, and close.
  *
@@ -50,7 +50,10 @@ if (mode === "cli" || mode === "killat") {
       npy.append(ramp(1500, 1500));
       npy.close();
     } else {
-      const npy = NpyAppendArraySync.open(file!, { atomic: true });
+      const npy = NpyAppendArraySync.open(file!, {
+        atomic: true,
+        fsync: what === "atomic-fsync",
+      });
       npy.append(ramp(10, 0));
       npy.close();
     }

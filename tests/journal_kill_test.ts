@@ -15,11 +15,16 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  statSync,
+  readFileSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { needsRecoverySync, NpyAppendArraySync, readNpySync } from "../mod.ts";
+import {
+  ensureAppendableSync,
+  needsRecoverySync,
+  NpyAppendArraySync,
+  readNpySync,
+} from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
@@ -54,13 +59,12 @@ function everyCall(
     const path = join(sub, "x.npy");
     setup(path);
     const through = killAt(n, what, path);
-    // No record, a whole one (a torn one would not count as unsettled),
-    // or a void one (an atomic commit empties its record before removing
-    // it: no change, removed by the next open).
+    // No record or a whole one (a torn or void one would not count as
+    // unsettled): an atomic commit is the record's removal, so a kill
+    // right after it leaves nothing behind.
     assert.ok(
-      !existsSync(`${path}.journal`) ||
-        statSync(`${path}.journal`).size === 0 || needsRecoverySync(path),
-      `a torn record after call ${n}`,
+      !existsSync(`${path}.journal`) || needsRecoverySync(path),
+      `a torn or void record after call ${n}`,
     );
     // The next open settles it and removes any temporary.
     try {
@@ -87,19 +91,117 @@ describe("the change record killed after each file call", () => {
   });
 
   test(
-    "an atomic writer: before or after the append, nothing left",
+    "a rewrite by copy: the old file, or the new one with its record only right after the rename",
     SLOW,
     () => {
-      const n = everyCall("atomic", (p) => {
-        const w = NpyAppendArraySync.open(p);
-        w.append(ramp(1000));
-        w.close();
-      }, (p) => {
-        const got = readNpySync(p).data as Int32Array;
-        assert.ok(got.length === 1000 || got.length === 1010, `${got.length}`);
-        assert.deepEqual(got.subarray(0, 1000), ramp(1000));
-      });
-      assert.ok(n > 5);
+      const root = tempDir();
+      const old = oldNpyBytes(ramp(1000));
+      const recordLeft: number[] = [];
+      for (let n = 1; n < 400; n++) {
+        const sub = join(root, String(n));
+        mkdirSync(sub);
+        const path = join(sub, "x.npy");
+        writeFileSync(path, old);
+        const through = killAt(n, "copy", path);
+        assert.deepEqual(readNpySync(path).data, ramp(1000), `call ${n}`);
+        if (readFileSync(path).length !== old.length) {
+          // Renamed into place: the record named only the temporary and
+          // goes at the next call, so only a kill right after the rename
+          // leaves it (the lock of a killed process stays until the next
+          // opener takes it).
+          const left = readdirSync(sub).filter((f) => f !== "x.npy.lock");
+          if (left.length > 1) {
+            assert.deepEqual(left, ["x.npy", "x.npy.journal"], `call ${n}`);
+            recordLeft.push(n);
+          }
+        }
+        ensureAppendableSync(path);
+        assert.deepEqual(readdirSync(sub), ["x.npy"], `after call ${n}`);
+        if (through) {
+          assert.equal(recordLeft.length, 1, `calls ${recordLeft}`);
+          return;
+        }
+      }
+      throw new Error("the copy never got through");
+    },
+  );
+
+  for (const what of ["atomic", "atomic-fsync"]) {
+    test(
+      `an ${what} writer: before or after the append, nothing left`,
+      SLOW,
+      () => {
+        const n = everyCall(what, (p) => {
+          const w = NpyAppendArraySync.open(p);
+          w.append(ramp(1000));
+          w.close();
+        }, (p) => {
+          const got = readNpySync(p).data as Int32Array;
+          assert.ok(
+            got.length === 1000 || got.length === 1010,
+            `${got.length}`,
+          );
+          assert.deepEqual(got.subarray(0, 1000), ramp(1000));
+        });
+        assert.ok(n > 5);
+      },
+    );
+  }
+
+  test(
+    "a CLI concat into an existing output: before, unfinished or whole, and whole leaves no record",
+    SLOW,
+    () => {
+      const dir = tempDir();
+      const input = join(dir, "in.npy");
+      const w = NpyAppendArraySync.open(input);
+      w.append(ramp(500, 1000));
+      w.close();
+      const whole = [...ramp(1000), ...ramp(500, 1000)];
+      let unfinished = 0;
+      for (let n = 1; n < 400; n++) {
+        const sub = join(dir, String(n));
+        mkdirSync(sub);
+        const out = join(sub, "out.npy");
+        const o = NpyAppendArraySync.open(out);
+        o.append(ramp(1000));
+        o.close();
+        const args = ["concat", "--no-progress", out, input];
+        const r = spawnSync(
+          CHILD[0],
+          [...CHILD[1], "cli", String(n), ...args],
+          {
+            encoding: "utf8",
+          },
+        );
+        const done = r.stdout.includes("exit 0");
+        if (!done) assert.equal(r.signal, "SIGKILL", r.stderr);
+        if (needsRecoverySync(out)) unfinished++;
+        else {
+          // Before the change or after it: no record either way (a
+          // record left after the commit made readers and the next run
+          // look for a change that had ended).
+          const got = readNpySync(out).data as Int32Array;
+          assert.ok(got.length === 1000 || got.length === 1500, `call ${n}`);
+          assert.ok(!existsSync(`${out}.journal`), `call ${n}: record left`);
+          if (got.length === 1500) {
+            assert.deepEqual([...got], whole, `call ${n}`);
+            if (done) break;
+            continue;
+          }
+        }
+        assert.ok(!done, `call ${n}: exit 0 without the rows`);
+        // The rerun appends the input once and leaves only the output.
+        const again = spawnSync(
+          CHILD[0],
+          [...CHILD[1], "cli", "0", ...args],
+          { encoding: "utf8" },
+        );
+        assert.match(again.stdout, /exit 0/, again.stderr);
+        assert.deepEqual([...readNpySync(out).data as Int32Array], whole);
+        assert.deepEqual(readdirSync(sub), ["out.npy"], `call ${n}`);
+      }
+      assert.ok(unfinished > 0, "no kill landed mid-change");
     },
   );
 
