@@ -9,7 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
-import { NAMES } from "./_dtype_names.ts";
+import { NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
 import { jsonOrShow } from "./_describe_value.ts";
 import { MAX_ITEMSIZE } from "./_numpy_limits.ts";
@@ -234,17 +234,30 @@ function parseSimple(spec: string, strict = false): DType {
     }
     return simple(kind, size, order);
   }
+  const numpy1 = Object.hasOwn(NUMPY1_NAMES, rest)
+    ? `"${rest}" is NumPy 1.x's name of "${
+      NUMPY1_NAMES[rest]
+    }" (NumPy 2 removed it); `
+    : "";
+  if (rest === "cfloat") {
+    badDType(
+      spec,
+      `${numpy1}use "complex128" ("<c16"), which NumPy 1.x meant, or "complex64" ("<c8") for pairs of float32 (C's float)`,
+    );
+  }
   const flexible = FLEXIBLE[rest];
   if (flexible !== undefined) {
     badDType(
       spec,
-      `a ${flexible[0]} type needs its size, such as "${
+      `${numpy1}a ${flexible[0]} type needs its size, such as "${
         flexible[1]
       }" (NumPy sizes it from the data: leave the dtype out, and a new file takes it from the first append)`,
     );
   }
   const long = LONG_DOUBLE_NAMES.exec(rest);
-  if (long) badDType(spec, longDoubleWhy(long[1] === undefined ? "f" : "c"));
+  if (long) {
+    badDType(spec, numpy1 + longDoubleWhy(long[1] === undefined ? "f" : "c"));
+  }
   return badDType(
     spec,
     `unknown type; use a type string such as "<f8" or a name such as "float64"`,
