@@ -35,6 +35,8 @@ export const NAMES: Record<string, string> = {
   long: "i8",
   longlong: "i8",
   intp: "i8",
+  // NumPy 1.x names NumPy 2 removed, accepted as NumPy 1.24 reads them.
+  int0: "i8",
   l: "i8",
   q: "i8",
   p: "i8",
@@ -43,6 +45,7 @@ export const NAMES: Record<string, string> = {
   ulong: "u8",
   ulonglong: "u8",
   uintp: "u8",
+  uint0: "u8",
   L: "u8",
   Q: "u8",
   P: "u8",
@@ -59,6 +62,7 @@ export const NAMES: Record<string, string> = {
   d: "f8",
   complex64: "c8",
   csingle: "c8",
+  singlecomplex: "c8",
   F: "c8",
   complex128: "c16",
   complex: "c16",
@@ -71,5 +75,21 @@ export const NAMES: Record<string, string> = {
   void0: "V0",
   object: "O",
   object_: "O",
+  object0: "O",
   O: "O",
+};
+
+/**
+ * NumPy 1.x names that NumPy 2 removed and that are refused here, to the
+ * NumPy 2 spelling of the same type: `cfloat` (NumPy 1.x's complex128,
+ * read by a C programmer as pairs of float32), long double names and
+ * sized types without their size (refused under any name).
+ */
+export const NUMPY1_NAMES: Record<string, string> = {
+  cfloat: "complex128",
+  longfloat: "longdouble",
+  clongfloat: "clongdouble",
+  longcomplex: "clongdouble",
+  string_: "bytes_",
+  unicode_: "str_",
 };

@@ -6,6 +6,7 @@
 
 import type { DType } from "./dtype.ts";
 import { fromFloat16Bits } from "./_float16.ts";
+import { NpyFormatError } from "./errors.ts";
 import { floatBits, isNaNBits, NAN_BITS, type SavedNaNs } from "./_nan_bits.ts";
 
 /** Reads one element of a dtype at `offset` as a JS value. */
@@ -89,16 +90,24 @@ export function elementReader(dtype: DType): ElementReader {
           end--;
         }
         let s = "";
+        let last = 0;
         for (let i = 0; i < end; i++) {
           const code = view.getUint32(offset + 4 * i, le);
           // A lone surrogate stays one UTF-16 unit, so writing the string
-          // back gives the same code point; only values past U+10FFFF,
-          // which no JS string holds, become U+FFFD.
+          // back gives the same code point. No JS string holds a value
+          // past U+10FFFF, or tells a high and a low surrogate stored as
+          // two code points from the one code point they pair into.
+          if (
+            code > 0x10ffff ||
+            (code >= 0xdc00 && code <= 0xdfff && last >= 0xd800 &&
+              last <= 0xdbff)
+          ) {
+            throw unreadableCodePoint(dtype, last, code);
+          }
           s += code <= 0xffff
             ? String.fromCharCode(code)
-            : code <= 0x10ffff
-            ? String.fromCodePoint(code)
-            : "\ufffd";
+            : String.fromCodePoint(code);
+          last = code;
         }
         return s;
       };
@@ -182,4 +191,37 @@ export function nest(
     out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
   }
   return out;
+}
+
+/** Shows a code point as Python escapes it (`\U00110000`, `\ud800`). */
+function escaped(code: number): string {
+  return code > 0xffff
+    ? `\\U${code.toString(16).padStart(8, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * The error for a `U` item no JS string holds: a code point past U+10FFFF
+ * (which NumPy reads into a broken Python string), or a surrogate pair
+ * stored as two code points (a JS string would be its one code point).
+ */
+function unreadableCodePoint(
+  dtype: DType,
+  last: number,
+  code: number,
+): NpyFormatError {
+  const what = code > 0x10ffff
+    ? `the code point ${
+      escaped(code)
+    }, past U+10FFFF (the last in Unicode; NumPy reads it into a broken Python string)`
+    : `the surrogates ${escaped(last)}${
+      escaped(code)
+    } as two code points, which a JS string cannot tell from the one code point ${
+      escaped(0x10000 + ((last - 0xd800) << 10) + (code - 0xdc00))
+    }`;
+  return new NpyFormatError(
+    "unsupported-dtype",
+    `a "${dtype.str}" string holds ${what}; read its raw bytes with readInto, or fix the strings in NumPy (a.view("<u4") shows their code points) and save the file again`,
+    { verb: "read" },
+  );
 }

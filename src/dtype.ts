@@ -9,9 +9,14 @@
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
-import { NAMES } from "./_dtype_names.ts";
+import { NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
 import { jsonOrShow } from "./_describe_value.ts";
+import {
+  type CommaItem,
+  commaItems,
+  isCommaString,
+} from "./_dtype_commastring.ts";
 import { MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
@@ -165,6 +170,7 @@ function simple(
 // refuses spaces around it, which the `dtype` option allows.
 function parseSimple(spec: string, strict = false): DType {
   const text = strict ? spec : spec.trim();
+  if (isCommaString(text)) return fromCommaString(spec, text, strict);
   let order: ByteOrder = "|";
   let rest = text;
   const first = rest[0];
@@ -234,21 +240,103 @@ function parseSimple(spec: string, strict = false): DType {
     }
     return simple(kind, size, order);
   }
+  const numpy1 = Object.hasOwn(NUMPY1_NAMES, rest)
+    ? `"${rest}" is NumPy 1.x's name of "${
+      NUMPY1_NAMES[rest]
+    }" (NumPy 2 removed it); `
+    : "";
+  if (rest === "cfloat") {
+    badDType(
+      spec,
+      `${numpy1}use "complex128" ("<c16"), which NumPy 1.x meant, or "complex64" ("<c8") for pairs of float32 (C's float)`,
+    );
+  }
   const flexible = FLEXIBLE[rest];
   if (flexible !== undefined) {
     badDType(
       spec,
-      `a ${flexible[0]} type needs its size, such as "${
+      `${numpy1}a ${flexible[0]} type needs its size, such as "${
         flexible[1]
       }" (NumPy sizes it from the data: leave the dtype out, and a new file takes it from the first append)`,
     );
   }
   const long = LONG_DOUBLE_NAMES.exec(rest);
-  if (long) badDType(spec, longDoubleWhy(long[1] === undefined ? "f" : "c"));
+  if (long) {
+    badDType(spec, numpy1 + longDoubleWhy(long[1] === undefined ? "f" : "c"));
+  }
   return badDType(
     spec,
     `unknown type; use a type string such as "<f8" or a name such as "float64"`,
   );
+}
+
+// NumPy's comma strings (`"<i4,<i4"`, `"2i4,3f8"`: records of fields f0,
+// f1, ...) as `np.dtype` reads them; one item with a repeat (`"6i4"`) is a
+// sub-array dtype, which np.save writes as its base with the repeat in the
+// array's shape: refused, saying so. A header holding either is refused
+// with np.save's spelling, as other headers np.save never writes.
+function fromCommaString(spec: string, text: string, strict: boolean): DType {
+  const items = commaItems(text, LITTLE_ENDIAN ? "<" : ">");
+  if (typeof items === "string") {
+    return badDType(spec, `a comma string NumPy does not read: ${items}`);
+  }
+  const parts = items.map((item) => commaPart(item, spec));
+  const fix =
+    "which np.save writes instead; only what np.save writes is read here: load the file with np.load and save it again with np.save";
+  if (parts.length === 1) {
+    const { dtype, shape } = parts[0]!;
+    if (shape.length === 0) {
+      if (strict) badDType(spec, `NumPy reads it as "${dtype.str}", ${fix}`);
+      return dtype;
+    }
+    const each = `${shape.join("x")} of "${dtype.str}" per item`;
+    return badDType(
+      spec,
+      strict
+        ? `NumPy reads it as a sub-array dtype (${each}), and np.load cannot read the file (the items do not reshape to the header's shape); np.save writes such an array with descr '${dtype.str}' and (${
+          shape.join(", ")
+        }) at the end of its shape: write the header so`
+        : `NumPy reads it as a sub-array dtype (${each}), which np.save writes as "${dtype.str}" with the array's shape ending in [${
+          shape.join(", ")
+        }]: use dtype "${dtype.str}" and append rows of shape [n, ${
+          shape.join(", ")
+        }]`,
+    );
+  }
+  let offset = 0;
+  const fields = parts.map(({ dtype, shape }, i) => {
+    const field: DTypeField = { name: `f${i}`, offset, dtype, shape };
+    offset += dtype.itemsize * shape.reduce((a, b) => a * b, 1);
+    return field;
+  });
+  if (offset > MAX_ITEMSIZE) {
+    badDType(spec, "size too large (NumPy's items are under 2**31 bytes)");
+  }
+  const dt = structured(fields, offset);
+  if (strict) badDType(spec, `NumPy reads it as the record ${dt.str}, ${fix}`);
+  return dt;
+}
+
+/** One item of a comma string: its dtype and its sub-array shape. */
+function commaPart(
+  item: CommaItem,
+  spec: string,
+): { dtype: DType; shape: readonly number[] } {
+  const { type, shape, count } = item;
+  const flexible = FLEXIBLE[type.replace(/^[<>|=]/, "")];
+  if (count && flexible !== undefined) {
+    const size = `${flexible[1].slice(0, -1)}${shape![0]}`;
+    badDType(
+      spec,
+      `NumPy reads the count before "${type}" as its size: write "${size}"`,
+    );
+  }
+  // NumPy 1.24 reads a count of 1 as no repeat (deprecated), as `(t, 1)`.
+  const dtype = parseSimple(type);
+  return {
+    dtype,
+    shape: shape === null || (count && shape[0] === 1) ? [] : shape,
+  };
 }
 
 /**

@@ -51,13 +51,41 @@ export class MemoryFile extends SyncBackedFile {
     return this.#buffer.slice(0, this.#size);
   }
 
-  #grow(end: number): void {
+  #grow(end: number, verb: string): void {
     if (end <= this.#buffer.length) return;
     let cap = this.#buffer.length;
     while (cap < end) cap *= 2;
-    const next = new Uint8Array(cap);
+    let next: Uint8Array;
+    try {
+      next = new Uint8Array(cap);
+    } catch {
+      // Doubling may ask for more than the runtime gives; the size needed
+      // may still fit.
+      try {
+        next = new Uint8Array(end);
+      } catch (e) {
+        throw this.#outOfMemory(end, verb, e);
+      }
+    }
     next.set(this.#buffer.subarray(0, this.#size));
     this.#buffer = next;
+  }
+
+  /**
+   * The error of a growth the runtime cannot give memory for (V8's
+   * `RangeError: Array buffer allocation failed`, JavaScriptCore's `Out of
+   * memory`): code `ENOMEM`, naming the file, the sizes and the fix, the
+   * engine's error as `cause`. Nothing has changed: a writer undoes its
+   * append and keeps its rows.
+   */
+  #outOfMemory(end: number, verb: string, cause: unknown): Error {
+    const out = new Error(
+      `Cannot ${verb} the MemoryFile: ENOMEM: growing it from ${this.#size} to ${end} bytes needs more memory than this runtime gives one ArrayBuffer (${
+        String(cause)
+      }); nothing was changed: write the rows to a file on disk instead (a path), or spread them over several files (NpyStackWriter with shardBytes)`,
+      { cause },
+    );
+    return Object.assign(out, { code: "ENOMEM" });
   }
 
   /**
@@ -85,7 +113,7 @@ export class MemoryFile extends SyncBackedFile {
    */
   writeSync(buffer: Uint8Array, position: number): void {
     const end = position + buffer.length;
-    this.#grow(end);
+    this.#grow(end, "write");
     if (position > this.#size) this.#buffer.fill(0, this.#size, position);
     this.#buffer.set(buffer, position);
     if (end > this.#size) this.#size = end;
@@ -106,7 +134,7 @@ export class MemoryFile extends SyncBackedFile {
    * @param length The new size.
    */
   override truncateSync(length: number): void {
-    this.#grow(length);
+    this.#grow(length, "truncate");
     if (length > this.#size) this.#buffer.fill(0, this.#size, length);
     this.#size = length;
   }

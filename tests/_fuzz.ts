@@ -902,9 +902,24 @@ function readable(bytes: Uint8Array): boolean {
     const h = parseHeader(bytes);
     const count = h.shape.reduce((a, b) => a * b, 1);
     return !h.dtype.hasObject && h.dtype.itemsize > 0 &&
-      count * decodeCost(h.dtype) <= 1 << 16;
+      count * decodeCost(h.dtype) <= 1 << 16 && !unreadableText(bytes);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether the file's `U` data holds what no JS string holds (a code point
+ * past U+10FFFF, a surrogate pair stored as two code points): refused by
+ * readers, as stop 18 decided, though the header is sound.
+ */
+function unreadableText(bytes: Uint8Array): boolean {
+  try {
+    readNpySync(new MemoryFile(bytes));
+    return false;
+  } catch (e) {
+    return e instanceof NpyFormatError && e.code === "unsupported-dtype" &&
+      / string holds (the code point|the surrogates) /.test(e.reason);
   }
 }
 
