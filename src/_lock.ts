@@ -72,12 +72,10 @@ import {
   type OpenedFile,
   type PathFs,
   pathFs,
-  processAlive,
   quoted,
   runtimeError,
-  thisProcess,
-  threadAlive,
 } from "./_path_fs.ts";
+import { processAlive, thisProcess, threadAlive } from "./_process_info.ts";
 
 /** A held lock. */
 export interface HeldLock {

@@ -9,7 +9,8 @@
 import { NpyLockedError } from "./errors.ts";
 import { describe, type Holder, parseHolder } from "./_lock_text.ts";
 import { pidNamespace } from "./_path_meta.ts";
-import { quoted, thisProcess } from "./_path_fs.ts";
+import { quoted } from "./_path_fs.ts";
+import { thisProcess } from "./_process_info.ts";
 
 /** The most bytes a lock record is read from (one takes a few hundred). */
 export const LOCK_BYTES = 65536;

@@ -26,7 +26,8 @@ import {
   write,
 } from "./_io.ts";
 import { dirOf, pathFs, syncDir } from "./_path_fs.ts";
-import { beginCopy, shiftInPlace } from "./_journal.ts";
+import { shiftInPlace } from "./_journal.ts";
+import { beginCopy } from "./_journal_atomic.ts";
 import {
   bytesPerRow,
   checkFileState,

@@ -24,7 +24,6 @@ import { realPath, statPath } from "./_path_meta.ts";
 import { NpyLockedError } from "./errors.ts";
 import { absolutePath } from "./_path_absolute.ts";
 import {
-  allowed,
   dirOf,
   notAFile,
   type OpenedFile,
@@ -34,6 +33,7 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
+import { allowed } from "./_process_info.ts";
 
 import { FILE_OBJECT_LABEL } from "./_options_check.ts";
 export { FILE_OBJECT_LABEL };

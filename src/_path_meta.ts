@@ -7,7 +7,8 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
-import { allowed, fileId, runtimeError } from "./_path_fs.ts";
+import { fileId, runtimeError } from "./_path_fs.ts";
+import { allowed } from "./_process_info.ts";
 import { nodeStyle } from "./_path_fs_deno.ts";
 
 /** What {@linkcode statPath} reports. */

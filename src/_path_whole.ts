@@ -11,10 +11,9 @@ import {
   type OpenedFile,
   type PathFs,
   pathFs,
-  processAlive,
   runtimeError,
-  thisProcess,
 } from "./_path_fs.ts";
+import { processAlive, thisProcess } from "./_process_info.ts";
 
 /** Codes of a file system without hard links: the `O_EXCL` fallback. */
 const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);

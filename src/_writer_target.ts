@@ -18,12 +18,8 @@ import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
-import {
-  beginAppend,
-  beginCopy,
-  type JournalFile,
-  type JournalStore,
-} from "./_journal.ts";
+import type { JournalFile, JournalStore } from "./_journal.ts";
+import { beginAppend, beginCopy } from "./_journal_atomic.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import { applyMeta, realPath, statPath } from "./_path_meta.ts";
 import {

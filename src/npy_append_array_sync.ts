@@ -8,7 +8,7 @@ import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
-import { endAppend } from "./_journal.ts";
+import { endAppend } from "./_journal_atomic.ts";
 import { runSync } from "./_io.ts";
 import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
 import { closeError, UPDATE_HEADER } from "./_append_core.ts";
