@@ -349,6 +349,21 @@ export function removeStaleLock(lockPath: string): void {
   claimIfStale(pathFs(), lockPath);
 }
 
+/**
+ * Removes what takers of `lockPath` killed meanwhile left (see
+ * {@linkcode removeStaleLock}): the lock itself if stale, and their
+ * hold-record temporaries and guards, as the next taker that holds it
+ * would. For locks no one may take again (a stack's live shard sealed
+ * or never made: another number is live next).
+ *
+ * @param lockPath A lock file (`<path>.lock`).
+ */
+export function removeDeadLock(lockPath: string): void {
+  const fs = pathFs();
+  claimIfStale(fs, lockPath);
+  removeDeadHoldTemps(fs, lockPath);
+}
+
 /** Claims and removes `file` (a lock or guard) if it is stale. */
 function claimIfStale(fs: PathFs, file: string): void {
   try {
