@@ -8,9 +8,9 @@
  * - `stack`, `stack-fsync`, `stack-buffer`, `stack-replace`: a stack of
  *   int32 rows, `shardRows: 4` (with `fsync`, `bufferBytes: 64` or
  *   `deleteIfExists`), appends of 3 rows (row i holds i) until 14 rows, close;
- * - `group`, `gstack`, `group-replace`: a group `a` (int32) and `b`
- *   (float64), plain, of stacks (`shardRows: 4`) or replaced
- *   (`deleteIfExists`), appends of 3 rows until 14 rows, close;
+ * - `group`, `gstack`, `group-replace`, `gstack-replace`: a group `a`
+ *   (int32) and `b` (float64), plain or of stacks (`shardRows: 4`), or
+ *   replaced (`deleteIfExists`), appends of 3 rows until 14 rows, close;
  * - `recover-stack`, `recover-group`: `recoverStackSync` or
  *   `recoverGroupSync` of PATH;
  * - `from-csv`, `from-csv-overwrite`, `split`, `split-append`, `to-csv`,
@@ -73,11 +73,11 @@ if (op.startsWith("stack")) {
     w.append(ints(at, Math.min(3, END - at)));
   }
   w.close();
-} else if (op === "group" || op === "gstack" || op === "group-replace") {
+} else if (op.startsWith("group") || op.startsWith("gstack")) {
   const w = NpyGroupWriterSync.open(path, {
     members: { a: "<i4", b: "<f8" },
-    ...(op === "gstack" ? { shardRows: 4 } : {}),
-    ...(op === "group-replace" ? { deleteIfExists: true } : {}),
+    ...(op.startsWith("gstack") ? { shardRows: 4 } : {}),
+    ...(op.endsWith("-replace") ? { deleteIfExists: true } : {}),
   });
   for (let at = w.length; at < END; at += 3) {
     const n = Math.min(3, END - at);
