@@ -210,7 +210,9 @@ export class GroupCore {
       // A group.json temporary of a writer killed before its rename.
       removeDeadTempsBeside(groupJsonPath(dir));
       let info = options.deleteIfExists ? null : readGroupJson(dir);
-      if (options.deleteIfExists) removeGroup(dir, names);
+      if (options.deleteIfExists) {
+        removeGroup(dir, names, options.fsync ?? false);
+      }
       let length = 0;
       if (info === null) {
         if (names.length === 0) {
@@ -532,7 +534,7 @@ function checkDeclared(
   }
 }
 
-function removeGroup(dir: string, names: string[]): void {
+function removeGroup(dir: string, names: string[], fsync: boolean): void {
   const old = (() => {
     try {
       return readGroupJson(dir);
@@ -542,6 +544,17 @@ function removeGroup(dir: string, names: string[]): void {
   })();
   const all = new Set([...names, ...(old?.members.map((m) => m.name) ?? [])]);
   const fs = pathFs();
+  // The removal's commit point: group.json rewritten with no member's
+  // dtype recorded, so a member removed before a kill reads as one never
+  // appended to (the group's length 0), not as lost beside the others'
+  // rows (the group refused as damaged). It stays until the new
+  // group.json is renamed over it: no moment without one.
+  if (old !== null) {
+    writeGroupJson(dir, {
+      ...old,
+      members: old.members.map((m) => ({ ...m, dtype: null })),
+    }, fsync);
+  }
   for (const name of all) {
     const path = memberPath(dir, name);
     if (fileSize(path) >= 0) fs.remove(path);
@@ -550,8 +563,9 @@ function removeGroup(dir: string, names: string[]): void {
       new StackCore(folder, { deleteIfExists: true }, "write").close();
     }
   }
+  // One that cannot be read: removed last.
   const json = `${dir}/group.json`;
-  if (fileSize(json) >= 0) fs.remove(json);
+  if (old === null && fileSize(json) >= 0) fs.remove(json);
 }
 
 /** Whether a folder holds (part of) a stack: `info`, `0.npy` or `0.npy.part`. */

@@ -336,15 +336,19 @@ function claimStale(fs: PathFs, file: string, text: string): boolean {
 }
 
 /**
- * Removes the lock file `lockPath` if its holder is gone (a dead pid on
- * this host, or unreadable and older than {@linkcode EMPTY_LOCK_GRACE_MS}),
- * as the next taker would; a live or unknown holder's stays, and so does
- * anything that cannot be read.
+ * Removes what takers of `lockPath` killed meanwhile left: the lock itself
+ * if its holder is gone (a dead pid on this host, or unreadable and older
+ * than {@linkcode EMPTY_LOCK_GRACE_MS}; a live or unknown holder's stays,
+ * and so does anything that cannot be read), and their hold-record
+ * temporaries and guards, as the next taker that holds it would. For locks no one may take again (a stack's live shard sealed
+ * or never made: another number is live next).
  *
  * @param lockPath A lock file (`<path>.lock`).
  */
-export function removeStaleLock(lockPath: string): void {
-  claimIfStale(pathFs(), lockPath);
+export function removeDeadLock(lockPath: string): void {
+  const fs = pathFs();
+  claimIfStale(fs, lockPath);
+  removeDeadHoldTemps(fs, lockPath);
 }
 
 /** Claims and removes `file` (a lock or guard) if it is stale. */

@@ -29,8 +29,15 @@ import {
   acquireLock,
   type HeldLock,
   refuseLongName,
-  removeStaleLock,
+  removeDeadLock,
 } from "./_lock.ts";
+
+/**
+ * A live shard's lock, or what a taker of it killed meanwhile left (its
+ * record's temporary, a guard, a claimed guard): group 1 is the lock's name.
+ */
+const LIVE_LOCK =
+  /^(\d+\.npy\.part\.lock)(?:\.takeover)?(?:\.\d+\.[0-9a-f]{16}\.(?:new|stale))?$/;
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -165,13 +172,16 @@ export class StackCore {
       if (deleteIfExists) clearStack(dir, fs);
       // A temporary info left by a kill while info was rewritten.
       if (fs.exists(join(dir, "info.tmp"))) fs.remove(join(dir, "info.tmp"));
-      // Live shards' locks left by a killed writer (the stack's own lock
-      // is held: a live one is a process writing that shard directly).
+      // Live shards' locks left by a killed writer, and what a writer
+      // killed while taking one left: its record's temporary, a guard
+      // (the stack's own lock is held: a live one is a process writing
+      // that shard directly). Each shard's are removed once.
+      const locks = new Set<string>();
       for (const name of fs.list(dir)) {
-        if (/^\d+\.npy\.part\.lock$/.test(name)) {
-          removeStaleLock(join(dir, name));
-        }
+        const m = LIVE_LOCK.exec(name);
+        if (m !== null) locks.add(m[1]!);
       }
+      for (const lock of locks) removeDeadLock(join(dir, lock));
       const scan = scanStack(dir, fs);
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);

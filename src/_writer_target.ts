@@ -338,9 +338,12 @@ function openReplace(
           }
           // The commit point: what fails from here leaves the new file.
           renamed();
-          syncDir(dirOf(real));
+          // The record only names the temporary, gone with the rename (or
+          // removed): removed at once, so a kill after the rename leaves
+          // nothing behind; one sync of the folder (the record's too)
+          // makes both last.
           journal.remove();
-          if (fsync) journal.syncFolder?.();
+          syncDir(dirOf(real));
         },
         discard() {
           try {
