@@ -38,6 +38,7 @@ import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkPortableNames } from "./_group_names.ts";
 import { checkShardOption, StackCore } from "./_stack_core.ts";
+import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 import { grownShape } from "./_layout.ts";
@@ -136,6 +137,8 @@ export class GroupCore {
   readonly #list: string;
   /** Each member's shape (`[]` before its first append), kept up to date. */
   #shapes: number[][];
+  /** The folder's identity at open (see `folderMoved`). */
+  readonly #folderId: string | null;
   closed = false;
   broken = false;
 
@@ -155,6 +158,7 @@ export class GroupCore {
     this.#info = info;
     this.#lock = lock;
     this.#length = length;
+    this.#folderId = folderId(dir);
   }
 
   /** Rows in every member. */
@@ -313,6 +317,14 @@ export class GroupCore {
         `Cannot append to group "${this.dir}": the writer is closed`,
       );
     }
+    if (this.broken && this.#moved()) {
+      throw movedFolderError(
+        this.dir,
+        "append to",
+        `an earlier write failed and could not be undone at the old place; close this writer, call recoverGroup where the folder went, and open the group there to go on`,
+        `group "${this.dir}"`,
+      );
+    }
     // An undo that failed (the lock files it takes need inodes) is tried
     // again first.
     if (this.broken) this.#undo();
@@ -409,7 +421,14 @@ export class GroupCore {
     for (const p of parts) if (p.fresh) (fresh ??= []).push(p);
     if (rows === 0 && fresh === undefined) return;
     // Before any write: a failure the undo cannot reach writes nothing.
-    for (const p of parts) p.member.checkPlace?.(rows);
+    // New members' files and dtypes are made by path, as a stack's seal.
+    if (fresh !== undefined) this.#checkPlace();
+    try {
+      for (const p of parts) p.member.checkPlace?.(rows);
+    } catch (e) {
+      this.#checkPlace(e);
+      throw e;
+    }
     // The new members' dtypes are recorded first: a failure there (a full
     // disk) leaves nothing written, and one after it leaves a group of 0
     // rows whose members are missing or empty, which opens as such.
@@ -436,6 +455,28 @@ export class GroupCore {
       if (p.fresh) this.#shapes[p.index] = [...p.prepared.shape];
       else shape[p.member.fortranOrder ? shape.length - 1 : 0]! += rows;
     }
+  }
+
+  /** Whether another program moved, removed or replaced the group's folder. */
+  #moved(): boolean {
+    return folderMoved(pathFs(), this.dir, this.#folderId);
+  }
+
+  /**
+   * Refuses an append that would write by path (a new member's file, its
+   * dtype in `group.json`, a stack member's seal) once the folder is not
+   * the one opened: it would fail at the old place, or write there.
+   * Appends to members' open files go on: they moved with the folder.
+   */
+  #checkPlace(cause?: unknown): void {
+    if (!this.#moved()) return;
+    throw movedFolderError(
+      this.dir,
+      "append to",
+      `nothing of this append was written, and the ${this.#length} rows before it are where the folder went; close this writer and open the group there to go on`,
+      `group "${this.dir}"`,
+      cause,
+    );
   }
 
   /** Puts every member back to the acknowledged length after a failure. */
@@ -485,7 +526,8 @@ export class GroupCore {
         error ??= e;
       }
     }
-    if (this.broken || error !== undefined) {
+    const moved = (this.broken || error !== undefined) && this.#moved();
+    if ((this.broken || error !== undefined) && !moved) {
       try {
         cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       } catch {
@@ -494,6 +536,22 @@ export class GroupCore {
     }
     this.#lock?.release();
     this.#lock = null;
+    if (moved) {
+      // A stack member's seal (by path) refused: its live shard stays.
+      throw movedFolderError(
+        this.dir,
+        "close",
+        `its ${this.#length} rows are where the folder went${
+          this.#info.members.some((m) => m.stack !== undefined)
+            ? ", the last in its members' live shards (.npy.part), which the next writer seals"
+            : ""
+        }; open the group there to go on${
+          this.broken ? " (call recoverGroup there first)" : ""
+        }`,
+        `group "${this.dir}"`,
+        error,
+      );
+    }
     if (error !== undefined) throw error;
   }
 }
