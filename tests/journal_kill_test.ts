@@ -109,7 +109,8 @@ describe("the change record killed after each file call", () => {
           // goes at the next call, so only a kill right after the rename
           // leaves it (the lock of a killed process stays until the next
           // opener takes it).
-          const left = readdirSync(sub).filter((f) => f !== "x.npy.lock");
+          const left = readdirSync(sub).filter((f) => f !== "x.npy.lock")
+            .sort();
           if (left.length > 1) {
             assert.deepEqual(left, ["x.npy", "x.npy.journal"], `call ${n}`);
             recordLeft.push(n);
