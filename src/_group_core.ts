@@ -30,14 +30,19 @@ import {
   memberPath,
   pathOf,
   readGroupJson,
-  rotation,
-  type StackRotation,
   writeGroupJson,
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { checkPortableNames } from "./_group_names.ts";
-import { checkShardOption, StackCore } from "./_stack_core.ts";
+import {
+  checkDeclared,
+  checkRotation,
+  groupRotation,
+  holdsStack,
+  removeGroup,
+} from "./_group_open.ts";
+import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 import { grownShape } from "./_layout.ts";
@@ -136,6 +141,8 @@ export class GroupCore {
   readonly #list: string;
   /** Each member's shape (`[]` before its first append), kept up to date. */
   #shapes: number[][];
+  /** The folder's identity at open (see `folderMoved`). */
+  readonly #folderId: string | null;
   closed = false;
   broken = false;
 
@@ -155,6 +162,7 @@ export class GroupCore {
     this.#info = info;
     this.#lock = lock;
     this.#length = length;
+    this.#folderId = folderId(dir);
   }
 
   /** Rows in every member. */
@@ -315,6 +323,14 @@ export class GroupCore {
         `Cannot append to group "${this.dir}": the writer is closed`,
       );
     }
+    if (this.broken && this.#moved()) {
+      throw movedFolderError(
+        this.dir,
+        "append to",
+        `an earlier write failed and could not be undone at the old place; close this writer, call recoverGroup where the folder went, and open the group there to go on`,
+        `group "${this.dir}"`,
+      );
+    }
     // An undo that failed (the lock files it takes need inodes) is tried
     // again first.
     if (this.broken) this.#undo();
@@ -411,7 +427,14 @@ export class GroupCore {
     for (const p of parts) if (p.fresh) (fresh ??= []).push(p);
     if (rows === 0 && fresh === undefined) return;
     // Before any write: a failure the undo cannot reach writes nothing.
-    for (const p of parts) p.member.checkPlace?.(rows);
+    // New members' files and dtypes are made by path, as a stack's seal.
+    if (fresh !== undefined) this.#checkPlace();
+    try {
+      for (const p of parts) p.member.checkPlace?.(rows);
+    } catch (e) {
+      this.#checkPlace(e);
+      throw e;
+    }
     // The new members' dtypes are recorded first: a failure there (a full
     // disk) leaves nothing written, and one after it leaves a group of 0
     // rows whose members are missing or empty, which opens as such.
@@ -438,6 +461,28 @@ export class GroupCore {
       if (p.fresh) this.#shapes[p.index] = [...p.prepared.shape];
       else shape[p.member.fortranOrder ? shape.length - 1 : 0]! += rows;
     }
+  }
+
+  /** Whether another program moved, removed or replaced the group's folder. */
+  #moved(): boolean {
+    return folderMoved(pathFs(), this.dir, this.#folderId);
+  }
+
+  /**
+   * Refuses an append that would write by path (a new member's file, its
+   * dtype in `group.json`, a stack member's seal) once the folder is not
+   * the one opened: it would fail at the old place, or write there.
+   * Appends to members' open files go on: they moved with the folder.
+   */
+  #checkPlace(cause?: unknown): void {
+    if (!this.#moved()) return;
+    throw movedFolderError(
+      this.dir,
+      "append to",
+      `nothing of this append was written, and the ${this.#length} rows before it are where the folder went; close this writer and open the group there to go on`,
+      `group "${this.dir}"`,
+      cause,
+    );
   }
 
   /** Puts every member back to the acknowledged length after a failure. */
@@ -487,7 +532,8 @@ export class GroupCore {
         error ??= e;
       }
     }
-    if (this.broken || error !== undefined) {
+    const moved = (this.broken || error !== undefined) && this.#moved();
+    if ((this.broken || error !== undefined) && !moved) {
       try {
         cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       } catch {
@@ -496,118 +542,22 @@ export class GroupCore {
     }
     this.#lock?.release();
     this.#lock = null;
+    if (moved) {
+      // A stack member's seal (by path) refused: its live shard stays.
+      throw movedFolderError(
+        this.dir,
+        "close",
+        `its ${this.#length} rows are where the folder went${
+          this.#info.members.some((m) => m.stack !== undefined)
+            ? ", the last in its members' live shards (.npy.part), which the next writer seals"
+            : ""
+        }; open the group there to go on${
+          this.broken ? " (call recoverGroup there first)" : ""
+        }`,
+        `group "${this.dir}"`,
+        error,
+      );
+    }
     if (error !== undefined) throw error;
-  }
-}
-
-function checkDeclared(
-  dir: string,
-  info: GroupInfo,
-  declared: Map<string, GroupMemberOptions>,
-): void {
-  if (declared.size === 0) return;
-  const have = info.members.map((m) => m.name);
-  const same = have.length === declared.size &&
-    have.every((n) => declared.has(n));
-  if (!same) {
-    throw new RangeError(
-      `Cannot open group "${dir}": it has members ${have.join(", ")}, not ${
-        [...declared.keys()].join(", ")
-      }; pass the same members, leave members out, or use deleteIfExists`,
-    );
-  }
-  for (const m of info.members) {
-    const o = declared.get(m.name)!;
-    if (o.dtype !== undefined && m.dtype !== null) {
-      const want = parseDType(o.dtype).str;
-      if (want !== m.dtype) {
-        throw new TypeError(
-          `Cannot open group "${dir}": member "${m.name}" has dtype "${m.dtype}", not "${want}"; pass "${m.dtype}" or leave the dtype out to continue it, or use deleteIfExists`,
-        );
-      }
-    }
-    if (o.fortranOrder !== undefined && o.fortranOrder !== m.fortranOrder) {
-      throw new TypeError(
-        `Cannot open group "${dir}": member "${m.name}" has fortranOrder ${m.fortranOrder}, not ${o.fortranOrder}; pass ${m.fortranOrder} or leave it out to continue it, or use deleteIfExists`,
-      );
-    }
-  }
-}
-
-function removeGroup(dir: string, names: string[], fsync: boolean): void {
-  const old = (() => {
-    try {
-      return readGroupJson(dir);
-    } catch {
-      return null;
-    }
-  })();
-  const all = new Set([...names, ...(old?.members.map((m) => m.name) ?? [])]);
-  const fs = pathFs();
-  // The removal's commit point: group.json rewritten with no member's
-  // dtype recorded, so a member removed before a kill reads as one never
-  // appended to (the group's length 0), not as lost beside the others'
-  // rows (the group refused as damaged). It stays until the new
-  // group.json is renamed over it: no moment without one.
-  if (old !== null) {
-    writeGroupJson(dir, {
-      ...old,
-      members: old.members.map((m) => ({ ...m, dtype: null })),
-    }, fsync);
-  }
-  for (const name of all) {
-    const path = memberPath(dir, name);
-    if (fileSize(path) >= 0) fs.remove(path);
-    const folder = memberPath(dir, name, true);
-    if (holdsStack(folder)) {
-      new StackCore(folder, { deleteIfExists: true }, "write").close();
-    }
-  }
-  // One that cannot be read: removed last.
-  const json = `${dir}/group.json`;
-  if (old === null && fileSize(json) >= 0) fs.remove(json);
-}
-
-/** Whether a folder holds (part of) a stack: `info`, `0.npy` or `0.npy.part`. */
-function holdsStack(path: string): boolean {
-  return ["info", "0.npy", "0.npy.part"].some((f) =>
-    fileSize(`${path}/${f}`) >= 0
-  );
-}
-
-/** The stack rotation the options ask for, `undefined` for plain files. */
-function groupRotation(
-  dir: string,
-  options: NpyGroupWriterOptions,
-): StackRotation | undefined {
-  const what = `open group "${dir}"`;
-  const rows = checkShardOption(options.shardRows, "shardRows", what);
-  const bytes = checkShardOption(options.shardBytes, "shardBytes", what);
-  return rows === undefined && bytes === undefined
-    ? undefined
-    : rotation(rows, bytes);
-}
-
-/** An existing group continues as it was written: files or stacks, same rotation. */
-function checkRotation(
-  dir: string,
-  info: GroupInfo,
-  rot: StackRotation | undefined,
-): void {
-  if (rot === undefined) return;
-  for (const m of info.members) {
-    const have = m.stack;
-    if (
-      have === undefined || have.shardRows !== rot.shardRows ||
-      have.shardBytes !== rot.shardBytes
-    ) {
-      throw new TypeError(
-        `Cannot open group "${dir}": member "${m.name}" is ${
-          have === undefined
-            ? "one .npy file, not a stack"
-            : `a stack with ${JSON.stringify(have)}, not ${JSON.stringify(rot)}`
-        }; leave shardRows and shardBytes out to continue it as written, or use deleteIfExists`,
-      );
-    }
   }
 }

@@ -279,6 +279,22 @@ function removeIfMine(fs: PathFs, file: string, token: string): boolean {
 /** Tokens of holds dropped whose file could not be removed (module text). */
 const unremoved = new Set<string>();
 
+/** The lock file of each removal failure {@linkcode dropHold} threw. */
+const unremovedFiles = new WeakMap<object, string>();
+
+/**
+ * The lock file whose removal failed with `e` (a released hold's), so a
+ * caller can tell what became of it; `null` for any other failure.
+ *
+ * @param e A failure of `HeldLock.release` (or of a call releasing one).
+ * @returns The lock file's path, or `null`.
+ */
+export function unremovedLockOf(e: unknown): string | null {
+  return typeof e === "object" && e !== null
+    ? unremovedFiles.get(e) ?? null
+    : null;
+}
+
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 function dropHold(fs: PathFs, name: string, hold: Hold): void {
   try {
@@ -293,6 +309,7 @@ function dropHold(fs: PathFs, name: string, hold: Hold): void {
     unremoved.add(hold.token);
     const again = () => void removeIfMine(fs, name, hold.token);
     holding.add({ lockPath: name, release: again }); // at exit
+    if (typeof e === "object" && e !== null) unremovedFiles.set(e, name);
     throw e;
   } finally {
     try {

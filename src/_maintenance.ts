@@ -46,6 +46,7 @@ import {
   withTargetSync,
 } from "./_open_target.ts";
 import { showFile } from "./_file_label.ts";
+import { afterFinished } from "./_lock_release.ts";
 
 export { FILE_OBJECT_LABEL };
 
@@ -414,27 +415,30 @@ export function ensureAppendableInPlacePath(
   // Locked, and a leftover change settled first.
   const target = openTarget(path, { mode: "write", verb: ENSURE_VERB });
   const file = target.file!;
-  try {
-    const info = runSync(
-      infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
-      file,
-    );
-    if (info === null) return true;
-    refuseMoreRecords(info, ENSURE_VERB, path);
-    if (info.appendable) return true;
-    shiftInPlace(
-      file,
-      pathJournal(path),
-      path,
-      info.header.headerLength,
-      info.grownHeader,
-      info.fileSize,
-      chunkSize,
-    );
-    return true;
-  } finally {
-    target.release();
-  }
+  return afterFinished(
+    () => {
+      const info = runSync(
+        infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
+        file,
+      );
+      if (info === null) return true;
+      refuseMoreRecords(info, ENSURE_VERB, path);
+      if (info.appendable) return true;
+      shiftInPlace(
+        file,
+        pathJournal(path),
+        path,
+        info.header.headerLength,
+        info.grownHeader,
+        info.fileSize,
+        chunkSize,
+      );
+      return true;
+    },
+    () => target.release(),
+    ENSURE_VERB,
+    path,
+  );
 }
 
 /**
@@ -467,60 +471,63 @@ export function ensureAppendableByCopy(
   // that the copy replaces.
   const target = openTarget(real, { mode: "write", verb: ENSURE_VERB });
   const source = target.file!;
-  try {
-    const info = runSync(
-      infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
-      source,
-    );
-    if (info === null) return true;
-    refuseMoreRecords(info, ENSURE_VERB, path);
-    if (info.appendable) return true;
-    const tmp = tempPathFor(real);
-    const store = pathJournal(real);
-    beginCopy(store, tmp.slice(folderOf(tmp).length), true);
-    const out = fs.open(tmp, "createNew");
-    let open = true;
-    let renamed = false;
-    try {
-      out.writeSync(info.grownHeader, 0);
-      copyData(
+  return afterFinished(
+    () => {
+      const info = runSync(
+        infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
         source,
-        out,
-        info.header.headerLength,
-        info.fileSize,
-        info.grownHeader.length,
-        chunkSize,
       );
-      out.syncSync?.();
-      open = false;
-      out.closeSync();
-      applyMeta(tmp, meta);
-      fs.rename(tmp, real);
-      renamed = true;
-      // The record only names the temporary, gone with the rename: removed
-      // at once, so a kill after the rename leaves nothing behind; one
-      // folder sync makes both last.
-      store.remove();
-      syncDir(dirOf(real));
-    } finally {
-      if (!renamed) {
-        if (open) {
+      if (info === null) return true;
+      refuseMoreRecords(info, ENSURE_VERB, path);
+      if (info.appendable) return true;
+      const tmp = tempPathFor(real);
+      const store = pathJournal(real);
+      beginCopy(store, tmp.slice(folderOf(tmp).length), true);
+      const out = fs.open(tmp, "createNew");
+      let open = true;
+      let renamed = false;
+      try {
+        out.writeSync(info.grownHeader, 0);
+        copyData(
+          source,
+          out,
+          info.header.headerLength,
+          info.fileSize,
+          info.grownHeader.length,
+          chunkSize,
+        );
+        out.syncSync?.();
+        open = false;
+        out.closeSync();
+        applyMeta(tmp, meta);
+        fs.rename(tmp, real);
+        renamed = true;
+        // The record only names the temporary, gone with the rename: removed
+        // at once, so a kill after the rename leaves nothing behind; one
+        // folder sync makes both last.
+        store.remove();
+        syncDir(dirOf(real));
+      } finally {
+        if (!renamed) {
+          if (open) {
+            try {
+              out.closeSync();
+            } catch {
+              // already failing
+            }
+          }
           try {
-            out.closeSync();
+            fs.remove(tmp);
+            store.remove();
           } catch {
-            // already failing
+            // the next run removes it
           }
         }
-        try {
-          fs.remove(tmp);
-          store.remove();
-        } catch {
-          // the next run removes it
-        }
       }
-    }
-    return true;
-  } finally {
-    target.release();
-  }
+      return true;
+    },
+    () => target.release(),
+    ENSURE_VERB,
+    path,
+  );
 }

@@ -23,6 +23,7 @@ import { refuseUnsettled, settlePath } from "./_journal_path.ts";
 import { realPath, statPath } from "./_path_meta.ts";
 import { NpyLockedError } from "./errors.ts";
 import { absolutePath } from "./_path_absolute.ts";
+import { afterFinished } from "./_lock_release.ts";
 import {
   dirOf,
   notAFile,
@@ -437,16 +438,19 @@ export function withTargetSync<T>(
   run: (file: FileLikeSync, label: string, path: string | null) => T,
 ): T {
   const t = openTarget(target, { ...options, needSync: true });
-  try {
-    if (t.file === null) {
-      throw new Error(
-        `Cannot ${options.verb} ${quoted(t.label)}: the file does not exist`,
-      );
-    }
-    return run(t.file, t.label, t.path);
-  } finally {
+  const file = t.file;
+  if (file === null) {
     t.release();
+    throw new Error(
+      `Cannot ${options.verb} ${quoted(t.label)}: the file does not exist`,
+    );
   }
+  return afterFinished(
+    () => run(file, t.label, t.path),
+    () => t.release(),
+    options.verb,
+    t.label,
+  );
 }
 
 /**
@@ -469,11 +473,14 @@ export function withTarget<T>(
   try {
     const t = openTarget(target, options);
     if (t.asyncFile !== null) return async(t.asyncFile, t.label);
-    try {
-      return Promise.resolve(sync(t.file!, t.label, t.path));
-    } finally {
-      t.release();
-    }
+    return Promise.resolve(
+      afterFinished(
+        () => sync(t.file!, t.label, t.path),
+        () => t.release(),
+        options.verb,
+        t.label,
+      ),
+    );
   } catch (e) {
     return Promise.reject(e);
   }

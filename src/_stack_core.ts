@@ -70,6 +70,7 @@ import {
   writeInfo,
 } from "./_stack_scan.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
+import { releaseAfterFailure } from "./_lock_release.ts";
 
 export {
   ambiguousOrder,
@@ -224,7 +225,7 @@ export class StackCore {
       this.#openPart();
     } catch (e) {
       this.#live?.close();
-      this.#lock.release();
+      releaseAfterFailure(() => this.#lock.release());
       throw e;
     }
   }

@@ -1,6 +1,7 @@
 /**
- * Whether a stack's folder is still the one its writer opened: another
- * program may move, remove or replace it while the writer holds it.
+ * Whether a stack's or group's folder is still the one its writer opened:
+ * another program may move, remove or replace it while the writer holds
+ * it.
  *
  * @module
  */
@@ -36,17 +37,21 @@ export function folderMoved(
 }
 
 /**
- * The refusal of a stack writer whose folder moved (`folderMoved`):
- * `NpyFormatError` code `changed`, `what` saying what became of the rows.
+ * The refusal of a stack or group writer whose folder moved
+ * (`folderMoved`): `NpyFormatError` code `changed`, `what` saying what
+ * became of the rows; `label` names the writer's folder (a stack by
+ * default).
  */
 export function movedFolderError(
   dir: string,
   verb: string,
   what: string,
+  label = `the stack "${dir}"`,
+  cause?: unknown,
 ): NpyFormatError {
   return new NpyFormatError(
     "changed",
     `another program moved, removed or replaced its folder while this writer held it; ${what}`,
-    { file: dir, verb, label: `the stack "${dir}"` },
+    { file: dir, verb, label, ...(cause === undefined ? {} : { cause }) },
   );
 }

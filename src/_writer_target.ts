@@ -32,6 +32,7 @@ import {
 } from "./_path_fs.ts";
 import { type HeldLock, lockPathOf, lockTarget } from "./_lock.ts";
 import { tempPathFor } from "./_maintenance.ts";
+import { copiedRows } from "./_lost_file.ts";
 
 /** A writer's file: opened now, or created at the first append. */
 export interface SyncWriterFile {
@@ -60,8 +61,10 @@ export interface SyncWriterFile {
   /**
    * A path writer's check that its file still has a name (see
    * {@linkcode OpenedFile.linkCount}); throws when another program deleted
-   * it or renamed another file over it, the rows then being in no file. A
-   * file moved elsewhere keeps its rows and passes. Called by `close()`
+   * it or renamed another file over it, the rows then being in no file,
+   * or says how many rows a copy renamed over it holds (a copy holding
+   * every row passes). A file moved elsewhere keeps its rows and passes.
+   * Called by `close()`
    * only: one `fstat` per close, none per append.
    */
   checkPath?: (() => void) | null;
@@ -169,6 +172,22 @@ export function openSyncTarget(
         const f = out.file as OpenedFile | null;
         if (f === null || f.linkCount() !== 0) return;
         const rows = core.shape?.[core.growthAxis] ?? 0;
+        // A copy renamed over it (a backup tool) holds the rows before it.
+        const held = copiedRows(t.path!, f);
+        if (held === rows) return; // every row: nothing lost
+        if (held >= 0) {
+          throw new Error(
+            `Cannot close ${
+              quoted(t.label)
+            }: another program replaced the file with a copy of it (it copied the file and renamed the copy over it) while this writer held it open; the copy holds the first ${held} of the ${rows} rows written, the last ${
+              rows - held
+            } are in no file any more: ${
+              shard
+                ? "open its stack again and append them there"
+                : "append them to it again with a new writer"
+            }`,
+          );
+        }
         throw new Error(
           `Cannot close ${
             quoted(t.label)

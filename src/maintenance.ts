@@ -21,6 +21,8 @@ import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
 import { appendableFile } from "./_inspect.ts";
 import { openTarget } from "./_open_target.ts";
+import { unremovedLockOf } from "./_lock.ts";
+import { finishedButLocked } from "./_lock_release.ts";
 import {
   ENSURE_VERB,
   ensureAppendableByCopy,
@@ -71,7 +73,14 @@ function settledAway(target: Target): boolean {
   // "create": settles under the lock, then leaves a missing file missing.
   const t = openTarget(target, { mode: "create", verb: "recover" });
   const gone = t.file === null;
-  t.release();
+  try {
+    t.release();
+  } catch (e) {
+    // Not gone: the recover that follows takes the lock over (and removes
+    // it); gone: the recover finished.
+    if (!gone && unremovedLockOf(e) !== null) return false;
+    throw finishedButLocked(e, "recover", t.label);
+  }
   return gone;
 }
 

@@ -10,6 +10,7 @@ import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireLock } from "./_lock.ts";
+import { afterFinished } from "./_lock_release.ts";
 import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
 
 /**
@@ -45,12 +46,15 @@ export function recoverGroupSync(
   options = checkOptions(options, "recover", dir, HEADER_OPTIONS);
   const path = toPath(dir);
   const lock = acquireLock(path, "recover");
-  try {
-    const info = requireGroupJson(path, "recover");
-    return cutGroupSync(path, info, options.maxHeaderSize);
-  } finally {
-    lock.release();
-  }
+  return afterFinished(
+    () => {
+      const info = requireGroupJson(path, "recover");
+      return cutGroupSync(path, info, options.maxHeaderSize);
+    },
+    () => lock.release(),
+    "recover",
+    path,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { checkStackFolder, StackCore } from "./_stack_core.ts";
+import { releaseFinished } from "./_lock_release.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
 
 /**
@@ -39,7 +40,7 @@ export function recoverStackSync(dir: string | URL): number[] {
   checkStackFolder(pathFs(), path, "recover", false);
   const core = new StackCore(path, {}, "recover");
   const shape = core.shape;
-  core.close(true);
+  releaseFinished(() => core.close(true), "recover", path);
   return shape;
 }
 
