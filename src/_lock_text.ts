@@ -12,7 +12,7 @@
 
 import { civil } from "./_time_units.ts";
 import { dirOf, quoted } from "./_path_fs.ts";
-import { type ProcessInfo } from "./_process_info.ts";
+import type { ProcessInfo } from "./_process_info.ts";
 
 /**
  * The UTF-8 bytes of `text`, as `new TextEncoder().encode(text)` gives
