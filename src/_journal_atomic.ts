@@ -71,7 +71,8 @@ function headerLength(file: FileLikeSync): number {
  * folder renamed meanwhile took the record along), the record voided
  * through its open descriptor, since a record left there would roll
  * committed appends back at the next open (or keep rolled-back ones). A
- * void (empty) record is no change: removed when its name still holds it.
+ * void (empty) record is no change: removed when its name still holds it,
+ * as is a copy of the record renamed over the name (by a sync tool).
  *
  * @param file The file.
  * @param store Its record.
@@ -91,6 +92,7 @@ export function endAppend(
 ): ReturnType<typeof settleFile> {
   let result: ReturnType<typeof settleFile> = "finished";
   let removed = false;
+  let mine: Uint8Array | null = null;
   try {
     if (!commit) {
       // settleFile closes what `open` gives: this one is closed below.
@@ -125,6 +127,7 @@ export function endAppend(
         }
       }
     } else {
+      mine = contents(record);
       record.truncateSync!(0);
       if (commit) hooks.committed?.();
       if (durable) record.syncSync?.();
@@ -133,12 +136,16 @@ export function endAppend(
     record.closeSync();
   }
   if (removed) return result;
-  // The name: removed if it still holds a void record (ours, not moved).
+  // The name: removed if it still holds a void record (ours, not moved),
+  // or a copy of ours (a sync tool or `cp` renamed it over the name while
+  // the writer was open), which would roll the change back again at the
+  // next open, and which readers refuse.
   const at = store.open();
   if (at !== null) {
     let isVoid: boolean;
     try {
-      isVoid = at.sizeSync() === 0;
+      const now = at.sizeSync() === 0 ? null : contents(at);
+      isVoid = now === null || (mine !== null && sameBytes(now, mine));
     } finally {
       at.closeSync();
     }
@@ -148,6 +155,21 @@ export function endAppend(
     }
   }
   return result;
+}
+
+/** A record's bytes, or `null` when they cannot be read (a copy is then kept). */
+function contents(f: FileLikeSync): Uint8Array | null {
+  try {
+    const b = new Uint8Array(f.sizeSync());
+    readExact(f, b, 0);
+    return b;
+  } catch {
+    return null;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
