@@ -229,6 +229,28 @@ function tryCreate(
 }
 
 /**
+ * The suffix of a hold record's temporary or a claimed guard after its
+ * lock's name (`[.takeover].<pid>.<token>.new|stale`), group 1 the pid.
+ */
+const HOLD_TEMP = "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
+
+/** A lock's name followed by what takers of it leave (see {@linkcode lockNameOf}). */
+const LOCK_LEFTOVER = new RegExp(`^(.*?)(?:\\.takeover|${HOLD_TEMP})$`);
+
+/**
+ * The lock file a file name in a lock's folder belongs to: the name
+ * itself, or, for what a taker of a lock leaves beside it (its guard
+ * `<lock>.takeover`, a hold record's temporary, a claimed guard), that
+ * lock's name.
+ *
+ * @param name A file name (no folder).
+ * @returns The lock's name.
+ */
+export function lockNameOf(name: string): string {
+  return LOCK_LEFTOVER.exec(name)?.[1] ?? name;
+}
+
+/**
  * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
  * lock or its guard) and claimed guards (`<lock>.takeover.<pid>.<token>.stale`,
  * see {@linkcode claimStale}) of takers killed before they removed them,
@@ -239,7 +261,7 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
     fs,
     lockPath,
     "",
-    "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)",
+    HOLD_TEMP,
     (file) => {
       // A claimed guard holds its dead holder's record, not the claimer's.
       if (file.endsWith(".stale")) return null;
@@ -357,8 +379,9 @@ function claimStale(fs: PathFs, file: string, text: string): boolean {
  * if its holder is gone (a dead pid on this host, or unreadable and older
  * than {@linkcode EMPTY_LOCK_GRACE_MS}; a live or unknown holder's stays,
  * and so does anything that cannot be read), and their hold-record
- * temporaries and guards, as the next taker that holds it would. For locks no one may take again (a stack's live shard sealed
- * or never made: another number is live next).
+ * temporaries and guards, as the next taker that holds it would. For
+ * locks no one may take again (a stack's live shard sealed or never made:
+ * another number is live next).
  *
  * @param lockPath A lock file (`<path>.lock`).
  */

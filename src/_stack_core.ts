@@ -28,16 +28,13 @@ import {
 import {
   acquireLock,
   type HeldLock,
+  lockNameOf,
   refuseLongName,
   removeDeadLock,
 } from "./_lock.ts";
 
-/**
- * A live shard's lock, or what a taker of it killed meanwhile left (its
- * record's temporary, a guard, a claimed guard): group 1 is the lock's name.
- */
-const LIVE_LOCK =
-  /^(\d+\.npy\.part\.lock)(?:\.takeover)?(?:\.\d+\.[0-9a-f]{16}\.(?:new|stale))?$/;
+/** A live shard's lock file name. */
+const LIVE_LOCK = /^\d+\.npy\.part\.lock$/;
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -179,8 +176,8 @@ export class StackCore {
       // that shard directly). Each shard's are removed once.
       const locks = new Set<string>();
       for (const name of fs.list(dir)) {
-        const m = LIVE_LOCK.exec(name);
-        if (m !== null) locks.add(m[1]!);
+        const lock = lockNameOf(name);
+        if (LIVE_LOCK.test(lock)) locks.add(lock);
       }
       for (const lock of locks) removeDeadLock(join(dir, lock));
       const scan = scanStack(dir, fs);
