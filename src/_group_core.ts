@@ -532,8 +532,9 @@ export class GroupCore {
         error ??= e;
       }
     }
-    const moved = (this.broken || error !== undefined) && this.#moved();
-    if ((this.broken || error !== undefined) && !moved) {
+    const failed = this.broken || error !== undefined;
+    const moved = failed && this.#moved();
+    if (failed && !moved) {
       try {
         cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
       } catch {

@@ -303,16 +303,14 @@ function fromCommaString(spec: string, text: string, strict: boolean): DType {
         }]`,
     );
   }
-  let offset = 0;
-  const fields = parts.map(({ dtype, shape }, i) => {
-    const field: DTypeField = { name: `f${i}`, offset, dtype, shape };
-    offset += dtype.itemsize * shape.reduce((a, b) => a * b, 1);
-    return field;
-  });
-  if (offset > MAX_ITEMSIZE) {
-    badDType(spec, "size too large (NumPy's items are under 2**31 bytes)");
-  }
-  const dt = structured(fields, offset);
+  // The field list np.dtype makes of it, read as any other.
+  const dt = fromFieldList(
+    parts.map(({ dtype, shape }, i) =>
+      shape.length === 0 ? [`f${i}`, dtype.str] : [`f${i}`, dtype.str, shape]
+    ),
+    spec,
+    0,
+  );
   if (strict) badDType(spec, `NumPy reads it as the record ${dt.str}, ${fix}`);
   return dt;
 }
