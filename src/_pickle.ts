@@ -22,7 +22,12 @@ export interface StackInfo {
   dtype: DType | undefined;
   /** The growth axis. */
   axis: number;
+  /** Marked by a replacing open as being cleared (see `clearStack`). */
+  clearing: boolean;
 }
+
+/** The key marking an `info` as a stack being cleared; Dask ignores it. */
+const CLEARING = "npy_append_array_clearing";
 
 // ---------------------------------------------------------------- writer
 
@@ -248,17 +253,23 @@ function saveDType(p: Pickler, n: Node): void {
 
 /**
  * The bytes of a stack's `info` file: `pickle.dumps({'chunks': chunks,
- * 'dtype': dtype, 'axis': axis}, protocol=2)`.
+ * 'dtype': dtype, 'axis': axis}, protocol=2)`, with `clearing` also
+ * `'npy_append_array_clearing': True`.
  *
- * @param info The chunks, dtype and axis.
+ * @param info The chunks, dtype and axis, and whether it is cleared.
  * @returns The pickle.
  */
 export function pickleStackInfo(
-  info: { chunks: readonly (readonly number[])[]; dtype: DType; axis: number },
+  info: {
+    chunks: readonly (readonly number[])[];
+    dtype: DType;
+    axis: number;
+    clearing?: boolean;
+  },
 ): Uint8Array {
   const p = new Pickler();
   p.bytes(0x80, 2);
-  p.dict(3, () => {
+  p.dict(info.clearing ? 4 : 3, () => {
     p.str("chunks");
     p.tuple(info.chunks.length, () => {
       for (const c of info.chunks) {
@@ -269,6 +280,10 @@ export function pickleStackInfo(
     saveDType(p, { dtype: info.dtype });
     p.str("axis");
     p.int(info.axis);
+    if (info.clearing) {
+      p.str(CLEARING);
+      p.bytes(0x88); // NEWTRUE
+    }
   });
   p.bytes(0x2e);
   return new Uint8Array(p.out);
@@ -576,5 +591,6 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     ),
     dtype,
     axis,
+    clearing: v.get(CLEARING) === true,
   };
 }

@@ -55,17 +55,16 @@ export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
 import {
   blankPart,
   checkStackFolder,
-  clearStack,
   cutLiveShard,
   join,
   partPath,
   reviveShard,
-  scanStack,
   setShardOrder,
   shardHead,
   shardPath,
   writeInfo,
 } from "./_stack_scan.ts";
+import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { releaseAfterFailure } from "./_lock_release.ts";
 
@@ -167,7 +166,7 @@ export class StackCore {
     this.#lock = acquireLock(dir, verb);
     this.#folderId = folderId(dir);
     try {
-      if (deleteIfExists) clearStack(dir, fs);
+      if (deleteIfExists) clearStack(dir, fs, options.fsync ?? false);
       // A temporary info left by a kill while info was rewritten.
       if (fs.exists(join(dir, "info.tmp"))) fs.remove(join(dir, "info.tmp"));
       // Live shards' locks left by a killed writer, and what a writer
@@ -180,7 +179,7 @@ export class StackCore {
         if (LIVE_LOCK.test(lock)) locks.add(lock);
       }
       for (const lock of locks) removeDeadLock(join(dir, lock));
-      const scan = scanStack(dir, fs);
+      const scan = scanFinishingClear(dir, fs, options.fsync ?? false);
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
       this.dtype = scan.dtype;

@@ -295,6 +295,11 @@ export interface StackScan {
   fortranOrder: boolean | undefined;
   /** Whether `info` lists fewer shards than exist (a kill before it was rewritten). */
   infoStale: boolean;
+  /**
+   * Whether `info` marks the stack as being cleared by a replacing open
+   * (see `clearStack`): empty, whatever shards are left.
+   */
+  clearing: boolean;
 }
 
 /**
@@ -318,6 +323,16 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   // missing.
   if (infoBytes !== null && infoBytes.some((b) => b !== 0)) {
     const info = unpickleStackInfo(infoBytes, infoPath);
+    if (info.clearing) {
+      return {
+        chunks: [],
+        shape: null,
+        dtype: undefined,
+        fortranOrder: undefined,
+        infoStale: false,
+        clearing: true,
+      };
+    }
     const rank = info.chunks.length;
     if (info.axis !== 0 && info.axis !== rank - 1) {
       throw stackError(
@@ -411,7 +426,14 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
       }" follows it; restore the missing shard, or move the later shards out of the folder`,
     );
   }
-  return { chunks, shape, dtype, fortranOrder, infoStale: n > listed };
+  return {
+    chunks,
+    shape,
+    dtype,
+    fortranOrder,
+    infoStale: n > listed,
+    clearing: false,
+  };
 }
 
 /**
@@ -491,7 +513,7 @@ function checkShard(
 export function writeInfo(
   dir: string,
   fs: PathFs,
-  info: { chunks: number[][]; dtype: DType; axis: number },
+  info: { chunks: number[][]; dtype: DType; axis: number; clearing?: boolean },
   fsync: boolean,
 ): void {
   const bytes = pickleStackInfo(info);
@@ -540,20 +562,4 @@ export function checkStackFolder(
         kindName(kind)
       }, not a folder; a stack is a folder of .npy files, so pass a folder path`,
   );
-}
-
-/**
- * Removes a stack's files: `info`, then every shard and live shard, the
- * last first, so a kill part-way leaves shards `0 .. k` (a shorter stack
- * that opens) and never a hole, which no open would get past.
- */
-export function clearStack(dir: string, fs: PathFs): void {
-  for (const name of ["info", "info.tmp"]) {
-    if (fs.exists(join(dir, name))) fs.remove(join(dir, name));
-  }
-  const shards = fs.list(dir).filter((f) =>
-    /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/.test(f)
-  )
-    .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
-  for (const name of shards) fs.remove(join(dir, name));
 }

@@ -17,12 +17,12 @@ import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
 import {
   checkStackFolder,
   partPath,
-  scanStack,
   shardHead,
   shardPath,
   shardRows,
 } from "./_stack_core.ts";
 import { isMissing, readShardRows } from "./_stack_scan.ts";
+import { scanForReading } from "./_stack_clear.ts";
 
 const BATCH_BYTES = 1 << 20;
 
@@ -120,7 +120,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     const fs = pathFs();
     checkStackFolder(fs, path, "read", false);
     const r = new NpyStackReader(path, fs);
-    const scan = scanStack(path, fs);
+    const scan = scanForReading(path, fs);
     for (const n of scan.chunks) r.#push(n);
     if (scan.shape !== null && scan.dtype !== undefined) {
       r.#setLayout(scan.shape, scan.dtype.str, scan.fortranOrder ?? false);

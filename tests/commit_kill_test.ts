@@ -29,7 +29,7 @@ import {
   recoverGroupSync,
   recoverStackSync,
 } from "../mod.ts";
-import { tempDir } from "./_numpy.ts";
+import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { ints, runKilledAt } from "./_kill_at.ts";
 
@@ -74,6 +74,39 @@ function fiveRowStack(): string {
   return dir;
 }
 
+/**
+ * What `da.from_npy_stack(dir).compute()` gives for each of `dirs` (its
+ * code, with NumPy alone: `info`'s pickle, then `{i}.npy` for each chunk
+ * along its axis), as lists of values; `"refused"` where it has no
+ * `info`, `"mismatch"` where a shard does not hold its chunk's rows.
+ */
+function daskValues(dirs: string[]): Array<number[] | string> {
+  const out = runPython(
+    `
+import json, os, pickle, sys
+import numpy as np
+res = []
+for d in json.load(sys.stdin):
+    try:
+        with open(os.path.join(d, "info"), "rb") as f:
+            info = pickle.load(f)
+    except FileNotFoundError:
+        res.append("refused")
+        continue
+    ax = info["axis"]
+    parts = [np.load(os.path.join(d, "%d.npy" % i)) for i in range(len(info["chunks"][ax]))]
+    if any(p.shape[ax] != c for p, c in zip(parts, info["chunks"][ax])):
+        res.append("mismatch")
+    else:
+        res.append([int(x) for p in parts for x in p.ravel()])
+print(json.dumps(res))
+`,
+    [],
+    new TextEncoder().encode(JSON.stringify(dirs)),
+  );
+  return JSON.parse(out);
+}
+
 /** Every name in `dir` and its subfolders, as `sub/name`. */
 function names(dir: string, at = ""): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -109,6 +142,69 @@ describe("kills around commit points leave nothing behind", () => {
       },
     );
   }
+
+  test(
+    "a stack replaced (deleteIfExists): readers, Dask, recoverStack and the next writer see the old stack whole, an empty one or the new one",
+    SLOW,
+    () => {
+      const base = join(tempDir(), "base");
+      const w = NpyStackWriterSync.open(base, { shardRows: 4, dtype: "<i4" });
+      w.append(ints(100, 10));
+      w.close();
+      const old = [...ints(100, 10)];
+      /** Old whole, or a prefix of the new rows (0, 1, ...), or none. */
+      const oldOrNew = (got: number[], what: string) =>
+        assert.deepEqual(
+          got,
+          got[0] === 100 ? old : [...ints(0, got.length)],
+          what,
+        );
+      const ours = (path: string): number[] => {
+        try {
+          return [...readNpyStackSync(path).data as Int32Array];
+        } catch (e) {
+          // No shard at all: an empty stack (the new one not yet appended).
+          assert.match(String(e), /holds no shard yet/);
+          return [];
+        }
+      };
+      const snaps: string[] = [];
+      const snapRoot = tempDir();
+      const n = sweepFrom(base, "stack-replace", (path, sub, n) => {
+        // A kill while the old shards were removed (info first, the last
+        // shard first) left a prefix of the old rows to our readers, and
+        // a stack Dask refused.
+        oldOrNew(ours(path), `call ${n}: readers`);
+        const snap = join(snapRoot, String(n));
+        cpSync(path, snap, { recursive: true });
+        snaps.push(snap);
+        if (n % 2 === 0) recoverStackSync(path);
+        else NpyStackWriterSync.open(path).close();
+        oldOrNew(ours(path), `call ${n}: after the next writer`);
+        assert.ok(runKilledAt(CHILD, 0, "stack-replace", path).through);
+        assert.deepEqual(ours(path), [...ints(0, 14)], `call ${n}`);
+        assert.deepEqual(
+          names(sub).filter((f) => !/^s\/(?:\d+\.npy|info)$/.test(f)),
+          [],
+          `call ${n}`,
+        );
+      });
+      assert.ok(n > 10);
+      if (!hasNumpy()) return;
+      daskValues(snaps).forEach((got, i) => {
+        const what = `call ${i + 1}: Dask`;
+        if (got === "refused") {
+          // No info: a new stack killed before its first info (our
+          // readers read its shards), never old shards left.
+          const rows = ours(snaps[i]!);
+          assert.ok(rows[0] !== 100, `${what}: ${rows}`);
+        } else {
+          assert.ok(typeof got !== "string", `${what}: ${got}`);
+          oldOrNew(got, what);
+        }
+      });
+    },
+  );
 
   test(
     "a group replaced (deleteIfExists): the old rows, none or the new ones, never a lost member",

@@ -1,0 +1,97 @@
+/**
+ * A stack's replacing open (`deleteIfExists`), with its commit point:
+ * `info` rewritten as a stack being cleared before any shard goes.
+ *
+ * @module
+ */
+
+import { parseDType } from "./dtype.ts";
+import { type PathFs, syncDir } from "./_path_fs.ts";
+import { unpickleStackInfo } from "./_pickle.ts";
+import { join, scanStack, type StackScan, writeInfo } from "./_stack_scan.ts";
+
+/** Shards and live shards, `{n}.npy` and `{n}.npy.part`. */
+const SHARD = /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/;
+
+/**
+ * Removes a stack's files. Its commit point comes first: `info` rewritten
+ * (a temporary renamed over it) to list no shard, with the dtype it had,
+ * and marked as a stack being cleared (`npy_append_array_clearing`, a key
+ * Dask ignores). From then on every reader sees an empty stack (Dask: no
+ * chunk; ours: no shard yet), whatever shards are left, and the next
+ * writer or `recoverStack` finishes the removal (`scanFinishingClear`).
+ * Then every shard and live shard goes, the last first, and `info` last,
+ * so a new writer's shards never meet the mark. Before, `info` went first:
+ * a kill part-way left shards `0 .. k`, a prefix of the old rows to our
+ * readers and the next writer, and a stack Dask refused.
+ *
+ * @param dir The stack folder (its lock held).
+ * @param fs The path operations.
+ * @param fsync Whether the mark is synced before any shard goes.
+ */
+export function clearStack(dir: string, fs: PathFs, fsync: boolean): void {
+  const info = join(dir, "info");
+  const shards = fs.list(dir).filter((f) => SHARD.test(f))
+    .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
+  if (shards.length > 0) {
+    writeInfo(dir, fs, {
+      chunks: [[]],
+      dtype: oldDType(fs, info),
+      axis: 0,
+      clearing: true,
+    }, fsync);
+  }
+  for (const name of shards) fs.remove(join(dir, name));
+  for (const name of ["info.tmp", "info"]) {
+    if (fs.exists(join(dir, name))) fs.remove(join(dir, name));
+  }
+  if (fsync && shards.length > 0) syncDir(dir);
+}
+
+/** The dtype `info` records, for the mark; `|u1` when it has none. */
+function oldDType(fs: PathFs, info: string) {
+  try {
+    const f = fs.open(info, "read");
+    try {
+      const bytes = new Uint8Array(f.sizeSync());
+      f.readSync(bytes, 0);
+      const dtype = unpickleStackInfo(bytes, info).dtype;
+      if (dtype !== undefined && !dtype.hasObject) return dtype;
+    } finally {
+      f.closeSync();
+    }
+  } catch {
+    // No info, or one that cannot be read: the mark needs none of it.
+  }
+  return parseDType("|u1");
+}
+
+/**
+ * Scans a stack for its writer or `recoverStack`, first finishing the
+ * removal of a stack whose replacing open was killed after its commit
+ * point (its `info` marked as being cleared).
+ */
+export function scanFinishingClear(
+  dir: string,
+  fs: PathFs,
+  fsync: boolean,
+): StackScan {
+  const scan = scanStack(dir, fs);
+  if (!scan.clearing) return scan;
+  clearStack(dir, fs, fsync);
+  return scanStack(dir, fs);
+}
+
+/**
+ * Scans a stack for a reader: one whose replacing open was killed after
+ * its commit point (or is under way) holds no shard yet.
+ *
+ * @throws {TypeError} for a stack being cleared.
+ */
+export function scanForReading(dir: string, fs: PathFs): StackScan {
+  const scan = scanStack(dir, fs);
+  if (!scan.clearing) return scan;
+  throw new TypeError(
+    `Cannot read the stack "${dir}": it holds no shard yet (its info says a writer opened with deleteIfExists is removing the old shards, or was killed doing it; its next writer or recoverStack ends that); append to it first`,
+  );
+}
