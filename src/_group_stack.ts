@@ -9,6 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { NpyStackReader } from "./npy_stack_reader.ts";
+import { isClearing } from "./_stack_clear.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
 import { acquireLock } from "./_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
@@ -167,7 +168,8 @@ export function openMember(
     const some = ["info", "0.npy", "0.npy.part"].some((f) =>
       fileSize(`${path}/${f}`) > 0
     );
-    return some ? NpyStackReader.openSync(path) : null;
+    // A member stack being cleared (its group replaced) holds no row.
+    return some && !isClearing(path) ? NpyStackReader.openSync(path) : null;
   }
   if (fileSize(path) <= 0) return null;
   return NpyReader.openSync(path, {

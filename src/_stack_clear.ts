@@ -5,9 +5,9 @@
  * @module
  */
 
-import { parseDType } from "./dtype.ts";
-import { type PathFs, syncDir } from "./_path_fs.ts";
-import { unpickleStackInfo } from "./_pickle.ts";
+import { type DType, parseDType } from "./dtype.ts";
+import { type PathFs, pathFs, syncDir } from "./_path_fs.ts";
+import { type StackInfo, unpickleStackInfo } from "./_pickle.ts";
 import { join, scanStack, type StackScan, writeInfo } from "./_stack_scan.ts";
 
 /** Shards and live shards, `{n}.npy` and `{n}.npy.part`. */
@@ -48,22 +48,35 @@ export function clearStack(dir: string, fs: PathFs, fsync: boolean): void {
   if (fsync && shards.length > 0) syncDir(dir);
 }
 
-/** The dtype `info` records, for the mark; `|u1` when it has none. */
-function oldDType(fs: PathFs, info: string) {
+/** `info` read back; `undefined` when missing or unreadable. */
+function readInfo(fs: PathFs, info: string): StackInfo | undefined {
   try {
     const f = fs.open(info, "read");
     try {
       const bytes = new Uint8Array(f.sizeSync());
       f.readSync(bytes, 0);
-      const dtype = unpickleStackInfo(bytes, info).dtype;
-      if (dtype !== undefined && !dtype.hasObject) return dtype;
+      return unpickleStackInfo(bytes, info);
     } finally {
       f.closeSync();
     }
   } catch {
-    // No info, or one that cannot be read: the mark needs none of it.
+    return undefined;
   }
-  return parseDType("|u1");
+}
+
+/** The dtype `info` records, for the mark; `|u1` when it has none. */
+function oldDType(fs: PathFs, info: string): DType {
+  const dtype = readInfo(fs, info)?.dtype;
+  return dtype !== undefined && !dtype.hasObject ? dtype : parseDType("|u1");
+}
+
+/**
+ * Whether a stack's `info` marks it as being cleared (a group's reader
+ * reads such a member as holding no row).
+ */
+export function isClearing(dir: string): boolean {
+  const fs = pathFs();
+  return readInfo(fs, join(dir, "info"))?.clearing === true;
 }
 
 /**

@@ -11,10 +11,13 @@
  * - `group`, `gstack`, `group-replace`, `gstack-replace`: a group `a`
  *   (int32) and `b` (float64), plain or of stacks (`shardRows: 4`), or
  *   replaced (`deleteIfExists`), appends of 3 rows until 14 rows, close;
+ * - `file-replace`, `atomic-replace`: a file of float64 rows of shape
+ *   `[n, 1]` opened with `deleteIfExists` (and `atomic`), appends of 3
+ *   rows (row i holds i) until 14 rows, close;
  * - `recover-stack`, `recover-group`: `recoverStackSync` or
  *   `recoverGroupSync` of PATH;
  * - `from-csv`, `from-csv-overwrite`, `split`, `split-append`, `to-csv`,
- *   `concat`, `recover`: the command line with PATH as its output (or
+ *   `concat`, `concat-overwrite`, `recover`: the command line with PATH as its output (or
  *   target), reading `in.npy` or `in.csv` in the folder above PATH's.
  *
  * @module
@@ -23,6 +26,7 @@
 import { dirname, join } from "node:path";
 import { childThrough, ints, startKillChild } from "./_kill_at.ts";
 import {
+  NpyAppendArraySync,
   NpyGroupWriterSync,
   NpyStackWriterSync,
   recoverGroupSync,
@@ -55,6 +59,9 @@ const CLI: Record<string, (up: string) => string[]> = {
   ],
   "to-csv": (up) => ["to-csv", "--no-progress", join(up, "in.npy"), path],
   concat: (up) => ["concat", "--no-progress", path, join(up, "in.npy")],
+  "concat-overwrite": (
+    up,
+  ) => ["concat", "--no-progress", "--overwrite", path, join(up, "in.npy")],
   recover: () => ["recover", path],
 };
 const END = 14;
@@ -82,6 +89,16 @@ if (op.startsWith("stack")) {
   for (let at = w.length; at < END; at += 3) {
     const n = Math.min(3, END - at);
     w.append({ a: ints(at, n), b: Float64Array.from(ints(at, n)) });
+  }
+  w.close();
+} else if (op === "file-replace" || op === "atomic-replace") {
+  const w = NpyAppendArraySync.open(path, {
+    deleteIfExists: true,
+    atomic: op === "atomic-replace",
+  });
+  for (let at = 0; at < END; at += 3) {
+    const n = Math.min(3, END - at);
+    w.append({ data: Float64Array.from(ints(at, n)), shape: [n, 1] });
   }
   w.close();
 } else if (op === "recover-stack") recoverStackSync(path);
