@@ -17,8 +17,9 @@ const SHARD = /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/;
  * Removes a stack's files. Its commit point comes first: `info` rewritten
  * (a temporary renamed over it) to list no shard, with the dtype it had,
  * and marked as a stack being cleared (`npy_append_array_clearing`, a key
- * Dask ignores). From then on every reader sees an empty stack (Dask: no
- * chunk; ours: no shard yet), whatever shards are left, and the next
+ * Dask ignores). From then on no reader sees an old row, whatever shards
+ * are left (ours: no shard yet; Dask refuses a stack listing no shard, as
+ * for any stack with no row), and the next
  * writer or `recoverStack` finishes the removal (`scanFinishingClear`).
  * Then every shard and live shard goes, the last first, and `info` last,
  * so a new writer's shards never meet the mark. Before, `info` went first:
