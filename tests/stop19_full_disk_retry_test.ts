@@ -87,27 +87,35 @@ for (const shardRows of [undefined, 3]) {
         });
         let n = 0;
         for (let i = 0; i < pre; i++) g.append(row(n++));
-        const filler = fillDisk(mnt);
         let failures = 0;
-        withSpaceTaken(mnt, () => {
-          for (let i = 0; i < 6; i++) {
-            try {
-              g.append(row(n));
-              n++;
-            } catch (e) {
-              failures++;
-              assert.equal(
-                (e as { code?: string }).code,
-                "ENOSPC",
-                `pre ${pre}, try ${i}: ${(e as Error).message}`,
-              );
+        // Closed whatever happens: an open file keeps the tmpfs busy.
+        try {
+          const filler = fillDisk(mnt);
+          withSpaceTaken(mnt, () => {
+            for (let i = 0; i < 6; i++) {
+              try {
+                g.append(row(n));
+                n++;
+              } catch (e) {
+                failures++;
+                assert.equal(
+                  (e as { code?: string }).code,
+                  "ENOSPC",
+                  `pre ${pre}, try ${i}: ${(e as Error).message}`,
+                );
+              }
             }
+          });
+          assert.ok(failures > 0, `pre ${pre}: the disk never filled`);
+          rmSync(filler);
+          for (let i = 0; i < 4; i++) g.append(row(n++));
+        } finally {
+          try {
+            g.close();
+          } catch {
+            // the failure above is the one reported
           }
-        });
-        assert.ok(failures > 0, `pre ${pre}: the disk never filled`);
-        rmSync(filler);
-        for (let i = 0; i < 4; i++) g.append(row(n++));
-        g.close();
+        }
         const [a, b] = ["a", "b"].map((m) =>
           shardRows === undefined
             ? readNpySync(join(dir, `${m}.npy`))
