@@ -19,7 +19,7 @@ import {
 } from "./array_input.ts";
 import type { FileInfo } from "./_inspect.ts";
 import { showFile } from "./_error_label.ts";
-import { closeError } from "./_close_error.ts";
+import { closeError, undoRefusal } from "./_close_error.ts";
 
 export { closeError } from "./_close_error.ts";
 export { adoptExisting } from "./_adopt_existing.ts";
@@ -66,13 +66,10 @@ export class AppendCore {
   shape: number[] | null = null;
   headerLength = 0;
   dataEnd = 0;
-  /**
-   * A failed append could not be undone: the undo is tried again at the
-   * next append and at close; until it succeeds, appends are refused.
-   */
+  /** A failed append could not be undone: tried again at each append and close; appends refused meanwhile. */
   broken = false;
-  /** The undo to try again while `broken`: cut to `end`, header of `shape`. */
-  #undo: { end: number; shape: number[] | null } | null = null;
+  /** The undo to try again while `broken` (cut to `end`, header of `shape`), and why it failed. */
+  #undo: { end: number; shape: number[] | null; why: unknown } | null = null;
   headerDirty = false;
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
@@ -197,8 +194,10 @@ export class AppendCore {
     this.checkOpen();
     if (this.broken) {
       // Appending after the stray bytes would mix them into the data.
-      throw new Error(
+      throw undoRefusal(
+        this.#undo?.why,
         `Cannot append to ${this.shown}: an earlier write failed and could not be undone; close the writer, then call recover`,
+        this.shape?.[this.growthAxis] ?? 0,
       );
     }
   }
@@ -382,13 +381,13 @@ export class AppendCore {
     try {
       if (shape !== null) yield* write(this.header(shape), 0);
       yield* truncate(end);
-    } catch {
+    } catch (why) {
       // The header still covers only the acknowledged appends, but
       // `recover` would count the stray bytes' whole rows, as a killed
       // writer's. Later appends would land among them: refused until
       // the undo, tried again at each append and at close, succeeds.
       this.broken = true;
-      this.#undo = { end, shape };
+      this.#undo = { end, shape, why };
     }
   }
 

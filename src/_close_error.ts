@@ -157,6 +157,32 @@ export function reworded(e: unknown, message: string): Error {
 }
 
 /**
+ * The refusal of an append after a failed append whose undo failed too:
+ * `message`, then the undo's failure in words, with its class and code
+ * (`ENOSPC` on a full disk, see {@linkcode reworded}), so that a caller
+ * retrying on a full disk goes on; with `rows`, that those rows are kept
+ * and the next append tries the undo again.
+ *
+ * @param failure What made the undo fail (`undefined` when not known).
+ * @param message What is refused, and the way out.
+ * @param rows The rows kept, for a writer that tries the undo again.
+ * @returns The error to throw.
+ */
+export function undoRefusal(
+  failure: unknown,
+  message: string,
+  rows?: number,
+): Error {
+  const again = rows === undefined
+    ? ""
+    : `; or free space or repair the disk and append again, which first tries the undo again (the ${rows} ${
+      rows === 1 ? "row" : "rows"
+    } before the failed append are kept)`;
+  const why = failure instanceof Error ? ` (the undo: ${failure.message})` : "";
+  return reworded(failure, `${message}${again}${why}`);
+}
+
+/**
  * The error of an in-place rewrite (`ensureAppendable` with `inplace`)
  * that failed: `e`'s words, then what became of the file (`after`), and
  * for a disk without room (`ENOSPC`, `EDQUOT`, `EFBIG`) the space it

@@ -46,6 +46,7 @@ import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 import { grownShape } from "./_layout.ts";
+import { undoRefusal } from "./_close_error.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -145,6 +146,8 @@ export class GroupCore {
   readonly #folderId: string | null;
   closed = false;
   broken = false;
+  /** What made the last undo fail, for the refusals that follow. */
+  #undoFailure: unknown = undefined;
 
   private constructor(
     dir: string,
@@ -335,8 +338,10 @@ export class GroupCore {
     // again first.
     if (this.broken) this.#undo();
     if (this.broken) {
-      throw new Error(
+      throw undoRefusal(
+        this.#undoFailure,
         `Cannot append to group "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverGroup`,
+        this.#length,
       );
     }
   }
@@ -500,8 +505,10 @@ export class GroupCore {
       for (const m of this.members) m.reopen();
       this.#shapes = this.members.map((m) => m.shape());
       this.broken = false;
-    } catch {
+      this.#undoFailure = undefined;
+    } catch (e) {
       this.broken = true;
+      this.#undoFailure = e;
     }
   }
 

@@ -249,7 +249,13 @@ function openPathTarget(
   }
   let lock = acquireLock(path, verb, kind === "missing");
   try {
-    if (kind === "file") lock = withLinksLock(path, verb, lock);
+    // Looked at again under the lock: the file may be gone (the writer
+    // before this one removed the file it made when its first append
+    // failed, or opened it with deleteIfExists and appended nothing). A
+    // file that is not there has no identity to lock; it is made afresh.
+    if (kind === "file" && fs.kind(path) === "file") {
+      lock = withLinksLock(path, verb, lock);
+    }
     // A change left unfinished by a killed writer or rewrite is finished
     // or rolled back first, under the lock.
     settlePath(path, (p) => fs.open(p, "write", verb));

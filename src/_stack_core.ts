@@ -17,7 +17,7 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 import { openAsStackShard } from "./_writer_target.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
-import { withoutRecoverAdvice } from "./_close_error.ts";
+import { undoRefusal, withoutRecoverAdvice } from "./_close_error.ts";
 import {
   makeFolder,
   type PathFs,
@@ -131,8 +131,9 @@ export class StackCore {
   #rowBytes = 0;
   /** Set during `append`: its seals leave `info` to its end. */
   #deferInfo = false;
-  /** A failed append could not be undone. */
+  /** A failed append could not be undone (why: `#brokenBy`). */
   #broken = false;
+  #brokenBy: unknown = undefined;
   /** The live shard, cut by an undo, is opened by the next append. */
   #reopen = false;
   closed = false;
@@ -341,7 +342,8 @@ export class StackCore {
   append(input: ArrayInput): void {
     this.checkOpen();
     if (this.#broken) {
-      throw new Error(
+      throw undoRefusal(
+        this.#brokenBy,
         `Cannot append to the stack "${this.dir}": an earlier write failed and could not be undone; close the writer, then call recoverStack`,
       );
     }
@@ -413,8 +415,9 @@ export class StackCore {
       }
       cutLiveShard(fs, part, liveRows); // no lock file: inodes may be out
       this.#reopen = true;
-    } catch {
+    } catch (e) {
       this.#broken = true;
+      this.#brokenBy = e;
     }
   }
 
