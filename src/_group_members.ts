@@ -10,7 +10,8 @@ import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import type { ArrayInput, PrepareOptions } from "./array_input.ts";
-import { type NpyStackWriterOptions, StackCore } from "./_stack_core.ts";
+import { StackCore } from "./_stack_core.ts";
+import type { NpyStackWriterOptions } from "./_stack_options.ts";
 
 /** One member's storage. */
 export interface MemberStore {

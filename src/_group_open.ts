@@ -17,7 +17,8 @@ import {
   writeGroupJson,
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
-import { checkShardOption, StackCore } from "./_stack_core.ts";
+import { StackCore } from "./_stack_core.ts";
+import { checkShardOption } from "./_stack_options.ts";
 import type {
   GroupMemberOptions,
   NpyGroupWriterOptions,

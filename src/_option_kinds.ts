@@ -9,7 +9,7 @@
 
 import { checkOptions, type OptionKind, optionKind } from "./_options_check.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import type { NpyStackWriterOptions } from "./_stack_core.ts";
+import type { NpyStackWriterOptions } from "./_stack_options.ts";
 import type {
   GroupMemberOptions,
   NpyGroupWriterOptions,

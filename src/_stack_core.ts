@@ -9,6 +9,10 @@
 import type { ArrayInput } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import {
+  checkShardOption,
+  type NpyStackWriterOptions,
+} from "./_stack_options.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
 import { piece, quickRows } from "./_stack_input.ts";
@@ -35,22 +39,6 @@ import {
 
 /** A live shard's lock file name. */
 const LIVE_LOCK = /^\d+\.npy\.part\.lock$/;
-
-/** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
-export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
-  /**
-   * Rows (items along the growth axis) per sealed shard: an append that
-   * crosses the boundary is split, so every sealed shard but the last
-   * holds exactly this many.
-   */
-  shardRows?: number;
-  /**
-   * Seal the live shard after the append that brings its data to this
-   * many bytes or more (an append is not split by size: `shardRows` gives
-   * exact shards).
-   */
-  shardBytes?: number;
-}
 
 import {
   blankPart,
@@ -83,27 +71,6 @@ export {
   type StackScan,
   writeInfo,
 } from "./_stack_scan.ts";
-
-/**
- * Checks the option `shardRows` or `shardBytes` (`name`) of a stack or a
- * group of stacks: `undefined` or a positive integer, else a RangeError
- * that begins `Cannot ${what}: ...` (`what` such as `open the stack "x"`).
- */
-export function checkShardOption(
-  value: unknown,
-  name: "shardRows" | "shardBytes",
-  what: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot ${what}: ${name} must be a positive integer, not ${
-        JSON.stringify(value) ?? String(value)
-      }`,
-    );
-  }
-  return value;
-}
 
 /** Opens a live shard as its stack writer (a plain writer is refused). */
 const openShard = (path: string, options: NpyAppendArrayOptions) =>

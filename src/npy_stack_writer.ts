@@ -9,11 +9,11 @@ import { checkOptions } from "./_options_check.ts";
 import { STACK_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
-import type { NpyStackWriterOptions } from "./_stack_core.ts";
+import type { NpyStackWriterOptions } from "./_stack_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
 
-export type { NpyStackWriterOptions } from "./_stack_core.ts";
+export type { NpyStackWriterOptions } from "./_stack_options.ts";
 
 /**
  * Grows one array across a folder of `.npy` files (shards) in the layout

@@ -1,0 +1,44 @@
+/**
+ * The options of a stack writer and their checks.
+ *
+ * @module
+ */
+
+import type { NpyAppendArrayOptions } from "./_append_core.ts";
+
+/** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
+export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
+  /**
+   * Rows (items along the growth axis) per sealed shard: an append that
+   * crosses the boundary is split, so every sealed shard but the last
+   * holds exactly this many.
+   */
+  shardRows?: number;
+  /**
+   * Seal the live shard after the append that brings its data to this
+   * many bytes or more (an append is not split by size: `shardRows` gives
+   * exact shards).
+   */
+  shardBytes?: number;
+}
+
+/**
+ * Checks the option `shardRows` or `shardBytes` (`name`) of a stack or a
+ * group of stacks: `undefined` or a positive integer, else a RangeError
+ * that begins `Cannot ${what}: ...` (`what` such as `open the stack "x"`).
+ */
+export function checkShardOption(
+  value: unknown,
+  name: "shardRows" | "shardBytes",
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot ${what}: ${name} must be a positive integer, not ${
+        JSON.stringify(value) ?? String(value)
+      }`,
+    );
+  }
+  return value;
+}
