@@ -14,6 +14,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { NpyAppendArray, NpyReader } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 
 const withNumpy = numpyTestOptions();
@@ -36,7 +37,6 @@ describe(
     ];
     for (const [name, make] of cases) {
       test(name, async () => {
-        const { NpyAppendArray, NpyReader } = await import("../mod.ts");
         const dir = tempDir();
         const src = join(dir, "in.npy");
         const dst = join(dir, "out.npy");
@@ -57,7 +57,6 @@ describe(
     }
 
     test("an empty range of a file with rows copies as its 0 rows", async () => {
-      const { NpyAppendArray, NpyReader } = await import("../mod.ts");
       const dir = tempDir();
       const src = join(dir, "in.npy");
       const dst = join(dir, "out.npy");
