@@ -70,7 +70,7 @@ export function checkShape(shape: unknown, label: string): number[] {
       throw new RangeError(
         `Cannot append ${label}: shape (${
           shape.join(", ")
-        }) must hold non-negative integers`,
+        }) must hold non-negative integers of at most 2**53 - 1 (JS's safe integers)`,
       );
     }
   }

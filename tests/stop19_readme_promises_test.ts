@@ -14,7 +14,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArray, NpyReader } from "../mod.ts";
+import { MemoryFile, NpyAppendArray, NpyReader } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 
 const withNumpy = numpyTestOptions();
@@ -79,3 +79,26 @@ describe(
     });
   },
 );
+
+describe("a shape entry past 2**53 - 1 is refused naming the limit", () => {
+  // README Limits: "Shapes above 2**53 - 1 items are refused". An append's
+  // shape entry of 2**60 (with a zero axis, so no data) was refused as not
+  // "non-negative integers", which it is: the message now names the limit,
+  // as a header's does.
+  for (const shape of [[0, 2 ** 60], [2 ** 53, 0], [0, Number.MAX_VALUE]]) {
+    test(`shape (${shape.join(", ")})`, async () => {
+      const file = new MemoryFile();
+      const npy = await NpyAppendArray.open(file, { dtype: "<i4" });
+      await assert.rejects(
+        npy.append({ data: new Int32Array(0), shape }),
+        (e: Error) =>
+          e instanceof RangeError &&
+          /non-negative integers/.test(e.message) &&
+          e.message.includes("2**53 - 1"),
+      );
+      await npy.append({ data: new Int32Array(2), shape: [1, 2] });
+      await npy.close();
+      assert.equal(file.bytes().length, 128 + 8);
+    });
+  }
+});
