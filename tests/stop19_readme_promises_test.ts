@@ -14,7 +14,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MemoryFile, NpyAppendArray, NpyReader } from "../mod.ts";
+import {
+  MemoryFile,
+  NpyAppendArray,
+  NpyReader,
+  NpyStackWriter,
+  NpyStackWriterSync,
+} from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 
 const withNumpy = numpyTestOptions();
@@ -101,4 +107,29 @@ describe("a shape entry past 2**53 - 1 is refused naming the limit", () => {
       assert.equal(file.bytes().length, 128 + 8);
     });
   }
+});
+
+describe("seal() on a closed stack writer says seal", () => {
+  // README Errors: "Messages name the file and the fix". A closed stack
+  // writer's seal() said "Cannot append to the stack".
+  test("NpyStackWriterSync and NpyStackWriter", async () => {
+    const dir = tempDir();
+    const sync = NpyStackWriterSync.open(join(dir, "a"), { shardRows: 2 });
+    sync.append(new Int16Array([1]));
+    sync.close();
+    assert.throws(() => sync.seal(), {
+      name: "TypeError",
+      message: /^Cannot seal the stack ".*a": the writer is closed/,
+    });
+    const stack = await NpyStackWriter.open(join(dir, "b"), { shardRows: 2 });
+    await stack.close();
+    await assert.rejects(stack.seal(), {
+      name: "TypeError",
+      message: /^Cannot seal the stack ".*b": the writer is closed/,
+    });
+    await assert.rejects(stack.append(new Int16Array([1])), {
+      name: "TypeError",
+      message: /^Cannot append to the stack ".*b": the writer is closed/,
+    });
+  });
 });
