@@ -133,3 +133,48 @@ describe("seal() on a closed stack writer says seal", () => {
     });
   });
 });
+
+describe("nested typed-array rows keep their type", withNumpy, () => {
+  // README Usage: without a dtype option "a typed array [gets] its own type
+  // (Float32Array: <f4)". Rows given as typed arrays in a plain array
+  // ([f32, f32], as np.array([f32, f32]) reads float32) became "<f8".
+  const cases: [string, unknown[], string][] = [
+    [
+      "Float32Array rows",
+      [new Float32Array([1, 2]), new Float32Array([3, 4])],
+      "float32",
+    ],
+    ["Int16Array rows, 3-d", [[new Int16Array([1, 2])], [
+      new Int16Array([3, 4]),
+    ]], "int16"],
+    ["BigUint64Array rows", [
+      new BigUint64Array([1n]),
+      new BigUint64Array([2n]),
+    ], "uint64"],
+  ];
+  for (const [name, input, numpyName] of cases) {
+    test(name, async () => {
+      const dir = tempDir();
+      const path = join(dir, "x.npy");
+      const npy = await NpyAppendArray.open(path);
+      await npy.append(input as never);
+      await npy.close();
+      const got = runPython(
+        `import sys, numpy as np\na = np.load(sys.argv[1])\nprint(a.dtype, a.shape)`,
+        [path],
+      ).trim();
+      const shape = runPython(
+        `import sys, numpy as np\nprint(np.load(sys.argv[1]).shape)`,
+        [path],
+      ).trim();
+      assert.equal(got, `${numpyName} ${shape}`);
+    });
+  }
+
+  test("mixed row types stay numbers (<f8)", async () => {
+    const npy = await NpyAppendArray.open(new MemoryFile());
+    await npy.append([new Float32Array([1]), new Int8Array([2])] as never);
+    assert.equal(npy.dtype, "<f8");
+    await npy.close();
+  });
+});
