@@ -70,7 +70,7 @@ export function checkShape(shape: unknown, label: string): number[] {
       throw new RangeError(
         `Cannot append ${label}: shape (${
           shape.join(", ")
-        }) must hold non-negative integers`,
+        }) must hold non-negative integers of at most 2**53 - 1 (JS's safe integers)`,
       );
     }
   }
@@ -100,7 +100,7 @@ function inferNested(
   root: readonly unknown[],
   bytesLeaves: boolean,
   label: string,
-): { shape: number[]; flat: unknown[] } {
+): { shape: number[]; flat: unknown[]; rowDType: DType | undefined } {
   const shape: number[] = [];
   let probe: unknown = root;
   const isRow = (v: unknown): v is ArrayLike<unknown> =>
@@ -119,6 +119,7 @@ function inferNested(
     probe = probe[0];
   }
   const flat: unknown[] = [];
+  let rowDType: DType | null | undefined = undefined;
   const walk = (node: unknown, depth: number, path: string): void => {
     if (typeof node === "object") refuseBadView(node, label);
     if (depth === shape.length) {
@@ -137,6 +138,13 @@ function inferNested(
         } but ${shape[depth]} expected`,
       );
     }
+    if (depth === shape.length - 1 && depth > 0 && rowDType !== null) {
+      // The innermost rows: one typed array type throughout is the
+      // input's dtype, as np.array([f32, f32]) is float32.
+      const dt = typedArrayDType(node) ?? null;
+      if (rowDType === undefined) rowDType = dt;
+      else if (dt === null || dt.str !== rowDType.str) rowDType = null;
+    }
     for (let i = 0; i < node.length; i++) {
       // A hole of a sparse array, refused at once: one of length 2**32 - 1
       // would be walked for half a minute.
@@ -149,7 +157,7 @@ function inferNested(
     }
   };
   walk(root, 0, "item");
-  return { shape, flat };
+  return { shape, flat, rowDType: rowDType ?? undefined };
 }
 
 /** A strided input's checked layout: strides and offset in items. */
@@ -277,8 +285,8 @@ export function normalize(
     };
   }
   if (Array.isArray(input)) {
-    const { shape, flat } = inferNested(input, bytesLeaves, label);
-    return { shape, data: flat, order: "C", srcDType: undefined };
+    const { shape, flat, rowDType } = inferNested(input, bytesLeaves, label);
+    return { shape, data: flat, order: "C", srcDType: rowDType };
   }
   if (typeof input !== "object" || input === null) {
     throw new TypeError(

@@ -255,10 +255,10 @@ export class StackCore {
     return s;
   }
 
-  checkOpen(): void {
+  checkOpen(verb = "append to"): void {
     if (this.closed) {
       throw new TypeError(
-        `Cannot append to the stack "${this.dir}": the writer is closed; open it again to continue`,
+        `Cannot ${verb} the stack "${this.dir}": the writer is closed; open it again to continue`,
       );
     }
   }
@@ -500,7 +500,7 @@ export class StackCore {
 
   /** Ends the live shard: renames it to `{n}.npy` and rewrites `info`. */
   seal(verb = "seal"): void {
-    this.checkOpen();
+    this.checkOpen(verb);
     const live = this.#live;
     if (live === null && !this.#reopen) return;
     if (this.#liveRows === 0) return;

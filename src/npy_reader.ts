@@ -463,7 +463,9 @@ export class NpyReader implements AsyncDisposable, Disposable {
 
   /**
    * A `ReadableStream` of batches, read as the consumer pulls them (one
-   * batch in memory at a time).
+   * batch in memory at a time). An empty range streams one batch of zero
+   * rows (where {@linkcode NpyReader.batches} yields none), so that
+   * `pipeTo(writer.writable)` copies a file with no rows too.
    *
    * @example
    * ```ts
@@ -484,7 +486,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
    * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
    */
   readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
-    return readableOf(this.batches(options));
+    return readableOf(this.batches(options), () => this.read(0, 0));
   }
 
   /**
