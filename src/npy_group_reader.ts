@@ -417,7 +417,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
       ((dtype.kind !== "M" && dtype.kind !== "m") || rank !== 1)
     ) {
       throw new RangeError(
-        `Cannot search member "${member}" of group "${this.#dir}" by time: it holds "${dtype.str}" of ${rank} axes; timeRange needs a one-dimensional datetime64 member`,
+        `Cannot search member "${member}" of group "${this.#dir}" by time: it is ${rank}-d "${dtype.str}"; timeRange needs a one-dimensional datetime64 member`,
       );
     }
     if (r === null || dtype === null) {

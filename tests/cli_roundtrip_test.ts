@@ -418,6 +418,38 @@ describe("outputs replaced or created all at once", withNumpy, () => {
     );
   });
 
+  test("an empty CSV makes the shape np.loadtxt(ndmin=2) gives", SLOW, () => {
+    const dir = tempDir();
+    const cases: Array<[string, string[], string]> = [
+      ["", [], "(0, 1)"],
+      ["\n\n", [], "(0, 1)"],
+      ["# only a comment\n", [], "(0, 1)"],
+      ["", ["--columns", "3"], "(0, 3)"],
+      ["", ["--1d"], "(0,)"],
+    ];
+    for (const [i, [text, flags, shape]] of cases.entries()) {
+      const csv = join(dir, `${i}.csv`);
+      const out = join(dir, `${i}.npy`);
+      writeFileSync(csv, text);
+      ok(cli(["from-csv", "--no-progress", ...flags, csv, out]));
+      assert.equal(
+        py(
+          `import warnings; warnings.simplefilter("ignore"); a = np.load(sys.argv[1]); print(a.shape)`,
+          out,
+        ),
+        shape,
+        JSON.stringify([text, flags]),
+      );
+    }
+    // NumPy's own answer for the plain case, so the expectation is its.
+    assert.equal(
+      py(
+        `import io, warnings; warnings.simplefilter("ignore"); print(np.loadtxt(io.StringIO(""), delimiter=",", ndmin=2).shape)`,
+      ),
+      "(0, 1)",
+    );
+  });
+
   test(
     "--max-header-size reaches the header of from-csv's output",
     SLOW,

@@ -278,8 +278,9 @@ Example:
       parser.finish();
       flush();
       if (writer.shape.length === 0) {
-        // No data rows: an empty array, so that OUT exists.
-        const cols = columns ?? headerColumns ?? 0;
+        // No data rows: an empty array, so that OUT exists; (0, 1) with no
+        // column count known, as np.loadtxt(ndmin=2) gives.
+        const cols = columns ?? headerColumns ?? 1;
         writer.append({
           data: [],
           shape: flat ? [0] : [0, cols],

@@ -44,7 +44,8 @@ export const toCsv: Command = {
 
 Writes the 1-d or 2-d array in IN as CSV to OUT, or to standard output
 when OUT is "-" or missing: one row per line (one value per line for a 1-d
-array), in constant memory. Fortran-order files come out row by row too.
+array, and a 0-d array's one value on one line, where np.savetxt refuses
+it), in constant memory. Fortran-order files come out row by row too.
 An existing OUT is replaced only once the whole CSV is written.
 
 Values: floats in the shortest text that round-trips (nan, inf, -inf),
