@@ -300,7 +300,9 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: unknown[] = [];
   const memo: unknown[] = [];
-  const dec = new TextDecoder("utf-8", { fatal: true });
+  // ignoreBOM: a string that starts with U+FEFF keeps it, as pickle.load
+  // keeps it (a field name lost its mark, and the stack was refused).
+  const dec = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let i = 0;
   const need = (n: number): number => {
     if (i + n > bytes.length) bad(label, "it ends early");
