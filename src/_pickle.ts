@@ -124,6 +124,11 @@ class Pickler {
 interface Node {
   dtype: DType;
   shape?: readonly number[];
+  /**
+   * A sub-array of a sub-array: each level's shape, outermost first (a
+   * field's `levels`); NumPy pickles the outer level around the inner.
+   */
+  levels?: readonly (readonly number[])[] | undefined;
 }
 
 const FROM_FIELDS = 0x1b;
@@ -191,9 +196,20 @@ function saveDType(p: Pickler, n: Node): void {
   p.int(time ? 4 : 3);
   p.str(sub || d.fields !== undefined ? "|" : d.byteOrder);
   if (sub) {
+    const levels = n.levels !== undefined && n.levels.length > 1
+      ? n.levels
+      : undefined;
+    const outer = levels?.[0] ?? n.shape;
     p.tuple(2, () => {
-      saveDType(p, { dtype: d });
-      p.tuple(n.shape.length, () => n.shape.forEach((x) => p.int(x)));
+      saveDType(
+        p,
+        levels === undefined ? { dtype: d } : {
+          dtype: d,
+          shape: levels.slice(1).flat(),
+          levels: levels.slice(1),
+        },
+      );
+      p.tuple(outer.length, () => outer.forEach((x) => p.int(x)));
     });
   } else p.bytes(0x4e);
   const fields = sub ? undefined : d.fields;
@@ -205,7 +221,7 @@ function saveDType(p: Pickler, n: Node): void {
         p.str(f.name);
         const key = `t:${f.name}`;
         p.tuple(f.title === undefined ? 2 : 3, () => {
-          saveDType(p, { dtype: f.dtype, shape: f.shape });
+          saveDType(p, { dtype: f.dtype, shape: f.shape, levels: f.levels });
           p.int(f.offset);
           if (f.title !== undefined) p.str(f.title);
         }, key);
@@ -490,6 +506,12 @@ function descrOf(d: unknown, label: string): PyValue {
     bad(label, "its dtype is not a numpy.dtype");
   }
   const s = d.state.items as unknown[];
+  const sub = s[2];
+  if (sub instanceof PyTuple && sub.items[1] instanceof PyTuple) {
+    // A sub-array dtype (the base of a field whose type is a sub-array of
+    // a sub-array): its descr is the tuple (base descr, shape).
+    return new PyTuple([descrOf(sub.items[0], label), sub.items[1]]);
+  }
   const typestr = String(d.args[0]);
   const order = String(s[1]) === "=" ? "<" : String(s[1]);
   const names = s[3], fields = s[4];

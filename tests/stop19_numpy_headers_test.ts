@@ -11,6 +11,11 @@
  * - A stack's `info` pickle lost the same mark at the start of a string:
  *   a field name that starts with U+FEFF made the stack refused by its own
  *   reader (`pickle.load` keeps the mark).
+ * - A field whose type is a sub-array of a sub-array (NumPy's
+ *   `('a', ('<f8', (2,)), (3,))`) in a stack's `info` pickle: the writer
+ *   pickled it as the one-level `('a', '<f8', (3, 2))`, another dtype to
+ *   NumPy, and the reader read NumPy's pickle of it as `('a', '|V16', (3,))`;
+ *   either way the stack was refused against its own shards.
  * - `NpyReader`'s `readSync` (and `batchesSync`), and `read` on an
  *   asynchronous file, threw the decoder's refusals (items that would make
  *   too many values, from a hostile header) without the file's name.
@@ -199,4 +204,66 @@ describe("NpyReader: the decoder's refusals name the file", () => {
       await reader.close();
     }
   });
+});
+
+describe("a stack of a field that is a sub-array of a sub-array", () => {
+  const descr = "[('a', ('<f8', (2,)), (3,)), ('b', ('<i2', (2, 1)), (1,))]";
+  const rows = [
+    { a: [[1, 2], [3, 4], [5, 6]], b: [[[7], [8]]] },
+    { a: [[-1, -2], [-3, -4], [-5, -6]], b: [[[9], [10]]] },
+  ];
+
+  test(
+    "the info pickle is Python's, and the stack reads back",
+    numpyTestOptions(),
+    () => {
+      const dir = join(tempDir(), "stack");
+      const w = NpyStackWriterSync.open(dir, { dtype: descr });
+      w.append({ data: rows, shape: [2] });
+      w.close();
+      const same = runPython(
+        `import pickle, sys
+import numpy as np
+info = open(sys.argv[1] + "/info", "rb").read()
+want = pickle.dumps({"chunks": ((2,),), "dtype": np.dtype(eval(sys.argv[2])), "axis": 0}, protocol=2)
+print(info == want, pickle.loads(info)["dtype"].descr)`,
+        [dir, descr],
+      );
+      assert.equal(same.trim(), `True ${descr}`);
+      const r = readNpyStackSync(dir);
+      assert.equal(r.dtype, descr);
+      assert.deepEqual(r.data, rows);
+    },
+  );
+
+  test(
+    "NumPy's pickle of it, in every protocol, is read",
+    numpyTestOptions(),
+    () => {
+      const base = tempDir();
+      runPython(
+        `import os, pickle, sys
+import numpy as np
+dt = np.dtype(eval(sys.argv[2]))
+a = np.zeros(2, dt)
+a["a"] = np.arange(12).reshape(2, 3, 2)
+a["b"] = np.arange(4).reshape(2, 1, 2, 1)
+for proto in (2, 3, 4, 5):
+    d = os.path.join(sys.argv[1], "p%d" % proto)
+    os.makedirs(d)
+    np.save(os.path.join(d, "0.npy"), a)
+    with open(os.path.join(d, "info"), "wb") as f:
+        pickle.dump({"chunks": ((2,),), "dtype": dt, "axis": 0}, f, protocol=proto)`,
+        [base, descr],
+      );
+      for (const proto of [2, 3, 4, 5]) {
+        const r = readNpyStackSync(join(base, `p${proto}`));
+        assert.equal(r.dtype, descr, `protocol ${proto}`);
+        assert.deepEqual(r.data, [
+          { a: [[0, 1], [2, 3], [4, 5]], b: [[[0], [1]]] },
+          { a: [[6, 7], [8, 9], [10, 11]], b: [[[2], [3]]] },
+        ]);
+      }
+    },
+  );
 });
