@@ -16,6 +16,11 @@
  *   pickled it as the one-level `('a', '<f8', (3, 2))`, another dtype to
  *   NumPy, and the reader read NumPy's pickle of it as `('a', '|V16', (3,))`;
  *   either way the stack was refused against its own shards.
+ * - Stack info pickles of dtypes Python pickles differently: a field name
+ *   with a lone surrogate (`'\ud800'`, which `pickle` writes with
+ *   `surrogatepass`) was written as U+FFFD, and Python's bytes of it were
+ *   refused as bad UTF-8; a dict of more than 1,000 entries (fields) is
+ *   written in batches of 1,000, as `pickle` writes it (the bytes differed).
  * - `NpyReader`'s `readSync` (and `batchesSync`), and `read` on an
  *   asynchronous file, threw the decoder's refusals (items that would make
  *   too many values, from a hostile header) without the file's name.
@@ -34,12 +39,14 @@ import {
   NpyFormatError,
   NpyReader,
   NpyStackWriterSync,
+  parseDType,
   parseHeader,
   readNpyStackSync,
   readNpySync,
 } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { encodeHeader } from "../src/header.ts";
+import { unpickleStackInfo } from "../src/_pickle.ts";
 
 /** A `.npy` file of version `major` whose header bytes are `body` (padded). */
 function handMade(major: 1 | 2 | 3, body: Uint8Array, data: Uint8Array) {
@@ -266,4 +273,70 @@ for proto in (2, 3, 4, 5):
       }
     },
   );
+});
+
+describe("stack info pickles byte for byte as Python's", () => {
+  const cases: [string, string, unknown[]][] = [
+    ["surrogate", "[('\\ud800', '|u1'), ('b\\udfffc', '<i2')]", [
+      { "\ud800": 1, "b\udfffc": -2 },
+    ]],
+    [
+      "many",
+      `[${
+        Array.from({ length: 1001 }, (_, i) => `('f${i}', '|u1')`).join(", ")
+      }]`,
+      [Object.fromEntries(
+        Array.from({ length: 1001 }, (_, i) => [`f${i}`, i % 256]),
+      )],
+    ],
+    [
+      "exactly 1000",
+      `[${
+        Array.from({ length: 1000 }, (_, i) => `('f${i}', '|u1')`).join(", ")
+      }]`,
+      [Object.fromEntries(
+        Array.from({ length: 1000 }, (_, i) => [`f${i}`, i % 256]),
+      )],
+    ],
+  ];
+  for (const [name, descr, rows] of cases) {
+    test(name, numpyTestOptions(), () => {
+      const base = tempDir();
+      const dir = join(base, "ours");
+      const w = NpyStackWriterSync.open(dir, {
+        dtype: descr,
+        maxHeaderSize: 1 << 20,
+      });
+      w.append({ data: rows, shape: [1] });
+      w.close();
+      const same = runPython(
+        `import os, pickle, sys
+import numpy as np
+dt = np.dtype(eval(sys.argv[2]))
+info = open(sys.argv[1] + "/ours/info", "rb").read()
+print(info == pickle.dumps({"chunks": ((1,),), "dtype": dt, "axis": 0}, protocol=2))
+a = np.load(sys.argv[1] + "/ours/0.npy", max_header_size=1 << 20)
+for proto in (2, 5):
+    d = os.path.join(sys.argv[1], "p%d" % proto)
+    os.makedirs(d)
+    np.save(os.path.join(d, "0.npy"), a)
+    with open(os.path.join(d, "info"), "wb") as f:
+        pickle.dump({"chunks": ((1,),), "dtype": dt, "axis": 0}, f, protocol=proto)`,
+        [base, descr],
+      );
+      assert.equal(same.trim(), "True");
+      for (const sub of ["ours", "p2", "p5"]) {
+        const info = unpickleStackInfo(
+          new Uint8Array(readFileSync(join(base, sub, "info"))),
+          sub,
+        );
+        assert.equal(info.dtype?.str, parseDType(descr).str, sub);
+        // The stack readers take no maxHeaderSize: the long header of the
+        // 1,000 fields is past their 10,000 characters.
+        if (name !== "surrogate") continue;
+        const r = readNpyStackSync(join(base, sub));
+        assert.deepEqual(r.data, rows, sub);
+      }
+    });
+  }
 });
