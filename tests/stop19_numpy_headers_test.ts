@@ -21,6 +21,9 @@
  *   `surrogatepass`) was written as U+FFFD, and Python's bytes of it were
  *   refused as bad UTF-8; a dict of more than 1,000 entries (fields) is
  *   written in batches of 1,000, as `pickle` writes it (the bytes differed).
+ * - An append past 2**53 - 1 items on the growth axis (a NumPy-made file of
+ *   shape `(2**53 - 1, 0)`) said only "the array grows too large"; it now
+ *   says where the limit is and what to do.
  * - `NpyReader`'s `readSync` (and `batchesSync`), and `read` on an
  *   asynchronous file, threw the decoder's refusals (items that would make
  *   too many values, from a hostile header) without the file's name.
@@ -35,6 +38,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type FileLike,
+  MemoryFile,
   NpyAppendArraySync,
   NpyFormatError,
   NpyReader,
@@ -339,4 +343,27 @@ for proto in (2, 5):
       }
     });
   }
+});
+
+test("an append past 2**53 - 1 items names the limit and the fix", () => {
+  const file = new MemoryFile(
+    encodeHeader({
+      dtype: "<f8",
+      fortranOrder: false,
+      shape: [2 ** 53 - 1, 0],
+    }),
+  );
+  const before = file.bytes().slice();
+  const w = NpyAppendArraySync.open(file);
+  try {
+    assert.throws(
+      () => w.append({ data: new Float64Array(0), shape: [1, 0] }),
+      (e: Error) =>
+        e instanceof RangeError && /2\*\*53 - 1/.test(e.message) &&
+        /another file/.test(e.message) && e.message.includes("file object"),
+    );
+  } finally {
+    w.close();
+  }
+  assert.deepEqual(file.bytes(), before);
 });
