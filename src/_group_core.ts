@@ -419,7 +419,9 @@ export class GroupCore {
     }
     if (!Number.isSafeInteger(this.#length + rows)) {
       throw new RangeError(
-        `Cannot append to group "${dir}": it grows too large`,
+        `Cannot append to group "${dir}": it would hold ${
+          this.#length + rows
+        } rows, past 2**53 - 1 (the largest count a JS number holds exactly); write the rows to another group`,
       );
     }
     return { rows, parts };

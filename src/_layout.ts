@@ -106,7 +106,9 @@ export function grownShape(
   out[axis] = shape[axis]! + inShape[axis]!;
   if (!Number.isSafeInteger(out[axis]! * 1)) {
     throw new RangeError(
-      `Cannot append to ${shown}: the array grows too large`,
+      `Cannot append to ${shown}: axis ${axis} would hold ${
+        shape[axis]! + inShape[axis]!
+      } items, past 2**53 - 1 (the largest count a JS number holds exactly); write the rows to another file`,
     );
   }
   checkNumpySize(out, layout.dtype.itemsize, shown);

@@ -416,7 +416,11 @@ export class RowSource {
       if (pending === undefined) {
         return Promise.resolve(this.array(bytes, e - s));
       }
-      return pending.then(() => this.array(bytes, e - s));
+      // The decoder's refusals (a hostile header's counts) name the file
+      // too.
+      return pending.then(() => this.array(bytes, e - s)).catch((err) =>
+        Promise.reject(withFileName(err, "read", this.label))
+      );
     } catch (err) {
       return Promise.reject(withFileName(err, "read", this.label));
     }
@@ -426,20 +430,16 @@ export class RowSource {
     const s = this.first(start);
     const e = this.end(s, end);
     const file = this.syncFile();
-    let data: NpyData | undefined;
-    let bytes: Uint8Array | undefined;
     try {
-      data = this.small(s, e, file);
-      if (data === undefined) {
-        bytes = new Uint8Array((e - s) * this.layout.rowBytes);
-        this.fill(bytes, s, e, file);
-      }
+      const data = this.small(s, e, file);
+      if (data !== undefined) return this.result(data, e - s);
+      const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+      this.fill(bytes, s, e, file);
+      // Decoded in the try: its refusals name the file too.
+      return this.array(bytes, e - s);
     } catch (err) {
       throw withFileName(err, "read", this.label);
     }
-    return data !== undefined
-      ? this.result(data, e - s)
-      : this.array(bytes!, e - s);
   }
 
   readInto(

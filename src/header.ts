@@ -235,11 +235,21 @@ export function parseHeader(
   let text: string;
   if (major === 3) {
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+      // ignoreBOM: a leading byte order mark is kept (as U+FEFF), as
+      // Python's bytes.decode keeps it; dropped, a header np.load refuses
+      // was read.
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+        .decode(raw);
     } catch {
       throw new NpyFormatError(
         "bad-header",
         "invalid header: not valid UTF-8 (NPY 3.0)",
+      );
+    }
+    if (text.startsWith("\ufeff")) {
+      throw new NpyFormatError(
+        "bad-header",
+        "invalid header: it starts with a UTF-8 byte order mark (U+FEFF), which np.load refuses too; save the array again with np.save, which writes none",
       );
     }
   } else {
