@@ -148,6 +148,8 @@ export class GroupCore {
   broken = false;
   /** What made the last undo fail, for the refusals that follow. */
   #undoFailure: unknown = undefined;
+  /** Each member's state at the acknowledged length (see `MemberStore.mark`). */
+  #marks: unknown[] = [];
 
   private constructor(
     dir: string,
@@ -334,8 +336,8 @@ export class GroupCore {
         `group "${this.dir}"`,
       );
     }
-    // An undo that failed (the lock files it takes need inodes) is tried
-    // again first.
+    // An undo that failed (an I/O error, a stack's info on a full disk)
+    // is tried again first.
     if (this.broken) this.#undo();
     if (this.broken) {
       throw undoRefusal(
@@ -444,6 +446,7 @@ export class GroupCore {
     // disk) leaves nothing written, and one after it leaves a group of 0
     // rows whose members are missing or empty, which opens as such.
     if (fresh !== undefined) this.#recordDTypes(fresh);
+    let marked = false;
     try {
       for (const p of fresh ?? []) {
         // A valid header-only file first, so a crash inside the first
@@ -453,11 +456,15 @@ export class GroupCore {
         p.member.append({ data: [], shape, dtype: p.prepared.dtype });
       }
       if (rows > 0) {
+        // After the header-only files, which the undo keeps.
+        this.#marks = this.members.map((m) => m.mark());
+        marked = true;
         for (const p of parts) p.member.append(p.input);
         for (const p of parts) p.member.commit();
       }
     } catch (e) {
-      this.#undo();
+      if (marked) this.#undo();
+      else this.#shapes = this.members.map((m) => m.shape());
       throw e;
     }
     this.#length += rows;
@@ -490,26 +497,25 @@ export class GroupCore {
     );
   }
 
-  /** Puts every member back to the acknowledged length after a failure. */
+  /**
+   * Puts every member back to the acknowledged length after a failure,
+   * under the locks and files they hold: no new file, so a disk that
+   * stays full takes it (see `MemberStore.undoTo`).
+   */
   #undo(): void {
-    try {
-      for (const m of this.members) {
-        try {
-          m.close(true);
-        } catch {
-          // the cut below settles the header
-        }
+    let failure: unknown = undefined;
+    this.members.forEach((m, i) => {
+      let why: unknown;
+      try {
+        why = m.undoTo(this.#marks[i]);
+      } catch (e) {
+        why = e;
       }
-      const n = this.#length; // the failed append's rows may be everywhere
-      cutGroupSync(this.dir, this.#info, undefined, this.#fsync, "recover", n);
-      for (const m of this.members) m.reopen();
-      this.#shapes = this.members.map((m) => m.shape());
-      this.broken = false;
-      this.#undoFailure = undefined;
-    } catch (e) {
-      this.broken = true;
-      this.#undoFailure = e;
-    }
+      failure ??= why;
+    });
+    this.#shapes = this.members.map((m) => m.shape());
+    this.broken = failure !== undefined;
+    this.#undoFailure = failure;
   }
 
   /** Records in `group.json` the dtypes of members that have one (or of `fresh`, about to be written). */
