@@ -34,6 +34,7 @@ import {
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
+import { sealLiveSync } from "./_group_stack.ts";
 import { checkPortableNames } from "./_group_names.ts";
 import {
   checkDeclared,
@@ -46,7 +47,7 @@ import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 import { grownShape } from "./_layout.ts";
-import { undoRefusal } from "./_close_error.ts";
+import { groupCloseLeft, undoRefusal } from "./_close_error.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -499,8 +500,7 @@ export class GroupCore {
 
   /**
    * Puts every member back to the acknowledged length after a failure,
-   * under the locks and files they hold: no new file, so a disk that
-   * stays full takes it (see `MemberStore.undoTo`).
+   * under the locks and files held: no new file (`MemberStore.undoTo`).
    */
   #undo(): void {
     let failure: unknown = undefined;
@@ -536,6 +536,8 @@ export class GroupCore {
 
   close(): void {
     if (this.closed) return;
+    // A failed undo tried once more: the members then close as usual.
+    if (this.broken && !this.#moved()) this.#undo();
     this.closed = true;
     let error: unknown = undefined;
     for (const m of this.members) {
@@ -547,11 +549,18 @@ export class GroupCore {
     }
     const failed = this.broken || error !== undefined;
     const moved = failed && this.#moved();
+    const stacks = this.#info.members.some((m) => m.stack !== undefined);
+    let left: unknown = undefined;
     if (failed && !moved) {
       try {
         cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
-      } catch {
-        // left for recoverGroup
+        // Live shards that the cut leaves, which Dask does not read.
+        for (const m of this.broken ? this.#info.members : []) {
+          const p = pathOf(this.dir, m);
+          if (m.stack) sealLiveSync(p, m.fortranOrder, this.#fsync);
+        }
+      } catch (e) {
+        left = e; // for recoverGroup
       }
     }
     this.#lock?.release();
@@ -562,7 +571,7 @@ export class GroupCore {
         this.dir,
         "close",
         `its ${this.#length} rows are where the folder went${
-          this.#info.members.some((m) => m.stack !== undefined)
+          stacks
             ? ", the last in its members' live shards (.npy.part), which the next writer seals"
             : ""
         }; open the group there to go on${
@@ -571,6 +580,19 @@ export class GroupCore {
         `group "${this.dir}"`,
         error,
       );
+    }
+    if (this.broken && (left ?? error) !== undefined) {
+      throw groupCloseLeft(
+        left ?? error,
+        this.dir,
+        this.#length,
+        stacks,
+        false,
+      );
+    }
+    // A stack's seal failed (info on a full disk): Dask misses rows.
+    if (error !== undefined && stacks) {
+      throw groupCloseLeft(error, this.dir, this.#length, stacks, true);
     }
     if (error !== undefined) throw error;
   }
