@@ -10,6 +10,7 @@ import { type FileInfo, inspect } from "./_inspect.ts";
 import { withFileName } from "./_error_label.ts";
 import type { IoSteps } from "./_io.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
+import type { DType } from "./dtype.ts";
 
 /** Reads an existing file's header into the core (generator). */
 export function* adoptExisting(
@@ -23,4 +24,26 @@ export function* adoptExisting(
     throw withFileName(e, "open", core.label);
   }
   core.adopt(info, options);
+}
+
+/**
+ * Refuses an existing file whose dtype or order is not the one the
+ * writer's options ask for (`want`, `fortranOrder`).
+ */
+export function checkSameLayout(
+  shown: string,
+  want: DType | undefined,
+  fortranOrder: boolean | undefined,
+  header: { dtype: DType; fortranOrder: boolean },
+): void {
+  if (want !== undefined && want.str !== header.dtype.str) {
+    throw new TypeError(
+      `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"`,
+    );
+  }
+  if (fortranOrder !== undefined && fortranOrder !== header.fortranOrder) {
+    throw new TypeError(
+      `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder})`,
+    );
+  }
 }

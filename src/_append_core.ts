@@ -23,6 +23,7 @@ import { closeError, undoRefusal } from "./_close_error.ts";
 
 export { closeError } from "./_close_error.ts";
 export { adoptExisting } from "./_adopt_existing.ts";
+import { checkSameLayout } from "./_adopt_existing.ts";
 import {
   fileObjectError,
   type IoSteps,
@@ -127,21 +128,7 @@ export class AppendCore {
   adopt(info: FileInfo, options: NpyAppendArrayOptions): void {
     const { header } = info;
     checkFileState(info, "append", { verb: "append to", label: this.label });
-    if (
-      this.#wantDType !== undefined && this.#wantDType.str !== header.dtype.str
-    ) {
-      throw new TypeError(
-        `Cannot append to ${this.shown}: dtype "${this.#wantDType.str}" does not match file dtype "${header.dtype.str}"`,
-      );
-    }
-    if (
-      options.fortranOrder !== undefined &&
-      options.fortranOrder !== header.fortranOrder
-    ) {
-      throw new TypeError(
-        `Cannot append to ${this.shown}: fortranOrder ${options.fortranOrder} does not match the file (${header.fortranOrder})`,
-      );
-    }
+    checkSameLayout(this.shown, this.#wantDType, options.fortranOrder, header);
     this.dtype = header.dtype;
     this.fortranOrder = header.fortranOrder;
     this.shape = [...header.shape];
@@ -325,10 +312,9 @@ export class AppendCore {
   }
 
   /**
-   * The sync writer's shortcut into {@linkcode append} for its common case
-   * (an existing file, no fsync, no buffer, under 1 GiB): `#write`'s checks,
-   * two writes, rollback and state change by direct calls (a generator
-   * costs 80 ns an append, a third of a small one's CPU time).
+   * The sync writer's shortcut into {@linkcode append} (an existing file,
+   * no fsync, no buffer, under 1 GiB): `#write` by direct calls (a
+   * generator costs 80 ns, a third of a small append's CPU time).
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;
@@ -376,16 +362,32 @@ export class AppendCore {
     else this.headerDirty = true;
   }
 
+  /**
+   * Cuts the file and state back to `rows` in place (a group's undo: no
+   * free space); returns why it failed (tried again as `#rollback`'s).
+   */
+  *cutBack(rows: number): IoSteps<unknown> {
+    yield* this.#retryUndo();
+    const shape = this.shape, axis = this.growthAxis;
+    if (shape === null || this.broken || this.#closed) return this.#undo?.why;
+    const extra = shape[axis]! - rows;
+    this.#dropRows(extra, extra * bytesPerRow(this.#layout()));
+    this.#syncedEnd = Math.min(this.#syncedEnd, this.dataEnd);
+    this.#diskShape = this.shape;
+    this.headerDirty = false;
+    yield* this.#rollback(this.dataEnd, this.shape);
+    return this.#undo?.why;
+  }
+
   /** Best effort to put the file back as it was before a failed write. */
   *#rollback(end: number, shape: number[] | null): IoSteps<void> {
     try {
       if (shape !== null) yield* write(this.header(shape), 0);
       yield* truncate(end);
     } catch (why) {
-      // The header still covers only the acknowledged appends, but
-      // `recover` would count the stray bytes' whole rows, as a killed
-      // writer's. Later appends would land among them: refused until
-      // the undo, tried again at each append and at close, succeeds.
+      // `recover` would count the stray bytes' whole rows, and appends
+      // would land after them: refused until the undo, tried again at
+      // each append and at close, succeeds.
       this.broken = true;
       this.#undo = { end, shape, why };
     }
@@ -527,14 +529,12 @@ export class AppendCore {
   }
 
   /**
-   * Writes the buffered appends for `close()`. The first time it fails it
-   * throws, saying how many rows wait, and changes nothing: the writer
-   * stays open for another `close()` (a disk with room again). When it
-   * fails again, or `giveUp` is set (a `using` block ends: no later call
-   * can come), the rows are given up instead: shape and end go back to
-   * the rows in the file, {@linkcode lostRows} counts them and
-   * {@linkcode lostCause} keeps the error, and it returns, for the
-   * caller to close and then throw {@linkcode closeError}.
+   * Writes the buffered appends for `close()`. The first failure throws,
+   * saying how many rows wait, and changes nothing (the writer stays open
+   * for another `close()`). A second, or `giveUp` (a `using` block ends),
+   * gives the rows up: shape and end go back to the rows in the file,
+   * {@linkcode lostRows} counts them, {@linkcode lostCause} keeps the
+   * error, and the caller closes, then throws {@linkcode closeError}.
    */
   *flushForClose(giveUp: boolean): IoSteps<void> {
     if (this.#closed) return;

@@ -177,9 +177,41 @@ export function undoRefusal(
     ? ""
     : `; or free space or repair the disk and append again, which first tries the undo again (the ${rows} ${
       rows === 1 ? "row" : "rows"
-    } before the failed append are kept)`;
+    } before the failed append ${rows === 1 ? "is" : "are"} kept)`;
   const why = failure instanceof Error ? ` (the undo: ${failure.message})` : "";
   return reworded(failure, `${message}${again}${why}`);
+}
+
+/**
+ * The error of a group's `close()` that could not finish: a failed
+ * append's undo that failed even at close (`undone` false), or a member's
+ * close (a stack's seal) that failed; says what is left (with `stacks`,
+ * rows that Dask's `from_npy_stack` does not read yet) and how to finish.
+ * `failure`'s class and code are kept.
+ */
+export function groupCloseLeft(
+  failure: unknown,
+  dir: string,
+  rows: number,
+  stacks: boolean,
+  undone: boolean,
+): Error {
+  const what = undone
+    ? `${failure instanceof Error ? failure.message : String(failure)}`
+    : "an earlier write failed and could not be undone";
+  const message =
+    `Cannot close group "${dir}": ${what}; its ${rows} acknowledged ${
+      rows === 1 ? "row is" : "rows are"
+    } kept${
+      stacks
+        ? ", the last in live shards (.npy.part) or shards its members' info does not list yet, which Dask's from_npy_stack does not read"
+        : ""
+    }${
+      undone ? "" : ", maybe with some of the failed append's after them"
+    }; once the disk has room or is repaired, ${
+      undone ? "" : "call recoverGroup, then "
+    }open the group and close it${stacks ? " (that seals them)" : ""}`;
+  return undone ? reworded(failure, message) : undoRefusal(failure, message);
 }
 
 /**

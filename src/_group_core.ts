@@ -34,6 +34,7 @@ import {
 } from "./_group_layout.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
+import { sealLiveSync } from "./_group_stack.ts";
 import { checkPortableNames } from "./_group_names.ts";
 import {
   checkDeclared,
@@ -46,7 +47,7 @@ import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { checkOptions, checkWriterOptions } from "./_options_check.ts";
 import { MEMBER_OPTIONS } from "./_option_kinds.ts";
 import { grownShape } from "./_layout.ts";
-import { undoRefusal } from "./_close_error.ts";
+import { groupCloseLeft, undoRefusal } from "./_close_error.ts";
 
 /** How one member is declared: its dtype, or options. */
 export interface GroupMemberOptions {
@@ -148,6 +149,8 @@ export class GroupCore {
   broken = false;
   /** What made the last undo fail, for the refusals that follow. */
   #undoFailure: unknown = undefined;
+  /** Each member's state at the acknowledged length (see `MemberStore.mark`). */
+  #marks: unknown[] = [];
 
   private constructor(
     dir: string,
@@ -334,8 +337,8 @@ export class GroupCore {
         `group "${this.dir}"`,
       );
     }
-    // An undo that failed (the lock files it takes need inodes) is tried
-    // again first.
+    // An undo that failed (an I/O error, a stack's info on a full disk)
+    // is tried again first.
     if (this.broken) this.#undo();
     if (this.broken) {
       throw undoRefusal(
@@ -446,6 +449,7 @@ export class GroupCore {
     // disk) leaves nothing written, and one after it leaves a group of 0
     // rows whose members are missing or empty, which opens as such.
     if (fresh !== undefined) this.#recordDTypes(fresh);
+    let marked = false;
     try {
       for (const p of fresh ?? []) {
         // A valid header-only file first, so a crash inside the first
@@ -455,11 +459,15 @@ export class GroupCore {
         p.member.append({ data: [], shape, dtype: p.prepared.dtype });
       }
       if (rows > 0) {
+        // After the header-only files, which the undo keeps.
+        this.#marks = this.members.map((m) => m.mark());
+        marked = true;
         for (const p of parts) p.member.append(p.input);
         for (const p of parts) p.member.commit();
       }
     } catch (e) {
-      this.#undo();
+      if (marked) this.#undo();
+      else this.#shapes = this.members.map((m) => m.shape());
       throw e;
     }
     this.#length += rows;
@@ -492,26 +500,24 @@ export class GroupCore {
     );
   }
 
-  /** Puts every member back to the acknowledged length after a failure. */
+  /**
+   * Puts every member back to the acknowledged length after a failure,
+   * under the locks and files held: no new file (`MemberStore.undoTo`).
+   */
   #undo(): void {
-    try {
-      for (const m of this.members) {
-        try {
-          m.close(true);
-        } catch {
-          // the cut below settles the header
-        }
+    let failure: unknown = undefined;
+    this.members.forEach((m, i) => {
+      let why: unknown;
+      try {
+        why = m.undoTo(this.#marks[i]);
+      } catch (e) {
+        why = e;
       }
-      const n = this.#length; // the failed append's rows may be everywhere
-      cutGroupSync(this.dir, this.#info, undefined, this.#fsync, "recover", n);
-      for (const m of this.members) m.reopen();
-      this.#shapes = this.members.map((m) => m.shape());
-      this.broken = false;
-      this.#undoFailure = undefined;
-    } catch (e) {
-      this.broken = true;
-      this.#undoFailure = e;
-    }
+      failure ??= why;
+    });
+    this.#shapes = this.members.map((m) => m.shape());
+    this.broken = failure !== undefined;
+    this.#undoFailure = failure;
   }
 
   /** Records in `group.json` the dtypes of members that have one (or of `fresh`, about to be written). */
@@ -532,6 +538,8 @@ export class GroupCore {
 
   close(): void {
     if (this.closed) return;
+    // A failed undo tried once more: the members then close as usual.
+    if (this.broken && !this.#moved()) this.#undo();
     this.closed = true;
     let error: unknown = undefined;
     for (const m of this.members) {
@@ -543,11 +551,18 @@ export class GroupCore {
     }
     const failed = this.broken || error !== undefined;
     const moved = failed && this.#moved();
+    const stacks = this.#info.members.some((m) => m.stack !== undefined);
+    let left: unknown = undefined;
     if (failed && !moved) {
       try {
         cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
-      } catch {
-        // left for recoverGroup
+        // Live shards that the cut leaves, which Dask does not read.
+        for (const m of this.broken ? this.#info.members : []) {
+          const p = pathOf(this.dir, m);
+          if (m.stack) sealLiveSync(p, m.fortranOrder, this.#fsync);
+        }
+      } catch (e) {
+        left = e; // for recoverGroup
       }
     }
     this.#lock?.release();
@@ -558,7 +573,7 @@ export class GroupCore {
         this.dir,
         "close",
         `its ${this.#length} rows are where the folder went${
-          this.#info.members.some((m) => m.stack !== undefined)
+          stacks
             ? ", the last in its members' live shards (.npy.part), which the next writer seals"
             : ""
         }; open the group there to go on${
@@ -567,6 +582,19 @@ export class GroupCore {
         `group "${this.dir}"`,
         error,
       );
+    }
+    if (this.broken && (left ?? error) !== undefined) {
+      throw groupCloseLeft(
+        left ?? error,
+        this.dir,
+        this.#length,
+        stacks,
+        false,
+      );
+    }
+    // A stack's seal failed (info on a full disk): Dask misses rows.
+    if (error !== undefined && stacks) {
+      throw groupCloseLeft(error, this.dir, this.#length, stacks, true);
     }
     if (error !== undefined) throw error;
   }

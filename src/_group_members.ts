@@ -11,7 +11,8 @@ import { type DType, parseDType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import type { ArrayInput, PrepareOptions } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
-import type { NpyStackWriterOptions } from "./_stack_options.ts";
+import { syncWriterHooks } from "./_writer_target.ts";
+import type { NpyStackWriterOptions, StackMark } from "./_stack_options.ts";
 
 /** One member's storage. */
 export interface MemberStore {
@@ -39,8 +40,15 @@ export interface MemberStore {
    * (a failed append is being undone).
    */
   close(keepLive?: boolean): void;
-  /** Opens the storage again after `close()` (a failed append was undone). */
-  reopen(): void;
+  /** What {@linkcode undoTo} puts the storage back to: its state now. */
+  mark(): unknown;
+  /**
+   * Undoes the appends since `mark` (a failed group append) under the
+   * locks and files held, needing no free space (a stack whose `info` was
+   * rewritten since aside); returns why it could not, or `undefined`, and
+   * can be called again.
+   */
+  undoTo(mark: unknown): unknown;
 }
 
 abstract class MemberBase {
@@ -75,14 +83,12 @@ abstract class MemberBase {
 
 /** A member stored as one `.npy` file, `DIR/<name>.npy`. */
 export class FileMember extends MemberBase implements MemberStore {
-  #writer: NpyAppendArraySync;
+  readonly #writer: NpyAppendArraySync;
   #dtype: DType | undefined;
-  #options: NpyAppendArrayOptions;
   readonly #fortran: boolean;
 
   constructor(name: string, path: string, options: NpyAppendArrayOptions) {
     super(name, path, options.casting);
-    this.#options = options;
     this.#writer = NpyAppendArraySync.open(path, options);
     this.#fortran = this.#writer.fortranOrder;
     this.#dtype = this.#writer.dtype === ""
@@ -117,9 +123,14 @@ export class FileMember extends MemberBase implements MemberStore {
     this.#writer.close();
   }
 
-  reopen(): void {
-    const { deleteIfExists: _, ...rest } = this.#options;
-    this.#writer = NpyAppendArraySync.open(this.path, rest);
+  mark(): unknown {
+    return this.#writer
+      .shape[this.#fortran ? this.#writer.shape.length - 1 : 0] ??
+      0;
+  }
+
+  undoTo(mark: unknown): unknown {
+    return syncWriterHooks.cutBack!(this.#writer, mark as number);
   }
 }
 
@@ -129,12 +140,10 @@ export class FileMember extends MemberBase implements MemberStore {
  * header of the live shard lagging behind its data until `commit()`.
  */
 export class StackMember extends MemberBase implements MemberStore {
-  #core: StackCore;
-  readonly #options: NpyStackWriterOptions;
+  readonly #core: StackCore;
 
   constructor(name: string, path: string, options: NpyStackWriterOptions) {
     super(name, path, options.casting);
-    this.#options = options;
     this.#core = new StackCore(path, options, "write");
   }
 
@@ -166,8 +175,11 @@ export class StackMember extends MemberBase implements MemberStore {
     this.#core.close(keepLive);
   }
 
-  reopen(): void {
-    const { deleteIfExists: _, ...rest } = this.#options;
-    this.#core = new StackCore(this.path, rest, "write");
+  mark(): unknown {
+    return this.#core.mark();
+  }
+
+  undoTo(mark: unknown): unknown {
+    return this.#core.undoTo(mark as StackMark);
   }
 }

@@ -12,6 +12,7 @@ import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import {
   checkShardOption,
   type NpyStackWriterOptions,
+  type StackMark,
 } from "./_stack_options.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import { growthAxis } from "./_layout.ts";
@@ -29,16 +30,7 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import {
-  acquireLock,
-  type HeldLock,
-  lockNameOf,
-  refuseLongName,
-  removeDeadLock,
-} from "./_lock.ts";
-
-/** A live shard's lock file name. */
-const LIVE_LOCK = /^\d+\.npy\.part\.lock$/;
+import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
 
 import {
   blankPart,
@@ -53,6 +45,7 @@ import {
   writeInfo,
 } from "./_stack_scan.ts";
 import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
+import { removeLiveLocks } from "./_stack_live_locks.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { releaseAfterFailure } from "./_lock_release.ts";
 
@@ -103,6 +96,8 @@ export class StackCore {
   #brokenBy: unknown = undefined;
   /** The live shard, cut by an undo, is opened by the next append. */
   #reopen = false;
+  /** Shards the `info` on disk lists (a group's undo may rewrite it). */
+  #infoChunks = 0;
   closed = false;
 
   constructor(
@@ -137,16 +132,7 @@ export class StackCore {
       if (deleteIfExists) clearStack(dir, fs, options.fsync ?? false);
       // A temporary info left by a kill while info was rewritten.
       if (fs.exists(join(dir, "info.tmp"))) fs.remove(join(dir, "info.tmp"));
-      // Live shards' locks left by a killed writer, and what a writer
-      // killed while taking one left: its record's temporary, a guard
-      // (the stack's own lock is held: a live one is a process writing
-      // that shard directly). Each shard's are removed once.
-      const locks = new Set<string>();
-      for (const name of fs.list(dir)) {
-        const lock = lockNameOf(name);
-        if (LIVE_LOCK.test(lock)) locks.add(lock);
-      }
-      for (const lock of locks) removeDeadLock(join(dir, lock));
+      removeLiveLocks(dir, fs);
       const scan = scanFinishingClear(dir, fs, options.fsync ?? false);
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
@@ -186,6 +172,7 @@ export class StackCore {
         ...(order !== undefined ? { fortranOrder: order } : {}),
       };
       if (scan.infoStale) this.#writeInfo();
+      this.#infoChunks = this.chunks.length;
       this.#openPart();
     } catch (e) {
       this.#live?.close();
@@ -318,36 +305,61 @@ export class StackCore {
       this.#openPart();
       this.#reopen = false;
     }
-    const chunks = this.chunks.length;
-    const liveRows = this.#liveRows;
-    // A live shard of 0 rows (a group's header-only first file) stays.
-    const hadLive = this.#live !== null;
-    const before = {
+    const mark = this.mark();
+    this.#deferInfo = true;
+    try {
+      this.#append(input);
+      this.#deferInfo = false;
+      if (this.chunks.length > mark.chunks) this.#writeInfo();
+    } catch (e) {
+      this.#deferInfo = false;
+      this.undoTo(mark);
+      throw this.#broken ? e : withoutRecoverAdvice(e); // undone: no recover
+    }
+  }
+
+  /** The state {@linkcode undoTo} puts the stack back to. */
+  mark(): StackMark {
+    return {
+      chunks: this.chunks.length,
+      liveRows: this.#liveRows,
+      // A live shard of 0 rows (a group's header-only first file) stays.
+      hadLive: this.#live !== null || this.#reopen,
       tail: this.#tail,
       dtype: this.dtype,
       fortranOrder: this.fortranOrder,
       options: this.#options,
       rowBytes: this.#rowBytes,
     };
-    this.#deferInfo = true;
-    try {
-      this.#append(input);
-      this.#deferInfo = false;
-      if (this.chunks.length > chunks) this.#writeInfo();
-    } catch (e) {
-      this.#deferInfo = false;
-      if (this.chunks.length !== chunks || this.#liveRows !== liveRows) {
-        this.#undo(chunks, liveRows, hadLive);
+  }
+
+  /**
+   * Undoes the appends since `m` (this stack's that failed, or a group's
+   * whose other member failed); returns why it could not, or `undefined`.
+   * An `info` rewritten since (a group member's append done) is rewritten
+   * first, as `cutStackSync` does, and is the one step that needs space:
+   * when it fails nothing else changed, and the next call tries again.
+   */
+  undoTo(m: StackMark): unknown {
+    if (this.#broken) return this.#brokenBy;
+    if (this.#infoChunks > m.chunks) {
+      try {
+        this.#writeInfo(m.chunks);
+      } catch (e) {
+        return e;
       }
-      if (this.chunks.length === 0 && this.#liveRows === 0) {
-        this.#tail = before.tail;
-        this.dtype = before.dtype;
-        this.fortranOrder = before.fortranOrder;
-        this.#options = before.options;
-        this.#rowBytes = before.rowBytes;
-      }
-      throw this.#broken ? e : withoutRecoverAdvice(e); // undone: no recover
     }
+    if (this.chunks.length !== m.chunks || this.#liveRows !== m.liveRows) {
+      this.#undo(m.chunks, m.liveRows, m.hadLive);
+    }
+    if (this.chunks.length === 0 && this.#liveRows === 0) {
+      this.#tail = m.tail;
+      this.dtype = m.dtype;
+      this.fortranOrder = m.fortranOrder;
+      this.#options = m.options;
+      this.#rowBytes = m.rowBytes;
+    }
+    return this.#broken ? this.#brokenBy : undefined;
   }
 
   /**
@@ -467,19 +479,26 @@ export class StackCore {
     );
   }
 
-  #writeInfo(): void {
+  /** Writes `info` listing the first `k` shards (none: removed). */
+  #writeInfo(k = this.chunks.length): void {
     if (this.#tail === null || this.dtype === undefined) return;
     const axis = this.axis(this.#tail.length);
-    writeInfo(
-      this.dir,
-      this.#fs,
-      {
-        chunks: this.#tail.map((n, i) => i === axis ? this.chunks : [n]),
-        dtype: this.dtype,
-        axis,
-      },
-      this.#options.fsync ?? false,
-    );
+    const path = join(this.dir, "info");
+    if (k === 0 && this.#fs.exists(path)) this.#fs.remove(path);
+    if (k > 0) {
+      const chunks = this.chunks.slice(0, k);
+      writeInfo(
+        this.dir,
+        this.#fs,
+        {
+          chunks: this.#tail.map((n, i) => i === axis ? chunks : [n]),
+          dtype: this.dtype,
+          axis,
+        },
+        this.#options.fsync ?? false,
+      );
+    }
+    this.#infoChunks = k;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import type { DType } from "./dtype.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -41,4 +42,16 @@ export function checkShardOption(
     );
   }
   return value;
+}
+
+/** What `StackCore.undoTo` puts a stack back to (`StackCore.mark`). */
+export interface StackMark {
+  chunks: number;
+  liveRows: number;
+  hadLive: boolean;
+  tail: number[] | null;
+  dtype: DType | undefined;
+  fortranOrder: boolean;
+  options: NpyAppendArrayOptions;
+  rowBytes: number;
 }

@@ -35,6 +35,15 @@ import { tempPathFor } from "./_maintenance.ts";
 import { copiedRows } from "./_lost_file.ts";
 
 /** A writer's file: opened now, or created at the first append. */
+/**
+ * Internal calls into a sync writer, set by `NpyAppendArraySync`:
+ * `cutBack` cuts it to `rows` through the file it holds (a group's undo,
+ * see `AppendCore.cutBack`), returning why it could not.
+ */
+export const syncWriterHooks: {
+  cutBack?: (writer: unknown, rows: number) => unknown;
+} = {};
+
 export interface SyncWriterFile {
   core: AppendCore;
   /** The open file, `null` until a new path file is created. */

@@ -7,7 +7,11 @@
 import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import { openSyncTarget, type SyncWriterFile } from "./_writer_target.ts";
+import {
+  openSyncTarget,
+  type SyncWriterFile,
+  syncWriterHooks,
+} from "./_writer_target.ts";
 import { endAppend } from "./_journal_atomic.ts";
 import { runSync } from "./_io.ts";
 import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
@@ -38,6 +42,13 @@ export class NpyAppendArraySync implements Disposable {
 
   private constructor(w: SyncWriterFile) {
     this.#w = w;
+  }
+
+  static {
+    syncWriterHooks.cutBack = (writer, rows) => {
+      const { core, file } = (writer as NpyAppendArraySync).#w;
+      return file === null ? undefined : runSync(core.cutBack(rows), file);
+    };
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { statSync, truncateSync, writeFileSync } from "node:fs";
+import { rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { tempDir } from "./_numpy.ts";
@@ -68,6 +68,26 @@ export function fillDisk(dir: string, leave = 0): string {
     truncateSync(filler, Math.max(0, statSync(filler).size - leave));
   }
   return filler;
+}
+
+/**
+ * Takes every free inode of the file system of `dir` (empty files
+ * `inode-0`, `inode-1`, ...; they need no page).
+ *
+ * @returns A function removing them.
+ */
+export function fillInodes(dir: string): () => void {
+  const made: string[] = [];
+  try {
+    for (;;) {
+      const path = join(dir, `inode-${made.length}`);
+      writeFileSync(path, "", { flag: "wx" });
+      made.push(path);
+    }
+  } catch {
+    // out of inodes
+  }
+  return () => made.forEach((p) => rmSync(p, { force: true }));
 }
 
 /**

@@ -17,7 +17,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
@@ -28,9 +28,10 @@ import {
   NpyStackWriterSync,
   readNpyStackSync,
   readNpySync,
+  recoverGroupSync,
 } from "../mod.ts";
 import { npSaveBytes, runPython, tempDir } from "./_numpy.ts";
-import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
+import { fillDisk, fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
 const OPTS = tmpfsTestOptions(300_000);
 
@@ -45,24 +46,31 @@ function row(n: number) {
 }
 
 /**
- * Runs `run` with every file removal (a lock released) followed at once
- * by the disk filled again: another program takes the freed space before
+ * Runs `run` with every file removal (a lock released) or rename followed
+ * at once by the disk filled again: another program takes the freed space before
  * this writer can use it, as on a shared disk.
  */
-function withSpaceTaken<T>(mnt: string, run: () => T): T {
+function withSpaceTaken<T>(mnt: string, run: () => T, inodes = false): T {
   const fs = process.getBuiltinModule("node:fs") as unknown as Record<
     string,
     (...a: unknown[]) => unknown
   >;
   const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
-  const owners: Array<[Record<string, unknown>, string]> = [[fs, "unlinkSync"]];
-  if (deno !== undefined) owners.push([deno, "removeSync"]);
+  // A rename over a file frees the old one's space too.
+  const owners: Array<[Record<string, unknown>, string]> = [
+    [fs, "unlinkSync"],
+    [fs, "renameSync"],
+  ];
+  if (deno !== undefined) {
+    owners.push([deno, "removeSync"], [deno, "renameSync"]);
+  }
   const saved = owners.map(([o, n]) => o[n]);
   for (const [owner, name] of owners) {
     const real = owner[name] as (...a: unknown[]) => unknown;
     owner[name] = function (this: unknown, ...a: unknown[]) {
       const r = real.apply(this, a);
       fillDisk(mnt);
+      if (inodes) fillInodes(mnt);
       return r;
     };
   }
@@ -251,4 +259,207 @@ test("a stack whose undo failed: its refusals keep the failure's code", () => {
     );
   });
   s.close();
+});
+
+/**
+ * Stop 19 (h5): a group's undo of a failed append took its members' lock
+ * files again (closed and reopened them): on a disk that stays full it
+ * failed, leaving the rows of the members that took the append on disk
+ * (data past their headers) and every later append refused until a retry
+ * found room. Now it cuts the members under the locks and files they
+ * hold: at once, with no space.
+ */
+
+/** Rows of two members as wide as each other: either one may fail. */
+function wideRow(n: number) {
+  const a = { data: new Float64Array(W).fill(n), shape: [1, W] };
+  return { a, b: { ...a, data: new Float64Array(W).fill(-n) } };
+}
+
+/** The rows of one `.npy` file, checked to hold no byte past them. */
+function exactRows(path: string): number {
+  const bytes = readFileSync(path);
+  const headerEnd = 10 + bytes[8]! + 256 * bytes[9]!;
+  const rows = readNpySync(path).shape[0]!;
+  assert.equal(bytes.length, headerEnd + rows * W * 8, `${path}: stray bytes`);
+  return rows;
+}
+
+/** Rows of every member of the group in `dir` (files, or stacks' shards). */
+function memberRows(dir: string, stacks: boolean): number[] {
+  return ["a", "b"].map((m) =>
+    stacks
+      ? readdirSync(join(dir, m)).filter((f) => /^\d+\.npy(\.part)?$/.test(f))
+        .reduce((sum, f) => sum + exactRows(join(dir, m, f)), 0)
+      : exactRows(join(dir, `${m}.npy`))
+  );
+}
+
+/** Checks with NumPy that the group in `dir` holds rows 0..n-1, aligned. */
+function numpyHolds(dir: string, n: number): void {
+  const py = runPython(
+    `import numpy as np, glob, os, sys
+d = sys.argv[1]
+def load(m):
+    if os.path.isdir(os.path.join(d, m)):
+        ps = sorted(glob.glob(os.path.join(d, m, "*.npy")), key=lambda p: int(os.path.basename(p)[:-4]))
+        return np.concatenate([np.load(p) for p in ps])
+    return np.load(os.path.join(d, m + ".npy"))
+a, b = load("a"), load("b")
+assert (a == np.arange(len(a))[:, None]).all() and (b == -a).all()
+print(len(a), len(b))`,
+    [dir],
+  );
+  assert.equal(py.trim(), `${n} ${n}`);
+}
+
+for (const stacks of [false, true]) {
+  for (const mount of ["size=2m", "size=2m,nr_inodes=64"]) {
+    test(
+      `a group of ${
+        stacks ? "stacks" : "files"
+      } (${mount}) undoes a failed append at once on a disk that stays full`,
+      OPTS,
+      withTmpfs(mount, (mnt) => {
+        for (let leave = 0; leave < 6; leave++) {
+          const dir = join(mnt, `u${leave}`);
+          const g = NpyGroupWriterSync.open(dir, {
+            members: { a: "<f8", b: "<f8" },
+            ...(stacks ? { shardRows: 1000 } : {}),
+          });
+          let n = 0;
+          let failures = 0;
+          try {
+            for (let i = 0; i < 2; i++) g.append(wideRow(n++));
+            const filler = fillDisk(mnt, leave * 4096);
+            // No inode either for a new file (a lock file).
+            const inodes = /nr_inodes/.test(mount);
+            const freeInodes = inodes ? fillInodes(mnt) : () => {};
+            withSpaceTaken(mnt, () => {
+              for (let i = 0; i < 6; i++) {
+                try {
+                  g.append(wideRow(n));
+                  n++;
+                } catch (e) {
+                  failures++;
+                  const err = e as Error & { code?: string };
+                  assert.equal(err.code, "ENOSPC", err.message);
+                  // Undone: no refusal for an undo still to do, and no
+                  // member holds a byte of the failed append.
+                  assert.doesNotMatch(err.message, /could not be undone/);
+                  assert.deepEqual(memberRows(dir, stacks), [n, n]);
+                }
+              }
+            }, inodes);
+            assert.ok(failures > 0, `leave ${leave}: the disk never filled`);
+            freeInodes();
+            rmSync(filler);
+            for (let i = 0; i < 3; i++) g.append(wideRow(n++));
+          } finally {
+            g.close();
+          }
+          numpyHolds(dir, n);
+        }
+      }),
+    );
+  }
+}
+
+/**
+ * Rows per member that Dask's `from_npy_stack` sees in the group of stacks
+ * in `dir` (the shards `info` lists), checked to be 0..n-1, aligned.
+ */
+function daskRows(dir: string): string {
+  return runPython(
+    `import numpy as np, os, pickle, sys
+d = sys.argv[1]
+def load(m):
+    p = os.path.join(d, m)
+    if not os.path.exists(os.path.join(p, "info")): return np.zeros((0, ${W}))
+    with open(os.path.join(p, "info"), "rb") as f: info = pickle.load(f)
+    n = len(info["chunks"][0])
+    return np.concatenate([np.load(os.path.join(p, "%d.npy" % i)) for i in range(n)])
+a, b = load("a"), load("b")
+assert (a == np.arange(len(a))[:, None]).all() and (b[:len(a)] == -a[:len(b)]).all()
+print(len(a), len(b))`,
+    [dir],
+  ).trim();
+}
+
+test(
+  "a group of stacks closed on a full disk says what Dask cannot see yet (ENOSPC); recoverGroup, open and close finish it",
+  OPTS,
+  withTmpfs("size=2m", (mnt) => {
+    let refused = 0;
+    for (let leave = 0; leave < 8; leave++) {
+      const dir = join(mnt, `c${leave}`);
+      const g = NpyGroupWriterSync.open(dir, {
+        members: { a: "<f8", b: "<f8" },
+        shardRows: 2,
+      });
+      let n = 0;
+      // A sealed shard, so that info lists one (rewritten, not removed).
+      for (let i = 0; i < 3; i++) g.append(wideRow(n++));
+      const filler = fillDisk(mnt, leave * 4096);
+      let closed: unknown = null;
+      withSpaceTaken(mnt, () => {
+        // Each crosses a shard boundary: a member's info is rewritten,
+        // and rewritten back (a new page) by the undo of a failure after.
+        for (let i = 0; i < 4; i++) {
+          try {
+            g.append(wideRow(n));
+            n++;
+          } catch (e) {
+            assert.equal((e as { code?: string }).code, "ENOSPC");
+          }
+        }
+        try {
+          g.close();
+        } catch (e) {
+          closed = e;
+        }
+      });
+      if (closed !== null) {
+        refused++;
+        const e = closed as Error & { code?: string };
+        assert.equal(e.code, "ENOSPC", e.message);
+        assert.match(e.message, /\.npy\.part.*from_npy_stack.*close it/);
+      } else {
+        // Closed without error: Dask sees every acknowledged row.
+        assert.equal(daskRows(dir), `${n} ${n}`, `leave ${leave}`);
+      }
+      rmSync(filler);
+      recoverGroupSync(dir);
+      NpyGroupWriterSync.open(dir).close();
+      assert.equal(daskRows(dir), `${n} ${n}`, `leave ${leave}`);
+    }
+    assert.ok(refused > 0, "no close failed");
+  }),
+);
+
+test("a group of stacks closed after an undo that failed (EIO) says so, keeping the code; recoverGroup finishes it", () => {
+  const dir = join(tempDir(), "g");
+  const g = NpyGroupWriterSync.open(dir, {
+    members: { a: "<f8", b: "<f8" },
+    shardRows: 2,
+  });
+  g.append(wideRow(0));
+  withPartsFailing(() => {
+    // Crosses into shard 1 of "a", which cannot be made; nor can its
+    // undo cut shard 0 back.
+    const two = (sign: number) => ({
+      data: new Float64Array(2 * W).fill(sign).fill(2 * sign, W),
+      shape: [2, W],
+    });
+    assert.throws(() => g.append({ a: two(1), b: two(-1) }));
+    assert.throws(
+      () => g.close(),
+      (e: Error & { code?: string }) =>
+        e.code === "EIO" &&
+        /could not be undone.*\.npy\.part.*recoverGroup/.test(e.message),
+    );
+  });
+  recoverGroupSync(dir);
+  NpyGroupWriterSync.open(dir).close();
+  assert.equal(daskRows(dir), "1 1");
 });
