@@ -100,7 +100,11 @@ function inferNested(
   root: readonly unknown[],
   bytesLeaves: boolean,
   label: string,
-): { shape: number[]; flat: unknown[]; rowDType: DType | undefined } {
+): {
+  shape: number[];
+  flat: ArrayLike<unknown>;
+  rowDType: DType | undefined;
+} {
   const shape: number[] = [];
   let probe: unknown = root;
   const isRow = (v: unknown): v is ArrayLike<unknown> =>
@@ -120,6 +124,7 @@ function inferNested(
   }
   const flat: unknown[] = [];
   let rowDType: DType | null | undefined = undefined;
+  const rows: TypedArray[] = [];
   const walk = (node: unknown, depth: number, path: string): void => {
     if (typeof node === "object") refuseBadView(node, label);
     if (depth === shape.length) {
@@ -144,6 +149,7 @@ function inferNested(
       const dt = typedArrayDType(node) ?? null;
       if (rowDType === undefined) rowDType = dt;
       else if (dt === null || dt.str !== rowDType.str) rowDType = null;
+      if (rowDType !== null) rows.push(node as TypedArray);
     }
     for (let i = 0; i < node.length; i++) {
       // A hole of a sparse array, refused at once: one of length 2**32 - 1
@@ -157,7 +163,20 @@ function inferNested(
     }
   };
   walk(root, 0, "item");
-  return { shape, flat, rowDType: rowDType ?? undefined };
+  if (rowDType === null || rowDType === undefined || rows.length === 0) {
+    return { shape, flat, rowDType: undefined };
+  }
+  // The rows joined in one typed array of their type, which then takes a
+  // bare typed array's path (a Float32Array's text is "1.0", 0/1 bytes
+  // into bool, BigInt64Array ticks into datetimes), bits kept.
+  const Rows = rows[0]!.constructor as new (n: number) => TypedArray;
+  const joined = new Rows(flat.length);
+  let at = 0;
+  for (const row of rows) {
+    (joined as { set(a: ArrayLike<unknown>, o: number): void }).set(row, at);
+    at += row.length;
+  }
+  return { shape, flat: joined, rowDType };
 }
 
 /** A strided input's checked layout: strides and offset in items. */
