@@ -130,4 +130,94 @@ describe("nested typed-array rows into an existing file", withNumpy, () => {
       "<f4 ['0x7fc00001', '0xffc12345', '0x7fc00001', '0xffc12345']",
     );
   });
+
+  test("rows of several typed array types take np.array's promoted dtype", () => {
+    const dir = tempDir();
+    const cases: [string, unknown[], string][] = [
+      [
+        "i1_u1",
+        [new Int8Array([-1, 2]), new Uint8Array([3, 255])],
+        "np.int8([-1, 2]), np.uint8([3, 255])",
+      ],
+      [
+        "u1_u2",
+        [new Uint8Array([1, 2]), new Uint16Array([3, 65535])],
+        "np.uint8([1, 2]), np.uint16([3, 65535])",
+      ],
+      [
+        "i2_u2",
+        [new Int16Array([-1, 2]), new Uint16Array([3, 65535])],
+        "np.int16([-1, 2]), np.uint16([3, 65535])",
+      ],
+      [
+        "i4_u4",
+        [new Int32Array([-1, 2]), new Uint32Array([3, 2 ** 32 - 1])],
+        "np.int32([-1, 2]), np.uint32([3, 2**32 - 1])",
+      ],
+      [
+        "i2_i4",
+        [new Int16Array([-1, 2]), new Int32Array([3, 4])],
+        "np.int16([-1, 2]), np.int32([3, 4])",
+      ],
+      [
+        "u1_f4",
+        [new Uint8Array([1, 2]), new Float32Array([0.5, 4])],
+        "np.uint8([1, 2]), np.float32([0.5, 4])",
+      ],
+      [
+        "i2_f4",
+        [new Int16Array([1, 2]), new Float32Array([0.5, 4])],
+        "np.int16([1, 2]), np.float32([0.5, 4])",
+      ],
+      [
+        "i4_f4",
+        [new Int32Array([1, 2]), new Float32Array([0.5, 4])],
+        "np.int32([1, 2]), np.float32([0.5, 4])",
+      ],
+      [
+        "clamped_i1",
+        [new Uint8ClampedArray([1, 200]), new Int8Array([-3, 4])],
+        "np.uint8([1, 200]), np.int8([-3, 4])",
+      ],
+      [
+        "i8_i4",
+        [new BigInt64Array([-1n, 2n ** 62n]), new Int32Array([3, 4])],
+        "np.int64([-1, 2**62]), np.int32([3, 4])",
+      ],
+      ["u8_u1", [
+        new BigUint64Array([1n, 2n ** 64n - 1n]),
+        new Uint8Array([3, 4]),
+      ], "np.uint64([1, 2**64 - 1]), np.uint8([3, 4])"],
+      [
+        "i8_u8",
+        [new BigInt64Array([-1n, 2n]), new BigUint64Array([3n, 4n])],
+        "np.int64([-1, 2]), np.uint64([3, 4])",
+      ],
+      [
+        "u8_f4",
+        [new BigUint64Array([1n, 2n]), new Float32Array([0.5, 4])],
+        "np.uint64([1, 2]), np.float32([0.5, 4])",
+      ],
+      [
+        "3_levels",
+        [[new Int8Array([1, 2])], [new Int16Array([3, 4])]],
+        "[np.int8([1, 2])], [np.int16([3, 4])]",
+      ],
+    ];
+    for (const [name, rows, py] of cases) {
+      const path = join(dir, `${name}.npy`);
+      const w = NpyAppendArraySync.open(path);
+      w.append(rows as never);
+      w.close();
+      const got = runPython(
+        `import sys, numpy as np\na = np.load(sys.argv[1])\nb = np.array([${py}])\nprint(a.dtype == b.dtype, a.shape == b.shape, np.array_equal(a, b), a.dtype.str, b.dtype.str)`,
+        [path],
+      ).trim();
+      assert.equal(
+        got.split(" ").slice(0, 3).join(" "),
+        "True True True",
+        `${name}: ${got}`,
+      );
+    }
+  });
 });
