@@ -492,7 +492,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   /**
-   * The batches as a `ReadableStream`.
+   * The batches as a `ReadableStream`; an empty range, one zero-row batch.
    *
    * @example
    * ```ts
@@ -511,7 +511,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
    */
   readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
-    return readableOf(this.batches(options));
+    return readableOf(this.batches(options), () => this.read(0, 0));
   }
 
   /**
