@@ -14,6 +14,7 @@ import {
   isTypedArray,
   nativeDType,
   typedArrayDType,
+  typedArrayFor,
   unusableView,
   viewOf,
 } from "./_typed_arrays.ts";
@@ -100,7 +101,11 @@ function inferNested(
   root: readonly unknown[],
   bytesLeaves: boolean,
   label: string,
-): { shape: number[]; flat: unknown[]; rowDType: DType | undefined } {
+): {
+  shape: number[];
+  flat: ArrayLike<unknown>;
+  rowDType: DType | undefined;
+} {
   const shape: number[] = [];
   let probe: unknown = root;
   const isRow = (v: unknown): v is ArrayLike<unknown> =>
@@ -120,6 +125,7 @@ function inferNested(
   }
   const flat: unknown[] = [];
   let rowDType: DType | null | undefined = undefined;
+  const rows: TypedArray[] = [];
   const walk = (node: unknown, depth: number, path: string): void => {
     if (typeof node === "object") refuseBadView(node, label);
     if (depth === shape.length) {
@@ -141,9 +147,12 @@ function inferNested(
     if (depth === shape.length - 1 && depth > 0 && rowDType !== null) {
       // The innermost rows: one typed array type throughout is the
       // input's dtype, as np.array([f32, f32]) is float32.
+      // Rows of several types take the type np.array promotes them to.
       const dt = typedArrayDType(node) ?? null;
-      if (rowDType === undefined) rowDType = dt;
-      else if (dt === null || dt.str !== rowDType.str) rowDType = null;
+      rowDType = dt === null || rowDType === undefined
+        ? dt
+        : promoteRows(rowDType, dt);
+      if (rowDType !== null) rows.push(node as TypedArray);
     }
     for (let i = 0; i < node.length; i++) {
       // A hole of a sparse array, refused at once: one of length 2**32 - 1
@@ -157,7 +166,64 @@ function inferNested(
     }
   };
   walk(root, 0, "item");
-  return { shape, flat, rowDType: rowDType ?? undefined };
+  if (rowDType === null || rowDType === undefined || rows.length === 0) {
+    return { shape, flat, rowDType: undefined };
+  }
+  // The rows joined in one typed array of their type, which then takes a
+  // bare typed array's path (a Float32Array's text is "1.0", 0/1 bytes
+  // into bool, BigInt64Array ticks into datetimes), bits kept. One type:
+  // the first row's (a Uint8ClampedArray's too).
+  const Rows = rows.every((r) => r.constructor === rows[0]!.constructor)
+    ? rows[0]!.constructor as new (n: number) => TypedArray
+    : typedArrayFor(rowDType)!.ctor as unknown as new (n: number) => TypedArray;
+  const joined = new Rows(flat.length) as TypedArray & {
+    set(a: ArrayLike<unknown>, o: number): void;
+  };
+  const big = joined instanceof BigInt64Array ||
+    joined instanceof BigUint64Array;
+  let at = 0;
+  for (const row of rows) {
+    const rowBig = row instanceof BigInt64Array ||
+      row instanceof BigUint64Array;
+    if (rowBig === big) joined.set(row, at);
+    else {
+      // BigInt and number arrays do not mix in set(): item by item.
+      const put = joined as unknown as unknown[];
+      for (let i = 0; i < row.length; i++) {
+        put[at + i] = big ? BigInt(row[i] as number) : Number(row[i]);
+      }
+    }
+    at += row.length;
+  }
+  return { shape, flat: joined, rowDType };
+}
+
+/**
+ * The dtype `np.array` gives rows of two typed array types (NumPy's
+ * `promote_types` for integers and floats): the larger of one kind; an
+ * unsigned and a signed one the next signed size that holds both (`<f8`
+ * past 8 bytes); an integer and a float the float that holds the integer
+ * (`<f2` for 1 byte, `<f4` for 2, `<f8` beyond), or the larger float.
+ */
+function promoteRows(a: DType, b: DType): DType {
+  if (a.str === b.str) return a;
+  let kind: string, size: number;
+  if (a.kind === b.kind) {
+    kind = a.kind;
+    size = Math.max(a.itemsize, b.itemsize);
+  } else if (a.kind === "f" || b.kind === "f") {
+    const [f, n] = a.kind === "f" ? [a, b] : [b, a];
+    kind = "f";
+    size = Math.max(
+      f.itemsize,
+      n.itemsize === 1 ? 2 : n.itemsize === 2 ? 4 : 8,
+    );
+  } else {
+    const [i, u] = a.kind === "i" ? [a, b] : [b, a];
+    kind = i.itemsize > u.itemsize || u.itemsize < 8 ? "i" : "f";
+    size = i.itemsize > u.itemsize ? i.itemsize : Math.min(2 * u.itemsize, 8);
+  }
+  return parseDType(size === 1 ? `|${kind}1` : `<${kind}${size}`);
 }
 
 /** A strided input's checked layout: strides and offset in items. */

@@ -8,9 +8,8 @@
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { NpyFormatError } from "./errors.ts";
 import { withFileName } from "./_error_label.ts";
-import { growthAxis, itemsPerRow } from "./_layout.ts";
+import { growthAxis } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
-import type { NpyData } from "./decode.ts";
 import {
   encodeHeader,
   headerLengthFromPreamble,
@@ -240,49 +239,6 @@ export function shardRows(
 export function isMissing(e: unknown): boolean {
   const err = e as { code?: string; name?: string };
   return err?.code === "ENOENT" || err?.name === "NotFound";
-}
-
-/**
- * Reads rows `[a, b)` (along the stack's growth axis) of one shard, from
- * the first of `paths` that exists: the live `{n}.npy.part`, then the
- * `{n}.npy` it is renamed to when sealed meanwhile (same rows).
- *
- * @param paths Where the shard is, in the order to try.
- * @param a First row.
- * @param b End row, exclusive.
- * @param fortran The stack's order.
- * @param shape The stack's shard shape (for items per row).
- * @returns The rows' data.
- */
-export function readShardRows(
-  paths: readonly string[],
-  a: number,
-  b: number,
-  fortran: boolean,
-  shape: readonly number[],
-): NpyData {
-  for (let k = 0;; k++) {
-    try {
-      const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
-      try {
-        if (r.fortranOrder === fortran || r.shape.length === 0) {
-          return r.readSync(a, b).data;
-        }
-        // A sealed shard of a Fortran-order stack that reads the same in
-        // C order, and has np.save's C-order header: rows of the stack
-        // are runs of `per` items.
-        const per = itemsPerRow(shape, fortran);
-        if (r.shape.slice(1).every((d) => d === 1)) {
-          return r.readSync(a * per, b * per).data;
-        }
-        return r.readSync().data.slice(a * per, b * per) as NpyData;
-      } finally {
-        r.closeSync();
-      }
-    } catch (e) {
-      if (!isMissing(e) || k + 1 >= paths.length) throw e;
-    }
-  }
 }
 
 /** The sealed part of a stack as its files show it. */
@@ -520,11 +476,22 @@ export function writeInfo(
   const tmp = join(dir, "info.tmp");
   const f = fs.open(tmp, "create");
   try {
-    f.truncateSync?.(0);
-    f.writeSync(bytes, 0);
-    if (fsync) f.syncSync?.();
-  } finally {
-    f.closeSync();
+    try {
+      f.truncateSync?.(0);
+      f.writeSync(bytes, 0);
+      if (fsync) f.syncSync?.();
+    } finally {
+      f.closeSync();
+    }
+  } catch (e) {
+    // A write that failed (a full disk) leaves no temporary behind: the
+    // folder stays as it was.
+    try {
+      fs.remove(tmp);
+    } catch {
+      // the write's failure is the one to report
+    }
+    throw e;
   }
   fs.rename(tmp, join(dir, "info"));
   if (fsync) syncDir(dir);

@@ -21,7 +21,7 @@ import {
   shardPath,
   shardRows,
 } from "./_stack_core.ts";
-import { isMissing, readShardRows } from "./_stack_scan.ts";
+import { isMissing, readShardRows } from "./_shard_read.ts";
 import { scanForReading } from "./_stack_clear.ts";
 
 const BATCH_BYTES = 1 << 20;
@@ -334,10 +334,10 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #readShard(n: number, a: number, b: number): NpyData {
-    const paths = n < this.#chunks.length
-      ? [shardPath(this.#dir, n)]
-      : [partPath(this.#dir, n), shardPath(this.#dir, n)];
-    return readShardRows(paths, a, b, this.#fortran, this.#shape);
+    const at = [partPath(this.#dir, n), shardPath(this.#dir, n)];
+    const paths = n < this.#chunks.length ? at.slice(1) : at;
+    const expect = { dtype: this.#dtype, rows: this.#chunks[n] };
+    return readShardRows(paths, a, b, this.#fortran, this.#shape, expect);
   }
 
   /**
@@ -492,7 +492,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   /**
-   * The batches as a `ReadableStream`.
+   * The batches as a `ReadableStream`; an empty range, one zero-row batch.
    *
    * @example
    * ```ts
@@ -511,7 +511,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * @returns A stream of `{ data, shape, dtype, fortranOrder }`.
    */
   readable(options: NpyBatchOptions = {}): ReadableStream<NpyArray> {
-    return readableOf(this.batches(options));
+    return readableOf(this.batches(options), () => this.read(0, 0));
   }
 
   /**
