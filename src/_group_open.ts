@@ -22,7 +22,7 @@ import { checkShardOption } from "./_stack_options.ts";
 import type {
   GroupMemberOptions,
   NpyGroupWriterOptions,
-} from "./_group_core.ts";
+} from "./_group_options.ts";
 
 /** Refuses declared members (names, dtypes, order) that differ from the group's. */
 export function checkDeclared(

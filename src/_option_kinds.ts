@@ -13,7 +13,7 @@ import type { NpyStackWriterOptions } from "./_stack_options.ts";
 import type {
   GroupMemberOptions,
   NpyGroupWriterOptions,
-} from "./_group_core.ts";
+} from "./_group_options.ts";
 import type { EncodeHeaderOptions, ParseHeaderOptions } from "./header.ts";
 import type { ReadNpyOptions } from "./read_npy.ts";
 import type { NpyBatchOptions, NpyReaderOptions } from "./npy_reader.ts";

@@ -8,14 +8,15 @@
 import { checkOptions } from "./_options_check.ts";
 import { GROUP_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
-import { GroupCore, type NpyGroupWriterOptions } from "./_group_core.ts";
+import { GroupCore } from "./_group_core.ts";
+import type { NpyGroupWriterOptions } from "./_group_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
 
 export type {
   GroupMemberOptions,
   NpyGroupWriterOptions,
-} from "./_group_core.ts";
+} from "./_group_options.ts";
 
 /**
  * Writes a group synchronously: a folder `DIR` holding one plain `.npy`
