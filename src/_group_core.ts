@@ -13,7 +13,8 @@ import {
   type PreparedArray,
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
-import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
+import { acquireLock, type HeldLock } from "./_lock.ts";
+import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
   checkMemberName,

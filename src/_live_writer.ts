@@ -7,7 +7,8 @@
  * @module
  */
 
-import { judge, lockPathOf, lockTarget } from "./_lock.ts";
+import { judge } from "./_lock.ts";
+import { lockPathOf, lockTarget } from "./_lock_names.ts";
 import { parseHolder } from "./_lock_text.ts";
 import { LOCK_BYTES, unreadable } from "./_lock_refusal.ts";
 import { pathFs } from "./_path_fs.ts";

@@ -65,7 +65,13 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace, realPath } from "./_path_meta.ts";
+import { pidNamespace } from "./_path_meta.ts";
+import {
+  HOLD_TEMP,
+  lockPathOf,
+  lockTarget,
+  refuseLongName,
+} from "./_lock_names.ts";
 import {
   baseOf,
   dirOf,
@@ -101,32 +107,6 @@ export const TIDY_FOLDER_BYTES = 16384;
 interface Hold {
   token: string;
   file: OpenedFile;
-}
-
-/**
- * The lock file of a file or folder path.
- *
- * @param path The file or folder.
- * @returns `<path>.lock`, trailing separators removed.
- */
-export function lockPathOf(path: string): string {
-  const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
-  return `${trimmed}.lock`;
-}
-
-/**
- * The path whose lock guards `path`: the file itself when the last name
- * is a symlink (so a symlink and its target share one lock, as they share
- * one change record), else `path` as given. Symlinked folders on the way
- * need nothing: the lock file's name goes through them too.
- */
-export function lockTarget(path: string): string {
-  const trimmed = path.replace(/(?<=.)[\\/]+$/, "");
-  const real = realPath(trimmed);
-  if (real === trimmed) return path;
-  const base = baseOf(trimmed);
-  const dir = realPath(dirOf(trimmed)).replace(/[\\/]+$/, "");
-  return real === `${dir}/${base}` || real === `${dir}\\${base}` ? path : real;
 }
 
 function codeOf(e: unknown): string | undefined {
@@ -226,28 +206,6 @@ function tryCreate(
       (raw as Error | undefined)?.name === "NotCapable";
     throw lockNotCreated(runtimeError(named ? raw : e, verb, path), file);
   }
-}
-
-/**
- * The suffix of a hold record's temporary or a claimed guard after its
- * lock's name (`[.takeover].<pid>.<token>.new|stale`), group 1 the pid.
- */
-const HOLD_TEMP = "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
-
-/** A lock's name followed by what takers of it leave (see {@linkcode lockNameOf}). */
-const LOCK_LEFTOVER = new RegExp(`^(.*?)(?:\\.takeover|${HOLD_TEMP})$`);
-
-/**
- * The lock file a file name in a lock's folder belongs to: the name
- * itself, or, for what a taker of a lock leaves beside it (its guard
- * `<lock>.takeover`, a hold record's temporary, a claimed guard), that
- * lock's name.
- *
- * @param name A file name (no folder).
- * @returns The lock's name.
- */
-export function lockNameOf(name: string): string {
-  return LOCK_LEFTOVER.exec(name)?.[1] ?? name;
 }
 
 /**
@@ -509,36 +467,6 @@ export function lockAt(
     );
   }
   throw refuse(read(lockPath));
-}
-
-/** The most bytes a file name takes (ext4, XFS, Btrfs, tmpfs, APFS, NTFS). */
-const NAME_MAX = 255;
-/** What the longest name made from a lock's adds: `.takeover.<pid>.<token>.stale`. */
-const LOCK_SUFFIX = ".takeover.".length + 10 + 1 + 16 + ".stale".length;
-
-/**
- * Refuses (`RangeError`), before anything is created, a file or folder
- * (`path`) whose name is too long for the names made from its lock's,
- * needed to take over a killed writer's lock (so such a file could not be
- * opened again after a kill); other names made beside a file are shorter.
- */
-export function refuseLongName(
-  path: string,
-  verb: string,
-  lockPath: string = lockPathOf(lockTarget(path)),
-): void {
-  const name = baseOf(lockPath);
-  const bytes = utf8(name).length;
-  if (bytes + LOCK_SUFFIX <= NAME_MAX) return;
-  throw new RangeError(
-    `Cannot ${verb} ${quoted(path)}: its name takes ${
-      bytes - 5
-    } bytes, too long for the lock files named after it (${
-      quoted(`${name}.takeover.<pid>.<token>.stale`)
-    }), as names take at most ${NAME_MAX} bytes; rename it to at most ${
-      NAME_MAX - LOCK_SUFFIX - 5
-    } bytes`,
-  );
 }
 
 /**

@@ -30,7 +30,8 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { acquireLock, type HeldLock, refuseLongName } from "./_lock.ts";
+import { acquireLock, type HeldLock } from "./_lock.ts";
+import { refuseLongName } from "./_lock_names.ts";
 
 import {
   blankPart,

@@ -6,7 +6,8 @@
  */
 
 import type { PathFs } from "./_path_fs.ts";
-import { lockNameOf, removeDeadLock } from "./_lock.ts";
+import { removeDeadLock } from "./_lock.ts";
+import { lockNameOf } from "./_lock_names.ts";
 import { join } from "./_stack_scan.ts";
 
 /** A live shard's lock file name. */

@@ -30,7 +30,8 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { type HeldLock, lockPathOf, lockTarget } from "./_lock.ts";
+import type { HeldLock } from "./_lock.ts";
+import { lockPathOf, lockTarget } from "./_lock_names.ts";
 import { tempPathFor } from "./_maintenance.ts";
 import { copiedRows } from "./_lost_file.ts";
 

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isoTime, utf8 } from "../src/_lock_text.ts";
-import { acquireLock, refuseLongName } from "../src/_lock.ts";
+import { acquireLock } from "../src/_lock.ts";
+import { refuseLongName } from "../src/_lock_names.ts";
 import { tempDir } from "./_numpy.ts";
 
 describe("lock text", () => {
