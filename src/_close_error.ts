@@ -8,6 +8,7 @@
  */
 
 import { showFile } from "./_file_label.ts";
+import { NpyFormatError, NpyLockedError } from "./errors.ts";
 
 /** What a failed `close()` did, for {@linkcode closeError}. */
 export interface CloseFacts {
@@ -133,7 +134,9 @@ export function withoutRecoverAdvice(e: unknown): unknown {
 
 /**
  * `e` told in other words (`message`): an error of the same class
- * (`TypeError`, `RangeError` or `Error`), `code`, `errno` and `syscall`,
+ * (`NpyFormatError` with its `code` and `file`, `NpyLockedError` with its
+ * `path`, `lockPath` and `holder`; else `TypeError`, `RangeError` or
+ * `Error`, with `code`, `errno` and `syscall`),
  * with `e` as its `cause`, so that a caller's check of the code (a full
  * disk's `ENOSPC`) still holds.
  *
@@ -142,6 +145,19 @@ export function withoutRecoverAdvice(e: unknown): unknown {
  * @returns The error to throw.
  */
 export function reworded(e: unknown, message: string): Error {
+  // The library's own classes stay themselves: a caller's `instanceof`
+  // and their fields (the file, the lock's holder) still hold.
+  if (e instanceof NpyFormatError) {
+    const out = new NpyFormatError(e.code, message, { cause: e });
+    (out as { file: string | undefined }).file = e.file;
+    return out;
+  }
+  if (e instanceof NpyLockedError) {
+    const { path, lockPath, holder } = e;
+    return new NpyLockedError(message, { path, lockPath, holder }, {
+      cause: e,
+    });
+  }
   const Class = e instanceof TypeError
     ? TypeError
     : e instanceof RangeError
