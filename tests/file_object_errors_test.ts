@@ -74,6 +74,14 @@ test("a closed fd: open and the reader name the file object", () => {
   assert.deepEqual(fs.readFileSync(path), before);
 });
 
+test("an fd closed under an open reader: its reads name the file object", () => {
+  const path = threeRows();
+  const fd = fs.openSync(path, "r");
+  const reader = NpyReader.openSync(new NodeFile(fd, fs));
+  fs.closeSync(fd);
+  assert.throws(() => reader.readSync(0, 1), told("read"));
+});
+
 test("a read-only or closed FileHandle: async writer and reader name it", async () => {
   const path = threeRows();
   const before = fs.readFileSync(path);
