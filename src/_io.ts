@@ -8,6 +8,7 @@
 
 import type { FileLike, FileLikeSync } from "./file_like.ts";
 import { FILE_OBJECT_LABEL } from "./_file_label.ts";
+import { runtimeError } from "./_system_error.ts";
 
 /** One I/O request of an algorithm. */
 export type IoOp =
@@ -113,7 +114,11 @@ export function* sync(): IoSteps<void> {
  * stream or IndexedDB: the origin's storage is full) is a full disk, an
  * `Error` of code `ENOSPC` naming the file object and the fix, the
  * original as its `cause`, as the path layer reports a runtime's
- * `ENOSPC`. Anything else is returned unchanged.
+ * `ENOSPC`. A system error (`EBADF` of a closed file object or one not
+ * open for writing, Deno's `BadResource`) names the file object and the
+ * fix, its code and class kept, the original as `cause` (see
+ * {@linkcode runtimeError}); anything else (the caller's own error) is
+ * returned unchanged.
  *
  * @param e What a file object's call threw.
  * @param verb What was being done (`"write"`).
@@ -121,7 +126,9 @@ export function* sync(): IoSteps<void> {
  */
 export function fileObjectError(e: unknown, verb = "write"): unknown {
   const name = (e as { name?: unknown } | null)?.name;
-  if (name !== "QuotaExceededError") return e;
+  if (name !== "QuotaExceededError") {
+    return runtimeError(e, verb, FILE_OBJECT_LABEL);
+  }
   const out = new Error(
     `Cannot ${verb} ${FILE_OBJECT_LABEL}: ENOSPC: the storage quota is exceeded (QuotaExceededError: ${
       (e as { message?: unknown }).message
@@ -250,7 +257,12 @@ export function readFullySync(
   if (total === 0 || total > MAX_IO_BYTES) {
     return runSync(readFully(buffer, position), file);
   }
-  const first = file.readSync(buffer, position);
+  let first: number;
+  try {
+    first = file.readSync(buffer, position);
+  } catch (e) {
+    throw fileObjectError(e, "read");
+  }
   if (first >= total || first <= 0) return Math.max(0, first);
   return first +
     runSync(readFully(buffer.subarray(first), position + first), file);

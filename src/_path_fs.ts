@@ -17,6 +17,8 @@ import { type NodeFsFull, nodePathFs } from "./_path_fs_node.ts";
 import { show } from "./_describe_value.ts";
 import { absolutePath } from "./_path_absolute.ts";
 
+export { errnoName, runtimeError, systemNamed } from "./_system_error.ts";
+
 /** A file opened from a path by the library, which it must close. */
 export interface OpenedFile extends FileLikeSync {
   /** Closes the file. */
@@ -113,122 +115,6 @@ export interface PathFs {
 export function quoted(path: string): string {
   return JSON.stringify(path);
 }
-
-/**
- * An error from the runtime, thrown again as `Cannot <verb> "<path>":
- * <message>` with the same `code`, `errno` and `syscall` and the original
- * as `cause` (for a path the file system refuses, `ELOOP` and
- * `ENAMETOOLONG`, a `TypeError` or `RangeError` with the fix). Errors that
- * already name the file pass unchanged.
- *
- * @param raw The error.
- * @param verb What was being done (`"read"`, `"write"`, `"open"`).
- * @param path The file.
- * @returns The error to throw.
- */
-export function runtimeError(
-  raw: unknown,
-  verb: string,
-  path: string,
-): unknown {
-  if (!(raw instanceof Error) || raw.name === "NpyLockedError") return raw;
-  const e = systemNamed(raw);
-  const code = (e as { code?: unknown }).code;
-  // Deno's missing permission has no code: named too, keeping its name.
-  const denied = e.name === "NotCapable";
-  if (typeof code !== "string" && !denied) return e;
-  const head = `Cannot ${verb} ${quoted(path)}: `;
-  if (e.message.startsWith("Cannot ")) return e;
-  const [Class, fix] = PATH_FIXES[code as string] ?? [Error, ""];
-  const out = new Class(head + e.message + fix, { cause: e });
-  if (denied) out.name = e.name;
-  const fields = out as unknown as Record<string, unknown>;
-  if (typeof code === "string") fields.code = code;
-  const src = e as unknown as Record<string, unknown>;
-  if (src.errno !== undefined) fields.errno = src.errno;
-  if (src.syscall !== undefined) fields.syscall = src.syscall;
-  return out;
-}
-
-/**
- * The POSIX name of the system error number `errno` (either sign) on this
- * platform, from `node:os`'s `constants.errno` (on Node, Bun and Deno), or
- * `undefined` (no such number, no `node:os`, or Windows, whose runtimes
- * number errors otherwise). The runtimes leave some errors of failing and
- * full disks unnamed: Deno gives `EDQUOT`, `ESTALE`, `EFBIG`, `EINTR` ...
- * no `code` (`Disk quota exceeded (os error 122)`), Node 20 names `EDQUOT`
- * and `ESTALE` `Unknown system error -122` (`UNKNOWN` on a write). For failure paths only
- * (loading `node:os` costs milliseconds).
- *
- * @param errno The number.
- * @returns Its name, such as `"EDQUOT"`.
- */
-export function errnoName(errno: number): string | undefined {
-  const p = (globalThis as {
-    process?: {
-      platform?: string;
-      getBuiltinModule?: (name: string) => unknown;
-    };
-  }).process;
-  if (p === undefined || p.platform === "win32") return undefined;
-  const os = p.getBuiltinModule?.("node:os") as
-    | { constants?: { errno?: Record<string, number> } }
-    | undefined;
-  const table = os?.constants?.errno ?? {};
-  const n = Math.abs(errno);
-  return Object.keys(table).find((k) => table[k] === n);
-}
-
-/** Words for the codes that Node 20 leaves unnamed (Bun: "unknown error"). */
-const UNNAMED_WORDS: Record<string, string> = {
-  EDQUOT: "disk quota exceeded",
-  ESTALE: "stale file handle",
-};
-
-/**
- * A runtime error named from its number when the runtime did not: Node
- * 20's code `Unknown system error -122` (`UNKNOWN` on a write), Bun's
- * `EDQUOT: unknown error`; as `EDQUOT: disk quota exceeded, write`, `code`
- * set, the original as `cause`. Other errors unchanged.
- *
- * @param e The runtime's error.
- * @returns The error with its name.
- */
-export function systemNamed(e: Error): Error {
-  const f = e as { code?: unknown; errno?: unknown; syscall?: unknown };
-  if (typeof f.code !== "string" || typeof f.errno !== "number") return e;
-  const unknown = f.code === "UNKNOWN" ||
-    f.code.startsWith("Unknown system error");
-  const code = unknown ? errnoName(f.errno) : f.code;
-  if (
-    code === undefined ||
-    !(unknown || (e.message.startsWith(`${code}: unknown error`) &&
-      UNNAMED_WORDS[code] !== undefined))
-  ) return e;
-  const syscall = typeof f.syscall === "string" ? `, ${f.syscall}` : "";
-  const out = new Error(
-    `${code}: ${UNNAMED_WORDS[code] ?? `system error ${f.errno}`}${syscall}`,
-    { cause: e },
-  );
-  Object.assign(out, { code, errno: f.errno });
-  if (syscall !== "") Object.assign(out, { syscall: f.syscall });
-  return out;
-}
-
-/**
- * Runtime errors that a path itself causes: thrown as a `TypeError` or
- * `RangeError` (the code kept), the runtime's words followed by the fix.
- */
-const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
-  ELOOP: [
-    TypeError,
-    "; a symbolic link on the path leads back to itself: fix or remove that link",
-  ],
-  ENAMETOOLONG: [
-    RangeError,
-    "; a name on the path (or the path) is longer than the file system allows: use a shorter name",
-  ],
-};
 
 /**
  * The error for a path that is not a regular file.

@@ -1,0 +1,172 @@
+/**
+ * Runtime errors in the library's terms: a system error (`EBADF`,
+ * `ENOSPC`, Deno's `BadResource`) thrown again as `Cannot <verb> <file>:
+ * <message>`, naming the path or the file object and, where the code
+ * tells it, the fix; the same `code`, `errno` and `syscall`, the original
+ * as `cause`. The path layer and the file-object driver (`_io.ts`) both
+ * label their errors here.
+ *
+ * @module
+ */
+
+import { FILE_OBJECT_LABEL, showFile } from "./_file_label.ts";
+
+/**
+ * An error from the runtime, thrown again as `Cannot <verb> <file>:
+ * <message>` with the same `code`, `errno` and `syscall` and the original
+ * as `cause` (for a path the file system refuses, `ELOOP` and
+ * `ENAMETOOLONG`, a `TypeError` or `RangeError` with the fix; for a file
+ * object closed or not open for the call, `EBADF` or Deno's
+ * `BadResource`, the fix). Errors that already name the file pass
+ * unchanged. For a file object (`label` is `"the file object"`) only
+ * system errors are reworded: a `code` such as `EBADF`, or one of Deno's
+ * error classes (whose class the new error keeps); anything else it threw
+ * (the caller's own error) passes unchanged.
+ *
+ * @param raw The error.
+ * @param verb What was being done (`"read"`, `"write"`, `"open"`).
+ * @param label The file's path, or `"the file object"`.
+ * @returns The error to throw.
+ */
+export function runtimeError(
+  raw: unknown,
+  verb: string,
+  label: string,
+): unknown {
+  if (!(raw instanceof Error) || raw.name === "NpyLockedError") return raw;
+  const e = systemNamed(raw);
+  const code = (e as { code?: unknown }).code;
+  const object = label === FILE_OBJECT_LABEL;
+  const DenoClass = denoErrorClass(e);
+  // Deno's missing permission has no code: named too, keeping its name.
+  const denied = e.name === "NotCapable";
+  const named = typeof code === "string" &&
+    (!object || /^E[A-Z0-9]+$/.test(code));
+  if (!named && !denied && !(object && DenoClass !== undefined)) return e;
+  if (e.message.startsWith("Cannot ")) return e;
+  const head = `Cannot ${verb} ${showFile(label)}: `;
+  const [Class, fix] = object
+    ? [DenoClass ?? Error, objectFix(named ? code as string : e.name, verb)]
+    : PATH_FIXES[code as string] ?? [Error, ""];
+  const out = new Class(head + e.message + fix, { cause: e });
+  if (denied) out.name = e.name;
+  const fields = out as unknown as Record<string, unknown>;
+  if (typeof code === "string") fields.code = code;
+  const src = e as unknown as Record<string, unknown>;
+  if (src.errno !== undefined) fields.errno = src.errno;
+  if (src.syscall !== undefined) fields.syscall = src.syscall;
+  return out;
+}
+
+/** `e`'s class when it is one of Deno's (`Deno.errors.BadResource`). */
+function denoErrorClass(e: Error): ErrorConstructor | undefined {
+  const errors = (globalThis as { Deno?: { errors?: object } }).Deno?.errors;
+  if (errors === undefined) return undefined;
+  return Object.values(errors).find((C) =>
+    typeof C === "function" && e.constructor === C
+  ) as ErrorConstructor | undefined;
+}
+
+/**
+ * The fix for a file object's system error of `code` (or Deno class
+ * name) met while doing `verb`: "" when the code tells none.
+ */
+function objectFix(code: string, verb: string): string {
+  const keep =
+    'open it for reading and writing (fs.promises.open(path, "r+"), fs.openSync(path, "r+"), Deno.open(path, { read: true, write: true })), or for reading only to read, and keep it open until the writer or reader is closed';
+  if (code === "EBADF" || code === "BadResource") {
+    return `; the file object is closed or not open for ${
+      verb === "read" ? "reading" : "writing"
+    }: ${keep}`;
+  }
+  if (
+    code === "EPERM" || code === "EACCES" || code === "PermissionDenied" ||
+    code === "NotCapable"
+  ) {
+    return `; the system refuses to ${verb} the file object: ${keep}, with the permission to ${verb} it`;
+  }
+  if (code === "EROFS") {
+    return "; its file system is read-only: write to a file on a writable one";
+  }
+  return "";
+}
+
+/**
+ * The POSIX name of the system error number `errno` (either sign) on this
+ * platform, from `node:os`'s `constants.errno` (on Node, Bun and Deno), or
+ * `undefined` (no such number, no `node:os`, or Windows, whose runtimes
+ * number errors otherwise). The runtimes leave some errors of failing and
+ * full disks unnamed: Deno gives `EDQUOT`, `ESTALE`, `EFBIG`, `EINTR` ...
+ * no `code` (`Disk quota exceeded (os error 122)`), Node 20 names `EDQUOT`
+ * and `ESTALE` `Unknown system error -122` (`UNKNOWN` on a write). For failure paths only
+ * (loading `node:os` costs milliseconds).
+ *
+ * @param errno The number.
+ * @returns Its name, such as `"EDQUOT"`.
+ */
+export function errnoName(errno: number): string | undefined {
+  const p = (globalThis as {
+    process?: {
+      platform?: string;
+      getBuiltinModule?: (name: string) => unknown;
+    };
+  }).process;
+  if (p === undefined || p.platform === "win32") return undefined;
+  const os = p.getBuiltinModule?.("node:os") as
+    | { constants?: { errno?: Record<string, number> } }
+    | undefined;
+  const table = os?.constants?.errno ?? {};
+  const n = Math.abs(errno);
+  return Object.keys(table).find((k) => table[k] === n);
+}
+
+/** Words for the codes that Node 20 leaves unnamed (Bun: "unknown error"). */
+const UNNAMED_WORDS: Record<string, string> = {
+  EDQUOT: "disk quota exceeded",
+  ESTALE: "stale file handle",
+};
+
+/**
+ * A runtime error named from its number when the runtime did not: Node
+ * 20's code `Unknown system error -122` (`UNKNOWN` on a write), Bun's
+ * `EDQUOT: unknown error`; as `EDQUOT: disk quota exceeded, write`, `code`
+ * set, the original as `cause`. Other errors unchanged.
+ *
+ * @param e The runtime's error.
+ * @returns The error with its name.
+ */
+export function systemNamed(e: Error): Error {
+  const f = e as { code?: unknown; errno?: unknown; syscall?: unknown };
+  if (typeof f.code !== "string" || typeof f.errno !== "number") return e;
+  const unknown = f.code === "UNKNOWN" ||
+    f.code.startsWith("Unknown system error");
+  const code = unknown ? errnoName(f.errno) : f.code;
+  if (
+    code === undefined ||
+    !(unknown || (e.message.startsWith(`${code}: unknown error`) &&
+      UNNAMED_WORDS[code] !== undefined))
+  ) return e;
+  const syscall = typeof f.syscall === "string" ? `, ${f.syscall}` : "";
+  const out = new Error(
+    `${code}: ${UNNAMED_WORDS[code] ?? `system error ${f.errno}`}${syscall}`,
+    { cause: e },
+  );
+  Object.assign(out, { code, errno: f.errno });
+  if (syscall !== "") Object.assign(out, { syscall: f.syscall });
+  return out;
+}
+
+/**
+ * Runtime errors that a path itself causes: thrown as a `TypeError` or
+ * `RangeError` (the code kept), the runtime's words followed by the fix.
+ */
+const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
+  ELOOP: [
+    TypeError,
+    "; a symbolic link on the path leads back to itself: fix or remove that link",
+  ],
+  ENAMETOOLONG: [
+    RangeError,
+    "; a name on the path (or the path) is longer than the file system allows: use a shorter name",
+  ],
+};
