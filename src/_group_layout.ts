@@ -475,7 +475,7 @@ export function memberRowsSync(
     if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
-      const scan = scanStack(path, pathFs());
+      const scan = scanStack(path, pathFs(), maxHeaderSize);
       refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
       const s = stackRowsSync(path, m.fortranOrder);
       chunks[i] = s.chunks;

@@ -10,6 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { NpyStackReader } from "./npy_stack_reader.ts";
 import { isClearing } from "./_stack_clear.ts";
+import { headerCapOption } from "./_stack_scan.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
 import { acquireLock } from "./_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
@@ -169,13 +170,13 @@ export function openMember(
       fileSize(`${path}/${f}`) > 0
     );
     // A member stack being cleared (its group replaced) holds no row.
-    return some && !isClearing(path) ? NpyStackReader.openSync(path) : null;
+    return some && !isClearing(path)
+      ? NpyStackReader.openSync(path, headerCapOption(options.maxHeaderSize))
+      : null;
   }
   if (fileSize(path) <= 0) return null;
   return NpyReader.openSync(path, {
     allowIncomplete: true,
-    ...(options.maxHeaderSize !== undefined
-      ? { maxHeaderSize: options.maxHeaderSize }
-      : {}),
+    ...headerCapOption(options.maxHeaderSize),
   });
 }

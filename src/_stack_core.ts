@@ -147,7 +147,12 @@ export class StackCore {
         if (LIVE_LOCK.test(lock)) locks.add(lock);
       }
       for (const lock of locks) removeDeadLock(join(dir, lock));
-      const scan = scanFinishingClear(dir, fs, options.fsync ?? false);
+      const scan = scanFinishingClear(
+        dir,
+        fs,
+        options.fsync ?? false,
+        options.maxHeaderSize,
+      );
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
       this.dtype = scan.dtype;
@@ -220,7 +225,9 @@ export class StackCore {
     // A shard made live again by reviveShard, killed before its order was
     // restored, still has np.save's header of the other order.
     const order = this.#options.fortranOrder;
-    const head = order === undefined ? undefined : shardHead(path);
+    const head = order === undefined
+      ? undefined
+      : shardHead(path, this.#options.maxHeaderSize);
     if (head !== undefined && head.fortranOrder !== order) {
       setShardOrder(fs, path, head.dtype, head.shape, order!);
     }
@@ -370,7 +377,13 @@ export class StackCore {
         for (let j = now - 1; j > chunks; j--) {
           fs.remove(shardPath(this.dir, j));
         }
-        reviveShard(fs, this.dir, chunks, this.fortranOrder);
+        reviveShard(
+          fs,
+          this.dir,
+          chunks,
+          this.fortranOrder,
+          this.#options.maxHeaderSize,
+        );
         this.chunks.length = chunks;
         this.#sealedRows = this.chunks.reduce((a, b) => a + b, 0);
       }
