@@ -121,9 +121,11 @@ export function flexibleWhy(flexible: [string, string]): string {
 
 /**
  * Why a dtype given as the `dtype` option is refused when it is NumPy's
- * flexible type of size 0 (`"S"`, `"S0"`, `"U"`, `"str"`, `"V"` ...,
- * which NumPy sizes from the data): an item of no bytes would hold no
- * value. `undefined` for any other dtype.
+ * flexible text type of size 0 (`"S"`, `"S0"`, `"U"`, `"str"` ...):
+ * NumPy sizes it from the data (`np.zeros(3, "S")` is `|S1`, `np.array(
+ * ["ab"], "S0")` is `|S2`), and an item of no bytes holds no text. A void
+ * of size 0 (`"V"`, `"V0"`) is kept: NumPy makes such arrays
+ * (`np.zeros(3, "V")` is `|V0`). `undefined` for any other dtype.
  *
  * @param dtype The parsed dtype.
  * @returns The reason and the fix, or `undefined`.
@@ -134,8 +136,6 @@ export function unsizedWhy(dtype: DType): string | undefined {
     ? FLEXIBLE.U
     : dtype.kind === "S"
     ? FLEXIBLE.S
-    : dtype.kind === "V"
-    ? FLEXIBLE.V
     : undefined;
   return flexible === undefined ? undefined : flexibleWhy(flexible);
 }

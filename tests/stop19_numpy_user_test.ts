@@ -10,9 +10,10 @@
  * - JS strings into `S` were encoded as latin-1 (é became 0xE9); NumPy
  *   accepts ASCII only (`np.array(['é'], 'S')` raises). from-csv keeps
  *   np.loadtxt's latin-1;
- * - `"S0"`/`"U0"`/`"V0"` were a type of no bytes (every value refused as
- *   not fitting, `casting: "unsafe"` emptied them) while `"S"`, the same
- *   NumPy dtype, was refused with its fix: now both are the same.
+ * - `"S0"`/`"U0"` were a type of no bytes (every value refused as not
+ *   fitting, `casting: "unsafe"` emptied them) while `"S"`, the same NumPy
+ *   dtype, was refused with its fix: now both are refused so. `"V"` is
+ *   `"V0"`, a void of no bytes, as `np.zeros(3, "V")` makes.
  */
 
 import { describe, test } from "node:test";
@@ -292,7 +293,6 @@ describe("stop 19: S, S0 and the like are one dtype", () => {
         ["bytes0", `a bytes type needs its size, such as "|S8"${tail}`],
         ["U0", `a string type needs its size, such as "<U8"${tail}`],
         ["<U", `a string type needs its size, such as "<U8"${tail}`],
-        ["V0", `a void type needs its size, such as "|V8"${tail}`],
       ] as [string, string][]
     ) {
       assert.throws(
@@ -305,6 +305,20 @@ describe("stop 19: S, S0 and the like are one dtype", () => {
       );
     }
   });
+
+  test(
+    "a void of size 0 (V, V0, void) is kept, as np.zeros(3, 'V') makes one",
+    numpyTestOptions(),
+    () => {
+      for (const spec of ["V", "V0", "void"]) {
+        const f = new MemoryFile();
+        const w = NpyAppendArraySync.open(f, { dtype: spec });
+        w.append([0, 1, 2].map(() => new Uint8Array(0)));
+        w.close();
+        assert.deepEqual(f.bytes(), npSaveBytes("np.zeros(3, 'V')"), spec);
+      }
+    },
+  );
 
   test(
     "the CLI's --dtype refuses them as a usage error, with the fix",

@@ -196,8 +196,8 @@ export function intOption(
 }
 
 /**
- * Reads a `--dtype` option: a type NumPy knows, with its size (NumPy's
- * size-0 `"S"`, `"S0"`, `"U"`, `"V"` hold no value, and a command makes
+ * Reads a `--dtype` option: a type NumPy knows, text with its size
+ * (NumPy's size-0 `"S"`, `"S0"`, `"U"` hold no text, and a command makes
  * a new file of the dtype given).
  *
  * @param text The option's text.
@@ -214,9 +214,9 @@ export function dtypeOption(text: string): DType {
   }
   if (
     dtype.itemsize === 0 && dtype.fields === undefined &&
-    "SUV".includes(dtype.kind)
+    (dtype.kind === "S" || dtype.kind === "U")
   ) {
-    const example = dtype.kind === "U" ? "U8" : `${dtype.kind}8`;
+    const example = `${dtype.kind}8`;
     throw new UsageError(
       `Cannot use dtype "${text}": a type of size 0 holds no value; give its size, such as ${example}`,
     );
