@@ -34,8 +34,13 @@ interface StackState {
 }
 
 /** Opens a member stack as `recoverStack` does (a cut-off live shard recovered, a stale info rewritten). */
-function recovered(dir: string, fortranOrder: boolean): StackState {
-  const core = new StackCore(dir, { fortranOrder }, "recover");
+function recovered(
+  dir: string,
+  fortranOrder: boolean,
+  maxHeaderSize: number | undefined,
+): StackState {
+  const options = { fortranOrder, ...headerCapOption(maxHeaderSize) };
+  const core = new StackCore(dir, options, "recover");
   const shape = core.shape;
   const axis = shape.length === 0 ? 0 : core.axis(shape.length);
   return {
@@ -55,9 +60,10 @@ function recovered(dir: string, fortranOrder: boolean): StackState {
 export function stackRowsSync(
   dir: string,
   fortranOrder: boolean,
+  maxHeaderSize?: number,
 ): { rows: number; chunks: number[] } {
   if (!pathFs().exists(dir)) return { rows: 0, chunks: [] };
-  const s = recovered(dir, fortranOrder);
+  const s = recovered(dir, fortranOrder, maxHeaderSize);
   s.core.close(true);
   return { rows: s.rows, chunks: s.chunks };
 }
@@ -70,9 +76,11 @@ export function sealLiveSync(
   dir: string,
   fortranOrder: boolean,
   fsync: boolean,
+  maxHeaderSize?: number,
 ): void {
   if (!pathFs().exists(dir)) return;
-  const core = new StackCore(dir, { fortranOrder, fsync }, "recover");
+  const options = { fortranOrder, fsync, ...headerCapOption(maxHeaderSize) };
+  const core = new StackCore(dir, options, "recover");
   try {
     core.seal();
   } finally {
@@ -96,7 +104,7 @@ export function cutStackSync(
 ): void {
   const fs = pathFs();
   if (!fs.exists(dir)) return;
-  const s = recovered(dir, fortranOrder);
+  const s = recovered(dir, fortranOrder, maxHeaderSize);
   const dtype = s.core.dtype;
   const fortran = s.core.fortranOrder;
   s.core.close(true);
@@ -145,7 +153,7 @@ export function cutStackSync(
     if (keep === 0) {
       fs.remove(shardPath(dir, k));
     } else {
-      cutPart(reviveShard(fs, dir, k, fortran), keep);
+      cutPart(reviveShard(fs, dir, k, fortran, maxHeaderSize), keep);
     }
     if (fsync) syncDir(dir);
   } finally {

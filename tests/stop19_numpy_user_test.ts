@@ -34,6 +34,7 @@ import {
   readNpyStack,
   readNpyStackSync,
   readNpySync,
+  recoverGroupSync,
 } from "../mod.ts";
 import { npSaveBytes, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -142,7 +143,7 @@ describe("stop 19: stacks with long headers", () => {
     },
   );
 
-  test("a group's member stack is read with the group reader's maxHeaderSize", () => {
+  test("a group's member stacks are read, reopened and recovered with its maxHeaderSize", () => {
     const dir = join(tempDir(), "g");
     {
       using g = NpyGroupWriterSync.open(dir, {
@@ -154,9 +155,22 @@ describe("stop 19: stacks with long headers", () => {
       for (let i = 0; i < FIELDS; i++) row[`field_${i}`] = i % 256;
       g.append({ w: [row, row] });
     }
+    {
+      using r = NpyGroupReader.openSync(dir, { maxHeaderSize: BIG });
+      assert.deepEqual(r.readSync().w!.shape, [2]);
+    }
+    // The group writer reopens it (its member stacks' scan and recovery).
+    {
+      using g = NpyGroupWriterSync.open(dir, { maxHeaderSize: BIG });
+      const row: Record<string, number> = {};
+      for (let i = 0; i < FIELDS; i++) row[`field_${i}`] = 7;
+      g.append({ w: [row] });
+    }
+    assert.equal(recoverGroupSync(dir, { maxHeaderSize: BIG }), 3);
     using r = NpyGroupReader.openSync(dir, { maxHeaderSize: BIG });
     const got = r.readSync().w!;
-    assert.deepEqual(got.shape, [2]);
+    assert.deepEqual(got.shape, [3]);
+    assert.equal((got.data as Record<string, number>[])[2]!.field_5, 7);
   });
 
   test(
