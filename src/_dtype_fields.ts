@@ -141,7 +141,7 @@ export function readFields(
   const fields: DTypeField[] = [];
   const names = new Set<string>();
   let offset = 0;
-  for (const entry of list) {
+  for (const [index, entry] of list.entries()) {
     const parts = entry instanceof PyTuple
       ? entry.items
       : Array.isArray(entry)
@@ -153,7 +153,12 @@ export function readFields(
     const [rawName, format, rawShape] = parts as unknown[];
     let name: string;
     let title: string | undefined;
-    if (typeof rawName === "string") name = rawName;
+    // A JS field list is the caller's, read as np.dtype reads one: a
+    // field named '' is `f{index}`, padding never. A Python literal's
+    // tuples (a header's descr, a dtype's `str`) are read as np.load's
+    // descr_to_dtype reads them: '' kept, or padding (below).
+    if (rawName === "" && Array.isArray(entry)) name = `f${index}`;
+    else if (typeof rawName === "string") name = rawName;
     else if (
       rawName instanceof PyTuple && rawName.items.length === 2 &&
       typeof rawName.items[0] === "string" &&

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { DType } from "./dtype.ts";
+
 /** Name or code to type string without byte order: `"float32"` to `"f4"`. */
 export const NAMES: Record<string, string> = {
   bool: "b1",
@@ -93,3 +95,47 @@ export const NUMPY1_NAMES: Record<string, string> = {
   string_: "bytes_",
   unicode_: "str_",
 };
+
+/** NumPy's sized types named without a size (NumPy's size 0): what and an example. */
+export const FLEXIBLE: Record<string, [string, string]> = {
+  U: ["string", "<U8"],
+  str: ["string", "<U8"],
+  str_: ["string", "<U8"],
+  unicode: ["string", "<U8"],
+  unicode_: ["string", "<U8"],
+  S: ["bytes", "|S8"],
+  a: ["bytes", "|S8"],
+  bytes: ["bytes", "|S8"],
+  bytes_: ["bytes", "|S8"],
+  string_: ["bytes", "|S8"],
+  V: ["void", "|V8"],
+  void: ["void", "|V8"],
+};
+
+/** The refusal of a sized type without its size, and the fix. */
+export function flexibleWhy(flexible: [string, string]): string {
+  return `a ${flexible[0]} type needs its size, such as "${
+    flexible[1]
+  }" (NumPy sizes it from the data: leave the dtype out, and a new file takes it from the first append)`;
+}
+
+/**
+ * Why a dtype given as the `dtype` option is refused when it is NumPy's
+ * flexible text type of size 0 (`"S"`, `"S0"`, `"U"`, `"str"` ...):
+ * NumPy sizes it from the data (`np.zeros(3, "S")` is `|S1`, `np.array(
+ * ["ab"], "S0")` is `|S2`), and an item of no bytes holds no text. A void
+ * of size 0 (`"V"`, `"V0"`) is kept: NumPy makes such arrays
+ * (`np.zeros(3, "V")` is `|V0`). `undefined` for any other dtype.
+ *
+ * @param dtype The parsed dtype.
+ * @returns The reason and the fix, or `undefined`.
+ */
+export function unsizedWhy(dtype: DType): string | undefined {
+  if (dtype.itemsize !== 0 || dtype.fields !== undefined) return undefined;
+  const flexible = dtype.kind === "U"
+    ? FLEXIBLE.U
+    : dtype.kind === "S"
+    ? FLEXIBLE.S
+    : undefined;
+  return flexible === undefined ? undefined : flexibleWhy(flexible);
+}

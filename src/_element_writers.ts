@@ -76,7 +76,7 @@ function describeWanted(dtype: DType): string {
     case "U":
       return "strings";
     case "S":
-      return "latin1 strings or Uint8Arrays";
+      return "ASCII strings or Uint8Arrays";
     case "M":
     case "m":
       return "bigints or integer numbers";
@@ -377,16 +377,16 @@ function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
       bytes = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        if (c > 0xff) {
-          if (!unsafe) {
-            throw new RangeError(
-              `Cannot append value ${
-                show(value)
-              } ${where()}: dtype "${dtype.str}" holds latin1 characters only; pass a Uint8Array for other bytes`,
-            );
-          }
+        // NumPy encodes a str into S as ASCII (np.array(["é"], "S")
+        // raises UnicodeEncodeError), under any casting.
+        if (c > 0x7f) {
+          throw new RangeError(
+            `Cannot append value ${
+              show(value)
+            } ${where()}: dtype "${dtype.str}" holds ASCII text only, as NumPy encodes strings into it; use a "U" dtype for text, or pass the bytes as a Uint8Array (new TextEncoder().encode(s) for UTF-8)`,
+          );
         }
-        bytes[i] = c & 0xff;
+        bytes[i] = c;
       }
     } else if (Array.isArray(value) && dtype.kind === "V") {
       bytes = Uint8Array.from(value as number[]);

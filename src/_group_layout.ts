@@ -475,9 +475,9 @@ export function memberRowsSync(
     if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
-      const scan = scanStack(path, pathFs());
+      const scan = scanStack(path, pathFs(), maxHeaderSize);
       refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
-      const s = stackRowsSync(path, m.fortranOrder);
+      const s = stackRowsSync(path, m.fortranOrder, maxHeaderSize);
       chunks[i] = s.chunks;
       return s.rows;
     }
@@ -534,7 +534,9 @@ export function cutGroupSync(
       if (rows[i]! > n) {
         cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync);
       }
-      if (sealAll && sealed[i]! < n) sealLiveSync(path, m.fortranOrder, fsync);
+      if (sealAll && sealed[i]! < n) {
+        sealLiveSync(path, m.fortranOrder, fsync, maxHeaderSize);
+      }
       return;
     }
     if (memberState(dir, m) !== "present") return;

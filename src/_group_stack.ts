@@ -10,6 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { NpyReader } from "./npy_reader.ts";
 import { NpyStackReader } from "./npy_stack_reader.ts";
 import { isClearing } from "./_stack_clear.ts";
+import { headerCapOption } from "./_stack_scan.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
 import { acquireLock } from "./_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
@@ -33,8 +34,13 @@ interface StackState {
 }
 
 /** Opens a member stack as `recoverStack` does (a cut-off live shard recovered, a stale info rewritten). */
-function recovered(dir: string, fortranOrder: boolean): StackState {
-  const core = new StackCore(dir, { fortranOrder }, "recover");
+function recovered(
+  dir: string,
+  fortranOrder: boolean,
+  maxHeaderSize: number | undefined,
+): StackState {
+  const options = { fortranOrder, ...headerCapOption(maxHeaderSize) };
+  const core = new StackCore(dir, options, "recover");
   const shape = core.shape;
   const axis = shape.length === 0 ? 0 : core.axis(shape.length);
   return {
@@ -54,9 +60,10 @@ function recovered(dir: string, fortranOrder: boolean): StackState {
 export function stackRowsSync(
   dir: string,
   fortranOrder: boolean,
+  maxHeaderSize?: number,
 ): { rows: number; chunks: number[] } {
   if (!pathFs().exists(dir)) return { rows: 0, chunks: [] };
-  const s = recovered(dir, fortranOrder);
+  const s = recovered(dir, fortranOrder, maxHeaderSize);
   s.core.close(true);
   return { rows: s.rows, chunks: s.chunks };
 }
@@ -69,9 +76,11 @@ export function sealLiveSync(
   dir: string,
   fortranOrder: boolean,
   fsync: boolean,
+  maxHeaderSize?: number,
 ): void {
   if (!pathFs().exists(dir)) return;
-  const core = new StackCore(dir, { fortranOrder, fsync }, "recover");
+  const options = { fortranOrder, fsync, ...headerCapOption(maxHeaderSize) };
+  const core = new StackCore(dir, options, "recover");
   try {
     core.seal();
   } finally {
@@ -95,7 +104,7 @@ export function cutStackSync(
 ): void {
   const fs = pathFs();
   if (!fs.exists(dir)) return;
-  const s = recovered(dir, fortranOrder);
+  const s = recovered(dir, fortranOrder, maxHeaderSize);
   const dtype = s.core.dtype;
   const fortran = s.core.fortranOrder;
   s.core.close(true);
@@ -144,7 +153,7 @@ export function cutStackSync(
     if (keep === 0) {
       fs.remove(shardPath(dir, k));
     } else {
-      cutPart(reviveShard(fs, dir, k, fortran), keep);
+      cutPart(reviveShard(fs, dir, k, fortran, maxHeaderSize), keep);
     }
     if (fsync) syncDir(dir);
   } finally {
@@ -169,13 +178,13 @@ export function openMember(
       fileSize(`${path}/${f}`) > 0
     );
     // A member stack being cleared (its group replaced) holds no row.
-    return some && !isClearing(path) ? NpyStackReader.openSync(path) : null;
+    return some && !isClearing(path)
+      ? NpyStackReader.openSync(path, headerCapOption(options.maxHeaderSize))
+      : null;
   }
   if (fileSize(path) <= 0) return null;
   return NpyReader.openSync(path, {
     allowIncomplete: true,
-    ...(options.maxHeaderSize !== undefined
-      ? { maxHeaderSize: options.maxHeaderSize }
-      : {}),
+    ...headerCapOption(options.maxHeaderSize),
   });
 }

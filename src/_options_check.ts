@@ -12,6 +12,7 @@
 import { show } from "./_describe_value.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import { unsizedWhy } from "./_dtype_names.ts";
 
 import { FILE_OBJECT_LABEL } from "./_file_label.ts";
 export { FILE_OBJECT_LABEL };
@@ -266,6 +267,17 @@ export function checkWriterOptions(
     if (dtype.hasObject) {
       throw new TypeError(
         `Cannot open ${label}: dtype "${dtype.str}" holds Python objects, which cannot be written`,
+      );
+    }
+    const unsized = unsizedWhy(dtype);
+    if (unsized !== undefined) {
+      const spec = typeof options.dtype === "string"
+        ? options.dtype
+        : dtype.str;
+      throw new TypeError(
+        `Cannot open ${label}: Cannot use dtype ${
+          JSON.stringify(spec)
+        }: ${unsized}`,
       );
     }
   }

@@ -9,7 +9,7 @@ import { NpyFormatError } from "./errors.ts";
 import { itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
-import { isMissing, shardRows } from "./_stack_scan.ts";
+import { headerCapOption, isMissing, shardRows } from "./_stack_scan.ts";
 
 export { isMissing };
 
@@ -23,6 +23,9 @@ export { isMissing };
  * @param b End row, exclusive.
  * @param fortran The stack's order.
  * @param shape The stack's shard shape (for items per row).
+ * @param expect The shard's dtype and rows as the reader scanned them
+ *   (`rows` undefined for the live shard), to refuse another stack's.
+ * @param maxHeaderSize The header size cap, as the stack was opened with.
  * @returns The rows' data.
  */
 export function readShardRows(
@@ -32,10 +35,14 @@ export function readShardRows(
   fortran: boolean,
   shape: readonly number[],
   expect?: { dtype: string; rows: number | undefined },
+  maxHeaderSize?: number,
 ): NpyData {
   for (let k = 0;; k++) {
     try {
-      const r = NpyReader.openSync(paths[k]!, { allowIncomplete: true });
+      const r = NpyReader.openSync(paths[k]!, {
+        allowIncomplete: true,
+        ...headerCapOption(maxHeaderSize),
+      });
       try {
         if (expect !== undefined) {
           checkShardAsScanned(r, paths[k]!, b, fortran, expect);

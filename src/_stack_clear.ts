@@ -89,11 +89,12 @@ export function scanFinishingClear(
   dir: string,
   fs: PathFs,
   fsync: boolean,
+  maxHeaderSize?: number,
 ): StackScan {
-  const scan = scanStack(dir, fs);
+  const scan = scanStack(dir, fs, maxHeaderSize);
   if (!scan.clearing) return scan;
   clearStack(dir, fs, fsync);
-  return scanStack(dir, fs);
+  return scanStack(dir, fs, maxHeaderSize);
 }
 
 /**
@@ -102,8 +103,12 @@ export function scanFinishingClear(
  *
  * @throws {TypeError} for a stack being cleared.
  */
-export function scanForReading(dir: string, fs: PathFs): StackScan {
-  const scan = scanStack(dir, fs);
+export function scanForReading(
+  dir: string,
+  fs: PathFs,
+  maxHeaderSize?: number,
+): StackScan {
+  const scan = scanStack(dir, fs, maxHeaderSize);
   if (!scan.clearing) return scan;
   throw new TypeError(
     `Cannot read the stack "${dir}": it holds no shard yet (its info says a writer opened with deleteIfExists is removing the old shards, or was killed doing it; its next writer or recoverStack ends that); append to it first`,

@@ -10,6 +10,7 @@ import type { ArrayInput } from "./array_input.ts";
 import { prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import {
+  checkAgainstShards,
   checkShardOption,
   type NpyStackWriterOptions,
   type StackMark,
@@ -134,31 +135,18 @@ export class StackCore {
       // A temporary info left by a kill while info was rewritten.
       if (fs.exists(join(dir, "info.tmp"))) fs.remove(join(dir, "info.tmp"));
       removeLiveLocks(dir, fs);
-      const scan = scanFinishingClear(dir, fs, options.fsync ?? false);
+      const scan = scanFinishingClear(
+        dir,
+        fs,
+        options.fsync ?? false,
+        options.maxHeaderSize,
+      );
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
       this.dtype = scan.dtype;
       this.fortranOrder = scan.fortranOrder ?? rest.fortranOrder ?? false;
       if (scan.shape !== null && scan.chunks.length > 0) {
-        if (
-          want !== undefined && scan.dtype !== undefined &&
-          want.str !== scan.dtype.str
-        ) {
-          throw new TypeError(
-            `Cannot append to the stack "${dir}": its dtype is "${scan.dtype.str}", not "${want.str}"; drop the dtype option or write a new stack`,
-          );
-        }
-        if (
-          scan.fortranOrder !== undefined &&
-          rest.fortranOrder !== undefined &&
-          rest.fortranOrder !== this.fortranOrder
-        ) {
-          throw new TypeError(
-            `Cannot append to the stack "${dir}": its shards are ${
-              this.fortranOrder ? "" : "not "
-            }in Fortran order; drop the fortranOrder option or write a new stack`,
-          );
-        }
+        checkAgainstShards(dir, scan, want, rest.fortranOrder);
         this.#setTail(scan.shape);
       } else {
         this.#tail = null;
@@ -208,7 +196,9 @@ export class StackCore {
     // A shard made live again by reviveShard, killed before its order was
     // restored, still has np.save's header of the other order.
     const order = this.#options.fortranOrder;
-    const head = order === undefined ? undefined : shardHead(path);
+    const head = order === undefined
+      ? undefined
+      : shardHead(path, this.#options.maxHeaderSize);
     if (head !== undefined && head.fortranOrder !== order) {
       setShardOrder(fs, path, head.dtype, head.shape, order!);
     }
@@ -383,7 +373,13 @@ export class StackCore {
         for (let j = now - 1; j > chunks; j--) {
           fs.remove(shardPath(this.dir, j));
         }
-        reviveShard(fs, this.dir, chunks, this.fortranOrder);
+        reviveShard(
+          fs,
+          this.dir,
+          chunks,
+          this.fortranOrder,
+          this.#options.maxHeaderSize,
+        );
         this.chunks.length = chunks;
         this.#sealedRows = this.chunks.reduce((a, b) => a + b, 0);
       }

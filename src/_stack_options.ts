@@ -55,3 +55,34 @@ export interface StackMark {
   options: NpyAppendArrayOptions;
   rowBytes: number;
 }
+
+/**
+ * Refuses (`TypeError`, nothing changed) a `dtype` (`want`) or
+ * `fortranOrder` option that differs from what an existing stack's shards
+ * (`scan`) show, naming the stack `dir` and the fix.
+ */
+export function checkAgainstShards(
+  dir: string,
+  scan: { dtype: DType | undefined; fortranOrder: boolean | undefined },
+  want: DType | undefined,
+  fortranOrder: boolean | undefined,
+): void {
+  if (
+    want !== undefined && scan.dtype !== undefined &&
+    want.str !== scan.dtype.str
+  ) {
+    throw new TypeError(
+      `Cannot append to the stack "${dir}": its dtype is "${scan.dtype.str}", not "${want.str}"; drop the dtype option or write a new stack`,
+    );
+  }
+  if (
+    scan.fortranOrder !== undefined && fortranOrder !== undefined &&
+    fortranOrder !== scan.fortranOrder
+  ) {
+    throw new TypeError(
+      `Cannot append to the stack "${dir}": its shards are ${
+        scan.fortranOrder ? "" : "not "
+      }in Fortran order; drop the fortranOrder option or write a new stack`,
+    );
+  }
+}

@@ -74,7 +74,12 @@ function readAt(
  *
  * @throws {NpyFormatError} for a broken header or a shard cut short.
  */
-function sealedHead(dir: string, fs: PathFs, path: string): ShardHead {
+function sealedHead(
+  dir: string,
+  fs: PathFs,
+  path: string,
+  maxHeaderSize: number | undefined,
+): ShardHead {
   const f = fs.open(path, "read");
   try {
     const size = f.sizeSync();
@@ -84,7 +89,7 @@ function sealedHead(dir: string, fs: PathFs, path: string): ShardHead {
     if (len > bytes.length && size > bytes.length) {
       bytes = readAt(f, new Uint8Array(Math.min(len, size)), 0);
     }
-    const h = parseHeader(bytes);
+    const h = parseHeader(bytes, headerCapOption(maxHeaderSize));
     const need = h.headerLength +
       h.shape.reduce((a, b) => a * b, 1) * h.dtype.itemsize;
     if (size < need) {
@@ -113,9 +118,24 @@ export interface ShardHead {
   fortranOrder: boolean;
 }
 
-/** Reads a shard's header (the whole items of a live shard). */
-export function shardHead(path: string): ShardHead {
-  const r = NpyReader.openSync(path, { allowIncomplete: true });
+/** `{ maxHeaderSize }` when given, else nothing (the readers' default). */
+export function headerCapOption(
+  maxHeaderSize: number | undefined,
+): { maxHeaderSize?: number } {
+  return maxHeaderSize === undefined ? {} : { maxHeaderSize };
+}
+
+/**
+ * Reads a shard's header (the whole items of a live shard).
+ *
+ * @param path The shard.
+ * @param maxHeaderSize The header size cap, as the stack was opened with.
+ */
+export function shardHead(path: string, maxHeaderSize?: number): ShardHead {
+  const r = NpyReader.openSync(path, {
+    allowIncomplete: true,
+    ...headerCapOption(maxHeaderSize),
+  });
   try {
     return { shape: r.shape, dtype: r.dtype, fortranOrder: r.fortranOrder };
   } finally {
@@ -193,11 +213,12 @@ export function reviveShard(
   dir: string,
   k: number,
   fortranOrder: boolean,
+  maxHeaderSize?: number,
 ): string {
   const part = partPath(dir, k);
   fs.rename(shardPath(dir, k), part);
   if (fortranOrder) {
-    const head = shardHead(part);
+    const head = shardHead(part, maxHeaderSize);
     setShardOrder(fs, part, head.dtype, head.shape, true);
   }
   return part;
@@ -263,10 +284,16 @@ export interface StackScan {
  *
  * @param dir The stack folder.
  * @param fs The path operations.
+ * @param maxHeaderSize The shards' header size cap, as the stack was
+ *   opened with.
  * @returns What the folder holds.
  * @throws {NpyFormatError} for a broken info or a missing shard.
  */
-export function scanStack(dir: string, fs: PathFs): StackScan {
+export function scanStack(
+  dir: string,
+  fs: PathFs,
+  maxHeaderSize?: number,
+): StackScan {
   const infoPath = join(dir, "info");
   let chunks: number[] = [];
   let shape: number[] | null = null;
@@ -317,7 +344,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
         `its info lists ${listed} shards but "${path}" is missing; restore the file, or remove info and run recoverStack`,
       );
     }
-    const head = sealedHead(dir, fs, path);
+    const head = sealedHead(dir, fs, path, maxHeaderSize);
     if (otherOrder(head, fortranOrder)) {
       // Dask's to_npy_stack along the last axis of C-order chunks (or
       // along axis 0 of Fortran-order ones): "remove info and run
@@ -350,7 +377,7 @@ export function scanStack(dir: string, fs: PathFs): StackScan {
   for (;;) {
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
-      const head = sealedHead(dir, fs, path);
+      const head = sealedHead(dir, fs, path, maxHeaderSize);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
       chunks.push(shardRows(head, fortranOrder));
       shape = head.shape;

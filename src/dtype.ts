@@ -9,7 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
-import { NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
+import { FLEXIBLE, flexibleWhy, NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
 import { jsonOrShow } from "./_describe_value.ts";
 import {
@@ -253,12 +253,9 @@ function parseSimple(spec: string, strict = false): DType {
   }
   const flexible = FLEXIBLE[rest];
   if (flexible !== undefined) {
-    badDType(
-      spec,
-      `${numpy1}a ${flexible[0]} type needs its size, such as "${
-        flexible[1]
-      }" (NumPy sizes it from the data: leave the dtype out, and a new file takes it from the first append)`,
-    );
+    if (numpy1 !== "") badDType(spec, numpy1 + flexibleWhy(flexible));
+    // NumPy's flexible type, np.dtype("S") == np.dtype("S0"): size 0.
+    return simple(flexible[1][1] as DTypeKind, 0, order);
   }
   const long = LONG_DOUBLE_NAMES.exec(rest);
   if (long) {
@@ -356,22 +353,6 @@ function longDoubleWhy(kind: string): string {
   const to = kind === "c" ? "<c16" : "<f8";
   return `long double types are not supported (JS numbers are float64); convert the array in NumPy with a.astype("${to}"), which rounds, and use "${to}"`;
 }
-
-/** NumPy's sized types named without a size (NumPy's size 0): what and an example. */
-const FLEXIBLE: Record<string, [string, string]> = {
-  U: ["string", "<U8"],
-  str: ["string", "<U8"],
-  str_: ["string", "<U8"],
-  unicode: ["string", "<U8"],
-  unicode_: ["string", "<U8"],
-  S: ["bytes", "|S8"],
-  a: ["bytes", "|S8"],
-  bytes: ["bytes", "|S8"],
-  bytes_: ["bytes", "|S8"],
-  string_: ["bytes", "|S8"],
-  V: ["void", "|V8"],
-  void: ["void", "|V8"],
-};
 
 /** A field list (a structured descr) as a dtype. */
 function fromFieldList(

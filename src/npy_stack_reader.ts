@@ -7,10 +7,10 @@
 
 import { readableOf } from "./_readable.ts";
 import type { NpyArray } from "./read_npy.ts";
-import type { NpyData } from "./decode.ts";
-import { concatData } from "./_concat_data.ts";
-import { checkBatchOptions } from "./_option_kinds.ts";
-import { type NpyBatchOptions, NpyReader } from "./npy_reader.ts";
+import { checkBatchOptions, HEADER_OPTIONS } from "./_option_kinds.ts";
+import { checkOptions } from "./_options_check.ts";
+import type { ParseHeaderOptions } from "./header.ts";
+import type { NpyBatchOptions } from "./npy_reader.ts";
 import { parseDType } from "./dtype.ts";
 import { growthAxis, itemsPerRow } from "./_layout.ts";
 import { type PathFs, pathFs, toPath } from "./_path_fs.ts";
@@ -21,8 +21,8 @@ import {
   shardPath,
   shardRows,
 } from "./_stack_core.ts";
-import { isMissing, readShardRows } from "./_shard_read.ts";
 import { scanForReading } from "./_stack_clear.ts";
+import { liveShardHead, rowRange, stackRowsSync } from "./_stack_rows.ts";
 
 const BATCH_BYTES = 1 << 20;
 
@@ -61,10 +61,12 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   #itemsize = 0;
   #fortran = false;
   #closed = false;
+  readonly #maxHeaderSize: number | undefined;
 
-  private constructor(dir: string, fs: PathFs) {
+  private constructor(dir: string, fs: PathFs, maxHeaderSize?: number) {
     this.#dir = dir;
     this.#fs = fs;
+    this.#maxHeaderSize = maxHeaderSize;
   }
 
   /**
@@ -81,15 +83,36 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * assert.equal(reader.dtype, "<i2");
    * ```
    *
+   * @example Shards whose headers pass 10,000 characters (hundreds of fields)
+   * ```ts
+   * import { NpyStackReader, NpyStackWriterSync } from "@x/npy-append-array";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = Deno.makeTempDirSync();
+   * const dtype: [string, string][] = [];
+   * for (let i = 0; i < 600; i++) dtype.push([`field_${i}`, "<u1"]);
+   * const options = { dtype, maxHeaderSize: 100_000 };
+   * NpyStackWriterSync.open(dir, options).append(new Uint8Array(600));
+   * const reader = await NpyStackReader.open(dir, { maxHeaderSize: 100_000 });
+   * assert.deepEqual(reader.shape, [1]);
+   * ```
+   *
    * @param dir The folder, a path or `file:` URL.
+   * @param options `maxHeaderSize`: the longest shard header read, in
+   *   characters (default 10,000, as `np.load`'s `max_header_size`); give
+   *   the writer's when it wrote longer ones.
    * @returns The reader.
    * @throws {TypeError} when the folder holds no stack, or the path is not
    *   a folder.
-   * @throws {NpyFormatError} for a broken `info` or shard.
+   * @throws {NpyFormatError} for a broken `info` or shard, or a header
+   *   longer than `maxHeaderSize`.
    */
-  static open(dir: string | URL): Promise<NpyStackReader> {
+  static open(
+    dir: string | URL,
+    options: ParseHeaderOptions = {},
+  ): Promise<NpyStackReader> {
     try {
-      return Promise.resolve(NpyStackReader.openSync(dir));
+      return Promise.resolve(NpyStackReader.openSync(dir, options));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -110,17 +133,23 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
    * ```
    *
    * @param dir The folder, a path or `file:` URL.
+   * @param options `maxHeaderSize`, as {@linkcode NpyStackReader.open}.
    * @returns The reader.
    * @throws {TypeError} when the folder holds no stack, or the path is not
    *   a folder.
    * @throws {NpyFormatError} for a broken `info` or shard.
    */
-  static openSync(dir: string | URL): NpyStackReader {
+  static openSync(
+    dir: string | URL,
+    options: ParseHeaderOptions = {},
+  ): NpyStackReader {
+    options = checkOptions(options, "read", dir, HEADER_OPTIONS);
     const path = toPath(dir);
     const fs = pathFs();
     checkStackFolder(fs, path, "read", false);
-    const r = new NpyStackReader(path, fs);
-    const scan = scanForReading(path, fs);
+    const max = options.maxHeaderSize;
+    const r = new NpyStackReader(path, fs, max);
+    const scan = scanForReading(path, fs, max);
     for (const n of scan.chunks) r.#push(n);
     if (scan.shape !== null && scan.dtype !== undefined) {
       r.#setLayout(scan.shape, scan.dtype.str, scan.fortranOrder ?? false);
@@ -154,20 +183,12 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
 
   /** Reads the live shard's covered rows; `false` if it vanished (sealed). */
   #refreshLive(): boolean {
-    const path = partPath(this.#dir, this.#chunks.length);
     this.#liveRows = 0;
     this.#liveFile = false;
-    if (!this.#fs.exists(path)) {
-      return !this.#fs.exists(shardPath(this.#dir, this.#chunks.length));
-    }
-    let head;
-    try {
-      head = shardHead(path);
-    } catch (e) {
-      if (isMissing(e)) return false;
-      // A live shard whose first header is not written yet holds no rows.
-      return true;
-    }
+    const n = this.#chunks.length;
+    const head = liveShardHead(this.#fs, this.#dir, n, this.#maxHeaderSize);
+    if (head === "sealed") return false;
+    if (head === null) return true;
     if (this.#dtype === "") {
       this.#setLayout(head.shape, head.dtype, head.fortranOrder);
     }
@@ -293,7 +314,10 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     for (let attempt = 0; attempt < 100; attempt++) {
       let n = this.#chunks.length;
       while (this.#fs.exists(shardPath(this.#dir, n))) {
-        const head = shardHead(shardPath(this.#dir, n));
+        const head = shardHead(
+          shardPath(this.#dir, n),
+          this.#maxHeaderSize,
+        );
         if (this.#dtype === "") {
           this.#setLayout(head.shape, head.dtype, head.fortranOrder);
         }
@@ -333,13 +357,6 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     }
   }
 
-  #readShard(n: number, a: number, b: number): NpyData {
-    const at = [partPath(this.#dir, n), shardPath(this.#dir, n)];
-    const paths = n < this.#chunks.length ? at.slice(1) : at;
-    const expect = { dtype: this.#dtype, rows: this.#chunks[n] };
-    return readShardRows(paths, a, b, this.#fortran, this.#shape, expect);
-  }
-
   /**
    * Reads rows `[start, end)` of the whole stack, synchronously; see
    * {@linkcode NpyStackReader.read}.
@@ -365,31 +382,22 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   readSync(start: number = 0, end?: number): NpyArray {
     this.#checkOpen();
     const [s, e] = this.#range(start, end);
-    const parts: NpyData[] = [];
-    const starts = this.#starts;
-    // Binary search for the first shard holding row s.
-    let lo = 0, hi = this.#chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid + 1]! <= s) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let n = lo, at = s; at < e; n++) {
-      const first = starts[Math.min(n, starts.length - 1)]!;
-      const rows = n < this.#chunks.length ? this.#chunks[n]! : this.#liveRows;
-      const b = Math.min(e, first + rows);
-      if (b > at) parts.push(this.#readShard(n, at - first, b - first));
-      at = b;
-      if (n >= this.#chunks.length) break;
-    }
+    const data = stackRowsSync(
+      {
+        dir: this.#dir,
+        chunks: this.#chunks,
+        starts: this.#starts,
+        liveRows: this.#liveRows,
+        fortran: this.#fortran,
+        dtype: this.#dtype,
+        shape: this.#shape,
+        maxHeaderSize: this.#maxHeaderSize,
+      },
+      s,
+      e,
+    );
     const shape = [...this.#shape];
     shape[this.#axis()] = e - s;
-    const data = parts.length > 0 ? concatData(parts) : NpyReader.openSync(
-      this.#chunks.length > 0
-        ? shardPath(this.#dir, 0)
-        : partPath(this.#dir, 0),
-      { allowIncomplete: true },
-    ).readSync(0, 0).data;
     return { data, shape, dtype: this.#dtype, fortranOrder: this.#fortran };
   }
 
@@ -426,20 +434,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #range(start: number, end: number | undefined): [number, number] {
-    const length = this.length;
-    const clamp = (v: number, name: string): number => {
-      if (typeof v !== "number" || !Number.isInteger(v)) {
-        throw new TypeError(
-          `Cannot read the stack "${this.#dir}": ${name} must be an integer, not ${
-            String(v)
-          }`,
-        );
-      }
-      return v < 0 ? Math.max(0, length + v) : Math.min(v, length);
-    };
-    const s = clamp(start, "start");
-    const e = end === undefined ? length : clamp(end, "end");
-    return [s, Math.max(s, e)];
+    return rowRange(this.#dir, this.length, start, end);
   }
 
   /**

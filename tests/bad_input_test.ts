@@ -268,12 +268,12 @@ describe("bad input: appends (SPEC 4 and 10)", () => {
     error: RangeError,
     message: /"abcd".*"<U3"/,
   });
-  badAppend("non-latin1 string into S4", {
+  badAppend("non-ASCII string into S4", {
     dtype: "|S4",
     initial: ["ab"],
     input: ["名"],
     error: RangeError,
-    message: /latin1.*Uint8Array/,
+    message: /ASCII text only.*"U" dtype.*Uint8Array/,
   });
   badAppend("bytes too long for S2", {
     dtype: "|S2",

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { type DType, parseDType } from "../../mod.ts";
+
 /** A mistake in how the program was called: exit code 2. */
 export class UsageError extends Error {
   /**
@@ -191,4 +193,33 @@ export function intOption(
     );
   }
   return Number(v);
+}
+
+/**
+ * Reads a `--dtype` option: a type NumPy knows, text with its size
+ * (NumPy's size-0 `"S"`, `"S0"`, `"U"` hold no text, and a command makes
+ * a new file of the dtype given).
+ *
+ * @param text The option's text.
+ * @returns The dtype.
+ * @throws {UsageError} for a dtype the library does not know, or one of
+ *   size 0.
+ */
+export function dtypeOption(text: string): DType {
+  let dtype: DType;
+  try {
+    dtype = parseDType(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (
+    dtype.itemsize === 0 && dtype.fields === undefined &&
+    (dtype.kind === "S" || dtype.kind === "U")
+  ) {
+    const example = `${dtype.kind}8`;
+    throw new UsageError(
+      `Cannot use dtype "${text}": a type of size 0 holds no value; give its size, such as ${example}`,
+    );
+  }
+  return dtype;
 }

@@ -319,8 +319,35 @@ export function fieldStore(
         take: (n) => data.subarray(0, n),
       };
     }
-    case "U":
     case "S": {
+      // np.loadtxt encodes an S field as latin-1 (é is b'\xe9'), and
+      // to-csv writes S bytes back so; the library's strings are ASCII.
+      const data: Uint8Array[] = new Array(items).fill(new Uint8Array(0));
+      return {
+        data,
+        dataDType: dtype.str,
+        per: 1,
+        set(i, field, line, column) {
+          const b = new Uint8Array(field.length);
+          for (let k = 0; k < field.length; k++) {
+            const c = field.charCodeAt(k);
+            if (c > 0xff) {
+              throw bad(
+                label,
+                line,
+                column,
+                field,
+                `latin-1 text, which np.loadtxt encodes into "${dtype.str}"; use a U dtype such as "<U${field.length}"`,
+              );
+            }
+            b[k] = c;
+          }
+          data[i] = b;
+        },
+        take: (n) => data.slice(0, n),
+      };
+    }
+    case "U": {
       const data: string[] = new Array(items).fill("");
       return {
         data,

@@ -7,6 +7,7 @@
 
 import type { Command } from "./_command.ts";
 import {
+  dtypeOption,
   intOption,
   MAX_HEADER_OPTION,
   type ParsedArgs,
@@ -154,16 +155,13 @@ async function runConcat(
   const dtypeText = stringOption(args, "dtype");
   let wantDType: DType | undefined;
   if (dtypeText !== undefined) {
-    try {
-      wantDType = parseDType(dtypeText);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    wantDType = dtypeOption(dtypeText);
   }
   const overwrite = args.options["overwrite"] === true;
   // A stack folder stands for its shards, in order; OUT may be none of
   // them (a sealed shard appended to in place no longer matched info).
-  const files = expandStacks(ins);
+  const max = intOption(args, "max-header-size");
+  const files = expandStacks(ins, max);
   const same = sameFileIn(out, [...ins, ...files]);
   if (same !== undefined) {
     throw new UsageError(
@@ -172,7 +170,6 @@ async function runConcat(
       }`,
     );
   }
-  const max = intOption(args, "max-header-size");
   const sources: NpySource[] = files.map((p) => openSource(p, max));
   const first = sources[0]!.info;
   const output = openNpyOutput(out, overwrite, max, { casting }, () => ({

@@ -7,12 +7,13 @@
 
 import type { Command } from "./_command.ts";
 import {
+  dtypeOption,
   intOption,
   MAX_HEADER_OPTION,
   stringOption,
   UsageError,
 } from "./_args.ts";
-import { type DType, parseDType } from "../../mod.ts";
+import { parseDType } from "../../mod.ts";
 import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
 import { openNpyOutput, textInput, writeOutput } from "./_files.ts";
@@ -48,14 +49,6 @@ export function delimiterOption(text: string | undefined): string {
     );
   }
   return text;
-}
-
-function dtypeOption(text: string): DType {
-  try {
-    return parseDType(text);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
 }
 
 /** The `from-csv` command. */

@@ -39,7 +39,7 @@ export function groupFiles(dir: string, maxHeaderSize?: number): string[] {
   const layout = reader.layout;
   reader.closeSync();
   return Object.values(layout).flatMap((m) =>
-    m.stack === null ? [m.path] : expandStacks([m.path])
+    m.stack === null ? [m.path] : expandStacks([m.path], maxHeaderSize)
   );
 }
 
@@ -105,7 +105,7 @@ export function groupInfoRecord(
     }
     let stack: StackFacts | null = null;
     if (m.shape !== null) {
-      const r = NpyStackReader.openSync(m.path);
+      const r = NpyStackReader.openSync(m.path, headerOptions(maxHeaderSize));
       r.closeSync();
       stack = {
         folder: m.path,

@@ -127,7 +127,7 @@ order, sealed shards and live rows.`,
       let out: string;
       try {
         if (isGroup(path)) out = groupInfoOutput(path, max, json);
-        else if (isDirectory(path)) out = stackInfoOutput(path, json);
+        else if (isDirectory(path)) out = stackInfoOutput(path, json, max);
         else {
           const r = infoRecord(path, max);
           out = json ? `${JSON.stringify(r)}\n` : text(r);

@@ -8,7 +8,7 @@
 
 import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
-import { batches, openSource } from "./_npy_source.ts";
+import { batches, headerOptions, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
 import { NpyStackReader, NpyStackWriterSync } from "../../mod.ts";
 import {
@@ -25,17 +25,21 @@ import {
  * written (`NpyStackReader.files`).
  *
  * @param paths Files and stack folders.
+ * @param maxHeaderSize The header size cap (`--max-header-size`).
  * @returns Files only.
  * @throws {TypeError} for a folder that holds no stack.
  */
-export function expandStacks(paths: readonly string[]): string[] {
+export function expandStacks(
+  paths: readonly string[],
+  maxHeaderSize?: number,
+): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (!isDirectory(p)) {
       out.push(p);
       continue;
     }
-    const r = NpyStackReader.openSync(p);
+    const r = NpyStackReader.openSync(p, headerOptions(maxHeaderSize));
     r.closeSync();
     out.push(...r.files);
   }
@@ -46,11 +50,12 @@ export function expandStacks(paths: readonly string[]): string[] {
  * Whether `dir` is a stack that grows along its last axis.
  *
  * @param dir A stack folder.
+ * @param maxHeaderSize The header size cap (`--max-header-size`).
  * @returns `true` for a Fortran-order stack.
  */
-export function isFortranStack(dir: string): boolean {
+export function isFortranStack(dir: string, maxHeaderSize?: number): boolean {
   if (!isDirectory(dir)) return false;
-  const r = NpyStackReader.openSync(dir);
+  const r = NpyStackReader.openSync(dir, headerOptions(maxHeaderSize));
   r.closeSync();
   return r.fortranOrder;
 }
@@ -73,10 +78,15 @@ export interface StackInfoRecord {
  *
  * @param dir The folder.
  * @param json One JSON line instead of text.
+ * @param maxHeaderSize The header size cap (`--max-header-size`).
  * @returns The output.
  */
-export function stackInfoOutput(dir: string, json: boolean): string {
-  const r = NpyStackReader.openSync(dir);
+export function stackInfoOutput(
+  dir: string,
+  json: boolean,
+  maxHeaderSize?: number,
+): string {
+  const r = NpyStackReader.openSync(dir, headerOptions(maxHeaderSize));
   const chunks = r.chunks;
   const sealed = chunks.reduce((a, b) => a + b, 0);
   const shape = r.shape;
@@ -165,7 +175,8 @@ Example:
         "EEXIST",
       );
     }
-    const src = openSource(inPath, intOption(args, "max-header-size"));
+    const max = intOption(args, "max-header-size");
+    const src = openSource(inPath, max);
     const progress = new Progress(rt, args.options["no-progress"] !== true);
     try {
       const h = src.info;
@@ -181,6 +192,7 @@ Example:
       const stack = NpyStackWriterSync.open(dir, {
         dtype: h.dtype,
         fortranOrder: h.fortranOrder,
+        ...headerOptions(max),
         ...(perShard > 0 ? { shardRows: perShard } : { shardBytes: bytes! }),
       });
       try {

@@ -81,7 +81,7 @@ Example:
     // A stack's shards, a group's members: written over, they are lost.
     const inputs = group
       ? groupFiles(inPath, intOption(args, "max-header-size"))
-      : expandStacks([inPath]);
+      : expandStacks([inPath], intOption(args, "max-header-size"));
     const same = outPath === undefined || outPath === "-"
       ? undefined
       : sameFileIn(outPath, [inPath, ...inputs]);
@@ -107,7 +107,7 @@ Example:
     try {
       const { info } = src;
       if (
-        paths.length > 1 && info.shape.length > 1 && isFortranStack(inPath)
+        paths.length > 1 && info.shape.length > 1 && isFortranStack(inPath, max)
       ) {
         throw new RangeError(
           `Cannot write "${inPath}" as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
