@@ -7,6 +7,9 @@
 import { checkStackFolder, StackCore } from "./_stack_core.ts";
 import { releaseFinished } from "./_lock_release.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
+import type { ParseHeaderOptions } from "./header.ts";
+import { checkOptions } from "./_options_check.ts";
+import { HEADER_OPTIONS } from "./_option_kinds.ts";
 
 /**
  * Repairs a stack left by a killed writer, as reopening it for writing
@@ -30,15 +33,31 @@ import { pathFs, toPath } from "./_path_fs.ts";
  * ```
  *
  * @param dir The stack folder, a path or `file:` URL.
+ * @param options `maxHeaderSize`: the largest shard header read (default
+ *   10,000 characters, as `np.load`'s `max_header_size`); a stack written
+ *   with a larger one is recovered with the same.
  * @returns The shape of the stack (sealed and live rows).
  * @throws {TypeError} when the folder does not exist, or is not a folder.
  * @throws {NpyLockedError} when a writer holds the stack.
  * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
  */
-export function recoverStackSync(dir: string | URL): number[] {
+export function recoverStackSync(
+  dir: string | URL,
+  options: ParseHeaderOptions = {},
+): number[] {
   const path = toPath(dir);
+  const { maxHeaderSize } = checkOptions(
+    options,
+    "recover",
+    dir,
+    HEADER_OPTIONS,
+  );
   checkStackFolder(pathFs(), path, "recover", false);
-  const core = new StackCore(path, {}, "recover");
+  const core = new StackCore(
+    path,
+    maxHeaderSize === undefined ? {} : { maxHeaderSize },
+    "recover",
+  );
   const shape = core.shape;
   releaseFinished(() => core.close(true), "recover", path);
   return shape;
@@ -64,14 +83,18 @@ export function recoverStackSync(dir: string | URL): number[] {
  * ```
  *
  * @param dir The stack folder, a path or `file:` URL.
+ * @param options `maxHeaderSize`, as {@linkcode recoverStackSync}.
  * @returns The shape of the stack.
  * @throws {TypeError} when the folder does not exist, or is not a folder.
  * @throws {NpyLockedError} when a writer holds the stack.
  * @throws {NpyFormatError} for a broken `info` or a shard it cannot repair.
  */
-export function recoverStack(dir: string | URL): Promise<number[]> {
+export function recoverStack(
+  dir: string | URL,
+  options: ParseHeaderOptions = {},
+): Promise<number[]> {
   try {
-    return Promise.resolve(recoverStackSync(dir));
+    return Promise.resolve(recoverStackSync(dir, options));
   } catch (e) {
     return Promise.reject(e);
   }

@@ -19,7 +19,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -35,6 +35,8 @@ import {
   readNpyStackSync,
   readNpySync,
   recoverGroupSync,
+  recoverStack,
+  recoverStackSync,
 } from "../mod.ts";
 import { npSaveBytes, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -140,6 +142,38 @@ describe("stop 19: stacks with long headers", () => {
         () => NpyStackReader.openSync(dir, { maxHederSize: 1 } as never),
         { name: "TypeError", message: /maxHederSize/ },
       );
+    },
+  );
+
+  test(
+    "recoverStack takes maxHeaderSize: such a stack is recovered and reads as np.load's",
+    numpyTestOptions(),
+    async () => {
+      const dir = join(tempDir(), "wide");
+      wideStack(dir);
+      const want = npStackHex(dir);
+      rmSync(join(dir, "info")); // as if killed before info was written
+      assert.throws(() => recoverStackSync(dir), {
+        name: "NpyFormatError",
+        message: /larger than maxHeaderSize \(10000\); raise maxHeaderSize/,
+      });
+      assert.throws(
+        () => recoverStackSync(dir, { maxHederSize: 1 } as never),
+        { name: "TypeError", message: /maxHederSize/ },
+      );
+      assert.deepEqual(await recoverStack(dir, { maxHeaderSize: BIG }), [3]);
+      assert.equal(npStackHex(dir), want);
+      const a = readNpyStackSync(dir, { maxHeaderSize: BIG });
+      assert.deepEqual(a.shape, [3]);
+      const row2 = (a.data as Record<string, number>[])[2]!;
+      assert.equal(Number(row2.field_599), (599 + 2) % 256);
+      // The CLI's recover passes --max-header-size on to a stack folder.
+      rmSync(join(dir, "info"));
+      assert.notEqual(cli(["recover", dir]).code, 0);
+      const r = cli(["recover", "--max-header-size", String(BIG), dir]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(r.stdout, /stack recovered, shape \(3,\)/);
+      assert.equal(npStackHex(dir), want);
     },
   );
 

@@ -51,7 +51,9 @@ recoverStack and recoverGroup do: whole rows only.`,
     const max = intOption(args, "max-header-size");
     for (const path of args.positional) {
       if (isDirectory(path)) {
-        await rt.writeStdout(enc.encode(`${recoverFolder(path, zerofill)}\n`));
+        await rt.writeStdout(
+          enc.encode(`${recoverFolder(path, zerofill, max)}\n`),
+        );
         continue;
       }
       if (await nothingThere(path, rt)) continue;
@@ -159,8 +161,16 @@ way. A file that is already appendable is left as it is.`,
   },
 };
 
-/** `recover DIR`: repairs a stack or a group folder; returns the line to print. */
-function recoverFolder(path: string, zerofill: boolean): string {
+/**
+ * `recover DIR`: repairs a stack or a group folder, reading headers of up
+ * to `max` characters; returns the line to print.
+ */
+function recoverFolder(
+  path: string,
+  zerofill: boolean,
+  max: number | undefined,
+): string {
+  const cap = max === undefined ? {} : { maxHeaderSize: max };
   if (zerofill) {
     throw new RangeError(
       `Cannot recover "${path}" with --zerofill: a stack or a group keeps whole rows only; leave the option out`,
@@ -168,10 +178,10 @@ function recoverFolder(path: string, zerofill: boolean): string {
   }
   if (isGroup(path)) {
     return `${path}: group recovered, ${
-      recoverGroupSync(path)
+      recoverGroupSync(path, cap)
     } rows in every member`;
   }
-  const shape = recoverStackSync(path);
+  const shape = recoverStackSync(path, cap);
   if (shape.length === 0) {
     throw new RangeError(
       `Cannot recover "${path}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder`,
