@@ -146,6 +146,25 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
   return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
 }
 
+/**
+ * Whether the lock `file` was last written more than a second before
+ * `born` (the creation of the file it is taken for, ms since the epoch):
+ * a lock by device and inode left for an earlier file whose inode number
+ * the system has given to this one. Its holder cannot hold this file (an
+ * inode is reused only once no one has it open), whatever its process
+ * says, so it is stale: a killed writer's lock of another file blocked a
+ * new one (Deno without --allow-run cannot tell a dead holder).
+ */
+function writtenBefore(
+  fs: PathFs,
+  file: string,
+  born: number | null,
+): boolean {
+  if (born === null) return false;
+  const age = fs.ageMs(file);
+  return age !== null && Date.now() - age < born - 1000;
+}
+
 /** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
 function tempOf(file: string, pid: number, token: string): string {
   return `${file}.${pid}.${token}.new`;
@@ -380,12 +399,17 @@ export function acquireLock(
   return lockAt(path, verb, lockPath);
 }
 
-/** {@linkcode acquireLock} of `lockPath`; `byId`: refusals name the holder's path. */
+/**
+ * {@linkcode acquireLock} of `lockPath`; `byId`: refusals name the
+ * holder's path; `born`: when the file was created, for a lock by device
+ * and inode (one written before it is an earlier file's: stale).
+ */
 export function lockAt(
   path: string,
   verb: string,
   lockPath: string,
   byId = false,
+  born: number | null = null,
 ): HeldLock {
   const fs = pathFs();
   const refuse = (text: string | null, unknown = false) =>
@@ -407,7 +431,9 @@ export function lockAt(
     const hold = tryCreate(fs, lockPath, path, verb);
     if (hold !== null) return held(fs, lockPath, hold, tidy);
     const text = read(lockPath);
-    const verdict = judge(fs, lockPath, text);
+    const verdict = writtenBefore(fs, lockPath, born)
+      ? "stale"
+      : judge(fs, lockPath, text);
     if (verdict === "missing") {
       vanished = lockPath;
       continue;

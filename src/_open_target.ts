@@ -362,7 +362,7 @@ export function linksLock(
         allowed({ name: "write", path: LINKS_LOCK_DIR }))
     ) return null;
     if (fs.kind(LINKS_LOCK_DIR) !== "directory") return null;
-    return lockAt(path, verb, at, true);
+    return lockAt(path, verb, at, true, meta.born);
   } catch (e) {
     if (oneName && !(e instanceof NpyLockedError)) return null;
     const denied = [e, (e as Error).cause].some((x) => {

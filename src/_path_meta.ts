@@ -23,6 +23,8 @@ export interface PathMeta {
   nlink: number;
   /** The device and inode that name the file on this host, or `null`. */
   id: string | null;
+  /** When the file was created (ms since the epoch), or `null` where the system does not say. */
+  born: number | null;
 }
 
 interface DenoMeta {
@@ -34,6 +36,7 @@ interface DenoMeta {
     nlink: number | null;
     dev: number;
     ino: number | null;
+    birthtime: Date | null;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number | null, gid: number | null): void;
@@ -52,6 +55,7 @@ interface NodeMeta {
     nlink: number;
     dev: number;
     ino: number;
+    birthtimeMs: number;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number, gid: number): void;
@@ -131,6 +135,7 @@ export function statPath(path: string, verb: string): PathMeta {
         gid: s.gid,
         nlink: s.nlink ?? 1,
         id: fileId(s.dev, s.ino),
+        born: s.birthtime?.getTime() ?? null,
       };
     }
     const s = node()!.statSync(path);
@@ -140,6 +145,7 @@ export function statPath(path: string, verb: string): PathMeta {
       gid: s.gid,
       nlink: s.nlink,
       id: fileId(s.dev, s.ino),
+      born: s.birthtimeMs > 0 ? s.birthtimeMs : null,
     };
   } catch (e) {
     throw runtimeError(nodeStyle(e), verb, path);
