@@ -11,8 +11,6 @@ import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
 import { headerCapOption, isMissing, shardRows } from "./_stack_scan.ts";
 
-export { isMissing };
-
 /**
  * Reads rows `[a, b)` (along the stack's growth axis) of one shard, from
  * the first of `paths` that exists: the live `{n}.npy.part`, then the

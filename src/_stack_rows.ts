@@ -15,8 +15,7 @@ import {
   shardPath,
 } from "./_stack_core.ts";
 import type { PathFs } from "./_path_fs.ts";
-import { isMissing } from "./_shard_read.ts";
-import { headerCapOption } from "./_stack_scan.ts";
+import { headerCapOption, isMissing } from "./_stack_scan.ts";
 import { readShardRows } from "./_shard_read.ts";
 
 /** What a stack reader knows of its shards. */

@@ -5,6 +5,7 @@
  */
 
 import { checkStackFolder, StackCore } from "./_stack_core.ts";
+import { headerCapOption } from "./_stack_scan.ts";
 import { releaseFinished } from "./_lock_release.ts";
 import { pathFs, toPath } from "./_path_fs.ts";
 import type { ParseHeaderOptions } from "./header.ts";
@@ -55,7 +56,7 @@ export function recoverStackSync(
   checkStackFolder(pathFs(), path, "recover", false);
   const core = new StackCore(
     path,
-    maxHeaderSize === undefined ? {} : { maxHeaderSize },
+    headerCapOption(maxHeaderSize),
     "recover",
   );
   const shape = core.shape;

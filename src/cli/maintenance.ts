@@ -19,6 +19,7 @@ import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
 import { checkReadable, isDirectory, sizeIfExists } from "./_fs.ts";
 import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
+import { headerOptions } from "./_npy_source.ts";
 
 const enc = new TextEncoder();
 
@@ -75,7 +76,7 @@ recoverStack and recoverGroup do: whole rows only.`,
       }
       await recover(path, {
         zerofillIncomplete: zerofill,
-        ...(max === undefined ? {} : { maxHeaderSize: max }),
+        ...headerOptions(max),
       });
       const after = infoRecord(path, max);
       if (before === null) {
@@ -142,7 +143,7 @@ way. A file that is already appendable is left as it is.`,
       }
       await ensureAppendable(path, {
         inplace,
-        ...(max === undefined ? {} : { maxHeaderSize: max }),
+        ...headerOptions(max),
       });
       const after = infoRecord(path, max);
       await rt.writeStdout(
@@ -170,7 +171,7 @@ function recoverFolder(
   zerofill: boolean,
   max: number | undefined,
 ): string {
-  const cap = max === undefined ? {} : { maxHeaderSize: max };
+  const cap = headerOptions(max);
   if (zerofill) {
     throw new RangeError(
       `Cannot recover "${path}" with --zerofill: a stack or a group keeps whole rows only; leave the option out`,
