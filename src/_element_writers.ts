@@ -10,7 +10,7 @@ import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
-import { valueText } from "./_number_text.ts";
+import { castText } from "./_number_text.ts";
 import { itemBytes } from "./_typed_arrays.ts";
 import {
   convertNaNBits,
@@ -340,16 +340,13 @@ function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function unicodeWriter(dtype: DType, unsafe: boolean): ElementWriter {
+function unicodeWriter(dtype: DType, casting: Casting): ElementWriter {
   const n = dtype.itemsize / 4;
   const le = dtype.byteOrder !== ">";
+  const unsafe = casting === "unsafe";
   return (view, offset, value, where) => {
-    // Numbers as NumPy's str() writes them, under "unsafe" only.
-    const s = typeof value === "string"
-      ? value
-      : unsafe
-      ? valueText(value)
-      : undefined;
+    // Numbers as NumPy's str() writes them, from "safe" on (np.can_cast).
+    const s = typeof value === "string" ? value : castText(value, casting);
     if (s === undefined) return typeError(value, dtype, where);
     let i = 0;
     for (const ch of s) {
@@ -364,12 +361,13 @@ function unicodeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function bytesWriter(dtype: DType, unsafe: boolean): ElementWriter {
+function bytesWriter(dtype: DType, casting: Casting): ElementWriter {
   const n = dtype.itemsize;
+  const unsafe = casting === "unsafe";
   return (view, offset, value, where) => {
     let bytes: Uint8Array;
-    const text = dtype.kind === "S" && unsafe && typeof value !== "string"
-      ? valueText(value)
+    const text = dtype.kind === "S" && typeof value !== "string"
+      ? castText(value, casting)
       : value;
     const own = itemBytes(value, where);
     if (own !== undefined) bytes = own;
@@ -585,10 +583,10 @@ export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
     case "c":
       return complexWriter(dtype, unsafe);
     case "U":
-      return unicodeWriter(dtype, unsafe);
+      return unicodeWriter(dtype, casting);
     case "S":
     case "V":
-      return bytesWriter(dtype, unsafe);
+      return bytesWriter(dtype, casting);
     case "M":
     case "m":
       return timeWriter(dtype, unsafe);

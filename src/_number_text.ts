@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Casting } from "./casting.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import {
   civil,
@@ -128,6 +129,19 @@ export function valueText(value: unknown): string | undefined {
     return complexText(c.re, c.im ?? 0, 16);
   }
   return undefined;
+}
+
+/**
+ * A JS value's text for a `U` or `S` item under `casting`, as
+ * {@linkcode valueText}; `undefined` under `"no"` and `"equiv"`, where
+ * `np.can_cast` refuses numbers into text (and for values with no text).
+ *
+ * @param value The value.
+ * @param casting The casting mode.
+ * @returns The text, or `undefined`.
+ */
+export function castText(value: unknown, casting: Casting): string | undefined {
+  return casting === "no" || casting === "equiv" ? undefined : valueText(value);
 }
 
 /**

@@ -55,6 +55,26 @@ function numericSafe(from: DType, to: DType): boolean {
   return false;
 }
 
+// Characters NumPy 1.24 counts on for the text of any value of a number
+// dtype (its REQUIRED_STR_LEN, by kind and size): a cast to a `U` or `S`
+// at least this long is safe.
+const TEXT_ROOM: Record<string, number> = {
+  b1: 5,
+  u1: 3,
+  i1: 4,
+  u2: 5,
+  i2: 6,
+  u4: 10,
+  i4: 11,
+  u8: 20,
+  i8: 21,
+  f2: 32,
+  f4: 32,
+  f8: 32,
+  c8: 64,
+  c16: 64,
+};
+
 function sameType(from: DType, to: DType): boolean {
   if (from.kind !== to.kind || from.itemsize !== to.itemsize) return false;
   if (from.unit !== to.unit) return false;
@@ -166,6 +186,14 @@ export function canCast(from: DType, to: DType, casting: Casting): boolean {
     // same_kind: within a kind, or up the kind order (never i -> u).
     if (a === "i" && b === "u") return false;
     return KIND_ORDER[a]! <= KIND_ORDER[b]!;
+  }
+  if (a in KIND_ORDER && (b === "U" || b === "S")) {
+    // Numbers to text: any size under same_kind (NumPy cuts the text),
+    // safe when the longest text fits.
+    if (casting === "same_kind") return true;
+    const room = TEXT_ROOM[`${a}${from.itemsize}`];
+    const chars = b === "U" ? to.itemsize / 4 : to.itemsize;
+    return room !== undefined && chars >= room;
   }
   if ((a === "U" && b === "U") || (a === "S" && b === "S")) {
     return casting === "same_kind" || to.itemsize >= from.itemsize;

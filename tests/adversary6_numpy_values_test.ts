@@ -232,13 +232,16 @@ describe("plain values into text dtypes are written as NumPy writes the Python v
     });
   }
 
-  test("below unsafe, numbers are still not text", () => {
+  test("under no and equiv, numbers are not text (np.can_cast)", () => {
+    // From "safe" on they are: tests/stop20_number_text_test.ts.
     for (const target of ["<U25", "|S25"]) {
-      assert.throws(() => ours(target, [1.5], "same_kind"), TypeError);
-      assert.throws(
-        () => ours(target, new Float64Array([1.5]), "same_kind"),
-        TypeError,
-      );
+      for (const casting of ["no", "equiv"]) {
+        assert.throws(() => ours(target, [1.5], casting), TypeError);
+        assert.throws(
+          () => ours(target, new Float64Array([1.5]), casting),
+          TypeError,
+        );
+      }
     }
   });
 });

@@ -356,12 +356,12 @@ describe("bad input: appends (SPEC 4 and 10)", () => {
     error: TypeError,
     message: /"a".*"<f8" needs numbers/,
   });
-  badAppend("number into a string file", {
+  badAppend("number too long for a string file", {
     dtype: "<U3",
     initial: ["abc"],
-    input: [1],
-    error: TypeError,
-    message: /value 1.*"<U3" needs strings/,
+    input: [1234],
+    error: RangeError,
+    message: /value 1234.*does not fit dtype "<U3"/,
   });
   badAppend("not an array at all", {
     ...u1,
