@@ -269,14 +269,16 @@ export function checkWriterOptions(
         `Cannot open ${label}: dtype "${dtype.str}" holds Python objects, which cannot be written`,
       );
     }
-    const unsized = unsizedWhy(dtype);
+    // Text naming NumPy's unsized "S"/"U" asks for a size from the data;
+    // a DType object stands as it is, as a header's |S0 does (a stack's
+    // shards and the CLI's outputs of a |S0 source get one).
+    const unsized = typeof options.dtype === "string"
+      ? unsizedWhy(dtype)
+      : undefined;
     if (unsized !== undefined) {
-      const spec = typeof options.dtype === "string"
-        ? options.dtype
-        : dtype.str;
       throw new TypeError(
         `Cannot open ${label}: Cannot use dtype ${
-          JSON.stringify(spec)
+          JSON.stringify(options.dtype)
         }: ${unsized}`,
       );
     }

@@ -173,7 +173,9 @@ async function runConcat(
   const sources: NpySource[] = files.map((p) => openSource(p, max));
   const first = sources[0]!.info;
   const output = openNpyOutput(out, overwrite, max, { casting }, () => ({
-    dtype: wantDType ?? first.dtype,
+    // Parsed: a DType stands as it is, a header's |S0 too (as text, the
+    // option refuses NumPy's unsized "S").
+    dtype: wantDType ?? parseDType(first.dtype),
     fortranOrder: first.fortranOrder,
   }));
   const { writer } = output;

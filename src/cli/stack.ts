@@ -10,7 +10,7 @@ import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, headerOptions, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
-import { NpyStackReader, NpyStackWriterSync } from "../../mod.ts";
+import { NpyStackReader, NpyStackWriterSync, parseDType } from "../../mod.ts";
 import {
   CliFileError,
   isDirectory,
@@ -190,7 +190,7 @@ Example:
       const perShard = rows ??
         (h.rowBytes > 0 ? Math.max(1, Math.ceil(bytes! / h.rowBytes)) : 0);
       const stack = NpyStackWriterSync.open(dir, {
-        dtype: h.dtype,
+        dtype: parseDType(h.dtype), // as it stands, |S0 too
         fortranOrder: h.fortranOrder,
         ...headerOptions(max),
         ...(perShard > 0 ? { shardRows: perShard } : { shardBytes: bytes! }),
