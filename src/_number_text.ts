@@ -198,6 +198,12 @@ for (const unit of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
   };
 }
 
+// Days since 1970 as NumPy's days_to_yearsdays dates them: it first
+// counts from 2000-01-01 (10957 days on) in int64, which wraps for days
+// within 10957 of the least int64.
+const numpyCivil = (days: bigint) =>
+  civil(BigInt.asIntN(64, days - 10957n) + 10957n);
+
 const two = (n: number | bigint) => String(n).padStart(2, "0");
 
 /**
@@ -219,25 +225,27 @@ export function timeText(
   base: string,
 ): string | undefined {
   if (value === NAT) return "NaT";
-  const v = value * BigInt(count);
+  // NumPy scales by the multiple (and weeks to days) in int64, wrapping.
+  const v = BigInt.asIntN(64, value * BigInt(count));
   // NumPy 1.24 cuts a timedelta's text to 21 characters (an int64's room).
   if (kind === "m") return `${v} ${TIME_WORDS[base]}`.slice(0, 21);
   if (base === "generic") return undefined;
   const year = (y: bigint) =>
     y < 0n ? `-${String(-y).padStart(3, "0")}` : String(y).padStart(4, "0");
-  if (base === "Y") return year(1970n + v);
+  if (base === "Y") return year(BigInt.asIntN(64, 1970n + v));
   if (base === "M") {
     const [y, m] = yearMonth(v);
     return `${year(y)}-${two(m)}`;
   }
   if (base === "W" || base === "D") {
-    const [y, m, d] = civil(base === "W" ? v * DAYS_PER_WEEK : v);
+    const days = base === "W" ? BigInt.asIntN(64, v * DAYS_PER_WEEK) : v;
+    const [y, m, d] = numpyCivil(days);
     return `${year(y)}-${two(m)}-${two(d)}`;
   }
   const { perDay, seconds: each, perSecond, digits } = CLOCK[base]!;
   const days = floorDiv(v, perDay);
   const rest = v - days * perDay;
-  const [y, m, d] = civil(days);
+  const [y, m, d] = numpyCivil(days);
   let out = `${year(y)}-${two(m)}-${two(d)}`;
   const seconds = rest * each / perSecond;
   out += `T${two(seconds / 3600n)}`;
