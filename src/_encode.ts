@@ -130,6 +130,7 @@ export function encodeTyped(
       from.unit!,
       dtype.unit!,
       casting === "unsafe",
+      from.kind === "M",
     );
     if (typeof scaled === "string") {
       throw new RangeError(`Cannot append to ${label}: ${scaled}`);

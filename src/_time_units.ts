@@ -201,6 +201,48 @@ function numpyFactorFits(a: string, b: string): boolean {
 }
 
 /**
+ * Datetimes from years or months to years or months as NumPy's general
+ * datetime cast (through its calendar struct): the multiple applied in
+ * int64, months from years times 12 in int64, then floor-divided by the
+ * target's multiple, each wrapping (a timedelta takes the factor path).
+ */
+function yearlyDates(
+  values: BigInt64Array,
+  a: TimeUnit,
+  b: TimeUnit,
+  wrap: boolean,
+  from: string,
+  to: string,
+): BigInt64Array | string {
+  const out = new BigInt64Array(values.length);
+  const n = BigInt(b.count);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === NAT) {
+      out[i] = NAT;
+      continue;
+    }
+    const at = (w: (x: bigint) => bigint) => {
+      const dt = w(v * BigInt(a.count));
+      const months = a.base === b.base
+        ? dt
+        : b.base === "Y"
+        ? floorDiv(dt, 12n)
+        : w(12n * dt);
+      // NumPy's floor: (m - n + 1) / n for a negative m, in int64 too.
+      return n === 1n || months >= 0n ? months / n : w(months - n + 1n) / n;
+    };
+    const exact = at((x) => x);
+    const q = at((x) => BigInt.asIntN(64, x));
+    if ((q !== exact || q === NAT) && !wrap) {
+      return `value ${v} at index ${i} in unit "${from}" does not fit 64 bits in unit "${to}" (use casting "unsafe" to wrap as NumPy does)`;
+    }
+    out[i] = q;
+  }
+  return out;
+}
+
+/**
  * Converts datetime or timedelta values from one unit to another as
  * NumPy's `astype` does: multiplied, then floor-divided; NaT stays NaT.
  * Between years or months and the other units (a calendar question) it
@@ -211,6 +253,7 @@ function numpyFactorFits(a: string, b: string): boolean {
  * @param to The target unit.
  * @param wrap Wrap values that overflow 64 bits (as NumPy does under
  * `casting="unsafe"`) instead of refusing them.
+ * @param datetime Datetimes (years and months then go by the calendar).
  * @returns The values in `to` units (a new array), or a message saying why
  * not.
  */
@@ -219,6 +262,7 @@ export function rescaleTime(
   from: string,
   to: string,
   wrap: boolean,
+  datetime = false,
 ): BigInt64Array | string {
   const a = splitTimeUnit(from);
   const b = splitTimeUnit(to);
@@ -230,6 +274,7 @@ export function rescaleTime(
     if (!yearly(a.base) || !yearly(b.base)) {
       return `converting unit "${from}" to "${to}" needs a calendar; convert the values first`;
     }
+    if (datetime) return yearlyDates(values, a, b, wrap, from, to);
     num = BigInt(a.count) * (a.base === "Y" ? 12n : 1n);
     den = BigInt(b.count) * (b.base === "Y" ? 12n : 1n);
   } else {
