@@ -21,7 +21,13 @@ import type {
   PrepareOptions,
   TypedArray,
 } from "./array_input.ts";
-import { bytesOf, isTypedArray, typedArrayDType } from "./_typed_arrays.ts";
+import {
+  bytesOf,
+  isTypedArray,
+  typedArrayDType,
+  typedArrayFor,
+} from "./_typed_arrays.ts";
+import { decodeItems } from "./decode.ts";
 import { normalize, product } from "./_input_normalize.ts";
 import { inferDType } from "./_dtype_infer.ts";
 import { encodeTyped, encodeValues, reorder } from "./_encode.ts";
@@ -123,8 +129,19 @@ export function prepareArray(
   }
   const count = product(shape);
   const itemsize = dtype.itemsize;
-  const data = n.data;
-  const src = n.srcDType;
+  let data = n.data;
+  let src = n.srcDType;
+  if (
+    data instanceof Uint8Array && src !== undefined && src.kind !== "u" &&
+    src.kind !== "b" && src.str !== dtype.str &&
+    typedArrayFor(src) !== undefined && data.length % src.itemsize === 0
+  ) {
+    // Bytes of another numeric or time dtype: their values, converted as
+    // np.frombuffer(b, src).astype(dtype), not the bytes reinterpreted.
+    const items = data.length / src.itemsize;
+    data = decodeItems(data, src, items, { copy: false }) as TypedArray;
+    src = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+  }
   let bytes: Uint8Array | undefined;
   let shared = false;
 
@@ -153,7 +170,7 @@ export function prepareArray(
         castError(rawType, dtype, casting, label);
       }
       expectLength(count * itemsize, "bytes");
-      bytes = data;
+      bytes = data as Uint8Array;
       shared = true;
     } else if (dtype.kind === "c") {
       // Interleaved (re, im) numbers; a float or integer array casts as
