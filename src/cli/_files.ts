@@ -16,6 +16,7 @@ import {
 } from "../../mod.ts";
 import {
   checkReadable,
+  checkReplaceable,
   CliFile,
   removeQuietly,
   renameOver,
@@ -102,6 +103,7 @@ export class TextOutput {
     if (path === undefined || path === "-") {
       this.#file = null;
     } else {
+      checkReplaceable(path);
       this.#path = path;
       this.#tmp = tempPathBeside(path);
       this.#file = new CliFile(this.#tmp, "create", path);

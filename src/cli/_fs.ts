@@ -174,6 +174,31 @@ export function sizeIfExists(path: string): number | undefined {
 }
 
 /**
+ * Refuses an output path that exists and is not a regular file (a folder,
+ * FIFO, socket or device such as `/dev/full`): an output written beside it
+ * and renamed over it would replace the device by a regular file.
+ *
+ * @param path The output path (symbolic links followed).
+ * @throws {CliFileError} naming `path` and the fix.
+ */
+export function checkReplaceable(path: string): void {
+  let st;
+  try {
+    st = nodeFsModule().statSync(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ENOENT") return;
+    throw fileError(e, "write", path);
+  }
+  if (st.isFile()) return;
+  const what = st.isDirectory() ? "folder" : "FIFO, socket or device";
+  throw new CliFileError(
+    `Cannot write "${path}": it is a ${what}, not a regular file, and the output replaces OUT once written; pass the path of a file, or "-" for standard output (and redirect it with > to write to a device or FIFO)`,
+    path,
+    undefined,
+  );
+}
+
+/**
  * A file open for positioned reads and writes; a `FileLikeSync`, so the
  * library's writers and readers can use it. Its errors name `path`.
  */
