@@ -172,10 +172,17 @@ async function runConcat(
   }
   const sources: NpySource[] = files.map((p) => openSource(p, max));
   const first = sources[0]!.info;
-  const output = openNpyOutput(out, overwrite, max, { casting }, () => ({
-    dtype: wantDType ?? first.dtype,
-    fortranOrder: first.fortranOrder,
-  }));
+  const output = openNpyOutput(
+    out,
+    overwrite,
+    max,
+    { casting },
+    () => ({
+      dtype: wantDType ?? first.dtype,
+      fortranOrder: first.fortranOrder,
+    }),
+    (text) => rt.writeStderr(`npy-append-array: warning: ${text}\n`),
+  );
   const { writer } = output;
   const progress = new Progress(rt, args.options["no-progress"] !== true);
   await writeOutput(output, progress, () => {
