@@ -6,15 +6,19 @@
  * 1: a script that reruns a failed command (the help says a failure
  * leaves OUT as it was) appended the rows twice. Now the command succeeds
  * (exit 0) with the error printed as a warning when OUT holds every row
- * written and needs no recovery.
+ * written and needs no recovery. And a system error the command line had
+ * no words for (EIO opening OUT) was printed bare ("EIO: i/o error, open
+ * '...'"); it now says "Cannot open" and OUT's name first, as ENOSPC does.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
 import { straceFailing, straceOptions } from "./_strace.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url);
@@ -65,3 +69,45 @@ for (const kind of ["concat into an existing OUT", "from-csv into a new OUT"]) {
     },
   );
 }
+
+test(
+  "concat whose opens of OUT fail with EIO: the error names OUT with 'Cannot open', OUT unchanged, a rerun appends once",
+  OPTS,
+  () => {
+    const dir = tempDir();
+    const out = join(dir, "out.npy");
+    const w = NpyAppendArraySync.open(out, { dtype: "<f8" });
+    w.append(ramp(0, 10));
+    w.close();
+    const input = join(dir, "in.npy");
+    const i = NpyAppendArraySync.open(input, { dtype: "<f8" });
+    i.append(ramp(10, 20));
+    i.close();
+    const args = ["concat", "--no-progress", out, input];
+    const [cmd, cmdArgs] = scriptCommand(CLI);
+    const r = spawnSync("strace", [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-P",
+      out,
+      "-e",
+      "trace=openat,open",
+      "-e",
+      "inject=openat,open:error=EIO:when=1+",
+      cmd,
+      ...cmdArgs,
+      ...args,
+    ], { encoding: "utf8" });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`^npy-append-array: Cannot open "${out}": .*EIO`),
+    );
+    assert.deepEqual(readNpySync(out).data, ramp(0, 10));
+    const again = spawnSync(cmd, [...cmdArgs, ...args], { encoding: "utf8" });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(readNpySync(out).data, ramp(0, 30));
+  },
+);

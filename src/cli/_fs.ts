@@ -94,7 +94,8 @@ const REASONS: Record<string, string> = {
 /**
  * The error to throw for a runtime error `e` met doing `verb` on `path`:
  * a {@linkcode CliFileError} naming the file for errors with a known
- * code, `e` itself otherwise.
+ * code (in words) or another system code (the runtime's words), `e`
+ * itself otherwise.
  *
  * @param e The runtime's error.
  * @param verb `"open"`, `"read"`, `"write"` ...
@@ -107,6 +108,18 @@ export function fileError(e: unknown, verb: string, path: string): unknown {
   if (typeof code === "string" && Object.hasOwn(REASONS, code)) {
     return new CliFileError(
       `Cannot ${verb} "${path}": ${REASONS[code]}`,
+      path,
+      code,
+      e,
+    );
+  }
+  // Any other system error (EIO ...): its own words, after the file's name.
+  if (
+    typeof code === "string" && /^E[A-Z0-9]+$/.test(code) &&
+    e instanceof Error && !e.message.startsWith("Cannot ")
+  ) {
+    return new CliFileError(
+      `Cannot ${verb} "${path}": ${e.message}`,
       path,
       code,
       e,
