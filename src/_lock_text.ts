@@ -162,8 +162,10 @@ export function lockNotCreated(e: unknown, file: string): unknown {
   if (!(e instanceof Error) || !NO_CREATE.has(code as string)) return e;
   e.message += `; the file is locked by creating ${
     quoted(file)
-  }, which the folder ${
-    quoted(dirOf(file))
-  } does not allow: write the .npy file in a folder where this process may create files`;
+  }, which the folder ${quoted(dirOf(file))} does not allow: ${
+    code === "EROFS"
+      ? "its file system is read-only; remount it read-write, or copy the .npy file (a stack or group: its folder) to a writable one and work on the copy"
+      : "write the .npy file in a folder where this process may create files"
+  }`;
   return e;
 }

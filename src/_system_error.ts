@@ -158,9 +158,15 @@ export function systemNamed(e: Error): Error {
 
 /**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
- * `RangeError` (the code kept), the runtime's words followed by the fix.
+ * `RangeError` (the code kept), the runtime's words followed by the fix;
+ * and a full disk's (`ENOSPC`, `EDQUOT`: an `Error`, with the fix).
  */
 const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
+  ENOSPC: [Error, "; free space (or inodes) on its disk, then try again"],
+  EDQUOT: [
+    Error,
+    "; free space within the disk quota, or raise the quota, then try again",
+  ],
   ELOOP: [
     TypeError,
     "; a symbolic link on the path leads back to itself: fix or remove that link",

@@ -69,3 +69,32 @@ test(
     assert.deepEqual(readdirSync(mnt).sort(), ["existing", "x.npy"]);
   }),
 );
+
+test(
+  "stop 20: on a read-only disk the lock's refusal names the read-only file system and its fix, not a folder to pick",
+  OPTS,
+  withTmpfs("size=1m", (mnt) => {
+    const file = join(mnt, "x.npy");
+    const w = NpyAppendArraySync.open(file);
+    w.append(new Float64Array([1, 2, 3]));
+    w.close();
+    const stack = join(mnt, "s");
+    const s = NpyStackWriterSync.open(stack, { dtype: "<f8", shardRows: 2 });
+    s.append(new Float64Array([1, 2, 3]));
+    s.close();
+    remountReadOnly(mnt);
+    const fix = (e: unknown) => {
+      const m = String((e as Error).message);
+      assert.equal((e as { code?: string }).code, "EROFS", m);
+      assert.match(m, /file system is read-only/, m);
+      assert.match(m, /remount it read-write|copy/, m);
+      assert.doesNotMatch(m, /a folder where this process may create files/);
+      return true;
+    };
+    assert.throws(() => NpyAppendArraySync.open(file), fix);
+    assert.throws(() => recoverSync(file), fix);
+    assert.throws(() => NpyStackWriterSync.open(stack), fix);
+    assert.deepEqual([...readNpySync(file).data as Float64Array], [1, 2, 3]);
+    assert.deepEqual(readdirSync(mnt).sort(), ["s", "x.npy"]);
+  }),
+);

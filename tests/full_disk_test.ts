@@ -197,6 +197,8 @@ describe("a 2 MiB tmpfs", OPTS, () => {
               e.message,
               /^Cannot write "\S+\/a\.npy": ENOSPC: no space left on device/,
             );
+            // The fix too (stop 20).
+            assert.match(e.message, /; free space .*then try again/);
             assert.equal(e.code, "ENOSPC");
             return true;
           },

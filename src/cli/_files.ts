@@ -11,11 +11,13 @@
 import type { CliRuntime } from "./_runtime.ts";
 import {
   inspectNpySync,
+  needsRecoverySync,
   type NpyAppendArrayOptions,
   NpyAppendArraySync,
 } from "../../mod.ts";
 import {
   checkReadable,
+  checkReplaceable,
   CliFile,
   removeQuietly,
   renameOver,
@@ -102,6 +104,7 @@ export class TextOutput {
     if (path === undefined || path === "-") {
       this.#file = null;
     } else {
+      checkReplaceable(path);
       this.#path = path;
       this.#tmp = tempPathBeside(path);
       this.#file = new CliFile(this.#tmp, "create", path);
@@ -230,7 +233,9 @@ export function openNpyOutput(
   maxHeaderSize: number | undefined,
   options: NpyAppendArrayOptions,
   newFile: () => NpyAppendArrayOptions,
+  warn: (text: string) => void = () => {},
 ): NpyOutput {
+  const existed = sizeIfExists(path) !== undefined;
   const size = overwrite ? undefined : sizeIfExists(path);
   const all = { ...options, ...headerOptions(maxHeaderSize) };
   if (size !== undefined && size > 0) {
@@ -259,7 +264,7 @@ export function openNpyOutput(
     return {
       writer,
       appending: true,
-      commit: () => writer.close(),
+      commit: () => closeOutput(writer, path, maxHeaderSize, warn),
       rollback() {
         try {
           writer.abort();
@@ -281,7 +286,9 @@ export function openNpyOutput(
   return {
     writer,
     appending: false,
-    commit: () => writer.close(),
+    // Over an old file (--overwrite), its shape could match: no check.
+    commit: () =>
+      existed ? writer.close() : closeOutput(writer, path, maxHeaderSize, warn),
     rollback() {
       try {
         writer.abort();
@@ -290,6 +297,47 @@ export function openNpyOutput(
       }
     },
   };
+}
+
+/**
+ * Closes an output's writer (the commit). A failure after which `path`
+ * holds every row written and needs no recovery came after the commit
+ * (releasing the lock, say): the output is done, so a rerun would append
+ * the rows twice; the error is passed to `warn` and the command succeeds.
+ * Before the commit an `atomic` writer rolls back to the rows it opened
+ * with (no new rows: the output is as done), and a new file is not there.
+ *
+ * @param writer The output's `atomic` writer.
+ * @param path The output path.
+ * @param maxHeaderSize The header size cap.
+ * @param warn Prints a warning.
+ * @throws what `close()` threw, when `path` does not hold the rows.
+ */
+function closeOutput(
+  writer: NpyAppendArraySync,
+  path: string,
+  maxHeaderSize: number | undefined,
+  warn: (text: string) => void,
+): void {
+  const shape = JSON.stringify(writer.shape);
+  try {
+    writer.close();
+  } catch (e) {
+    let done = false;
+    try {
+      const opts = headerOptions(maxHeaderSize);
+      done = !needsRecoverySync(path, opts) &&
+        JSON.stringify(inspectNpySync(path, opts).shape) === shape;
+    } catch {
+      // unreadable: the failure stands
+    }
+    if (!done) throw e;
+    warn(
+      `${
+        e instanceof Error ? e.message : String(e)
+      }; "${path}" holds every row written: done`,
+    );
+  }
 }
 
 /**

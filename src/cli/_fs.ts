@@ -94,7 +94,8 @@ const REASONS: Record<string, string> = {
 /**
  * The error to throw for a runtime error `e` met doing `verb` on `path`:
  * a {@linkcode CliFileError} naming the file for errors with a known
- * code, `e` itself otherwise.
+ * code (in words) or another system code (the runtime's words), `e`
+ * itself otherwise.
  *
  * @param e The runtime's error.
  * @param verb `"open"`, `"read"`, `"write"` ...
@@ -107,6 +108,18 @@ export function fileError(e: unknown, verb: string, path: string): unknown {
   if (typeof code === "string" && Object.hasOwn(REASONS, code)) {
     return new CliFileError(
       `Cannot ${verb} "${path}": ${REASONS[code]}`,
+      path,
+      code,
+      e,
+    );
+  }
+  // Any other system error (EIO ...): its own words, after the file's name.
+  if (
+    typeof code === "string" && /^E[A-Z0-9]+$/.test(code) &&
+    e instanceof Error && !e.message.startsWith("Cannot ")
+  ) {
+    return new CliFileError(
+      `Cannot ${verb} "${path}": ${e.message}`,
       path,
       code,
       e,
@@ -171,6 +184,31 @@ export function sizeIfExists(path: string): number | undefined {
     if ((e as { code?: unknown }).code === "ENOENT") return undefined;
     throw fileError(e, "open", path);
   }
+}
+
+/**
+ * Refuses an output path that exists and is not a regular file (a folder,
+ * FIFO, socket or device such as `/dev/full`): an output written beside it
+ * and renamed over it would replace the device by a regular file.
+ *
+ * @param path The output path (symbolic links followed).
+ * @throws {CliFileError} naming `path` and the fix.
+ */
+export function checkReplaceable(path: string): void {
+  let st;
+  try {
+    st = nodeFsModule().statSync(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ENOENT") return;
+    throw fileError(e, "write", path);
+  }
+  if (st.isFile()) return;
+  const what = st.isDirectory() ? "folder" : "FIFO, socket or device";
+  throw new CliFileError(
+    `Cannot write "${path}": it is a ${what}, not a regular file, and the output replaces OUT once written; pass the path of a file, or "-" for standard output (and redirect it with > to write to a device or FIFO)`,
+    path,
+    undefined,
+  );
 }
 
 /**

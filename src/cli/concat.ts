@@ -172,12 +172,21 @@ async function runConcat(
   }
   const sources: NpySource[] = files.map((p) => openSource(p, max));
   const first = sources[0]!.info;
-  const output = openNpyOutput(out, overwrite, max, { casting }, () => ({
-    // Parsed: a DType stands as it is, a header's |S0 too (as text, the
-    // option refuses NumPy's unsized "S").
-    dtype: wantDType ?? parseDType(first.dtype),
-    fortranOrder: first.fortranOrder,
-  }));
+  const output = openNpyOutput(
+    out,
+    overwrite,
+    max,
+    { casting },
+    () => ({
+      // Parsed: a DType stands as it is, a header's |S0 too (as text, the
+      // option refuses NumPy's unsized "S").
+      dtype: wantDType ?? parseDType(first.dtype),
+      fortranOrder: first.fortranOrder,
+    }),
+    (text) =>
+      rt.writeStderr(`npy-append-array: warning: ${text}
+`),
+  );
   const { writer } = output;
   const progress = new Progress(rt, args.options["no-progress"] !== true);
   await writeOutput(output, progress, () => {

@@ -142,6 +142,7 @@ Example:
       intOption(args, "max-header-size"),
       {},
       () => ({ dtype: wantDType ?? "<f8" }),
+      (text) => rt.writeStderr(`npy-append-array: warning: ${text}\n`),
     );
     const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
