@@ -124,9 +124,9 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
   if (text === null) return "missing";
   const h = parseHolder(text);
   if (h === null) {
-    const age = fs.ageMs(file);
-    if (age === null) return "missing";
-    return age >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
+    const modified = fs.modifiedMs(file);
+    if (modified === null) return "missing";
+    return Date.now() - modified >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
   }
   if (!sameHost(h)) return "held";
   // Its pid may be another namespace's (Deno without -A cannot tell): a
@@ -147,13 +147,18 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
 }
 
 /**
- * Whether the lock `file` was last written more than a second before
- * `born` (the creation of the file it is taken for, ms since the epoch):
- * a lock by device and inode left for an earlier file whose inode number
- * the system has given to this one. Its holder cannot hold this file (an
- * inode is reused only once no one has it open), whatever its process
- * says, so it is stale: a killed writer's lock of another file blocked a
- * new one (Deno without --allow-run cannot tell a dead holder).
+ * Whether the lock `file` was last written before `born` (the creation of
+ * the file it is taken for, ms since the epoch): a lock by device and
+ * inode left for an earlier file whose inode number the system has given
+ * to this one. Its holder cannot hold this file (an inode is reused only
+ * once no one has it open), whatever its process says, so it is stale: a
+ * killed writer's lock of another file blocked a new one (Deno without
+ * --allow-run cannot tell a dead holder). A holder locks a file after its
+ * creation, and both times come from the system's clock, so the margin is
+ * the lock's timestamp resolution: a second where its time is a whole
+ * second (a coarse file system), else {@linkcode CLOCK_TICK_MS}. With a
+ * one-second margin a killed writer's lock still blocked a file created
+ * within that second (a CLI split under parallel test runs).
  */
 function writtenBefore(
   fs: PathFs,
@@ -161,9 +166,17 @@ function writtenBefore(
   born: number | null,
 ): boolean {
   if (born === null) return false;
-  const age = fs.ageMs(file);
-  return age !== null && Date.now() - age < born - 1000;
+  const modified = fs.modifiedMs(file);
+  if (modified === null) return false;
+  const margin = modified % 1000 === 0 ? 1000 : CLOCK_TICK_MS;
+  return modified < born - margin;
 }
+
+/**
+ * The coarse clock that stamps files ticks at least every 10 ms (a jiffy
+ * at 100 Hz); twice that covers a file system that rounds to its tick.
+ */
+const CLOCK_TICK_MS = 20;
 
 /** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
 function tempOf(file: string, pid: number, token: string): string {

@@ -97,8 +97,11 @@ export interface PathFs {
    * FIFO, never reads a huge file whole).
    */
   readText(path: string, maxBytes?: number): string | null;
-  /** Milliseconds since `path` was last modified; `null` when missing. */
-  ageMs(path: string): number | null;
+  /**
+   * When `path` was last modified, in ms since the epoch (fractional where
+   * the file system keeps finer times); `null` when missing.
+   */
+  modifiedMs(path: string): number | null;
   /**
    * The size `stat` reports for `path` in bytes (for a folder, about the
    * space its entries' names take on Linux and macOS file systems; 0 on

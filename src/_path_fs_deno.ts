@@ -530,10 +530,10 @@ function denoReadText(
   }
 }
 
-function denoAgeMs(d: DenoPathApi, path: string): number | null {
+function denoModifiedMs(d: DenoPathApi, path: string): number | null {
   const st = denoStatOrNull(d, path);
   if (st === null) return null;
-  return st.mtime === null ? 0 : Date.now() - st.mtime.getTime();
+  return st.mtime === null ? Date.now() : st.mtime.getTime();
 }
 
 function denoSize(d: DenoPathApi, path: string): number | null {
@@ -580,7 +580,7 @@ export function denoPathFs(d: DenoPathApi): PathFs {
     rename: denoRename.bind(null, d),
     syncDir: denoSyncDir.bind(null, d),
     readText: denoReadText.bind(null, d),
-    ageMs: denoAgeMs.bind(null, d),
+    modifiedMs: denoModifiedMs.bind(null, d),
     size: denoSize.bind(null, d),
     link: denoLink.bind(null, d),
     list: denoList.bind(null, d),

@@ -254,10 +254,7 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
         throw runtimeError(e, "read", path);
       }
     },
-    ageMs(path) {
-      const st = statOrNull(path);
-      return st === null ? null : Date.now() - st.mtimeMs;
-    },
+    modifiedMs: (path) => statOrNull(path)?.mtimeMs ?? null,
     size: (path) => statOrNull(path)?.size ?? null,
     link(from, to) {
       try {

@@ -42,7 +42,35 @@ function linkedFile(dir: string, name: string): string {
 }
 
 describe("a lock by device and inode written before its file was created", () => {
-  test("is an earlier file's: taken over, the file opens and keeps its rows", () => {
+  // 100 ms: the killed writer's lock a second before a file created
+  // within that second still blocked it (a CLI split under parallel runs).
+  for (const earlier of [10_000, 100]) {
+    test(`${earlier} ms before: an earlier file's, taken over, rows kept`, () => {
+      takenOver(earlier);
+    });
+  }
+
+  test("a whole-second time under a second before (a coarse file system): held", () => {
+    const dir = tempDir();
+    const held = linkedFile(dir, "held.npy");
+    const other = linkedFile(dir, "other.npy");
+    using first = NpyAppendArraySync.open(held);
+    const lock = linksLockOf(other);
+    writeFileSync(lock, readFileSync(linksLockOf(held)));
+    try {
+      const born = statSync(other).birthtimeMs;
+      // The whole second at or before the birth, unless that is the birth.
+      const second = Math.floor(born / 1000) * 1000;
+      const at = new Date(second === born ? born - 1000 : second);
+      utimesSync(lock, at, at);
+      assert.throws(() => NpyAppendArraySync.open(other), NpyLockedError);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+    first.append(new Float64Array([3]));
+  });
+
+  function takenOver(earlier: number): void {
     const dir = tempDir();
     const held = linkedFile(dir, "held.npy");
     const fresh = linkedFile(dir, "fresh.npy");
@@ -55,7 +83,7 @@ describe("a lock by device and inode written before its file was created", () =>
     writeFileSync(stale, record);
     const born = statSync(fresh).birthtimeMs;
     if (born > 0) {
-      const before = new Date(born - 10_000);
+      const before = new Date(born - earlier);
       utimesSync(stale, before, before);
       using w = NpyAppendArraySync.open(fresh);
       w.append(new Float64Array([3]));
@@ -67,7 +95,7 @@ describe("a lock by device and inode written before its file was created", () =>
     }
     assert.equal(existsSync(stale), false);
     first.append(new Float64Array([3]));
-  });
+  }
 
   test("written after the file was created: still held, nothing changed", () => {
     const dir = tempDir();
