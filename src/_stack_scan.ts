@@ -35,8 +35,43 @@ export function partPath(dir: string, n: number): string {
   return join(dir, `${n}.npy.part`);
 }
 
-function readAll(fs: PathFs, path: string): Uint8Array {
-  const f = fs.open(path, "read");
+/**
+ * Opens a file of the stack folder to read it. What is not a regular file
+ * there (a folder, a FIFO) is a damaged stack, not a wrong argument: the
+ * caller passed the folder.
+ *
+ * @throws {NpyFormatError} naming the path and the fix.
+ */
+function openStackFile(
+  dir: string,
+  fs: PathFs,
+  path: string,
+  fix: string,
+): ReturnType<PathFs["open"]> {
+  try {
+    return fs.open(path, "read");
+  } catch (e) {
+    const kind = e instanceof TypeError ? fs.kind(path) : "file";
+    if (kind === "file" || kind === "missing") throw e;
+    throw stackError(
+      dir,
+      "damaged-stack",
+      `"${path}" is ${
+        kindName(kind)
+      }, not a file; move it out of the stack folder${fix}`,
+    );
+  }
+}
+
+const RESTORE_SHARD = " and restore the shard";
+
+function readAll(fs: PathFs, dir: string, path: string): Uint8Array {
+  const f = openStackFile(
+    dir,
+    fs,
+    path,
+    " and run recoverStack, which writes info again from the shards",
+  );
   try {
     const size = f.sizeSync();
     const out = new Uint8Array(size);
@@ -80,7 +115,7 @@ function sealedHead(
   path: string,
   maxHeaderSize: number | undefined,
 ): ShardHead {
-  const f = fs.open(path, "read");
+  const f = openStackFile(dir, fs, path, RESTORE_SHARD);
   try {
     const size = f.sizeSync();
     // One read holds the usual header (128 bytes); a longer one takes two.
@@ -230,8 +265,8 @@ export function reviveShard(
  * bytes; with `fsync` none of its rows was acknowledged, its header being
  * synced first).
  */
-export function blankPart(fs: PathFs, path: string): boolean {
-  const f = fs.open(path, "read");
+export function blankPart(fs: PathFs, dir: string, path: string): boolean {
+  const f = openStackFile(dir, fs, path, "; the writer starts a new one");
   try {
     const magic = new Uint8Array(6);
     return magic.subarray(0, f.readSync(magic, 0)).every((b) => b === 0);
@@ -300,7 +335,7 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
-  const infoBytes = fs.exists(infoPath) ? readAll(fs, infoPath) : null;
+  const infoBytes = fs.exists(infoPath) ? readAll(fs, dir, infoPath) : null;
   // Empty or zeros: a power cut kept the name of an info whose bytes never
   // reached the disk (`fsync: false`); rebuilt from the shards, as if
   // missing.
