@@ -278,6 +278,8 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
               ? Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)
               : new TextEncoder().encode(text),
           );
+        } else if (/^numpy\._?core\.multiarray\.scalar$/.test(fn.name)) {
+          stack.push(intScalar(args.items, label));
         } else if (fn.name === "numpy.dtype") {
           stack.push(new Reduced(fn.name, args.items));
         } else {bad(
@@ -300,6 +302,30 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         );
     }
   }
+}
+
+/**
+ * The value of a pickled NumPy integer scalar (`np.int64(4)`: its dtype
+ * and its bytes), as `tuple(np.diff(bounds))` puts in chunks. Others
+ * (floats, bools) are refused.
+ */
+function intScalar(args: unknown[], label: string): number {
+  const [d, b] = args;
+  const state = d instanceof Reduced ? d.state : undefined;
+  const m = /^([iu])([1248])$/.exec(
+    String(d instanceof Reduced ? d.args[0] : ""),
+  );
+  if (
+    !(state instanceof PyTuple) || m === null || !(b instanceof Uint8Array) ||
+    b.length !== Number(m[2])
+  ) bad(label, "it holds a NumPy scalar that is not an integer");
+  const big = String(state.items[1]) === ">";
+  let v = 0n;
+  for (let k = 0; k < b.length; k++) {
+    v = (v << 8n) | BigInt(b[big ? k : b.length - 1 - k]!);
+  }
+  if (m[1] === "i") v = BigInt.asIntN(8 * b.length, v);
+  return Number(v);
 }
 
 /** The descr (as `numpy.lib.format.dtype_to_descr` gives it) of a pickled dtype. */
@@ -388,8 +414,11 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
       c.every((x) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0)
     )
   ) bad(label, "its chunks are not a tuple of tuples of ints");
+  // A negative axis counts from the end, as Dask's chunks[axis] takes it.
+  const rank = chunks.length;
   if (
-    typeof axis !== "number" || axis < 0 || axis >= chunks.length
+    typeof axis !== "number" || !Number.isInteger(axis) || axis < -rank ||
+    axis >= rank
   ) bad(label, "its axis is not an axis of the chunks");
   let dtype: DType | undefined;
   try {
@@ -400,7 +429,7 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
   return {
     chunks: chunks as number[][],
     dtype,
-    axis,
+    axis: axis < 0 ? axis + rank : axis,
     clearing: v.get(CLEARING) === true,
   };
 }
