@@ -6,7 +6,6 @@
  */
 
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
-import { NpyFormatError } from "./errors.ts";
 import { withFileName } from "./_error_label.ts";
 import { growthAxis } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
@@ -19,6 +18,12 @@ import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
 import { runSync } from "./_io.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
+import {
+  openStackFile,
+  readInfoBytes,
+  RESTORE_SHARD,
+  stackError,
+} from "./_stack_files.ts";
 
 /** Joins a folder and a file name. */
 export function join(dir: string, name: string): string {
@@ -33,58 +38,6 @@ export function shardPath(dir: string, n: number): string {
 /** `{n}.npy.part`. */
 export function partPath(dir: string, n: number): string {
   return join(dir, `${n}.npy.part`);
-}
-
-/**
- * Opens a file of the stack folder to read it. What is not a regular file
- * there (a folder, a FIFO) is a damaged stack, not a wrong argument: the
- * caller passed the folder.
- *
- * @throws {NpyFormatError} naming the path and the fix.
- */
-function openStackFile(
-  dir: string,
-  fs: PathFs,
-  path: string,
-  fix: string,
-): ReturnType<PathFs["open"]> {
-  try {
-    return fs.open(path, "read");
-  } catch (e) {
-    const kind = e instanceof TypeError ? fs.kind(path) : "file";
-    if (kind === "file" || kind === "missing") throw e;
-    throw stackError(
-      dir,
-      "damaged-stack",
-      `"${path}" is ${
-        kindName(kind)
-      }, not a file; move it out of the stack folder${fix}`,
-    );
-  }
-}
-
-const RESTORE_SHARD = " and restore the shard";
-
-function readAll(fs: PathFs, dir: string, path: string): Uint8Array {
-  const f = openStackFile(
-    dir,
-    fs,
-    path,
-    " and run recoverStack, which writes info again from the shards",
-  );
-  try {
-    const size = f.sizeSync();
-    const out = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const n = f.readSync(out.subarray(at), at);
-      if (n === null || n === 0) break;
-      at += n;
-    }
-    return out.subarray(0, at);
-  } finally {
-    f.closeSync();
-  }
 }
 
 /** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
@@ -335,7 +288,9 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
-  const infoBytes = fs.exists(infoPath) ? readAll(fs, dir, infoPath) : null;
+  const infoBytes = fs.exists(infoPath)
+    ? readInfoBytes(fs, dir, infoPath)
+    : null;
   // Empty or zeros: a power cut kept the name of an info whose bytes never
   // reached the disk (`fsync: false`); rebuilt from the shards, as if
   // missing.
@@ -465,19 +420,6 @@ export function scanStack(
 function otherOrder(head: ShardHead, fortran: boolean | undefined): boolean {
   return fortran !== undefined && !ambiguousOrder(head.shape) &&
     head.fortranOrder !== fortran;
-}
-
-/** The error of a stack folder that cannot be opened as it is. */
-function stackError(
-  dir: string,
-  code: NpyFormatError["code"],
-  reason: string,
-): NpyFormatError {
-  return new NpyFormatError(code, reason, {
-    file: dir,
-    verb: "open the stack",
-    label: `"${dir}"`,
-  });
 }
 
 function checkShard(
