@@ -2,7 +2,7 @@
  * The pickle of a stack's `info` file, as Dask's `to_npy_stack` writes
  * it: `{'chunks': tuple of tuples of ints, 'dtype': numpy.dtype(...),
  * 'axis': int}`. The reader runs the few opcodes such a file uses in
- * protocols 2 to 5 and builds nothing but tuples, dicts, strings, ints and
+ * protocols 0 to 5 and builds nothing but tuples, lists, dicts, strings, ints and
  * the two globals `numpy.dtype` and `_codecs.encode`; the writer is
  * `_pickle_write.ts` (re-exported here).
  *
@@ -74,12 +74,27 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
     items.shift();
     return items;
   };
-  const line = (): string => {
+  const lineBytes = (): Uint8Array => {
     const end = bytes.indexOf(10, i);
-    if (end < 0) bad(label, "a GLOBAL is cut off");
-    const s = dec.decode(bytes.subarray(i, end));
+    if (end < 0) bad(label, `the line at byte ${i} is cut off`);
+    const b = bytes.subarray(i, end);
     i = end + 1;
-    return s;
+    return b;
+  };
+  const line = (): string => dec.decode(lineBytes());
+  // Protocols 0 and 1 write ints, memo keys and strs as text lines.
+  const int = (): number | boolean => {
+    const s = line().replace(/L$/, "");
+    if (s === "00" || s === "01") return s === "01"; // INT's False, True
+    if (!/^-?[0-9]+$/.test(s)) bad(label, `"${s}" is not an int`);
+    return Number(s);
+  };
+  const memoKey = (): number => {
+    const k = int();
+    if (typeof k !== "number" || k < 0) {
+      bad(label, "a memo key is not an index");
+    }
+    return k;
   };
   const str = (n: number): void => {
     const at = need(n);
@@ -158,6 +173,43 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         stack.push(bytes.slice(at, at + n));
         break;
       }
+      case 0x64: // DICT
+      case 0x6c: { // LIST
+        const items = popMark();
+        if (op === 0x6c) {
+          stack.push(items);
+          break;
+        }
+        const d = new Map<unknown, unknown>();
+        for (let k = 0; k + 1 < items.length; k += 2) {
+          d.set(items[k], items[k + 1]);
+        }
+        stack.push(d);
+        break;
+      }
+      case 0x49: // INT
+      case 0x4c: // LONG
+        stack.push(int());
+        break;
+      case 0x56: { // UNICODE: raw-unicode-escape, one line
+        const raw = String.fromCharCode(...lineBytes());
+        stack.push(
+          raw.replace(
+            /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g,
+            (_, u, w) => String.fromCodePoint(parseInt(u ?? w, 16)),
+          ),
+        );
+        break;
+      }
+      case 0x70: // PUT
+        memo[memoKey()] = top();
+        break;
+      case 0x67: { // GET
+        const k = memoKey();
+        if (!(k in memo)) bad(label, `memo ${k} is unset`);
+        stack.push(memo[k]);
+        break;
+      }
       case 0x71: // BINPUT
         memo[bytes[need(1)]!] = top();
         break;
@@ -219,7 +271,15 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
           bad(label, "a REDUCE has no callable");
         }
         if (fn.name === "_codecs.encode") {
-          stack.push(new TextEncoder().encode(String(args.items[0])));
+          // Python pickles bytes (protocols 0 to 2) as their latin-1 text.
+          const text = String(args.items[0]);
+          stack.push(
+            args.items[1] === "latin1"
+              ? Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)
+              : new TextEncoder().encode(text),
+          );
+        } else if (/^numpy\._?core\.multiarray\.scalar$/.test(fn.name)) {
+          stack.push(intScalar(args.items, label));
         } else if (fn.name === "numpy.dtype") {
           stack.push(new Reduced(fn.name, args.items));
         } else {bad(
@@ -242,6 +302,30 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         );
     }
   }
+}
+
+/**
+ * The value of a pickled NumPy integer scalar (`np.int64(4)`: its dtype
+ * and its bytes), as `tuple(np.diff(bounds))` puts in chunks. Others
+ * (floats, bools) are refused.
+ */
+function intScalar(args: unknown[], label: string): number {
+  const [d, b] = args;
+  const state = d instanceof Reduced ? d.state : undefined;
+  const m = /^([iu])([1248])$/.exec(
+    String(d instanceof Reduced ? d.args[0] : ""),
+  );
+  if (
+    !(state instanceof PyTuple) || m === null || !(b instanceof Uint8Array) ||
+    b.length !== Number(m[2])
+  ) bad(label, "it holds a NumPy scalar that is not an integer");
+  const big = String(state.items[1]) === ">";
+  let v = 0n;
+  for (let k = 0; k < b.length; k++) {
+    v = (v << 8n) | BigInt(b[big ? k : b.length - 1 - k]!);
+  }
+  if (m[1] === "i") v = BigInt.asIntN(8 * b.length, v);
+  return Number(v);
 }
 
 /** The descr (as `numpy.lib.format.dtype_to_descr` gives it) of a pickled dtype. */
@@ -319,18 +403,22 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     bad(label, String((e as Error).message));
   }
   if (!(v instanceof Map)) bad(label, "it is not a dict");
-  const chunks = v.get("chunks"), axis = v.get("axis");
+  // Tuples as Dask writes them, or lists (Dask reads both).
+  const seq = (x: unknown): unknown[] | undefined =>
+    x instanceof PyTuple ? x.items : Array.isArray(x) ? x : undefined;
+  const chunks = seq(v.get("chunks"))?.map(seq), axis = v.get("axis");
   if (
-    !(chunks instanceof PyTuple) ||
-    !chunks.items.every((c) =>
-      c instanceof PyTuple &&
-      c.items.every((x) =>
-        typeof x === "number" && Number.isSafeInteger(x) && x >= 0
-      )
+    chunks === undefined ||
+    !chunks.every((c) =>
+      c !== undefined &&
+      c.every((x) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0)
     )
   ) bad(label, "its chunks are not a tuple of tuples of ints");
+  // A negative axis counts from the end, as Dask's chunks[axis] takes it.
+  const rank = chunks.length;
   if (
-    typeof axis !== "number" || axis < 0 || axis >= chunks.items.length
+    typeof axis !== "number" || !Number.isInteger(axis) || axis < -rank ||
+    axis >= rank
   ) bad(label, "its axis is not an axis of the chunks");
   let dtype: DType | undefined;
   try {
@@ -339,11 +427,9 @@ export function unpickleStackInfo(bytes: Uint8Array, label: string): StackInfo {
     dtype = undefined;
   }
   return {
-    chunks: chunks.items.map((c) =>
-      (c as PyTuple).items as unknown as number[]
-    ),
+    chunks: chunks as number[][],
     dtype,
-    axis,
+    axis: axis < 0 ? axis + rank : axis,
     clearing: v.get(CLEARING) === true,
   };
 }

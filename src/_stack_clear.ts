@@ -9,6 +9,7 @@ import { type DType, parseDType } from "./dtype.ts";
 import { type PathFs, pathFs, syncDir } from "./_path_fs.ts";
 import { type StackInfo, unpickleStackInfo } from "./_pickle.ts";
 import { join, scanStack, type StackScan, writeInfo } from "./_stack_scan.ts";
+import { readInfoBytes } from "./_stack_files.ts";
 
 /** Shards and live shards, `{n}.npy` and `{n}.npy.part`. */
 const SHARD = /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/;
@@ -37,7 +38,7 @@ export function clearStack(dir: string, fs: PathFs, fsync: boolean): void {
   if (shards.length > 0) {
     writeInfo(dir, fs, {
       chunks: [[]],
-      dtype: oldDType(fs, info),
+      dtype: oldDType(fs, dir),
       axis: 0,
       clearing: true,
     }, fsync);
@@ -50,24 +51,18 @@ export function clearStack(dir: string, fs: PathFs, fsync: boolean): void {
 }
 
 /** `info` read back; `undefined` when missing or unreadable. */
-function readInfo(fs: PathFs, info: string): StackInfo | undefined {
+function readInfo(fs: PathFs, dir: string): StackInfo | undefined {
+  const info = join(dir, "info");
   try {
-    const f = fs.open(info, "read");
-    try {
-      const bytes = new Uint8Array(f.sizeSync());
-      f.readSync(bytes, 0);
-      return unpickleStackInfo(bytes, info);
-    } finally {
-      f.closeSync();
-    }
+    return unpickleStackInfo(readInfoBytes(fs, dir, info), info);
   } catch {
     return undefined;
   }
 }
 
 /** The dtype `info` records, for the mark; `|u1` when it has none. */
-function oldDType(fs: PathFs, info: string): DType {
-  const dtype = readInfo(fs, info)?.dtype;
+function oldDType(fs: PathFs, dir: string): DType {
+  const dtype = readInfo(fs, dir)?.dtype;
   return dtype !== undefined && !dtype.hasObject ? dtype : parseDType("|u1");
 }
 
@@ -77,7 +72,7 @@ function oldDType(fs: PathFs, info: string): DType {
  */
 export function isClearing(dir: string): boolean {
   const fs = pathFs();
-  return readInfo(fs, join(dir, "info"))?.clearing === true;
+  return readInfo(fs, dir)?.clearing === true;
 }
 
 /**

@@ -188,7 +188,7 @@ export class StackCore {
     const path = partPath(this.dir, this.chunks.length);
     const fs = this.#fs;
     if (!fs.exists(path)) return;
-    if (blankPart(fs, path)) {
+    if (blankPart(fs, this.dir, path)) {
       fs.remove(path);
       return;
     }

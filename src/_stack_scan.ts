@@ -6,7 +6,6 @@
  */
 
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
-import { NpyFormatError } from "./errors.ts";
 import { withFileName } from "./_error_label.ts";
 import { growthAxis } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
@@ -19,6 +18,12 @@ import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
 import { runSync } from "./_io.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
+import {
+  openStackFile,
+  readInfoBytes,
+  RESTORE_SHARD,
+  stackError,
+} from "./_stack_files.ts";
 
 /** Joins a folder and a file name. */
 export function join(dir: string, name: string): string {
@@ -33,23 +38,6 @@ export function shardPath(dir: string, n: number): string {
 /** `{n}.npy.part`. */
 export function partPath(dir: string, n: number): string {
   return join(dir, `${n}.npy.part`);
-}
-
-function readAll(fs: PathFs, path: string): Uint8Array {
-  const f = fs.open(path, "read");
-  try {
-    const size = f.sizeSync();
-    const out = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const n = f.readSync(out.subarray(at), at);
-      if (n === null || n === 0) break;
-      at += n;
-    }
-    return out.subarray(0, at);
-  } finally {
-    f.closeSync();
-  }
 }
 
 /** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
@@ -80,7 +68,7 @@ function sealedHead(
   path: string,
   maxHeaderSize: number | undefined,
 ): ShardHead {
-  const f = fs.open(path, "read");
+  const f = openStackFile(dir, fs, path, RESTORE_SHARD);
   try {
     const size = f.sizeSync();
     // One read holds the usual header (128 bytes); a longer one takes two.
@@ -230,8 +218,8 @@ export function reviveShard(
  * bytes; with `fsync` none of its rows was acknowledged, its header being
  * synced first).
  */
-export function blankPart(fs: PathFs, path: string): boolean {
-  const f = fs.open(path, "read");
+export function blankPart(fs: PathFs, dir: string, path: string): boolean {
+  const f = openStackFile(dir, fs, path, "; the writer starts a new one");
   try {
     const magic = new Uint8Array(6);
     return magic.subarray(0, f.readSync(magic, 0)).every((b) => b === 0);
@@ -300,7 +288,9 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
-  const infoBytes = fs.exists(infoPath) ? readAll(fs, infoPath) : null;
+  const infoBytes = fs.exists(infoPath)
+    ? readInfoBytes(fs, dir, infoPath)
+    : null;
   // Empty or zeros: a power cut kept the name of an info whose bytes never
   // reached the disk (`fsync: false`); rebuilt from the shards, as if
   // missing.
@@ -430,19 +420,6 @@ export function scanStack(
 function otherOrder(head: ShardHead, fortran: boolean | undefined): boolean {
   return fortran !== undefined && !ambiguousOrder(head.shape) &&
     head.fortranOrder !== fortran;
-}
-
-/** The error of a stack folder that cannot be opened as it is. */
-function stackError(
-  dir: string,
-  code: NpyFormatError["code"],
-  reason: string,
-): NpyFormatError {
-  return new NpyFormatError(code, reason, {
-    file: dir,
-    verb: "open the stack",
-    label: `"${dir}"`,
-  });
 }
 
 function checkShard(
