@@ -1,0 +1,160 @@
+/**
+ * Stop 20 (h4): hostile arguments to public functions and classes that
+ * were taken silently or failed deep inside: `canCast` given dtype strings
+ * (as `np.can_cast` takes them) or a bad casting, `MemoryFile` given
+ * something other than a `Uint8Array`, adapters given something other than
+ * the handle they wrap, paths holding a lone surrogate.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  canCast,
+  type Casting,
+  MemoryFile,
+  NpyAppendArraySync,
+  parseDType,
+  readNpySync,
+} from "../mod.ts";
+import { DenoFile, NodeFile, NodeFileHandle, OpfsFile } from "../adapters.ts";
+import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+
+test(
+  "canCast takes dtype strings as np.can_cast does, and refuses a bad casting",
+  numpyTestOptions(),
+  () => {
+    const pairs: [string, string, Casting][] = [
+      ["<f8", "<i4", "safe"],
+      ["<i4", "<f8", "safe"],
+      ["<f8", "<f4", "same_kind"],
+      ["<f8", "|u1", "same_kind"],
+      ["<i2", "<u2", "same_kind"],
+      ["<U4", "<U2", "safe"],
+      ["<M8[s]", "<M8[ms]", "safe"],
+      ["<f8", ">f8", "equiv"],
+      ["<f8", ">f8", "no"],
+    ];
+    const want = JSON.parse(runPython(
+      `import sys, json, numpy as np
+print(json.dumps([bool(np.can_cast(a, b, c)) for a, b, c in json.loads(sys.argv[1])]))`,
+      [JSON.stringify(pairs)],
+    ));
+    const got = pairs.map(([a, b, c]) => canCast(a, b, c));
+    assert.deepEqual(got, want);
+    // Parsed dtypes and strings agree.
+    assert.deepEqual(
+      pairs.map(([a, b, c]) => canCast(parseDType(a), parseDType(b), c)),
+      want,
+    );
+    assert.throws(
+      () => canCast("<f8", "<i4", "loose" as Casting),
+      (e) =>
+        e instanceof TypeError && /Invalid casting "loose"/.test(e.message) &&
+        /"same_kind"/.test(e.message),
+    );
+    assert.throws(
+      () => canCast("<f8", "<i4", undefined as unknown as Casting),
+      (e) =>
+        e instanceof TypeError && /Invalid casting undefined/.test(e.message),
+    );
+    assert.throws(
+      () => canCast(5 as unknown as string, "x", "safe"),
+      (e) => e instanceof TypeError && /Cannot use dtype "5"/.test(e.message),
+    );
+  },
+);
+
+test("MemoryFile refuses what is not a Uint8Array, and a detached one, naming the fix", () => {
+  for (
+    const bad of [
+      5,
+      "abc",
+      [0x93, 1],
+      new Float64Array([1.5, 2]),
+      new ArrayBuffer(8),
+      null,
+    ]
+  ) {
+    assert.throws(
+      () => new MemoryFile(bad as unknown as Uint8Array),
+      (e) =>
+        e instanceof TypeError &&
+        /^Cannot make a MemoryFile: pass a Uint8Array/.test(e.message),
+      String(bad),
+    );
+  }
+  const gone = new Uint8Array(8);
+  gone.buffer.transfer();
+  assert.throws(
+    () => new MemoryFile(gone),
+    (e) =>
+      e instanceof TypeError &&
+      /^Cannot make a MemoryFile: its buffer is detached/.test(e.message),
+  );
+  // Still fine: nothing, and a view at an odd offset (copied).
+  assert.equal(new MemoryFile().bytes().length, 0);
+  assert.deepEqual(
+    new MemoryFile(new Uint8Array([9, 1, 2, 3]).subarray(1)).bytes(),
+    new Uint8Array([1, 2, 3]),
+  );
+});
+
+test("adapters refuse what is not the handle they wrap, when made", () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ["DenoFile", () => new DenoFile(5 as never), /pass a Deno\.FsFile/],
+    ["DenoFile", () => new DenoFile(null as never), /pass a Deno\.FsFile/],
+    [
+      "NodeFileHandle",
+      () => new NodeFileHandle({} as never),
+      /pass a FileHandle/,
+    ],
+    [
+      "OpfsFile",
+      () => new OpfsFile(5 as never),
+      /pass a FileSystemSyncAccessHandle/,
+    ],
+  ];
+  for (const [name, make, fix] of cases) {
+    assert.throws(make, (e) =>
+      e instanceof TypeError &&
+      e.message.startsWith(`Cannot make a ${name}: `) && fix.test(e.message) &&
+      /not /.test(e.message), name);
+  }
+  for (const fd of [-1, 1.5, NaN, "3", 3n]) {
+    assert.throws(
+      () => new NodeFile(fd as never),
+      (e) =>
+        e instanceof TypeError &&
+        /^Cannot make a NodeFile: pass a file descriptor/.test(e.message),
+      String(fd),
+    );
+  }
+});
+
+test("a path holding a lone surrogate is refused, not written under another name", () => {
+  const dir = tempDir();
+  try {
+    for (const name of ["\ud800.npy", "a\udc80b.npy"]) {
+      const path = `${dir}/${name}`; // (Bun's join would write U+FFFD)
+      assert.throws(
+        () => NpyAppendArraySync.open(path),
+        (e) =>
+          e instanceof TypeError &&
+          /lone surrogate/.test(e.message) && /U\+D(800|C80)/.test(e.message),
+      );
+    }
+    assert.deepEqual(readdirSync(dir), []);
+    // A paired surrogate (an emoji) is a real name.
+    const emoji = join(dir, "\u{1F600}.npy");
+    {
+      using npy = NpyAppendArraySync.open(emoji);
+      npy.append([1, 2]);
+    }
+    assert.ok(existsSync(emoji));
+    assert.deepEqual(readNpySync(emoji).shape, [2]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
