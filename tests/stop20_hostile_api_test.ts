@@ -15,6 +15,8 @@ import {
   type Casting,
   MemoryFile,
   NpyAppendArraySync,
+  NpyReader,
+  NpyStackWriterSync,
   parseDType,
   readNpySync,
 } from "../mod.ts";
@@ -154,6 +156,55 @@ test("a path holding a lone surrogate is refused, not written under another name
     }
     assert.ok(existsSync(emoji));
     assert.deepEqual(readNpySync(emoji).shape, [2]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a bigint or symbol option value is named in a typed error, not a bare one from JSON or a template", async () => {
+  const dir = tempDir();
+  try {
+    for (const name of ["shardRows", "shardBytes"] as const) {
+      assert.throws(
+        () =>
+          NpyStackWriterSync.open(join(dir, "s"), {
+            dtype: "<f8",
+            [name]: 3n as unknown as number,
+          }),
+        (e) =>
+          e instanceof RangeError &&
+          e.message.includes(`${name} must be a positive integer, not 3n`),
+      );
+      assert.throws(
+        () =>
+          NpyStackWriterSync.open(join(dir, "s"), {
+            dtype: "<f8",
+            [name]: NaN,
+          }),
+        (e) =>
+          e instanceof RangeError &&
+          e.message.includes(`${name} must be a positive integer, not NaN`),
+      );
+    }
+    const path = join(dir, "a.npy");
+    {
+      using npy = NpyAppendArraySync.open(path, { dtype: "<f8" });
+      npy.append([1, 2, 3]);
+    }
+    const reader = NpyReader.openSync(path);
+    try {
+      assert.throws(
+        () => reader.batchesSync({ batchItems: Symbol("n") as never }).next(),
+        (e) =>
+          e instanceof RangeError &&
+          /batchItems must be a positive integer, got Symbol\(n\)/.test(
+            e.message,
+          ),
+      );
+    } finally {
+      reader.close();
+    }
+    assert.deepEqual(readNpySync(path).shape, [3]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
