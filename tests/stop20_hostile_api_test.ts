@@ -18,6 +18,7 @@ import {
   NpyReader,
   NpyStackWriterSync,
   parseDType,
+  readNpy,
   readNpySync,
 } from "../mod.ts";
 import { DenoFile, NodeFile, NodeFileHandle, OpfsFile } from "../adapters.ts";
@@ -88,7 +89,8 @@ test("MemoryFile refuses what is not a Uint8Array, and a detached one, naming th
     );
   }
   const gone = new Uint8Array(8);
-  gone.buffer.transfer();
+  // Detached by the transfer list (Node 20 has no ArrayBuffer.transfer).
+  structuredClone(gone.buffer, { transfer: [gone.buffer] });
   assert.throws(
     () => new MemoryFile(gone),
     (e) =>
@@ -208,4 +210,67 @@ test("a bigint or symbol option value is named in a typed error, not a bare one 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/**
+ * An OPFS sync access handle over memory that, once closed, throws what
+ * Chromium throws: a `DOMException` named `InvalidStateError`.
+ */
+class ClosableHandle {
+  closed = false;
+  constructor(readonly memory: MemoryFile) {}
+  #check(method: string): void {
+    if (this.closed) {
+      throw new DOMException(
+        `Failed to execute '${method}' on 'FileSystemSyncAccessHandle': The access handle was already closed.`,
+        "InvalidStateError",
+      );
+    }
+  }
+  read(b: Uint8Array, o?: { at?: number }): number {
+    this.#check("read");
+    return this.memory.readSync(b, o?.at ?? 0);
+  }
+  write(b: Uint8Array, o?: { at?: number }): number {
+    this.#check("write");
+    this.memory.writeSync(b, o?.at ?? 0);
+    return b.length;
+  }
+  getSize(): number {
+    this.#check("getSize");
+    return this.memory.sizeSync();
+  }
+  truncate(n: number): void {
+    this.#check("truncate");
+    this.memory.truncateSync(n);
+  }
+  flush(): void {
+    this.#check("flush");
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+test("a closed OPFS handle is an EBADF error naming the file object and the fix, its rows kept", async () => {
+  const memory = new MemoryFile();
+  const handle = new ClosableHandle(memory);
+  const file = new OpfsFile(handle);
+  const w = NpyAppendArraySync.open(file, { dtype: "<i4" });
+  w.append([1, 2]);
+  handle.close();
+  const closed = (e: unknown) =>
+    e instanceof Error && !(e instanceof DOMException) &&
+    (e as { code?: unknown }).code === "EBADF" &&
+    /^Cannot \w+ the file object: EBADF: the OPFS access handle is closed \(InvalidStateError: Failed to execute/
+      .test(e.message) &&
+    /createSyncAccessHandle\(\)/.test(e.message) &&
+    e.cause instanceof DOMException;
+  assert.throws(() => w.append([3]), closed);
+  assert.throws(() => readNpySync(file), closed);
+  assert.throws(() => NpyAppendArraySync.open(file), closed);
+  await assert.rejects(readNpy(file), closed);
+  // Nothing lost: a new handle over the same storage holds the two rows.
+  const again = new OpfsFile(new ClosableHandle(memory));
+  assert.deepEqual(Array.from(readNpySync(again).data as Int32Array), [1, 2]);
 });
