@@ -13,13 +13,16 @@ import { join } from "node:path";
 import {
   canCast,
   type Casting,
+  inspectNpySync,
   MemoryFile,
   NpyAppendArraySync,
   NpyReader,
   NpyStackWriterSync,
   parseDType,
   readNpy,
+  readNpyStackSync,
   readNpySync,
+  recoverSync,
 } from "../mod.ts";
 import { DenoFile, NodeFile, NodeFileHandle, OpfsFile } from "../adapters.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
@@ -273,4 +276,37 @@ test("a closed OPFS handle is an EBADF error naming the file object and the fix,
   // Nothing lost: a new handle over the same storage holds the two rows.
   const again = new OpfsFile(new ClosableHandle(memory));
   assert.deepEqual(Array.from(readNpySync(again).data as Int32Array), [1, 2]);
+});
+
+test("a maxHeaderSize that is no positive integer is refused naming the file, by every reader", async () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, "a.npy");
+    {
+      using npy = NpyAppendArraySync.open(path, { dtype: "<f8" });
+      npy.append([1, 2, 3]);
+    }
+    const stack = join(dir, "stack");
+    {
+      using s = NpyStackWriterSync.open(stack, { dtype: "<f8", shardRows: 2 });
+      s.append([1, 2, 3]);
+    }
+    for (const bad of [NaN, 0, 3n, "10", Symbol("s")]) {
+      const options = { maxHeaderSize: bad as unknown as number };
+      const named = (where: string) => (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith(`Cannot `) &&
+        e.message.includes(JSON.stringify(where)) &&
+        /maxHeaderSize must be a positive integer, not /.test(e.message);
+      assert.throws(() => readNpySync(path, options), named(path));
+      await assert.rejects(readNpy(path, options), named(path));
+      assert.throws(() => inspectNpySync(path, options), named(path));
+      assert.throws(() => NpyReader.openSync(path, options), named(path));
+      assert.throws(() => recoverSync(path, options), named(path));
+      assert.throws(() => readNpyStackSync(stack, options), named(stack));
+    }
+    assert.deepEqual(readNpySync(path).shape, [3]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
