@@ -16,6 +16,7 @@ import {
   inspectNpySync,
   MemoryFile,
   NpyAppendArraySync,
+  NpyGroupWriterSync,
   NpyReader,
   NpyStackWriterSync,
   parseDType,
@@ -306,6 +307,27 @@ test("a maxHeaderSize that is no positive integer is refused naming the file, by
       assert.throws(() => readNpyStackSync(stack, options), named(stack));
     }
     assert.deepEqual(readNpySync(path).shape, [3]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a group's members given as an array are refused, not made members named 0, 1", () => {
+  const dir = tempDir();
+  try {
+    const group = join(dir, "g");
+    assert.throws(
+      () =>
+        NpyGroupWriterSync.open(group, {
+          members: ["<f4", "<i8"] as unknown as Record<string, string>,
+        }),
+      (e) =>
+        e instanceof TypeError &&
+        e.message.startsWith(`Cannot open group ${JSON.stringify(group)}:`) &&
+        /members must be an object such as \{ x: "<f4", y: "<i8" \}, not an array/
+          .test(e.message),
+    );
+    assert.equal(existsSync(group), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
