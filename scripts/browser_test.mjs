@@ -89,6 +89,13 @@ async function run() {
   npy.close();
   const back = readNpySync(a.file);
   a.file.closeSync();
+  // A closed handle: Chromium's InvalidStateError, as the library words it.
+  let closedError;
+  try {
+    readNpySync(a.file);
+  } catch (e) {
+    closedError = { code: e.code, message: e.message, cause: e.cause?.name };
+  }
   const syncBytes = new Uint8Array(await (await a.handle.getFile()).arrayBuffer());
 
   // Async writer, big-endian ints, Fortran order.
@@ -108,6 +115,7 @@ async function run() {
     syncBytes: Array.from(syncBytes),
     asyncBytes: Array.from(asyncBytes),
     readBack: { shape: back.shape, data: Array.from(back.data) },
+    closedError,
   };
 }
 
@@ -271,6 +279,14 @@ async function main() {
     "TypeError: Cannot open a path here: this runtime has neither Deno nor node:fs; pass a FileLike such as MemoryFile or OpfsFile";
   if (result.pathError !== expectedPathError) {
     fail(`opening a path in the page gave ${JSON.stringify(result.pathError)}`);
+  }
+  const closed = result.opfs.result.closedError;
+  if (
+    closed?.code !== "EBADF" || closed.cause !== "InvalidStateError" ||
+    !/^Cannot read the file object: EBADF: the OPFS access handle is closed \(InvalidStateError: .+\); open a new one /
+      .test(closed.message)
+  ) {
+    fail(`reading a closed OPFS handle gave ${JSON.stringify(closed)}`);
   }
   const rb = result.opfs.result.readBack;
   if (

@@ -7,7 +7,7 @@
  */
 
 import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
-import { canCast, type Casting } from "./casting.ts";
+import { castAllowed, type Casting } from "./casting.ts";
 import type { TypedArray } from "./array_input.ts";
 import { elementWriter } from "./_element_writers.ts";
 import { fromFloat16Bits } from "./_float16.ts";
@@ -173,7 +173,7 @@ export function encodeTyped(
   }
   // A cast the rule allows: values are still range-checked unless the cast
   // is safe or the mode unsafe.
-  const exact = from !== undefined && canCast(from, dtype, "safe");
+  const exact = from !== undefined && castAllowed(from, dtype, "safe");
   const mode = exact ? "unsafe" : casting;
   // float16 given as raw bits (a `Uint16Array` said to be `f2`): their
   // values, whatever the target (integers, times and bools too).

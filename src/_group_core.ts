@@ -110,9 +110,15 @@ export class GroupCore {
     const dir = toPath(target);
     const rot = groupRotation(dir, options);
     const specs = options.members;
-    if (specs !== undefined && (typeof specs !== "object" || specs === null)) {
+    // (An array made members named "0", "1", ...)
+    if (
+      specs !== undefined &&
+      (typeof specs !== "object" || specs === null || Array.isArray(specs))
+    ) {
       throw new TypeError(
-        `Cannot open group "${dir}": members must be an object such as { x: "<f4", y: "<i8" }`,
+        `Cannot open group "${dir}": members must be an object such as { x: "<f4", y: "<i8" }${
+          Array.isArray(specs) ? ", not an array (a name for each member)" : ""
+        }`,
       );
     }
     const names = specs === undefined ? [] : Object.keys(specs);

@@ -117,7 +117,8 @@ export function* sync(): IoSteps<void> {
  * `ENOSPC`. A system error (`EBADF` of a closed file object or one not
  * open for writing, Deno's `BadResource`) names the file object and the
  * fix, its code and class kept, the original as `cause` (see
- * {@linkcode runtimeError}); anything else (the caller's own error) is
+ * {@linkcode runtimeError}), and so is a browser's `InvalidStateError` (an
+ * OPFS handle used after `close()`), as `EBADF`; anything else (the caller's own error) is
  * returned unchanged.
  *
  * @param e What a file object's call threw.
@@ -126,6 +127,7 @@ export function* sync(): IoSteps<void> {
  */
 export function fileObjectError(e: unknown, verb = "write"): unknown {
   const name = (e as { name?: unknown } | null)?.name;
+  if (name === "InvalidStateError") return closedHandle(e, verb);
   if (name !== "QuotaExceededError") {
     return runtimeError(e, verb, FILE_OBJECT_LABEL);
   }
@@ -136,6 +138,22 @@ export function fileObjectError(e: unknown, verb = "write"): unknown {
     { cause: e },
   );
   return Object.assign(out, { code: "ENOSPC" });
+}
+
+/**
+ * A browser's `InvalidStateError` (an OPFS access handle used after its
+ * `close()`) as a closed file object's error: code `EBADF`, as a closed
+ * descriptor gives, naming the file object and the fix, the original as
+ * its `cause`.
+ */
+function closedHandle(e: unknown, verb: string): Error {
+  const out = new Error(
+    `Cannot ${verb} ${FILE_OBJECT_LABEL}: EBADF: the OPFS access handle is closed (InvalidStateError: ${
+      (e as { message?: unknown }).message
+    }); open a new one (new OpfsFile(await fileHandle.createSyncAccessHandle())) and keep it open until the writer or reader is closed`,
+    { cause: e },
+  );
+  return Object.assign(out, { code: "EBADF" });
 }
 
 function noTruncate(method: string): never {

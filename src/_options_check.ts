@@ -101,14 +101,15 @@ function edits(a: string, b: string): number {
  * @param target The target (path, URL or file object), or a label in
  * `{ label }` (such as `"the header"`).
  * @param kind The keys the options may hold, and an example.
- * @returns The snapshot, or the error.
+ * @returns The snapshot, or the error (a `RangeError` for a
+ * `maxHeaderSize` that is no positive integer).
  */
 export function optionsOrError<T>(
   options: T | undefined,
   verb: string,
   target: unknown,
   kind: OptionKind,
-): T | TypeError {
+): T | TypeError | RangeError {
   // Null-prototype snapshots: an inherited key is not the caller's (a
   // polluted Object.prototype.deleteIfExists deleted files).
   if (options === undefined) return Object.create(null) as T;
@@ -127,7 +128,8 @@ export function optionsOrError<T>(
       for (const k of keys) {
         snapshot[k] = (options as Record<string, unknown>)[k];
       }
-      return snapshot as T;
+      return badHeaderCap(snapshot.maxHeaderSize, verb, label) ??
+        snapshot as T;
     }
     const near = nearest(unknown, kind.keys);
     return new TypeError(
@@ -141,6 +143,29 @@ export function optionsOrError<T>(
   return new TypeError(
     `Cannot ${verb} ${label}: options must be an object such as ${kind.example}, not ${
       show(options)
+    }`,
+  );
+}
+
+/**
+ * The error of a `maxHeaderSize` given but no positive safe integer
+ * (`NaN` turned the cap off), naming the file: every function taking the
+ * option checks it here, before any I/O.
+ */
+function badHeaderCap(
+  max: unknown,
+  verb: string,
+  label: string,
+): RangeError | undefined {
+  if (
+    max === undefined ||
+    (typeof max === "number" && Number.isSafeInteger(max) && max > 0)
+  ) {
+    return undefined;
+  }
+  return new RangeError(
+    `Cannot ${verb} ${label}: maxHeaderSize must be a positive integer, not ${
+      show(max)
     }`,
   );
 }
@@ -164,7 +189,7 @@ export function checkOptions<T>(
   kind: OptionKind,
 ): T {
   const o = optionsOrError(options, verb, target, kind);
-  if (o instanceof TypeError) throw o;
+  if (o instanceof TypeError || o instanceof RangeError) throw o;
   return o;
 }
 

@@ -249,7 +249,7 @@ export function baseOf(path: string): string {
  * against the working directory now ({@linkcode absolutePath}).
  * @throws {TypeError} for URLs that are not `file:` URLs, `file:` URLs on
  * another host, with an encoded `/` or a malformed `%`-escape, paths
- * holding a NUL character, and values that are neither a string nor a URL.
+ * holding a NUL character or a lone surrogate, and values that are neither a string nor a URL.
  */
 export function toPath(target: string | URL, verb = "open"): string {
   let p: string;
@@ -296,6 +296,17 @@ export function toPath(target: string | URL, verb = "open"): string {
       `Cannot ${verb} ${
         quoted(p)
       }: the path holds a NUL character, which no file name can hold; remove it`,
+    );
+  }
+  // A lone surrogate has no UTF-8 form: the runtime writes U+FFFD, so the
+  // file would get another name (shared with every other such path).
+  const lone = /\p{Surrogate}/u.exec(p);
+  if (lone !== null) {
+    const code = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    throw new TypeError(
+      `Cannot ${verb} ${
+        quoted(p)
+      }: the path holds a lone surrogate (U+${code}), which no file name can hold (it would be written as U+FFFD); remove it or pair it`,
     );
   }
   return absolutePath(p);

@@ -12,7 +12,7 @@ import {
   parseDType,
   withByteOrder,
 } from "./dtype.ts";
-import { canCast, type Casting } from "./casting.ts";
+import { castAllowed, type Casting } from "./casting.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
   ArrayData,
@@ -163,7 +163,7 @@ export function prepareArray(
       // Raw bytes of the target dtype (records, void, byte strings), or of
       // the dtype the input names.
       const rawType = src !== undefined && src.kind !== "u" ? src : dtype;
-      if (rawType.str !== dtype.str && !canCast(rawType, dtype, casting)) {
+      if (rawType.str !== dtype.str && !castAllowed(rawType, dtype, casting)) {
         castError(rawType, dtype, casting, label);
       }
       if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
@@ -175,7 +175,7 @@ export function prepareArray(
     } else if (dtype.kind === "c") {
       // Interleaved (re, im) numbers; a float or integer array casts as
       // its own dtype does (NumPy: "<f4" to "<c8" is safe).
-      if (src !== undefined && !canCast(src, dtype, casting)) {
+      if (src !== undefined && !castAllowed(src, dtype, casting)) {
         castError(src, dtype, casting, label);
       }
       if (src !== undefined && src.kind !== "c" && data.length === count) {
@@ -207,7 +207,7 @@ export function prepareArray(
           from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
         }
       }
-      if (from !== undefined && !canCast(from, dtype, casting)) {
+      if (from !== undefined && !castAllowed(from, dtype, casting)) {
         castError(from, dtype, casting, label);
       }
       let items: TypedArray = data;
@@ -227,7 +227,7 @@ export function prepareArray(
       shared = bytes.buffer === data.buffer;
     }
   } else {
-    if (src !== undefined && !canCast(src, dtype, casting)) {
+    if (src !== undefined && !castAllowed(src, dtype, casting)) {
       castError(src, dtype, casting, label);
     }
     const complexPairs = dtype.kind === "c" && data.length === 2 * count &&

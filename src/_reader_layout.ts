@@ -224,7 +224,9 @@ export function checkBatchItems(value: number, label: string): number {
     throw new RangeError(
       `Cannot read batches of ${
         showFile(label)
-      }: batchItems must be a positive integer, got "${value}"`,
+      }: batchItems must be a positive integer, got ${
+        typeof value === "number" ? `"${value}"` : String(value)
+      }`,
     );
   }
   return value;

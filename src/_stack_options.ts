@@ -6,6 +6,7 @@
 
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import type { DType } from "./dtype.ts";
+import { show } from "./_describe_value.ts";
 
 /** Options of `NpyStackWriter.open` and `NpyStackWriterSync.open`. */
 export interface NpyStackWriterOptions extends NpyAppendArrayOptions {
@@ -36,9 +37,7 @@ export function checkShardOption(
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot ${what}: ${name} must be a positive integer, not ${
-        JSON.stringify(value) ?? String(value)
-      }`,
+      `Cannot ${what}: ${name} must be a positive integer, not ${show(value)}`,
     );
   }
   return value;

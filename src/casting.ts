@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { DType } from "./dtype.ts";
+import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
+import { isDType } from "./_dtype_rebuild.ts";
 import {
   splitTimeUnit,
   TIME_UNITS,
@@ -153,7 +154,9 @@ function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
 /**
  * Whether NumPy would cast `from` to `to` under `casting`, as
  * `np.can_cast(from, to, casting)`. Value range checks are separate: a
- * cast allowed here may still meet a value the target cannot hold.
+ * cast allowed here may still meet a value the target cannot hold. The
+ * dtypes are parsed ones or anything {@linkcode parseDType} takes
+ * (`"<f8"`), as `np.can_cast` takes strings.
  *
  * @example
  * ```ts
@@ -172,8 +175,36 @@ function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
  * @param to The target dtype.
  * @param casting The casting mode.
  * @returns Whether the cast is allowed.
+ * @throws {TypeError} for a dtype `parseDType` refuses, or a casting other
+ * than the five mode names.
  */
-export function canCast(from: DType, to: DType, casting: Casting): boolean {
+export function canCast(
+  from: DTypeSpec,
+  to: DTypeSpec,
+  casting: Casting,
+): boolean {
+  const mode = checkCasting(casting);
+  return castAllowed(asDType(from), asDType(to), mode);
+}
+
+function asDType(spec: DTypeSpec): DType {
+  return isDType(spec) ? spec : parseDType(spec);
+}
+
+/**
+ * {@linkcode canCast} for parsed dtypes and a checked casting mode, as the
+ * writers call it.
+ *
+ * @param from The source dtype.
+ * @param to The target dtype.
+ * @param casting The casting mode.
+ * @returns Whether the cast is allowed.
+ */
+export function castAllowed(
+  from: DType,
+  to: DType,
+  casting: Casting,
+): boolean {
   if (casting === "unsafe") return true;
   if (casting === "no") return from.str === to.str;
   if (sameType(from, to)) return true;

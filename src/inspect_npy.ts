@@ -113,7 +113,9 @@ export function inspectNpy(
   options: ParseHeaderOptions = {},
 ): Promise<NpyInfo> {
   const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   return withTarget(
     target,

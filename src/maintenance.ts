@@ -126,7 +126,9 @@ export function isAppendable(
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
   const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   return onTarget(
     target,
@@ -203,7 +205,9 @@ export function needsRecovery(
   options: ParseHeaderOptions = {},
 ): Promise<boolean> {
   const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   try {
     if (unsettled(target)) return Promise.resolve(true);
@@ -314,7 +318,9 @@ export function ensureAppendable(
   options: EnsureAppendableOptions = {},
 ): Promise<boolean> {
   const o = optionsOrError(options, "rewrite", target, ENSURE_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   try {
     const done = byCopy(target, options);
@@ -440,7 +446,9 @@ export function recover(
   options: RecoverOptions = {},
 ): Promise<boolean> {
   const o = optionsOrError(options, "recover", target, RECOVER_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   let zerofill: boolean;
   try {

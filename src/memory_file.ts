@@ -7,6 +7,8 @@
  */
 
 import { SyncBackedFile } from "./sync_backed_file.ts";
+import { show } from "./_describe_value.ts";
+import { viewProblem } from "./_typed_arrays.ts";
 
 /**
  * A growable byte buffer with the file interfaces.
@@ -31,9 +33,12 @@ export class MemoryFile extends SyncBackedFile {
    * Creates a file, empty or holding a copy of `initial`.
    *
    * @param initial The starting contents.
+   * @throws {TypeError} when `initial` is not a `Uint8Array`, or its
+   * buffer is detached or shrunk below it.
    */
   constructor(initial?: Uint8Array) {
     super();
+    if (initial !== undefined) checkInitial(initial);
     this.#buffer = new Uint8Array(Math.max(initial?.length ?? 0, 64));
     this.#size = 0;
     if (initial) {
@@ -144,4 +149,25 @@ export class MemoryFile extends SyncBackedFile {
 
   /** Nothing to release. */
   override closeSync(): void {}
+}
+
+/**
+ * Refuses starting contents that are not bytes: another typed array would
+ * be converted value by value, an `ArrayBuffer` or a plain value read as
+ * empty, a detached buffer fail inside `set`.
+ */
+function checkInitial(initial: unknown): void {
+  if (!(initial instanceof Uint8Array && ArrayBuffer.isView(initial))) {
+    throw new TypeError(
+      `Cannot make a MemoryFile: pass a Uint8Array of the file's bytes (new Uint8Array(buffer) for an ArrayBuffer), not ${
+        show(initial)
+      }`,
+    );
+  }
+  const problem = viewProblem(initial);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `Cannot make a MemoryFile: ${problem}; pass a Uint8Array over a buffer that is not detached or shrunk`,
+    );
+  }
 }

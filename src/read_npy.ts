@@ -143,7 +143,9 @@ export function readNpy(
   options: ReadNpyOptions = {},
 ): Promise<NpyArray> {
   const o = optionsOrError(options, "read", target, READ_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   return withTarget(
     target,

@@ -82,7 +82,9 @@ export function readNpyRecords(
   options: ParseHeaderOptions = {},
 ): Promise<NpyArray[]> {
   const o = optionsOrError(options, "read", target, HEADER_OPTIONS);
-  if (o instanceof TypeError) return Promise.reject(o);
+  if (o instanceof TypeError || o instanceof RangeError) {
+    return Promise.reject(o);
+  }
   options = o;
   return withTarget(
     target,

@@ -78,8 +78,10 @@ describe("adversary 12: a write call that writes nothing", () => {
   test("NodeFileHandle: EIO at once when nothing is taken", async () => {
     const step = writes([]);
     const stand = {
+      read: () => Promise.resolve({ bytesRead: 0 }),
       write: (_b: Uint8Array, _o: number, length: number) =>
         Promise.resolve({ bytesWritten: step(length) }),
+      stat: () => Promise.resolve({ size: 0 }),
     } as unknown as NodeFileHandleLike;
     const file = new NodeFileHandle(stand);
     await assert.rejects(

@@ -318,7 +318,7 @@ describe("option types", () => {
           name: "RangeError",
           message:
             `Cannot open the file object: maxHeaderSize must be a positive integer, not ${
-              String(bad)
+              typeof bad === "string" ? `"${bad}"` : String(bad)
             }`,
         },
       );

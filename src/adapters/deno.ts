@@ -9,6 +9,10 @@
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
+import { checkHandle } from "./_check_handle.ts";
+
+/** What `DenoFile` calls first, checked when it is made. */
+const DENO_METHODS = ["readSync", "writeSync", "seekSync", "statSync"];
 
 /** The few members of `Deno.FsFile` the adapter uses. */
 export interface DenoFsFileLike {
@@ -58,6 +62,12 @@ export class DenoFile extends SyncBackedFile {
    */
   constructor(file: DenoFsFileLike) {
     super();
+    checkHandle(
+      file,
+      "DenoFile",
+      "a Deno.FsFile from Deno.open(path, { read: true, write: true })",
+      DENO_METHODS,
+    );
     this.#file = file;
     this.#pos = -1;
   }

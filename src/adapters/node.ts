@@ -10,6 +10,7 @@
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
+import { checkDescriptor } from "./_check_handle.ts";
 
 /** The members of `node:fs` the adapter uses. */
 export interface NodeFsLike {
@@ -95,6 +96,7 @@ export class NodeFile extends SyncBackedFile {
    */
   constructor(fd: number, fs?: NodeFsLike) {
     super();
+    checkDescriptor(fd);
     const mod = fs ?? nodeFs();
     if (mod === undefined) {
       throw new TypeError("Cannot use NodeFile: node:fs is not available");

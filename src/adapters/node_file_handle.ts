@@ -7,6 +7,10 @@
 
 import type { FileLike } from "../file_like.ts";
 import { wroteNothing } from "./_loops.ts";
+import { checkHandle } from "./_check_handle.ts";
+
+/** What `NodeFileHandle` calls first, checked when it is made. */
+const HANDLE_METHODS = ["read", "write", "stat"];
 
 /** The members of a `node:fs/promises` `FileHandle` the adapter uses. */
 export interface NodeFileHandleLike {
@@ -68,6 +72,12 @@ export class NodeFileHandle implements FileLike {
    *   `"w+"` for a new file; `"r"` to read only).
    */
   constructor(handle: NodeFileHandleLike) {
+    checkHandle(
+      handle,
+      "NodeFileHandle",
+      'a FileHandle from await fs.promises.open(path, "r+")',
+      HANDLE_METHODS,
+    );
     this.#handle = handle;
   }
 

@@ -8,6 +8,10 @@
 
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop } from "./_loops.ts";
+import { checkHandle } from "./_check_handle.ts";
+
+/** What `OpfsFile` calls first, checked when it is made. */
+const OPFS_METHODS = ["read", "write", "getSize"];
 
 /**
  * The members of a `FileSystemSyncAccessHandle` the adapter uses, declared
@@ -84,6 +88,12 @@ export class OpfsFile extends SyncBackedFile {
    */
   constructor(handle: OpfsSyncAccessHandleLike) {
     super();
+    checkHandle(
+      handle,
+      "OpfsFile",
+      "a FileSystemSyncAccessHandle from await fileHandle.createSyncAccessHandle()",
+      OPFS_METHODS,
+    );
     this.#handle = handle;
   }
 
