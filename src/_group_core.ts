@@ -13,7 +13,8 @@ import {
   type PreparedArray,
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
-import { acquireLock, type HeldLock } from "./_lock.ts";
+import type { HeldLock } from "./_lock.ts";
+import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
@@ -155,7 +156,7 @@ export class GroupCore {
     }
     checkPortableNames(dir, names, options.deleteIfExists === true);
     makeDir(dir, options.fsync ?? false);
-    const lock = acquireLock(dir, "write");
+    const lock = acquireFolderLock(dir, "write");
     try {
       // A group.json temporary of a writer killed before its rename.
       removeDeadTempsBeside(groupJsonPath(dir));

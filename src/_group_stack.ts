@@ -12,7 +12,7 @@ import { NpyStackReader } from "./npy_stack_reader.ts";
 import { isClearing } from "./_stack_clear.ts";
 import { headerCapOption } from "./_stack_scan.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
-import { acquireLock } from "./_lock.ts";
+import { acquireFolderLock } from "./_folder_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
 import {
@@ -109,7 +109,7 @@ export function cutStackSync(
   const fortran = s.core.fortranOrder;
   s.core.close(true);
   if (s.rows <= n) return;
-  const lock = acquireLock(dir, "recover");
+  const lock = acquireFolderLock(dir, "recover");
   try {
     const cutPart = (path: string, rows: number) =>
       onTargetSync(

@@ -38,7 +38,8 @@
  *   a normal exit. Other processes find it held until this process ends.
  * - An empty or unreadable lock file (made by the fallback, its holder
  *   killed between creating and writing it) counts as stale once it is older than
- *   {@linkcode EMPTY_LOCK_GRACE_MS}; before that the lock is busy.
+ *   {@linkcode EMPTY_LOCK_GRACE_MS} (or dated that far ahead: a clock set
+ *   back since); before that the lock is busy.
  * - A lock or guard file this user may not read (another user's, private):
  *   its holder cannot be judged, so {@linkcode NpyLockedError}, never taken
  *   over. One that is no regular file of at most `LOCK_BYTES` (a folder, a
@@ -126,7 +127,12 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
   if (h === null) {
     const modified = fs.modifiedMs(file);
     if (modified === null) return "missing";
-    return Date.now() - modified >= EMPTY_LOCK_GRACE_MS ? "stale" : "held";
+    // Dated ahead by more than the grace (the clock set back since a
+    // kill, a copy): no lock is being written there, and waiting for the
+    // clock to catch up refused every writer for hours.
+    return Math.abs(Date.now() - modified) >= EMPTY_LOCK_GRACE_MS
+      ? "stale"
+      : "held";
   }
   if (!sameHost(h)) return "held";
   // Its pid may be another namespace's (Deno without -A cannot tell): a

@@ -74,6 +74,27 @@ function checkGot(
   return undefined;
 }
 
+/** Each reader's source, for {@linkcode openedIdentity}. */
+const sources = new WeakMap<object, RowSource>();
+
+/** Notes `src` as `owner`'s (a reader), for {@linkcode openedIdentity}. */
+export function noteSource(owner: object, src: RowSource): void {
+  sources.set(owner, src);
+}
+
+/**
+ * The device and inode of the file `owner` (a reader) opened from a path
+ * (`fstat` of its descriptor); `null` for a file object or where the
+ * runtime cannot tell.
+ */
+export function openedIdentity(owner: object): string | null {
+  const f = sources.get(owner)?.sync as
+    | { identity?: () => string | null }
+    | null
+    | undefined;
+  return f?.identity?.() ?? null;
+}
+
 /** An opened file read by rows; see {@linkcode NpyReader}. */
 export class RowSource {
   readonly label: string;

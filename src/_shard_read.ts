@@ -9,7 +9,43 @@ import { NpyFormatError } from "./errors.ts";
 import { itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
-import { headerCapOption, isMissing, shardRows } from "./_stack_scan.ts";
+import {
+  headerCapOption,
+  isMissing,
+  shardPath,
+  shardRows,
+} from "./_stack_scan.ts";
+import { openedIdentity } from "./_row_source.ts";
+import { pathFs } from "./_path_fs.ts";
+import { statPath } from "./_path_meta.ts";
+
+/**
+ * The file (device, inode and birth time) a stack reader first found for
+ * each shard number: a live shard keeps its file when it is sealed
+ * (renamed); a replacing writer's shard of the same number is another
+ * file, even where the system gave it the old one's inode number (ext4
+ * does at once), as it was born later.
+ */
+export type ShardIds = Map<number, string>;
+
+/** `<dev>-<ino>@<birth ms>` of the file at `path`, `id` its open file's. */
+function keyOf(path: string, id?: string | null): string | null {
+  const meta = statPath(path, "read");
+  const dev = id === undefined ? meta.id : id;
+  return dev === null ? null : `${dev}@${meta.born ?? ""}`;
+}
+
+/** Notes the file of the sealed shard `n` of `dir`, if not noted yet. */
+export function noteShard(ids: ShardIds, dir: string, n: number): void {
+  if (ids.has(n)) return;
+  const path = shardPath(dir, n);
+  try {
+    const key = pathFs().exists(path) ? keyOf(path) : null;
+    if (key !== null) ids.set(n, key);
+  } catch {
+    // Noted at its first read instead.
+  }
+}
 
 /**
  * Reads rows `[a, b)` (along the stack's growth axis) of one shard, from
@@ -24,6 +60,8 @@ import { headerCapOption, isMissing, shardRows } from "./_stack_scan.ts";
  * @param expect The shard's dtype and rows as the reader scanned them
  *   (`rows` undefined for the live shard), to refuse another stack's.
  * @param maxHeaderSize The header size cap, as the stack was opened with.
+ * @param ids The shards' files as the reader first found them, and this
+ *   shard's number: another file is refused, a first one noted.
  * @returns The rows' data.
  */
 export function readShardRows(
@@ -34,6 +72,7 @@ export function readShardRows(
   shape: readonly number[],
   expect?: { dtype: string; rows: number | undefined },
   maxHeaderSize?: number,
+  ids?: { seen: ShardIds; n: number },
 ): NpyData {
   for (let k = 0;; k++) {
     try {
@@ -45,6 +84,7 @@ export function readShardRows(
         if (expect !== undefined) {
           checkShardAsScanned(r, paths[k]!, b, fortran, expect);
         }
+        if (ids !== undefined) checkSameFile(r, paths[k]!, ids);
         if (r.fortranOrder === fortran || r.shape.length === 0) {
           return r.readSync(a, b).data;
         }
@@ -89,6 +129,35 @@ function checkShardAsScanned(
     `it holds ${rows} rows of "${r.dtype}" where the reader found ${
       expect.rows ?? `at least ${end}`
     } of "${expect.dtype}": the stack was replaced (a writer opened with deleteIfExists) or changed since the reader was opened; open it again`,
+    { file: path, verb: "read" },
+  );
+}
+
+/**
+ * Refuses a shard that is another file than the one the reader first
+ * found under its number: new shards of the same sizes and dtype pass
+ * {@linkcode checkShardAsScanned}, and were read as the old stack's rows.
+ */
+function checkSameFile(
+  r: NpyReader,
+  path: string,
+  ids: { seen: ShardIds; n: number },
+): void {
+  const id = openedIdentity(r);
+  if (id === null) return;
+  let key: string | null;
+  try {
+    key = keyOf(path, id);
+  } catch {
+    return; // renamed meanwhile (sealed): checked at the next read
+  }
+  if (key === null) return;
+  const was = ids.seen.get(ids.n);
+  if (was === undefined) ids.seen.set(ids.n, key);
+  if (was === undefined || was === key) return;
+  throw new NpyFormatError(
+    "changed",
+    `it is another file than the one the reader found there: the stack was replaced (a writer opened with deleteIfExists) or changed since the reader was opened; open it again`,
     { file: path, verb: "read" },
   );
 }

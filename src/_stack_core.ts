@@ -31,7 +31,8 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { acquireLock, type HeldLock } from "./_lock.ts";
+import type { HeldLock } from "./_lock.ts";
+import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 
 import {
@@ -128,7 +129,7 @@ export class StackCore {
     checkStackFolder(fs, dir, verb, true);
     refuseLongName(dir, verb);
     makeFolder(dir, options.fsync ?? false);
-    this.#lock = acquireLock(dir, verb);
+    this.#lock = acquireFolderLock(dir, verb);
     this.#folderId = folderId(dir);
     try {
       if (deleteIfExists) clearStack(dir, fs, options.fsync ?? false);

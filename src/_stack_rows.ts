@@ -16,7 +16,7 @@ import {
 } from "./_stack_core.ts";
 import type { PathFs } from "./_path_fs.ts";
 import { headerCapOption, isMissing } from "./_stack_scan.ts";
-import { readShardRows } from "./_shard_read.ts";
+import { readShardRows, type ShardIds } from "./_shard_read.ts";
 
 /** What a stack reader knows of its shards. */
 export interface StackView {
@@ -34,6 +34,8 @@ export interface StackView {
   shape: readonly number[];
   /** The header size cap the reader was opened with. */
   maxHeaderSize: number | undefined;
+  /** Each shard's file as the reader first found it. */
+  ids?: ShardIds;
 }
 
 /**
@@ -69,6 +71,7 @@ export function stackRowsSync(v: StackView, s: number, e: number): NpyData {
           v.shape,
           { dtype: v.dtype, rows: n < chunks.length ? chunks[n] : undefined },
           v.maxHeaderSize,
+          v.ids === undefined ? undefined : { seen: v.ids, n },
         ),
       );
     }

@@ -12,7 +12,7 @@ import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
-import { RowSource } from "./_row_source.ts";
+import { noteSource, RowSource } from "./_row_source.ts";
 import { showFile } from "./_file_label.ts";
 import { settle } from "./_settle.ts";
 
@@ -71,6 +71,7 @@ export class NpyReader implements AsyncDisposable, Disposable {
 
   private constructor(src: RowSource) {
     this.#src = src;
+    noteSource(this, src);
   }
 
   /**

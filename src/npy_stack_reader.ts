@@ -23,6 +23,7 @@ import {
 } from "./_stack_core.ts";
 import { scanForReading } from "./_stack_clear.ts";
 import { liveShardHead, rowRange, stackRowsSync } from "./_stack_rows.ts";
+import { noteShard, type ShardIds } from "./_shard_read.ts";
 
 const BATCH_BYTES = 1 << 20;
 
@@ -62,6 +63,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   #fortran = false;
   #closed = false;
   readonly #maxHeaderSize: number | undefined;
+  readonly #ids: ShardIds = new Map();
 
   private constructor(dir: string, fs: PathFs, maxHeaderSize?: number) {
     this.#dir = dir;
@@ -166,6 +168,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   }
 
   #push(rows: number): void {
+    noteShard(this.#ids, this.#dir, this.#chunks.length);
     this.#chunks.push(rows);
     this.#starts.push(this.#starts[this.#starts.length - 1]! + rows);
   }
@@ -392,6 +395,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
         dtype: this.#dtype,
         shape: this.#shape,
         maxHeaderSize: this.#maxHeaderSize,
+        ids: this.#ids,
       },
       s,
       e,

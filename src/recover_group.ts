@@ -9,7 +9,7 @@ import { checkOptions } from "./_options_check.ts";
 import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
-import { acquireLock } from "./_lock.ts";
+import { acquireFolderLock } from "./_folder_lock.ts";
 import { afterFinished } from "./_lock_release.ts";
 import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
 
@@ -45,7 +45,7 @@ export function recoverGroupSync(
 ): number {
   options = checkOptions(options, "recover", dir, HEADER_OPTIONS);
   const path = toPath(dir);
-  const lock = acquireLock(path, "recover");
+  const lock = acquireFolderLock(path, "recover");
   return afterFinished(
     () => {
       const info = requireGroupJson(path, "recover");
