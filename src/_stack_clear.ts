@@ -32,7 +32,6 @@ const SHARD = /^(?:0|[1-9]\d*)\.npy(?:\.part)?$/;
  * @param fsync Whether the mark is synced before any shard goes.
  */
 export function clearStack(dir: string, fs: PathFs, fsync: boolean): void {
-  const info = join(dir, "info");
   const shards = fs.list(dir).filter((f) => SHARD.test(f))
     .sort((a, b) => parseInt(b, 10) - parseInt(a, 10) || b.length - a.length);
   if (shards.length > 0) {

@@ -167,7 +167,7 @@ test("a path holding a lone surrogate is refused, not written under another name
   }
 });
 
-test("a bigint or symbol option value is named in a typed error, not a bare one from JSON or a template", async () => {
+test("a bigint or symbol option value is named in a typed error, not a bare one from JSON or a template", () => {
   const dir = tempDir();
   try {
     for (const name of ["shardRows", "shardBytes"] as const) {
