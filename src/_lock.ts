@@ -153,18 +153,36 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
 }
 
 /**
- * Whether the lock `file` was last written before `born` (the creation of
- * the file it is taken for, ms since the epoch): a lock by device and
- * inode left for an earlier file whose inode number the system has given
- * to this one. Its holder cannot hold this file (an inode is reused only
- * once no one has it open), whatever its process says, so it is stale: a
- * killed writer's lock of another file blocked a new one (Deno without
- * --allow-run cannot tell a dead holder). A holder locks a file after its
- * creation, and both times come from the system's clock, so the margin is
- * the lock's timestamp resolution: a second where its time is a whole
- * second (a coarse file system), else {@linkcode CLOCK_TICK_MS}. With a
- * one-second margin a killed writer's lock still blocked a file created
- * within that second (a CLI split under parallel test runs).
+ * Whether the lock by device and inode `file` (its text `text`) was taken
+ * for an earlier file whose inode number the system has given to this one
+ * (created at `born`, ms since the epoch). Its holder cannot hold this
+ * file (an inode is reused only once no one has it open), whatever its
+ * process says, so it is stale: a killed writer's lock of another file
+ * blocked a new one (Deno without --allow-run cannot tell a dead holder).
+ * The record names the creation time of the file it was taken for: another
+ * time (by a millisecond or more: Deno gives whole ones) is an earlier
+ * file's. Times were compared before: a live writer's lock dated before
+ * its file's creation (the clock stepped back in between) was taken over,
+ * and two writers appended through two names of one file.
+ */
+function earlierFiles(
+  fs: PathFs,
+  file: string,
+  text: string | null,
+  born: number | null,
+): boolean {
+  if (born === null) return false;
+  const was = parseHolder(text)?.born ?? null;
+  if (was !== null) return Math.abs(was - born) >= 1;
+  return writtenBefore(fs, file, born);
+}
+
+/**
+ * Whether the lock `file`, whose record names no creation time (an older
+ * version's), was last written before `born`: a holder locks a file after
+ * its creation, and both times come from the system's clock, so the
+ * margin is the lock's timestamp resolution: a second where its time is a
+ * whole second (a coarse file system), else {@linkcode CLOCK_TICK_MS}.
  */
 function writtenBefore(
   fs: PathFs,
@@ -205,6 +223,7 @@ function tryCreate(
   file: string,
   path: string,
   verb: string,
+  born: number | null = null,
 ): Hold | null {
   const me = thisProcess();
   const token = newToken();
@@ -219,6 +238,7 @@ function tryCreate(
     path,
     pidns: pidNamespace(),
     since: isoTime(Date.now()),
+    ...(born === null ? {} : { born }),
   });
   const bytes = utf8(record);
   try {
@@ -447,10 +467,10 @@ export function lockAt(
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const hold = tryCreate(fs, lockPath, path, verb);
+    const hold = tryCreate(fs, lockPath, path, verb, born);
     if (hold !== null) return held(fs, lockPath, hold, tidy);
     const text = read(lockPath);
-    const verdict = writtenBefore(fs, lockPath, born)
+    const verdict = earlierFiles(fs, lockPath, text, born)
       ? "stale"
       : judge(fs, lockPath, text);
     if (verdict === "missing") {
@@ -498,7 +518,7 @@ export function lockAt(
           if (code !== "ENOENT") throw e;
         }
       }
-      const mine = tryCreate(fs, lockPath, path, verb);
+      const mine = tryCreate(fs, lockPath, path, verb, born);
       if (mine !== null) return held(fs, lockPath, mine, tidy);
     } finally {
       dropHold(fs, guard, guardHold);

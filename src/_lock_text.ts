@@ -92,6 +92,11 @@ export interface Holder extends ProcessInfo {
   path: string;
   /** The holder's pid namespace (see `pidNamespace`), `""` if not recorded. */
   pidns: string;
+  /**
+   * For a lock by device and inode: the creation time (ms since the
+   * epoch) of the file it was taken for; `null` if not recorded.
+   */
+  born: number | null;
 }
 
 /** A number field of a record, or `null`. */
@@ -126,6 +131,7 @@ export function parseHolder(text: string | null): Holder | null {
       token: typeof v.token === "string" ? v.token : "",
       path: typeof v.path === "string" ? v.path : "",
       pidns: typeof v.pidns === "string" ? v.pidns : "",
+      born: num(v.born),
     };
   } catch {
     return null;

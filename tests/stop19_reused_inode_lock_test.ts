@@ -31,6 +31,18 @@ function linksLockOf(path: string): string {
   return join(LINKS_LOCK_DIR, `npy-append-array-links-${s.dev}-${s.ino}.lock`);
 }
 
+/**
+ * The record of the lock `lock` as a version before stop 20 (h6) wrote it,
+ * naming no creation time: judged by its modified time, as here (a record
+ * naming another file's creation time is an earlier file's at once, see
+ * stop20_lock_clock_step_test.ts).
+ */
+function olderRecord(lock: string): string {
+  const record = JSON.parse(readFileSync(lock, "utf8"));
+  delete record.born;
+  return JSON.stringify(record);
+}
+
 /** A file `name` with a second hard link, as a new file would be. */
 function linkedFile(dir: string, name: string): string {
   const path = join(dir, name);
@@ -56,7 +68,7 @@ describe("a lock by device and inode written before its file was created", () =>
     const other = linkedFile(dir, "other.npy");
     using first = NpyAppendArraySync.open(held);
     const lock = linksLockOf(other);
-    writeFileSync(lock, readFileSync(linksLockOf(held)));
+    writeFileSync(lock, olderRecord(linksLockOf(held)));
     try {
       const born = statSync(other).birthtimeMs;
       // The whole second at or before the birth, unless that is the birth.
@@ -78,7 +90,7 @@ describe("a lock by device and inode written before its file was created", () =>
     // at the new file's lock by device and inode, written 10 s before
     // the new file was created: as a reused inode number meets it.
     using first = NpyAppendArraySync.open(held);
-    const record = readFileSync(linksLockOf(held));
+    const record = olderRecord(linksLockOf(held));
     const stale = linksLockOf(fresh);
     writeFileSync(stale, record);
     const born = statSync(fresh).birthtimeMs;
@@ -103,7 +115,7 @@ describe("a lock by device and inode written before its file was created", () =>
     const other = linkedFile(dir, "other.npy");
     using first = NpyAppendArraySync.open(held);
     const lock = linksLockOf(other);
-    writeFileSync(lock, readFileSync(linksLockOf(held)));
+    writeFileSync(lock, olderRecord(linksLockOf(held)));
     try {
       const bytes = readFileSync(other);
       assert.throws(() => NpyAppendArraySync.open(other), NpyLockedError);
