@@ -153,17 +153,13 @@ export function judge(fs: PathFs, file: string, text: string | null): Verdict {
 }
 
 /**
- * Whether the lock by device and inode `file` (its text `text`) was taken
- * for an earlier file whose inode number the system has given to this one
- * (created at `born`, ms since the epoch). Its holder cannot hold this
- * file (an inode is reused only once no one has it open), whatever its
- * process says, so it is stale: a killed writer's lock of another file
- * blocked a new one (Deno without --allow-run cannot tell a dead holder).
- * The record names the creation time of the file it was taken for: another
- * time (by a millisecond or more: Deno gives whole ones) is an earlier
- * file's. Times were compared before: a live writer's lock dated before
- * its file's creation (the clock stepped back in between) was taken over,
- * and two writers appended through two names of one file.
+ * Whether the lock by device and inode `file` (text `text`) was taken for
+ * an earlier file given this one's inode number (created at `born`, ms):
+ * its holder cannot hold this file, whatever its process says, so it is
+ * stale (Deno without --allow-run cannot tell a dead holder). The record
+ * names the creation time of its file; comparing times instead took a
+ * live writer's lock dated before its file's creation (the clock stepped
+ * back) over: two writers through two names of one file.
  */
 function earlierFiles(
   fs: PathFs,
@@ -173,8 +169,11 @@ function earlierFiles(
 ): boolean {
   if (born === null) return false;
   const was = parseHolder(text)?.born ?? null;
-  if (was !== null) return Math.abs(was - born) >= 1;
-  return writtenBefore(fs, file, born);
+  if (was === null) return writtenBefore(fs, file, born);
+  // Node and Bun give fractions of a ms, each its own rounding of the
+  // nanoseconds: as near as that; against whole ms (Deno), within one.
+  const fine = !Number.isInteger(was) && !Number.isInteger(born);
+  return Math.abs(was - born) >= (fine ? 0.001 : 1);
 }
 
 /**

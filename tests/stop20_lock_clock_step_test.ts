@@ -16,17 +16,26 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   linkSync,
+  mkdirSync,
   readFileSync,
   rmSync,
   statSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArraySync, NpyLockedError, readNpySync } from "../mod.ts";
+import {
+  NpyAppendArraySync,
+  NpyLockedError,
+  NpyStackWriterSync,
+  readNpyStackSync,
+  readNpySync,
+} from "../mod.ts";
 import { LINKS_LOCK_DIR } from "../src/_open_target.ts";
 import { tempDir } from "./_numpy.ts";
 
@@ -71,6 +80,9 @@ test("a live writer's lock dated 5 s before its file's creation (clock stepped b
 test("a killed writer's lock naming another file's creation time, written after this file's: taken over", () => {
   const dir = tempDir();
   const held = linkedFile(dir, "held.npy");
+  // Created 3 ms later (Deno's creation times are whole ms).
+  const t = Date.now();
+  while (Date.now() < t + 3) { /* wait */ }
   const fresh = linkedFile(dir, "fresh.npy");
   {
     using first = NpyAppendArraySync.open(held);
@@ -89,4 +101,61 @@ test("a killed writer's lock naming another file's creation time, written after 
     first.append(new Float64Array([3]));
   }
   assert.deepEqual([...readNpySync(fresh).data as Float64Array], [1, 2, 3]);
+});
+
+test("a stack folder removed and made again with the same inode (a small ext4): a killed writer's folder lock naming the old folder is taken over", () => {
+  const root = tempDir();
+  const img = join(root, "disk.img"), mnt = join(root, "m");
+  mkdirSync(mnt);
+  writeFileSync(img, new Uint8Array(0));
+  truncateSync(img, 8 << 20);
+  const mk = spawnSync("mkfs.ext4", ["-q", "-F", img]);
+  assert.equal(mk.status, 0, String(mk.stderr));
+  const mo = spawnSync("mount", ["-o", "loop", img, mnt]);
+  assert.equal(mo.status, 0, String(mo.stderr));
+  try {
+    const dir = join(mnt, "s");
+    const folderLock = () => {
+      const s = statSync(dir, { bigint: true });
+      return join(
+        LINKS_LOCK_DIR,
+        `npy-append-array-folder-${s.dev}-${s.ino}.lock`,
+      );
+    };
+    const first = NpyStackWriterSync.open(dir, { shardRows: 2 });
+    first.append(new Float64Array([1, 2, 3]));
+    // What a writer killed now leaves in /tmp: its record, naming a
+    // process Deno without --allow-run cannot tell dead (this live one's).
+    const lock = folderLock();
+    const record = readFileSync(lock);
+    const ino = statSync(dir).ino;
+    first.close();
+    rmSync(dir, { recursive: true });
+    rmSync(`${dir}.lock`, { force: true });
+    mkdirSync(dir);
+    assert.equal(statSync(dir).ino, ino, "ext4 gives the freed inode again");
+    assert.equal(folderLock(), lock);
+    writeFileSync(lock, record);
+    try {
+      if (statSync(dir).birthtimeMs > 0) {
+        using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+        w.append(new Float64Array([7]));
+      } else {
+        // No creation time on this system: judged by its holder, held.
+        assert.throws(
+          () => NpyStackWriterSync.open(dir, { shardRows: 2 }),
+          NpyLockedError,
+        );
+        rmSync(lock);
+        using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+        w.append(new Float64Array([7]));
+      }
+      assert.equal(existsSync(lock), false);
+      assert.deepEqual([...readNpyStackSync(dir).data as Float64Array], [7]);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  } finally {
+    spawnSync("umount", [mnt]);
+  }
 });
