@@ -12,7 +12,9 @@
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { LINKS_LOCK_DIR } from "./_open_target.ts";
 import { statPath } from "./_path_meta.ts";
-import { pathFs } from "./_path_fs.ts";
+import { pathFs, quoted } from "./_path_fs.ts";
+import { parseHolder } from "./_lock_text.ts";
+import { LOCK_BYTES } from "./_lock_refusal.ts";
 import { allowed } from "./_process_info.ts";
 import { NpyLockedError } from "./errors.ts";
 
@@ -25,7 +27,12 @@ import { NpyLockedError } from "./errors.ts";
  * @throws {NpyLockedError} when another writer holds either.
  */
 export function acquireFolderLock(dir: string, verb: string): HeldLock {
-  const lock = acquireLock(dir, verb);
+  let lock: HeldLock;
+  try {
+    lock = acquireLock(dir, verb);
+  } catch (e) {
+    throw namingIdLock(e, dir);
+  }
   let byId: HeldLock | null;
   try {
     byId = idLock(dir, verb);
@@ -66,5 +73,54 @@ function idLock(dir: string, verb: string): HeldLock | null {
   } catch (e) {
     if (e instanceof NpyLockedError) throw e;
     return null;
+  }
+}
+
+/**
+ * The refusal `e` of the lock beside `dir` telling to remove it once its
+ * holder is gone (Deno without --allow-run), naming as well the other
+ * locks the same holder left: the folder's by device and inode, a stack's
+ * live shard's beside it and by device and inode. Each removed as told,
+ * the next run was refused again by the next one, up to four times.
+ */
+function namingIdLock(e: unknown, dir: string): unknown {
+  if (!(e instanceof NpyLockedError)) return e;
+  const told = `or remove ${quoted(e.lockPath)} if that process is gone`;
+  if (!e.message.endsWith(told)) return e;
+  try {
+    const fs = pathFs();
+    const was = parseHolder(fs.readText(e.lockPath, LOCK_BYTES));
+    if (was === null) return e;
+    const same = (lock: string) => {
+      const h = parseHolder(fs.readText(lock, LOCK_BYTES));
+      return h !== null && h.pid === was.pid && h.start === was.start;
+    };
+    const left: string[] = [];
+    const byId = (path: string, kind: string) => {
+      const id = statPath(path, "open").id;
+      const at = id === null
+        ? null
+        : `${LINKS_LOCK_DIR}/npy-append-array-${kind}-${id}.lock`;
+      if (at !== null && same(at)) left.push(at);
+    };
+    byId(dir, "folder");
+    for (const name of fs.list(dir)) {
+      if (!/^\d+\.npy\.part\.lock$/.test(name)) continue;
+      const lock = `${dir}/${name}`;
+      if (!same(lock)) continue;
+      left.push(lock);
+      const part = lock.slice(0, -".lock".length);
+      if (fs.exists(part)) byId(part, "links");
+    }
+    if (left.length === 0) return e;
+    const all = [e.lockPath, ...left].map(quoted);
+    return new NpyLockedError(
+      `${e.message.slice(0, -told.length)}or remove ${
+        all.slice(0, -1).join(", ")
+      } and ${all.at(-1)} (the locks it left) if that process is gone`,
+      { path: e.path, lockPath: e.lockPath, holder: e.holder },
+    );
+  } catch {
+    return e;
   }
 }
