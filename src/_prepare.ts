@@ -156,8 +156,9 @@ export function prepareArray(
   };
 
   if (isTypedArray(data)) {
+    // Booleans named |b1 into S are values ("True"), as into U.
     const raw = data instanceof Uint8Array &&
-      (dtype.kind === "V" || dtype.kind === "S" ||
+      (dtype.kind === "V" || (dtype.kind === "S" && src?.kind !== "b") ||
         (src !== undefined && src.kind !== "u" && src.kind !== "b"));
     if (raw) {
       // Raw bytes of the target dtype (records, void, byte strings), or of
