@@ -139,8 +139,15 @@ export function prepareArray(
     // Bytes of another numeric or time dtype: their values, converted as
     // np.frombuffer(b, src).astype(dtype), not the bytes reinterpreted.
     const items = data.length / src.itemsize;
-    data = decodeItems(data, src, items, { copy: false }) as TypedArray;
+    const values = decodeItems(data, src, items, { copy: false }) as TypedArray;
+    data = values;
     src = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    if (dtype.kind === "V" && dtype.fields === undefined) {
+      // Into an unstructured V NumPy keeps the bytes in native order
+      // (astype("V4")).
+      const { buffer, byteOffset, byteLength } = values;
+      data = new Uint8Array(buffer, byteOffset, byteLength);
+    }
   }
   let bytes: Uint8Array | undefined;
   let shared = false;
