@@ -169,7 +169,9 @@ export function encodeTyped(
     "biufcMm".includes(from.kind)
   ) {
     // Numbers and times into text ("unsafe"): as NumPy's str() of each.
-    return encodeValues(typedTexts(data, from, label), dtype, casting, label);
+    const texts = typedTexts(data, from, label);
+    if (from.kind === "M") checkDateRoom(texts, dtype, label);
+    return encodeValues(texts, dtype, casting, label);
   }
   // A cast the rule allows: values are still range-checked unless the cast
   // is safe or the mode unsafe.
@@ -220,6 +222,21 @@ function typedTexts(data: TypedArray, from: DType, label: string): string[] {
     }
     return text;
   });
+}
+
+/**
+ * NumPy refuses a datetime whose ISO text is longer than the `U`/`S` item
+ * (its "string ... too short"), under every casting; it does not cut it.
+ */
+function checkDateRoom(texts: string[], dtype: DType, label: string): void {
+  const room = dtype.kind === "U" ? dtype.itemsize / 4 : dtype.itemsize;
+  const i = texts.findIndex((t) => t.length > room);
+  if (i < 0) return;
+  throw new RangeError(
+    `Cannot append value "${
+      texts[i]
+    }" at index ${i} to ${label}: it does not fit dtype "${dtype.str}" (NumPy refuses a datetime's text cut short, in every casting; use a longer ${dtype.kind})`,
+  );
 }
 
 /** float16 bits (a `Uint16Array` where the runtime has no `Float16Array`) as numbers. */

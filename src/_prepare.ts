@@ -139,8 +139,15 @@ export function prepareArray(
     // Bytes of another numeric or time dtype: their values, converted as
     // np.frombuffer(b, src).astype(dtype), not the bytes reinterpreted.
     const items = data.length / src.itemsize;
-    data = decodeItems(data, src, items, { copy: false }) as TypedArray;
+    const values = decodeItems(data, src, items, { copy: false }) as TypedArray;
+    data = values;
     src = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    if (dtype.kind === "V" && dtype.fields === undefined) {
+      // Into an unstructured V NumPy keeps the bytes in native order
+      // (astype("V4")).
+      const { buffer, byteOffset, byteLength } = values;
+      data = new Uint8Array(buffer, byteOffset, byteLength);
+    }
   }
   let bytes: Uint8Array | undefined;
   let shared = false;
@@ -156,8 +163,9 @@ export function prepareArray(
   };
 
   if (isTypedArray(data)) {
+    // Booleans named |b1 into S are values ("True"), as into U.
     const raw = data instanceof Uint8Array &&
-      (dtype.kind === "V" || dtype.kind === "S" ||
+      (dtype.kind === "V" || (dtype.kind === "S" && src?.kind !== "b") ||
         (src !== undefined && src.kind !== "u" && src.kind !== "b"));
     if (raw) {
       // Raw bytes of the target dtype (records, void, byte strings), or of

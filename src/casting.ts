@@ -78,11 +78,26 @@ const TEXT_ROOM: Record<string, number> = {
 
 function sameType(from: DType, to: DType): boolean {
   if (from.kind !== to.kind || from.itemsize !== to.itemsize) return false;
-  if (from.unit !== to.unit) return false;
+  if (from.unit !== to.unit && !sameTicks(from.unit, to.unit)) return false;
   if (from.fields !== undefined || to.fields !== undefined) {
     return from.str === to.str;
   }
   return true;
+}
+
+// NumPy's time cast that is a view ("no" casting): a tick of `from` is
+// 1000, 10^6 or 10^9 ticks of `to`, a unit of seconds or finer, one, two
+// or three units finer (1000ms and s). NumPy divides the multiples as
+// integers (2001ms passes for 2s, its astype then reads the ticks
+// unchanged); here the multiple must be exact.
+function sameTicks(from?: string, to?: string): boolean {
+  if (from === undefined || to === undefined) return false;
+  const a = splitTimeUnit(from);
+  const b = splitTimeUnit(to);
+  const j = TIME_UNITS.indexOf(b.base);
+  const steps = TIME_UNITS.indexOf(a.base) - j;
+  if (j < TIME_UNITS.indexOf("s") || steps < 1 || steps > 3) return false;
+  return a.count === b.count * 1000 ** steps;
 }
 
 // The finest unit each unit casts to safely (index into TIME_UNITS), as NumPy.
@@ -110,11 +125,15 @@ function baseUnitSafe(kind: string, from: string, to: string): boolean {
   return j <= SAFE_UP_TO[from]!;
 }
 
+// NumPy's limit on a units factor and a multiple scaled by it: 2^56
+// (its top eight bits must be clear).
+const FACTOR_LIMIT = 2n ** 56n;
+
 // How many `to` units one `from` unit is, for `from` coarser than `to`
-// (both W or finer); 0 when that overflows, as NumPy's units factor.
-function unitFactor(from: string, to: string): number {
-  const f = Number(unitsPer(from, to)!);
-  return Number.isSafeInteger(f) ? f : 0;
+// (both W or finer); 0 at 2^56 or more, as NumPy's units factor.
+function unitFactor(from: string, to: string): bigint {
+  const f = unitsPer(from, to)!;
+  return f < FACTOR_LIMIT ? f : 0n;
 }
 
 // NumPy's `datetime_metadata_divides(from, to)`: one `from` tick is a
@@ -122,13 +141,13 @@ function unitFactor(from: string, to: string): number {
 function divides(from: TimeUnit, to: TimeUnit, strict: boolean): boolean {
   if (to.base === "generic") return true;
   if (from.base === "generic") return false;
-  let n1 = from.count;
-  let n2 = to.count;
+  let n1 = BigInt(from.count);
+  let n2 = BigInt(to.count);
   if (from.base !== to.base) {
     const yearly = (u: string) => u === "Y" || u === "M";
     if (yearly(from.base) || yearly(to.base)) {
-      if (from.base === "Y" && to.base === "M") n1 *= 12;
-      else if (from.base === "M" && to.base === "Y") n2 *= 12;
+      if (from.base === "Y" && to.base === "M") n1 *= 12n;
+      else if (from.base === "M" && to.base === "Y") n2 *= 12n;
       else return !strict;
     } else if (
       TIME_UNITS.indexOf(from.base) > TIME_UNITS.indexOf(to.base)
@@ -138,8 +157,10 @@ function divides(from: TimeUnit, to: TimeUnit, strict: boolean): boolean {
       n1 *= unitFactor(from.base, to.base);
     }
   }
-  if (n1 === 0 || n2 === 0 || n1 >= 2 ** 56 || n2 >= 2 ** 56) return false;
-  return n1 % n2 === 0;
+  if (n1 === 0n || n2 === 0n || n1 >= FACTOR_LIMIT || n2 >= FACTOR_LIMIT) {
+    return false;
+  }
+  return n1 % n2 === 0n;
 }
 
 function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
@@ -206,7 +227,13 @@ export function castAllowed(
   casting: Casting,
 ): boolean {
   if (casting === "unsafe") return true;
-  if (casting === "no") return from.str === to.str;
+  if (casting === "no") {
+    return from.str === to.str ||
+      (from.byteOrder === to.byteOrder && (from.kind === "M" ||
+        from.kind === "m") &&
+        from.kind === to.kind &&
+        sameTicks(from.unit, to.unit));
+  }
   if (sameType(from, to)) return true;
   if (casting === "equiv") return false;
   const a = from.kind;
