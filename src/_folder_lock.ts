@@ -10,12 +10,15 @@
  */
 
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
-import { LINKS_LOCK_DIR } from "./_open_target.ts";
+import {
+  idLockDirAllowed,
+  idLockPath,
+  LINKS_LOCK_DIR,
+} from "./_open_target.ts";
 import { statPath } from "./_path_meta.ts";
 import { pathFs, quoted } from "./_path_fs.ts";
 import { parseHolder } from "./_lock_text.ts";
 import { LOCK_BYTES } from "./_lock_refusal.ts";
-import { allowed } from "./_process_info.ts";
 import { NpyLockedError } from "./errors.ts";
 
 /**
@@ -62,14 +65,11 @@ export function acquireFolderLock(dir: string, verb: string): HeldLock {
 function idLock(dir: string, verb: string): HeldLock | null {
   try {
     if (
-      !(allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
-        allowed({ name: "write", path: LINKS_LOCK_DIR })) ||
-      pathFs().kind(LINKS_LOCK_DIR) !== "directory"
+      !idLockDirAllowed() || pathFs().kind(LINKS_LOCK_DIR) !== "directory"
     ) return null;
     const meta = statPath(dir, verb);
     if (meta.id === null) return null;
-    const at = `${LINKS_LOCK_DIR}/npy-append-array-folder-${meta.id}.lock`;
-    return lockAt(dir, verb, at, true, meta.born);
+    return lockAt(dir, verb, idLockPath("folder", meta.id), true, meta.born);
   } catch (e) {
     if (e instanceof NpyLockedError) throw e;
     return null;
@@ -96,11 +96,9 @@ function namingIdLock(e: unknown, dir: string): unknown {
       return h !== null && h.pid === was.pid && h.start === was.start;
     };
     const left: string[] = [];
-    const byId = (path: string, kind: string) => {
+    const byId = (path: string, kind: "links" | "folder") => {
       const id = statPath(path, "open").id;
-      const at = id === null
-        ? null
-        : `${LINKS_LOCK_DIR}/npy-append-array-${kind}-${id}.lock`;
+      const at = id === null ? null : idLockPath(kind, id);
       if (at !== null && same(at)) left.push(at);
     };
     byId(dir, "folder");

@@ -333,6 +333,27 @@ function openPathTarget(
 export const LINKS_LOCK_DIR = "/tmp";
 
 /**
+ * The lock by device and inode of a file (`"links"`) or a folder
+ * (`"folder"`) in {@linkcode LINKS_LOCK_DIR}.
+ *
+ * @param kind What is locked.
+ * @param id Its `<dev>-<ino>` (`PathMeta.id`).
+ * @returns The lock file's path.
+ */
+export function idLockPath(kind: "links" | "folder", id: string): string {
+  return `${LINKS_LOCK_DIR}/npy-append-array-${kind}-${id}.lock`;
+}
+
+/**
+ * Whether this process may use {@linkcode LINKS_LOCK_DIR} without a Deno
+ * permission prompt (read and write granted; always elsewhere).
+ */
+export function idLockDirAllowed(): boolean {
+  return allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
+    allowed({ name: "write", path: LINKS_LOCK_DIR });
+}
+
+/**
  * The lock of the file at `path` by its device and inode, in
  * {@linkcode LINKS_LOCK_DIR}: for a file with several hard links (`null`
  * for one with one name), or, with `oneName`, for a file with one name
@@ -355,12 +376,9 @@ export function linksLock(
   if ((oneName ? meta.nlink !== 1 : meta.nlink < 2) || meta.id === null) {
     return null;
   }
-  const at = `${LINKS_LOCK_DIR}/npy-append-array-links-${meta.id}.lock`;
+  const at = idLockPath("links", meta.id);
   try {
-    if (
-      oneName && !(allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
-        allowed({ name: "write", path: LINKS_LOCK_DIR }))
-    ) return null;
+    if (oneName && !idLockDirAllowed()) return null;
     if (fs.kind(LINKS_LOCK_DIR) !== "directory") return null;
     return lockAt(path, verb, at, true, meta.born);
   } catch (e) {
