@@ -183,21 +183,34 @@ export function civil(days: bigint): [bigint, number, number] {
 }
 
 /**
- * Whether NumPy can convert between two base units (W and finer): its
- * `get_datetime_units_factor` gives up once the factor reaches 2**56 (the
- * top 8 bits of a uint64), and the cast then fails with `OverflowError`
+ * NumPy's limit on a units factor (and on a multiple scaled by one): 2**56,
+ * the top 8 bits of a uint64 clear.
+ */
+export const UNITS_FACTOR_LIMIT: bigint = 2n ** 56n;
+
+/**
+ * NumPy's `get_datetime_units_factor`: how many `fine` units one `coarse`
+ * unit is (both W or finer, `coarse` the larger), or `0n` once that reaches
+ * {@linkcode UNITS_FACTOR_LIMIT}, where NumPy gives up.
+ *
+ * @param coarse The larger base unit, such as `"D"`.
+ * @param fine The smaller base unit, such as `"ps"`.
+ * @returns The factor, or `0n`.
+ */
+export function unitsFactor(coarse: string, fine: string): bigint {
+  const f = unitsPer(coarse, fine)!;
+  return f < UNITS_FACTOR_LIMIT ? f : 0n;
+}
+
+/**
+ * Whether NumPy can convert between two base units (W and finer): past
+ * {@linkcode UNITS_FACTOR_LIMIT} the cast fails with `OverflowError`
  * whatever the values (`D` to `ps`, `s` to `as`, and back).
  */
 function numpyFactorFits(a: string, b: string): boolean {
-  const i = TIME_UNITS.indexOf(a);
-  const j = TIME_UNITS.indexOf(b);
-  let factor = 1n;
-  for (let k = Math.min(i, j); k < Math.max(i, j); k++) {
-    const step = unitsPer(TIME_UNITS[k]!, TIME_UNITS[k + 1]!)!;
-    factor = BigInt.asUintN(64, factor * step);
-    if (factor >= 2n ** 56n) return false;
-  }
-  return true;
+  return TIME_UNITS.indexOf(a) <= TIME_UNITS.indexOf(b)
+    ? unitsFactor(a, b) !== 0n
+    : unitsFactor(b, a) !== 0n;
 }
 
 /**

@@ -10,7 +10,8 @@ import {
   splitTimeUnit,
   TIME_UNITS,
   type TimeUnit,
-  unitsPer,
+  UNITS_FACTOR_LIMIT,
+  unitsFactor,
 } from "./_time_units.ts";
 
 /** How far a cast may lose information, as NumPy's `casting` argument. */
@@ -125,17 +126,6 @@ function baseUnitSafe(kind: string, from: string, to: string): boolean {
   return j <= SAFE_UP_TO[from]!;
 }
 
-// NumPy's limit on a units factor and a multiple scaled by it: 2^56
-// (its top eight bits must be clear).
-const FACTOR_LIMIT = 2n ** 56n;
-
-// How many `to` units one `from` unit is, for `from` coarser than `to`
-// (both W or finer); 0 at 2^56 or more, as NumPy's units factor.
-function unitFactor(from: string, to: string): bigint {
-  const f = unitsPer(from, to)!;
-  return f < FACTOR_LIMIT ? f : 0n;
-}
-
 // NumPy's `datetime_metadata_divides(from, to)`: one `from` tick is a
 // whole number of `to` ticks.
 function divides(from: TimeUnit, to: TimeUnit, strict: boolean): boolean {
@@ -152,12 +142,15 @@ function divides(from: TimeUnit, to: TimeUnit, strict: boolean): boolean {
     } else if (
       TIME_UNITS.indexOf(from.base) > TIME_UNITS.indexOf(to.base)
     ) {
-      n2 *= unitFactor(to.base, from.base);
+      n2 *= unitsFactor(to.base, from.base);
     } else {
-      n1 *= unitFactor(from.base, to.base);
+      n1 *= unitsFactor(from.base, to.base);
     }
   }
-  if (n1 === 0n || n2 === 0n || n1 >= FACTOR_LIMIT || n2 >= FACTOR_LIMIT) {
+  if (
+    n1 === 0n || n2 === 0n || n1 >= UNITS_FACTOR_LIMIT ||
+    n2 >= UNITS_FACTOR_LIMIT
+  ) {
     return false;
   }
   return n1 % n2 === 0n;
