@@ -13,16 +13,14 @@ import type { FileLikeSync } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
 import { showFile } from "./_file_label.ts";
 import { readFully, runSync } from "./_io.ts";
+import { latin1Text } from "./py_literal.ts";
 
 const SHAPE = /'shape':\s*\(([^)]*)\)/;
 
 /** The header text without its shape and padding, and the shape. */
 function parts(header: Uint8Array): [string, number[]] | null {
   const start = header[6] === 1 ? 10 : 12;
-  let text = "";
-  for (let i = start; i < header.length; i++) {
-    text += String.fromCharCode(header[i]!);
-  }
+  const text = latin1Text(header.subarray(start));
   const m = SHAPE.exec(text);
   if (m === null) return null;
   const shape = m[1]!.split(",").map((s) => s.trim()).filter((s) => s !== "")

@@ -11,7 +11,7 @@
 
 import type { DType } from "./dtype.ts";
 import { dtypeFromDescr } from "./dtype.ts";
-import { PyTuple, type PyValue } from "./py_literal.ts";
+import { latin1Text, PyTuple, type PyValue } from "./py_literal.ts";
 import { NpyFormatError } from "./errors.ts";
 import { decodeUtf8Pass } from "./_utf8_pass.ts";
 
@@ -192,7 +192,7 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         stack.push(int());
         break;
       case 0x56: { // UNICODE: raw-unicode-escape, one line
-        const raw = String.fromCharCode(...lineBytes());
+        const raw = latin1Text(lineBytes());
         stack.push(
           raw.replace(
             /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g,

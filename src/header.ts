@@ -18,7 +18,13 @@ import {
   type DTypeSpec,
   parseDType,
 } from "./dtype.ts";
-import { parsePyLiteral, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
+import {
+  latin1Text,
+  parsePyLiteral,
+  pyRepr,
+  PyTuple,
+  type PyValue,
+} from "./py_literal.ts";
 import { growthAxis } from "./_layout.ts";
 
 /** The magic bytes every `.npy` file starts with. */
@@ -253,10 +259,7 @@ export function parseHeader(
       );
     }
   } else {
-    text = "";
-    for (let i = 0; i < raw.length; i += 8192) {
-      text += String.fromCharCode(...raw.subarray(i, i + 8192));
-    }
+    text = latin1Text(raw);
   }
   const chars = major === 3 ? codePoints(text) : text.length;
   if (chars > maxHeaderSize) {

@@ -101,6 +101,22 @@ export interface ParsePyLiteralOptions {
  * @returns The parsed value.
  * @throws {NpyFormatError} naming the offending character and offset.
  */
+/**
+ * Python's `bytes.decode("latin-1")`: each byte the code point of its
+ * value, in slices (one call's arguments hold a few thousand, a header or
+ * a pickle's line may be megabytes).
+ *
+ * @param bytes The bytes.
+ * @returns The text.
+ */
+export function latin1Text(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return text;
+}
+
 export function parsePyLiteral(
   text: string,
   what = "header",

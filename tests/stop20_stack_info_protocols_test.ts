@@ -106,3 +106,30 @@ test(
     );
   },
 );
+
+test(
+  "a protocol-0 info holding a str of 2,000,000 characters (an extra key) is read, as Dask reads it",
+  numpyTestOptions(),
+  () => {
+    // Its UNICODE line was spread into one call's arguments: "Maximum call
+    // stack size exceeded", the stack refused as damaged.
+    const dir = join(tempDir(), "s");
+    const w = NpyStackWriterSync.open(dir, { shardRows: 2, dtype: "<f8" });
+    w.append(new Float64Array([1, 2, 3]));
+    w.close();
+    runPython(
+      "import sys, pickle; p = sys.argv[1] + '/info'; i = pickle.load(open(p, 'rb')); i['é' * 2_000_000] = 1; pickle.dump(i, open(p, 'wb'), 0)",
+      [dir],
+    );
+    assert.deepEqual([...readNpyStackSync(dir).data as Float64Array], [
+      1,
+      2,
+      3,
+    ]);
+    const out = runPython(
+      "import sys, dask.array as da; print(da.from_npy_stack(sys.argv[1]).compute().tolist())",
+      [dir],
+    );
+    assert.equal(out.trim(), "[1.0, 2.0, 3.0]");
+  },
+);
