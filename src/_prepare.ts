@@ -315,7 +315,10 @@ function quickPrepare(
   };
 }
 
-/** The last small array seen by {@linkcode bytesOf}, and its bytes. */
+/**
+ * Whether an input object labels its data `float16` (`dtype: "f2"` and
+ * the like), so that a `Uint16Array` under it holds raw half-float bits.
+ */
 function isF16Declared(input: unknown): boolean {
   if (typeof input !== "object" || input === null) return false;
   const spec = (input as { dtype?: unknown }).dtype;

@@ -146,6 +146,32 @@ describe("opening a path", () => {
   });
 });
 
+describe("NodeFile", () => {
+  test("writes every byte in place when node:fs writes a few at a time", () => {
+    // A stand-in for node:fs whose writeSync takes at most 3 bytes a call.
+    const disk = new Uint8Array(12);
+    const calls: number[] = [];
+    const fsLike = {
+      writeSync(
+        _fd: number,
+        b: Uint8Array,
+        offset: number,
+        length: number,
+        position: number,
+      ): number {
+        const n = Math.min(3, length);
+        disk.set(b.subarray(offset, offset + n), position);
+        calls.push(position);
+        return n;
+      },
+    } as unknown as ConstructorParameters<typeof NodeFile>[1];
+    const file = new NodeFile(3, fsLike);
+    file.writeSync(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 2);
+    assert.deepEqual([...disk], [0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0]);
+    assert.deepEqual(calls, [2, 5, 8]);
+  });
+});
+
 describe("NodeFileHandle", () => {
   test("reads, writes at positions, sizes, truncates, syncs", async () => {
     const path = join(tempDir(), "h.bin");
