@@ -68,6 +68,7 @@ export const fromCsv: Command = {
     },
     minArgs: 2,
     maxArgs: 2,
+    stdio: [0],
   },
   summary: "convert CSV rows of numbers to a .npy file (or append them)",
   help: `Usage: npy-append-array from-csv [options] IN OUT
