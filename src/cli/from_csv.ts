@@ -18,6 +18,7 @@ import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
 import { openNpyOutput, textInput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
+import { oneLine } from "./info.ts";
 
 /** Items (rows times columns) per appended batch, at most. */
 const BATCH_ITEMS = 1 << 20;
@@ -143,7 +144,7 @@ Example:
       intOption(args, "max-header-size"),
       {},
       () => ({ dtype: wantDType ?? "<f8" }),
-      (text) => rt.writeStderr(`npy-append-array: warning: ${text}\n`),
+      (text) => rt.writeStderr(`npy-append-array: warning: ${oneLine(text)}\n`),
     );
     const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
