@@ -80,6 +80,7 @@ test(
         const body = r.err.slice(0, -1);
         assert.doesNotMatch(
           body,
+          // deno-lint-ignore no-control-regex
           /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/,
           `${JSON.stringify(args)}: ${JSON.stringify(r.err)}`,
         );
