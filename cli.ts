@@ -17,7 +17,7 @@
 import { BrokenPipe, cliRuntime, isMainModule } from "./src/cli/_runtime.ts";
 import { parseArgs, UsageError } from "./src/cli/_args.ts";
 import type { Command } from "./src/cli/_command.ts";
-import { info, messageOf } from "./src/cli/info.ts";
+import { info, messageOf, oneLine } from "./src/cli/info.ts";
 import {
   ensureAppendableCommand,
   recoverCommand,
@@ -82,7 +82,7 @@ export async function main(args: readonly string[]): Promise<number> {
     await rt.writeStdout(new TextEncoder().encode(text));
   };
   const fail = (code: number, message: string): number => {
-    rt.writeStderr(`${PROGRAM}: ${message}\n`);
+    rt.writeStderr(`${PROGRAM}: ${oneLine(message)}\n`);
     return code;
   };
   try {

@@ -50,6 +50,12 @@ export interface FileInfo {
    */
   readonly moreRecords: boolean;
   /**
+   * After the data comes the start of a record whose header the file's
+   * end cuts off (see `FileFacts.cutRecord`): read as its first record,
+   * repaired by `recover`.
+   */
+  readonly cutRecord: boolean;
+  /**
    * The header cannot be written again exactly: it holds an escaped
    * surrogate pair (`'\ud83d\ude00'`), one character in a JS string.
    * Appends, recover and ensureAppendable refuse it.
@@ -70,6 +76,23 @@ export function startsRecord(bytes: Uint8Array): boolean {
     if (bytes[i] !== MAGIC[i]) return false;
   }
   return bytes[6]! >= 1 && bytes[6]! <= 3 && bytes[7] === 0;
+}
+
+/**
+ * Whether the file holds the whole header of a record that
+ * {@linkcode startsRecord} found.
+ *
+ * @param preamble The record's first bytes (up to 12).
+ * @param room Bytes from the record's start to the file's end.
+ * @returns `false` when the length field or the header runs past the end.
+ */
+function recordHeaderFits(preamble: Uint8Array, room: number): boolean {
+  try {
+    return headerLengthFromPreamble(preamble) <= room;
+  } catch (e) {
+    if (e instanceof NpyFormatError && e.code === "truncated") return false;
+    throw e;
+  }
 }
 
 /**
@@ -168,11 +191,20 @@ export function* inspect(
     undefined,
     header.version[0],
   );
+  // Another record: the magic string, a known version and a header the
+  // file holds whole. A header the file's end cuts off is the data of an
+  // append killed before its header write (a `|u1` log of `.npy` files'
+  // bytes), which `recover` repairs; a whole one is `np.save` called again.
   let moreRecords = false;
+  let cutRecord = false;
   if (!header.dtype.hasObject && dataLength >= expectedDataLength + 8) {
-    const next = new Uint8Array(8);
-    const n = yield* readFully(next, at + headerLength + expectedDataLength);
-    moreRecords = startsRecord(next.subarray(0, n));
+    const next = new Uint8Array(12);
+    const nextAt = at + headerLength + expectedDataLength;
+    const n = yield* readFully(next, nextAt);
+    if (startsRecord(next.subarray(0, n))) {
+      moreRecords = recordHeaderFits(next.subarray(0, n), fileSize - nextAt);
+      cutRecord = !moreRecords;
+    }
   }
   const facts = {
     header,
@@ -182,6 +214,7 @@ export function* inspect(
     grownHeader,
     appendable: grownHeader.length <= headerLength,
     moreRecords,
+    cutRecord,
     inexactHeader: hasEscapedSurrogatePair(
       new TextDecoder(header.version[0] >= 3 ? "utf-8" : "latin1").decode(
         bytes,
@@ -190,7 +223,9 @@ export function* inspect(
   };
   return {
     ...facts,
-    needsRecovery: fileState(facts, "read").state === "needs-recovery",
+    // A cut record reads as the first one, yet recover repairs the file.
+    needsRecovery: cutRecord ||
+      fileState(facts, "read").state === "needs-recovery",
   };
 }
 
@@ -257,7 +292,11 @@ export function* recordsOf(
     });
     at = dataStart + info.expectedDataLength;
     if (at === info.fileSize) return out;
-    if (!info.moreRecords) {
+    // A record whose header is cut off is named by `inspect` next round.
+    const head = new Uint8Array(Math.min(MAGIC.length, info.fileSize - at));
+    const got = yield* readFully(head, at);
+    const magicStart = head.subarray(0, got).every((b, i) => b === MAGIC[i]);
+    if (!info.moreRecords && !magicStart) {
       throw new NpyFormatError(
         "several-arrays",
         `after record ${n} come ${

@@ -177,6 +177,14 @@ export interface FileFacts {
    */
   readonly moreRecords?: boolean;
   /**
+   * After the data comes the start of a record whose header the file's end
+   * cuts off: `np.save` killed while saving again, or (the same bytes) an
+   * append of an `.npy` file's bytes killed before its header write.
+   * Readers read the first record, as `np.load` does; append and recover
+   * take it as a file that needs recovery.
+   */
+  readonly cutRecord?: boolean;
+  /**
    * The header, written again from its parsed dtype, would not say what it
    * says now: it names a field with an escaped surrogate pair
    * (`'\ud83d\ude00'`), which a JS string holds as the one character it
@@ -252,8 +260,9 @@ export type FileUse = "read" | "append" | "recover";
 export function fileState(facts: FileFacts, use: FileUse): FileState {
   const { header, dataLength, expectedDataLength } = facts;
   // Several records: the first is complete for readers (as np.load).
-  const matches = header.dtype.hasObject || facts.moreRecords === true ||
+  const whole = header.dtype.hasObject || facts.moreRecords === true ||
     dataLength === expectedDataLength;
+  const matches = whole || (use === "read" && facts.cutRecord === true);
   const incomplete: FileState = {
     state: "needs-recovery",
     dataLength,

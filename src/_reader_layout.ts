@@ -20,6 +20,7 @@ import {
   wholeRows,
 } from "./_layout.ts";
 import { showFile } from "./_file_label.ts";
+import { show } from "./_describe_value.ts";
 
 /** Bytes per batch by default. */
 export const BATCH_BYTES = 1 << 20;
@@ -205,12 +206,17 @@ export function clampIndex(
       `Cannot read items of ${
         showFile(label)
       }: ${name} must be an integer, got ${
-        typeof value === "number" ? value : typeof value
+        showArg(value)
       }; pass an item index (negative counts from the end)`,
     );
   }
   if (value < 0) return Math.max(0, length + value);
   return Math.min(value, length);
+}
+
+/** An argument for a message: `show`'s form, a symbol by its description. */
+export function showArg(value: unknown): string {
+  return typeof value === "symbol" ? String(value) : show(value);
 }
 
 /**
@@ -221,12 +227,13 @@ export function clampIndex(
  */
 export function checkBatchItems(value: number, label: string): number {
   if (!Number.isSafeInteger(value) || value < 1) {
+    const big = Number.isInteger(value) && value > 0;
     throw new RangeError(
       `Cannot read batches of ${
         showFile(label)
-      }: batchItems must be a positive integer, got ${
-        typeof value === "number" ? `"${value}"` : String(value)
-      }`,
+      }: batchItems must be a positive integer${
+        big ? " of at most 2**53 - 1" : ""
+      }, got ${showArg(value)}`,
     );
   }
   return value;

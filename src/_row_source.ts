@@ -395,7 +395,9 @@ export class RowSource {
   into(buffer: ArrayBufferView, s: number, e: number): Uint8Array {
     const why = unusableView(buffer);
     if (why !== undefined) {
-      throw new TypeError(`Cannot read ${this.label} into the buffer: ${why}`);
+      throw new TypeError(
+        `Cannot read ${showFile(this.label)} into the buffer: ${why}`,
+      );
     }
     if (!ArrayBuffer.isView(buffer)) {
       throw new TypeError(

@@ -16,6 +16,7 @@ import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
 import { settle } from "./_settle.ts";
+import { showArg } from "./_reader_layout.ts";
 import {
   type GroupInfo,
   memberState,
@@ -35,7 +36,7 @@ function clamp(value: number, length: number, name: string): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
     throw new TypeError(
       `Cannot read group rows: ${name} must be an integer, got ${
-        typeof value === "number" ? value : typeof value
+        showArg(value)
       }`,
     );
   }

@@ -306,6 +306,7 @@ describe("argument parsing", () => {
     },
     minArgs: 1,
     maxArgs: 2,
+    stdio: [0],
   };
 
   test("options in every spelling, '-' and '--'", () => {

@@ -143,9 +143,15 @@ describe("usage", () => {
   });
 
   test("bad dtype: exit 2", SLOW, () => {
-    for (const cmd of ["concat", "from-csv"]) {
+    for (
+      const args of [["concat", "out.npy", "in.npy"], [
+        "from-csv",
+        "-",
+        "out.npy",
+      ]]
+    ) {
       assertFailed(
-        cli([cmd, "--dtype", "qq", "-", "out.npy"]),
+        cli([args[0]!, "--dtype", "qq", ...args.slice(1)]),
         2,
         /Cannot use dtype "qq"/,
       );

@@ -39,6 +39,12 @@ export interface CommandSpec {
   readonly minArgs: number;
   /** Most positional arguments (`Infinity` for any number). */
   readonly maxArgs: number;
+  /**
+   * Positions of the positional arguments where `-` means standard input
+   * or output; a `-` anywhere else is refused (`.npy` files, stacks and
+   * groups are read and written in place, so they cannot be a stream).
+   */
+  readonly stdio?: readonly number[];
 }
 
 /** Parsed arguments. */
@@ -147,6 +153,15 @@ export function parseArgs(
         }, got ${positional.length}; see --help`,
       );
     }
+    positional.forEach((arg, i) => {
+      if (arg === "-" && !(spec.stdio ?? []).includes(i)) {
+        throw new UsageError(
+          `${spec.name} cannot take "-" (standard input or output) as argument ${
+            i + 1
+          }: .npy files, stacks and groups are read and written in place, not streamed; pass a path (./- for a file named "-")`,
+        );
+      }
+    });
   }
   return { positional, options, help };
 }

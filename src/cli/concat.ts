@@ -31,7 +31,7 @@ import {
 import { openNpyOutput, writeOutput } from "./_files.ts";
 import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
-import { shapeText } from "./info.ts";
+import { oneLine, shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
 
 const CASTINGS: readonly string[] = [
@@ -184,7 +184,7 @@ async function runConcat(
       fortranOrder: first.fortranOrder,
     }),
     (text) =>
-      rt.writeStderr(`npy-append-array: warning: ${text}
+      rt.writeStderr(`npy-append-array: warning: ${oneLine(text)}
 `),
   );
   const { writer } = output;

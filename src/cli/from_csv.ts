@@ -18,6 +18,7 @@ import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
 import { openNpyOutput, textInput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
+import { oneLine } from "./info.ts";
 
 /** Items (rows times columns) per appended batch, at most. */
 const BATCH_ITEMS = 1 << 20;
@@ -68,6 +69,7 @@ export const fromCsv: Command = {
     },
     minArgs: 2,
     maxArgs: 2,
+    stdio: [0],
   },
   summary: "convert CSV rows of numbers to a .npy file (or append them)",
   help: `Usage: npy-append-array from-csv [options] IN OUT
@@ -142,7 +144,7 @@ Example:
       intOption(args, "max-header-size"),
       {},
       () => ({ dtype: wantDType ?? "<f8" }),
-      (text) => rt.writeStderr(`npy-append-array: warning: ${text}\n`),
+      (text) => rt.writeStderr(`npy-append-array: warning: ${oneLine(text)}\n`),
     );
     const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);

@@ -134,7 +134,7 @@ order, sealed shards and live rows.`,
         }
       } catch (e) {
         failed = true;
-        rt.writeStderr(`npy-append-array: ${messageOf(e, path)}\n`);
+        rt.writeStderr(`npy-append-array: ${oneLine(messageOf(e, path))}\n`);
         continue;
       }
       await rt.writeStdout(new TextEncoder().encode(out));
@@ -142,6 +142,31 @@ order, sealed shards and live rows.`,
     return failed ? 1 : 0;
   },
 };
+
+/**
+ * A message as one line of stderr: control characters (C0, DEL, C1, the
+ * line and paragraph separators) escaped as JSON escapes them (`\n`,
+ * `\u001b`). A path the CLI shows as `"${path}"` may hold any of them; the
+ * README promises one line, and no escape reaches the terminal.
+ *
+ * @param text The message.
+ * @returns The message on one line.
+ */
+export function oneLine(text: string): string {
+  let out = "";
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 || code === 0x2029;
+    if (!control) {
+      out += c;
+      continue;
+    }
+    const json = JSON.stringify(c).slice(1, -1);
+    out += json.length > 1 ? json : `\\u${code.toString(16).padStart(4, "0")}`;
+  }
+  return out;
+}
 
 /**
  * The message of an error, as the command line prints it. The library's

@@ -38,6 +38,7 @@ export const toCsv: Command = {
     },
     minArgs: 1,
     maxArgs: 2,
+    stdio: [1],
   },
   summary: "write a 1-d or 2-d .npy array as CSV",
   help: `Usage: npy-append-array to-csv [options] IN [OUT]

@@ -1,0 +1,99 @@
+/**
+ * Stop 21 (h4): `-` is standard input for `from-csv`'s IN and standard
+ * output for `to-csv`'s OUT. Everywhere else (an `.npy` OUT of `from-csv`
+ * and `concat`, `split`'s DIR, every `.npy` input) it was taken as a file
+ * or folder named `-`: `from-csv m.csv -` wrote a file `-` and printed
+ * nothing, `concat - a.npy` made one, `split a.npy - --rows 1` a folder.
+ * Now such a `-` is a usage error (exit 2) saying that `.npy` files are
+ * read and written in place and how to name a file `-` (`./-`); nothing is
+ * created.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { NpyAppendArraySync, readNpySync } from "../mod.ts";
+import { tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
+
+const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
+  "-R",
+  "-W",
+  "--no-lock",
+]);
+
+function cli(
+  cwd: string,
+  args: string[],
+): { code: number | null; err: string; out: string } {
+  const [exe, pre] = command;
+  const res = spawnSync(exe, [...pre, ...args], {
+    cwd,
+    encoding: "utf8",
+    input: "1,2\n3,4\n",
+  });
+  if (res.error) throw res.error;
+  return { code: res.status, err: res.stderr, out: res.stdout };
+}
+
+test("a '-' where the CLI needs an .npy path is a usage error, nothing made", {
+  timeout: 240_000,
+}, () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(join(dir, "m.csv"), "1,2\n3,4\n");
+    {
+      using w = NpyAppendArraySync.open(join(dir, "a.npy"), { dtype: "<f8" });
+      w.append([[1, 2], [3, 4]]);
+    }
+    const cases: string[][] = [
+      ["from-csv", "m.csv", "-"],
+      ["from-csv", "-", "-"],
+      ["concat", "-", "a.npy"],
+      ["concat", "out.npy", "-"],
+      ["concat", "out.npy", "a.npy", "-"],
+      ["split", "a.npy", "-", "--rows", "1"],
+      ["split", "-", "parts", "--rows", "1"],
+      ["info", "-"],
+      ["info", "--json", "a.npy", "-"],
+      ["recover", "-"],
+      ["ensure-appendable", "-"],
+      ["to-csv", "-"],
+      ["to-csv", "-", "x.csv"],
+    ];
+    for (const args of cases) {
+      const r = cli(dir, args);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+      assert.match(r.err, /"-"/, args.join(" "));
+      assert.match(r.err, /\.\/-/, args.join(" "));
+      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      assert.deepEqual(
+        readdirSync(dir).sort(),
+        ["a.npy", "m.csv"],
+        args.join(" "),
+      );
+    }
+    // "./-" names a file "-", and stdin/stdout keep working where promised.
+    let r = cli(dir, ["from-csv", "m.csv", "./-"]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(readNpySync(join(dir, "-")).shape, [2, 2]);
+    rmSync(join(dir, "-"));
+    r = cli(dir, ["from-csv", "-", "b.npy"]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(
+      Array.from(readNpySync(join(dir, "b.npy")).data as Float64Array),
+      [1, 2, 3, 4],
+    );
+    r = cli(dir, ["to-csv", "a.npy", "-"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "1,2\n3,4\n");
+    // After "--", "-" is still not a file name of its own.
+    r = cli(dir, ["concat", "--", "-", "a.npy"]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(existsSync(join(dir, "-")), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
