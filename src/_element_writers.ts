@@ -9,7 +9,12 @@ import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
-import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
+import {
+  genericDateRefusal,
+  NAT,
+  rescaleTime,
+  splitTimeUnit,
+} from "./_time_units.ts";
 import { castText } from "./_number_text.ts";
 import { itemBytes } from "./_typed_arrays.ts";
 import { subarrayItems } from "./_field_values.ts";
@@ -424,6 +429,7 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
 function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
+  const generic = dtype.kind === "M" && dtype.unit === "generic";
   return (view, offset, value, where) => {
     // NumPy reads text into M8 as a date ("2020" is the year): not here.
     if (typeof value === "string" && dtype.kind === "M") {
@@ -450,6 +456,14 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
     const v = toBigIntChecked(value, i8, unsafe, where);
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {
       rangeError(value, dtype, where);
+    }
+    const why = generic && !unsafe
+      ? genericDateRefusal(v, dtype.str)
+      : undefined;
+    if (why !== undefined) {
+      throw new RangeError(
+        `Cannot append value ${show(value)} ${where()}: ${why}`,
+      );
     }
     view.setBigInt64(offset, BigInt.asIntN(64, v), le);
   };
