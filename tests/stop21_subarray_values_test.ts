@@ -105,6 +105,18 @@ const BROADCAST: [string, string, unknown[], string][] = [
     "[(3, 4)]",
   ],
   [
+    "levels: a value for all",
+    "[('c', ('<f8', (3,)), (2,))]",
+    [{ c: 1 }],
+    "[(1,)]",
+  ],
+  [
+    "levels: a column",
+    "[('c', ('<f8', (3,)), (2,))]",
+    [{ c: [[1], [2]] }],
+    "[([[1], [2]],)]",
+  ],
+  [
     "flat list kept",
     "[('a', '<i2', (2, 3))]",
     [{ a: [1, 2, 3, 4, 5, 6] }],
