@@ -9,7 +9,7 @@
 
 import type { DType, DTypeField } from "./dtype.ts";
 import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
-import { pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
+import { PY_NONE, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
 
 /** Reads a field's format that is not a sub-array. */
 export type ElementReader = (
@@ -166,7 +166,17 @@ export function readFields(
     ) {
       title = rawName.items[0];
       name = rawName.items[1];
-    } else if (rawName instanceof PyTuple && rawName.items.length === 2) {
+    } else if (
+      rawName instanceof PyTuple && rawName.items.length === 2 &&
+      rawName.items[0] === PY_NONE && typeof rawName.items[1] === "string"
+    ) {
+      // np.dtype([((None, 'a'), ...)]): a field with no title, as np.load
+      // reads the descr np.save writes for it.
+      name = rawName.items[1];
+    } else if (
+      rawName instanceof PyTuple && rawName.items.length === 2 &&
+      typeof rawName.items[1] === "string"
+    ) {
       const t = pyRepr(rawName.items[0] as PyValue);
       return badDType(spec, `titles that are not strings (${t}) are refused`);
     } else {

@@ -9,9 +9,15 @@ import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
-import { NAT, rescaleTime, splitTimeUnit } from "./_time_units.ts";
+import {
+  genericDateRefusal,
+  NAT,
+  rescaleTime,
+  splitTimeUnit,
+} from "./_time_units.ts";
 import { castText } from "./_number_text.ts";
 import { itemBytes } from "./_typed_arrays.ts";
+import { subarrayItems } from "./_field_values.ts";
 import {
   convertNaNBits,
   floatParts,
@@ -423,6 +429,7 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
 function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
+  const generic = dtype.kind === "M" && dtype.unit === "generic";
   return (view, offset, value, where) => {
     // NumPy reads text into M8 as a date ("2020" is the year): not here.
     if (typeof value === "string" && dtype.kind === "M") {
@@ -450,6 +457,14 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {
       rangeError(value, dtype, where);
     }
+    const why = generic && !unsafe
+      ? genericDateRefusal(v, dtype.str)
+      : undefined;
+    if (why !== undefined) {
+      throw new RangeError(
+        `Cannot append value ${show(value)} ${where()}: ${why}`,
+      );
+    }
     view.setBigInt64(offset, BigInt.asIntN(64, v), le);
   };
 }
@@ -459,6 +474,8 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
     field: f,
     write: elementWriter(f.dtype, casting),
     count: f.shape.reduce((a, b) => a * b, 1),
+    bytesLeaf: f.dtype.fields === undefined &&
+      (f.dtype.kind === "S" || f.dtype.kind === "V"),
   }));
   const size = dtype.itemsize;
   return (view, offset, value, where) => {
@@ -480,7 +497,7 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
       NAN_BITS
     ];
     new Uint8Array(view.buffer, view.byteOffset + offset, size).fill(0);
-    for (const { field, write, count } of fields) {
+    for (const { field, write, count, bytesLeaf } of fields) {
       if (!(field.name in rec)) {
         throw new TypeError(
           `Cannot append record ${where()}: field "${field.name}" is missing`,
@@ -493,14 +510,7 @@ function recordWriter(dtype: DType, casting: Casting): ElementWriter {
       if (field.shape.length === 0) {
         write(view, at, v, fieldWhere);
       } else {
-        flat = flattenFieldValue(v, field.shape, fieldWhere);
-        if (flat.length !== count) {
-          throw new RangeError(
-            `Cannot append record ${fieldWhere()}: ${flat.length} values given, shape (${
-              field.shape.join(", ")
-            }) needs ${count}`,
-          );
-        }
+        flat = subarrayItems(v, field.shape, count, bytesLeaf, fieldWhere);
         for (let i = 0; i < count; i++) {
           write(view, at + i * field.dtype.itemsize, flat[i], fieldWhere);
         }
@@ -540,25 +550,6 @@ function restoreNaNs(
       le,
     );
   }
-}
-
-function flattenFieldValue(
-  value: unknown,
-  shape: readonly number[],
-  where: () => string,
-): ArrayLike<unknown> {
-  itemBytes(value, where); // refuses unusable views
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return value as unknown as ArrayLike<unknown>;
-  }
-  if (!Array.isArray(value)) {
-    throw new TypeError(
-      `Cannot append record ${where()}: a sub-array of shape (${
-        shape.join(", ")
-      }) needs an array`,
-    );
-  }
-  return value.flat(shape.length - 1) as unknown[];
 }
 
 /**

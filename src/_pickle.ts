@@ -347,7 +347,9 @@ function descrOf(d: unknown, label: string): PyValue {
     const list: { off: number; entry: PyValue }[] = [];
     for (const name of names.items) {
       const f = fields.get(name);
-      if (!(f instanceof PyTuple)) bad(label, `field "${name}" is missing`);
+      if (!(f instanceof PyTuple)) {
+        bad(label, `field "${String(name)}" is missing`);
+      }
       const [fd, off, title] = f.items as unknown[];
       const key: PyValue = typeof title === "string"
         ? new PyTuple([title, name])

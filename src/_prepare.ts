@@ -13,6 +13,7 @@ import {
   withByteOrder,
 } from "./dtype.ts";
 import { castAllowed, type Casting } from "./casting.ts";
+import { genericDateRefusal } from "./_time_units.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
   ArrayData,
@@ -207,6 +208,21 @@ export function prepareArray(
           from.itemsize === 8
         ) {
           from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+          if (
+            dtype.kind === "M" && dtype.unit === "generic" &&
+            casting !== "unsafe"
+          ) {
+            for (let i = 0; i < data.length; i++) {
+              const why = genericDateRefusal(BigInt(data[i]!), dtype.str);
+              if (why !== undefined) {
+                throw new RangeError(
+                  `Cannot append value ${
+                    data[i]
+                  }n at index ${i} to ${label}: ${why}`,
+                );
+              }
+            }
+          }
         } else if (
           dtype.kind === "f" && dtype.itemsize === 2 && from.kind === "u" &&
           from.itemsize === 2 && options.dtype !== undefined &&

@@ -113,6 +113,27 @@ export function unitsPer(coarse: string, fine: string): bigint | undefined {
 export const NAT: bigint = -(2n ** 63n);
 
 /**
+ * Why a tick cannot go into a generic datetime (`M8` with no unit), which
+ * holds no date but NaT: NumPy refuses integers into it ("Converting an
+ * integer to a NumPy datetime requires a specified unit"; `int64` to `M8`
+ * is no `same_kind` cast). `"unsafe"` stores the ticks, as `astype`.
+ *
+ * @param tick The tick to write.
+ * @param str The dtype's `str` (`"<M8"`).
+ * @returns The reason, or `undefined` when the tick is NaT.
+ */
+export function genericDateRefusal(
+  tick: bigint,
+  str: string,
+): string | undefined {
+  return tick === NAT
+    ? undefined
+    : `the generic datetime "${str}" holds no date but NaT, and ${tick} needs a unit, as NumPy says; give the file one (dtype "${
+      str.slice(0, 3)
+    }[s]" for seconds), or use casting "unsafe" to store the ticks as they are`;
+}
+
+/**
  * Floor division of bigints (rounded toward minus infinity, as NumPy's
  * datetime arithmetic).
  *

@@ -181,6 +181,24 @@ const NOT_NUMPYS =
   "; np.save never writes such a header: if np.load reads the file, save it again with np.save";
 
 /**
+ * A field title np.save writes as a literal the parser does not read (a
+ * float's, a complex's or bytes' repr: `[((1.5, 'a'), '<i4')]`, which
+ * np.load reads): where the parse failed, if inside one.
+ */
+const TITLE_LITERAL =
+  /\(\(+\s*(?:[bB]?'(?:[^'\\]|\\.)*'|[bB]?"(?:[^"\\]|\\.)*"|[-+]?(?:inf|nan|[\d.]+(?:e[-+]?\d+)?j?)|\([-+]?[\d.]+(?:e[-+]?\d+)?[-+][\d.]+(?:e[-+]?\d+)?j\))/g;
+
+function notNumpys(text: string, e: NpyFormatError): string {
+  const at = Number(/at offset (\d+)/.exec(e.reason)?.[1] ?? -1);
+  for (const m of text.matchAll(TITLE_LITERAL)) {
+    if (at >= m.index! && at < m.index! + m[0].length) {
+      return "; it is a field title that is not a string (np.save writes its repr, np.load reads it), which is not supported: give the fields string titles or none in NumPy and save again";
+    }
+  }
+  return NOT_NUMPYS;
+}
+
+/**
  * Parses the header at the start of `bytes` (which may hold more of the
  * file after it).
  *
@@ -288,7 +306,7 @@ export function parseHeader(
     value = parsePyLiteral(text, "header", { allowLongSuffix: major < 3 });
   } catch (e) {
     if (!(e instanceof NpyFormatError) || e.code !== "bad-header") throw e;
-    throw new NpyFormatError("bad-header", e.reason + NOT_NUMPYS, {
+    throw new NpyFormatError("bad-header", e.reason + notNumpys(text, e), {
       cause: e,
     });
   }

@@ -60,7 +60,20 @@ export type PyDict = Map<string, PyValue>;
  * assert.deepEqual(v, [true, "x", 2n]);
  * ```
  */
-export type PyValue = string | bigint | boolean | PyValue[] | PyTuple | PyDict;
+export type PyValue =
+  | string
+  | bigint
+  | boolean
+  | typeof PY_NONE
+  | PyValue[]
+  | PyTuple
+  | PyDict;
+
+/**
+ * Python's `None`, which `np.save` writes as the title slot of a field
+ * with no title (`[((None, 'a'), '<i4')]`).
+ */
+export const PY_NONE: unique symbol = Symbol("None");
 
 // Values nested: Python's limit of brackets, and a value inside the
 // innermost.
@@ -344,6 +357,11 @@ export function parsePyLiteral(
     ) {
       pos += 5;
       value = false;
+    } else if (
+      text.startsWith("None", pos) && !/\w/.test(text[pos + 4] ?? "")
+    ) {
+      pos += 4;
+      value = PY_NONE;
     } else {
       value = fail("unexpected character");
     }
@@ -446,6 +464,7 @@ export function pyRepr(value: PyValue | number): string {
     return String(value);
   }
   if (typeof value === "boolean") return value ? "True" : "False";
+  if (value === PY_NONE) return "None";
   if (Array.isArray(value)) return "[" + value.map(pyRepr).join(", ") + "]";
   if (value instanceof PyTuple) {
     if (value.items.length === 1) return "(" + pyRepr(value.items[0]!) + ",)";

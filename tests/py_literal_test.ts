@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { NpyFormatError } from "../mod.ts";
 import {
   parsePyLiteral,
+  PY_NONE,
   pyRepr,
   pyReprString,
   PyTuple,
@@ -119,6 +120,14 @@ test("the Python 2 L suffix: upper case only, and only where allowed", () => {
   );
 });
 
+test("None is Python's None (np.save writes it as a field's missing title)", () => {
+  assert.equal(parsePyLiteral("None"), PY_NONE);
+  assert.equal(
+    pyRepr(parsePyLiteral("[((None, 'a'), '<i4')]")),
+    "[((None, 'a'), '<i4')]",
+  );
+});
+
 test("malformed literals are NpyFormatErrors naming the offset", () => {
   for (
     const bad of [
@@ -132,7 +141,7 @@ test("malformed literals are NpyFormatErrors naming the offset", () => {
       "[1, 2] x",
       "01",
       "1.5",
-      "None",
+      "Nonex",
       "__import__('os')",
       // Python's parser stops at 200 nested brackets.
       "(".repeat(201) + "1" + ")".repeat(201),
