@@ -88,7 +88,7 @@ function objectFix(code: string, verb: string): string {
   if (code === "EROFS") {
     return "; its file system is read-only: write to a file on a writable one";
   }
-  return "";
+  return Object.hasOwn(DISK_FIXES, code) ? DISK_FIXES[code]! : "";
 }
 
 /**
@@ -157,16 +157,28 @@ export function systemNamed(e: Error): Error {
 }
 
 /**
+ * The fixes for a disk without room, for a path and a file object alike:
+ * full (`ENOSPC`), over its quota (`EDQUOT`), or a file at the largest size
+ * allowed (`EFBIG`: the process's `RLIMIT_FSIZE`, which Node and Bun meet
+ * as this error, or the file system's).
+ */
+const DISK_FIXES: Record<string, string> = {
+  ENOSPC: "; free space (or inodes) on its disk, then try again",
+  EDQUOT:
+    "; free space within the disk quota, or raise the quota, then try again",
+  EFBIG:
+    "; the file would pass the largest file size allowed, the process's (the shell's ulimit -f) or its file system's (FAT32: 4 GiB): raise the limit, or write to another file system or to a new file (a stack splits an array into files)",
+};
+
+/**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
  * `RangeError` (the code kept), the runtime's words followed by the fix;
- * and a full disk's (`ENOSPC`, `EDQUOT`: an `Error`, with the fix).
+ * and a full disk's (`ENOSPC`, `EDQUOT`, `EFBIG`: an `Error`, with the fix).
  */
 const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
-  ENOSPC: [Error, "; free space (or inodes) on its disk, then try again"],
-  EDQUOT: [
-    Error,
-    "; free space within the disk quota, or raise the quota, then try again",
-  ],
+  ENOSPC: [Error, DISK_FIXES.ENOSPC!],
+  EDQUOT: [Error, DISK_FIXES.EDQUOT!],
+  EFBIG: [Error, DISK_FIXES.EFBIG!],
   ELOOP: [
     TypeError,
     "; a symbolic link on the path leads back to itself: fix or remove that link",

@@ -89,6 +89,8 @@ const REASONS: Record<string, string> = {
   ENOSPC: "the disk is full",
   EROFS: "the file system is read-only",
   EDQUOT: "the disk quota is exceeded",
+  EFBIG:
+    "the file would pass the largest file size allowed (ulimit -f, or its file system's): raise the limit, or write it on another file system",
 };
 
 /**
