@@ -26,12 +26,15 @@ import { FILE_OBJECT_LABEL, showFile } from "./_file_label.ts";
  * @param raw The error.
  * @param verb What was being done (`"read"`, `"write"`, `"open"`).
  * @param label The file's path, or `"the file object"`.
+ * @param wrote Whether the file was written to (for `"close"`: an `EIO`
+ *   then says those writes may be lost, and the fix).
  * @returns The error to throw.
  */
 export function runtimeError(
   raw: unknown,
   verb: string,
   label: string,
+  wrote = false,
 ): unknown {
   if (!(raw instanceof Error) || raw.name === "NpyLockedError") return raw;
   const e = systemNamed(raw);
@@ -47,6 +50,8 @@ export function runtimeError(
   const head = `Cannot ${verb} ${showFile(label)}: `;
   const [Class, fix] = object
     ? [DenoClass ?? Error, objectFix(named ? code as string : e.name, verb)]
+    : wrote && verb === "close" && code === "EIO"
+    ? [Error, CLOSE_EIO_FIX]
     : PATH_FIXES[code as string] ?? [Error, ""];
   const out = new Class(head + e.message + fix, { cause: e });
   if (denied) out.name = e.name;
@@ -169,6 +174,14 @@ const DISK_FIXES: Record<string, string> = {
   EFBIG:
     "; the file would pass the largest file size allowed, the process's (the shell's ulimit -f) or its file system's (FAT32: 4 GiB): raise the limit, or write to another file system or to a new file (a stack splits an array into files)",
 };
+
+/**
+ * The fix for `EIO` from closing a path's file: a network file system
+ * reports there the writes it could not make (Node says so; Bun and Deno
+ * drop errors of `close(2)`).
+ */
+const CLOSE_EIO_FIX =
+  "; the last writes to it may not have reached the disk (a network file system reports failed writes when the file is closed): read it again (np.load, or the CLI's info) and append what is missing; open writers with fsync: true to have each append confirmed by the disk before it returns";
 
 /**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
