@@ -5,6 +5,7 @@
  * @module
  */
 
+import { finishedButLocked } from "./_lock_release.ts";
 import { parseDType } from "./dtype.ts";
 import { handOver } from "./_prepare.ts";
 import {
@@ -502,7 +503,13 @@ export class GroupCore {
         left = e; // for recoverGroup
       }
     }
-    this.#lock?.release();
+    // Its lock file not removed (a failing disk): said after any failure.
+    let unlocked: unknown = undefined;
+    try {
+      this.#lock?.release();
+    } catch (e) {
+      unlocked = finishedButLocked(e, "close", this.dir);
+    }
     this.#lock = null;
     if (moved) {
       // A stack member's seal (by path) refused: its live shard stays.
@@ -534,5 +541,6 @@ export class GroupCore {
       throw groupCloseLeft(error, this.dir, this.#length, stacks, true);
     }
     if (error !== undefined) throw error;
+    if (unlocked !== undefined) throw unlocked;
   }
 }

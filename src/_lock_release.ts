@@ -94,8 +94,12 @@ export function finishedButLocked(
   verb: string,
   label: string,
 ): unknown {
-  const lock = unremovedLockOf(e);
+  // Already told by an inner call (a stack's close under recoverStack):
+  // told again from the system's error, with the outer call's verb.
+  const raw = unremovedLockOf(e) === null && e instanceof Error ? e.cause : e;
+  const lock = unremovedLockOf(raw);
   if (lock === null) return e;
+  e = raw;
   const said = e instanceof Error ? e.message : String(e);
   const prefix = `Cannot remove ${quoted(lock)}: `;
   const why = said.startsWith(prefix) ? said.slice(prefix.length) : said;

@@ -370,7 +370,7 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
     try {
       this.#io.closeSync();
     } catch (e) {
-      throw runtimeError(nodeStyle(e), "close", this.#label);
+      throw runtimeError(nodeStyle(e), "close", this.#label, this.#writable);
     }
   }
 }

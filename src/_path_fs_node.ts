@@ -53,6 +53,8 @@ export interface NodeFsFull extends NodeFsLike {
  */
 class PathFile extends NodeFile implements OpenedFile {
   readonly #path: string;
+  /** Written or truncated: a failed close may have lost those writes. */
+  #wrote = false;
 
   readonly #fd: number;
   readonly #fs: NodeFsFull;
@@ -91,6 +93,7 @@ class PathFile extends NodeFile implements OpenedFile {
   }
 
   override writeSync(buffer: Uint8Array, position: number): void {
+    this.#wrote = true;
     try {
       super.writeSync(buffer, position);
     } catch (e) {
@@ -107,6 +110,7 @@ class PathFile extends NodeFile implements OpenedFile {
   }
 
   override truncateSync(length: number): void {
+    this.#wrote = true;
     try {
       super.truncateSync(length);
     } catch (e) {
@@ -126,7 +130,7 @@ class PathFile extends NodeFile implements OpenedFile {
     try {
       super.closeSync();
     } catch (e) {
-      throw runtimeError(e, "close", this.#path);
+      throw runtimeError(e, "close", this.#path, this.#wrote);
     }
   }
 }

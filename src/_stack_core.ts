@@ -50,7 +50,7 @@ import {
 import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
 import { removeLiveLocks } from "./_stack_live_locks.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
-import { releaseAfterFailure } from "./_lock_release.ts";
+import { releaseAfterFailure, releaseFinished } from "./_lock_release.ts";
 
 export {
   ambiguousOrder,
@@ -559,6 +559,7 @@ export class StackCore {
   close(keepLive = false, giveUp = false): void {
     if (this.closed) return;
     let kept = false;
+    let failed = false;
     try {
       if (this.#live !== null || this.#reopen) {
         if (this.#liveRows > 0 && !keepLive) this.seal("close");
@@ -571,6 +572,7 @@ export class StackCore {
         }
       }
     } catch (e) {
+      failed = true;
       const live = this.#live;
       kept = live !== null && !live.closed;
       if (kept && giveUp) {
@@ -582,7 +584,9 @@ export class StackCore {
       if (!kept) {
         this.closed = true;
         this.#live = null;
-        this.#lock.release();
+        const release = () => this.#lock.release();
+        if (failed) releaseAfterFailure(release);
+        else releaseFinished(release, "close", this.dir);
       }
     }
   }

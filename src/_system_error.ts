@@ -26,12 +26,15 @@ import { FILE_OBJECT_LABEL, showFile } from "./_file_label.ts";
  * @param raw The error.
  * @param verb What was being done (`"read"`, `"write"`, `"open"`).
  * @param label The file's path, or `"the file object"`.
+ * @param wrote Whether the file was written to (for `"close"`: an `EIO`
+ *   then says those writes may be lost, and the fix).
  * @returns The error to throw.
  */
 export function runtimeError(
   raw: unknown,
   verb: string,
   label: string,
+  wrote = false,
 ): unknown {
   if (!(raw instanceof Error) || raw.name === "NpyLockedError") return raw;
   const e = systemNamed(raw);
@@ -47,6 +50,8 @@ export function runtimeError(
   const head = `Cannot ${verb} ${showFile(label)}: `;
   const [Class, fix] = object
     ? [DenoClass ?? Error, objectFix(named ? code as string : e.name, verb)]
+    : wrote && verb === "close" && code === "EIO"
+    ? [Error, CLOSE_EIO_FIX]
     : PATH_FIXES[code as string] ?? [Error, ""];
   const out = new Class(head + e.message + fix, { cause: e });
   if (denied) out.name = e.name;
@@ -88,7 +93,7 @@ function objectFix(code: string, verb: string): string {
   if (code === "EROFS") {
     return "; its file system is read-only: write to a file on a writable one";
   }
-  return "";
+  return Object.hasOwn(DISK_FIXES, code) ? DISK_FIXES[code]! : "";
 }
 
 /**
@@ -157,16 +162,36 @@ export function systemNamed(e: Error): Error {
 }
 
 /**
+ * The fixes for a disk without room, for a path and a file object alike:
+ * full (`ENOSPC`), over its quota (`EDQUOT`), or a file at the largest size
+ * allowed (`EFBIG`: the process's `RLIMIT_FSIZE`, which Node and Bun meet
+ * as this error, or the file system's).
+ */
+const DISK_FIXES: Record<string, string> = {
+  ENOSPC: "; free space (or inodes) on its disk, then try again",
+  EDQUOT:
+    "; free space within the disk quota, or raise the quota, then try again",
+  EFBIG:
+    "; the file would pass the largest file size allowed, the process's (the shell's ulimit -f) or its file system's (FAT32: 4 GiB): raise the limit, or write to another file system or to a new file (a stack splits an array into files)",
+};
+
+/**
+ * The fix for `EIO` from closing a path's file: a network file system
+ * reports there the writes it could not make (Node says so; Bun and Deno
+ * drop errors of `close(2)`).
+ */
+const CLOSE_EIO_FIX =
+  "; the last writes to it may not have reached the disk (a network file system reports failed writes when the file is closed): read it again (np.load, or the CLI's info) and append what is missing; open writers with fsync: true to have each append confirmed by the disk before it returns";
+
+/**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
  * `RangeError` (the code kept), the runtime's words followed by the fix;
- * and a full disk's (`ENOSPC`, `EDQUOT`: an `Error`, with the fix).
+ * and a full disk's (`ENOSPC`, `EDQUOT`, `EFBIG`: an `Error`, with the fix).
  */
 const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
-  ENOSPC: [Error, "; free space (or inodes) on its disk, then try again"],
-  EDQUOT: [
-    Error,
-    "; free space within the disk quota, or raise the quota, then try again",
-  ],
+  ENOSPC: [Error, DISK_FIXES.ENOSPC!],
+  EDQUOT: [Error, DISK_FIXES.EDQUOT!],
+  EFBIG: [Error, DISK_FIXES.EFBIG!],
   ELOOP: [
     TypeError,
     "; a symbolic link on the path leads back to itself: fix or remove that link",

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { finishedButLocked } from "./_lock_release.ts";
 import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
@@ -292,7 +293,9 @@ export class NpyAppendArraySync implements Disposable {
     } catch (e) {
       // An atomic writer's lock not released still says what became of
       // its change.
-      if (failure === null && !atomic) throw e;
+      if (failure === null && !atomic) {
+        throw finishedButLocked(e, "close", core.label);
+      }
       failure ??= e;
     }
     if (failure === null) return;

@@ -86,9 +86,13 @@ const REASONS: Record<string, string> = {
   EPERM: "permission denied",
   EISDIR: "it is a directory",
   ENOTDIR: "a part of the path is not a directory",
-  ENOSPC: "the disk is full",
+  ENOSPC:
+    "the disk is full (no free space, or no free inodes): free some, then run it again",
   EROFS: "the file system is read-only",
-  EDQUOT: "the disk quota is exceeded",
+  EDQUOT:
+    "the disk quota is exceeded: free space within it, or raise it, then run it again",
+  EFBIG:
+    "the file would pass the largest file size allowed (ulimit -f, or its file system's): raise the limit, or write it on another file system, then run it again",
 };
 
 /**
