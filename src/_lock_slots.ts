@@ -11,7 +11,7 @@ import { newToken, parseHolder } from "./_lock_text.ts";
 import { LOCK_BYTES, sameHost } from "./_lock_refusal.ts";
 import { HOLD_SLOTS, holdSlot } from "./_lock_names.ts";
 import { baseOf, type OpenedFile, type PathFs } from "./_path_fs.ts";
-import { processAlive, thisProcess } from "./_process_info.ts";
+import { allowed, processAlive, thisProcess } from "./_process_info.ts";
 
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
@@ -56,9 +56,22 @@ export function openHoldTemp(
   }
 }
 
+/** Whether symlinks may be made (Deno: only with full read and write). */
+let symlinks: boolean | undefined;
+
+/**
+ * Deno makes a symlink only with read and write granted everywhere (its
+ * text may name any file); asked otherwise, it would prompt.
+ */
+function symlinksAllowed(): boolean {
+  return allowed({ name: "read" }) && allowed({ name: "write" });
+}
+
 /** Makes the first free slot of `file` name `temp`; `null`: none. */
 function takeSlot(fs: PathFs, file: string, temp: string): string | null {
-  if (fs.symlink === undefined) return null;
+  if (fs.symlink === undefined || !(symlinks ??= symlinksAllowed())) {
+    return null;
+  }
   for (let k = 0; k < HOLD_SLOTS; k++) {
     const slot = holdSlot(file, k);
     for (let tries = 0; tries < 2; tries++) {
