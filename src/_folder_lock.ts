@@ -41,7 +41,7 @@ export function acquireFolderLock(dir: string, verb: string): HeldLock {
     byId = idLock(dir, verb);
   } catch (e) {
     lock.release();
-    throw e;
+    throw namingIdLock(e, dir);
   }
   if (byId === null) return lock;
   const id = byId;
@@ -122,7 +122,10 @@ function namingIdLock(e: unknown, dir: string): unknown {
     };
     walk(dir, 1);
     if (left.length === 0) return e;
-    const all = [e.lockPath, ...left].map(quoted);
+    // The refusal may be the lock by device and inode's (the one beside
+    // the folder removed already): named once.
+    const all = [...new Set([e.lockPath, ...left])].map(quoted);
+    if (all.length === 1) return e;
     return new NpyLockedError(
       `${e.message.slice(0, -told.length)}or remove ${
         all.slice(0, -1).join(", ")
