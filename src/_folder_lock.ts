@@ -41,7 +41,7 @@ export function acquireFolderLock(dir: string, verb: string): HeldLock {
     byId = idLock(dir, verb);
   } catch (e) {
     lock.release();
-    throw e;
+    throw namingIdLock(e, dir);
   }
   if (byId === null) return lock;
   const id = byId;
@@ -80,8 +80,10 @@ function idLock(dir: string, verb: string): HeldLock | null {
  * The refusal `e` of the lock beside `dir` telling to remove it once its
  * holder is gone (Deno without --allow-run), naming as well the other
  * locks the same holder left: the folder's by device and inode, a stack's
- * live shard's beside it and by device and inode. Each removed as told,
- * the next run was refused again by the next one, up to four times.
+ * live shard's beside it and by device and inode, a group's members'
+ * (files and stacks) and theirs. Each removed as told, the next run was
+ * refused again by the next one, up to four times for a stack, and once
+ * per member stack more for a group.
  */
 function namingIdLock(e: unknown, dir: string): unknown {
   if (!(e instanceof NpyLockedError)) return e;
@@ -101,17 +103,29 @@ function namingIdLock(e: unknown, dir: string): unknown {
       const at = id === null ? null : idLockPath(kind, id);
       if (at !== null && same(at)) left.push(at);
     };
-    byId(dir, "folder");
-    for (const name of fs.list(dir)) {
-      if (!/^\d+\.npy\.part\.lock$/.test(name)) continue;
-      const lock = `${dir}/${name}`;
-      if (!same(lock)) continue;
-      left.push(lock);
-      const part = lock.slice(0, -".lock".length);
-      if (fs.exists(part)) byId(part, "links");
-    }
+    // Each lock of the same holder in the folder (a stack's live shard's,
+    // a group's member file's or member stack's), what it locks by device
+    // and inode, and, in a member stack's folder, its live shard's: a
+    // group took one run per member stack after its own.
+    const walk = (folder: string, depth: number) => {
+      byId(folder, "folder");
+      for (const name of fs.list(folder).sort()) {
+        if (!name.endsWith(".lock")) continue;
+        const lock = `${folder}/${name}`;
+        if (!same(lock)) continue;
+        left.push(lock);
+        const target = lock.slice(0, -".lock".length);
+        const kind = fs.kind(target);
+        if (kind === "file") byId(target, "links");
+        else if (kind === "directory" && depth > 0) walk(target, depth - 1);
+      }
+    };
+    walk(dir, 1);
     if (left.length === 0) return e;
-    const all = [e.lockPath, ...left].map(quoted);
+    // The refusal may be the lock by device and inode's (the one beside
+    // the folder removed already): named once.
+    const all = [...new Set([e.lockPath, ...left])].map(quoted);
+    if (all.length === 1) return e;
     return new NpyLockedError(
       `${e.message.slice(0, -told.length)}or remove ${
         all.slice(0, -1).join(", ")

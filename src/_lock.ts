@@ -5,14 +5,20 @@
  * plus a random token for this hold. It appears whole: the record is
  * written to a temporary `<lock>.<pid>.<token>.new` (`O_EXCL`) that is
  * hard-linked to the lock name (failing if it exists) and then removed.
- * Temporaries of takers killed meanwhile (and a takeover guard they left,
- * or had claimed aside) are removed, once their pid is dead, by the next
- * holder: the folder is listed for them when that is cheap (the folder's
- * entries take at most {@linkcode TIDY_FOLDER_BYTES}), after a stale lock
- * or guard was taken over (a kill left them) and by every `recover`. So opening costs the same in a folder of 40,000 files as
- * in an empty one; there, a taker killed between writing its temporary and
- * linking it leaves no lock, only that temporary, until a takeover or a
- * recover. Where hard links are not supported the lock file is created
+ * Before it, the taker marks it in the first free slot `<lock>.<k>.new`
+ * (locks in `/tmp` by device and inode share `npy-append-array-hold.<k>.new`;
+ * see `_lock_slots.ts`), a symlink naming the temporary: a killed taker's
+ * slot (its pid dead) and temporary are removed by the next taker that
+ * tries it, of that lock or, in `/tmp`, of any, so they do not pile up
+ * where a folder is never listed; a live taker's is passed over. Unmarked
+ * temporaries (no free slot, no symlinks), slots past the first free one,
+ * and a takeover guard a killed taker left (or had claimed aside) are
+ * removed, once their pid is dead, by the next holder: the folder is
+ * listed for them when that is cheap (the folder's entries take at most
+ * {@linkcode TIDY_FOLDER_BYTES}), after a stale lock or guard was taken
+ * over (a kill left them) and by every `recover`. So opening
+ * costs the same in a folder of 40,000 files as in an empty one.
+ * Where hard links are not supported the lock file is created
  * with `O_CREAT | O_EXCL` and then written.
  *
  * - Created: the lock is held until {@linkcode HeldLock.release}, which
@@ -50,6 +56,8 @@
  */
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
+import { earlierFiles, judge, unremoved } from "./_lock_judge.ts";
+import { openHoldTemp, removeDeadSlot } from "./_lock_slots.ts";
 import { NpyLockedError } from "./errors.ts";
 import {
   describe,
@@ -68,7 +76,9 @@ import {
 } from "./_lock_refusal.ts";
 import { pidNamespace } from "./_path_meta.ts";
 import {
+  HOLD_SLOTS,
   HOLD_TEMP,
+  holdSlot,
   lockPathOf,
   lockTarget,
   refuseLongName,
@@ -82,7 +92,7 @@ import {
   quoted,
   runtimeError,
 } from "./_path_fs.ts";
-import { processAlive, thisProcess, threadAlive } from "./_process_info.ts";
+import { thisProcess } from "./_process_info.ts";
 
 /** A held lock. */
 export interface HeldLock {
@@ -92,9 +102,6 @@ export interface HeldLock {
   release(): void;
 }
 
-/** An unreadable lock file younger than this is being written: busy. */
-export const EMPTY_LOCK_GRACE_MS = 2000;
-
 /**
  * A folder whose entries take at most this many bytes (`stat`'s size: a
  * few hundred names on ext4 or tmpfs; Windows reports 0) is listed for
@@ -103,6 +110,8 @@ export const EMPTY_LOCK_GRACE_MS = 2000;
  * listing of 37,000 names took 50 ms on Node and 90 ms on Deno).
  */
 export const TIDY_FOLDER_BYTES = 16384;
+
+export { EMPTY_LOCK_GRACE_MS, judge, type Verdict } from "./_lock_judge.ts";
 
 /** A lock or guard file this process created: its token, still open. */
 interface Hold {
@@ -117,94 +126,6 @@ function codeOf(e: unknown): string | undefined {
 
 /** Codes of a disk out of space or inodes. */
 const FULL = new Set(["ENOSPC", "EDQUOT"]);
-
-/** What a lock file's text says: free to take, held, or stale. */
-export type Verdict = "missing" | "held" | "stale" | "unknown";
-
-export function judge(fs: PathFs, file: string, text: string | null): Verdict {
-  if (text === null) return "missing";
-  const h = parseHolder(text);
-  if (h === null) {
-    const modified = fs.modifiedMs(file);
-    if (modified === null) return "missing";
-    // Dated ahead by more than the grace (the clock set back since a
-    // kill, a copy): no lock is being written there, and waiting for the
-    // clock to catch up refused every writer for hours.
-    return Math.abs(Date.now() - modified) >= EMPTY_LOCK_GRACE_MS
-      ? "stale"
-      : "held";
-  }
-  if (!sameHost(h)) return "held";
-  // Its pid may be another namespace's (Deno without -A cannot tell): a
-  // container writer's pid looked dead here, its live lock was taken over.
-  if (h.pidns !== "" && pidNamespace() === "") return "unknown";
-  const me = thisProcess();
-  // This process (a writer, or a worker): alive, no need to ask; an earlier
-  // one with the same pid has another start time; a dead worker is gone.
-  const thread = () => threadAlive(h.pid, h.thread, h.threadStart);
-  if (
-    h.pid === me.pid &&
-    (h.start === me.start || h.start === null || me.start === null)
-  ) {
-    return !unremoved.has(h.token) && thread() ? "held" : "stale";
-  }
-  const alive = processAlive(h.pid, h.start);
-  return alive === null ? "unknown" : alive && thread() ? "held" : "stale";
-}
-
-/**
- * Whether the lock by device and inode `file` (text `text`) was taken for
- * an earlier file given this one's inode number (created at `born`, ms):
- * its holder cannot hold this file, whatever its process says, so it is
- * stale (Deno without --allow-run cannot tell a dead holder). The record
- * names the creation time of its file; comparing times instead took a
- * live writer's lock dated before its file's creation (the clock stepped
- * back) over: two writers through two names of one file.
- */
-function earlierFiles(
-  fs: PathFs,
-  file: string,
-  text: string | null,
-  born: number | null,
-): boolean {
-  if (born === null) return false;
-  const was = parseHolder(text)?.born ?? null;
-  if (was === null) return writtenBefore(fs, file, born);
-  // Node and Bun give fractions of a ms, each its own rounding of the
-  // nanoseconds: as near as that; against whole ms (Deno), within one.
-  const fine = !Number.isInteger(was) && !Number.isInteger(born);
-  return Math.abs(was - born) >= (fine ? 0.001 : 1);
-}
-
-/**
- * Whether the lock `file`, whose record names no creation time (an older
- * version's), was last written before `born`: a holder locks a file after
- * its creation, and both times come from the system's clock, so the
- * margin is the lock's timestamp resolution: a second where its time is a
- * whole second (a coarse file system), else {@linkcode CLOCK_TICK_MS}.
- */
-function writtenBefore(
-  fs: PathFs,
-  file: string,
-  born: number | null,
-): boolean {
-  if (born === null) return false;
-  const modified = fs.modifiedMs(file);
-  if (modified === null) return false;
-  const margin = modified % 1000 === 0 ? 1000 : CLOCK_TICK_MS;
-  return modified < born - margin;
-}
-
-/**
- * The coarse clock that stamps files ticks at least every 10 ms (a jiffy
- * at 100 Hz); twice that covers a file system that rounds to its tick.
- */
-const CLOCK_TICK_MS = 20;
-
-/** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
-function tempOf(file: string, pid: number, token: string): string {
-  return `${file}.${pid}.${token}.new`;
-}
 
 /**
  * Creates `file` holding a new hold record, atomically: the record is
@@ -244,7 +165,7 @@ function tryCreate(
     const f = createWhole(
       fs,
       file,
-      tempOf(file, me.pid, token),
+      () => openHoldTemp(fs, file, token),
       (f) => f.writeSync(bytes, 0),
     );
     if (f === null) return null;
@@ -290,6 +211,14 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   if (names === null || names.includes(baseOf(guard))) {
     claimIfStale(fs, guard);
   }
+  // Slots (a killed taker's record; a live taker's stays): those listed.
+  const listed = new Set(names ?? []);
+  for (const file of [lockPath, guard]) {
+    for (let k = 0; k < HOLD_SLOTS; k++) {
+      const slot = holdSlot(file, k);
+      if (listed.has(baseOf(slot))) removeDeadSlot(fs, slot);
+    }
+  }
 }
 
 /** Whether `dir` is cheap to list (see {@linkcode TIDY_FOLDER_BYTES}). */
@@ -312,9 +241,6 @@ function removeIfMine(fs: PathFs, file: string, token: string): boolean {
   }
   return true;
 }
-
-/** Tokens of holds dropped whose file could not be removed (module text). */
-const unremoved = new Set<string>();
 
 /** The lock file of each removal failure {@linkcode dropHold} threw. */
 const unremovedFiles = new WeakMap<object, string>();

@@ -43,8 +43,41 @@ export function lockTarget(path: string): string {
 export const HOLD_TEMP =
   "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
 
+/**
+ * The suffix of a hold record's temporary in a slot (`[.takeover].<k>.new`),
+ * the name tried first, see {@linkcode holdSlot}.
+ */
+const HOLD_SLOT = "(?:\\.takeover)?\\.\\d\\.new";
+
 /** A lock's name followed by what takers of it leave (see {@linkcode lockNameOf}). */
-const LOCK_LEFTOVER = new RegExp(`^(.*?)(?:\\.takeover|${HOLD_TEMP})$`);
+const LOCK_LEFTOVER = new RegExp(
+  `^(.*?)(?:\\.takeover|${HOLD_TEMP}|${HOLD_SLOT})$`,
+);
+
+/** How many slots a lock's hold-record temporary is tried in. */
+export const HOLD_SLOTS = 4;
+
+/**
+ * The `k`th slot of a hold-record temporary of the lock (or guard) `file`:
+ * `<file>.<k>.new`, a name the next taker of that lock finds without
+ * listing the folder (a killed taker's is removed there, see `_lock.ts`).
+ * Locks by device and inode (`npy-append-array-{links,folder}-*`, `/tmp`)
+ * share the slots `npy-append-array-hold.<k>.new` of that folder: the
+ * file or folder they were taken for is mostly never locked again (a
+ * test's), and `/tmp` is too big to list at every open.
+ *
+ * @param file The lock or guard file.
+ * @param k The slot, from 0 to {@linkcode HOLD_SLOTS} - 1.
+ * @returns The temporary's path.
+ */
+export function holdSlot(file: string, k: number): string {
+  const base = baseOf(file);
+  return /^npy-append-array-(?:links|folder)-/.test(base)
+    ? `${
+      file.slice(0, file.length - base.length)
+    }npy-append-array-hold.${k}.new`
+    : `${file}.${k}.new`;
+}
 
 /**
  * The lock file a file name in a lock's folder belongs to: the name

@@ -112,6 +112,13 @@ export interface PathFs {
   link(from: string, to: string): void;
   /** The names in the folder `path`; empty when it is missing. */
   list(path: string): string[];
+  /**
+   * Creates the symlink `path` holding `text` (fails with `EEXIST` if
+   * `path` exists), in one call; absent where there are none.
+   */
+  symlink?(text: string, path: string): void;
+  /** The text of the symlink `path`; `null` when missing or no symlink. */
+  readLink?(path: string): string | null;
 }
 
 /** The label of a path in messages: quoted. */

@@ -68,6 +68,8 @@ export interface DenoPathApi {
   removeSync(path: string): void;
   renameSync(from: string, to: string): void;
   linkSync(from: string, to: string): void;
+  symlinkSync?(target: string, path: string): void;
+  readLinkSync?(path: string): string;
   mkdirSync(path: string, options: { recursive: boolean }): void;
   readTextFileSync(path: string): string;
   readDirSync(path: string): Iterable<{ name: string }>;
@@ -548,6 +550,22 @@ function denoLink(d: DenoPathApi, from: string, to: string): void {
   }
 }
 
+function denoSymlink(d: DenoPathApi, text: string, path: string): void {
+  try {
+    d.symlinkSync!(text, path);
+  } catch (e) {
+    throw nodeStyle(e);
+  }
+}
+
+function denoReadLink(d: DenoPathApi, path: string): string | null {
+  try {
+    return d.readLinkSync!(path);
+  } catch {
+    return null;
+  }
+}
+
 function denoList(d: DenoPathApi, path: string): string[] {
   try {
     return Array.from(d.readDirSync(path), (e) => e.name);
@@ -584,6 +602,8 @@ export function denoPathFs(d: DenoPathApi): PathFs {
     size: denoSize.bind(null, d),
     link: denoLink.bind(null, d),
     list: denoList.bind(null, d),
+    symlink: denoSymlink.bind(null, d),
+    readLink: denoReadLink.bind(null, d),
     mkdir: denoMkdir.bind(null, d),
   };
 }

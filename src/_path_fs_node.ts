@@ -41,6 +41,8 @@ export interface NodeFsFull extends NodeFsLike {
   unlinkSync(path: string): void;
   renameSync(from: string, to: string): void;
   linkSync(from: string, to: string): void;
+  symlinkSync?(target: string, path: string): void;
+  readlinkSync?(path: string): string;
   mkdirSync(path: string, options?: { recursive: boolean }): void;
   readFileSync(path: string, encoding: "utf8"): string;
   readdirSync(path: string): string[];
@@ -266,6 +268,20 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       } catch (e) {
         // Raw, as Deno's: callers judge the code (EEXIST, a full disk).
         throw e instanceof Error ? systemNamed(e) : e;
+      }
+    },
+    symlink(text, path) {
+      try {
+        fs.symlinkSync!(text, path);
+      } catch (e) {
+        throw e instanceof Error ? systemNamed(e) : e;
+      }
+    },
+    readLink(path) {
+      try {
+        return fs.readlinkSync!(path);
+      } catch {
+        return null;
       }
     },
     list(path) {

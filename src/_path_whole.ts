@@ -38,7 +38,9 @@ function codeOf(e: unknown): string {
  *
  * @param fs The path operations.
  * @param file The file to create.
- * @param tmp Its temporary, in the same folder (named by the caller).
+ * @param tmp Its temporary, on the same file system (named by the caller),
+ *   or what creates and opens one (`O_EXCL`) and returns it, with what to
+ *   do once it is removed.
  * @param fill Writes the content; if it throws, nothing is left.
  * @returns `file`, open read-write (the caller closes it), or `null` when
  *   it exists.
@@ -47,12 +49,16 @@ function codeOf(e: unknown): string {
 export function createWhole(
   fs: PathFs,
   file: string,
-  tmp: string,
+  temp:
+    | string
+    | (() => { path: string; file: OpenedFile; after?: () => void }),
   fill: (f: OpenedFile) => void,
 ): OpenedFile | null {
   const folder = dirOf(file);
   if (!linkless.has(folder)) {
-    const f = fs.open(tmp, "createNew");
+    const { path: tmp, file: f, after } = typeof temp === "string"
+      ? { path: temp, file: fs.open(temp, "createNew"), after: undefined }
+      : temp();
     try {
       fill(f);
       fs.link(tmp, file);
@@ -69,6 +75,7 @@ export function createWhole(
       } catch {
         // Left behind: the caller's next run removes it.
       }
+      after?.();
     }
   }
   let f: OpenedFile;

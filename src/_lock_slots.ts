@@ -1,0 +1,138 @@
+/**
+ * The hold-record temporaries of lock takers (`_lock.ts`) and their slots:
+ * a taker marks its temporary in a slot the next taker tries first (see
+ * {@linkcode openHoldTemp}), so a killed taker's is found without listing
+ * the folder.
+ *
+ * @module
+ */
+
+import { newToken, parseHolder } from "./_lock_text.ts";
+import { LOCK_BYTES, sameHost } from "./_lock_refusal.ts";
+import { HOLD_SLOTS, holdSlot } from "./_lock_names.ts";
+import { baseOf, type OpenedFile, type PathFs } from "./_path_fs.ts";
+import { allowed, processAlive, thisProcess } from "./_process_info.ts";
+
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** The temporary of a hold record: `<file>.<pid>.<token>.new`. */
+export function tempOf(file: string, pid: number, token: string): string {
+  return `${file}.${pid}.${token}.new`;
+}
+
+/**
+ * Creates and opens (`O_EXCL`) the temporary of a hold record of `file`,
+ * `<file>.<pid>.<token>.new`, first marking it in a slot the next taker
+ * tries ({@linkcode holdSlot}): a symlink naming the temporary, made in one
+ * call, so a slot always names its taker's pid. A killed taker's slot (its
+ * pid dead) is removed with its temporary and taken, so they do not pile
+ * up where a folder is never listed (`/tmp`, a big folder, a lock never
+ * taken again); a live taker's is passed over. No free slot, or no
+ * symlinks: the temporary alone, as before.
+ */
+export function openHoldTemp(
+  fs: PathFs,
+  file: string,
+  token: string,
+): { path: string; file: OpenedFile; after?: () => void } {
+  const path = tempOf(file, thisProcess().pid, token);
+  const slot = takeSlot(fs, file, baseOf(path));
+  if (slot === null) return { path, file: fs.open(path, "createNew") };
+  const drop = () => {
+    try {
+      fs.remove(slot);
+    } catch {
+      // Left: the next taker finds this process gone.
+    }
+  };
+  try {
+    return { path, file: fs.open(path, "createNew"), after: drop };
+  } catch (e) {
+    drop();
+    throw e;
+  }
+}
+
+/** Whether symlinks may be made (Deno: only with full read and write). */
+let symlinks: boolean | undefined;
+
+/**
+ * Deno makes a symlink only with read and write granted everywhere (its
+ * text may name any file); asked otherwise, it would prompt.
+ */
+function symlinksAllowed(): boolean {
+  return allowed({ name: "read" }) && allowed({ name: "write" });
+}
+
+/** Makes the first free slot of `file` name `temp`; `null`: none. */
+function takeSlot(fs: PathFs, file: string, temp: string): string | null {
+  if (fs.symlink === undefined || !(symlinks ??= symlinksAllowed())) {
+    return null;
+  }
+  for (let k = 0; k < HOLD_SLOTS; k++) {
+    const slot = holdSlot(file, k);
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        fs.symlink(temp, slot);
+        return slot;
+      } catch (e) {
+        // No symlinks here (Windows without the right, a Deno permission):
+        // the temporary alone.
+        if ((codeOf(e) ?? codeOf((e as Error).cause)) !== "EEXIST") {
+          return null;
+        }
+      }
+      if (!removeDeadSlot(fs, slot)) break;
+    }
+  }
+  return null;
+}
+
+/**
+ * Removes the slot `slot` and the temporary it names if their taker is
+ * dead (its pid in the temporary's name, its start time in the record if
+ * written); a live taker's, or one that cannot be judged, stays.
+ *
+ * @returns Whether the slot is gone.
+ */
+export function removeDeadSlot(fs: PathFs, slot: string): boolean {
+  try {
+    const text = fs.readLink?.(slot) ?? null;
+    // Not a symlink (not a slot: left), or gone (its taker done).
+    if (text === null) return !fs.exists(slot);
+    const m = /\.(\d+)\.[0-9a-f]{16}\.new$/.exec(text);
+    if (m === null || text.includes("/") || text.includes("\\")) return false;
+    const pid = Number(m[1]);
+    if (pid === thisProcess().pid) return false;
+    const temp = `${slot.slice(0, slot.length - baseOf(slot).length)}${text}`;
+    const h = parseHolder(fs.readText(temp, LOCK_BYTES));
+    if (h !== null && !sameHost(h)) return false;
+    if (processAlive(pid, h?.start ?? null) !== false) return false;
+    // Claimed by a rename (one claimer wins), then checked: a live
+    // taker's slot made meanwhile is put back.
+    const aside = `${slot}.${thisProcess().pid}.${newToken()}.stale`;
+    fs.rename(slot, aside);
+    const got = fs.readLink!(aside);
+    if (got !== text) {
+      try {
+        if (got !== null) fs.symlink!(got, slot);
+      } catch {
+        // Another taker's stands.
+      }
+      fs.remove(aside);
+      return false;
+    }
+    try {
+      fs.remove(temp);
+    } catch {
+      // Gone already (its taker removed it before the kill).
+    }
+    fs.remove(aside);
+    return true;
+  } catch {
+    return false;
+  }
+}
