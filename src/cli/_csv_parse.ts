@@ -1,8 +1,10 @@
 /**
  * A streaming CSV reader for the command line: text in any chunks,
  * records out, RFC 4180 quoted fields (delimiters, doubled quotes and line
- * breaks inside quotes), `\n` or `\r\n` line ends, comments and blank lines
- * skipped as `np.loadtxt` does.
+ * breaks inside quotes), `\n`, `\r\n` or lone `\r` line ends (Python's
+ * universal newlines, which `np.loadtxt` reads through, so a CR inside a
+ * quoted field is a line break too), comments and blank lines skipped as
+ * `np.loadtxt` does.
  *
  * @module
  */
@@ -41,6 +43,8 @@ export class CsvParser {
   readonly #opts: CsvParseOptions;
   readonly #sink: RecordSink;
   #carry = "";
+  /** A CR ended the last chunk: a line end, and a `\n` next is its LF. */
+  #cr = false;
   /** Line number (1-based) of the first line in `#carry`. */
   #line = 1;
 
@@ -66,6 +70,7 @@ export class CsvParser {
    * @param text The next chunk.
    */
   push(text: string): void {
+    text = this.#lineEnds(text);
     const all = this.#carry === "" ? text : this.#carry + text;
     const used = this.#parse(all, false);
     this.#carry = all.slice(used);
@@ -73,9 +78,27 @@ export class CsvParser {
 
   /** Parses what is left at the end of the input. */
   finish(): void {
-    const all = this.#carry;
+    const all = this.#carry + (this.#cr ? "\n" : "");
+    this.#cr = false;
     this.#carry = "";
     this.#parse(all, true);
+  }
+
+  /**
+   * Python's universal newlines: `\r\n` and a lone `\r` become `\n`.
+   * A CR that ends the chunk is held back, since its LF may come next.
+   */
+  #lineEnds(text: string): string {
+    if (this.#cr) {
+      text = "\r" + text;
+      this.#cr = false;
+    }
+    if (text.indexOf("\r") === -1) return text;
+    if (text.charCodeAt(text.length - 1) === 13) {
+      this.#cr = true;
+      text = text.slice(0, -1);
+    }
+    return text.replace(/\r\n?/g, "\n");
   }
 
   /** Parses whole records of `text`; returns how many characters it used. */
