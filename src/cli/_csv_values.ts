@@ -475,6 +475,33 @@ export function quoteField(s: string, delimiter: string, lone = false): string {
 }
 
 /**
+ * A value that CSV text cannot carry back exactly; the caller adds where
+ * it is.
+ */
+export class UnwritableField extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param reason What the value holds and why, after "row R, column C".
+   */
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "UnwritableField";
+  }
+}
+
+/**
+ * A string without CR: np.loadtxt reads through universal newlines, so a
+ * CR, quoted or not, reads back as a line break (and so does from-csv).
+ */
+function noCr(s: string): string {
+  if (s.indexOf("\r") === -1) return s;
+  throw new UnwritableField(
+    "holds a carriage return (\\r), which np.loadtxt and from-csv read as a line break; replace it (np.char.replace) or keep the data as .npy",
+  );
+}
+
+/**
  * How to write items of `dtype` as CSV fields.
  *
  * @param dtype The file's dtype.
@@ -482,7 +509,8 @@ export function quoteField(s: string, delimiter: string, lone = false): string {
  * @param label The file's name, for messages.
  * @param lone Each field is alone on its line (one column).
  * @returns The formatter.
- * @throws {TypeError} for structured and void dtypes.
+ * @throws {TypeError} for structured and void dtypes; the formatter throws
+ * {@linkcode UnwritableField} for a string holding a CR.
  */
 export function formatter(
   dtype: DType,
@@ -534,13 +562,13 @@ export function formatter(
         return v === -(1n << 63n) ? "NaT" : String(v);
       };
     case "U":
-      return (d, i) => quoteField((d as string[])[i]!, delimiter, lone);
+      return (d, i) => quoteField(noCr((d as string[])[i]!), delimiter, lone);
     case "S":
       return (d, i) => {
         const b = (d as Uint8Array[])[i]!;
         let s = "";
         for (let k = 0; k < b.length; k++) s += String.fromCharCode(b[k]!);
-        return quoteField(s, delimiter, lone);
+        return quoteField(noCr(s), delimiter, lone);
       };
   }
   throw new TypeError(
