@@ -181,3 +181,33 @@ test("values at the edge still fit: 65504 (f2), 3.4028234663852886e38 (f4), 1e-8
     assert.equal(r.status, 0, r.stderr);
   }
 });
+
+test(
+  "from-csv datetimes with a '+' year (ISO 8601 expanded years, as np.datetime64 reads them)",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    const csv = join(dir, "plus.csv");
+    writeFileSync(csv, "+10000-01-01T00:00\n+2020-01-31T12:30\n-0300-02-01\n");
+    const out = join(dir, "plus.npy");
+    const r = cli([
+      "from-csv",
+      "--no-progress",
+      "--dtype",
+      "M8[s]",
+      "--1d",
+      csv,
+      out,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const want = runPython(
+      `import numpy as np, sys, warnings
+warnings.simplefilter("ignore")
+a = np.loadtxt(sys.argv[1], dtype="M8[s]", delimiter=",")
+print(" ".join(str(int(x)) for x in a.view("i8")))`,
+      [csv],
+    ).trim();
+    const got = readNpySync(out).data as BigInt64Array;
+    assert.equal(Array.from(got, String).join(" "), want);
+  },
+);
