@@ -76,6 +76,17 @@ export class CsvParser {
     this.#carry = all.slice(used);
   }
 
+  /**
+   * The line number that the next text pushed starts on (for messages
+   * about input that never reaches the parser).
+   */
+  get nextLine(): number {
+    let n = this.#line + (this.#cr ? 1 : 0);
+    const c = this.#carry;
+    for (let k = c.indexOf("\n"); k !== -1; k = c.indexOf("\n", k + 1)) n++;
+    return n;
+  }
+
   /** Parses what is left at the end of the input. */
   finish(): void {
     const all = this.#carry + (this.#cr ? "\n" : "");
