@@ -38,11 +38,24 @@ export class CsvError extends Error {
 
 const QUOTE = '"';
 
+/** How many `"` `text` holds. */
+function quotes(text: string): number {
+  let n = 0;
+  for (let q = text.indexOf(QUOTE); q !== -1; q = text.indexOf(QUOTE, q + 1)) {
+    n++;
+  }
+  return n;
+}
+
 /** An incremental CSV parser. */
 export class CsvParser {
   readonly #opts: CsvParseOptions;
   readonly #sink: RecordSink;
   #carry = "";
+  /** Chunks after `#carry` not parsed yet (its record cannot end in them). */
+  #pending: string[] = [];
+  /** Quotes in `#carry` and `#pending`, modulo 2. */
+  #parity = 0;
   /** A CR ended the last chunk: a line end, and a `\n` next is its LF. */
   #cr = false;
   /** Line number (1-based) of the first line in `#carry`. */
@@ -71,9 +84,46 @@ export class CsvParser {
    */
   push(text: string): void {
     text = this.#lineEnds(text);
-    const all = this.#carry === "" ? text : this.#carry + text;
+    if (
+      (this.#carry !== "" || this.#pending.length !== 0) && !this.#ends(text)
+    ) {
+      // The record cut short cannot end in this chunk: keep it unparsed,
+      // so that a long record costs one parse, not one per chunk.
+      this.#pending.push(text);
+      this.#parity ^= quotes(text) & 1;
+      return;
+    }
+    const all = this.#carry + this.#pending.join("") + text;
+    this.#pending = [];
     const used = this.#parse(all, false);
     this.#carry = all.slice(used);
+    this.#parity = quotes(this.#carry) & 1;
+  }
+
+  /**
+   * Whether `text` may end the record cut short: it holds a line end
+   * after an even number of quotes (since the record's start), or a
+   * comment character (a quote after it does not count; parse to see).
+   */
+  #ends(text: string): boolean {
+    const { comments } = this.#opts;
+    if (comments !== "") {
+      if (text.includes(comments) || this.#carry.includes(comments)) {
+        return true;
+      }
+      for (const p of this.#pending) if (p.includes(comments)) return true;
+    }
+    let odd = this.#parity;
+    let q = text.indexOf(QUOTE);
+    for (
+      let nl = text.indexOf("\n");
+      nl !== -1;
+      nl = text.indexOf("\n", nl + 1)
+    ) {
+      for (; q !== -1 && q < nl; q = text.indexOf(QUOTE, q + 1)) odd ^= 1;
+      if (odd === 0) return true;
+    }
+    return false;
   }
 
   /**
@@ -82,14 +132,16 @@ export class CsvParser {
    */
   get nextLine(): number {
     let n = this.#line + (this.#cr ? 1 : 0);
-    const c = this.#carry;
-    for (let k = c.indexOf("\n"); k !== -1; k = c.indexOf("\n", k + 1)) n++;
+    for (const c of [this.#carry, ...this.#pending]) {
+      for (let k = c.indexOf("\n"); k !== -1; k = c.indexOf("\n", k + 1)) n++;
+    }
     return n;
   }
 
   /** Parses what is left at the end of the input. */
   finish(): void {
-    const all = this.#carry + (this.#cr ? "\n" : "");
+    const all = this.#carry + this.#pending.join("") + (this.#cr ? "\n" : "");
+    this.#pending = [];
     this.#cr = false;
     this.#carry = "";
     this.#parse(all, true);
