@@ -56,6 +56,8 @@ export class CsvParser {
   #pending: string[] = [];
   /** Quotes in `#carry` and `#pending`, modulo 2. */
   #parity = 0;
+  /** `#carry` holds the comment character. */
+  #commented = false;
   /** A CR ended the last chunk: a line end, and a `\n` next is its LF. */
   #cr = false;
   /** Line number (1-based) of the first line in `#carry`. */
@@ -98,6 +100,8 @@ export class CsvParser {
     const used = this.#parse(all, false);
     this.#carry = all.slice(used);
     this.#parity = quotes(this.#carry) & 1;
+    const { comments } = this.#opts;
+    this.#commented = comments !== "" && this.#carry.includes(comments);
   }
 
   /**
@@ -107,11 +111,9 @@ export class CsvParser {
    */
   #ends(text: string): boolean {
     const { comments } = this.#opts;
-    if (comments !== "") {
-      if (text.includes(comments) || this.#carry.includes(comments)) {
-        return true;
-      }
-      for (const p of this.#pending) if (p.includes(comments)) return true;
+    // `#pending` never holds one: it would not have been kept.
+    if (this.#commented || (comments !== "" && text.includes(comments))) {
+      return true;
     }
     let odd = this.#parity;
     let q = text.indexOf(QUOTE);
