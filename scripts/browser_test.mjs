@@ -127,6 +127,59 @@ self.onmessage = () => {
 };
 `;
 
+// Chromium's real storage quota, hit by a profile on a 64 MiB tmpfs (needs
+// root; skipped otherwise): an append that meets QuotaExceededError is an
+// ENOSPC error naming the fix, undone, and the file still loads. A second
+// access handle on the open file is refused by Chromium itself.
+const QUOTA_WORKER = `
+import { NpyAppendArraySync, readNpySync } from "/mod.js";
+import { OpfsFile } from "/adapters.js";
+
+async function run() {
+  const root = await navigator.storage.getDirectory();
+  const fh = await root.getFileHandle("quota.npy", { create: true });
+  const h = await fh.createSyncAccessHandle();
+  let second = "opened";
+  try {
+    (await fh.createSyncAccessHandle()).close();
+  } catch (e) {
+    second = e.name;
+  }
+  const file = new OpfsFile(h);
+  const w = NpyAppendArraySync.open(file, { deleteIfExists: true });
+  const chunk = new Float64Array(1 << 17); // 1 MiB
+  let appended = 0;
+  let error;
+  try {
+    for (; appended < 1024; appended++) {
+      chunk.fill(appended);
+      w.append(chunk);
+    }
+  } catch (e) {
+    error = { code: e.code, message: e.message, cause: e.cause?.name };
+  }
+  const size = h.getSize();
+  w.close();
+  const back = readNpySync(file);
+  h.close();
+  return {
+    second,
+    appended,
+    error,
+    size,
+    rows: back.shape[0],
+    last: back.data[back.data.length - 1],
+  };
+}
+
+self.onmessage = () => {
+  run().then(
+    (result) => self.postMessage({ ok: true, result }),
+    (e) => self.postMessage({ ok: false, error: String(e && e.stack || e) }),
+  );
+};
+`;
+
 function serve() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -143,6 +196,9 @@ function serve() {
     if (url.pathname === "/favicon.ico") return send(204, "text/plain", "");
     if (url.pathname === "/__test/worker.js") {
       return send(200, TYPES[".js"], WORKER);
+    }
+    if (url.pathname === "/__test/quota.js") {
+      return send(200, TYPES[".js"], QUOTA_WORKER);
     }
     const path = normalize(join(NPM, decodeURIComponent(url.pathname)));
     if (
@@ -238,6 +294,82 @@ async function inBrowser(origin) {
   }
 }
 
+/** The quota worker in a profile on a small tmpfs; undefined without root. */
+async function quotaInBrowser(origin) {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return;
+  const { chromium } = loadPlaywright();
+  const mnt = fs.mkdtempSync(join(tmpdir(), "npy-chromium-quota-"));
+  const mounted = spawnSync("mount", [
+    "-t",
+    "tmpfs",
+    "-o",
+    "size=64m",
+    "tmpfs",
+    mnt,
+  ]);
+  if (mounted.status !== 0) {
+    fs.rmSync(mnt, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const context = await chromium.launchPersistentContext(join(mnt, "p"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    try {
+      const page = context.pages()[0] ?? await context.newPage();
+      await page.goto(`${origin}/__test/index.html`);
+      return await page.evaluate(async () => {
+        const worker = new Worker("/__test/quota.js", { type: "module" });
+        const out = await new Promise((resolve, reject) => {
+          worker.onmessage = (ev) => resolve(ev.data);
+          worker.onerror = (ev) => reject(new Error(`worker: ${ev.message}`));
+          worker.postMessage("go");
+        });
+        worker.terminate();
+        return out;
+      });
+    } finally {
+      await context.close();
+    }
+  } finally {
+    spawnSync("umount", [mnt]);
+    fs.rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+/** Checks what the quota worker saw. */
+function checkQuota(q) {
+  if (q === undefined) {
+    console.log("browser test: real OPFS quota skipped (needs root for tmpfs)");
+    return;
+  }
+  if (!q.ok) fail(`the OPFS quota worker failed:\n${q.error}`);
+  const r = q.result;
+  const MiB = 1 << 20;
+  if (r.second !== "NoModificationAllowedError") {
+    fail(`a second access handle on an open file gave ${r.second}`);
+  }
+  if (
+    r.error?.code !== "ENOSPC" || r.error.cause !== "QuotaExceededError" ||
+    !/^Cannot write the file object: ENOSPC: the storage quota is exceeded \(QuotaExceededError: .+\); free some of this origin's storage/
+      .test(r.error.message)
+  ) {
+    fail(`filling the OPFS quota gave ${JSON.stringify(r.error)}`);
+  }
+  // The failed append undone: the header (128 bytes) and whole appends.
+  if (
+    r.appended < 1 || r.size !== 128 + r.appended * MiB ||
+    r.rows !== r.appended * (MiB / 8) || r.last !== r.appended - 1
+  ) {
+    fail(`after the quota error the file is ${JSON.stringify(r)}`);
+  }
+  console.log(
+    `browser test: real OPFS quota hit after ${r.appended} MiB: ENOSPC, append undone, file loads`,
+  );
+}
+
 const CHECK = `
 import sys, json
 import numpy as np
@@ -269,8 +401,10 @@ async function main() {
   const server = await serve();
   const { port } = server.address();
   let result;
+  let quota;
   try {
     result = await inBrowser(`http://127.0.0.1:${port}`);
+    quota = await quotaInBrowser(`http://127.0.0.1:${port}`);
   } finally {
     server.close();
   }
@@ -324,6 +458,7 @@ async function main() {
     fail(`NumPy check failed:\n${e.message}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  checkQuota(quota);
   console.log(
     `browser test: ok (Chromium, ${result.exports} exports from mod.js; OPFS sync and async writers in a Worker; MemoryFile in the page)`,
   );

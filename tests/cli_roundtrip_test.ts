@@ -259,7 +259,10 @@ describe("from-csv input that is not UTF-8", () => {
       writeFileSync(csv, bytes);
       const r = cli(["from-csv", "--dtype", "U2", csv, out]);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /Cannot read ".*bad\.csv": it is not UTF-8 text/);
+      assert.match(
+        r.stderr,
+        /Cannot read .*bad\.csv line [12]: it is not UTF-8 text \(byte 0x[0-9A-F]{2} at offset \d+\); convert it first/,
+      );
       assert.deepEqual(readdirSync(dir), ["bad.csv"]);
     });
   }

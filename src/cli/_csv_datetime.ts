@@ -131,7 +131,7 @@ export function formatDatetime(value: bigint, unit: TimeUnit): string {
 }
 
 const ISO_RE =
-  /^\s*(-\d{3,}|\d{4,})(?:-(\d\d)(?:-(\d\d)(?:[T ](\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d{1,18}))?)?)?)?)?)?Z?\s*$/;
+  /^\s*([-+]\d{3,}|\d{4,})(?:-(\d\d)(?:-(\d\d)(?:[T ](\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d{1,18}))?)?)?)?)?)?Z?\s*$/;
 
 /**
  * Reads an ISO 8601 datetime (or `NaT`) as a count of `unit`s since

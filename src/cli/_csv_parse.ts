@@ -1,8 +1,10 @@
 /**
  * A streaming CSV reader for the command line: text in any chunks,
  * records out, RFC 4180 quoted fields (delimiters, doubled quotes and line
- * breaks inside quotes), `\n` or `\r\n` line ends, comments and blank lines
- * skipped as `np.loadtxt` does.
+ * breaks inside quotes), `\n`, `\r\n` or lone `\r` line ends (Python's
+ * universal newlines, which `np.loadtxt` reads through, so a CR inside a
+ * quoted field is a line break too), comments and blank lines skipped as
+ * `np.loadtxt` does.
  *
  * @module
  */
@@ -36,11 +38,28 @@ export class CsvError extends Error {
 
 const QUOTE = '"';
 
+/** How many `"` `text` holds. */
+function quotes(text: string): number {
+  let n = 0;
+  for (let q = text.indexOf(QUOTE); q !== -1; q = text.indexOf(QUOTE, q + 1)) {
+    n++;
+  }
+  return n;
+}
+
 /** An incremental CSV parser. */
 export class CsvParser {
   readonly #opts: CsvParseOptions;
   readonly #sink: RecordSink;
   #carry = "";
+  /** Chunks after `#carry` not parsed yet (its record cannot end in them). */
+  #pending: string[] = [];
+  /** Quotes in `#carry` and `#pending`, modulo 2. */
+  #parity = 0;
+  /** `#carry` holds the comment character. */
+  #commented = false;
+  /** A CR ended the last chunk: a line end, and a `\n` next is its LF. */
+  #cr = false;
   /** Line number (1-based) of the first line in `#carry`. */
   #line = 1;
 
@@ -66,16 +85,85 @@ export class CsvParser {
    * @param text The next chunk.
    */
   push(text: string): void {
-    const all = this.#carry === "" ? text : this.#carry + text;
+    text = this.#lineEnds(text);
+    if (
+      (this.#carry !== "" || this.#pending.length !== 0) && !this.#ends(text)
+    ) {
+      // The record cut short cannot end in this chunk: keep it unparsed,
+      // so that a long record costs one parse, not one per chunk.
+      this.#pending.push(text);
+      this.#parity ^= quotes(text) & 1;
+      return;
+    }
+    const all = this.#carry + this.#pending.join("") + text;
+    this.#pending = [];
     const used = this.#parse(all, false);
     this.#carry = all.slice(used);
+    this.#parity = quotes(this.#carry) & 1;
+    const { comments } = this.#opts;
+    this.#commented = comments !== "" && this.#carry.includes(comments);
+  }
+
+  /**
+   * Whether `text` may end the record cut short: it holds a line end
+   * after an even number of quotes (since the record's start), or a
+   * comment character (a quote after it does not count; parse to see).
+   */
+  #ends(text: string): boolean {
+    const { comments } = this.#opts;
+    // `#pending` never holds one: it would not have been kept.
+    if (this.#commented || (comments !== "" && text.includes(comments))) {
+      return true;
+    }
+    let odd = this.#parity;
+    let q = text.indexOf(QUOTE);
+    for (
+      let nl = text.indexOf("\n");
+      nl !== -1;
+      nl = text.indexOf("\n", nl + 1)
+    ) {
+      for (; q !== -1 && q < nl; q = text.indexOf(QUOTE, q + 1)) odd ^= 1;
+      if (odd === 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The line number that the next text pushed starts on (for messages
+   * about input that never reaches the parser).
+   */
+  get nextLine(): number {
+    let n = this.#line + (this.#cr ? 1 : 0);
+    for (const c of [this.#carry, ...this.#pending]) {
+      for (let k = c.indexOf("\n"); k !== -1; k = c.indexOf("\n", k + 1)) n++;
+    }
+    return n;
   }
 
   /** Parses what is left at the end of the input. */
   finish(): void {
-    const all = this.#carry;
+    const all = this.#carry + this.#pending.join("") + (this.#cr ? "\n" : "");
+    this.#pending = [];
+    this.#cr = false;
     this.#carry = "";
     this.#parse(all, true);
+  }
+
+  /**
+   * Python's universal newlines: `\r\n` and a lone `\r` become `\n`.
+   * A CR that ends the chunk is held back, since its LF may come next.
+   */
+  #lineEnds(text: string): string {
+    if (this.#cr) {
+      text = "\r" + text;
+      this.#cr = false;
+    }
+    if (text.indexOf("\r") === -1) return text;
+    if (text.charCodeAt(text.length - 1) === 13) {
+      this.#cr = true;
+      text = text.slice(0, -1);
+    }
+    return text.replace(/\r\n?/g, "\n");
   }
 
   /** Parses whole records of `text`; returns how many characters it used. */

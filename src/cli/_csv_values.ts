@@ -44,6 +44,12 @@ function bad(
   );
 }
 
+/** A finite `v` that rounds to infinity in a float of `size` bytes. */
+function overflows(v: number, size: number): boolean {
+  if (size >= 8 || !Number.isFinite(v)) return false;
+  return !Number.isFinite(size === 4 ? Math.fround(v) : roundToHalf(v));
+}
+
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -165,6 +171,14 @@ export function fieldStore(
   label: string,
 ): FieldStore {
   const size = dtype.itemsize;
+  // Beyond the dtype: what the writer's casting would refuse, said here
+  // with the CSV's line and column and a dtype that holds the field.
+  const tooBig = (what: string) =>
+    `${what} that "${dtype.str}" holds (it rounds to infinity); use --dtype ${dtype.kind}${
+      dtype.kind === "c" ? 16 : 8
+    } for a new OUT`;
+  const long = (n: number) =>
+    `text that "${dtype.str}" holds (${n} characters); use --dtype ${dtype.kind}${n} for a new OUT`;
   switch (dtype.kind) {
     case "f": {
       const data = new Float64Array(items);
@@ -176,6 +190,9 @@ export function fieldStore(
           const v = parseFloatField(field);
           if (v === undefined) {
             throw bad(label, line, column, field, "a number");
+          }
+          if (overflows(v, size)) {
+            throw bad(label, line, column, field, tooBig("a number"));
           }
           data[i] = v;
         },
@@ -192,6 +209,15 @@ export function fieldStore(
           const v = parseComplexField(field);
           if (v === undefined) {
             throw bad(label, line, column, field, "a complex number");
+          }
+          if (overflows(v[0], size / 2) || overflows(v[1], size / 2)) {
+            throw bad(
+              label,
+              line,
+              column,
+              field,
+              tooBig("a complex number"),
+            );
           }
           data[2 * i] = v[0];
           data[2 * i + 1] = v[1];
@@ -342,6 +368,9 @@ export function fieldStore(
             }
             b[k] = c;
           }
+          if (b.length > size) {
+            throw bad(label, line, column, field, long(b.length));
+          }
           data[i] = b;
         },
         take: (n) => data.slice(0, n),
@@ -353,7 +382,12 @@ export function fieldStore(
         data,
         dataDType: dtype.str,
         per: 1,
-        set(i, field) {
+        set(i, field, line, column) {
+          // Code points, as NumPy counts (a lone surrogate is one).
+          if (field.length > size / 4) {
+            const n = Array.from(field).length;
+            if (n > size / 4) throw bad(label, line, column, field, long(n));
+          }
           data[i] = field;
         },
         take: (n) => data.slice(0, n),
@@ -441,6 +475,33 @@ export function quoteField(s: string, delimiter: string, lone = false): string {
 }
 
 /**
+ * A value that CSV text cannot carry back exactly; the caller adds where
+ * it is.
+ */
+export class UnwritableField extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param reason What the value holds and why, after "row R, column C".
+   */
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "UnwritableField";
+  }
+}
+
+/**
+ * A string without CR: np.loadtxt reads through universal newlines, so a
+ * CR, quoted or not, reads back as a line break (and so does from-csv).
+ */
+function noCr(s: string): string {
+  if (s.indexOf("\r") === -1) return s;
+  throw new UnwritableField(
+    "holds a carriage return (\\r), which np.loadtxt and from-csv read as a line break; replace it (np.char.replace) or keep the data as .npy",
+  );
+}
+
+/**
  * How to write items of `dtype` as CSV fields.
  *
  * @param dtype The file's dtype.
@@ -448,7 +509,8 @@ export function quoteField(s: string, delimiter: string, lone = false): string {
  * @param label The file's name, for messages.
  * @param lone Each field is alone on its line (one column).
  * @returns The formatter.
- * @throws {TypeError} for structured and void dtypes.
+ * @throws {TypeError} for structured and void dtypes; the formatter throws
+ * {@linkcode UnwritableField} for a string holding a CR.
  */
 export function formatter(
   dtype: DType,
@@ -500,13 +562,13 @@ export function formatter(
         return v === -(1n << 63n) ? "NaT" : String(v);
       };
     case "U":
-      return (d, i) => quoteField((d as string[])[i]!, delimiter, lone);
+      return (d, i) => quoteField(noCr((d as string[])[i]!), delimiter, lone);
     case "S":
       return (d, i) => {
         const b = (d as Uint8Array[])[i]!;
         let s = "";
         for (let k = 0; k < b.length; k++) s += String.fromCharCode(b[k]!);
-        return quoteField(s, delimiter, lone);
+        return quoteField(noCr(s), delimiter, lone);
       };
   }
   throw new TypeError(

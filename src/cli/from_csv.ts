@@ -52,6 +52,78 @@ export function delimiterOption(text: string | undefined): string {
   return text;
 }
 
+/**
+ * Where UTF-8 decoding failed, as a {@linkcode CsvError} naming the line,
+ * the byte and its offset, and the fix.
+ *
+ * @param label The input's name.
+ * @param path The input path as given (`-` for standard input).
+ * @param line The line the failing chunk starts on.
+ * @param before Bytes of the chunks before it.
+ * @param tail The last bytes (at most 3) before it.
+ * @param chunk The failing chunk; `undefined` at the end of the input.
+ * @param cause The decoder's error.
+ * @returns The error.
+ */
+function notUtf8(
+  label: string,
+  path: string,
+  line: number,
+  before: number,
+  tail: Uint8Array,
+  chunk: Uint8Array | undefined,
+  cause: unknown,
+): CsvError {
+  // Start at a character boundary in the tail: the earlier chunks decoded,
+  // so its first byte that is not a continuation byte starts a character.
+  let t = 0;
+  while (t < tail.length && (tail[t]! & 0xc0) === 0x80) t++;
+  const bytes = Uint8Array.from([...tail.subarray(t), ...(chunk ?? [])]);
+  const base = before - (tail.length - t);
+  let i = 0;
+  let bad = bytes.length;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const n = b < 0x80
+      ? 1
+      : b >= 0xc2 && b < 0xe0
+      ? 2
+      : b >= 0xe0 && b < 0xf0
+      ? 3
+      : b >= 0xf0 && b < 0xf5
+      ? 4
+      : 0;
+    let ok = n > 0 && i + n <= bytes.length;
+    for (let k = 1; ok && k < n; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+    if (ok && n >= 3) {
+      const c = ((b & (n === 3 ? 0x0f : 0x07)) << 6) | (bytes[i + 1]! & 0x3f);
+      // Overlong, surrogate and beyond U+10FFFF forms.
+      ok = n === 3
+        ? c >= 0x20 && (c < 0x360 || c >= 0x380)
+        : c >= 0x10 && c < 0x110;
+    }
+    if (!ok) {
+      bad = i;
+      break;
+    }
+    // A line end in this chunk (CRLF once; the parser counted a CR that
+    // ended the chunk before).
+    const end = (b === 10 && (bytes[i - 1] !== 13 || base + i - 1 >= before)) ||
+      (b === 13 && bytes[i + 1] !== 10);
+    if (end && base + i >= before) line++;
+    i += n;
+  }
+  const at = bad < bytes.length ? bytes[bad]! : bytes[bytes.length - 1] ?? 0;
+  const hex = at.toString(16).toUpperCase().padStart(2, "0");
+  const file = path === "-" ? "IN.csv" : path;
+  return new CsvError(
+    `Cannot read ${label} line ${line}: it is not UTF-8 text (byte 0x${hex} at offset ${
+      base + bad
+    }); convert it first, such as iconv -f latin1 -t utf-8 ${file} > utf8.csv`,
+    { cause },
+  );
+}
+
 /** The `from-csv` command. */
 export const fromCsv: Command = {
   spec: {
@@ -253,16 +325,25 @@ Example:
         },
       );
       const decoder = new TextDecoder("utf-8", { fatal: true });
+      // Bytes of the chunks before, and the last (at most 3) of them: the
+      // start of a character the next chunk may end.
+      let before = 0;
+      let tail = new Uint8Array(0);
       // Only the decoder throws for bytes that are not UTF-8.
       const decode = (chunk?: Uint8Array): string => {
         try {
-          return chunk === undefined
+          const text = chunk === undefined
             ? decoder.decode()
             : decoder.decode(chunk, { stream: true });
+          if (chunk !== undefined) {
+            before += chunk.length;
+            tail = chunk.length >= 3
+              ? chunk.slice(-3)
+              : Uint8Array.from([...tail, ...chunk]).slice(-3);
+          }
+          return text;
         } catch (e) {
-          throw new CsvError(`Cannot read "${label}": it is not UTF-8 text`, {
-            cause: e,
-          });
+          throw notUtf8(label, inPath, parser.nextLine, before, tail, chunk, e);
         }
       };
       progress.start(`from-csv ${label}`, input.size);

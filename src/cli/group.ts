@@ -12,7 +12,7 @@ import { NpyGroupReader, NpyStackReader, parseDType } from "../../mod.ts";
 import { joinPath, pathExists } from "./_fs.ts";
 import { headerOptions } from "./_npy_source.ts";
 import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
-import { type Formatter, formatter } from "./_csv_values.ts";
+import { type Formatter, formatter, UnwritableField } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { expandStacks } from "./stack.ts";
@@ -253,7 +253,16 @@ export async function groupToCsv(
             for (let c = 0; c < b.cols; c++) {
               if (!firstCol) out.putCode(delim);
               firstCol = false;
-              out.put(b.format(data, r * b.cols + c));
+              try {
+                out.put(b.format(data, r * b.cols + c));
+              } catch (e) {
+                if (!(e instanceof UnwritableField)) throw e;
+                throw new RangeError(
+                  `Cannot write group ${dir} as CSV: member "${b.name}" row ${
+                    start + r
+                  }, column ${c} ${e.reason}`,
+                );
+              }
             }
           }
           out.putCode(10);

@@ -14,7 +14,7 @@ import {
 } from "./_args.ts";
 import { openSource, rowBlocks } from "./_npy_source.ts";
 
-import { formatter } from "./_csv_values.ts";
+import { formatter, UnwritableField } from "./_csv_values.ts";
 import { parseDType } from "../../mod.ts";
 import { TextOutput, writeOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
@@ -143,6 +143,7 @@ Example:
         const delim = delimiter.charCodeAt(0);
         for (const path of paths) {
           const part = path === paths[0] ? src : openSource(path, max);
+          let done = 0;
           for (const block of rowBlocks(part)) {
             const { data, rows, cols } = block;
             if (cols === 0 && rows > MAX_EMPTY_LINES) {
@@ -152,15 +153,26 @@ Example:
                 })), and at most ${MAX_EMPTY_LINES} empty lines are written`,
               );
             }
-            for (let r = 0; r < rows; r++) {
-              const base = r * cols;
-              for (let c = 0; c < cols; c++) {
-                if (c > 0) out.putCode(delim);
-                out.put(format(data, base + c));
+            let r = 0, c = 0;
+            try {
+              for (; r < rows; r++) {
+                const base = r * cols;
+                for (c = 0; c < cols; c++) {
+                  if (c > 0) out.putCode(delim);
+                  out.put(format(data, base + c));
+                }
+                out.putCode(10);
+                if (out.full) await out.flush();
               }
-              out.putCode(10);
-              if (out.full) await out.flush();
+            } catch (e) {
+              if (!(e instanceof UnwritableField)) throw e;
+              throw new RangeError(
+                `Cannot write "${path}" as CSV: row ${
+                  done + r
+                }, column ${c} ${e.reason}`,
+              );
             }
+            done += rows;
             progress.add(block.bytes);
           }
         }
