@@ -80,10 +80,15 @@ function idLock(dir: string, verb: string): HeldLock | null {
  * The refusal `e` of the lock beside `dir` telling to remove it once its
  * holder is gone (Deno without --allow-run), naming as well the other
  * locks the same holder left: the folder's by device and inode, a stack's
- * live shard's beside it and by device and inode. Each removed as told,
- * the next run was refused again by the next one, up to four times.
+ * live shard's beside it and by device and inode (for a file, `kind`
+ * `"links"`: the file's by device and inode). Each removed as told, the
+ * next run was refused again by the next one, up to four times.
  */
-function namingIdLock(e: unknown, dir: string): unknown {
+export function namingIdLock(
+  e: unknown,
+  dir: string,
+  kind: "folder" | "links" = "folder",
+): unknown {
   if (!(e instanceof NpyLockedError)) return e;
   const told = `or remove ${quoted(e.lockPath)} if that process is gone`;
   if (!e.message.endsWith(told)) return e;
@@ -101,8 +106,8 @@ function namingIdLock(e: unknown, dir: string): unknown {
       const at = id === null ? null : idLockPath(kind, id);
       if (at !== null && same(at)) left.push(at);
     };
-    byId(dir, "folder");
-    for (const name of fs.list(dir)) {
+    byId(dir, kind);
+    for (const name of kind === "folder" ? fs.list(dir) : []) {
       if (!/^\d+\.npy\.part\.lock$/.test(name)) continue;
       const lock = `${dir}/${name}`;
       if (!same(lock)) continue;
