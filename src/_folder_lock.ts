@@ -81,11 +81,16 @@ function idLock(dir: string, verb: string): HeldLock | null {
  * holder is gone (Deno without --allow-run), naming as well the other
  * locks the same holder left: the folder's by device and inode, a stack's
  * live shard's beside it and by device and inode, a group's members'
- * (files and stacks) and theirs. Each removed as told, the next run was
+ * (files and stacks) and theirs; for a file (`kind` `"links"`), the
+ * file's by device and inode. Each removed as told, the next run was
  * refused again by the next one, up to four times for a stack, and once
  * per member stack more for a group.
  */
-function namingIdLock(e: unknown, dir: string): unknown {
+export function namingIdLock(
+  e: unknown,
+  dir: string,
+  kind: "folder" | "links" = "folder",
+): unknown {
   if (!(e instanceof NpyLockedError)) return e;
   const told = `or remove ${quoted(e.lockPath)} if that process is gone`;
   if (!e.message.endsWith(told)) return e;
@@ -120,7 +125,8 @@ function namingIdLock(e: unknown, dir: string): unknown {
         else if (kind === "directory" && depth > 0) walk(target, depth - 1);
       }
     };
-    walk(dir, 1);
+    if (kind === "links") byId(dir, "links");
+    else walk(dir, 1);
     if (left.length === 0) return e;
     // The refusal may be the lock by device and inode's (the one beside
     // the folder removed already): named once.

@@ -54,9 +54,35 @@ export function processStart(pid: number): number | null {
 
 /**
  * Id, state and start time from `/proc/<of>/stat` (`of` a pid, a
- * `<pid>/task/<tid>` or `thread-self`); `null` where unknown.
+ * `<pid>/task/<tid>` or `thread-self`); `null` where unknown, and where
+ * `/proc` is another pid namespace's ({@linkcode procIsOurs}).
  */
 function procStat(
+  of: number | string,
+): { id: number; state: string; start: number | null } | null {
+  return procIsOurs() ? readProcStat(of) : null;
+}
+
+let ownProc: boolean | undefined;
+
+/**
+ * Whether `/proc` is this process's pid namespace's: `/proc/self` is this
+ * process. In a pid namespace without its own `/proc` (`unshare --pid
+ * --fork` without `--mount-proc`, a container given the host's `/proc`)
+ * `/proc/<pid>` is the host's process of that number and `thread-self`
+ * the host's thread: no evidence of the namespace's processes.
+ */
+function procIsOurs(): boolean {
+  if (ownProc !== undefined) return ownProc;
+  const self = readProcStat("self");
+  if (self === null) return false; // no /proc (or not allowed): nothing read
+  const deno = (globalThis as { Deno?: { pid: number } }).Deno;
+  ownProc = self.id === (deno?.pid ?? proc().pid);
+  return ownProc;
+}
+
+/** {@linkcode procStat}, whoever's `/proc` it is. */
+function readProcStat(
   of: number | string,
 ): { id: number; state: string; start: number | null } | null {
   if (!allowed({ name: "read", path: "/proc" })) return null;

@@ -14,6 +14,7 @@ import {
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
 import { linksLock, openTarget } from "./_open_target.ts";
+import { namingIdLock } from "./_folder_lock.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -102,19 +103,31 @@ export function openSyncTarget(
   if (atomic && options.deleteIfExists) {
     return openReplace(target as string | URL, options);
   }
-  const t = openTarget(target, {
-    mode: "create",
-    verb: "open",
-    needSync: true,
-    deleteIfExists: options.deleteIfExists === true,
-    fsync: options.fsync === true,
-  });
-  // A stack's live shard is locked by identity too, even with one name: a
-  // hard link made to it later is then held for a plain writer of the link.
-  let links: HeldLock | null = null;
-  const shard = stackOpening && t.path !== null;
+  let t: ReturnType<typeof openTarget>;
   try {
-    if (shard && t.file !== null) links = linksLock(t.path!, "open", true);
+    t = openTarget(target, {
+      mode: "create",
+      verb: "open",
+      needSync: true,
+      deleteIfExists: options.deleteIfExists === true,
+      fsync: options.fsync === true,
+    });
+  } catch (e) {
+    // Deno without --allow-run: name the lock by identity the same
+    // holder left too (taken below), not in a second refusal.
+    const path = typeof target === "string" || target instanceof URL
+      ? toPath(target)
+      : null;
+    throw path === null ? e : namingIdLock(e, path, "links");
+  }
+  // A file by path (a stack's live shard too) is locked by identity as
+  // well, even with one name: a writer of a name it gets later (a hard
+  // link, or a rename: `mv x.npy y.npy` while held) then finds it held.
+  let links: HeldLock | null = null;
+  const byId = t.path !== null;
+  const shard = stackOpening && byId;
+  try {
+    if (byId && t.file !== null) links = linksLock(t.path!, "open", true);
     const core = new AppendCore(t.label, options);
     const file = t.file;
     if (file !== null) {
@@ -145,7 +158,7 @@ export function openSyncTarget(
           const made = t.create!();
           created = true;
           out.record = rec;
-          if (shard) links = linksLock(t.path!, "open", true);
+          if (byId) links = linksLock(t.path!, "open", true);
           return made;
         } catch (e) {
           if (rec !== null) {
