@@ -17,6 +17,7 @@ import {
 import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
 import { runSync } from "./_io.ts";
+import type { NpyFormatError } from "./errors.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
   openStackFile,
@@ -347,7 +348,14 @@ export function scanStack(
         } order; this library reads stacks joined along axis 0 of C-order shards or along the last axis of Fortran-order ones, so read this one with dask.array.from_npy_stack`,
       );
     }
-    checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
+    try {
+      checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
+    } catch (e) {
+      throw infoAtFault(dir, fs, listed, maxHeaderSize, fortranOrder, {
+        dtype: infoDType,
+        shape: infoShape,
+      }) ?? e;
+    }
     const rows = shardRows(head, fortranOrder);
     if (rows !== chunks[k]) {
       throw stackError(
@@ -410,9 +418,43 @@ export function scanStack(
 }
 
 /**
- * Throws when a shard does not continue the stack: another dtype, rank
- * or extent along an axis other than the growth axis.
+ * When the listed shards all agree with each other (dtype, order, extents
+ * but the growth axis) and `info` says otherwise (`said`), the error that
+ * blames `info`: the shards are whole and recoverStack rebuilds `info`
+ * from them. `undefined` when a shard disagrees with the others.
  */
+function infoAtFault(
+  dir: string,
+  fs: PathFs,
+  listed: number,
+  maxHeaderSize: number | undefined,
+  fortran: boolean | undefined,
+  said: { dtype: DType | undefined; shape: number[] | null },
+): NpyFormatError | undefined {
+  const heads = Array.from(
+    { length: listed },
+    (_, k) => sealedHead(dir, fs, shardPath(dir, k), maxHeaderSize),
+  );
+  const first = heads[0]!, dtype = parseDType(first.dtype);
+  try {
+    heads.forEach((h, k) =>
+      checkShard(dir, shardPath(dir, k), h, dtype, first.shape, fortran)
+    );
+  } catch {
+    return undefined;
+  }
+  const says = said.dtype !== undefined && said.dtype.str !== dtype.str
+    ? `it says the stack holds "${said.dtype.str}" but its shards hold "${dtype.str}"`
+    : `it says the stack has shape (${said.shape}) but its shards have shapes such as (${first.shape})`;
+  return stackError(
+    dir,
+    "damaged-stack",
+    `its info "${
+      join(dir, "info")
+    }" disagrees with all ${listed} shards (${says}); remove info and run recoverStack to rebuild it from the shards`,
+  );
+}
+
 /**
  * Whether a shard's header states the other order than the stack's known
  * one (`fortran`), on a shape where the order matters.
@@ -422,6 +464,10 @@ function otherOrder(head: ShardHead, fortran: boolean | undefined): boolean {
     head.fortranOrder !== fortran;
 }
 
+/**
+ * Throws when a shard does not continue the stack: another dtype, rank
+ * or extent along an axis other than the growth axis.
+ */
 function checkShard(
   dir: string,
   path: string,
