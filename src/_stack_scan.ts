@@ -134,11 +134,12 @@ export function shardHead(path: string, maxHeaderSize?: number): ShardHead {
 
 /**
  * Whether a shard of this shape reads the same in both orders (at most
- * one axis longer than 1): `np.save` then writes `fortran_order: False`,
- * so a Fortran-order stack's such shards carry a C-order header.
+ * one axis longer than 1, or no element at all): `np.save` then writes
+ * `fortran_order: False` (the array is C-contiguous too), so a
+ * Fortran-order stack's such shards carry a C-order header.
  */
 export function ambiguousOrder(shape: readonly number[]): boolean {
-  return shape.filter((n) => n !== 1).length <= 1;
+  return shape.includes(0) || shape.filter((n) => n !== 1).length <= 1;
 }
 
 /**
