@@ -2,8 +2,9 @@
  * The pickle of a stack's `info` file, as Dask's `to_npy_stack` writes
  * it: `{'chunks': tuple of tuples of ints, 'dtype': numpy.dtype(...),
  * 'axis': int}`. The reader runs the few opcodes such a file uses in
- * protocols 0 to 5 (Python 2's `str` opcodes too) and builds nothing but tuples, lists, dicts, strings, ints and
- * the two globals `numpy.dtype` and `_codecs.encode`; the writer is
+ * protocols 0 to 5 (Python 2's `str` opcodes too) and builds nothing but
+ * tuples, lists, dicts, strings, ints, floats and the two globals
+ * `numpy.dtype` and `_codecs.encode`; the writer is
  * `_pickle_write.ts` (re-exported here).
  *
  * @module
@@ -40,6 +41,14 @@ class Global {
 class Reduced {
   state: unknown = undefined;
   constructor(readonly fn: string, readonly args: unknown[]) {}
+}
+
+/**
+ * A Python float: read where a key of its own holds one (Dask ignores
+ * such keys), never taken as a chunk or the axis (not a `number`).
+ */
+class PyFloat {
+  constructor(readonly value: number) {}
 }
 
 const MARK = Symbol("mark");
@@ -184,6 +193,21 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         const n = view.getUint32(need(4), true);
         const at = need(n);
         stack.push(bytes.slice(at, at + n));
+        break;
+      }
+      case 0x47: // BINFLOAT
+        stack.push(new PyFloat(view.getFloat64(need(8))));
+        break;
+      case 0x46: { // FLOAT: repr text, one line
+        const t = line().trim().toLowerCase().replace(
+          /^([+-]?)inf(inity)?$/,
+          "$1Infinity",
+        );
+        const v = t === "nan" || t === "-nan" || t === "+nan" ? NaN : Number(t);
+        if (t === "" || (Number.isNaN(v) && !/nan$/.test(t))) {
+          bad(label, `"${t}" is not a float`);
+        }
+        stack.push(new PyFloat(v));
         break;
       }
       case 0x55: // SHORT_BINSTRING (Python 2's str)
