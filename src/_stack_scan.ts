@@ -15,8 +15,6 @@ import {
   parseHeader,
 } from "./header.ts";
 import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
-import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
-import { runSync } from "./_io.ts";
 import type { NpyFormatError } from "./errors.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
@@ -171,24 +169,6 @@ export function setShardOrder(
 }
 
 /**
- * Cuts the live shard `path` to `rows` rows in place, with no lock file of
- * its own: the caller holds the stack's lock (a stack writer undoing a
- * failed append, on a disk that may be out of inodes for a lock file).
- *
- * @param fs The file system.
- * @param path The live shard.
- * @param rows Rows to keep.
- */
-export function cutLiveShard(fs: PathFs, path: string, rows: number): void {
-  const f = fs.open(path, "write");
-  try {
-    runSync(recoverSteps(path, false, undefined, CHUNK_SIZE, rows), f);
-  } finally {
-    f.closeSync();
-  }
-}
-
-/**
  * Makes sealed shard `k` the live shard again (the undo of a failed stack
  * append, the cut of a group's member): renames `{k}.npy` to
  * `{k}.npy.part` and, in a Fortran-order stack, gives it back the
@@ -309,6 +289,7 @@ export function scanStack(
       };
     }
     const rank = info.chunks.length;
+    info.axis = oneShardAxis(dir, fs, info.chunks, info.axis, maxHeaderSize);
     if (info.axis !== 0 && info.axis !== rank - 1) {
       throw stackError(
         dir,
@@ -419,10 +400,29 @@ export function scanStack(
 }
 
 /**
- * When the listed shards all agree with each other (dtype, order, extents
- * but the growth axis) and `info` says otherwise (`said`), the error that
- * blames `info`: the shards are whole and recoverStack rebuilds `info`
- * from them. `undefined` when a shard disagrees with the others.
+ * The growth axis of a stack whose `info` lists one shard (Dask's
+ * `to_npy_stack(x, axis=-1)`): the join axis changes nothing, so the
+ * shard's own (0 in C order, the last in Fortran order); else `axis`.
+ */
+function oneShardAxis(
+  dir: string,
+  fs: PathFs,
+  chunks: number[][],
+  axis: number,
+  maxHeaderSize: number | undefined,
+): number {
+  const rank = chunks.length, path = shardPath(dir, 0);
+  const one = chunks.every((c) => c.length === 1);
+  if (rank < 2 || !one || !fs.exists(path)) return axis;
+  const head = sealedHead(dir, fs, path, maxHeaderSize);
+  if (ambiguousOrder(head.shape)) return axis === rank - 1 ? axis : 0;
+  return head.fortranOrder ? rank - 1 : 0;
+}
+
+/**
+ * When the listed shards agree with each other and `info` says otherwise
+ * (`said`), the error that blames `info` (recoverStack rebuilds it from
+ * the shards); `undefined` when a shard disagrees with the others.
  */
 function infoAtFault(
   dir: string,
