@@ -2,8 +2,9 @@
  * The pickle of a stack's `info` file, as Dask's `to_npy_stack` writes
  * it: `{'chunks': tuple of tuples of ints, 'dtype': numpy.dtype(...),
  * 'axis': int}`. The reader runs the few opcodes such a file uses in
- * protocols 0 to 5 and builds nothing but tuples, lists, dicts, strings, ints and
- * the two globals `numpy.dtype` and `_codecs.encode`; the writer is
+ * protocols 0 to 5 (Python 2's `str` opcodes too) and builds nothing but
+ * tuples, lists, dicts, strings, ints, floats and the two globals
+ * `numpy.dtype` and `_codecs.encode`; the writer is
  * `_pickle_write.ts` (re-exported here).
  *
  * @module
@@ -40,6 +41,14 @@ class Global {
 class Reduced {
   state: unknown = undefined;
   constructor(readonly fn: string, readonly args: unknown[]) {}
+}
+
+/**
+ * A Python float: read where a key of its own holds one (Dask ignores
+ * such keys), never taken as a chunk or the axis (not a `number`).
+ */
+class PyFloat {
+  constructor(readonly value: number) {}
 }
 
 const MARK = Symbol("mark");
@@ -102,6 +111,19 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
     const s = decodeUtf8Pass(bytes.subarray(at, at + n));
     if (s === undefined) bad(label, `the string at byte ${at} is not UTF-8`);
     stack.push(s);
+  };
+  // Python 2's str, which Python 3's pickle.load (Dask's) reads as ASCII.
+  const py2 = (b: Uint8Array, at: number): void => {
+    const k = b.findIndex((c) => c >= 128);
+    if (k >= 0) {
+      bad(
+        label,
+        `the Python 2 string at byte ${at} is not ASCII (byte 0x${
+          b[k]!.toString(16)
+        }), which Python 3's pickle.load refuses too`,
+      );
+    }
+    stack.push(latin1Text(b));
   };
   const top = (): unknown => {
     if (stack.length === 0) bad(label, "the stack is empty");
@@ -171,6 +193,41 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
         const n = view.getUint32(need(4), true);
         const at = need(n);
         stack.push(bytes.slice(at, at + n));
+        break;
+      }
+      case 0x47: // BINFLOAT
+        stack.push(new PyFloat(view.getFloat64(need(8))));
+        break;
+      case 0x46: { // FLOAT: repr text, one line
+        const t = line().trim().toLowerCase().replace(
+          /^([+-]?)inf(inity)?$/,
+          "$1Infinity",
+        );
+        const v = t === "nan" || t === "-nan" || t === "+nan" ? NaN : Number(t);
+        if (t === "" || (Number.isNaN(v) && !/nan$/.test(t))) {
+          bad(label, `"${t}" is not a float`);
+        }
+        stack.push(new PyFloat(v));
+        break;
+      }
+      case 0x55: // SHORT_BINSTRING (Python 2's str)
+      case 0x54: { // BINSTRING
+        const n = op === 0x55 ? bytes[need(1)]! : view.getInt32(need(4), true);
+        if (n < 0) {
+          bad(label, `a string at byte ${i - 4} has a negative length`);
+        }
+        const at = need(n);
+        py2(bytes.subarray(at, at + n), at);
+        break;
+      }
+      case 0x53: { // STRING: a quoted Python 2 str literal, one line
+        const at = i;
+        const b = lineBytes();
+        const q = b[0];
+        if (b.length < 2 || (q !== 0x22 && q !== 0x27) || b.at(-1) !== q) {
+          bad(label, `the string at byte ${at} is not quoted`);
+        }
+        py2(escapeDecode(b.subarray(1, -1), label, at), at);
         break;
       }
       case 0x64: // DICT
@@ -304,6 +361,58 @@ function unpickle(bytes: Uint8Array, label: string): unknown {
   }
 }
 
+const ESCAPES: Record<string, number> = {
+  "\\": 0x5c,
+  "'": 0x27,
+  '"': 0x22,
+  a: 7,
+  b: 8,
+  f: 12,
+  n: 10,
+  r: 13,
+  t: 9,
+  v: 11,
+};
+
+/**
+ * Python's `codecs.escape_decode`, which `pickle.load` runs on a
+ * `STRING` argument: `\n`, `\xhh`, octal `\ooo`, ... (an unknown escape
+ * keeps its backslash, a backslash-newline is dropped).
+ */
+function escapeDecode(b: Uint8Array, label: string, at: number): Uint8Array {
+  const out: number[] = [];
+  for (let k = 0; k < b.length; k++) {
+    const c = b[k]!;
+    if (c !== 0x5c) {
+      out.push(c);
+      continue;
+    }
+    if (++k >= b.length) bad(label, `the string at byte ${at} ends in "\\"`);
+    const e = String.fromCharCode(b[k]!);
+    if (e in ESCAPES) out.push(ESCAPES[e]!);
+    else if (e === "\n") continue;
+    else if (/[0-7]/.test(e)) {
+      let v = 0, n = 0;
+      while (
+        n < 3 && k < b.length && /[0-7]/.test(String.fromCharCode(b[k]!))
+      ) {
+        v = v * 8 + b[k++]! - 0x30;
+        n++;
+      }
+      k--;
+      out.push(v & 0xff);
+    } else if (e === "x") {
+      const hex = String.fromCharCode(b[k + 1] ?? 0, b[k + 2] ?? 0);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
+        bad(label, `the string at byte ${at} has a bad \\x escape`);
+      }
+      out.push(parseInt(hex, 16));
+      k += 2;
+    } else out.push(0x5c, b[k]!);
+  }
+  return Uint8Array.from(out);
+}
+
 /**
  * The value of a pickled NumPy integer scalar (`np.int64(4)`: its dtype
  * and its bytes), as `tuple(np.diff(bounds))` puts in chunks. Others
@@ -380,8 +489,11 @@ function descrOf(d: unknown, label: string): PyValue {
     const meta = (s[8] as PyTuple | undefined)?.items[1] as PyTuple | undefined;
     const unit = meta?.items[0];
     const num = Number(meta?.items[1] ?? 1);
+    // bytes; a str in a Python 2 pickle (NumPy takes both).
     const u = unit instanceof Uint8Array
       ? new TextDecoder().decode(unit)
+      : typeof unit === "string"
+      ? unit
       : "generic";
     if (u !== "generic") text += `[${num === 1 ? "" : num}${u}]`;
   }

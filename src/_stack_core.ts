@@ -38,7 +38,6 @@ import { refuseLongName } from "./_lock_names.ts";
 import {
   blankPart,
   checkStackFolder,
-  cutLiveShard,
   join,
   partPath,
   reviveShard,
@@ -49,6 +48,7 @@ import {
 } from "./_stack_scan.ts";
 import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
 import { removeLiveLocks } from "./_stack_live_locks.ts";
+import { cutLiveShard } from "./_stack_files.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { releaseAfterFailure, releaseFinished } from "./_lock_release.ts";
 

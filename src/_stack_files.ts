@@ -1,13 +1,15 @@
 /**
  * Opening the files of a stack folder: what is not a regular file there,
  * or an `info` far larger than any stack's, is a damaged stack, refused
- * with the path and the fix.
+ * with the path and the fix; cutting the live shard in place.
  *
  * @module
  */
 
 import { NpyFormatError } from "./errors.ts";
 import { kindName, type PathFs } from "./_path_fs.ts";
+import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
+import { runSync } from "./_io.ts";
 
 /** The error of a stack folder that cannot be opened as it is. */
 export function stackError(
@@ -87,6 +89,24 @@ export function readInfoBytes(
       at += n;
     }
     return out.subarray(0, at);
+  } finally {
+    f.closeSync();
+  }
+}
+
+/**
+ * Cuts the live shard `path` to `rows` rows in place, with no lock file of
+ * its own: the caller holds the stack's lock (a stack writer undoing a
+ * failed append, on a disk that may be out of inodes for a lock file).
+ *
+ * @param fs The file system.
+ * @param path The live shard.
+ * @param rows Rows to keep.
+ */
+export function cutLiveShard(fs: PathFs, path: string, rows: number): void {
+  const f = fs.open(path, "write");
+  try {
+    runSync(recoverSteps(path, false, undefined, CHUNK_SIZE, rows), f);
   } finally {
     f.closeSync();
   }

@@ -15,8 +15,7 @@ import {
   parseHeader,
 } from "./header.ts";
 import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
-import { CHUNK_SIZE, recoverSteps } from "./_maintenance.ts";
-import { runSync } from "./_io.ts";
+import type { NpyFormatError } from "./errors.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
   openStackFile,
@@ -133,11 +132,12 @@ export function shardHead(path: string, maxHeaderSize?: number): ShardHead {
 
 /**
  * Whether a shard of this shape reads the same in both orders (at most
- * one axis longer than 1): `np.save` then writes `fortran_order: False`,
- * so a Fortran-order stack's such shards carry a C-order header.
+ * one axis longer than 1, or no element at all): `np.save` then writes
+ * `fortran_order: False` (the array is C-contiguous too), so a
+ * Fortran-order stack's such shards carry a C-order header.
  */
 export function ambiguousOrder(shape: readonly number[]): boolean {
-  return shape.filter((n) => n !== 1).length <= 1;
+  return shape.includes(0) || shape.filter((n) => n !== 1).length <= 1;
 }
 
 /**
@@ -163,24 +163,6 @@ export function setShardOrder(
     if (headerLengthFromPreamble(pre) === header.length) {
       f.writeSync(header, 0);
     }
-  } finally {
-    f.closeSync();
-  }
-}
-
-/**
- * Cuts the live shard `path` to `rows` rows in place, with no lock file of
- * its own: the caller holds the stack's lock (a stack writer undoing a
- * failed append, on a disk that may be out of inodes for a lock file).
- *
- * @param fs The file system.
- * @param path The live shard.
- * @param rows Rows to keep.
- */
-export function cutLiveShard(fs: PathFs, path: string, rows: number): void {
-  const f = fs.open(path, "write");
-  try {
-    runSync(recoverSteps(path, false, undefined, CHUNK_SIZE, rows), f);
   } finally {
     f.closeSync();
   }
@@ -307,6 +289,7 @@ export function scanStack(
       };
     }
     const rank = info.chunks.length;
+    info.axis = oneShardAxis(dir, fs, info.chunks, info.axis, maxHeaderSize);
     if (info.axis !== 0 && info.axis !== rank - 1) {
       throw stackError(
         dir,
@@ -347,7 +330,14 @@ export function scanStack(
         } order; this library reads stacks joined along axis 0 of C-order shards or along the last axis of Fortran-order ones, so read this one with dask.array.from_npy_stack`,
       );
     }
-    checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
+    try {
+      checkShard(dir, path, head, infoDType, infoShape, fortranOrder);
+    } catch (e) {
+      throw infoAtFault(dir, fs, listed, maxHeaderSize, fortranOrder, {
+        dtype: infoDType,
+        shape: infoShape,
+      }) ?? e;
+    }
     const rows = shardRows(head, fortranOrder);
     if (rows !== chunks[k]) {
       throw stackError(
@@ -410,9 +400,62 @@ export function scanStack(
 }
 
 /**
- * Throws when a shard does not continue the stack: another dtype, rank
- * or extent along an axis other than the growth axis.
+ * The growth axis of a stack whose `info` lists one shard (Dask's
+ * `to_npy_stack(x, axis=-1)`): the join axis changes nothing, so the
+ * shard's own (0 in C order, the last in Fortran order); else `axis`.
  */
+function oneShardAxis(
+  dir: string,
+  fs: PathFs,
+  chunks: number[][],
+  axis: number,
+  maxHeaderSize: number | undefined,
+): number {
+  const rank = chunks.length, path = shardPath(dir, 0);
+  const one = chunks.every((c) => c.length === 1);
+  if (rank < 2 || !one || !fs.exists(path)) return axis;
+  const head = sealedHead(dir, fs, path, maxHeaderSize);
+  if (ambiguousOrder(head.shape)) return axis === rank - 1 ? axis : 0;
+  return head.fortranOrder ? rank - 1 : 0;
+}
+
+/**
+ * When the listed shards agree with each other and `info` says otherwise
+ * (`said`), the error that blames `info` (recoverStack rebuilds it from
+ * the shards); `undefined` when a shard disagrees with the others.
+ */
+function infoAtFault(
+  dir: string,
+  fs: PathFs,
+  listed: number,
+  maxHeaderSize: number | undefined,
+  fortran: boolean | undefined,
+  said: { dtype: DType | undefined; shape: number[] | null },
+): NpyFormatError | undefined {
+  const heads = Array.from(
+    { length: listed },
+    (_, k) => sealedHead(dir, fs, shardPath(dir, k), maxHeaderSize),
+  );
+  const first = heads[0]!, dtype = parseDType(first.dtype);
+  try {
+    heads.forEach((h, k) =>
+      checkShard(dir, shardPath(dir, k), h, dtype, first.shape, fortran)
+    );
+  } catch {
+    return undefined;
+  }
+  const says = said.dtype !== undefined && said.dtype.str !== dtype.str
+    ? `it says the stack holds "${said.dtype.str}" but its shards hold "${dtype.str}"`
+    : `it says the stack has shape (${said.shape}) but its shards have shapes such as (${first.shape})`;
+  return stackError(
+    dir,
+    "damaged-stack",
+    `its info "${
+      join(dir, "info")
+    }" disagrees with all ${listed} shards (${says}); remove info and run recoverStack to rebuild it from the shards`,
+  );
+}
+
 /**
  * Whether a shard's header states the other order than the stack's known
  * one (`fortran`), on a shape where the order matters.
@@ -422,6 +465,10 @@ function otherOrder(head: ShardHead, fortran: boolean | undefined): boolean {
     head.fortranOrder !== fortran;
 }
 
+/**
+ * Throws when a shard does not continue the stack: another dtype, rank
+ * or extent along an axis other than the growth axis.
+ */
 function checkShard(
   dir: string,
   path: string,
