@@ -89,11 +89,13 @@ for (
         pid: number;
       }).pid;
       let left = [...locksUnder(dir), ...tmpLocksOf(pid)].sort();
-      // Beside the group and in /tmp, each member's; a member stack's
-      // folder in /tmp, its live shard's beside it and in /tmp.
+      // Beside the group and in /tmp, each member's beside it and in /tmp
+      // (every file writer takes its lock by device and inode too); a
+      // member stack's folder in /tmp, its live shard's beside it and in
+      // /tmp.
       assert.equal(
         left.length,
-        kind === "file" ? 4 : 10,
+        kind === "file" ? 6 : 10,
         left.join("\n"),
       );
       if (besideGone) {
