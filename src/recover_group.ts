@@ -11,7 +11,8 @@ import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { afterFinished } from "./_lock_release.ts";
-import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
+import { cutGroupSync, readGroupJson } from "./_group_layout.ts";
+import { rebuildGroupJson } from "./_group_rebuild.ts";
 
 /**
  * Synchronous {@linkcode recoverGroup}.
@@ -48,7 +49,8 @@ export function recoverGroupSync(
   const lock = acquireFolderLock(path, "recover");
   return afterFinished(
     () => {
-      const info = requireGroupJson(path, "recover");
+      const info = readGroupJson(path, "recover") ??
+        rebuildGroupJson(path, options.maxHeaderSize);
       return cutGroupSync(path, info, options.maxHeaderSize);
     },
     () => lock.release(),
