@@ -136,7 +136,7 @@ export function rebuildGroupJson(
     } catch (err) {
       if (!(err instanceof NpyFormatError)) throw err;
       fail(
-        `, and "${path}" is not a .npy file this library reads (${err.message}); if it is not a member, ${again}`,
+        `, and "${path}" cannot be read as a member (${err.message}); if it is not a member, ${again}`,
         err,
       );
     }
