@@ -38,6 +38,7 @@ import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { sealLiveSync } from "./_group_stack.ts";
 import { checkPortableNames } from "./_group_names.ts";
+import { lostGroupJsonHint } from "./_group_rebuild.ts";
 import {
   checkDeclared,
   checkRotation,
@@ -152,7 +153,9 @@ export class GroupCore {
       throw new RangeError(
         options.deleteIfExists
           ? `Cannot open group "${dir}": deleteIfExists starts it afresh, so pass its members, such as { members: { x: "<f4", y: "<i8" } }; nothing was removed`
-          : `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
+          : `Cannot open group "${dir}": ${
+            newGroupText(dir)
+          }, such as { members: { x: "<f4", y: "<i8" } }`,
       );
     }
     checkPortableNames(dir, names, options.deleteIfExists === true);
@@ -177,7 +180,7 @@ export class GroupCore {
           const path = memberPath(dir, name, rot !== undefined);
           if (rot !== undefined ? holdsStack(path) : fileSize(path) >= 0) {
             throw new RangeError(
-              `Cannot create group "${dir}": "${path}" already exists and no group.json lists it; pass deleteIfExists: true to replace it, or use another folder`,
+              `Cannot create group "${dir}": ${unlistedText(dir, path)}`,
             );
           }
         }
@@ -543,4 +546,20 @@ export class GroupCore {
     if (error !== undefined) throw error;
     if (unlocked !== undefined) throw unlocked;
   }
+}
+
+/** Why a group without `group.json` needs its members, and the way out of a lost one. */
+function newGroupText(dir: string): string {
+  const hint = lostGroupJsonHint(dir);
+  return hint === ""
+    ? "it is new, so pass its members"
+    : `it has no group.json${hint}; otherwise pass its members`;
+}
+
+/** A member file no `group.json` lists: neither adopted nor deleted. */
+function unlistedText(dir: string, path: string): string {
+  const hint = lostGroupJsonHint(dir);
+  return `"${path}" already exists and no group.json lists it${hint}; ${
+    hint === "" ? "" : "otherwise "
+  }move it out of the folder, or use another folder`;
 }

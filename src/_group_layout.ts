@@ -29,7 +29,7 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { nodeFs } from "./adapters/node.ts";
-import { makeFolder, pathFs, syncDir } from "./_path_fs.ts";
+import { kindName, makeFolder, pathFs, syncDir } from "./_path_fs.ts";
 import { tempPathBeside } from "./_path_whole.ts";
 import {
   CHUNK_SIZE,
@@ -84,6 +84,11 @@ export interface GroupInfo {
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+/** Whether `name` is a usable member name (see {@linkcode checkMemberName}). */
+export function isMemberName(name: string): boolean {
+  return NAME.test(name);
+}
 
 /**
  * Checks a member name: letters, digits, `_`, `-`, `.` (not first), at
@@ -321,10 +326,37 @@ export function fileSize(path: string): number {
 /**
  * Reads `group.json`, or `null` when the folder has none. Through the
  * path layer: anything but a regular file there (a FIFO, on which a read
- * would wait for ever; a folder) is a `TypeError` naming it.
+ * would wait for ever; a folder; a device) is a `TypeError` naming it and
+ * the way out: move it away, then `recoverGroup` rebuilds it.
  */
-export function readGroupJson(dir: string): GroupInfo | null {
-  const text = pathFs().readText(groupJsonPath(dir));
+export function readGroupJson(
+  dir: string,
+  verb: string = "open",
+): GroupInfo | null {
+  const path = groupJsonPath(dir);
+  const fs = pathFs();
+  let text: string | null;
+  try {
+    text = fs.readText(path);
+  } catch (e) {
+    const k = (() => {
+      try {
+        return fs.kind(path);
+      } catch {
+        return "missing";
+      }
+    })();
+    if (!(e instanceof TypeError) || k === "file" || k === "missing") throw e;
+    throw new TypeError(
+      `Cannot ${verb} group ${JSON.stringify(dir)}: its group.json ${
+        JSON.stringify(path)
+      } is ${
+        kindName(k)
+      }, not a regular file; move it out of the folder, then recoverGroup(${
+        JSON.stringify(dir)
+      }) rebuilds group.json from the member files`,
+    );
+  }
   return text === null ? null : parseGroupJson(dir, text);
 }
 
@@ -548,17 +580,4 @@ export function cutGroupSync(
     );
   });
   return n;
-}
-
-/** Reads `group.json`, refusing a folder that is not a group. */
-export function requireGroupJson(dir: string, verb: string): GroupInfo {
-  const info = readGroupJson(dir);
-  if (info === null) {
-    throw new NpyFormatError(
-      "damaged-group",
-      "it has no group.json; pass the folder that NpyGroupWriter wrote",
-      { file: dir, verb: `${verb} group`, label: `"${dir}"` },
-    );
-  }
-  return info;
 }

@@ -22,8 +22,8 @@ import {
   memberState,
   pathOf,
   refuseLost,
-  requireGroupJson,
 } from "./_group_layout.ts";
+import { requireGroupJson } from "./_group_rebuild.ts";
 import {
   checkBound,
   dateAttoseconds,

@@ -11,7 +11,8 @@ import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { afterFinished } from "./_lock_release.ts";
-import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
+import { cutGroupSync, readGroupJson } from "./_group_layout.ts";
+import { rebuildGroupJson } from "./_group_rebuild.ts";
 
 /**
  * Synchronous {@linkcode recoverGroup}.
@@ -36,7 +37,8 @@ import { cutGroupSync, requireGroupJson } from "./_group_layout.ts";
  * @param options `maxHeaderSize`.
  * @returns The rows every member holds afterwards.
  * @throws {NpyLockedError} when a writer holds the group.
- * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
+ * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows; when `group.json` is missing and cannot be rebuilt.
+ * @throws {TypeError} when `group.json` is not a regular file (move it away, then call this again).
  * @throws {RangeError} when a member's header has no room to grow (call `ensureAppendable` on it).
  */
 export function recoverGroupSync(
@@ -48,7 +50,8 @@ export function recoverGroupSync(
   const lock = acquireFolderLock(path, "recover");
   return afterFinished(
     () => {
-      const info = requireGroupJson(path, "recover");
+      const info = readGroupJson(path, "recover") ??
+        rebuildGroupJson(path, options.maxHeaderSize);
       return cutGroupSync(path, info, options.maxHeaderSize);
     },
     () => lock.release(),
@@ -69,6 +72,16 @@ export function recoverGroupSync(
  * group's lock. Like NumPy's own files, members are plain `.npy`: this is
  * `recover` applied to each, with the shortest member's length.
  *
+ * A group folder whose `group.json` is gone (removed, or moved away
+ * because it was a FIFO, a folder or a device, which is refused) gets it
+ * written again from its member files, as `recoverStack` writes a stack's
+ * `info` from its shards: each `<name>.npy` is a member with the dtype and
+ * order its header holds, ordered by name. Only where that is unambiguous;
+ * otherwise it is refused, nothing written, naming the fix: a member file
+ * that is empty or not a `.npy` file, members holding different rows, a
+ * stack member (its `shardRows`/`shardBytes` are in no file: write
+ * `group.json` by hand), a stack's folder.
+ *
  * @example After a crash
  * ```ts
  * import { NpyGroupWriterSync, recoverGroup } from "@x/npy-append-array";
@@ -85,7 +98,8 @@ export function recoverGroupSync(
  * @param options `maxHeaderSize`.
  * @returns The rows every member holds afterwards.
  * @throws {NpyLockedError} when a writer holds the group.
- * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
+ * @throws {NpyFormatError} when the folder is not a group, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows; when `group.json` is missing and cannot be rebuilt.
+ * @throws {TypeError} when `group.json` is not a regular file (move it away, then call this again).
  * @throws {RangeError} when a member's header has no room to grow.
  */
 export function recoverGroup(

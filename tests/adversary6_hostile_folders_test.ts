@@ -89,7 +89,7 @@ describe("adversary 6: a group.json that is not a regular file", () => {
     try {
       await refused(
         dir,
-        /it is a FIFO \(named pipe\), not a regular file; remove it/,
+        /is a FIFO \(named pipe\), not a regular file; move it out of the folder, then recoverGroup/,
       );
       assert.ok(statSync(json).isFIFO());
     } finally {
@@ -101,7 +101,10 @@ describe("adversary 6: a group.json that is not a regular file", () => {
     const dir = group();
     rmSync(join(dir, "group.json"));
     mkdirSync(join(dir, "group.json"));
-    await refused(dir, /it is a directory, not a regular file; remove it/);
+    await refused(
+      dir,
+      /is a directory, not a regular file; move it out of the folder, then recoverGroup/,
+    );
   });
 
   test("a symlink loop: TypeError naming it and the fix", async (t) => {

@@ -1,0 +1,167 @@
+/**
+ * A group folder without its `group.json` (removed, or moved away because
+ * it was a FIFO, a folder or a device): `recoverGroup` rebuilds it from the
+ * member files when they are unambiguous, as `recoverStack` rebuilds a
+ * stack's `info` from its shards; the reader and the writer name that way
+ * out.
+ *
+ * @module
+ */
+
+import { NpyFormatError } from "./errors.ts";
+import { kindName, pathFs } from "./_path_fs.ts";
+import { infoSteps, onTargetSync } from "./_maintenance.ts";
+import {
+  GROUP_FORMAT,
+  GROUP_VERSION,
+  type GroupInfo,
+  type GroupMemberInfo,
+  isMemberName,
+  join,
+  memberInfo,
+  memberRowsSync,
+  readGroupJson,
+  writeGroupJson,
+} from "./_group_layout.ts";
+import { holdsStack } from "./_group_open.ts";
+
+/**
+ * What to say where a folder has no `group.json`: `""` for a folder
+ * holding no member file (`<name>.npy`, a stack member's folder), else
+ * the way out, `recoverGroup`, from `"; "`.
+ */
+export function lostGroupJsonHint(dir: string): string {
+  let names: string[];
+  try {
+    names = pathFs().list(dir);
+  } catch {
+    return "";
+  }
+  const some = names.some((e) =>
+    /\.npy$/.test(e) && isMemberName(e.slice(0, -4)) ||
+    isMemberName(e) && holdsStack(join(dir, e))
+  );
+  return some
+    ? `; if it is a group whose group.json was lost, recoverGroup(${
+      JSON.stringify(dir)
+    }) rebuilds it from the member files, keeping every row`
+    : "";
+}
+
+/** Reads `group.json`, refusing a folder that is not a group. */
+export function requireGroupJson(dir: string, verb: string): GroupInfo {
+  const info = readGroupJson(dir, verb);
+  if (info === null) {
+    const hint = lostGroupJsonHint(dir);
+    throw new NpyFormatError(
+      "damaged-group",
+      `it has no group.json${hint}; ${
+        hint === "" ? "" : "otherwise "
+      }pass the folder that NpyGroupWriter wrote`,
+      { file: dir, verb: `${verb} group`, label: `"${dir}"` },
+    );
+  }
+  return info;
+}
+
+/**
+ * Writes `group.json` again from the member files of a folder that has
+ * none (the caller holds the group's lock): each `<name>.npy` is a member
+ * with the dtype and order its header holds, in name order (JavaScript's
+ * sort: by UTF-16 code units), written atomically and durably. Refused,
+ * nothing written, where that is not unambiguous: a stack's folder, a
+ * stack member (its rotation is in no file), a member file that is empty,
+ * not a `.npy` file or not a regular file, members holding different
+ * rows, no member at all.
+ *
+ * @throws {NpyFormatError} naming the file and the fix.
+ */
+export function rebuildGroupJson(
+  dir: string,
+  maxHeaderSize?: number,
+): GroupInfo {
+  const fail = (why: string, e?: unknown): never => {
+    throw new NpyFormatError(
+      "damaged-group",
+      `it has no group.json${why}; nothing was changed`,
+      {
+        file: dir,
+        verb: "recover group",
+        label: `"${dir}"`,
+        ...(e !== undefined ? { cause: e } : {}),
+      },
+    );
+  };
+  const byHand =
+    `write group.json by hand (README "Groups" shows its format), then run recoverGroup again`;
+  if (holdsStack(dir)) {
+    fail(
+      `, and it is a stack's folder (it holds info, 0.npy or 0.npy.part): run recoverStack on it; if it is a group with a member "0", ${byHand}`,
+    );
+  }
+  const fs = pathFs();
+  const members: GroupMemberInfo[] = [];
+  for (const e of fs.list(dir).sort()) {
+    const path = join(dir, e);
+    const plain = /\.npy$/.test(e) && isMemberName(e.slice(0, -4));
+    if (!plain && !isMemberName(e)) continue;
+    const kind = fs.kind(path);
+    if (kind === "directory") {
+      if (holdsStack(path)) {
+        fail(
+          `, and "${path}" holds a stack, a member of a group of stacks: its rotation (shardRows, shardBytes) is in no file, so ${byHand}, with "stack": {"shardRows": N} in that member's entry`,
+        );
+      }
+      continue;
+    }
+    if (!plain) continue;
+    const again = "move it out of the folder, then run recoverGroup again";
+    if (kind !== "file") {
+      fail(
+        `, and "${path}" is ${
+          kind === "missing" ? "a symlink to nothing" : kindName(kind)
+        }, not a regular file; if it is not a member, ${again}`,
+      );
+    }
+    if ((fs.size(path) ?? 0) === 0) {
+      fail(
+        `, and "${path}" is empty (a member whose writer was killed as it created it, or not a member): ${again}`,
+      );
+    }
+    let header;
+    try {
+      header = onTargetSync(path, "read", "recover", function* (label) {
+        return (yield* infoSteps("recover", label, maxHeaderSize)).header;
+      });
+    } catch (err) {
+      if (!(err instanceof NpyFormatError)) throw err;
+      fail(
+        `, and "${path}" cannot be read as a member (${err.message}); if it is not a member, ${again}`,
+        err,
+      );
+    }
+    members.push(
+      memberInfo(e.slice(0, -4), header!.dtype.str, header!.fortranOrder),
+    );
+  }
+  if (members.length === 0) {
+    fail(
+      " and no member files (<name>.npy); pass the folder that NpyGroupWriter wrote",
+    );
+  }
+  const info = { format: GROUP_FORMAT, version: GROUP_VERSION, members };
+  const rows = memberRowsSync(dir, info, maxHeaderSize, "recover");
+  if (rows.some((n) => n !== rows[0])) {
+    const list = members.map((m, i) =>
+      `"${m.file}" ${i === 0 ? `holds ${rows[i]} rows` : rows[i]}`
+    );
+    const last = list.pop()!;
+    fail(
+      `, and its member files hold different rows: ${
+        list.join(", ")
+      } and ${last}; move every file that is not a member out of the folder, then run recoverGroup again; if all are members (a kill between their appends), ${byHand}, and it cuts them to the fewest rows`,
+    );
+  }
+  writeGroupJson(dir, info, true);
+  return info;
+}
