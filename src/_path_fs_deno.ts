@@ -9,13 +9,10 @@
  *
  * A file's reads and writes start on `Deno.FsFile`; a file opened for
  * writing and written or read at many scattered positions (a header
- * rewritten after each small append) moves to `node:fs` positioned calls,
- * which need one call where `Deno.FsFile` needs a seek and a write. A file
- * opened only to read stays on `Deno.FsFile`: for reads, Deno's seek and
- * read cost what its `node:fs` `readSync` at a position costs (that call's
- * JS layer makes a view and checks its arguments), so a move would only
- * add a second descriptor, its stat checks and, once per process, the
- * load of `node:fs` (random rows, issue 17.3).
+ * rewritten after each small append) moves to `node:fs` positioned calls
+ * (one call where `Deno.FsFile` needs a seek and a write). A file opened
+ * only to read stays on `Deno.FsFile`, whose seek and read cost what a
+ * positioned `node:fs` read does (random rows, issue 17.3).
  *
  * @module
  */
@@ -542,17 +539,11 @@ function denoSize(d: DenoPathApi, path: string): number | null {
   return denoStatOrNull(d, path)?.size ?? null;
 }
 
-function denoLink(d: DenoPathApi, from: string, to: string): void {
+/** `linkSync` (`sym`: `symlinkSync`), failing in `node:fs`'s form. */
+function denoLink(d: DenoPathApi, sym: boolean, a: string, b: string): void {
   try {
-    d.linkSync(from, to);
-  } catch (e) {
-    throw nodeStyle(e);
-  }
-}
-
-function denoSymlink(d: DenoPathApi, text: string, path: string): void {
-  try {
-    d.symlinkSync!(text, path);
+    if (sym) d.symlinkSync!(a, b);
+    else d.linkSync(a, b);
   } catch (e) {
     throw nodeStyle(e);
   }
@@ -600,9 +591,9 @@ export function denoPathFs(d: DenoPathApi): PathFs {
     readText: denoReadText.bind(null, d),
     modifiedMs: denoModifiedMs.bind(null, d),
     size: denoSize.bind(null, d),
-    link: denoLink.bind(null, d),
+    link: denoLink.bind(null, d, false),
     list: denoList.bind(null, d),
-    symlink: denoSymlink.bind(null, d),
+    symlink: denoLink.bind(null, d, true),
     readLink: denoReadLink.bind(null, d),
     mkdir: denoMkdir.bind(null, d),
   };
