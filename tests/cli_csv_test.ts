@@ -3,7 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CsvError, CsvParser } from "../src/cli/_csv_parse.ts";
+import { CsvError } from "../src/cli/_csv_parse.ts";
 import {
   formatter,
   parseComplexField,
@@ -18,27 +18,8 @@ import {
   parseDatetime,
   timeUnit,
 } from "../src/cli/_csv_datetime.ts";
+import { parseAll } from "./_csv_parse_all.ts";
 import { parseArgs, UsageError } from "../src/cli/_args.ts";
-
-function parseAll(
-  text: string,
-  cuts: number[] = [],
-  delimiter = ",",
-): [string[], number][] {
-  const out: [string[], number][] = [];
-  const p = new CsvParser(
-    { delimiter, comments: "#", label: "t.csv" },
-    (f, l) => out.push([f, l]),
-  );
-  let last = 0;
-  for (const c of cuts) {
-    p.push(text.slice(last, c));
-    last = c;
-  }
-  p.push(text.slice(last));
-  p.finish();
-  return out;
-}
 
 describe("CsvParser", () => {
   const text = 'a,"b,c"\r\n# comment\n\n"multi\nline","q""uote"\n1,2 # tail\n' +

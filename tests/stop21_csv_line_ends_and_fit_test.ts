@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CsvParser } from "../src/cli/_csv_parse.ts";
+import { parseAll } from "./_csv_parse_all.ts";
 import { readNpySync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -26,22 +26,6 @@ import { scriptCommand } from "./_runtime.ts";
 const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
 const cli = (args: string[]) =>
   spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
-
-function parseAll(text: string, cuts: number[] = []): [string[], number][] {
-  const out: [string[], number][] = [];
-  const p = new CsvParser(
-    { delimiter: ",", comments: "#", label: "t.csv" },
-    (f, l) => out.push([f, l]),
-  );
-  let last = 0;
-  for (const c of cuts) {
-    p.push(text.slice(last, c));
-    last = c;
-  }
-  p.push(text.slice(last));
-  p.finish();
-  return out;
-}
 
 test("a lone CR ends a line, as universal newlines; CRLF split across chunks is one line end", () => {
   const text = '1,2\r3,4\r\r"a\rb",5\r\n6,7\r';
