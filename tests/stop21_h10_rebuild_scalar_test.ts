@@ -20,25 +20,29 @@ import {
 } from "../mod.ts";
 import { npSaveBytes, numpyTestOptions, tempDir } from "./_numpy.ts";
 
-test("stop 21 (h10): a 0-d file beside a group's members is not rebuilt into the group", numpyTestOptions(), () => {
-  const dir = join(tempDir(), "g");
-  const w = NpyGroupWriterSync.open(dir, { members: { a: "<i4", b: "<f8" } });
-  w.append({ a: new Int32Array([7]), b: new Float64Array([8]) });
-  w.close();
-  const scalar = npSaveBytes("np.float64(3.0)");
-  writeFileSync(join(dir, "s.npy"), scalar);
-  rmSync(join(dir, "group.json"));
-  assert.equal(recoverGroupSync(dir), 1);
-  const info = JSON.parse(readFileSync(join(dir, "group.json"), "utf8"));
-  assert.deepEqual(info.members.map((m: { name: string }) => m.name), [
-    "a",
-    "b",
-  ]);
-  const w2 = NpyGroupWriterSync.open(dir);
-  w2.append({ a: new Int32Array([9]), b: new Float64Array([10]) });
-  w2.close();
-  const r = NpyGroupReader.openSync(dir);
-  assert.equal(r.length, 2);
-  r.closeSync();
-  assert.deepEqual(readFileSync(join(dir, "s.npy")), Buffer.from(scalar));
-});
+test(
+  "stop 21 (h10): a 0-d file beside a group's members is not rebuilt into the group",
+  numpyTestOptions(),
+  () => {
+    const dir = join(tempDir(), "g");
+    const w = NpyGroupWriterSync.open(dir, { members: { a: "<i4", b: "<f8" } });
+    w.append({ a: new Int32Array([7]), b: new Float64Array([8]) });
+    w.close();
+    const scalar = npSaveBytes("np.float64(3.0)");
+    writeFileSync(join(dir, "s.npy"), scalar);
+    rmSync(join(dir, "group.json"));
+    assert.equal(recoverGroupSync(dir), 1);
+    const info = JSON.parse(readFileSync(join(dir, "group.json"), "utf8"));
+    assert.deepEqual(info.members.map((m: { name: string }) => m.name), [
+      "a",
+      "b",
+    ]);
+    const w2 = NpyGroupWriterSync.open(dir);
+    w2.append({ a: new Int32Array([9]), b: new Float64Array([10]) });
+    w2.close();
+    const r = NpyGroupReader.openSync(dir);
+    assert.equal(r.length, 2);
+    r.closeSync();
+    assert.deepEqual(readFileSync(join(dir, "s.npy")), Buffer.from(scalar));
+  },
+);
