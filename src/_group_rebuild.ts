@@ -67,8 +67,8 @@ export function requireGroupJson(dir: string, verb: string): GroupInfo {
 /**
  * Writes `group.json` again from the member files of a folder that has
  * none (the caller holds the group's lock): each `<name>.npy` is a member
- * with the dtype and order its header holds (not a 0-d one: no writer
- * makes it), in name order (JavaScript's
+ * with the dtype and order its header holds (not a 0-d one or one of
+ * Python objects: no writer makes them), in name order (JavaScript's
  * sort: by UTF-16 code units), written atomically and durably. Refused,
  * nothing written, where that is not unambiguous: a stack's folder, a
  * stack member (its rotation is in no file), a member file that is empty,
@@ -141,9 +141,10 @@ export function rebuildGroupJson(
         err,
       );
     }
-    // A 0-d array has no axis to grow: no group writer makes one, and
-    // taken as a member it would block every writer (a user's scalar).
-    if (header!.shape.length === 0) continue;
+    // No group writer makes a 0-d array (no axis to grow) or one of
+    // Python objects: a user's file, which as a member would block every
+    // writer (and whose pickle's bytes are no count of rows).
+    if (header!.shape.length === 0 || header!.dtype.hasObject) continue;
     members.push(
       memberInfo(e.slice(0, -4), header!.dtype.str, header!.fortranOrder),
     );

@@ -6,7 +6,8 @@
  * good ("it holds a 0-d array ... use deleteIfExists to start over",
  * which deletes every member's rows). A 0-d array has no axis to grow, so
  * no group writer ever makes one: the rebuild leaves it out, as it does
- * other files that are not members.
+ * other files that are not members; so too a file of Python objects
+ * (whose pickle's bytes were counted as rows).
  */
 
 import { test } from "node:test";
@@ -44,5 +45,24 @@ test(
     assert.equal(r.length, 2);
     r.closeSync();
     assert.deepEqual(readFileSync(join(dir, "s.npy")), Buffer.from(scalar));
+  },
+);
+
+test(
+  "stop 21 (h10): an object array beside a group's members is not rebuilt into the group",
+  numpyTestOptions(),
+  () => {
+    const dir = join(tempDir(), "g");
+    const w = NpyGroupWriterSync.open(dir, { members: { a: "<i4" } });
+    w.append({ a: new Int32Array([1, 2]) });
+    w.close();
+    // Its pickle's bytes were counted as rows of 8 bytes (20 here).
+    const objects = npSaveBytes("np.array([None, 'x'], dtype=object)");
+    writeFileSync(join(dir, "o.npy"), objects);
+    rmSync(join(dir, "group.json"));
+    assert.equal(recoverGroupSync(dir), 2);
+    const info = JSON.parse(readFileSync(join(dir, "group.json"), "utf8"));
+    assert.deepEqual(info.members.map((m: { name: string }) => m.name), ["a"]);
+    assert.deepEqual(readFileSync(join(dir, "o.npy")), Buffer.from(objects));
   },
 );
