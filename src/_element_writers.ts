@@ -84,6 +84,12 @@ function describeWanted(dtype: DType): string {
     case "S":
       return "ASCII strings or Uint8Arrays";
     case "M":
+      // A generic M8 takes no date, and integers only as "unsafe" ticks.
+      return dtype.unit === "generic"
+        ? `its NaT, as the generic datetime holds no date but NaT: give the file a unit (dtype "${
+          dtype.str.slice(0, 3)
+        }[s]" for seconds), or with casting "unsafe" integers are stored as ticks of no unit`
+        : "Dates, bigints or integer numbers";
     case "m":
       return "bigints or integer numbers";
     case "V":
@@ -127,6 +133,7 @@ function toBigIntChecked(
   dtype: DType,
   unsafe: boolean,
   where: () => string,
+  named: DType = dtype,
 ): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "boolean") return value ? 1n : 0n;
@@ -148,7 +155,7 @@ function toBigIntChecked(
     const n = pyIntText(value);
     if (n !== undefined) return n;
   }
-  return typeError(value, dtype, where);
+  return typeError(value, named, where);
 }
 
 function intWriter(dtype: DType, unsafe: boolean): ElementWriter {
@@ -453,7 +460,7 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
       view.setBigInt64(offset, NAT, le);
       return;
     }
-    const v = toBigIntChecked(value, i8, unsafe, where);
+    const v = toBigIntChecked(value, i8, unsafe, where, dtype);
     if ((v < INT_RANGES.i8![0] || v > INT_RANGES.i8![1]) && !unsafe) {
       rangeError(value, dtype, where);
     }

@@ -28,7 +28,8 @@ import { holdsStack } from "./_group_open.ts";
 /**
  * What to say where a folder has no `group.json`: `""` for a folder
  * holding no member file (`<name>.npy`, a stack member's folder), else
- * the way out, `recoverGroup`, from `"; "`.
+ * the way out from `"; "`: `recoverGroup`, or for a stack member (which
+ * it cannot rebuild) `group.json` by hand, then `recoverGroup`.
  */
 export function lostGroupJsonHint(dir: string): string {
   let names: string[];
@@ -37,14 +38,17 @@ export function lostGroupJsonHint(dir: string): string {
   } catch {
     return "";
   }
+  const lost = `; if it is a group whose group.json was lost, `;
+  const again = `recoverGroup(${JSON.stringify(dir)})`;
+  // A stack member's rotation is in no file: the rebuild refuses it.
+  if (names.some((e) => isMemberName(e) && holdsStack(join(dir, e)))) {
+    return `${lost}write group.json by hand (README "Groups" shows its format, a stack member with "stack": {"shardRows": N}), then run ${again}, keeping every row`;
+  }
   const some = names.some((e) =>
-    /\.npy$/.test(e) && isMemberName(e.slice(0, -4)) ||
-    isMemberName(e) && holdsStack(join(dir, e))
+    /\.npy$/.test(e) && isMemberName(e.slice(0, -4))
   );
   return some
-    ? `; if it is a group whose group.json was lost, recoverGroup(${
-      JSON.stringify(dir)
-    }) rebuilds it from the member files, keeping every row`
+    ? `${lost}${again} rebuilds it from the member files, keeping every row`
     : "";
 }
 
@@ -67,7 +71,8 @@ export function requireGroupJson(dir: string, verb: string): GroupInfo {
 /**
  * Writes `group.json` again from the member files of a folder that has
  * none (the caller holds the group's lock): each `<name>.npy` is a member
- * with the dtype and order its header holds, in name order (JavaScript's
+ * with the dtype and order its header holds (not a 0-d one or one of
+ * Python objects: no writer makes them), in name order (JavaScript's
  * sort: by UTF-16 code units), written atomically and durably. Refused,
  * nothing written, where that is not unambiguous: a stack's folder, a
  * stack member (its rotation is in no file), a member file that is empty,
@@ -140,6 +145,10 @@ export function rebuildGroupJson(
         err,
       );
     }
+    // No group writer makes a 0-d array (no axis to grow) or one of
+    // Python objects: a user's file, which as a member would block every
+    // writer (and whose pickle's bytes are no count of rows).
+    if (header!.shape.length === 0 || header!.dtype.hasObject) continue;
     members.push(
       memberInfo(e.slice(0, -4), header!.dtype.str, header!.fortranOrder),
     );

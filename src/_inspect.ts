@@ -16,7 +16,7 @@ import {
   parseHeader,
   wrapHeaderText,
 } from "./header.ts";
-import { descrValue } from "./dtype.ts";
+import { descrValue, type DType } from "./dtype.ts";
 import { checkByteCount } from "./_numpy_limits.ts";
 import { hasEscapedSurrogatePair, pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
@@ -50,9 +50,10 @@ export interface FileInfo {
    */
   readonly moreRecords: boolean;
   /**
-   * After the data comes the start of a record whose header the file's
-   * end cuts off (see `FileFacts.cutRecord`): read as its first record,
-   * repaired by `recover`.
+   * After the data of a raw-bytes dtype (one-byte integers, `S`, `V`)
+   * comes the start of a record whose header the file's end cuts off (see
+   * `FileFacts.cutRecord`): read as its first record, repaired by
+   * `recover`. In other dtypes such a tail is `moreRecords`.
    */
   readonly cutRecord: boolean;
   /**
@@ -76,6 +77,16 @@ export function startsRecord(bytes: Uint8Array): boolean {
     if (bytes[i] !== MAGIC[i]) return false;
   }
   return bytes[6]! >= 1 && bytes[6]! <= 3 && bytes[7] === 0;
+}
+
+/**
+ * Whether a dtype's items are raw bytes (one-byte integers, `S`, a `V`
+ * without fields), the only dtypes a log of other files' bytes uses.
+ */
+function rawBytes(dtype: DType): boolean {
+  if (dtype.fields !== undefined) return false;
+  return dtype.kind === "S" || dtype.kind === "V" ||
+    dtype.itemsize === 1 && (dtype.kind === "u" || dtype.kind === "i");
 }
 
 /**
@@ -192,9 +203,10 @@ export function* inspect(
     header.version[0],
   );
   // Another record: the magic string, a known version and a header the
-  // file holds whole. A header the file's end cuts off is the data of an
-  // append killed before its header write (a `|u1` log of `.npy` files'
-  // bytes), which `recover` repairs; a whole one is `np.save` called again.
+  // file holds whole. In a dtype of raw bytes, a header the file's end cuts
+  // off is the data of an append killed before its header write (a `|u1`
+  // log of `.npy` files' bytes), which `recover` repairs; a whole one, or
+  // any in another dtype, is `np.save` called again.
   let moreRecords = false;
   let cutRecord = false;
   if (!header.dtype.hasObject && dataLength >= expectedDataLength + 8) {
@@ -202,7 +214,11 @@ export function* inspect(
     const nextAt = at + headerLength + expectedDataLength;
     const n = yield* readFully(next, nextAt);
     if (startsRecord(next.subarray(0, n))) {
-      moreRecords = recordHeaderFits(next.subarray(0, n), fileSize - nextAt);
+      // Only raw bytes can hold an `.npy` file's bytes as data; for any
+      // other dtype a cut header is `np.save` killed while saving again,
+      // whose rows would be header text.
+      moreRecords = !rawBytes(header.dtype) ||
+        recordHeaderFits(next.subarray(0, n), fileSize - nextAt);
       cutRecord = !moreRecords;
     }
   }

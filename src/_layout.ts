@@ -178,8 +178,10 @@ export interface FileFacts {
   readonly moreRecords?: boolean;
   /**
    * After the data comes the start of a record whose header the file's end
-   * cuts off: `np.save` killed while saving again, or (the same bytes) an
-   * append of an `.npy` file's bytes killed before its header write.
+   * cuts off, in a dtype of raw bytes (one-byte integers, `S`, `V`): an
+   * append of an `.npy` file's bytes killed before its header write, or
+   * (the same bytes) `np.save` killed while saving again. In other dtypes
+   * it is `moreRecords`: their rows cannot be header text.
    * Readers read the first record, as `np.load` does; append and recover
    * take it as a file that needs recovery.
    */
