@@ -38,7 +38,7 @@ export function checkDeclared(
     throw new RangeError(
       `Cannot open group "${dir}": it has members ${have.join(", ")}, not ${
         [...declared.keys()].join(", ")
-      }; pass the same members, leave members out, or use deleteIfExists`,
+      }; pass the same members or leave members out to continue it (a file listed in group.json that is no member: move it out of the folder and off the list), or use deleteIfExists to start over without any member's rows`,
     );
   }
   for (const m of info.members) {

@@ -347,7 +347,9 @@ test("open continues a group: same members, matching dtypes; deleteIfExists star
   groupOf4(dir).close();
   assert.throws(
     () => NpyGroupWriterSync.open(dir, { members: { x: "<f4", y: "<i8" } }),
-    /it has members x, y, t, not x, y/,
+    // The fix for a stray file a rebuilt group.json took in is named; the
+    // one that deletes rows says so.
+    /it has members x, y, t, not x, y; .*move it out of the folder and off the list\), or use deleteIfExists to start over without any member's rows/,
   );
   assert.throws(
     () =>
