@@ -314,8 +314,29 @@ function openPathTarget(
           throw e;
         }
       }
+      // Locked by device and inode as an existing file is (a rename or
+      // a link made while held is then seen); a file that cannot be is
+      // removed, as a failed append leaves no trace.
+      let links: HeldLock | null;
+      try {
+        links = linksLock(createAt, verb);
+      } catch (e) {
+        file.closeSync();
+        fs.remove(createAt);
+        throw e;
+      }
       result.create = null;
       result.file = file;
+      if (links !== null) {
+        const release = result.release;
+        result.release = () => {
+          try {
+            links.release();
+          } finally {
+            release();
+          }
+        };
+      }
       return file;
     };
     return result;
@@ -355,27 +376,24 @@ export function idLockDirAllowed(): boolean {
 
 /**
  * The lock of the file at `path` by its device and inode, in
- * {@linkcode LINKS_LOCK_DIR}: for a file with several hard links (`null`
- * for one with one name), or, with `oneName`, for a file with one name
- * only, so that a writer of a link made later finds it held (a stack's
- * live shard); that one is taken where it can be (`null` where the folder
- * may not be used, without a Deno prompt), and refused only when held.
+ * {@linkcode LINKS_LOCK_DIR}, taken by everything that locks a file by
+ * path (writers and maintenance alike), so that a writer or `recover` of
+ * another name of it (a hard link, or a rename: `mv x.npy y.npy` while
+ * held) finds it held. For a file with several hard links it is required
+ * (refused, naming the fix, where the folder may not be used); for one
+ * with one name it is taken where it can be (`null` where the folder may
+ * not be used without a Deno prompt, or cannot be written: full,
+ * read-only), and refused only when held.
  *
  * @param path The file.
  * @param verb What is being done, for messages.
- * @param oneName Take it for a file with one name instead.
  * @returns The held lock, or `null`.
  */
-export function linksLock(
-  path: string,
-  verb: string,
-  oneName = false,
-): HeldLock | null {
+export function linksLock(path: string, verb: string): HeldLock | null {
   const fs = pathFs();
   const meta = statPath(path, verb);
-  if ((oneName ? meta.nlink !== 1 : meta.nlink < 2) || meta.id === null) {
-    return null;
-  }
+  if (meta.nlink < 1 || meta.id === null) return null;
+  const oneName = meta.nlink === 1;
   const at = idLockPath("links", meta.id);
   try {
     if (oneName && !idLockDirAllowed()) return null;
@@ -401,9 +419,9 @@ export function linksLock(
 }
 
 /**
- * `lock` (the lock by name) plus, for a file with several hard links, its
- * {@linkcode linksLock}, released together. A link made while a writer
- * holds the file is not seen by that writer (but see `oneName`).
+ * `lock` (the lock by name) plus the file's {@linkcode linksLock},
+ * released together; {@linkcode OpenTarget.create} takes it once the
+ * file is made.
  */
 function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
   const links = linksLock(path, verb);

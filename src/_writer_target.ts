@@ -13,7 +13,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { linksLock, openTarget } from "./_open_target.ts";
+import { openTarget } from "./_open_target.ts";
 import { namingIdLock } from "./_folder_lock.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
@@ -31,7 +31,6 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import type { HeldLock } from "./_lock.ts";
 import { lockPathOf, lockTarget } from "./_lock_names.ts";
 import { tempPathFor } from "./_maintenance.ts";
 import { copiedRows } from "./_lost_file.ts";
@@ -121,13 +120,9 @@ export function openSyncTarget(
     throw path === null ? e : namingIdLock(e, path, "links");
   }
   // A file by path (a stack's live shard too) is locked by identity as
-  // well, even with one name: a writer of a name it gets later (a hard
-  // link, or a rename: `mv x.npy y.npy` while held) then finds it held.
-  let links: HeldLock | null = null;
-  const byId = t.path !== null;
-  const shard = stackOpening && byId;
+  // well by `openTarget` (and by `create` once made), even with one name.
+  const shard = stackOpening && t.path !== null;
   try {
-    if (byId && t.file !== null) links = linksLock(t.path!, "open", true);
     const core = new AppendCore(t.label, options);
     const file = t.file;
     if (file !== null) {
@@ -158,7 +153,6 @@ export function openSyncTarget(
           const made = t.create!();
           created = true;
           out.record = rec;
-          if (byId) links = linksLock(t.path!, "open", true);
           return made;
         } catch (e) {
           if (rec !== null) {
@@ -181,11 +175,7 @@ export function openSyncTarget(
             // append that fails leaves no trace.
             if (created && core.shape === null) out.removePath!();
           } finally {
-            try {
-              links?.release();
-            } finally {
-              t.release();
-            }
+            t.release();
           }
         }
       },
@@ -226,7 +216,6 @@ export function openSyncTarget(
     };
     return out;
   } catch (e) {
-    links?.release();
     t.release();
     throw e;
   }
