@@ -387,8 +387,10 @@ export function lockAt(
     }
   };
   // Whether to remove killed takers' temporaries once held even from a
-  // large folder: after a takeover (a kill happened) and on recover.
-  let tidy = verb === "recover";
+  // large folder: after a takeover (a kill happened) and on recover (not
+  // of a lock by device and inode: /tmp is listed only when small or
+  // after a takeover, its slots are tried by every taker).
+  let tidy = verb === "recover" && !byId;
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {

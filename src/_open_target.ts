@@ -401,21 +401,43 @@ export function linksLock(path: string, verb: string): HeldLock | null {
     return lockAt(path, verb, at, true, meta.born);
   } catch (e) {
     if (oneName && !(e instanceof NpyLockedError)) return null;
-    const denied = [e, (e as Error).cause].some((x) => {
-      const { code, name } = (x ?? {}) as { code?: string; name?: string };
-      return ["EACCES", "EPERM", "EROFS"].includes(code ?? "") ||
-        ["NotCapable", "PermissionDenied"].includes(name ?? "");
-    });
-    if (!denied) throw e;
+    const why = idLockDirFault(e);
+    if (why === null) throw e;
     throw new TypeError(
       `Cannot ${verb} ${
         quoted(path)
       }: it has several hard links, so it is locked in ${
         quoted(LINKS_LOCK_DIR)
-      } as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
+      } as well (a lock beside one name is not seen by writers of another), and ${
+        quoted(LINKS_LOCK_DIR)
+      } ${why}, or write to a copy; nothing was changed`,
       { cause: e },
     );
   }
+}
+
+/**
+ * What keeps a lock from being made in {@linkcode LINKS_LOCK_DIR}, with
+ * the fix (`null`: another error). The folder's fault, not the file's:
+ * "free space on its disk" sent the user to the file's disk.
+ */
+function idLockDirFault(e: unknown): string | null {
+  const codes = [e, (e as Error).cause].map((x) => {
+    const { code, name } = (x ?? {}) as { code?: string; name?: string };
+    return code ?? name ?? "";
+  });
+  const has = (...c: string[]) => codes.some((x) => c.includes(x));
+  if (has("ENOSPC", "EDQUOT")) {
+    return "is full (no space or no inodes left); free space there";
+  }
+  if (has("EROFS")) return "is read-only; mount it read-write";
+  if (has("NotCapable", "PermissionDenied")) {
+    return `may not be used by this process; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR})`;
+  }
+  if (has("EACCES", "EPERM")) {
+    return "may not be written by this user; make it writable (mode 1777, as it usually is)";
+  }
+  return null;
 }
 
 /**
