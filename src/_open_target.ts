@@ -35,6 +35,7 @@ import {
   toPath,
 } from "./_path_fs.ts";
 import { allowed } from "./_process_info.ts";
+import { namingIdLock } from "./_folder_lock.ts";
 
 import { FILE_OBJECT_LABEL } from "./_options_check.ts";
 export { FILE_OBJECT_LABEL };
@@ -171,7 +172,15 @@ export function openTarget(
   options: OpenTargetOptions,
 ): OpenTarget {
   if (typeof target === "string" || target instanceof URL) {
-    return openPathTarget(toPath(target), options);
+    const path = toPath(target);
+    try {
+      return openPathTarget(path, options);
+    } catch (e) {
+      // Deno without --allow-run: name the lock by identity the same
+      // holder left too (taken after the one beside the name), not in a
+      // second refusal; writers and maintenance alike.
+      throw namingIdLock(e, path, "links");
+    }
   }
   const noop = () => {};
   if (isFileLikeSync(target)) {

@@ -14,7 +14,6 @@ import {
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
 import { openTarget } from "./_open_target.ts";
-import { namingIdLock } from "./_folder_lock.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -102,23 +101,13 @@ export function openSyncTarget(
   if (atomic && options.deleteIfExists) {
     return openReplace(target as string | URL, options);
   }
-  let t: ReturnType<typeof openTarget>;
-  try {
-    t = openTarget(target, {
-      mode: "create",
-      verb: "open",
-      needSync: true,
-      deleteIfExists: options.deleteIfExists === true,
-      fsync: options.fsync === true,
-    });
-  } catch (e) {
-    // Deno without --allow-run: name the lock by identity the same
-    // holder left too (taken below), not in a second refusal.
-    const path = typeof target === "string" || target instanceof URL
-      ? toPath(target)
-      : null;
-    throw path === null ? e : namingIdLock(e, path, "links");
-  }
+  const t = openTarget(target, {
+    mode: "create",
+    verb: "open",
+    needSync: true,
+    deleteIfExists: options.deleteIfExists === true,
+    fsync: options.fsync === true,
+  });
   // A file by path (a stack's live shard too) is locked by identity as
   // well by `openTarget` (and by `create` once made), even with one name.
   const shard = stackOpening && t.path !== null;

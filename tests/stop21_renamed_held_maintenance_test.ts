@@ -23,7 +23,10 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { main } from "../cli.ts";
+import { spawnSync } from "node:child_process";
 import { tempDir } from "./_numpy.ts";
+import { sourcePath } from "./_runtime.ts";
+import { holdInChild, LOCK_CHILD } from "./_lock_holder.ts";
 
 const locked = (e: unknown) => e instanceof NpyLockedError;
 
@@ -100,3 +103,47 @@ test("the CLI's recover of a held file's new name, mid-append, fails", async () 
   ]);
   assert.equal(await main(["recover", y]), 0);
 });
+
+const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+/** Deno, this one or (under Bun and Node) Deno from npm. */
+const DENO: string[] = deno === undefined
+  ? ["npx", "-y", "deno@2.9.6"]
+  : [deno.execPath()];
+
+test(
+  "a killed writer's two locks, Deno without --allow-run: recover and ensureAppendable name both too",
+  { timeout: 120_000 },
+  async () => {
+    const path = join(tempDir(), "k.npy");
+    const script = sourcePath(LOCK_CHILD);
+    const holder = await holdInChild(
+      [DENO[0]!, [...DENO.slice(1), "run", "-A", script]],
+      path,
+    );
+    await holder.kill();
+    const out = spawnSync(
+      DENO[0]!,
+      [...DENO.slice(1), "run", "-R", "-W", script, "probe", path],
+      { encoding: "utf8" },
+    ).stdout.trim().split("\n");
+    const changing = [
+      "recover",
+      "recoverSync",
+      "ensureAppendable",
+      "ensureAppendableSync",
+      "NpyAppendArray.open",
+      "NpyAppendArraySync.open",
+      "deleteIfExists",
+    ];
+    for (const name of changing) {
+      const line = out.find((l) => l.startsWith(`${name}: `));
+      assert.ok(line !== undefined, out.join("\n"));
+      assert.match(line, /\(the locks it left\) if that process is gone$/);
+      assert.match(line, /npy-append-array-links-/);
+    }
+    assert.deepEqual(Array.from(readNpySync(path).data as Float64Array), [
+      7,
+      7,
+    ]);
+  },
+);
