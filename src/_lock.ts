@@ -57,7 +57,11 @@
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
 import { earlierFiles, judge, unremoved } from "./_lock_judge.ts";
-import { openHoldTemp, removeDeadSlot } from "./_lock_slots.ts";
+import {
+  openHoldTemp,
+  removeDeadSlot,
+  removeDeadSlotAsides,
+} from "./_lock_slots.ts";
 import { NpyLockedError } from "./errors.ts";
 import {
   describe,
@@ -211,12 +215,14 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   if (names === null || names.includes(baseOf(guard))) {
     claimIfStale(fs, guard);
   }
-  // Slots (a killed taker's record; a live taker's stays): those listed.
+  // Slots (a killed taker's record; a live taker's stays): those listed,
+  // and the asides of killed claimers.
   const listed = new Set(names ?? []);
   for (const file of [lockPath, guard]) {
     for (let k = 0; k < HOLD_SLOTS; k++) {
       const slot = holdSlot(file, k);
       if (listed.has(baseOf(slot))) removeDeadSlot(fs, slot);
+      if (names !== null) removeDeadSlotAsides(fs, slot, names);
     }
   }
 }
@@ -387,8 +393,10 @@ export function lockAt(
     }
   };
   // Whether to remove killed takers' temporaries once held even from a
-  // large folder: after a takeover (a kill happened) and on recover.
-  let tidy = verb === "recover";
+  // large folder: after a takeover (a kill happened) and on recover (not
+  // of a lock by device and inode: /tmp is listed only when small or
+  // after a takeover, its slots are tried by every taker).
+  let tidy = verb === "recover" && !byId;
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -136,3 +136,36 @@ export function removeDeadSlot(fs: PathFs, slot: string): boolean {
     return false;
   }
 }
+
+/**
+ * Removes the asides of `slot` (`<slot>.<pid>.<token>.stale`, see
+ * {@linkcode removeDeadSlot}) among the listed `names` whose claimer is
+ * dead: one killed between claiming a dead slot and removing it left its
+ * aside, which nothing else names.
+ *
+ * @param fs The file system.
+ * @param slot The slot's path.
+ * @param names The names listed in its folder.
+ */
+export function removeDeadSlotAsides(
+  fs: PathFs,
+  slot: string,
+  names: readonly string[],
+): void {
+  const base = baseOf(slot);
+  const dir = slot.slice(0, slot.length - base.length);
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const m = /^\.(\d+)\.[0-9a-f]{16}\.stale$/.exec(name.slice(base.length));
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === thisProcess().pid || processAlive(pid, null) !== false) {
+      continue;
+    }
+    try {
+      fs.remove(`${dir}${name}`);
+    } catch {
+      // Gone meanwhile, or not ours to remove (a sticky folder): left.
+    }
+  }
+}

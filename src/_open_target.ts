@@ -35,6 +35,7 @@ import {
   toPath,
 } from "./_path_fs.ts";
 import { allowed } from "./_process_info.ts";
+import { namingIdLock } from "./_folder_lock.ts";
 
 import { FILE_OBJECT_LABEL } from "./_options_check.ts";
 export { FILE_OBJECT_LABEL };
@@ -171,7 +172,15 @@ export function openTarget(
   options: OpenTargetOptions,
 ): OpenTarget {
   if (typeof target === "string" || target instanceof URL) {
-    return openPathTarget(toPath(target), options);
+    const path = toPath(target);
+    try {
+      return openPathTarget(path, options);
+    } catch (e) {
+      // Deno without --allow-run: name the lock by identity the same
+      // holder left too (taken after the one beside the name), not in a
+      // second refusal; writers and maintenance alike.
+      throw namingIdLock(e, path, "links");
+    }
   }
   const noop = () => {};
   if (isFileLikeSync(target)) {
@@ -314,8 +323,29 @@ function openPathTarget(
           throw e;
         }
       }
+      // Locked by device and inode as an existing file is (a rename or
+      // a link made while held is then seen); a file that cannot be is
+      // removed, as a failed append leaves no trace.
+      let links: HeldLock | null;
+      try {
+        links = linksLock(createAt, verb);
+      } catch (e) {
+        file.closeSync();
+        fs.remove(createAt);
+        throw e;
+      }
       result.create = null;
       result.file = file;
+      if (links !== null) {
+        const release = result.release;
+        result.release = () => {
+          try {
+            links.release();
+          } finally {
+            release();
+          }
+        };
+      }
       return file;
     };
     return result;
@@ -355,27 +385,24 @@ export function idLockDirAllowed(): boolean {
 
 /**
  * The lock of the file at `path` by its device and inode, in
- * {@linkcode LINKS_LOCK_DIR}: for a file with several hard links (`null`
- * for one with one name), or, with `oneName`, for a file with one name
- * only, so that a writer of a link made later finds it held (a stack's
- * live shard); that one is taken where it can be (`null` where the folder
- * may not be used, without a Deno prompt), and refused only when held.
+ * {@linkcode LINKS_LOCK_DIR}, taken by everything that locks a file by
+ * path (writers and maintenance alike), so that a writer or `recover` of
+ * another name of it (a hard link, or a rename: `mv x.npy y.npy` while
+ * held) finds it held. For a file with several hard links it is required
+ * (refused, naming the fix, where the folder may not be used); for one
+ * with one name it is taken where it can be (`null` where the folder may
+ * not be used without a Deno prompt, or cannot be written: full,
+ * read-only), and refused only when held.
  *
  * @param path The file.
  * @param verb What is being done, for messages.
- * @param oneName Take it for a file with one name instead.
  * @returns The held lock, or `null`.
  */
-export function linksLock(
-  path: string,
-  verb: string,
-  oneName = false,
-): HeldLock | null {
+export function linksLock(path: string, verb: string): HeldLock | null {
   const fs = pathFs();
   const meta = statPath(path, verb);
-  if ((oneName ? meta.nlink !== 1 : meta.nlink < 2) || meta.id === null) {
-    return null;
-  }
+  if (meta.nlink < 1 || meta.id === null) return null;
+  const oneName = meta.nlink === 1;
   const at = idLockPath("links", meta.id);
   try {
     if (oneName && !idLockDirAllowed()) return null;
@@ -383,27 +410,49 @@ export function linksLock(
     return lockAt(path, verb, at, true, meta.born);
   } catch (e) {
     if (oneName && !(e instanceof NpyLockedError)) return null;
-    const denied = [e, (e as Error).cause].some((x) => {
-      const { code, name } = (x ?? {}) as { code?: string; name?: string };
-      return ["EACCES", "EPERM", "EROFS"].includes(code ?? "") ||
-        ["NotCapable", "PermissionDenied"].includes(name ?? "");
-    });
-    if (!denied) throw e;
+    const why = idLockDirFault(e);
+    if (why === null) throw e;
     throw new TypeError(
       `Cannot ${verb} ${
         quoted(path)
       }: it has several hard links, so it is locked in ${
         quoted(LINKS_LOCK_DIR)
-      } as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR}), or write to a copy`,
+      } as well (a lock beside one name is not seen by writers of another), and ${
+        quoted(LINKS_LOCK_DIR)
+      } ${why}, or write to a copy; nothing was changed`,
       { cause: e },
     );
   }
 }
 
 /**
- * `lock` (the lock by name) plus, for a file with several hard links, its
- * {@linkcode linksLock}, released together. A link made while a writer
- * holds the file is not seen by that writer (but see `oneName`).
+ * What keeps a lock from being made in {@linkcode LINKS_LOCK_DIR}, with
+ * the fix (`null`: another error). The folder's fault, not the file's:
+ * "free space on its disk" sent the user to the file's disk.
+ */
+function idLockDirFault(e: unknown): string | null {
+  const codes = [e, (e as Error).cause].map((x) => {
+    const { code, name } = (x ?? {}) as { code?: string; name?: string };
+    return code ?? name ?? "";
+  });
+  const has = (...c: string[]) => codes.some((x) => c.includes(x));
+  if (has("ENOSPC", "EDQUOT")) {
+    return "is full (no space or no inodes left); free space there";
+  }
+  if (has("EROFS")) return "is read-only; mount it read-write";
+  if (has("NotCapable", "PermissionDenied")) {
+    return `may not be used by this process; allow it (Deno: --allow-read=${LINKS_LOCK_DIR} --allow-write=${LINKS_LOCK_DIR})`;
+  }
+  if (has("EACCES", "EPERM")) {
+    return "may not be written by this user; make it writable (mode 1777, as it usually is)";
+  }
+  return null;
+}
+
+/**
+ * `lock` (the lock by name) plus the file's {@linkcode linksLock},
+ * released together; {@linkcode OpenTarget.create} takes it once the
+ * file is made.
  */
 function withLinksLock(path: string, verb: string, lock: HeldLock): HeldLock {
   const links = linksLock(path, verb);

@@ -13,8 +13,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { linksLock, openTarget } from "./_open_target.ts";
-import { namingIdLock } from "./_folder_lock.ts";
+import { openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -31,7 +30,6 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import type { HeldLock } from "./_lock.ts";
 import { lockPathOf, lockTarget } from "./_lock_names.ts";
 import { tempPathFor } from "./_maintenance.ts";
 import { copiedRows } from "./_lost_file.ts";
@@ -103,31 +101,17 @@ export function openSyncTarget(
   if (atomic && options.deleteIfExists) {
     return openReplace(target as string | URL, options);
   }
-  let t: ReturnType<typeof openTarget>;
-  try {
-    t = openTarget(target, {
-      mode: "create",
-      verb: "open",
-      needSync: true,
-      deleteIfExists: options.deleteIfExists === true,
-      fsync: options.fsync === true,
-    });
-  } catch (e) {
-    // Deno without --allow-run: name the lock by identity the same
-    // holder left too (taken below), not in a second refusal.
-    const path = typeof target === "string" || target instanceof URL
-      ? toPath(target)
-      : null;
-    throw path === null ? e : namingIdLock(e, path, "links");
-  }
+  const t = openTarget(target, {
+    mode: "create",
+    verb: "open",
+    needSync: true,
+    deleteIfExists: options.deleteIfExists === true,
+    fsync: options.fsync === true,
+  });
   // A file by path (a stack's live shard too) is locked by identity as
-  // well, even with one name: a writer of a name it gets later (a hard
-  // link, or a rename: `mv x.npy y.npy` while held) then finds it held.
-  let links: HeldLock | null = null;
-  const byId = t.path !== null;
-  const shard = stackOpening && byId;
+  // well by `openTarget` (and by `create` once made), even with one name.
+  const shard = stackOpening && t.path !== null;
   try {
-    if (byId && t.file !== null) links = linksLock(t.path!, "open", true);
     const core = new AppendCore(t.label, options);
     const file = t.file;
     if (file !== null) {
@@ -158,7 +142,6 @@ export function openSyncTarget(
           const made = t.create!();
           created = true;
           out.record = rec;
-          if (byId) links = linksLock(t.path!, "open", true);
           return made;
         } catch (e) {
           if (rec !== null) {
@@ -181,11 +164,7 @@ export function openSyncTarget(
             // append that fails leaves no trace.
             if (created && core.shape === null) out.removePath!();
           } finally {
-            try {
-              links?.release();
-            } finally {
-              t.release();
-            }
+            t.release();
           }
         }
       },
@@ -226,7 +205,6 @@ export function openSyncTarget(
     };
     return out;
   } catch (e) {
-    links?.release();
     t.release();
     throw e;
   }

@@ -196,7 +196,7 @@ describe("adversary 11: a writer of another hard link of a held file", () => {
       r.stdout.trim(),
       `TypeError: Cannot open ${
         JSON.stringify(x)
-      }: it has several hard links, so it is locked in "/tmp" as well (a lock beside one name is not seen by writers of another), which this process may not use; allow it (Deno: --allow-read=/tmp --allow-write=/tmp), or write to a copy`,
+      }: it has several hard links, so it is locked in "/tmp" as well (a lock beside one name is not seen by writers of another), and "/tmp" may not be used by this process; allow it (Deno: --allow-read=/tmp --allow-write=/tmp), or write to a copy; nothing was changed`,
       r.stderr,
     );
     assert.deepEqual(readFileSync(x), before);
