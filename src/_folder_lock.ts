@@ -10,11 +10,7 @@
  */
 
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
-import {
-  idLockDirAllowed,
-  idLockPath,
-  LINKS_LOCK_DIR,
-} from "./_open_target.ts";
+import { idLockDirAllowed, idLockPath, LINKS_LOCK_DIR } from "./_lock_names.ts";
 import { statPath } from "./_path_meta.ts";
 import { pathFs, quoted } from "./_path_fs.ts";
 import { parseHolder } from "./_lock_text.ts";

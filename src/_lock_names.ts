@@ -7,6 +7,7 @@
  */
 
 import { utf8 } from "./_lock_text.ts";
+import { allowed } from "./_process_info.ts";
 import { realPath } from "./_path_meta.ts";
 import { baseOf, dirOf, quoted } from "./_path_fs.ts";
 
@@ -120,4 +121,32 @@ export function refuseLongName(
       NAME_MAX - LOCK_SUFFIX - 5
     } bytes`,
   );
+}
+
+/**
+ * Where a file with several hard links is locked as well, by its device
+ * and inode: one place for all its names, as a lock beside one name is
+ * not seen by a writer of another (Linux, macOS; none elsewhere).
+ */
+export const LINKS_LOCK_DIR = "/tmp";
+
+/**
+ * The lock by device and inode of a file (`"links"`) or a folder
+ * (`"folder"`) in {@linkcode LINKS_LOCK_DIR}.
+ *
+ * @param kind What is locked.
+ * @param id Its `<dev>-<ino>` (`PathMeta.id`).
+ * @returns The lock file's path.
+ */
+export function idLockPath(kind: "links" | "folder", id: string): string {
+  return `${LINKS_LOCK_DIR}/npy-append-array-${kind}-${id}.lock`;
+}
+
+/**
+ * Whether this process may use {@linkcode LINKS_LOCK_DIR} without a Deno
+ * permission prompt (read and write granted; always elsewhere).
+ */
+export function idLockDirAllowed(): boolean {
+  return allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
+    allowed({ name: "write", path: LINKS_LOCK_DIR });
 }

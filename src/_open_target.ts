@@ -34,8 +34,8 @@ import {
   syncDir,
   toPath,
 } from "./_path_fs.ts";
-import { allowed } from "./_process_info.ts";
 import { namingIdLock } from "./_folder_lock.ts";
+import { idLockDirAllowed, idLockPath, LINKS_LOCK_DIR } from "./_lock_names.ts";
 
 import { FILE_OBJECT_LABEL } from "./_options_check.ts";
 export { FILE_OBJECT_LABEL };
@@ -353,34 +353,6 @@ function openPathTarget(
     lock.release();
     throw runtimeError(e, verb, path);
   }
-}
-
-/**
- * Where a file with several hard links is locked as well, by its device
- * and inode: one place for all its names, as a lock beside one name is
- * not seen by a writer of another (Linux, macOS; none elsewhere).
- */
-export const LINKS_LOCK_DIR = "/tmp";
-
-/**
- * The lock by device and inode of a file (`"links"`) or a folder
- * (`"folder"`) in {@linkcode LINKS_LOCK_DIR}.
- *
- * @param kind What is locked.
- * @param id Its `<dev>-<ino>` (`PathMeta.id`).
- * @returns The lock file's path.
- */
-export function idLockPath(kind: "links" | "folder", id: string): string {
-  return `${LINKS_LOCK_DIR}/npy-append-array-${kind}-${id}.lock`;
-}
-
-/**
- * Whether this process may use {@linkcode LINKS_LOCK_DIR} without a Deno
- * permission prompt (read and write granted; always elsewhere).
- */
-export function idLockDirAllowed(): boolean {
-  return allowed({ name: "read", path: LINKS_LOCK_DIR }) &&
-    allowed({ name: "write", path: LINKS_LOCK_DIR });
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyLockedError } from "../mod.ts";
-import { LINKS_LOCK_DIR } from "../src/_open_target.ts";
+import { LINKS_LOCK_DIR } from "../src/_lock_names.ts";
 import { tempDir } from "./_numpy.ts";
 
 /** The lock by device and inode of `path`. */

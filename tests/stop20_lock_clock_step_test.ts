@@ -36,7 +36,7 @@ import {
   readNpyStackSync,
   readNpySync,
 } from "../mod.ts";
-import { LINKS_LOCK_DIR } from "../src/_open_target.ts";
+import { LINKS_LOCK_DIR } from "../src/_lock_names.ts";
 import { tempDir } from "./_numpy.ts";
 
 /** The lock by device and inode of `path`. */
