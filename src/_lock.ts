@@ -148,6 +148,7 @@ function tryCreate(
   path: string,
   verb: string,
   born: number | null = null,
+  slot = true,
 ): Hold | null {
   const me = thisProcess();
   const token = newToken();
@@ -169,7 +170,7 @@ function tryCreate(
     const f = createWhole(
       fs,
       file,
-      () => openHoldTemp(fs, file, token),
+      () => openHoldTemp(fs, file, token, slot),
       (f) => f.writeSync(bytes, 0),
     );
     if (f === null) return null;
@@ -397,11 +398,14 @@ export function lockAt(
   // of a lock by device and inode: /tmp is listed only when small or
   // after a takeover, its slots are tried by every taker).
   let tidy = verb === "recover" && !byId;
+  // A small folder is listed once the lock is held, which finds a killed
+  // taker's temporary: its takers need no slot (two calls each).
+  const small = smallFolder(fs, dirOf(lockPath));
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const hold = tryCreate(fs, lockPath, path, verb, born);
-    if (hold !== null) return held(fs, lockPath, hold, tidy);
+    const hold = tryCreate(fs, lockPath, path, verb, born, !small);
+    if (hold !== null) return held(fs, lockPath, hold, tidy || small);
     const text = read(lockPath);
     const verdict = earlierFiles(fs, lockPath, text, born)
       ? "stale"
@@ -416,7 +420,7 @@ export function lockAt(
     // Stale: take it over under the guard.
     tidy = true;
     const guard = `${lockPath}.takeover`;
-    let guardHold = tryCreate(fs, guard, path, verb);
+    let guardHold = tryCreate(fs, guard, path, verb, null, !small);
     if (guardHold === null) {
       const guardText = read(guard);
       const guardVerdict = judge(fs, guard, guardText);
@@ -426,7 +430,7 @@ export function lockAt(
       if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
         continue;
       }
-      guardHold = tryCreate(fs, guard, path, verb);
+      guardHold = tryCreate(fs, guard, path, verb, null, !small);
       if (guardHold === null) {
         if (read(guard) === null) vanished = guard;
         continue;
@@ -451,8 +455,8 @@ export function lockAt(
           if (code !== "ENOENT") throw e;
         }
       }
-      const mine = tryCreate(fs, lockPath, path, verb, born);
-      if (mine !== null) return held(fs, lockPath, mine, tidy);
+      const mine = tryCreate(fs, lockPath, path, verb, born, !small);
+      if (mine !== null) return held(fs, lockPath, mine, tidy || small);
     } finally {
       dropHold(fs, guard, guardHold);
     }
@@ -497,10 +501,9 @@ function held(
   hold: Hold,
   tidy: boolean,
 ): HeldLock {
-  // A taker killed while writing its record left its temporary: remove it.
-  if (tidy || smallFolder(fs, dirOf(lockPath))) {
-    removeDeadHoldTemps(fs, lockPath);
-  }
+  // A taker killed while writing its record left its temporary: remove it
+  // (`tidy`: after a takeover, on recover, or from a small folder).
+  if (tidy) removeDeadHoldTemps(fs, lockPath);
   let done = false;
   const lock: HeldLock = {
     lockPath,

@@ -37,9 +37,10 @@ export function openHoldTemp(
   fs: PathFs,
   file: string,
   token: string,
+  useSlot = true,
 ): { path: string; file: OpenedFile; after?: () => void } {
   const path = tempOf(file, thisProcess().pid, token);
-  const slot = takeSlot(fs, file, baseOf(path));
+  const slot = useSlot ? takeSlot(fs, file, baseOf(path)) : null;
   if (slot === null) return { path, file: fs.open(path, "createNew") };
   const drop = () => {
     try {
