@@ -189,10 +189,11 @@ describe("kills with SIGKILL at random moments", () => {
     () => {
       const checks: [string, number][] = [];
       let temps = 0;
-      // SIGKILL right after the child's Nth file call, for N = 1 to 6 and
-      // then sparser, until a run gets through (no timing: every run
-      // stops at a chosen step of the copy).
-      for (let n = 1, i = 0;; n = n < 6 ? n + 1 : Math.ceil(n * 1.6), i++) {
+      // SIGKILL right after the child's Nth file call, for every N until a
+      // run gets through (no timing: every run stops at a chosen step of
+      // the copy). A sparser sweep stepped over the copy's few calls once
+      // opening took more (a lock by device and inode, its slot).
+      for (let n = 1, i = 0;; n++, i++) {
         const sub = join(dir, `copy${i}`);
         mkdirSync(sub);
         const path = join(sub, "x.npy");
