@@ -439,10 +439,12 @@ export function buildNpm(): string {
     (name) => !name.endsWith(".ts"),
   );
   fs.mkdirSync(join(OUT, "scripts"), { recursive: true });
-  fs.copyFileSync(
-    join(ROOT, "scripts", "npy_json.py"),
-    join(OUT, "scripts", "npy_json.py"),
-  );
+  for (const helper of ["npy_json.py", "py_fork_client.py"]) {
+    fs.copyFileSync(
+      join(ROOT, "scripts", helper),
+      join(OUT, "scripts", helper),
+    );
+  }
 
   // The compiled tests that reach private modules (`../src/*.js`), by
   // themselves or through a helper of theirs, must meet the same module

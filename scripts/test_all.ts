@@ -12,6 +12,9 @@
  *    on `npm/`;
  * 6. the browser test (`scripts/browser_test.mjs`, headless Chromium).
  *
+ * The tests' Python runs go through one fork server
+ * (`scripts/py_fork_server.py`), started here for the whole run.
+ *
  * With `CI` set, a run that reports skipped (ignored, todo) tests fails:
  * NumPy tests skip locally without NumPy, never in CI.
  *
@@ -268,6 +271,60 @@ async function stepBrowser(): Promise<void> {
   record("browser test", code === 0, `exit code ${code}`);
 }
 
+/** The Python that has NumPy (as in `tests/_numpy.ts`). */
+const PYTHON = "/usr/bin/python3";
+
+/**
+ * Starts `scripts/py_fork_server.py` for the whole run and names its
+ * socket in `NPY_TEST_PYTHON_SERVER` (`PYTHON_SERVER_ENV` of
+ * `tests/_numpy.ts`), which every test process inherits: their NumPy and
+ * Dask runs then fork a Python that imported both once, instead of
+ * starting one each (thousands a runtime). Without NumPy nothing is
+ * started and the tests run Python themselves. The server ends with this
+ * process.
+ *
+ * @returns A function that stops the server.
+ */
+async function startPythonServer(): Promise<() => void> {
+  const socket = join(
+    fs.mkdtempSync(join(Deno.env.get("TMPDIR") ?? "/tmp", "npy-pyserver-")),
+    "socket",
+  );
+  const child = spawn(PYTHON, [
+    join(ROOT, "scripts", "py_fork_server.py"),
+    socket,
+    String(Deno.pid),
+  ], {
+    env: {
+      ...Deno.env.toObject(),
+      PYTHONIOENCODING: "utf-8",
+      PYTHONPATH: join(ROOT, "scripts"),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const ready = await new Promise<boolean>((resolve) => {
+    child.on("error", () => resolve(false));
+    child.on("exit", () => resolve(false));
+    child.stdout!.on("data", (chunk: Uint8Array) => {
+      if (new TextDecoder().decode(chunk).includes("ready")) resolve(true);
+    });
+  });
+  const stop = () => {
+    child.kill();
+    fs.rmSync(join(socket, ".."), { recursive: true, force: true });
+  };
+  if (!ready) {
+    console.log(
+      `\n(no Python fork server: the tests start ${PYTHON} each time)`,
+    );
+    stop();
+    return () => {};
+  }
+  Deno.env.set("NPY_TEST_PYTHON_SERVER", socket);
+  console.log(`\nPython fork server at ${socket}`);
+  return stop;
+}
+
 const STEPS: Record<string, () => Promise<void>> = {
   deno: stepDeno,
   bun: stepBun,
@@ -279,16 +336,18 @@ const STEPS: Record<string, () => Promise<void>> = {
 
 if (import.meta.main) {
   const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(STEPS);
-  for (const name of wanted) {
-    const step = STEPS[name];
-    if (step === undefined) {
-      console.error(
-        `Unknown step "${name}"; use some of: ${Object.keys(STEPS).join(" ")}`,
-      );
-      Deno.exit(2);
-    }
-    await step();
+  const unknown = wanted.filter((name) => STEPS[name] === undefined);
+  if (unknown.length > 0) {
+    console.error(
+      `Unknown step "${unknown[0]}"; use some of: ${
+        Object.keys(STEPS).join(" ")
+      }`,
+    );
+    Deno.exit(2);
   }
+  const stopPythonServer = await startPythonServer();
+  for (const name of wanted) await STEPS[name]!();
+  stopPythonServer();
   console.log(`\n== Summary${CI ? " (CI: skipped tests fail)" : ""}`);
   for (const r of results) {
     console.log(`${r.ok ? "ok    " : "FAILED"} ${r.step}: ${r.summary}`);
