@@ -16,6 +16,7 @@ import { mkdirSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { tempDir } from "./_numpy.ts";
+import { RUNTIME } from "./_runtime.ts";
 
 /** The `Deno` calls that stand for each `node:fs` one on Deno. */
 const DENO_CALLS: Record<string, Array<[string, string]>> = {
@@ -145,11 +146,45 @@ export function childThrough(): never {
 }
 
 /**
+ * The kill points `n` of a sweep (`first`, `first + stride`, ... below
+ * `limit`) that the runtime running the tests runs. Deno runs the library
+ * through its own file layer (`src/_path_fs_deno.ts`), so it runs every
+ * point. Node and Bun run the same `node:fs` file layer, so they share
+ * the points: of the points the sweep visits (index `i` = 0, 1, 2, ... in
+ * that order), Node runs the even-indexed ones and Bun the odd-indexed
+ * ones. Together they still kill at every point of the `node:fs` layer,
+ * and each pays half: the suite runs three times in CI (`deno test`,
+ * `bun test`, `node --test`) within a 90-minute budget, and the kill
+ * sweeps (a child runtime spawned per point) were most of it. A sweep
+ * still ends at the first run that got through; a runtime that skips a
+ * point goes on to its next one.
+ *
+ * Every kill sweep in tests/ takes its points from here (one mechanism);
+ * a check that needs a particular point checks it where it was run.
+ *
+ * @param first The first point.
+ * @param limit The points stay below it (default: no end).
+ * @param stride The step between points (default 1).
+ */
+export function* killPoints(
+  first: number,
+  limit = Infinity,
+  stride = 1,
+): Generator<number> {
+  const share = RUNTIME === "deno" ? 1 : 2;
+  const mine = RUNTIME === "bun" ? 1 : 0;
+  for (let i = 0, n = first; n < limit; i++, n += stride) {
+    if (i % share === mine) yield n;
+  }
+}
+
+/**
  * Kills `op` of `child` after each file call in turn (every `stride`th),
  * each time on a fresh `name` in a fresh folder, and calls
  * `check(path, acked, n)` after each kill; with `rerun`, a rerun (no
  * kill) must then get through and leave only `name` in the folder. Ends
- * with the first run that got through.
+ * with the first run that got through. On Node and Bun each runs half of
+ * the points (`killPoints`).
  *
  * @returns The paths of the runs, last first.
  */
@@ -162,7 +197,7 @@ export function sweepKills(
 ): string[] {
   const root = tempDir();
   const paths: string[] = [];
-  for (let n = 1; n < 600; n += stride) {
+  for (const n of killPoints(1, 600, stride)) {
     const sub = join(root, String(n));
     mkdirSync(sub);
     const path = join(sub, name);

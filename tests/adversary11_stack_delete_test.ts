@@ -19,7 +19,7 @@ import {
   NpyStackWriterSync,
   readNpyStack,
 } from "../mod.ts";
-import { runKilledAt } from "./_kill_at.ts";
+import { killPoints, runKilledAt } from "./_kill_at.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 
@@ -55,7 +55,7 @@ const skip = process.platform === "win32" ? "POSIX signals" : undefined;
 describe("adversary 11: deleteIfExists on a stack, killed", { skip }, () => {
   test("after a kill at each file call: the next open gets through; whole old shards or the new rows; deleteIfExists again clears it", async () => {
     const root = tempDir();
-    for (let n = 1; n < 200; n++) {
+    for (const n of killPoints(1, 200)) {
       const dir = join(root, String(n), "s");
       mkdirSync(join(root, String(n)));
       oldStack(dir);
@@ -100,7 +100,7 @@ describe("adversary 11: deleteIfExists on a stack, killed", { skip }, () => {
     async () => {
       const root = tempDir();
       let dir = "";
-      for (let n = 1; n < 300; n += 3) {
+      for (const n of killPoints(1, 300, 3)) {
         dir = join(root, String(n), "g");
         mkdirSync(join(root, String(n)));
         const w = NpyGroupWriterSync.open(dir, {

@@ -22,7 +22,7 @@ import {
   NpyGroupWriterSync,
   recoverGroupSync,
 } from "../mod.ts";
-import { runKilledAt } from "./_kill_at.ts";
+import { killPoints, runKilledAt } from "./_kill_at.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 
@@ -71,7 +71,8 @@ async function sweep(
   const dirs: string[] = [];
   const open: NpyGroupWriterSync[] = [];
   let through = false;
-  for (let n = 1; !through && n < 800; n += 2) {
+  for (const n of killPoints(1, 800, 2)) {
+    if (through) break;
     const dir = join(root, String(n));
     const k = runKilledAt(child, n, op, dir);
     through = k.through;

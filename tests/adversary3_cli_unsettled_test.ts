@@ -29,7 +29,9 @@ const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
 /**
  * A file with an unfinished record of `what` (`atomic` or `shift`):
  * `setup` then the change killed after its Nth file call, for the first N
- * that leaves a record.
+ * that leaves a record. (Not a sweep: it stops at the first such N, a
+ * handful of points in, so every runtime runs all of them; killPoints
+ * would only skip the state it looks for.)
  */
 function unsettled(what: string, setup: (path: string) => void): string {
   const root = tempDir();

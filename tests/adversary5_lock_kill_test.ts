@@ -21,6 +21,7 @@ import {
   readNpySync,
   recoverSync,
 } from "../mod.ts";
+import { killPoints } from "./_kill_at.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { TIDY_FOLDER_BYTES } from "../src/_lock.ts";
@@ -63,7 +64,7 @@ describe("adversary 5: kills around taking a lock", () => {
         } folder, ${start}: the next writer opens at once, recover leaves no lock or temporary`,
         SLOW,
         () => {
-          for (let n = 1; n < 200; n++) {
+          for (const n of killPoints(1, 200)) {
             const dir = folder(big);
             const path = join(dir, "x.npy");
             const first = NpyAppendArraySync.open(path);

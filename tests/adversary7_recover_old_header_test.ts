@@ -16,6 +16,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 import { npLoadJson, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { killPoints } from "./_kill_at.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
@@ -197,7 +198,8 @@ describe("adversary 7: recover of headers without room", () => {
       const recovered = new Uint8Array(readFileSync(done));
       assert.equal(recovered.length, original.length - 3);
       let through = false;
-      for (let n = 1; !through && n < 50; n++) {
+      for (const n of killPoints(1, 50)) {
+        if (through) break;
         const path = join(dir, `k${n}.npy`);
         writeFileSync(path, original);
         const r = spawnSync(

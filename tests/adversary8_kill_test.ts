@@ -26,7 +26,7 @@ import {
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
-import { runKilledAt } from "./_kill_at.ts";
+import { killPoints, runKilledAt } from "./_kill_at.ts";
 
 const SLOW = { timeout: 900_000 };
 const CHILD = scriptCommand(new URL("./_adversary8_child.ts", import.meta.url));
@@ -82,7 +82,8 @@ for (const op of ["gstack", "fgstack", "gstack-async"]) {
       assert.ok(r.through);
       let through = false;
       let last = "";
-      for (let n = 1; !through && n < 800; n += STRIDE[op] ?? 1) {
+      for (const n of killPoints(1, 800, STRIDE[op] ?? 1)) {
+        if (through) break;
         const dir = join(root, String(n));
         last = dir;
         cpSync(base, dir, { recursive: true });
@@ -234,7 +235,8 @@ for (
       more("a", Int32Array.from({ length: extra }, (_, i) => 6 + i), [extra]);
       more("b", new Float64Array([6, -6]), fortran ? [2, 1] : [1, 2]);
       let through = false;
-      for (let m = 1; !through && m < 400; m++) {
+      for (const m of killPoints(1, 400)) {
+        if (through) break;
         const dir = join(root, String(m));
         cpSync(base, dir, { recursive: true });
         // END 0: the child only opens (and so cuts) the group, and closes it.

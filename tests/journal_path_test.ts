@@ -37,6 +37,7 @@ import {
   readNpySync,
   recoverSync,
 } from "../mod.ts";
+import { killPoints } from "./_kill_at.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
@@ -192,9 +193,10 @@ describe("kills with SIGKILL at random moments", () => {
       // SIGKILL right after the child's Nth file call, for every N until a
       // run gets through (no timing: every run stops at a chosen step of
       // the copy). A sparser sweep stepped over the copy's few calls once
-      // opening took more (a lock by device and inode, its slot).
-      for (let n = 1, i = 0;; n++, i++) {
-        const sub = join(dir, `copy${i}`);
+      // opening took more (a lock by device and inode, its slot). Node and
+      // Bun share the points (killPoints: every other one each).
+      for (const n of killPoints(1)) {
+        const sub = join(dir, `copy${n}`);
         mkdirSync(sub);
         const path = join(sub, "x.npy");
         writeFileSync(path, big);
@@ -367,7 +369,8 @@ function holdsRamp(path: string, n: number): boolean {
 /**
  * Runs the CLI with `args` (appending `added` items to `out`, which holds
  * `ramp(1000)`) in a child that SIGKILLs itself right after its Nth file
- * call, for N = 1, 2, ... until a run gets through. After each kill the
+ * call, for N = 1, 2, ... (on Node and Bun every other N: `killPoints`)
+ * until a run gets through. After each kill the
  * output is as before (1000 items, or an unfinished change that the next
  * open or recover rolls back) or whole (1000 + added items), never
  * anything else; the rerun a user makes on "as before" appends the input
@@ -379,7 +382,7 @@ function killAtEveryStep(
   added: number,
 ): { before: number; record: number; whole: number } {
   const states = { before: 0, record: 0, whole: 0 };
-  for (let n = 1;; n++) {
+  for (const n of killPoints(1)) {
     const out = join(dir, "out.npy");
     const o = NpyAppendArraySync.open(out);
     o.append(ramp(1000));

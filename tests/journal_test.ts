@@ -198,6 +198,8 @@ for (const partial of [false, true]) {
         const seen = { old: 0, new: 0 };
         // 1 .. every mutation: the first chunk, the middle ones, the last
         // one, the header, the removal of the record.
+        // (In memory, no child process: cheap, so every runtime runs every
+        // point rather than sharing them as the kill sweeps do.)
         for (let n = 1; n <= total.ops; n++) {
           const r = runKilledAt(n, { sticky: true, partial, chunk });
           assert.ok(r.threw);

@@ -40,6 +40,7 @@ import {
 import { acquireLock, TIDY_FOLDER_BYTES } from "../src/_lock.ts";
 import { pathFs } from "../src/_path_fs.ts";
 import { tempDir } from "./_numpy.ts";
+import { killPoints } from "./_kill_at.ts";
 import { RUNTIME, scriptCommand } from "./_runtime.ts";
 import { holdInChild, LOCK_CHILD, otherRuntime } from "./_lock_holder.ts";
 
@@ -534,8 +535,10 @@ describe("lock: between processes and runtimes", () => {
     if (process.platform === "win32") return t.skip("POSIX signals");
     const dir = tempDir();
     const path = join(dir, "step.npy");
-    let n = 1;
-    for (;; n++) {
+    // The point of the run that got through: the steps of the lock.
+    let n = 0;
+    for (const at of killPoints(1)) {
+      n = at;
       const r = await runChild(same, ["killat", path, String(n)]);
       // The next writer takes the lock at once, and its holder cleans up
       // the killed one's temporaries.

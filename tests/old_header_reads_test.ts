@@ -33,6 +33,7 @@ import {
   runPython,
   tempDir,
 } from "./_numpy.ts";
+import { killPoints } from "./_kill_at.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
 const CHILD = scriptCommand(new URL("./_journal_child.ts", import.meta.url));
@@ -117,7 +118,8 @@ test("a reader racing an in-place ensureAppendable killed at every file call: ri
     const values = ramp(5000);
     let finished = false;
     let thrown = 0;
-    for (let n = 1; n < 200 && !finished; n++) {
+    for (const n of killPoints(1, 200)) {
+      if (finished) break;
       const path = join(root, `${n}.npy`);
       writeFileSync(path, oldNpyBytes(values));
       using reader = NpyReader.openSync(path);
