@@ -439,7 +439,9 @@ export function buildNpm(): string {
     (name) => !name.endsWith(".ts"),
   );
   fs.mkdirSync(join(OUT, "scripts"), { recursive: true });
-  for (const helper of ["npy_json.py", "py_fork_client.py"]) {
+  for (
+    const helper of ["npy_json.py", "py_fork_client.py", "py_fork_server.py"]
+  ) {
     fs.copyFileSync(
       join(ROOT, "scripts", helper),
       join(OUT, "scripts", helper),

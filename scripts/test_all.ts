@@ -19,7 +19,8 @@
  * NumPy tests skip locally without NumPy, never in CI.
  *
  * Run: `deno run -A scripts/test_all.ts [step ...]` with steps among
- * `deno bun build node package browser` (default: all, in that order).
+ * `deno bun build node package browser`, run in the order given; with
+ * none, all of them, steps 1 and 2-4 side by side (`LANES`), then 5 and 6.
  *
  * @module
  */
@@ -28,7 +29,6 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildNpm } from "./build_npm.ts";
 
 /** Pinned tool versions (all from npm). */
 export const VERSIONS = {
@@ -53,14 +53,41 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
-/** Runs a command, echoing its output; resolves to its exit code and text. */
+/**
+ * Echoes a child's output as it comes; with a `label`, each line starts
+ * with `[label] `, so that two test runs side by side (`LANES`) can be
+ * told apart in the log.
+ */
+function echo(
+  to: { writeSync(b: Uint8Array): number },
+  label: string | undefined,
+): (chunk: Uint8Array) => void {
+  if (label === undefined) return (chunk) => void to.writeSync(chunk);
+  const decoder = new TextDecoder();
+  let partial = "";
+  return (chunk) => {
+    const lines = (partial + decoder.decode(chunk, { stream: true }))
+      .split("\n");
+    partial = lines.pop()!;
+    if (lines.length === 0) return;
+    to.writeSync(
+      new TextEncoder().encode(lines.map((l) => `[${label}] ${l}\n`).join("")),
+    );
+  };
+}
+
+/**
+ * Runs a command, echoing its output (each line led by `[label] ` when
+ * given); resolves to its exit code and text.
+ */
 function exec(
   cmd: string,
   args: string[],
   cwd = ROOT,
   quiet = false,
+  label?: string,
 ): Promise<{ code: number; text: string }> {
-  console.log(`\n$ ${[cmd, ...args].join(" ")}`);
+  console.log(`\n${label ? `[${label}] ` : ""}$ ${[cmd, ...args].join(" ")}`);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd,
@@ -68,12 +95,14 @@ function exec(
       stdio: ["ignore", "pipe", "pipe"],
     });
     let text = "";
+    const out = echo(Deno.stdout, label);
+    const err = echo(Deno.stderr, label);
     child.stdout.on("data", (chunk: Uint8Array) => {
-      if (!quiet) Deno.stdout.writeSync(chunk);
+      if (!quiet) out(chunk);
       text += new TextDecoder().decode(chunk);
     });
     child.stderr.on("data", (chunk: Uint8Array) => {
-      Deno.stderr.writeSync(chunk);
+      err(chunk);
       text += new TextDecoder().decode(chunk);
     });
     child.on("error", (e) => {
@@ -152,15 +181,21 @@ async function stepDeno(): Promise<void> {
 
 async function stepBun(): Promise<void> {
   const files = sharedTests().map((f) => `./tests/${f}`);
-  const { code, text } = await exec("npx", [
-    "-y",
-    VERSIONS.bun,
-    "test",
-    // Bun's default is 5 s a test; the NumPy comparisons take longer
-    "--timeout",
-    "600000",
-    ...files,
-  ]);
+  const { code, text } = await exec(
+    "npx",
+    [
+      "-y",
+      VERSIONS.bun,
+      "test",
+      // Bun's default is 5 s a test; the NumPy comparisons take longer
+      "--timeout",
+      "600000",
+      ...files,
+    ],
+    ROOT,
+    false,
+    "bun",
+  );
   if (!/Ran \d+ tests? across/.test(text)) {
     return judge("bun test", code, null);
   }
@@ -171,14 +206,20 @@ async function stepBun(): Promise<void> {
   });
 }
 
-function stepBuild(): Promise<void> {
-  try {
-    buildNpm();
-    record("build npm", true, "npm/ built");
-  } catch (e) {
-    record("build npm", false, String(e));
-  }
-  return Promise.resolve();
+/** Builds `npm/` in a child process, so the other lane's output flows on. */
+async function stepBuild(): Promise<void> {
+  const { code, text } = await exec(
+    Deno.execPath(),
+    ["run", "-A", join(ROOT, "scripts", "build_npm.ts")],
+    ROOT,
+    false,
+    "build",
+  );
+  record(
+    "build npm",
+    code === 0,
+    code === 0 ? "npm/ built" : `exit code ${code}: ${text.slice(-2000)}`,
+  );
 }
 
 async function stepNode(): Promise<void> {
@@ -189,6 +230,8 @@ async function stepNode(): Promise<void> {
     "node",
     ["--test", ...files],
     join(ROOT, "npm"),
+    false,
+    "node",
   );
   if (!/^# tests \d+/m.test(text)) return judge("node --test", code, null);
   judge("node --test", code, {
@@ -325,6 +368,18 @@ async function startPythonServer(): Promise<() => void> {
   return stop;
 }
 
+/**
+ * The steps of a whole run (no steps named) that run side by side, each
+ * lane's in order: the Deno suite, and the Bun suite, the npm build and
+ * the Node suite. The suites run three times over (one runtime each) and
+ * must finish within CI's 90 minutes on a 2-core machine; one runtime's
+ * suite keeps about one core busy, so two lanes use both. Each lane's
+ * tests use their own temporary folders and file names, as the suite
+ * always has (helpers and runtimes have long run it side by side on one
+ * machine). The package checks and the browser test come after both.
+ */
+const LANES: string[][] = [["deno"], ["bun", "build", "node"]];
+
 const STEPS: Record<string, () => Promise<void>> = {
   deno: stepDeno,
   bun: stepBun,
@@ -346,7 +401,21 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const stopPythonServer = await startPythonServer();
-  for (const name of wanted) await STEPS[name]!();
+  const runSteps = async (names: string[]) => {
+    for (const name of names) {
+      const start = Date.now();
+      await STEPS[name]!();
+      console.log(
+        `\n(${name}: ${((Date.now() - start) / 60_000).toFixed(1)} min)`,
+      );
+    }
+  };
+  if (Deno.args.length === 0) {
+    await Promise.all(LANES.map(runSteps));
+    await runSteps(wanted.filter((name) => !LANES.flat().includes(name)));
+  } else {
+    await runSteps(wanted);
+  }
   stopPythonServer();
   console.log(`\n== Summary${CI ? " (CI: skipped tests fail)" : ""}`);
   for (const r of results) {
