@@ -324,6 +324,17 @@ export function fileSize(path: string): number {
 }
 
 /**
+ * The call that rebuilds a lost `group.json`, for messages: the library's
+ * and the command line's (whose plain `recover DIR` does not take a
+ * folder without `group.json` for a group).
+ */
+export function groupRebuildCall(dir: string): string {
+  return `recoverGroup(${
+    JSON.stringify(dir)
+  }) (command line: "npy-append-array recover --group ${dir}")`;
+}
+
+/**
  * Reads `group.json`, or `null` when the folder has none. Through the
  * path layer: anything but a regular file there (a FIFO, on which a read
  * would wait for ever; a folder; a device) is a `TypeError` naming it and
@@ -352,9 +363,9 @@ export function readGroupJson(
         JSON.stringify(path)
       } is ${
         kindName(k)
-      }, not a regular file; move it out of the folder, then recoverGroup(${
-        JSON.stringify(dir)
-      }) rebuilds group.json from the member files`,
+      }, not a regular file; move it out of the folder, then ${
+        groupRebuildCall(dir)
+      } rebuilds group.json from the member files`,
     );
   }
   return text === null ? null : parseGroupJson(dir, text);

@@ -16,6 +16,7 @@ import {
   GROUP_VERSION,
   type GroupInfo,
   type GroupMemberInfo,
+  groupRebuildCall,
   isMemberName,
   join,
   memberInfo,
@@ -39,16 +40,19 @@ export function lostGroupJsonHint(dir: string): string {
     return "";
   }
   const lost = `; if it is a group whose group.json was lost, `;
-  const again = `recoverGroup(${JSON.stringify(dir)})`;
   // A stack member's rotation is in no file: the rebuild refuses it.
   if (names.some((e) => isMemberName(e) && holdsStack(join(dir, e)))) {
-    return `${lost}write group.json by hand (README "Groups" shows its format, a stack member with "stack": {"shardRows": N}), then run ${again}, keeping every row`;
+    return `${lost}write group.json by hand (README "Groups" shows its format, a stack member with "stack": {"shardRows": N}), then run recoverGroup(${
+      JSON.stringify(dir)
+    }) (command line: "npy-append-array recover ${dir}"), keeping every row`;
   }
   const some = names.some((e) =>
     /\.npy$/.test(e) && isMemberName(e.slice(0, -4))
   );
   return some
-    ? `${lost}${again} rebuilds it from the member files, keeping every row`
+    ? `${lost}${
+      groupRebuildCall(dir)
+    } rebuilds it from the member files, keeping every row`
     : "";
 }
 
@@ -98,10 +102,10 @@ export function rebuildGroupJson(
     );
   };
   const byHand =
-    `write group.json by hand (README "Groups" shows its format), then run recoverGroup again`;
+    `write group.json by hand (README "Groups" shows its format), then run recoverGroup again (command line: "npy-append-array recover ${dir}")`;
   if (holdsStack(dir)) {
     fail(
-      `, and it is a stack's folder (it holds info, 0.npy or 0.npy.part): run recoverStack on it; if it is a group with a member "0", ${byHand}`,
+      `, and it is a stack's folder (it holds info, 0.npy or 0.npy.part): run recoverStack on it (command line: "npy-append-array recover ${dir}", without --group); if it is a group with a member "0", ${byHand}`,
     );
   }
   const fs = pathFs();
@@ -120,7 +124,9 @@ export function rebuildGroupJson(
       continue;
     }
     if (!plain) continue;
-    const again = "move it out of the folder, then run recoverGroup again";
+    const again = `move it out of the folder, then run ${
+      groupRebuildCall(dir)
+    } again`;
     if (kind !== "file") {
       fail(
         `, and "${path}" is ${
@@ -168,7 +174,9 @@ export function rebuildGroupJson(
     fail(
       `, and its member files hold different rows: ${
         list.join(", ")
-      } and ${last}; move every file that is not a member out of the folder, then run recoverGroup again; if all are members (a kill between their appends), ${byHand}, and it cuts them to the fewest rows`,
+      } and ${last}; move every file that is not a member out of the folder, then run ${
+        groupRebuildCall(dir)
+      } again; if all are members (a kill between their appends), ${byHand}, and it cuts them to the fewest rows`,
     );
   }
   writeGroupJson(dir, info, true);

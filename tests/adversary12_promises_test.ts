@@ -357,7 +357,11 @@ np.save(os.path.join(sys.argv[2], "data.npy"), np.arange(3))`,
           assert.equal(r.code, 1, r.stdout);
           assert.equal(
             r.stderr,
-            `npy-append-array: Cannot recover "${dir}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder\n`,
+            `npy-append-array: Cannot recover "${dir}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder${
+              dir === misc
+                ? `; if it is a group whose group.json was lost, "npy-append-array recover --group ${dir}" rebuilds it from the member files`
+                : ""
+            }\n`,
           );
           assert.equal(readdirSync(dir).join(","), before);
         }

@@ -117,7 +117,9 @@ describe("stop 21 (h8): a group without its group.json", () => {
     const dir = group();
     const before = bytesOf(dir);
     rmSync(json(dir));
-    const hint = `recoverGroup(${JSON.stringify(dir)}) rebuilds it`;
+    const hint = `recoverGroup(${
+      JSON.stringify(dir)
+    }) (command line: "npy-append-array recover --group ${dir}") rebuilds it`;
     for (
       const run of [
         () => NpyGroupReader.openSync(dir),

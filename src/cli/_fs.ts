@@ -418,6 +418,21 @@ export function isFolderWithEntries(path: string): boolean {
 }
 
 /**
+ * Whether a folder holds an entry whose name ends `.npy` after at least
+ * one character (`false` when it cannot be listed).
+ *
+ * @param path The folder.
+ * @returns `true` when one is there.
+ */
+export function holdsNpyName(path: string): boolean {
+  try {
+    return nodeFsModule().readdirSync(path).some((e) => /.\.npy$/.test(e));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether something (a file or a folder) is at `path`.
  *
  * @param path The path.

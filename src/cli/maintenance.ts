@@ -11,12 +11,18 @@ import { helpText } from "./_help.ts";
 import {
   ensureAppendable,
   NpyFormatError,
+  NpyGroupReader,
   recover,
   recoverGroupSync,
   recoverStackSync,
 } from "../../mod.ts";
 import { type InfoRecord, infoRecord, shapeText } from "./info.ts";
-import { checkReadable, isDirectory, sizeIfExists } from "./_fs.ts";
+import {
+  checkReadable,
+  holdsNpyName,
+  isDirectory,
+  sizeIfExists,
+} from "./_fs.ts";
 import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { headerOptions } from "./_npy_source.ts";
@@ -27,35 +33,49 @@ const enc = new TextEncoder();
 export const recoverCommand: Command = {
   spec: {
     name: "recover",
-    options: { zerofill: { type: "flag" }, ...MAX_HEADER_OPTION },
+    options: {
+      zerofill: { type: "flag" },
+      group: { type: "flag" },
+      ...MAX_HEADER_OPTION,
+    },
     minArgs: 1,
     maxArgs: Infinity,
   },
   summary:
     "repair files whose header does not match their data (after a crash)",
   help: helpText({
-    usage: "recover [--zerofill] FILE|DIR...",
+    usage: "recover [--zerofill] [--group] FILE|DIR...",
     about:
       `Sets the length of the growth axis from the file size, for a file whose
 writer died before it updated the header. A trailing partial item is cut
 off, or kept and filled with zeros with --zerofill. A file whose header has
 no room to grow needs "ensure-appendable" first. A complete file is left
 as it is. A stack folder (see split) or a group folder is repaired as
-recoverStack and recoverGroup do: whole rows only.`,
+recoverStack and recoverGroup do: whole rows only. A group folder whose
+group.json was lost needs --group: recoverGroup writes group.json again
+from the member files (DIR/<name>.npy) where they are unambiguous.`,
     options: [
       ["--zerofill", "keep a trailing partial item, filling it with zeros"],
+      ["--group", "DIR is a group: rebuild a lost group.json, then repair it"],
     ],
     example: "recover log.npy",
   }),
   async run(args, rt) {
     const zerofill = args.options["zerofill"] === true;
+    const group = args.options["group"] === true;
     const max = intOption(args, "max-header-size");
     for (const path of args.positional) {
       if (isDirectory(path)) {
         await rt.writeStdout(
-          enc.encode(`${recoverFolder(path, zerofill, max)}\n`),
+          enc.encode(`${recoverFolder(path, zerofill, group, max)}\n`),
         );
         continue;
+      }
+      if (group) {
+        checkReadable(path);
+        throw new RangeError(
+          `Cannot recover "${path}" with --group: it is not a folder; --group takes a group's folder, leave it out for a file`,
+        );
       }
       if (await nothingThere(path, rt)) continue;
       const before = infoUnlessUnsettled(path, max);
@@ -169,6 +189,7 @@ way. A file that is already appendable is left as it is.`,
 function recoverFolder(
   path: string,
   zerofill: boolean,
+  group: boolean,
   max: number | undefined,
 ): string {
   const cap = headerOptions(max);
@@ -176,6 +197,17 @@ function recoverFolder(
     throw new RangeError(
       `Cannot recover "${path}" with --zerofill: a stack or a group keeps whole rows only; leave the option out`,
     );
+  }
+  if (group && !isGroup(path)) {
+    // recoverGroup writes group.json from the member files, or refuses
+    // (nothing changed) where they are not unambiguous.
+    const rows = recoverGroupSync(path, cap);
+    const reader = NpyGroupReader.openSync(path, cap);
+    const names = Object.keys(reader.layout);
+    reader.closeSync();
+    return `${path}: group.json rebuilt from the member files (${
+      names.map((n) => JSON.stringify(n)).join(", ")
+    }); group recovered, ${rows} rows in every member`;
   }
   if (isGroup(path)) {
     return `${path}: group recovered, ${
@@ -185,7 +217,11 @@ function recoverFolder(
   const shape = recoverStackSync(path, cap);
   if (shape.length === 0) {
     throw new RangeError(
-      `Cannot recover "${path}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder`,
+      `Cannot recover "${path}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder${
+        holdsNpyName(path)
+          ? `; if it is a group whose group.json was lost, "npy-append-array recover --group ${path}" rebuilds it from the member files`
+          : ""
+      }`,
     );
   }
   return `${path}: stack recovered, shape ${shapeText(shape)}`;
