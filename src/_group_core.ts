@@ -201,12 +201,17 @@ export class GroupCore {
       } else {
         checkDeclared(dir, info, declared);
         checkRotation(dir, info, rot);
+        // A member's lock file not removed after its count or cut (a
+        // failing disk) does not fail the open: the work is done, and the
+        // member, opened next in this process, takes the lock over.
         length = cutGroupSync(
           dir,
           info,
           options.maxHeaderSize,
           options.fsync ?? false,
           "open",
+          Infinity,
+          [],
         );
       }
       const members: MemberStore[] = [];
@@ -494,13 +499,24 @@ export class GroupCore {
     const moved = failed && this.#moved();
     const stacks = this.#info.members.some((m) => m.stack !== undefined);
     let left: unknown = undefined;
+    const locksLeft: unknown[] = [];
     if (failed && !moved) {
       try {
-        cutGroupSync(this.dir, this.#info, undefined, this.#fsync);
+        cutGroupSync(
+          this.dir,
+          this.#info,
+          undefined,
+          this.#fsync,
+          "recover",
+          Infinity,
+          locksLeft,
+        );
         // Live shards that the cut leaves, which Dask does not read.
         for (const m of this.broken ? this.#info.members : []) {
           const p = pathOf(this.dir, m);
-          if (m.stack) sealLiveSync(p, m.fortranOrder, this.#fsync);
+          if (m.stack) {
+            sealLiveSync(p, m.fortranOrder, this.#fsync, undefined, locksLeft);
+          }
         }
       } catch (e) {
         left = e; // for recoverGroup
@@ -512,6 +528,10 @@ export class GroupCore {
       this.#lock?.release();
     } catch (e) {
       unlocked = finishedButLocked(e, "close", this.dir);
+    }
+    // A member's, left by the cut above: told the same way.
+    if (locksLeft.length > 0) {
+      unlocked ??= finishedButLocked(locksLeft[0], "close", this.dir);
     }
     this.#lock = null;
     if (moved) {

@@ -40,6 +40,8 @@ import {
 } from "./_maintenance.ts";
 import { cutStackSync, sealLiveSync, stackRowsSync } from "./_group_stack.ts";
 import { scanStack } from "./_stack_scan.ts";
+import { groupRebuildCall } from "./_group_words.ts";
+import { evenIfLockLeft } from "./_lock_release.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -324,17 +326,6 @@ export function fileSize(path: string): number {
 }
 
 /**
- * The call that rebuilds a lost `group.json`, for messages: the library's
- * and the command line's (whose plain `recover DIR` does not take a
- * folder without `group.json` for a group).
- */
-export function groupRebuildCall(dir: string): string {
-  return `recoverGroup(${
-    JSON.stringify(dir)
-  }) (command line: "npy-append-array recover --group ${dir}")`;
-}
-
-/**
  * Reads `group.json`, or `null` when the folder has none. Through the
  * path layer: anything but a regular file there (a FIFO, on which a read
  * would wait for ever; a folder; a device) is a `TypeError` naming it and
@@ -501,7 +492,8 @@ function refuseOther(
  * The rows each member's data holds (whole rows, as `recover` counts
  * them); a member missing or empty before its first append holds 0. A
  * stack member's cut-off live shard is recovered on the way (as reopening
- * the stack would).
+ * the stack would). A member's lock file that cannot be removed once
+ * its rows were counted goes into `left` (see `evenIfLockLeft`).
  *
  * @throws {NpyFormatError} when a member is lost while another holds rows
  * (see {@linkcode memberState}).
@@ -512,6 +504,7 @@ export function memberRowsSync(
   maxHeaderSize?: number,
   verb: string = "recover",
   chunks: number[][] = [],
+  left: unknown[] = [],
 ): number[] {
   const states = info.members.map((m) => memberState(dir, m));
   const rows = info.members.map((m, i) => {
@@ -520,20 +513,26 @@ export function memberRowsSync(
     if (m.stack !== undefined) {
       const scan = scanStack(path, pathFs(), maxHeaderSize);
       refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
-      const s = stackRowsSync(path, m.fortranOrder, maxHeaderSize);
+      const s = stackRowsSync(path, m.fortranOrder, maxHeaderSize, left);
       chunks[i] = s.chunks;
       return s.rows;
     }
-    return onTargetSync(path, "read", "recover", function* (label) {
-      const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
-      const plan = recoverPlan(fileInfo, label, false);
-      const { dtype, fortranOrder } = fileInfo.header;
-      const shape = plan.shape;
-      // The writer refuses another order too (a 1-d member included).
-      const order = fortranOrder === m.fortranOrder ? undefined : fortranOrder;
-      refuseOther(dir, m, dtype.str, order, verb);
-      return shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0;
-    });
+    return evenIfLockLeft<number>(
+      (finished) =>
+        onTargetSync(path, "read", "recover", function* (label) {
+          const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
+          const plan = recoverPlan(fileInfo, label, false);
+          const { dtype, fortranOrder } = fileInfo.header;
+          const shape = plan.shape;
+          // The writer refuses another order too (a 1-d member included).
+          const order = fortranOrder === m.fortranOrder
+            ? undefined
+            : fortranOrder;
+          refuseOther(dir, m, dtype.str, order, verb);
+          return finished(shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0);
+        }),
+      left,
+    );
   });
   refuseLost(dir, info, states.map((s) => s === "lost"), rows, verb);
   return rows;
@@ -543,7 +542,8 @@ export function memberRowsSync(
  * Cuts every member to the rows all of them hold (a stack member's sealed
  * shards and live shard), and to at most `maxRows` (a writer undoing a
  * failed append: its rows may have reached every member); the caller
- * holds the group's lock.
+ * holds the group's lock. A member's lock file that cannot be removed
+ * after its step goes into `left`; the rest goes on.
  *
  * @returns The group's length afterwards.
  */
@@ -554,9 +554,10 @@ export function cutGroupSync(
   fsync: boolean = false,
   verb: string = "recover",
   maxRows: number = Infinity,
+  left: unknown[] = [],
 ): number {
   const chunks: number[][] = [];
-  const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks);
+  const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks, left);
   const n = Math.min(...rows, maxRows);
   // Stack members sealed through n rows (after the cut) and ones that are
   // not: a kill between their seals in one append or in close(). Dask
@@ -575,19 +576,22 @@ export function cutGroupSync(
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
       if (rows[i]! > n) {
-        cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync);
+        cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync, left);
       }
       if (sealAll && sealed[i]! < n) {
-        sealLiveSync(path, m.fortranOrder, fsync, maxHeaderSize);
+        sealLiveSync(path, m.fortranOrder, fsync, maxHeaderSize, left);
       }
       return;
     }
     if (memberState(dir, m) !== "present") return;
-    onTargetSync(
-      path,
-      "write",
-      "recover",
-      (label) => recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, n),
+    evenIfLockLeft(
+      (finished) =>
+        onTargetSync(path, "write", "recover", function* (label) {
+          return finished(
+            yield* recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, n),
+          );
+        }),
+      left,
     );
   });
   return n;

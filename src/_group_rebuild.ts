@@ -9,6 +9,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import type { NpyHeader } from "./header.ts";
 import { kindName, pathFs } from "./_path_fs.ts";
 import { infoSteps, onTargetSync } from "./_maintenance.ts";
 import {
@@ -16,7 +17,6 @@ import {
   GROUP_VERSION,
   type GroupInfo,
   type GroupMemberInfo,
-  groupRebuildCall,
   isMemberName,
   join,
   memberInfo,
@@ -25,6 +25,8 @@ import {
   writeGroupJson,
 } from "./_group_layout.ts";
 import { holdsStack } from "./_group_open.ts";
+import { groupRebuildCall } from "./_group_words.ts";
+import { evenIfLockLeft } from "./_lock_release.ts";
 
 /**
  * What to say where a folder has no `group.json`: `""` for a folder
@@ -81,13 +83,15 @@ export function requireGroupJson(dir: string, verb: string): GroupInfo {
  * nothing written, where that is not unambiguous: a stack's folder, a
  * stack member (its rotation is in no file), a member file that is empty,
  * not a `.npy` file or not a regular file, members holding different
- * rows, no member at all.
+ * rows, no member at all. A member's lock file not removed after its
+ * header was read goes into `left` (see `evenIfLockLeft`).
  *
  * @throws {NpyFormatError} naming the file and the fix.
  */
 export function rebuildGroupJson(
   dir: string,
   maxHeaderSize?: number,
+  left: unknown[] = [],
 ): GroupInfo {
   const fail = (why: string, e?: unknown): never => {
     throw new NpyFormatError(
@@ -139,11 +143,17 @@ export function rebuildGroupJson(
         `, and "${path}" is empty (a member whose writer was killed as it created it, or not a member): ${again}`,
       );
     }
-    let header;
+    let header: NpyHeader;
     try {
-      header = onTargetSync(path, "read", "recover", function* (label) {
-        return (yield* infoSteps("recover", label, maxHeaderSize)).header;
-      });
+      header = evenIfLockLeft<NpyHeader>(
+        (finished) =>
+          onTargetSync(path, "read", "recover", function* (label) {
+            return finished(
+              (yield* infoSteps("recover", label, maxHeaderSize)).header,
+            );
+          }),
+        left,
+      );
     } catch (err) {
       if (!(err instanceof NpyFormatError)) throw err;
       fail(
@@ -165,7 +175,14 @@ export function rebuildGroupJson(
     );
   }
   const info = { format: GROUP_FORMAT, version: GROUP_VERSION, members };
-  const rows = memberRowsSync(dir, info, maxHeaderSize, "recover");
+  const rows = memberRowsSync(
+    dir,
+    info,
+    maxHeaderSize,
+    "recover",
+    [],
+    left,
+  );
   if (rows.some((n) => n !== rows[0])) {
     const list = members.map((m, i) =>
       `"${m.file}" ${i === 0 ? `holds ${rows[i]} rows` : rows[i]}`

@@ -12,6 +12,7 @@ import { NpyStackReader } from "./npy_stack_reader.ts";
 import { isClearing } from "./_stack_clear.ts";
 import { headerCapOption } from "./_stack_scan.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
+import { evenIfLockLeft } from "./_lock_release.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
 import { CHUNK_SIZE, onTargetSync, recoverSteps } from "./_maintenance.ts";
@@ -53,18 +54,31 @@ function recovered(
 }
 
 /**
+ * Drops a member stack's lock after finished work: a lock file not
+ * removed goes into `left` (see `evenIfLockLeft`); any other failure is
+ * thrown.
+ */
+function dropLock(release: () => void, left: unknown[]): void {
+  evenIfLockLeft<void>((finished) => {
+    finished();
+    release();
+  }, left);
+}
+
+/**
  * The whole rows a member stack holds: sealed shards plus the live shard's
  * whole rows (its cut-off tail dropped, as `recoverStack` does). A missing
- * folder holds 0.
+ * folder holds 0. Its lock file not removed goes into `left`.
  */
 export function stackRowsSync(
   dir: string,
   fortranOrder: boolean,
   maxHeaderSize?: number,
+  left: unknown[] = [],
 ): { rows: number; chunks: number[] } {
   if (!pathFs().exists(dir)) return { rows: 0, chunks: [] };
   const s = recovered(dir, fortranOrder, maxHeaderSize);
-  s.core.close(true);
+  dropLock(() => s.core.close(true), left);
   return { rows: s.rows, chunks: s.chunks };
 }
 
@@ -77,6 +91,7 @@ export function sealLiveSync(
   fortranOrder: boolean,
   fsync: boolean,
   maxHeaderSize?: number,
+  left: unknown[] = [],
 ): void {
   if (!pathFs().exists(dir)) return;
   const options = { fortranOrder, fsync, ...headerCapOption(maxHeaderSize) };
@@ -84,7 +99,7 @@ export function sealLiveSync(
   try {
     core.seal();
   } finally {
-    core.close(true);
+    dropLock(() => core.close(true), left);
   }
 }
 
@@ -101,22 +116,32 @@ export function cutStackSync(
   fortranOrder: boolean,
   maxHeaderSize: number | undefined,
   fsync: boolean,
+  left: unknown[] = [],
 ): void {
   const fs = pathFs();
   if (!fs.exists(dir)) return;
   const s = recovered(dir, fortranOrder, maxHeaderSize);
   const dtype = s.core.dtype;
   const fortran = s.core.fortranOrder;
-  s.core.close(true);
+  dropLock(() => s.core.close(true), left);
   if (s.rows <= n) return;
   const lock = acquireFolderLock(dir, "recover");
   try {
     const cutPart = (path: string, rows: number) =>
-      onTargetSync(
-        path,
-        "write",
-        "recover",
-        (label) => recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, rows),
+      evenIfLockLeft(
+        (finished) =>
+          onTargetSync(path, "write", "recover", function* (label) {
+            return finished(
+              yield* recoverSteps(
+                label,
+                false,
+                maxHeaderSize,
+                CHUNK_SIZE,
+                rows,
+              ),
+            );
+          }),
+        left,
       );
     const starts = [0];
     for (const c of s.chunks) starts.push(starts[starts.length - 1]! + c);
@@ -157,7 +182,7 @@ export function cutStackSync(
     }
     if (fsync) syncDir(dir);
   } finally {
-    lock.release();
+    dropLock(() => lock.release(), left);
   }
 }
 

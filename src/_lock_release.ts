@@ -112,3 +112,38 @@ export function finishedButLocked(
     } locked`,
   );
 }
+
+/**
+ * Runs a step that takes and drops a lock of its own inside a call that
+ * goes on (a group's member counted or cut by the group's open, close or
+ * `recoverGroup`): a lock file whose removal fails once the step finished
+ * (`finished` called with its value) does not stop the call, as the
+ * step's work is done. The failure goes into `left` (for the call to tell
+ * once it has finished, with {@linkcode finishedButLocked}); the lock file
+ * stays, taken over by the next taker in this process (a group writer's
+ * member, opened next) and removed again at exit. Any other failure is
+ * thrown as it is.
+ *
+ * @param step The step; it calls `finished` with its value last.
+ * @param left Where a lock removal failure goes.
+ * @returns The step's value.
+ */
+export function evenIfLockLeft<T>(
+  step: (finished: (v: T) => T) => T,
+  left: unknown[],
+): T {
+  let done = false;
+  let value: T | undefined;
+  try {
+    return step((v) => {
+      done = true;
+      value = v;
+      return v;
+    });
+  } catch (e) {
+    const raw = unremovedLockOf(e) === null && e instanceof Error ? e.cause : e;
+    if (!done || unremovedLockOf(raw) === null) throw e;
+    left.push(raw);
+    return value as T;
+  }
+}

@@ -10,7 +10,7 @@ import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
-import { afterFinished } from "./_lock_release.ts";
+import { afterFinished, finishedButLocked } from "./_lock_release.ts";
 import { cutGroupSync, readGroupJson } from "./_group_layout.ts";
 import { rebuildGroupJson } from "./_group_rebuild.ts";
 
@@ -48,16 +48,29 @@ export function recoverGroupSync(
   options = checkOptions(options, "recover", dir, HEADER_OPTIONS);
   const path = toPath(dir);
   const lock = acquireFolderLock(path, "recover");
-  return afterFinished(
+  // A member's lock file not removed after its step (a failing disk):
+  // the rest goes on, then the finished call says so, as for a file.
+  const left: unknown[] = [];
+  const rows = afterFinished(
     () => {
       const info = readGroupJson(path, "recover") ??
-        rebuildGroupJson(path, options.maxHeaderSize);
-      return cutGroupSync(path, info, options.maxHeaderSize);
+        rebuildGroupJson(path, options.maxHeaderSize, left);
+      return cutGroupSync(
+        path,
+        info,
+        options.maxHeaderSize,
+        false,
+        "recover",
+        Infinity,
+        left,
+      );
     },
     () => lock.release(),
     "recover",
     path,
   );
+  if (left.length > 0) throw finishedButLocked(left[0], "recover", path);
+  return rows;
 }
 
 /**
