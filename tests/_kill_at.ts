@@ -145,19 +145,23 @@ export function childThrough(): never {
   process.exit(0);
 }
 
+/** Which third of a sweep's points each runtime runs (`killPoints`). */
+const SWEEP_SHARE = { deno: 0, node: 1, bun: 2 } as const;
+
 /**
  * The kill points `n` of a sweep (`first`, `first + stride`, ... below
- * `limit`) that the runtime running the tests runs. Deno runs the library
- * through its own file layer (`src/_path_fs_deno.ts`), so it runs every
- * point. Node and Bun run the same `node:fs` file layer, so they share
- * the points: of the points the sweep visits (index `i` = 0, 1, 2, ... in
- * that order), Node runs the even-indexed ones and Bun the odd-indexed
- * ones. Together they still kill at every point of the `node:fs` layer,
- * and each pays half: the suite runs three times in CI (`deno test`,
- * `bun test`, `node --test`) within a 90-minute budget, and the kill
- * sweeps (a child runtime spawned per point) were most of it. A sweep
- * still ends at the first run that got through; a runtime that skips a
- * point goes on to its next one.
+ * `limit`) that the runtime running the tests runs. The three runtimes
+ * share the points: of the points the sweep visits (index `i` = 0, 1, 2,
+ * ... in that order), Deno runs those with `i % 3 == 0`, Node `1`, Bun
+ * `2`. The order of file calls a sweep kills at is the core's (its I/O
+ * steps), the same on every runtime, so the three together still kill at
+ * every point; Deno's own file layer (`src/_path_fs_deno.ts`) is killed
+ * at an even third of them, the `node:fs` one Node and Bun share at the
+ * other two thirds. The suite runs three times in CI (`deno test`,
+ * `bun test`, `node --test`) within a 90-minute budget on two cores, and
+ * the kill sweeps (a child runtime spawned per point, most of a point's
+ * cost) were most of it. A sweep still ends at the first run that got
+ * through; a runtime that skips a point goes on to its next one.
  *
  * Every kill sweep in tests/ takes its points from here (one mechanism);
  * a check that needs a particular point checks it where it was run.
@@ -171,10 +175,9 @@ export function* killPoints(
   limit = Infinity,
   stride = 1,
 ): Generator<number> {
-  const share = RUNTIME === "deno" ? 1 : 2;
-  const mine = RUNTIME === "bun" ? 1 : 0;
+  const mine = SWEEP_SHARE[RUNTIME];
   for (let i = 0, n = first; n < limit; i++, n += stride) {
-    if (i % share === mine) yield n;
+    if (i % 3 === mine) yield n;
   }
 }
 
@@ -183,8 +186,8 @@ export function* killPoints(
  * each time on a fresh `name` in a fresh folder, and calls
  * `check(path, acked, n)` after each kill; with `rerun`, a rerun (no
  * kill) must then get through and leave only `name` in the folder. Ends
- * with the first run that got through. On Node and Bun each runs half of
- * the points (`killPoints`).
+ * with the first run that got through. Each runtime runs a third of the
+ * points (`killPoints`).
  *
  * @returns The paths of the runs, last first.
  */

@@ -331,7 +331,7 @@ describe("kills with SIGKILL at every file call of a replacing writer", () => {
             states.leftover++;
           }
           // The next writer's open and recover clean up in turn, by pairs
-          // of points (Node and Bun run every other point: each still
+          // of points (each runtime runs every third point: each still
           // tries both).
           if ((n >> 1) % 2 === 0) NpyAppendArraySync.open(out).close();
           else recoverSync(out);

@@ -46,7 +46,7 @@ const CHILD = scriptCommand(
 /**
  * Kills `op` after each file call in turn on a copy of `base` (named
  * `s` in a fresh folder `root/<n>`), and calls `check(path, sub, n)`
- * after each (on Node and Bun each runs half of the points:
+ * after each (each runtime runs a third of the points:
  * `killPoints`).
  *
  * @returns The number of calls of a run that got through.

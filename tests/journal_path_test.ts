@@ -369,7 +369,7 @@ function holdsRamp(path: string, n: number): boolean {
 /**
  * Runs the CLI with `args` (appending `added` items to `out`, which holds
  * `ramp(1000)`) in a child that SIGKILLs itself right after its Nth file
- * call, for N = 1, 2, ... (on Node and Bun every other N: `killPoints`)
+ * call, for N = 1, 2, ... (each runtime every third N: `killPoints`)
  * until a run gets through. After each kill the
  * output is as before (1000 items, or an unfinished change that the next
  * open or recover rolls back) or whole (1000 + added items), never

@@ -76,8 +76,8 @@ async function openAppendCheck(
 /**
  * Files whose `what` (`shift`: in-place `ensureAppendable`; `atomic`: an
  * atomic writer's open, append and close) was killed after its Nth file
- * call, for every N that leaves a change record (on Node and Bun every
- * other N: `killPoints`).
+ * call, for every N that leaves a change record (each runtime every
+ * third N: `killPoints`).
  */
 function killedWithRecord(
   what: string,
