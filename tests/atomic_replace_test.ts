@@ -344,8 +344,10 @@ describe("kills with SIGKILL at every file call of a replacing writer", () => {
           rmSync(dir + "/out.npy.lock", { force: true });
           if (done) break;
         }
+        // Two of this runtime's points (a third of all, killPoints) each:
+        // the old file and a leftover last 4 file calls or more.
         assert.ok(
-          states.old > 3 && states.whole > 0 && states.leftover > 3,
+          states.old >= 2 && states.whole > 0 && states.leftover >= 2,
           JSON.stringify(states),
         );
       } finally {

@@ -451,8 +451,10 @@ describe("kills with SIGKILL at every file call", () => {
           join(dir, "in0.npy"),
           join(dir, "in1.npy"),
         ], 2 * M);
+        // Two of this runtime's points (a third of all, killPoints) with a
+        // record: the change is open over 4 file calls or more.
         assert.ok(
-          states.record > 3 && states.before > 0 && states.whole > 0,
+          states.record >= 2 && states.before > 0 && states.whole > 0,
           JSON.stringify(states),
         );
       } finally {
@@ -482,8 +484,10 @@ describe("kills with SIGKILL at every file call", () => {
           csv,
           out,
         ], L);
+        // Two of this runtime's points (a third of all, killPoints) with a
+        // record: the change is open over 4 file calls or more.
         assert.ok(
-          states.record > 3 && states.before > 0 && states.whole > 0,
+          states.record >= 2 && states.before > 0 && states.whole > 0,
           JSON.stringify(states),
         );
       } finally {

@@ -37,15 +37,26 @@ function locksUnder(dir: string): string[] {
   return found;
 }
 
-/** The `/tmp` locks by device and inode whose record names `pid`. */
-function tmpLocksOf(pid: number): string[] {
+/** Who holds a lock: a process id and that process's start time. */
+interface Holder {
+  pid: number;
+  start: number;
+}
+
+/**
+ * The `/tmp` locks by device and inode whose record names `holder`: its
+ * pid and its start, as process ids come round again (32,768 on Linux by
+ * default, fewer than a run of the suite starts) and killed writers of
+ * other tests leave their `/tmp` locks behind.
+ */
+function tmpLocksOf(holder: Holder): string[] {
   return readdirSync("/tmp")
     .filter((n) => /^npy-append-array-(links|folder)-.*\.lock$/.test(n))
     .map((n) => join("/tmp", n))
     .filter((f) => {
       try {
-        return (JSON.parse(readFileSync(f, "utf8")) as { pid: number })
-          .pid === pid;
+        const r = JSON.parse(readFileSync(f, "utf8")) as Holder;
+        return r.pid === holder.pid && r.start === holder.start;
       } catch {
         return false;
       }
@@ -85,10 +96,8 @@ for (
         k.signal === "SIGKILL" || k.status === 137,
         `${k.status} ${k.signal} ${k.stdout}${k.stderr}`,
       );
-      const pid = (JSON.parse(readFileSync(`${dir}.lock`, "utf8")) as {
-        pid: number;
-      }).pid;
-      let left = [...locksUnder(dir), ...tmpLocksOf(pid)].sort();
+      const holder = JSON.parse(readFileSync(`${dir}.lock`, "utf8")) as Holder;
+      let left = [...locksUnder(dir), ...tmpLocksOf(holder)].sort();
       // Beside the group and in /tmp, each member's beside it and in /tmp
       // (every file writer takes its lock by device and inode too); a
       // member stack's folder in /tmp, its live shard's beside it and in
