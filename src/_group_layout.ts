@@ -501,10 +501,10 @@ function refuseOther(
 export function memberRowsSync(
   dir: string,
   info: GroupInfo,
-  maxHeaderSize?: number,
+  maxHeaderSize: number | undefined,
   verb: string = "recover",
   chunks: number[][] = [],
-  left: unknown[] = [],
+  left: unknown[],
 ): number[] {
   const states = info.members.map((m) => memberState(dir, m));
   const rows = info.members.map((m, i) => {
@@ -550,11 +550,11 @@ export function memberRowsSync(
 export function cutGroupSync(
   dir: string,
   info: GroupInfo,
-  maxHeaderSize?: number,
+  maxHeaderSize: number | undefined,
   fsync: boolean = false,
   verb: string = "recover",
   maxRows: number = Infinity,
-  left: unknown[] = [],
+  left: unknown[],
 ): number {
   const chunks: number[][] = [];
   const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks, left);

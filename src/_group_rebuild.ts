@@ -25,7 +25,7 @@ import {
   writeGroupJson,
 } from "./_group_layout.ts";
 import { holdsStack } from "./_group_open.ts";
-import { groupRebuildCall } from "./_group_words.ts";
+import { commandLineRecover, groupRebuildCall } from "./_group_words.ts";
 import { evenIfLockLeft } from "./_lock_release.ts";
 
 /**
@@ -46,7 +46,7 @@ export function lostGroupJsonHint(dir: string): string {
   if (names.some((e) => isMemberName(e) && holdsStack(join(dir, e)))) {
     return `${lost}write group.json by hand (README "Groups" shows its format, a stack member with "stack": {"shardRows": N}), then run recoverGroup(${
       JSON.stringify(dir)
-    }) (command line: "npy-append-array recover ${dir}"), keeping every row`;
+    }) ${commandLineRecover(dir, false)}, keeping every row`;
   }
   const some = names.some((e) =>
     /\.npy$/.test(e) && isMemberName(e.slice(0, -4))
@@ -90,8 +90,8 @@ export function requireGroupJson(dir: string, verb: string): GroupInfo {
  */
 export function rebuildGroupJson(
   dir: string,
-  maxHeaderSize?: number,
-  left: unknown[] = [],
+  maxHeaderSize: number | undefined,
+  left: unknown[],
 ): GroupInfo {
   const fail = (why: string, e?: unknown): never => {
     throw new NpyFormatError(
@@ -106,7 +106,9 @@ export function rebuildGroupJson(
     );
   };
   const byHand =
-    `write group.json by hand (README "Groups" shows its format), then run recoverGroup again (command line: "npy-append-array recover ${dir}")`;
+    `write group.json by hand (README "Groups" shows its format), then run recoverGroup again ${
+      commandLineRecover(dir, false)
+    }`;
   if (holdsStack(dir)) {
     fail(
       `, and it is a stack's folder (it holds info, 0.npy or 0.npy.part): run recoverStack on it (command line: "npy-append-array recover ${dir}", without --group); if it is a group with a member "0", ${byHand}`,

@@ -73,8 +73,8 @@ function dropLock(release: () => void, left: unknown[]): void {
 export function stackRowsSync(
   dir: string,
   fortranOrder: boolean,
-  maxHeaderSize?: number,
-  left: unknown[] = [],
+  maxHeaderSize: number | undefined,
+  left: unknown[],
 ): { rows: number; chunks: number[] } {
   if (!pathFs().exists(dir)) return { rows: 0, chunks: [] };
   const s = recovered(dir, fortranOrder, maxHeaderSize);
@@ -90,8 +90,8 @@ export function sealLiveSync(
   dir: string,
   fortranOrder: boolean,
   fsync: boolean,
-  maxHeaderSize?: number,
-  left: unknown[] = [],
+  maxHeaderSize: number | undefined,
+  left: unknown[],
 ): void {
   if (!pathFs().exists(dir)) return;
   const options = { fortranOrder, fsync, ...headerCapOption(maxHeaderSize) };
@@ -116,7 +116,7 @@ export function cutStackSync(
   fortranOrder: boolean,
   maxHeaderSize: number | undefined,
   fsync: boolean,
-  left: unknown[] = [],
+  left: unknown[],
 ): void {
   const fs = pathFs();
   if (!fs.exists(dir)) return;

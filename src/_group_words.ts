@@ -14,7 +14,23 @@
  * @returns The words.
  */
 export function groupRebuildCall(dir: string): string {
-  return `recoverGroup(${
-    JSON.stringify(dir)
-  }) (command line: "npy-append-array recover --group ${dir}")`;
+  return `recoverGroup(${JSON.stringify(dir)}) ${
+    commandLineRecover(dir, true)
+  }`;
+}
+
+/**
+ * The command line's `recover` of `dir`, for messages, in parentheses
+ * after the library's call: with `--group` where it must rebuild a lost
+ * `group.json`, without where the folder already has one (written by
+ * hand) or is a stack's.
+ *
+ * @param dir The folder.
+ * @param rebuild Whether `group.json` is to be rebuilt (`--group`).
+ * @returns The words.
+ */
+export function commandLineRecover(dir: string, rebuild: boolean): string {
+  return `(command line: "npy-append-array recover ${
+    rebuild ? "--group " : ""
+  }${dir}")`;
 }
