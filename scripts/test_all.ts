@@ -28,6 +28,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { join } from "node:path";
+import { PYTHON, PYTHON_SERVER_ENV } from "../tests/_numpy.ts";
 import { fileURLToPath } from "node:url";
 
 /** Pinned tool versions (all from npm). */
@@ -314,13 +315,10 @@ async function stepBrowser(): Promise<void> {
   record("browser test", code === 0, `exit code ${code}`);
 }
 
-/** The Python that has NumPy (as in `tests/_numpy.ts`). */
-const PYTHON = "/usr/bin/python3";
-
 /**
  * Starts `scripts/py_fork_server.py` for the whole run and names its
- * socket in `NPY_TEST_PYTHON_SERVER` (`PYTHON_SERVER_ENV` of
- * `tests/_numpy.ts`), which every test process inherits: their NumPy and
+ * socket in `PYTHON_SERVER_ENV` (`tests/_numpy.ts`), which every test
+ * process inherits: their NumPy and
  * Dask runs then fork a Python that imported both once, instead of
  * starting one each (thousands a runtime). Without NumPy nothing is
  * started and the tests run Python themselves. The server ends with this
@@ -363,7 +361,7 @@ async function startPythonServer(): Promise<() => void> {
     stop();
     return () => {};
   }
-  Deno.env.set("NPY_TEST_PYTHON_SERVER", socket);
+  Deno.env.set(PYTHON_SERVER_ENV, socket);
   console.log(`\nPython fork server at ${socket}`);
   return stop;
 }
