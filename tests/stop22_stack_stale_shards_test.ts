@@ -13,7 +13,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   readFileSync,
@@ -252,5 +252,43 @@ test(
     writeFileSync(info, listed1);
     utimesSync(info, t1, t1);
     assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [0, 1, 2]);
+  },
+);
+
+test(
+  "readers opened beside a live writer sealing a shard every 2 rows never take its new shards for old ones",
+  { timeout: 300_000 },
+  async () => {
+    const dir = join(tempDir(), "live");
+    const [exe, pre] = scriptCommand(
+      new URL("./_stop22_stack_live_child.ts", import.meta.url),
+    );
+    const rows = 1000;
+    const child = spawn(exe, [...pre, dir, String(rows)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code))
+    );
+    await new Promise<void>((resolve) =>
+      child.stdout!.once("data", () => resolve())
+    );
+    let running = true;
+    void exited.then(() => running = false);
+    let opens = 0;
+    while (running) {
+      const got = readNpyStackSync(dir);
+      const v = [...got.data as Int32Array];
+      assert.deepEqual(v, Array.from({ length: v.length }, (_, i) => i));
+      using r = NpyStackReader.openSync(dir);
+      const before = r.length;
+      r.refreshSync();
+      assert.ok(r.length >= before);
+      opens++;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.equal(await exited, 0);
+    assert.ok(opens > 5, `${opens} opens`);
+    assert.equal(readNpyStackSync(dir).shape[0], rows);
   },
 );
