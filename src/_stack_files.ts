@@ -1,7 +1,9 @@
 /**
  * Opening the files of a stack folder: what is not a regular file there,
  * or an `info` far larger than any stack's, is a damaged stack, refused
- * with the path and the fix; cutting the live shard in place.
+ * with the path and the fix; cutting the live shard in place; shard paths;
+ * shards left past `info` by a rewrite, refused, and the touch at a seal
+ * that keeps a killed writer's shards from looking so.
  *
  * @module
  */
