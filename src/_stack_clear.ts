@@ -77,15 +77,17 @@ export function isClearing(dir: string): boolean {
 /**
  * Scans a stack for its writer or `recoverStack`, first finishing the
  * removal of a stack whose replacing open was killed after its commit
- * point (its `info` marked as being cleared).
+ * point (its `info` marked as being cleared). `takeOlder`: unlisted shards
+ * older than `info` are taken in (`recoverStack`), not refused.
  */
 export function scanFinishingClear(
   dir: string,
   fs: PathFs,
   fsync: boolean,
   maxHeaderSize?: number,
+  takeOlder = false,
 ): StackScan {
-  const scan = scanStack(dir, fs, maxHeaderSize);
+  const scan = scanStack(dir, fs, maxHeaderSize, takeOlder);
   if (!scan.clearing) return scan;
   clearStack(dir, fs, fsync);
   return scanStack(dir, fs, maxHeaderSize);

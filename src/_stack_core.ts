@@ -38,6 +38,7 @@ import { refuseLongName } from "./_lock_names.ts";
 import {
   blankPart,
   checkStackFolder,
+  freshenShard,
   join,
   partPath,
   reviveShard,
@@ -141,6 +142,7 @@ export class StackCore {
         fs,
         options.fsync ?? false,
         options.maxHeaderSize,
+        verb === "recover",
       );
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
@@ -538,6 +540,7 @@ export class StackCore {
     this.#live = null;
     this.#reopen = false;
     const n = this.chunks.length;
+    freshenShard(this.#fs, partPath(this.dir, n), this.#options.fsync ?? false);
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
     // Counted once renamed: an append failing after it revives the shard.
     this.chunks.push(this.#liveRows);

@@ -1,7 +1,9 @@
 /**
  * Opening the files of a stack folder: what is not a regular file there,
  * or an `info` far larger than any stack's, is a damaged stack, refused
- * with the path and the fix; cutting the live shard in place.
+ * with the path and the fix; cutting the live shard in place; shard paths;
+ * shards left past `info` by a rewrite, refused, and the touch at a seal
+ * that keeps a killed writer's shards from looking so.
  *
  * @module
  */
@@ -107,6 +109,77 @@ export function cutLiveShard(fs: PathFs, path: string, rows: number): void {
   const f = fs.open(path, "write");
   try {
     runSync(recoverSteps(path, false, undefined, CHUNK_SIZE, rows), f);
+  } finally {
+    f.closeSync();
+  }
+}
+
+/** Joins a folder and a file name. */
+export function join(dir: string, name: string): string {
+  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
+}
+
+/** `{n}.npy`. */
+export function shardPath(dir: string, n: number): string {
+  return join(dir, `${n}.npy`);
+}
+
+/** `{n}.npy.part`. */
+export function partPath(dir: string, n: number): string {
+  return join(dir, `${n}.npy.part`);
+}
+
+/**
+ * Refuses the unlisted shard `k` when it is older than `info` (modified
+ * at `infoTime`): left by an earlier stack that Dask's `to_npy_stack`
+ * wrote over with fewer shards (it writes `info` first, then its shards,
+ * and leaves the old ones past them), not sealed by a writer killed
+ * before it rewrote `info` (its writer touches a shard as it seals it,
+ * after the `info` before; see `freshenShard`). Equal times (a coarse
+ * file system) are a killed writer's.
+ *
+ * @throws {NpyFormatError} naming the shards and the fix.
+ */
+export function refuseOlder(
+  dir: string,
+  fs: PathFs,
+  k: number,
+  listed: number,
+  infoTime: number,
+): void {
+  const t = fs.modifiedMs(shardPath(dir, k));
+  if (t === null || t >= infoTime) return;
+  let last = k;
+  while (fs.exists(shardPath(dir, last + 1))) last++;
+  const one = last === k;
+  const names = one ? `${k}.npy` : `${k}.npy .. ${last}.npy`;
+  const shards = listed === 1 ? "1 shard" : `${listed} shards`;
+  throw stackError(
+    dir,
+    "damaged-stack",
+    `its info lists ${shards} but "${shardPath(dir, k)}"${
+      one ? " follows" : ` and the ${last - k} after it follow`
+    }, older than info: left over, it seems, from an earlier stack that dask.array.to_npy_stack wrote over (Dask reads the listed ${shards} only); remove (or move out) ${names} to read what Dask reads, or run recoverStack to take ${
+      one ? "it" : "them"
+    } in as rows`,
+  );
+}
+
+/**
+ * Touches the live shard `path` just before it is sealed (writes its magic
+ * again, the same bytes): its time is then past the `info` written before,
+ * even when its last rows came before that `info` (a seal at `close()`),
+ * so a kill before `info` is rewritten leaves a shard `scanStack` reads,
+ * not one it refuses as older (see `refuseOlder`).
+ */
+export function freshenShard(fs: PathFs, path: string, fsync: boolean): void {
+  const f = fs.open(path, "write");
+  try {
+    const magic = new Uint8Array(6);
+    if (f.readSync(magic, 0) === 6) {
+      f.writeSync(magic, 0);
+      if (fsync) f.syncSync?.();
+    }
   } finally {
     f.closeSync();
   }

@@ -18,26 +18,17 @@ import { kindName, type PathFs, syncDir } from "./_path_fs.ts";
 import type { NpyFormatError } from "./errors.ts";
 import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
+  join,
   openStackFile,
+  partPath,
   readInfoBytes,
+  refuseOlder,
   RESTORE_SHARD,
+  shardPath,
   stackError,
 } from "./_stack_files.ts";
 
-/** Joins a folder and a file name. */
-export function join(dir: string, name: string): string {
-  return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;
-}
-
-/** `{n}.npy`. */
-export function shardPath(dir: string, n: number): string {
-  return join(dir, `${n}.npy`);
-}
-
-/** `{n}.npy.part`. */
-export function partPath(dir: string, n: number): string {
-  return join(dir, `${n}.npy.part`);
-}
+export { freshenShard, join, partPath, shardPath } from "./_stack_files.ts";
 
 /** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
 function readAt(
@@ -263,6 +254,7 @@ export function scanStack(
   dir: string,
   fs: PathFs,
   maxHeaderSize?: number,
+  takeOlder = false,
 ): StackScan {
   const infoPath = join(dir, "info");
   let chunks: number[] = [];
@@ -270,6 +262,9 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
+  // Before the bytes: an info a live writer rewrites meanwhile is newer
+  // than this time, so none of its unlisted shards looks older.
+  const infoTime = takeOlder ? null : fs.modifiedMs(infoPath);
   const infoBytes = fs.exists(infoPath)
     ? readInfoBytes(fs, dir, infoPath)
     : null;
@@ -357,6 +352,9 @@ export function scanStack(
   for (;;) {
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
+      if (listed > 0 && infoTime !== null) {
+        refuseOlder(dir, fs, n, listed, infoTime);
+      }
       const head = sealedHead(dir, fs, path, maxHeaderSize);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
       chunks.push(shardRows(head, fortranOrder));

@@ -16,7 +16,9 @@ import { HEADER_OPTIONS } from "./_option_kinds.ts";
  * Repairs a stack left by a killed writer, as reopening it for writing
  * would: recovers a cut-off live shard `{n}.npy.part` (keeping its whole
  * rows, as `recover` does for one file), removes an empty one, and
- * rewrites `info` when it misses a shard sealed just before the kill. The
+ * rewrites `info` when it misses a shard sealed just before the kill. It
+ * takes in every sealed shard past `info`, also ones older than `info`
+ * (which readers refuse: an earlier stack's, left by `to_npy_stack`). The
  * live shard stays live (a writer continues it). Takes the stack's lock.
  *
  * @example

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 /** Every file under `dir` and its bytes, as one comparable text. */
@@ -37,4 +43,19 @@ export function compactHeaderFile(): Uint8Array {
   bytes.set(new TextEncoder().encode(text.padEnd(117, " ") + "\n"), 10);
   bytes.set(new Uint8Array(new Float64Array([0, 1, 2]).buffer), 128);
   return bytes;
+}
+
+/**
+ * Writes `bytes` as the `info` of the stack `dir` as a writer killed
+ * between a seal and the rewrite of `info` leaves it: `info` older than
+ * every shard (its shards past it are then a killed writer's, read; an
+ * `info` written now would make them look left over from a rewrite).
+ */
+export function writeOldInfo(dir: string, bytes: Uint8Array): void {
+  const info = join(dir, "info");
+  writeFileSync(info, bytes);
+  const times = readdirSync(dir).filter((n) => /^\d+\.npy$/.test(n))
+    .map((n) => statSync(join(dir, n)).mtimeMs);
+  const t = new Date(Math.min(Date.now(), ...times) - 1000);
+  utimesSync(info, t, t);
 }

@@ -31,6 +31,7 @@ import {
   recoverStackSync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { writeOldInfo } from "./_test_files.ts";
 
 /** The stack's files, without the live shard writer's lock file. */
 function files(dir: string): string[] {
@@ -148,7 +149,7 @@ describe("recoverStack and reopening after a kill", () => {
     const { dir } = makeStack(8, 4, true);
     // The info of one shard: as a kill right after 1.npy.part became 1.npy leaves it.
     const one = makeStack(4, 4, true);
-    writeFileSync(join(dir, "info"), readFileSync(join(one.dir, "info")));
+    writeOldInfo(dir, readFileSync(join(one.dir, "info")));
     const r = await NpyStackReader.open(dir);
     assert.equal(r.length, 8, "the reader sees the renamed shard");
     assert.deepEqual(await recoverStack(dir), [8, 2]);
@@ -161,7 +162,7 @@ describe("recoverStack and reopening after a kill", () => {
   test("reopening a stack whose info is stale rewrites it before appending", () => {
     const { dir } = makeStack(8, 4, true);
     const one = makeStack(4, 4, true);
-    writeFileSync(join(dir, "info"), readFileSync(join(one.dir, "info")));
+    writeOldInfo(dir, readFileSync(join(one.dir, "info")));
     {
       using w = NpyStackWriterSync.open(dir, { shardRows: 4 });
       assert.equal(w.shards, 2);
