@@ -14,9 +14,12 @@ import {
   yearMonth,
 } from "./_time_units.ts";
 
-// Attoseconds per day and per millisecond (a Date's unit).
-const PER_DAY = unitsPer("D", "as")!;
-const PER_MILLISECOND = unitsPer("ms", "as")!;
+// Attoseconds per day and per millisecond (a Date's unit), from the one
+// table at the first use: loading the module computes nothing (17.2).
+let perDay: bigint | undefined;
+let perMillisecond: bigint | undefined;
+const attosPerDay = (): bigint => perDay ??= unitsPer("D", "as")!;
+const attosPerMs = (): bigint => perMillisecond ??= unitsPer("ms", "as")!;
 
 /**
  * A raw `datetime64` count in attoseconds since the epoch.
@@ -28,10 +31,12 @@ export function toAttoseconds(
   unit: TimeUnit,
 ): bigint | undefined {
   const v = value * BigInt(unit.count);
-  if (unit.base === "Y") return daysFromCivil(1970n + v, 1n, 1n) * PER_DAY;
+  if (unit.base === "Y") {
+    return daysFromCivil(1970n + v, 1n, 1n) * attosPerDay();
+  }
   if (unit.base === "M") {
     const [year, month] = yearMonth(v);
-    return daysFromCivil(year, month, 1n) * PER_DAY;
+    return daysFromCivil(year, month, 1n) * attosPerDay();
   }
   const f = unitsPer(unit.base, "as");
   return f === undefined ? undefined : v * f;
@@ -39,7 +44,7 @@ export function toAttoseconds(
 
 /** Attoseconds of a JS `Date` (milliseconds since the epoch). */
 export function dateAttoseconds(date: Date): bigint {
-  return BigInt(date.getTime()) * PER_MILLISECOND;
+  return BigInt(date.getTime()) * attosPerMs();
 }
 
 /**

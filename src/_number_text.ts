@@ -180,22 +180,32 @@ const TIME_WORDS: Record<string, string> = {
 };
 
 // For each unit below a day, from the one table of unit lengths (built
-// once here, as timeText runs per value): units per day; seconds per unit
-// (1n below a second) and units per second (1n from a second up); digits
-// of a second's fraction.
-const CLOCK: Record<
-  string,
-  { perDay: bigint; seconds: bigint; perSecond: bigint; digits: number }
-> = {};
-const DAYS_PER_WEEK = unitsPer("W", "D")!;
-for (const unit of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
-  const perSecond = unitsPer("s", unit) || 1n;
-  CLOCK[unit] = {
-    perDay: unitsPer("D", unit)!,
-    seconds: unitsPer(unit, "s") || 1n,
-    perSecond,
-    digits: String(perSecond).length - 1,
-  };
+// at the first clock text, not at import, then kept, as timeText runs per
+// value): units per day; seconds per unit (1n below a second) and units
+// per second (1n from a second up); digits of a second's fraction.
+type Clock = {
+  perDay: bigint;
+  seconds: bigint;
+  perSecond: bigint;
+  digits: number;
+};
+let clocks: Record<string, Clock> | undefined;
+
+/** The clock of a unit below a day (see above). */
+function clockOf(unit: string): Clock {
+  if (clocks === undefined) {
+    clocks = {};
+    for (const u of TIME_UNITS.slice(TIME_UNITS.indexOf("h"))) {
+      const perSecond = unitsPer("s", u) || 1n;
+      clocks[u] = {
+        perDay: unitsPer("D", u)!,
+        seconds: unitsPer(u, "s") || 1n,
+        perSecond,
+        digits: String(perSecond).length - 1,
+      };
+    }
+  }
+  return clocks[unit]!;
 }
 
 // Days since 1970 as NumPy's days_to_yearsdays dates them: it first
@@ -238,11 +248,11 @@ export function timeText(
     return `${year(y)}-${two(m)}`;
   }
   if (base === "W" || base === "D") {
-    const days = base === "W" ? BigInt.asIntN(64, v * DAYS_PER_WEEK) : v;
+    const days = base === "W" ? BigInt.asIntN(64, v * unitsPer("W", "D")!) : v;
     const [y, m, d] = numpyCivil(days);
     return `${year(y)}-${two(m)}-${two(d)}`;
   }
-  const { perDay, seconds: each, perSecond, digits } = CLOCK[base]!;
+  const { perDay, seconds: each, perSecond, digits } = clockOf(base);
   const days = floorDiv(v, perDay);
   const rest = v - days * perDay;
   const [y, m, d] = numpyCivil(days);

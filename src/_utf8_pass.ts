@@ -28,7 +28,9 @@ export function encodeUtf8Pass(s: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
-const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// Made at the first use, not at import: a decoder is module-level work
+// every process paid at load (issue 17.2, cold start).
+let strict: TextDecoder | undefined;
 
 /**
  * `str(bytes, "utf-8", "surrogatepass")`; `undefined` for bytes that are
@@ -36,7 +38,8 @@ const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  */
 export function decodeUtf8Pass(bytes: Uint8Array): string | undefined {
   try {
-    return STRICT.decode(bytes);
+    strict ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    return strict.decode(bytes);
   } catch {
     // Encoded surrogates (ED A0..BF xx) are the only bytes to take here.
   }
@@ -48,7 +51,7 @@ export function decodeUtf8Pass(bytes: Uint8Array): string | undefined {
       continue;
     }
     try {
-      out += STRICT.decode(bytes.subarray(from, i));
+      out += strict!.decode(bytes.subarray(from, i));
     } catch {
       return undefined;
     }
@@ -57,7 +60,7 @@ export function decodeUtf8Pass(bytes: Uint8Array): string | undefined {
     i += 2;
   }
   try {
-    return out + STRICT.decode(bytes.subarray(from));
+    return out + strict!.decode(bytes.subarray(from));
   } catch {
     return undefined;
   }
