@@ -104,7 +104,8 @@ export function slotText(slot: string, temp: string): string {
  * @returns The temporary's base name.
  */
 export function slotTemp(slot: string, text: string): string {
-  if (!text.startsWith("~")) return text;
+  // The long form ends in `.new` (a lock's name may start with `~`).
+  if (!text.startsWith("~") || text.endsWith(".new")) return text;
   return `${slotLock(slot) ?? SHARED_PREFIX}${text.slice(1)}.new`;
 }
 

@@ -116,3 +116,19 @@ test(
     assert.deepEqual([...readNpySync(file).data as Float64Array], [1, 2, 3]);
   },
 );
+
+test(
+  "a killed taker's slot beside a lock whose name starts with ~ is read in full",
+  () => {
+    const dir = tempDir();
+    const file = join(dir, "~x.npy");
+    const pid = deadPid();
+    const token = "0123456789abcdef";
+    writeFileSync(`${file}.lock.${pid}.${token}.new`, "");
+    symlinkSync(`~x.npy.lock.${pid}.${token}.new`, `${file}.lock.0.new`);
+    const w = NpyAppendArraySync.open(file);
+    w.append(new Float64Array([4]));
+    w.close();
+    assert.deepEqual(readdirSync(dir), ["~x.npy"]);
+  },
+);
