@@ -437,7 +437,9 @@ export function normalize(
  * A dtype takes the typed array of its kind and size (any byte order:
  * the elements are numbers), or the one `typedArrayFor` gives it
  * (`Uint16Array` bits for `f2`, `BigInt64Array` ticks for times, float
- * pairs for complex); a `Uint8Array` is raw bytes of any dtype.
+ * pairs for complex); a `Uint8Array` is raw bytes of any dtype, and the
+ * only typed array text, bytes and records take (a `Float64Array` named
+ * `"|V4"` gave twice the bytes its items take).
  */
 function refuseMisnamed(
   data: unknown,
@@ -450,7 +452,6 @@ function refuseMisnamed(
   const fit = named.kind === "c"
     ? typedArrayFor({ ...named, kind: "f", itemsize: named.itemsize / 2 })
     : typedArrayFor(named);
-  if (fit === undefined && named.kind !== "c") return; // text, records
   const part = named.kind === "c" ? named.itemsize / 2 : named.itemsize;
   const sameKind = own.kind === (named.kind === "c" ? "f" : named.kind) &&
     own.itemsize === part;
@@ -459,8 +460,9 @@ function refuseMisnamed(
   if (sameKind || f16Bits || (fit !== undefined && data instanceof fit.ctor)) {
     return;
   }
+  // Text, bytes and records take their raw bytes only.
   const wanted = fit === undefined
-    ? ""
+    ? "pass its bytes as a Uint8Array, or "
     : `pass a ${fit.ctor.name} for "${named.str}", or `;
   throw new TypeError(
     `Cannot append to ${label}: data is a ${

@@ -20,6 +20,7 @@ import {
   NpyAppendArraySync,
   NpyGroupWriterSync,
   NpyStackWriterSync,
+  parseDType,
   readNpySync,
 } from "../mod.ts";
 import {
@@ -257,3 +258,42 @@ test("plain values a named dtype cannot hold are refused", () => {
   w.append({ data: [255, 1], shape: [2], dtype: "|u1" });
   assert.deepEqual(w.shape, [2]);
 });
+
+test(
+  "text, bytes and records named on a typed array other than Uint8Array are refused",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    const rec = "[('a', '<f4'), ('b', '<f4')]";
+    const cases: Array<[string, ArrayLike<unknown>, number]> = [
+      ["<U2", new Uint32Array([65, 66]), 2],
+      ["<U1", new Uint32Array([0x110000]), 1],
+      ["|V4", new Float64Array([1, 2]), 2],
+      ["|S8", new Float64Array([1, 2]), 2],
+      ["|S4", new Int32Array([1, 2]), 2],
+      ["|S2", new Uint16Array([0x4141, 0x4242]), 2],
+      [rec, new Float32Array([1, 2, 3, 4]), 2],
+    ];
+    const paths: string[] = [];
+    for (const [i, [dt, data, n]] of cases.entries()) {
+      const path = join(dir, `text${i}.npy`);
+      using w = NpyAppendArraySync.open(path, { dtype: dt });
+      assert.throws(
+        () => w.append({ data, shape: [n], dtype: dt }),
+        (e) =>
+          e instanceof TypeError && e.message.includes(JSON.stringify(path)) &&
+          /as a Uint8Array/.test(e.message),
+        dt,
+      );
+      // Its bytes as a Uint8Array go in.
+      const t = data as Uint8Array;
+      const bytes = new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+      if (dt === "<U1") continue;
+      const items = t.byteLength / parseDType(dt).itemsize;
+      w.append({ data: bytes, shape: [items], dtype: dt });
+      assert.deepEqual(w.shape, [items]);
+      paths.push(path);
+    }
+    for (const np of npLoadJsonMany(paths)) assert.equal(np.shape.length, 1);
+  },
+);
