@@ -172,7 +172,7 @@ test("the typed arrays a dtype takes still go in", numpyTestOptions(), () => {
     ["<f8", new Float32Array([1.5, 2]), "float32", [1.5, 2]],
     ["|b1", new Uint8Array([1, 0]), "|b1", [true, false]],
   ];
-  for (const [i, [fileDt, data, named, want]] of cases.entries()) {
+  for (const [i, [fileDt, data, named]] of cases.entries()) {
     const path = join(dir, `ok${i}.npy`);
     {
       using w = NpyAppendArraySync.open(path, { dtype: fileDt });
