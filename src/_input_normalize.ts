@@ -365,11 +365,13 @@ export function normalize(
   if (typeof obj.dataSync === "function" && "shape" in obj) {
     const data = (obj.dataSync as () => ArrayLike<unknown>).call(obj);
     checkData(data, label, "dataSync() must return a typed array or an array");
+    const srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
+    refuseMisnamed(data, srcDType, label);
     return {
       shape: checkShape(obj.shape, label),
       data,
       order: "C",
-      srcDType: libDType(obj.dtype) ?? typedArrayDType(data),
+      srcDType,
     };
   }
   if ("data" in obj && "shape" in obj) {
@@ -390,6 +392,7 @@ export function normalize(
     } else {
       srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
     }
+    refuseMisnamed(data, srcDType, label);
     if ("stride" in obj && obj.stride !== undefined) {
       const shape = checkShape(obj.shape, label);
       const strides = checkStrides(
@@ -424,6 +427,47 @@ export function normalize(
     `Cannot append ${
       show(input)
     } to ${label}: pass a typed array, { data, shape }, nested arrays, an ndarray or a tensor`,
+  );
+}
+
+/**
+ * Refuses a typed array named a numeric or time dtype its elements are not
+ * (a `Float32Array` named `"<i8"`): its bytes would be taken as that
+ * dtype's, too few or too many for the shape, or bit patterns as values.
+ * A dtype takes the typed array of its kind and size (any byte order:
+ * the elements are numbers), or the one `typedArrayFor` gives it
+ * (`Uint16Array` bits for `f2`, `BigInt64Array` ticks for times, float
+ * pairs for complex); a `Uint8Array` is raw bytes of any dtype, and the
+ * only typed array text, bytes and records take (a `Float64Array` named
+ * `"|V4"` gave twice the bytes its items take).
+ */
+function refuseMisnamed(
+  data: unknown,
+  named: DType | undefined,
+  label: string,
+): void {
+  if (named === undefined || data instanceof Uint8Array) return;
+  const own = typedArrayDType(data);
+  if (own === undefined) return;
+  const fit = named.kind === "c"
+    ? typedArrayFor({ ...named, kind: "f", itemsize: named.itemsize / 2 })
+    : typedArrayFor(named);
+  const part = named.kind === "c" ? named.itemsize / 2 : named.itemsize;
+  const sameKind = own.kind === (named.kind === "c" ? "f" : named.kind) &&
+    own.itemsize === part;
+  const f16Bits = named.kind === "f" && named.itemsize === 2 &&
+    own.kind === "u" && own.itemsize === 2;
+  if (sameKind || f16Bits || (fit !== undefined && data instanceof fit.ctor)) {
+    return;
+  }
+  // Text, bytes and records take their raw bytes only.
+  const wanted = fit === undefined
+    ? "pass its bytes as a Uint8Array, or "
+    : `pass a ${fit.ctor.name} for "${named.str}", or `;
+  throw new TypeError(
+    `Cannot append to ${label}: data is a ${
+      (data as TypedArray).constructor.name
+    } of "${own.str}" elements, but its dtype says "${named.str}"; ${wanted}leave dtype out to have its values cast to the file's dtype`,
   );
 }
 

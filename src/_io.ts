@@ -48,15 +48,40 @@ export function* readFully(
   const total = buffer.byteLength;
   while (done < total) {
     // At most 1 GiB per call: Node's fs.readSync throws for 2 GiB or more.
-    const n = (yield {
-      op: "read",
-      buffer: buffer.subarray(done, done + MAX_IO_BYTES),
-      position: position + done,
-    }) as number;
-    if (n <= 0) break;
+    const piece = buffer.subarray(done, done + MAX_IO_BYTES);
+    const n = readCount(
+      yield { op: "read", buffer: piece, position: position + done },
+      piece.byteLength,
+    );
+    if (n === 0) break;
     done += n;
   }
   return done;
+}
+
+/**
+ * A read's answer as a byte count: a safe integer from 0 (the end of the
+ * file) to the bytes asked for.
+ *
+ * @throws {TypeError} The file answered with anything else (only a
+ * caller's file object can: the adapters return counts); taken as a count,
+ * more than asked read past the buffer's bytes, and a string was added to.
+ */
+export function readCount(n: unknown, asked: number): number {
+  if (
+    typeof n === "number" && Number.isSafeInteger(n) && n >= 0 && n <= asked
+  ) {
+    return n;
+  }
+  throw new TypeError(
+    `Cannot use the file object: its read() returned ${
+      typeof n === "bigint"
+        ? `${n}n`
+        : typeof n === "string"
+        ? JSON.stringify(n)
+        : String(n)
+    } (${typeof n}) for ${asked} bytes asked; return the count of bytes it put in the buffer (0 at the end of the file)`,
+  );
 }
 
 /**
@@ -275,13 +300,14 @@ export function readFullySync(
   if (total === 0 || total > MAX_IO_BYTES) {
     return runSync(readFully(buffer, position), file);
   }
-  let first: number;
+  let answer: unknown;
   try {
-    first = file.readSync(buffer, position);
+    answer = file.readSync(buffer, position);
   } catch (e) {
     throw fileObjectError(e, "read");
   }
-  if (first >= total || first <= 0) return Math.max(0, first);
+  const first = readCount(answer, total);
+  if (first === total || first === 0) return first;
   return first +
     runSync(readFully(buffer.subarray(first), position + first), file);
 }

@@ -351,6 +351,16 @@ function openPathTarget(
     return result;
   } catch (e) {
     lock.release();
+    if (
+      !again && kind === "file" &&
+      (e as { code?: unknown }).code === "ENOENT" &&
+      fs.kind(path) === "missing"
+    ) {
+      // Gone at a later look under the lock (removed, or moved away by
+      // another program, between a look and its stat or open): open
+      // again, from the look, where a missing file is made afresh.
+      return openPathTarget(path, options, true);
+    }
     throw runtimeError(e, verb, path);
   }
 }

@@ -129,7 +129,7 @@ export function optionsOrError<T>(
         snapshot[k] = (options as Record<string, unknown>)[k];
       }
       return badHeaderCap(snapshot.maxHeaderSize, verb, label) ??
-        snapshot as T;
+        badFlag(snapshot, verb, label) ?? snapshot as T;
     }
     const near = nearest(unknown, kind.keys);
     return new TypeError(
@@ -145,6 +145,35 @@ export function optionsOrError<T>(
       show(options)
     }`,
   );
+}
+
+/**
+ * The boolean options of readers and maintenance calls (the writers' are
+ * checked with their other values, `checkWriterOptions`).
+ */
+const FLAGS = ["allowIncomplete", "zerofillIncomplete", "inplace"] as const;
+
+/**
+ * The error of a flag given but no boolean (`allowIncomplete: "false"`,
+ * truthy, read a file that needs recovery), naming the file: checked
+ * here, before any I/O, for every function taking one.
+ */
+function badFlag(
+  options: Record<string, unknown>,
+  verb: string,
+  label: string,
+): TypeError | undefined {
+  for (const name of FLAGS) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== "boolean") {
+      return new TypeError(
+        `Cannot ${verb} ${label}: ${name} must be a boolean, not ${
+          typeof v === "string" ? `"${v}"` : show(v)
+        }`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -150,6 +150,26 @@ export function prepareArray(
       data = new Uint8Array(buffer, byteOffset, byteLength);
     }
   }
+  if (
+    !isTypedArray(data) && src !== undefined && src.kind !== "c" &&
+    typedArrayFor(src) !== undefined && !sameValues(src, dtype)
+  ) {
+    // Plain values named another numeric or time dtype: that dtype's
+    // values (checked as a file of it checks them: 1.5 is no "<i8", 1 is
+    // one second as "M8[s]"), then cast to the file's as a typed array of
+    // it is, as np.asarray(data, src) joined to the file.
+    const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    const count = data.length;
+    data = decodeItems(
+      encodeValues(data, native, casting, label),
+      native,
+      count,
+      {
+        copy: false,
+      },
+    ) as TypedArray;
+    src = native;
+  }
   let bytes: Uint8Array | undefined;
   let shared = false;
 
@@ -329,6 +349,11 @@ function quickPrepare(
     dtype: dtype ?? src,
     shared: true,
   };
+}
+
+/** Whether two dtypes hold the same values (byte order aside). */
+function sameValues(a: DType, b: DType): boolean {
+  return a.kind === b.kind && a.itemsize === b.itemsize && a.unit === b.unit;
 }
 
 /**

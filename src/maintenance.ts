@@ -84,16 +84,6 @@ function settledAway(target: Target): boolean {
   return gone;
 }
 
-function checkBool(value: unknown, name: string, fn: string): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== "boolean") {
-    throw new TypeError(
-      `Cannot run ${fn}: option ${name} must be a boolean, not ${typeof value}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Tells whether `NpyAppendArray.open` accepts a file as it is: its header
  * rewritten with growth space fits in its present length, it has an axis
@@ -341,7 +331,7 @@ function byCopy(
   target: Target,
   options: EnsureAppendableOptions,
 ): boolean | undefined {
-  const inplace = checkBool(options.inplace, "inplace", "ensureAppendable");
+  const inplace = options.inplace === true; // a boolean: checkOptions
   if (typeof target === "string" || target instanceof URL) {
     return inplace
       ? ensureAppendableInPlacePath(
@@ -450,16 +440,7 @@ export function recover(
     return Promise.reject(o);
   }
   options = o;
-  let zerofill: boolean;
-  try {
-    zerofill = checkBool(
-      options.zerofillIncomplete,
-      "zerofillIncomplete",
-      "recover",
-    );
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  const zerofill = options.zerofillIncomplete === true; // checked above
   try {
     if (settledAway(target)) return Promise.resolve(true);
   } catch (e) {
@@ -502,11 +483,7 @@ export function recoverSync(
   options: RecoverOptions = {},
 ): boolean {
   options = checkOptions(options, "recover", target, RECOVER_OPTIONS);
-  const zerofill = checkBool(
-    options.zerofillIncomplete,
-    "zerofillIncomplete",
-    "recover",
-  );
+  const zerofill = options.zerofillIncomplete === true; // checked above
   if (settledAway(target)) return true;
   return onTargetSync(
     target,

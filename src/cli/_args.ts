@@ -217,8 +217,8 @@ export function intOption(
  *
  * @param text The option's text.
  * @returns The dtype.
- * @throws {UsageError} for a dtype the library does not know, or one of
- *   size 0.
+ * @throws {UsageError} for a dtype the library does not know, one of
+ *   size 0, or one holding Python objects.
  */
 export function dtypeOption(text: string): DType {
   let dtype: DType;
@@ -226,6 +226,11 @@ export function dtypeOption(text: string): DType {
     dtype = parseDType(text);
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  if (dtype.hasObject) {
+    throw new UsageError(
+      `Cannot use dtype "${text}": it holds Python objects, which cannot be written; use a number, text, time or record dtype`,
+    );
   }
   if (
     dtype.itemsize === 0 && dtype.fields === undefined &&
