@@ -167,7 +167,9 @@ function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
 
 /**
  * Whether NumPy would cast `from` to `to` under `casting`, as
- * `np.can_cast(from, to, casting)`. Value range checks are separate: a
+ * `np.can_cast(from, to, casting)` (NumPy 1.24: records cast to records
+ * field by field in order, another name making it at least "safe", another
+ * field count never). Value range checks are separate: a
  * cast allowed here may still meet a value the target cannot hold. The
  * dtypes are parsed ones or anything {@linkcode parseDType} takes
  * (`"<f8"`), as `np.can_cast` takes strings.

@@ -27,6 +27,7 @@ import {
 } from "../mod.ts";
 import { CASTING_MODES } from "../src/casting.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { cli } from "./_cli_run.ts";
 
 const GEN = `
 import json, random, sys
@@ -288,3 +289,48 @@ test("a record cast NumPy refuses names the file and the fix", () => {
   narrow.close();
   assert.equal(dataOf(file).length, 0);
 });
+
+test(
+  "CLI concat casts records by position too, and names the --casting that allows it",
+  { ...numpyTestOptions(), timeout: 120_000 },
+  () => {
+    const dir = tempDir();
+    try {
+      const out = join(dir, "h4_out.npy");
+      const a = join(dir, "h4_a.npy");
+      const c = join(dir, "h4_c.npy");
+      runPython(
+        `import sys, numpy as np
+np.save(sys.argv[1], np.array([(1, 2.5)], [('a', '<i8'), ('b', '<f8')]))
+np.save(sys.argv[2], np.array([(3, 4.5), (5, 6.5)], [('b', '<i4'), ('a', '<f4')]))`,
+        [out, a],
+      );
+      runPython(
+        `import sys, numpy as np
+np.save(sys.argv[1], np.array([(3,)], [('b', '<i4')]))`,
+        [c],
+      );
+      const no = cli(["concat", "--casting", "no", out, a]);
+      assert.equal(no.code, 1, no.stderr);
+      assert.match(
+        no.stderr,
+        /under casting "no" \(--casting safe allows it\)/,
+      );
+      const none = cli(["concat", out, c]);
+      assert.equal(none.code, 1, none.stderr);
+      assert.match(none.stderr, /no --casting allows it: .*\(1 and 2 here\)/);
+      const r = cli(["concat", "--no-progress", "--casting", "safe", out, a]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = runPython(
+        `import sys, numpy as np
+x = np.array([(3, 4.5), (5, 6.5)], [('b', '<i4'), ('a', '<f4')])
+want = np.concatenate([np.array([(1, 2.5)], [('a', '<i8'), ('b', '<f8')]), x.astype([('a', '<i8'), ('b', '<f8')])])
+print(np.array_equal(np.load(sys.argv[1]), want))`,
+        [out],
+      );
+      assert.equal(got.trim(), "True");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
