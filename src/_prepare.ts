@@ -167,7 +167,15 @@ export function prepareArray(
         }) of dtype "${from.str}" needs ${count * from.itemsize}`,
       );
     }
-    const bytes = castRecords(raw, count, from, dtype, casting, label);
+    const bytes = castRecords(
+      raw,
+      count,
+      from,
+      dtype,
+      casting,
+      label,
+      prepareArray,
+    );
     const reordered = shape.length >= 2 &&
       (n.order === "F") !== options.fortranOrder;
     return {
@@ -231,6 +239,7 @@ export function prepareArray(
           dtype,
           casting,
           label,
+          prepareArray,
         );
       } else {
         if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
@@ -322,7 +331,15 @@ export function prepareArray(
       // Records said to be of another dtype: written as that dtype, then
       // converted as NumPy's astype (by position, not by name).
       const own = encodeValues(data, src, casting, label);
-      bytes = castRecords(own, count, src, dtype, casting, label);
+      bytes = castRecords(
+        own,
+        count,
+        src,
+        dtype,
+        casting,
+        label,
+        prepareArray,
+      );
     } else bytes = encodeValues(data, target, casting, label);
   }
 

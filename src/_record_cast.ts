@@ -9,7 +9,20 @@
 import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import { decodeItems, numericDecoder } from "./decode.ts";
-import { prepareArray } from "./_prepare.ts";
+import type {
+  ArrayInput,
+  PreparedArray,
+  PrepareOptions,
+} from "./array_input.ts";
+
+/**
+ * The conversion of plain items (`prepareArray`, passed in by
+ * `_prepare.ts` so that the two modules do not import each other).
+ */
+export type Prepare = (
+  input: ArrayInput,
+  options: PrepareOptions,
+) => PreparedArray;
 
 /** A field's element dtype and its sub-array shape (`[]` for none). */
 interface Part {
@@ -33,6 +46,7 @@ const bytesOf = (p: Part) => p.dtype.itemsize * count(p.shape);
  * @param to The dtype to convert them into.
  * @param casting The casting mode, for the values.
  * @param label The file, named in errors.
+ * @param prepare The conversion of plain items (`prepareArray`).
  * @returns The bytes of `n` items of `to`.
  * @throws {TypeError} for a void's values into anything but void.
  * @throws {RangeError} for a value a field cannot hold.
@@ -44,9 +58,18 @@ export function castRecords(
   to: DType,
   casting: Casting,
   label: string,
+  prepare: Prepare,
 ): Uint8Array {
   const f = { dtype: from, shape: [] };
-  return convert(bytes, n, f, { dtype: to, shape: [] }, casting, label);
+  return convert(
+    bytes,
+    n,
+    f,
+    { dtype: to, shape: [] },
+    casting,
+    label,
+    prepare,
+  );
 }
 
 function convert(
@@ -56,6 +79,7 @@ function convert(
   to: Part,
   casting: Casting,
   label: string,
+  prepare: Prepare,
 ): Uint8Array {
   const sameShape = from.shape.length === to.shape.length &&
     from.shape.every((d, i) => d === to.shape[i]);
@@ -71,7 +95,7 @@ function convert(
     for (const [i, f] of a.fields!.entries()) {
       const g = b.fields![i]!;
       const column = gather(bytes, n, a.itemsize, f.offset, bytesOf(f));
-      const done = convert(column, n, f, g, casting, label);
+      const done = convert(column, n, f, g, casting, label, prepare);
       scatter(out, done, n, b.itemsize, g.offset, bytesOf(g));
     }
     return out;
@@ -80,18 +104,18 @@ function convert(
     // A record of one field into anything else: that field's values.
     const f = a.fields![0]!;
     const column = gather(bytes, n, a.itemsize, f.offset, bytesOf(f));
-    return convert(column, n, f, to, casting, label);
+    return convert(column, n, f, to, casting, label, prepare);
   }
   if (toRecord) {
     // Anything else into a record: the value into every field.
     const out = new Uint8Array(n * b.itemsize);
     for (const g of b.fields!) {
-      const done = convert(bytes, n, from, g, casting, label);
+      const done = convert(bytes, n, from, g, casting, label, prepare);
       scatter(out, done, n, b.itemsize, g.offset, bytesOf(g));
     }
     return out;
   }
-  if (!sameShape) return reshape(bytes, n, from, to, casting, label);
+  if (!sameShape) return reshape(bytes, n, from, to, casting, label, prepare);
   const per = count(from.shape);
   if (per !== 1 || from.shape.length > 0) {
     // The same shape: element by element.
@@ -102,9 +126,10 @@ function convert(
       { dtype: b, shape: [] },
       casting,
       label,
+      prepare,
     );
   }
-  return convertPlain(bytes, n, a, b, casting, label);
+  return convertPlain(bytes, n, a, b, casting, label, prepare);
 }
 
 /** Items of dtypes without fields or sub-arrays. */
@@ -115,6 +140,7 @@ function convertPlain(
   b: DType,
   casting: Casting,
   label: string,
+  prepare: Prepare,
 ): Uint8Array {
   if (b.kind === "V" || a.kind === "V") {
     if (b.kind !== "V") throw voidError(a, b, label);
@@ -137,7 +163,7 @@ function convertPlain(
   if (a.kind === "u" && b.kind === "S") {
     values = Array.from(values as Uint8Array) as never;
   }
-  return prepareArray(
+  return prepare(
     { data: values, shape: [n], dtype: a } as never,
     { dtype: b, casting, fortranOrder: false, label },
   ).bytes;
@@ -196,6 +222,7 @@ function reshape(
   to: Part,
   casting: Casting,
   label: string,
+  prepare: Prepare,
 ): Uint8Array {
   const fromCount = count(from.shape);
   const toCount = count(to.shape);
@@ -221,6 +248,7 @@ function reshape(
     { dtype: to.dtype, shape: [] },
     casting,
     label,
+    prepare,
   );
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < toCount; j++) {
