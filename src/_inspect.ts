@@ -162,6 +162,14 @@ export function* inspect(
   const got = yield* readFully(preamble, at);
   const headerLength = headerLengthFromPreamble(preamble.subarray(0, got));
   const prefix = preamble[6] === 1 ? 10 : 12;
+  // A header the file cannot hold is cut (or its length field corrupt),
+  // whatever the cap: raising it would not help.
+  if (headerLength > sizeBefore) {
+    throw new NpyFormatError(
+      "truncated",
+      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
+    );
+  }
   // Check the cap before allocating: a header can be at most 4 bytes per
   // character (UTF-8, NPY 3.0).
   if (headerLength - prefix > maxHeaderSize * 4 + 4) {
@@ -170,12 +178,6 @@ export function* inspect(
       `header length ${
         headerLength - prefix
       } is larger than maxHeaderSize (${maxHeaderSize}); raise maxHeaderSize to read this file`,
-    );
-  }
-  if (headerLength > sizeBefore) {
-    throw new NpyFormatError(
-      "truncated",
-      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
     );
   }
   const bytes = new Uint8Array(headerLength);
@@ -245,6 +247,13 @@ export function* inspect(
   };
 }
 
+/** The fix for a file of records that ends inside record `n`. */
+function cutFix(n: number, at: number): string {
+  return `the file ends inside it (np.save killed while writing it, or an incomplete copy); copy the file again whole, or cut it to its first ${at} bytes to keep the ${
+    n - 1
+  } record${n === 2 ? "" : "s"} before it`;
+}
+
 /** One record of a file of several: its facts and where it starts. */
 export interface RecordInfo {
   /** The record's facts; `headerLength` counts from `at`. */
@@ -280,9 +289,19 @@ export function* recordsOf(
       info = yield* inspect(maxHeaderSize, at);
     } catch (e) {
       if (out.length === 0 || !(e instanceof NpyFormatError)) throw e;
+      const n = out.length + 1;
+      const why = e.code === "truncated"
+        ? `is cut off, or its header's length field is corrupt (${e.reason}): ${
+          cutFix(n, at)
+        }`
+        : e.code === "header-too-large"
+        ? `is not valid: ${e.reason}`
+        : `is not valid: ${e.reason}; cut the file to its first ${at} bytes to read the ${
+          n - 1
+        } record${n === 2 ? "" : "s"} before it`;
       throw new NpyFormatError(
         e.code,
-        `record ${out.length + 1} (at byte ${at}) is not valid: ${e.reason}`,
+        `record ${n} (at byte ${at}) ${why}`,
         { cause: e },
       );
     }
@@ -296,7 +315,9 @@ export function* recordsOf(
     if (info.dataLength < info.expectedDataLength) {
       throw new NpyFormatError(
         "truncated",
-        `record ${n} (at byte ${at}) is cut off: it has ${info.dataLength} data bytes but its header says ${info.expectedDataLength}`,
+        `record ${n} (at byte ${at}) is cut off: it has ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; ${
+          n === 1 ? "call recover to keep its whole rows" : cutFix(n, at)
+        }`,
       );
     }
     const dataStart = at + info.header.headerLength;
@@ -317,7 +338,11 @@ export function* recordsOf(
         "several-arrays",
         `after record ${n} come ${
           info.fileSize - at
-        } bytes that do not start another .npy record (no "\\x93NUMPY" magic string); call recover if the file is one array with extra bytes`,
+        } bytes that do not start another .npy record (no "\\x93NUMPY" magic string); ${
+          n === 1
+            ? "call recover if the file is one array with extra bytes"
+            : `cut the file to its first ${at} bytes to read the ${n} records before them`
+        }`,
       );
     }
   }

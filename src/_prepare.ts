@@ -12,7 +12,7 @@ import {
   parseDType,
   withByteOrder,
 } from "./dtype.ts";
-import { castAllowed, type Casting } from "./casting.ts";
+import { castAllowed, type Casting, leastCasting } from "./casting.ts";
 import { genericDateRefusal } from "./_time_units.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
@@ -32,6 +32,12 @@ import { decodeItems } from "./decode.ts";
 import { normalize, product } from "./_input_normalize.ts";
 import { inferDType } from "./_dtype_infer.ts";
 import { encodeTyped, encodeValues, reorder } from "./_encode.ts";
+import { castRecords } from "./_record_cast.ts";
+
+/** Whether a cast between these dtypes involves records or void. */
+function isVoid(a: DType, b: DType): boolean {
+  return a.kind === "V" || b.kind === "V";
+}
 
 function castError(
   from: DType,
@@ -39,8 +45,14 @@ function castError(
   casting: Casting,
   label: string,
 ): never {
+  const least = leastCasting(from, to);
+  const why = least !== undefined
+    ? `pass casting "${least}", or`
+    : from.fields !== undefined && to.fields !== undefined
+    ? `NumPy casts records to records field by field in order, so both need as many fields (${from.fields.length} and ${to.fields.length} here):`
+    : "no casting allows it:";
   throw new TypeError(
-    `Cannot append ${label}: cannot cast array data from "${from.str}" to "${to.str}" according to the rule "${casting}"`,
+    `Cannot append ${label}: cannot cast array data from "${from.str}" to "${to.str}" according to the rule "${casting}" (${why} give the data in dtype "${to.str}")`,
   );
 }
 
@@ -133,6 +145,47 @@ export function prepareArray(
   let data = n.data;
   let src = n.srcDType;
   if (
+    src !== undefined && src.str !== dtype.str && isVoid(src, dtype) &&
+    isTypedArray(data) &&
+    !(data instanceof Uint8Array && "Vub".includes(src.kind))
+  ) {
+    // Numbers (typed, or bytes of a number dtype) into records or void:
+    // converted as NumPy's astype.
+    if (!castAllowed(src, dtype, casting)) {
+      castError(src, dtype, casting, label);
+    }
+    const raw = data instanceof Uint8Array
+      ? data
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const from = data instanceof Uint8Array
+      ? src
+      : withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    if (raw.length !== count * from.itemsize) {
+      throw new RangeError(
+        `Cannot append ${label}: data has ${raw.length} bytes, shape (${
+          shape.join(", ")
+        }) of dtype "${from.str}" needs ${count * from.itemsize}`,
+      );
+    }
+    const bytes = castRecords(
+      raw,
+      count,
+      from,
+      dtype,
+      casting,
+      label,
+      prepareArray,
+    );
+    const reordered = shape.length >= 2 &&
+      (n.order === "F") !== options.fortranOrder;
+    return {
+      bytes: reordered ? reorder(bytes, shape, itemsize, n.order) : bytes,
+      shape,
+      dtype,
+      shared: false,
+    };
+  }
+  if (
     data instanceof Uint8Array && src !== undefined && src.kind !== "u" &&
     src.kind !== "b" && src.str !== dtype.str &&
     typedArrayFor(src) !== undefined && data.length % src.itemsize === 0
@@ -195,12 +248,27 @@ export function prepareArray(
       if (rawType.str !== dtype.str && !castAllowed(rawType, dtype, casting)) {
         castError(rawType, dtype, casting, label);
       }
-      if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
-        castError(rawType, dtype, casting, label);
+      if (rawType.str !== dtype.str && isVoid(rawType, dtype)) {
+        // Records (or void) of another dtype: their values, converted as
+        // NumPy's astype does (by position).
+        expectLength(count * rawType.itemsize, "bytes");
+        bytes = castRecords(
+          data as Uint8Array,
+          count,
+          rawType,
+          dtype,
+          casting,
+          label,
+          prepareArray,
+        );
+      } else {
+        if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
+          castError(rawType, dtype, casting, label);
+        }
+        expectLength(count * itemsize, "bytes");
+        bytes = data as Uint8Array;
+        shared = true;
       }
-      expectLength(count * itemsize, "bytes");
-      bytes = data as Uint8Array;
-      shared = true;
     } else if (dtype.kind === "c") {
       // Interleaved (re, im) numbers; a float or integer array casts as
       // its own dtype does (NumPy: "<f4" to "<c8" is safe).
@@ -279,7 +347,20 @@ export function prepareArray(
     const items = complexPairs ? 2 * count : count;
     expectLength(items, "elements");
     const target = complexPairs ? halfOf(dtype) : dtype;
-    bytes = encodeValues(data, target, casting, label);
+    if (src !== undefined && src.str !== dtype.str && isVoid(src, dtype)) {
+      // Records said to be of another dtype: written as that dtype, then
+      // converted as NumPy's astype (by position, not by name).
+      const own = encodeValues(data, src, casting, label);
+      bytes = castRecords(
+        own,
+        count,
+        src,
+        dtype,
+        casting,
+        label,
+        prepareArray,
+      );
+    } else bytes = encodeValues(data, target, casting, label);
   }
 
   if (shape.length >= 2 && (n.order === "F") !== options.fortranOrder) {

@@ -167,7 +167,9 @@ function timeUnitSafe(kind: string, from?: string, to?: string): boolean {
 
 /**
  * Whether NumPy would cast `from` to `to` under `casting`, as
- * `np.can_cast(from, to, casting)`. Value range checks are separate: a
+ * `np.can_cast(from, to, casting)` (NumPy 1.24: records cast to records
+ * field by field in order, another name making it at least "safe", another
+ * field count never). Value range checks are separate: a
  * cast allowed here may still meet a value the target cannot hold. The
  * dtypes are parsed ones or anything {@linkcode parseDType} takes
  * (`"<f8"`), as `np.can_cast` takes strings.
@@ -219,6 +221,119 @@ export function castAllowed(
   to: DType,
   casting: Casting,
 ): boolean {
+  if (
+    from.fields !== undefined || to.fields !== undefined ||
+    from.kind === "V" || to.kind === "V"
+  ) {
+    const level = castLevel({ dtype: from, shape: [] }, {
+      dtype: to,
+      shape: [],
+    });
+    return level >= 0 && level <= CASTING_MODES.indexOf(casting);
+  }
+  return plainCastAllowed(from, to, casting);
+}
+
+/**
+ * The strictest casting mode under which `from` casts to `to`, or
+ * `undefined` where NumPy casts them under none (records of another field
+ * count), for error messages that name the fix.
+ *
+ * @param from The source dtype.
+ * @param to The target dtype.
+ * @returns The mode, or `undefined`.
+ */
+export function leastCasting(from: DType, to: DType): Casting | undefined {
+  return CASTING_MODES.find((m) => castAllowed(from, to, m));
+}
+
+/** A field's element dtype and its sub-array shape (`[]` for none). */
+interface Part {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+const SAFE = 2;
+const UNSAFE = 4;
+
+/**
+ * The strictest casting mode (index into {@linkcode CASTING_MODES}) under
+ * which NumPy 1.24 casts `from` to `to`, or -1 where it casts them under
+ * none, for casts that involve records, sub-arrays or `V`: records to
+ * records by position (another name or title makes it at least "safe"; a
+ * different field count, none), a record of one field to anything else
+ * "unsafe" (of more fields, none), anything else to a record "unsafe";
+ * sub-arrays of another shape "unsafe", an element into a sub-array at
+ * least "safe", a sub-array into an element "unsafe".
+ */
+function castLevel(from: Part, to: Part): number {
+  const fromSub = from.shape.length > 0;
+  const toSub = to.shape.length > 0;
+  const fromRec = !fromSub && from.dtype.fields !== undefined;
+  const toRec = !toSub && to.dtype.fields !== undefined;
+  if (fromRec && toRec) return fieldsLevel(from.dtype, to.dtype);
+  if (fromRec) {
+    const only = from.dtype.fields!;
+    if (only.length !== 1) return -1;
+    return castLevel(only[0]!, to) < 0 ? -1 : UNSAFE;
+  }
+  if (toRec) {
+    for (const f of to.dtype.fields!) if (castLevel(from, f) < 0) return -1;
+    return UNSAFE;
+  }
+  if (fromSub || toSub) {
+    const base = castLevel(
+      { dtype: from.dtype, shape: [] },
+      { dtype: to.dtype, shape: [] },
+    );
+    if (base < 0) return -1;
+    if (fromSub && toSub) {
+      const same = from.shape.length === to.shape.length &&
+        from.shape.every((n, i) => n === to.shape[i]);
+      return same ? base : UNSAFE;
+    }
+    // An element into a sub-array: "safe" at best, unless the element is
+    // a void (then, as a sub-array into anything, "unsafe").
+    return toSub && from.dtype.kind !== "V" ? Math.max(base, SAFE) : UNSAFE;
+  }
+  const a = from.dtype;
+  const b = to.dtype;
+  if (a.kind === "V" && b.kind === "V") {
+    if (a.itemsize === b.itemsize) return 0;
+    return a.itemsize < b.itemsize ? SAFE : 3;
+  }
+  if (a.kind === "V") return UNSAFE;
+  if (b.kind === "V") return a.itemsize <= b.itemsize ? SAFE : UNSAFE;
+  return CASTING_MODES.findIndex((m) => plainCastAllowed(a, b, m));
+}
+
+// Records to records, field by field in order (NumPy's
+// can_cast_fields_safety): "no" only for the same names, titles, offsets
+// and size with every field a "no" cast.
+function fieldsLevel(from: DType, to: DType): number {
+  const a = from.fields!;
+  const b = to.fields!;
+  if (a.length !== b.length) return -1;
+  let level = from.itemsize === to.itemsize ? 0 : 1;
+  for (const [i, f] of a.entries()) {
+    const g = b[i]!;
+    const fieldLevel = castLevel(f, g);
+    if (fieldLevel < 0) return -1;
+    level = Math.max(level, fieldLevel);
+    if (f.name !== g.name || (f.title ?? f.name) !== (g.title ?? g.name)) {
+      level = Math.max(level, SAFE);
+    }
+    if (f.offset !== g.offset) level = Math.max(level, 1);
+  }
+  return level;
+}
+
+/** {@linkcode castAllowed} for dtypes that are not records or `V`. */
+function plainCastAllowed(
+  from: DType,
+  to: DType,
+  casting: Casting,
+): boolean {
   if (casting === "unsafe") return true;
   if (casting === "no") {
     return from.str === to.str ||
@@ -264,9 +379,6 @@ export function castAllowed(
   }
   if (b === "m" && (a === "b" || a === "i" || a === "u")) {
     return casting === "same_kind" || !(a === "u" && from.itemsize === 8);
-  }
-  if (a === "V" && b === "V" && from.fields === undefined) {
-    return to.fields === undefined && from.itemsize === to.itemsize;
   }
   return false;
 }

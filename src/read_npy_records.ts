@@ -33,7 +33,7 @@ function* recordsSteps(options: ParseHeaderOptions): IoSteps<NpyArray[]> {
         "truncated",
         `truncated .npy file: record ${
           i + 1
-        } needs ${bytes.length} data bytes, read ${got}`,
+        } needs ${bytes.length} data bytes, read ${got}: the file got shorter while it was read (cut by another process); read it again once that is done`,
       );
     }
     out.push({

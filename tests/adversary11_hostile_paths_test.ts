@@ -16,14 +16,11 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArray, NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
+import { cli } from "./_cli_run.ts";
 
 function refused(path: string): (e: unknown) => boolean {
   return (e) => {
@@ -88,12 +85,8 @@ describe("adversary 11: a writer's path ending in a separator", () => {
       const out = args[0] === "concat"
         ? [...args, "o.npy/", "x.npy"]
         : [...args, "o.npy/"];
-      const r = spawnSync(CLI[0], [...CLI[1], ...out], {
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 20_000,
-      });
-      assert.equal(r.status, 1, r.stderr);
+      const r = cli(out, { cwd: dir, timeout: 20_000, allPermissions: true });
+      assert.equal(r.code, 1, r.stderr);
       assert.equal(
         r.stderr,
         // A relative path is named resolved (adversary round 13).

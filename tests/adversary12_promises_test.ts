@@ -13,7 +13,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   linkSync,
@@ -22,35 +21,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli, type CliRun } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const withNumpy = numpyTestOptions();
 const SLOW = { timeout: 120_000 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Run {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    input: "",
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 function py(code: string, ...args: string[]): string {
   return runPython(`import numpy as np, sys\n${code}`, args).trim();
@@ -295,7 +270,7 @@ print(a.tolist())`,
           ),
           "[4.0, 5.0, 6.0]",
         );
-        // Run again: nothing left to do, same answer.
+        // CliRun again: nothing left to do, same answer.
         assert.equal(cli(["recover", dir]).stdout, r.stdout);
       },
     );
@@ -448,6 +423,6 @@ json.dump({"format": "npy-append-array group", "version": 1, "members": [{"name"
   });
 });
 
-function ok2(r: Run): void {
+function ok2(r: CliRun): void {
   assert.equal(r.code, 0, r.stderr);
 }

@@ -21,10 +21,10 @@ import {
 } from "../mod.ts";
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
 
 const CHILD = scriptCommand(new URL("./_journal_child.ts", import.meta.url));
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
 
 /**
  * A file with an unfinished record of `what` (`atomic` or `shift`):
@@ -46,11 +46,6 @@ function unsettled(what: string, setup: (path: string) => void): string {
   throw new Error(`no kill of ${what} left a record`);
 }
 
-function cli(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
-  return { status: r.status, out: r.stdout + r.stderr };
-}
-
 function atomicFile(path: string): void {
   const w = NpyAppendArraySync.open(path);
   w.append(ramp(1000));
@@ -64,25 +59,28 @@ function oldFile(path: string): void {
 describe("the CLI on a file with an unfinished change", () => {
   test("recover rolls back a killed atomic append", numpyTestOptions(), () => {
     const path = unsettled("atomic", atomicFile);
-    const r = cli("recover", path);
-    assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /an unfinished change settled; shape \(1000,\)/);
+    const r = cli(["recover", path], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout + r.stderr,
+      /an unfinished change settled; shape \(1000,\)/,
+    );
     assert.equal(existsSync(`${path}.journal`), false);
     assert.deepEqual(npLoadJson(path).values, [...ramp(1000)]);
   });
 
   test("recover finishes a killed in-place ensure-appendable", () => {
     const path = unsettled("shift", oldFile);
-    const r = cli("recover", path);
-    assert.equal(r.status, 0, r.out);
+    const r = cli(["recover", path], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(existsSync(`${path}.journal`), false);
     assert.deepEqual(readNpySync(path).data, ramp(1000));
   });
 
   test("ensure-appendable --inplace run again after a kill: finished, appendable", () => {
     const path = unsettled("shift", oldFile);
-    const r = cli("ensure-appendable", "--inplace", path);
-    assert.equal(r.status, 0, r.out);
+    const r = cli(["ensure-appendable", "--inplace", path], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(isAppendableSync(path), true);
     assert.equal(existsSync(`${path}.journal`), false);
     assert.deepEqual(readNpySync(path).data, ramp(1000));
@@ -90,8 +88,8 @@ describe("the CLI on a file with an unfinished change", () => {
 
   test("ensure-appendable (by copy) on a killed atomic append: rolled back, left appendable", () => {
     const path = unsettled("atomic", atomicFile);
-    const r = cli("ensure-appendable", path);
-    assert.equal(r.status, 0, r.out);
+    const r = cli(["ensure-appendable", path], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(existsSync(`${path}.journal`), false);
     assert.deepEqual(readNpySync(path).data, ramp(1000));
   });

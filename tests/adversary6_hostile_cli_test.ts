@@ -14,21 +14,13 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli, type CliRun } from "./_cli_run.ts";
 
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
-
-function cli(
-  cwd: string,
-  ...args: string[]
-): { status: number | null; err: string; ms: number } {
+/** Runs the command line in `cwd`, timing it (a hang is the fault). */
+function timed(cwd: string, args: string[]): CliRun & { ms: number } {
   const t0 = Date.now();
-  const r = spawnSync(CLI[0], [...CLI[1], ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 20_000,
-  });
-  return { status: r.status, err: r.stderr, ms: Date.now() - t0 };
+  const r = cli(args, { cwd, timeout: 20_000, allPermissions: true });
+  return { ...r, ms: Date.now() - t0 };
 }
 
 describe("adversary 6: the command line given a FIFO or a device", () => {
@@ -45,14 +37,14 @@ describe("adversary 6: the command line given a FIFO or a device", () => {
       if (process.platform === "win32") return t.skip("POSIX only");
       const dir = tempDir();
       assert.equal(spawnSync("mkfifo", [join(dir, "p.npy")]).status, 0);
-      const r = cli(dir, ...args);
+      const r = timed(dir, args);
       assert.equal(
-        r.status,
+        r.code,
         1,
-        `status ${r.status} after ${r.ms} ms: ${r.err}`,
+        `status ${r.code} after ${r.ms} ms: ${r.stderr}`,
       );
       assert.equal(
-        r.err,
+        r.stderr,
         `npy-append-array: Cannot open "${file}": it is a FIFO, socket or device, not a regular file; pass a regular file\n`,
       );
       assert.deepEqual(readdirSync(dir), ["p.npy"]);
@@ -63,20 +55,20 @@ describe("adversary 6: the command line given a FIFO or a device", () => {
     if (process.platform === "win32") return t.skip("POSIX only");
     const dir = tempDir();
     assert.equal(spawnSync("mkfifo", [join(dir, "p.csv")]).status, 0);
-    const r = cli(dir, "from-csv", "p.csv", "out.npy");
-    assert.equal(r.status, 1, `status ${r.status} after ${r.ms} ms: ${r.err}`);
+    const r = timed(dir, ["from-csv", "p.csv", "out.npy"]);
+    assert.equal(r.code, 1, `status ${r.code} after ${r.ms} ms: ${r.stderr}`);
     assert.equal(
-      r.err,
+      r.stderr,
       `npy-append-array: Cannot open "p.csv": it is a FIFO, socket or device, not a regular file; pass a regular file, or "-" to read standard input\n`,
     );
     assert.deepEqual(readdirSync(dir), ["p.csv"]);
     // And "-" reads the same text from standard input.
     writeFileSync(join(dir, "a.csv"), "1,2\n3,4\n");
-    const ok = spawnSync(
-      CLI[0],
-      [...CLI[1], "from-csv", "--dtype", "f8", "-", "out.npy"],
-      { cwd: dir, input: "1,2\n3,4\n", encoding: "utf8" },
-    );
-    assert.equal(ok.status, 0, ok.stderr);
+    const ok = cli(["from-csv", "--dtype", "f8", "-", "out.npy"], {
+      cwd: dir,
+      input: "1,2\n3,4\n",
+      allPermissions: true,
+    });
+    assert.equal(ok.code, 0, ok.stderr);
   });
 });

@@ -16,19 +16,9 @@ import { readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { NpyStackWriterSync } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
 const SLOW = { timeout: 60_000 };
-
-function cli(cwd: string, ...args: string[]) {
-  const r = spawnSync(CLI[0], [...CLI[1], ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 30_000,
-  });
-  return { status: r.status, err: r.stderr };
-}
 
 /** Every file of the folder with its bytes. */
 function snapshot(dir: string): Record<string, string> {
@@ -68,10 +58,14 @@ describe("adversary 8: concat into a shard of an input stack", () => {
       spawnSync("cp", [join(dir, "a", "0.npy"), join(dir, "a.npy")]);
       symlinkSync(join(s, "1.npy"), join(dir, "link.npy"));
       const before = snapshot(s);
-      const r = cli(dir, "concat", ...args);
-      assert.equal(r.status, 2, r.err);
-      assert.match(r.err, /into itself: OUT is also an input/);
-      assert.doesNotMatch(r.err, /\n.*at /, "no stack trace");
+      const r = cli(["concat", ...args], {
+        cwd: dir,
+        timeout: 30_000,
+        allPermissions: true,
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /into itself: OUT is also an input/);
+      assert.doesNotMatch(r.stderr, /\n.*at /, "no stack trace");
       assert.deepEqual(snapshot(s), before);
       if (hasNumpy()) {
         const out = runPython(

@@ -12,11 +12,10 @@ import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { RUNTIME, scriptCommand } from "./_runtime.ts";
+import { cli, type CliRun, ROOT } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
   "-R",
   "-W",
@@ -25,25 +24,7 @@ const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
 const withNumpy = numpyTestOptions();
 const SLOW = { timeout: 120_000 };
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Run {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    input: "",
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-function ok(r: Run): Run {
+function ok(r: CliRun): CliRun {
   assert.equal(r.code, 0, r.stderr);
   return r;
 }

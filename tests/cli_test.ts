@@ -5,7 +5,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -14,7 +13,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   fixturePath,
   listFixtures,
@@ -22,46 +20,18 @@ import {
   runPython,
   tempDir,
 } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { cli, type CliRun } from "./_cli_run.ts";
 
 /** `deno run -R -W cli.ts`, `bun cli.ts` or `node cli.js` (npm build). */
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const withNumpy = numpyTestOptions();
 /** Each test spawns processes: more than Bun's default 5 s. */
 const SLOW = { timeout: 120_000 };
-
-function cli(
-  args: string[],
-  options: { input?: string; cwd?: string } = {},
-): Run {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    input: options.input ?? "",
-    cwd: options.cwd ?? ROOT,
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 function py(code: string, ...args: string[]): string {
   return runPython(`import numpy as np, sys, json\n${code}`, args).trim();
 }
 
-function assertFailed(r: Run, code: number, pattern: RegExp): void {
+function assertFailed(r: CliRun, code: number, pattern: RegExp): void {
   assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
   const lines = r.stderr.trimEnd().split("\n");
   assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);

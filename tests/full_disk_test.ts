@@ -10,7 +10,6 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   readdirSync,
@@ -31,10 +30,9 @@ import {
 } from "../mod.ts";
 import { hasNumpy, runPython, tempDir } from "./_numpy.ts";
 import { fillDisk, mountTmpfs, unmountTmpfs } from "./_tmpfs.ts";
-import { scriptCommand } from "./_runtime.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
 const ROOT = process.getuid?.() === 0;
 const CI = (process.env.CI ?? "") !== "";
 const skip = ROOT && (hasNumpy() || CI)
@@ -225,9 +223,6 @@ print("ok" if ok else "BAD %r" % (a.shape,))
     });
   }
 
-  const cli = (args: string[]) =>
-    spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
-
   test("CLI concat into an existing output on a full disk: unchanged, rerun-safe", () => {
     clear();
     const out = join(mnt, "out.npy");
@@ -239,8 +234,8 @@ print("ok" if ok else "BAD %r" % (a.shape,))
     const i = NpyAppendArraySync.open(input);
     i.append(ramp(1_500_000, 1000)); // 6 MB: two batches fit, then ENOSPC
     i.close();
-    const r = cli(["concat", "--no-progress", out, input]);
-    assert.notEqual(r.status, 0);
+    const r = cli(["concat", "--no-progress", out, input], ALL_PERMISSIONS);
+    assert.notEqual(r.code, 0);
     assert.match(r.stderr, /No space left|ENOSPC|os error 28/i);
     assert.deepEqual(readFileSync(out), before);
     assert.deepEqual(readdirSync(mnt), ["out.npy"]);
@@ -260,8 +255,8 @@ print("ok" if ok else "BAD %r" % (a.shape,))
         csv,
         Array.from({ length: lines }, (_, k) => `${k}.5`).join("\n") + "\n",
       );
-      const r = cli(["from-csv", "--no-progress", csv, out]);
-      assert.notEqual(r.status, 0, r.stdout);
+      const r = cli(["from-csv", "--no-progress", csv, out], ALL_PERMISSIONS);
+      assert.notEqual(r.code, 0, r.stdout);
       assert.deepEqual(readFileSync(out), before);
       assert.deepEqual(readdirSync(mnt), ["csv.npy"]);
       assert.deepEqual([...readNpySync(out).data as Float64Array], [1, 2, 3]);

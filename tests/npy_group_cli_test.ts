@@ -6,29 +6,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { NpyAppendArraySync, NpyGroupWriterSync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const SLOW = { timeout: 120_000 };
-
-function cli(
-  args: string[],
-): { code: number | null; out: string; err: string } {
-  const [exe, pre] = command;
-  const r = spawnSync(exe, [...pre, ...args], { cwd: ROOT, encoding: "utf8" });
-  if (r.error) throw r.error;
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function makeGroup(dir: string, n: number, shardRows?: number): void {
   using g = NpyGroupWriterSync.open(dir, {
@@ -60,12 +43,12 @@ test("info DIR shows a group: members, dtypes, shapes, rows", SLOW, () => {
   const dir = join(tempDir(), "g");
   makeGroup(dir, 7);
   const r = cli(["info", dir]);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /\(group of 4 members, 7 rows\)/);
-  assert.match(r.out, /\n {2}x {11}<f4 {2}\(7, 2\) {2}C\n/);
-  assert.match(r.out, /\n {2}f {11}<f8 {2}\(2, 7\) {2}F\n/);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\(group of 4 members, 7 rows\)/);
+  assert.match(r.stdout, /\n {2}x {11}<f4 {2}\(7, 2\) {2}C\n/);
+  assert.match(r.stdout, /\n {2}f {11}<f8 {2}\(2, 7\) {2}F\n/);
   const j = cli(["info", "--json", dir]);
-  const rec = JSON.parse(j.out);
+  const rec = JSON.parse(j.stdout);
   assert.equal(rec.length, 7);
   assert.equal(rec.aligned, true);
   assert.deepEqual(rec.members.map((m: { name: string }) => m.name), [
@@ -79,8 +62,8 @@ test("info DIR shows a group: members, dtypes, shapes, rows", SLOW, () => {
   y.append([99]);
   y.close();
   const bad = cli(["info", dir]);
-  assert.equal(bad.code, 0, bad.err);
-  assert.match(bad.out, /7 rows; not aligned: call recoverGroup/);
+  assert.equal(bad.code, 0, bad.stderr);
+  assert.match(bad.stdout, /7 rows; not aligned: call recoverGroup/);
 });
 
 test("to-csv DIR writes a column block per member", {
@@ -92,7 +75,7 @@ test("to-csv DIR writes a column block per member", {
   makeGroup(dir, 10);
   const out = join(root, "g.csv");
   const r = cli(["to-csv", "--no-progress", dir, out]);
-  assert.equal(r.code, 0, r.err);
+  assert.equal(r.code, 0, r.stderr);
   const check = runPython(
     `
 import sys
@@ -112,9 +95,9 @@ print("ok")
   );
   assert.equal(check.trim(), "ok");
   const stdout = cli(["to-csv", "-d", ";", dir]);
-  assert.equal(stdout.code, 0, stdout.err);
+  assert.equal(stdout.code, 0, stdout.stderr);
   assert.equal(
-    stdout.out.split("\n")[1],
+    stdout.stdout.split("\n")[1],
     "1.5;-1;1;2023-11-14T22:13:21;0.25;100",
   );
 });
@@ -126,7 +109,10 @@ test("to-csv refuses a group with a 3-d member, naming it", SLOW, () => {
   g.close();
   const r = cli(["to-csv", dir]);
   assert.equal(r.code, 1);
-  assert.match(r.err, /member "b" is 3-d, and CSV holds 1-d and 2-d members/);
+  assert.match(
+    r.stderr,
+    /member "b" is 3-d, and CSV holds 1-d and 2-d members/,
+  );
 });
 
 test("info and to-csv on a group of stacks", {
@@ -137,20 +123,20 @@ test("info and to-csv on a group of stacks", {
   const dir = join(root, "g");
   makeGroup(dir, 10, 4);
   const r = cli(["info", dir]);
-  assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /\(group of 4 members, 10 rows\)/);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\(group of 4 members, 10 rows\)/);
   assert.match(
-    r.out,
+    r.stdout,
     /\n {2}x {11}<f4 {2}\(10, 2\) {2}C {2}stack \S+, 3 sealed shards of 4 rows\n/,
   );
-  assert.match(r.out, /\n {2}f {11}<f8 {2}\(2, 10\) {2}F {2}stack /);
-  const rec = JSON.parse(cli(["info", "--json", dir]).out);
+  assert.match(r.stdout, /\n {2}f {11}<f8 {2}\(2, 10\) {2}F {2}stack /);
+  const rec = JSON.parse(cli(["info", "--json", dir]).stdout);
   assert.equal(rec.length, 10);
   assert.equal(rec.aligned, true);
   assert.deepEqual(rec.members[0].stack.shape, [10, 2]);
   const out = join(root, "g.csv");
   const c = cli(["to-csv", "--no-progress", dir, out]);
-  assert.equal(c.code, 0, c.err);
+  assert.equal(c.code, 0, c.stderr);
   const check = runPython(
     `
 import sys

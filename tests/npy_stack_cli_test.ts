@@ -6,33 +6,13 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { NpyAppendArraySync, NpyStackWriterSync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const SLOW = { timeout: 120_000 };
-
-function cli(
-  args: string[],
-): { code: number | null; stdout: string; stderr: string } {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 /** A (25, 3) float64 file, row i = [3i, 3i+1, 3i+2]. */
 function source(): string {

@@ -18,10 +18,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   MemoryFile,
   NpyAppendArraySync,
@@ -39,25 +37,9 @@ import {
   recoverStackSync,
 } from "../mod.ts";
 import { npSaveBytes, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const SLOW = { timeout: 120_000 };
-
-function cli(args: string[]): { code: number | null; stdout: string } {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout + res.stderr };
-}
 
 const FIELDS = 600;
 const WIDE: [string, string][] = Array.from(
@@ -171,8 +153,8 @@ describe("stop 19: stacks with long headers", () => {
       rmSync(join(dir, "info"));
       assert.notEqual(cli(["recover", dir]).code, 0);
       const r = cli(["recover", "--max-header-size", String(BIG), dir]);
-      assert.equal(r.code, 0, r.stdout);
-      assert.match(r.stdout, /stack recovered, shape \(3,\)/);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /stack recovered, shape \(3,\)/);
       assert.equal(npStackHex(dir), want);
     },
   );
@@ -215,11 +197,11 @@ describe("stop 19: stacks with long headers", () => {
       wideStack(dir);
       const big = String(BIG);
       const info = cli(["info", "--json", "--max-header-size", big, dir]);
-      assert.equal(info.code, 0, info.stdout);
-      assert.deepEqual(JSON.parse(info.stdout).shape, [3]);
+      assert.equal(info.code, 0, info.stdout + info.stderr);
+      assert.deepEqual(JSON.parse(info.stdout + info.stderr).shape, [3]);
       const out = join(tempDir(), "one.npy");
       const cat = cli(["concat", "--max-header-size", big, out, dir]);
-      assert.equal(cat.code, 0, cat.stdout);
+      assert.equal(cat.code, 0, cat.stdout + cat.stderr);
       const got = runPython(
         `import sys, numpy as np
 print(np.load(sys.argv[1], max_header_size=${BIG}).tobytes().hex())`,
@@ -296,7 +278,7 @@ describe("stop 19: JS strings into S", () => {
       writeFileSync(join(d, "t.csv"), "é\nab\n");
       const out = join(d, "o.npy");
       const r = cli(["from-csv", "--dtype", "S5", join(d, "t.csv"), out]);
-      assert.equal(r.code, 0, r.stdout);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       const np = runPython(
         `import sys, numpy as np
 print(np.loadtxt(sys.argv[1], dtype='S5', encoding='utf-8').tobytes().hex())`,
@@ -313,7 +295,10 @@ print(np.loadtxt(sys.argv[1], dtype='S5', encoding='utf-8').tobytes().hex())`,
         join(d, "u.npy"),
       ]);
       assert.equal(bad.code, 1);
-      assert.match(bad.stdout, /"名" is not latin-1 text.*use a U dtype/);
+      assert.match(
+        bad.stdout + bad.stderr,
+        /"名" is not latin-1 text.*use a U dtype/,
+      );
     },
   );
 });
@@ -384,7 +369,7 @@ describe("stop 19: S, S0 and the like are one dtype", () => {
         ]);
         assert.equal(r.code, 2);
         assert.match(
-          r.stdout,
+          r.stdout + r.stderr,
           new RegExp(
             `Cannot use dtype "${spec}": a type of size 0 holds no value; give its size, such as S8`,
           ),

@@ -9,10 +9,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   MemoryFile,
   NpyAppendArraySync,
@@ -20,24 +18,7 @@ import {
   parseDType,
 } from "../mod.ts";
 import { npSaveBytes, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
-
-function cli(args: string[]): { code: number | null; out: string } {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, out: res.stdout + res.stderr };
-}
+import { cli } from "./_cli_run.ts";
 
 /** Writes a header-only `.npy` of `descr` and `shape` (NumPy's writer). */
 function s0File(path: string, descr: string, shape: number[]): void {
@@ -65,7 +46,7 @@ describe("CLI concat and split of |S0 sources", () => {
       s0File(a, "|S0", [4, 2]);
       s0File(b, "|S0", [3, 2]);
       const r = cli(["concat", "--no-progress", out, a, b]);
-      assert.equal(r.code, 0, r.out);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       runPython(
         `import sys, numpy as np
 np.save(sys.argv[3], np.concatenate([np.load(sys.argv[1]), np.load(sys.argv[2])]))`,
@@ -74,7 +55,7 @@ np.save(sys.argv[3], np.concatenate([np.load(sys.argv[1]), np.load(sys.argv[2])]
       assert.deepEqual(readFileSync(out), readFileSync(want));
       // And appended to an existing |S0 file.
       const r2 = cli(["concat", "--no-progress", out, a]);
-      assert.equal(r2.code, 0, r2.out);
+      assert.equal(r2.code, 0, r2.stdout + r2.stderr);
       const shape = runPython(
         `import sys, numpy as np
 a = np.load(sys.argv[1]); print(a.dtype.str, a.shape)`,
@@ -93,7 +74,7 @@ a = np.load(sys.argv[1]); print(a.dtype.str, a.shape)`,
       const stack = join(dir, "stack");
       s0File(src, "|S0", [5, 3]);
       const r = cli(["split", "--no-progress", src, stack, "--rows", "2"]);
-      assert.equal(r.code, 0, r.out);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
       const shards = readdirSync(stack).filter((n) => n.endsWith(".npy"))
         .sort();
       assert.deepEqual(shards, ["0.npy", "1.npy", "2.npy"]);

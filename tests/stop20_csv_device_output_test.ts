@@ -16,12 +16,9 @@ import { lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyGroupWriterSync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
 import { tmpfsTestOptions } from "./_tmpfs.ts";
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
-const cli = (args: string[]) =>
-  spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
 // mknod needs root, as a tmpfs does.
 const OPTS = tmpfsTestOptions(60_000);
 
@@ -54,8 +51,11 @@ for (const kind of ["char device (a copy of /dev/full)", "FIFO"]) {
           ? spawnSync("mkfifo", [out])
           : spawnSync("mknod", ["-m", "666", out, "c", "1", "7"]);
         assert.equal(made.status, 0, String(made.stderr));
-        const r = cli(["to-csv", "--no-progress", ins[source], out]);
-        assert.equal(r.status, 1, r.stderr);
+        const r = cli(
+          ["to-csv", "--no-progress", ins[source], out],
+          ALL_PERMISSIONS,
+        );
+        assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, new RegExp(`"${out}"`));
         assert.match(r.stderr, /not a regular file/);
         assert.match(r.stderr, /"-"/); // the fix: standard output

@@ -11,32 +11,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
-
-function cli(
-  cwd: string,
-  args: string[],
-): { code: number | null; err: string; out: string } {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    cwd,
-    encoding: "utf8",
-    input: "1,2\n3,4\n",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, err: res.stderr, out: res.stdout };
-}
+/** Standard input of every run. */
+const CSV = "1,2\n3,4\n";
 
 test("a '-' where the CLI needs an .npy path is a usage error, nothing made", {
   timeout: 240_000,
@@ -64,11 +46,11 @@ test("a '-' where the CLI needs an .npy path is a usage error, nothing made", {
       ["to-csv", "-", "x.csv"],
     ];
     for (const args of cases) {
-      const r = cli(dir, args);
-      assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
-      assert.match(r.err, /"-"/, args.join(" "));
-      assert.match(r.err, /\.\/-/, args.join(" "));
-      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      const r = cli(args, { cwd: dir, input: CSV });
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /"-"/, args.join(" "));
+      assert.match(r.stderr, /\.\/-/, args.join(" "));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
       assert.deepEqual(
         readdirSync(dir).sort(),
         ["a.npy", "m.csv"],
@@ -76,22 +58,22 @@ test("a '-' where the CLI needs an .npy path is a usage error, nothing made", {
       );
     }
     // "./-" names a file "-", and stdin/stdout keep working where promised.
-    let r = cli(dir, ["from-csv", "m.csv", "./-"]);
-    assert.equal(r.code, 0, r.err);
+    let r = cli(["from-csv", "m.csv", "./-"], { cwd: dir, input: CSV });
+    assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readNpySync(join(dir, "-")).shape, [2, 2]);
     rmSync(join(dir, "-"));
-    r = cli(dir, ["from-csv", "-", "b.npy"]);
-    assert.equal(r.code, 0, r.err);
+    r = cli(["from-csv", "-", "b.npy"], { cwd: dir, input: CSV });
+    assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       Array.from(readNpySync(join(dir, "b.npy")).data as Float64Array),
       [1, 2, 3, 4],
     );
-    r = cli(dir, ["to-csv", "a.npy", "-"]);
-    assert.equal(r.code, 0, r.err);
-    assert.equal(r.out, "1,2\n3,4\n");
+    r = cli(["to-csv", "a.npy", "-"], { cwd: dir, input: CSV });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "1,2\n3,4\n");
     // After "--", "-" is still not a file name of its own.
-    r = cli(dir, ["concat", "--", "-", "a.npy"]);
-    assert.equal(r.code, 2, r.err);
+    r = cli(["concat", "--", "-", "a.npy"], { cwd: dir, input: CSV });
+    assert.equal(r.code, 2, r.stderr);
     assert.equal(existsSync(join(dir, "-")), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,14 +7,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync } from "../mod.ts";
-import { scriptCommand } from "./_runtime.ts";
 import { fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
-
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
 test(
   "stop 21: to-csv out of inodes: exit 1 naming OUT, the inodes and the fix, nothing left",
@@ -27,11 +24,9 @@ test(
     const free = fillInodes(dir);
     const before = readdirSync(dir).sort();
     const out = join(dir, "out.csv");
-    const r = spawnSync(CLI[0], [...CLI[1], "to-csv", npy, out], {
-      encoding: "utf8",
-    });
+    const r = cli(["to-csv", npy, out], ALL_PERMISSIONS);
     free();
-    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.ok(r.stderr.includes(out), r.stderr);
     assert.match(r.stderr, /inodes/);
     assert.match(r.stderr, /then run it again/);

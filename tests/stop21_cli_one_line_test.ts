@@ -10,28 +10,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
-
-function cli(
-  cwd: string,
-  args: string[],
-): { code: number | null; err: string } {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], { cwd, encoding: "utf8" });
-  if (res.error) throw res.error;
-  return { code: res.status, err: res.stderr };
-}
+import { cli } from "./_cli_run.ts";
 
 test(
   "CLI errors stay one line whatever the names hold",
@@ -71,23 +54,23 @@ test(
         );
       }
       for (const args of cases) {
-        const r = cli(dir, args);
+        const r = cli(args, { cwd: dir });
         assert.ok(
           r.code === 1 || r.code === 2,
           `${JSON.stringify(args)}: ${r.code}`,
         );
-        assert.ok(r.err.endsWith("\n"), JSON.stringify(r.err));
-        const body = r.err.slice(0, -1);
+        assert.ok(r.stderr.endsWith("\n"), JSON.stringify(r.stderr));
+        const body = r.stderr.slice(0, -1);
         assert.doesNotMatch(
           body,
           // deno-lint-ignore no-control-regex
           /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/,
-          `${JSON.stringify(args)}: ${JSON.stringify(r.err)}`,
+          `${JSON.stringify(args)}: ${JSON.stringify(r.stderr)}`,
         );
         assert.match(
           body,
           /\\n|\\u001b|\\r|\\u2028|\\u0085/,
-          JSON.stringify(r.err),
+          JSON.stringify(r.stderr),
         );
       }
     } finally {

@@ -9,16 +9,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyGroupWriterSync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
-const cli = (args: string[]) =>
-  spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
 test(
   "np.loadtxt reads a quoted CR as a line break (why to-csv cannot write one)",
@@ -50,8 +45,8 @@ for (
     w.close();
     const out = join(dir, "out.csv");
     writeFileSync(out, "kept\n");
-    const r = cli(["to-csv", "--no-progress", npy, out]);
-    assert.equal(r.status, 1, r.stderr);
+    const r = cli(["to-csv", "--no-progress", npy, out], ALL_PERMISSIONS);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`"${npy.replace(/[/.]/g, "\\$&")}"`));
     assert.match(
       r.stderr,
@@ -75,8 +70,8 @@ test("to-csv of a group whose member holds a CR: refused naming the member and r
   g.close();
   const out = join(dir, "out.csv");
   writeFileSync(out, "kept\n");
-  const r = cli(["to-csv", "--no-progress", group, out]);
-  assert.equal(r.status, 1, r.stderr);
+  const r = cli(["to-csv", "--no-progress", group, out], ALL_PERMISSIONS);
+  assert.equal(r.code, 1, r.stderr);
   assert.match(
     r.stderr,
     /member "s" row 1, column 0 holds a carriage return \(\\r\)/,

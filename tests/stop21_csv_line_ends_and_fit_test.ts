@@ -15,17 +15,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAll } from "./_csv_parse_all.ts";
 import { readNpySync } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
-const cli = (args: string[]) =>
-  spawnSync(CLI[0], [...CLI[1], ...args], { encoding: "utf8" });
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
 test("a lone CR ends a line, as universal newlines; CRLF split across chunks is one line end", () => {
   const text = '1,2\r3,4\r\r"a\rb",5\r\n6,7\r';
@@ -51,8 +46,8 @@ test(
     const csv = join(dir, "mac.csv");
     writeFileSync(csv, "1,2\r3,4\r# note\r5,6");
     const out = join(dir, "mac.npy");
-    const r = cli(["from-csv", "--no-progress", csv, out]);
-    assert.equal(r.status, 0, r.stderr);
+    const r = cli(["from-csv", "--no-progress", csv, out], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stderr);
     const want = runPython(
       `import numpy as np, sys, json
 print(json.dumps(np.loadtxt(sys.argv[1], delimiter=",", ndmin=2).tolist()))`,
@@ -112,8 +107,11 @@ for (const [dtype, text, where, what] of misfits) {
     const csv = join(dir, "in.csv");
     writeFileSync(csv, text);
     const out = join(dir, "out.npy");
-    const r = cli(["from-csv", "--no-progress", "--dtype", dtype, csv, out]);
-    assert.equal(r.status, 1, r.stderr);
+    const r = cli(
+      ["from-csv", "--no-progress", "--dtype", dtype, csv, out],
+      ALL_PERMISSIONS,
+    );
+    assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stderr,
       new RegExp(`Cannot read ${csv.replace(/[/.]/g, "\\$&")} ${where}: `),
@@ -132,11 +130,11 @@ for (const [dtype, text, where, what] of misfits) {
       "--1d",
       good,
       out,
-    ]);
-    assert.equal(first.status, 0, first.stderr);
+    ], ALL_PERMISSIONS);
+    assert.equal(first.code, 0, first.stderr);
     const before = readFileSync(out);
-    const again = cli(["from-csv", "--no-progress", csv, out]);
-    assert.equal(again.status, 1, again.stderr);
+    const again = cli(["from-csv", "--no-progress", csv, out], ALL_PERMISSIONS);
+    assert.equal(again.code, 1, again.stderr);
     assert.match(again.stderr, what);
     assert.deepEqual(readFileSync(out), before);
   });
@@ -161,8 +159,8 @@ test("values at the edge still fit: 65504 (f2), 3.4028234663852886e38 (f4), 1e-8
       "--1d",
       csv,
       out,
-    ]);
-    assert.equal(r.status, 0, r.stderr);
+    ], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stderr);
   }
 });
 
@@ -182,8 +180,8 @@ test(
       "--1d",
       csv,
       out,
-    ]);
-    assert.equal(r.status, 0, r.stderr);
+    ], ALL_PERMISSIONS);
+    assert.equal(r.code, 0, r.stderr);
     const want = runPython(
       `import numpy as np, sys, warnings
 warnings.simplefilter("ignore")

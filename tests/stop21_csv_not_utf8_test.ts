@@ -10,18 +10,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const CLI = scriptCommand(new URL("../cli.ts", import.meta.url));
-const cli = (args: string[], input?: Uint8Array) =>
-  spawnSync(CLI[0], [...CLI[1], ...args], {
-    encoding: "utf8",
-    ...(input === undefined ? {} : { input }),
-  });
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 
 const enc = new TextEncoder();
 const cat = (...parts: (string | number[])[]) => {
@@ -70,8 +62,11 @@ for (const [name, bytes, line, offset, byte] of cases) {
     const csv = join(dir, "in.csv");
     writeFileSync(csv, bytes);
     const out = join(dir, "out.npy");
-    const r = cli(["from-csv", "--no-progress", "--dtype", "U3", csv, out]);
-    assert.equal(r.status, 1, r.stderr);
+    const r = cli(
+      ["from-csv", "--no-progress", "--dtype", "U3", csv, out],
+      ALL_PERMISSIONS,
+    );
+    assert.equal(r.code, 1, r.stderr);
     assert.equal(
       r.stderr.trim(),
       `npy-append-array: Cannot read ${csv} line ${line}: it is not UTF-8 text (byte ${byte} at offset ${offset}); convert it first, such as iconv -f latin1 -t utf-8 ${csv} > utf8.csv`,
@@ -83,11 +78,11 @@ for (const [name, bytes, line, offset, byte] of cases) {
 test("from standard input: the same line and byte, named as stdin", () => {
   const dir = tempDir();
   const out = join(dir, "out.npy");
-  const r = cli(
-    ["from-csv", "--no-progress", "-", out],
-    cat("1\n2\n", [0x80], "\n"),
-  );
-  assert.equal(r.status, 1, r.stderr);
+  const r = cli(["from-csv", "--no-progress", "-", out], {
+    input: cat("1\n2\n", [0x80], "\n"),
+    allPermissions: true,
+  });
+  assert.equal(r.code, 1, r.stderr);
   assert.match(
     r.stderr,
     / line 3: it is not UTF-8 text \(byte 0x80 at offset 4\)/,

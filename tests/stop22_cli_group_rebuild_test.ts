@@ -13,7 +13,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -23,40 +22,16 @@ import {
   rmSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { npLoadJsonMany, numpyTestOptions, tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
 import {
   NpyAppendArraySync,
   NpyGroupReader,
   NpyGroupWriterSync,
 } from "../mod.ts";
+import { cli } from "./_cli_run.ts";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const command = scriptCommand(new URL("../cli.ts", import.meta.url), [
-  "-R",
-  "-W",
-  "--no-lock",
-]);
 const withNumpy = numpyTestOptions();
 const SLOW = { timeout: 120_000 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Run {
-  const [exe, pre] = command;
-  const res = spawnSync(exe, [...pre, ...args], {
-    input: "",
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.error) throw res.error;
-  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
-}
 
 /** A group `b` (`<i4`), `a` (`<f8`, 2 columns) of 3 rows, its group.json removed. */
 function lostGroup(): string {

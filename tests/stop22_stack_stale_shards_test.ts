@@ -13,7 +13,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   existsSync,
   readFileSync,
@@ -35,6 +35,7 @@ import {
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
 import { folderSnapshot } from "./_test_files.ts";
 import { scriptCommand } from "./_runtime.ts";
+import { cli } from "./_cli_run.ts";
 
 const SLOW = { ...numpyTestOptions(), timeout: 120_000 };
 
@@ -67,17 +68,6 @@ function ourStack(dir: string, shape: readonly number[], fortran: boolean) {
     shape: [...shape],
     fortranOrder: fortran,
   });
-}
-
-function cli(args: string[]): { code: number | null; stderr: string } {
-  const [exe, pre] = scriptCommand(new URL("../cli.ts", import.meta.url), [
-    "-R",
-    "-W",
-    "--no-lock",
-  ]);
-  const res = spawnSync(exe, [...pre, ...args], { encoding: "utf8" });
-  if (res.error) throw res.error;
-  return { code: res.status, stderr: res.stderr };
 }
 
 function isStaleError(e: unknown, dir: string): boolean {

@@ -33,6 +33,7 @@ import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine, shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
+import { leastCasting } from "../casting.ts";
 
 const CASTINGS: readonly string[] = [
   "no",
@@ -79,8 +80,14 @@ function checkInput(
     );
   }
   if (!canCast(dtype, target.dtype, casting)) {
+    const least = leastCasting(dtype, target.dtype);
+    const fix = least !== undefined
+      ? `--casting ${least} allows it`
+      : dtype.fields !== undefined && target.dtype.fields !== undefined
+      ? `no --casting allows it: NumPy casts records to records field by field in order, so both need as many fields (${dtype.fields.length} and ${target.dtype.fields.length} here)`
+      : "no --casting allows it";
     throw new TypeError(
-      `Cannot append "${src.path}" to "${out}": dtype "${info.dtype}" cannot be cast to "${target.dtype.str}" under casting "${casting}" (see --casting)`,
+      `Cannot append "${src.path}" to "${out}": dtype "${info.dtype}" cannot be cast to "${target.dtype.str}" under casting "${casting}" (${fix})`,
     );
   }
   if (
