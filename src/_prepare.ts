@@ -210,18 +210,21 @@ export function prepareArray(
     // Plain values named another numeric or time dtype: that dtype's
     // values (checked as a file of it checks them: 1.5 is no "<i8", 1 is
     // one second as "M8[s]"), then cast to the file's as a typed array of
-    // it is, as np.asarray(data, src) joined to the file.
+    // it is, as np.asarray(data, src) joined to the file. Values of one
+    // byte ("|u1", "|b1") stay as given, checked now: a Uint8Array is raw
+    // bytes of the file's dtype below, and True stays "True" as text.
     const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
     const count = data.length;
-    data = decodeItems(
+    const values = decodeItems(
       encodeValues(data, native, casting, label),
       native,
       count,
-      {
-        copy: false,
-      },
+      { copy: false },
     ) as TypedArray;
-    src = native;
+    if (!(values instanceof Uint8Array)) {
+      data = values;
+      src = native;
+    }
   }
   let bytes: Uint8Array | undefined;
   let shared = false;

@@ -297,3 +297,44 @@ test(
     for (const np of npLoadJsonMany(paths)) assert.equal(np.shape.length, 1);
   },
 );
+
+test(
+  "plain one-byte values named |u1 or |b1 into a text file are their text, as np.asarray(data, dtype).astype",
+  numpyTestOptions(),
+  () => {
+    // Lead's merge of h5 with h4 and h1: plain values named "|u1" were
+    // made a Uint8Array, then taken as the text file's raw bytes ("data
+    // has 2 bytes, shape (2) needs 10"); named "|b1" True became "1".
+    const dir = tempDir();
+    const cases: Array<[string, unknown[], string, string]> = [
+      ["|S5", [true, false], "|b1", "[True, False]"],
+      ["<U5", [true, false], "|b1", "[True, False]"],
+      ["|S5", [7, 200], "|u1", "[7, 200]"],
+      ["<U4", [7, 200], "|u1", "[7, 200]"],
+      ["|S5", [-7, 100], "|i1", "[-7, 100]"],
+    ];
+    const ours: string[] = [];
+    const theirs: string[] = [];
+    for (const [i, [fileDt, values, named, py]] of cases.entries()) {
+      const path = join(dir, `one_byte${i}.npy`);
+      const w = NpyAppendArraySync.open(path, { dtype: fileDt });
+      w.append({ data: values, shape: [values.length], dtype: named });
+      w.close();
+      const want = join(dir, `one_byte${i}_np.npy`);
+      runPython(
+        `import numpy as np, sys
+np.save(sys.argv[1], np.asarray(${py}, sys.argv[2]).astype(sys.argv[3]))`,
+        [want, named, fileDt],
+      );
+      ours.push(path);
+      theirs.push(want);
+    }
+    for (const [i, p] of ours.entries()) {
+      assert.deepEqual(
+        readFileSync(p),
+        readFileSync(theirs[i]!),
+        `${cases[i]![2]} into ${cases[i]![0]}`,
+      );
+    }
+  },
+);
