@@ -433,10 +433,16 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
     : out[0]!;
 }
 
-function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
+function timeWriter(
+  dtype: DType,
+  unsafe: boolean,
+  from?: DType,
+): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
-  const generic = dtype.kind === "M" && dtype.unit === "generic";
+  // Values of a generic M8 (the source dtype says so) are its ticks.
+  const generic = dtype.kind === "M" && dtype.unit === "generic" &&
+    !(from?.kind === "M" && from.unit === "generic");
   return (view, offset, value, where) => {
     // NumPy reads text into M8 as a date ("2020" is the year): not here.
     if (typeof value === "string" && dtype.kind === "M") {
@@ -476,10 +482,16 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function recordWriter(dtype: DType, casting: Casting): ElementWriter {
+function recordWriter(
+  dtype: DType,
+  casting: Casting,
+  from?: DType,
+): ElementWriter {
+  // The source's fields, where it is this very record.
+  const same = from !== undefined && from.str === dtype.str;
   const fields = dtype.fields!.map((f) => ({
     field: f,
-    write: elementWriter(f.dtype, casting),
+    write: elementWriter(f.dtype, casting, same ? f.dtype : undefined),
     count: f.shape.reduce((a, b) => a * b, 1),
     bytesLeaf: f.dtype.fields === undefined &&
       (f.dtype.kind === "S" || f.dtype.kind === "V"),
@@ -565,11 +577,17 @@ function restoreNaNs(
  *
  * @param dtype The target dtype.
  * @param casting The casting mode.
+ * @param from The dtype the values are of, where the input names one:
+ * values named a generic `M8`'s are its ticks, not integers.
  * @returns The element writer.
  */
-export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
+export function elementWriter(
+  dtype: DType,
+  casting: Casting,
+  from?: DType,
+): ElementWriter {
   const unsafe = casting === "unsafe";
-  if (dtype.fields !== undefined) return recordWriter(dtype, casting);
+  if (dtype.fields !== undefined) return recordWriter(dtype, casting, from);
   switch (dtype.kind) {
     case "b":
       return boolWriter(dtype, unsafe);
@@ -587,7 +605,7 @@ export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
       return bytesWriter(dtype, casting);
     case "M":
     case "m":
-      return timeWriter(dtype, unsafe);
+      return timeWriter(dtype, unsafe, from);
     default:
       throw new TypeError(
         `Cannot write dtype "${dtype.str}": Python objects are not supported`,

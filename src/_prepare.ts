@@ -259,7 +259,13 @@ export function prepareArray(
     const items = complexPairs ? 2 * count : count;
     expectLength(items, "elements");
     const target = complexPairs ? halfOf(dtype) : dtype;
-    bytes = encodeValues(data, target, casting, label);
+    bytes = encodeValues(
+      data,
+      target,
+      casting,
+      label,
+      complexPairs ? undefined : src,
+    );
   }
 
   if (shape.length >= 2 && (n.order === "F") !== options.fortranOrder) {
