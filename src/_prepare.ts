@@ -164,9 +164,12 @@ export function prepareArray(
   };
 
   if (isTypedArray(data)) {
-    // Booleans named |b1 into S are values ("True"), as into U.
+    // Booleans named |b1 into S are values ("True"), as into U, and so
+    // are numbers named |u1 ("1"); a bare Uint8Array is the items' bytes.
+    const numbers = src?.kind === "b" ||
+      (n.named === true && src?.kind === "u");
     const raw = data instanceof Uint8Array &&
-      (dtype.kind === "V" || (dtype.kind === "S" && src?.kind !== "b") ||
+      (dtype.kind === "V" || (dtype.kind === "S" && !numbers) ||
         (src !== undefined && src.kind !== "u" && src.kind !== "b"));
     if (raw) {
       // Raw bytes of the target dtype (records, void, byte strings), or of
