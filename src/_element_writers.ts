@@ -353,13 +353,23 @@ function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function unicodeWriter(dtype: DType, casting: Casting): ElementWriter {
+function unicodeWriter(
+  dtype: DType,
+  casting: Casting,
+  from?: DType,
+): ElementWriter {
   const n = dtype.itemsize / 4;
   const le = dtype.byteOrder !== ">";
   const unsafe = casting === "unsafe";
+  const ascii = from?.kind === "S";
   return (view, offset, value, where) => {
-    // Numbers as NumPy's str() writes them, from "safe" on (np.can_cast).
-    const s = typeof value === "string" ? value : castText(value, casting);
+    // Numbers as NumPy's str() writes them, from "safe" on (np.can_cast);
+    // items named S, their ASCII text, as NumPy's astype decodes them.
+    const s = typeof value === "string"
+      ? value
+      : ascii && value instanceof Uint8Array
+      ? asciiText(value, dtype, where)
+      : castText(value, casting);
     if (s === undefined) return typeError(value, dtype, where);
     let i = 0;
     for (const ch of s) {
@@ -372,6 +382,22 @@ function unicodeWriter(dtype: DType, casting: Casting): ElementWriter {
     }
     for (; i < n; i++) view.setUint32(offset + 4 * i, 0, le);
   };
+}
+
+/** An `S` item's bytes as text: ASCII, as NumPy decodes `S` into `U`. */
+function asciiText(bytes: Uint8Array, dtype: DType, where: () => string) {
+  let s = "";
+  for (const b of bytes) {
+    if (b > 0x7f) {
+      throw new RangeError(
+        `Cannot append value ${show(bytes)} ${where()}: its byte 0x${
+          b.toString(16)
+        } is not ASCII, and NumPy decodes bytes into "${dtype.str}" as ASCII (it refuses this one too); decode the bytes yourself (new TextDecoder().decode(b) for UTF-8) and append the text`,
+      );
+    }
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
 function bytesWriter(dtype: DType, casting: Casting): ElementWriter {
@@ -599,7 +625,7 @@ export function elementWriter(
     case "c":
       return complexWriter(dtype, unsafe);
     case "U":
-      return unicodeWriter(dtype, casting);
+      return unicodeWriter(dtype, casting, from);
     case "S":
     case "V":
       return bytesWriter(dtype, casting);
