@@ -204,11 +204,20 @@ export function prepareArray(
     } else {
       let from = src;
       if (from !== undefined) {
-        if (dtype.kind === "b" && from.kind === "u" && from.itemsize === 1) {
+        // A bare Uint8Array into bool is 0/1 bytes, a bare BigInt64Array
+        // into M8/m8 the file's ticks; named |u1 or <i8 they are integers,
+        // cast as np.can_cast says (into a dated M8: "unsafe" only; a
+        // generic M8 refuses them below "unsafe" naming the unit).
+        const named = n.named === true;
+        if (
+          dtype.kind === "b" && from.kind === "u" && from.itemsize === 1 &&
+          !named
+        ) {
           from = undefined; // 0/1 bytes, checked by value
         } else if (
           (dtype.kind === "M" || dtype.kind === "m") && from.kind === "i" &&
-          from.itemsize === 8
+          from.itemsize === 8 &&
+          !(named && dtype.kind === "M" && dtype.unit !== "generic")
         ) {
           from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
           if (
