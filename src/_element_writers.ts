@@ -15,7 +15,8 @@ import {
   rescaleTime,
   splitTimeUnit,
 } from "./_time_units.ts";
-import { castText } from "./_number_text.ts";
+import { rangeError, typeError } from "./_write_errors.ts";
+import { bytesWriter, unicodeWriter } from "./_text_writers.ts";
 import { itemBytes } from "./_typed_arrays.ts";
 import { subarrayItems } from "./_field_values.ts";
 import {
@@ -51,53 +52,6 @@ export const FLOAT_MAX: Record<number, number> = {
   4: 3.4028234663852886e38,
   8: Number.MAX_VALUE,
 };
-
-function rangeError(value: unknown, dtype: DType, where: () => string): never {
-  throw new RangeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: it does not fit dtype "${dtype.str}" (use casting "unsafe" to convert anyway)`,
-  );
-}
-
-function typeError(value: unknown, dtype: DType, where: () => string): never {
-  throw new TypeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
-  );
-}
-
-function describeWanted(dtype: DType): string {
-  switch (dtype.kind) {
-    case "b":
-      return "booleans (or 0 and 1)";
-    case "i":
-    case "u":
-      return "integer numbers or bigints";
-    case "f":
-      return "numbers";
-    case "c":
-      return "numbers or {re, im} objects";
-    case "U":
-      return "strings";
-    case "S":
-      return "ASCII strings or Uint8Arrays";
-    case "M":
-      // A generic M8 takes no date, and integers only as "unsafe" ticks.
-      return dtype.unit === "generic"
-        ? `its NaT, as the generic datetime holds no date but NaT: give the file a unit (dtype "${
-          dtype.str.slice(0, 3)
-        }[s]" for seconds), or with casting "unsafe" integers are stored as ticks of no unit`
-        : "Dates, bigints or integer numbers";
-    case "m":
-      return "bigints or integer numbers";
-    case "V":
-      return dtype.fields ? "plain objects with its fields" : "Uint8Arrays";
-    default:
-      return "a supported value";
-  }
-}
 
 // Text into numbers (casting "unsafe" only) is read as NumPy's casts from
 // strings read it, with Python's int() and float(): spaces around, a sign,
@@ -350,91 +304,6 @@ function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
     } else {
       typeError(value, dtype, where);
     }
-  };
-}
-
-function unicodeWriter(
-  dtype: DType,
-  casting: Casting,
-  from?: DType,
-): ElementWriter {
-  const n = dtype.itemsize / 4;
-  const le = dtype.byteOrder !== ">";
-  const unsafe = casting === "unsafe";
-  const ascii = from?.kind === "S";
-  return (view, offset, value, where) => {
-    // Numbers as NumPy's str() writes them, from "safe" on (np.can_cast);
-    // items named S, their ASCII text, as NumPy's astype decodes them.
-    const s = typeof value === "string"
-      ? value
-      : ascii && value instanceof Uint8Array
-      ? asciiText(value, dtype, where)
-      : castText(value, casting);
-    if (s === undefined) return typeError(value, dtype, where);
-    let i = 0;
-    for (const ch of s) {
-      if (i >= n) {
-        if (unsafe) break;
-        rangeError(value, dtype, where);
-      }
-      view.setUint32(offset + 4 * i, ch.codePointAt(0)!, le);
-      i++;
-    }
-    for (; i < n; i++) view.setUint32(offset + 4 * i, 0, le);
-  };
-}
-
-/** An `S` item's bytes as text: ASCII, as NumPy decodes `S` into `U`. */
-function asciiText(bytes: Uint8Array, dtype: DType, where: () => string) {
-  let s = "";
-  for (const b of bytes) {
-    if (b > 0x7f) {
-      throw new RangeError(
-        `Cannot append value ${show(bytes)} ${where()}: its byte 0x${
-          b.toString(16)
-        } is not ASCII, and NumPy decodes bytes into "${dtype.str}" as ASCII (it refuses this one too); decode the bytes yourself (new TextDecoder().decode(b) for UTF-8) and append the text`,
-      );
-    }
-    s += String.fromCharCode(b);
-  }
-  return s;
-}
-
-function bytesWriter(dtype: DType, casting: Casting): ElementWriter {
-  const n = dtype.itemsize;
-  const unsafe = casting === "unsafe";
-  return (view, offset, value, where) => {
-    let bytes: Uint8Array;
-    const text = dtype.kind === "S" && typeof value !== "string"
-      ? castText(value, casting)
-      : value;
-    const own = itemBytes(value, where);
-    if (own !== undefined) bytes = own;
-    else if (typeof text === "string" && dtype.kind === "S") {
-      bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        // NumPy encodes a str into S as ASCII (np.array(["é"], "S")
-        // raises UnicodeEncodeError), under any casting.
-        if (c > 0x7f) {
-          throw new RangeError(
-            `Cannot append value ${
-              show(value)
-            } ${where()}: dtype "${dtype.str}" holds ASCII text only, as NumPy encodes strings into it; use a "U" dtype for text, or pass the bytes as a Uint8Array (new TextEncoder().encode(s) for UTF-8)`,
-          );
-        }
-        bytes[i] = c;
-      }
-    } else if (Array.isArray(value) && dtype.kind === "V") {
-      bytes = Uint8Array.from(value as number[]);
-    } else return typeError(value, dtype, where);
-    if (bytes.length > n) {
-      if (!unsafe) rangeError(value, dtype, where);
-      bytes = bytes.subarray(0, n);
-    }
-    const target = new Uint8Array(view.buffer, view.byteOffset + offset, n);
-    target.set(bytes);
-    target.fill(0, bytes.length);
   };
 }
 
