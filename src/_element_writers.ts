@@ -15,7 +15,8 @@ import {
   rescaleTime,
   splitTimeUnit,
 } from "./_time_units.ts";
-import { castText } from "./_number_text.ts";
+import { rangeError, typeError } from "./_write_errors.ts";
+import { bytesWriter, unicodeWriter } from "./_text_writers.ts";
 import { itemBytes } from "./_typed_arrays.ts";
 import { subarrayItems } from "./_field_values.ts";
 import {
@@ -51,53 +52,6 @@ export const FLOAT_MAX: Record<number, number> = {
   4: 3.4028234663852886e38,
   8: Number.MAX_VALUE,
 };
-
-function rangeError(value: unknown, dtype: DType, where: () => string): never {
-  throw new RangeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: it does not fit dtype "${dtype.str}" (use casting "unsafe" to convert anyway)`,
-  );
-}
-
-function typeError(value: unknown, dtype: DType, where: () => string): never {
-  throw new TypeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
-  );
-}
-
-function describeWanted(dtype: DType): string {
-  switch (dtype.kind) {
-    case "b":
-      return "booleans (or 0 and 1)";
-    case "i":
-    case "u":
-      return "integer numbers or bigints";
-    case "f":
-      return "numbers";
-    case "c":
-      return "numbers or {re, im} objects";
-    case "U":
-      return "strings";
-    case "S":
-      return "ASCII strings or Uint8Arrays";
-    case "M":
-      // A generic M8 takes no date, and integers only as "unsafe" ticks.
-      return dtype.unit === "generic"
-        ? `its NaT, as the generic datetime holds no date but NaT: give the file a unit (dtype "${
-          dtype.str.slice(0, 3)
-        }[s]" for seconds), or with casting "unsafe" integers are stored as ticks of no unit`
-        : "Dates, bigints or integer numbers";
-    case "m":
-      return "bigints or integer numbers";
-    case "V":
-      return dtype.fields ? "plain objects with its fields" : "Uint8Arrays";
-    default:
-      return "a supported value";
-  }
-}
 
 // Text into numbers (casting "unsafe" only) is read as NumPy's casts from
 // strings read it, with Python's int() and float(): spaces around, a sign,
@@ -353,65 +307,6 @@ function boolWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function unicodeWriter(dtype: DType, casting: Casting): ElementWriter {
-  const n = dtype.itemsize / 4;
-  const le = dtype.byteOrder !== ">";
-  const unsafe = casting === "unsafe";
-  return (view, offset, value, where) => {
-    // Numbers as NumPy's str() writes them, from "safe" on (np.can_cast).
-    const s = typeof value === "string" ? value : castText(value, casting);
-    if (s === undefined) return typeError(value, dtype, where);
-    let i = 0;
-    for (const ch of s) {
-      if (i >= n) {
-        if (unsafe) break;
-        rangeError(value, dtype, where);
-      }
-      view.setUint32(offset + 4 * i, ch.codePointAt(0)!, le);
-      i++;
-    }
-    for (; i < n; i++) view.setUint32(offset + 4 * i, 0, le);
-  };
-}
-
-function bytesWriter(dtype: DType, casting: Casting): ElementWriter {
-  const n = dtype.itemsize;
-  const unsafe = casting === "unsafe";
-  return (view, offset, value, where) => {
-    let bytes: Uint8Array;
-    const text = dtype.kind === "S" && typeof value !== "string"
-      ? castText(value, casting)
-      : value;
-    const own = itemBytes(value, where);
-    if (own !== undefined) bytes = own;
-    else if (typeof text === "string" && dtype.kind === "S") {
-      bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        // NumPy encodes a str into S as ASCII (np.array(["é"], "S")
-        // raises UnicodeEncodeError), under any casting.
-        if (c > 0x7f) {
-          throw new RangeError(
-            `Cannot append value ${
-              show(value)
-            } ${where()}: dtype "${dtype.str}" holds ASCII text only, as NumPy encodes strings into it; use a "U" dtype for text, or pass the bytes as a Uint8Array (new TextEncoder().encode(s) for UTF-8)`,
-          );
-        }
-        bytes[i] = c;
-      }
-    } else if (Array.isArray(value) && dtype.kind === "V") {
-      bytes = Uint8Array.from(value as number[]);
-    } else return typeError(value, dtype, where);
-    if (bytes.length > n) {
-      if (!unsafe) rangeError(value, dtype, where);
-      bytes = bytes.subarray(0, n);
-    }
-    const target = new Uint8Array(view.buffer, view.byteOffset + offset, n);
-    target.set(bytes);
-    target.fill(0, bytes.length);
-  };
-}
-
 /**
  * A Date in a datetime unit, as NumPy's `astype` from `M8[ms]`: floored
  * (years and months by the UTC calendar); an invalid Date is NaT.
@@ -433,10 +328,16 @@ function dateTicks(date: Date, unit: string, wrap: boolean): bigint | string {
     : out[0]!;
 }
 
-function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
+function timeWriter(
+  dtype: DType,
+  unsafe: boolean,
+  from?: DType,
+): ElementWriter {
   const le = dtype.byteOrder !== ">";
   const i8 = { ...dtype, kind: "i" as const };
-  const generic = dtype.kind === "M" && dtype.unit === "generic";
+  // Values of a generic M8 (the source dtype says so) are its ticks.
+  const generic = dtype.kind === "M" && dtype.unit === "generic" &&
+    !(from?.kind === "M" && from.unit === "generic");
   return (view, offset, value, where) => {
     // NumPy reads text into M8 as a date ("2020" is the year): not here.
     if (typeof value === "string" && dtype.kind === "M") {
@@ -476,10 +377,16 @@ function timeWriter(dtype: DType, unsafe: boolean): ElementWriter {
   };
 }
 
-function recordWriter(dtype: DType, casting: Casting): ElementWriter {
+function recordWriter(
+  dtype: DType,
+  casting: Casting,
+  from?: DType,
+): ElementWriter {
+  // The source's fields, where it is this very record.
+  const same = from !== undefined && from.str === dtype.str;
   const fields = dtype.fields!.map((f) => ({
     field: f,
-    write: elementWriter(f.dtype, casting),
+    write: elementWriter(f.dtype, casting, same ? f.dtype : undefined),
     count: f.shape.reduce((a, b) => a * b, 1),
     bytesLeaf: f.dtype.fields === undefined &&
       (f.dtype.kind === "S" || f.dtype.kind === "V"),
@@ -565,11 +472,17 @@ function restoreNaNs(
  *
  * @param dtype The target dtype.
  * @param casting The casting mode.
+ * @param from The dtype the values are of, where the input names one:
+ * values named a generic `M8`'s are its ticks, not integers.
  * @returns The element writer.
  */
-export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
+export function elementWriter(
+  dtype: DType,
+  casting: Casting,
+  from?: DType,
+): ElementWriter {
   const unsafe = casting === "unsafe";
-  if (dtype.fields !== undefined) return recordWriter(dtype, casting);
+  if (dtype.fields !== undefined) return recordWriter(dtype, casting, from);
   switch (dtype.kind) {
     case "b":
       return boolWriter(dtype, unsafe);
@@ -581,13 +494,13 @@ export function elementWriter(dtype: DType, casting: Casting): ElementWriter {
     case "c":
       return complexWriter(dtype, unsafe);
     case "U":
-      return unicodeWriter(dtype, casting);
+      return unicodeWriter(dtype, casting, from);
     case "S":
     case "V":
       return bytesWriter(dtype, casting);
     case "M":
     case "m":
-      return timeWriter(dtype, unsafe);
+      return timeWriter(dtype, unsafe, from);
     default:
       throw new TypeError(
         `Cannot write dtype "${dtype.str}": Python objects are not supported`,

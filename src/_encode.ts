@@ -76,17 +76,21 @@ function swapBytes(bytes: Uint8Array, size: number): void {
   }
 }
 
-/** Encodes plain values one by one with the element writer of `dtype`. */
+/**
+ * Encodes plain values one by one with the element writer of `dtype`;
+ * `from`, the dtype the input names for them, if any.
+ */
 export function encodeValues(
   data: ArrayLike<unknown>,
   dtype: DType,
   casting: Casting,
   label: string,
+  from?: DType,
 ): Uint8Array {
   const size = dtype.itemsize;
   const out = new Uint8Array(data.length * size);
   const view = new DataView(out.buffer);
-  const write = elementWriter(dtype, casting);
+  const write = elementWriter(dtype, casting, from);
   let i = 0;
   const where = () => `at index ${i} to ${label}`;
   for (; i < data.length; i++) write(view, i * size, data[i], where);

@@ -29,6 +29,8 @@ export interface Normalized {
   order: "C" | "F";
   /** The dtype the input names or its typed array has, if any. */
   srcDType: DType | undefined;
+  /** Whether the input names `srcDType` (`{ data, shape, dtype }`). */
+  named?: boolean;
 }
 
 const LIB_DTYPES: Record<string, string> = {
@@ -421,6 +423,7 @@ export function normalize(
       data,
       order: obj.fortranOrder === true ? "F" : "C",
       srcDType,
+      named: obj.dtype !== undefined,
     };
   }
   throw new TypeError(

@@ -170,10 +170,11 @@ function saveDType(p: Pickler, n: Node): void {
   const d = n.dtype;
   const sub = isSubarray(n);
   const time = !sub && (d.kind === "M" || d.kind === "m");
-  // Built-in dtypes (numbers, native or no byte order) are singletons in
-  // NumPy, so Python's pickler refers back to their first occurrence.
+  // Built-in dtypes (numbers, and S, V and U of size 0, native or no byte
+  // order) are singletons in NumPy, so Python's pickler refers back to
+  // their first occurrence.
   const singleton = !sub && d.fields === undefined && d.byteOrder !== ">" &&
-    "biufc".includes(d.kind);
+    ("biufc".includes(d.kind) || (d.itemsize === 0 && "SVU".includes(d.kind)));
   if (singleton && p.get(`d:${d.str}`)) return;
   if (d.hasObject) {
     throw new TypeError(
@@ -246,14 +247,19 @@ function saveDType(p: Pickler, n: Node): void {
     const m = /^(\d*)(.+)$/.exec(d.unit ?? "generic")!;
     p.dict([]);
     p.bytes(0x28);
-    if (!p.get(`b:${m[2]}`)) {
+    // The unit's bytes: NumPy makes them anew for each dtype, and Python
+    // keeps one object of each single byte, so only a one-letter unit
+    // ("s", "D") is the same object again (a BINGET); its text, decoded
+    // anew, is no name's or title's object.
+    const one = m[2]!.length === 1;
+    if (!one || !p.get(`b:${m[2]}`)) {
       p.global("_codecs", "encode");
       p.tuple(2, () => {
-        p.str(m[2]!);
+        p.str(m[2]!, false);
         p.str("latin1");
       });
       p.bytes(0x52);
-      p.put(`b:${m[2]}`);
+      p.put(one ? `b:${m[2]}` : undefined);
     }
     p.int(m[1] === "" ? 1 : Number(m[1]));
     p.int(1);

@@ -240,9 +240,12 @@ export function prepareArray(
   };
 
   if (isTypedArray(data)) {
-    // Booleans named |b1 into S are values ("True"), as into U.
+    // Booleans named |b1 into S are values ("True"), as into U, and so
+    // are numbers named |u1 ("1"); a bare Uint8Array is the items' bytes.
+    const numbers = src?.kind === "b" ||
+      (n.named === true && src?.kind === "u");
     const raw = data instanceof Uint8Array &&
-      (dtype.kind === "V" || (dtype.kind === "S" && src?.kind !== "b") ||
+      (dtype.kind === "V" || (dtype.kind === "S" && !numbers) ||
         (src !== undefined && src.kind !== "u" && src.kind !== "b"));
     if (raw) {
       // Raw bytes of the target dtype (records, void, byte strings), or of
@@ -292,11 +295,20 @@ export function prepareArray(
     } else {
       let from = src;
       if (from !== undefined) {
-        if (dtype.kind === "b" && from.kind === "u" && from.itemsize === 1) {
+        // A bare Uint8Array into bool is 0/1 bytes, a bare BigInt64Array
+        // into M8/m8 the file's ticks; named |u1 or <i8 they are integers,
+        // cast as np.can_cast says (into a dated M8: "unsafe" only; a
+        // generic M8 refuses them below "unsafe" naming the unit).
+        const named = n.named === true;
+        if (
+          dtype.kind === "b" && from.kind === "u" && from.itemsize === 1 &&
+          !named
+        ) {
           from = undefined; // 0/1 bytes, checked by value
         } else if (
           (dtype.kind === "M" || dtype.kind === "m") && from.kind === "i" &&
-          from.itemsize === 8
+          from.itemsize === 8 &&
+          !(named && dtype.kind === "M" && dtype.unit !== "generic")
         ) {
           from = withByteOrder(dtype, NATIVE_LITTLE_ENDIAN ? "<" : ">");
           if (
@@ -363,7 +375,15 @@ export function prepareArray(
         label,
         prepareArray,
       );
-    } else bytes = encodeValues(data, target, casting, label);
+    } else {
+      bytes = encodeValues(
+        data,
+        target,
+        casting,
+        label,
+        complexPairs ? undefined : src,
+      );
+    }
   }
 
   if (shape.length >= 2 && (n.order === "F") !== options.fortranOrder) {

@@ -1,0 +1,66 @@
+/**
+ * The refusals of a value the element writers cannot write: out of the
+ * dtype's range, or of a kind it does not take (naming what it takes).
+ *
+ * @module
+ */
+
+import type { DType } from "./dtype.ts";
+import { show } from "./_describe_value.ts";
+
+/** A value out of the dtype's range (below casting "unsafe"). */
+export function rangeError(
+  value: unknown,
+  dtype: DType,
+  where: () => string,
+): never {
+  throw new RangeError(
+    `Cannot append value ${
+      show(value)
+    } ${where()}: it does not fit dtype "${dtype.str}" (use casting "unsafe" to convert anyway)`,
+  );
+}
+
+/** A value of a kind the dtype does not take. */
+export function typeError(
+  value: unknown,
+  dtype: DType,
+  where: () => string,
+): never {
+  throw new TypeError(
+    `Cannot append value ${
+      show(value)
+    } ${where()}: dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
+  );
+}
+
+function describeWanted(dtype: DType): string {
+  switch (dtype.kind) {
+    case "b":
+      return "booleans (or 0 and 1)";
+    case "i":
+    case "u":
+      return "integer numbers or bigints";
+    case "f":
+      return "numbers";
+    case "c":
+      return "numbers or {re, im} objects";
+    case "U":
+      return "strings";
+    case "S":
+      return "ASCII strings or Uint8Arrays";
+    case "M":
+      // A generic M8 takes no date, and integers only as "unsafe" ticks.
+      return dtype.unit === "generic"
+        ? `its NaT, as the generic datetime holds no date but NaT: give the file a unit (dtype "${
+          dtype.str.slice(0, 3)
+        }[s]" for seconds), or with casting "unsafe" integers are stored as ticks of no unit`
+        : "Dates, bigints or integer numbers";
+    case "m":
+      return "bigints or integer numbers";
+    case "V":
+      return dtype.fields ? "plain objects with its fields" : "Uint8Arrays";
+    default:
+      return "a supported value";
+  }
+}
