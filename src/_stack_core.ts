@@ -163,7 +163,9 @@ export class StackCore {
         ...(this.dtype !== undefined ? { dtype: this.dtype } : {}),
         ...(order !== undefined ? { fortranOrder: order } : {}),
       };
-      if (scan.infoStale) this.#writeInfo();
+      // Dask's info made ours before any seal: an unlisted shard or a
+      // live shard beside an info we did not write is Dask's leftover.
+      if (scan.infoStale || scan.infoForeign) this.#writeInfo();
       this.#infoChunks = this.chunks.length;
       this.#openPart();
     } catch (e) {

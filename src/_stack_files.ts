@@ -130,13 +130,49 @@ export function partPath(dir: string, n: number): string {
 }
 
 /**
- * Refuses the unlisted shard `k` when it is older than `info` (modified
- * at `infoTime`): left by an earlier stack that Dask's `to_npy_stack`
- * wrote over with fewer shards (it writes `info` first, then its shards,
- * and leaves the old ones past them), not sealed by a writer killed
- * before it rewrote `info` (its writer touches a shard as it seals it,
- * after the `info` before; see `freshenShard`). Equal times (a coarse
- * file system) are a killed writer's.
+ * Whether `info`'s bytes are this library's: pickle protocol 2, which
+ * `pickleStackInfo` writes. Dask's `to_npy_stack` pickles with Python's
+ * default protocol (4 or 5), and our writer rewrites such an `info` as
+ * its own when it opens the stack, before any seal (see `StackCore`).
+ */
+export function ourInfo(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x80 && bytes[1] === 2;
+}
+
+/** Whether `info` (read again now) is still not ours (a writer beside may have made it its own since the scan read it). */
+function stillForeign(fs: PathFs, dir: string): boolean {
+  const path = join(dir, "info");
+  const f = fs.open(path, "read");
+  try {
+    const b = new Uint8Array(2);
+    return !ourInfo(b.subarray(0, f.readSync(b, 0) ?? 0));
+  } catch (e) {
+    if (isMissing(e)) return false;
+    throw e;
+  } finally {
+    f.closeSync();
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const err = e as { code?: string; name?: string };
+  return err?.code === "ENOENT" || err?.name === "NotFound";
+}
+
+/**
+ * Refuses the unlisted shard `k` left by an earlier stack that Dask's
+ * `to_npy_stack` wrote over with fewer shards (it writes `info` first,
+ * then its shards, and leaves the old ones past them), not sealed by a
+ * writer killed before it rewrote `info`:
+ *
+ * - beside an `info` this library did not write (`foreign`, see
+ *   `ourInfo`), whatever the times: our writer makes `info` its own
+ *   before its first seal, so the shard is not its; times do not tell
+ *   (a shard and `info` in one tick, a copy with new times);
+ * - beside ours, when older than `info` (modified at `infoTime`): its
+ *   writer touches a shard as it seals it, after the `info` before (see
+ *   `freshenShard`); equal times (a coarse file system) are a killed
+ *   writer's.
  *
  * @throws {NpyFormatError} naming the shards and the fix.
  */
@@ -146,22 +182,49 @@ export function refuseOlder(
   k: number,
   listed: number,
   infoTime: number,
+  foreign: boolean,
 ): void {
-  const t = fs.modifiedMs(shardPath(dir, k));
-  if (t === null || t >= infoTime) return;
+  if (foreign) {
+    if (!stillForeign(fs, dir)) return;
+  } else {
+    const t = fs.modifiedMs(shardPath(dir, k));
+    if (t === null || t >= infoTime) return;
+  }
   let last = k;
   while (fs.exists(shardPath(dir, last + 1))) last++;
   const one = last === k;
   const names = one ? `${k}.npy` : `${k}.npy .. ${last}.npy`;
   const shards = listed === 1 ? "1 shard" : `${listed} shards`;
+  const why = foreign
+    ? ", an info this library's writer did not write"
+    : ", older than info";
   throw stackError(
     dir,
     "damaged-stack",
     `its info lists ${shards} but "${shardPath(dir, k)}"${
       one ? " follows" : ` and the ${last - k} after it follow`
-    }, older than info: left over, it seems, from an earlier stack that dask.array.to_npy_stack wrote over (Dask reads the listed ${shards} only); remove (or move out) ${names} to read what Dask reads, or run recoverStack to take ${
+    }${why}: left over, it seems, from an earlier stack that dask.array.to_npy_stack wrote over (Dask reads the listed ${shards} only); remove (or move out) ${names} to read what Dask reads, or run recoverStack to take ${
       one ? "it" : "them"
     } in as rows`,
+  );
+}
+
+/**
+ * Refuses the live shard `{n}.npy.part` (`n`: the shards the folder
+ * holds) beside an `info` this library did not write: a writer of ours
+ * killed before Dask's `to_npy_stack` wrote over its stack with as many
+ * shards left it, and Dask never reads it (our writer makes `info` its
+ * own before it makes a live shard).
+ *
+ * @throws {NpyFormatError} naming the live shard and the fix.
+ */
+export function refuseForeignPart(dir: string, fs: PathFs, n: number): void {
+  const part = partPath(dir, n);
+  if (!fs.exists(part) || !stillForeign(fs, dir)) return;
+  throw stackError(
+    dir,
+    "damaged-stack",
+    `"${part}" is a live shard of this library's writer beside an info it did not write: left over, it seems, from a stack that dask.array.to_npy_stack wrote over (Dask never reads it); remove (or move out) ${n}.npy.part to read what Dask reads, or run recoverStack to take its rows in`,
   );
 }
 

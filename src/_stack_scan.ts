@@ -20,8 +20,10 @@ import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
   join,
   openStackFile,
+  ourInfo,
   partPath,
   readInfoBytes,
+  refuseForeignPart,
   refuseOlder,
   RESTORE_SHARD,
   shardPath,
@@ -233,6 +235,8 @@ export interface StackScan {
   fortranOrder: boolean | undefined;
   /** Whether `info` lists fewer shards than exist (a kill before it was rewritten). */
   infoStale: boolean;
+  /** Whether `info` is not this library's (Dask's): a writer rewrites it. */
+  infoForeign: boolean;
   /**
    * Whether `info` marks the stack as being cleared by a replacing open
    * (see `clearStack`): empty, whatever shards are left.
@@ -262,6 +266,7 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
+  let infoForeign = false;
   // Before the bytes: an info a live writer rewrites meanwhile is newer
   // than this time, so none of its unlisted shards looks older.
   const infoTime = takeOlder ? null : fs.modifiedMs(infoPath);
@@ -273,6 +278,7 @@ export function scanStack(
   // missing.
   if (infoBytes !== null && infoBytes.some((b) => b !== 0)) {
     const info = unpickleStackInfo(infoBytes, infoPath);
+    infoForeign = !ourInfo(infoBytes);
     if (info.clearing) {
       return {
         chunks: [],
@@ -280,6 +286,7 @@ export function scanStack(
         dtype: undefined,
         fortranOrder: undefined,
         infoStale: false,
+        infoForeign: false,
         clearing: true,
       };
     }
@@ -353,7 +360,7 @@ export function scanStack(
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
       if (listed > 0 && infoTime !== null) {
-        refuseOlder(dir, fs, n, listed, infoTime);
+        refuseOlder(dir, fs, n, listed, infoTime, infoForeign);
       }
       const head = sealedHead(dir, fs, path, maxHeaderSize);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
@@ -377,7 +384,12 @@ export function scanStack(
       const k = /^(0|[1-9][0-9]*)\.npy$/.exec(name)?.[1];
       return k !== undefined && Number(k) > n;
     });
-    if (later === undefined) break;
+    if (later === undefined) {
+      if (listed > 0 && infoTime !== null && infoForeign) {
+        refuseForeignPart(dir, fs, n);
+      }
+      break;
+    }
     if (fs.exists(shardPath(dir, n))) continue;
     throw stackError(
       dir,
@@ -393,6 +405,7 @@ export function scanStack(
     dtype,
     fortranOrder,
     infoStale: n > listed,
+    infoForeign,
     clearing: false,
   };
 }
