@@ -265,3 +265,44 @@ test(
     }
   },
 );
+
+test(
+  "readers beside a writer that opens a Dask-written stack (and makes its info its own) never refuse, and read every row once",
+  SLOW,
+  async () => {
+    const [exe, pre] = scriptCommand(
+      new URL("./_stop23_stack_kill_child.ts", import.meta.url),
+    );
+    let opens = 0;
+    for (let round = 0; round < 4; round++) {
+      const dir = join(tempDir(), `s${round}`);
+      runPython(
+        "import sys, numpy as np, dask.array as da; da.to_npy_stack(sys.argv[1], da.from_array(np.arange(4, dtype='<i4'), chunks=2))",
+        [dir],
+      );
+      const child = spawn(exe, [...pre, dir, "40", "4", "close"], {
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      let running = true;
+      const exited = new Promise<number | null>((resolve) =>
+        child.on("exit", (code) => {
+          running = false;
+          resolve(code);
+        })
+      );
+      while (running) {
+        const v = ints(dir);
+        assert.deepEqual(v, Array.from({ length: v.length }, (_, i) => i));
+        opens++;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      assert.equal(await exited, 0);
+      assert.deepEqual(ints(dir), Array.from({ length: 44 }, (_, i) => i));
+      assert.deepEqual(
+        daskReads(dir),
+        Array.from({ length: 44 }, (_, i) => i),
+      );
+    }
+    assert.ok(opens > 10, `${opens} opens`);
+  },
+);
