@@ -163,8 +163,7 @@ export class StackCore {
         ...(this.dtype !== undefined ? { dtype: this.dtype } : {}),
         ...(order !== undefined ? { fortranOrder: order } : {}),
       };
-      // Dask's info made ours before any seal: an unlisted shard or a
-      // live shard beside an info we did not write is Dask's leftover.
+      // Dask's info made ours before any seal (see refuseForeignPart).
       if (scan.infoStale || scan.infoForeign) this.#writeInfo();
       this.#infoChunks = this.chunks.length;
       this.#openPart();
@@ -542,7 +541,9 @@ export class StackCore {
     this.#live = null;
     this.#reopen = false;
     const n = this.chunks.length;
-    freshenShard(this.#fs, partPath(this.dir, n), this.#options.fsync ?? false);
+    freshenShard(this.#fs, this.dir, n, this.#options.fsync ?? false, () => {
+      if (this.#infoChunks > 0) this.#writeInfo(this.#infoChunks);
+    });
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
     // Counted once renamed: an append failing after it revives the shard.
     this.chunks.push(this.#liveRows);

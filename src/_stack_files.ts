@@ -229,13 +229,32 @@ export function refuseForeignPart(dir: string, fs: PathFs, n: number): void {
 }
 
 /**
- * Touches the live shard `path` just before it is sealed (writes its magic
- * again, the same bytes): its time is then past the `info` written before,
- * even when its last rows came before that `info` (a seal at `close()`),
- * so a kill before `info` is rewritten leaves a shard `scanStack` reads,
- * not one it refuses as older (see `refuseOlder`).
+ * Touches the live shard `{n}.npy.part` just before it is sealed (writes
+ * its magic again, the same bytes): its time is then past the `info`
+ * written before, even when its last rows came before that `info` (a seal
+ * at `close()`), so a kill before `info` is rewritten leaves a shard
+ * `scanStack` reads, not one it refuses as older (see `refuseOlder`).
+ * When the shard is still older than `info` (the clock stepped back since
+ * `info` was written), `rewriteInfo` writes `info` again (the shards it
+ * lists) and the shard is touched again, after it.
  */
-export function freshenShard(fs: PathFs, path: string, fsync: boolean): void {
+export function freshenShard(
+  fs: PathFs,
+  dir: string,
+  n: number,
+  fsync: boolean,
+  rewriteInfo: () => void,
+): void {
+  const path = partPath(dir, n);
+  touchShard(fs, path, fsync);
+  const infoTime = fs.modifiedMs(join(dir, "info"));
+  const t = fs.modifiedMs(path);
+  if (infoTime === null || t === null || t >= infoTime) return;
+  rewriteInfo();
+  touchShard(fs, path, fsync);
+}
+
+function touchShard(fs: PathFs, path: string, fsync: boolean): void {
   const f = fs.open(path, "write");
   try {
     const magic = new Uint8Array(6);
