@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { ArrayInput } from "./array_input.ts";
-import { prepareArray } from "./array_input.ts";
+import { type ArrayInput, prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import {
   checkAgainstShards,
@@ -34,7 +33,6 @@ import {
 import type { HeldLock } from "./_lock.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
-
 import {
   blankPart,
   checkStackFolder,
@@ -47,9 +45,9 @@ import {
   shardPath,
   writeInfo,
 } from "./_stack_scan.ts";
+import { cutLiveShard, type TakeLeftovers } from "./_stack_files.ts";
 import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
 import { removeLiveLocks } from "./_stack_live_locks.ts";
-import { cutLiveShard } from "./_stack_files.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { releaseAfterFailure, releaseFinished } from "./_lock_release.ts";
 
@@ -108,6 +106,7 @@ export class StackCore {
     target: string | URL,
     options: NpyStackWriterOptions,
     verb: string,
+    take: TakeLeftovers = verb === "recover" ? "all" : "none",
   ) {
     const dir = toPath(target);
     this.dir = dir;
@@ -142,7 +141,7 @@ export class StackCore {
         fs,
         options.fsync ?? false,
         options.maxHeaderSize,
-        verb === "recover",
+        take,
       );
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);

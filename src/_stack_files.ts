@@ -130,6 +130,15 @@ export function partPath(dir: string, n: number): string {
 }
 
 /**
+ * Which shards past `info` a scan takes in as rows: `"none"` (readers, a
+ * writer's open: Dask's leftovers refused, see `refuseOlder`), `"ours"`
+ * (a group's recovery: shards older than our `info`, which its own cut
+ * leaves when killed, but not those beside Dask's), `"all"`
+ * (`recoverStack`, the user's choice).
+ */
+export type TakeLeftovers = "none" | "ours" | "all";
+
+/**
  * Whether `info`'s bytes are this library's: pickle protocol 2, which
  * `pickleStackInfo` writes. Dask's `to_npy_stack` pickles with Python's
  * default protocol (4 or 5), and our writer rewrites such an `info` as
@@ -183,9 +192,12 @@ export function refuseOlder(
   listed: number,
   infoTime: number,
   foreign: boolean,
+  take: TakeLeftovers,
 ): void {
   if (foreign) {
     if (!stillForeign(fs, dir)) return;
+  } else if (take === "ours") {
+    return;
   } else {
     const t = fs.modifiedMs(shardPath(dir, k));
     if (t === null || t >= infoTime) return;

@@ -28,6 +28,7 @@ import {
   RESTORE_SHARD,
   shardPath,
   stackError,
+  type TakeLeftovers,
 } from "./_stack_files.ts";
 
 export { freshenShard, join, partPath, shardPath } from "./_stack_files.ts";
@@ -251,6 +252,7 @@ export interface StackScan {
  * @param fs The path operations.
  * @param maxHeaderSize The shards' header size cap, as the stack was
  *   opened with.
+ * @param take Which shards past `info` are taken in, not refused.
  * @returns What the folder holds.
  * @throws {NpyFormatError} for a broken info or a missing shard.
  */
@@ -258,7 +260,7 @@ export function scanStack(
   dir: string,
   fs: PathFs,
   maxHeaderSize?: number,
-  takeOlder = false,
+  take: TakeLeftovers = "none",
 ): StackScan {
   const infoPath = join(dir, "info");
   let chunks: number[] = [];
@@ -269,7 +271,7 @@ export function scanStack(
   let infoForeign = false;
   // Before the bytes: an info a live writer rewrites meanwhile is newer
   // than this time, so none of its unlisted shards looks older.
-  const infoTime = takeOlder ? null : fs.modifiedMs(infoPath);
+  const infoTime = take === "all" ? null : fs.modifiedMs(infoPath);
   const infoBytes = fs.exists(infoPath)
     ? readInfoBytes(fs, dir, infoPath)
     : null;
@@ -360,7 +362,7 @@ export function scanStack(
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
       if (listed > 0 && infoTime !== null) {
-        refuseOlder(dir, fs, n, listed, infoTime, infoForeign);
+        refuseOlder(dir, fs, n, listed, infoTime, infoForeign, take);
       }
       const head = sealedHead(dir, fs, path, maxHeaderSize);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
