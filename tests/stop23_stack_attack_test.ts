@@ -47,7 +47,7 @@ const SLOW = { ...numpyTestOptions(), timeout: 120_000 };
 /** Dask rewrites the 1-d stack `d` as `10 * x` of its first `n` rows in chunks of `c`. */
 const DASK_REWRITE = `
 import sys, dask.array as da
-d, n, c = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+d, n, c = sys.argv[1], int(sys.argv[2]), eval(sys.argv[3])
 x = da.from_npy_stack(d).compute()[:n]
 da.to_npy_stack(d, da.from_array(10 * x, chunks=c))
 `;
@@ -304,5 +304,31 @@ test(
       );
     }
     assert.ok(opens > 10, `${opens} opens`);
+  },
+);
+
+test(
+  "Dask rewrites our stack with more, then as many shards; our writer appends after each: we and Dask read the same rows",
+  SLOW,
+  () => {
+    const dir = join(tempDir(), "s");
+    ourStack(dir, 6); // 3 shards
+    runPython(DASK_REWRITE, [dir, "6", "1"]); // 6 shards of 1
+    {
+      using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+      w.append(Int32Array.of(6, 7, 8));
+    }
+    const want = [0, 10, 20, 30, 40, 50, 6, 7, 8];
+    assert.deepEqual(ints(dir), want);
+    assert.deepEqual(daskReads(dir), want);
+    // 8 shards (6 of Dask's, 2 of ours), rewritten as 8.
+    runPython(DASK_REWRITE, [dir, "9", "((2, 1, 1, 1, 1, 1, 1, 1),)"]);
+    {
+      using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
+      w.append(Int32Array.of(1));
+    }
+    const again = [...want.map((v) => 10 * v), 1];
+    assert.deepEqual(ints(dir), again);
+    assert.deepEqual(daskReads(dir), again);
   },
 );
