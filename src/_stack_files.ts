@@ -148,22 +148,28 @@ export function ourInfo(bytes: Uint8Array): boolean {
   return bytes[0] === 0x80 && bytes[1] === 2;
 }
 
-/** Whether `info` (read again now) is still not ours (a writer beside may have made it its own since the scan read it). */
+/**
+ * Whether `info`, read again now, is still not ours: a writer beside may
+ * have made it its own since the scan read it (its shards are then its).
+ */
 function stillForeign(fs: PathFs, dir: string): boolean {
-  const path = join(dir, "info");
-  const f = fs.open(path, "read");
+  let f: ReturnType<PathFs["open"]>;
   try {
-    const b = new Uint8Array(2);
-    return !ourInfo(b.subarray(0, f.readSync(b, 0) ?? 0));
+    f = fs.open(join(dir, "info"), "read");
   } catch (e) {
     if (isMissing(e)) return false;
     throw e;
+  }
+  try {
+    const b = new Uint8Array(2);
+    return !ourInfo(b.subarray(0, f.readSync(b, 0) ?? 0));
   } finally {
     f.closeSync();
   }
 }
 
-function isMissing(e: unknown): boolean {
+/** Whether an error says that the file is not there. */
+export function isMissing(e: unknown): boolean {
   const err = e as { code?: string; name?: string };
   return err?.code === "ENOENT" || err?.name === "NotFound";
 }

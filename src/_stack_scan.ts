@@ -31,7 +31,13 @@ import {
   type TakeLeftovers,
 } from "./_stack_files.ts";
 
-export { freshenShard, join, partPath, shardPath } from "./_stack_files.ts";
+export {
+  freshenShard,
+  isMissing,
+  join,
+  partPath,
+  shardPath,
+} from "./_stack_files.ts";
 
 /** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
 function readAt(
@@ -218,12 +224,6 @@ export function shardRows(
   const f = head.fortranOrder ||
     (fortran === true && ambiguousOrder(head.shape));
   return head.shape[growthAxis(f, head.shape.length)] ?? 0;
-}
-
-/** Whether an error says that the file is not there. */
-export function isMissing(e: unknown): boolean {
-  const err = e as { code?: string; name?: string };
-  return err?.code === "ENOENT" || err?.name === "NotFound";
 }
 
 /** The sealed part of a stack as its files show it. */
