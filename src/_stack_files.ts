@@ -264,12 +264,38 @@ export function freshenShard(
   rewriteInfo: () => void,
 ): void {
   const path = partPath(dir, n);
+  refuseWrittenOver(dir, fs, n);
   touchShard(fs, path, fsync);
   const infoTime = fs.modifiedMs(join(dir, "info"));
   const t = fs.modifiedMs(path);
   if (infoTime === null || t === null || t >= infoTime) return;
   rewriteInfo();
   touchShard(fs, path, fsync);
+}
+
+/**
+ * Refuses to seal the live shard `{n}.npy.part` when another program
+ * wrote over the stack while its writer held it (Dask's `to_npy_stack`
+ * knows no lock): `{n}.npy` is already there (the rename would replace
+ * it), or `info` is not ours (the next `info` would list our shards over
+ * the other program's). Nothing is changed; the live shard keeps its rows.
+ *
+ * @throws {NpyFormatError} naming the files and the fix.
+ */
+function refuseWrittenOver(dir: string, fs: PathFs, n: number): void {
+  const shard = shardPath(dir, n);
+  const there = fs.exists(shard);
+  if (!there && !stillForeign(fs, dir)) return;
+  const what = there
+    ? `"${shard}" is already there`
+    : `its info "${join(dir, "info")}" is not this writer's`;
+  throw new NpyFormatError(
+    "damaged-stack",
+    `${what}: another program, such as dask.array.to_npy_stack, wrote over the stack while this writer held it; nothing was changed, and this writer's rows since its last seal stay in "${
+      partPath(dir, n)
+    }" (a .npy file np.load reads). Close this writer, then remove that file to keep what the other program wrote, or move it out to keep its rows`,
+    { file: dir, verb: "seal the live shard of the stack", label: `"${dir}"` },
+  );
 }
 
 function touchShard(fs: PathFs, path: string, fsync: boolean): void {

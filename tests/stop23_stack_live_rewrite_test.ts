@@ -33,9 +33,7 @@ function refused(e: unknown, dir: string): boolean {
 
 for (const rows of [6, 2]) {
   test(
-    `Dask writes ${
-      rows / 2
-    } shards over a stack our writer holds: its next seal refuses, Dask's files stay, our rows stay in the live shard`,
+    `Dask writes ${rows} rows, 2 a shard, over a stack our writer holds: its next seal refuses, Dask's files stay, our rows stay in the live shard`,
     SLOW,
     () => {
       const dir = join(tempDir(), "s");
