@@ -162,7 +162,9 @@ function stillForeign(fs: PathFs, dir: string): boolean {
   }
   try {
     const b = new Uint8Array(2);
-    return !ourInfo(b.subarray(0, f.readSync(b, 0) ?? 0));
+    const got = b.subarray(0, f.readSync(b, 0) ?? 0);
+    // Empty or zeros (a power cut): read as no info at all, not another's.
+    return got.some((x) => x !== 0) && !ourInfo(got);
   } finally {
     f.closeSync();
   }
