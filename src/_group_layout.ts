@@ -511,7 +511,7 @@ export function memberRowsSync(
     if (states[i] !== "present") return 0;
     const path = pathOf(dir, m);
     if (m.stack !== undefined) {
-      const scan = scanStack(path, pathFs(), maxHeaderSize, true);
+      const scan = scanStack(path, pathFs(), maxHeaderSize, "ours");
       refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
       const s = stackRowsSync(path, m.fortranOrder, maxHeaderSize, left);
       chunks[i] = s.chunks;

@@ -41,7 +41,7 @@ function recovered(
   maxHeaderSize: number | undefined,
 ): StackState {
   const options = { fortranOrder, ...headerCapOption(maxHeaderSize) };
-  const core = new StackCore(dir, options, "recover");
+  const core = new StackCore(dir, options, "recover", "ours");
   const shape = core.shape;
   const axis = shape.length === 0 ? 0 : core.axis(shape.length);
   return {
@@ -95,7 +95,7 @@ export function sealLiveSync(
 ): void {
   if (!pathFs().exists(dir)) return;
   const options = { fortranOrder, fsync, ...headerCapOption(maxHeaderSize) };
-  const core = new StackCore(dir, options, "recover");
+  const core = new StackCore(dir, options, "recover", "ours");
   try {
     core.seal();
   } finally {

@@ -9,6 +9,7 @@ import { type DType, parseDType } from "./dtype.ts";
 import { type PathFs, pathFs, syncDir } from "./_path_fs.ts";
 import { type StackInfo, unpickleStackInfo } from "./_pickle.ts";
 import { join, scanStack, type StackScan, writeInfo } from "./_stack_scan.ts";
+import type { TakeLeftovers } from "./_stack_files.ts";
 import { readInfoBytes } from "./_stack_files.ts";
 
 /** Shards and live shards, `{n}.npy` and `{n}.npy.part`. */
@@ -77,17 +78,17 @@ export function isClearing(dir: string): boolean {
 /**
  * Scans a stack for its writer or `recoverStack`, first finishing the
  * removal of a stack whose replacing open was killed after its commit
- * point (its `info` marked as being cleared). `takeOlder`: unlisted shards
- * older than `info` are taken in (`recoverStack`), not refused.
+ * point (its `info` marked as being cleared). `take`: which shards past
+ * `info` are taken in, not refused (see `TakeLeftovers`).
  */
 export function scanFinishingClear(
   dir: string,
   fs: PathFs,
   fsync: boolean,
   maxHeaderSize?: number,
-  takeOlder = false,
+  take: TakeLeftovers = "none",
 ): StackScan {
-  const scan = scanStack(dir, fs, maxHeaderSize, takeOlder);
+  const scan = scanStack(dir, fs, maxHeaderSize, take);
   if (!scan.clearing) return scan;
   clearStack(dir, fs, fsync);
   return scanStack(dir, fs, maxHeaderSize);

@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { ArrayInput } from "./array_input.ts";
-import { prepareArray } from "./array_input.ts";
+import { type ArrayInput, prepareArray } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./_append_core.ts";
 import {
   checkAgainstShards,
@@ -34,7 +33,6 @@ import {
 import type { HeldLock } from "./_lock.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
-
 import {
   blankPart,
   checkStackFolder,
@@ -47,9 +45,9 @@ import {
   shardPath,
   writeInfo,
 } from "./_stack_scan.ts";
+import { cutLiveShard, type TakeLeftovers } from "./_stack_files.ts";
 import { clearStack, scanFinishingClear } from "./_stack_clear.ts";
 import { removeLiveLocks } from "./_stack_live_locks.ts";
-import { cutLiveShard } from "./_stack_files.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
 import { releaseAfterFailure, releaseFinished } from "./_lock_release.ts";
 
@@ -108,6 +106,7 @@ export class StackCore {
     target: string | URL,
     options: NpyStackWriterOptions,
     verb: string,
+    take: TakeLeftovers = verb === "recover" ? "all" : "none",
   ) {
     const dir = toPath(target);
     this.dir = dir;
@@ -142,7 +141,7 @@ export class StackCore {
         fs,
         options.fsync ?? false,
         options.maxHeaderSize,
-        verb === "recover",
+        take,
       );
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
@@ -163,7 +162,8 @@ export class StackCore {
         ...(this.dtype !== undefined ? { dtype: this.dtype } : {}),
         ...(order !== undefined ? { fortranOrder: order } : {}),
       };
-      if (scan.infoStale) this.#writeInfo();
+      // Dask's info made ours before any seal (see refuseForeignPart).
+      if (scan.infoStale || scan.infoForeign) this.#writeInfo();
       this.#infoChunks = this.chunks.length;
       this.#openPart();
     } catch (e) {
@@ -540,7 +540,9 @@ export class StackCore {
     this.#live = null;
     this.#reopen = false;
     const n = this.chunks.length;
-    freshenShard(this.#fs, partPath(this.dir, n), this.#options.fsync ?? false);
+    freshenShard(this.#fs, this.dir, n, this.#options.fsync ?? false, () => {
+      if (this.#infoChunks > 0) this.#writeInfo(this.#infoChunks);
+    });
     this.#fs.rename(partPath(this.dir, n), shardPath(this.dir, n));
     // Counted once renamed: an append failing after it revives the shard.
     this.chunks.push(this.#liveRows);

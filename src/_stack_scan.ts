@@ -20,15 +20,24 @@ import { pickleStackInfo, unpickleStackInfo } from "./_pickle.ts";
 import {
   join,
   openStackFile,
+  ourInfo,
   partPath,
   readInfoBytes,
+  refuseForeignPart,
   refuseOlder,
   RESTORE_SHARD,
   shardPath,
   stackError,
+  type TakeLeftovers,
 } from "./_stack_files.ts";
 
-export { freshenShard, join, partPath, shardPath } from "./_stack_files.ts";
+export {
+  freshenShard,
+  isMissing,
+  join,
+  partPath,
+  shardPath,
+} from "./_stack_files.ts";
 
 /** Reads `bytes.length` bytes at `at`; fewer only at the end of the file. */
 function readAt(
@@ -217,12 +226,6 @@ export function shardRows(
   return head.shape[growthAxis(f, head.shape.length)] ?? 0;
 }
 
-/** Whether an error says that the file is not there. */
-export function isMissing(e: unknown): boolean {
-  const err = e as { code?: string; name?: string };
-  return err?.code === "ENOENT" || err?.name === "NotFound";
-}
-
 /** The sealed part of a stack as its files show it. */
 export interface StackScan {
   /** Rows of each sealed shard. */
@@ -233,6 +236,8 @@ export interface StackScan {
   fortranOrder: boolean | undefined;
   /** Whether `info` lists fewer shards than exist (a kill before it was rewritten). */
   infoStale: boolean;
+  /** Whether `info` is not this library's (Dask's): a writer rewrites it. */
+  infoForeign: boolean;
   /**
    * Whether `info` marks the stack as being cleared by a replacing open
    * (see `clearStack`): empty, whatever shards are left.
@@ -247,6 +252,7 @@ export interface StackScan {
  * @param fs The path operations.
  * @param maxHeaderSize The shards' header size cap, as the stack was
  *   opened with.
+ * @param take Which shards past `info` are taken in, not refused.
  * @returns What the folder holds.
  * @throws {NpyFormatError} for a broken info or a missing shard.
  */
@@ -254,7 +260,7 @@ export function scanStack(
   dir: string,
   fs: PathFs,
   maxHeaderSize?: number,
-  takeOlder = false,
+  take: TakeLeftovers = "none",
 ): StackScan {
   const infoPath = join(dir, "info");
   let chunks: number[] = [];
@@ -262,9 +268,10 @@ export function scanStack(
   let dtype: DType | undefined;
   let fortranOrder: boolean | undefined;
   let infoAxis = 0;
+  let infoForeign = false;
   // Before the bytes: an info a live writer rewrites meanwhile is newer
   // than this time, so none of its unlisted shards looks older.
-  const infoTime = takeOlder ? null : fs.modifiedMs(infoPath);
+  const infoTime = take === "all" ? null : fs.modifiedMs(infoPath);
   const infoBytes = fs.exists(infoPath)
     ? readInfoBytes(fs, dir, infoPath)
     : null;
@@ -273,6 +280,7 @@ export function scanStack(
   // missing.
   if (infoBytes !== null && infoBytes.some((b) => b !== 0)) {
     const info = unpickleStackInfo(infoBytes, infoPath);
+    infoForeign = !ourInfo(infoBytes);
     if (info.clearing) {
       return {
         chunks: [],
@@ -280,6 +288,7 @@ export function scanStack(
         dtype: undefined,
         fortranOrder: undefined,
         infoStale: false,
+        infoForeign: false,
         clearing: true,
       };
     }
@@ -353,7 +362,7 @@ export function scanStack(
     while (fs.exists(shardPath(dir, n))) {
       const path = shardPath(dir, n);
       if (listed > 0 && infoTime !== null) {
-        refuseOlder(dir, fs, n, listed, infoTime);
+        refuseOlder(dir, fs, n, listed, infoTime, infoForeign, take);
       }
       const head = sealedHead(dir, fs, path, maxHeaderSize);
       checkShard(dir, path, head, dtype, shape, fortranOrder);
@@ -377,7 +386,12 @@ export function scanStack(
       const k = /^(0|[1-9][0-9]*)\.npy$/.exec(name)?.[1];
       return k !== undefined && Number(k) > n;
     });
-    if (later === undefined) break;
+    if (later === undefined) {
+      if (listed > 0 && infoTime !== null && infoForeign) {
+        refuseForeignPart(dir, fs, n);
+      }
+      break;
+    }
     if (fs.exists(shardPath(dir, n))) continue;
     throw stackError(
       dir,
@@ -393,6 +407,7 @@ export function scanStack(
     dtype,
     fortranOrder,
     infoStale: n > listed,
+    infoForeign,
     clearing: false,
   };
 }
