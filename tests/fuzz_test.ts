@@ -170,8 +170,18 @@ describe("hostile sizes fail before allocating", () => {
     v2[6] = 2;
     new DataView(v2.buffer).setUint32(8, 0xffffffff, true);
     v2.set(bytes.subarray(10), 12);
+    // The file is 130 bytes: a reader says it is cut short (stop 23, h4),
+    // parseHeader (given first bytes only) that the length passes the cap;
+    // neither allocates the 4 GiB.
     assert.throws(
       () => readNpySync(new MemoryFile(v2)),
+      (e: unknown) =>
+        e instanceof NpyFormatError &&
+        /truncated .npy file: the header needs 4294967307 bytes but the file has 130/
+          .test(e.message),
+    );
+    assert.throws(
+      () => parseHeader(v2),
       (e: unknown) =>
         e instanceof NpyFormatError && /maxHeaderSize/.test(e.message),
     );
