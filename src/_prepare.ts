@@ -152,14 +152,15 @@ export function prepareArray(
   }
   if (
     !isTypedArray(data) && src !== undefined && src.kind !== "c" &&
-    typedArrayFor(src) !== undefined && !sameValues(src, dtype)
+    typedArrayFor(src) !== undefined && !sameValues(src, dtype) &&
+    data.length === count
   ) {
     // Plain values named another numeric or time dtype: that dtype's
     // values (checked as a file of it checks them: 1.5 is no "<i8", 1 is
     // one second as "M8[s]"), then cast to the file's as a typed array of
-    // it is, as np.asarray(data, src) joined to the file.
+    // it is, as np.asarray(data, src) joined to the file. (Data of another
+    // length is left to the length check, which names both.)
     const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
-    const count = data.length;
     data = decodeItems(
       encodeValues(data, native, casting, label),
       native,
@@ -168,6 +169,22 @@ export function prepareArray(
         copy: false,
       },
     ) as TypedArray;
+    src = native;
+  }
+  if (
+    !isTypedArray(data) && src !== undefined && src.kind === "c" &&
+    !sameValues(src, dtype) &&
+    (data.length === count || data.length === 2 * count)
+  ) {
+    // The same for complex values (re, im pairs, { re, im } objects or
+    // reals): as float pairs of the named dtype's precision.
+    const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    const half = halfOf(native);
+    const pairs = data.length === 2 * count && data.length !== count;
+    const encoded = encodeValues(data, pairs ? half : native, casting, label);
+    data = decodeItems(encoded, half, encoded.length / half.itemsize, {
+      copy: false,
+    }) as TypedArray;
     src = native;
   }
   let bytes: Uint8Array | undefined;
