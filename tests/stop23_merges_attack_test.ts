@@ -127,3 +127,63 @@ test("plain values named a dtype, of the wrong count, are a length error", () =>
     assert.deepEqual(w.shape, before);
   }
 });
+
+test(
+  "a strided array naming a NumPy dtype is read as that dtype, or refused as the flat form is",
+  numpyTestOptions(),
+  () => {
+    // Its dtype was read only as a library name ("float16"): "<f2" was
+    // passed over, and Uint16Array half-float bits went in as the numbers
+    // 15360, and a Float32Array named "<i8" went in unrefused.
+    const dir = tempDir();
+    const path = join(dir, "strided.npy");
+    {
+      using w = NpyAppendArraySync.open(path, { dtype: "<f8" });
+      w.append({
+        data: new Uint16Array([0, 0x3c00, 0, 0x4000]),
+        shape: [2],
+        stride: [2],
+        offset: 1,
+        dtype: "<f2",
+      });
+      w.append({
+        data: [9, 3, 9, 4],
+        shape: [2],
+        stride: [2],
+        offset: 1,
+        dtype: "<i2",
+      });
+      // scijs's own names that are no dtype are passed over, as before.
+      for (const dtype of ["array", "generic"]) {
+        w.append({ data: [5, 6], shape: [2], stride: [1], offset: 0, dtype });
+      }
+      // Gathered items stay bits (a library's "float16" too).
+      w.append({
+        data: new Uint16Array([0x4200, 0, 0x4400]),
+        shape: [2],
+        stride: [2],
+        offset: 0,
+        dtype: "float16",
+      });
+      const before = w.shape;
+      assert.throws(
+        () =>
+          w.append({
+            data: new Float32Array([1.5, 2]),
+            shape: [2],
+            stride: [1],
+            offset: 0,
+            dtype: "<i8",
+          }),
+        (e: unknown) =>
+          e instanceof TypeError && e.message.includes(path) &&
+          /leave dtype out/.test(e.message),
+      );
+      assert.deepEqual(w.shape, before);
+    }
+    assert.deepEqual(
+      new Uint8Array(readFileSync(path)),
+      npSaveBytes("np.array([1.0, 2.0, 3, 4, 5, 6, 5, 6, 3, 4], '<f8')"),
+    );
+  },
+);
