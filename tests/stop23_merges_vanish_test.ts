@@ -94,3 +94,26 @@ for (const kind of ["sync", "async"] as const) {
     assert.ok(fires > 0, "the file was removed at some stat");
   });
 }
+
+test("a lock slot's text stays under 60 bytes for names of non-ASCII letters, and reads back", async () => {
+  // h3's short form was chosen by UTF-16 length: a 15-letter Chinese name
+  // gave 80 bytes of symlink text (a slow symlink on ext4).
+  const { slotText, slotTemp } = await import("../src/_lock_slots.ts");
+  for (
+    const name of [
+      "数据文件名字很长的数组数据文件.npy",
+      "é.npy",
+      "x.npy",
+      "~y.npy",
+    ]
+  ) {
+    const slot = `/d/${name}.lock.0.new`;
+    const temp = `${name}.lock.1234567.0123456789abcdef.new`;
+    const text = slotText(slot, temp);
+    assert.ok(
+      new TextEncoder().encode(text).length < 60,
+      `${name}: ${text}`,
+    );
+    assert.equal(slotTemp(slot, text), temp, name);
+  }
+});
