@@ -277,10 +277,14 @@ function gatherStrided(
   shape: readonly number[],
   { stride, offset }: Strides,
   label: string,
-): unknown[] {
+): ArrayLike<unknown> {
   const n = product(shape, label);
   const length = data.length;
-  const out: unknown[] = new Array(n);
+  // A typed array's items gather into one of its type, so they stay what
+  // it holds (half-float bits of a Uint16Array named "<f2", not numbers).
+  const out: { [k: number]: unknown; length: number } = isTypedArray(data)
+    ? new (data.constructor as new (n: number) => TypedArray)(n)
+    : new Array(n);
   const index = new Array<number>(shape.length).fill(0);
   let pos = offset;
   for (let k = 0; k < n; k++) {
@@ -333,6 +337,20 @@ function libDType(name: unknown): DType | undefined {
   if (typeof name !== "string") return undefined;
   const spec = LIB_DTYPES[name];
   return spec === undefined ? undefined : nativeDType(spec);
+}
+
+/**
+ * A strided array's dtype that is no library name but a NumPy one
+ * (`"<f2"`): that dtype, as the flat form takes it; `undefined` for the
+ * names of scijs that are none (`"array"`, `"generic"`), passed over.
+ */
+function numpyDType(name: unknown): DType | undefined {
+  if (typeof name !== "string") return undefined;
+  try {
+    return parseDType(name);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The flat form of any accepted input, for a file of dtype `target`. */
@@ -392,7 +410,8 @@ export function normalize(
         );
       }
     } else {
-      srcDType = libDType(obj.dtype) ?? typedArrayDType(data);
+      srcDType = libDType(obj.dtype) ?? numpyDType(obj.dtype) ??
+        typedArrayDType(data);
     }
     refuseMisnamed(data, srcDType, label);
     if ("stride" in obj && obj.stride !== undefined) {

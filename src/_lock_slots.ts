@@ -89,7 +89,11 @@ const SHARED_PREFIX = "npy-append-array-";
  * judge (it does not end in `.new`), so it is never misread.
  */
 export function slotText(slot: string, temp: string): string {
-  if (temp.length <= FAST_LINK_BYTES) return temp;
+  // Bytes, not UTF-16 units: a name of 15 Chinese letters is 45 bytes
+  // (a name with anything but printable ASCII takes the short form).
+  if (temp.length <= FAST_LINK_BYTES && !/[^ -~]/.test(temp)) {
+    return temp;
+  }
   const lock = slotLock(slot);
   const head = lock ?? SHARED_PREFIX;
   if (!temp.startsWith(head) || !temp.endsWith(".new")) return temp;

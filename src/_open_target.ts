@@ -290,7 +290,7 @@ function openPathTarget(
       return opened(path, fs.open(path, "write", verb), lock);
     }
     const result = opened(path, null, lock);
-    result.create = () => {
+    const create = (again: boolean): OpenedFile => {
       let file: OpenedFile;
       try {
         file = fs.open(createAt, "createNew", "open", path);
@@ -319,7 +319,7 @@ function openPathTarget(
           // The file made a moment ago (empty, which np.load refuses)
           // goes too: a failed append leaves no trace.
           file.closeSync();
-          fs.remove(createAt);
+          removeMade(createAt);
           throw e;
         }
       }
@@ -331,7 +331,15 @@ function openPathTarget(
         links = linksLock(createAt, verb);
       } catch (e) {
         file.closeSync();
-        fs.remove(createAt);
+        if (
+          !again && (e as { code?: unknown }).code === "ENOENT" &&
+          fs.kind(createAt) === "missing"
+        ) {
+          // Removed or moved away by another program the moment it was
+          // made (nothing written yet): made afresh, as at the open's looks.
+          return create(true);
+        }
+        removeMade(createAt);
         throw e;
       }
       result.create = null;
@@ -348,6 +356,7 @@ function openPathTarget(
       }
       return file;
     };
+    result.create = () => create(false);
     return result;
   } catch (e) {
     lock.release();
@@ -362,6 +371,19 @@ function openPathTarget(
       return openPathTarget(path, options, true);
     }
     throw runtimeError(e, verb, path);
+  }
+}
+
+/**
+ * Removes the empty file a writer made and could not use (a failed append
+ * leaves no trace); one already gone (removed or moved away by another
+ * program) is left as it is, and the first error is the one thrown.
+ */
+function removeMade(path: string): void {
+  try {
+    pathFs().remove(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== "ENOENT") throw e;
   }
 }
 

@@ -205,16 +205,17 @@ export function prepareArray(
   }
   if (
     !isTypedArray(data) && src !== undefined && src.kind !== "c" &&
-    typedArrayFor(src) !== undefined && !sameValues(src, dtype)
+    typedArrayFor(src) !== undefined && !sameValues(src, dtype) &&
+    data.length === count
   ) {
     // Plain values named another numeric or time dtype: that dtype's
     // values (checked as a file of it checks them: 1.5 is no "<i8", 1 is
     // one second as "M8[s]"), then cast to the file's as a typed array of
-    // it is, as np.asarray(data, src) joined to the file. Values of one
+    // it is, as np.asarray(data, src) joined to the file. (Data of another
+    // length is left to the length check, which names both.) Values of one
     // byte ("|u1", "|b1") stay as given, checked now: a Uint8Array is raw
     // bytes of the file's dtype below, and True stays "True" as text.
     const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
-    const count = data.length;
     const values = decodeItems(
       encodeValues(data, native, casting, label),
       native,
@@ -225,6 +226,22 @@ export function prepareArray(
       data = values;
       src = native;
     }
+  }
+  if (
+    !isTypedArray(data) && src !== undefined && src.kind === "c" &&
+    !sameValues(src, dtype) &&
+    (data.length === count || data.length === 2 * count)
+  ) {
+    // The same for complex values (re, im pairs, { re, im } objects or
+    // reals): as float pairs of the named dtype's precision.
+    const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    const half = halfOf(native);
+    const pairs = data.length === 2 * count && data.length !== count;
+    const encoded = encodeValues(data, pairs ? half : native, casting, label);
+    data = decodeItems(encoded, half, encoded.length / half.itemsize, {
+      copy: false,
+    }) as TypedArray;
+    src = native;
   }
   let bytes: Uint8Array | undefined;
   let shared = false;
