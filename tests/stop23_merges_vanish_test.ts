@@ -10,53 +10,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { NpyAppendArray, NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-type StatFn = (path: string, ...rest: unknown[]) => unknown;
-
-/** Runs `run` with `path` removed right before its `n`th stat; whether it was. */
-async function removedAfterStat(
-  path: string,
-  n: number,
-  run: () => Promise<void>,
-): Promise<boolean> {
-  const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
-  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
-    string,
-    unknown
-  >;
-  const owners: Array<[Record<string, unknown>, string]> = [
-    [fs, "statSync"],
-    [fs, "lstatSync"],
-  ];
-  if (deno !== undefined) owners.push([deno, "statSync"], [deno, "lstatSync"]);
-  let seen = 0;
-  let fired = false;
-  const saved = owners.map(([o, k]) => o[k]);
-  for (const [owner, name] of owners) {
-    const real = owner[name] as StatFn;
-    owner[name] = function (this: unknown, p: string, ...rest: unknown[]) {
-      // Removed just before the stat: between the writer's making of
-      // the file and its look at it.
-      if (!fired && String(p) === path && ++seen === n && existsSync(path)) {
-        fired = true;
-        unlinkSync(path);
-      }
-      const r = real.call(this, p, ...rest);
-      return r;
-    };
-  }
-  try {
-    await run();
-  } finally {
-    owners.forEach(([o, k], i) => (o[k] = saved[i]));
-  }
-  return fired;
-}
+import { removedAtStat } from "./_remove_at_stat.ts";
 
 for (const kind of ["sync", "async"] as const) {
   test(`a ${kind} first append never fails with ENOENT when the file it made vanishes`, async () => {
@@ -65,7 +22,7 @@ for (const kind of ["sync", "async"] as const) {
     for (let n = 1; n <= 16; n++) {
       const path = join(dir, `${kind}${n}.npy`);
       let outcome = "";
-      const fired = await removedAfterStat(path, n, async () => {
+      const fired = await removedAtStat(path, n, "before", async () => {
         try {
           if (kind === "sync") {
             using w = NpyAppendArraySync.open(path);

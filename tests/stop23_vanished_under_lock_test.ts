@@ -13,51 +13,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { unlinkSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import { NpyAppendArray, NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-
-type StatFn = (path: string, ...rest: unknown[]) => unknown;
-
-/** Runs `run` with `path` removed right after its `n`th stat; whether it was. */
-async function removedAfterStat(
-  path: string,
-  n: number,
-  run: () => Promise<void>,
-): Promise<boolean> {
-  const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
-  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
-    string,
-    unknown
-  >;
-  const owners: Array<[Record<string, unknown>, string]> = [
-    [fs, "statSync"],
-    [fs, "lstatSync"],
-  ];
-  if (deno !== undefined) owners.push([deno, "statSync"], [deno, "lstatSync"]);
-  let seen = 0;
-  let fired = false;
-  const saved = owners.map(([o, k]) => o[k]);
-  for (const [owner, name] of owners) {
-    const real = owner[name] as StatFn;
-    owner[name] = function (this: unknown, p: string, ...rest: unknown[]) {
-      const r = real.call(this, p, ...rest);
-      if (!fired && String(p) === path && ++seen === n) {
-        fired = true;
-        unlinkSync(path);
-      }
-      return r;
-    };
-  }
-  try {
-    await run();
-  } finally {
-    owners.forEach(([o, k], i) => (o[k] = saved[i]));
-  }
-  return fired;
-}
+import { removedAtStat } from "./_remove_at_stat.ts";
 
 function seeded(dir: string, name: string): string {
   const path = join(dir, name);
@@ -72,7 +31,7 @@ for (const kind of ["sync", "async"] as const) {
     for (let n = 1; n <= 12; n++) {
       const path = seeded(dir, `${n}.npy`);
       let outcome = "";
-      const fired = await removedAfterStat(path, n, async () => {
+      const fired = await removedAtStat(path, n, "after", async () => {
         try {
           if (kind === "sync") {
             using w = NpyAppendArraySync.open(path);
