@@ -33,9 +33,9 @@ import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine, shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
-import { leastCasting } from "../casting.ts";
 
-const CASTINGS: readonly string[] = [
+// From the strictest: the first that allows a cast names the fix.
+const CASTINGS: readonly Casting[] = [
   "no",
   "equiv",
   "safe",
@@ -80,7 +80,7 @@ function checkInput(
     );
   }
   if (!canCast(dtype, target.dtype, casting)) {
-    const least = leastCasting(dtype, target.dtype);
+    const least = CASTINGS.find((m) => canCast(dtype, target.dtype, m));
     const fix = least !== undefined
       ? `--casting ${least} allows it`
       : dtype.fields !== undefined && target.dtype.fields !== undefined
@@ -153,7 +153,7 @@ async function runConcat(
 ): Promise<number> {
   const [out, ...ins] = args.positional as [string, ...string[]];
   const castingText = stringOption(args, "casting") ?? "same_kind";
-  if (!CASTINGS.includes(castingText)) {
+  if (!(CASTINGS as readonly string[]).includes(castingText)) {
     throw new UsageError(
       `Invalid casting "${castingText}": use one of ${CASTINGS.join(", ")}`,
     );
