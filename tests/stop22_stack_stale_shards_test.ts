@@ -182,6 +182,11 @@ test(
     writeFileSync(info, listed2);
     const t = statSync(join(dir, "2.npy")).mtime;
     // Equal times (a coarse file system) read as a killed writer's too.
+    // Both set from one Date: Node's Stats.mtime rounds to the nearest
+    // millisecond, so info set alone to it could land after the shard's
+    // own time (failed on Node, where this machine's file times end in
+    // .59 ms).
+    utimesSync(join(dir, "2.npy"), t, t);
     utimesSync(info, t, t);
     assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [
       0,
@@ -240,7 +245,8 @@ test(
     w.close();
     // Killed before info: the old info back, with its old time.
     writeFileSync(info, listed1);
-    utimesSync(info, t1, t1);
+    const old = new Date(Math.floor(t1.getTime()) - 1); // as old, or older
+    utimesSync(info, old, old);
     assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [0, 1, 2]);
   },
 );

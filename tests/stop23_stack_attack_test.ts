@@ -227,7 +227,9 @@ test(
       w.append(Int32Array.from([0, 1, 2, 3]));
     }
     const listed2 = readFileSync(join(dir, "info"));
-    const t2 = statSync(join(dir, "info")).mtime;
+    // Floored: Node's Stats.mtime rounds to the nearest millisecond, which
+    // can put it after the file's own time.
+    const t2 = new Date(Math.floor(statSync(join(dir, "info")).mtimeMs));
     {
       using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
       w.append(Int32Array.from([4, 5, 6]));
