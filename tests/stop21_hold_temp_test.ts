@@ -16,20 +16,18 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { NpyAppendArraySync, NpyStackWriterSync, readNpySync } from "../mod.ts";
 import { readNpyStackSync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
+import { paused } from "./_hold_temp_paused.ts";
 import { scriptCommand } from "./_runtime.ts";
 
 const DRIVER = scriptCommand(
   new URL("./_stop21_hold_temp_ns.ts", import.meta.url),
-);
-const CHILD = scriptCommand(
-  new URL("./_stop21_hold_temp_child.ts", import.meta.url),
 );
 const canUnshare = process.getuid?.() === 0 &&
   spawnSync("unshare", ["-m", "true"]).status === 0;
@@ -76,24 +74,6 @@ test(
     }
   },
 );
-
-/** Starts the child pausing before its `n`th link; resolves once paused. */
-async function paused(n: number, kind: string, path: string) {
-  const p = spawn(CHILD[0], [...CHILD[1], "pause", String(n), kind, path]);
-  let out = "";
-  const done = new Promise<string>((resolve) => {
-    p.stdout.on("data", (b) => out += b);
-    p.stderr.on("data", (b) => out += b);
-    p.on("close", () => resolve(out));
-  });
-  while (!out.includes("paused")) {
-    if (p.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.match(out, /paused/, out);
-  const pid = Number(/^pid (\d+)$/m.exec(out)?.[1]);
-  return { pid, done };
-}
 
 /** Files in `dir` whose name ends in `.new` and whose record names `pid`. */
 function tempsOf(pid: number, dir: string): string[] {

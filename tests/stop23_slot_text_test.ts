@@ -14,7 +14,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   existsSync,
   readdirSync,
@@ -25,28 +25,7 @@ import {
 import { join } from "node:path";
 import { NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
-
-const CHILD = scriptCommand(
-  new URL("./_stop21_hold_temp_child.ts", import.meta.url),
-);
-
-/** Starts the child pausing before its `n`th link; resolves once paused. */
-async function paused(n: number, kind: string, path: string) {
-  const p = spawn(CHILD[0], [...CHILD[1], "pause", String(n), kind, path]);
-  let out = "";
-  const done = new Promise<string>((resolve) => {
-    p.stdout.on("data", (b) => out += b);
-    p.stderr.on("data", (b) => out += b);
-    p.on("close", () => resolve(out));
-  });
-  while (!out.includes("paused")) {
-    if (p.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.match(out, /paused/, out);
-  return { pid: Number(/^pid (\d+)$/m.exec(out)?.[1]), done };
-}
+import { paused } from "./_hold_temp_paused.ts";
 
 /** A pid no process has any more. */
 function deadPid(): number {
