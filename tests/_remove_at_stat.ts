@@ -9,6 +9,7 @@
 
 import process from "node:process";
 import { existsSync, unlinkSync } from "node:fs";
+import { NpyAppendArray, NpyAppendArraySync } from "../mod.ts";
 
 type StatFn = (path: string, ...rest: unknown[]) => unknown;
 
@@ -56,4 +57,26 @@ export async function removedAtStat(
     owners.forEach(([o, k], i) => (o[k] = saved[i]));
   }
   return fired;
+}
+
+/**
+ * Opens `path` (sync or async writer), appends two `<i4` rows and closes:
+ * "ok", or the message of what it threw.
+ */
+export async function appendOutcome(
+  kind: "sync" | "async",
+  path: string,
+): Promise<string> {
+  try {
+    if (kind === "sync") {
+      using w = NpyAppendArraySync.open(path);
+      w.append(new Int32Array([5, 6]));
+    } else {
+      await using w = await NpyAppendArray.open(path);
+      await w.append(new Int32Array([5, 6]));
+    }
+    return "ok";
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

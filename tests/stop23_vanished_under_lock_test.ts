@@ -14,9 +14,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { NpyAppendArray, NpyAppendArraySync, readNpySync } from "../mod.ts";
+import { NpyAppendArraySync, readNpySync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { removedAtStat } from "./_remove_at_stat.ts";
+import { appendOutcome, removedAtStat } from "./_remove_at_stat.ts";
 
 function seeded(dir: string, name: string): string {
   const path = join(dir, name);
@@ -32,18 +32,7 @@ for (const kind of ["sync", "async"] as const) {
       const path = seeded(dir, `${n}.npy`);
       let outcome = "";
       const fired = await removedAtStat(path, n, "after", async () => {
-        try {
-          if (kind === "sync") {
-            using w = NpyAppendArraySync.open(path);
-            w.append(new Int32Array([5, 6]));
-          } else {
-            await using w = await NpyAppendArray.open(path);
-            await w.append(new Int32Array([5, 6]));
-          }
-          outcome = "ok";
-        } catch (e) {
-          outcome = (e as Error).message;
-        }
+        outcome = await appendOutcome(kind, path);
       });
       if (!fired) break; // past the open's last look
       if (outcome === "ok") {
