@@ -11,8 +11,10 @@
  * writing and written or read at many scattered positions (a header
  * rewritten after each small append) moves to `node:fs` positioned calls
  * (one call where `Deno.FsFile` needs a seek and a write). A file opened
- * only to read stays on `Deno.FsFile`, whose seek and read cost what a
- * positioned `node:fs` read does (random rows, issue 17.3).
+ * only to read moves too, once the process has read enough scattered rows
+ * to have paid for loading `node:fs` in seeks (random rows, issue 17.3:
+ * where a system call costs more than the JavaScript around it, a seek and
+ * a read cost 1.5 times one `pread`).
  *
  * @module
  */
@@ -83,12 +85,32 @@ export function denoPathApi(): DenoPathApi | undefined {
 }
 
 /**
- * Scattered reads or writes (each needing a seek) after which a file opened
- * for writing moves to `node:fs` positioned calls: loading `node:fs` (10 to
- * 80 ms once) is then worth it, and a process that appends a few rows never
- * pays it. Files opened only to read never move (see the module comment).
+ * Scattered reads or writes (each needing a seek) after which a file moves
+ * to `node:fs` positioned calls: one call where `Deno.FsFile` needs a seek
+ * and a read or write. A file opened for writing moves then; a file opened
+ * only to read moves then once `node:fs` is loaded (its second descriptor
+ * and stat check cost about 0.15 ms), see
+ * {@linkcode READ_SEEKS_BEFORE_LOADING_NODE_FS}.
  */
 export const SEEKS_BEFORE_NODE_FS = 1024;
+
+/**
+ * Scattered reads of files opened only to read, counted over the whole
+ * process, after which a reader loads `node:fs` (10 to 80 ms, once per
+ * process) to move: by then the extra seeks have cost about what the load
+ * does where a seek costs a system call's time (1.2 µs a row on the
+ * benchmark machine of stop 24, where `pread` ran 1.5 times as many rows a
+ * second as seek + read), and a process that reads a few thousand rows
+ * never pays it (ski rental: at most about twice the better choice's cost
+ * either way).
+ */
+export const READ_SEEKS_BEFORE_LOADING_NODE_FS = 16384;
+
+/** Scattered reads of read-only files in this process, all files. */
+let readSeeks = 0;
+
+/** Whether this module has loaded `node:fs` (a file moved). */
+let nodeFsLoaded = false;
 
 /**
  * A Deno error as `node:fs` would word it: `ENOENT: no such file or
@@ -175,6 +197,8 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   readonly #stat: (path: string) => DenoInfo;
   #next = 0;
   #seeks = 0;
+  /** A move was tried (a file that could not move stays). */
+  #stays = false;
 
   constructor(
     file: DenoPathFsFile,
@@ -193,14 +217,20 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
   }
 
   /**
-   * Counts a call at another position than the last one ended, on a file
-   * opened for writing (a read-only file stays on `Deno.FsFile`).
+   * Counts a call at another position than the last one ended, and moves
+   * the file to `node:fs` when it has made {@linkcode SEEKS_BEFORE_NODE_FS}
+   * of them and, for a file opened only to read, `node:fs` is loaded or
+   * the process has made {@linkcode READ_SEEKS_BEFORE_LOADING_NODE_FS}
+   * scattered reads. One try: a file that cannot move stays.
    */
   #scattered(position: number): void {
-    if (
-      this.#writable && position !== this.#next &&
-      ++this.#seeks === SEEKS_BEFORE_NODE_FS
-    ) {
+    if (position === this.#next || this.#stays) return;
+    const seeks = ++this.#seeks;
+    if (!this.#writable) readSeeks++;
+    const loadPaid = this.#writable || nodeFsLoaded ||
+      readSeeks >= READ_SEEKS_BEFORE_LOADING_NODE_FS;
+    if (seeks >= SEEKS_BEFORE_NODE_FS && loadPaid) {
+      this.#stays = true;
       this.#toNodeFs(this.#file!);
     }
   }
@@ -214,6 +244,7 @@ class DenoPathFile extends SyncBackedFile implements OpenedFile {
       })
       | undefined;
     if (fs === undefined) return;
+    nodeFsLoaded = true;
     const c = fs.constants;
     let fd: number;
     try {

@@ -1,18 +1,27 @@
 /**
- * Files opened from a path on Deno (issue 17.3): a reader stays on its one
- * `Deno.FsFile` descriptor however scattered its reads (Deno's seek + read
- * costs what its `node:fs` positioned read costs, so a second descriptor
- * and the load of `node:fs` would buy nothing), while a writer still moves
- * to `node:fs` positioned calls after 1024 scattered calls. Seen from
- * `/proc/self/fd`: which descriptors of the process name the file.
+ * Files opened from a path on Deno (issue 17.3): scattered reads and
+ * writes move from `Deno.FsFile` (a seek and a call) to `node:fs`
+ * positioned calls (one call) on a second descriptor of the same file. A
+ * writer moves after 1024 scattered calls; a reader moves once the
+ * process has made 16,384 scattered reads (or once `node:fs` is loaded
+ * anyway), so a process that reads a few thousand rows never loads
+ * `node:fs`. Seen from `/proc/self/fd`: which descriptors of the process
+ * name the file; the readers' counts are a process's, so they run in
+ * fresh child processes.
  */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyReader } from "../mod.ts";
+import {
+  READ_SEEKS_BEFORE_LOADING_NODE_FS,
+  SEEKS_BEFORE_NODE_FS,
+} from "../src/_path_fs_deno.ts";
 import { tempDir } from "./_numpy.ts";
+import { scriptCommand } from "./_runtime.ts";
 
 // `scripts/test_all.ts` runs `*_deno_test.ts` under Deno only; a plain
 // `bun test` loads it too, and then registers nothing.
@@ -45,52 +54,52 @@ function rowsFile(rows: number): string {
   return path;
 }
 
-/** 2000 scattered row indices below `rows` (more than the 1024 of a move). */
-function scattered(rows: number): number[] {
-  let seed = 7;
-  return Array.from({ length: 2000 }, () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % rows;
+/** What `_read_moves_child.ts` saw: descriptors and the first wrong row. */
+interface ChildReads {
+  opened: string[];
+  after: string[];
+  closed: string[];
+  wrong: number;
+}
+
+/** `reads` scattered rows of `path` read in a fresh Deno process. */
+function readInChild(path: string, rows: number, reads: number): ChildReads {
+  const [cmd, args] = scriptCommand(
+    new URL("./_read_moves_child.ts", import.meta.url),
+  );
+  const r = spawnSync(cmd, [...args, path, String(rows), String(reads)], {
+    encoding: "utf8",
   });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as ChildReads;
 }
 
 function describeReadPath(): void {
-  describe("Deno: a reader of a path keeps its one descriptor", () => {
-    test("readSync of 2000 scattered rows: right rows, same descriptor", (t) => {
+  describe("Deno: files of a path move to node:fs positioned calls", () => {
+    test("a fresh process reading 2000 scattered rows keeps one descriptor", (t) => {
       if (!linux) return t.skip("needs /proc/self/fd");
       const path = rowsFile(5000);
-      const before = fdsOf(path);
-      using reader = NpyReader.openSync(path);
-      const mine = fdsOf(path).filter((fd) => !before.includes(fd));
-      assert.equal(mine.length, 1);
-      for (const i of scattered(5000)) {
-        const { data, shape } = reader.readSync(i, i + 1);
-        assert.deepEqual([...data as Float64Array], [
-          3 * i,
-          3 * i + 1,
-          3 * i + 2,
-        ]);
-        assert.deepEqual(shape, [1, 3]);
-      }
-      assert.deepEqual(fdsOf(path).filter((fd) => !before.includes(fd)), mine);
+      const seen = readInChild(path, 5000, 2000);
+      assert.equal(seen.wrong, -1);
+      assert.equal(seen.opened.length, 1);
+      assert.deepEqual(seen.after, seen.opened);
+      assert.deepEqual(seen.closed, []);
     });
 
-    test("read and readIntoSync of 2000 scattered rows: same descriptor", async (t) => {
+    test(`a process past ${READ_SEEKS_BEFORE_LOADING_NODE_FS} scattered reads moves its reader, rows right throughout`, (t) => {
       if (!linux) return t.skip("needs /proc/self/fd");
       const path = rowsFile(5000);
-      const before = fdsOf(path);
-      const reader = await NpyReader.open(path);
-      const mine = fdsOf(path).filter((fd) => !before.includes(fd));
-      const into = new Float64Array(3);
-      for (const i of scattered(5000)) {
-        const { data } = await reader.read(i, i + 1);
-        assert.equal((data as Float64Array)[2], 3 * i + 2);
-        reader.readIntoSync(new Uint8Array(into.buffer), 4999 - i, 5000 - i);
-        assert.equal(into[0], 3 * (4999 - i));
-      }
-      assert.deepEqual(fdsOf(path).filter((fd) => !before.includes(fd)), mine);
-      await reader.close();
-      assert.deepEqual(fdsOf(path), before);
+      const seen = readInChild(
+        path,
+        5000,
+        READ_SEEKS_BEFORE_LOADING_NODE_FS + 2000,
+      );
+      assert.equal(seen.wrong, -1);
+      assert.equal(seen.opened.length, 1);
+      // One descriptor still, another one: the node:fs one.
+      assert.equal(seen.after.length, 1);
+      assert.notDeepEqual(seen.after, seen.opened);
+      assert.deepEqual(seen.closed, []);
     });
 
     test("a writer still moves to node:fs after 1024 scattered calls", (t) => {
@@ -114,6 +123,28 @@ function describeReadPath(): void {
         1099,
         -1099,
       ]);
+    });
+
+    test(`once node:fs is loaded, a reader moves after ${SEEKS_BEFORE_NODE_FS} scattered reads`, (t) => {
+      if (!linux) return t.skip("needs /proc/self/fd");
+      // The writer test above loaded node:fs in this process.
+      const path = rowsFile(5000);
+      const before = fdsOf(path);
+      using reader = NpyReader.openSync(path);
+      const mine = fdsOf(path).filter((fd) => !before.includes(fd));
+      let seed = 11;
+      for (let n = 0; n < SEEKS_BEFORE_NODE_FS + 100; n++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const i = seed % 5000;
+        assert.equal(
+          (reader.readSync(i, i + 1).data as Float64Array)[1],
+          3 * i + 1,
+        );
+      }
+      const now = fdsOf(path).filter((fd) => !before.includes(fd));
+      assert.equal(mine.length, 1);
+      assert.equal(now.length, 1);
+      assert.notDeepEqual(now, mine);
     });
   });
 }

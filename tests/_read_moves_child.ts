@@ -1,0 +1,53 @@
+/**
+ * Child of `read_path_deno_test.ts`: in a fresh Deno process (where
+ * nothing has loaded `node:fs`), opens a reader of `<path>` (a (rows, 3)
+ * f8 file whose row i holds 3i, 3i + 1, 3i + 2), reads `<reads>` scattered
+ * rows with `readSync`, `readIntoSync` and `read` in turn, checking each,
+ * and prints one JSON line: the descriptors of this process naming the
+ * file after the open and after the reads, and the first wrong row (-1
+ * when all were right).
+ *
+ * Usage: `deno run -A tests/_read_moves_child.ts <path> <rows> <reads>`
+ *
+ * @module
+ */
+
+import { readdirSync, readlinkSync } from "node:fs";
+import { NpyReader } from "../mod.ts";
+
+const [path, rowsText, readsText] = Deno.args as [string, string, string];
+const rows = Number(rowsText);
+
+/** The descriptors of this process that name `path`. */
+function fdsOf(): string[] {
+  return readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed since the listing
+    }
+  }).sort();
+}
+
+const reader = NpyReader.openSync(path);
+const opened = fdsOf();
+const into = new Float64Array(3);
+let wrong = -1;
+let seed = 7;
+for (let n = 0; n < Number(readsText) && wrong < 0; n++) {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  const i = seed % rows;
+  let row: number[];
+  if (n % 3 === 0) {
+    row = [...reader.readSync(i, i + 1).data as Float64Array];
+  } else if (n % 3 === 1) {
+    reader.readIntoSync(into, i, i + 1);
+    row = [...into];
+  } else {
+    row = [...(await reader.read(i, i + 1)).data as Float64Array];
+  }
+  if (row.join() !== [3 * i, 3 * i + 1, 3 * i + 2].join()) wrong = i;
+}
+const after = fdsOf();
+reader.closeSync();
+console.log(JSON.stringify({ opened, after, closed: fdsOf(), wrong }));
