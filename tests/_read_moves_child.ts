@@ -15,7 +15,11 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { NpyReader } from "../mod.ts";
 
-const [path, rowsText, readsText] = Deno.args as [string, string, string];
+// Deno only (the test that runs it is one); the npm build compiles every
+// helper, so the arguments are read without Deno's types.
+const [path, rowsText, readsText] = (globalThis as unknown as {
+  Deno: { args: string[] };
+}).Deno.args as [string, string, string];
 const rows = Number(rowsText);
 
 /** The descriptors of this process that name `path`. */
