@@ -318,8 +318,9 @@ function openPathTarget(
         } catch (e) {
           // The file made a moment ago (empty, which np.load refuses)
           // goes too: a failed append leaves no trace.
+          const made = file.identity();
           file.closeSync();
-          removeMade(createAt);
+          removeMade(createAt, made);
           throw e;
         }
       }
@@ -330,6 +331,7 @@ function openPathTarget(
       try {
         links = linksLock(createAt, verb);
       } catch (e) {
+        const made = file.identity();
         file.closeSync();
         if (
           !again && (e as { code?: unknown }).code === "ENOENT" &&
@@ -339,7 +341,7 @@ function openPathTarget(
           // made (nothing written yet): made afresh, as at the open's looks.
           return create(true);
         }
-        removeMade(createAt);
+        removeMade(createAt, made);
         throw e;
       }
       result.create = null;
@@ -376,11 +378,17 @@ function openPathTarget(
 
 /**
  * Removes the empty file a writer made and could not use (a failed append
- * leaves no trace); one already gone (removed or moved away by another
- * program) is left as it is, and the first error is the one thrown.
+ * leaves no trace): only that file, by device and inode (`made`, from its
+ * descriptor). Another program's file moved onto the name meanwhile
+ * (`mv other.npy x.npy`) stays, and one already gone (removed or moved
+ * away) is left as it is; the first error is the one thrown. Where the
+ * made file's identity is unknown (`null`) nothing is removed: an empty
+ * file left is a fault `np.load` names, a removed file of another program
+ * is data lost.
  */
-function removeMade(path: string): void {
+function removeMade(path: string, made: string | null): void {
   try {
+    if (made === null || statPath(path, "open").id !== made) return;
     pathFs().remove(path);
   } catch (e) {
     if ((e as { code?: unknown }).code !== "ENOENT") throw e;

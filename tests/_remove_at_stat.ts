@@ -1,8 +1,8 @@
 /**
- * Test helper: removes a file at the `n`th `stat`/`lstat` of its path by
+ * Test helper: acts on a file at the `n`th `stat`/`lstat` of its path by
  * the code under test (node:fs and, on Deno, `Deno`'s own calls), just
  * before or just after that call: a file moved away (`mv x.npy elsewhere`)
- * between a writer's looks, made exact.
+ * or replaced between a writer's looks, made exact.
  *
  * @module
  */
@@ -17,10 +17,25 @@ type StatFn = (path: string, ...rest: unknown[]) => unknown;
  * Runs `run` with `path` removed at its `n`th stat (`"before"` the call,
  * when the file is there, or `"after"` it); whether it was removed.
  */
-export async function removedAtStat(
+export function removedAtStat(
   path: string,
   n: number,
   when: "before" | "after",
+  run: () => Promise<void>,
+): Promise<boolean> {
+  return atStat(path, n, when, () => unlinkSync(path), run);
+}
+
+/**
+ * Runs `run` with `act` done at the `n`th stat of `path` (`"before"` the
+ * call, when the file is there, or `"after"` it); an error `act` throws
+ * is that stat's. Whether `act` ran.
+ */
+export async function atStat(
+  path: string,
+  n: number,
+  when: "before" | "after",
+  act: () => void,
   run: () => Promise<void>,
 ): Promise<boolean> {
   const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
@@ -39,7 +54,7 @@ export async function removedAtStat(
     if (fired || String(p) !== path || (when === "before") !== before) return;
     if (++seen !== n || (before && !existsSync(path))) return;
     fired = true;
-    unlinkSync(path);
+    act();
   };
   const saved = owners.map(([o, k]) => o[k]);
   for (const [owner, name] of owners) {
