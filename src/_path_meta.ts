@@ -9,7 +9,7 @@
 import { nodeFs } from "./adapters/node.ts";
 import { fileId, runtimeError } from "./_path_fs.ts";
 import { allowed } from "./_process_info.ts";
-import { nodeStyle } from "./_path_fs_deno.ts";
+import { nodeStyle } from "./_deno_error_style.ts";
 
 /** What {@linkcode statPath} reports. */
 export interface PathMeta {

@@ -1,8 +1,9 @@
 /**
- * Files opened from a path on Deno (issue 17.3): scattered reads and
- * writes move from `Deno.FsFile` (a seek and a call) to `node:fs`
+ * Files opened from a path on Deno (issues 17.1, 17.3): scattered reads
+ * and writes move from `Deno.FsFile` (a seek and a call) to `node:fs`
  * positioned calls (one call) on a second descriptor of the same file. A
- * writer moves after 1024 scattered calls; a reader moves once the
+ * writer first takes a second `Deno.FsFile` cursor for its header (after 8
+ * scattered calls), and moves after 1024; a reader moves once the
  * process has made 16,384 scattered reads (or once `node:fs` is loaded
  * anyway), so a process that reads a few thousand rows never loads
  * `node:fs`. Seen from `/proc/self/fd`: which descriptors of the process
@@ -18,8 +19,9 @@ import { join } from "node:path";
 import { NpyAppendArraySync, NpyReader } from "../mod.ts";
 import {
   READ_SEEKS_BEFORE_LOADING_NODE_FS,
+  SEEKS_BEFORE_HEADER_CURSOR,
   SEEKS_BEFORE_NODE_FS,
-} from "../src/_path_fs_deno.ts";
+} from "../src/_path_file_deno.ts";
 import { tempDir } from "./_numpy.ts";
 import { scriptCommand } from "./_runtime.ts";
 
@@ -145,6 +147,65 @@ function describeReadPath(): void {
       assert.equal(mine.length, 1);
       assert.equal(now.length, 1);
       assert.notDeepEqual(now, mine);
+    });
+
+    test(`a writer takes a second cursor for its header after ${SEEKS_BEFORE_HEADER_CURSOR} scattered calls`, (t) => {
+      if (!linux) return t.skip("needs /proc/self/fd");
+      const path = join(tempDir(), "two.npy");
+      const w = NpyAppendArraySync.open(path);
+      const counts: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        w.append({ data: new Float64Array([i, -i]), shape: [1, 2] });
+        counts.push(fdsOf(path).length);
+      }
+      w.close();
+      assert.equal(counts[0], 1);
+      assert.equal(counts.at(-1), 2);
+      assert.deepEqual(fdsOf(path), []);
+      using r = NpyReader.openSync(path);
+      assert.deepEqual(r.shape, [40, 2]);
+      for (const i of [0, 7, 8, 9, 39]) {
+        assert.deepEqual([...r.readSync(i, i + 1).data as Float64Array], [
+          i,
+          -i,
+        ]);
+      }
+    });
+
+    test("a second cursor that opens another file is not used", (t) => {
+      if (!linux) return t.skip("needs /proc/self/fd");
+      const dir = tempDir();
+      const path = join(dir, "swapped.npy");
+      const decoy = join(dir, "decoy.bin");
+      Deno.writeFileSync(decoy, new Uint8Array(4096).fill(7));
+      const d = Deno as unknown as { openSync: typeof Deno.openSync };
+      const real = d.openSync;
+      // The path opened again without `create` (the second cursor) is the
+      // decoy: a file renamed onto the name between the open and the
+      // reopen.
+      d.openSync = (p, o) =>
+        real(
+          String(p) === path && !o?.create && !o?.createNew ? decoy : p,
+          o,
+        );
+      const w = NpyAppendArraySync.open(path);
+      try {
+        for (let i = 0; i < 40; i++) {
+          w.append({ data: new Float64Array([i, -i]), shape: [1, 2] });
+        }
+        assert.equal(fdsOf(path).length, 1);
+        assert.deepEqual(fdsOf(decoy), []);
+      } finally {
+        d.openSync = real;
+        w.close();
+      }
+      assert.deepEqual(
+        [...Deno.readFileSync(decoy)],
+        [...new Uint8Array(4096).fill(7)],
+      );
+      using r = NpyReader.openSync(path);
+      assert.deepEqual(r.shape, [40, 2]);
+      assert.deepEqual([...r.readSync(39).data as Float64Array], [39, -39]);
     });
   });
 }
