@@ -121,3 +121,20 @@ print(np.array_equal(np.load(sys.argv[1]), np.array([(1,)], [('a', '<i4')])))`,
     }
   },
 );
+
+test("every refused value is worded by one mechanism: 'Cannot append value X at ...: why'", () => {
+  const w = NpyAppendArraySync.open(new MemoryFile(), { dtype: "<M8[ns]" });
+  try {
+    // A Date whose nanoseconds do not fit 64 bits (said "Cannot append
+    // 2275-...", without "value", before).
+    assert.throws(
+      () => w.append([new Date(8.64e15)]),
+      (e: Error) =>
+        e instanceof RangeError &&
+        /^Cannot append value .* at index 0 to .*: 8640000000000000 ms does not fit 64 bits/
+          .test(e.message),
+    );
+  } finally {
+    w.close();
+  }
+});
