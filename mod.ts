@@ -57,7 +57,7 @@ export {
   type FieldSpec,
   parseDType,
 } from "./src/dtype.ts";
-export { canCast, type Casting } from "./src/casting.ts";
+export { canCast, type Casting, castRefusal } from "./src/casting.ts";
 export type {
   ArrayData,
   ArrayInput,

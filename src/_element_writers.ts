@@ -7,7 +7,6 @@
 
 import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
-import { show } from "./_describe_value.ts";
 import { fromFloat16Bits, toFloat16Bits } from "./_float16.ts";
 import {
   genericDateRefusal,
@@ -15,7 +14,7 @@ import {
   rescaleTime,
   splitTimeUnit,
 } from "./_time_units.ts";
-import { rangeError, typeError } from "./_write_errors.ts";
+import { rangeError, refuseValue, typeError } from "./_write_errors.ts";
 import { bytesWriter, unicodeWriter } from "./_text_writers.ts";
 import { itemBytes } from "./_typed_arrays.ts";
 import { subarrayItems } from "./_field_values.ts";
@@ -94,10 +93,11 @@ function toBigIntChecked(
   if (typeof value === "number") {
     if (Number.isInteger(value)) {
       if (!unsafe && dtype.itemsize === 8 && !Number.isSafeInteger(value)) {
-        throw new RangeError(
-          `Cannot append value ${
-            show(value)
-          } ${where()}: it is not a safe integer, so its exact value is unknown; pass a bigint (or use casting "unsafe")`,
+        refuseValue(
+          RangeError,
+          value,
+          where,
+          `it is not a safe integer, so its exact value is unknown; pass a bigint (or use casting "unsafe")`,
         );
       }
       return BigInt(value);
@@ -349,9 +349,7 @@ function timeWriter(
       }
       const ticks = dateTicks(value, dtype.unit!, unsafe);
       if (typeof ticks === "string") {
-        throw new RangeError(
-          `Cannot append ${show(value)} ${where()}: ${ticks}`,
-        );
+        refuseValue(RangeError, value, where, ticks);
       }
       view.setBigInt64(offset, ticks, le);
       return;
@@ -368,11 +366,7 @@ function timeWriter(
     const why = generic && !unsafe
       ? genericDateRefusal(v, dtype.str)
       : undefined;
-    if (why !== undefined) {
-      throw new RangeError(
-        `Cannot append value ${show(value)} ${where()}: ${why}`,
-      );
-    }
+    if (why !== undefined) refuseValue(RangeError, value, where, why);
     view.setBigInt64(offset, BigInt.asIntN(64, v), le);
   };
 }

@@ -12,7 +12,7 @@ import {
   parseDType,
   withByteOrder,
 } from "./dtype.ts";
-import { castAllowed, type Casting, leastCasting } from "./casting.ts";
+import { castAllowed, type Casting, castRefusal } from "./casting.ts";
 import { genericDateRefusal } from "./_time_units.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
@@ -45,14 +45,10 @@ function castError(
   casting: Casting,
   label: string,
 ): never {
-  const least = leastCasting(from, to);
-  const why = least !== undefined
-    ? `pass casting "${least}", or`
-    : from.fields !== undefined && to.fields !== undefined
-    ? `NumPy casts records to records field by field in order, so both need as many fields (${from.fields.length} and ${to.fields.length} here):`
-    : "no casting allows it:";
+  const { least, why } = castRefusal(from, to, casting) ?? {};
+  const fix = least !== undefined ? `pass casting "${least}", or` : `${why}:`;
   throw new TypeError(
-    `Cannot append ${label}: cannot cast array data from "${from.str}" to "${to.str}" according to the rule "${casting}" (${why} give the data in dtype "${to.str}")`,
+    `Cannot append ${label}: cannot cast array data from "${from.str}" to "${to.str}" according to the rule "${casting}" (${fix} give the data in dtype "${to.str}")`,
   );
 }
 
@@ -142,6 +138,9 @@ export function prepareArray(
   }
   const count = product(shape);
   const itemsize = dtype.itemsize;
+  // Items of another dtype converted as NumPy's astype (records or void).
+  const toRecords = (raw: Uint8Array, from: DType): Uint8Array =>
+    castRecords(raw, count, from, dtype, casting, label, prepareArray);
   let data = n.data;
   let src = n.srcDType;
   if (
@@ -167,15 +166,7 @@ export function prepareArray(
         }) of dtype "${from.str}" needs ${count * from.itemsize}`,
       );
     }
-    const bytes = castRecords(
-      raw,
-      count,
-      from,
-      dtype,
-      casting,
-      label,
-      prepareArray,
-    );
+    const bytes = toRecords(raw, from);
     const reordered = shape.length >= 2 &&
       (n.order === "F") !== options.fortranOrder;
     return {
@@ -203,45 +194,29 @@ export function prepareArray(
       data = new Uint8Array(buffer, byteOffset, byteLength);
     }
   }
-  if (
-    !isTypedArray(data) && src !== undefined && src.kind !== "c" &&
-    typedArrayFor(src) !== undefined && !sameValues(src, dtype) &&
-    data.length === count
-  ) {
-    // Plain values named another numeric or time dtype: that dtype's
-    // values (checked as a file of it checks them: 1.5 is no "<i8", 1 is
-    // one second as "M8[s]"), then cast to the file's as a typed array of
-    // it is, as np.asarray(data, src) joined to the file. (Data of another
-    // length is left to the length check, which names both.) Values of one
-    // byte ("|u1", "|b1") stay as given, checked now: a Uint8Array is raw
-    // bytes of the file's dtype below, and True stays "True" as text.
-    const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+  const named = !isTypedArray(data) && src !== undefined &&
+      !sameValues(src, dtype)
+    ? namedValuesAs(src, data.length, count)
+    : undefined;
+  if (named !== undefined) {
+    // Plain values named another numeric, complex or time dtype: that
+    // dtype's values (checked as a file of it checks them: 1.5 is no
+    // "<i8", 1 is one second as "M8[s]"), then cast to the file's as a
+    // typed array of it is, as np.asarray(data, src) joined to the file.
+    // Values of one byte ("|u1", "|b1") stay as given, checked now: a
+    // Uint8Array is raw bytes of the file's dtype below, and True stays
+    // "True" as text.
+    const encoded = encodeValues(data, named.encode, casting, label);
     const values = decodeItems(
-      encodeValues(data, native, casting, label),
-      native,
-      count,
+      encoded,
+      named.decode,
+      encoded.length / named.decode.itemsize,
       { copy: false },
     ) as TypedArray;
     if (!(values instanceof Uint8Array)) {
       data = values;
-      src = native;
+      src = named.native;
     }
-  }
-  if (
-    !isTypedArray(data) && src !== undefined && src.kind === "c" &&
-    !sameValues(src, dtype) &&
-    (data.length === count || data.length === 2 * count)
-  ) {
-    // The same for complex values (re, im pairs, { re, im } objects or
-    // reals): as float pairs of the named dtype's precision.
-    const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
-    const half = halfOf(native);
-    const pairs = data.length === 2 * count && data.length !== count;
-    const encoded = encodeValues(data, pairs ? half : native, casting, label);
-    data = decodeItems(encoded, half, encoded.length / half.itemsize, {
-      copy: false,
-    }) as TypedArray;
-    src = native;
   }
   let bytes: Uint8Array | undefined;
   let shared = false;
@@ -275,15 +250,7 @@ export function prepareArray(
         // Records (or void) of another dtype: their values, converted as
         // NumPy's astype does (by position).
         expectLength(count * rawType.itemsize, "bytes");
-        bytes = castRecords(
-          data as Uint8Array,
-          count,
-          rawType,
-          dtype,
-          casting,
-          label,
-          prepareArray,
-        );
+        bytes = toRecords(data as Uint8Array, rawType);
       } else {
         if (rawType.str !== dtype.str && rawType.itemsize !== itemsize) {
           castError(rawType, dtype, casting, label);
@@ -383,15 +350,7 @@ export function prepareArray(
       // Records said to be of another dtype: written as that dtype, then
       // converted as NumPy's astype (by position, not by name).
       const own = encodeValues(data, src, casting, label);
-      bytes = castRecords(
-        own,
-        count,
-        src,
-        dtype,
-        casting,
-        label,
-        prepareArray,
-      );
+      bytes = toRecords(own, src);
     } else {
       bytes = encodeValues(
         data,
@@ -470,6 +429,30 @@ function quickPrepare(
     dtype: dtype ?? src,
     shared: true,
   };
+}
+
+/**
+ * How plain values named `src` (not the file's dtype) become a typed
+ * array of it: encoded as `encode`, read back as `decode`, then standing
+ * as `native` (`src` in this machine's byte order). Complex values (re, im
+ * pairs, `{ re, im }` objects or reals) are float pairs of its precision.
+ * `undefined` leaves them as given: no typed array holds `src`, or another
+ * number of values than `count` (the length check names both).
+ */
+function namedValuesAs(
+  src: DType,
+  length: number,
+  count: number,
+): { encode: DType; decode: DType; native: DType } | undefined {
+  const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+  if (src.kind === "c") {
+    if (length !== count && length !== 2 * count) return undefined;
+    const half = halfOf(native);
+    const pairs = length === 2 * count && length !== count;
+    return { encode: pairs ? half : native, decode: half, native };
+  }
+  if (typedArrayFor(src) === undefined || length !== count) return undefined;
+  return { encode: native, decode: native, native };
 }
 
 /** Whether two dtypes hold the same values (byte order aside). */

@@ -61,15 +61,18 @@ export function castRecords(
   prepare: Prepare,
 ): Uint8Array {
   const f = { dtype: from, shape: [] };
-  return convert(
-    bytes,
-    n,
-    f,
-    { dtype: to, shape: [] },
+  return convert(bytes, n, f, { dtype: to, shape: [] }, {
     casting,
     label,
     prepare,
-  );
+  });
+}
+
+/** What every step of one cast needs: the rule, the file, the conversion. */
+interface Cast {
+  readonly casting: Casting;
+  readonly label: string;
+  readonly prepare: Prepare;
 }
 
 function convert(
@@ -77,9 +80,7 @@ function convert(
   n: number,
   from: Part,
   to: Part,
-  casting: Casting,
-  label: string,
-  prepare: Prepare,
+  c: Cast,
 ): Uint8Array {
   const sameShape = from.shape.length === to.shape.length &&
     from.shape.every((d, i) => d === to.shape[i]);
@@ -95,7 +96,7 @@ function convert(
     for (const [i, f] of a.fields!.entries()) {
       const g = b.fields![i]!;
       const column = gather(bytes, n, a.itemsize, f.offset, bytesOf(f));
-      const done = convert(column, n, f, g, casting, label, prepare);
+      const done = convert(column, n, f, g, c);
       scatter(out, done, n, b.itemsize, g.offset, bytesOf(g));
     }
     return out;
@@ -104,18 +105,18 @@ function convert(
     // A record of one field into anything else: that field's values.
     const f = a.fields![0]!;
     const column = gather(bytes, n, a.itemsize, f.offset, bytesOf(f));
-    return convert(column, n, f, to, casting, label, prepare);
+    return convert(column, n, f, to, c);
   }
   if (toRecord) {
     // Anything else into a record: the value into every field.
     const out = new Uint8Array(n * b.itemsize);
     for (const g of b.fields!) {
-      const done = convert(bytes, n, from, g, casting, label, prepare);
+      const done = convert(bytes, n, from, g, c);
       scatter(out, done, n, b.itemsize, g.offset, bytesOf(g));
     }
     return out;
   }
-  if (!sameShape) return reshape(bytes, n, from, to, casting, label, prepare);
+  if (!sameShape) return reshape(bytes, n, from, to, c);
   const per = count(from.shape);
   if (per !== 1 || from.shape.length > 0) {
     // The same shape: element by element.
@@ -124,12 +125,10 @@ function convert(
       n * per,
       { dtype: a, shape: [] },
       { dtype: b, shape: [] },
-      casting,
-      label,
-      prepare,
+      c,
     );
   }
-  return convertPlain(bytes, n, a, b, casting, label, prepare);
+  return convertPlain(bytes, n, a, b, c);
 }
 
 /** Items of dtypes without fields or sub-arrays. */
@@ -138,9 +137,7 @@ function convertPlain(
   n: number,
   a: DType,
   b: DType,
-  casting: Casting,
-  label: string,
-  prepare: Prepare,
+  { casting, label, prepare }: Cast,
 ): Uint8Array {
   if (b.kind === "V" || a.kind === "V") {
     if (b.kind !== "V") throw voidError(a, b, label);
@@ -220,9 +217,7 @@ function reshape(
   n: number,
   from: Part,
   to: Part,
-  casting: Casting,
-  label: string,
-  prepare: Prepare,
+  c: Cast,
 ): Uint8Array {
   const fromCount = count(from.shape);
   const toCount = count(to.shape);
@@ -246,9 +241,7 @@ function reshape(
     n * toCount,
     { dtype: from.dtype, shape: [] },
     { dtype: to.dtype, shape: [] },
-    casting,
-    label,
-    prepare,
+    c,
   );
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < toCount; j++) {

@@ -8,10 +8,9 @@
 import type { DType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import type { ElementWriter } from "./_element_writers.ts";
-import { show } from "./_describe_value.ts";
 import { castText } from "./_number_text.ts";
 import { itemBytes } from "./_typed_arrays.ts";
-import { rangeError, typeError } from "./_write_errors.ts";
+import { rangeError, refuseValue, typeError } from "./_write_errors.ts";
 
 /**
  * The writer of `U` items; `from`, the dtype the values are named as
@@ -53,8 +52,11 @@ function asciiText(bytes: Uint8Array, dtype: DType, where: () => string) {
   let s = "";
   for (const b of bytes) {
     if (b > 0x7f) {
-      throw new RangeError(
-        `Cannot append value ${show(bytes)} ${where()}: its byte 0x${
+      refuseValue(
+        RangeError,
+        bytes,
+        where,
+        `its byte 0x${
           b.toString(16)
         } is not ASCII, and NumPy decodes bytes into "${dtype.str}" as ASCII (it refuses this one too); decode the bytes yourself (new TextDecoder().decode(b) for UTF-8) and append the text`,
       );
@@ -82,10 +84,11 @@ export function bytesWriter(dtype: DType, casting: Casting): ElementWriter {
         // NumPy encodes a str into S as ASCII (np.array(["é"], "S")
         // raises UnicodeEncodeError), under any casting.
         if (c > 0x7f) {
-          throw new RangeError(
-            `Cannot append value ${
-              show(value)
-            } ${where()}: dtype "${dtype.str}" holds ASCII text only, as NumPy encodes strings into it; use a "U" dtype for text, or pass the bytes as a Uint8Array (new TextEncoder().encode(s) for UTF-8)`,
+          refuseValue(
+            RangeError,
+            value,
+            where,
+            `dtype "${dtype.str}" holds ASCII text only, as NumPy encodes strings into it; use a "U" dtype for text, or pass the bytes as a Uint8Array (new TextEncoder().encode(s) for UTF-8)`,
           );
         }
         bytes[i] = c;

@@ -13,7 +13,7 @@ import {
   withByteOrder,
 } from "./dtype.ts";
 import type { TypedArray } from "./array_input.ts";
-import { show } from "./_describe_value.ts";
+import { refuseValue } from "./_write_errors.ts";
 
 /** A typed array constructor over an existing buffer. */
 export type TypedArrayCtor = new (
@@ -253,11 +253,7 @@ export function itemBytes(
   where: () => string,
 ): Uint8Array | undefined {
   const why = unusableView(value);
-  if (why !== undefined) {
-    throw new TypeError(
-      `Cannot append value ${show(value)} ${where()}: ${why}`,
-    );
-  }
+  if (why !== undefined) refuseValue(TypeError, value, where, why);
   return value instanceof Uint8Array
     ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     : undefined;

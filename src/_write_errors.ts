@@ -8,16 +8,35 @@
 import type { DType } from "./dtype.ts";
 import { show } from "./_describe_value.ts";
 
+/**
+ * The refusal of one value: which value, where it was to go, and why
+ * (naming the fix), as every element writer words it.
+ *
+ * @param kind `RangeError` (a value the dtype cannot hold) or `TypeError`.
+ * @param value The value.
+ * @param where Where it was to go ("at index 3 to \"x.npy\"").
+ * @param why Why not, and the fix.
+ */
+export function refuseValue(
+  kind: RangeErrorConstructor | TypeErrorConstructor,
+  value: unknown,
+  where: () => string,
+  why: string,
+): never {
+  throw new kind(`Cannot append value ${show(value)} ${where()}: ${why}`);
+}
+
 /** A value out of the dtype's range (below casting "unsafe"). */
 export function rangeError(
   value: unknown,
   dtype: DType,
   where: () => string,
 ): never {
-  throw new RangeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: it does not fit dtype "${dtype.str}" (use casting "unsafe" to convert anyway)`,
+  refuseValue(
+    RangeError,
+    value,
+    where,
+    `it does not fit dtype "${dtype.str}" (use casting "unsafe" to convert anyway)`,
   );
 }
 
@@ -27,10 +46,11 @@ export function typeError(
   dtype: DType,
   where: () => string,
 ): never {
-  throw new TypeError(
-    `Cannot append value ${
-      show(value)
-    } ${where()}: dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
+  refuseValue(
+    TypeError,
+    value,
+    where,
+    `dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
   );
 }
 

@@ -235,6 +235,51 @@ export function castAllowed(
 }
 
 /**
+ * What allows a cast that {@linkcode canCast} refuses under `casting`, for
+ * messages that name the fix: the strictest casting mode that allows it,
+ * or, where no mode does (records of another field count, a record of
+ * several fields into a plain dtype, such a pair nested in fields), the
+ * rule of NumPy 1.24 that refuses it, naming the fields.
+ *
+ * @example
+ * ```ts
+ * import { castRefusal, parseDType } from "@x/npy-append-array";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(castRefusal("<f4", "<f8", "safe"), undefined);
+ * assert.deepEqual(castRefusal("<f8", "<f4", "safe"), { least: "same_kind" });
+ * const one = parseDType([["a", "<i4"]]);
+ * const two = parseDType([["a", "<i4"], ["b", "<i4"]]);
+ * assert.deepEqual(castRefusal(two, one, "unsafe"), {
+ *   why: "NumPy casts records to records field by field in order, so both need as many fields (2 and 1 here)",
+ * });
+ * ```
+ *
+ * @param from The source dtype, parsed or anything `parseDType` takes.
+ * @param to The target dtype, likewise.
+ * @param casting The casting mode the cast was refused under.
+ * @returns `undefined` where `canCast(from, to, casting)` allows the cast;
+ * else `{ least }`, the strictest mode that allows it, or where none does
+ * `{ why }`, the rule that refuses it.
+ * @throws {TypeError} for a dtype `parseDType` refuses, or a casting other
+ * than the five mode names.
+ */
+export function castRefusal(
+  from: DTypeSpec,
+  to: DTypeSpec,
+  casting: Casting,
+): { readonly least?: Casting; readonly why?: string } | undefined {
+  const a = asDType(from);
+  const b = asDType(to);
+  if (castAllowed(a, b, checkCasting(casting))) return undefined;
+  const least = leastCasting(a, b);
+  if (least !== undefined) return { least };
+  const why: string[] = [];
+  castLevel({ dtype: a, shape: [] }, { dtype: b, shape: [] }, why);
+  return { why: why[0] ?? `NumPy casts "${a.str}" to "${b.str}" under none` };
+}
+
+/**
  * The strictest casting mode under which `from` casts to `to`, or
  * `undefined` where NumPy casts them under none (records of another field
  * count), for error messages that name the fix.
@@ -266,25 +311,38 @@ const UNSAFE = 4;
  * sub-arrays of another shape "unsafe", an element into a sub-array at
  * least "safe", a sub-array into an element "unsafe".
  */
-function castLevel(from: Part, to: Part): number {
+function castLevel(from: Part, to: Part, why?: string[]): number {
   const fromSub = from.shape.length > 0;
   const toSub = to.shape.length > 0;
   const fromRec = !fromSub && from.dtype.fields !== undefined;
   const toRec = !toSub && to.dtype.fields !== undefined;
-  if (fromRec && toRec) return fieldsLevel(from.dtype, to.dtype);
+  if (fromRec && toRec) return fieldsLevel(from.dtype, to.dtype, why);
   if (fromRec) {
     const only = from.dtype.fields!;
-    if (only.length !== 1) return -1;
-    return castLevel(only[0]!, to) < 0 ? -1 : UNSAFE;
+    if (only.length !== 1) {
+      return refuse(
+        why,
+        `NumPy casts a record of ${only.length} fields into records only, not into "${to.dtype.str}"`,
+      );
+    }
+    if (castLevel(only[0]!, to, why) < 0) {
+      return within(why, `its one field "${only[0]!.name}"`);
+    }
+    return UNSAFE;
   }
   if (toRec) {
-    for (const f of to.dtype.fields!) if (castLevel(from, f) < 0) return -1;
+    for (const f of to.dtype.fields!) {
+      if (castLevel(from, f, why) < 0) {
+        return within(why, `into field "${f.name}"`);
+      }
+    }
     return UNSAFE;
   }
   if (fromSub || toSub) {
     const base = castLevel(
       { dtype: from.dtype, shape: [] },
       { dtype: to.dtype, shape: [] },
+      why,
     );
     if (base < 0) return -1;
     if (fromSub && toSub) {
@@ -310,15 +368,22 @@ function castLevel(from: Part, to: Part): number {
 // Records to records, field by field in order (NumPy's
 // can_cast_fields_safety): "no" only for the same names, titles, offsets
 // and size with every field a "no" cast.
-function fieldsLevel(from: DType, to: DType): number {
+function fieldsLevel(from: DType, to: DType, why?: string[]): number {
   const a = from.fields!;
   const b = to.fields!;
-  if (a.length !== b.length) return -1;
+  if (a.length !== b.length) {
+    return refuse(
+      why,
+      `NumPy casts records to records field by field in order, so both need as many fields (${a.length} and ${b.length} here)`,
+    );
+  }
   let level = from.itemsize === to.itemsize ? 0 : 1;
   for (const [i, f] of a.entries()) {
     const g = b[i]!;
-    const fieldLevel = castLevel(f, g);
-    if (fieldLevel < 0) return -1;
+    const fieldLevel = castLevel(f, g, why);
+    if (fieldLevel < 0) {
+      return within(why, `field ${i} ("${f.name}" into "${g.name}")`);
+    }
     level = Math.max(level, fieldLevel);
     if (f.name !== g.name || (f.title ?? f.name) !== (g.title ?? g.name)) {
       level = Math.max(level, SAFE);
@@ -326,6 +391,18 @@ function fieldsLevel(from: DType, to: DType): number {
     if (f.offset !== g.offset) level = Math.max(level, 1);
   }
   return level;
+}
+
+/** -1 (no casting allows it), saying why into `why` where given. */
+function refuse(why: string[] | undefined, text: string): number {
+  why?.push(text);
+  return -1;
+}
+
+/** -1, placing the reason `why` holds inside `where`. */
+function within(why: string[] | undefined, where: string): number {
+  if (why !== undefined && why.length > 0) why[0] = `${where}: ${why[0]}`;
+  return -1;
 }
 
 /** {@linkcode castAllowed} for dtypes that are not records or `V`. */

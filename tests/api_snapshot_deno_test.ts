@@ -22,8 +22,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 const ROOT = new URL("../", import.meta.url);
 const SNAPSHOT = new URL("api_snapshot.txt", import.meta.url);
 const ENTRIES = ["mod.ts", "adapters.ts", "cli.ts"] as const;
-/** The most symbols `mod.ts` may export (issue 11: 65 with stacks and groups). */
-const MAX_MOD_SYMBOLS = 65;
+/** The most symbols `mod.ts` may export (issue 11: 65 with stacks and groups; stop 24: `castRefusal`). */
+const MAX_MOD_SYMBOLS = 66;
 
 // deno doc's JSON is loosely typed; these are the parts read here.
 // deno-lint-ignore no-explicit-any

@@ -13,7 +13,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import {
   existsSync,
   readFileSync,
@@ -24,7 +23,6 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import {
-  NpyFormatError,
   NpyGroupReader,
   NpyGroupWriterSync,
   NpyStackReader,
@@ -32,12 +30,10 @@ import {
   readNpyStackSync,
   recoverStackSync,
 } from "../mod.ts";
-import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { runPython, tempDir } from "./_numpy.ts";
 import { folderSnapshot } from "./_test_files.ts";
-import { scriptCommand } from "./_runtime.ts";
 import { cli } from "./_cli_run.ts";
-
-const SLOW = { ...numpyTestOptions(), timeout: 120_000 };
+import { isDamagedStack, SLOW, stackInts, startReady } from "./_stack_dask.ts";
 
 /** Dask's to_npy_stack of `100 + arange` in `shape`, `chunks`, `axis`. */
 const DASK_WRITE = `
@@ -71,13 +67,13 @@ function ourStack(dir: string, shape: readonly number[], fortran: boolean) {
 }
 
 function isStaleError(e: unknown, dir: string): boolean {
-  assert.ok(e instanceof NpyFormatError, String(e));
-  assert.equal(e.code, "damaged-stack");
-  assert.match(e.message, new RegExp(`"${dir}/2\\.npy"`));
-  assert.match(e.message, /to_npy_stack/);
-  assert.match(e.message, /2\.npy \.\. 4\.npy/);
-  assert.match(e.message, /recoverStack/);
-  return true;
+  return isDamagedStack(
+    e,
+    `"${dir}/2.npy"`,
+    /to_npy_stack/,
+    /2\.npy \.\. 4\.npy/,
+    /recoverStack/,
+  );
 }
 
 /** What Dask reads: shape and values in the stack's order. */
@@ -188,40 +184,18 @@ test(
     // .59 ms).
     utimesSync(join(dir, "2.npy"), t, t);
     utimesSync(info, t, t);
-    assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [
-      0,
-      1,
-      2,
-      3,
-      4,
-      5,
-    ]);
+    assert.deepEqual(stackInts(dir), [0, 1, 2, 3, 4, 5]);
     utimesSync(
       info,
       new Date(t.getTime() - 5000),
       new Date(t.getTime() - 5000),
     );
-    assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [
-      0,
-      1,
-      2,
-      3,
-      4,
-      5,
-    ]);
+    assert.deepEqual(stackInts(dir), [0, 1, 2, 3, 4, 5]);
     {
       using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
       w.append(Int32Array.from([6]));
     }
-    assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [
-      0,
-      1,
-      2,
-      3,
-      4,
-      5,
-      6,
-    ]);
+    assert.deepEqual(stackInts(dir), [0, 1, 2, 3, 4, 5, 6]);
   },
 );
 
@@ -247,7 +221,7 @@ test(
     writeFileSync(info, listed1);
     const old = new Date(Math.floor(t1.getTime()) - 1); // as old, or older
     utimesSync(info, old, old);
-    assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [0, 1, 2]);
+    assert.deepEqual(stackInts(dir), [0, 1, 2]);
   },
 );
 
@@ -256,19 +230,12 @@ test(
   { timeout: 300_000 },
   async () => {
     const dir = join(tempDir(), "live");
-    const [exe, pre] = scriptCommand(
-      new URL("./_stop22_stack_live_child.ts", import.meta.url),
-    );
     const rows = 1000;
-    const child = spawn(exe, [...pre, dir, String(rows)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const exited = new Promise<number | null>((resolve) =>
-      child.on("exit", (code) => resolve(code))
+    const { exited: ended } = await startReady(
+      new URL("./_stop22_stack_live_child.ts", import.meta.url),
+      [dir, String(rows)],
     );
-    await new Promise<void>((resolve) =>
-      child.stdout!.once("data", () => resolve())
-    );
+    const exited = ended.then((e) => e.code);
     let running = true;
     void exited.then(() => running = false);
     let opens = 0;

@@ -38,29 +38,17 @@ import {
   readNpyStackSync,
   recoverStackSync,
 } from "../mod.ts";
-import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { runPython, tempDir } from "./_numpy.ts";
 import { folderSnapshot } from "./_test_files.ts";
 import { scriptCommand } from "./_runtime.ts";
-
-const SLOW = { ...numpyTestOptions(), timeout: 120_000 };
-
-/** Dask rewrites the 1-d stack `d` as `10 * x` of its first `n` rows in chunks of `c`. */
-const DASK_REWRITE = `
-import sys, dask.array as da
-d, n, c = sys.argv[1], int(sys.argv[2]), eval(sys.argv[3])
-x = da.from_npy_stack(d).compute()[:n]
-da.to_npy_stack(d, da.from_array(10 * x, chunks=c))
-`;
-const DASK_READ =
-  "import sys, json, dask.array as da; print(json.dumps(da.from_npy_stack(sys.argv[1]).compute().tolist()))";
-
-function daskReads(dir: string): number[] {
-  return JSON.parse(runPython(DASK_READ, [dir]));
-}
-
-function ints(dir: string): number[] {
-  return [...readNpyStackSync(dir).data as Int32Array];
-}
+import {
+  daskReads,
+  daskRewrite,
+  isDamagedStack,
+  SLOW,
+  stackInts as ints,
+  startReady,
+} from "./_stack_dask.ts";
 
 /** Our closed stack of `rows` rows 0 .. rows-1, 2 a shard. */
 function ourStack(dir: string, rows: number): void {
@@ -69,13 +57,7 @@ function ourStack(dir: string, rows: number): void {
 }
 
 function isLeftOver(e: unknown, dir: string, name: RegExp): boolean {
-  assert.ok(e instanceof NpyFormatError, String(e));
-  assert.equal(e.code, "damaged-stack");
-  assert.match(e.message, name);
-  assert.ok(e.message.includes(dir), e.message);
-  assert.match(e.message, /to_npy_stack/);
-  assert.match(e.message, /recoverStack/);
-  return true;
+  return isDamagedStack(e, dir, name, /to_npy_stack/, /recoverStack/);
 }
 
 /** The folder's files but lock files (a killed writer's lock is removed by the writer's open). */
@@ -112,7 +94,7 @@ test(
   () => {
     const dir = join(tempDir(), "s");
     ourStack(dir, 10);
-    runPython(DASK_REWRITE, [dir, "4", "2"]);
+    daskRewrite(dir, 4, "2");
     assert.ok(existsSync(join(dir, "4.npy")));
     const t = statSync(join(dir, "info")).mtimeMs;
     setTimes(dir, () => t); // a 1 s or 2 s file system: one tick
@@ -129,7 +111,7 @@ test(
   () => {
     const src = join(tempDir(), "s");
     ourStack(src, 10);
-    runPython(DASK_REWRITE, [src, "4", "2"]);
+    daskRewrite(src, 4, "2");
     const dst = join(tempDir(), "copy");
     mkdirSync(dst);
     // info copied first: every shard is then newer than it.
@@ -154,15 +136,9 @@ test(
 );
 
 async function killedWriter(dir: string, rows: number): Promise<void> {
-  const [exe, pre] = scriptCommand(
+  const { child, exited } = await startReady(
     new URL("./_stop23_stack_kill_child.ts", import.meta.url),
-  );
-  const child = spawn(exe, [...pre, dir, String(rows)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  await new Promise<void>((resolve) =>
-    child.stdout!.once("data", () => resolve())
+    [dir, String(rows)],
   );
   child.kill("SIGKILL");
   await exited;
@@ -176,7 +152,7 @@ test(
     await killedWriter(dir, 5); // 0.npy, 1.npy, 2.npy.part (row 4)
     assert.ok(existsSync(join(dir, "2.npy.part")));
     assert.deepEqual(ints(dir), [0, 1, 2, 3, 4]); // every acknowledged row
-    runPython(DASK_REWRITE, [dir, "4", "2"]); // Dask reads 4 rows
+    daskRewrite(dir, 4, "2"); // Dask reads 4 rows
     assert.deepEqual(daskReads(dir), [0, 10, 20, 30]);
     allRefuse(dir, /2\.npy\.part/);
     // recoverStack takes it in: the row the killed writer acknowledged.
@@ -201,7 +177,7 @@ test(
   () => {
     const dir = join(tempDir(), "s");
     ourStack(dir, 4);
-    runPython(DASK_REWRITE, [dir, "4", "2"]);
+    daskRewrite(dir, 4, "2");
     assert.notEqual(readFileSync(join(dir, "info"))[1], 2, "Dask's protocol");
     const w = NpyStackWriterSync.open(dir, { shardRows: 2 });
     const info = readFileSync(join(dir, "info"));
@@ -256,7 +232,7 @@ test(
       recoverStackSync(r);
       assert.deepEqual(ints(r), want);
     }
-    assert.deepEqual(JSON.parse(runPython(DASK_READ, [a])), [0, 1, 2, 3]);
+    assert.deepEqual(daskReads(a), [0, 1, 2, 3]);
     // A killed writer's live shard beside our info, copied: read.
     const k = join(base, "k");
     await killedWriter(k, 5);
@@ -315,7 +291,7 @@ test(
   () => {
     const dir = join(tempDir(), "s");
     ourStack(dir, 6); // 3 shards
-    runPython(DASK_REWRITE, [dir, "6", "1"]); // 6 shards of 1
+    daskRewrite(dir, 6, "1"); // 6 shards of 1
     {
       using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
       w.append(Int32Array.of(6, 7, 8));
@@ -324,7 +300,7 @@ test(
     assert.deepEqual(ints(dir), want);
     assert.deepEqual(daskReads(dir), want);
     // 8 shards (6 of Dask's, 2 of ours), rewritten as 8.
-    runPython(DASK_REWRITE, [dir, "9", "((2, 1, 1, 1, 1, 1, 1, 1),)"]);
+    daskRewrite(dir, 9, "((2, 1, 1, 1, 1, 1, 1, 1),)");
     {
       using w = NpyStackWriterSync.open(dir, { shardRows: 2 });
       w.append(Int32Array.of(1));

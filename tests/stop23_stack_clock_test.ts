@@ -11,38 +11,29 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { readNpyStackSync } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { stackInts, startReady } from "./_stack_dask.ts";
 
 test(
   "a clock stepped back an hour, then a kill between a seal and info: every acknowledged row is read",
   { timeout: 120_000 },
   async () => {
     const dir = join(tempDir(), "s");
-    const [exe, pre] = scriptCommand(
+    const { child, first, exited } = await startReady(
       new URL("./_stop23_clock_child.ts", import.meta.url),
+      [dir],
+      "pipe",
     );
-    const child = spawn(exe, [...pre, dir], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    let out = "";
+    let out = first;
     child.stdout!.on("data", (b) => out += String(b));
-    const exited = new Promise<string | null>((resolve) =>
-      child.on("exit", (_code, signal) => resolve(signal))
-    );
-    await new Promise<void>((resolve) =>
-      child.stdout!.once("data", () => resolve())
-    );
     const info = join(dir, "info");
     const ahead = new Date(statSync(info).mtimeMs + 3600_000);
     utimesSync(info, ahead, ahead); // the clock went back an hour since
     child.stdin!.write("go\n");
-    assert.equal(await exited, "SIGKILL", out);
+    assert.equal((await exited).signal, "SIGKILL", out);
     assert.ok(existsSync(join(dir, "1.npy")));
-    assert.deepEqual([...readNpyStackSync(dir).data as Int32Array], [0, 1, 2]);
+    assert.deepEqual(stackInts(dir), [0, 1, 2]);
   },
 );

@@ -17,8 +17,8 @@ import {
 import type { CliRuntime } from "./_runtime.ts";
 import {
   type ArrayData,
-  canCast,
   type Casting,
+  castRefusal,
   type DType,
   parseDType,
 } from "../../mod.ts";
@@ -34,7 +34,7 @@ import { Progress } from "./_progress.ts";
 import { oneLine, shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
 
-// From the strictest: the first that allows a cast names the fix.
+// The values of --casting.
 const CASTINGS: readonly Casting[] = [
   "no",
   "equiv",
@@ -79,13 +79,11 @@ function checkInput(
       }), matching on every axis but axis ${axis}`,
     );
   }
-  if (!canCast(dtype, target.dtype, casting)) {
-    const least = CASTINGS.find((m) => canCast(dtype, target.dtype, m));
-    const fix = least !== undefined
-      ? `--casting ${least} allows it`
-      : dtype.fields !== undefined && target.dtype.fields !== undefined
-      ? `no --casting allows it: NumPy casts records to records field by field in order, so both need as many fields (${dtype.fields.length} and ${target.dtype.fields.length} here)`
-      : "no --casting allows it";
+  const refused = castRefusal(dtype, target.dtype, casting);
+  if (refused !== undefined) {
+    const fix = refused.least !== undefined
+      ? `--casting ${refused.least} allows it`
+      : `no --casting allows it: ${refused.why}`;
     throw new TypeError(
       `Cannot append "${src.path}" to "${out}": dtype "${info.dtype}" cannot be cast to "${target.dtype.str}" under casting "${casting}" (${fix})`,
     );
