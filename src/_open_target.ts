@@ -377,16 +377,16 @@ function openPathTarget(
 }
 
 /**
- * Removes the empty file a writer made and could not use (a failed append
- * leaves no trace): only that file, by device and inode (`made`, from its
- * descriptor). Another program's file moved onto the name meanwhile
+ * Removes the file a writer made and could not use (a failed append, or an
+ * atomic writer's abort, leaves no trace): only that file, by device and
+ * inode (`made`, from its descriptor). Another program's file moved onto the name meanwhile
  * (`mv other.npy x.npy`) stays, and one already gone (removed or moved
  * away) is left as it is; the first error is the one thrown. Where the
  * made file's identity is unknown (`null`) nothing is removed: an empty
  * file left is a fault `np.load` names, a removed file of another program
  * is data lost.
  */
-function removeMade(path: string, made: string | null): void {
+export function removeMade(path: string, made: string | null): void {
   try {
     if (made === null || statPath(path, "open").id !== made) return;
     pathFs().remove(path);

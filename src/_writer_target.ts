@@ -13,7 +13,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { openTarget } from "./_open_target.ts";
+import { openTarget, removeMade } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -128,6 +128,8 @@ export function openSyncTarget(
       : null;
     /** Whether this writer created the file (at its first append). */
     let created = false;
+    /** The device and inode of the file it created (`null`: unknown). */
+    let madeId: string | null = null;
     const out: SyncWriterFile = {
       core,
       file,
@@ -141,6 +143,7 @@ export function openSyncTarget(
           // which closes it.
           const made = t.create!();
           created = true;
+          madeId = (made as Partial<OpenedFile>).identity?.() ?? null;
           out.record = rec;
           return made;
         } catch (e) {
@@ -197,10 +200,10 @@ export function openSyncTarget(
         );
       },
       removePath: () => {
-        const real = realPath(t.path!);
-        // Paths only: a file object (a browser's) has no path layer.
-        const fs = pathFs();
-        if (fs.exists(real)) fs.remove(real);
+        // Only the file this writer made, by device and inode: another
+        // program's file moved onto the name meanwhile stays (paths only:
+        // a file object, a browser's, has no path layer).
+        removeMade(realPath(t.path!), madeId);
       },
     };
     return out;
