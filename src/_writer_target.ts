@@ -352,9 +352,12 @@ function openReplace(
           const empty = file.sizeSync() === 0;
           closeTemp();
           if (empty) {
-            // Nothing appended: no file, as without atomic.
+            // Nothing appended: no file, as without atomic. Only the file
+            // that was there at the open goes, by device and inode: one
+            // another program moved onto the name since stays, as it
+            // would without atomic.
             fs.remove(tmp);
-            if (fs.exists(real)) fs.remove(real);
+            removeMade(real, meta?.id ?? null);
           } else {
             if (meta !== null) applyMeta(tmp, meta);
             fs.rename(tmp, real);

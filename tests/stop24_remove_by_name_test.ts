@@ -91,3 +91,35 @@ test(
     });
   }),
 );
+
+test("an atomic deleteIfExists writer that appended nothing never removes a file moved onto its name after the open", async () => {
+  const dir = tempDir();
+  let fires = 0;
+  for (let n = 1; n <= 10; n++) {
+    const path = join(dir, `replace${n}.npy`);
+    const other = join(dir, `other-replace${n}.bin`);
+    const theirs = new TextEncoder().encode(`another program's data ${n}`);
+    writeFileSync(other, theirs);
+    writeFileSync(path, "the old file, replaced by nothing");
+    const w = NpyAppendArraySync.open(path, {
+      atomic: true,
+      deleteIfExists: true,
+    });
+    const fired = await atStat(
+      path,
+      n,
+      "before",
+      () => renameSync(other, path),
+      () => Promise.resolve(w.close()),
+    );
+    if (!fired) {
+      // No other program: the old file went, as deleteIfExists says.
+      assert.equal(existsSync(path), false, `${path} left behind`);
+      continue;
+    }
+    fires++;
+    assert.ok(existsSync(path), `another program's file removed at stat ${n}`);
+    assert.deepEqual(new Uint8Array(readFileSync(path)), theirs, `stat ${n}`);
+  }
+  assert.ok(fires > 0, "a file was moved onto the name at some stat");
+});
