@@ -13,7 +13,7 @@ import {
   AppendCore,
   type NpyAppendArrayOptions,
 } from "./_append_core.ts";
-import { openTarget, removeMade } from "./_open_target.ts";
+import { openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -21,7 +21,13 @@ import { pathFs } from "./_path_fs.ts";
 import type { JournalFile, JournalStore } from "./_journal.ts";
 import { beginAppend, beginCopy } from "./_journal_atomic.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
-import { applyMeta, realPath, statPath } from "./_path_meta.ts";
+import {
+  applyMeta,
+  realPath,
+  refuseReplaced,
+  removeMade,
+  statPath,
+} from "./_path_meta.ts";
 import {
   baseOf,
   dirOf,
@@ -360,6 +366,13 @@ function openReplace(
             removeMade(real, meta?.id ?? null);
           } else {
             if (meta !== null) applyMeta(tmp, meta);
+            refuseReplaced(
+              real,
+              meta === null ? null : meta.id ?? undefined,
+              "close",
+              t.label,
+              "this writer replaced it",
+            );
             fs.rename(tmp, real);
           }
           // The commit point: what fails from here leaves the new file.

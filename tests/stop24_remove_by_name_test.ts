@@ -14,9 +14,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArray, NpyAppendArraySync } from "../mod.ts";
+import {
+  ensureAppendableSync,
+  NpyAppendArray,
+  NpyAppendArraySync,
+} from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 import { atStat } from "./_remove_at_stat.ts";
 import { fillDisk, withTmpfs } from "./_tmpfs.ts";
@@ -122,4 +133,103 @@ test("an atomic deleteIfExists writer that appended nothing never removes a file
     assert.deepEqual(new Uint8Array(readFileSync(path)), theirs, `stat ${n}`);
   }
   assert.ok(fires > 0, "a file was moved onto the name at some stat");
+});
+
+/**
+ * Runs `run` with `act` done once, just before the first `chmod` of a
+ * path ending in `suffix` (node:fs and, on Deno, `Deno.chmodSync`): the
+ * moment a copy is finished, before it is renamed over the file.
+ */
+async function atChmod(
+  suffix: string,
+  act: () => void,
+  run: () => Promise<void>,
+): Promise<boolean> {
+  const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
+  const owners: Record<string, unknown>[] = [
+    process.getBuiltinModule("node:fs") as unknown as Record<string, unknown>,
+  ];
+  if (deno !== undefined) owners.push(deno);
+  const saved = owners.map((o) => o.chmodSync);
+  let fired = false;
+  for (const o of owners) {
+    const real = o.chmodSync as (p: string, ...rest: unknown[]) => unknown;
+    o.chmodSync = function (this: unknown, p: string, ...rest: unknown[]) {
+      if (!fired && String(p).endsWith(suffix)) {
+        fired = true;
+        act();
+      }
+      return real.call(this, p, ...rest);
+    };
+  }
+  try {
+    await run();
+  } finally {
+    owners.forEach((o, i) => (o.chmodSync = saved[i]));
+  }
+  return fired;
+}
+
+test("ensureAppendable by copy never renames its copy over a file another program moved onto the name", async () => {
+  const dir = tempDir();
+  const path = join(dir, "old.npy");
+  const other = join(dir, "other.bin");
+  // A header with no room to grow (no padding): rewritten through a copy.
+  const dict = "{'descr':'<i4','fortran_order':False,'shape':(3,),}";
+  const head = new TextEncoder().encode(dict + "\n");
+  const pre = Uint8Array.of(0x93, 78, 85, 77, 80, 89, 1, 0, head.length, 0);
+  writeFileSync(
+    path,
+    new Uint8Array([...pre, ...head, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]),
+  );
+  const theirs = new TextEncoder().encode("another program's data");
+  writeFileSync(other, theirs);
+  let outcome = "";
+  const fired = await atChmod(
+    ".tmp",
+    () => renameSync(other, path),
+    async () => {
+      try {
+        ensureAppendableSync(path);
+        outcome = "ok";
+      } catch (e) {
+        outcome = (e as Error).message;
+      }
+    },
+  );
+  assert.ok(fired, "the copy was chmod-ed");
+  assert.deepEqual(new Uint8Array(readFileSync(path)), theirs, outcome);
+  assert.match(outcome, /old\.npy/);
+  assert.match(outcome, /another program/);
+  // Nothing left beside it: no temporary, no change record.
+  assert.deepEqual(readdirSync(dir), ["old.npy"]);
+});
+
+test("an atomic deleteIfExists writer never renames its file over one another program moved onto the name", async () => {
+  const dir = tempDir();
+  const path = join(dir, "a.npy");
+  const other = join(dir, "other.bin");
+  writeFileSync(path, "the old file, to be replaced");
+  const theirs = new TextEncoder().encode("another program's data");
+  writeFileSync(other, theirs);
+  const w = NpyAppendArraySync.open(path, {
+    atomic: true,
+    deleteIfExists: true,
+  });
+  w.append(new Int32Array([1, 2, 3]));
+  let outcome = "";
+  const fired = await atChmod(".tmp", () => renameSync(other, path), () => {
+    try {
+      w.close();
+      outcome = "ok";
+    } catch (e) {
+      outcome = (e as Error).message;
+    }
+    return Promise.resolve();
+  });
+  assert.ok(fired, "the new file was chmod-ed");
+  assert.deepEqual(new Uint8Array(readFileSync(path)), theirs, outcome);
+  assert.match(outcome, /a\.npy/);
+  assert.match(outcome, /another program/);
+  assert.deepEqual(readdirSync(dir), ["a.npy"]);
 });
