@@ -20,6 +20,7 @@ import { runSync, size as sizeStep } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import type { JournalFile, JournalStore } from "./_journal.ts";
 import { beginAppend, beginCopy } from "./_journal_atomic.ts";
+import { writeMadeId } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
 import {
   applyMeta,
@@ -150,6 +151,8 @@ export function openSyncTarget(
           const made = t.create!();
           created = true;
           madeId = (made as Partial<OpenedFile>).identity?.() ?? null;
+          // Its rollback after a kill then removes only this file.
+          if (rec !== null && madeId !== null) writeMadeId(rec, madeId, fsync);
           out.record = rec;
           return made;
         } catch (e) {
