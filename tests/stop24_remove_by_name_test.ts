@@ -188,13 +188,14 @@ test("ensureAppendable by copy never renames its copy over a file another progra
   const fired = await atChmod(
     ".tmp",
     () => renameSync(other, path),
-    async () => {
+    () => {
       try {
         ensureAppendableSync(path);
         outcome = "ok";
       } catch (e) {
         outcome = (e as Error).message;
       }
+      return Promise.resolve();
     },
   );
   assert.ok(fired, "the copy was chmod-ed");
