@@ -302,6 +302,56 @@ function rollForward(
   file.syncSync?.();
 }
 
+/** Marks the identity of the file a new-file record's writer made. */
+const MADE = "NPYMADE1";
+
+/**
+ * Writes into an `append` record of a new file (`created`) the identity
+ * (device and inode) of the file its writer just made, after its fixed
+ * part (where a `shift` record's entries go): the rollback of a killed
+ * change then removes only that file, not another program's file moved
+ * onto the name since. Best effort: a record without it rolls back as
+ * before (the file at the name, which a kill before any append left
+ * empty).
+ *
+ * @param rec The open record.
+ * @param id The made file's identity.
+ * @param durable Whether to sync the record.
+ */
+export function writeMadeId(
+  rec: JournalFile,
+  id: string,
+  durable: boolean,
+): void {
+  const text = new TextEncoder().encode(id);
+  const out = new Uint8Array(16 + text.length);
+  const v = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(MADE), 0);
+  v.setUint32(8, text.length, true);
+  out.set(text, 16);
+  v.setUint32(12, crc32(out.subarray(0, 12), text), true);
+  try {
+    rec.writeSync(out, align(FIXED, ENTRY));
+    if (durable) rec.syncSync?.();
+  } catch {
+    // Without it, a rollback removes the file at the name, as before.
+  }
+}
+
+/** The made file's identity written by {@linkcode writeMadeId}, or `null`. */
+function madeIdOf(rec: JournalFile, j: Journal): string | null {
+  const head = new Uint8Array(16);
+  if (runSync(readFully(head, j.entries), rec) !== 16) return null;
+  if (new TextDecoder().decode(head.subarray(0, 8)) !== MADE) return null;
+  const v = new DataView(head.buffer);
+  const n = v.getUint32(8, true);
+  if (n > 256) return null;
+  const text = new Uint8Array(n);
+  if (runSync(readFully(text, j.entries + 16), rec) !== n) return null;
+  if (crc32(head.subarray(0, 12), text) !== v.getUint32(12, true)) return null;
+  return new TextDecoder().decode(text);
+}
+
 /**
  * Settles a leftover record: rolls a killed shift forward (or back, if no
  * data had moved), rolls an unfinished atomic append back, removes the
@@ -339,7 +389,16 @@ export function settleFile(
     } else if (file === null) {
       result = "rolled back";
     } else if (j.kind === "append") {
-      if (j.created) {
+      const made = j.created ? madeIdOf(rec, j) : null;
+      if (
+        made !== null &&
+        made !== ((file as { identity?(): string | null }).identity?.() ??
+            null)
+      ) {
+        // Another file at the name (moved onto it since the kill): the
+        // made file is gone already; this one stays as it is.
+        result = "rolled back";
+      } else if (j.created) {
         file.truncateSync!(0);
         result = "emptied";
       } else {

@@ -25,7 +25,7 @@ import {
   truncate,
   write,
 } from "./_io.ts";
-import { dirOf, pathFs, syncDir } from "./_path_fs.ts";
+import { dirOf, type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
 import { shiftInPlace } from "./_journal.ts";
 import { beginCopy } from "./_journal_atomic.ts";
 import {
@@ -37,7 +37,7 @@ import {
   wholeRows,
 } from "./_layout.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
-import { applyMeta, realPath, statPath } from "./_path_meta.ts";
+import { applyMeta, realPath, refuseReplaced, statPath } from "./_path_meta.ts";
 import {
   FILE_OBJECT_LABEL,
   openTarget,
@@ -500,6 +500,13 @@ export function ensureAppendableByCopy(
         open = false;
         out.closeSync();
         applyMeta(tmp, meta);
+        refuseReplaced(
+          real,
+          (source as Partial<OpenedFile>).identity?.() ?? undefined,
+          ENSURE_VERB,
+          path,
+          "it was copied",
+        );
         fs.rename(tmp, real);
         renamed = true;
         // The record only names the temporary, gone with the rename: removed

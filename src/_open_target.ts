@@ -20,7 +20,7 @@ import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { isFileLike, isFileLikeSync } from "./file_like.ts";
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { refuseUnsettled, settlePath } from "./_journal_path.ts";
-import { realPath, statPath } from "./_path_meta.ts";
+import { realPath, removeMade, statPath } from "./_path_meta.ts";
 import { NpyLockedError } from "./errors.ts";
 import { absolutePath } from "./_path_absolute.ts";
 import { afterFinished } from "./_lock_release.ts";
@@ -373,25 +373,6 @@ function openPathTarget(
       return openPathTarget(path, options, true);
     }
     throw runtimeError(e, verb, path);
-  }
-}
-
-/**
- * Removes the empty file a writer made and could not use (a failed append
- * leaves no trace): only that file, by device and inode (`made`, from its
- * descriptor). Another program's file moved onto the name meanwhile
- * (`mv other.npy x.npy`) stays, and one already gone (removed or moved
- * away) is left as it is; the first error is the one thrown. Where the
- * made file's identity is unknown (`null`) nothing is removed: an empty
- * file left is a fault `np.load` names, a removed file of another program
- * is data lost.
- */
-function removeMade(path: string, made: string | null): void {
-  try {
-    if (made === null || statPath(path, "open").id !== made) return;
-    pathFs().remove(path);
-  } catch (e) {
-    if ((e as { code?: unknown }).code !== "ENOENT") throw e;
   }
 }
 

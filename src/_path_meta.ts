@@ -7,7 +7,7 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
-import { fileId, runtimeError } from "./_path_fs.ts";
+import { fileId, pathFs, quoted, runtimeError } from "./_path_fs.ts";
 import { allowed } from "./_process_info.ts";
 import { nodeStyle } from "./_deno_error_style.ts";
 
@@ -175,4 +175,59 @@ export function applyMeta(path: string, meta: PathMeta): void {
     if (d !== undefined) d.chmodSync(path, mode);
     else n!.chmodSync(path, mode);
   }
+}
+
+/**
+ * Removes the file a writer made and could not use (a failed append, or an
+ * atomic writer's abort, leaves no trace): only that file, by device and
+ * inode (`made`, from its descriptor). Another program's file moved onto the name meanwhile
+ * (`mv other.npy x.npy`) stays, and one already gone (removed or moved
+ * away) is left as it is; the first error is the one thrown. Where the
+ * made file's identity is unknown (`null`) nothing is removed: an empty
+ * file left is a fault `np.load` names, a removed file of another program
+ * is data lost.
+ */
+export function removeMade(path: string, made: string | null): void {
+  try {
+    if (made === null || statPath(path, "open").id !== made) return;
+    pathFs().remove(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== "ENOENT") throw e;
+  }
+}
+
+/**
+ * Refuses to rename a new file over `path` (`ensureAppendable` by copy, an
+ * atomic `deleteIfExists` writer's commit) when `path` no longer names the
+ * file it replaces (`was`: its device and inode at the start; `null`: no
+ * file was there; `undefined`: unknown, no check): another program moved
+ * its file onto the name, or moved the file away, meanwhile, and the
+ * rename would put the new file in place of theirs. Checked just before
+ * the rename (a rename cannot check it itself).
+ *
+ * @param during What was under way, for the message ("it was copied").
+ * @throws {Error} naming `label`: nothing was changed.
+ */
+export function refuseReplaced(
+  path: string,
+  was: string | null | undefined,
+  verb: string,
+  label: string,
+  during: string,
+): void {
+  if (was === undefined) return;
+  let now: string | null = null;
+  try {
+    now = statPath(path, verb).id;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== "ENOENT") throw e;
+  }
+  if (now === was) return;
+  throw new Error(
+    `Cannot ${verb} ${quoted(label)}: another program moved ${
+      now === null ? "the file away" : "another file onto its name"
+    } while ${during}; nothing was changed (${
+      now === null ? "no file is there now" : "that file was left as it is"
+    }); check which file should be there, then run it again`,
+  );
 }

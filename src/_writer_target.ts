@@ -20,8 +20,15 @@ import { runSync, size as sizeStep } from "./_io.ts";
 import { pathFs } from "./_path_fs.ts";
 import type { JournalFile, JournalStore } from "./_journal.ts";
 import { beginAppend, beginCopy } from "./_journal_atomic.ts";
+import { writeMadeId } from "./_journal.ts";
 import { folderOf, pathJournal } from "./_journal_path.ts";
-import { applyMeta, realPath, statPath } from "./_path_meta.ts";
+import {
+  applyMeta,
+  realPath,
+  refuseReplaced,
+  removeMade,
+  statPath,
+} from "./_path_meta.ts";
 import {
   baseOf,
   dirOf,
@@ -128,6 +135,8 @@ export function openSyncTarget(
       : null;
     /** Whether this writer created the file (at its first append). */
     let created = false;
+    /** The device and inode of the file it created (`null`: unknown). */
+    let madeId: string | null = null;
     const out: SyncWriterFile = {
       core,
       file,
@@ -141,6 +150,9 @@ export function openSyncTarget(
           // which closes it.
           const made = t.create!();
           created = true;
+          madeId = (made as Partial<OpenedFile>).identity?.() ?? null;
+          // Its rollback after a kill then removes only this file.
+          if (rec !== null && madeId !== null) writeMadeId(rec, madeId, fsync);
           out.record = rec;
           return made;
         } catch (e) {
@@ -197,10 +209,10 @@ export function openSyncTarget(
         );
       },
       removePath: () => {
-        const real = realPath(t.path!);
-        // Paths only: a file object (a browser's) has no path layer.
-        const fs = pathFs();
-        if (fs.exists(real)) fs.remove(real);
+        // Only the file this writer made, by device and inode: another
+        // program's file moved onto the name meanwhile stays (paths only:
+        // a file object, a browser's, has no path layer).
+        removeMade(realPath(t.path!), madeId);
       },
     };
     return out;
@@ -349,11 +361,21 @@ function openReplace(
           const empty = file.sizeSync() === 0;
           closeTemp();
           if (empty) {
-            // Nothing appended: no file, as without atomic.
+            // Nothing appended: no file, as without atomic. Only the file
+            // that was there at the open goes, by device and inode: one
+            // another program moved onto the name since stays, as it
+            // would without atomic.
             fs.remove(tmp);
-            if (fs.exists(real)) fs.remove(real);
+            removeMade(real, meta?.id ?? null);
           } else {
             if (meta !== null) applyMeta(tmp, meta);
+            refuseReplaced(
+              real,
+              meta === null ? null : meta.id ?? undefined,
+              "close",
+              t.label,
+              "this writer replaced it",
+            );
             fs.rename(tmp, real);
           }
           // The commit point: what fails from here leaves the new file.
