@@ -28,20 +28,25 @@ export function* adoptExisting(
 
 /**
  * Refuses an existing file whose dtype or order is not the one the
- * writer's options ask for (`want`, `fortranOrder`).
+ * writer's options ask for (`want`, `fortranOrder`). A 1-d file's order
+ * cannot mismatch: it grows along axis 0 in either (np.save writes one
+ * with C order from a Fortran-order array).
  */
 export function checkSameLayout(
   shown: string,
   want: DType | undefined,
   fortranOrder: boolean | undefined,
-  header: { dtype: DType; fortranOrder: boolean },
+  header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
 ): void {
   if (want !== undefined && want.str !== header.dtype.str) {
     throw new TypeError(
       `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"`,
     );
   }
-  if (fortranOrder !== undefined && fortranOrder !== header.fortranOrder) {
+  if (
+    fortranOrder !== undefined && fortranOrder !== header.fortranOrder &&
+    header.shape.length > 1
+  ) {
     throw new TypeError(
       `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder})`,
     );

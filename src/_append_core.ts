@@ -92,7 +92,22 @@ export class AppendCore {
   /** Bytes in `#buffer`: the last ones before `dataEnd`. */
   #buffered = 0;
 
-  constructor(label: string, options: NpyAppendArrayOptions) {
+  /**
+   * Whether a new 1-d file keeps a Fortran-order header (a stack's live
+   * shard: its header tells a reopen the stack's order; sealing gives it
+   * np.save's C-order header).
+   */
+  readonly #keepsOrder: boolean;
+
+  /**
+   * @param keepsOrder See `#keepsOrder`: for a stack's live shard only.
+   */
+  constructor(
+    label: string,
+    options: NpyAppendArrayOptions,
+    keepsOrder = false,
+  ) {
+    this.#keepsOrder = keepsOrder;
     this.label = label;
     this.shown = showFile(label);
     const checked = checkWriterOptions(options, this.shown);
@@ -411,8 +426,13 @@ export class AppendCore {
     }
     checkNumpySize(shape, dtype.itemsize, this.shown);
     const descrText = pyRepr(descrValue(dtype));
+    // A 1-d array is C-contiguous too, and np.save then writes C order;
+    // it grows along axis 0 in either order. From 2 axes on, the order
+    // asked for stays: it decides the growth axis.
+    const fortranOrder = this.fortranOrder &&
+      (shape.length > 1 || this.#keepsOrder);
     const header = wrapHeaderText(
-      headerText(descrText, this.fortranOrder, shape),
+      headerText(descrText, fortranOrder, shape),
     );
     const end = header.length + bytes.length;
     // The old bytes of a file object started afresh are cut first: one
@@ -426,10 +446,10 @@ export class AppendCore {
         yield* write(all, 0);
       } else {
         const empty = [...shape];
-        empty[growthAxis(this.fortranOrder, shape.length)] = 0;
+        empty[growthAxis(fortranOrder, shape.length)] = 0;
         yield* write(
           wrapHeaderText(
-            headerText(descrText, this.fortranOrder, empty),
+            headerText(descrText, fortranOrder, empty),
             header.length,
           ),
           0,
@@ -448,9 +468,10 @@ export class AppendCore {
     }
     this.#staleSize = 0;
     this.dtype = dtype;
+    this.fortranOrder = fortranOrder;
     this.#headers = new HeaderMaker(
       descrText,
-      this.fortranOrder,
+      fortranOrder,
       header.length,
       // The major version byte after the magic string.
       header[6]!,

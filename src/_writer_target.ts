@@ -112,7 +112,7 @@ export function openSyncTarget(
   // well by `openTarget` (and by `create` once made), even with one name.
   const shard = stackOpening && t.path !== null;
   try {
-    const core = new AppendCore(t.label, options);
+    const core = new AppendCore(t.label, options, shard);
     const file = t.file;
     if (file !== null) {
       const size = runSync(sizeStep(), file);
