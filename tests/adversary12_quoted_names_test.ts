@@ -74,10 +74,15 @@ describe("every message quotes the file's path", () => {
       "append to",
       path,
     );
+    // A 1-d file's order cannot mismatch (stop 24): a 2-d one's can.
+    const twoD = oddPath();
+    const w2 = NpyAppendArraySync.open(twoD);
+    w2.append([[1, 2]]);
+    w2.close();
     quotes(
-      () => NpyAppendArraySync.open(path, { fortranOrder: true }),
+      () => NpyAppendArraySync.open(twoD, { fortranOrder: true }),
       "append to",
-      path,
+      twoD,
     );
     quotes(
       () => NpyAppendArraySync.open(path, { bufferBytes: 8 }),

@@ -156,12 +156,22 @@ describe("fortranOrder", () => {
     assert.deepEqual([...r.data as Uint8Array], [1, 2, 3, 5, 4, 6]);
   });
 
-  test("must match an existing file", () => {
-    const f = npyFile([1]);
+  test("must match an existing file of 2 axes or more", () => {
+    const f = new MemoryFile();
+    NpyAppendArraySync.open(f, { dtype: "<f8" }).append([[1, 2]]);
+    const before = f.bytes();
     assert.throws(
       () => NpyAppendArraySync.open(f, { fortranOrder: true }),
-      TypeError,
+      (e: Error) =>
+        e instanceof TypeError &&
+        /fortranOrder true does not match the file \(false\)/.test(e.message),
     );
+    assert.deepEqual(f.bytes(), before);
+    // A 1-d file grows along axis 0 in either order (stop 24).
+    const g = npyFile([1]);
+    const w = NpyAppendArraySync.open(g, { fortranOrder: true });
+    w.append([2]);
+    assert.deepEqual(readNpySync(g).data, new Float64Array([1, 2]));
   });
 });
 
