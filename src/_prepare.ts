@@ -14,6 +14,7 @@ import {
 } from "./dtype.ts";
 import { castAllowed, type Casting, leastCasting } from "./casting.ts";
 import { genericDateRefusal } from "./_time_units.ts";
+import { markNegativeNaNs, readNamedTexts } from "./_named_texts.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
   ArrayData,
@@ -203,9 +204,18 @@ export function prepareArray(
       data = new Uint8Array(buffer, byteOffset, byteLength);
     }
   }
+  // Strings named a number dtype: read as np.asarray(data, named) reads
+  // them (Python's float(), int(), complex()), then encoded below as the
+  // named dtype's values, even where it is the file's.
+  const texts = !isTypedArray(data) && src !== undefined && n.named === true &&
+      (data.length === count || src.kind === "c")
+    ? readNamedTexts(data, src, casting, label)
+    : undefined;
+  if (texts !== undefined) data = texts.values;
   if (
     !isTypedArray(data) && src !== undefined && src.kind !== "c" &&
-    typedArrayFor(src) !== undefined && !sameValues(src, dtype) &&
+    typedArrayFor(src) !== undefined &&
+    (!sameValues(src, dtype) || texts !== undefined) &&
     data.length === count
   ) {
     // Plain values named another numeric or time dtype: that dtype's
@@ -213,11 +223,14 @@ export function prepareArray(
     // one second as "M8[s]"), then cast to the file's as a typed array of
     // it is, as np.asarray(data, src) joined to the file. (Data of another
     // length is left to the length check, which names both.) Values of one
-    // byte ("|u1", "|b1") stay as given, checked now: a Uint8Array is raw
-    // bytes of the file's dtype below, and True stays "True" as text.
+    // byte ("|u1", "|b1") stay plain values, the named dtype's (300 as
+    // 44 under "unsafe", 2 as true): a Uint8Array is raw bytes of the
+    // file's dtype below, and True stays "True" as text.
     const native = withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
+    const encoded = encodeValues(data, native, casting, label);
+    if (texts !== undefined) markNegativeNaNs(encoded, native, texts);
     const values = decodeItems(
-      encodeValues(data, native, casting, label),
+      encoded,
       native,
       count,
       { copy: false },
@@ -225,11 +238,15 @@ export function prepareArray(
     if (!(values instanceof Uint8Array)) {
       data = values;
       src = native;
+    } else {
+      data = src.kind === "b"
+        ? Array.from(values, (v) => v !== 0)
+        : Array.from(values);
     }
   }
   if (
     !isTypedArray(data) && src !== undefined && src.kind === "c" &&
-    !sameValues(src, dtype) &&
+    (!sameValues(src, dtype) || texts !== undefined) &&
     (data.length === count || data.length === 2 * count)
   ) {
     // The same for complex values (re, im pairs, { re, im } objects or
@@ -238,6 +255,7 @@ export function prepareArray(
     const half = halfOf(native);
     const pairs = data.length === 2 * count && data.length !== count;
     const encoded = encodeValues(data, pairs ? half : native, casting, label);
+    if (texts !== undefined && !pairs) markNegativeNaNs(encoded, native, texts);
     data = decodeItems(encoded, half, encoded.length / half.itemsize, {
       copy: false,
     }) as TypedArray;

@@ -32,7 +32,10 @@ function same(path: string, expr: string): void {
 
 const CASES: [string, { data: unknown; shape: number[]; dtype?: string }[]][] =
   [
-    ["np.arange(5.0)", [{ data: new Float64Array([0, 1, 2, 3, 4]), shape: [5] }]],
+    ["np.arange(5.0)", [{
+      data: new Float64Array([0, 1, 2, 3, 4]),
+      shape: [5],
+    }]],
     [
       "np.arange(5, dtype='<i2')",
       [
@@ -94,7 +97,11 @@ test(
     w.close();
     same(p, "np.arange(5.0)");
     const aw = await NpyAppendArray.open(p, { fortranOrder: true });
-    await aw.append({ data: new Float64Array([5]), shape: [1], fortranOrder: true });
+    await aw.append({
+      data: new Float64Array([5]),
+      shape: [1],
+      fortranOrder: true,
+    });
     await aw.close();
     same(p, "np.arange(6.0)");
     // Reopened without the option and with fortranOrder: false alike.
@@ -157,7 +164,10 @@ test(
   numpyTestOptions(),
   () => {
     const dir = join(tempDir(), "st");
-    const s = NpyStackWriterSync.open(dir, { fortranOrder: true, shardRows: 2 });
+    const s = NpyStackWriterSync.open(dir, {
+      fortranOrder: true,
+      shardRows: 2,
+    });
     s.append(new Float64Array([0, 1, 2]));
     assert.equal(s.fortranOrder, true);
     s.close();
