@@ -11,6 +11,7 @@ import { withFileName } from "./_error_label.ts";
 import type { IoSteps } from "./_io.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import type { DType } from "./dtype.ts";
+import { ambiguousOrder } from "./_layout.ts";
 
 /** Reads an existing file's header into the core (generator). */
 export function* adoptExisting(
@@ -28,9 +29,9 @@ export function* adoptExisting(
 
 /**
  * Refuses an existing file whose dtype or order is not the one the
- * writer's options ask for (`want`, `fortranOrder`). A 1-d file's order
- * cannot mismatch: it grows along axis 0 in either (np.save writes one
- * with C order from a Fortran-order array).
+ * writer's options ask for (`want`, `fortranOrder`). A file whose shape
+ * reads the same in both orders (1-d, or at most one axis longer than 1:
+ * `np.save` writes a Fortran-order one with C order) cannot mismatch.
  */
 export function checkSameLayout(
   shown: string,
@@ -45,7 +46,7 @@ export function checkSameLayout(
   }
   if (
     fortranOrder !== undefined && fortranOrder !== header.fortranOrder &&
-    header.shape.length > 1
+    !ambiguousOrder(header.shape)
   ) {
     throw new TypeError(
       `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder})`,

@@ -35,6 +35,7 @@ import {
 } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
 import {
+  ambiguousOrder,
   bytesPerRow,
   checkFileState,
   checkNumpySize,
@@ -72,6 +73,8 @@ export class AppendCore {
   /** The undo to try again while `broken` (cut to `end`, header of `shape`), and why it failed. */
   #undo: { end: number; shape: number[] | null; why: unknown } | null = null;
   headerDirty = false;
+  /** The header must state the adopted order before data is written (see `#writeOrder`). */
+  #orderPending = false;
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
   #closed = false;
@@ -145,17 +148,39 @@ export class AppendCore {
     checkFileState(info, "append", { verb: "append to", label: this.label });
     checkSameLayout(this.shown, this.#wantDType, options.fortranOrder, header);
     this.dtype = header.dtype;
-    this.fortranOrder = header.fortranOrder;
+    // A shape that reads the same in both orders (np.save's C-order
+    // header of a Fortran (3, 1) array) takes the order asked for from 2
+    // axes on, which decides the growth axis; its header says so before
+    // the first append's data is written (see #writeOrder).
+    const order = options.fortranOrder !== undefined &&
+        header.shape.length > 1 && ambiguousOrder(header.shape)
+      ? options.fortranOrder
+      : header.fortranOrder;
+    this.#orderPending = order !== header.fortranOrder;
+    this.fortranOrder = order;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
     this.#headers = new HeaderMaker(
       pyRepr(descrValue(header.dtype)),
-      header.fortranOrder,
+      order,
       header.headerLength,
       header.version[0],
     );
     this.#diskShape = this.shape;
     this.dataEnd = this.#syncedEnd = info.fileSize;
+  }
+
+  /**
+   * Writes the header of the file's shape in the order adopted (see
+   * `adopt`) before any data of a first append: a file cut off after
+   * the data then still reads (and recovers) along the right axis. The
+   * array it describes is the same in both orders.
+   */
+  *#writeOrder(): IoSteps<void> {
+    if (!this.#orderPending) return;
+    yield* write(this.header(this.#diskShape!), 0);
+    if (this.fsync) yield* sync();
+    this.#orderPending = false;
   }
 
   get growthAxis(): number {
@@ -262,6 +287,7 @@ export class AppendCore {
     const bytes = prepared.bytes;
     const axis = this.growthAxis;
     if (shape[axis] === this.shape[axis]) return;
+    yield* this.#writeOrder();
     if (this.bufferBytes > 0) {
       if (this.#buffered + bytes.length > this.bufferBytes) {
         yield* this.flush();
@@ -333,7 +359,9 @@ export class AppendCore {
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;
-    if (old === null || this.fsync || this.bufferBytes > 0) {
+    if (
+      old === null || this.fsync || this.bufferBytes > 0 || this.#orderPending
+    ) {
       runSync(this.append(input), file);
       return;
     }

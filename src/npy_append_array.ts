@@ -129,7 +129,11 @@ export class NpyAppendArray implements AsyncDisposable {
     return this.#async!.core.dtype?.str ?? "";
   }
 
-  /** Whether the file grows along its last axis. */
+  /**
+   * Whether the file grows along its last axis (its header's Fortran
+   * order): the `fortranOrder` option until the file is made; `false` for
+   * a 1-d file, as `np.save` writes it (see the option).
+   */
   get fortranOrder(): boolean {
     if (this.#sync) return this.#sync.fortranOrder;
     return this.#async!.core.fortranOrder;

@@ -100,7 +100,11 @@ export class NpyAppendArraySync implements Disposable {
     return this.#w.core.dtype?.str ?? "";
   }
 
-  /** Whether the file grows along its last axis. */
+  /**
+   * Whether the file grows along its last axis (its header's Fortran
+   * order): the `fortranOrder` option until the file is made; `false` for
+   * a 1-d file, as `np.save` writes it (see the option).
+   */
   get fortranOrder(): boolean {
     return this.#w.core.fortranOrder;
   }

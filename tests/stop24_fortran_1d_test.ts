@@ -16,18 +16,30 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
   NpyStackWriterSync,
   readNpySync,
 } from "../mod.ts";
-import { npSaveBytes, numpyTestOptions, tempDir } from "./_numpy.ts";
+import { npSaveBytes, numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
+import { FaultyFile, InjectedFault } from "./_faulty_file.ts";
 
-function same(path: string, expr: string): void {
-  assert.deepEqual(
-    new Uint8Array(readFileSync(path)),
-    npSaveBytes(`np.asfortranarray(${expr})`),
-  );
+function same(path: string, expr: string, fortranHeader = false): void {
+  const want = npSaveBytes(`np.asfortranarray(${expr})`);
+  if (fortranHeader) {
+    // From 2 axes on the header keeps Fortran order where np.save says C
+    // order (the shape reads the same in both): the same bytes otherwise.
+    const end = want.indexOf(0x0a);
+    const text = new TextDecoder().decode(want.subarray(10, end));
+    const flipped = text.replace(
+      "'fortran_order': False",
+      "'fortran_order': True",
+    ) + " ";
+    assert.notEqual(flipped, text + " ");
+    want.set(new TextEncoder().encode(flipped), 10);
+  }
+  assert.deepEqual(new Uint8Array(readFileSync(path)), want);
 }
 
 const CASES: [string, { data: unknown; shape: number[]; dtype?: string }[]][] =
@@ -177,5 +189,119 @@ test(
     again.append(new Float64Array([3]));
     again.close();
     same(join(dir, "2.npy"), "np.arange(3.0, 4.0)");
+  },
+);
+
+test(
+  "np.save's C-order header of a Fortran (3, 1) or (1, 5) array is appended to with fortranOrder: true along the last axis, and the reverse",
+  numpyTestOptions(),
+  async () => {
+    const dir = tempDir();
+    // [start, appended shape, after one append, after two, whether
+    // np.save writes those two with C order (shapes ambiguous still)]
+    const cases: [string, number[], string, string, boolean][] = [
+      [
+        "np.arange(3.0).reshape(3, 1)",
+        [3, 1],
+        "np.arange(6.0).reshape(2, 3).T",
+        "np.arange(9.0).reshape(3, 3).T",
+        false,
+      ],
+      [
+        "np.arange(5.0).reshape(1, 5)",
+        [1, 1],
+        "np.arange(6.0).reshape(1, 6)",
+        "np.arange(7.0).reshape(1, 7)",
+        true,
+      ],
+      [
+        "np.zeros((0, 2))",
+        [0, 1],
+        "np.zeros((0, 3))",
+        "np.zeros((0, 4))",
+        true,
+      ],
+    ];
+    for (const [expr, row, once, twice, ambiguous] of cases) {
+      for (const how of ["sync", "async", "buffered"]) {
+        const p = join(dir, `${how}.npy`);
+        writeFileSync(p, npSaveBytes(`np.asfortranarray(${expr})`));
+        const n = row.reduce((a, b) => a * b, 1);
+        const size = (s: string) =>
+          Number(
+            runPython(`import numpy as np; print((${s}).size)`).trim(),
+          );
+        const base = size(expr);
+        const rows = (k: number) =>
+          Array.from({ length: n }, (_, i) => base + k * n + i);
+        if (how === "async") {
+          const w = await NpyAppendArray.open(p, { fortranOrder: true });
+          assert.equal(w.fortranOrder, true);
+          await w.append({ data: rows(0), shape: row });
+          await w.close();
+        } else {
+          const w = NpyAppendArraySync.open(p, {
+            fortranOrder: true,
+            ...(how === "buffered" ? BUFFERED : {}),
+          });
+          assert.equal(w.fortranOrder, true);
+          w.append({ data: rows(0), shape: row });
+          w.close();
+        }
+        same(p, once, ambiguous);
+        // Reopened: its header now says Fortran order.
+        const w2 = NpyAppendArraySync.open(p, { fortranOrder: true });
+        w2.append({ data: rows(1), shape: row });
+        w2.close();
+        same(p, twice, ambiguous);
+      }
+    }
+    // The reverse: our Fortran (3, 1) file grows rows with fortranOrder: false.
+    const q = join(dir, "rev.npy");
+    const w = NpyAppendArraySync.open(q, { fortranOrder: true });
+    w.append({ data: [0, 1, 2], shape: [3, 1] });
+    w.close();
+    const r = NpyAppendArraySync.open(q, { fortranOrder: false });
+    assert.equal(r.fortranOrder, false);
+    r.append([[3]]);
+    r.close();
+    assert.deepEqual(readNpySync(q).shape, [4, 1]);
+    assert.equal(readNpySync(q).fortranOrder, false);
+    assert.deepEqual(
+      [...(readNpySync(q).data as Float64Array)],
+      [0, 1, 2, 3],
+    );
+    // Not ambiguous: (2, 3) in C order is still refused with fortranOrder: true.
+    const c = join(dir, "c.npy");
+    writeFileSync(c, npSaveBytes("np.zeros((2, 3))"));
+    assert.throws(
+      () => NpyAppendArraySync.open(c, { fortranOrder: true }),
+      /fortranOrder true does not match the file \(false\)/,
+    );
+  },
+);
+
+test(
+  "a first append whose data write fails after the order's header leaves the same array (the header first, then the data)",
+  numpyTestOptions(),
+  () => {
+    const start = npSaveBytes(
+      "np.asfortranarray(np.arange(3.0).reshape(3, 1))",
+    );
+    for (const failAt of [1, 2]) {
+      const m = new MemoryFile();
+      m.writeSync(start, 0);
+      const f = new FaultyFile({ failAt, sticky: true }, m);
+      const w = NpyAppendArraySync.open(f.sync(), { fortranOrder: true });
+      assert.throws(
+        () => w.append({ data: [3, 4, 5], shape: [3, 1] }),
+        InjectedFault,
+      );
+      const r = readNpySync(m);
+      assert.deepEqual(r.shape, [3, 1]);
+      assert.deepEqual([...(r.data as Float64Array)], [0, 1, 2]);
+      assert.equal(r.fortranOrder, failAt === 2);
+      assert.equal(m.bytes().length, start.length);
+    }
   },
 );

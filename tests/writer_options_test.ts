@@ -156,9 +156,9 @@ describe("fortranOrder", () => {
     assert.deepEqual([...r.data as Uint8Array], [1, 2, 3, 5, 4, 6]);
   });
 
-  test("must match an existing file of 2 axes or more", () => {
+  test("must match an existing file whose shape reads differently in the two orders", () => {
     const f = new MemoryFile();
-    NpyAppendArraySync.open(f, { dtype: "<f8" }).append([[1, 2]]);
+    NpyAppendArraySync.open(f, { dtype: "<f8" }).append([[1, 2], [3, 4]]);
     const before = f.bytes();
     assert.throws(
       () => NpyAppendArraySync.open(f, { fortranOrder: true }),
@@ -167,11 +167,17 @@ describe("fortranOrder", () => {
         /fortranOrder true does not match the file \(false\)/.test(e.message),
     );
     assert.deepEqual(f.bytes(), before);
-    // A 1-d file grows along axis 0 in either order (stop 24).
+    // A 1-d file grows along axis 0 in either order (stop 24); a (1, 2)
+    // one grows along the axis asked for.
     const g = npyFile([1]);
     const w = NpyAppendArraySync.open(g, { fortranOrder: true });
     w.append([2]);
     assert.deepEqual(readNpySync(g).data, new Float64Array([1, 2]));
+    const h = new MemoryFile();
+    NpyAppendArraySync.open(h, { dtype: "<f8" }).append([[1, 2]]);
+    const c = NpyAppendArraySync.open(h, { fortranOrder: true });
+    c.append([[3]]);
+    assert.deepEqual(readNpySync(h).shape, [1, 3]);
   });
 });
 
