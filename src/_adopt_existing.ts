@@ -10,7 +10,9 @@ import { type FileInfo, inspect } from "./_inspect.ts";
 import { withFileName } from "./_error_label.ts";
 import type { IoSteps } from "./_io.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import type { DType } from "./dtype.ts";
+import { descrValue, type DType } from "./dtype.ts";
+import { HeaderMaker } from "./_header_maker.ts";
+import { pyRepr } from "./py_literal.ts";
 import { ambiguousOrder } from "./_layout.ts";
 
 /** Reads an existing file's header into the core (generator). */
@@ -25,6 +27,43 @@ export function* adoptExisting(
     throw withFileName(e, "open", core.label);
   }
   core.adopt(info, options);
+}
+
+/** The header maker of an adopted file, in the order adopted. */
+export function headerMakerOf(
+  header: FileInfo["header"],
+  order: boolean,
+): HeaderMaker {
+  return new HeaderMaker(
+    pyRepr(descrValue(header.dtype)),
+    order,
+    header.headerLength,
+    header.version[0],
+  );
+}
+
+/**
+ * The order a writer adopts an existing file in, refusing a dtype or
+ * order other than the options ask for (see `checkSameLayout`). A shape
+ * that reads the same in both orders (np.save's C-order header of a
+ * Fortran `(3, 1)` array) takes the order asked for from 2 axes on, as it
+ * decides the growth axis; the writer's header says so before the first
+ * append's data (a file cut off after the data still recovers along the
+ * right axis; the array it describes is the same in both orders). A 1-d
+ * file keeps its header (it grows along axis 0 either way).
+ */
+export function adoptedOrder(
+  shown: string,
+  want: DType | undefined,
+  options: NpyAppendArrayOptions,
+  header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
+): boolean {
+  const asked = options.fortranOrder;
+  checkSameLayout(shown, want, asked, header);
+  return asked !== undefined && header.shape.length > 1 &&
+      ambiguousOrder(header.shape)
+    ? asked
+    : header.fortranOrder;
 }
 
 /**

@@ -21,21 +21,19 @@ import type { FileInfo } from "./_inspect.ts";
 import { showFile } from "./_error_label.ts";
 import { closeError, undoRefusal } from "./_close_error.ts";
 
-export { closeError } from "./_close_error.ts";
-export { adoptExisting } from "./_adopt_existing.ts";
-import { checkSameLayout } from "./_adopt_existing.ts";
+import { adoptedOrder, headerMakerOf } from "./_adopt_existing.ts";
 import {
   fileObjectError,
   type IoSteps,
   MAX_IO_BYTES,
   runSync,
+  SMALL_CREATE_BYTES,
   sync,
   truncate,
   write,
 } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
 import {
-  ambiguousOrder,
   bytesPerRow,
   checkFileState,
   checkNumpySize,
@@ -44,11 +42,6 @@ import {
   type Layout,
 } from "./_layout.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-
-export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-
-/** A new file's header and data up to this size go in one write call. */
-const SMALL_CREATE_BYTES = 1 << 16;
 
 /** The verb of a refused `updateHeader()`. */
 export const UPDATE_HEADER = "update the header of";
@@ -73,8 +66,10 @@ export class AppendCore {
   /** The undo to try again while `broken` (cut to `end`, header of `shape`), and why it failed. */
   #undo: { end: number; shape: number[] | null; why: unknown } | null = null;
   headerDirty = false;
-  /** The header must state the adopted order before data is written (see `#writeOrder`). */
-  #orderPending = false;
+  /** The header must state the order adopted before any data (`adoptedOrder`). */
+  #reorder = false;
+  /** A new 1-d file keeps a Fortran header (a stack's live shard: it tells a reopen the stack's order). */
+  keepsOrder = false;
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
   #closed = false;
@@ -95,22 +90,7 @@ export class AppendCore {
   /** Bytes in `#buffer`: the last ones before `dataEnd`. */
   #buffered = 0;
 
-  /**
-   * Whether a new 1-d file keeps a Fortran-order header (a stack's live
-   * shard: its header tells a reopen the stack's order; sealing gives it
-   * np.save's C-order header).
-   */
-  readonly #keepsOrder: boolean;
-
-  /**
-   * @param keepsOrder See `#keepsOrder`: for a stack's live shard only.
-   */
-  constructor(
-    label: string,
-    options: NpyAppendArrayOptions,
-    keepsOrder = false,
-  ) {
-    this.#keepsOrder = keepsOrder;
+  constructor(label: string, options: NpyAppendArrayOptions) {
     this.label = label;
     this.shown = showFile(label);
     const checked = checkWriterOptions(options, this.shown);
@@ -146,41 +126,15 @@ export class AppendCore {
   adopt(info: FileInfo, options: NpyAppendArrayOptions): void {
     const { header } = info;
     checkFileState(info, "append", { verb: "append to", label: this.label });
-    checkSameLayout(this.shown, this.#wantDType, options.fortranOrder, header);
+    const order = adoptedOrder(this.shown, this.#wantDType, options, header);
     this.dtype = header.dtype;
-    // A shape that reads the same in both orders (np.save's C-order
-    // header of a Fortran (3, 1) array) takes the order asked for from 2
-    // axes on, which decides the growth axis; its header says so before
-    // the first append's data is written (see #writeOrder).
-    const order = options.fortranOrder !== undefined &&
-        header.shape.length > 1 && ambiguousOrder(header.shape)
-      ? options.fortranOrder
-      : header.fortranOrder;
-    this.#orderPending = order !== header.fortranOrder;
+    this.#reorder = order !== header.fortranOrder;
     this.fortranOrder = order;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
-    this.#headers = new HeaderMaker(
-      pyRepr(descrValue(header.dtype)),
-      order,
-      header.headerLength,
-      header.version[0],
-    );
+    this.#headers = headerMakerOf(header, order);
     this.#diskShape = this.shape;
     this.dataEnd = this.#syncedEnd = info.fileSize;
-  }
-
-  /**
-   * Writes the header of the file's shape in the order adopted (see
-   * `adopt`) before any data of a first append: a file cut off after
-   * the data then still reads (and recovers) along the right axis. The
-   * array it describes is the same in both orders.
-   */
-  *#writeOrder(): IoSteps<void> {
-    if (!this.#orderPending) return;
-    yield* write(this.header(this.#diskShape!), 0);
-    if (this.fsync) yield* sync();
-    this.#orderPending = false;
   }
 
   get growthAxis(): number {
@@ -287,7 +241,8 @@ export class AppendCore {
     const bytes = prepared.bytes;
     const axis = this.growthAxis;
     if (shape[axis] === this.shape[axis]) return;
-    yield* this.#writeOrder();
+    if (this.#reorder) yield* this.#writeHeader();
+    this.#reorder = false;
     if (this.bufferBytes > 0) {
       if (this.#buffered + bytes.length > this.bufferBytes) {
         yield* this.flush();
@@ -359,9 +314,7 @@ export class AppendCore {
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;
-    if (
-      old === null || this.fsync || this.bufferBytes > 0 || this.#orderPending
-    ) {
+    if (old === null || this.fsync || this.bufferBytes > 0 || this.#reorder) {
       runSync(this.append(input), file);
       return;
     }
@@ -454,13 +407,10 @@ export class AppendCore {
     }
     checkNumpySize(shape, dtype.itemsize, this.shown);
     const descrText = pyRepr(descrValue(dtype));
-    // A 1-d array is C-contiguous too, and np.save then writes C order;
-    // it grows along axis 0 in either order. From 2 axes on, the order
-    // asked for stays: it decides the growth axis.
-    const fortranOrder = this.fortranOrder &&
-      (shape.length > 1 || this.#keepsOrder);
+    // A 1-d array is C-contiguous too: np.save's C order (see DECISIONS).
+    const order = this.fortranOrder && (shape.length > 1 || this.keepsOrder);
     const header = wrapHeaderText(
-      headerText(descrText, fortranOrder, shape),
+      headerText(descrText, order, shape),
     );
     const end = header.length + bytes.length;
     // The old bytes of a file object started afresh are cut first: one
@@ -474,10 +424,10 @@ export class AppendCore {
         yield* write(all, 0);
       } else {
         const empty = [...shape];
-        empty[growthAxis(fortranOrder, shape.length)] = 0;
+        empty[growthAxis(order, shape.length)] = 0;
         yield* write(
           wrapHeaderText(
-            headerText(descrText, fortranOrder, empty),
+            headerText(descrText, order, empty),
             header.length,
           ),
           0,
@@ -496,10 +446,10 @@ export class AppendCore {
     }
     this.#staleSize = 0;
     this.dtype = dtype;
-    this.fortranOrder = fortranOrder;
+    this.fortranOrder = order;
     this.#headers = new HeaderMaker(
       descrText,
-      fortranOrder,
+      order,
       header.length,
       // The major version byte after the magic string.
       header[6]!,

@@ -16,7 +16,8 @@ import {
 import { endAppend } from "./_journal_atomic.ts";
 import { runSync } from "./_io.ts";
 import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
-import { closeError, UPDATE_HEADER } from "./_append_core.ts";
+import { UPDATE_HEADER } from "./_append_core.ts";
+import { closeError } from "./_close_error.ts";
 
 /**
  * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
