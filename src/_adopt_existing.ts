@@ -10,7 +10,10 @@ import { type FileInfo, inspect } from "./_inspect.ts";
 import { withFileName } from "./_error_label.ts";
 import type { IoSteps } from "./_io.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-import type { DType } from "./dtype.ts";
+import { descrValue, type DType } from "./dtype.ts";
+import { HeaderMaker } from "./_header_maker.ts";
+import { pyRepr } from "./py_literal.ts";
+import { ambiguousOrder } from "./_layout.ts";
 
 /** Reads an existing file's header into the core (generator). */
 export function* adoptExisting(
@@ -26,22 +29,64 @@ export function* adoptExisting(
   core.adopt(info, options);
 }
 
+/** The header maker of an adopted file, in the order adopted. */
+export function headerMakerOf(
+  header: FileInfo["header"],
+  order: boolean,
+): HeaderMaker {
+  return new HeaderMaker(
+    pyRepr(descrValue(header.dtype)),
+    order,
+    header.headerLength,
+    header.version[0],
+  );
+}
+
+/**
+ * The order a writer adopts an existing file in, refusing a dtype or
+ * order other than the options ask for (see `checkSameLayout`). A shape
+ * that reads the same in both orders (np.save's C-order header of a
+ * Fortran `(3, 1)` array) takes the order asked for from 2 axes on, as it
+ * decides the growth axis; the writer's header says so before the first
+ * append's data (a file cut off after the data still recovers along the
+ * right axis; the array it describes is the same in both orders). A 1-d
+ * file keeps its header (it grows along axis 0 either way).
+ */
+export function adoptedOrder(
+  shown: string,
+  want: DType | undefined,
+  options: NpyAppendArrayOptions,
+  header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
+): boolean {
+  const asked = options.fortranOrder;
+  checkSameLayout(shown, want, asked, header);
+  return asked !== undefined && header.shape.length > 1 &&
+      ambiguousOrder(header.shape)
+    ? asked
+    : header.fortranOrder;
+}
+
 /**
  * Refuses an existing file whose dtype or order is not the one the
- * writer's options ask for (`want`, `fortranOrder`).
+ * writer's options ask for (`want`, `fortranOrder`). A file whose shape
+ * reads the same in both orders (1-d, or at most one axis longer than 1:
+ * `np.save` writes a Fortran-order one with C order) cannot mismatch.
  */
 export function checkSameLayout(
   shown: string,
   want: DType | undefined,
   fortranOrder: boolean | undefined,
-  header: { dtype: DType; fortranOrder: boolean },
+  header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
 ): void {
   if (want !== undefined && want.str !== header.dtype.str) {
     throw new TypeError(
       `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"`,
     );
   }
-  if (fortranOrder !== undefined && fortranOrder !== header.fortranOrder) {
+  if (
+    fortranOrder !== undefined && fortranOrder !== header.fortranOrder &&
+    !ambiguousOrder(header.shape)
+  ) {
     throw new TypeError(
       `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder})`,
     );

@@ -21,14 +21,13 @@ import type { FileInfo } from "./_inspect.ts";
 import { showFile } from "./_error_label.ts";
 import { closeError, undoRefusal } from "./_close_error.ts";
 
-export { closeError } from "./_close_error.ts";
-export { adoptExisting } from "./_adopt_existing.ts";
-import { checkSameLayout } from "./_adopt_existing.ts";
+import { adoptedOrder, headerMakerOf } from "./_adopt_existing.ts";
 import {
   fileObjectError,
   type IoSteps,
   MAX_IO_BYTES,
   runSync,
+  SMALL_CREATE_BYTES,
   sync,
   truncate,
   write,
@@ -43,11 +42,6 @@ import {
   type Layout,
 } from "./_layout.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-
-export type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
-
-/** A new file's header and data up to this size go in one write call. */
-const SMALL_CREATE_BYTES = 1 << 16;
 
 /** The verb of a refused `updateHeader()`. */
 export const UPDATE_HEADER = "update the header of";
@@ -72,6 +66,10 @@ export class AppendCore {
   /** The undo to try again while `broken` (cut to `end`, header of `shape`), and why it failed. */
   #undo: { end: number; shape: number[] | null; why: unknown } | null = null;
   headerDirty = false;
+  /** The header must state the order adopted before any data (`adoptedOrder`). */
+  #reorder = false;
+  /** A new 1-d file keeps a Fortran header (a stack's live shard: it tells a reopen the stack's order). */
+  keepsOrder = false;
   /** Bytes in the file when opened as new (to cut away on creation). */
   #staleSize = 0;
   #closed = false;
@@ -128,17 +126,13 @@ export class AppendCore {
   adopt(info: FileInfo, options: NpyAppendArrayOptions): void {
     const { header } = info;
     checkFileState(info, "append", { verb: "append to", label: this.label });
-    checkSameLayout(this.shown, this.#wantDType, options.fortranOrder, header);
+    const order = adoptedOrder(this.shown, this.#wantDType, options, header);
     this.dtype = header.dtype;
-    this.fortranOrder = header.fortranOrder;
+    this.#reorder = order !== header.fortranOrder;
+    this.fortranOrder = order;
     this.shape = [...header.shape];
     this.headerLength = header.headerLength;
-    this.#headers = new HeaderMaker(
-      pyRepr(descrValue(header.dtype)),
-      header.fortranOrder,
-      header.headerLength,
-      header.version[0],
-    );
+    this.#headers = headerMakerOf(header, order);
     this.#diskShape = this.shape;
     this.dataEnd = this.#syncedEnd = info.fileSize;
   }
@@ -247,6 +241,8 @@ export class AppendCore {
     const bytes = prepared.bytes;
     const axis = this.growthAxis;
     if (shape[axis] === this.shape[axis]) return;
+    if (this.#reorder) yield* this.#writeHeader();
+    this.#reorder = false;
     if (this.bufferBytes > 0) {
       if (this.#buffered + bytes.length > this.bufferBytes) {
         yield* this.flush();
@@ -318,7 +314,7 @@ export class AppendCore {
    */
   appendSync(input: ArrayInput, file: FileLikeSync): void {
     const old = this.shape;
-    if (old === null || this.fsync || this.bufferBytes > 0) {
+    if (old === null || this.fsync || this.bufferBytes > 0 || this.#reorder) {
       runSync(this.append(input), file);
       return;
     }
@@ -411,8 +407,10 @@ export class AppendCore {
     }
     checkNumpySize(shape, dtype.itemsize, this.shown);
     const descrText = pyRepr(descrValue(dtype));
+    // A 1-d array is C-contiguous too: np.save's C order (see DECISIONS).
+    const order = this.fortranOrder && (shape.length > 1 || this.keepsOrder);
     const header = wrapHeaderText(
-      headerText(descrText, this.fortranOrder, shape),
+      headerText(descrText, order, shape),
     );
     const end = header.length + bytes.length;
     // The old bytes of a file object started afresh are cut first: one
@@ -426,10 +424,10 @@ export class AppendCore {
         yield* write(all, 0);
       } else {
         const empty = [...shape];
-        empty[growthAxis(this.fortranOrder, shape.length)] = 0;
+        empty[growthAxis(order, shape.length)] = 0;
         yield* write(
           wrapHeaderText(
-            headerText(descrText, this.fortranOrder, empty),
+            headerText(descrText, order, empty),
             header.length,
           ),
           0,
@@ -448,9 +446,10 @@ export class AppendCore {
     }
     this.#staleSize = 0;
     this.dtype = dtype;
+    this.fortranOrder = order;
     this.#headers = new HeaderMaker(
       descrText,
-      this.fortranOrder,
+      order,
       header.length,
       // The major version byte after the magic string.
       header[6]!,

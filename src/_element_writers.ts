@@ -17,6 +17,12 @@ import {
 import { rangeError, refuseValue, typeError } from "./_write_errors.ts";
 import { bytesWriter, unicodeWriter } from "./_text_writers.ts";
 import { itemBytes } from "./_typed_arrays.ts";
+import {
+  negativeNaN,
+  pyComplexText,
+  pyFloatText,
+  pyIntText,
+} from "./_py_number_text.ts";
 import { subarrayItems } from "./_field_values.ts";
 import {
   convertNaNBits,
@@ -24,6 +30,7 @@ import {
   NAN_BITS,
   type SavedNaNs,
   setFloatBits,
+  setSignBit,
 } from "./_nan_bits.ts";
 
 /** Writes one JS value as one element of a dtype at `offset`. */
@@ -53,33 +60,7 @@ export const FLOAT_MAX: Record<number, number> = {
 };
 
 // Text into numbers (casting "unsafe" only) is read as NumPy's casts from
-// strings read it, with Python's int() and float(): spaces around, a sign,
-// digits with single underscores between them; float() also takes a decimal
-// point, an exponent, "inf", "infinity" and "nan" in any case. Anything else
-// (empty text, "0x10", "1.5" as an integer) is refused, as NumPy refuses it.
-const DIGITS = String.raw`\d+(?:_\d+)*`;
-const PY_INT = new RegExp(String.raw`^\s*([+-]?${DIGITS})\s*$`);
-const PY_FLOAT = new RegExp(
-  String.raw`^\s*([+-]?(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})` +
-    String.raw`(?:[eE][+-]?${DIGITS})?)\s*$`,
-);
-const PY_FLOAT_WORD = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
-
-/** Python's `int(text)`, or undefined where Python raises. */
-function pyIntText(text: string): bigint | undefined {
-  const m = PY_INT.exec(text);
-  return m === null ? undefined : BigInt(m[1]!.replaceAll("_", ""));
-}
-
-/** Python's `float(text)`, or undefined where Python raises. */
-function pyFloatText(text: string): number | undefined {
-  const m = PY_FLOAT.exec(text);
-  if (m !== null) return Number(m[1]!.replaceAll("_", ""));
-  const w = PY_FLOAT_WORD.exec(text);
-  if (w === null) return undefined;
-  if (w[2]!.toLowerCase() === "nan") return NaN;
-  return w[1] === "-" ? -Infinity : Infinity;
-}
+// strings read it, with Python's int() and float() (`_py_number_text.ts`).
 
 function toBigIntChecked(
   value: unknown,
@@ -216,11 +197,18 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
       if (!Number.isFinite(rounded)) rangeError(value, dtype, where);
     }
   };
+  // float("-nan") has its sign bit set (text under "unsafe").
+  const textNaNSign = (view: DataView, offset: number, value: unknown) => {
+    if (typeof value === "string" && negativeNaN(value)) {
+      setSignBit(view, offset, size, le);
+    }
+  };
   if (size === 8) {
     return (view, offset, value, where) => {
       const n = toNumberChecked(value, dtype, unsafe, where);
       if (typeof value === "bigint") check(value, n, where);
       view.setFloat64(offset, n, le);
+      if (n !== n) textNaNSign(view, offset, value);
     };
   }
   if (size === 4) {
@@ -228,6 +216,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
       const n = toNumberChecked(value, dtype, unsafe, where);
       check(value, n, where);
       view.setFloat32(offset, n, le);
+      if (n !== n) textNaNSign(view, offset, value);
     };
   }
   return (view, offset, value, where) => {
@@ -238,6 +227,7 @@ function floatWriter(dtype: DType, unsafe: boolean): ElementWriter {
       NAN_SCRATCH.setFloat64(0, n);
       const bits = convertNaNBits(NAN_SCRATCH.getBigUint64(0), 8, 2);
       setFloatBits(view, offset, 2, bits, le);
+      textNaNSign(view, offset, value);
       return;
     }
     view.setUint16(offset, toFloat16Bits(n), le);
@@ -250,7 +240,19 @@ function complexWriter(dtype: DType, unsafe: boolean): ElementWriter {
     { ...dtype, kind: "f", itemsize: half }, // messages name the file's dtype
     unsafe,
   );
+  const le = dtype.byteOrder !== ">";
   return (view, offset, value, where) => {
+    if (typeof value === "string") {
+      // Text as Python's complex() reads it (NumPy's cast from U).
+      const z = unsafe ? pyComplexText(value) : undefined;
+      if (z === undefined) return typeError(value, dtype, where);
+      part(view, offset, z.re, where);
+      part(view, offset + half, z.im, where);
+      // A JS NaN may lose its sign: "-nan" keeps it, as in NumPy.
+      if (z.reNegNaN) setSignBit(view, offset, half, le);
+      if (z.imNegNaN) setSignBit(view, offset + half, half, le);
+      return;
+    }
     if (
       typeof value === "object" && value !== null && !Array.isArray(value) &&
       "re" in value

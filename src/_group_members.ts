@@ -6,7 +6,7 @@
  */
 
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
-import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { type DType, parseDType } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
 import type { ArrayInput, PrepareOptions } from "./array_input.ts";

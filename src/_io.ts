@@ -36,6 +36,9 @@ export type IoSteps<T> = Generator<IoOp, T, unknown>;
  */
 export const MAX_IO_BYTES = 1 << 30;
 
+/** A new file's header and data up to this size go in one write call. */
+export const SMALL_CREATE_BYTES = 1 << 16;
+
 /** Reads `buffer.length` bytes at `position` (fewer only at end of file). */
 export function* readFully(
   buffer: Uint8Array,

@@ -35,6 +35,20 @@ export function growthAxis(fortranOrder: boolean, ndim: number): number {
 }
 
 /**
+ * Whether an array of this shape reads the same in both orders (at most
+ * one axis longer than 1, or no element at all): `np.save` then writes
+ * `fortran_order: False` (the array is C-contiguous too), so a
+ * Fortran-order stack's such shards carry a C-order header, and a file
+ * of such a shape may be appended to in either order.
+ *
+ * @param shape The shape.
+ * @returns Whether both orders lay it out alike.
+ */
+export function ambiguousOrder(shape: readonly number[]): boolean {
+  return shape.includes(0) || shape.filter((n) => n !== 1).length <= 1;
+}
+
+/**
  * A shape as NumPy prints it: `(3,)`, `(2, 3)`, `()`.
  *
  * @param shape The shape.

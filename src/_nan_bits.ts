@@ -107,3 +107,17 @@ export function floatParts(items: ArrayLike<unknown>, kind: string): unknown[] {
   }
   return out;
 }
+
+/**
+ * Sets the sign bit of the float of `size` bytes at `offset`: the sign of
+ * a NaN read from text (`float("-nan")`), which a JS NaN may lose.
+ */
+export function setSignBit(
+  view: DataView,
+  offset: number,
+  size: number,
+  le: boolean,
+): void {
+  const at = offset + (le ? size - 1 : 0);
+  view.setUint8(at, view.getUint8(at) | 0x80);
+}

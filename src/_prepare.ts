@@ -14,6 +14,7 @@ import {
 } from "./dtype.ts";
 import { castAllowed, type Casting, castRefusal } from "./casting.ts";
 import { genericDateRefusal } from "./_time_units.ts";
+import { markNegativeNaNs, readNamedTexts } from "./_named_texts.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import type {
   ArrayData,
@@ -194,8 +195,16 @@ export function prepareArray(
       data = new Uint8Array(buffer, byteOffset, byteLength);
     }
   }
+  // Strings named a number dtype: read as np.asarray(data, named) reads
+  // them (Python's float(), int(), complex()), then encoded below as the
+  // named dtype's values, even where it is the file's.
+  const texts = !isTypedArray(data) && src !== undefined && n.named === true &&
+      (data.length === count || src.kind === "c")
+    ? readNamedTexts(data, src, casting, label)
+    : undefined;
+  if (texts !== undefined) data = texts.values;
   const named = !isTypedArray(data) && src !== undefined &&
-      !sameValues(src, dtype)
+      (!sameValues(src, dtype) || texts !== undefined)
     ? namedValuesAs(src, data.length, count)
     : undefined;
   if (named !== undefined) {
@@ -203,10 +212,15 @@ export function prepareArray(
     // dtype's values (checked as a file of it checks them: 1.5 is no
     // "<i8", 1 is one second as "M8[s]"), then cast to the file's as a
     // typed array of it is, as np.asarray(data, src) joined to the file.
-    // Values of one byte ("|u1", "|b1") stay as given, checked now: a
-    // Uint8Array is raw bytes of the file's dtype below, and True stays
-    // "True" as text.
+    // (Data of another length is left to the length check, which names
+    // both.) Values of one byte ("|u1", "|b1") stay plain values, the
+    // named dtype's (300 as 44 under "unsafe", 2 as true): a Uint8Array
+    // is raw bytes of the file's dtype below, and True stays "True" as
+    // text.
     const encoded = encodeValues(data, named.encode, casting, label);
+    if (texts !== undefined && named.encode === named.native) {
+      markNegativeNaNs(encoded, named.native, texts);
+    }
     const values = decodeItems(
       encoded,
       named.decode,
@@ -216,6 +230,10 @@ export function prepareArray(
     if (!(values instanceof Uint8Array)) {
       data = values;
       src = named.native;
+    } else {
+      data = src!.kind === "b"
+        ? Array.from(values, (v) => v !== 0)
+        : Array.from(values);
     }
   }
   let bytes: Uint8Array | undefined;

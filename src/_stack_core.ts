@@ -7,7 +7,7 @@
  */
 
 import { type ArrayInput, prepareArray } from "./array_input.ts";
-import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import {
   checkAgainstShards,
   checkShardOption,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { NpyAppendArrayOptions } from "./_append_core.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import type { DType } from "./dtype.ts";
 import { show } from "./_describe_value.ts";
 

@@ -7,7 +7,9 @@
 
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { withFileName } from "./_error_label.ts";
-import { growthAxis } from "./_layout.ts";
+import { ambiguousOrder, growthAxis } from "./_layout.ts";
+
+export { ambiguousOrder };
 import { NpyReader } from "./npy_reader.ts";
 import {
   encodeHeader,
@@ -128,16 +130,6 @@ export function shardHead(path: string, maxHeaderSize?: number): ShardHead {
   } finally {
     r.closeSync();
   }
-}
-
-/**
- * Whether a shard of this shape reads the same in both orders (at most
- * one axis longer than 1, or no element at all): `np.save` then writes
- * `fortran_order: False` (the array is C-contiguous too), so a
- * Fortran-order stack's such shards carry a C-order header.
- */
-export function ambiguousOrder(shape: readonly number[]): boolean {
-  return shape.includes(0) || shape.filter((n) => n !== 1).length <= 1;
 }
 
 /**

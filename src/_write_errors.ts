@@ -50,8 +50,31 @@ export function typeError(
     TypeError,
     value,
     where,
-    `dtype "${dtype.str}" needs ${describeWanted(dtype)}`,
+    `dtype "${dtype.str}" needs ${describeWanted(dtype)}${
+      typeof value === "string" ? textHint(dtype) : ""
+    }`,
   );
+}
+
+/**
+ * How text becomes a number, for a string a number dtype refused: as
+ * `np.concatenate` refuses a `U` array into numbers below `"unsafe"`,
+ * text is read (as Python reads it) when the input names its dtype
+ * (`np.asarray(data, dtype)`) or under casting `"unsafe"`.
+ */
+function textHint(dtype: DType): string {
+  const fn = dtype.kind === "f"
+    ? "float"
+    : dtype.kind === "c"
+    ? "complex"
+    : dtype.kind === "i" || dtype.kind === "u" || dtype.kind === "b"
+    ? "int"
+    : undefined;
+  if (fn === undefined) return "";
+  const named = dtype.kind === "b"
+    ? ""
+    : ` when the input names its dtype ({ data, shape, dtype: "${dtype.str}" }, as np.asarray(data, "${dtype.str}") reads it) or`;
+  return `; text becomes a number only as Python's ${fn}() reads it${named} with casting "unsafe" (as np.concatenate casts text)`;
 }
 
 function describeWanted(dtype: DType): string {

@@ -8,11 +8,9 @@
  */
 
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
-import {
-  adoptExisting,
-  AppendCore,
-  type NpyAppendArrayOptions,
-} from "./_append_core.ts";
+import { AppendCore } from "./_append_core.ts";
+import { adoptExisting } from "./_adopt_existing.ts";
+import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openTarget } from "./_open_target.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
@@ -120,6 +118,7 @@ export function openSyncTarget(
   const shard = stackOpening && t.path !== null;
   try {
     const core = new AppendCore(t.label, options);
+    core.keepsOrder = shard;
     const file = t.file;
     if (file !== null) {
       const size = runSync(sizeStep(), file);

@@ -8,12 +8,9 @@ import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
-import {
-  adoptExisting,
-  AppendCore,
-  closeError,
-  UPDATE_HEADER,
-} from "./_append_core.ts";
+import { AppendCore, UPDATE_HEADER } from "./_append_core.ts";
+import { adoptExisting } from "./_adopt_existing.ts";
+import { closeError } from "./_close_error.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync, size as sizeStep } from "./_io.ts";
@@ -129,7 +126,11 @@ export class NpyAppendArray implements AsyncDisposable {
     return this.#async!.core.dtype?.str ?? "";
   }
 
-  /** Whether the file grows along its last axis. */
+  /**
+   * Whether the file grows along its last axis (its header's Fortran
+   * order): the `fortranOrder` option until the file is made; `false` for
+   * a 1-d file, as `np.save` writes it (see the option).
+   */
   get fortranOrder(): boolean {
     if (this.#sync) return this.#sync.fortranOrder;
     return this.#async!.core.fortranOrder;

@@ -52,7 +52,15 @@ export interface NpyAppendArrayOptions {
   rewriteHeaderOnAppend?: boolean;
   /** The dtype of a new file; for an existing file it must match. */
   dtype?: DTypeSpec;
-  /** A new file grows along its last axis (Fortran order). */
+  /**
+   * A new file grows along its last axis (Fortran order). A 1-d file gets
+   * `fortran_order: False`, as `np.save` writes it (it grows along axis 0
+   * either way). An existing file's order must match, unless its shape
+   * reads the same in both orders: a 1-d file keeps its header; one with
+   * at most one axis longer than 1 (`np.save` writes a Fortran `(3, 1)`
+   * with C order) takes this order, and its header says so from the first
+   * append.
+   */
   fortranOrder?: boolean;
   /** How appended data may be cast to the file's dtype (default `"same_kind"`). */
   casting?: Casting;

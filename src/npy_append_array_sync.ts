@@ -16,7 +16,8 @@ import {
 import { endAppend } from "./_journal_atomic.ts";
 import { runSync } from "./_io.ts";
 import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
-import { closeError, UPDATE_HEADER } from "./_append_core.ts";
+import { UPDATE_HEADER } from "./_append_core.ts";
+import { closeError } from "./_close_error.ts";
 
 /**
  * Grows a `.npy` file by appending arrays along the growth axis (axis 0,
@@ -100,7 +101,11 @@ export class NpyAppendArraySync implements Disposable {
     return this.#w.core.dtype?.str ?? "";
   }
 
-  /** Whether the file grows along its last axis. */
+  /**
+   * Whether the file grows along its last axis (its header's Fortran
+   * order): the `fortranOrder` option until the file is made; `false` for
+   * a 1-d file, as `np.save` writes it (see the option).
+   */
   get fortranOrder(): boolean {
     return this.#w.core.fortranOrder;
   }

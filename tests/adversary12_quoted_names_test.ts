@@ -74,10 +74,16 @@ describe("every message quotes the file's path", () => {
       "append to",
       path,
     );
+    // A file whose shape reads the same in both orders cannot mismatch
+    // (stop 24): a (2, 2) one can.
+    const twoD = oddPath();
+    const w2 = NpyAppendArraySync.open(twoD);
+    w2.append([[1, 2], [3, 4]]);
+    w2.close();
     quotes(
-      () => NpyAppendArraySync.open(path, { fortranOrder: true }),
+      () => NpyAppendArraySync.open(twoD, { fortranOrder: true }),
       "append to",
-      path,
+      twoD,
     );
     quotes(
       () => NpyAppendArraySync.open(path, { bufferBytes: 8 }),

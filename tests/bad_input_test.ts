@@ -433,8 +433,9 @@ describe("bad input: open options and files (SPEC 3 and 10)", () => {
     error: TypeError,
     message: /"<f4" does not match file dtype "<f8"/,
   });
+  // A 1-d file's order cannot mismatch (stop 24), nor a (1, n) one's.
   badOpen("fortranOrder option not matching the file", {
-    bytes: f8,
+    bytes: validFile("<f8", [[1, 2], [3, 4]]),
     options: { fortranOrder: true },
     error: TypeError,
     message: /fortranOrder true does not match/,

@@ -156,12 +156,28 @@ describe("fortranOrder", () => {
     assert.deepEqual([...r.data as Uint8Array], [1, 2, 3, 5, 4, 6]);
   });
 
-  test("must match an existing file", () => {
-    const f = npyFile([1]);
+  test("must match an existing file whose shape reads differently in the two orders", () => {
+    const f = new MemoryFile();
+    NpyAppendArraySync.open(f, { dtype: "<f8" }).append([[1, 2], [3, 4]]);
+    const before = f.bytes();
     assert.throws(
       () => NpyAppendArraySync.open(f, { fortranOrder: true }),
-      TypeError,
+      (e: Error) =>
+        e instanceof TypeError &&
+        /fortranOrder true does not match the file \(false\)/.test(e.message),
     );
+    assert.deepEqual(f.bytes(), before);
+    // A 1-d file grows along axis 0 in either order (stop 24); a (1, 2)
+    // one grows along the axis asked for.
+    const g = npyFile([1]);
+    const w = NpyAppendArraySync.open(g, { fortranOrder: true });
+    w.append([2]);
+    assert.deepEqual(readNpySync(g).data, new Float64Array([1, 2]));
+    const h = new MemoryFile();
+    NpyAppendArraySync.open(h, { dtype: "<f8" }).append([[1, 2]]);
+    const c = NpyAppendArraySync.open(h, { fortranOrder: true });
+    c.append([[3]]);
+    assert.deepEqual(readNpySync(h).shape, [1, 3]);
   });
 });
 
