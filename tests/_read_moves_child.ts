@@ -12,7 +12,7 @@
  * @module
  */
 
-import { readdirSync, readlinkSync } from "node:fs";
+import { fdsOf } from "./_fds_of.ts";
 import { NpyReader } from "../mod.ts";
 
 // Deno only (the test that runs it is one); the npm build compiles every
@@ -22,19 +22,8 @@ const [path, rowsText, readsText] = (globalThis as unknown as {
 }).Deno.args as [string, string, string];
 const rows = Number(rowsText);
 
-/** The descriptors of this process that name `path`. */
-function fdsOf(): string[] {
-  return readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false; // closed since the listing
-    }
-  }).sort();
-}
-
 const reader = NpyReader.openSync(path);
-const opened = fdsOf();
+const opened = fdsOf(path);
 const into = new Float64Array(3);
 let wrong = -1;
 let seed = 7;
@@ -52,6 +41,6 @@ for (let n = 0; n < Number(readsText) && wrong < 0; n++) {
   }
   if (row.join() !== [3 * i, 3 * i + 1, 3 * i + 2].join()) wrong = i;
 }
-const after = fdsOf();
+const after = fdsOf(path);
 reader.closeSync();
-console.log(JSON.stringify({ opened, after, closed: fdsOf(), wrong }));
+console.log(JSON.stringify({ opened, after, closed: fdsOf(path), wrong }));

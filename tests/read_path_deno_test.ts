@@ -14,7 +14,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { fdsOf } from "./_fds_of.ts";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyReader } from "../mod.ts";
 import {
@@ -33,17 +33,6 @@ const linux = (globalThis as { Deno?: { build: { os: string } } }).Deno
   ?.build.os === "linux";
 
 if (underDeno) describeReadPath();
-
-/** The descriptors of this process that name `path`. */
-function fdsOf(path: string): string[] {
-  return readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false; // closed since the listing
-    }
-  }).sort();
-}
 
 /** A (rows, 3) f8 file whose row i holds 3i, 3i + 1, 3i + 2. */
 function rowsFile(rows: number): string {
