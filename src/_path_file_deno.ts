@@ -52,9 +52,22 @@ export const SEEKS_BEFORE_NODE_FS = 1024;
  * and the start (header), and one cursor needs a seek before each; with
  * two, the data cursor stays at the end and only the header's seeks
  * (about 5 µs each through Deno's ops, 3 to 5 % of a 1 MiB append on the
- * benchmark machine of stop 24). A writer of a few appends never opens it.
+ * benchmark machine of stop 24). A writer of a few appends never opens it,
+ * nor does one while {@linkcode MAX_HEADER_CURSORS} are open.
  */
 export const SEEKS_BEFORE_HEADER_CURSOR = 8;
+
+/**
+ * Second cursors open at once in this process, at most: each is one more
+ * descriptor, and a program holding hundreds of writers (a file per
+ * sensor) must not run out of descriptors (a soft limit of 1024 is
+ * common) for the sake of a few microseconds an append. Writers past it
+ * keep one cursor.
+ */
+export const MAX_HEADER_CURSORS = 16;
+
+/** Second cursors open now (at most {@linkcode MAX_HEADER_CURSORS}). */
+let headCursors = 0;
 
 /**
  * Scattered reads of files opened only to read, counted over the whole
@@ -180,6 +193,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
    * one cursor). One try.
    */
   #openHead(): void {
+    if (headCursors >= MAX_HEADER_CURSORS) return;
     let file: DenoPathFsFile;
     try {
       file = this.#reopen();
@@ -192,6 +206,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
       if (a.dev === b.dev && a.ino === b.ino && a.ino !== null) {
         this.#headFile = file;
         this.#head = new DenoFile(file);
+        headCursors++;
         return;
       }
     } catch {
@@ -207,10 +222,12 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
   /** Closes the second cursor (moved to `node:fs`, or closing). */
   #closeHead(): void {
     const file = this.#headFile;
+    if (file === null) return;
     this.#head = this.#headFile = null;
     this.#headNext = -1;
     this.#headLast = false;
-    file?.close();
+    headCursors--;
+    file.close();
   }
 
   /** Moves to `node:fs` positioned calls; stays on Deno's if it cannot. */

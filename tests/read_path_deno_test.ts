@@ -18,6 +18,7 @@ import { fdsOf } from "./_fds_of.ts";
 import { join } from "node:path";
 import { NpyAppendArraySync, NpyReader } from "../mod.ts";
 import {
+  MAX_HEADER_CURSORS,
   READ_SEEKS_BEFORE_LOADING_NODE_FS,
   SEEKS_BEFORE_HEADER_CURSOR,
   SEEKS_BEFORE_NODE_FS,
@@ -195,6 +196,39 @@ function describeReadPath(): void {
       using r = NpyReader.openSync(path);
       assert.deepEqual(r.shape, [40, 2]);
       assert.deepEqual([...r.readSync(39).data as Float64Array], [39, -39]);
+    });
+
+    test(`at most ${MAX_HEADER_CURSORS} writers hold a second cursor at once`, (t) => {
+      if (!linux) return t.skip("needs /proc/self/fd");
+      const dir = tempDir();
+      const paths = Array.from(
+        { length: MAX_HEADER_CURSORS + 4 },
+        (_, i) => join(dir, `w${i}.npy`),
+      );
+      const row = (i: number) => ({
+        data: new Float64Array([i, -i]),
+        shape: [1, 2],
+      });
+      const writers = paths.map((p) => NpyAppendArraySync.open(p));
+      for (let i = 0; i < 12; i++) for (const w of writers) w.append(row(i));
+      const counts = paths.map((p) => fdsOf(p).length);
+      for (const w of writers) w.close();
+      assert.equal(counts.filter((n) => n === 2).length, MAX_HEADER_CURSORS);
+      assert.equal(counts.filter((n) => n === 1).length, 4);
+      // Closed writers gave theirs back: a new one takes one again.
+      const again = join(dir, "again.npy");
+      const w = NpyAppendArraySync.open(again);
+      for (let i = 0; i < 12; i++) w.append(row(i));
+      assert.equal(fdsOf(again).length, 2);
+      w.close();
+      for (const p of [...paths, again]) {
+        using r = NpyReader.openSync(p);
+        assert.deepEqual(r.shape, [12, 2]);
+        assert.deepEqual([...r.readSync(11, 12).data as Float64Array], [
+          11,
+          -11,
+        ]);
+      }
     });
   });
 }
