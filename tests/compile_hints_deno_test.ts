@@ -69,16 +69,33 @@ describe("compile hints", () => {
     const chunks = [join(dir, "mod.js")];
     assert.deepEqual(readdirSync(dir), ["mod.js"]);
     let hinted = 0;
-    const stillLazy: string[] = [];
-    const compiled = lazilyCompiled(mod);
-    for (const file of chunks) {
-      const text = readFileSync(file, "utf8");
-      hinted += text.match(/var [\w$]+=\(function /g)?.length ?? 0;
-      const declared = topLevelFunctions(text);
-      const url = pathToFileURL(file).href;
-      for (const c of compiled) {
-        if (c.url === url && declared.has(c.name)) stillLazy.push(c.name);
+    /** Top-level functions V8 compiled lazily in one run of the scenario. */
+    const lazyRun = (): string[] => {
+      const out: string[] = [];
+      const compiled = lazilyCompiled(mod);
+      for (const file of chunks) {
+        const text = readFileSync(file, "utf8");
+        const declared = topLevelFunctions(text);
+        const url = pathToFileURL(file).href;
+        for (const c of compiled) {
+          if (c.url === url && declared.has(c.name)) out.push(c.name);
+        }
       }
+      return out;
+    };
+    for (const file of chunks) {
+      hinted += readFileSync(file, "utf8").match(/var [\w$]+=\(function /g)
+        ?.length ?? 0;
+    }
+    // The scenario takes locks in /tmp, where killed lock takers of other
+    // tests (other runtimes' kill sweeps, at once in CI) leave what the
+    // scenario then removes: a run that found such leftovers runs the
+    // tidy-up's functions, which the build's run did not. They are gone
+    // after that run, so a function lazy in a second run too is a miss.
+    let stillLazy = lazyRun();
+    if (stillLazy.length > 0) {
+      const again = new Set(lazyRun());
+      stillLazy = stillLazy.filter((name) => again.has(name));
     }
     // About 90 functions on 2026-11-30; fewer than 40 means the scenario
     // or the rewrite stopped finding them.
