@@ -16,7 +16,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
@@ -26,6 +26,7 @@ import {
   readNpySync,
 } from "../mod.ts";
 import { FaultyFile } from "./_faulty_file.ts";
+import { fdsOf } from "./_fds_of.ts";
 import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 import { hasNumpy, npLoadJsonMany } from "./_numpy.ts";
 
@@ -35,16 +36,7 @@ function ramp(n: number, start = 0): Float64Array {
 
 /** Descriptors of this process open on `path` (Linux; else `-1`). */
 function openOn(path: string): number {
-  if (process.platform !== "linux") return -1;
-  let n = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
-    } catch {
-      // closed meanwhile (the listing's own descriptor)
-    }
-  }
-  return n;
+  return process.platform === "linux" ? fdsOf(path).length : -1;
 }
 
 const WAITING =
