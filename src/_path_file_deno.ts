@@ -69,6 +69,33 @@ export const MAX_HEADER_CURSORS = 16;
 /** Second cursors open now (at most {@linkcode MAX_HEADER_CURSORS}). */
 let headCursors = 0;
 
+/** The files holding a second cursor now. */
+const withHead = new Set<DenoPathFile>();
+
+/** This process ran out of descriptors once: no more second cursors. */
+let headsRefused = false;
+
+/**
+ * Gives back the descriptors of second cursors when an open failed for
+ * want of descriptors (`e`: `EMFILE`, the process's limit, or `ENFILE`,
+ * the system's): closes them all, and none is opened again in this
+ * process. They only save seeks; without this a program holding many
+ * writers found its own next open failing on Deno where Node and Bun
+ * (which keep none) had the descriptors.
+ *
+ * @param e The open's error.
+ * @returns Whether any was closed (then the caller tries the open once
+ * more).
+ */
+export function freedDescriptors(e: unknown): boolean {
+  const code = (nodeStyle(e) as { code?: unknown } | null)?.code;
+  if (code !== "EMFILE" && code !== "ENFILE") return false;
+  headsRefused = true;
+  const files = [...withHead];
+  for (const file of files) file.dropHead();
+  return files.length > 0;
+}
+
 /**
  * Scattered reads of files opened only to read, counted over the whole
  * process, after which a reader loads `node:fs` (10 to 80 ms, once per
@@ -193,7 +220,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
    * one cursor). One try.
    */
   #openHead(): void {
-    if (headCursors >= MAX_HEADER_CURSORS) return;
+    if (headCursors >= MAX_HEADER_CURSORS || headsRefused) return;
     let file: DenoPathFsFile;
     try {
       file = this.#reopen();
@@ -207,6 +234,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
         this.#headFile = file;
         this.#head = new DenoFile(file);
         headCursors++;
+        withHead.add(this);
         return;
       }
     } catch {
@@ -227,7 +255,20 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
     this.#headNext = -1;
     this.#headLast = false;
     headCursors--;
+    withHead.delete(this);
     file.close();
+  }
+
+  /**
+   * Closes the second cursor, if any (see {@linkcode freedDescriptors}):
+   * its writes are the file's, so a failing close loses nothing.
+   */
+  dropHead(): void {
+    try {
+      this.#closeHead();
+    } catch {
+      // the file's own close reports
+    }
   }
 
   /** Moves to `node:fs` positioned calls; stays on Deno's if it cannot. */
