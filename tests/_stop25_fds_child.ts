@@ -10,6 +10,9 @@
  *   {"name","code","message"}`), gives the descriptors back, prints
  *   `ready` and waits (up to 60 s) so that the test can open the three
  *   while this process lives.
+ * - `record`: takes every free descriptor, tries to open and append to
+ *   `DIR/a.npy` (`first err {...}`), gives them back, opens it again,
+ *   appends a row, prints `ready` and waits (up to 60 s) holding it.
  * - `open`: opens 20 writers `DIR/w<i>.npy` and appends 20 rows to each,
  *   one at a time (on Deno: a writer's second cursor from its eighth
  *   scattered call, 16 at most), takes every free descriptor, then opens
@@ -84,6 +87,19 @@ if (kind === "close") {
     }
   }
   for (const fd of fds) closeSync(fd);
+  say("ready");
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+} else if (kind === "record") {
+  const fds = takeAll();
+  try {
+    NpyAppendArraySync.open(`${dir}/a.npy`, { dtype: "<f8" }).append(row(0));
+    say("first ok");
+  } catch (e) {
+    say(`first err ${described(e)}`);
+  }
+  for (const fd of fds) closeSync(fd);
+  const w = NpyAppendArraySync.open(`${dir}/a.npy`, { dtype: "<f8" });
+  w.append(row(1));
   say("ready");
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 } else {

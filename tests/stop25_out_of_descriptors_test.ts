@@ -9,6 +9,13 @@
  * and a second `close()` did nothing. Now a hold is dropped through the
  * descriptor it keeps open (compared by device and inode), no new one.
  *
+ * Found: a process whose first lock was tried while it had no descriptor
+ * left recorded itself without its start time and thread (the read of
+ * `/proc` had failed, and the failure was kept for the process's life):
+ * once it was killed and its pid taken by another program, its locks were
+ * judged held for good. Now a `/proc` read failing for want of
+ * descriptors is kept for nothing, and judges no thread gone.
+ *
  * Found (Deno): the second cursors writers keep for their headers (16
  * descriptors at most) made the process's own next open fail with
  * `EMFILE` where Node and Bun, without them, had the descriptors. Now an
@@ -19,7 +26,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import {
@@ -125,3 +133,71 @@ test(
     );
   },
 );
+
+/** Starts the child and waits for its `ready`; returns it and its lines. */
+async function readyChild(
+  dir: string,
+  kind: string,
+): Promise<{ child: ReturnType<typeof spawn>; lines: string[] }> {
+  const [sh, args] = childArgs(dir, kind);
+  const child = spawn(sh, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d) => err += d);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      if (out.includes("ready\n")) resolve();
+    });
+    child.on("exit", () => reject(new Error(`child ended: ${out}${err}`)));
+  });
+  return { child, lines: out.trim().split("\n") };
+}
+
+test(
+  "a lock taken after a spell without descriptors names its holder's start time: taken over once the pid is another program's",
+  linuxOnly,
+  async () => {
+    const dir = tempDir();
+    const file = join(dir, "a.npy");
+    const { child, lines } = await readyChild(dir, "record");
+    // A program that got the killed writer's pid (simulated: the record
+    // rewritten to name a live `sleep`).
+    const other = spawn("sleep", ["60"]);
+    try {
+      assert.match(lines[0]!, /^first err .*"code":"EMFILE"/);
+      const pid = child.pid!;
+      // `sh` execs the runtime: the child's pid is the writer's.
+      const locks = [`${file}.lock`, ...lockFilesById(file)];
+      for (const lock of locks) {
+        const h = JSON.parse(readFileSync(lock, "utf8"));
+        assert.equal(h.pid, pid);
+        assert.equal(typeof h.start, "number", `${lock}: ${JSON.stringify(h)}`);
+      }
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      for (const lock of locks) {
+        const text = readFileSync(lock, "utf8");
+        writeFileSync(
+          lock,
+          text.replace(`"pid":${pid},`, `"pid":${other.pid},`),
+        );
+      }
+      const w = NpyAppendArraySync.open(file);
+      assert.deepEqual(w.shape, [1, 2]);
+      w.close();
+    } finally {
+      child.kill("SIGKILL");
+      other.kill("SIGKILL");
+    }
+  },
+);
+
+/** The locks of `file` by device and inode, in the system's temporary folder. */
+function lockFilesById(file: string): string[] {
+  const s = statSync(file);
+  const tail = `-${s.dev}-${s.ino}.lock`;
+  return readdirSync(tmpdir())
+    .filter((n) => n.startsWith("npy-append-array-") && n.endsWith(tail))
+    .map((n) => join(tmpdir(), n));
+}
