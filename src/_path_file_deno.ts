@@ -58,7 +58,8 @@ export const SEEKS_BEFORE_NODE_FS = 1024;
 export const SEEKS_BEFORE_HEADER_CURSOR = 8;
 
 /**
- * Second cursors open at once in this process, at most: each is one more
+ * Second cursors open at once in this process, at most (its main thread's:
+ * Workers open none): each is one more
  * descriptor, and a program holding hundreds of writers (a file per
  * sensor) must not run out of descriptors (a soft limit of 1024 is
  * common) for the sake of a few microseconds an append. Writers past it
@@ -74,6 +75,15 @@ const withHead = new Set<DenoPathFile>();
 
 /** This process ran out of descriptors once: no more second cursors. */
 let headsRefused = false;
+
+/**
+ * This code runs in a Worker, whose module instance (and count) is its
+ * own: only the main thread opens second cursors, so that
+ * {@linkcode MAX_HEADER_CURSORS} is the process's (four Workers held 16
+ * each). A Worker's writers keep one cursor.
+ */
+const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown })
+  .WorkerGlobalScope === "function";
 
 /**
  * Gives back the descriptors of second cursors when an open failed for
@@ -220,7 +230,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
    * one cursor). One try.
    */
   #openHead(): void {
-    if (headCursors >= MAX_HEADER_CURSORS || headsRefused) return;
+    if (headCursors >= MAX_HEADER_CURSORS || headsRefused || inWorker) return;
     let file: DenoPathFsFile;
     try {
       file = this.#reopen();
