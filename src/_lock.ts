@@ -78,7 +78,7 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace } from "./_path_meta.ts";
+import { pidNamespace, statPath } from "./_path_meta.ts";
 import {
   HOLD_SLOTS,
   HOLD_TEMP,
@@ -237,16 +237,46 @@ function smallFolder(fs: PathFs, dir: string): boolean {
   }
 }
 
-/** Removes `file` if it still holds `token`; returns whether it held it. */
-function removeIfMine(fs: PathFs, file: string, token: string): boolean {
-  const h = parseHolder(fs.readText(file, LOCK_BYTES));
-  if (h === null || h.token !== token) return false;
+/**
+ * Removes `file` if it still holds `token`; returns whether it held it.
+ * `own`: the hold's file, still open, compared with `file` by device and
+ * inode instead of reading `file` again: no new descriptor, so a process
+ * out of them (`EMFILE`) still drops its lock (reading it failed, and the
+ * lock stayed held for every other process until this one ended).
+ */
+function removeIfMine(
+  fs: PathFs,
+  file: string,
+  token: string,
+  own?: OpenedFile,
+): boolean {
+  if (!isMine(fs, file, token, own)) return false;
   try {
     fs.remove(file);
   } catch (e) {
     if (codeOf(e) !== "ENOENT") throw e;
   }
   return true;
+}
+
+/** Whether `file` is the hold `own` (by device and inode), or holds `token`. */
+function isMine(
+  fs: PathFs,
+  file: string,
+  token: string,
+  own?: OpenedFile,
+): boolean {
+  const id = own?.identity() ?? null;
+  if (id === null) {
+    return parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
+  }
+  try {
+    return statPath(file, "remove").id === id;
+  } catch (e) {
+    const code = codeOf(e);
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    throw e;
+  }
 }
 
 /** The lock file of each removal failure {@linkcode dropHold} threw. */
@@ -268,7 +298,7 @@ export function unremovedLockOf(e: unknown): string | null {
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 function dropHold(fs: PathFs, name: string, hold: Hold): void {
   try {
-    if (!removeIfMine(fs, name, hold.token)) {
+    if (!removeIfMine(fs, name, hold.token, hold.file)) {
       // Not at its name any more (its folder was renamed meanwhile):
       // emptied through the descriptor, so wherever it went it reads as
       // an unreadable lock, stale after the grace time, not as this live

@@ -58,7 +58,8 @@ export const SEEKS_BEFORE_NODE_FS = 1024;
 export const SEEKS_BEFORE_HEADER_CURSOR = 8;
 
 /**
- * Second cursors open at once in this process, at most: each is one more
+ * Second cursors open at once in this process, at most (its main thread's:
+ * Workers open none): each is one more
  * descriptor, and a program holding hundreds of writers (a file per
  * sensor) must not run out of descriptors (a soft limit of 1024 is
  * common) for the sake of a few microseconds an append. Writers past it
@@ -68,6 +69,42 @@ export const MAX_HEADER_CURSORS = 16;
 
 /** Second cursors open now (at most {@linkcode MAX_HEADER_CURSORS}). */
 let headCursors = 0;
+
+/** The files holding a second cursor now. */
+const withHead = new Set<DenoPathFile>();
+
+/** This process ran out of descriptors once: no more second cursors. */
+let headsRefused = false;
+
+/**
+ * This code runs in a Worker, whose module instance (and count) is its
+ * own: only the main thread opens second cursors, so that
+ * {@linkcode MAX_HEADER_CURSORS} is the process's (four Workers held 16
+ * each). A Worker's writers keep one cursor.
+ */
+const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown })
+  .WorkerGlobalScope === "function";
+
+/**
+ * Gives back the descriptors of second cursors when an open failed for
+ * want of descriptors (`e`: `EMFILE`, the process's limit, or `ENFILE`,
+ * the system's): closes them all, and none is opened again in this
+ * process. They only save seeks; without this a program holding many
+ * writers found its own next open failing on Deno where Node and Bun
+ * (which keep none) had the descriptors.
+ *
+ * @param e The open's error.
+ * @returns Whether any was closed (then the caller tries the open once
+ * more).
+ */
+export function freedDescriptors(e: unknown): boolean {
+  const code = (nodeStyle(e) as { code?: unknown } | null)?.code;
+  if (code !== "EMFILE" && code !== "ENFILE") return false;
+  headsRefused = true;
+  const files = [...withHead];
+  for (const file of files) file.dropHead();
+  return files.length > 0;
+}
 
 /**
  * Scattered reads of files opened only to read, counted over the whole
@@ -193,7 +230,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
    * one cursor). One try.
    */
   #openHead(): void {
-    if (headCursors >= MAX_HEADER_CURSORS) return;
+    if (headCursors >= MAX_HEADER_CURSORS || headsRefused || inWorker) return;
     let file: DenoPathFsFile;
     try {
       file = this.#reopen();
@@ -207,6 +244,7 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
         this.#headFile = file;
         this.#head = new DenoFile(file);
         headCursors++;
+        withHead.add(this);
         return;
       }
     } catch {
@@ -227,7 +265,20 @@ export class DenoPathFile extends SyncBackedFile implements OpenedFile {
     this.#headNext = -1;
     this.#headLast = false;
     headCursors--;
+    withHead.delete(this);
     file.close();
+  }
+
+  /**
+   * Closes the second cursor, if any (see {@linkcode freedDescriptors}):
+   * its writes are the file's, so a failing close loses nothing.
+   */
+  dropHead(): void {
+    try {
+      this.#closeHead();
+    } catch {
+      // the file's own close reports
+    }
   }
 
   /** Moves to `node:fs` positioned calls; stays on Deno's if it cannot. */

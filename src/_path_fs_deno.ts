@@ -17,6 +17,7 @@ import {
   type DenoInfo,
   DenoPathFile,
   type DenoPathFsFile,
+  freedDescriptors,
 } from "./_path_file_deno.ts";
 import { nodeStyle } from "./_deno_error_style.ts";
 import {
@@ -142,15 +143,21 @@ function denoOpen(
     }
   }
   const nb = nonBlock(d);
+  const options = {
+    ...OPTIONS[mode],
+    mode: 0o666,
+    ...(nb === 0 ? {} : { customFlags: nb }),
+  };
   let file: DenoPathFsFile;
   try {
-    file = d.openSync(path, {
-      ...OPTIONS[mode],
-      mode: 0o666,
-      ...(nb === 0 ? {} : { customFlags: nb }),
-    });
+    file = d.openSync(path, options);
   } catch (e) {
-    throw runtimeError(nodeStyle(e), verb, path);
+    if (!freedDescriptors(e)) throw runtimeError(nodeStyle(e), verb, path);
+    try {
+      file = d.openSync(path, options);
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), verb, path);
+    }
   }
   try {
     const now = kindOf(file.statSync());
@@ -193,7 +200,12 @@ function denoSyncDir(d: DenoPathApi, path: string): void {
   try {
     dir = d.openSync(path, { read: true });
   } catch (e) {
-    throw runtimeError(nodeStyle(e), "sync", path);
+    if (!freedDescriptors(e)) throw runtimeError(nodeStyle(e), "sync", path);
+    try {
+      dir = d.openSync(path, { read: true });
+    } catch (e) {
+      throw runtimeError(nodeStyle(e), "sync", path);
+    }
   }
   try {
     dir.syncSync();
@@ -219,11 +231,15 @@ function denoReadText(
   const k = kindOf(st);
   if (k !== "file") throw notAFile("read", path, k, "remove it");
   if (st.size > maxBytes) throw tooLarge(path, st.size, maxBytes);
-  try {
-    return d.readTextFileSync(path);
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return null;
-    throw runtimeError(nodeStyle(e), "read", path);
+  for (let again = true;; again = false) {
+    try {
+      return d.readTextFileSync(path);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return null;
+      if (!again || !freedDescriptors(e)) {
+        throw runtimeError(nodeStyle(e), "read", path);
+      }
+    }
   }
 }
 
@@ -256,11 +272,15 @@ function denoReadLink(d: DenoPathApi, path: string): string | null {
 }
 
 function denoList(d: DenoPathApi, path: string): string[] {
-  try {
-    return Array.from(d.readDirSync(path), (e) => e.name);
-  } catch (e) {
-    if ((e as { code?: string }).code === "ENOENT") return [];
-    throw runtimeError(nodeStyle(e), "read", path);
+  for (let again = true;; again = false) {
+    try {
+      return Array.from(d.readDirSync(path), (e) => e.name);
+    } catch (e) {
+      if ((e as { code?: string }).code === "ENOENT") return [];
+      if (!again || !freedDescriptors(e)) {
+        throw runtimeError(nodeStyle(e), "read", path);
+      }
+    }
   }
 }
 

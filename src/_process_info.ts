@@ -81,6 +81,19 @@ function procIsOurs(): boolean {
   return ownProc;
 }
 
+/**
+ * Errors of a `/proc` read that say nothing of the process read, and may
+ * pass: out of descriptors (the process's or the system's) or memory.
+ */
+const PASSING = new Set(["EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EINTR"]);
+
+/**
+ * A `/proc` read failed with a {@linkcode PASSING} error since this was
+ * last cleared: its `null` is no answer (not "gone", not "unknown for
+ * good"), so nothing is cached or judged from it.
+ */
+let procFailed = false;
+
 /** {@linkcode procStat}, whoever's `/proc` it is. */
 function readProcStat(
   of: number | string,
@@ -89,7 +102,9 @@ function readProcStat(
   let text: string | null;
   try {
     text = pathFs().readText(`/proc/${of}/stat`);
-  } catch {
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && PASSING.has(code)) procFailed = true;
     return null;
   }
   if (text === null) return null;
@@ -120,8 +135,11 @@ export function threadAlive(
   start: number | null,
 ): boolean {
   if (thread === null || thread === pid || procStat(pid) === null) return true;
+  procFailed = false;
   const now = procStat(`${pid}/task/${thread}`);
-  if (now === null || now.state === "Z" || now.state === "X") return false;
+  // A read that failed for want of descriptors is no evidence: alive.
+  if (now === null) return procFailed;
+  if (now.state === "Z" || now.state === "X") return false;
   return start === null || now.start === null || now.start === start;
 }
 
@@ -193,8 +211,9 @@ export function thisProcess(): ProcessInfo {
   }
   // This thread: read on it (sync calls run on the caller's thread). The
   // main thread's is the process's own record: one read, not two.
+  procFailed = false;
   const thread = procStat("thread-self");
-  self = {
+  const record: ProcessInfo = {
     pid,
     start: thread?.id === pid ? thread.start : processStart(pid),
     thread: thread?.id ?? null,
@@ -206,7 +225,12 @@ export function thisProcess(): ProcessInfo {
       ? "bun"
       : "node",
   };
-  return self;
+  // Cached only if /proc answered (or cannot): a record made while the
+  // process was out of descriptors had no start time, for the rest of
+  // the process's life, and its locks, once it was killed and its pid
+  // reused by another program, were judged held for good.
+  if (!procFailed) self = record;
+  return record;
 }
 
 /**

@@ -186,12 +186,21 @@ const CLOSE_EIO_FIX =
 /**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or
  * `RangeError` (the code kept), the runtime's words followed by the fix;
- * and a full disk's (`ENOSPC`, `EDQUOT`, `EFBIG`: an `Error`, with the fix).
+ * and a full disk's (`ENOSPC`, `EDQUOT`, `EFBIG`) or a process or system out
+ * of file descriptors (`EMFILE`, `ENFILE`): an `Error`, with the fix.
  */
 const PATH_FIXES: Record<string, [ErrorConstructor, string]> = {
   ENOSPC: [Error, DISK_FIXES.ENOSPC!],
   EDQUOT: [Error, DISK_FIXES.EDQUOT!],
   EFBIG: [Error, DISK_FIXES.EFBIG!],
+  EMFILE: [
+    Error,
+    "; this process has no file descriptor left (its limit of open files, the shell's ulimit -n): close files and writers it no longer needs, or raise the limit, then try again",
+  ],
+  ENFILE: [
+    Error,
+    "; the system has no file descriptor left (its limit of open files, Linux: fs.file-max): close files, or raise the limit, then try again",
+  ],
   ELOOP: [
     TypeError,
     "; a symbolic link on the path leads back to itself: fix or remove that link",
