@@ -97,13 +97,30 @@ const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown })
  * @returns Whether any was closed (then the caller tries the open once
  * more).
  */
-export function freedDescriptors(e: unknown): boolean {
+function freedDescriptors(e: unknown): boolean {
   const code = (nodeStyle(e) as { code?: unknown } | null)?.code;
   if (code !== "EMFILE" && code !== "ENFILE") return false;
   headsRefused = true;
   const files = [...withHead];
   for (const file of files) file.dropHead();
   return files.length > 0;
+}
+
+/**
+ * Runs `act`, and once more when it failed for want of descriptors and
+ * {@linkcode freedDescriptors} gave some back.
+ *
+ * @param act A call that opens a descriptor.
+ * @returns What `act` returned.
+ * @throws What `act` threw (the second time's error after a retry).
+ */
+export function againFreeingDescriptors<T>(act: () => T): T {
+  try {
+    return act();
+  } catch (e) {
+    if (!freedDescriptors(e)) throw e;
+    return act();
+  }
 }
 
 /**

@@ -14,10 +14,10 @@
  */
 
 import {
+  againFreeingDescriptors,
   type DenoInfo,
   DenoPathFile,
   type DenoPathFsFile,
-  freedDescriptors,
 } from "./_path_file_deno.ts";
 import { nodeStyle } from "./_deno_error_style.ts";
 import {
@@ -150,14 +150,9 @@ function denoOpen(
   };
   let file: DenoPathFsFile;
   try {
-    file = d.openSync(path, options);
+    file = againFreeingDescriptors(() => d.openSync(path, options));
   } catch (e) {
-    if (!freedDescriptors(e)) throw runtimeError(nodeStyle(e), verb, path);
-    try {
-      file = d.openSync(path, options);
-    } catch (e) {
-      throw runtimeError(nodeStyle(e), verb, path);
-    }
+    throw runtimeError(nodeStyle(e), verb, path);
   }
   try {
     const now = kindOf(file.statSync());
@@ -198,14 +193,9 @@ function denoRename(d: DenoPathApi, from: string, to: string): void {
 function denoSyncDir(d: DenoPathApi, path: string): void {
   let dir: DenoPathFsFile;
   try {
-    dir = d.openSync(path, { read: true });
+    dir = againFreeingDescriptors(() => d.openSync(path, { read: true }));
   } catch (e) {
-    if (!freedDescriptors(e)) throw runtimeError(nodeStyle(e), "sync", path);
-    try {
-      dir = d.openSync(path, { read: true });
-    } catch (e) {
-      throw runtimeError(nodeStyle(e), "sync", path);
-    }
+    throw runtimeError(nodeStyle(e), "sync", path);
   }
   try {
     dir.syncSync();
@@ -231,15 +221,11 @@ function denoReadText(
   const k = kindOf(st);
   if (k !== "file") throw notAFile("read", path, k, "remove it");
   if (st.size > maxBytes) throw tooLarge(path, st.size, maxBytes);
-  for (let again = true;; again = false) {
-    try {
-      return d.readTextFileSync(path);
-    } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return null;
-      if (!again || !freedDescriptors(e)) {
-        throw runtimeError(nodeStyle(e), "read", path);
-      }
-    }
+  try {
+    return againFreeingDescriptors(() => d.readTextFileSync(path));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return null;
+    throw runtimeError(nodeStyle(e), "read", path);
   }
 }
 
@@ -272,15 +258,13 @@ function denoReadLink(d: DenoPathApi, path: string): string | null {
 }
 
 function denoList(d: DenoPathApi, path: string): string[] {
-  for (let again = true;; again = false) {
-    try {
-      return Array.from(d.readDirSync(path), (e) => e.name);
-    } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return [];
-      if (!again || !freedDescriptors(e)) {
-        throw runtimeError(nodeStyle(e), "read", path);
-      }
-    }
+  try {
+    return againFreeingDescriptors(() =>
+      Array.from(d.readDirSync(path), (e) => e.name)
+    );
+  } catch (e) {
+    if ((e as { code?: string }).code === "ENOENT") return [];
+    throw runtimeError(nodeStyle(e), "read", path);
   }
 }
 
