@@ -43,3 +43,46 @@ export function readBytes(n: number): Uint8Array {
     { cause: bytes },
   );
 }
+
+/**
+ * The error of an append whose bytes the runtime cannot give one buffer.
+ *
+ * @param label The file, as messages name it.
+ * @param what What needs the bytes (`its 4 items of dtype "<f8"`).
+ * @param size The bytes.
+ * @param cause The engine's refusal.
+ * @returns The `RangeError`, naming the file and smaller batches.
+ */
+export function tooLargeToAppend(
+  label: string,
+  what: string,
+  size: number,
+  cause: RangeError,
+): RangeError {
+  return new RangeError(
+    `Cannot append to ${label}: ${what} take ${size} bytes, more than this runtime gives one buffer (${cause.message}); nothing was written: append them in smaller batches`,
+    { cause },
+  );
+}
+
+/**
+ * `size` bytes for items being appended.
+ *
+ * @param size Bytes.
+ * @param label The file, as messages name it.
+ * @param what What needs the bytes, for the message.
+ * @returns The zeroed bytes.
+ * @throws {RangeError} ({@linkcode tooLargeToAppend}) when the runtime
+ *   cannot give them.
+ */
+export function appendBytes(
+  size: number,
+  label: string,
+  what: () => string,
+): Uint8Array {
+  const bytes = tryBytes(size);
+  if (bytes instanceof RangeError) {
+    throw tooLargeToAppend(label, what(), size, bytes);
+  }
+  return bytes;
+}

@@ -10,7 +10,7 @@ import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { castAllowed, type Casting } from "./casting.ts";
 import type { TypedArray } from "./array_input.ts";
 import { elementWriter } from "./_element_writers.ts";
-import { tryBytes } from "./_alloc.ts";
+import { tooLargeToAppend, tryBytes } from "./_alloc.ts";
 import { fromFloat16Bits } from "./_float16.ts";
 import {
   convertNaNBits,
@@ -117,12 +117,8 @@ function tooManyValues(
       );
     }
   }
-  return new RangeError(
-    `Cannot append to ${label}: its ${data.length} items of dtype "${dtype.str}" take ${
-      data.length * dtype.itemsize
-    } bytes, more than this runtime gives one buffer (${cause.message}); nothing was written: append them in smaller batches`,
-    { cause },
-  );
+  const what = `its ${data.length} items of dtype "${dtype.str}"`;
+  return tooLargeToAppend(label, what, data.length * dtype.itemsize, cause);
 }
 
 /**

@@ -2,8 +2,8 @@
  * Stop 25 (h1): sizes the runtime cannot give one buffer for. A plain
  * array with empty slots in the flat form (`{ data: a, shape }` where
  * `a.length = 2 ** 32 - 1`), a dense append whose items need terabytes
- * (`<U10000000`), and reads of a whole file or of rows whose data is
- * larger than one buffer: each threw the engine's bare
+ * (`<U10000000`), records cast into such a dtype, and reads of a whole
+ * file or of rows whose data is larger than one buffer: each threw the engine's bare
  * `RangeError: Array buffer allocation failed` (V8) or `Out of memory`
  * (JavaScriptCore), naming neither the file nor a fix. Now: the sparse
  * array is the nested form's `TypeError` (an empty slot), the append a
@@ -84,6 +84,28 @@ test("an append too large for one buffer names the file and the fix", () => {
   const back = readNpySync(file);
   assert.deepEqual(back.shape, [1]);
   assert.deepEqual(back.data, ["a"]);
+});
+
+test("records cast into records too large for one buffer: the same RangeError", () => {
+  const file = new MemoryFile();
+  const w = NpyAppendArraySync.open(file, {
+    dtype: "[('a', '<U10000000')]",
+    casting: "unsafe",
+  });
+  w.append([{ a: "x" }]);
+  assert.throws(
+    () =>
+      w.append({
+        data: new Uint8Array(1 << 20),
+        shape: [1 << 20],
+        dtype: "[('a', '|u1')]",
+      }),
+    (e: Error) =>
+      e instanceof RangeError && e.message.includes("the file object") &&
+      e.message.includes("smaller batches") && e.cause instanceof RangeError,
+  );
+  w.close();
+  assert.deepEqual(readNpySync(file).data, [{ a: "x" }]);
 });
 
 /** A read-only file of `2 ** 50` data bytes (zeros) behind a header. */
