@@ -113,7 +113,7 @@ export function floatText(x: number, size: number): string {
 /**
  * A JS value as the text NumPy writes for it in a cast to `U` or `S`
  * (casting `"unsafe"`): strings as they are, plain numbers by value (a
- * safe integer as a Python `int`, anything else, `-0` too, as a float64), bigints
+ * safe integer as a Python `int`, anything else as a float64), bigints
  * in decimal, booleans as Python's, `{re, im}` as a complex128;
  * `undefined` for other values.
  *
@@ -125,10 +125,7 @@ export function valueText(value: unknown): string | undefined {
     case "string":
       return value;
     case "number":
-      // -0 is a float: an integer has no negative zero (NumPy: "-0.0").
-      return Number.isSafeInteger(value) && !Object.is(value, -0)
-        ? String(value)
-        : floatText(value, 8);
+      return Number.isSafeInteger(value) ? String(value) : floatText(value, 8);
     case "bigint":
       return String(value);
     case "boolean":
