@@ -10,6 +10,7 @@ import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import { castAllowed, type Casting } from "./casting.ts";
 import type { TypedArray } from "./array_input.ts";
 import { elementWriter } from "./_element_writers.ts";
+import { tooLargeToAppend, tryBytes } from "./_alloc.ts";
 import { fromFloat16Bits } from "./_float16.ts";
 import {
   convertNaNBits,
@@ -88,13 +89,36 @@ export function encodeValues(
   from?: DType,
 ): Uint8Array {
   const size = dtype.itemsize;
-  const out = new Uint8Array(data.length * size);
+  const out = tryBytes(data.length * size);
+  if (out instanceof RangeError) throw tooManyValues(data, dtype, label, out);
   const view = new DataView(out.buffer);
   const write = elementWriter(dtype, casting, from);
   let i = 0;
   const where = () => `at index ${i} to ${label}`;
   for (; i < data.length; i++) write(view, i * size, data[i], where);
   return out;
+}
+
+/**
+ * The error of plain values whose bytes the runtime cannot give one
+ * buffer: an empty slot of a sparse array (`a.length = 2 ** 32 - 1`), as
+ * nested input names it, else the size and smaller batches.
+ */
+function tooManyValues(
+  data: ArrayLike<unknown>,
+  dtype: DType,
+  label: string,
+  cause: RangeError,
+): Error {
+  for (let i = 0; i < data.length; i++) {
+    if (!(i in data)) {
+      return new TypeError(
+        `Cannot append to ${label}: item[${i}] is an empty slot of a sparse array; fill every item`,
+      );
+    }
+  }
+  const what = `its ${data.length} items of dtype "${dtype.str}"`;
+  return tooLargeToAppend(label, what, data.length * dtype.itemsize, cause);
 }
 
 /**

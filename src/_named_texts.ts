@@ -55,7 +55,12 @@ export function readNamedTexts(
   const kind = named.kind;
   if (!"fiucb".includes(kind) || named.fields !== undefined) return undefined;
   let i = 0;
-  while (i < data.length && typeof data[i] !== "string") i++;
+  while (i < data.length && typeof data[i] !== "string") {
+    // An empty slot is refused by the writers: a sparse array of length
+    // 2**32 - 1 is not walked (a minute) to find no text.
+    if (data[i] === undefined && !(i in data)) return undefined;
+    i++;
+  }
   if (i === data.length) return undefined;
   const values = Array.from(data);
   const negativeNaNs: [number, number][] = [];

@@ -47,23 +47,33 @@ function shortest(abs: number, size: number): string {
   const exact = k >= 0 ? (m << BigInt(k)).toString() : (m * 5n ** BigInt(-k))
     .toString();
   const top = exact.length - 1 + Math.min(k, 0);
-  for (let p = 1; p < exact.length; p++) {
+  // The p-digit decimal below the value, or the one above it.
+  const digitsText = (p: number, up: boolean): string => {
     let head = exact.slice(0, p);
-    const rest = exact.slice(p);
-    const tie = /^50*$/.test(rest);
     let exp = top;
-    if (
-      rest[0]! > "5" || (rest[0] === "5" && !tie) ||
-      (tie && Number(head[p - 1]) % 2 === 1)
-    ) {
+    if (up) {
       head = String(BigInt(head) + 1n);
       if (head.length > p) {
         head = head.slice(0, p);
         exp++;
       }
     }
-    const text = `${head[0]}${p > 1 ? `.${head.slice(1)}` : ""}e${exp}`;
-    if (roundTo(Number(text), size) === abs) return text;
+    return `${head[0]}${p > 1 ? `.${head.slice(1)}` : ""}e${exp}`;
+  };
+  for (let p = 1; p < exact.length; p++) {
+    const head = exact.slice(0, p);
+    const rest = exact.slice(p);
+    if (/^0*$/.test(rest)) return digitsText(p, false);
+    const tie = /^50*$/.test(rest);
+    const up = rest[0]! > "5" || (rest[0] === "5" && !tie) ||
+      (tie && Number(head[p - 1]) % 2 === 1);
+    // The nearest first; at a power of two the gap below is half the gap
+    // above, so the nearest can miss while the other one reads back (as
+    // Dragon4 finds: float16 2**-6 is "0.01563", not "0.015625").
+    for (const side of [up, !up]) {
+      const text = digitsText(p, side);
+      if (roundTo(Number(text), size) === abs) return text;
+    }
   }
   return abs.toExponential();
 }

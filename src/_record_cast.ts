@@ -8,6 +8,7 @@
 
 import { type DType, NATIVE_LITTLE_ENDIAN } from "./dtype.ts";
 import type { Casting } from "./casting.ts";
+import { appendBytes } from "./_alloc.ts";
 import { decodeItems, numericDecoder } from "./decode.ts";
 import type {
   ArrayInput,
@@ -65,14 +66,30 @@ export function castRecords(
     casting,
     label,
     prepare,
+    n,
+    to,
   });
 }
 
-/** What every step of one cast needs: the rule, the file, the conversion. */
+/**
+ * What every step of one cast needs: the rule, the file, the conversion,
+ * the items and the dtype they go into (for messages).
+ */
 interface Cast {
   readonly casting: Casting;
   readonly label: string;
   readonly prepare: Prepare;
+  readonly n: number;
+  readonly to: DType;
+}
+
+/** Bytes for a step of the cast (`appendBytes`, naming the items). */
+function castBytes(size: number, c: Cast): Uint8Array {
+  return appendBytes(
+    size,
+    c.label,
+    () => `its ${c.n} items converted into dtype "${c.to.str}"`,
+  );
 }
 
 function convert(
@@ -92,7 +109,7 @@ function convert(
   const fromRecord = from.shape.length === 0 && a.fields !== undefined;
   const toRecord = to.shape.length === 0 && b.fields !== undefined;
   if (fromRecord && toRecord) {
-    const out = new Uint8Array(n * b.itemsize);
+    const out = castBytes(n * b.itemsize, c);
     for (const [i, f] of a.fields!.entries()) {
       const g = b.fields![i]!;
       const column = gather(bytes, n, a.itemsize, f.offset, bytesOf(f));
@@ -109,7 +126,7 @@ function convert(
   }
   if (toRecord) {
     // Anything else into a record: the value into every field.
-    const out = new Uint8Array(n * b.itemsize);
+    const out = castBytes(n * b.itemsize, c);
     for (const g of b.fields!) {
       const done = convert(bytes, n, from, g, c);
       scatter(out, done, n, b.itemsize, g.offset, bytesOf(g));
@@ -137,14 +154,15 @@ function convertPlain(
   n: number,
   a: DType,
   b: DType,
-  { casting, label, prepare }: Cast,
+  c: Cast,
 ): Uint8Array {
+  const { casting, label, prepare } = c;
   if (b.kind === "V" || a.kind === "V") {
     if (b.kind !== "V") throw voidError(a, b, label);
     // Into void: the bytes (in native order), cut or padded with zeros,
     // as NumPy's astype.
     const src = nativeBytes(bytes, n, a);
-    const out = new Uint8Array(n * b.itemsize);
+    const out = castBytes(n * b.itemsize, c);
     const keep = Math.min(a.itemsize, b.itemsize);
     for (let i = 0; i < n; i++) {
       const at = i * a.itemsize;
@@ -227,8 +245,8 @@ function reshape(
   // A place to be zeroed converts some real element meanwhile (zero bytes
   // may be no value of the source, as "" is no number).
   const stand = map.find((k) => k >= 0);
-  if (stand === undefined) return new Uint8Array(n * toCount * ts);
-  const column = new Uint8Array(n * toCount * es);
+  if (stand === undefined) return castBytes(n * toCount * ts, c);
+  const column = castBytes(n * toCount * es, c);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < toCount; j++) {
       const k = map[j]! < 0 ? stand : map[j]!;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readBytes } from "./_alloc.ts";
 import { unusableView } from "./_typed_arrays.ts";
 import type { FileLike, FileLikeSync, Target } from "./file_like.ts";
 import { NpyFormatError } from "./errors.ts";
@@ -434,7 +435,7 @@ export class RowSource {
           return Promise.resolve(this.result(data, e - s));
         }
       }
-      const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+      const bytes = readBytes((e - s) * this.layout.rowBytes);
       const pending = this.fill(bytes, s, e, this.sync);
       if (pending === undefined) {
         return Promise.resolve(this.array(bytes, e - s));
@@ -456,7 +457,7 @@ export class RowSource {
     try {
       const data = this.small(s, e, file);
       if (data !== undefined) return this.result(data, e - s);
-      const bytes = new Uint8Array((e - s) * this.layout.rowBytes);
+      const bytes = readBytes((e - s) * this.layout.rowBytes);
       this.fill(bytes, s, e, file);
       // Decoded in the try: its refusals name the file too.
       return this.array(bytes, e - s);

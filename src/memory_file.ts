@@ -9,6 +9,7 @@
 import { SyncBackedFile } from "./sync_backed_file.ts";
 import { show } from "./_describe_value.ts";
 import { viewProblem } from "./_typed_arrays.ts";
+import { tryBytes } from "./_alloc.ts";
 
 /**
  * A growable byte buffer with the file interfaces.
@@ -60,18 +61,11 @@ export class MemoryFile extends SyncBackedFile {
     if (end <= this.#buffer.length) return;
     let cap = this.#buffer.length;
     while (cap < end) cap *= 2;
-    let next: Uint8Array;
-    try {
-      next = new Uint8Array(cap);
-    } catch {
-      // Doubling may ask for more than the runtime gives; the size needed
-      // may still fit.
-      try {
-        next = new Uint8Array(end);
-      } catch (e) {
-        throw this.#outOfMemory(end, verb, e);
-      }
-    }
+    // Doubling may ask for more than the runtime gives; the size needed
+    // may still fit.
+    let next = tryBytes(cap);
+    if (next instanceof RangeError) next = tryBytes(end);
+    if (next instanceof RangeError) throw this.#outOfMemory(end, verb, next);
     next.set(this.#buffer.subarray(0, this.#size));
     this.#buffer = next;
   }

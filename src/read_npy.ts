@@ -4,6 +4,7 @@
  * @module
  */
 
+import { readBytes } from "./_alloc.ts";
 import { checkOptions, optionsOrError } from "./_options_check.ts";
 import { READ_OPTIONS } from "./_option_kinds.ts";
 import type { Target } from "./file_like.ts";
@@ -99,7 +100,7 @@ function* readSteps(
       { verb: "read" },
     );
   }
-  const bytes = new Uint8Array(count * header.dtype.itemsize);
+  const bytes = readBytes(count * header.dtype.itemsize);
   const got = yield* readFully(bytes, header.headerLength);
   if (got !== bytes.length) {
     throw new NpyFormatError(
