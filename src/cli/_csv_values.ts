@@ -423,8 +423,19 @@ function shortFloatText(
     return floatText(x);
   }
   for (let p = 1; p < digits; p++) {
-    const c = Number(x.toPrecision(p));
+    const near = x.toExponential(p - 1);
+    const c = Number(near);
     if (round(c) === x) return String(c);
+    // Just above a power of two the gap below is half the gap above, so
+    // the nearest p-digit decimal can miss while the one on the other side
+    // reads back (as the library's text casts find: float32 2**-96 is
+    // 1.2621775e-29, not 1.26217745e-29).
+    const at = near.indexOf("e");
+    const m = BigInt(near.slice(0, at).replace(".", ""));
+    const other = Number(
+      `${c > x ? m - 1n : m + 1n}e${Number(near.slice(at + 1)) - p + 1}`,
+    );
+    if (round(other) === x) return String(other);
   }
   return String(Number(x.toPrecision(digits)));
 }
