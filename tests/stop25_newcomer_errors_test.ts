@@ -1,0 +1,128 @@
+/**
+ * Stop 25 (h4), a newcomer's road: the errors met first each name the file
+ * and say the fix.
+ *
+ * - A missing file read (`readNpy`, `NpyReader.open`, `inspectNpy`,
+ *   `recover`, `ensureAppendable`) said only the runtime's words
+ *   (`ENOENT: no such file or directory, open '...'`), a permission refused
+ *   only `EACCES: permission denied`, and a read-only disk met outside the
+ *   lock (a stack's new folder) only `EROFS: read-only file system, mkdir`.
+ * - A stack or group asked for two or more missing folders on a read-only
+ *   disk said `ENOENT` on Node (its recursive `mkdir` reports `EROFS` and
+ *   `EACCES` so): a user looks for a wrong path.
+ * - A writer opened on an existing file with another `dtype` or
+ *   `fortranOrder` said they differ, not what to do.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ensureAppendable,
+  ensureAppendableSync,
+  inspectNpy,
+  NpyAppendArray,
+  NpyAppendArraySync,
+  NpyGroupWriterSync,
+  NpyReader,
+  NpyStackWriterSync,
+  readNpy,
+  readNpySync,
+  recover,
+} from "../mod.ts";
+import { runtimeError } from "../src/_system_error.ts";
+import { tempDir } from "./_numpy.ts";
+import { tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
+
+function named(path: string, code: string, fix: RegExp) {
+  return (e: unknown): boolean => {
+    const err = e as { code?: string; message?: string };
+    assert.equal(err.code, code, String(e));
+    assert.ok(err.message?.includes(JSON.stringify(path)), String(e));
+    assert.match(err.message ?? "", fix);
+    return true;
+  };
+}
+
+test("a missing file read or repaired: ENOENT naming it, and the fix", async () => {
+  const path = join(tempDir(), "nothere.npy");
+  const want = named(path, "ENOENT", /no file at this path: check the path/);
+  await assert.rejects(readNpy(path), want);
+  assert.throws(() => readNpySync(path), want);
+  await assert.rejects(NpyReader.open(path), want);
+  await assert.rejects(inspectNpy(path), want);
+  await assert.rejects(recover(path), want);
+  await assert.rejects(ensureAppendable(path), want);
+  assert.throws(() => ensureAppendableSync(path, { inplace: true }), want);
+});
+
+test("permission and read-only errors of a path say the fix (the words of every runtime)", () => {
+  const cases: [string, RegExp][] = [
+    ["EACCES", /may not open it: change its permissions \(chmod\) or owner/],
+    ["EPERM", /may not open it: change its permissions \(chmod\) or owner/],
+    ["EROFS", /read-only; remount it read-write, or copy/],
+  ];
+  for (const [code, fix] of cases) {
+    const raw = Object.assign(new Error(`${code}: refused, open '/d/x.npy'`), {
+      code,
+      errno: -1,
+      syscall: "open",
+    });
+    const e = runtimeError(raw, "open", "/d/x.npy") as Error;
+    assert.equal((e as { code?: string }).code, code);
+    assert.match(e.message, /^Cannot open "\/d\/x\.npy": /);
+    assert.match(e.message, fix);
+    assert.equal(e.cause, raw);
+  }
+});
+
+test(
+  "a read-only disk: a stack or group under missing folders says EROFS and the fix, on every runtime",
+  tmpfsTestOptions(60_000),
+  withTmpfs("size=1m", (mnt) => {
+    const r = spawnSync("mount", ["-o", "remount,ro", mnt]);
+    assert.equal(r.status, 0, String(r.stderr));
+    const stack = join(mnt, "a", "b", "stack");
+    const group = join(mnt, "c", "group");
+    const ro = (path: string) =>
+      named(path, "EROFS", /read-only; remount it read-write/);
+    assert.throws(
+      () => NpyStackWriterSync.open(stack, { dtype: "<f4" }),
+      ro(stack),
+    );
+    assert.throws(
+      () => NpyGroupWriterSync.open(group, { members: { a: "<f4" } }),
+      ro(group),
+    );
+    // The lock's refusal says the fix once.
+    const file = join(mnt, "x.npy");
+    assert.throws(() => NpyAppendArraySync.open(file), (e: unknown) => {
+      named(file, "EROFS", /read-only; remount it read-write/)(e);
+      const text = (e as Error).message;
+      assert.equal(text.split("remount").length, 2, text);
+      assert.match(text, /the file is locked by creating/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(mnt), []);
+  }),
+);
+
+test("an existing file opened with another dtype or order: the fix is named", async () => {
+  const path = join(tempDir(), "x.npy");
+  const w = NpyAppendArraySync.open(path, { dtype: "<i4" });
+  w.append({ data: new Int32Array(4), shape: [2, 2] });
+  w.close();
+  const fix =
+    /leave (dtype|fortranOrder) out to append in the file's \(appends are cast to it\), or pass deleteIfExists: true to start afresh/;
+  await assert.rejects(
+    NpyAppendArray.open(path, { dtype: "<f8" }),
+    named(path, undefined as unknown as string, fix),
+  );
+  assert.throws(
+    () => NpyAppendArraySync.open(path, { fortranOrder: true }),
+    named(path, undefined as unknown as string, fix),
+  );
+  assert.deepEqual(readNpySync(path).shape, [2, 2]);
+});
