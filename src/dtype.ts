@@ -454,7 +454,9 @@ function fromAny(
 }
 
 /**
- * Parses any spelling of a dtype that the `dtype` option accepts.
+ * Parses any spelling of a dtype that the `dtype` option accepts, as
+ * `np.dtype(spec)` reads it (`"float32"`, `"f4"`, `"<f4"`, a list of
+ * fields).
  *
  * @example Names, type strings and structured descrs
  * ```ts
