@@ -59,8 +59,40 @@ export function optionKind<T>(
   return { example, keys: Object.keys(keys) };
 }
 
-/** The known key nearest to `key` (case or up to two edits apart), if any. */
-function nearest(key: string, keys: readonly string[]): string | undefined {
+/**
+ * `unknown <noun> "key"; did you mean "near"?` for the known key nearest
+ * to `key`, or, with none near, `the <noun>s are "a", "b"`: one wording
+ * for unknown options and unknown keys of an input object.
+ *
+ * @param key The unknown key.
+ * @param keys The keys known.
+ * @param noun `"option"` or `"key"`.
+ * @returns The words, without the file.
+ */
+export function unknownKeyText(
+  key: string,
+  keys: readonly string[],
+  noun: string,
+): string {
+  const near = nearest(key, keys);
+  return `unknown ${noun} ${JSON.stringify(key)}; ${
+    near === undefined
+      ? `the ${noun}s are ${keys.map((k) => `"${k}"`).join(", ")}`
+      : `did you mean "${near}"?`
+  }`;
+}
+
+/**
+ * The known key nearest to `key` (case or up to two edits apart), if any.
+ *
+ * @param key A key.
+ * @param keys The keys known.
+ * @returns The nearest, or `undefined`.
+ */
+export function nearest(
+  key: string,
+  keys: readonly string[],
+): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestCost = 3;
@@ -131,12 +163,9 @@ export function optionsOrError<T>(
       return badHeaderCap(snapshot.maxHeaderSize, verb, label) ??
         badFlag(snapshot, verb, label) ?? snapshot as T;
     }
-    const near = nearest(unknown, kind.keys);
     return new TypeError(
-      `Cannot ${verb} ${label}: unknown option ${JSON.stringify(unknown)}; ${
-        near === undefined
-          ? `the options are ${kind.keys.map((k) => `"${k}"`).join(", ")}`
-          : `did you mean "${near}"?`
+      `Cannot ${verb} ${label}: ${
+        unknownKeyText(unknown, kind.keys, "option")
       }`,
     );
   }

@@ -126,3 +126,68 @@ test("an existing file opened with another dtype or order: the fix is named", as
   );
   assert.deepEqual(readNpySync(path).shape, [2, 2]);
 });
+
+test("an input object with a misspelt key is refused naming the key meant, nothing written (files, stacks, groups)", () => {
+  const dir = tempDir();
+  const path = join(dir, "k.npy");
+  const w = NpyAppendArraySync.open(path, { dtype: "<i4" });
+  w.append({ data: [1, 2, 3, 4], shape: [2, 2] });
+  const cases: [Record<string, unknown>, string, string][] = [
+    [{ data: [1, 2], shape: [1, 2], dtyp: "<i4" }, "dtyp", "dtype"],
+    [{ data: [1, 2], shap: [1, 2] }, "shap", "shape"],
+    [
+      { data: [1, 2], shape: [1, 2], fortranorder: false },
+      "fortranorder",
+      "fortranOrder",
+    ],
+    [{ data: [1, 2], shape: [1, 2], strides: [2, 1] }, "strides", "stride"],
+    [
+      { data: [1, 2], shape: [1, 2], stride: [2, 1], ofset: 0 },
+      "ofset",
+      "offset",
+    ],
+  ];
+  for (const [input, key, near] of cases) {
+    assert.throws(() => w.append(input as never), (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.ok(e.message.includes(JSON.stringify(path)), e.message);
+      assert.ok(
+        e.message.includes(`unknown key "${key}"; did you mean "${near}"?`),
+        e.message,
+      );
+      return true;
+    });
+  }
+  // A class instance (an ndarray, a tensor) may hold other keys.
+  class Wrapped {
+    data = new Int32Array([5, 6]);
+    shape = [1, 2];
+    name = "row";
+  }
+  w.append(new Wrapped() as never);
+  w.close();
+  const read = readNpySync(path);
+  assert.deepEqual(read.shape, [3, 2]);
+  assert.deepEqual([...read.data as Int32Array], [1, 2, 3, 4, 5, 6]);
+
+  const stack = NpyStackWriterSync.open(join(dir, "s"), { shardRows: 2 });
+  assert.throws(
+    () => stack.append({ data: [1], shape: [1], dtyp: "<f4" } as never),
+    /unknown key "dtyp"; did you mean "dtype"\?/,
+  );
+  assert.deepEqual(stack.shape, []);
+  stack.close();
+  const group = NpyGroupWriterSync.open(join(dir, "g"), {
+    members: { x: "<f4", y: "<f4" },
+  });
+  assert.throws(
+    () =>
+      group.append({
+        x: { data: [1], shape: [1] },
+        y: { data: [1], shape: [1], fortranOder: true },
+      } as never),
+    /unknown key "fortranOder"; did you mean "fortranOrder"\?/,
+  );
+  assert.equal(group.length, 0);
+  group.close();
+});
