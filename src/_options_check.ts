@@ -319,7 +319,7 @@ export function checkWriterOptions(
   ) {
     throw new RangeError(
       `Cannot open ${label}: maxHeaderSize must be a positive integer, not ${
-        String(max)
+        show(max)
       }`,
     );
   }
@@ -330,7 +330,7 @@ export function checkWriterOptions(
   ) {
     throw new RangeError(
       `Cannot open ${label}: bufferBytes must be a non-negative integer, not ${
-        String(options.bufferBytes)
+        show(options.bufferBytes)
       }`,
     );
   }

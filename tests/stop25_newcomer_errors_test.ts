@@ -191,3 +191,31 @@ test("an input object with a misspelt key is refused naming the key meant, nothi
   assert.equal(group.length, 0);
   group.close();
 });
+
+test("bufferBytes given as text shows it quoted, as maxHeaderSize does", () => {
+  for (
+    const [options, text] of [
+      [{ bufferBytes: "1MB", rewriteHeaderOnAppend: false }, `not "1MB"`],
+      [{ bufferBytes: "4096", rewriteHeaderOnAppend: false }, `not "4096"`],
+      [{ bufferBytes: -1, rewriteHeaderOnAppend: false }, "not -1"],
+    ] as const
+  ) {
+    assert.throws(
+      () =>
+        NpyAppendArraySync.open(
+          join(tempDir(), "b.npy"),
+          options as unknown as { bufferBytes: number },
+        ),
+      (e: unknown) => {
+        assert.ok(e instanceof RangeError, String(e));
+        assert.ok(
+          e.message.endsWith(
+            `bufferBytes must be a non-negative integer, ${text}`,
+          ),
+          e.message,
+        );
+        return true;
+      },
+    );
+  }
+});
