@@ -25,6 +25,7 @@ import {
   inspectNpy,
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyGroupReader,
   NpyGroupWriterSync,
   NpyReader,
   NpyStackWriterSync,
@@ -218,4 +219,39 @@ test("bufferBytes given as text shows it quoted, as maxHeaderSize does", () => {
       },
     );
   }
+});
+
+test("a group opened on a .npy file, a stack's folder or a missing folder: a TypeError saying what to open instead, nothing changed", async () => {
+  const dir = tempDir();
+  const file = join(dir, "x.npy");
+  const w = NpyAppendArraySync.open(file);
+  w.append([1]);
+  w.close();
+  const stack = join(dir, "s");
+  const s = NpyStackWriterSync.open(stack, { shardRows: 1 });
+  s.append([1, 2]);
+  s.close();
+  const before = readdirSync(stack).sort();
+  const wrong = (path: string, fix: RegExp) => (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.ok(e.message.includes(JSON.stringify(path)), e.message);
+    assert.match(e.message, fix);
+    return true;
+  };
+  const isFile = wrong(file, /not a folder; .*read by readNpy or NpyReader/);
+  const isStack = wrong(stack, /a stack's folder .*NpyStackReader/);
+  for (const options of [{}, { members: { x: "<f4" } }]) {
+    assert.throws(() => NpyGroupWriterSync.open(file, options), isFile);
+    assert.throws(() => NpyGroupWriterSync.open(stack, options), isStack);
+  }
+  assert.throws(() => NpyGroupReader.openSync(file), isFile);
+  assert.throws(() => NpyGroupReader.openSync(stack), isStack);
+  await assert.rejects(NpyGroupReader.open(stack), isStack);
+  const missing = join(dir, "nothere");
+  assert.throws(
+    () => NpyGroupReader.openSync(missing),
+    wrong(missing, /the folder does not exist; check the path/),
+  );
+  assert.deepEqual(readdirSync(stack).sort(), before);
+  assert.deepEqual(readdirSync(dir).sort(), ["s", "x.npy"]);
 });
