@@ -255,3 +255,42 @@ test("a group opened on a .npy file, a stack's folder or a missing folder: a Typ
   assert.deepEqual(readdirSync(stack).sort(), before);
   assert.deepEqual(readdirSync(dir).sort(), ["s", "x.npy"]);
 });
+
+test("a stack's or group's folder given to a file function names the functions for it", async () => {
+  const dir = tempDir();
+  const stack = join(dir, "s");
+  const s = NpyStackWriterSync.open(stack, { shardRows: 1 });
+  s.append([1, 2]);
+  s.close();
+  const group = join(dir, "g");
+  const g = NpyGroupWriterSync.open(group, { members: { x: "<f4" } });
+  g.append({ x: [1] });
+  g.close();
+  const says = (path: string, fix: RegExp) => (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.ok(e.message.includes(JSON.stringify(path)), e.message);
+    assert.match(e.message, fix);
+    return true;
+  };
+  await assert.rejects(
+    readNpy(stack),
+    says(stack, /readNpyStack or NpyStackReader/),
+  );
+  assert.throws(() => readNpySync(group), says(group, /NpyGroupReader/));
+  await assert.rejects(
+    NpyAppendArray.open(stack),
+    says(stack, /NpyStackWriter/),
+  );
+  await assert.rejects(
+    recover(stack),
+    says(stack, /repair it with recoverStack/),
+  );
+  await assert.rejects(
+    recover(group),
+    says(group, /repair it with recoverGroup/),
+  );
+  await assert.rejects(
+    inspectNpy(dir),
+    says(dir, /; pass the path of a \.npy file$/),
+  );
+});
