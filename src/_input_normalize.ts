@@ -9,7 +9,8 @@
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import type { StridedArrayLike, TypedArray } from "./array_input.ts";
 import { show } from "./_describe_value.ts";
-import { nearest, unknownKeyText } from "./_options_check.ts";
+import { unknownKeyText } from "./_options_check.ts";
+import { nearest } from "./_nearest.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   isTypedArray,

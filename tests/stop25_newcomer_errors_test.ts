@@ -294,3 +294,31 @@ test("a stack's or group's folder given to a file function names the functions f
     says(dir, /; pass the path of a \.npy file$/),
   );
 });
+
+test("a misspelt dtype name names the one meant (files, stacks, groups)", async () => {
+  const dir = tempDir();
+  const meant = (near: string) => (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.ok(e.message.includes(`did you mean "${near}"?`), e.message);
+    return true;
+  };
+  await assert.rejects(
+    NpyAppendArray.open(join(dir, "a.npy"), { dtype: "flaot32" }),
+    meant("float32"),
+  );
+  assert.throws(
+    () => NpyStackWriterSync.open(join(dir, "s"), { dtype: "complx128" }),
+    meant("complex128"),
+  );
+  assert.throws(
+    () =>
+      NpyGroupWriterSync.open(join(dir, "g"), { members: { x: "np.uint8" } }),
+    meant("uint8"),
+  );
+  // A code of one or two letters is no misspelt name.
+  assert.throws(
+    () => NpyAppendArraySync.open(join(dir, "b.npy"), { dtype: "x1" }),
+    (e: unknown) => !(e as Error).message.includes("did you mean"),
+  );
+  assert.deepEqual(readdirSync(dir), []);
+});
