@@ -35,6 +35,8 @@ import {
 } from "../mod.ts";
 import { runtimeError } from "../src/_system_error.ts";
 import { tempDir } from "./_numpy.ts";
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
+import { writeFileSync } from "node:fs";
 import { tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
 function named(path: string, code: string, fix: RegExp) {
@@ -321,4 +323,26 @@ test("a misspelt dtype name names the one meant (files, stacks, groups)", async 
     (e: unknown) => !(e as Error).message.includes("did you mean"),
   );
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test("CLI: --dtype against an existing OUT's dtype names the fix; OUT unchanged", () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "m.csv"), "1,2\n3,4\n");
+  const opts = { ...ALL_PERMISSIONS, cwd: dir };
+  assert.equal(cli(["from-csv", "m.csv", "m.npy"], opts).code, 0);
+  assert.equal(cli(["from-csv", "m.csv", "n.npy"], opts).code, 0);
+  for (
+    const args of [
+      ["from-csv", "--dtype", "i4", "m.csv", "m.npy"],
+      ["concat", "--dtype", "i4", "m.npy", "n.npy"],
+    ]
+  ) {
+    const r = cli(args, opts);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /Cannot append to "m\.npy": --dtype "<i4" does not match its dtype "<f8"; leave --dtype out to append in its dtype, or pass --overwrite to replace it/,
+    );
+  }
+  assert.deepEqual(readNpySync(join(dir, "m.npy")).shape, [2, 2]);
 });
