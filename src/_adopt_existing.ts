@@ -66,6 +66,10 @@ export function adoptedOrder(
     : header.fortranOrder;
 }
 
+/** The fix for an existing file opened with another `option`. */
+const KEEP_FIX = (option: string): string =>
+  `leave ${option} out to append in the file's (appends are cast to it), or pass deleteIfExists: true to start afresh`;
+
 /**
  * Refuses an existing file whose dtype or order is not the one the
  * writer's options ask for (`want`, `fortranOrder`). A file whose shape
@@ -80,7 +84,9 @@ export function checkSameLayout(
 ): void {
   if (want !== undefined && want.str !== header.dtype.str) {
     throw new TypeError(
-      `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"`,
+      `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"; ${
+        KEEP_FIX("dtype")
+      }`,
     );
   }
   if (
@@ -88,7 +94,9 @@ export function checkSameLayout(
     !ambiguousOrder(header.shape)
   ) {
     throw new TypeError(
-      `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder})`,
+      `Cannot append to ${shown}: fortranOrder ${fortranOrder} does not match the file (${header.fortranOrder}); ${
+        KEEP_FIX("fortranOrder")
+      }`,
     );
   }
 }

@@ -38,7 +38,7 @@ import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { sealLiveSync } from "./_group_stack.ts";
 import { checkPortableNames } from "./_group_names.ts";
-import { lostGroupJsonHint } from "./_group_rebuild.ts";
+import { checkGroupFolder, lostGroupJsonHint } from "./_group_rebuild.ts";
 import {
   checkDeclared,
   checkRotation,
@@ -143,6 +143,7 @@ export class GroupCore {
       );
     }
     refuseLongName(dir, "write");
+    checkGroupFolder(dir, "open", true);
     // A group started afresh or new needs its members: refused before
     // any I/O (deleteIfExists removed every file first, a missing folder
     // was made).

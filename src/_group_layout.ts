@@ -284,33 +284,14 @@ function dirFs(): DirFs {
 
 /**
  * Creates a folder and its parents if missing; with `durable` (the
- * writer's `fsync`), durably (`makeFolder`). Refuses a file, and a
- * stack's folder (an `info` that is no folder, and no `group.json`).
+ * writer's `fsync`), durably (`makeFolder`). The caller refused a path
+ * that is no group's folder first (`checkGroupFolder`).
  */
 export function makeDir(dir: string, durable: boolean): void {
-  const fs = dirFs();
-  let isDir = false;
   try {
-    isDir = fs.statSync(dir).isDirectory();
+    dirFs().statSync(dir);
   } catch {
     makeFolder(dir, durable);
-    return;
-  }
-  if (!isDir) {
-    throw new TypeError(
-      `Cannot open group "${dir}": it is a file, not a folder; a group is a folder of .npy files, so pass a folder path`,
-    );
-  }
-  // A stack's folder: Ray would read the members as shards.
-  let stackInfo = false;
-  try {
-    stackInfo = fileSize(groupJsonPath(dir)) < 0 &&
-      !fs.statSync(join(dir, "info")).isDirectory();
-  } catch { /* no info */ }
-  if (stackInfo) {
-    throw new TypeError(
-      `Cannot open group "${dir}": it is a stack's folder (it holds info, Dask's npy-stack); open it with NpyStackWriter, or pass another folder`,
-    );
   }
 }
 

@@ -16,6 +16,7 @@ import {
   GROUP_FORMAT,
   GROUP_VERSION,
   type GroupInfo,
+  groupJsonPath,
   type GroupMemberInfo,
   isMemberName,
   join,
@@ -56,6 +57,45 @@ export function lostGroupJsonHint(dir: string): string {
       groupRebuildCall(dir)
     } rebuilds it from the member files, keeping every row`
     : "";
+}
+
+/**
+ * Refuses a group path that is no folder (a `.npy` file), a stack's folder
+ * (`info` and no `group.json`: Ray would read the members as shards), or,
+ * unless `mayBeMissing`, a missing folder; each a `TypeError` saying what
+ * to open instead.
+ *
+ * @param dir The group folder.
+ * @param verb What the caller does: `"open"`, `"read"`.
+ * @param mayBeMissing True where the caller makes the folder (writers).
+ */
+export function checkGroupFolder(
+  dir: string,
+  verb: string,
+  mayBeMissing: boolean,
+): void {
+  const fs = pathFs();
+  const head = `Cannot ${verb} group "${dir}": `;
+  const kind = fs.kind(dir);
+  if (kind === "missing" && mayBeMissing) return;
+  if (kind === "missing") {
+    throw new TypeError(`${head}the folder does not exist; check the path`);
+  }
+  if (kind !== "directory") {
+    throw new TypeError(
+      `${head}it is ${
+        kindName(kind)
+      }, not a folder; a group is a folder of .npy files, so pass a folder path (a .npy file is read by readNpy or NpyReader, written by NpyAppendArray)`,
+    );
+  }
+  if (
+    fs.kind(groupJsonPath(dir)) === "missing" &&
+    fs.kind(join(dir, "info")) === "file"
+  ) {
+    throw new TypeError(
+      `${head}it is a stack's folder (it holds info, Dask's npy-stack); open it with NpyStackWriter or NpyStackReader, or pass another folder`,
+    );
+  }
 }
 
 /** Reads `group.json`, refusing a folder that is not a group. */

@@ -9,6 +9,8 @@
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import type { StridedArrayLike, TypedArray } from "./array_input.ts";
 import { show } from "./_describe_value.ts";
+import { unknownKeyText } from "./_options_check.ts";
+import { nearest } from "./_nearest.ts";
 import { MAX_DIMS } from "./_numpy_limits.ts";
 import {
   isTypedArray,
@@ -353,6 +355,37 @@ function numpyDType(name: unknown): DType | undefined {
   }
 }
 
+/** The keys of `{ data, shape, dtype?, fortranOrder? }`. */
+const DATA_KEYS = ["data", "shape", "dtype", "fortranOrder"] as const;
+/** The keys of a plain strided object (`StridedArrayLike`). */
+const STRIDED_KEYS = ["data", "shape", "stride", "offset", "dtype"] as const;
+
+/**
+ * Refuses a plain object input (`{ data, shape, ... }`, no class instance
+ * such as an ndarray or a tensor) holding a key of neither form, as the
+ * options refuse one: a misspelt `dtyp` or `fortranorder` was dropped, the
+ * data written as another dtype or order; `strides` (NumPy's word) read
+ * the data as C-contiguous. An object with no key of either form, nor one
+ * near, is left to the general refusal.
+ */
+function refuseUnknownKeys(obj: Record<string, unknown>, label: string): void {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return;
+  const all = [...DATA_KEYS, "stride", "offset"];
+  const keys = Object.keys(obj);
+  if (
+    !keys.some((k) => all.includes(k) || nearest(k, all) !== undefined)
+  ) return;
+  const known: readonly string[] = "stride" in obj ? STRIDED_KEYS : DATA_KEYS;
+  const bad = keys.find((k) => !known.includes(k));
+  if (bad === undefined) return;
+  throw new TypeError(
+    `Cannot append ${label}: ${
+      unknownKeyText(bad, "stride" in obj ? known : all, "key")
+    } (an input object is { data, shape, dtype?, fortranOrder? }, or { data, shape, stride, offset?, dtype? })`,
+  );
+}
+
 /** The flat form of any accepted input, for a file of dtype `target`. */
 export function normalize(
   input: unknown,
@@ -394,6 +427,7 @@ export function normalize(
       srcDType,
     };
   }
+  refuseUnknownKeys(obj, label);
   if ("data" in obj && "shape" in obj) {
     const data = obj.data as ArrayLike<unknown>;
     checkData(data, label, "data must be a typed array or an array");

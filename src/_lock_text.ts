@@ -13,6 +13,7 @@
 import { civil } from "./_time_units.ts";
 import { dirOf, quoted } from "./_path_fs.ts";
 import type { ProcessInfo } from "./_process_info.ts";
+import { pathFix, READ_ONLY_FIX } from "./_system_error.ts";
 
 /**
  * The UTF-8 bytes of `text`, as `new TextEncoder().encode(text)` gives
@@ -166,12 +167,22 @@ const NO_CREATE = new Set(["ENOENT", "EACCES", "EPERM", "EROFS"]);
 export function lockNotCreated(e: unknown, file: string): unknown {
   const code = (e as { code?: unknown } | null)?.code;
   if (!(e instanceof Error) || !NO_CREATE.has(code as string)) return e;
+  // The fix `runtimeError` gave the locked file gives way to the lock's.
+  const generic = pathFix(code, verbOf(e.message))[1];
+  if (generic !== "" && e.message.endsWith(generic)) {
+    e.message = e.message.slice(0, -generic.length);
+  }
   e.message += `; the file is locked by creating ${
     quoted(file)
   }, which the folder ${quoted(dirOf(file))} does not allow: ${
     code === "EROFS"
-      ? "its file system is read-only; remount it read-write, or copy the .npy file (a stack or group: its folder) to a writable one and work on the copy"
+      ? READ_ONLY_FIX
       : "write the .npy file in a folder where this process may create files"
   }`;
   return e;
+}
+
+/** The verb of a message `Cannot <verb> ...`, or `""`. */
+function verbOf(message: string): string {
+  return /^Cannot (\S+)/.exec(message)?.[1] ?? "";
 }

@@ -26,6 +26,7 @@ import { absolutePath } from "./_path_absolute.ts";
 import { afterFinished } from "./_lock_release.ts";
 import {
   dirOf,
+  folderFix,
   notAFile,
   type OpenedFile,
   pathFs,
@@ -218,7 +219,10 @@ function openPathTarget(
   }
   // Refuse what is not a regular file before locking or opening anything.
   const kind = fs.kind(path);
-  if (kind !== "file" && kind !== "missing") throw notAFile(verb, path, kind);
+  if (kind !== "file" && kind !== "missing") {
+    const fix = kind === "directory" ? folderFix(fs, path, verb) : undefined;
+    throw notAFile(verb, path, kind, fix);
+  }
   if (mode === "read") {
     // A change left unfinished (a killed in-place rewrite or atomic
     // writer) is refused: the reader would see a mix.

@@ -10,6 +10,7 @@
  */
 
 import { show } from "./_describe_value.ts";
+import { nearest } from "./_nearest.ts";
 import { type Casting, checkCasting } from "./casting.ts";
 import { type DType, type DTypeSpec, parseDType } from "./dtype.ts";
 import { unsizedWhy } from "./_dtype_names.ts";
@@ -59,33 +60,27 @@ export function optionKind<T>(
   return { example, keys: Object.keys(keys) };
 }
 
-/** The known key nearest to `key` (case or up to two edits apart), if any. */
-function nearest(key: string, keys: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  let best: string | undefined;
-  let bestCost = 3;
-  for (const k of keys) {
-    const cost = k.toLowerCase() === lower ? 0 : edits(lower, k.toLowerCase());
-    if (cost < bestCost) [best, bestCost] = [k, cost];
-  }
-  return best;
-}
-
-/** The edit distance of `a` and `b` (insertions, deletions, changes). */
-function edits(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(
-        row[j]! + 1,
-        next[j - 1]! + 1,
-        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[b.length]!;
+/**
+ * `unknown <noun> "key"; did you mean "near"?` for the known key nearest
+ * to `key`, or, with none near, `the <noun>s are "a", "b"`: one wording
+ * for unknown options and unknown keys of an input object.
+ *
+ * @param key The unknown key.
+ * @param keys The keys known.
+ * @param noun `"option"` or `"key"`.
+ * @returns The words, without the file.
+ */
+export function unknownKeyText(
+  key: string,
+  keys: readonly string[],
+  noun: string,
+): string {
+  const near = nearest(key, keys);
+  return `unknown ${noun} ${JSON.stringify(key)}; ${
+    near === undefined
+      ? `the ${noun}s are ${keys.map((k) => `"${k}"`).join(", ")}`
+      : `did you mean "${near}"?`
+  }`;
 }
 
 /**
@@ -131,12 +126,9 @@ export function optionsOrError<T>(
       return badHeaderCap(snapshot.maxHeaderSize, verb, label) ??
         badFlag(snapshot, verb, label) ?? snapshot as T;
     }
-    const near = nearest(unknown, kind.keys);
     return new TypeError(
-      `Cannot ${verb} ${label}: unknown option ${JSON.stringify(unknown)}; ${
-        near === undefined
-          ? `the options are ${kind.keys.map((k) => `"${k}"`).join(", ")}`
-          : `did you mean "${near}"?`
+      `Cannot ${verb} ${label}: ${
+        unknownKeyText(unknown, kind.keys, "option")
       }`,
     );
   }
@@ -290,7 +282,7 @@ export function checkWriterOptions(
   ) {
     throw new RangeError(
       `Cannot open ${label}: maxHeaderSize must be a positive integer, not ${
-        String(max)
+        show(max)
       }`,
     );
   }
@@ -301,7 +293,7 @@ export function checkWriterOptions(
   ) {
     throw new RangeError(
       `Cannot open ${label}: bufferBytes must be a non-negative integer, not ${
-        String(options.bufferBytes)
+        show(options.bufferBytes)
       }`,
     );
   }

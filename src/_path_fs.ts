@@ -148,6 +148,38 @@ export function notAFile(
   );
 }
 
+/**
+ * The fix for a folder given where a `.npy` file belongs: a group's
+ * (`group.json`) or a stack's (`info`, `0.npy`, `0.npy.part`) names its
+ * functions (`recoverGroup`, `recoverStack` for `verb` `"recover"`), any
+ * other the `.npy` file path.
+ *
+ * @param fs The path operations.
+ * @param dir The folder.
+ * @param verb What was being done: `"read"`, `"recover"` ...
+ * @returns The fix, for {@linkcode notAFile}.
+ */
+export function folderFix(fs: PathFs, dir: string, verb: string): string {
+  const has = (name: string) => fs.kind(`${dir}/${name}`) !== "missing";
+  const [what, repair, use] = has("group.json")
+    ? [
+      "a group's",
+      "recoverGroup",
+      "NpyGroupReader, write it with NpyGroupWriter",
+    ]
+    : has("info") || has("0.npy") || has("0.npy.part")
+    ? [
+      "a stack's",
+      "recoverStack",
+      "readNpyStack or NpyStackReader, write it with NpyStackWriter",
+    ]
+    : [];
+  if (what === undefined) return "pass the path of a .npy file";
+  return `it is ${what} folder: ${
+    verb === "recover" ? `repair it with ${repair}` : `read it with ${use}`
+  }, or pass the path of a .npy file`;
+}
+
 /** What is at a path (`kind`), in words: `"a directory"`, `"a FIFO (named pipe)"`. */
 export function kindName(kind: PathKind): string {
   return KIND_NAMES[kind];

@@ -293,14 +293,25 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       }
     },
     mkdir(path) {
-      try { // Node's recursive mkdir says ENOENT for EROFS, EACCES too.
-        if (kind(dirOf(path)) !== "directory") {
-          fs.mkdirSync(path, { recursive: true });
-        } else if (kind(path) !== "directory") fs.mkdirSync(path);
-      } catch (e) {
-        const raced = (e as { code?: string }).code === "EEXIST";
-        if (!raced || kind(path) !== "directory") {
-          throw runtimeError(e, "create", path);
+      // Node's recursive mkdir says ENOENT for EROFS, EACCES too: each
+      // missing folder is made on its own, from the first one missing.
+      const missing: string[] = [];
+      for (
+        let p = path;
+        kind(p) === "missing" && dirOf(p) !== p;
+        p = dirOf(p)
+      ) missing.unshift(p);
+      if (missing.length === 0 && kind(path) !== "directory") {
+        missing.push(path);
+      }
+      for (const p of missing) {
+        try {
+          fs.mkdirSync(p);
+        } catch (e) {
+          const raced = (e as { code?: string }).code === "EEXIST";
+          if (!raced || kind(p) !== "directory") {
+            throw runtimeError(e, "create", path);
+          }
         }
       }
     },

@@ -52,7 +52,7 @@ export function runtimeError(
     ? [DenoClass ?? Error, objectFix(named ? code as string : e.name, verb)]
     : wrote && verb === "close" && code === "EIO"
     ? [Error, CLOSE_EIO_FIX]
-    : PATH_FIXES[code as string] ?? [Error, ""];
+    : pathFix(code, verb);
   const out = new Class(head + e.message + fix, { cause: e });
   if (denied) out.name = e.name;
   const fields = out as unknown as Record<string, unknown>;
@@ -182,6 +182,40 @@ const DISK_FIXES: Record<string, string> = {
  */
 const CLOSE_EIO_FIX =
   "; the last writes to it may not have reached the disk (a network file system reports failed writes when the file is closed): read it again (np.load, or the CLI's info) and append what is missing; open writers with fsync: true to have each append confirmed by the disk before it returns";
+
+/** The fix for a path on a read-only file system (`EROFS`). */
+export const READ_ONLY_FIX =
+  "its file system is read-only; remount it read-write, or copy the .npy file (a stack or group: its folder) to a writable one and work on the copy";
+
+/**
+ * The class and fix (`"; ..."`, or `""`) for the runtime's error `code`
+ * met doing `verb` on a path: {@linkcode PATH_FIXES}, and the fixes of a
+ * path the system refuses (`EACCES`, `EPERM`), of a read-only file system
+ * (`EROFS`) and of a missing file (`ENOENT`: a writer's missing folder is
+ * refused before, naming it), each an `Error` with the code kept.
+ *
+ * @param code The runtime's code, such as `"EACCES"`.
+ * @param verb What was being done (`"read"`, `"open"`).
+ * @returns The error class and the fix.
+ */
+export function pathFix(
+  code: unknown,
+  verb: string,
+): [ErrorConstructor, string] {
+  if (typeof code !== "string") return [Error, ""];
+  if (Object.hasOwn(PATH_FIXES, code)) return PATH_FIXES[code]!;
+  if (code === "EACCES" || code === "EPERM") {
+    return [
+      Error,
+      `; the system says this process may not ${verb} it: change its permissions (chmod) or owner (chown), or run as a user who may`,
+    ];
+  }
+  if (code === "EROFS") return [Error, `; ${READ_ONLY_FIX}`];
+  if (code === "ENOENT") {
+    return [Error, "; there is no file at this path: check the path"];
+  }
+  return [Error, ""];
+}
 
 /**
  * Runtime errors that a path itself causes: thrown as a `TypeError` or

@@ -25,7 +25,12 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-/** A flat array with its shape: form 2 of the accepted inputs. */
+/**
+ * A flat array with its shape: form 2 of the accepted inputs. A plain
+ * object with a key of neither this form nor {@linkcode StridedArrayLike}
+ * (`dtyp`, `strides`) is a `TypeError` naming the key meant, as an
+ * unknown option is.
+ */
 export interface ArrayData {
   /** The elements, flat, in C order (or Fortran order, see `fortranOrder`). */
   readonly data: TypedArray | ArrayLike<unknown>;

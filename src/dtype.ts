@@ -10,6 +10,7 @@ import { NpyFormatError } from "./errors.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { FLEXIBLE, flexibleWhy, NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
+import { nearest } from "./_nearest.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
 import { jsonOrShow } from "./_describe_value.ts";
 import {
@@ -261,9 +262,17 @@ function parseSimple(spec: string, strict = false): DType {
   if (long) {
     badDType(spec, numpy1 + longDoubleWhy(long[1] === undefined ? "f" : "c"));
   }
+  // Names of 4 letters or more (a one-letter code is no misspelling),
+  // also for Python's spelling (`np.float32`).
+  const near = nearest(
+    rest.replace(/^(np|numpy)\./, ""),
+    Object.keys(NAMES).filter((n) => n.length >= 4),
+  );
   return badDType(
     spec,
-    `unknown type; use a type string such as "<f8" or a name such as "float64"`,
+    `unknown type; ${
+      near === undefined ? "" : `did you mean "${near}"? Or `
+    }use a type string such as "<f8" or a name such as "float64"`,
   );
 }
 
@@ -454,7 +463,9 @@ function fromAny(
 }
 
 /**
- * Parses any spelling of a dtype that the `dtype` option accepts.
+ * Parses any spelling of a dtype that the `dtype` option accepts, as
+ * `np.dtype(spec)` reads it (`"float32"`, `"f4"`, `"<f4"`, a list of
+ * fields).
  *
  * @example Names, type strings and structured descrs
  * ```ts

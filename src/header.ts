@@ -200,7 +200,7 @@ function notNumpys(text: string, e: NpyFormatError): string {
 
 /**
  * Parses the header at the start of `bytes` (which may hold more of the
- * file after it).
+ * file after it), as `np.lib.format.read_array_header_1_0` (`_2_0`) does.
  *
  * @example Parse what NumPy wrote for `np.save(f, np.zeros((2, 3)))`
  * ```ts

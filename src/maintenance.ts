@@ -93,7 +93,8 @@ function settledAway(target: Target): boolean {
  * empty file (left by a writer killed as it created the file; the next
  * writer starts it afresh). Files written by this library or by
  * NumPy >= 1.23 always have the room; older NumPy files often do not (see
- * {@linkcode ensureAppendable}).
+ * {@linkcode ensureAppendable}). The Python package's
+ * `is_appendable(filename)`.
  *
  * @example A file from this library is appendable
  * ```ts
@@ -171,7 +172,8 @@ export function isAppendableSync(
  * that was cut off (always `false` for dtypes holding Python objects, whose
  * data is a pickle). Such a file is repaired by {@linkcode recover}. An
  * empty file (a writer killed as it created the file) needs none: the
- * next writer starts it afresh.
+ * next writer starts it afresh. The Python package's
+ * `needs_recovery(filename)`.
  *
  * @example A file cut off in the middle of a row
  * ```ts
@@ -250,6 +252,7 @@ export function needsRecoverySync(
  * the header is rewritten with growth space, which may make it longer,
  * and the data moves behind it. A file that is already appendable is left
  * untouched, as is an empty one (a writer killed as it created the file).
+ * The Python package's `ensure_appendable(filename, inplace)`.
  *
  * On a path, the new file is written to a temporary file in the same
  * folder (`.<name>.<random>.tmp`), flushed, given the original's mode (and
@@ -404,6 +407,7 @@ export function ensureAppendableSync(
  * On a path, an unfinished change recorded in `<file>.journal` is settled
  * first: an in-place `ensureAppendable` is finished, an `atomic` writer's
  * appends are rolled back (the file removed if that writer created it).
+ * The Python package's `recover(filename, zerofill_incomplete)`.
  *
  * @example Repair a file cut off in the middle of a row
  * ```ts

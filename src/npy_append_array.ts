@@ -155,8 +155,13 @@ export class NpyAppendArray implements AsyncDisposable {
   }
 
   /**
-   * Appends an array along the growth axis. Appends run in call order; do
-   * not modify the array until the returned promise settles.
+   * Appends an array along the growth axis (axis 0, or the last axis in
+   * Fortran order), as `np.concatenate([a, array], axis)`: `array` has
+   * the file's number of axes and its lengths on every other axis (the
+   * first append sets them), its values cast to the file's dtype under the
+   * `casting` option. Appends run in call order; do not modify the array
+   * until the returned promise settles. A refused or failed append writes
+   * nothing (the file keeps its rows).
    *
    * @example Appends that are not awaited still land in order
    * ```ts
@@ -166,6 +171,8 @@ export class NpyAppendArray implements AsyncDisposable {
    * const file = new MemoryFile();
    * const npy = await NpyAppendArray.open(file);
    * for (let i = 0; i < 5; i++) npy.append(new Float64Array([i]));
+   * // 2-d rows into the 1-d file: refused, nothing written
+   * await assert.rejects(npy.append([[5, 6]]), RangeError);
    * await npy.close();
    * const { data } = await readNpy(file);
    * assert.deepEqual([...data as Float64Array], [0, 1, 2, 3, 4]);
@@ -173,6 +180,9 @@ export class NpyAppendArray implements AsyncDisposable {
    *
    * @param array Any {@linkcode ArrayInput}.
    * @returns A promise that settles when the append is written.
+   * @throws {TypeError} (the promise rejects) for an unusable input, a cast the `casting` option forbids (`np.can_cast`) or a closed writer.
+   * @throws {RangeError} for another number of axes or other lengths than the file's, or a value the dtype cannot hold.
+   * @throws {Error} with the system's `code` (`ENOSPC`, `EIO` ...) when the disk fails: the append is undone.
    */
   append(array: ArrayInput): Promise<void> {
     if (this.#sync) {

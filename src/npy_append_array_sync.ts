@@ -125,7 +125,12 @@ export class NpyAppendArraySync implements Disposable {
   }
 
   /**
-   * Appends an array along the growth axis.
+   * Appends an array along the growth axis (axis 0, or the last axis in
+   * Fortran order), as `np.concatenate([a, array], axis)`: `array` has
+   * the file's number of axes and its lengths on every other axis (the
+   * first append sets them), its values cast to the file's dtype under the
+   * `casting` option. A refused or failed append writes nothing (the file
+   * keeps its rows).
    *
    * @example
    * ```ts
@@ -140,8 +145,9 @@ export class NpyAppendArraySync implements Disposable {
    * ```
    *
    * @param array Any {@linkcode ArrayInput}.
-   * @throws {TypeError} for an unusable input, a forbidden cast or a closed writer.
-   * @throws {RangeError} for a shape mismatch or a value the dtype cannot hold.
+   * @throws {TypeError} for an unusable input, a cast the `casting` option forbids (`np.can_cast`) or a closed writer.
+   * @throws {RangeError} for another number of axes or other lengths than the file's, or a value the dtype cannot hold.
+   * @throws {Error} with the system's `code` (`ENOSPC`, `EIO` ...) when the disk fails: the append is undone.
    */
   append(array: ArrayInput): void {
     const core = this.#w.core;

@@ -23,7 +23,7 @@ import {
   pathOf,
   refuseLost,
 } from "./_group_layout.ts";
-import { requireGroupJson } from "./_group_rebuild.ts";
+import { checkGroupFolder, requireGroupJson } from "./_group_rebuild.ts";
 import {
   checkBound,
   dateAttoseconds,
@@ -112,6 +112,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param options `maxHeaderSize`.
    * @returns The reader.
    * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
+   * @throws {TypeError} when the path is missing, not a folder (a `.npy` file) or a stack's folder.
    */
   static open(
     dir: string | URL,
@@ -142,6 +143,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
    * @param options `maxHeaderSize`.
    * @returns The reader.
    * @throws {NpyFormatError} when the folder has no valid `group.json`, a member is not a valid `.npy` file, or a member is lost (missing, empty or not a file) while another holds rows.
+   * @throws {TypeError} when the path is missing, not a folder (a `.npy` file) or a stack's folder.
    */
   static openSync(
     dir: string | URL,
@@ -149,6 +151,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   ): NpyGroupReader {
     options = checkOptions(options, "read", dir, HEADER_OPTIONS);
     const path = toPath(dir);
+    checkGroupFolder(path, "read", false);
     return new NpyGroupReader(path, requireGroupJson(path, "read"), options);
   }
 

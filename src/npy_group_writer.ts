@@ -106,7 +106,7 @@ export class NpyGroupWriterSync implements Disposable {
    * existing group continues as it was written).
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
-   * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's (or given for a group of files).
+   * @throws {TypeError} for a path that is a file or a stack's folder, a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's (or given for a group of files).
    * @throws {RangeError} for a new group without members, a bad member name, members that differ from the group's, or a `shardRows`, `shardBytes` or `maxHeaderSize` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file, or a member lost (missing, empty or not a file) while another holds rows.
    */
@@ -267,7 +267,7 @@ export class NpyGroupWriter implements AsyncDisposable {
    * @param options See {@linkcode NpyGroupWriterOptions}.
    * @returns The writer.
    * @throws {NpyLockedError} when another writer holds the group.
-   * @throws {TypeError} for a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's.
+   * @throws {TypeError} for a path that is a file or a stack's folder, a bad option, a dtype that does not match, or `shardRows`/`shardBytes` that differ from the group's.
    * @throws {RangeError} for a new group without members, members that differ from the group's, or a `shardRows`, `shardBytes` or `maxHeaderSize` that is not a positive integer.
    * @throws {NpyFormatError} for a bad `group.json` or member file, or a member lost (missing, empty or not a file) while another holds rows.
    */

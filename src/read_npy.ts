@@ -117,7 +117,10 @@ function* readSteps(
 }
 
 /**
- * Reads a whole `.npy` file.
+ * Reads a whole `.npy` file, as `np.load(path)` does: `shape` as the
+ * header says it, `data` flat in the file's order (C, or Fortran when
+ * `fortranOrder`), in native byte order, typed as the README's dtype
+ * table says (`<f8`: a `Float64Array`, `<i8`: a `BigInt64Array` ...).
  *
  * @example
  * ```ts
@@ -137,7 +140,10 @@ function* readSteps(
  * @param target A path, a `file:` URL, a {@linkcode FileLike} or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`, `allowIncomplete`.
  * @returns The array.
- * @throws {NpyFormatError} for a malformed, unsupported or incomplete file.
+ * @throws {NpyFormatError} for a malformed, unsupported or incomplete file (code `needs-recovery`: call `recover`, or pass `allowIncomplete: true`).
+ * @throws {TypeError} for an unknown option or a target of the wrong kind (a folder: a stack is read by `readNpyStack`).
+ * @throws {RangeError} for an option value out of range.
+ * @throws {Error} with the system's `code` (`ENOENT`: no file at the path), naming the file.
  */
 export function readNpy(
   target: Target,
@@ -159,7 +165,8 @@ export function readNpy(
 }
 
 /**
- * Reads a whole `.npy` file synchronously.
+ * Reads a whole `.npy` file synchronously; see {@linkcode readNpy}
+ * (`np.load(path)`).
  *
  * @example
  * ```ts
@@ -176,7 +183,10 @@ export function readNpy(
  * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
  * @param options `maxHeaderSize`, `allowIncomplete`.
  * @returns The array.
- * @throws {NpyFormatError} for a malformed, unsupported or incomplete file.
+ * @throws {NpyFormatError} for a malformed, unsupported or incomplete file (code `needs-recovery`: call `recover`, or pass `allowIncomplete: true`).
+ * @throws {TypeError} for an unknown option or a target of the wrong kind (a folder: a stack is read by `readNpyStack`).
+ * @throws {RangeError} for an option value out of range.
+ * @throws {Error} with the system's `code` (`ENOENT`: no file at the path), naming the file.
  */
 export function readNpySync(
   target: Target,

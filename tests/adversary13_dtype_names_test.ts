@@ -86,11 +86,11 @@ describe("adversary 13: NumPy's dtype names", () => {
     }
   });
 
-  test("names NumPy does not know stay unknown", () => {
+  test("names NumPy does not know stay unknown (stop 25: naming the one meant)", () => {
     for (const spec of ["Float32", "FLOAT32", "np.float32", "numpy.float32"]) {
       refused(
         spec,
-        'unknown type; use a type string such as "<f8" or a name such as "float64"',
+        'unknown type; did you mean "float32"? Or use a type string such as "<f8" or a name such as "float64"',
       );
     }
   });

@@ -8,8 +8,8 @@
  * - `js` blocks under Node on the built npm package (`npm/`), packed with
  *   `npm pack` and installed into a project with `npm install`, as the
  *   README's Install section says; under Bun on the sources;
- * - `python` blocks with `/usr/bin/python3` (NumPy; Dask and distributed for
- *   the stack block). A line marked `readme-test: skip` is left out: Ray
+ * - `python` blocks saved as scripts, run with `/usr/bin/python3` (NumPy;
+ *   Dask and distributed for the stack block). A line marked `readme-test: skip` is left out: Ray
  *   (`import ray`, `ray.data.read_numpy`) cannot be installed here (no
  *   PyPI); the block's last part checks the `*.npy` files Ray would read;
  * - `sh` blocks under bash with `npy-append-array` running this clone's
@@ -224,7 +224,11 @@ if (RUNTIME === "deno" && !COMPILED) {
         const code = block.code.split("\n").filter((l) =>
           !l.includes("readme-test: skip")
         ).join("\n");
-        run(PYTHON, ["-c", code], block);
+        // Saved and run as a script, as a reader would (a `-c` program
+        // hid that Dask's worker processes import the script again).
+        const file = join(DIR, `block_${n}.py`);
+        fs.writeFileSync(file, code);
+        run(PYTHON, [file], block);
       });
     } else if (block.lang === "sh") {
       test(name, () => {

@@ -341,6 +341,26 @@ function closeOutput(
 }
 
 /**
+ * Refuses `--dtype` naming another dtype than the existing OUT's (`have`),
+ * with the fix: leave it out, or replace OUT with `--overwrite`.
+ *
+ * @param out OUT, as given.
+ * @param want The `--dtype` asked for.
+ * @param have OUT's dtype.
+ * @throws {TypeError} when they differ.
+ */
+export function refuseOtherDType(
+  out: string,
+  want: string,
+  have: string,
+): void {
+  if (want === have) return;
+  throw new TypeError(
+    `Cannot append to "${out}": --dtype "${want}" does not match its dtype "${have}"; leave --dtype out to append in its dtype, or pass --overwrite to replace it`,
+  );
+}
+
+/**
  * Runs `body`, which writes the output (`out.writer`, or a
  * {@linkcode TextOutput}), all or nothing: on success commits `out`; on
  * failure rolls it back. Ends `progress` either way.

@@ -28,7 +28,7 @@ import {
   openSource,
   rawBatches,
 } from "./_npy_source.ts";
-import { openNpyOutput, writeOutput } from "./_files.ts";
+import { openNpyOutput, refuseOtherDType, writeOutput } from "./_files.ts";
 import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine, shapeText } from "./info.ts";
@@ -196,11 +196,7 @@ async function runConcat(
   const progress = new Progress(rt, args.options["no-progress"] !== true);
   await writeOutput(output, progress, () => {
     if (output.appending && wantDType !== undefined) {
-      if (wantDType.str !== writer.dtype) {
-        throw new TypeError(
-          `Cannot append to "${out}": --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
-        );
-      }
+      refuseOtherDType(out, wantDType.str, writer.dtype);
     }
     const target: Target = output.appending
       ? {

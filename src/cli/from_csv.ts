@@ -16,7 +16,12 @@ import {
 import { parseDType } from "../../mod.ts";
 import { CsvError, CsvParser } from "./_csv_parse.ts";
 import { type FieldStore, fieldStore } from "./_csv_values.ts";
-import { openNpyOutput, textInput, writeOutput } from "./_files.ts";
+import {
+  openNpyOutput,
+  refuseOtherDType,
+  textInput,
+  writeOutput,
+} from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine } from "./info.ts";
 
@@ -221,13 +226,8 @@ Example:
     const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);
     await writeOutput(output, progress, async () => {
-      if (
-        output.appending && wantDType !== undefined &&
-        wantDType.str !== writer.dtype
-      ) {
-        throw new TypeError(
-          `Cannot append to "${out}": --dtype "${wantDType.str}" does not match its dtype "${writer.dtype}"`,
-        );
+      if (output.appending && wantDType !== undefined) {
+        refuseOtherDType(out, wantDType.str, writer.dtype);
       }
       const dtype = parseDType(writer.dtype || wantDType || "<f8");
       const fileShape: readonly number[] | undefined = output.appending
