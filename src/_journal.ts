@@ -512,7 +512,9 @@ export function shiftInPlace(
         slot = Math.max(4096, slot >> 2);
         continue;
       }
-      const needs = `${shift} more bytes, plus up to ${j.data + slot}`;
+      const needs = `it needs ${shift} more bytes, plus up to ${
+        j.data + slot
+      } for its change record`;
       throw rewriteError(e, label, "the file is unchanged", needs);
     }
   }
