@@ -17,7 +17,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureAppendable, ensureAppendableSync, isAppendableSync } from "../mod.ts";
+import {
+  ensureAppendable,
+  ensureAppendableSync,
+  isAppendableSync,
+} from "../mod.ts";
 import { npLoadJson } from "./_numpy.ts";
 import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
