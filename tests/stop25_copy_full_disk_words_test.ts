@@ -23,6 +23,7 @@ import {
   isAppendableSync,
 } from "../mod.ts";
 import { npLoadJson } from "./_numpy.ts";
+import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
 const OPTS = tmpfsTestOptions(120_000);
@@ -83,3 +84,21 @@ for (const leave of [1, 2, 8]) {
     );
   }
 }
+
+test(
+  "stop 25: the CLI's ensure-appendable by copy on a full disk: one line naming the file and --inplace; unchanged",
+  OPTS,
+  withTmpfs("size=4m", (dir) => {
+    const path = join(dir, "x.npy");
+    const bytes = oldFile(path, 400_000);
+    fillDisk(dir, 2 * 4096);
+    const r = cli(["ensure-appendable", path], ALL_PERMISSIONS);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^npy-append-array: Cannot rewrite "\/\S+\/x\.npy" by a copy: .*; the file is unchanged \(the copy needs 3200192 bytes beside it; or pass --inplace, which needs only 64 more bytes, plus a change record\)\n$/,
+    );
+    assert.deepEqual(new Uint8Array(readFileSync(path)), bytes);
+    assert.deepEqual(readdirSync(dir).sort(), ["filler", "x.npy"]);
+  }),
+);
