@@ -231,15 +231,17 @@ export function groupCloseLeft(
 }
 
 /**
- * The error of an in-place rewrite (`ensureAppendable` with `inplace`)
- * that failed: `e`'s words, then what became of the file (`after`), and
- * for a disk without room (`ENOSPC`, `EDQUOT`, `EFBIG`) the space it
- * `needs`; `e`'s class and code kept (see {@linkcode reworded}).
+ * The error of a rewrite (`ensureAppendable`, in place or by a copy) that
+ * failed: `e`'s words, then what became of the file (`after`), and for a
+ * disk without room (`ENOSPC`, `EDQUOT`, `EFBIG`) the space it `needs`;
+ * `e`'s class and code kept (see {@linkcode reworded}).
  *
  * @param e The failure.
  * @param label The file's path, or `"the file object"`.
  * @param after What became of the file.
- * @param needs The space needed, such as `"64 more bytes, plus up to 4160"`.
+ * @param needs The space needed and what else fits, such as `"it needs 64
+ * more bytes, plus up to 4160 for its change record"`.
+ * @param how `"in place"` or `"by a copy"`.
  * @returns The error to throw.
  */
 export function rewriteError(
@@ -247,16 +249,15 @@ export function rewriteError(
   label: string,
   after: string,
   needs?: string,
+  how: "in place" | "by a copy" = "in place",
 ): Error {
   const full = /^(ENOSPC|EDQUOT|EFBIG)$/.test(
     String((e as { code?: unknown } | null)?.code),
   );
-  const room = full && needs !== undefined
-    ? ` (it needs ${needs} for its change record)`
-    : "";
+  const room = full && needs !== undefined ? ` (${needs})` : "";
   const said = e instanceof Error ? e.message : String(e);
   return reworded(
     e,
-    `Cannot rewrite ${showFile(label)} in place: ${said}; ${after}${room}`,
+    `Cannot rewrite ${showFile(label)} ${how}: ${said}; ${after}${room}`,
   );
 }

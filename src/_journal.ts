@@ -302,6 +302,25 @@ function rollForward(
   file.syncSync?.();
 }
 
+/**
+ * What an in-place move writes over byte 0 (the magic's `0x93`) while
+ * the data moves: NumPy then refuses the file ("the magic string is not
+ * correct") instead of reading moved bytes as rows.
+ */
+const MOVING = new Uint8Array([0]);
+
+/**
+ * Puts back the magic's first byte that an in-place move killed before
+ * its first chunk spoilt (`MOVING`); a file whose byte 0 is anything
+ * else is left alone.
+ */
+function restoreMagic(file: FileLikeSync, oldHeader: Uint8Array): void {
+  const first = new Uint8Array(1);
+  if (file.readSync(first, 0) === 1 && first[0] === MOVING[0]) {
+    file.writeSync(oldHeader.subarray(0, 1), 0);
+  }
+}
+
 /** Marks the identity of the file a new-file record's writer made. */
 const MADE = "NPYMADE1";
 
@@ -411,8 +430,9 @@ export function settleFile(
     } else {
       const e = lastEntry(rec, j);
       if (e === null) {
-        // Nothing moved yet: undo the reservation.
+        // Nothing moved yet: undo the reservation (and the spoilt byte).
         if (file.sizeSync() > j.oldSize) file.truncateSync!(j.oldSize);
+        restoreMagic(file, j.oldHeader);
         file.syncSync?.();
         result = "rolled back";
       } else {
@@ -512,11 +532,18 @@ export function shiftInPlace(
         slot = Math.max(4096, slot >> 2);
         continue;
       }
-      const needs = `${shift} more bytes, plus up to ${j.data + slot}`;
+      const needs = `it needs ${shift} more bytes, plus up to ${
+        j.data + slot
+      } for its change record`;
       throw rewriteError(e, label, "the file is unchanged", needs);
     }
   }
   try {
+    // NumPy knows no record: while the data moves under the old header,
+    // byte 0 is spoilt, so that np.load refuses the file rather than read
+    // moved bytes as rows; the header written at the end (or settling:
+    // `restoreMagic`) makes it whole again.
+    file.writeSync(MOVING, 0);
     rollForward(file, rec, j, fileSize, 0);
   } catch (e) {
     throw rewriteError(

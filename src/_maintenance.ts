@@ -46,6 +46,7 @@ import {
   withTargetSync,
 } from "./_open_target.ts";
 import { showFile } from "./_file_label.ts";
+import { rewriteError } from "./_close_error.ts";
 import { afterFinished } from "./_lock_release.ts";
 
 export { FILE_OBJECT_LABEL };
@@ -482,11 +483,12 @@ export function ensureAppendableByCopy(
       if (info.appendable) return true;
       const tmp = tempPathFor(real);
       const store = pathJournal(real);
-      beginCopy(store, tmp.slice(folderOf(tmp).length), true);
-      const out = fs.open(tmp, "createNew");
-      let open = true;
+      let out: OpenedFile | null = null;
+      let copied = false;
       let renamed = false;
       try {
+        beginCopy(store, tmp.slice(folderOf(tmp).length), true);
+        out = fs.open(tmp, "createNew");
         out.writeSync(info.grownHeader, 0);
         copyData(
           source,
@@ -497,8 +499,10 @@ export function ensureAppendableByCopy(
           chunkSize,
         );
         out.syncSync?.();
-        open = false;
-        out.closeSync();
+        const done = out;
+        out = null;
+        done.closeSync();
+        copied = true;
         applyMeta(tmp, meta);
         refuseReplaced(
           real,
@@ -514,17 +518,29 @@ export function ensureAppendableByCopy(
         // folder sync makes both last.
         store.remove();
         syncDir(dirOf(real));
+      } catch (e) {
+        // The copy (or its record) did not fit: the words name the file
+        // asked about, not the temporary one, and what would fit.
+        if (copied) throw e;
+        const growth = info.grownHeader.length - info.header.headerLength;
+        throw rewriteError(
+          e,
+          path,
+          "the file is unchanged",
+          `the copy needs ${
+            info.grownHeader.length + info.fileSize - info.header.headerLength
+          } bytes beside it; or pass inplace: true, which needs only ${growth} more bytes, plus a change record`,
+          "by a copy",
+        );
       } finally {
         if (!renamed) {
-          if (open) {
-            try {
-              out.closeSync();
-            } catch {
-              // already failing
-            }
+          try {
+            out?.closeSync();
+          } catch {
+            // already failing
           }
           try {
-            fs.remove(tmp);
+            if (fs.exists(tmp)) fs.remove(tmp);
             store.remove();
           } catch {
             // the next run removes it

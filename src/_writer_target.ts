@@ -71,7 +71,12 @@ export interface SyncWriterFile {
    * `atomic` with `deleteIfExists`: the writer fills a temporary file;
    * `commit` renames it over the path, `discard` removes it.
    */
-  replace?: { commit(renamed: () => void): void; discard(): void } | null;
+  replace?: {
+    commit(renamed: () => void): void;
+    discard(): void;
+    /** Whether the temporary file holds nothing (nothing appended). */
+    empty(): boolean;
+  } | null;
   /**
    * A path writer's check that its file still has a name (see
    * {@linkcode OpenedFile.linkCount}); throws when another program deleted
@@ -386,6 +391,7 @@ function openReplace(
           journal.remove();
           syncDir(dirOf(real));
         },
+        empty: () => file.sizeSync() === 0,
         discard() {
           try {
             closeTemp();

@@ -271,7 +271,8 @@ export function needsRecoverySync(
  * killed or an I/O error stops the move, the next writer's `open`,
  * `recover` or `ensureAppendable` on the path finishes it; `readNpy`,
  * `NpyReader` and `isAppendable` refuse the file until then, and
- * `needsRecovery` returns `true`. A {@linkcode FileLike}/{@linkcode
+ * `needsRecovery` returns `true`; so does `np.load` (the magic's first
+ * byte is spoilt while the data moves). A {@linkcode FileLike}/{@linkcode
  * FileLikeSync} (which has no place for a record) is also reserved first,
  * then moved in place without a record: a crash during the move leaves a
  * broken file. Either way memory use stays constant, whatever the file

@@ -98,7 +98,9 @@ export interface NpyAppendArrayOptions {
    * readers see the old file; `abort()`, a failed stream or a kill leaves
    * it untouched, and the temporary file is removed (by the next `open` or
    * `recover` after a kill). Closing with nothing appended removes the
-   * file, as `deleteIfExists` alone does.
+   * file, as `deleteIfExists` alone does; but when appends were tried and
+   * every one failed (a full disk, bad input), closing keeps the old file,
+   * as `abort()` does.
    *
    * @example Replace a file all or nothing
    * ```ts

@@ -41,6 +41,8 @@ export class NpyAppendArraySync implements Disposable {
   readonly #w: SyncWriterFile;
   /** Refuses calls back from the file object while this writer uses it. */
   readonly #io = new ReentryGuard();
+  /** An append threw (bad input or I/O): see `#close` on replacing. */
+  #failed = false;
 
   private constructor(w: SyncWriterFile) {
     this.#w = w;
@@ -175,6 +177,9 @@ export class NpyAppendArraySync implements Disposable {
         throw e;
       }
       runSync(steps, created, first.value);
+    } catch (e) {
+      this.#failed = true;
+      throw e;
     } finally {
       this.#io.leave(before);
     }
@@ -273,8 +278,13 @@ export class NpyAppendArraySync implements Disposable {
     let needsRecover = false;
     try {
       if (w.file !== null) runSync(core.close(), w.file);
-      // An atomic change missing rows is not committed: it rolls back.
-      if (!committed && lost === 0) {
+      // An atomic change missing rows is not committed: it rolls back; so
+      // does a replacement whose every append failed (nothing to put in
+      // the old file's place: it stays, as after abort()).
+      if (
+        !committed && lost === 0 &&
+        !(this.#failed && w.replace?.empty() === true)
+      ) {
         const done = () => {
           committed = true;
         };

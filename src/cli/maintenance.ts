@@ -26,6 +26,10 @@ import {
 import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { headerOptions } from "./_npy_source.ts";
+import { reworded } from "../_close_error.ts";
+
+/** How `ensureAppendable` by copy names its option in its errors. */
+const INPLACE_WORDS = "pass inplace: true";
 
 const enc = new TextEncoder();
 
@@ -161,10 +165,14 @@ way. A file that is already appendable is left as it is.`,
         );
         continue;
       }
-      await ensureAppendable(path, {
-        inplace,
-        ...headerOptions(max),
-      });
+      try {
+        await ensureAppendable(path, { inplace, ...headerOptions(max) });
+      } catch (e) {
+        // The library's fix in the command line's words.
+        const said = e instanceof Error ? e.message : "";
+        if (!said.includes(INPLACE_WORDS)) throw e;
+        throw reworded(e, said.replace(INPLACE_WORDS, "pass --inplace"));
+      }
       const after = infoRecord(path, max);
       await rt.writeStdout(
         enc.encode(
