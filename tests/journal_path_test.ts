@@ -15,12 +15,15 @@ import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
+  closeSync,
   existsSync,
   linkSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -67,13 +70,31 @@ function values(path: string): number[] {
   return [...readNpySync(path).data as Int32Array];
 }
 
+/** The first byte of `path` (`undefined` when it cannot be read). */
+function firstByte(path: string): number | undefined {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const b = new Uint8Array(1);
+      return readSync(fd, b, 0, 1, 0) === 1 ? b[0] : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 function leftovers(dir: string): string[] {
   return readdirSync(dir).filter((n) =>
     n.endsWith(".tmp") || n.endsWith(".journal") || n.endsWith(".new")
   );
 }
 
-/** Spawns a child and kills it `delay` ms after it printed `ready` (or after `acks` acks). */
+/**
+ * Spawns a child and kills it `delay` ms after it printed `ready` (or after
+ * `acks` acks, or once `file` exists or `until` holds).
+ */
 function runKilled(
   exe: [string, string[]],
   args: string[],
@@ -81,6 +102,8 @@ function runKilled(
     delay: number;
     acks?: number;
     file?: string;
+    /** Or once this holds (polled every millisecond). */
+    until?: () => boolean;
     signal?: "SIGKILL" | "SIGINT";
   },
 ): Promise<{ code: number | null; acks: number }> {
@@ -96,9 +119,11 @@ function runKilled(
       armed = true;
       setTimeout(() => child.kill(when.signal ?? "SIGKILL"), when.delay);
     };
-    // Or once a file (a change record) appears.
-    const poll = when.file === undefined ? undefined : setInterval(() => {
-      if (existsSync(when.file!)) {
+    // Or once a file (a change record) appears, or `until` holds.
+    const seen = when.until ??
+      (when.file === undefined ? undefined : () => existsSync(when.file!));
+    const poll = seen === undefined ? undefined : setInterval(() => {
+      if (seen()) {
         clearInterval(poll);
         arm();
       }
@@ -110,7 +135,7 @@ function runKilled(
       buf = lines.pop()!;
       for (const line of lines) {
         if (line.startsWith("ack")) acks++;
-        if (line === "ready" && (when.acks ?? 0) === 0) arm();
+        if (line === "ready" && (when.acks ?? 0) === 0 && !seen) arm();
         if (line.startsWith("ack") && acks >= (when.acks ?? 0)) arm();
       }
     });
@@ -135,16 +160,18 @@ describe("kills with SIGKILL at random moments", () => {
     async () => {
       const states = { old: 0, record: 0, done: 0 };
       const checks: [string, number][] = [];
-      // Runs 1 and 2 are killed as soon as the change record shows (a
-      // kill while data moves even when a loaded machine starts the child
-      // slowly); the others at a time after the child is ready.
+      // Runs 1 and 2 are killed as soon as the move has begun: it zeroes
+      // the magic's first byte before the first chunk moves (a kill while
+      // data moves even when a loaded machine runs the child slowly: five
+      // timed kills all landed before it there); the others at a time
+      // after the child is ready.
       for (const [i, delay] of [0, 0, 0, 200, 400].entries()) {
         const path = join(dir, `shift${i}.npy`);
         writeFileSync(path, big);
-        const file = i === 1 || i === 2 ? `${path}.journal` : undefined;
+        const moving = () => firstByte(path) === 0;
         await runKilled(CHILD, ["shift", path], {
           delay,
-          ...(file === undefined ? {} : { file }),
+          ...(i === 1 || i === 2 ? { until: moving } : {}),
         });
         if (needsRecoverySync(path)) {
           states.record++;
