@@ -26,7 +26,6 @@ import {
 import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { headerOptions } from "./_npy_source.ts";
-import { reworded } from "../_close_error.ts";
 
 /** How `ensureAppendable` by copy names its option in its errors. */
 const INPLACE_WORDS = "pass inplace: true";
@@ -169,9 +168,11 @@ way. A file that is already appendable is left as it is.`,
         await ensureAppendable(path, { inplace, ...headerOptions(max) });
       } catch (e) {
         // The library's fix in the command line's words.
-        const said = e instanceof Error ? e.message : "";
-        if (!said.includes(INPLACE_WORDS)) throw e;
-        throw reworded(e, said.replace(INPLACE_WORDS, "pass --inplace"));
+        // (The same error object: its class, code and fields stay.)
+        if (e instanceof Error && e.message.includes(INPLACE_WORDS)) {
+          e.message = e.message.replace(INPLACE_WORDS, "pass --inplace");
+        }
+        throw e;
       }
       const after = infoRecord(path, max);
       await rt.writeStdout(
