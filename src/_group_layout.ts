@@ -28,6 +28,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { runtimeError } from "./_system_error.ts";
 import { nodeFs } from "./adapters/node.ts";
 import { kindName, makeFolder, pathFs, syncDir } from "./_path_fs.ts";
 import { tempPathBeside } from "./_path_whole.ts";
@@ -302,9 +303,16 @@ export function fileSize(path: string): number {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return -1;
-    throw e;
+    throw runtimeError(e, "open", path);
   }
 }
+
+/**
+ * Largest `group.json` read: a member's line is about 100 bytes, so this
+ * is hundreds of thousands of members; a larger one (a sparse file) was
+ * read whole, for minutes, or past the memory.
+ */
+const MAX_GROUP_JSON_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads `group.json`, or `null` when the folder has none. Through the
@@ -320,7 +328,7 @@ export function readGroupJson(
   const fs = pathFs();
   let text: string | null;
   try {
-    text = fs.readText(path);
+    text = fs.readText(path, MAX_GROUP_JSON_BYTES);
   } catch (e) {
     const k = (() => {
       try {
@@ -329,6 +337,18 @@ export function readGroupJson(
         return "missing";
       }
     })();
+    const size = k === "file" ? fs.size(path) ?? 0 : 0;
+    if (e instanceof TypeError && size > MAX_GROUP_JSON_BYTES) {
+      throw new NpyFormatError(
+        "damaged-group",
+        `its group.json ${
+          JSON.stringify(path)
+        } has ${size} bytes, more than any group's (at most ${MAX_GROUP_JSON_BYTES}); move it out of the folder, then ${
+          groupRebuildCall(dir)
+        } rebuilds group.json from the member files`,
+        { file: dir, verb: `${verb} group`, label: JSON.stringify(dir) },
+      );
+    }
     if (!(e instanceof TypeError) || k === "file" || k === "missing") throw e;
     throw new TypeError(
       `Cannot ${verb} group ${JSON.stringify(dir)}: its group.json ${
@@ -394,7 +414,10 @@ export function memberState(
     size = st.size;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    // A symlink loop ...: the path's error, with the fix.
+    if (code !== "ENOENT" && code !== "ENOTDIR") {
+      throw runtimeError(e, "open", path);
+    }
     return m.dtype === null ? "absent" : "lost";
   }
   if (isDir !== (m.stack !== undefined)) return "lost";
@@ -539,7 +562,7 @@ export function cutGroupSync(
 ): number {
   const chunks: number[][] = [];
   const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks, left);
-  const n = Math.min(...rows, maxRows);
+  const n = rows.reduce((a, b) => Math.min(a, b), maxRows);
   // Stack members sealed through n rows (after the cut) and ones that are
   // not: a kill between their seals in one append or in close(). Dask
   // reads sealed shards only, so the others' live shards are sealed too.

@@ -97,7 +97,8 @@ function denoStatOrNull(d: DenoPathApi, path: string): DenoInfo | null {
     return d.statSync(path);
   } catch (e) {
     if ((e as { code?: string }).code === "ENOENT") return null;
-    throw nodeStyle(e);
+    // A symlink loop, a name too long ...: the path's error, with the fix.
+    throw runtimeError(nodeStyle(e), "open", path);
   }
 }
 

@@ -168,7 +168,8 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       return fs.statSync(path);
     } catch (e) {
       if ((e as { code?: string }).code === "ENOENT") return null;
-      throw e;
+      // A symlink loop, a name too long ...: the path's error, with the fix.
+      throw runtimeError(e, "open", path);
     }
   };
   /** `stat` of `path`, `null` when nothing is there. */

@@ -84,6 +84,14 @@ export function noteSource(owner: object, src: RowSource): void {
 }
 
 /**
+ * The shape `owner`'s (a reader's) header states, rows as the header
+ * counts them whatever the file's size (a sealed shard's rows).
+ */
+export function headerShape(owner: object): readonly number[] | undefined {
+  return sources.get(owner)?.layout.header.shape;
+}
+
+/**
  * The device and inode of the file `owner` (a reader) opened from a path
  * (`fstat` of its descriptor); `null` for a file object or where the
  * runtime cannot tell.

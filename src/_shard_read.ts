@@ -15,7 +15,7 @@ import {
   shardPath,
   shardRows,
 } from "./_stack_scan.ts";
-import { openedIdentity } from "./_row_source.ts";
+import { headerShape, openedIdentity } from "./_row_source.ts";
 import { pathFs } from "./_path_fs.ts";
 import { statPath } from "./_path_meta.ts";
 
@@ -88,6 +88,10 @@ export function readShardRows(
         if (r.fortranOrder === fortran || r.shape.length === 0) {
           return r.readSync(a, b).data;
         }
+        // Bytes past a sealed shard's header rows are not read (np.load).
+        const whole = expect?.rows === undefined
+          ? r.length
+          : headerShape(r)![0]!;
         // A sealed shard of a Fortran-order stack that reads the same in
         // C order, and has np.save's C-order header: rows of the stack
         // are runs of `per` items.
@@ -95,7 +99,7 @@ export function readShardRows(
         if (r.shape.slice(1).every((d) => d === 1)) {
           return r.readSync(a * per, b * per).data;
         }
-        return r.readSync().data.slice(a * per, b * per) as NpyData;
+        return r.readSync(0, whole).data.slice(a * per, b * per) as NpyData;
       } finally {
         r.closeSync();
       }
@@ -118,8 +122,11 @@ function checkShardAsScanned(
   fortran: boolean,
   expect: { dtype: string; rows: number | undefined },
 ): void {
+  // A sealed shard holds its header's rows: bytes past them are ignored,
+  // as by the scan, np.load and Dask (a live shard's whole rows count).
+  const shape = expect.rows === undefined ? r.shape : [...headerShape(r)!];
   const rows = shardRows(
-    { shape: r.shape, dtype: r.dtype, fortranOrder: r.fortranOrder },
+    { shape, dtype: r.dtype, fortranOrder: r.fortranOrder },
     fortran,
   );
   const fits = expect.rows === undefined ? rows >= end : rows === expect.rows;

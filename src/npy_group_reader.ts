@@ -234,7 +234,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
       return r?.length ?? 0;
     });
     refuseLost(this.#dir, this.#info, lost, rows, "read");
-    this.#length = Math.min(...rows);
+    this.#length = rows.reduce((a, b) => Math.min(a, b), Infinity);
     return this.#length;
   }
 

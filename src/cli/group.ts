@@ -123,7 +123,7 @@ export function groupInfoRecord(
     if (shape === undefined) return 0;
     return shape[m.axis === 0 ? 0 : shape.length - 1] ?? 0;
   });
-  const length = Math.min(...rows);
+  const length = rows.reduce((a, b) => Math.min(a, b), Infinity);
   return {
     group: dir,
     format: GROUP_FORMAT,

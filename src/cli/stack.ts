@@ -41,7 +41,7 @@ export function expandStacks(
     }
     const r = NpyStackReader.openSync(p, headerOptions(maxHeaderSize));
     r.closeSync();
-    out.push(...r.files);
+    for (const f of r.files) out.push(f);
   }
   return out;
 }
