@@ -20,6 +20,7 @@
  */
 
 import { test } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import {
   existsSync,
@@ -104,6 +105,87 @@ test("readers that looked for the record just before the move made it: 'a move i
     assert.equal(existsSync(`${path}.journal`), false);
     assert.deepEqual(readNpySync(path).data, ramp(5000));
     assert.deepEqual(npLoadJson(path).values, [...ramp(5000)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Runs `run` with `act` done just before the first read of `bytes` bytes
+ * (a whole read's data, after its header) by this process (node:fs and,
+ * on Deno, `Deno.FsFile`).
+ */
+function beforeReadOf(bytes: number, act: () => void, run: () => void): void {
+  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
+    string,
+    unknown
+  >;
+  const deno = (globalThis as unknown as {
+    Deno?: { FsFile: { prototype: Record<string, unknown> } };
+  }).Deno;
+  const owners: Array<[Record<string, unknown>, string, number]> = [
+    [fs, "readSync", 1],
+  ];
+  if (deno !== undefined) owners.push([deno.FsFile.prototype, "readSync", 0]);
+  let fired = false;
+  const saved = owners.map(([o, k]) => o[k]);
+  for (const [owner, name, at] of owners) {
+    const real = owner[name] as (...a: unknown[]) => unknown;
+    owner[name] = function (this: unknown, ...args: unknown[]) {
+      const buf = args[at] as Uint8Array | undefined;
+      const len = typeof args[at + 2] === "number"
+        ? args[at + 2] as number
+        : buf?.byteLength;
+      if (!fired && len === bytes) {
+        fired = true;
+        act();
+      }
+      return real.apply(this, args);
+    };
+  }
+  try {
+    run();
+  } finally {
+    owners.forEach(([o, k], i) => (o[k] = saved[i]));
+  }
+  assert.ok(fired, "the data read was not seen");
+}
+
+test("readNpy whose data read comes after another process's in-place move began: an error, never moved bytes as values", numpyTestOptions(), () => {
+  const dir = tempDir();
+  try {
+    const sample = killedMidMove(dir);
+    // The kill point that left the file's data moved under its old header.
+    const n = Number(sample.slice(sample.lastIndexOf("/") + 1, -4));
+    let tried = 0;
+    for (let k = n; k < n + 16 && tried < 2; k++) {
+      const path = join(dir, `r${k}.npy`);
+      writeFileSync(path, oldNpyBytes(ramp(5000)));
+      let moved = false;
+      let got: unknown = null;
+      beforeReadOf(20000, () => {
+        const before = readFileSync(path);
+        runKilledAt(CHILD, k, "shift", path);
+        // Data moved under the old header: the rows' bytes differ.
+        moved = existsSync(`${path}.journal`) &&
+          !readFileSync(path).subarray(80, 20080).equals(
+            before.subarray(80, 20080),
+          );
+      }, () => {
+        try {
+          got = readNpySync(path).data;
+        } catch (e) {
+          got = e;
+        }
+      });
+      if (!moved) continue;
+      tried++;
+      if (got instanceof Error) movingError(got);
+      else assert.deepEqual(got, ramp(5000), `kill ${k}: moved bytes read`);
+      recoverSync(path);
+      assert.deepEqual(readNpySync(path).data, ramp(5000));
+    }
+    assert.ok(tried > 0, "no kill left a move under way");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
