@@ -75,40 +75,44 @@ function movingError(e: unknown): boolean {
   return true;
 }
 
-test("readers that looked for the record just before the move made it: 'a move is under way, run recover', never 'not a .npy file'", numpyTestOptions(), async () => {
-  const dir = tempDir();
-  try {
-    const path = killedMidMove(dir);
-    const bytes = readFileSync(path);
-    renameSync(`${path}.journal`, `${path}.aside`);
+test(
+  "readers that looked for the record just before the move made it: 'a move is under way, run recover', never 'not a .npy file'",
+  numpyTestOptions(),
+  async () => {
+    const dir = tempDir();
     try {
-      assert.throws(() => readNpySync(path), movingError);
-      await assert.rejects(readNpy(path), movingError);
-      assert.throws(() => NpyReader.openSync(path), movingError);
-      assert.throws(() => inspectNpySync(path), movingError);
-      assert.throws(() => readNpyRecordsSync(path), movingError);
-      assert.throws(() => isAppendableSync(path), movingError);
-      assert.equal(needsRecoverySync(path), true);
-      const info = cli(["info", path]);
-      assert.notEqual(info.code, 0);
-      assert.match(info.stderr, /in-place rewrite/);
-      assert.doesNotMatch(info.stderr, /not a \.npy file/);
-      // A copy of the file's bytes: the same words.
-      assert.throws(() => readNpySync(new MemoryFile(bytes)), movingError);
-      assert.equal(needsRecoverySync(new MemoryFile(bytes)), true);
-      // Nothing was changed by the readers.
-      assert.deepEqual(readFileSync(path), bytes);
+      const path = killedMidMove(dir);
+      const bytes = readFileSync(path);
+      renameSync(`${path}.journal`, `${path}.aside`);
+      try {
+        assert.throws(() => readNpySync(path), movingError);
+        await assert.rejects(readNpy(path), movingError);
+        assert.throws(() => NpyReader.openSync(path), movingError);
+        assert.throws(() => inspectNpySync(path), movingError);
+        assert.throws(() => readNpyRecordsSync(path), movingError);
+        assert.throws(() => isAppendableSync(path), movingError);
+        assert.equal(needsRecoverySync(path), true);
+        const info = cli(["info", path]);
+        assert.notEqual(info.code, 0);
+        assert.match(info.stderr, /in-place rewrite/);
+        assert.doesNotMatch(info.stderr, /not a \.npy file/);
+        // A copy of the file's bytes: the same words.
+        assert.throws(() => readNpySync(new MemoryFile(bytes)), movingError);
+        assert.equal(needsRecoverySync(new MemoryFile(bytes)), true);
+        // Nothing was changed by the readers.
+        assert.deepEqual(readFileSync(path), bytes);
+      } finally {
+        renameSync(`${path}.aside`, `${path}.journal`);
+      }
+      recoverSync(path);
+      assert.equal(existsSync(`${path}.journal`), false);
+      assert.deepEqual(readNpySync(path).data, ramp(5000));
+      assert.deepEqual(npLoadJson(path).values, [...ramp(5000)]);
     } finally {
-      renameSync(`${path}.aside`, `${path}.journal`);
+      rmSync(dir, { recursive: true, force: true });
     }
-    recoverSync(path);
-    assert.equal(existsSync(`${path}.journal`), false);
-    assert.deepEqual(readNpySync(path).data, ramp(5000));
-    assert.deepEqual(npLoadJson(path).values, [...ramp(5000)]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 /**
  * Runs `run` with `act` done just before the first read of `bytes` bytes
@@ -151,42 +155,46 @@ function beforeReadOf(bytes: number, act: () => void, run: () => void): void {
   assert.ok(fired, "the data read was not seen");
 }
 
-test("readNpy whose data read comes after another process's in-place move began: an error, never moved bytes as values", numpyTestOptions(), () => {
-  const dir = tempDir();
-  try {
-    const sample = killedMidMove(dir);
-    // The kill point that left the file's data moved under its old header.
-    const n = Number(sample.slice(sample.lastIndexOf("/") + 1, -4));
-    let tried = 0;
-    for (let k = n; k < n + 16 && tried < 2; k++) {
-      const path = join(dir, `r${k}.npy`);
-      writeFileSync(path, oldNpyBytes(ramp(5000)));
-      let moved = false;
-      let got: unknown = null;
-      beforeReadOf(20000, () => {
-        const before = readFileSync(path);
-        runKilledAt(CHILD, k, "shift", path);
-        // Data moved under the old header: the rows' bytes differ.
-        moved = existsSync(`${path}.journal`) &&
-          !readFileSync(path).subarray(80, 20080).equals(
-            before.subarray(80, 20080),
-          );
-      }, () => {
-        try {
-          got = readNpySync(path).data;
-        } catch (e) {
-          got = e;
-        }
-      });
-      if (!moved) continue;
-      tried++;
-      if (got instanceof Error) movingError(got);
-      else assert.deepEqual(got, ramp(5000), `kill ${k}: moved bytes read`);
-      recoverSync(path);
-      assert.deepEqual(readNpySync(path).data, ramp(5000));
+test(
+  "readNpy whose data read comes after another process's in-place move began: an error, never moved bytes as values",
+  numpyTestOptions(),
+  () => {
+    const dir = tempDir();
+    try {
+      const sample = killedMidMove(dir);
+      // The kill point that left the file's data moved under its old header.
+      const n = Number(sample.slice(sample.lastIndexOf("/") + 1, -4));
+      let tried = 0;
+      for (let k = n; k < n + 16 && tried < 2; k++) {
+        const path = join(dir, `r${k}.npy`);
+        writeFileSync(path, oldNpyBytes(ramp(5000)));
+        let moved = false;
+        let got: unknown = null;
+        beforeReadOf(20000, () => {
+          const before = readFileSync(path);
+          runKilledAt(CHILD, k, "shift", path);
+          // Data moved under the old header: the rows' bytes differ.
+          moved = existsSync(`${path}.journal`) &&
+            !readFileSync(path).subarray(80, 20080).equals(
+              before.subarray(80, 20080),
+            );
+        }, () => {
+          try {
+            got = readNpySync(path).data;
+          } catch (e) {
+            got = e;
+          }
+        });
+        if (!moved) continue;
+        tried++;
+        if (got instanceof Error) movingError(got);
+        else assert.deepEqual(got, ramp(5000), `kill ${k}: moved bytes read`);
+        recoverSync(path);
+        assert.deepEqual(readNpySync(path).data, ramp(5000));
+      }
+      assert.ok(tried > 0, "no kill left a move under way");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.ok(tried > 0, "no kill left a move under way");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
