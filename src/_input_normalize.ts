@@ -368,11 +368,27 @@ const STRIDED_KEYS = ["data", "shape", "stride", "offset", "dtype"] as const;
  * the data as C-contiguous. An object with no key of either form, nor one
  * near, is left to the general refusal.
  */
-function refuseUnknownKeys(obj: Record<string, unknown>, label: string): void {
+function refuseUnknownKeys(
+  obj: Record<string, unknown>,
+  label: string,
+  target: DType | undefined,
+): void {
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return;
-  const all = [...DATA_KEYS, "stride", "offset"];
   const keys = Object.keys(obj);
+  // One record given bare (its keys the file's field names): not a
+  // misspelt input object.
+  const names = target?.fields?.map((f) => f.name);
+  if (
+    names !== undefined && keys.length > 0 &&
+    keys.every((k) => names.includes(k)) &&
+    !(Array.isArray(obj.data) || isTypedArray(obj.data))
+  ) {
+    throw new TypeError(
+      `Cannot append ${label}: this is one record, given bare; records are appended inside an array: [record]`,
+    );
+  }
+  const all = [...DATA_KEYS, "stride", "offset"];
   if (
     !keys.some((k) => all.includes(k) || nearest(k, all) !== undefined)
   ) return;
@@ -427,7 +443,7 @@ export function normalize(
       srcDType,
     };
   }
-  refuseUnknownKeys(obj, label);
+  refuseUnknownKeys(obj, label, target);
   if ("data" in obj && "shape" in obj) {
     const data = obj.data as ArrayLike<unknown>;
     checkData(data, label, "data must be a typed array or an array");

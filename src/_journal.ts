@@ -29,6 +29,7 @@ import { NpyFormatError } from "./errors.ts";
 import { readFully, runSync } from "./_io.ts";
 import { refuseForeign } from "./_journal_owner.ts";
 import { rewriteError } from "./_close_error.ts";
+import { MOVING } from "./_moving_magic.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -301,13 +302,6 @@ function rollForward(
   file.writeSync(j.blob, 0);
   file.syncSync?.();
 }
-
-/**
- * What an in-place move writes over byte 0 (the magic's `0x93`) while
- * the data moves: NumPy then refuses the file ("the magic string is not
- * correct") instead of reading moved bytes as rows.
- */
-const MOVING = new Uint8Array([0]);
 
 /**
  * Puts back the magic's first byte that an in-place move killed before

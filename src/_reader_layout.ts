@@ -8,9 +8,9 @@
 
 import { NpyFormatError } from "./errors.ts";
 import { objectsReadWhy } from "./decode.ts";
-import { type IoSteps, size } from "./_io.ts";
+import { type IoSteps, readFully, size } from "./_io.ts";
 import { type FileInfo, inspect } from "./_inspect.ts";
-import type { NpyHeader } from "./header.ts";
+import { headerLengthFromPreamble, type NpyHeader } from "./header.ts";
 import {
   bytesPerRow,
   fileState,
@@ -237,4 +237,35 @@ export function checkBatchItems(value: number, label: string): number {
     );
   }
   return value;
+}
+
+/**
+ * After a whole read's data: the file still starts with a header of
+ * `headerLength` bytes, so that no in-place `ensureAppendable` (another
+ * process's) moved the bytes read. Such a move zeroes the magic's first
+ * byte before any byte moves and writes the longer header only after the
+ * last one moved, so a preamble read after the data that is whole and of
+ * the old length means the move had not begun when the data was read.
+ * (`NpyReader` checks the same at each read, with the change record:
+ * `checkNotMoved`.)
+ *
+ * @param headerLength The header length the data was read behind.
+ * @throws {NpyFormatError} `needs-recovery` when the move is under way
+ *   (or was killed), `changed` when it is done: read again.
+ */
+export function* refuseMovedWhileRead(headerLength: number): IoSteps<void> {
+  const pre = new Uint8Array(12);
+  const got = yield* readFully(pre, 0);
+  let length = -1;
+  try {
+    length = headerLengthFromPreamble(pre.subarray(0, got));
+  } catch (e) {
+    if (e instanceof NpyFormatError && e.code === "needs-recovery") throw e;
+  }
+  if (length !== headerLength) {
+    throw new NpyFormatError(
+      "changed",
+      "its header was rewritten (an in-place ensureAppendable grew it, which moves the data) while it was read; read it again",
+    );
+  }
 }

@@ -26,6 +26,7 @@ import {
   type PyValue,
 } from "./py_literal.ts";
 import { growthAxis } from "./_layout.ts";
+import { refuseMoving } from "./_moving_magic.ts";
 
 /** The magic bytes every `.npy` file starts with. */
 export const MAGIC: Uint8Array = new Uint8Array([
@@ -101,13 +102,12 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
       `not a .npy file: only ${preamble.length} bytes, too short for the header`,
     );
   }
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (preamble[i] !== MAGIC[i]) {
-      throw new NpyFormatError(
-        "bad-magic",
-        'not a .npy file: the magic string "\\x93NUMPY" is missing',
-      );
-    }
+  if (MAGIC.some((b, i) => preamble[i] !== b)) {
+    refuseMoving(preamble);
+    throw new NpyFormatError(
+      "bad-magic",
+      'not a .npy file: the magic string "\\x93NUMPY" is missing',
+    );
   }
   const major = preamble[6]!;
   const minor = preamble[7]!;

@@ -19,6 +19,7 @@ import type { Target } from "./file_like.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { hasUnsettled } from "./_journal_path.ts";
+import { NpyFormatError } from "./errors.ts";
 import { appendableFile } from "./_inspect.ts";
 import { openTarget } from "./_open_target.ts";
 import { unremovedLockOf } from "./_lock.ts";
@@ -59,6 +60,16 @@ export interface RecoverOptions extends ParseHeaderOptions {
 function unsettled(target: Target): boolean {
   return (typeof target === "string" || target instanceof URL) &&
     hasUnsettled(toPath(target));
+}
+
+/**
+ * `true` for a file an in-place move marked (its record made after
+ * `unsettled` looked, or a copy of the file: `refuseMoving`); rethrows
+ * any other error.
+ */
+function movingNeedsRecovery(e: unknown): true {
+  if (e instanceof NpyFormatError && e.code === "needs-recovery") return true;
+  throw e;
 }
 
 /**
@@ -211,7 +222,7 @@ export function needsRecovery(
     "read",
     "inspect",
     (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
-  ).then((info) => info?.needsRecovery ?? false);
+  ).then((info) => info?.needsRecovery ?? false, movingNeedsRecovery);
 }
 
 /**
@@ -239,12 +250,16 @@ export function needsRecoverySync(
 ): boolean {
   options = checkOptions(options, "read", target, HEADER_OPTIONS);
   if (unsettled(target)) return true;
-  return onTargetSync(
-    target,
-    "read",
-    "inspect",
-    (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
-  )?.needsRecovery ?? false;
+  try {
+    return onTargetSync(
+      target,
+      "read",
+      "inspect",
+      (label) => infoUnlessEmpty("inspect", label, options.maxHeaderSize),
+    )?.needsRecovery ?? false;
+  } catch (e) {
+    return movingNeedsRecovery(e);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { decodeItems, type NpyData, objectsReadWhy } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import { fileState, fileStateError, growthAxis, wholeRows } from "./_layout.ts";
 import { liveWriter } from "./_live_writer.ts";
-import { pastHeader } from "./_reader_layout.ts";
+import { pastHeader, refuseMovedWhileRead } from "./_reader_layout.ts";
 
 /** A whole array read from a file. */
 export interface NpyArray {
@@ -108,6 +108,7 @@ function* readSteps(
       `truncated .npy file: expected ${bytes.length} data bytes, read ${got}`,
     );
   }
+  yield* refuseMovedWhileRead(header.headerLength);
   return {
     data: decodeItems(bytes, header.dtype, count, { copy: false }),
     shape,

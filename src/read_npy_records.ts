@@ -12,6 +12,7 @@ import { NpyFormatError } from "./errors.ts";
 import { type IoSteps, readFully, runAsync, runSync } from "./_io.ts";
 import { targetLabel, withTarget, withTargetSync } from "./_open_target.ts";
 import { recordsOf } from "./_inspect.ts";
+import { refuseMovedWhileRead } from "./_reader_layout.ts";
 import { decodeItems } from "./decode.ts";
 import { namingFile, withFileName } from "./_error_label.ts";
 import type { NpyArray } from "./read_npy.ts";
@@ -42,6 +43,10 @@ function* recordsSteps(options: ParseHeaderOptions): IoSteps<NpyArray[]> {
       dtype: header.dtype.str,
       fortranOrder: header.fortranOrder,
     });
+  }
+  // A file of one record may be grown in place (several: refused).
+  if (records.length === 1) {
+    yield* refuseMovedWhileRead(records[0]!.info.header.headerLength);
   }
   return out;
 }
