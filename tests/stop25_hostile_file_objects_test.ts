@@ -20,7 +20,13 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import {
@@ -35,6 +41,7 @@ import {
   recover,
   recoverSync,
 } from "../mod.ts";
+import { NodeFile, OpfsFile } from "../adapters.ts";
 import { hasNumpy, runPython } from "./_numpy.ts";
 
 /** A FileLikeSync over `m`, with some methods replaced. */
@@ -384,5 +391,58 @@ describe("one file object, two writers of one process", () => {
     w.close();
     recoverSync(m);
     NpyAppendArraySync.open(m).close();
+  });
+});
+
+describe("two adapters over one handle are one file object", () => {
+  test("OpfsFile: a second adapter over the held access handle is refused", () => {
+    const m = new MemoryFile();
+    const handle = {
+      read: (b: Uint8Array, o?: { at?: number }) => m.readSync(b, o?.at ?? 0),
+      write: (b: Uint8Array, o?: { at?: number }) => {
+        m.writeSync(b, o?.at ?? 0);
+        return b.length;
+      },
+      getSize: () => m.sizeSync(),
+      truncate: (n: number) => m.truncateSync(n),
+      flush: () => {},
+      close: () => {},
+    };
+    const a = NpyAppendArraySync.open(new OpfsFile(handle), { dtype: "<i4" });
+    a.append([1]);
+    assert.throws(
+      () => NpyAppendArraySync.open(new OpfsFile(handle)),
+      toldHeld("open"),
+    );
+    a.append([2]);
+    a.close();
+    const b = NpyAppendArraySync.open(new OpfsFile(handle));
+    b.append([3]);
+    b.close();
+    assert.deepEqual([...readNpySync(m).data as Int32Array], [1, 2, 3]);
+  });
+
+  test("NodeFile: a second adapter over the held descriptor is refused", () => {
+    const dir = mkdtempSync(join(tmpdir(), "npy-h7-fd-"));
+    const fd = openSync(join(dir, "a.npy"), "w+");
+    try {
+      const a = NpyAppendArraySync.open(new NodeFile(fd), { dtype: "<i4" });
+      a.append([1]);
+      assert.throws(
+        () => NpyAppendArraySync.open(new NodeFile(fd)),
+        toldHeld("open"),
+      );
+      a.close();
+      const b = NpyAppendArraySync.open(new NodeFile(fd));
+      b.append([2]);
+      b.close();
+      assert.deepEqual(
+        [...readNpySync(new NodeFile(fd)).data as Int32Array],
+        [1, 2],
+      );
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
