@@ -359,27 +359,44 @@ async function inBrowser(origin) {
       worker.terminate();
 
       // A writer Worker killed mid-append, then a reader Worker.
+      // Each phase ends within 60 s: a hang is a failure, not a stuck run.
+      const within = (what, promise) =>
+        Promise.race([
+          promise,
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error(`${what}: no answer in 60 s`)),
+              60_000,
+            )
+          ),
+        ]);
       const writer = new Worker("/__test/kill_writer.js", { type: "module" });
-      const killed = await new Promise((resolve, reject) => {
-        let acked = 0;
-        let twice = "";
-        writer.onmessage = (ev) => {
-          if (ev.data.twice !== undefined) twice = ev.data.twice;
-          else acked = ev.data.acked;
-          if (acked >= 300) {
-            writer.terminate();
-            resolve({ acked, twice });
-          }
-        };
-        writer.onerror = (ev) => reject(new Error(`worker: ${ev.message}`));
-        writer.postMessage("go");
-      });
+      const killed = await within(
+        "the writer Worker",
+        new Promise((resolve, reject) => {
+          let acked = 0;
+          let twice = "";
+          writer.onmessage = (ev) => {
+            if (ev.data.twice !== undefined) twice = ev.data.twice;
+            else acked = ev.data.acked;
+            if (acked >= 300) {
+              writer.terminate();
+              resolve({ acked, twice });
+            }
+          };
+          writer.onerror = (ev) => reject(new Error(`worker: ${ev.message}`));
+          writer.postMessage("go");
+        }),
+      );
       const reader = new Worker("/__test/kill_reader.js", { type: "module" });
-      const reopened = await new Promise((resolve, reject) => {
-        reader.onmessage = (ev) => resolve(ev.data);
-        reader.onerror = (ev) => reject(new Error(`worker: ${ev.message}`));
-        reader.postMessage("go");
-      });
+      const reopened = await within(
+        "the reopening Worker",
+        new Promise((resolve, reject) => {
+          reader.onmessage = (ev) => resolve(ev.data);
+          reader.onerror = (ev) => reject(new Error(`worker: ${ev.message}`));
+          reader.postMessage("go");
+        }),
+      );
       reader.terminate();
       return {
         killed: { ...killed, ...reopened },
@@ -550,12 +567,16 @@ async function main() {
   }
 
   const k = result.killed;
-  if (!k.ok) fail(`the Worker reopening a killed writer's file failed:\n${k.error}`);
+  if (!k.ok) {
+    fail(`the Worker reopening a killed writer's file failed:\n${k.error}`);
+  }
   if (k.twice !== "NpyLockedError") {
     fail(`a second OpfsFile over a held handle gave ${k.twice}`);
   }
   if (k.rows < k.acked) {
-    fail(`after a Worker killed mid-append: ${k.rows} rows of ${k.acked} acknowledged`);
+    fail(
+      `after a Worker killed mid-append: ${k.rows} rows of ${k.acked} acknowledged`,
+    );
   }
   console.log(
     `browser test: Worker killed after ${k.acked} acknowledged appends: ${k.rows} rows back${
