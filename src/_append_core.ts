@@ -31,6 +31,7 @@ import {
   sync,
   truncate,
   write,
+  writeAllSync,
 } from "./_io.ts";
 import type { FileLikeSync } from "./file_like.ts";
 import {
@@ -335,10 +336,10 @@ export class AppendCore {
     const header = this.rewriteHeaderOnAppend ? this.header(shape) : null;
     let headerTouched = false;
     try {
-      if (bytes.byteLength > 0) file.writeSync(bytes, oldEnd);
+      if (bytes.byteLength > 0) writeAllSync(file, bytes, oldEnd);
       if (header !== null) {
         headerTouched = true;
-        file.writeSync(header, 0);
+        writeAllSync(file, header, 0);
       }
     } catch (e) {
       runSync(
@@ -488,7 +489,7 @@ export class AppendCore {
     const shape = this.shape;
     if (shape === null || this.fsync || this.#buffered > 0) return false;
     try {
-      file.writeSync(this.header(shape), 0);
+      writeAllSync(file, this.header(shape), 0);
     } catch (e) {
       runSync(this.#rollback(this.dataEnd, this.#diskShape), file);
       throw fileObjectError(e);

@@ -78,34 +78,143 @@ export function readCount(n: unknown, asked: number): number {
   }
   throw new TypeError(
     `Cannot use the file object: its read() returned ${
-      typeof n === "bigint"
-        ? `${n}n`
-        : typeof n === "string"
-        ? JSON.stringify(n)
-        : String(n)
-    } (${typeof n}) for ${asked} bytes asked; return the count of bytes it put in the buffer (0 at the end of the file)`,
+      shown(n)
+    } for ${asked} bytes asked; return the count of bytes it put in the buffer (0 at the end of the file)`,
   );
+}
+
+/** A file object's answer in a message: its value and type. */
+function shown(n: unknown): string {
+  let text: string;
+  try {
+    text = typeof n === "bigint"
+      ? `${n}n`
+      : typeof n === "string"
+      ? JSON.stringify(n)
+      : isThenable(n)
+      ? "a Promise"
+      : String(n);
+  } catch {
+    text = "a value";
+  }
+  return `${text} (${typeof n})`;
+}
+
+/** Whether `value` is a Promise or another thenable. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Refuses a `FileLikeSync` method's answer that is a Promise (an `async`
+ * method, or one that starts its work and returns): its work is not done
+ * when it returns, so a write acknowledged would not be in the file, and
+ * its failure would be no one's (an unhandled rejection). That failure is
+ * caught and dropped: the error thrown here stands for it.
+ *
+ * @param answer What the method returned.
+ * @param method Its name, for the message (`"writeSync"`).
+ * @throws {TypeError} naming the method and the fix, for a thenable.
+ */
+export function refuseThenable(answer: unknown, method: string): void {
+  if (!isThenable(answer)) return;
+  Promise.resolve(answer).catch(() => {});
+  throw new TypeError(
+    `Cannot use ${FILE_OBJECT_LABEL}: its ${method}() returned a Promise, so its work is not done when it returns; make ${method} synchronous, or give NpyAppendArray (not the Sync functions) an object with read, write and size only (a FileLike), whose promises it awaits`,
+  );
+}
+
+/**
+ * Writes all of `buffer` at `position` to a synchronous file by a direct
+ * call (the sync writer's hot path), as {@linkcode write} run by
+ * {@linkcode runSync} does: a count of fewer bytes written is followed by
+ * writes of the rest; a Promise is refused ({@linkcode refuseThenable}).
+ * Errors are the file object's own (callers map them).
+ *
+ * @param file The file.
+ * @param buffer The bytes (at most {@linkcode MAX_IO_BYTES}).
+ * @param position Byte offset in the file.
+ */
+export function writeAllSync(
+  file: FileLikeSync,
+  buffer: Uint8Array,
+  position: number,
+): void {
+  const answer = file.writeSync(buffer, position);
+  if (answer === undefined) return;
+  refuseThenable(answer, "writeSync");
+  const n = writeCount(answer, buffer.byteLength, position);
+  if (n < buffer.byteLength) {
+    runSync(write(buffer.subarray(n), position + n), file);
+  }
 }
 
 /**
  * Yields a write of `buffer` at `position`: one request, or pieces of at
  * most {@linkcode MAX_IO_BYTES} in order for a larger buffer (every write
- * of the library comes through here). Nothing for an empty buffer.
+ * of the library comes through here). Nothing for an empty buffer. A file
+ * object's write that answers a count of fewer bytes (as `fs.writeSync`
+ * and OPFS's `write` do) is asked again for the rest (see
+ * {@linkcode writeCount}).
  */
 export function* write(buffer: Uint8Array, position: number): IoSteps<void> {
   // Read once: see readFully on lengths of 2 GiB or more.
   const total = buffer.byteLength;
-  if (total <= MAX_IO_BYTES) {
-    if (total > 0) yield { op: "write", buffer, position };
-    return;
+  let done = 0;
+  while (done < total) {
+    const piece = done === 0 && total <= MAX_IO_BYTES
+      ? buffer
+      : buffer.subarray(done, Math.min(total, done + MAX_IO_BYTES));
+    const at = position + done;
+    const answer = yield { op: "write", buffer: piece, position: at };
+    done += answer === undefined
+      ? piece.byteLength
+      : writeCount(answer, piece.byteLength, at);
   }
-  for (let done = 0; done < total; done += MAX_IO_BYTES) {
-    yield {
-      op: "write",
-      buffer: buffer.subarray(done, Math.min(total, done + MAX_IO_BYTES)),
-      position: position + done,
-    };
+}
+
+/**
+ * A write's answer as the count of bytes written: `undefined` (the
+ * contract: all of them), else a count (a number, or the `bytesWritten`
+ * of Node's `FileHandle.write`) from 1 to the bytes given; the caller
+ * writes the rest.
+ *
+ * @param answer What the file object's write returned (resolved to).
+ * @param asked The bytes given.
+ * @param position Where they went, for the message.
+ * @returns The bytes written.
+ * @throws {TypeError} for anything else (a count past the bytes given,
+ * negative or not an integer, another value): taken as a count, it would
+ * skip or repeat bytes.
+ * @throws {Error} of code `EIO` for a count of 0: asking again could loop
+ * forever.
+ */
+export function writeCount(
+  answer: unknown,
+  asked: number,
+  position: number,
+): number {
+  if (answer === undefined) return asked;
+  const n = typeof answer === "object" && answer !== null &&
+      typeof (answer as { bytesWritten?: unknown }).bytesWritten === "number"
+    ? (answer as { bytesWritten: number }).bytesWritten
+    : answer;
+  if (n === 0 && asked > 0) {
+    const e = new Error(
+      `Cannot write ${FILE_OBJECT_LABEL}: EIO: its write() wrote none of the ${asked} bytes at byte ${position} (it returned 0); check its storage, then write again`,
+    );
+    throw Object.assign(e, { code: "EIO" });
   }
+  if (typeof n === "number" && Number.isSafeInteger(n) && n > 0 && n <= asked) {
+    return n;
+  }
+  throw new TypeError(
+    `Cannot use ${FILE_OBJECT_LABEL}: its write() returned ${
+      shown(answer)
+    } for ${asked} bytes given; write all the bytes and return nothing (or the count of bytes written, 1 or more)`,
+  );
 }
 
 /**
@@ -191,6 +300,12 @@ function noTruncate(method: string): never {
 }
 
 function doSync(op: IoOp, file: FileLikeSync): unknown {
+  const answer = callSync(op, file);
+  refuseThenable(answer, `${op.op}Sync`);
+  return answer;
+}
+
+function callSync(op: IoOp, file: FileLikeSync): unknown {
   switch (op.op) {
     case "read":
       return file.readSync(op.buffer, op.position);
@@ -306,6 +421,7 @@ export function readFullySync(
   let answer: unknown;
   try {
     answer = file.readSync(buffer, position);
+    refuseThenable(answer, "readSync");
   } catch (e) {
     throw fileObjectError(e, "read");
   }

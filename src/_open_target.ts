@@ -36,6 +36,7 @@ import {
   toPath,
 } from "./_path_fs.ts";
 import { namingIdLock } from "./_folder_lock.ts";
+import { holdFileObject } from "./_held_objects.ts";
 import { idLockDirAllowed, idLockPath, LINKS_LOCK_DIR } from "./_lock_names.ts";
 
 import { FILE_OBJECT_LABEL } from "./_options_check.ts";
@@ -183,25 +184,20 @@ export function openTarget(
       throw namingIdLock(e, path, "links");
     }
   }
-  const noop = () => {};
-  if (isFileLikeSync(target)) {
+  const sync = isFileLikeSync(target);
+  if (sync || (!options.needSync && isFileLike(target))) {
+    // Writers and recover hold the object in this process (it has no lock
+    // file); readers share it.
+    const release = options.mode === "read"
+      ? () => {}
+      : holdFileObject(target, options.verb);
     return {
-      file: target,
-      asyncFile: null,
+      file: sync ? target : null,
+      asyncFile: sync ? null : target as FileLike,
       label: FILE_OBJECT_LABEL,
       path: null,
       create: null,
-      release: noop,
-    };
-  }
-  if (!options.needSync && isFileLike(target)) {
-    return {
-      file: null,
-      asyncFile: target as FileLike,
-      label: FILE_OBJECT_LABEL,
-      path: null,
-      create: null,
-      release: noop,
+      release,
     };
   }
   throw badTarget(options.verb, options.needSync ?? false, target);
@@ -542,7 +538,16 @@ export function withTarget<T>(
 ): Promise<T> {
   try {
     const t = openTarget(target, options);
-    if (t.asyncFile !== null) return async(t.asyncFile, t.label);
+    if (t.asyncFile !== null) {
+      let work: Promise<T>;
+      try {
+        work = async(t.asyncFile, t.label);
+      } catch (e) {
+        t.release();
+        throw e;
+      }
+      return work.finally(() => t.release());
+    }
     return Promise.resolve(
       afterFinished(
         () => sync(t.file!, t.label, t.path),

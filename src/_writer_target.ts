@@ -419,12 +419,20 @@ function openReplace(
  * `FileLikeSync`s), or needs the asynchronous `FileLike` interface.
  *
  * @param target The target.
- * @returns The async file, or `null` when synchronous I/O works.
+ * @returns The async file, held for this writer in this process until
+ * `release()` (see `holdFileObject`), or `null` when synchronous I/O works.
+ * @throws {NpyLockedError} another writer of this process holds the object.
  */
-export function asyncOnly(target: Target): FileLike | null {
+export function asyncOnly(
+  target: Target,
+): { file: FileLike; release: () => void } | null {
   if (typeof target === "string" || target instanceof URL) return null;
   const t = openTarget(target, { mode: "create", verb: "open" });
-  return t.asyncFile;
+  if (t.asyncFile === null) {
+    t.release();
+    return null;
+  }
+  return { file: t.asyncFile, release: t.release };
 }
 
 /**

@@ -19,6 +19,8 @@ import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
 interface AsyncBackend {
   core: AppendCore;
   file: FileLike;
+  /** Ends this writer's hold on the file object (see `holdFileObject`). */
+  release: () => void;
 }
 
 /**
@@ -97,8 +99,8 @@ export class NpyAppendArray implements AsyncDisposable {
     options: NpyAppendArrayOptions = {},
   ): Promise<NpyAppendArray> {
     options = checkOptions(options, "open", target, WRITER_OPTIONS);
-    const file = asyncOnly(target);
-    if (file === null) {
+    const held = asyncOnly(target);
+    if (held === null) {
       const w = new NpyAppendArray(
         NpyAppendArraySync.open(target, options),
         null,
@@ -106,12 +108,18 @@ export class NpyAppendArray implements AsyncDisposable {
       w.#atomic = options.atomic === true;
       return w;
     }
-    if (options.atomic === true) throw atomicNeedsPath();
-    const core = new AppendCore(FILE_OBJECT_LABEL, options);
-    const size = await runAsync(sizeStep(), file);
-    if (size === 0 || options.deleteIfExists) core.startOver(size);
-    else await runAsync(adoptExisting(core, options), file);
-    return new NpyAppendArray(null, { core, file });
+    const { file, release } = held;
+    try {
+      if (options.atomic === true) throw atomicNeedsPath();
+      const core = new AppendCore(FILE_OBJECT_LABEL, options);
+      const size = await runAsync(sizeStep(), file);
+      if (size === 0 || options.deleteIfExists) core.startOver(size);
+      else await runAsync(adoptExisting(core, options), file);
+      return new NpyAppendArray(null, { core, file, release });
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   /** The current shape, growth axis included; `[]` before the first append. */
@@ -321,6 +329,10 @@ export class NpyAppendArray implements AsyncDisposable {
           stray: core.broken,
         });
       }
+    }).finally(() => {
+      // Closed (the buffered rows written or given up): the object is free
+      // for another writer of this process.
+      if (core.closed) this.#async!.release();
     });
     this.#tail = done.catch(() => {});
     return done;

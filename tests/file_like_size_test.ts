@@ -24,7 +24,9 @@ const LIES: unknown[] = [24n, -1, NaN, "24", 2 ** 53, 1.5];
 /** A MemoryFile holding a (3,) f8 array, whose size answers `lie`. */
 function lying(lie: unknown): { file: MemoryFile; bytes: Uint8Array } {
   const file = new MemoryFile();
-  NpyAppendArraySync.open(file).append([1, 2, 3]);
+  const w = NpyAppendArraySync.open(file);
+  w.append([1, 2, 3]);
+  w.close();
   file.sizeSync = () => lie as number;
   file.size = () => Promise.resolve(lie as number);
   return { file, bytes: file.bytes().slice() };

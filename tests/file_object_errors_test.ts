@@ -131,7 +131,9 @@ test("a Deno FsFile read-only or closed (on Deno): named, bytes kept", () => {
 
 test("a FileLike's own error passes unchanged; bytes kept", () => {
   const file = new MemoryFile();
-  NpyAppendArraySync.open(file).append([1, 2, 3]);
+  const first = NpyAppendArraySync.open(file);
+  first.append([1, 2, 3]);
+  first.close();
   const before = file.bytes().slice();
   const mine = new Error("my storage is offline");
   const w = NpyAppendArraySync.open(file);

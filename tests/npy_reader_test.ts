@@ -375,7 +375,9 @@ describe("NpyReader", () => {
     npy.close();
     // a file replaced by one with another row shape is refused
     const other = new MemoryFile();
-    NpyAppendArraySync.open(other).append([[1, 2, 3]]);
+    const w1 = NpyAppendArraySync.open(other);
+    w1.append([[1, 2, 3]]);
+    w1.close();
     const r2 = await NpyReader.open(other);
     other.truncateSync(0);
     NpyAppendArraySync.open(other).append([[1, 2]]);

@@ -17,6 +17,7 @@ import {
   MemoryFile,
   NpyAppendArraySync,
   NpyGroupWriterSync,
+  NpyLockedError,
   NpyReader,
   NpyStackWriterSync,
   parseDType,
@@ -272,6 +273,13 @@ test("a closed OPFS handle is an EBADF error naming the file object and the fix,
     e.cause instanceof DOMException;
   assert.throws(() => w.append([3]), closed);
   assert.throws(() => readNpySync(file), closed);
+  // The writer still holds the object (stop 25): a second one is refused.
+  assert.throws(() => NpyAppendArraySync.open(file), NpyLockedError);
+  try {
+    w.close();
+  } catch {
+    // the closed handle's error again
+  }
   assert.throws(() => NpyAppendArraySync.open(file), closed);
   await assert.rejects(readNpy(file), closed);
   // Nothing lost: a new handle over the same storage holds the two rows.

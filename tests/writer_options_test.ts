@@ -20,7 +20,9 @@ import { tempDir } from "./_numpy.ts";
 
 function npyFile(values: number[]): MemoryFile {
   const f = new MemoryFile();
-  NpyAppendArraySync.open(f, { dtype: "<f8" }).append(values);
+  const w0 = NpyAppendArraySync.open(f, { dtype: "<f8" });
+  w0.append(values);
+  w0.close();
   return f;
 }
 
@@ -158,7 +160,9 @@ describe("fortranOrder", () => {
 
   test("must match an existing file whose shape reads differently in the two orders", () => {
     const f = new MemoryFile();
-    NpyAppendArraySync.open(f, { dtype: "<f8" }).append([[1, 2], [3, 4]]);
+    const w0 = NpyAppendArraySync.open(f, { dtype: "<f8" });
+    w0.append([[1, 2], [3, 4]]);
+    w0.close();
     const before = f.bytes();
     assert.throws(
       () => NpyAppendArraySync.open(f, { fortranOrder: true }),
@@ -174,7 +178,9 @@ describe("fortranOrder", () => {
     w.append([2]);
     assert.deepEqual(readNpySync(g).data, new Float64Array([1, 2]));
     const h = new MemoryFile();
-    NpyAppendArraySync.open(h, { dtype: "<f8" }).append([[1, 2]]);
+    const w1 = NpyAppendArraySync.open(h, { dtype: "<f8" });
+    w1.append([[1, 2]]);
+    w1.close();
     const c = NpyAppendArraySync.open(h, { fortranOrder: true });
     c.append([[3]]);
     assert.deepEqual(readNpySync(h).shape, [1, 3]);

@@ -10,6 +10,7 @@
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
 import { checkHandle } from "./_check_handle.ts";
+import { heldAs } from "../_held_objects.ts";
 
 /** What `DenoFile` calls first, checked when it is made. */
 const DENO_METHODS = ["readSync", "writeSync", "seekSync", "statSync"];
@@ -69,6 +70,7 @@ export class DenoFile extends SyncBackedFile {
       DENO_METHODS,
     );
     this.#file = file;
+    heldAs(this, file);
     this.#pos = -1;
   }
 

@@ -11,6 +11,7 @@
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop, wroteNothing } from "./_loops.ts";
 import { checkDescriptor } from "./_check_handle.ts";
+import { descriptorKey, heldAs } from "../_held_objects.ts";
 
 /** The members of `node:fs` the adapter uses. */
 export interface NodeFsLike {
@@ -103,6 +104,7 @@ export class NodeFile extends SyncBackedFile {
     }
     this.#fd = fd;
     this.#fs = mod;
+    heldAs(this, descriptorKey(mod, fd));
   }
 
   /** The wrapped descriptor. */

@@ -8,6 +8,7 @@
 import type { FileLike } from "../file_like.ts";
 import { wroteNothing } from "./_loops.ts";
 import { checkHandle } from "./_check_handle.ts";
+import { heldAs } from "../_held_objects.ts";
 
 /** What `NodeFileHandle` calls first, checked when it is made. */
 const HANDLE_METHODS = ["read", "write", "stat"];
@@ -79,6 +80,7 @@ export class NodeFileHandle implements FileLike {
       HANDLE_METHODS,
     );
     this.#handle = handle;
+    heldAs(this, handle);
   }
 
   /** The wrapped handle. */

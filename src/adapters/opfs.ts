@@ -9,6 +9,7 @@
 import { SyncBackedFile } from "../sync_backed_file.ts";
 import { readLoop, writeLoop } from "./_loops.ts";
 import { checkHandle } from "./_check_handle.ts";
+import { heldAs } from "../_held_objects.ts";
 
 /** What `OpfsFile` calls first, checked when it is made. */
 const OPFS_METHODS = ["read", "write", "getSize"];
@@ -95,6 +96,7 @@ export class OpfsFile extends SyncBackedFile {
       OPFS_METHODS,
     );
     this.#handle = handle;
+    heldAs(this, handle);
   }
 
   /** The wrapped handle. */
