@@ -19,7 +19,6 @@ import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
-  checkMemberName,
   cutGroupSync,
   fileSize,
   GROUP_FORMAT,
@@ -37,7 +36,7 @@ import {
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { sealLiveSync } from "./_group_stack.ts";
-import { checkPortableNames } from "./_group_names.ts";
+import { checkMemberName, checkPortableNames } from "./_group_names.ts";
 import { checkGroupFolder, lostGroupJsonHint } from "./_group_rebuild.ts";
 import {
   checkDeclared,

@@ -93,41 +93,6 @@ export function isMemberName(name: string): boolean {
   return NAME.test(name);
 }
 
-/**
- * Checks a member name: letters, digits, `_`, `-`, `.` (not first), at
- * most 100 characters, so that `<name>.npy` is a plain file in the folder;
- * in a group of stacks (`stack`), no name of the group's own files.
- *
- * @throws {RangeError} for a name that is not usable.
- */
-export function checkMemberName(
-  dir: string,
-  name: string,
-  stack: boolean = false,
-): void {
-  if (!NAME.test(name)) {
-    throw new RangeError(
-      `Cannot open group "${dir}": member name ${
-        JSON.stringify(name)
-      } is not usable; use letters, digits, "_", "-" and "." (not first), at most 100 characters`,
-    );
-  }
-  if (stack && STACK_CLASH.test(name)) {
-    throw new RangeError(
-      `Cannot open group "${dir}": member name ${
-        JSON.stringify(name)
-      } is the name of one of the group's own files in a group of stacks (group.json, a member's <name>.lock); use another name`,
-    );
-  }
-}
-
-/**
- * Names a stack member's folder `<name>` (no suffix) cannot take: the
- * group's `group.json`, and another member's lock `<other>.lock` with the
- * takeover files beside it (`<other>.lock.takeover`, ...).
- */
-const STACK_CLASH = /^group\.json$|\.lock(\.|$)/;
-
 /** Joins a folder and a name. */
 export function join(dir: string, name: string): string {
   return /[\\/]$/.test(dir) ? dir + name : `${dir}/${name}`;

@@ -1,12 +1,13 @@
 /**
- * Member names a new group must not take, for the file systems it may be
- * copied to (Windows, macOS): device names, a final `.`, names that differ
- * only in case.
+ * Member names: the characters a member's name may hold, the group's own
+ * file names a stack member cannot take, and the names a new group must
+ * not take for the file systems it may be copied to (Windows, macOS):
+ * device names, a final `.`, names that differ only in case.
  *
  * @module
  */
 
-import { fileSize, groupJsonPath } from "./_group_layout.ts";
+import { fileSize, groupJsonPath, isMemberName } from "./_group_layout.ts";
 
 /** Windows device names: there `con.npy` (any suffix) is the console. */
 const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
@@ -51,3 +52,38 @@ export function checkPortableNames(
     seen.set(name.toLowerCase(), name);
   }
 }
+
+/**
+ * Checks a member name: letters, digits, `_`, `-`, `.` (not first), at
+ * most 100 characters, so that `<name>.npy` is a plain file in the folder;
+ * in a group of stacks (`stack`), no name of the group's own files.
+ *
+ * @throws {RangeError} for a name that is not usable.
+ */
+export function checkMemberName(
+  dir: string,
+  name: string,
+  stack: boolean = false,
+): void {
+  if (!isMemberName(name)) {
+    throw new RangeError(
+      `Cannot open group "${dir}": member name ${
+        JSON.stringify(name)
+      } is not usable; use letters, digits, "_", "-" and "." (not first), at most 100 characters`,
+    );
+  }
+  if (stack && STACK_CLASH.test(name)) {
+    throw new RangeError(
+      `Cannot open group "${dir}": member name ${
+        JSON.stringify(name)
+      } is the name of one of the group's own files in a group of stacks (group.json, a member's <name>.lock); use another name`,
+    );
+  }
+}
+
+/**
+ * Names a stack member's folder `<name>` (no suffix) cannot take: the
+ * group's `group.json`, and another member's lock `<other>.lock` with the
+ * takeover files beside it (`<other>.lock.takeover`, ...).
+ */
+const STACK_CLASH = /^group\.json$|\.lock(\.|$)/;

@@ -75,35 +75,6 @@ function checkGot(
   return undefined;
 }
 
-/** Each reader's source, for {@linkcode openedIdentity}. */
-const sources = new WeakMap<object, RowSource>();
-
-/** Notes `src` as `owner`'s (a reader), for {@linkcode openedIdentity}. */
-export function noteSource(owner: object, src: RowSource): void {
-  sources.set(owner, src);
-}
-
-/**
- * The shape `owner`'s (a reader's) header states, rows as the header
- * counts them whatever the file's size (a sealed shard's rows).
- */
-export function headerShape(owner: object): readonly number[] | undefined {
-  return sources.get(owner)?.layout.header.shape;
-}
-
-/**
- * The device and inode of the file `owner` (a reader) opened from a path
- * (`fstat` of its descriptor); `null` for a file object or where the
- * runtime cannot tell.
- */
-export function openedIdentity(owner: object): string | null {
-  const f = sources.get(owner)?.sync as
-    | { identity?: () => string | null }
-    | null
-    | undefined;
-  return f?.identity?.() ?? null;
-}
-
 /** An opened file read by rows; see {@linkcode NpyReader}. */
 export class RowSource {
   readonly label: string;

@@ -15,7 +15,7 @@ import {
   shardPath,
   shardRows,
 } from "./_stack_scan.ts";
-import { headerShape, openedIdentity } from "./_row_source.ts";
+import { headerShape, openedIdentity } from "./_reader_sources.ts";
 import { pathFs } from "./_path_fs.ts";
 import { statPath } from "./_path_meta.ts";
 

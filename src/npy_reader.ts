@@ -12,7 +12,8 @@ import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
 import type { NpyArray, ReadNpyOptions } from "./read_npy.ts";
 import { BATCH_BYTES, checkBatchItems } from "./_reader_layout.ts";
-import { noteSource, RowSource } from "./_row_source.ts";
+import { RowSource } from "./_row_source.ts";
+import { noteSource } from "./_reader_sources.ts";
 import { showFile } from "./_file_label.ts";
 import { settle } from "./_settle.ts";
 
