@@ -435,11 +435,12 @@ export function ensureAppendableSync(
  * npy.append([[1, 2], [3, 4]]);
  * npy.append([[5, 6]]);
  * // The process dies before close(): the header still says (2, 2), and
- * // the last row is only half written.
+ * // the last row is only half written. The next run finds these bytes.
  * file.truncateSync(file.sizeSync() - 4);
+ * const found = new MemoryFile(file.bytes().slice());
  *
- * assert.equal(await recover(file), true);
- * const array = readNpySync(file);
+ * assert.equal(await recover(found), true);
+ * const array = readNpySync(found);
  * assert.deepEqual(array.shape, [2, 2]);
  * assert.deepEqual([...array.data as Float64Array], [1, 2, 3, 4]);
  * ```
@@ -486,9 +487,11 @@ export function recover(
  * const npy = NpyAppendArraySync.open(file);
  * npy.append([[1, 2], [3, 4]]);
  * file.truncateSync(file.sizeSync() - 8); // the last value is lost
+ * // The process dies before close(); the next run finds these bytes.
+ * const found = new MemoryFile(file.bytes().slice());
  *
- * recoverSync(file, { zerofillIncomplete: true });
- * assert.deepEqual([...readNpySync(file).data as Float64Array], [1, 2, 3, 0]);
+ * recoverSync(found, { zerofillIncomplete: true });
+ * assert.deepEqual([...readNpySync(found).data as Float64Array], [1, 2, 3, 0]);
  * ```
  *
  * @param target A path, a `file:` URL or a {@linkcode FileLikeSync}.
