@@ -25,6 +25,7 @@ import {
 import { npLoadJson } from "./_numpy.ts";
 import { ALL_PERMISSIONS, cli } from "./_cli_run.ts";
 import { fillDisk, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
+import { npyBytes } from "./_journal_files.ts";
 
 const OPTS = tmpfsTestOptions(120_000);
 
@@ -33,19 +34,13 @@ const OPTS = tmpfsTestOptions(120_000);
  * 128 bytes) has 2 spaces to spare, no room for a longer shape.
  */
 function oldFile(path: string, n: number): Uint8Array {
-  let text = `{'descr': '<i8', 'fortran_order': False, 'shape': (${n}${
-    ", 1".repeat(18)
-  }), }`;
-  const pad = (64 - ((10 + text.length + 1) % 64)) % 64;
-  text = text.slice(0, -1) + " ".repeat(pad) + "}\n";
-  const head = new Uint8Array(10 + text.length);
-  head.set([0x93, ...new TextEncoder().encode("NUMPY"), 1, 0]);
-  new DataView(head.buffer).setUint16(8, text.length, true);
-  head.set(new TextEncoder().encode(text), 10);
-  const data = new BigInt64Array(n).map((_, i) => BigInt(i));
-  const bytes = new Uint8Array(head.length + data.byteLength);
-  bytes.set(head);
-  bytes.set(new Uint8Array(data.buffer), head.length);
+  const bytes = npyBytes(
+    `{'descr': '<i8', 'fortran_order': False, 'shape': (${n}${
+      ", 1".repeat(18)
+    }), }`,
+    new BigInt64Array(n).map((_, i) => BigInt(i)),
+    64,
+  );
   writeFileSync(path, bytes);
   return bytes;
 }
