@@ -15,6 +15,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync, size as sizeStep } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 interface AsyncBackend {
   core: AppendCore;
@@ -49,6 +50,11 @@ interface AsyncBackend {
  */
 export class NpyAppendArray implements AsyncDisposable {
   readonly #sync: NpyAppendArraySync | null;
+
+  static {
+    // `using` (not `await using`): closed, and a TypeError naming the fix.
+    refuseUsing(this.prototype, "NpyAppendArray", "NpyAppendArraySync");
+  }
   readonly #async: AsyncBackend | null;
   #tail: Promise<unknown> = Promise.resolve();
   #closing = false;

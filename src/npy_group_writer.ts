@@ -12,6 +12,7 @@ import { GroupCore } from "./_group_core.ts";
 import type { NpyGroupWriterOptions } from "./_group_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 export type {
   GroupMemberOptions,
@@ -244,6 +245,11 @@ export class NpyGroupWriterSync implements Disposable {
  */
 export class NpyGroupWriter implements AsyncDisposable {
   readonly #sync: NpyGroupWriterSync;
+
+  static {
+    // `using` (not `await using`): closed, and a TypeError naming the fix.
+    refuseUsing(this.prototype, "NpyGroupWriter", "NpyGroupWriterSync");
+  }
 
   private constructor(sync: NpyGroupWriterSync) {
     this.#sync = sync;

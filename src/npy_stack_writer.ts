@@ -12,6 +12,7 @@ import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 export type { NpyStackWriterOptions } from "./_stack_options.ts";
 
@@ -231,6 +232,11 @@ export class NpyStackWriterSync implements Disposable {
  */
 export class NpyStackWriter implements AsyncDisposable {
   readonly #sync: NpyStackWriterSync;
+
+  static {
+    // `using` (not `await using`): closed, and a TypeError naming the fix.
+    refuseUsing(this.prototype, "NpyStackWriter", "NpyStackWriterSync");
+  }
 
   private constructor(sync: NpyStackWriterSync) {
     this.#sync = sync;

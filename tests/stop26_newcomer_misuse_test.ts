@@ -1,0 +1,148 @@
+/**
+ * Stop 26 (h7), a newcomer on every runtime: misuses the README makes
+ * plausible, each a typed error naming the fix, with no row lost.
+ *
+ * - `using` (not `await using`) on an async writer (`NpyAppendArray`,
+ *   `NpyStackWriter`, `NpyGroupWriter`: they close with a promise) failed
+ *   with the runtime's `Symbol(Symbol.dispose) is not a function` and left
+ *   the writer open: its path held by this process until it ended, with no
+ *   name left to close it by (a reopen said "this process holds it").
+ * - `dtype: Float32Array` (the class, as NumPy takes `np.float32`) was
+ *   refused showing the class's source (`function Float32Array() {
+ *   [native code] }`) and "not a dtype", no fix; a number likewise.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  MemoryFile,
+  NpyAppendArray,
+  NpyGroupWriter,
+  NpyStackWriter,
+  readNpy,
+  readNpyStack,
+} from "../mod.ts";
+import { tempDir } from "./_numpy.ts";
+
+function refusedUsing(asyncName: string, syncName: string) {
+  return (e: unknown): boolean => {
+    assert.ok(e instanceof TypeError, String(e));
+    assert.match(
+      e.message,
+      new RegExp(
+        `^Cannot use "using" on a ${asyncName} writer: .*"await using x = await ${asyncName}\\.open\\(\\.\\.\\.\\)", or use ${syncName} with "using"`,
+      ),
+    );
+    return true;
+  };
+}
+
+test("using on NpyAppendArray: TypeError naming await using; closed, rows kept", async () => {
+  const path = join(tempDir(), "u.npy");
+  const first = await NpyAppendArray.open(path, { dtype: "<i4" });
+  await first.append([1, 2]);
+  await assert.rejects(async () => {
+    using w = first as unknown as Disposable;
+    void w;
+    await first.append([3]); // never runs: the declaration throws
+  }, refusedUsing("NpyAppendArray", "NpyAppendArraySync"));
+  assert.equal(first.closed, true);
+  // Released: this process opens it again, the rows appended before kept.
+  await using again = await NpyAppendArray.open(path);
+  await again.append([4]);
+  assert.deepEqual([...(await readNpy(path)).data as Int32Array], [1, 2, 4]);
+});
+
+test("using on NpyAppendArray over a file object: refused, object released", async () => {
+  const file = new MemoryFile();
+  await assert.rejects(async () => {
+    using w = await NpyAppendArray.open(file) as unknown as Disposable;
+    void w;
+  }, refusedUsing("NpyAppendArray", "NpyAppendArraySync"));
+  const again = await NpyAppendArray.open(file);
+  await again.append([5]);
+  await again.close();
+  assert.deepEqual([...(await readNpy(file)).data as Float64Array], [5]);
+});
+
+test("using on NpyStackWriter and NpyGroupWriter: refused, released, rows kept", async () => {
+  const dir = tempDir();
+  const stack = join(dir, "stack");
+  const s = await NpyStackWriter.open(stack, { dtype: "<i2" });
+  await s.append([1, 2, 3]);
+  await assert.rejects(async () => {
+    using w = s as unknown as Disposable;
+    void w;
+  }, refusedUsing("NpyStackWriter", "NpyStackWriterSync"));
+  await (await NpyStackWriter.open(stack)).close();
+  assert.deepEqual([...(await readNpyStack(stack)).data as Int16Array], [
+    1,
+    2,
+    3,
+  ]);
+
+  const group = join(dir, "group");
+  await assert.rejects(async () => {
+    using w = await NpyGroupWriter.open(group, {
+      members: { a: "<i4" },
+    }) as unknown as Disposable;
+    void w;
+  }, refusedUsing("NpyGroupWriter", "NpyGroupWriterSync"));
+  const g = await NpyGroupWriter.open(group);
+  await g.append({ a: [7] });
+  await g.close();
+  assert.equal(g.length, 1);
+});
+
+test("await using on the async writers still closes them", async () => {
+  const dir = tempDir();
+  const path = join(dir, "a.npy");
+  {
+    await using w = await NpyAppendArray.open(path);
+    await w.append([1]);
+  }
+  {
+    await using s = await NpyStackWriter.open(join(dir, "s"));
+    await s.append([1]);
+  }
+  {
+    await using g = await NpyGroupWriter.open(join(dir, "g"), {
+      members: { a: "<i4" },
+    });
+    await g.append({ a: [1] });
+  }
+  await (await NpyAppendArray.open(path)).close();
+});
+
+test("dtype: a typed array class or a number names the fix; no file made", async () => {
+  const dir = tempDir();
+  const path = join(dir, "d.npy");
+  await assert.rejects(
+    NpyAppendArray.open(path, { dtype: Float32Array as never }),
+    (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e));
+      assert.ok(e.message.includes(JSON.stringify(path)), e.message);
+      assert.match(
+        e.message,
+        /Cannot use dtype "Float32Array": a typed array class is not a dtype: pass a type string such as "<f4" or "float32" \(Float32Array's items are "<f4"\), or leave dtype out and append a Float32Array/,
+      );
+      assert.ok(!e.message.includes("native code"), e.message);
+      return true;
+    },
+  );
+  await assert.rejects(
+    NpyStackWriter.open(join(dir, "s"), { dtype: BigInt64Array as never }),
+    /Cannot use dtype "BigInt64Array": a typed array class is not a dtype: .*append a BigInt64Array/,
+  );
+  await assert.rejects(
+    NpyAppendArray.open(path, { dtype: 5 as never }),
+    /Cannot use dtype "5": not a dtype: pass a type string such as "<f4" or "float32", or a list of fields/,
+  );
+  await assert.rejects(
+    NpyAppendArray.open(path, { dtype: (() => "<f4") as never }),
+    /not a dtype: pass a type string/,
+  );
+  assert.equal(existsSync(path), false);
+});
