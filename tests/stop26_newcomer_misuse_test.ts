@@ -10,6 +10,10 @@
  * - `dtype: Float32Array` (the class, as NumPy takes `np.float32`) was
  *   refused showing the class's source (`function Float32Array() {
  *   [native code] }`) and "not a dtype", no fix; a number likewise.
+ * - `{ data: [[1, 2], [3, 4]], shape: [2, 2] }` (nested data; the README
+ *   says flat) said "Cannot infer a dtype ...: found an array of 2; pass
+ *   the dtype option" (which does not help) or, with a dtype, "data has 2
+ *   elements, shape (2, 2) needs 4".
  */
 
 import { test } from "node:test";
@@ -19,10 +23,13 @@ import { join } from "node:path";
 import {
   MemoryFile,
   NpyAppendArray,
+  NpyAppendArraySync,
   NpyGroupWriter,
+  NpyGroupWriterSync,
   NpyStackWriter,
   readNpy,
   readNpyStack,
+  readNpySync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
@@ -145,4 +152,38 @@ test("dtype: a typed array class or a number names the fix; no file made", async
     /not a dtype: pass a type string/,
   );
   assert.equal(existsSync(path), false);
+});
+
+test("{ data } holding nested arrays names the fix; nothing written", () => {
+  const fix =
+    /data holds nested arrays: give it flat \(data\.flat\(Infinity\)\), or append the nested array itself/;
+  const dir = tempDir();
+  const path = join(dir, "n.npy");
+  const w = NpyAppendArraySync.open(path);
+  assert.throws(
+    () => w.append({ data: [[1, 2], [3, 4]], shape: [2, 2] } as never),
+    (e: unknown) =>
+      e instanceof TypeError && fix.test(e.message) &&
+      e.message.includes(JSON.stringify(path)) &&
+      !e.message.includes("pass the dtype option"),
+  );
+  w.append([[1, 2], [3, 4]]); // as the fix says
+  w.close();
+  const typed = NpyAppendArraySync.open(path);
+  assert.throws(
+    () => typed.append({ data: [[5, 6]], shape: [1, 2] } as never),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      e.message.includes("data has 1 elements, shape (1, 2) needs 2; ") &&
+      fix.test(e.message),
+  );
+  typed.close();
+  assert.deepEqual(readNpySync(path).shape, [2, 2]);
+  const g = NpyGroupWriterSync.open(join(dir, "g"), { members: { a: "<f4" } });
+  assert.throws(
+    () => g.append({ a: { data: [[1, 2]], shape: [1, 2] } } as never),
+    fix,
+  );
+  g.close();
+  assert.equal(g.length, 0);
 });
