@@ -5,6 +5,7 @@
  */
 
 import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
@@ -66,6 +67,11 @@ export class NpyAppendArray implements AsyncDisposable {
     sync: NpyAppendArraySync | null,
     backend: AsyncBackend | null,
   ) {
+    refuseNew(
+      sync instanceof NpyAppendArraySync ||
+        backend?.core instanceof AppendCore,
+      "await NpyAppendArray.open(target, options)",
+    );
     this.#sync = sync;
     this.#async = backend;
   }

@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { GROUP_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore } from "./_group_core.ts";
@@ -58,6 +59,10 @@ export class NpyGroupWriterSync implements Disposable {
   readonly #guard = new ReentryGuard();
 
   private constructor(core: GroupCore) {
+    refuseNew(
+      core instanceof GroupCore,
+      "NpyGroupWriterSync.open(dir, options)",
+    );
     this.#core = core;
   }
 
@@ -252,6 +257,10 @@ export class NpyGroupWriter implements AsyncDisposable {
   }
 
   private constructor(sync: NpyGroupWriterSync) {
+    refuseNew(
+      sync instanceof NpyGroupWriterSync,
+      "await NpyGroupWriter.open(dir, options)",
+    );
     this.#sync = sync;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { STACK_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
@@ -49,6 +50,10 @@ export class NpyStackWriterSync implements Disposable {
   readonly #guard = new ReentryGuard();
 
   private constructor(core: StackCore) {
+    refuseNew(
+      core instanceof StackCore,
+      "NpyStackWriterSync.open(dir, options)",
+    );
     this.#core = core;
   }
 
@@ -239,6 +244,10 @@ export class NpyStackWriter implements AsyncDisposable {
   }
 
   private constructor(sync: NpyStackWriterSync) {
+    refuseNew(
+      sync instanceof NpyStackWriterSync,
+      "await NpyStackWriter.open(dir, options)",
+    );
     this.#sync = sync;
   }
 

@@ -14,19 +14,28 @@
  *   says flat) said "Cannot infer a dtype ...: found an array of 2; pass
  *   the dtype option" (which does not help) or, with a dtype, "data has 2
  *   elements, shape (2, 2) needs 4".
+ * - `new NpyAppendArray("x.npy")`, as the Python package spells it
+ *   (`NpyAppendArray(filename)`): the constructors are private to
+ *   TypeScript only, and JavaScript made an object holding the path where
+ *   the writer's state goes; its calls failed with the runtime's words
+ *   (`this[#sync].close is not a function`). Every class with an `open`.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   MemoryFile,
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyGroupReader,
   NpyGroupWriter,
   NpyGroupWriterSync,
+  NpyReader,
+  NpyStackReader,
   NpyStackWriter,
+  NpyStackWriterSync,
   readNpy,
   readNpyStack,
   readNpySync,
@@ -186,4 +195,35 @@ test("{ data } holding nested arrays names the fix; nothing written", () => {
   );
   g.close();
   assert.equal(g.length, 0);
+});
+
+test("new instead of open: a TypeError naming the open call; no file made", () => {
+  const dir = tempDir();
+  const path = join(dir, "x.npy");
+  const classes: [unknown, string][] = [
+    [NpyAppendArray, "await NpyAppendArray.open(target, options)"],
+    [NpyAppendArraySync, "NpyAppendArraySync.open(target, options)"],
+    [NpyReader, "await NpyReader.open(target, options)"],
+    [NpyStackWriter, "await NpyStackWriter.open(dir, options)"],
+    [NpyStackWriterSync, "NpyStackWriterSync.open(dir, options)"],
+    [NpyGroupWriter, "await NpyGroupWriter.open(dir, options)"],
+    [NpyGroupWriterSync, "NpyGroupWriterSync.open(dir, options)"],
+    [NpyStackReader, "await NpyStackReader.open(dir)"],
+    [NpyGroupReader, "await NpyGroupReader.open(dir, options)"],
+  ];
+  for (const [cls, open] of classes) {
+    const name = (cls as { name: string }).name;
+    const Ctor = cls as new (...args: unknown[]) => unknown;
+    for (const args of [[path], [path, { deleteIfExists: true }], []]) {
+      assert.throws(
+        () => new Ctor(...args),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          e.message ===
+            `Cannot make a ${name} with "new": open one with "${open}"`,
+        `${name}(${JSON.stringify(args)})`,
+      );
+    }
+  }
+  assert.deepEqual(readdirSync(dir), []);
 });
