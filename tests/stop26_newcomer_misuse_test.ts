@@ -19,6 +19,10 @@
  *   TypeScript only, and JavaScript made an object holding the path where
  *   the writer's state goes; its calls failed with the runtime's words
  *   (`this[#sync].close is not a function`). Every class with an `open`.
+ * - A `file:` URL given as text (`import.meta.resolve("./x.npy")` returns
+ *   text) was taken as a relative path: "its folder
+ *   \"/cwd/file:///tmp\" does not exist", or a file made under a folder
+ *   named `file:` when one existed.
  */
 
 import { test } from "node:test";
@@ -38,6 +42,7 @@ import {
   NpyStackWriterSync,
   readNpy,
   readNpyStack,
+  recover,
   readNpySync,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
@@ -226,4 +231,36 @@ test("new instead of open: a TypeError naming the open call; no file made", () =
     }
   }
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test("a file: URL as text names the fix (new URL); a URL object works", async () => {
+  const dir = tempDir();
+  const path = join(dir, "u.npy");
+  const text = new URL(`file://${path}`).href;
+  const want = (e: unknown): boolean =>
+    e instanceof TypeError &&
+    e.message.includes(
+      `${
+        JSON.stringify(text)
+      }: a file: URL given as text would be read as a relative path; pass new URL(${
+        JSON.stringify(text)
+      }) or the file's path`,
+    );
+  await assert.rejects(NpyAppendArray.open(text), want);
+  assert.throws(() => NpyAppendArraySync.open(text), want);
+  await assert.rejects(readNpy(text), want);
+  await assert.rejects(NpyReader.open(text), want);
+  await assert.rejects(recover(text), want);
+  await assert.rejects(NpyStackWriter.open(text), want);
+  await assert.rejects(NpyStackReader.open(text), want);
+  assert.throws(
+    () => NpyGroupWriterSync.open(text, { members: { a: "<i4" } }),
+    want,
+  );
+  await assert.rejects(NpyGroupReader.open(text), want);
+  assert.deepEqual(readdirSync(dir), []);
+  const w = await NpyAppendArray.open(new URL(text));
+  await w.append([1]);
+  await w.close();
+  assert.deepEqual(readNpySync(path).shape, [1]);
 });
