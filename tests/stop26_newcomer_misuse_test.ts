@@ -42,8 +42,8 @@ import {
   NpyStackWriterSync,
   readNpy,
   readNpyStack,
-  recover,
   readNpySync,
+  recover,
 } from "../mod.ts";
 import { tempDir } from "./_numpy.ts";
 
@@ -93,7 +93,7 @@ test("using on NpyStackWriter and NpyGroupWriter: refused, released, rows kept",
   const stack = join(dir, "stack");
   const s = await NpyStackWriter.open(stack, { dtype: "<i2" });
   await s.append([1, 2, 3]);
-  await assert.rejects(async () => {
+  assert.throws(() => {
     using w = s as unknown as Disposable;
     void w;
   }, refusedUsing("NpyStackWriter", "NpyStackWriterSync"));
