@@ -23,6 +23,8 @@
  *   text) was taken as a relative path: "its folder
  *   \"/cwd/file:///tmp\" does not exist", or a file made under a folder
  *   named `file:` when one existed.
+ * - `readNpy(await fetch(url))`: a fetch `Response` was refused with no
+ *   fix (a `Blob` already had one).
  */
 
 import { test } from "node:test";
@@ -263,4 +265,25 @@ test("a file: URL as text names the fix (new URL); a URL object works", async ()
   await w.append([1]);
   await w.close();
   assert.deepEqual(readNpySync(path).shape, [1]);
+});
+
+test("a fetch Response as a target names the fix (MemoryFile of its bytes)", async () => {
+  const fix =
+    "; for a fetch Response, pass new MemoryFile(new Uint8Array(await response.arrayBuffer()))";
+  await assert.rejects(
+    readNpy(new Response(new Uint8Array(8)) as never),
+    (e: unknown) => e instanceof TypeError && e.message.endsWith(fix),
+  );
+  assert.throws(
+    () => NpyAppendArraySync.open(new Response(null) as never),
+    (e: unknown) => e instanceof TypeError && e.message.endsWith(fix),
+  );
+  // As the fix says:
+  const file = new MemoryFile();
+  NpyAppendArraySync.open(file).append([1, 2]);
+  const body = new Response(file.bytes().slice());
+  const back = await readNpy(
+    new MemoryFile(new Uint8Array(await body.arrayBuffer())),
+  );
+  assert.deepEqual(back.shape, [2]);
 });
