@@ -53,8 +53,14 @@ export class NpyAppendArray implements AsyncDisposable {
   readonly #sync: NpyAppendArraySync | null;
 
   static {
-    // `using` (not `await using`): closed, and a TypeError naming the fix.
-    refuseUsing(this.prototype, "NpyAppendArray", "NpyAppendArraySync");
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(this.prototype, "NpyAppendArray", "NpyAppendArraySync", (w) => {
+      // Buffered rows that cannot be written are given up, as at the end
+      // of `await using`; an async file object's close only starts.
+      if (w.#sync) w.#sync[Symbol.dispose]();
+      else w.#close(true).catch(() => {});
+    });
   }
   readonly #async: AsyncBackend | null;
   #tail: Promise<unknown> = Promise.resolve();

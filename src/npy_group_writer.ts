@@ -252,8 +252,14 @@ export class NpyGroupWriter implements AsyncDisposable {
   readonly #sync: NpyGroupWriterSync;
 
   static {
-    // `using` (not `await using`): closed, and a TypeError naming the fix.
-    refuseUsing(this.prototype, "NpyGroupWriter", "NpyGroupWriterSync");
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(
+      this.prototype,
+      "NpyGroupWriter",
+      "NpyGroupWriterSync",
+      (w) => w.#sync[Symbol.dispose](),
+    );
   }
 
   private constructor(sync: NpyGroupWriterSync) {

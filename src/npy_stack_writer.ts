@@ -239,8 +239,14 @@ export class NpyStackWriter implements AsyncDisposable {
   readonly #sync: NpyStackWriterSync;
 
   static {
-    // `using` (not `await using`): closed, and a TypeError naming the fix.
-    refuseUsing(this.prototype, "NpyStackWriter", "NpyStackWriterSync");
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(
+      this.prototype,
+      "NpyStackWriter",
+      "NpyStackWriterSync",
+      (w) => w.#sync[Symbol.dispose](),
+    );
   }
 
   private constructor(sync: NpyStackWriterSync) {

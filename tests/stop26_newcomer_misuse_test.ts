@@ -62,42 +62,62 @@ function refusedUsing(asyncName: string, syncName: string) {
   };
 }
 
-test("using on NpyAppendArray: TypeError naming await using; closed, rows kept", async () => {
+test("using on NpyAppendArray: at the block's end closed, then a TypeError naming await using", async () => {
   const path = join(tempDir(), "u.npy");
-  const first = await NpyAppendArray.open(path, { dtype: "<i4" });
-  await first.append([1, 2]);
   await assert.rejects(async () => {
-    using w = first as unknown as Disposable;
-    void w;
-    await first.append([3]); // never runs: the declaration throws
+    using w = await NpyAppendArray.open(path, {
+      dtype: "<i4",
+    }) as unknown as NpyAppendArray & Disposable;
+    await w.append([1, 2]);
+    await w.append([3]);
   }, refusedUsing("NpyAppendArray", "NpyAppendArraySync"));
-  assert.equal(first.closed, true);
-  // Released: this process opens it again, the rows appended before kept.
+  // Closed and released: this process opens it again, every row kept.
   await using again = await NpyAppendArray.open(path);
   await again.append([4]);
-  assert.deepEqual([...(await readNpy(path)).data as Int32Array], [1, 2, 4]);
+  assert.deepEqual([...(await readNpy(path)).data as Int32Array], [1, 2, 3, 4]);
 });
 
-test("using on NpyAppendArray over a file object: refused, object released", async () => {
+test("using on NpyAppendArray over file objects: closed, released, rows kept", async () => {
   const file = new MemoryFile();
   await assert.rejects(async () => {
-    using w = await NpyAppendArray.open(file) as unknown as Disposable;
-    void w;
+    using w = await NpyAppendArray.open(file) as unknown as
+      & NpyAppendArray
+      & Disposable;
+    await w.append([5]);
   }, refusedUsing("NpyAppendArray", "NpyAppendArraySync"));
   const again = await NpyAppendArray.open(file);
-  await again.append([5]);
+  await again.append([6]);
   await again.close();
-  assert.deepEqual([...(await readNpy(file)).data as Float64Array], [5]);
+  assert.deepEqual([...(await readNpy(file)).data as Float64Array], [5, 6]);
+
+  // An async-only file object: its close starts at the block's end.
+  const mem = new MemoryFile();
+  const asyncOnly = {
+    read: (b: Uint8Array, p: number) => Promise.resolve(mem.readSync(b, p)),
+    write: (b: Uint8Array, p: number) => Promise.resolve(mem.writeSync(b, p)),
+    size: () => Promise.resolve(mem.sizeSync()),
+  };
+  let held: NpyAppendArray | undefined;
+  await assert.rejects(async () => {
+    using w = await NpyAppendArray.open(asyncOnly) as unknown as
+      & NpyAppendArray
+      & Disposable;
+    held = w;
+    await w.append([7, 8]);
+  }, refusedUsing("NpyAppendArray", "NpyAppendArraySync"));
+  await held!.close(); // the close it started, awaited
+  assert.equal(held!.closed, true);
+  assert.deepEqual([...(await readNpy(mem)).data as Float64Array], [7, 8]);
 });
 
-test("using on NpyStackWriter and NpyGroupWriter: refused, released, rows kept", async () => {
+test("using on NpyStackWriter and NpyGroupWriter: closed, released, rows kept", async () => {
   const dir = tempDir();
   const stack = join(dir, "stack");
-  const s = await NpyStackWriter.open(stack, { dtype: "<i2" });
-  await s.append([1, 2, 3]);
-  assert.throws(() => {
-    using w = s as unknown as Disposable;
-    void w;
+  await assert.rejects(async () => {
+    using w = await NpyStackWriter.open(stack, {
+      dtype: "<i2",
+    }) as unknown as NpyStackWriter & Disposable;
+    await w.append([1, 2, 3]);
   }, refusedUsing("NpyStackWriter", "NpyStackWriterSync"));
   await (await NpyStackWriter.open(stack)).close();
   assert.deepEqual([...(await readNpyStack(stack)).data as Int16Array], [
@@ -110,13 +130,23 @@ test("using on NpyStackWriter and NpyGroupWriter: refused, released, rows kept",
   await assert.rejects(async () => {
     using w = await NpyGroupWriter.open(group, {
       members: { a: "<i4" },
-    }) as unknown as Disposable;
-    void w;
+    }) as unknown as NpyGroupWriter & Disposable;
+    await w.append({ a: [7] });
   }, refusedUsing("NpyGroupWriter", "NpyGroupWriterSync"));
   const g = await NpyGroupWriter.open(group);
-  await g.append({ a: [7] });
+  await g.append({ a: [8] });
   await g.close();
-  assert.equal(g.length, 1);
+  assert.equal(g.length, 2);
+});
+
+test("inspecting an async writer does not close it", async () => {
+  const { inspect } = await import("node:util");
+  const w = await NpyAppendArray.open(new MemoryFile());
+  inspect(w, { getters: true, showHidden: true });
+  assert.equal(typeof (w as unknown as Disposable)[Symbol.dispose], "function");
+  assert.equal(w.closed, false);
+  await w.append([1]);
+  await w.close();
 });
 
 test("await using on the async writers still closes them", async () => {
