@@ -180,6 +180,72 @@ self.onmessage = () => {
 };
 `;
 
+// A writer Worker terminated mid-append (the page's `worker.terminate()`,
+// the browser's kill), then the file reopened in a new Worker: every append
+// the writer acknowledged (posted after `append` returned) is in the file.
+// Bounded so it cannot run away: 64-byte rows, at most KILL_ROWS appends
+// (a terminated Worker runs on for a while: thousands of appends), and the
+// file comes back as base64 text, checked by NumPy. The new Worker retries
+// createSyncAccessHandle: Chromium keeps the dead Worker's handle for about
+// a second (NoModificationAllowedError).
+const KILL_ROWS = 200000;
+const KILL_WRITER = `
+import { NpyAppendArraySync } from "/mod.js";
+import { OpfsFile } from "/adapters.js";
+self.onmessage = async () => {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const fh = await root.getFileHandle("kill.npy", { create: true });
+    const file = new OpfsFile(await fh.createSyncAccessHandle());
+    const w = NpyAppendArraySync.open(file, { deleteIfExists: true, dtype: "<i4" });
+    const row = new Int32Array(16);
+    for (let i = 0; i < ${KILL_ROWS}; i++) {
+      w.append({ data: row.fill(i), shape: [1, 16] });
+      self.postMessage({ acked: i });
+    }
+    w.close();
+    self.postMessage({ done: true });
+  } catch (e) {
+    self.postMessage({ error: String(e && e.stack || e) });
+  }
+};
+`;
+const KILL_READER = `
+import { NpyAppendArraySync, needsRecoverySync, recoverSync } from "/mod.js";
+import { OpfsFile } from "/adapters.js";
+self.onmessage = async () => {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const fh = await root.getFileHandle("kill.npy");
+    let h;
+    for (let tries = 1; !h; tries++) {
+      try {
+        h = await fh.createSyncAccessHandle();
+      } catch (e) {
+        if (e.name !== "NoModificationAllowedError" || tries >= 100) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const file = new OpfsFile(h);
+    const recovered = needsRecoverySync(file);
+    if (recovered) recoverSync(file);
+    const w = NpyAppendArraySync.open(file);
+    w.append({ data: new Int32Array(16).fill(-1), shape: [1, 16] });
+    w.close();
+    const bytes = new Uint8Array(h.getSize());
+    h.read(bytes, { at: 0 });
+    h.close();
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    self.postMessage({ ok: true, recovered, base64: btoa(text) });
+  } catch (e) {
+    self.postMessage({ ok: false, error: String(e && e.stack || e) });
+  }
+};
+`;
+
 function serve() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -196,6 +262,12 @@ function serve() {
     if (url.pathname === "/favicon.ico") return send(204, "text/plain", "");
     if (url.pathname === "/__test/worker.js") {
       return send(200, TYPES[".js"], WORKER);
+    }
+    if (url.pathname === "/__test/kill_writer.js") {
+      return send(200, TYPES[".js"], KILL_WRITER);
+    }
+    if (url.pathname === "/__test/kill_reader.js") {
+      return send(200, TYPES[".js"], KILL_READER);
     }
     if (url.pathname === "/__test/quota.js") {
       return send(200, TYPES[".js"], QUOTA_WORKER);
@@ -277,7 +349,56 @@ async function inBrowser(origin) {
         worker.postMessage("go");
       });
       worker.terminate();
+
+      // A writer Worker terminated after 50 acknowledged appends; each
+      // wait bounded, so a hang is a failure, not a stuck run.
+      const within = (ms, what, promise) =>
+        Promise.race([
+          promise,
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error(`${what}: no answer in ${ms} ms`)),
+              ms,
+            )
+          ),
+        ]);
+      const answer = (w, what, onData) =>
+        within(
+          60000,
+          what,
+          new Promise((resolve, reject) => {
+            w.onerror = (ev) => reject(new Error(`${what}: ${ev.message}`));
+            w.onmessage = (ev) => onData(ev.data, resolve, reject);
+            w.postMessage("go");
+          }),
+        );
+      const writer = new Worker("/__test/kill_writer.js", { type: "module" });
+      let acked = -1;
+      const killedAt = await answer(
+        writer,
+        "kill writer",
+        (d, resolve, reject) => {
+          if (d.error) reject(new Error(d.error));
+          if (d.done) resolve({ done: true, acked });
+          if (d.acked !== undefined && acked < 50) {
+            acked = d.acked;
+            if (acked === 50) {
+              writer.terminate();
+              resolve({ acked });
+            }
+          }
+        },
+      );
+      const reader = new Worker("/__test/kill_reader.js", { type: "module" });
+      const reopened = await answer(
+        reader,
+        "kill reader",
+        (d, resolve) => resolve(d),
+      );
+      reader.terminate();
       return {
+        killedAt,
+        reopened,
         exports: Object.keys(mod).length,
         pathError,
         memoryU: Array.from(m1.bytes()),
@@ -388,7 +509,13 @@ assert c.dtype == np.dtype("<U4") and c.tolist() == ["ab", "cdef", "\\u00e9"], c
 r = load("memory_rec.npy")
 assert r.dtype == np.dtype([("x", "<f4"), ("n", "<i2")]), r.dtype
 assert r.tolist() == [(1.5, 2), (-3.0, 7)], r.tolist()
-print("numpy: all 4 files load as expected")
+k = load("opfs_killed.npy")
+n = len(k) - 1  # the rows the killed writer left, then the reopened one's
+assert k.dtype == np.dtype("<i4") and k.shape[1:] == (16,), (k.dtype, k.shape)
+assert n >= 51, f"{n} rows: acknowledged appends lost"  # 0..50 acknowledged
+assert (k[:n] == np.arange(n, dtype="<i4")[:, None]).all(), "a row changed"
+assert (k[n] == -1).all(), k[n]
+print(f"numpy: all 5 files load as expected (killed writer: {n} rows kept)")
 `;
 
 async function main() {
@@ -439,6 +566,19 @@ async function main() {
     fail(`readNpy on MemoryFile gave ${JSON.stringify(result.recBack)}`);
   }
 
+  if (!result.reopened.ok) {
+    fail(
+      `reopening the killed writer's OPFS file failed:\n${result.reopened.error}`,
+    );
+  }
+  if (result.killedAt.done || result.killedAt.acked !== 50) {
+    fail(
+      `the writer Worker was not terminated mid-run: ${
+        JSON.stringify(result.killedAt)
+      }`,
+    );
+  }
+
   const dir = fs.mkdtempSync(join(tmpdir(), "npy-browser-"));
   const files = {
     "opfs_sync.npy": result.opfs.result.syncBytes,
@@ -446,6 +586,10 @@ async function main() {
     "memory_u.npy": result.memoryU,
     "memory_rec.npy": result.memoryRec,
   };
+  fs.writeFileSync(
+    join(dir, "opfs_killed.npy"),
+    Buffer.from(result.reopened.base64, "base64"),
+  );
   for (const [name, bytes] of Object.entries(files)) {
     fs.writeFileSync(join(dir, name), Uint8Array.from(bytes));
   }
@@ -460,7 +604,9 @@ async function main() {
   fs.rmSync(dir, { recursive: true, force: true });
   checkQuota(quota);
   console.log(
-    `browser test: ok (Chromium, ${result.exports} exports from mod.js; OPFS sync and async writers in a Worker; MemoryFile in the page)`,
+    `browser test: ok (Chromium, ${result.exports} exports from mod.js; OPFS sync and async writers in a Worker; a Worker terminated mid-run, ${
+      result.reopened.recovered ? "recovered" : "no recovery needed"
+    }; MemoryFile in the page)`,
   );
 }
 

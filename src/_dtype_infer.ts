@@ -10,6 +10,13 @@ import { show } from "./_describe_value.ts";
 import type { Normalized } from "./_input_normalize.ts";
 
 /**
+ * `{ data, shape }` whose data holds arrays (`data: [[1, 2], [3, 4]]`):
+ * data is flat, a nested array is appended as itself.
+ */
+export const NESTED_DATA_FIX =
+  "data holds nested arrays: give it flat (data.flat(Infinity)), or append the nested array itself";
+
+/**
  * The dtype a new file gets from its first append when no `dtype` option
  * is given: the typed array's type, `<f8` for numbers, `|b1` for
  * booleans, `<i8` for bigints, `<M8[ms]` for Dates, `<U{longest}` for
@@ -51,6 +58,11 @@ export function inferDType(n: Normalized, label: string): DType {
       `Cannot infer a dtype for ${label}: ${why}; pass the dtype option`,
     );
   };
+  if (Array.isArray(other)) {
+    // Nested plain arrays given bare are flattened before this: these came
+    // as `{ data }`, where no dtype option would help.
+    throw new TypeError(`Cannot append ${label}: ${NESTED_DATA_FIX}`);
+  }
   if (other !== undefined) return fail(`found ${show(other)}`);
   if (dates) {
     if (numbers || bools || bigints || strings || bytes) {

@@ -135,6 +135,9 @@ function wrapHint(target: unknown): string {
   if (typeof Blob !== "undefined" && target instanceof Blob) {
     return "; for a Blob or File, pass new MemoryFile(new Uint8Array(await blob.arrayBuffer()))";
   }
+  if (typeof Response !== "undefined" && target instanceof Response) {
+    return "; for a fetch Response, pass new MemoryFile(new Uint8Array(await response.arrayBuffer()))";
+  }
   if (target instanceof ArrayBuffer) {
     return "; for the bytes of a file, pass new MemoryFile(new Uint8Array(buffer))";
   }

@@ -292,8 +292,20 @@ export function baseOf(path: string): string {
  */
 export function toPath(target: string | URL, verb = "open"): string {
   let p: string;
-  if (typeof target === "string") p = target;
-  else {
+  if (typeof target === "string") {
+    // `import.meta.resolve("./x.npy")` gives text; as a path it names a
+    // folder "file:" in the working directory.
+    if (/^file:\/\//i.test(target)) {
+      throw new TypeError(
+        `Cannot ${verb} ${
+          quoted(target)
+        }: a file: URL given as text would be read as a relative path; pass new URL(${
+          quoted(target)
+        }) or the file's path`,
+      );
+    }
+    p = target;
+  } else {
     if (
       typeof (target as { protocol?: unknown } | null)?.protocol !== "string"
     ) {

@@ -31,7 +31,8 @@ import {
 } from "./_typed_arrays.ts";
 import { decodeItems } from "./decode.ts";
 import { normalize, product } from "./_input_normalize.ts";
-import { inferDType } from "./_dtype_infer.ts";
+import { shapeText } from "./_layout.ts";
+import { inferDType, NESTED_DATA_FIX } from "./_dtype_infer.ts";
 import { encodeTyped, encodeValues, reorder } from "./_encode.ts";
 import { castRecords } from "./_record_cast.ts";
 
@@ -162,9 +163,9 @@ export function prepareArray(
       : withByteOrder(src, NATIVE_LITTLE_ENDIAN ? "<" : ">");
     if (raw.length !== count * from.itemsize) {
       throw new RangeError(
-        `Cannot append ${label}: data has ${raw.length} bytes, shape (${
-          shape.join(", ")
-        }) of dtype "${from.str}" needs ${count * from.itemsize}`,
+        `Cannot append ${label}: data has ${raw.length} bytes, shape ${
+          shapeText(shape)
+        } of dtype "${from.str}" needs ${count * from.itemsize}`,
       );
     }
     const bytes = toRecords(raw, from);
@@ -241,10 +242,14 @@ export function prepareArray(
 
   const expectLength = (len: number, what: string, of = data): void => {
     if (of.length !== len) {
+      // `{ data: [[1, 2], [3, 4]], shape }`: data is flat (the README).
+      const nested = !isTypedArray(of) && Array.isArray(of[0])
+        ? `; ${NESTED_DATA_FIX}`
+        : "";
       throw new RangeError(
-        `Cannot append ${label}: data has ${of.length} ${what}, shape (${
-          shape.join(", ")
-        }) needs ${len}`,
+        `Cannot append ${label}: data has ${of.length} ${what}, shape ${
+          shapeText(shape)
+        } needs ${len}${nested}`,
       );
     }
   };

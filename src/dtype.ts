@@ -459,7 +459,21 @@ function fromAny(
     );
   }
   if (isDType(value)) return rebuiltDType(value, spec);
-  return badDType(spec, "not a dtype");
+  return badDType(spec, notADType(value));
+}
+
+/** Why `value` is no dtype, and what to pass instead. */
+function notADType(value: unknown): string {
+  const fix = 'pass a type string such as "<f4" or "float32"';
+  if (
+    typeof value === "function" &&
+    typeof (value as { BYTES_PER_ELEMENT?: unknown }).BYTES_PER_ELEMENT ===
+      "number"
+  ) {
+    // `dtype: Float32Array`: the class, where NumPy takes np.float32.
+    return `a typed array class is not a dtype: ${fix} (Float32Array's items are "<f4"), or leave dtype out and append a ${value.name}: its own type is used`;
+  }
+  return `not a dtype: ${fix}, or a list of fields`;
 }
 
 /**
@@ -502,7 +516,10 @@ export function parseDType(spec: DTypeSpec): DType {
     }
     return parseSimple(text);
   }
-  return fromAny(spec, jsonOrShow(spec), 0);
+  const shown = typeof spec === "function"
+    ? (spec as { name: string }).name || "a function"
+    : jsonOrShow(spec);
+  return fromAny(spec, shown, 0);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { checkOptions, FILE_OBJECT_LABEL } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { FileLike, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
@@ -15,6 +16,7 @@ import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { asyncOnly, atomicNeedsPath } from "./_writer_target.ts";
 import { type IoSteps, runAsync, size as sizeStep } from "./_io.ts";
 import { NpyAppendArraySync } from "./npy_append_array_sync.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 interface AsyncBackend {
   core: AppendCore;
@@ -49,6 +51,17 @@ interface AsyncBackend {
  */
 export class NpyAppendArray implements AsyncDisposable {
   readonly #sync: NpyAppendArraySync | null;
+
+  static {
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(this.prototype, "NpyAppendArray", "NpyAppendArraySync", (w) => {
+      // Buffered rows that cannot be written are given up, as at the end
+      // of `await using`; an async file object's close only starts.
+      if (w.#sync) w.#sync[Symbol.dispose]();
+      else w.#close(true).catch(() => {});
+    });
+  }
   readonly #async: AsyncBackend | null;
   #tail: Promise<unknown> = Promise.resolve();
   #closing = false;
@@ -60,6 +73,11 @@ export class NpyAppendArray implements AsyncDisposable {
     sync: NpyAppendArraySync | null,
     backend: AsyncBackend | null,
   ) {
+    refuseNew(
+      sync instanceof NpyAppendArraySync ||
+        backend?.core instanceof AppendCore,
+      "await NpyAppendArray.open(target, options)",
+    );
     this.#sync = sync;
     this.#async = backend;
   }

@@ -5,6 +5,7 @@
  */
 
 import { finishedButLocked } from "./_lock_release.ts";
+import { refuseNew } from "./_no_new.ts";
 import type { FileLikeSync, Target } from "./file_like.ts";
 import type { ArrayInput } from "./array_input.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
@@ -16,7 +17,7 @@ import {
 import { endAppend } from "./_journal_atomic.ts";
 import { runSync } from "./_io.ts";
 import { ReentryGuard, WRITING_FILE } from "./_reentry.ts";
-import { UPDATE_HEADER } from "./_append_core.ts";
+import { AppendCore, UPDATE_HEADER } from "./_append_core.ts";
 import { closeError } from "./_close_error.ts";
 
 /**
@@ -45,6 +46,10 @@ export class NpyAppendArraySync implements Disposable {
   #failed = false;
 
   private constructor(w: SyncWriterFile) {
+    refuseNew(
+      w?.core instanceof AppendCore,
+      "NpyAppendArraySync.open(target, options)",
+    );
     this.#w = w;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import type { NpyReader } from "./npy_reader.ts";
@@ -79,6 +80,10 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     info: GroupInfo,
     options: ParseHeaderOptions,
   ) {
+    refuseNew(
+      Array.isArray(info?.members),
+      "await NpyGroupReader.open(dir, options)",
+    );
     this.#dir = dir;
     this.#info = info;
     this.#options = options;

@@ -6,12 +6,14 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { GROUP_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { GroupCore } from "./_group_core.ts";
 import type { NpyGroupWriterOptions } from "./_group_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 export type {
   GroupMemberOptions,
@@ -57,6 +59,10 @@ export class NpyGroupWriterSync implements Disposable {
   readonly #guard = new ReentryGuard();
 
   private constructor(core: GroupCore) {
+    refuseNew(
+      core instanceof GroupCore,
+      "NpyGroupWriterSync.open(dir, options)",
+    );
     this.#core = core;
   }
 
@@ -245,7 +251,22 @@ export class NpyGroupWriterSync implements Disposable {
 export class NpyGroupWriter implements AsyncDisposable {
   readonly #sync: NpyGroupWriterSync;
 
+  static {
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(
+      this.prototype,
+      "NpyGroupWriter",
+      "NpyGroupWriterSync",
+      (w) => w.#sync[Symbol.dispose](),
+    );
+  }
+
   private constructor(sync: NpyGroupWriterSync) {
+    refuseNew(
+      sync instanceof NpyGroupWriterSync,
+      "await NpyGroupWriter.open(dir, options)",
+    );
     this.#sync = sync;
   }
 

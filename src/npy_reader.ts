@@ -7,6 +7,7 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { checkBatchOptions, READER_OPTIONS } from "./_option_kinds.ts";
 import { readableOf } from "./_readable.ts";
 import type { Target } from "./file_like.ts";
@@ -71,6 +72,10 @@ export class NpyReader implements AsyncDisposable, Disposable {
   readonly #src: RowSource;
 
   private constructor(src: RowSource) {
+    refuseNew(
+      src instanceof RowSource,
+      "await NpyReader.open(target, options)",
+    );
     this.#src = src;
     noteSource(this, src);
   }

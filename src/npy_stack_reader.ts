@@ -6,6 +6,7 @@
  */
 
 import { readableOf } from "./_readable.ts";
+import { refuseNew } from "./_no_new.ts";
 import type { NpyArray } from "./read_npy.ts";
 import { checkBatchOptions, HEADER_OPTIONS } from "./_option_kinds.ts";
 import { checkOptions } from "./_options_check.ts";
@@ -66,6 +67,7 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
   readonly #ids: ShardIds = new Map();
 
   private constructor(dir: string, fs: PathFs, maxHeaderSize?: number) {
+    refuseNew(typeof fs?.kind === "function", "await NpyStackReader.open(dir)");
     this.#dir = dir;
     this.#fs = fs;
     this.#maxHeaderSize = maxHeaderSize;
@@ -149,15 +151,13 @@ export class NpyStackReader implements AsyncDisposable, Disposable {
     const path = toPath(dir);
     const fs = pathFs();
     checkStackFolder(fs, path, "read", false);
-    const max = options.maxHeaderSize;
-    const r = new NpyStackReader(path, fs, max);
-    const scan = scanForReading(path, fs, max);
+    const r = new NpyStackReader(path, fs, options.maxHeaderSize);
+    const scan = scanForReading(path, fs, options.maxHeaderSize);
     for (const n of scan.chunks) r.#push(n);
     if (scan.shape !== null && scan.dtype !== undefined) {
       r.#setLayout(scan.shape, scan.dtype.str, scan.fortranOrder ?? false);
     }
-    // As refreshSync: a live shard sealed since the scan is read under
-    // its sealed name (its rows were dropped).
+    // As refreshSync: a shard sealed since the scan is read by its new name.
     r.refreshSync();
     if (r.#dtype === "") {
       throw new TypeError(

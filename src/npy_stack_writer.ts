@@ -6,12 +6,14 @@
  */
 
 import { checkOptions } from "./_options_check.ts";
+import { refuseNew } from "./_no_new.ts";
 import { STACK_WRITER_OPTIONS } from "./_option_kinds.ts";
 import type { ArrayInput } from "./array_input.ts";
 import { StackCore } from "./_stack_core.ts";
 import type { NpyStackWriterOptions } from "./_stack_options.ts";
 import { settle } from "./_settle.ts";
 import { ReentryGuard } from "./_reentry.ts";
+import { refuseUsing } from "./_using_refusal.ts";
 
 export type { NpyStackWriterOptions } from "./_stack_options.ts";
 
@@ -48,6 +50,10 @@ export class NpyStackWriterSync implements Disposable {
   readonly #guard = new ReentryGuard();
 
   private constructor(core: StackCore) {
+    refuseNew(
+      core instanceof StackCore,
+      "NpyStackWriterSync.open(dir, options)",
+    );
     this.#core = core;
   }
 
@@ -232,7 +238,22 @@ export class NpyStackWriterSync implements Disposable {
 export class NpyStackWriter implements AsyncDisposable {
   readonly #sync: NpyStackWriterSync;
 
+  static {
+    // `using` (not `await using`): closed at the block's end, then a
+    // TypeError naming the fix.
+    refuseUsing(
+      this.prototype,
+      "NpyStackWriter",
+      "NpyStackWriterSync",
+      (w) => w.#sync[Symbol.dispose](),
+    );
+  }
+
   private constructor(sync: NpyStackWriterSync) {
+    refuseNew(
+      sync instanceof NpyStackWriterSync,
+      "await NpyStackWriter.open(dir, options)",
+    );
     this.#sync = sync;
   }
 

@@ -60,8 +60,7 @@ function* recordsSteps(options: ParseHeaderOptions): IoSteps<NpyArray[]> {
  *
  * @example Three arrays saved one after another
  * ```ts
- * import { encodeHeader, MemoryFile } from "@x/npy-append-array";
- * import { readNpyRecords } from "./read_npy_records.ts";
+ * import { encodeHeader, MemoryFile, readNpyRecords } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
  * const a = encodeHeader({ dtype: "<f8", fortranOrder: false, shape: [2] });
@@ -106,8 +105,11 @@ export function readNpyRecords(
  *
  * @example A file of one record gives one array
  * ```ts
- * import { MemoryFile, NpyAppendArraySync } from "@x/npy-append-array";
- * import { readNpyRecordsSync } from "./read_npy_records.ts";
+ * import {
+ *   MemoryFile,
+ *   NpyAppendArraySync,
+ *   readNpyRecordsSync,
+ * } from "@x/npy-append-array";
  * import assert from "node:assert/strict";
  *
  * const file = new MemoryFile();

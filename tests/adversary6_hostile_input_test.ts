@@ -367,7 +367,9 @@ describe("adversary 6: hostile values given to the header and dtype codecs", () 
   test("parseDType of a list holding a bigint names it", () => {
     assert.throws(
       () => parseDType([["a", 5n]] as never),
-      typeError(/^Cannot use dtype "\[\[\\"a\\",\\"5n\\"\]\]": not a dtype$/),
+      typeError(
+        /^Cannot use dtype "\[\[\\"a\\",\\"5n\\"\]\]": not a dtype: pass a type string such as "<f4" or "float32", or a list of fields$/,
+      ),
     );
   });
 
