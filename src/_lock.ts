@@ -117,10 +117,15 @@ export const TIDY_FOLDER_BYTES = 16384;
 
 export { EMPTY_LOCK_GRACE_MS, judge, type Verdict } from "./_lock_judge.ts";
 
-/** A lock or guard file this process created: its token, still open. */
+/**
+ * A lock or guard file this process created: its token and the file,
+ * still open (`null` once closed: a lock by device and inode, see
+ * {@linkcode held}), else its device and inode (`id`).
+ */
 interface Hold {
   token: string;
-  file: OpenedFile;
+  file: OpenedFile | null;
+  id?: string;
 }
 
 function codeOf(e: unknown): string | undefined {
@@ -242,13 +247,14 @@ function smallFolder(fs: PathFs, dir: string): boolean {
  * `own`: the hold's file, still open, compared with `file` by device and
  * inode instead of reading `file` again: no new descriptor, so a process
  * out of them (`EMFILE`) still drops its lock (reading it failed, and the
- * lock stayed held for every other process until this one ended).
+ * lock stayed held for every other process until this one ended); or
+ * that file's device and inode, once it was closed.
  */
 function removeIfMine(
   fs: PathFs,
   file: string,
   token: string,
-  own?: OpenedFile,
+  own?: OpenedFile | string | null,
 ): boolean {
   if (!isMine(fs, file, token, own)) return false;
   try {
@@ -259,22 +265,31 @@ function removeIfMine(
   return true;
 }
 
-/** Whether `file` is the hold `own` (by device and inode), or holds `token`. */
+/**
+ * Whether `file` is the hold `own` (by device and inode), or holds `token`.
+ * An open hold's inode cannot be another file's; a closed one's (`own` its
+ * device and inode) can, once someone removed it: then the token decides,
+ * read where a descriptor is to be had (a process out of them trusts the
+ * device and inode, as before the hold's file was closed).
+ */
 function isMine(
   fs: PathFs,
   file: string,
   token: string,
-  own?: OpenedFile,
+  own?: OpenedFile | string | null,
 ): boolean {
-  const id = own?.identity() ?? null;
-  if (id === null) {
-    return parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
-  }
+  const id = typeof own === "string" ? own : own?.identity() ?? null;
+  const byToken = () =>
+    parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
+  if (id === null) return byToken();
   try {
-    return statPath(file, "remove").id === id;
+    if (statPath(file, "remove").id !== id) return false;
+    if (typeof own !== "string") return true;
+    return byToken();
   } catch (e) {
-    const code = codeOf(e);
+    const code = codeOf(e) ?? codeOf((e as Error).cause);
     if (code === "ENOENT" || code === "ENOTDIR") return false;
+    if (code === "EMFILE" || code === "ENFILE") return true;
     throw e;
   }
 }
@@ -298,12 +313,12 @@ export function unremovedLockOf(e: unknown): string | null {
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 function dropHold(fs: PathFs, name: string, hold: Hold): void {
   try {
-    if (!removeIfMine(fs, name, hold.token, hold.file)) {
+    if (!removeIfMine(fs, name, hold.token, hold.file ?? hold.id)) {
       // Not at its name any more (its folder was renamed meanwhile):
       // emptied through the descriptor, so wherever it went it reads as
       // an unreadable lock, stale after the grace time, not as this live
       // process's. A file that replaced it is another inode: untouched.
-      hold.file.truncateSync?.(0);
+      hold.file?.truncateSync?.(0);
     }
   } catch (e) {
     unremoved.add(hold.token);
@@ -313,7 +328,7 @@ function dropHold(fs: PathFs, name: string, hold: Hold): void {
     throw e;
   } finally {
     try {
-      hold.file.closeSync();
+      hold.file?.closeSync();
     } catch {
       // Dropped either way.
     }
@@ -435,7 +450,7 @@ export function lockAt(
   let vanished: string | null = null;
   for (let attempt = 0; attempt < 3; attempt++) {
     const hold = tryCreate(fs, lockPath, path, verb, born, !small);
-    if (hold !== null) return held(fs, lockPath, hold, tidy || small);
+    if (hold !== null) return held(fs, lockPath, hold, tidy || small, byId);
     const text = read(lockPath);
     const verdict = earlierFiles(fs, lockPath, text, born)
       ? "stale"
@@ -486,7 +501,9 @@ export function lockAt(
         }
       }
       const mine = tryCreate(fs, lockPath, path, verb, born, !small);
-      if (mine !== null) return held(fs, lockPath, mine, tidy || small);
+      if (mine !== null) {
+        return held(fs, lockPath, mine, tidy || small, byId);
+      }
     } finally {
       dropHold(fs, guard, guardHold);
     }
@@ -525,15 +542,32 @@ function releaseAll(): void {
   }
 }
 
+/**
+ * `hold` of `lockPath`, held until released. A lock by device and inode
+ * (`byId`, in `/tmp`, never moved) keeps no descriptor: released by name
+ * ({@linkcode isMine}), so a writer holds two, not three. A lock beside its
+ * file keeps its own: moved away with its folder, it is emptied through it.
+ */
 function held(
   fs: PathFs,
   lockPath: string,
   hold: Hold,
   tidy: boolean,
+  byId = false,
 ): HeldLock {
   // A taker killed while writing its record left its temporary: remove it
   // (`tidy`: after a takeover, on recover, or from a small folder).
   if (tidy) removeDeadHoldTemps(fs, lockPath);
+  const id = byId ? hold.file?.identity() ?? null : null;
+  if (id !== null) {
+    hold.id = id;
+    try {
+      hold.file!.closeSync();
+    } catch {
+      // Closed either way.
+    }
+    hold.file = null;
+  }
   let done = false;
   const lock: HeldLock = {
     lockPath,
