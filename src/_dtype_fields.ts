@@ -178,7 +178,10 @@ export function readFields(
       typeof rawName.items[1] === "string"
     ) {
       const t = pyRepr(rawName.items[0] as PyValue);
-      return badDType(spec, `titles that are not strings (${t}) are refused`);
+      return badDType(
+        spec,
+        `titles that are not strings (${t}) are not supported: give the fields string titles or none (in NumPy, and save the array again)`,
+      );
     } else {
       return badDType(spec, "a field name must be a string");
     }

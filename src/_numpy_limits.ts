@@ -58,6 +58,20 @@ export function numpyTooBig(
 }
 
 /**
+ * The fix of a header that np.load refuses too: no NumPy wrote it as it is.
+ */
+export const DAMAGED_HEADER =
+  "; np.load refuses it too: the file is damaged or was not written by np.save; save the array again with np.save";
+
+/** The fix of a file that ends inside its header. */
+export const HEADER_CUT =
+  "; it ends inside its header, cut short (an interrupted copy, download or save) or still being made: copy or save it again";
+
+/** The fix of a shape past JS's safe integers (README "Limits"). */
+const TOO_MANY_FIX =
+  "; arrays over 2**53 - 1 items or bytes are not supported: save the array in smaller files (a stack)";
+
+/**
  * Returns `shape`'s element count times `itemsize`, checking that neither
  * overflows a safe integer.
  *
@@ -76,7 +90,9 @@ export function checkByteCount(
     if (!Number.isSafeInteger(count)) {
       throw new NpyFormatError(
         "bad-header",
-        `invalid header: shape (${shape.join(", ")}) holds too many elements`,
+        `invalid header: shape (${
+          shape.join(", ")
+        }) holds too many elements${TOO_MANY_FIX}`,
       );
     }
   }
@@ -85,7 +101,7 @@ export function checkByteCount(
       "bad-header",
       `invalid header: shape (${
         shape.join(", ")
-      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
+      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes)${DAMAGED_HEADER}`,
     );
   }
   const bytes = count * itemsize;
@@ -94,7 +110,7 @@ export function checkByteCount(
       "bad-header",
       `invalid header: shape (${
         shape.join(", ")
-      }) with itemsize ${itemsize} overflows the byte count`,
+      }) with itemsize ${itemsize} overflows the byte count${TOO_MANY_FIX}`,
     );
   }
   return bytes;

@@ -505,6 +505,17 @@ export function parseDType(spec: DTypeSpec): DType {
   return fromAny(spec, jsonOrShow(spec), 0);
 }
 
+/** A dtype refusal that already names what to do. */
+const FIX_NAMED = /\b(?:save|convert|give)\b/;
+
+/**
+ * The fix of a descr refused with no fix of its own: np.save writes none
+ * of these (np.load reads a few, wrapping a huge size or reading an odd
+ * spelling; the rest it refuses too).
+ */
+const NOT_NUMPYS_DESCR =
+  "; np.save never writes such a descr: if np.load reads the file, save the array again with np.save";
+
 /**
  * Builds the dtype that a header's descr value stands for, as NumPy's
  * `descr_to_dtype` does (fields named `''` of void type are padding).
@@ -522,9 +533,12 @@ export function dtypeFromDescr(descr: PyValue): DType {
     throw new TypeError("descr must be a string or a list of fields");
   } catch (e) {
     if (e instanceof NpyFormatError) throw e;
+    const why = (e as Error).message;
     throw new NpyFormatError(
       "unsupported-dtype",
-      `invalid descr ${pyRepr(descr)} in header: ${(e as Error).message}`,
+      `invalid descr ${pyRepr(descr)} in header: ${why}${
+        FIX_NAMED.test(why) ? "" : NOT_NUMPYS_DESCR
+      }`,
       { cause: e },
     );
   }
