@@ -186,6 +186,10 @@ function toDim(value: unknown, at: number, text: string): number {
 const NOT_NUMPYS =
   "; np.save never writes such a header: if np.load reads the file, save it again with np.save";
 
+/** The fix of brackets nested deeper than Python's parser reads. */
+const TOO_DEEP =
+  "; np.load refuses it too: save the array again with np.save, with records nested less than 100 deep (np.save writes deeper ones, which no NumPy reads back)";
+
 /**
  * A field title np.save writes as a literal the parser does not read (a
  * float's, a complex's or bytes' repr: `[((1.5, 'a'), '<i4')]`, which
@@ -198,8 +202,10 @@ const TITLE_LITERAL =
 
 function notNumpys(text: string, e: NpyFormatError): string {
   const at = Number(/at offset (\d+)/.exec(e.reason)?.[1] ?? -1);
-  // Brackets nested too deep are no title's fault, whatever they hold.
-  if (e.reason.includes("brackets nested")) return NOT_NUMPYS;
+  // Brackets nested too deep are no title's fault, whatever they hold;
+  // np.save writes them (records nested 100 deep), np.load cannot read
+  // them back.
+  if (e.reason.includes("brackets nested")) return TOO_DEEP;
   for (const m of text.matchAll(TITLE_LITERAL)) {
     if (at >= m.index! && at < m.index! + m[0].length) {
       return "; it is a field title that is not a string (np.save writes its repr, np.load reads it), which is not supported: give the fields string titles or none in NumPy and save again";

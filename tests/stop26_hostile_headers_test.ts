@@ -12,7 +12,8 @@
  *   to do, and says "np.load refuses it too" only where it does.
  * - Brackets nested past Python's 200 around a shape's number were blamed
  *   on "a field title that is not a string" (the title hint matched any
- *   `((6`).
+ *   `((6`); for records nested 100 deep, which np.save writes (and np.load
+ *   refuses), the message said "np.save never writes such a header".
  * - A title that is no string (`[((1, 'a'), '<i8')]`, which np.save
  *   writes and np.load reads) was refused with no fix.
  * - A 0-d file whose data is longer or shorter than its one item told
@@ -143,6 +144,43 @@ describe("stop 26: hostile headers name the file and the fix", () => {
       },
     );
   });
+
+  test(
+    "records nested 100 deep, which np.save writes and np.load refuses",
+    opts,
+    () => {
+      const dir = tempDir();
+      const loads: boolean[] = JSON.parse(runPython(
+        `import json, sys
+import numpy as np
+d = sys.argv[1]
+out = []
+for depth in (99, 100):
+    dt = np.dtype("<i8")
+    for _ in range(depth):
+        dt = np.dtype([("a", dt)])
+    np.save(f"{d}/d{depth}.npy", np.zeros(1, dt))
+    try:
+        np.load(f"{d}/d{depth}.npy")
+        out.append(True)
+    except ValueError:
+        out.append(False)
+print(json.dumps(out))`,
+        [dir],
+      ));
+      assert.deepEqual(loads, [true, false]);
+      assert.equal(readNpySync(join(dir, "d99.npy")).shape[0], 1);
+      const path = join(dir, "d100.npy");
+      assert.throws(() => readNpySync(path), (e: Error) => {
+        assert.ok(e instanceof NpyFormatError, String(e));
+        assert.ok(e.message.includes(path), e.message);
+        assert.match(e.message, /np\.load refuses it too/);
+        assert.match(e.message, /nested less than 100 deep/);
+        assert.doesNotMatch(e.message, /np\.save never writes/);
+        return true;
+      });
+    },
+  );
 
   test("a title that is no string names the fix", opts, () => {
     const dir = tempDir();
