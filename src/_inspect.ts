@@ -17,7 +17,8 @@ import {
   wrapHeaderText,
 } from "./header.ts";
 import { descrValue, type DType } from "./dtype.ts";
-import { checkByteCount, HEADER_CUT } from "./_numpy_limits.ts";
+import { checkByteCount } from "./_numpy_limits.ts";
+import { HEADER_CUT } from "./_header_refusals.ts";
 import { hasEscapedSurrogatePair, pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
 import { fileState, fileStateError } from "./_layout.ts";

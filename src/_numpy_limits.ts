@@ -10,6 +10,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { DAMAGED_HEADER } from "./_header_refusals.ts";
 
 /** The largest itemsize NumPy holds, in bytes. */
 export const MAX_ITEMSIZE = 2 ** 31 - 1;
@@ -56,16 +57,6 @@ export function numpyTooBig(
   for (const n of shape) if (n !== 0) exact *= BigInt(n);
   return exact > 2n ** 63n - 1n;
 }
-
-/**
- * The fix of a header that np.load refuses too: no NumPy wrote it as it is.
- */
-export const DAMAGED_HEADER =
-  "; np.load refuses it too: the file is damaged or was not written by np.save; save the array again with np.save";
-
-/** The fix of a file that ends inside its header. */
-export const HEADER_CUT =
-  "; it ends inside its header, cut short (an interrupted copy, download or save) or still being made: copy or save it again";
 
 /** The fix of a shape past JS's safe integers (README "Limits"). */
 const TOO_MANY_FIX =

@@ -7,6 +7,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { FIX_NAMED, NOT_NUMPYS_DESCR } from "./_header_refusals.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { FLEXIBLE, flexibleWhy, NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
@@ -504,17 +505,6 @@ export function parseDType(spec: DTypeSpec): DType {
   }
   return fromAny(spec, jsonOrShow(spec), 0);
 }
-
-/** A dtype refusal that already names what to do. */
-const FIX_NAMED = /\b(?:save|convert|give)\b/;
-
-/**
- * The fix of a descr refused with no fix of its own: np.save writes none
- * of these (np.load reads a few, wrapping a huge size or reading an odd
- * spelling; the rest it refuses too).
- */
-const NOT_NUMPYS_DESCR =
-  "; np.save never writes such a descr: if np.load reads the file, save the array again with np.save";
 
 /**
  * Builds the dtype that a header's descr value stands for, as NumPy's

@@ -10,13 +10,14 @@ import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { ENCODE_OPTIONS, HEADER_OPTIONS } from "./_option_kinds.ts";
 import { jsonOrShow, show } from "./_describe_value.ts";
+import { checkByteCount, MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
-  checkByteCount,
   DAMAGED_HEADER,
   HEADER_CUT,
-  MAX_DIMS,
-  numpyTooBig,
-} from "./_numpy_limits.ts";
+  NOT_NUMPYS,
+  notNumpys,
+  toDim,
+} from "./_header_refusals.ts";
 import {
   descrValue,
   type DType,
@@ -153,65 +154,6 @@ function codePoints(text: string): number {
     }
   }
   return n;
-}
-
-function toDim(value: unknown, at: number, text: string): number {
-  if (typeof value !== "bigint") {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid shape in header: entry ${at} is ${
-        typeof value === "boolean" ? pyRepr(value) : "not an integer"
-      } in ${text}${DAMAGED_HEADER}`,
-    );
-  }
-  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid shape in header: entry ${at} (${value}) is ${
-        value < 0n
-          ? `negative${NOT_NUMPYS}`
-          : "too large: axes beyond 2**53 - 1 (JS's safe integers) are not supported; save the array again with NumPy in another shape"
-      }`,
-    );
-  }
-  return Number(value);
-}
-
-/**
- * The fix named by a header that is no Python literal `np.save` writes:
- * `np.load` reads some of them (comments, `r''` strings, hexadecimal
- * numbers, repeated keys, no final newline), which only other writers or
- * hands make; the library reads what NumPy writes.
- */
-const NOT_NUMPYS =
-  "; np.save never writes such a header: if np.load reads the file, save it again with np.save";
-
-/** The fix of brackets nested deeper than Python's parser reads. */
-const TOO_DEEP =
-  "; np.load refuses it too: save the array again with np.save, with records nested less than 100 deep (np.save writes deeper ones, which no NumPy reads back)";
-
-/**
- * A field title np.save writes as a literal the parser does not read (a
- * float's, a complex's or bytes' repr: `[((1.5, 'a'), '<i4')]`, which
- * np.load reads): where the parse failed, if inside one. A title is the
- * first of a pair whose second is the field's name, a string: brackets
- * around a number elsewhere (`'shape': (((6,)))`) are none.
- */
-const TITLE_LITERAL =
-  /\(\(+\s*(?:[bB]?'(?:[^'\\]|\\.)*'|[bB]?"(?:[^"\\]|\\.)*"|[-+]?(?:inf|nan|[\d.]+(?:e[-+]?\d+)?j?)|\([-+]?[\d.]+(?:e[-+]?\d+)?[-+][\d.]+(?:e[-+]?\d+)?j\))(?=\s*,\s*[uU]?['"])/g;
-
-function notNumpys(text: string, e: NpyFormatError): string {
-  const at = Number(/at offset (\d+)/.exec(e.reason)?.[1] ?? -1);
-  // Brackets nested too deep are no title's fault, whatever they hold;
-  // np.save writes them (records nested 100 deep), np.load cannot read
-  // them back.
-  if (e.reason.includes("brackets nested")) return TOO_DEEP;
-  for (const m of text.matchAll(TITLE_LITERAL)) {
-    if (at >= m.index! && at < m.index! + m[0].length) {
-      return "; it is a field title that is not a string (np.save writes its repr, np.load reads it), which is not supported: give the fields string titles or none in NumPy and save again";
-    }
-  }
-  return NOT_NUMPYS;
 }
 
 /**
