@@ -65,12 +65,13 @@ const TOO_DEEP =
 /**
  * A field title np.save writes as a literal the parser does not read (a
  * float's, a complex's or bytes' repr: `[((1.5, 'a'), '<i4')]`, which
- * np.load reads): where the parse failed, if inside one. A title is the
- * first of a pair whose second is the field's name, a string: brackets
- * around a number elsewhere (`'shape': (((6,)))`) are none.
+ * np.load reads), matched where the parse failed. A title is the
+ * first of a pair whose second is the field's name, a string (the title
+ * may be a tuple: `(((1.5, 2), 'a'), '<i4')`): brackets around a number
+ * elsewhere (`'shape': (((6.0,),),)`) are none.
  */
 const TITLE_LITERAL =
-  /\(\(+\s*(?:[bB]?'(?:[^'\\]|\\.)*'|[bB]?"(?:[^"\\]|\\.)*"|[-+]?(?:inf|nan|[\d.]+(?:e[-+]?\d+)?j?)|\([-+]?[\d.]+(?:e[-+]?\d+)?[-+][\d.]+(?:e[-+]?\d+)?j\))(?=\s*,\s*[uU]?['"])/g;
+  /\(\(+\s*(?:[bB]?'(?:[^'\\]|\\.)*'|[bB]?"(?:[^"\\]|\\.)*"|[-+]?(?:inf|nan|[\d.]+(?:e[-+]?\d+)?j?)|\([-+]?[\d.]+(?:e[-+]?\d+)?[-+][\d.]+(?:e[-+]?\d+)?j\))(?=\s*(?:,\s*[uU]?['"]|[,)][^'"\]]*\)\s*,\s*[uU]?['"]))/y;
 
 /**
  * The fix of a header the literal parser refused (`e`, at its offset in
@@ -86,8 +87,15 @@ export function notNumpys(text: string, e: NpyFormatError): string {
   // np.save writes them (records nested 100 deep), np.load cannot read
   // them back.
   if (e.reason.includes("brackets nested")) return TOO_DEEP;
-  for (const m of text.matchAll(TITLE_LITERAL)) {
-    if (at >= m.index! && at < m.index! + m[0].length) {
+  // Tried once, at the run of brackets nearest before the failure: a
+  // search of the whole text took time growing with the square of its
+  // length (a raised maxHeaderSize, a header of 80,000 "((": a minute).
+  let start = at < 0 ? -1 : text.lastIndexOf("((", at);
+  if (start >= 0) {
+    while (start > 0 && text[start - 1] === "(") start--;
+    TITLE_LITERAL.lastIndex = start;
+    const m = TITLE_LITERAL.exec(text);
+    if (m !== null && at < start + m[0].length) {
       return "; it is a field title that is not a string (np.save writes its repr, np.load reads it), which is not supported: give the fields string titles or none in NumPy and save again";
     }
   }

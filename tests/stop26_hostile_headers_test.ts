@@ -16,6 +16,9 @@
  *   refuses), the message said "np.save never writes such a header".
  * - A title that is no string (`[((1, 'a'), '<i8')]`, which np.save
  *   writes and np.load reads) was refused with no fix.
+ * - The search for a title to blame ran the whole header from every
+ *   "((": a header of 80,000 characters (a raised maxHeaderSize) took a
+ *   minute to be refused, a larger one minutes more.
  * - A 0-d file whose data is longer or shorter than its one item told
  *   `readNpy` to "call recover, or pass allowIncomplete: true", and with
  *   `allowIncomplete` to "call recover first": `recover` refuses every
@@ -39,6 +42,7 @@ import {
   NpyAppendArraySync,
   NpyFormatError,
   NpyReader,
+  parseHeader,
   readNpySync,
 } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
@@ -189,6 +193,31 @@ print(json.dumps(out))`,
       () => readNpySync(join(dir, "int_title.npy")),
       /titles that are not strings \(1\) are not supported: give the fields string titles or none/,
     );
+  });
+});
+
+describe("stop 26: a refused header's fix is found in linear time", () => {
+  test("80,000 characters of '((' after an open quote, cap raised", () => {
+    // The title hint searched the whole text from every "((": a minute
+    // for this header, minutes more for a larger one.
+    const text = "{'descr': [((" + "'" + "((".repeat(40_000) +
+      ", 'a'), '<i4')], 'fortran_order': False, 'shape': (1,), }\n";
+    const body = new TextEncoder().encode(text);
+    const bytes = new Uint8Array(12 + body.length);
+    bytes.set([0x93, 78, 85, 77, 80, 89, 2, 0]);
+    new DataView(bytes.buffer).setUint32(8, body.length, true);
+    bytes.set(body, 12);
+    const t0 = performance.now();
+    assert.throws(
+      () => parseHeader(bytes, { maxHeaderSize: 1_000_000 }),
+      (e: Error) => {
+        assert.ok(e instanceof NpyFormatError, String(e));
+        assert.match(e.message, /cannot parse header: expected/i);
+        return true;
+      },
+    );
+    const ms = performance.now() - t0;
+    assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
   });
 });
 
