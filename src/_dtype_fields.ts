@@ -7,6 +7,7 @@
  * @module
  */
 
+import { clipped } from "./_describe_value.ts";
 import type { DType, DTypeField } from "./dtype.ts";
 import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { PY_NONE, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
@@ -27,7 +28,9 @@ export type ElementReader = (
  * @throws {TypeError} always.
  */
 export function badDType(spec: string, why: string): never {
-  throw new TypeError(`Cannot use dtype ${JSON.stringify(spec)}: ${why}`);
+  throw new TypeError(
+    `Cannot use dtype ${clipped(JSON.stringify(spec))}: ${why}`,
+  );
 }
 
 function toShape(value: unknown, spec: string): number[] {

@@ -13,7 +13,7 @@ import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { FLEXIBLE, flexibleWhy, NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
 import { nearest } from "./_nearest.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
-import { jsonOrShow } from "./_describe_value.ts";
+import { clipped, clippedMessage, jsonOrShow } from "./_describe_value.ts";
 import {
   type CommaItem,
   commaItems,
@@ -523,10 +523,10 @@ export function dtypeFromDescr(descr: PyValue): DType {
     throw new TypeError("descr must be a string or a list of fields");
   } catch (e) {
     if (e instanceof NpyFormatError) throw e;
-    const why = (e as Error).message;
+    const why = clippedMessage((e as Error).message);
     throw new NpyFormatError(
       "unsupported-dtype",
-      `invalid descr ${pyRepr(descr)} in header: ${why}${
+      `invalid descr ${clipped(pyRepr(descr))} in header: ${why}${
         FIX_NAMED.test(why) ? "" : NOT_NUMPYS_DESCR
       }`,
       { cause: e },

@@ -9,7 +9,7 @@
 import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { ENCODE_OPTIONS, HEADER_OPTIONS } from "./_option_kinds.ts";
-import { jsonOrShow, show } from "./_describe_value.ts";
+import { clipped, jsonOrShow, show } from "./_describe_value.ts";
 import { checkByteCount, MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
 import {
   DAMAGED_HEADER,
@@ -284,7 +284,7 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: keys must be 'descr', 'fortran_order' and 'shape', found ${
-        keys.map((k) => pyRepr(k)).join(", ") || "none"
+        clipped(keys.map((k) => pyRepr(k)).join(", ")) || "none"
       }${DAMAGED_HEADER}`,
     );
   }
@@ -293,7 +293,7 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: fortran_order must be True or False, found ${
-        pyRepr(fortranOrder!)
+        clipped(pyRepr(fortranOrder!))
       }${DAMAGED_HEADER}`,
     );
   }
@@ -302,7 +302,7 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: shape must be a tuple, found ${
-        pyRepr(rawShape!)
+        clipped(pyRepr(rawShape!))
       }${DAMAGED_HEADER}`,
     );
   }
@@ -317,7 +317,8 @@ export function parseHeader(
       } has more than ${MAX_DIMS} dimensions, NumPy's limit${DAMAGED_HEADER}`,
     );
   }
-  const shape = rawShape.items.map((v, i) => toDim(v, i, shapeText));
+  const shown = clipped(shapeText);
+  const shape = rawShape.items.map((v, i) => toDim(v, i, shown));
   const dtype = dtypeFromDescr(value.get("descr")!);
   checkByteCount(shape, dtype.itemsize);
   return {

@@ -19,6 +19,9 @@
  * - The search for a title to blame ran the whole header from every
  *   "((": a header of 80,000 characters (a raised maxHeaderSize) took a
  *   minute to be refused, a larger one minutes more.
+ * - Refusals quoted a hostile header's text whole: a descr of 20,000
+ *   fields with one name repeated, a 100,000-character name or unit, gave
+ *   messages of 100 KB to 740 KB with the fix at the very end.
  * - A 0-d file whose data is longer or shorter than its one item told
  *   `readNpy` to "call recover, or pass allowIncomplete: true", and with
  *   `allowIncomplete` to "call recover first": `recover` refuses every
@@ -219,6 +222,46 @@ describe("stop 26: a refused header's fix is found in linear time", () => {
     const ms = performance.now() - t0;
     assert.ok(ms < 10_000, `${ms.toFixed(0)} ms`);
   });
+});
+
+describe("stop 26: a header of megabytes gives a message of a few lines", () => {
+  /** A 2.0 file holding only the header `text`. */
+  function headerBytes(text: string): Uint8Array {
+    const body = new TextEncoder().encode(text + "\n");
+    const bytes = new Uint8Array(12 + body.length);
+    bytes.set([0x93, 78, 85, 77, 80, 89, 2, 0]);
+    new DataView(bytes.buffer).setUint32(8, body.length, true);
+    bytes.set(body, 12);
+    return bytes;
+  }
+  const H = (descr: string, fo = "False", shape = "(1,)") =>
+    `{'descr': ${descr}, 'fortran_order': ${fo}, 'shape': ${shape}, }`;
+  const long = (c: string) => c.repeat(100_000);
+  const fields = Array.from({ length: 20_000 }, (_, i) => `('f${i}', '<i4')`);
+  const cases: Record<string, string> = {
+    "repeated name of many fields": H(`[${fields.join(", ")}, ('f0', '<i4')]`),
+    "long repeated name": H(
+      `[('${long("d")}', '<i4'), ('${long("d")}', '<i4')]`,
+    ),
+    "long time unit": H(`'<M8[${long("q")}]'`),
+    "long unknown type": H(`[('a', '${long("k")}')]`),
+    "long name, bad unit": H(`[('${long("a")}', '<M8[xs]')]`),
+    "long shape text": H("'<i4'", "False", `('${long("x")}',)`),
+    "long fortran_order": H("'<i4'", `'${long("y")}'`),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    test(name, () => {
+      assert.throws(
+        () => parseHeader(headerBytes(text), { maxHeaderSize: 10_000_000 }),
+        (e: Error) => {
+          assert.ok(e instanceof NpyFormatError, String(e));
+          assert.ok(e.message.length < 2000, `${e.message.length} characters`);
+          assert.match(e.message, FIX);
+          return true;
+        },
+      );
+    });
+  }
 });
 
 describe("stop 26: a 0-d file whose data disagrees with its header", () => {
