@@ -7,6 +7,7 @@
  * @module
  */
 
+import { clipped } from "./_describe_value.ts";
 import type { DType, DTypeField } from "./dtype.ts";
 import { MAX_DIMS, MAX_DTYPE_NESTING, MAX_ITEMSIZE } from "./_numpy_limits.ts";
 import { PY_NONE, pyRepr, PyTuple, type PyValue } from "./py_literal.ts";
@@ -27,7 +28,9 @@ export type ElementReader = (
  * @throws {TypeError} always.
  */
 export function badDType(spec: string, why: string): never {
-  throw new TypeError(`Cannot use dtype ${JSON.stringify(spec)}: ${why}`);
+  throw new TypeError(
+    `Cannot use dtype ${clipped(JSON.stringify(spec))}: ${why}`,
+  );
 }
 
 function toShape(value: unknown, spec: string): number[] {
@@ -178,7 +181,10 @@ export function readFields(
       typeof rawName.items[1] === "string"
     ) {
       const t = pyRepr(rawName.items[0] as PyValue);
-      return badDType(spec, `titles that are not strings (${t}) are refused`);
+      return badDType(
+        spec,
+        `titles that are not strings (${t}) are not supported: give the fields string titles or none (in NumPy, and save the array again)`,
+      );
     } else {
       return badDType(spec, "a field name must be a string");
     }

@@ -18,6 +18,7 @@ import {
 } from "./header.ts";
 import { descrValue, type DType } from "./dtype.ts";
 import { checkByteCount } from "./_numpy_limits.ts";
+import { HEADER_CUT } from "./_header_refusals.ts";
 import { hasEscapedSurrogatePair, pyRepr } from "./py_literal.ts";
 import { type IoSteps, readFully, size } from "./_io.ts";
 import { fileState, fileStateError } from "./_layout.ts";
@@ -167,7 +168,7 @@ export function* inspect(
   if (headerLength > sizeBefore) {
     throw new NpyFormatError(
       "truncated",
-      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}`,
+      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${sizeBefore}${HEADER_CUT}`,
     );
   }
   // Check the cap before allocating: a header can be at most 4 bytes per
@@ -185,7 +186,7 @@ export function* inspect(
   if (read !== headerLength) {
     throw new NpyFormatError(
       "truncated",
-      `truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read`,
+      `truncated .npy file: the header needs ${headerLength} bytes but only ${read} could be read${HEADER_CUT}`,
     );
   }
   const header = parseHeader(bytes, { maxHeaderSize });

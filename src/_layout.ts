@@ -237,6 +237,11 @@ export type FileState =
     readonly dataLength: number;
     /** Bytes the header's shape covers. */
     readonly expectedDataLength: number;
+    /**
+     * The header's shape is `()`: `recover` cannot cut or count rows of
+     * it, so the fix is saving the array again.
+     */
+    readonly zeroD?: true;
   }
   /** The file cannot take appends (or be recovered) as it is. */
   | {
@@ -283,6 +288,7 @@ export function fileState(facts: FileFacts, use: FileUse): FileState {
     state: "needs-recovery",
     dataLength,
     expectedDataLength,
+    ...(header.shape.length === 0 ? { zeroD: true as const } : {}),
   };
   const notAppendable = (reason: NotAppendableReason): FileState => ({
     state: "not-appendable",
@@ -339,10 +345,18 @@ export function fileStateError(
     : `Cannot ${options.verb} ${showFile(options.label)}`;
   const named = { file: options.label, verb: options.verb };
   if (state.state === "needs-recovery") {
-    const fix = options.recoverFix ??
-      (options.offersAllowIncomplete
-        ? "call recover, or pass allowIncomplete: true"
-        : "call recover first");
+    // A 0-d file has no rows to count or cut: recover refuses it, and
+    // allowIncomplete reads whole rows only.
+    const fix = state.zeroD
+      ? `a 0-d array has no rows to recover: save the array again (np.load ${
+        state.dataLength > state.expectedDataLength
+          ? "reads the first item and ignores the rest"
+          : "refuses it too"
+      })`
+      : options.recoverFix ??
+        (options.offersAllowIncomplete
+          ? "call recover, or pass allowIncomplete: true"
+          : "call recover first");
     return new NpyFormatError(
       "needs-recovery",
       `it holds ${state.dataLength} data bytes but its header says ${state.expectedDataLength}; ${fix}`,

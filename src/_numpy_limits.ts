@@ -10,6 +10,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { DAMAGED_HEADER } from "./_header_refusals.ts";
 
 /** The largest itemsize NumPy holds, in bytes. */
 export const MAX_ITEMSIZE = 2 ** 31 - 1;
@@ -57,6 +58,10 @@ export function numpyTooBig(
   return exact > 2n ** 63n - 1n;
 }
 
+/** The fix of a shape past JS's safe integers (README "Limits"). */
+const TOO_MANY_FIX =
+  "; arrays over 2**53 - 1 items or bytes are not supported: save the array in smaller files (a stack)";
+
 /**
  * Returns `shape`'s element count times `itemsize`, checking that neither
  * overflows a safe integer.
@@ -76,7 +81,9 @@ export function checkByteCount(
     if (!Number.isSafeInteger(count)) {
       throw new NpyFormatError(
         "bad-header",
-        `invalid header: shape (${shape.join(", ")}) holds too many elements`,
+        `invalid header: shape (${
+          shape.join(", ")
+        }) holds too many elements${TOO_MANY_FIX}`,
       );
     }
   }
@@ -85,7 +92,7 @@ export function checkByteCount(
       "bad-header",
       `invalid header: shape (${
         shape.join(", ")
-      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes), which np.load refuses`,
+      }) with itemsize ${itemsize} is larger than NumPy's largest array (2**63 - 1 bytes, counting the non-zero axes)${DAMAGED_HEADER}`,
     );
   }
   const bytes = count * itemsize;
@@ -94,7 +101,7 @@ export function checkByteCount(
       "bad-header",
       `invalid header: shape (${
         shape.join(", ")
-      }) with itemsize ${itemsize} overflows the byte count`,
+      }) with itemsize ${itemsize} overflows the byte count${TOO_MANY_FIX}`,
     );
   }
   return bytes;

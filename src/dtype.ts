@@ -7,12 +7,13 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { FIX_NAMED, NOT_NUMPYS_DESCR } from "./_header_refusals.ts";
 import { parseTimeUnit, timeUnitText } from "./_time_units.ts";
 import { isDType, rebuiltDType } from "./_dtype_rebuild.ts";
 import { FLEXIBLE, flexibleWhy, NAMES, NUMPY1_NAMES } from "./_dtype_names.ts";
 import { nearest } from "./_nearest.ts";
 import { badDType, readFields } from "./_dtype_fields.ts";
-import { jsonOrShow } from "./_describe_value.ts";
+import { clipped, clippedMessage, jsonOrShow } from "./_describe_value.ts";
 import {
   type CommaItem,
   commaItems,
@@ -539,9 +540,12 @@ export function dtypeFromDescr(descr: PyValue): DType {
     throw new TypeError("descr must be a string or a list of fields");
   } catch (e) {
     if (e instanceof NpyFormatError) throw e;
+    const why = clippedMessage((e as Error).message);
     throw new NpyFormatError(
       "unsupported-dtype",
-      `invalid descr ${pyRepr(descr)} in header: ${(e as Error).message}`,
+      `invalid descr ${clipped(pyRepr(descr))} in header: ${why}${
+        FIX_NAMED.test(why) ? "" : NOT_NUMPYS_DESCR
+      }`,
       { cause: e },
     );
   }

@@ -9,8 +9,15 @@
 import { NpyFormatError } from "./errors.ts";
 import { checkOptions } from "./_options_check.ts";
 import { ENCODE_OPTIONS, HEADER_OPTIONS } from "./_option_kinds.ts";
-import { jsonOrShow, show } from "./_describe_value.ts";
+import { clipped, jsonOrShow, show } from "./_describe_value.ts";
 import { checkByteCount, MAX_DIMS, numpyTooBig } from "./_numpy_limits.ts";
+import {
+  DAMAGED_HEADER,
+  HEADER_CUT,
+  NOT_NUMPYS,
+  notNumpys,
+  toDim,
+} from "./_header_refusals.ts";
 import {
   descrValue,
   type DType,
@@ -118,7 +125,7 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
     if (preamble.length < 12) {
       throw new NpyFormatError(
         "truncated",
-        "truncated .npy file: the header length field is cut off",
+        `truncated .npy file: the header length field is cut off${HEADER_CUT}`,
       );
     }
     const view = new DataView(
@@ -130,7 +137,7 @@ export function headerLengthFromPreamble(preamble: Uint8Array): number {
   }
   throw new NpyFormatError(
     "unsupported-version",
-    `unsupported .npy format version ${major}.${minor}: only 1.0, 2.0 and 3.0 are known`,
+    `unsupported .npy format version ${major}.${minor}: only 1.0, 2.0 and 3.0 are known; save the array again with np.save, which writes one of them`,
   );
 }
 
@@ -147,55 +154,6 @@ function codePoints(text: string): number {
     }
   }
   return n;
-}
-
-function toDim(value: unknown, at: number, text: string): number {
-  if (typeof value !== "bigint") {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid shape in header: entry ${at} is ${
-        typeof value === "boolean" ? pyRepr(value) : "not an integer"
-      } in ${text}`,
-    );
-  }
-  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new NpyFormatError(
-      "bad-header",
-      `invalid shape in header: entry ${at} (${value}) is ${
-        value < 0n
-          ? "negative"
-          : "too large: axes beyond 2**53 - 1 (JS's safe integers) are not supported; save the array again with NumPy in another shape"
-      }`,
-    );
-  }
-  return Number(value);
-}
-
-/**
- * The fix named by a header that is no Python literal `np.save` writes:
- * `np.load` reads some of them (comments, `r''` strings, hexadecimal
- * numbers, repeated keys, no final newline), which only other writers or
- * hands make; the library reads what NumPy writes.
- */
-const NOT_NUMPYS =
-  "; np.save never writes such a header: if np.load reads the file, save it again with np.save";
-
-/**
- * A field title np.save writes as a literal the parser does not read (a
- * float's, a complex's or bytes' repr: `[((1.5, 'a'), '<i4')]`, which
- * np.load reads): where the parse failed, if inside one.
- */
-const TITLE_LITERAL =
-  /\(\(+\s*(?:[bB]?'(?:[^'\\]|\\.)*'|[bB]?"(?:[^"\\]|\\.)*"|[-+]?(?:inf|nan|[\d.]+(?:e[-+]?\d+)?j?)|\([-+]?[\d.]+(?:e[-+]?\d+)?[-+][\d.]+(?:e[-+]?\d+)?j\))/g;
-
-function notNumpys(text: string, e: NpyFormatError): string {
-  const at = Number(/at offset (\d+)/.exec(e.reason)?.[1] ?? -1);
-  for (const m of text.matchAll(TITLE_LITERAL)) {
-    if (at >= m.index! && at < m.index! + m[0].length) {
-      return "; it is a field title that is not a string (np.save writes its repr, np.load reads it), which is not supported: give the fields string titles or none in NumPy and save again";
-    }
-  }
-  return NOT_NUMPYS;
 }
 
 /**
@@ -252,7 +210,7 @@ export function parseHeader(
     }
     throw new NpyFormatError(
       "truncated",
-      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${bytes.length}`,
+      `truncated .npy file: the header needs ${headerLength} bytes but the file has ${bytes.length}${HEADER_CUT}`,
     );
   }
   const raw = bytes.subarray(prefix, headerLength);
@@ -267,7 +225,7 @@ export function parseHeader(
     } catch {
       throw new NpyFormatError(
         "bad-header",
-        "invalid header: not valid UTF-8 (NPY 3.0)",
+        `invalid header: not valid UTF-8 (NPY 3.0)${DAMAGED_HEADER}`,
       );
     }
     if (text.startsWith("\ufeff")) {
@@ -315,7 +273,7 @@ export function parseHeader(
       "bad-header",
       `invalid header: not a dictionary: ${
         JSON.stringify(text.trim().slice(0, 80))
-      }`,
+      }${DAMAGED_HEADER}`,
     );
   }
   const keys = [...value.keys()].sort();
@@ -326,8 +284,8 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: keys must be 'descr', 'fortran_order' and 'shape', found ${
-        keys.map((k) => pyRepr(k)).join(", ") || "none"
-      }`,
+        clipped(keys.map((k) => pyRepr(k)).join(", ")) || "none"
+      }${DAMAGED_HEADER}`,
     );
   }
   const fortranOrder = value.get("fortran_order");
@@ -335,15 +293,17 @@ export function parseHeader(
     throw new NpyFormatError(
       "bad-header",
       `invalid header: fortran_order must be True or False, found ${
-        pyRepr(fortranOrder!)
-      }`,
+        clipped(pyRepr(fortranOrder!))
+      }${DAMAGED_HEADER}`,
     );
   }
   const rawShape = value.get("shape");
   if (!(rawShape instanceof PyTuple)) {
     throw new NpyFormatError(
       "bad-header",
-      `invalid header: shape must be a tuple, found ${pyRepr(rawShape!)}`,
+      `invalid header: shape must be a tuple, found ${
+        clipped(pyRepr(rawShape!))
+      }${DAMAGED_HEADER}`,
     );
   }
   const shapeText = pyRepr(rawShape);
@@ -354,10 +314,11 @@ export function parseHeader(
         shapeText.length > 200
           ? `of ${rawShape.items.length} entries`
           : shapeText
-      } has more than ${MAX_DIMS} dimensions, NumPy's limit`,
+      } has more than ${MAX_DIMS} dimensions, NumPy's limit${DAMAGED_HEADER}`,
     );
   }
-  const shape = rawShape.items.map((v, i) => toDim(v, i, shapeText));
+  const shown = clipped(shapeText);
+  const shape = rawShape.items.map((v, i) => toDim(v, i, shown));
   const dtype = dtypeFromDescr(value.get("descr")!);
   checkByteCount(shape, dtype.itemsize);
   return {
