@@ -43,6 +43,7 @@ import {
   checkRotation,
   groupRotation,
   holdsStack,
+  refuseOneFile,
   removeGroup,
 } from "./_group_open.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
@@ -201,6 +202,7 @@ export class GroupCore {
       } else {
         checkDeclared(dir, info, declared);
         checkRotation(dir, info, rot);
+        refuseOneFile(dir, info, "open");
         // A member's lock file not removed after its count or cut (a
         // failing disk) does not fail the open: the work is done, and the
         // member, opened next in this process, takes the lock over.

@@ -28,6 +28,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { parseDType } from "./dtype.ts";
 import { runtimeError } from "./_system_error.ts";
 import { nodeFs } from "./adapters/node.ts";
 import { kindName, makeFolder, pathFs, syncDir } from "./_path_fs.ts";
@@ -178,12 +179,29 @@ export function parseGroupJson(dir: string, text: string): GroupInfo {
     if (r.dtype !== null && typeof r.dtype !== "string") {
       bad(dir, `has a bad dtype for member "${name}"`);
     }
+    // A dtype edited by hand ("int32", "=i4") is the dtype NumPy reads
+    // it as, compared with the member's header by its descr text.
+    let dtype = r.dtype as string | null;
+    if (dtype !== null) {
+      try {
+        dtype = parseDType(dtype).str;
+      } catch (e) {
+        bad(
+          dir,
+          `has dtype ${
+            JSON.stringify(dtype.slice(0, 200))
+          } for member "${name}", which is no dtype (${
+            (e as Error).message
+          }); set it to the dtype of the member's header (or null)`,
+        );
+      }
+    }
     if (typeof r.fortranOrder !== "boolean") {
       bad(dir, `has a bad fortranOrder for member "${name}"`);
     }
     return memberInfo(
       name,
-      r.dtype as string | null,
+      dtype,
       r.fortranOrder as boolean,
       stack,
     );
@@ -429,7 +447,7 @@ export function refuseLost(
  * (rows counted along the wrong axis would cut every member to that count).
  * @throws {NpyFormatError} naming the member's path, both values and the fix.
  */
-function refuseOther(
+export function refuseOther(
   dir: string,
   m: GroupMemberInfo,
   dtype: string | undefined,

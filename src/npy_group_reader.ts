@@ -22,6 +22,7 @@ import {
   memberState,
   pathOf,
   refuseLost,
+  refuseOther,
 } from "./_group_layout.ts";
 import { checkGroupFolder, requireGroupJson } from "./_group_rebuild.ts";
 import {
@@ -231,6 +232,15 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
       } else r.refreshSync();
+      // As the writer and recoverGroup: a member of another dtype or
+      // order than group.json's is refused, not read (a stack's order
+      // only where it has one: more than one axis, as the writer's scan).
+      if (r !== null) {
+        const order = m.stack === undefined || r.shape.length > 1
+          ? r.fortranOrder
+          : undefined;
+        refuseOther(this.#dir, m, r.dtype, order, "read");
+      }
       return r?.length ?? 0;
     });
     refuseLost(this.#dir, this.#info, lost, rows, "read");
