@@ -19,7 +19,6 @@ import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
-  cutGroupSync,
   fileSize,
   GROUP_FORMAT,
   GROUP_VERSION,
@@ -33,6 +32,7 @@ import {
   readGroupJson,
   writeGroupJson,
 } from "./_group_layout.ts";
+import { cutGroupSync } from "./_group_cut.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { sealLiveSync } from "./_group_stack.ts";

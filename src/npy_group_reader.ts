@@ -17,13 +17,8 @@ import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
 import { settle } from "./_settle.ts";
 import { showArg } from "./_reader_layout.ts";
-import {
-  type GroupInfo,
-  memberState,
-  pathOf,
-  refuseLost,
-  refuseOther,
-} from "./_group_layout.ts";
+import { type GroupInfo, pathOf } from "./_group_layout.ts";
+import { memberState, refuseLost, refuseUnlike } from "./_group_cut.ts";
 import { checkGroupFolder, requireGroupJson } from "./_group_rebuild.ts";
 import {
   checkBound,
@@ -232,15 +227,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
       } else r.refreshSync();
-      // As the writer and recoverGroup: a member of another dtype or
-      // order than group.json's is refused, not read (a stack's order
-      // only where it has one: more than one axis, as the writer's scan).
-      if (r !== null) {
-        const order = m.stack === undefined || r.shape.length > 1
-          ? r.fortranOrder
-          : undefined;
-        refuseOther(this.#dir, m, r.dtype, order, "read");
-      }
+      if (r !== null) refuseUnlike(this.#dir, m, r, "read");
       return r?.length ?? 0;
     });
     refuseLost(this.#dir, this.#info, lost, rows, "read");

@@ -108,7 +108,10 @@ test("two writers of one process on a file's two names: the lock names the other
     assert.ok(e instanceof NpyLockedError, String(e));
     assert.ok(e.message.includes(`"${b}"`), e.message);
     assert.ok(e.message.includes(`as "${a}"`), e.message);
-    assert.match(e.message, /one file \(a hard link or symlink\)/);
+    assert.match(
+      e.message,
+      /one file or folder \(a hard link, symlink or bind mount\)/,
+    );
     return true;
   });
 });
@@ -220,3 +223,28 @@ test(
     assert.equal(folderSnapshot(dir), before);
   },
 );
+
+test("a group.json edited to name a stack member group.json or x.lock is refused as such, changing nothing", () => {
+  for (const name of ["group.json", "a.lock", "a.lock.takeover"]) {
+    const dir = group(true);
+    editMember(dir, "b", (m) => {
+      m.name = name;
+      m.file = name;
+    });
+    const before = folderSnapshot(dir);
+    const refused = (e: unknown) => {
+      assert.ok(e instanceof NpyFormatError, String(e));
+      assert.equal(e.code, "damaged-group");
+      assert.ok(
+        e.message.includes(`has a stack member named "${name}"`),
+        e.message,
+      );
+      assert.match(e.message, /give the member another name/);
+      return true;
+    };
+    assert.throws(() => NpyGroupReader.openSync(dir), refused);
+    assert.throws(() => NpyGroupWriterSync.open(dir), refused);
+    assert.throws(() => recoverGroupSync(dir), refused);
+    assert.equal(folderSnapshot(dir), before);
+  }
+});
