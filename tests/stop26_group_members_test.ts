@@ -248,3 +248,57 @@ test("a group.json edited to name a stack member group.json or x.lock is refused
     assert.equal(folderSnapshot(dir), before);
   }
 });
+
+test(
+  "a group reader following a group of files that is replaced (deleteIfExists) or whose member is replaced refuses at refresh, not following the old files for ever",
+  numpyTestOptions(),
+  async () => {
+    const dir = group(false);
+    using r = NpyGroupReader.openSync(dir);
+    assert.equal(r.length, 3);
+    {
+      await using w = await NpyGroupWriter.open(dir, {
+        members: { a: "<i4", b: "<i4" },
+        deleteIfExists: true,
+      });
+      await w.append({ a: [7, 8, 9, 10], b: [7, 8, 9, 10] });
+    }
+    const changed = (e: unknown) => {
+      assert.ok(e instanceof NpyFormatError, String(e));
+      assert.equal(e.code, "changed");
+      assert.ok(e.message.includes(`"${join(dir, "a.npy")}"`), e.message);
+      assert.match(e.message, /open the reader again/);
+      return true;
+    };
+    assert.throws(() => r.refreshSync(), changed);
+    await assert.rejects(r.refresh(), changed);
+    // Opened again, it reads the new group, as NumPy does.
+    using again = NpyGroupReader.openSync(dir);
+    assert.deepEqual([...again.readSync().b!.data as Int32Array], [
+      7,
+      8,
+      9,
+      10,
+    ]);
+    assert.equal(
+      runPython(
+        "import sys, numpy as np; print(np.load(sys.argv[1]).tolist())",
+        [
+          join(dir, "b.npy"),
+        ],
+      ).trim(),
+      "[7, 8, 9, 10]",
+    );
+    // One member saved again by another program (a new file renamed over it).
+    runPython(
+      "import sys, os, numpy as np; np.save(sys.argv[1] + '.tmp.npy', np.arange(4, dtype='<i4')); os.replace(sys.argv[1] + '.tmp.npy', sys.argv[1])",
+      [join(dir, "b.npy")],
+    );
+    assert.throws(() => again.refreshSync(), (e) => {
+      assert.ok(e instanceof NpyFormatError, String(e));
+      assert.equal(e.code, "changed");
+      assert.ok(e.message.includes(`member "b"`), e.message);
+      return true;
+    });
+  },
+);
