@@ -12,8 +12,6 @@ import { NpyStackReader } from "./npy_stack_reader.ts";
 import { isClearing } from "./_stack_clear.ts";
 import { headerCapOption } from "./_stack_scan.ts";
 import { fileSize, type GroupMemberInfo, pathOf } from "./_group_layout.ts";
-import { openedIdentity } from "./_reader_sources.ts";
-import { statPath } from "./_path_meta.ts";
 import { evenIfLockLeft } from "./_lock_release.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { pathFs, syncDir } from "./_path_fs.ts";
@@ -214,37 +212,4 @@ export function openMember(
     allowIncomplete: true,
     ...headerCapOption(options.maxHeaderSize),
   });
-}
-
-/**
- * Refuses a file member whose path no longer names the file a group
- * reader opened: the group was replaced (a writer opened with
- * `deleteIfExists` removes and makes every member file) or the file was
- * replaced. The reader would follow the old file for ever, never seeing a
- * row of the new one. (The open file keeps its inode, so a new file cannot
- * reuse it; a stack member's reader checks its shards itself.)
- *
- * @throws {NpyFormatError} naming the member, its path and the fix.
- */
-export function refuseReplacedMember(
-  dir: string,
-  m: GroupMemberInfo,
-  r: NpyReader | NpyStackReader,
-): void {
-  if (!(r instanceof NpyReader)) return;
-  const opened = openedIdentity(r);
-  if (opened === null) return;
-  const path = pathOf(dir, m);
-  let now: string | null;
-  try {
-    now = statPath(path, "read").id;
-  } catch {
-    now = "missing";
-  }
-  if (now === null || now === opened) return;
-  throw new NpyFormatError(
-    "changed",
-    `member "${m.name}" ("${path}") is no longer the file the reader opened: the group was replaced (a writer opened with deleteIfExists) or the file was, since the reader was opened; open the reader again`,
-    { file: dir, verb: "refresh group", label: `"${dir}"` },
-  );
 }

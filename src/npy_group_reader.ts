@@ -10,7 +10,7 @@ import { HEADER_OPTIONS } from "./_option_kinds.ts";
 import type { ParseHeaderOptions } from "./header.ts";
 import type { NpyReader } from "./npy_reader.ts";
 import type { NpyStackReader } from "./npy_stack_reader.ts";
-import { openMember, refuseReplacedMember } from "./_group_stack.ts";
+import { openMember } from "./_group_stack.ts";
 import type { NpyArray } from "./read_npy.ts";
 import { decodeItems } from "./decode.ts";
 import { parseDType } from "./dtype.ts";
@@ -226,10 +226,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         if (state !== "present") return 0;
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
-      } else {
-        refuseReplacedMember(this.#dir, m, r);
-        r.refreshSync();
-      }
+      } else r.refreshSync();
       if (r !== null) refuseUnlike(this.#dir, m, r, "read");
       return r?.length ?? 0;
     });

@@ -36,6 +36,7 @@ import {
   NpyGroupWriter,
   NpyGroupWriterSync,
   NpyLockedError,
+  NpyReader,
   recoverGroupSync,
 } from "../mod.ts";
 import { numpyTestOptions, runPython, tempDir } from "./_numpy.ts";
@@ -267,7 +268,8 @@ test(
       assert.ok(e instanceof NpyFormatError, String(e));
       assert.equal(e.code, "changed");
       assert.ok(e.message.includes(`"${join(dir, "a.npy")}"`), e.message);
-      assert.match(e.message, /open the reader again/);
+      assert.match(e.message, /another file than the one the reader opened/);
+      assert.match(e.message, /open it again/);
       return true;
     };
     assert.throws(() => r.refreshSync(), changed);
@@ -297,8 +299,36 @@ test(
     assert.throws(() => again.refreshSync(), (e) => {
       assert.ok(e instanceof NpyFormatError, String(e));
       assert.equal(e.code, "changed");
-      assert.ok(e.message.includes(`member "b"`), e.message);
+      assert.ok(e.message.includes(`"${join(dir, "b.npy")}"`), e.message);
       return true;
     });
   },
 );
+
+test("an NpyReader following a file made anew (deleteIfExists) or saved again refuses at refresh; one moved away still reads", async () => {
+  const dir = tempDir();
+  const path = join(dir, "x.npy");
+  {
+    using w = NpyAppendArraySync.open(path);
+    w.append(Int32Array.of(1, 2, 3));
+  }
+  using r = NpyReader.openSync(path);
+  {
+    using w = NpyAppendArraySync.open(path, { deleteIfExists: true });
+    w.append(Int32Array.of(7, 8, 9, 10));
+  }
+  const changed = (e: unknown) => {
+    assert.ok(e instanceof NpyFormatError, String(e));
+    assert.equal(e.code, "changed");
+    assert.ok(e.message.includes(`"${path}"`), e.message);
+    assert.match(e.message, /open it again/);
+    return true;
+  };
+  assert.throws(() => r.refreshSync(), changed);
+  await assert.rejects(r.refresh(), changed);
+  using again = await NpyReader.open(path);
+  assert.deepEqual([...again.readSync().data as Int32Array], [7, 8, 9, 10]);
+  // Moved away (nothing at the path now): still the open file.
+  renameSync(path, join(dir, "moved.npy"));
+  assert.equal(again.refreshSync(), 4);
+});
