@@ -27,6 +27,7 @@ import {
   type GroupMemberInfo,
   join,
   pathOf,
+  readGroupJson,
 } from "./_group_layout.ts";
 
 /**
@@ -132,6 +133,9 @@ function refuseOther(
  * Refuses an opened member (a reader's) of another dtype or order than
  * `group.json` records, as the writer and `recoverGroup` do; a stack's
  * order only where it has one (more than one axis, as the stack scan).
+ * At a refresh (`later`), a `group.json` that no longer records what the
+ * reader read at its open is the group replaced (a writer opened with
+ * `deleteIfExists`): "open the reader again", not "fix group.json".
  *
  * @throws {NpyFormatError} naming the member's path, both values and the fix.
  */
@@ -139,12 +143,30 @@ export function refuseUnlike(
   dir: string,
   m: GroupMemberInfo,
   r: { dtype: string; fortranOrder: boolean; shape: number[] },
-  verb: string,
+  later: boolean,
 ): void {
   const order = m.stack === undefined || r.shape.length > 1
     ? r.fortranOrder
     : undefined;
-  refuseOther(dir, m, r.dtype, order, verb);
+  try {
+    refuseOther(dir, m, r.dtype, order, "read");
+  } catch (e) {
+    if (!later) throw e;
+    let now: GroupMemberInfo | undefined;
+    try {
+      now = readGroupJson(dir, "read")?.members.find((x) => x.name === m.name);
+    } catch {
+      now = undefined;
+    }
+    if (now?.dtype === m.dtype && now.fortranOrder === m.fortranOrder) {
+      throw e;
+    }
+    throw new NpyFormatError(
+      "changed",
+      `its group.json no longer records member "${m.name}" as when the reader was opened: the group was replaced (a writer opened with deleteIfExists) or group.json edited; open the reader again`,
+      { file: dir, verb: "refresh group", label: `"${dir}"` },
+    );
+  }
 }
 
 /**

@@ -80,7 +80,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     this.#options = options;
     this.#readers = info.members.map(() => null);
     try {
-      this.#update();
+      this.#update(false);
     } catch (e) {
       this.closeSync();
       throw e;
@@ -216,7 +216,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   }
 
   /** Re-reads every member's header; the length is the smallest. */
-  #update(): number {
+  #update(later = true): number {
     const lost = this.#info.members.map(() => false);
     const rows = this.#info.members.map((m, i) => {
       let r = this.#readers[i] ?? null;
@@ -227,7 +227,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
       } else r.refreshSync();
-      if (r !== null) refuseUnlike(this.#dir, m, r, "read");
+      if (r !== null) refuseUnlike(this.#dir, m, r, later);
       return r?.length ?? 0;
     });
     refuseLost(this.#dir, this.#info, lost, rows, "read");

@@ -332,3 +332,31 @@ test("an NpyReader following a file made anew (deleteIfExists) or saved again re
   renameSync(path, join(dir, "moved.npy"));
   assert.equal(again.refreshSync(), 4);
 });
+
+test("a group reader opened before the first append, the group then replaced with other dtypes: refresh says the group was replaced, not to fix group.json", async () => {
+  for (const stack of [false, true]) {
+    const dir = tempDir();
+    const rot = stack ? { shardRows: 2 } : {};
+    NpyGroupWriterSync.open(dir, { members: { a: "<i4", b: "<i4" }, ...rot })
+      .close();
+    using r = NpyGroupReader.openSync(dir);
+    {
+      await using w = await NpyGroupWriter.open(dir, {
+        members: { a: "<f8", b: "<f8" },
+        deleteIfExists: true,
+        ...rot,
+      });
+      await w.append({ a: [1.5], b: [2.5] });
+    }
+    assert.throws(() => r.refreshSync(), (e) => {
+      assert.ok(e instanceof NpyFormatError, String(e));
+      assert.equal(e.code, "changed");
+      assert.ok(e.message.includes(`"${dir}"`), e.message);
+      assert.match(e.message, /the group was replaced/);
+      assert.match(e.message, /open the reader again/);
+      return true;
+    });
+    using again = NpyGroupReader.openSync(dir);
+    assert.deepEqual([...again.readSync().b!.data as Float64Array], [2.5]);
+  }
+});
