@@ -19,7 +19,6 @@ import { acquireFolderLock } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
-  cutGroupSync,
   fileSize,
   GROUP_FORMAT,
   GROUP_VERSION,
@@ -33,6 +32,7 @@ import {
   readGroupJson,
   writeGroupJson,
 } from "./_group_layout.ts";
+import { cutGroupSync } from "./_group_cut.ts";
 import { pathFs } from "./_path_fs.ts";
 import { FileMember, type MemberStore, StackMember } from "./_group_members.ts";
 import { sealLiveSync } from "./_group_stack.ts";
@@ -43,6 +43,7 @@ import {
   checkRotation,
   groupRotation,
   holdsStack,
+  refuseOneFile,
   removeGroup,
 } from "./_group_open.ts";
 import { folderId, folderMoved, movedFolderError } from "./_stack_folder.ts";
@@ -201,6 +202,7 @@ export class GroupCore {
       } else {
         checkDeclared(dir, info, declared);
         checkRotation(dir, info, rot);
+        refuseOneFile(dir, info, "open");
         // A member's lock file not removed after its count or cut (a
         // failing disk) does not fail the open: the work is done, and the
         // member, opened next in this process, takes the lock over.

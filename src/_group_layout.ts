@@ -28,21 +28,12 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
+import { parseDType } from "./dtype.ts";
 import { runtimeError } from "./_system_error.ts";
 import { nodeFs } from "./adapters/node.ts";
 import { kindName, makeFolder, pathFs, syncDir } from "./_path_fs.ts";
 import { tempPathBeside } from "./_path_whole.ts";
-import {
-  CHUNK_SIZE,
-  infoSteps,
-  onTargetSync,
-  recoverPlan,
-  recoverSteps,
-} from "./_maintenance.ts";
-import { cutStackSync, sealLiveSync, stackRowsSync } from "./_group_stack.ts";
-import { scanStack } from "./_stack_scan.ts";
 import { groupRebuildCall } from "./_group_words.ts";
-import { evenIfLockLeft } from "./_lock_release.ts";
 
 /** The `format` value of `group.json`. */
 export const GROUP_FORMAT = "npy-append-array group";
@@ -87,6 +78,13 @@ export interface GroupInfo {
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * Names a stack member's folder `<name>` (no suffix) cannot take: the
+ * group's `group.json`, and another member's lock `<other>.lock` with the
+ * takeover files beside it (`<other>.lock.takeover`, ...).
+ */
+export const STACK_CLASH = /^group\.json$|\.lock(\.|$)/;
 
 /** Whether `name` is a usable member name (see {@linkcode checkMemberName}). */
 export function isMemberName(name: string): boolean {
@@ -172,18 +170,44 @@ export function parseGroupJson(dir: string, text: string): GroupInfo {
     const stack = r.stack === undefined
       ? undefined
       : parseRotation(dir, name, r.stack);
+    // Edited by hand: the member's folder would be group.json or a lock.
+    if (stack !== undefined && STACK_CLASH.test(name)) {
+      bad(
+        dir,
+        `has a stack member named ${
+          JSON.stringify(name)
+        }, the name of one of the group's own files (group.json, a member's <name>.lock); give the member another name, in group.json and on its folder`,
+      );
+    }
     if (r.file !== (stack ? name : `${name}.npy`)) {
       bad(dir, `names file ${JSON.stringify(r.file)} for member "${name}"`);
     }
     if (r.dtype !== null && typeof r.dtype !== "string") {
       bad(dir, `has a bad dtype for member "${name}"`);
     }
+    // A dtype edited by hand ("int32", "=i4") is the dtype NumPy reads
+    // it as, compared with the member's header by its descr text.
+    let dtype = r.dtype as string | null;
+    if (dtype !== null) {
+      try {
+        dtype = parseDType(dtype).str;
+      } catch (e) {
+        bad(
+          dir,
+          `has dtype ${
+            JSON.stringify(dtype.slice(0, 200))
+          } for member "${name}", which is no dtype (${
+            (e as Error).message
+          }); set it to the dtype of the member's header (or null)`,
+        );
+      }
+    }
     if (typeof r.fortranOrder !== "boolean") {
       bad(dir, `has a bad fortranOrder for member "${name}"`);
     }
     return memberInfo(
       name,
-      r.dtype as string | null,
+      dtype,
       r.fortranOrder as boolean,
       stack,
     );
@@ -238,7 +262,8 @@ interface DirFs {
   statSync(path: string): { isDirectory(): boolean; size: number };
 }
 
-function dirFs(): DirFs {
+/** `node:fs`, which groups need (they are folders). */
+export function dirFs(): DirFs {
   const fs = nodeFs();
   if (fs === undefined) {
     throw new TypeError(
@@ -356,212 +381,4 @@ export function writeGroupJson(
   file.closeSync();
   fs.rename(tmp, path);
   if (fsync) syncDir(dir);
-}
-
-/**
- * Whether a member holds nothing: `"absent"` when its file (or stack
- * folder) is missing or empty and `group.json` has no dtype for it yet (a
- * crash inside the first append: 0 rows), `"lost"` when `group.json`
- * records its dtype (its file was written, then lost) or the path holds
- * the wrong kind of entry (a folder for a file, a file for a stack);
- * `"present"` otherwise.
- */
-export function memberState(
-  dir: string,
-  m: GroupMemberInfo,
-): "present" | "absent" | "lost" {
-  const path = pathOf(dir, m);
-  let isDir: boolean;
-  let size: number;
-  try {
-    const st = dirFs().statSync(path);
-    isDir = st.isDirectory();
-    size = st.size;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    // A symlink loop ...: the path's error, with the fix.
-    if (code !== "ENOENT" && code !== "ENOTDIR") {
-      throw runtimeError(e, "open", path);
-    }
-    return m.dtype === null ? "absent" : "lost";
-  }
-  if (isDir !== (m.stack !== undefined)) return "lost";
-  const empty = m.stack === undefined
-    ? size === 0
-    : !["info", "0.npy", "0.npy.part"].some((f) => fileSize(join(path, f)) > 0);
-  return !empty ? "present" : m.dtype === null ? "absent" : "lost";
-}
-
-/**
- * Refuses a group where a member is lost while another holds rows: cutting
- * to the lost member's 0 rows would drop acknowledged rows.
- *
- * @throws {NpyFormatError} naming the lost member's path and the fix.
- */
-export function refuseLost(
-  dir: string,
-  info: GroupInfo,
-  lost: readonly boolean[],
-  rows: readonly number[],
-  verb: string,
-): void {
-  const i = lost.indexOf(true);
-  if (i < 0) return;
-  const j = rows.findIndex((n, k) => !lost[k] && n > 0);
-  if (j < 0) return;
-  const m = info.members[i]!;
-  const path = pathOf(dir, m);
-  throw new NpyFormatError(
-    "damaged-group",
-    `member "${m.name}" ("${path}") is missing, empty or not a ${
-      m.stack !== undefined ? "stack folder" : ".npy file"
-    }, but group.json records its dtype and member "${
-      info.members[j]!.name
-    }" holds ${
-      rows[j]
-    } rows; restore "${path}", or recover the other members by hand (nothing was changed)`,
-    { file: dir, verb: `${verb} group`, label: `"${dir}"` },
-  );
-}
-
-/**
- * Refuses a member holding another dtype or order than `group.json` says
- * (rows counted along the wrong axis would cut every member to that count).
- * @throws {NpyFormatError} naming the member's path, both values and the fix.
- */
-function refuseOther(
-  dir: string,
-  m: GroupMemberInfo,
-  dtype: string | undefined,
-  fortranOrder: boolean | undefined,
-  verb: string,
-): void {
-  const otherDType = m.dtype !== null && dtype !== undefined &&
-    dtype !== m.dtype;
-  const otherOrder = fortranOrder !== undefined &&
-    fortranOrder !== m.fortranOrder;
-  if (!otherDType && !otherOrder) return;
-  const order = (f: boolean) => f ? "Fortran order" : "C order";
-  const path = pathOf(dir, m);
-  const [has, recorded] = otherDType
-    ? [`dtype ${JSON.stringify(dtype)}`, `dtype ${JSON.stringify(m.dtype)}`]
-    : [order(fortranOrder!), order(m.fortranOrder)];
-  throw new NpyFormatError(
-    "damaged-group",
-    `member "${m.name}" ("${path}") holds ${has} but group.json records ${
-      recorded.length > 200 ? recorded.slice(0, 200) + "…" : recorded
-    }; make the member's entry in group.json match the ${
-      m.stack !== undefined ? "stack" : "file"
-    }, or restore "${path}" (nothing was changed)`,
-    { file: dir, verb: `${verb} group`, label: `"${dir}"` },
-  );
-}
-
-/**
- * The rows each member's data holds (whole rows, as `recover` counts
- * them); a member missing or empty before its first append holds 0. A
- * stack member's cut-off live shard is recovered on the way (as reopening
- * the stack would). A member's lock file that cannot be removed once
- * its rows were counted goes into `left` (see `evenIfLockLeft`).
- *
- * @throws {NpyFormatError} when a member is lost while another holds rows
- * (see {@linkcode memberState}).
- */
-export function memberRowsSync(
-  dir: string,
-  info: GroupInfo,
-  maxHeaderSize: number | undefined,
-  verb: string = "recover",
-  chunks: number[][] = [],
-  left: unknown[],
-): number[] {
-  const states = info.members.map((m) => memberState(dir, m));
-  const rows = info.members.map((m, i) => {
-    if (states[i] !== "present") return 0;
-    const path = pathOf(dir, m);
-    if (m.stack !== undefined) {
-      const scan = scanStack(path, pathFs(), maxHeaderSize, "ours");
-      refuseOther(dir, m, scan.dtype?.str, scan.fortranOrder, verb);
-      const s = stackRowsSync(path, m.fortranOrder, maxHeaderSize, left);
-      chunks[i] = s.chunks;
-      return s.rows;
-    }
-    return evenIfLockLeft<number>(
-      (finished) =>
-        onTargetSync(path, "read", "recover", function* (label) {
-          const fileInfo = yield* infoSteps("recover", label, maxHeaderSize);
-          const plan = recoverPlan(fileInfo, label, false);
-          const { dtype, fortranOrder } = fileInfo.header;
-          const shape = plan.shape;
-          // The writer refuses another order too (a 1-d member included).
-          const order = fortranOrder === m.fortranOrder
-            ? undefined
-            : fortranOrder;
-          refuseOther(dir, m, dtype.str, order, verb);
-          return finished(shape[m.fortranOrder ? shape.length - 1 : 0] ?? 0);
-        }),
-      left,
-    );
-  });
-  refuseLost(dir, info, states.map((s) => s === "lost"), rows, verb);
-  return rows;
-}
-
-/**
- * Cuts every member to the rows all of them hold (a stack member's sealed
- * shards and live shard), and to at most `maxRows` (a writer undoing a
- * failed append: its rows may have reached every member); the caller
- * holds the group's lock. A member's lock file that cannot be removed
- * after its step goes into `left`; the rest goes on.
- *
- * @returns The group's length afterwards.
- */
-export function cutGroupSync(
-  dir: string,
-  info: GroupInfo,
-  maxHeaderSize: number | undefined,
-  fsync: boolean = false,
-  verb: string = "recover",
-  maxRows: number = Infinity,
-  left: unknown[],
-): number {
-  const chunks: number[][] = [];
-  const rows = memberRowsSync(dir, info, maxHeaderSize, verb, chunks, left);
-  const n = rows.reduce((a, b) => Math.min(a, b), maxRows);
-  // Stack members sealed through n rows (after the cut) and ones that are
-  // not: a kill between their seals in one append or in close(). Dask
-  // reads sealed shards only, so the others' live shards are sealed too.
-  const sealed = chunks.map((c) => {
-    let at = 0;
-    for (const k of c) {
-      if (at + k > n) break;
-      at += k;
-    }
-    return at;
-  });
-  const sealAll = n > 0 && sealed.includes(n) &&
-    sealed.some((at) => at < n);
-  info.members.forEach((m, i) => {
-    const path = pathOf(dir, m);
-    if (m.stack !== undefined) {
-      if (rows[i]! > n) {
-        cutStackSync(path, n, m.fortranOrder, maxHeaderSize, fsync, left);
-      }
-      if (sealAll && sealed[i]! < n) {
-        sealLiveSync(path, m.fortranOrder, fsync, maxHeaderSize, left);
-      }
-      return;
-    }
-    if (memberState(dir, m) !== "present") return;
-    evenIfLockLeft(
-      (finished) =>
-        onTargetSync(path, "write", "recover", function* (label) {
-          return finished(
-            yield* recoverSteps(label, false, maxHeaderSize, CHUNK_SIZE, n),
-          );
-        }),
-      left,
-    );
-  });
-  return n;
 }

@@ -7,7 +7,12 @@
  * @module
  */
 
-import { fileSize, groupJsonPath, isMemberName } from "./_group_layout.ts";
+import {
+  fileSize,
+  groupJsonPath,
+  isMemberName,
+  STACK_CLASH,
+} from "./_group_layout.ts";
 
 /** Windows device names: there `con.npy` (any suffix) is the console. */
 const DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
@@ -80,10 +85,3 @@ export function checkMemberName(
     );
   }
 }
-
-/**
- * Names a stack member's folder `<name>` (no suffix) cannot take: the
- * group's `group.json`, and another member's lock `<other>.lock` with the
- * takeover files beside it (`<other>.lock.takeover`, ...).
- */
-const STACK_CLASH = /^group\.json$|\.lock(\.|$)/;

@@ -7,10 +7,13 @@
  */
 
 import { parseDType } from "./dtype.ts";
+import { NpyFormatError } from "./errors.ts";
+import { statPath } from "./_path_meta.ts";
 import {
   fileSize,
   type GroupInfo,
   memberPath,
+  pathOf,
   readGroupJson,
   rotation,
   type StackRotation,
@@ -142,4 +145,47 @@ export function checkRotation(
       );
     }
   }
+}
+
+/**
+ * Refuses a group two of whose members are one file (or one stack
+ * folder): a hard link or a symlink between them. Each member's writer
+ * would append to the other's rows; the lock, by device and inode, said
+ * only "this process holds it". Checked before anything is changed.
+ *
+ * @throws {NpyFormatError} naming both members, their paths and the fix.
+ */
+export function refuseOneFile(dir: string, info: GroupInfo, verb: string) {
+  const seen = new Map<string, number>();
+  info.members.forEach((m, i) => {
+    const path = pathOf(dir, m);
+    let id: string | null;
+    try {
+      id = statPath(path, verb).id;
+    } catch {
+      return; // missing or unreadable: the member checks say so
+    }
+    if (id === null) return;
+    const j = seen.get(id);
+    if (j === undefined) {
+      seen.set(id, i);
+      return;
+    }
+    const other = info.members[j]!;
+    const otherPath = pathOf(dir, other);
+    const [what, fix] = m.stack !== undefined
+      ? [
+        "stack folder",
+        "replace the one that is a symlink by a copy of the folder",
+      ]
+      : [
+        "file",
+        `copy "${otherPath}" to a new name in the folder and rename the copy over "${path}"`,
+      ];
+    throw new NpyFormatError(
+      "damaged-group",
+      `members "${other.name}" ("${otherPath}") and "${m.name}" ("${path}") are one ${what} (a hard link or symlink joins them), so an append to one would write into the other; give "${m.name}" a ${what} of its own: ${fix} (nothing was changed)`,
+      { file: dir, verb: `${verb} group`, label: `"${dir}"` },
+    );
+  });
 }

@@ -21,10 +21,10 @@ import {
   isMemberName,
   join,
   memberInfo,
-  memberRowsSync,
   readGroupJson,
   writeGroupJson,
 } from "./_group_layout.ts";
+import { memberRowsSync } from "./_group_cut.ts";
 import { holdsStack } from "./_group_open.ts";
 import { commandLineRecover, groupRebuildCall } from "./_group_words.ts";
 import { evenIfLockLeft } from "./_lock_release.ts";

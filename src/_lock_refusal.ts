@@ -64,8 +64,14 @@ export function lockedError(
     h.pid === me.pid && (h.start === me.start || h.start === null ||
       me.start === null)
   ) {
-    fix =
-      "this process holds it (another writer or maintenance call); close that first";
+    // One file or folder under two paths (a hard link, a symlink, a bind
+    // mount): the holder's path is the other one, which "close that first"
+    // would not find.
+    fix = byId && h.path !== path
+      ? `this process holds it as ${
+        quoted(h.path)
+      }: the two paths are one file or folder (a hard link, symlink or bind mount), and two writers on it would write over each other's rows; close that one first, or write through one path only`
+      : "this process holds it (another writer or maintenance call); close that first";
   } else if (unknown) {
     const [flag, run] = h.pidns !== "" && pidNamespace() === ""
       ? ["-A (its pid namespace may be another's)", "-A"]

@@ -7,6 +7,7 @@
  */
 
 import { nodeFs } from "./adapters/node.ts";
+import { NpyFormatError } from "./errors.ts";
 import { fileId, pathFs, quoted, runtimeError } from "./_path_fs.ts";
 import { allowed } from "./_process_info.ts";
 import { nodeStyle } from "./_deno_error_style.ts";
@@ -229,5 +230,34 @@ export function refuseReplaced(
     } while ${during}; nothing was changed (${
       now === null ? "no file is there now" : "that file was left as it is"
     }); check which file should be there, then run it again`,
+  );
+}
+
+/**
+ * Refuses a reader's refresh when the path it opened now names another
+ * file than `opened.id` (its open file's device and inode): a new file
+ * moved onto the name, or made there by a writer opened with
+ * `deleteIfExists`; following the old file would never see a new row.
+ * Nothing at the path (a file moved away is still the open one), or an
+ * identity unknown: no refusal.
+ *
+ * @throws {NpyFormatError} `changed`, naming `label` and the fix.
+ */
+export function refuseMadeAnew(
+  opened: { path: string; id: string | null } | null,
+  label: string,
+): void {
+  if (opened === null || opened.id === null) return;
+  let now: string | null;
+  try {
+    now = statPath(opened.path, "read").id;
+  } catch {
+    return;
+  }
+  if (now === null || now === opened.id) return;
+  throw new NpyFormatError(
+    "changed",
+    "it is another file than the one the reader opened (replaced, or made anew by a writer opened with deleteIfExists); open it again",
+    { file: label, verb: "refresh" },
   );
 }

@@ -43,6 +43,7 @@ import {
   stableInspect,
 } from "./_reader_layout.ts";
 import { showFile } from "./_file_label.ts";
+import { refuseMadeAnew } from "./_path_meta.ts";
 
 const NO_COPY = { copy: false } as const;
 
@@ -106,6 +107,8 @@ export class RowSource {
    * it stays this; see {@linkcode RowSource.checkNotMoved}.
    */
   #knownSize = -1;
+  /** The path opened and its file's device and inode, checked at refresh. */
+  #opened: { path: string; id: string | null } | null = null;
 
   private constructor(
     label: string,
@@ -192,6 +195,10 @@ export class RowSource {
       );
       const src = new RowSource(p.label, file, null, p.owned, options, layout);
       if (!info.appendable) src.#movable = p.path ?? "";
+      if (p.owned && p.path !== null) {
+        const f = file as { identity?: () => string | null };
+        src.#opened = { path: p.path, id: f.identity?.() ?? null };
+      }
       return src;
     } catch (e) {
       if (p.owned) file.closeSync?.();
@@ -559,11 +566,17 @@ export class RowSource {
   }
 
   refresh(): Promise<number> {
+    try {
+      refuseMadeAnew(this.#opened, this.label);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.run(() => stableInspect(this.options.maxHeaderSize))
       .then((info) => this.adopt(info));
   }
 
   refreshSync(): number {
+    refuseMadeAnew(this.#opened, this.label);
     return this.adopt(
       this.runSync(() => stableInspect(this.options.maxHeaderSize)),
     );

@@ -6,7 +6,7 @@
  */
 
 import { NpyFormatError } from "./errors.ts";
-import { itemsPerRow } from "./_layout.ts";
+import { ambiguousOrder, itemsPerRow } from "./_layout.ts";
 import { NpyReader } from "./npy_reader.ts";
 import type { NpyData } from "./decode.ts";
 import {
@@ -130,10 +130,20 @@ function checkShardAsScanned(
     fortran,
   );
   const fits = expect.rows === undefined ? rows >= end : rows === expect.rows;
-  if (r.dtype === expect.dtype && (r.shape.length === 0 || fits)) return;
+  // A shard rewritten in the other order (where the order shows) would be
+  // read with its items in the wrong places.
+  const order = r.fortranOrder === fortran || ambiguousOrder(r.shape);
+  if (r.dtype === expect.dtype && order && (r.shape.length === 0 || fits)) {
+    return;
+  }
+  const other = order
+    ? ""
+    : ` in ${r.fortranOrder ? "Fortran" : "C"} order (the stack's is ${
+      fortran ? "Fortran" : "C"
+    })`;
   throw new NpyFormatError(
     "changed",
-    `it holds ${rows} rows of "${r.dtype}" where the reader found ${
+    `it holds ${rows} rows of "${r.dtype}"${other} where the reader found ${
       expect.rows ?? `at least ${end}`
     } of "${expect.dtype}": the stack was replaced (a writer opened with deleteIfExists) or changed since the reader was opened; open it again`,
     { file: path, verb: "read" },

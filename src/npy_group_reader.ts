@@ -18,12 +18,8 @@ import { parseDType } from "./dtype.ts";
 import { toPath } from "./_path_fs.ts";
 import { settle } from "./_settle.ts";
 import { showArg } from "./_reader_layout.ts";
-import {
-  type GroupInfo,
-  memberState,
-  pathOf,
-  refuseLost,
-} from "./_group_layout.ts";
+import { type GroupInfo, pathOf } from "./_group_layout.ts";
+import { memberState, refuseLost, refuseUnlike } from "./_group_cut.ts";
 import { checkGroupFolder, requireGroupJson } from "./_group_rebuild.ts";
 import {
   checkBound,
@@ -89,7 +85,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
     this.#options = options;
     this.#readers = info.members.map(() => null);
     try {
-      this.#update();
+      this.#update(false);
     } catch (e) {
       this.closeSync();
       throw e;
@@ -225,7 +221,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
   }
 
   /** Re-reads every member's header; the length is the smallest. */
-  #update(): number {
+  #update(later = true): number {
     const lost = this.#info.members.map(() => false);
     const rows = this.#info.members.map((m, i) => {
       let r = this.#readers[i] ?? null;
@@ -236,6 +232,7 @@ export class NpyGroupReader implements AsyncDisposable, Disposable {
         r = this.#readers[i] = openMember(this.#dir, m, this.#options);
         r?.refreshSync();
       } else r.refreshSync();
+      if (r !== null) refuseUnlike(this.#dir, m, r, later);
       return r?.length ?? 0;
     });
     refuseLost(this.#dir, this.#info, lost, rows, "read");

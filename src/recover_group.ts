@@ -11,7 +11,8 @@ import type { ParseHeaderOptions } from "./header.ts";
 import { toPath } from "./_path_fs.ts";
 import { acquireFolderLock } from "./_folder_lock.ts";
 import { afterFinished, finishedButLocked } from "./_lock_release.ts";
-import { cutGroupSync, readGroupJson } from "./_group_layout.ts";
+import { readGroupJson } from "./_group_layout.ts";
+import { cutGroupSync } from "./_group_cut.ts";
 import { rebuildGroupJson } from "./_group_rebuild.ts";
 
 /**
