@@ -38,7 +38,8 @@
  *   created an instant earlier by another taker puts it back with `link`;
  *   only a third taker acting between the rename and the link could then
  *   hold the guard beside the second. It needs a killed taker plus three
- *   takers within microseconds.
+ *   takers within microseconds, or takers paused there (SIGSTOP, a frozen
+ *   container): DECISIONS "Stop 26: races (h5)" shows two writers result.
  * - Exists, holder a hold this process dropped but could not remove (its disk
  *   turned read-only or failing): stale, taken over as above; removed again at
  *   a normal exit. Other processes find it held until this process ends.

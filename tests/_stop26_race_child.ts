@@ -8,7 +8,8 @@
  *   ROUNDS times opens a writer (retrying while another holds the file,
  *   running `recoverSync` when the file asks for it), appends ROWS rows
  *   `[ID, seq]` one by one, writing `seq` to the file ACKS after each
- *   append returned, and closes. Prints `done acked N refused M`.
+ *   append returned, and closes. Prints `done acked N refused M`. An
+ *   optional 6th argument: ms to sleep after each append.
  * - `hold PATH ROWS`: opens a writer, appends ROWS rows `[-1, seq]`, prints
  *   `ready`, then each time the file `PATH.more` appears appends one more row
  *   (printing `more`), and closes (printing `closed`) once `PATH.close`
@@ -29,7 +30,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 
-const [mode, name, a, b, c, acks] = isMainThread
+const [mode, name, a, b, c, acks, pause] = isMainThread
   ? process.argv.slice(2)
   : workerData as string[];
 
@@ -84,6 +85,7 @@ function race(
       npy.append({ data: new Float64Array([id, acked]), shape: [1, 2] });
       appendFileSync(acks, `${acked}\n`);
       acked++;
+      if (pause !== undefined) sleep(Number(pause));
     }
     npy.close();
   }
