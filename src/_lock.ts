@@ -57,7 +57,8 @@
  */
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
-import { earlierFiles, judge, unremoved } from "./_lock_judge.ts";
+import { dropHold, type HeldLock, type Hold, holding } from "./_lock_hold.ts";
+import { earlierFiles, judge } from "./_lock_judge.ts";
 import {
   openHoldTemp,
   removeDeadSlot,
@@ -79,7 +80,7 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace, statPath } from "./_path_meta.ts";
+import { pidNamespace } from "./_path_meta.ts";
 import {
   HOLD_SLOTS,
   HOLD_TEMP,
@@ -91,7 +92,6 @@ import {
 import {
   baseOf,
   dirOf,
-  type OpenedFile,
   type PathFs,
   pathFs,
   quoted,
@@ -99,13 +99,7 @@ import {
 } from "./_path_fs.ts";
 import { thisProcess } from "./_process_info.ts";
 
-/** A held lock. */
-export interface HeldLock {
-  /** The lock file. */
-  readonly lockPath: string;
-  /** Drops the lock (removes the lock file if it is still this hold's). */
-  release(): void;
-}
+export { type HeldLock, unremovedLockOf } from "./_lock_hold.ts";
 
 /**
  * A folder whose entries take at most this many bytes (`stat`'s size: a
@@ -117,12 +111,6 @@ export interface HeldLock {
 export const TIDY_FOLDER_BYTES = 16384;
 
 export { EMPTY_LOCK_GRACE_MS, judge, type Verdict } from "./_lock_judge.ts";
-
-/** A lock or guard file this process created: its token, still open. */
-interface Hold {
-  token: string;
-  file: OpenedFile;
-}
 
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
@@ -235,89 +223,6 @@ function smallFolder(fs: PathFs, dir: string): boolean {
     return (fs.size(dir) ?? 0) <= TIDY_FOLDER_BYTES;
   } catch {
     return false;
-  }
-}
-
-/**
- * Removes `file` if it still holds `token`; returns whether it held it.
- * `own`: the hold's file, still open, compared with `file` by device and
- * inode instead of reading `file` again: no new descriptor, so a process
- * out of them (`EMFILE`) still drops its lock (reading it failed, and the
- * lock stayed held for every other process until this one ended).
- */
-function removeIfMine(
-  fs: PathFs,
-  file: string,
-  token: string,
-  own?: OpenedFile,
-): boolean {
-  if (!isMine(fs, file, token, own)) return false;
-  try {
-    fs.remove(file);
-  } catch (e) {
-    if (codeOf(e) !== "ENOENT") throw e;
-  }
-  return true;
-}
-
-/** Whether `file` is the hold `own` (by device and inode), or holds `token`. */
-function isMine(
-  fs: PathFs,
-  file: string,
-  token: string,
-  own?: OpenedFile,
-): boolean {
-  const id = own?.identity() ?? null;
-  if (id === null) {
-    return parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
-  }
-  try {
-    return statPath(file, "remove").id === id;
-  } catch (e) {
-    const code = codeOf(e);
-    if (code === "ENOENT" || code === "ENOTDIR") return false;
-    throw e;
-  }
-}
-
-/** The lock file of each removal failure {@linkcode dropHold} threw. */
-const unremovedFiles = new WeakMap<object, string>();
-
-/**
- * The lock file whose removal failed with `e` (a released hold's), so a
- * caller can tell what became of it; `null` for any other failure.
- *
- * @param e A failure of `HeldLock.release` (or of a call releasing one).
- * @returns The lock file's path, or `null`.
- */
-export function unremovedLockOf(e: unknown): string | null {
-  return typeof e === "object" && e !== null
-    ? unremovedFiles.get(e) ?? null
-    : null;
-}
-
-/** Drops a hold: removes its file if it still holds the token, closes it. */
-function dropHold(fs: PathFs, name: string, hold: Hold): void {
-  try {
-    if (!removeIfMine(fs, name, hold.token, hold.file)) {
-      // Not at its name any more (its folder was renamed meanwhile):
-      // emptied through the descriptor, so wherever it went it reads as
-      // an unreadable lock, stale after the grace time, not as this live
-      // process's. A file that replaced it is another inode: untouched.
-      hold.file.truncateSync?.(0);
-    }
-  } catch (e) {
-    unremoved.add(hold.token);
-    const again = () => void removeIfMine(fs, name, hold.token);
-    holding.add({ lockPath: name, release: again }); // at exit
-    if (typeof e === "object" && e !== null) unremovedFiles.set(e, name);
-    throw e;
-  } finally {
-    try {
-      hold.file.closeSync();
-    } catch {
-      // Dropped either way.
-    }
   }
 }
 
@@ -512,8 +417,6 @@ function danglingLink(fs: PathFs, file: string): boolean {
   return fs.list(dirOf(file)).includes(baseOf(file));
 }
 
-/** Locks this process holds, released at a normal exit. */
-const holding = new Set<HeldLock>();
 let hooked = false;
 
 function releaseAll(): void {
