@@ -32,14 +32,15 @@
  *   removes it and creates its own; then drops the guard. Two takers of
  *   one stale lock: the second finds the guard (refused) or, after the
  *   first dropped it, a live holder (refused). A guard left by a killed
- *   taker is itself stale by the same test and is claimed by renaming it
- *   to a unique name (only one taker's rename succeeds) and checking the
- *   renamed text. Remaining window: a taker that renamed away a guard
- *   created an instant earlier by another taker puts it back with `link`;
- *   only a third taker acting between the rename and the link could then
- *   hold the guard beside the second. It needs a killed taker plus three
- *   takers within microseconds, or takers paused there (SIGSTOP, a frozen
- *   container): DECISIONS "Stop 26: races (h5)" shows two writers result.
+ *   taker is itself stale by the same test and is removed the same way,
+ *   under a guard of its own, `<lock>.claim` (read again under it, removed
+ *   only if unchanged): no live guard is ever moved or removed (stop 26:
+ *   renaming a stale guard aside to check it, with takers paused there,
+ *   let a third taker make a second guard and two writers hold one file).
+ *   A claim left by a taker killed while it held it is claimed by renaming
+ *   it to a unique name (only one rename succeeds) and checking the
+ *   renamed text, putting back with `link` one renamed by mistake; that
+ *   remaining window needs a taker killed while it held the claim.
  * - Exists, holder a hold this process dropped but could not remove (its disk
  *   turned read-only or failing): stale, taken over as above; removed again at
  *   a normal exit. Other processes find it held until this process ends.
@@ -202,13 +203,32 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   // Listed after the lock was taken: a guard not listed then is a later,
   // live taker's (on Deno a missing file's look costs a thrown error).
   const guard = `${lockPath}.takeover`;
+  const claim = `${lockPath}.claim`;
+  if (names === null || names.includes(baseOf(claim))) {
+    claimIfStale(fs, claim);
+  }
   if (names === null || names.includes(baseOf(guard))) {
-    claimIfStale(fs, guard);
+    try {
+      const text = fs.readText(guard, LOCK_BYTES);
+      if (judge(fs, guard, text) === "stale") {
+        removeStaleGuard(
+          fs,
+          lockPath,
+          text!,
+          lockPath,
+          "open",
+          true,
+          (f) => fs.readText(f, LOCK_BYTES),
+        );
+      }
+    } catch {
+      // Left: the next taker of that lock judges it again.
+    }
   }
   // Slots (a killed taker's record; a live taker's stays): those listed,
   // and the asides of killed claimers.
   const listed = new Set(names ?? []);
-  for (const file of [lockPath, guard]) {
+  for (const file of [lockPath, guard, claim]) {
     for (let k = 0; k < HOLD_SLOTS; k++) {
       const slot = holdSlot(file, k);
       if (listed.has(baseOf(slot))) removeDeadSlot(fs, slot);
@@ -224,6 +244,58 @@ function smallFolder(fs: PathFs, dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Removes the takeover guard of `lockPath`, judged stale with the text
+ * `text` (its taker was killed while it held it), under a guard of its
+ * own, `<lock>.claim`: read again under it and removed only if unchanged.
+ * No one creates a guard while a stale one is at its name, and only a
+ * holder of the claim removes one, so a live guard is never removed. (A
+ * stale guard was renamed aside to be checked and a live one put back;
+ * with takers paused there, a third taker made a second guard meanwhile,
+ * removed the lock the second had just taken, and two writers held one
+ * file.) A claim whose taker was killed while it held it is itself claimed
+ * by {@linkcode claimStale}: that window needs a kill there too.
+ *
+ * @returns `"done"` (the stale guard is gone, or changed: judge again) or
+ *   `"busy"` (another taker holds the claim: a live one, or one that
+ *   cannot be judged).
+ */
+function removeStaleGuard(
+  fs: PathFs,
+  lockPath: string,
+  text: string,
+  path: string,
+  verb: string,
+  slot: boolean,
+  read: (file: string) => string | null,
+): "done" | "busy" {
+  const guard = `${lockPath}.takeover`;
+  const claim = `${lockPath}.claim`;
+  let hold = tryCreate(fs, claim, path, verb, null, slot);
+  if (hold === null) {
+    const claimText = read(claim);
+    const verdict = judge(fs, claim, claimText);
+    if (verdict === "held" || verdict === "unknown") return "busy";
+    if (verdict === "stale" && !claimStale(fs, claim, claimText!)) {
+      return "done";
+    }
+    hold = tryCreate(fs, claim, path, verb, null, slot);
+    if (hold === null) return "done";
+  }
+  try {
+    if (read(guard) === text) {
+      try {
+        fs.remove(guard);
+      } catch (e) {
+        if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
+      }
+    }
+  } finally {
+    dropHold(fs, claim, hold);
+  }
+  return "done";
 }
 
 /**
@@ -363,8 +435,18 @@ export function lockAt(
       if (guardVerdict === "held" || guardVerdict === "unknown") {
         throw refuse(guardText);
       }
-      if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
-        continue;
+      if (guardVerdict === "stale") {
+        const claim = `${lockPath}.claim`;
+        const got = removeStaleGuard(
+          fs,
+          lockPath,
+          guardText!,
+          path,
+          verb,
+          !small,
+          read,
+        );
+        if (got === "busy") throw refuse(read(claim));
       }
       guardHold = tryCreate(fs, guard, path, verb, null, !small);
       if (guardHold === null) {

@@ -42,17 +42,17 @@ export function lockTarget(path: string): string {
  * lock's name (`[.takeover].<pid>.<token>.new|stale`), group 1 the pid.
  */
 export const HOLD_TEMP =
-  "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
+  "(?:\\.takeover|\\.claim)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
 
 /**
  * The suffix of a hold record's temporary in a slot (`[.takeover].<k>.new`),
  * the name tried first, see {@linkcode holdSlot}.
  */
-const HOLD_SLOT = "(?:\\.takeover)?\\.\\d\\.new";
+const HOLD_SLOT = "(?:\\.takeover|\\.claim)?\\.\\d\\.new";
 
 /** A lock's name followed by what takers of it leave (see {@linkcode lockNameOf}). */
 const LOCK_LEFTOVER = new RegExp(
-  `^(.*?)(?:\\.takeover|${HOLD_TEMP}|${HOLD_SLOT})$`,
+  `^(.*?)(?:\\.takeover|\\.claim|${HOLD_TEMP}|${HOLD_SLOT})$`,
 );
 
 /** How many slots a lock's hold-record temporary is tried in. */

@@ -9,6 +9,14 @@
  *   its rename and rewrites in place when the file gained a name.
  * - A holder paused by SIGSTOP (alive, not running) keeps its lock
  *   against every taker, and goes on once continued.
+ * - Takers of a stale lock whose takeover guard a killed taker left,
+ *   paused at exact points (strace delays, as SIGSTOP or a frozen
+ *   container would): the first renamed the stale guard aside to check it
+ *   just after a second taker had replaced it with its own, a third then
+ *   made a second guard, and removed the lock the second had just taken:
+ *   two writers appended at once, acknowledged rows lost (Deno without
+ *   `/tmp`, where no lock by device and inode refuses the third). A stale
+ *   guard is now removed under a guard of its own, never moved.
  * - Writers reaching one file by six names (the path, a relative path
  *   after `chdir`, a symlinked folder, a hard link, `/proc/self/fd/N`, a
  *   bind mount of the file), paused and continued at random, two of them
@@ -37,7 +45,8 @@ import {
 import { npLoadJson, numpyTestOptions, tempDir } from "./_numpy.ts";
 import { atStat } from "./_remove_at_stat.ts";
 import { oldNpyBytes } from "./_journal_files.ts";
-import { scriptCommand } from "./_runtime.ts";
+import { RUNTIME, scriptCommand, sourcePath } from "./_runtime.ts";
+import { straceOptions } from "./_strace.ts";
 
 const CHILD = new URL("./_stop26_race_child.ts", import.meta.url);
 
@@ -237,5 +246,94 @@ test(
     const left = readdirSync(real).filter((n) => /\.(lock|journal)/.test(n));
     assert.deepEqual(left, []);
     NpyAppendArraySync.open(x).close();
+  },
+);
+
+test(
+  "takers paused inside the takeover of a stale lock and guard: one writer at a time, every acknowledged row once",
+  {
+    ...numpyTestOptions(),
+    ...straceOptions,
+    ...(process.platform === "linux" ? {} : { skip: "Linux (strace)" }),
+    timeout: 180_000,
+  },
+  async () => {
+    const dir = tempDir();
+    const x = join(dir, "x.npy");
+    const lock = `${x}.lock`;
+    const guard = `${lock}.takeover`;
+    const first = NpyAppendArraySync.open(x);
+    first.append({ data: new Float64Array([-1, 0]), shape: [1, 2] });
+    first.close();
+    const dead = spawnSync(process.execPath, ["--version"]).pid!;
+    const record = (token: string) =>
+      JSON.stringify({ pid: dead, start: null, host: "", token, path: x });
+    writeFileSync(lock, record("a".repeat(16)));
+    writeFileSync(guard, record("b".repeat(16)));
+    // Deno with this folder only: no lock by device and inode in /tmp.
+    const deno = RUNTIME === "deno"
+      ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno
+        .execPath()
+      : "deno";
+    const child = sourcePath(CHILD);
+    const acks = (i: number) => join(dir, `acks.${i}`);
+    const calls = "rename,renameat,renameat2,unlink,unlinkat";
+    const racer = (i: number, on: string, delay: string, rows: number) => {
+      for (const f of [`${acks(i)}.go`]) writeFileSync(f, "");
+      const c = spawn("strace", [
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-P",
+        on,
+        "-e",
+        `trace=${calls}`,
+        "-e",
+        `inject=${calls}:${delay}`,
+        deno,
+        "run",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        "--allow-run",
+        child,
+        "race",
+        x,
+        String(i),
+        "1",
+        String(rows),
+        acks(i),
+        "10",
+      ], { stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      c.stdout.on("data", (d) => (text += d));
+      c.stderr.on("data", (d) => (text += d));
+      return {
+        out: () => text,
+        ended: new Promise<number | null>((r) => c.on("close", r)),
+      };
+    };
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // 1: paused 3 s at its first change of the guard, then 4 s after it.
+    const r1 = racer(1, guard, "delay_enter=3000000:delay_exit=4000000", 3);
+    await wait(1500);
+    // 2: paused 5 s at its removal of the stale lock (holding the guard).
+    const r2 = racer(2, lock, "delay_enter=5000000:when=1", 300);
+    await wait(3000);
+    // 3: paused 4 s at its removal of the stale lock.
+    const r3 = racer(3, lock, "delay_enter=4000000:when=1", 200);
+    const racers = [r1, r2, r3];
+    const codes = await Promise.all(racers.map((r) => r.ended));
+    codes.forEach((code, i) => assert.equal(code, 0, racers[i]!.out()));
+    const rows = loadRows(x);
+    assert.equal(new Set(rows).size, rows.length, "a row twice");
+    const have = new Set(rows);
+    for (const i of [1, 2, 3]) {
+      for (const seq of readFileSync(acks(i), "utf8").split("\n")) {
+        if (seq !== "") assert.ok(have.has(`${i},${seq}`), `row ${i},${seq}`);
+      }
+    }
+    const left = readdirSync(dir).filter((n) => n.startsWith("x.npy."));
+    assert.deepEqual(left, []);
   },
 );
