@@ -183,9 +183,11 @@ function tryCreate(
 
 /**
  * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
- * lock or its guard) and claimed guards (`<lock>.takeover.<pid>.<token>.stale`,
- * see {@linkcode claimStale}) of takers killed before they removed them,
- * and a guard whose taker was killed before it dropped it (not live ones).
+ * lock, its guard or its claim) and claimed claims
+ * (`<lock>.claim.<pid>.<token>.stale`, see {@linkcode claimStale}; older
+ * versions' `.takeover` ones too) of takers killed before they removed
+ * them, and a guard or claim whose taker was killed before it dropped it
+ * (not live ones; a guard under the claim, {@linkcode removeStaleGuard}).
  */
 function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   const names = removeDeadTemps(

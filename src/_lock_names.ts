@@ -39,7 +39,8 @@ export function lockTarget(path: string): string {
 
 /**
  * The suffix of a hold record's temporary or a claimed guard after its
- * lock's name (`[.takeover].<pid>.<token>.new|stale`), group 1 the pid.
+ * lock's name (`[.takeover|.claim].<pid>.<token>.new|stale`), group 1 the
+ * pid.
  */
 export const HOLD_TEMP =
   "(?:\\.takeover|\\.claim)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
@@ -83,7 +84,8 @@ export function holdSlot(file: string, k: number): string {
 /**
  * The lock file a file name in a lock's folder belongs to: the name
  * itself, or, for what a taker of a lock leaves beside it (its guard
- * `<lock>.takeover`, a hold record's temporary, a claimed guard), that
+ * `<lock>.takeover`, its claim `<lock>.claim`, a hold record's temporary, a
+ * claimed guard), that
  * lock's name.
  *
  * @param name A file name (no folder).
