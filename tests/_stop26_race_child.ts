@@ -21,7 +21,6 @@
  */
 
 import process from "node:process";
-import { isMainThread, Worker, workerData } from "node:worker_threads";
 import { appendFileSync, existsSync, openSync, rmSync } from "node:fs";
 import {
   NpyAppendArraySync,
@@ -30,9 +29,7 @@ import {
   recoverSync,
 } from "../mod.ts";
 
-const [mode, name, a, b, c, acks, pause] = isMainThread
-  ? process.argv.slice(2)
-  : workerData as string[];
+const [mode, name, a, b, c, acks, pause] = process.argv.slice(2);
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -96,34 +93,6 @@ if (mode === "race") {
   console.log("waiting");
   while (!existsSync(`${acks}.go`)) sleep(1);
   console.log(race(reach(name!), Number(a), Number(b), Number(c), acks!));
-} else if (mode === "worker") {
-  const { parentPort } = await import("node:worker_threads");
-  parentPort!.postMessage(race(name!, Number(a), Number(b), Number(c), acks!));
-} else if (mode === "workers") {
-  // Three workers (ids ID * 10 + k, acks ACKS.k), each a racer; the
-  // second is terminated after 300 ms, wherever it is.
-  console.log("waiting");
-  while (!existsSync(`${acks}.go`)) sleep(1);
-  const url = new URL(import.meta.url);
-  const ends = [0, 1, 2].map((k) => {
-    const w = new Worker(url, {
-      workerData: [
-        "worker",
-        name,
-        String(Number(a) * 10 + k),
-        b,
-        c,
-        `${acks}.${k}`,
-      ],
-    });
-    if (k === 1) setTimeout(() => void w.terminate(), 300);
-    return new Promise<string>((resolve) => {
-      w.once("message", (m) => resolve(String(m)));
-      w.once("error", (e) => resolve(`error ${e}`));
-      w.once("exit", () => resolve("exited"));
-    });
-  });
-  console.log((await Promise.all(ends)).join("; "));
 } else if (mode === "hold") {
   const path = name!;
   const npy = NpyAppendArraySync.open(path);

@@ -255,6 +255,9 @@ test(
     ...numpyTestOptions(),
     ...straceOptions,
     ...(process.platform === "linux" ? {} : { skip: "Linux (strace)" }),
+    ...(RUNTIME === "deno" || spawnSync("deno", ["--version"]).status === 0
+      ? {}
+      : { skip: "the racers run on Deno: deno is not on PATH" }),
     timeout: 180_000,
   },
   async () => {
