@@ -32,13 +32,15 @@
  *   removes it and creates its own; then drops the guard. Two takers of
  *   one stale lock: the second finds the guard (refused) or, after the
  *   first dropped it, a live holder (refused). A guard left by a killed
- *   taker is itself stale by the same test and is claimed by renaming it
- *   to a unique name (only one taker's rename succeeds) and checking the
- *   renamed text. Remaining window: a taker that renamed away a guard
- *   created an instant earlier by another taker puts it back with `link`;
- *   only a third taker acting between the rename and the link could then
- *   hold the guard beside the second. It needs a killed taker plus three
- *   takers within microseconds.
+ *   taker is itself stale by the same test and is removed the same way,
+ *   under a guard of its own, `<lock>.claim` (read again under it, removed
+ *   only if unchanged): no live guard is ever moved or removed (stop 26:
+ *   renaming a stale guard aside to check it, with takers paused there,
+ *   let a third taker make a second guard and two writers hold one file).
+ *   A claim left by a taker killed while it held it is claimed by renaming
+ *   it to a unique name (only one rename succeeds) and checking the
+ *   renamed text, putting back with `link` one renamed by mistake; that
+ *   remaining window needs a taker killed while it held the claim.
  * - Exists, holder a hold this process dropped but could not remove (its disk
  *   turned read-only or failing): stale, taken over as above; removed again at
  *   a normal exit. Other processes find it held until this process ends.
@@ -56,7 +58,8 @@
  */
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
-import { earlierFiles, judge, unremoved } from "./_lock_judge.ts";
+import { dropHold, type HeldLock, type Hold, holding } from "./_lock_hold.ts";
+import { earlierFiles, judge } from "./_lock_judge.ts";
 import {
   openHoldTemp,
   removeDeadSlot,
@@ -78,7 +81,7 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace, statPath } from "./_path_meta.ts";
+import { pidNamespace } from "./_path_meta.ts";
 import {
   HOLD_SLOTS,
   HOLD_TEMP,
@@ -90,7 +93,6 @@ import {
 import {
   baseOf,
   dirOf,
-  type OpenedFile,
   type PathFs,
   pathFs,
   quoted,
@@ -98,13 +100,7 @@ import {
 } from "./_path_fs.ts";
 import { thisProcess } from "./_process_info.ts";
 
-/** A held lock. */
-export interface HeldLock {
-  /** The lock file. */
-  readonly lockPath: string;
-  /** Drops the lock (removes the lock file if it is still this hold's). */
-  release(): void;
-}
+export { type HeldLock, unremovedLockOf } from "./_lock_hold.ts";
 
 /**
  * A folder whose entries take at most this many bytes (`stat`'s size: a
@@ -116,17 +112,6 @@ export interface HeldLock {
 export const TIDY_FOLDER_BYTES = 16384;
 
 export { EMPTY_LOCK_GRACE_MS, judge, type Verdict } from "./_lock_judge.ts";
-
-/**
- * A lock or guard file this process created: its token and the file,
- * still open (`null` once closed: a lock by device and inode, see
- * {@linkcode held}), else its device and inode (`id`).
- */
-interface Hold {
-  token: string;
-  file: OpenedFile | null;
-  id?: string;
-}
 
 function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
@@ -198,9 +183,11 @@ function tryCreate(
 
 /**
  * Removes the hold-record temporaries (`<lock>.<pid>.<token>.new`, of the
- * lock or its guard) and claimed guards (`<lock>.takeover.<pid>.<token>.stale`,
- * see {@linkcode claimStale}) of takers killed before they removed them,
- * and a guard whose taker was killed before it dropped it (not live ones).
+ * lock, its guard or its claim) and claimed claims
+ * (`<lock>.claim.<pid>.<token>.stale`, see {@linkcode claimStale}; older
+ * versions' `.takeover` ones too) of takers killed before they removed
+ * them, and a guard or claim whose taker was killed before it dropped it
+ * (not live ones; a guard under the claim, {@linkcode removeStaleGuard}).
  */
 function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   const names = removeDeadTemps(
@@ -218,13 +205,32 @@ function removeDeadHoldTemps(fs: PathFs, lockPath: string): void {
   // Listed after the lock was taken: a guard not listed then is a later,
   // live taker's (on Deno a missing file's look costs a thrown error).
   const guard = `${lockPath}.takeover`;
+  const claim = `${lockPath}.claim`;
+  if (names === null || names.includes(baseOf(claim))) {
+    claimIfStale(fs, claim);
+  }
   if (names === null || names.includes(baseOf(guard))) {
-    claimIfStale(fs, guard);
+    try {
+      const text = fs.readText(guard, LOCK_BYTES);
+      if (judge(fs, guard, text) === "stale") {
+        removeStaleGuard(
+          fs,
+          lockPath,
+          text!,
+          lockPath,
+          "open",
+          true,
+          (f) => fs.readText(f, LOCK_BYTES),
+        );
+      }
+    } catch {
+      // Left: the next taker of that lock judges it again.
+    }
   }
   // Slots (a killed taker's record; a live taker's stays): those listed,
   // and the asides of killed claimers.
   const listed = new Set(names ?? []);
-  for (const file of [lockPath, guard]) {
+  for (const file of [lockPath, guard, claim]) {
     for (let k = 0; k < HOLD_SLOTS; k++) {
       const slot = holdSlot(file, k);
       if (listed.has(baseOf(slot))) removeDeadSlot(fs, slot);
@@ -243,96 +249,55 @@ function smallFolder(fs: PathFs, dir: string): boolean {
 }
 
 /**
- * Removes `file` if it still holds `token`; returns whether it held it.
- * `own`: the hold's file, still open, compared with `file` by device and
- * inode instead of reading `file` again: no new descriptor, so a process
- * out of them (`EMFILE`) still drops its lock (reading it failed, and the
- * lock stayed held for every other process until this one ended); or
- * that file's device and inode, once it was closed.
- */
-function removeIfMine(
-  fs: PathFs,
-  file: string,
-  token: string,
-  own?: OpenedFile | string | null,
-): boolean {
-  if (!isMine(fs, file, token, own)) return false;
-  try {
-    fs.remove(file);
-  } catch (e) {
-    if (codeOf(e) !== "ENOENT") throw e;
-  }
-  return true;
-}
-
-/**
- * Whether `file` is the hold `own` (by device and inode), or holds `token`.
- * An open hold's inode cannot be another file's; a closed one's (`own` its
- * device and inode) can, once someone removed it: then the token decides,
- * read where a descriptor is to be had (a process out of them trusts the
- * device and inode, as before the hold's file was closed).
- */
-function isMine(
-  fs: PathFs,
-  file: string,
-  token: string,
-  own?: OpenedFile | string | null,
-): boolean {
-  const id = typeof own === "string" ? own : own?.identity() ?? null;
-  const byToken = () =>
-    parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
-  if (id === null) return byToken();
-  try {
-    if (statPath(file, "remove").id !== id) return false;
-    if (typeof own !== "string") return true;
-    return byToken();
-  } catch (e) {
-    const code = codeOf(e) ?? codeOf((e as Error).cause);
-    if (code === "ENOENT" || code === "ENOTDIR") return false;
-    if (code === "EMFILE" || code === "ENFILE") return true;
-    throw e;
-  }
-}
-
-/** The lock file of each removal failure {@linkcode dropHold} threw. */
-const unremovedFiles = new WeakMap<object, string>();
-
-/**
- * The lock file whose removal failed with `e` (a released hold's), so a
- * caller can tell what became of it; `null` for any other failure.
+ * Removes the takeover guard of `lockPath`, judged stale with the text
+ * `text` (its taker was killed while it held it), under a guard of its
+ * own, `<lock>.claim`: read again under it and removed only if unchanged.
+ * No one creates a guard while a stale one is at its name, and only a
+ * holder of the claim removes one, so a live guard is never removed. (A
+ * stale guard was renamed aside to be checked and a live one put back;
+ * with takers paused there, a third taker made a second guard meanwhile,
+ * removed the lock the second had just taken, and two writers held one
+ * file.) A claim whose taker was killed while it held it is itself claimed
+ * by {@linkcode claimStale}: that window needs a kill there too.
  *
- * @param e A failure of `HeldLock.release` (or of a call releasing one).
- * @returns The lock file's path, or `null`.
+ * @returns `"done"` (the stale guard is gone, or changed: judge again) or
+ *   `"busy"` (another taker holds the claim: a live one, or one that
+ *   cannot be judged).
  */
-export function unremovedLockOf(e: unknown): string | null {
-  return typeof e === "object" && e !== null
-    ? unremovedFiles.get(e) ?? null
-    : null;
-}
-
-/** Drops a hold: removes its file if it still holds the token, closes it. */
-function dropHold(fs: PathFs, name: string, hold: Hold): void {
-  try {
-    if (!removeIfMine(fs, name, hold.token, hold.file ?? hold.id)) {
-      // Not at its name any more (its folder was renamed meanwhile):
-      // emptied through the descriptor, so wherever it went it reads as
-      // an unreadable lock, stale after the grace time, not as this live
-      // process's. A file that replaced it is another inode: untouched.
-      hold.file?.truncateSync?.(0);
+function removeStaleGuard(
+  fs: PathFs,
+  lockPath: string,
+  text: string,
+  path: string,
+  verb: string,
+  slot: boolean,
+  read: (file: string) => string | null,
+): "done" | "busy" {
+  const guard = `${lockPath}.takeover`;
+  const claim = `${lockPath}.claim`;
+  let hold = tryCreate(fs, claim, path, verb, null, slot);
+  if (hold === null) {
+    const claimText = read(claim);
+    const verdict = judge(fs, claim, claimText);
+    if (verdict === "held" || verdict === "unknown") return "busy";
+    if (verdict === "stale" && !claimStale(fs, claim, claimText!)) {
+      return "done";
     }
-  } catch (e) {
-    unremoved.add(hold.token);
-    const again = () => void removeIfMine(fs, name, hold.token);
-    holding.add({ lockPath: name, release: again }); // at exit
-    if (typeof e === "object" && e !== null) unremovedFiles.set(e, name);
-    throw e;
-  } finally {
-    try {
-      hold.file?.closeSync();
-    } catch {
-      // Dropped either way.
-    }
+    hold = tryCreate(fs, claim, path, verb, null, slot);
+    if (hold === null) return "done";
   }
+  try {
+    if (read(guard) === text) {
+      try {
+        fs.remove(guard);
+      } catch (e) {
+        if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
+      }
+    }
+  } finally {
+    dropHold(fs, claim, hold);
+  }
+  return "done";
 }
 
 /**
@@ -472,8 +437,18 @@ export function lockAt(
       if (guardVerdict === "held" || guardVerdict === "unknown") {
         throw refuse(guardText);
       }
-      if (guardVerdict === "stale" && !claimStale(fs, guard, guardText!)) {
-        continue;
+      if (guardVerdict === "stale") {
+        const claim = `${lockPath}.claim`;
+        const got = removeStaleGuard(
+          fs,
+          lockPath,
+          guardText!,
+          path,
+          verb,
+          !small,
+          read,
+        );
+        if (got === "busy") throw refuse(read(claim));
       }
       guardHold = tryCreate(fs, guard, path, verb, null, !small);
       if (guardHold === null) {
@@ -528,8 +503,6 @@ function danglingLink(fs: PathFs, file: string): boolean {
   return fs.list(dirOf(file)).includes(baseOf(file));
 }
 
-/** Locks this process holds, released at a normal exit. */
-const holding = new Set<HeldLock>();
 let hooked = false;
 
 function releaseAll(): void {
@@ -545,8 +518,9 @@ function releaseAll(): void {
 /**
  * `hold` of `lockPath`, held until released. A lock by device and inode
  * (`byId`, in `/tmp`, never moved) keeps no descriptor: released by name
- * ({@linkcode isMine}), so a writer holds two, not three. A lock beside its
- * file keeps its own: moved away with its folder, it is emptied through it.
+ * (`isMine` in `_lock_hold.ts`), so a writer holds two, not three. A lock
+ * beside its file keeps its own: moved away with its folder, it is emptied
+ * through it.
  */
 function held(
   fs: PathFs,

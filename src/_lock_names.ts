@@ -39,20 +39,21 @@ export function lockTarget(path: string): string {
 
 /**
  * The suffix of a hold record's temporary or a claimed guard after its
- * lock's name (`[.takeover].<pid>.<token>.new|stale`), group 1 the pid.
+ * lock's name (`[.takeover|.claim].<pid>.<token>.new|stale`), group 1 the
+ * pid.
  */
 export const HOLD_TEMP =
-  "(?:\\.takeover)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
+  "(?:\\.takeover|\\.claim)?\\.(\\d+)\\.[0-9a-f]{16}\\.(?:new|stale)";
 
 /**
  * The suffix of a hold record's temporary in a slot (`[.takeover].<k>.new`),
  * the name tried first, see {@linkcode holdSlot}.
  */
-const HOLD_SLOT = "(?:\\.takeover)?\\.\\d\\.new";
+const HOLD_SLOT = "(?:\\.takeover|\\.claim)?\\.\\d\\.new";
 
 /** A lock's name followed by what takers of it leave (see {@linkcode lockNameOf}). */
 const LOCK_LEFTOVER = new RegExp(
-  `^(.*?)(?:\\.takeover|${HOLD_TEMP}|${HOLD_SLOT})$`,
+  `^(.*?)(?:\\.takeover|\\.claim|${HOLD_TEMP}|${HOLD_SLOT})$`,
 );
 
 /** How many slots a lock's hold-record temporary is tried in. */
@@ -83,7 +84,8 @@ export function holdSlot(file: string, k: number): string {
 /**
  * The lock file a file name in a lock's folder belongs to: the name
  * itself, or, for what a taker of a lock leaves beside it (its guard
- * `<lock>.takeover`, a hold record's temporary, a claimed guard), that
+ * `<lock>.takeover`, its claim `<lock>.claim`, a hold record's temporary, a
+ * claimed guard), that
  * lock's name.
  *
  * @param name A file name (no folder).

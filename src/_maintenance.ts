@@ -472,7 +472,12 @@ export function ensureAppendableByCopy(
   // that the copy replaces.
   const target = openTarget(real, { mode: "write", verb: ENSURE_VERB });
   const source = target.file!;
-  return afterFinished(
+  // A name the file gained while it was copied (`ln x.npy h.npy` after
+  // the look above): the copy is dropped and the file rewritten in place,
+  // as one with several names is; renamed, it split the names into two
+  // files (rows appended through one never reached the other).
+  let linked = false;
+  const done = afterFinished(
     () => {
       const info = runSync(
         infoUnlessEmpty(ENSURE_VERB, path, maxHeaderSize),
@@ -511,6 +516,10 @@ export function ensureAppendableByCopy(
           path,
           "it was copied",
         );
+        if (((source as Partial<OpenedFile>).linkCount?.() ?? 1) > 1) {
+          linked = true;
+          return true; // the copy and its record removed below
+        }
         fs.rename(tmp, real);
         renamed = true;
         // The record only names the temporary, gone with the rename: removed
@@ -553,4 +562,7 @@ export function ensureAppendableByCopy(
     ENSURE_VERB,
     path,
   );
+  return linked
+    ? ensureAppendableInPlacePath(path, maxHeaderSize, chunkSize)
+    : done;
 }
