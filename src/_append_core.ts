@@ -95,7 +95,12 @@ export class AppendCore {
     this.label = label;
     this.shown = showFile(label);
     const checked = checkWriterOptions(options, this.shown);
-    this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend;
+    // An atomic change's rows are not the file's until `close()` commits
+    // it: the header on disk keeps the old rows meanwhile, so `np.load`
+    // (which knows no change record) reads the file as before, and after a
+    // kill too; `close()` writes the header, then removes the record.
+    this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend &&
+      options.atomic !== true;
     this.casting = checked.casting;
     this.fsync = checked.fsync;
     this.fortranOrder = checked.fortranOrder;
