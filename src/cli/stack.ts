@@ -46,20 +46,6 @@ export function expandStacks(
   return out;
 }
 
-/**
- * Whether `dir` is a stack that grows along its last axis.
- *
- * @param dir A stack folder.
- * @param maxHeaderSize The header size cap (`--max-header-size`).
- * @returns `true` for a Fortran-order stack.
- */
-export function isFortranStack(dir: string, maxHeaderSize?: number): boolean {
-  if (!isDirectory(dir)) return false;
-  const r = NpyStackReader.openSync(dir, headerOptions(maxHeaderSize));
-  r.closeSync();
-  return r.fortranOrder;
-}
-
 /** What `info --json` prints for a stack folder. */
 export interface StackInfoRecord {
   stack: string;
