@@ -134,6 +134,23 @@ export function* batches(
   src: NpySource,
   batchBytes: number = BATCH_BYTES,
 ): Generator<NpyArray, void, undefined> {
+  const { info } = src;
+  if (
+    info.shape.length > 0 && info.rowBytes === 0 &&
+    info.shape[info.growthAxis]! > 0
+  ) {
+    // No data bytes (an axis of 0, or a dtype of 0 bytes such as |V0): one
+    // batch of the whole shape, from nothing. Batches of rows would loop
+    // 10**15 / 4 Mi times for a 128-byte file of shape (10**15, 0), and
+    // rows of |V0 items come 4,096 items at a time from the readers.
+    yield {
+      data: new Uint8Array(0),
+      shape: [...info.shape],
+      dtype: info.dtype,
+      fortranOrder: info.fortranOrder,
+    };
+    return;
+  }
   if (src.stack !== undefined) {
     yield* stackBatches(src.stack, rowsPerBatch(src.info, batchBytes));
     return;

@@ -10,6 +10,7 @@ import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, headerOptions, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
+import { shapeText } from "./info.ts";
 import { NpyStackReader, NpyStackWriterSync, parseDType } from "../../mod.ts";
 import {
   CliFileError,
@@ -103,6 +104,9 @@ export function stackInfoOutput(
 `;
 }
 
+/** Most shard files `split` makes of rows that hold no data (shape `(n, 0)`). */
+const MAX_EMPTY_SHARDS = 1 << 16;
+
 /** The `split` command. */
 export const split: Command = {
   spec: {
@@ -175,6 +179,22 @@ Example:
       // a batch holds many rows (a small file was one shard, whatever N).
       const perShard = rows ??
         (h.rowBytes > 0 ? Math.max(1, Math.ceil(bytes! / h.rowBytes)) : 0);
+      const rowCount = h.shape[h.growthAxis]!;
+      if (
+        h.rowBytes === 0 && perShard > 0 &&
+        Math.ceil(rowCount / perShard) > MAX_EMPTY_SHARDS
+      ) {
+        // A number in a 128-byte header would make 10**14 files.
+        throw new RangeError(
+          `Cannot split ${inPath}: its ${rowCount} rows hold no data (dtype "${h.dtype}", shape ${
+            shapeText(h.shape)
+          }), and ${perShard} rows a shard would make ${
+            Math.ceil(rowCount / perShard)
+          } shard files of no data (at most ${MAX_EMPTY_SHARDS}); pass --rows ${
+            Math.ceil(rowCount / MAX_EMPTY_SHARDS)
+          } or more`,
+        );
+      }
       const stack = NpyStackWriterSync.open(dir, {
         dtype: parseDType(h.dtype), // as it stands, |S0 too
         fortranOrder: h.fortranOrder,
