@@ -132,6 +132,30 @@ export function fileError(e: unknown, verb: string, path: string): unknown {
   return e;
 }
 
+/**
+ * The error to throw for a system error writing standard output (a
+ * redirect to a full disk, `> /dev/full`): "standard output" and the
+ * reason in words, as {@linkcode fileError} gives them for a file.
+ *
+ * @param e The runtime's error.
+ * @returns The error.
+ */
+export function stdoutError(e: unknown): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== "string" || !/^E[A-Z0-9]+$/.test(code)) return e;
+  const reason = Object.hasOwn(REASONS, code)
+    ? REASONS[code]
+    : e instanceof Error
+    ? e.message
+    : code;
+  return new CliFileError(
+    `Cannot write to standard output: ${reason}`,
+    "-",
+    code,
+    e,
+  );
+}
+
 function attempt<T>(verb: string, path: string, run: () => T): T {
   try {
     return run();
