@@ -174,3 +174,39 @@ test("to-csv and concat of a folder with no shard name it and the fix", () => {
   }
   assert.throws(() => statSync(join(root, "o.npy")), { code: "ENOENT" });
 });
+
+test(
+  "concat of a Fortran-order stack whose last shard is one column (saved in C order) gives Dask's values",
+  numpyTestOptions(),
+  () => {
+    // np.save writes an array that is both C and F contiguous (one column)
+    // as C order; the copy read that shard's first row (one item) as the
+    // stack's column and left the rest zeros, silently (before stop 26 too).
+    const root = tempDir();
+    const dir = join(root, "f");
+    const w = NpyStackWriterSync.open(dir, {
+      dtype: "<f8",
+      fortranOrder: true,
+      shardRows: 2,
+    });
+    w.append({
+      data: Float64Array.from({ length: 15 }, (_, i) => i + 0.5),
+      shape: [3, 5],
+      fortranOrder: true,
+    });
+    w.close();
+    appendFileSync(join(dir, "2.npy"), new Uint8Array(24).fill(9));
+    const before = sizes(dir);
+    for (const extra of [[], ["--dtype", "<f4"]]) {
+      const out = join(root, `o${extra.length}.npy`);
+      const run = cli(["concat", ...extra, out, dir]);
+      assert.equal(run.code, 0, run.stderr);
+      const same = JSON.parse(runPython(
+        "import sys, json, numpy as np, dask.array as da; a = np.load(sys.argv[2]); d = da.from_npy_stack(sys.argv[1]).compute(); print(json.dumps([a.shape == d.shape, bool(a.flags.f_contiguous), bool((a == d).all())]))",
+        [dir, out],
+      ));
+      assert.deepEqual(same, [true, true, true], extra.join(" "));
+    }
+    assert.equal(sizes(dir), before);
+  },
+);

@@ -11,11 +11,11 @@ import {
   inspectNpySync,
   type NpyArray,
   type NpyInfo,
-  NpyReader,
   NpyStackReader,
   parseDType,
 } from "../../mod.ts";
 import type { NpySource, RawBatch } from "./_npy_source.ts";
+import { CliFile } from "./_fs.ts";
 
 /** A stack source's reader and its files with their rows. */
 export interface StackParts {
@@ -118,7 +118,11 @@ export function* stackBatches(
 
 /**
  * Reads a stack's data bytes as stored, shard by shard, each shard's rows
- * only (as the stack reader counts them), for copies that keep every bit.
+ * only (as the stack reader counts them: bytes past a sealed shard's
+ * header rows are not data), for copies that keep every bit. The bytes are
+ * read at their offsets: a shard of one column in a Fortran-order stack is
+ * saved in C order (NumPy's `np.save` says C for an array that is both),
+ * where the shard's own rows are not the stack's; its bytes are the same.
  *
  * @param src The stack source.
  * @param stack Its parts.
@@ -137,24 +141,26 @@ export function* stackRawBatches(
   for (let k = 0; k < stack.files.length; k++) {
     const rows = stack.rows[k]!;
     if (rows === 0) continue;
-    // allowIncomplete: a sealed shard may hold bytes past its header's
-    // rows (np.load and Dask ignore them); only the header's rows are read.
-    const reader = openLive(stack.files[k]!, (p) =>
-      NpyReader.openSync(p, {
-        ...capOption(src.maxHeaderSize),
-        allowIncomplete: true,
-      }));
+    const { file, headerLength } = openLive(stack.files[k]!, (p) => {
+      const head = inspectNpySync(p, capOption(src.maxHeaderSize));
+      return { file: new CliFile(p, "read"), headerLength: head.headerLength };
+    });
     try {
       for (let start = 0; start < rows; start += step) {
         const n = Math.min(step, rows - start);
         const bytes = new Uint8Array(n * info.rowBytes);
-        reader.readIntoSync(bytes, start, start + n);
+        const at = headerLength + start * info.rowBytes;
+        if (file.read(bytes, at) !== bytes.length) {
+          throw new RangeError(
+            `Cannot read "${file.path}": the file ended early (it was changed while reading?)`,
+          );
+        }
         const shape = [...info.shape];
         shape[axis] = n;
         yield { bytes, shape };
       }
     } finally {
-      reader.closeSync();
+      file.close();
     }
   }
 }
