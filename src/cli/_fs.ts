@@ -21,6 +21,11 @@ interface Fs extends NodeFsLike {
     isDirectory(): boolean;
     isFile(): boolean;
   };
+  lstatSync(
+    path: string,
+  ): { mode: number; isFile(): boolean; isSymbolicLink(): boolean };
+  readlinkSync(path: string): string;
+  chmodSync(path: string, mode: number): void;
   openSync(path: string, flags: string): number;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -89,6 +94,7 @@ const REASONS: Record<string, string> = {
   ENOSPC:
     "the disk is full (no free space, or no free inodes): free some, then run it again",
   EROFS: "the file system is read-only",
+  ELOOP: "its symbolic links do not end (a loop?); fix or remove that link",
   EDQUOT:
     "the disk quota is exceeded: free space within it, or raise it, then run it again",
   EFBIG:
@@ -472,6 +478,62 @@ export function pathExists(path: string): boolean {
     if (code === "ENOENT" || code === "ENOTDIR") return false;
     throw fileError(e, "open", path);
   }
+}
+
+/**
+ * Where an output named `path` is written: the file its symbolic links
+ * name, followed as `open` (and `np.save`, `np.savetxt`, a shell's `>`)
+ * follows them, a link to a file not there yet included; and that file's
+ * permission bits when it is there. An output renamed over the link
+ * itself replaced the link by a regular file and left the file it named
+ * as it was; one renamed over a file took the default mode (a file of
+ * mode 600 became 644).
+ *
+ * @param path The output path.
+ * @returns The final path and the old file's mode, if any.
+ * @throws {CliFileError} for a loop of links.
+ */
+export function outputTarget(
+  path: string,
+): { path: string; mode: number | undefined } {
+  const fs = nodeFsModule();
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = fs.lstatSync(p);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        return { path: p, mode: undefined };
+      }
+      throw fileError(e, "write", path);
+    }
+    if (!st.isSymbolicLink()) {
+      return { path: p, mode: st.isFile() ? st.mode & 0o7777 : undefined };
+    }
+    const link = attempt("write", path, () => fs.readlinkSync(p));
+    const slash = Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\"));
+    p = /^([\\/]|[A-Za-z]:[\\/])/.test(link)
+      ? link
+      : p.slice(0, slash + 1) + link;
+  }
+  throw new CliFileError(
+    `Cannot write "${path}": its symbolic links do not end (a loop?); fix or remove that link`,
+    path,
+    "ELOOP",
+  );
+}
+
+/**
+ * Gives a new file the permission bits of the file it will replace.
+ *
+ * @param path The new file.
+ * @param mode The bits.
+ * @param label The name for messages.
+ */
+export function setMode(path: string, mode: number, label: string): void {
+  attempt("write", label, () => nodeFsModule().chmodSync(path, mode));
 }
 
 /**
