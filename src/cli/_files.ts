@@ -24,8 +24,8 @@ import {
   renameOver,
   setMode,
   sizeIfExists,
-  tempPathBeside,
 } from "./_fs.ts";
+import { tempPathBeside } from "./_temp_files.ts";
 import { headerOptions } from "./_npy_source.ts";
 
 /** Bytes read from a text input at a time. */
