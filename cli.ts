@@ -15,7 +15,7 @@
  */
 
 import { BrokenPipe, cliRuntime, isMainModule } from "./src/cli/_runtime.ts";
-import { parseArgs, UsageError } from "./src/cli/_args.ts";
+import { meantName, parseArgs, UsageError } from "./src/cli/_args.ts";
 import type { Command } from "./src/cli/_command.ts";
 import { info, messageOf, oneLine } from "./src/cli/info.ts";
 import {
@@ -56,6 +56,27 @@ Options:
 
 Exit codes: 0 ok, 1 failed, 2 usage error.
 `;
+}
+
+/** The usage error of an unknown command or option before a command. */
+function unknownCommand(name: string): UsageError {
+  const names = Object.keys(COMMANDS);
+  if (name.startsWith("-")) {
+    const meant = meantName(name.replace(/^-+/, ""), ["help", "version"]);
+    return new UsageError(
+      `Unknown option "${name}"; ${
+        meant === undefined
+          ? `options go after the command ("${PROGRAM} COMMAND --option").`
+          : `did you mean "--${meant}"?`
+      } See "${PROGRAM} --help"`,
+    );
+  }
+  const meant = meantName(name, names);
+  return new UsageError(
+    `Unknown command "${name}"; ${
+      meant === undefined ? "the" : `did you mean "${meant}"? The`
+    } commands are ${names.join(", ")}`,
+  );
 }
 
 /**
@@ -102,15 +123,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (cmd === undefined) {
-      throw new UsageError(
-        name.startsWith("-")
-          ? `Unknown option "${name}"; see --help`
-          : `Unknown command "${name}"; the commands are ${
-            Object.keys(COMMANDS).join(", ")
-          }`,
-      );
-    }
+    if (cmd === undefined) throw unknownCommand(name);
     const parsed = parseArgs(rest, cmd.spec);
     if (parsed.help) {
       await out(cmd.help);

@@ -87,8 +87,8 @@ test(
     // The command line writes CSV with its own formatter (it stands on the
     // public API only); it missed the other side's decimal as the text
     // casts did (float32 2**-96 as 1.26217745e-29, NumPy 1.2621775e-29).
-    // A tie may round the other way than NumPy's (0.007813 for float16
-    // 2**-7, NumPy 0.007812): as few digits, and it reads back.
+    // Ties now round to even as NumPy's do (stop 26,
+    // tests/stop26_cli_float_ties_test.ts checks the digits themselves).
     const dir = tempDir();
     const f2 = join(dir, "f2.npy");
     const f4 = join(dir, "f4.npy");

@@ -21,6 +21,59 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The known name a misspelt one most likely meant: the same but for case,
+ * the one name it begins, or one at most two edits away (the nearest).
+ * The library's own `did you mean` is private to it; the command line
+ * stands on the public API, so this is its own, for its names only.
+ *
+ * @param word What was typed.
+ * @param names The names known.
+ * @returns The name, or `undefined`.
+ */
+export function meantName(
+  word: string,
+  names: readonly string[],
+): string | undefined {
+  const w = word.toLowerCase();
+  const same = names.find((n) => n.toLowerCase() === w);
+  if (same !== undefined) return same;
+  const starts = names.filter((n) => w.length >= 2 && n.startsWith(w));
+  if (starts.length === 1) return starts[0];
+  let best: string | undefined;
+  let bestCost = 3;
+  for (const n of names) {
+    const cost = edits(w, n.toLowerCase());
+    if (cost < bestCost) [best, bestCost] = [n, cost];
+  }
+  return best;
+}
+
+/** Insertions, deletions, changes and swaps of neighbours from a to b. */
+function edits(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    d[i] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        d[0]![j] = j;
+        continue;
+      }
+      const same = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(
+        d[i - 1]![j]! + 1,
+        d[i]![j - 1]! + 1,
+        d[i - 1]![j - 1]! + same,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
 /** What an option takes. */
 export interface OptionSpec {
   /** `"flag"` takes no value; `"string"` takes one. */
@@ -102,7 +155,7 @@ export function parseArgs(
       const long = byShort.get(arg.slice(1, 2));
       if (long === undefined) {
         throw new UsageError(
-          `Unknown option "${arg}" for ${spec.name}; see --help`,
+          `Unknown option "${arg}" for ${spec.name}; see "npy-append-array ${spec.name} --help"`,
         );
       }
       name = long;
@@ -110,8 +163,13 @@ export function parseArgs(
     }
     const o = spec.options[name];
     if (o === undefined || !Object.hasOwn(spec.options, name)) {
+      const meant = meantName(name, Object.keys(spec.options));
       throw new UsageError(
-        `Unknown option "--${name}" for ${spec.name}; see --help`,
+        `Unknown option "--${name}" for ${spec.name}; ${
+          meant === undefined ? "" : `did you mean "--${meant}"? S`
+        }${
+          meant === undefined ? "s" : ""
+        }ee "npy-append-array ${spec.name} --help"`,
       );
     }
     if (o.type === "flag") {

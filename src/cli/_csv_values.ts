@@ -10,6 +10,14 @@
 import type { DType, NpyData } from "../../mod.ts";
 import { CsvError } from "./_csv_parse.ts";
 import { formatDatetime, parseDatetime, timeUnit } from "./_csv_datetime.ts";
+import {
+  F16,
+  F32,
+  floatText,
+  halfToNumber,
+  roundToHalf,
+  shortFloatText,
+} from "./_float_text.ts";
 
 /** A column buffer for one batch, and how to fill it from fields. */
 export interface FieldStore {
@@ -402,68 +410,6 @@ export function fieldStore(
 /** Formats item `i` of decoded data as CSV text. */
 export type Formatter = (data: NpyData, i: number) => string;
 
-function floatText(x: number): string {
-  if (x !== x) return "nan";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
-  if (x === 0 && 1 / x < 0) return "-0.0";
-  return String(x);
-}
-
-/**
- * The shortest decimal text that reads back as the same value after
- * rounding with `round` (float32 or float16).
- */
-function shortFloatText(
-  x: number,
-  round: (v: number) => number,
-  digits: number,
-): string {
-  if (x !== x || x === Infinity || x === -Infinity || x === 0) {
-    return floatText(x);
-  }
-  for (let p = 1; p < digits; p++) {
-    const near = x.toExponential(p - 1);
-    const c = Number(near);
-    if (round(c) === x) return String(c);
-    // Just above a power of two the gap below is half the gap above, so
-    // the nearest p-digit decimal can miss while the one on the other side
-    // reads back (as the library's text casts find: float32 2**-96 is
-    // 1.2621775e-29, not 1.26217745e-29).
-    const at = near.indexOf("e");
-    const m = BigInt(near.slice(0, at).replace(".", ""));
-    const other = Number(
-      `${c > x ? m - 1n : m + 1n}e${Number(near.slice(at + 1)) - p + 1}`,
-    );
-    if (round(other) === x) return String(other);
-  }
-  return String(Number(x.toPrecision(digits)));
-}
-
-function halfToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f === 0 ? s * Infinity : NaN;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
-function roundToHalf(v: number): number {
-  const m = (Math as { f16round?: (x: number) => number }).f16round;
-  if (m !== undefined) return m(v);
-  // Round to nearest even at float16 precision.
-  if (v !== v || v === 0 || !Number.isFinite(v)) return v;
-  const a = Math.abs(v);
-  if (a >= 65520) return v > 0 ? Infinity : -Infinity;
-  const e = Math.max(Math.floor(Math.log2(a)), -14);
-  const ulp = 2 ** (e - 10);
-  const q = a / ulp;
-  let r = Math.round(q);
-  if (Math.abs(q - Math.trunc(q) - 0.5) < 1e-12 && r % 2 === 1) r--;
-  return Math.sign(v) * r * ulp;
-}
-
 const NEEDS_QUOTES = /[",\n\r#]|^\s|\s$/;
 
 /**
@@ -539,20 +485,19 @@ export function formatter(
     case "f": {
       if (size === 8) return (d, i) => floatText((d as Float64Array)[i]!);
       if (size === 4) {
-        return (d, i) =>
-          shortFloatText((d as Float32Array)[i]!, Math.fround, 9);
+        return (d, i) => shortFloatText((d as Float32Array)[i]!, F32);
       }
       const isBits = d0IsBits();
       return (d, i) => {
         const raw = (d as Float32Array)[i]!;
         const v = isBits ? halfToNumber(raw) : raw;
-        return shortFloatText(v, roundToHalf, 5);
+        return shortFloatText(v, F16);
       };
     }
     case "c": {
       const part = size === 16
         ? floatText
-        : (x: number) => shortFloatText(x, Math.fround, 9);
+        : (x: number) => shortFloatText(x, F32);
       return (d, i) => {
         const a = d as Float64Array;
         const re = part(a[2 * i]!);

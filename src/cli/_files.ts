@@ -19,11 +19,13 @@ import {
   checkReadable,
   checkReplaceable,
   CliFile,
+  outputTarget,
   removeQuietly,
   renameOver,
+  setMode,
   sizeIfExists,
-  tempPathBeside,
 } from "./_fs.ts";
+import { tempPathBeside } from "./_temp_files.ts";
 import { headerOptions } from "./_npy_source.ts";
 
 /** Bytes read from a text input at a time. */
@@ -105,9 +107,20 @@ export class TextOutput {
       this.#file = null;
     } else {
       checkReplaceable(path);
-      this.#path = path;
-      this.#tmp = tempPathBeside(path);
+      // Through symbolic links, as np.savetxt writes; the old mode kept.
+      const target = outputTarget(path);
+      this.#path = target.path;
+      this.#tmp = tempPathBeside(target.path);
       this.#file = new CliFile(this.#tmp, "create", path);
+      if (target.mode !== undefined) {
+        try {
+          setMode(this.#tmp, target.mode, path);
+        } catch (e) {
+          this.#file.close();
+          removeQuietly(this.#tmp);
+          throw e;
+        }
+      }
     }
   }
 
@@ -235,6 +248,12 @@ export function openNpyOutput(
   newFile: () => NpyAppendArrayOptions,
   warn: (text: string) => void = () => {},
 ): NpyOutput {
+  // A link to a file not there yet: the file is made where it points, as
+  // np.save makes it (the writer put a new file in place of the link).
+  const target = outputTarget(path);
+  if (target.mode === undefined && sizeIfExists(target.path) === undefined) {
+    path = target.path;
+  }
   const existed = sizeIfExists(path) !== undefined;
   const size = overwrite ? undefined : sizeIfExists(path);
   const all = { ...options, ...headerOptions(maxHeaderSize) };

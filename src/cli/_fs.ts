@@ -21,6 +21,11 @@ interface Fs extends NodeFsLike {
     isDirectory(): boolean;
     isFile(): boolean;
   };
+  lstatSync(
+    path: string,
+  ): { mode: number; isFile(): boolean; isSymbolicLink(): boolean };
+  readlinkSync(path: string): string;
+  chmodSync(path: string, mode: number): void;
   openSync(path: string, flags: string): number;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -28,19 +33,14 @@ interface Fs extends NodeFsLike {
   readdirSync(path: string): string[];
 }
 
-/** What the command line reads of `process`: the pid, and `kill(pid, 0)`. */
-interface ProcessPid {
-  process?: { pid?: number; kill?(pid: number, signal: number): boolean };
-  Deno?: {
-    pid?: number;
-    permissions?: { querySync?(d: { name: string }): { state: string } };
-  };
-}
-
 let cached: Fs | undefined;
 
-/** `node:fs`, loaded without a static import (the npm build has no Node types). */
-function nodeFsModule(): Fs {
+/**
+ * `node:fs`, loaded without a static import (the npm build has no Node types).
+ *
+ * @returns The module.
+ */
+export function nodeFsModule(): Fs {
   if (cached !== undefined) return cached;
   const m = nodeFs();
   if (m === undefined) {
@@ -89,6 +89,7 @@ const REASONS: Record<string, string> = {
   ENOSPC:
     "the disk is full (no free space, or no free inodes): free some, then run it again",
   EROFS: "the file system is read-only",
+  ELOOP: "its symbolic links do not end (a loop?); fix or remove that link",
   EDQUOT:
     "the disk quota is exceeded: free space within it, or raise it, then run it again",
   EFBIG:
@@ -130,6 +131,30 @@ export function fileError(e: unknown, verb: string, path: string): unknown {
     );
   }
   return e;
+}
+
+/**
+ * The error to throw for a system error writing standard output (a
+ * redirect to a full disk, `> /dev/full`): "standard output" and the
+ * reason in words, as {@linkcode fileError} gives them for a file.
+ *
+ * @param e The runtime's error.
+ * @returns The error.
+ */
+export function stdoutError(e: unknown): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== "string" || !/^E[A-Z0-9]+$/.test(code)) return e;
+  const reason = Object.hasOwn(REASONS, code)
+    ? REASONS[code]
+    : e instanceof Error
+    ? e.message
+    : code;
+  return new CliFileError(
+    `Cannot write to standard output: ${reason}`,
+    "-",
+    code,
+    e,
+  );
 }
 
 function attempt<T>(verb: string, path: string, run: () => T): T {
@@ -451,70 +476,57 @@ export function pathExists(path: string): boolean {
 }
 
 /**
- * A temporary path beside `path`, in the same folder (so that a rename is
- * atomic), hidden and unlikely to clash: `.<name>.<pid>.<random>.tmp`.
- * Those left beside `path` by processes killed before they renamed or
- * removed theirs (their pid is no longer running) are removed now; a
- * temporary of a running process, or one that cannot be told (on Deno
- * without `--allow-run`), is left.
+ * Where an output named `path` is written: the file its symbolic links
+ * name, followed as `open` (and `np.save`, `np.savetxt`, a shell's `>`)
+ * follows them, a link to a file not there yet included; and that file's
+ * permission bits when it is there. An output renamed over the link
+ * itself replaced the link by a regular file and left the file it named
+ * as it was; one renamed over a file took the default mode (a file of
+ * mode 600 became 644).
  *
- * @param path The final path.
- * @returns The temporary path.
+ * @param path The output path.
+ * @returns The final path and the old file's mode, if any.
+ * @throws {CliFileError} for a loop of links.
  */
-export function tempPathBeside(path: string): string {
-  const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  const dir = path.slice(0, slash + 1);
-  const base = path.slice(slash + 1);
-  const g = globalThis as ProcessPid;
-  const pid = g.process?.pid ?? g.Deno?.pid ?? 0;
-  removeDeadTemps(dir, base, pid);
-  const random = Math.random().toString(36).slice(2, 10);
-  return `${dir}.${base}.${pid}.${random}.tmp`;
-}
-
-/** Removes `.<base>.<pid>.<random>.tmp` in `dir` whose pid is gone. */
-function removeDeadTemps(dir: string, base: string, me: number): void {
+export function outputTarget(
+  path: string,
+): { path: string; mode: number | undefined } {
   const fs = nodeFsModule();
-  const lead = `.${base}.`;
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir === "" ? "." : dir);
-  } catch {
-    return; // a folder that cannot be listed: nothing is cleaned now
-  }
-  for (const name of names) {
-    if (!name.startsWith(lead) || !name.endsWith(".tmp")) continue;
-    const m = /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(lead.length));
-    if (m === null || Number(m[1]) === me || !processGone(Number(m[1]))) {
-      continue;
-    }
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
     try {
-      fs.unlinkSync(dir + name);
-    } catch {
-      // Gone meanwhile, or not ours to remove: left.
+      st = fs.lstatSync(p);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        return { path: p, mode: undefined };
+      }
+      throw fileError(e, "write", path);
     }
+    if (!st.isSymbolicLink()) {
+      return { path: p, mode: st.isFile() ? st.mode & 0o7777 : undefined };
+    }
+    const link = attempt("write", path, () => fs.readlinkSync(p));
+    const slash = Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\"));
+    p = /^([\\/]|[A-Za-z]:[\\/])/.test(link)
+      ? link
+      : p.slice(0, slash + 1) + link;
   }
+  throw new CliFileError(
+    `Cannot write "${path}": its symbolic links do not end (a loop?); fix or remove that link`,
+    path,
+    "ELOOP",
+  );
 }
 
 /**
- * Whether no process has this pid: `kill(pid, 0)` fails with `ESRCH`.
- * `false` when it cannot be told (on Deno, without `--allow-run`).
+ * Gives a new file the permission bits of the file it will replace.
+ *
+ * @param path The new file.
+ * @param mode The bits.
+ * @param label The name for messages.
  */
-function processGone(pid: number): boolean {
-  const g = globalThis as ProcessPid;
-  const kill = g.process?.kill;
-  if (pid <= 0 || kill === undefined) return false;
-  // On Deno, `kill` without --allow-run would prompt on a terminal.
-  if (
-    g.Deno !== undefined &&
-    g.Deno.permissions?.querySync?.({ name: "run" }).state !== "granted"
-  ) {
-    return false;
-  }
-  try {
-    kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as { code?: unknown }).code === "ESRCH";
-  }
+export function setMode(path: string, mode: number, label: string): void {
+  attempt("write", label, () => nodeFsModule().chmodSync(path, mode));
 }

@@ -17,7 +17,14 @@ import {
   NpyReader,
   readNpySync,
 } from "../../mod.ts";
-import { checkReadable, CliFile, sizeIfExists } from "./_fs.ts";
+import { checkReadable, CliFile, isDirectory, sizeIfExists } from "./_fs.ts";
+import {
+  fortranStackFile,
+  openStackSource,
+  stackBatches,
+  type StackParts,
+  stackRawBatches,
+} from "./_stack_source.ts";
 
 /** Bytes read at a time (about). */
 export const BATCH_BYTES: number = 4 << 20;
@@ -30,16 +37,20 @@ export interface NpySource {
   readonly info: NpyInfo;
   /** The header size cap it was read with. */
   readonly maxHeaderSize: number | undefined;
+  /** A stack folder's reader and shards (`info` then stands for the stack). */
+  readonly stack?: StackParts;
   /** Closes what is open. */
   close(): void;
 }
 
 /**
  * Inspects a `.npy` input and checks that its data can be read: complete,
- * and no Python objects.
+ * and no Python objects. With `stacks`, a folder is read as a stack
+ * (`NpyStackReader`, as `np.load` and Dask read it).
  *
  * @param path The path.
  * @param maxHeaderSize The header size cap (default 10,000 characters).
+ * @param stacks Whether a folder is a stack input.
  * @returns The source.
  * @throws {NpyFormatError} for a bad file (from the library, naming it).
  * @throws {RangeError} for a file that needs `recover` or holds objects.
@@ -47,7 +58,9 @@ export interface NpySource {
 export function openSource(
   path: string,
   maxHeaderSize?: number,
+  stacks = false,
 ): NpySource {
+  if (stacks && isDirectory(path)) return openStackSource(path, maxHeaderSize);
   return openLive(path, (p) => openFound(p, maxHeaderSize));
 }
 
@@ -121,6 +134,27 @@ export function* batches(
   src: NpySource,
   batchBytes: number = BATCH_BYTES,
 ): Generator<NpyArray, void, undefined> {
+  const { info } = src;
+  if (
+    info.shape.length > 0 && info.rowBytes === 0 &&
+    info.shape[info.growthAxis]! > 0
+  ) {
+    // No data bytes (an axis of 0, or a dtype of 0 bytes such as |V0): one
+    // batch of the whole shape, from nothing. Batches of rows would loop
+    // 10**15 / 4 Mi times for a 128-byte file of shape (10**15, 0), and
+    // rows of |V0 items come 4,096 items at a time from the readers.
+    yield {
+      data: new Uint8Array(0),
+      shape: [...info.shape],
+      dtype: info.dtype,
+      fortranOrder: info.fortranOrder,
+    };
+    return;
+  }
+  if (src.stack !== undefined) {
+    yield* stackBatches(src.stack, rowsPerBatch(src.info, batchBytes));
+    return;
+  }
   if (src.info.shape.length === 0) {
     yield readNpySync(src.path, headerOptions(src.maxHeaderSize));
     return;
@@ -171,6 +205,10 @@ export function* rawBatches(
     return;
   }
   const step = rowsPerBatch(info, batchBytes);
+  if (src.stack !== undefined) {
+    yield* stackRawBatches(src, src.stack, step, openLive);
+    return;
+  }
   const reader = openLive(
     src.path,
     (p) => NpyReader.openSync(p, headerOptions(src.maxHeaderSize)),
@@ -273,14 +311,17 @@ export function* rowBlocks(
   if (rows === 0 || cols === 0 || size === 0) return;
   const step = Math.max(1, Math.floor(batchBytes / (cols * size)));
   const segment = new Uint8Array(step * size);
-  const file = openLive(src.path, (p) => new CliFile(p, "read"));
+  const { path, headerLength } = src.stack === undefined
+    ? { path: src.path, headerLength: info.headerLength }
+    : fortranStackFile(src, src.stack);
+  const file = openLive(path, (p) => new CliFile(p, "read"));
   try {
     for (let start = 0; start < rows; start += step) {
       const n = Math.min(step, rows - start);
       const out = new Uint8Array(n * cols * size);
       for (let j = 0; j < cols; j++) {
         const seg = segment.subarray(0, n * size);
-        readExactly(file, seg, info.headerLength + (j * rows + start) * size);
+        readExactly(file, seg, headerLength + (j * rows + start) * size);
         for (let i = 0; i < n; i++) {
           out.set(
             seg.subarray(i * size, (i + 1) * size),

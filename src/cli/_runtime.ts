@@ -6,6 +6,8 @@
  * @module
  */
 
+import { stdoutError } from "./_fs.ts";
+
 /** What the command line uses of the runtime. */
 export interface CliRuntime {
   /** The command line arguments after the script name. */
@@ -107,7 +109,7 @@ function denoRuntime(deno: DenoLike): CliRuntime {
         }
       } catch (e) {
         if (e instanceof deno.errors.BrokenPipe) throw new BrokenPipe();
-        throw e;
+        throw stdoutError(e);
       }
     },
     stdin: () => deno.stdin.readable,
@@ -141,7 +143,7 @@ function nodeRuntime(proc: ProcessLike): CliRuntime {
         } catch (e) {
           if ((e as { code?: string }).code === "EPIPE") {
             reject(new BrokenPipe());
-          } else reject(e);
+          } else reject(stdoutError(e));
           return;
         }
         if (ok) {
@@ -152,7 +154,7 @@ function nodeRuntime(proc: ProcessLike): CliRuntime {
           proc.stdout.off?.("drain", onDrain);
           if ((e as { code?: string }).code === "EPIPE") {
             reject(new BrokenPipe());
-          } else reject(e);
+          } else reject(stdoutError(e));
         };
         const onDrain = () => {
           proc.stdout.off?.("error", onError);

@@ -163,8 +163,8 @@ async function runConcat(
     wantDType = dtypeOption(dtypeText);
   }
   const overwrite = args.options["overwrite"] === true;
-  // A stack folder stands for its shards, in order; OUT may be none of
-  // them (a sealed shard appended to in place no longer matched info).
+  // OUT may be no shard of an input stack (a sealed shard appended to in
+  // place no longer matched info).
   const max = intOption(args, "max-header-size");
   const files = expandStacks(ins, max);
   const same = sameFileIn(out, [...ins, ...files]);
@@ -175,7 +175,8 @@ async function runConcat(
       }`,
     );
   }
-  const sources: NpySource[] = files.map((p) => openSource(p, max));
+  // A stack folder is read as one array (NpyStackReader, as Dask).
+  const sources: NpySource[] = ins.map((p) => openSource(p, max, true));
   const first = sources[0]!.info;
   const output = openNpyOutput(
     out,

@@ -10,6 +10,7 @@ import type { Command } from "./_command.ts";
 import { intOption, MAX_HEADER_OPTION, UsageError } from "./_args.ts";
 import { batches, headerOptions, openSource } from "./_npy_source.ts";
 import { Progress } from "./_progress.ts";
+import { shapeText } from "./info.ts";
 import { NpyStackReader, NpyStackWriterSync, parseDType } from "../../mod.ts";
 import {
   CliFileError,
@@ -44,20 +45,6 @@ export function expandStacks(
     for (const f of r.files) out.push(f);
   }
   return out;
-}
-
-/**
- * Whether `dir` is a stack that grows along its last axis.
- *
- * @param dir A stack folder.
- * @param maxHeaderSize The header size cap (`--max-header-size`).
- * @returns `true` for a Fortran-order stack.
- */
-export function isFortranStack(dir: string, maxHeaderSize?: number): boolean {
-  if (!isDirectory(dir)) return false;
-  const r = NpyStackReader.openSync(dir, headerOptions(maxHeaderSize));
-  r.closeSync();
-  return r.fortranOrder;
 }
 
 /** What `info --json` prints for a stack folder. */
@@ -116,6 +103,9 @@ export function stackInfoOutput(
   info:    ${rec.hasInfo ? "present" : "missing (run recover on the folder)"}
 `;
 }
+
+/** Most shard files `split` makes of rows that hold no data (shape `(n, 0)`). */
+const MAX_EMPTY_SHARDS = 1 << 16;
 
 /** The `split` command. */
 export const split: Command = {
@@ -189,6 +179,22 @@ Example:
       // a batch holds many rows (a small file was one shard, whatever N).
       const perShard = rows ??
         (h.rowBytes > 0 ? Math.max(1, Math.ceil(bytes! / h.rowBytes)) : 0);
+      const rowCount = h.shape[h.growthAxis]!;
+      if (
+        h.rowBytes === 0 && perShard > 0 &&
+        Math.ceil(rowCount / perShard) > MAX_EMPTY_SHARDS
+      ) {
+        // A number in a 128-byte header would make 10**14 files.
+        throw new RangeError(
+          `Cannot split ${inPath}: its ${rowCount} rows hold no data (dtype "${h.dtype}", shape ${
+            shapeText(h.shape)
+          }), and ${perShard} rows a shard would make ${
+            Math.ceil(rowCount / perShard)
+          } shard files of no data (at most ${MAX_EMPTY_SHARDS}); pass --rows ${
+            Math.ceil(rowCount / MAX_EMPTY_SHARDS)
+          } or more`,
+        );
+      }
       const stack = NpyStackWriterSync.open(dir, {
         dtype: parseDType(h.dtype), // as it stands, |S0 too
         fortranOrder: h.fortranOrder,

@@ -24,7 +24,7 @@ import { delimiterOption } from "./from_csv.ts";
 const MAX_EMPTY_LINES = 1 << 20;
 import { groupFiles, groupToCsv, isGroup } from "./group.ts";
 import { sameFileIn } from "./_fs.ts";
-import { expandStacks, isFortranStack } from "./stack.ts";
+import { expandStacks } from "./stack.ts";
 
 /** The `to-csv` command. */
 export const toCsv: Command = {
@@ -101,19 +101,11 @@ Example:
         maxHeaderSize: intOption(args, "max-header-size"),
       });
     }
-    // A stack folder stands for its shards, in order.
-    const paths = inputs;
+    // A stack folder is read as one array (NpyStackReader, as Dask).
     const max = intOption(args, "max-header-size");
-    const src = openSource(paths[0]!, max);
+    const src = openSource(inPath, max, true);
     try {
       const { info } = src;
-      if (
-        paths.length > 1 && info.shape.length > 1 && isFortranStack(inPath, max)
-      ) {
-        throw new RangeError(
-          `Cannot write "${inPath}" as CSV: it is a Fortran-order stack, whose shards hold columns; concat it into one file first`,
-        );
-      }
       if (info.shape.length > 2) {
         throw new RangeError(
           `Cannot write "${inPath}" as CSV: it is ${info.shape.length}-d, and CSV holds 1-d and 2-d arrays`,
@@ -137,44 +129,41 @@ Example:
       await writeOutput(text, progress, async () => {
         progress.start(
           `to-csv ${inPath}`,
-          paths.length > 1 ? undefined : info.dataLength,
+          info.dataLength,
         );
         if (headerLine !== undefined) await out.write(`${headerLine}\n`);
         const delim = delimiter.charCodeAt(0);
-        for (const path of paths) {
-          const part = path === paths[0] ? src : openSource(path, max);
-          let done = 0;
-          for (const block of rowBlocks(part)) {
-            const { data, rows, cols } = block;
-            if (cols === 0 && rows > MAX_EMPTY_LINES) {
-              throw new RangeError(
-                `Cannot write ${path} as CSV: its ${rows} rows hold no values (shape (${
-                  part.info.shape.join(", ")
-                })), and at most ${MAX_EMPTY_LINES} empty lines are written`,
-              );
-            }
-            let r = 0, c = 0;
-            try {
-              for (; r < rows; r++) {
-                const base = r * cols;
-                for (c = 0; c < cols; c++) {
-                  if (c > 0) out.putCode(delim);
-                  out.put(format(data, base + c));
-                }
-                out.putCode(10);
-                if (out.full) await out.flush();
-              }
-            } catch (e) {
-              if (!(e instanceof UnwritableField)) throw e;
-              throw new RangeError(
-                `Cannot write "${path}" as CSV: row ${
-                  done + r
-                }, column ${c} ${e.reason}`,
-              );
-            }
-            done += rows;
-            progress.add(block.bytes);
+        let done = 0;
+        for (const block of rowBlocks(src)) {
+          const { data, rows, cols } = block;
+          if (cols === 0 && rows > MAX_EMPTY_LINES) {
+            throw new RangeError(
+              `Cannot write ${inPath} as CSV: its ${rows} rows hold no values (shape (${
+                info.shape.join(", ")
+              })), and at most ${MAX_EMPTY_LINES} empty lines are written`,
+            );
           }
+          let r = 0, c = 0;
+          try {
+            for (; r < rows; r++) {
+              const base = r * cols;
+              for (c = 0; c < cols; c++) {
+                if (c > 0) out.putCode(delim);
+                out.put(format(data, base + c));
+              }
+              out.putCode(10);
+              if (out.full) await out.flush();
+            }
+          } catch (e) {
+            if (!(e instanceof UnwritableField)) throw e;
+            throw new RangeError(
+              `Cannot write "${inPath}" as CSV: row ${
+                done + r
+              }, column ${c} ${e.reason}`,
+            );
+          }
+          done += rows;
+          progress.add(block.bytes);
         }
       });
     } finally {
