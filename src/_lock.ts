@@ -65,11 +65,9 @@ import {
 import { NpyLockedError } from "./errors.ts";
 import {
   describe,
-  isoTime,
   lockNotCreated,
   newToken,
   parseHolder,
-  utf8,
 } from "./_lock_text.ts";
 import {
   LOCK_BYTES,
@@ -78,7 +76,7 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace, statPath } from "./_path_meta.ts";
+import { statPath } from "./_path_meta.ts";
 import {
   HOLD_SLOTS,
   HOLD_TEMP,
