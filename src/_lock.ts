@@ -485,10 +485,20 @@ export function lockAt(
           if (code !== "ENOENT") throw e;
         }
       }
-      const mine = tryCreate(fs, lockPath, path, verb, born, !small);
-      if (mine !== null) return held(fs, lockPath, mine, tidy || small);
+      const mine = create(lockPath);
+      if (mine === "full" && !fs.exists(lockPath)) {
+        // No room for a new lock: the guard (this process's hold) is
+        // renamed to be the lock.
+        fs.rename(guard, lockPath);
+        const own = guardHold;
+        guardHold = null;
+        return held(fs, lockPath, own, true);
+      }
+      if (mine !== null && mine !== "full") {
+        return held(fs, lockPath, mine, tidy || small);
+      }
     } finally {
-      dropHold(fs, guard, guardHold);
+      if (guardHold !== null) dropHold(fs, guard, guardHold);
     }
   }
   if (vanished !== null && danglingLink(fs, vanished)) {

@@ -14,6 +14,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
+  linkSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -166,6 +167,21 @@ test(
       join(root, "filler"),
       statSync(join(root, "filler")).size - 4096,
     );
+    assert.equal(recoverSync(path), true);
+    assert.equal(verdict(path, "atomic"), "right");
+    onlyFile(root);
+  }),
+);
+
+test(
+  "stop 26: a stale lock whose removal frees no block (a second name a killed recover left) on a disk with one free block: its guard becomes the lock",
+  tmpfsTestOptions(120_000),
+  withTmpfs("size=2m", (root) => {
+    const path = killedWriter(root, "atomic");
+    // A killed taker's claimed name of the same file (pid 4194304 is past
+    // Linux's largest: dead).
+    linkSync(`${path}.lock`, `${path}.lock.4194304.0123456789abcdef.stale`);
+    fillDisk(root, 4096);
     assert.equal(recoverSync(path), true);
     assert.equal(verdict(path, "atomic"), "right");
     onlyFile(root);
