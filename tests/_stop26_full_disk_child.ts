@@ -9,6 +9,9 @@
  * - `shift PATH` / `moved PATH`: `ensureAppendableSync(PATH, { inplace:
  *   true })`, SIGKILLed right after it spoils byte 0 (the move begins: a
  *   kill rolled back), or 3 writes later (a chunk moved: rolled forward).
+ * - `group DIR` / `stack DIR`: a group writer (members `a` `<i4`, `b`
+ *   `<f8`) appending 3 rows, or a stack writer (`shardRows: 2`) appending
+ *   5, then `ack 1` and SIGKILL (locks left, the stack's live shard too).
  * - `N recover PATH`: `recoverSync(PATH)` killed after its Nth file call
  *   (`runKilledAt`); prints `exit 0` if it got through.
  * - `N atomic2 PATH`: the same kill around an `atomic` writer's open,
@@ -21,6 +24,8 @@ import process from "node:process";
 import {
   ensureAppendableSync,
   NpyAppendArraySync,
+  NpyGroupWriterSync,
+  NpyStackWriterSync,
   recoverSync,
 } from "../mod.ts";
 import { childThrough, ints, say, startKillChild } from "./_kill_at.ts";
@@ -32,6 +37,17 @@ if (args[0] === "atomic" || args[0] === "plain") {
   const path = args[1]!;
   const npy = NpyAppendArraySync.open(path, { atomic: args[0] === "atomic" });
   npy.append(ints(1000, 500));
+  say("ack 1");
+  process.kill(process.pid, "SIGKILL");
+} else if (args[0] === "group" || args[0] === "stack") {
+  if (args[0] === "group") {
+    const g = NpyGroupWriterSync.open(args[1]!, {
+      members: { a: "<i4", b: "<f8" },
+    });
+    g.append({ a: ints(0, 3), b: new Float64Array([0, 1, 2]) });
+  } else {
+    NpyStackWriterSync.open(args[1]!, { shardRows: 2 }).append(ints(0, 5));
+  }
   say("ack 1");
   process.kill(process.pid, "SIGKILL");
 } else if (args[0] === "shift" || args[0] === "moved") {

@@ -26,8 +26,12 @@ import { join } from "node:path";
 import {
   ensureAppendableSync,
   NpyAppendArraySync,
+  NpyGroupWriterSync,
+  NpyStackWriterSync,
   readNpySync,
   recover,
+  recoverGroupSync,
+  recoverStackSync,
   recoverSync,
 } from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -187,6 +191,35 @@ test(
     onlyFile(root);
   }),
 );
+
+for (const kind of ["group", "stack"]) {
+  test(
+    `stop 26: recoverGroup / recoverStack after a ${kind} writer was killed on a full disk, and the next open`,
+    tmpfsTestOptions(120_000),
+    withTmpfs("size=2m", (root) => {
+      const dir = join(root, "g");
+      const r = spawnSync(CHILD[0], [...CHILD[1], kind, dir], {
+        encoding: "utf8",
+      });
+      assert.equal(r.signal, "SIGKILL", r.stderr);
+      fillDisk(root);
+      const rows = kind === "group"
+        ? recoverGroupSync(dir)
+        : recoverStackSync(dir)[0];
+      assert.equal(rows, kind === "group" ? 3 : 5);
+      assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
+      const files = readdirSync(dir).filter((n) => n.endsWith(".npy")).sort();
+      const got = runPython(
+        "import sys, numpy as np\nprint(sum(len(np.load(p)) for p in sys.argv[1:]))",
+        files.map((n) => join(dir, n)),
+      ).trim();
+      assert.equal(got, kind === "group" ? "6" : "4");
+      (kind === "group"
+        ? NpyGroupWriterSync.open(dir)
+        : NpyStackWriterSync.open(dir)).close();
+    }),
+  );
+}
 
 for (const kind of ["atomic", "moved"]) {
   test(
