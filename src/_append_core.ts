@@ -87,6 +87,8 @@ export class AppendCore {
   /** Reused across appends while dtype and order stay the same. */
   #prepareOptions: PrepareOptions | null = null;
   readonly bufferBytes: number;
+  /** `atomic`: headers at `close()` only, so NumPy never reads rows a kill undoes. */
+  #atCommit = false;
   #buffer: Uint8Array | null = null;
   /** Bytes in `#buffer`: the last ones before `dataEnd`. */
   #buffered = 0;
@@ -95,12 +97,9 @@ export class AppendCore {
     this.label = label;
     this.shown = showFile(label);
     const checked = checkWriterOptions(options, this.shown);
-    // An atomic change's rows are not the file's until `close()` commits
-    // it: the header on disk keeps the old rows meanwhile, so `np.load`
-    // (which knows no change record) reads the file as before, and after a
-    // kill too; `close()` writes the header, then removes the record.
+    this.#atCommit = options.atomic === true;
     this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend &&
-      options.atomic !== true;
+      !options.atomic;
     this.casting = checked.casting;
     this.fsync = checked.fsync;
     this.fortranOrder = checked.fortranOrder;
@@ -109,11 +108,7 @@ export class AppendCore {
     this.dtype = this.#wantDType;
   }
 
-  /**
-   * Starts a new file over `size` bytes of old contents (an empty file, or
-   * one opened with `deleteIfExists`): the first append writes over them
-   * and cuts what is left.
-   */
+  /** Starts a new file over `size` old bytes (empty, or `deleteIfExists`): the first append writes over them and cuts the rest. */
   startOver(size: number): void {
     this.#staleSize = size;
   }
@@ -364,10 +359,7 @@ export class AppendCore {
     else this.headerDirty = true;
   }
 
-  /**
-   * Cuts the file and state back to `rows` in place (a group's undo: no
-   * free space); returns why it failed (tried again as `#rollback`'s).
-   */
+  /** Cuts file and state back to `rows` in place (a group's undo: no free space); returns why it failed (tried again as `#rollback`'s). */
   *cutBack(rows: number): IoSteps<unknown> {
     yield* this.#retryUndo();
     const shape = this.shape, axis = this.growthAxis;
@@ -422,15 +414,16 @@ export class AppendCore {
     // The old bytes of a file object started afresh are cut first: one
     // that cannot truncate fails here, before any byte changed.
     if (this.#staleSize > end) yield* truncate(end);
+    const empty = [...shape];
+    empty[growthAxis(order, shape.length)] = 0;
     try {
-      if (!this.fsync && bytes.length <= SMALL_CREATE_BYTES) {
+      const small = !this.fsync && bytes.length <= SMALL_CREATE_BYTES;
+      if (small && !this.#atCommit) {
         const all = new Uint8Array(end);
         all.set(header);
         all.set(bytes, header.length);
         yield* write(all, 0);
       } else {
-        const empty = [...shape];
-        empty[growthAxis(order, shape.length)] = 0;
         yield* write(
           wrapHeaderText(
             headerText(descrText, order, empty),
@@ -440,8 +433,8 @@ export class AppendCore {
         );
         yield* write(bytes, header.length);
         if (this.fsync) yield* sync();
-        yield* write(header, 0);
-        if (this.fsync) yield* sync();
+        if (!this.#atCommit) yield* write(header, 0);
+        if (this.fsync && !this.#atCommit) yield* sync();
       }
     } catch (e) {
       // Leave an empty file, not part of a header that a later first
@@ -463,7 +456,8 @@ export class AppendCore {
     this.headerLength = header.length;
     this.dataEnd = this.#syncedEnd = end;
     this.shape = [...shape];
-    this.#diskShape = this.shape;
+    this.#diskShape = this.#atCommit ? empty : this.shape;
+    this.headerDirty = this.#atCommit;
   }
 
   /**
@@ -504,10 +498,7 @@ export class AppendCore {
     return true;
   }
 
-  /**
-   * Writes the header for the current shape. When the header write fails,
-   * the header the file had is written back.
-   */
+  /** Writes the header for the current shape (a failed write puts the old one back). */
   *updateHeader(): IoSteps<void> {
     this.checkOpen(UPDATE_HEADER);
     yield* this.#writeHeader();

@@ -68,11 +68,9 @@ import {
 import { NpyLockedError } from "./errors.ts";
 import {
   describe,
-  isoTime,
   lockNotCreated,
   newToken,
   parseHolder,
-  utf8,
 } from "./_lock_text.ts";
 import {
   LOCK_BYTES,
@@ -81,7 +79,6 @@ import {
   unreadable,
   unreadableLock,
 } from "./_lock_refusal.ts";
-import { pidNamespace } from "./_path_meta.ts";
 import {
   HOLD_SLOTS,
   HOLD_TEMP,
@@ -99,6 +96,7 @@ import {
   runtimeError,
 } from "./_path_fs.ts";
 import { thisProcess } from "./_process_info.ts";
+import { diskFull, holdRecord, reuseForLock } from "./_lock_reuse.ts";
 
 export { type HeldLock, unremovedLockOf } from "./_lock_hold.ts";
 
@@ -117,9 +115,6 @@ function codeOf(e: unknown): string | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
 }
-
-/** Codes of a disk out of space or inodes. */
-const FULL = new Set(["ENOSPC", "EDQUOT"]);
 
 /**
  * Creates `file` holding a new hold record, atomically: the record is
@@ -140,22 +135,7 @@ function tryCreate(
   born: number | null = null,
   slot = true,
 ): Hold | null {
-  const me = thisProcess();
-  const token = newToken();
-  const record = JSON.stringify({
-    pid: me.pid,
-    start: me.start,
-    thread: me.thread,
-    threadStart: me.threadStart,
-    host: me.host,
-    runtime: me.runtime,
-    token,
-    path,
-    pidns: pidNamespace(),
-    since: isoTime(Date.now()),
-    ...(born === null ? {} : { born }),
-  });
-  const bytes = utf8(record);
+  const { token, bytes } = holdRecord(path, born);
   try {
     const f = createWhole(
       fs,
@@ -170,11 +150,8 @@ function tryCreate(
     const raw = (e as Error).cause; // the runtime's, named after the path
     // On a full disk the record cannot be written even where the file
     // exists: then it is judged (held: `NpyLockedError` naming the holder;
-    // stale: its takeover fails with the full disk).
-    if (
-      FULL.has(codeOf(e) ?? codeOf(raw) ?? "") &&
-      fs.readText(file, LOCK_BYTES) !== null
-    ) return null;
+    // stale: taken over in place, `_lock_reuse.ts`).
+    if (diskFull(e) && fs.readText(file, LOCK_BYTES) !== null) return null;
     const named = codeOf(raw) !== undefined ||
       (raw as Error | undefined)?.name === "NotCapable";
     throw lockNotCreated(runtimeError(named ? raw : e, verb, path), file);
@@ -413,8 +390,23 @@ export function lockAt(
   const small = smallFolder(fs, dirOf(lockPath));
   // A name found taken (EEXIST) with nothing readable behind it.
   let vanished: string | null = null;
+  // On a full disk, a dead hold's file is reused (`_lock_reuse.ts`).
+  let full: unknown = null;
+  const create = (file: string, b = born): Hold | null | "full" => {
+    try {
+      return tryCreate(fs, file, path, verb, b, !small);
+    } catch (e) {
+      if (!diskFull(e)) throw e;
+      full = e;
+      return "full";
+    }
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
-    const hold = tryCreate(fs, lockPath, path, verb, born, !small);
+    let hold = create(lockPath);
+    if (hold === "full") {
+      hold = reuseForLock(fs, lockPath, path, verb, born, null, full);
+      tidy = true;
+    }
     if (hold !== null) return held(fs, lockPath, hold, tidy || small, byId);
     const text = read(lockPath);
     const verdict = earlierFiles(fs, lockPath, text, born)
@@ -430,7 +422,7 @@ export function lockAt(
     // Stale: take it over under the guard.
     tidy = true;
     const guard = `${lockPath}.takeover`;
-    let guardHold = tryCreate(fs, guard, path, verb, null, !small);
+    let guardHold = create(guard, null);
     if (guardHold === null) {
       const guardText = read(guard);
       const guardVerdict = judge(fs, guard, guardText);
@@ -450,11 +442,18 @@ export function lockAt(
         );
         if (got === "busy") throw refuse(read(claim));
       }
-      guardHold = tryCreate(fs, guard, path, verb, null, !small);
+      guardHold = create(guard, null);
       if (guardHold === null) {
         if (read(guard) === null) vanished = guard;
         continue;
       }
+    }
+    if (guardHold === "full") {
+      // No room for the guard (and none was there): the stale lock's own
+      // file becomes this hold, claimed by a rename.
+      const mine = reuseForLock(fs, lockPath, path, verb, born, text, full);
+      if (mine !== null) return held(fs, lockPath, mine, true, byId);
+      continue;
     }
     try {
       if (read(lockPath) === text) {
@@ -475,12 +474,20 @@ export function lockAt(
           if (code !== "ENOENT") throw e;
         }
       }
-      const mine = tryCreate(fs, lockPath, path, verb, born, !small);
-      if (mine !== null) {
+      const mine = create(lockPath);
+      if (mine === "full" && !fs.exists(lockPath)) {
+        // No room for a new lock: the guard (this process's hold) is
+        // renamed to be the lock.
+        fs.rename(guard, lockPath);
+        const own = guardHold;
+        guardHold = null;
+        return held(fs, lockPath, own, true, byId);
+      }
+      if (mine !== null && mine !== "full") {
         return held(fs, lockPath, mine, tidy || small, byId);
       }
     } finally {
-      dropHold(fs, guard, guardHold);
+      if (guardHold !== null) dropHold(fs, guard, guardHold);
     }
   }
   if (vanished !== null && danglingLink(fs, vanished)) {

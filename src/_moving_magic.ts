@@ -33,6 +33,6 @@ export function refuseMoving(preamble: Uint8Array): void {
   ) return;
   throw new NpyFormatError(
     "needs-recovery",
-    'its magic string reads "\\x00NUMPY": an in-place rewrite (ensureAppendable with inplace: true) is moving its data, or was killed doing it, and zeroes that byte meanwhile; wait for it to end, or run recover on the file\'s path (its change record "<file>.journal" beside it), which finishes the move and puts the byte back',
+    'its magic string reads "\\x00NUMPY": an in-place rewrite (ensureAppendable with inplace: true) is moving its data, or was killed doing it, and zeroes that byte meanwhile; wait for it to end, or run recover on the file\'s path: its change record "<file>.journal" beside it holds the move\'s progress, and recover finishes the move and puts the byte back. A copy of the file taken meanwhile needs that record copied beside it too (from the same moment): without it the moved and unmoved bytes cannot be told apart, so nothing reads or changes the copy; recover the original instead and copy it again',
   );
 }

@@ -59,16 +59,23 @@ export function createWhole(
     const { path: tmp, file: f, after } = typeof temp === "string"
       ? { path: temp, file: fs.open(temp, "createNew"), after: undefined }
       : temp();
+    let linking = false;
     try {
       fill(f);
+      linking = true;
       fs.link(tmp, file);
       return f;
     } catch (e) {
       f.closeSync();
       if (codeOf(e) === "EEXIST") return null;
+      // A link takes an inode of its own on tmpfs: out of them, the
+      // temporary's is freed below and `file` made directly instead.
+      const linkFull = linking && /^(ENOSPC|EDQUOT)$/.test(codeOf(e));
       // The link's error names no file on Deno: named after `file`.
-      if (!NO_LINKS.has(codeOf(e))) throw runtimeError(e, "create", file);
-      linkless.add(folder);
+      if (!NO_LINKS.has(codeOf(e)) && !linkFull) {
+        throw runtimeError(e, "create", file);
+      }
+      if (!linkFull) linkless.add(folder);
     } finally {
       try {
         fs.remove(tmp);
