@@ -86,9 +86,11 @@ export interface NpyAppendArrayOptions {
   /**
    * Make every append until `close()` one all-or-nothing change (default
    * `false`; paths only). The file's size and header are first recorded in
-   * `<file>.journal`; `close()` commits (removes the record), `abort()`
-   * rolls the file back, and after a kill the next writer's `open` or
-   * `recover` rolls it back; readers refuse the file meanwhile.
+   * `<file>.journal`; `close()` commits (writes the header, then removes
+   * the record), `abort()` rolls the file back, and after a kill the next
+   * writer's `open` or `recover` rolls it back. Meanwhile the library's
+   * readers refuse the file, and the header on disk keeps the old rows, so
+   * `np.load` reads the file as it was before the change.
    *
    * With `deleteIfExists: true` too, the writer replaces the file as a
    * whole: under the file's lock, appends go to a temporary file beside it
