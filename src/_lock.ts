@@ -96,7 +96,12 @@ import {
   runtimeError,
 } from "./_path_fs.ts";
 import { thisProcess } from "./_process_info.ts";
-import { diskFull, holdRecord, reuseForLock } from "./_lock_reuse.ts";
+import {
+  diskFull,
+  holdRecord,
+  reuseDeadHold,
+  reuseForLock,
+} from "./_lock_reuse.ts";
 
 export { type HeldLock, unremovedLockOf } from "./_lock_hold.ts";
 
@@ -252,7 +257,19 @@ function removeStaleGuard(
 ): "done" | "busy" {
   const guard = `${lockPath}.takeover`;
   const claim = `${lockPath}.claim`;
-  let hold = tryCreate(fs, claim, path, verb, null, slot);
+  let hold: Hold | null;
+  try {
+    hold = tryCreate(fs, claim, path, verb, null, slot);
+  } catch (e) {
+    if (!diskFull(e)) throw e;
+    // No room for a claim: the stale guard's own file becomes it (renamed
+    // aside, checked, rewritten, linked to the claim's name), so the guard
+    // is gone; `null`: claimed or replaced by another taker meanwhile.
+    const { token, bytes } = holdRecord(path, null);
+    const f = reuseDeadHold(fs, claim, guard, text, bytes);
+    if (f === null) return "done";
+    hold = { token, file: f };
+  }
   if (hold === null) {
     const claimText = read(claim);
     const verdict = judge(fs, claim, claimText);

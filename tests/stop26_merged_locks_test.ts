@@ -1,0 +1,98 @@
+/**
+ * Stop 26 (h8): the merged lock changes attacked together: h3's reuse of
+ * a dead hold's file on a full disk, h4's lock by device and inode without
+ * a descriptor, h5's `<lock>.claim` under which a stale takeover guard is
+ * removed. Each case: a writer killed (its lock left), takers killed at
+ * chosen steps (their guard or claim left), then a full disk; `recover`
+ * and the next open must work, NumPy must read every acknowledged row
+ * once, and nothing but the file may be left.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { NpyAppendArraySync, recover, recoverSync } from "../mod.ts";
+import { scriptCommand } from "./_runtime.ts";
+import { ints } from "./_kill_at.ts";
+import { runPython } from "./_numpy.ts";
+import { fillDisk, fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
+
+const CHILD = scriptCommand(
+  new URL("./_stop26_full_disk_child.ts", import.meta.url),
+);
+
+/** Whether NumPy reads `path` as exactly `range(n)` (`<i4`). */
+function numpyRows(path: string): string {
+  return runPython(
+    `
+import sys
+import numpy as np
+a = np.load(sys.argv[1])
+print("right" if a.dtype == np.dtype("<i4") and (a == np.arange(int(sys.argv[2]), dtype="<i4")).all() else "wrong %r" % (a.shape,))
+`,
+    [path, "1500"],
+  ).trim();
+}
+
+/** A plain writer of `root/x.npy` killed after 1,500 acknowledged rows. */
+function killedWriter(root: string): string {
+  const path = join(root, "x.npy");
+  const w = NpyAppendArraySync.open(path);
+  w.append(ints(0, 1000));
+  w.close();
+  const r = spawnSync(CHILD[0], [...CHILD[1], "plain", path], {
+    encoding: "utf8",
+  });
+  assert.equal(r.signal, "SIGKILL", r.stderr);
+  assert.match(r.stdout, /ack 1/);
+  return path;
+}
+
+function onlyFile(root: string): void {
+  assert.deepEqual(
+    readdirSync(root).filter((n) => n !== "filler" && !/^inode-/.test(n)),
+    ["x.npy"],
+  );
+}
+
+// A taker killed while it held the takeover guard (and, with `claim`, a
+// second one killed while it held the guard's claim) left its record
+// there: the dead writer's text stands for a dead taker's record.
+for (const left of ["guard", "guard+claim", "claim"]) {
+  for (const full of ["blocks", "inodes"]) {
+    for (const how of ["sync", "async"]) {
+      test(
+        `stop 26 (h8): recover (${how}) on a disk out of ${full} with a killed taker's ${left} left`,
+        tmpfsTestOptions(120_000),
+        withTmpfs(
+          full === "blocks" ? "size=2m" : "size=8m,nr_inodes=64",
+          async (root) => {
+            const path = killedWriter(root);
+            const lock = `${path}.lock`;
+            if (left.includes("guard")) {
+              copyFileSync(lock, `${lock}.takeover`);
+            }
+            if (left.includes("claim")) copyFileSync(lock, `${lock}.claim`);
+            const freeInodes = full === "inodes" ? fillInodes(root) : null;
+            if (full === "blocks") fillDisk(root);
+            assert.equal(
+              how === "sync" ? recoverSync(path) : await recover(path),
+              true,
+            );
+            assert.equal(numpyRows(path), "right");
+            onlyFile(root);
+            // The next open on the still full disk works too.
+            const w = NpyAppendArraySync.open(path);
+            assert.equal(w.shape[0], 1500);
+            w.close();
+            onlyFile(root);
+            freeInodes?.();
+            assert.equal(readFileSync(path).length > 6000, true);
+          },
+        ),
+      );
+    }
+  }
+}
