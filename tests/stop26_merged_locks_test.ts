@@ -11,11 +11,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { NpyAppendArraySync, recover, recoverSync } from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
-import { ints } from "./_kill_at.ts";
+import { EMPTY_LOCK_GRACE_MS } from "../src/_lock.ts";
+import { ints, killPoints, runKilledAt } from "./_kill_at.ts";
 import { runPython } from "./_numpy.ts";
 import { fillDisk, fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
@@ -48,6 +57,11 @@ function killedWriter(root: string): string {
   assert.equal(r.signal, "SIGKILL", r.stderr);
   assert.match(r.stdout, /ack 1/);
   return path;
+}
+
+/** Waits `ms` (blocking: the checks are synchronous). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function onlyFile(root: string): void {
@@ -95,4 +109,46 @@ for (const left of ["guard", "guard+claim", "claim"]) {
       );
     }
   }
+}
+
+// `recover` killed at every file call on the full disk, with the killed
+// taker's guard left (its claim made of the guard's own file), then
+// `recover` again on the still full disk.
+for (const full of ["blocks", "inodes"]) {
+  test(
+    `stop 26 (h8): recover killed at every file call on a disk out of ${full}, a killed taker's guard left, then recover again`,
+    tmpfsTestOptions(600_000),
+    withTmpfs(
+      full === "blocks" ? "size=2m" : "size=8m,nr_inodes=64",
+      (root) => {
+        const path = killedWriter(root);
+        copyFileSync(`${path}.lock`, `${path}.lock.takeover`);
+        const saved = readdirSync(root).map((n) =>
+          [n, readFileSync(join(root, n))] as const
+        );
+        let through = false;
+        for (const k of killPoints(1, 200)) {
+          for (const f of readdirSync(root)) rmSync(join(root, f));
+          for (const [n, bytes] of saved) writeFileSync(join(root, n), bytes);
+          if (full === "blocks") fillDisk(root);
+          else fillInodes(root);
+          through = runKilledAt(CHILD, k, "recover", path).through;
+          // Killed between the O_EXCL fallback's create and its write (a
+          // link needs an inode of its own on tmpfs): the empty lock is
+          // busy for EMPTY_LOCK_GRACE_MS (a live taker may be writing it).
+          if (
+            existsSync(`${path}.lock`) &&
+            statSync(`${path}.lock`).size === 0
+          ) {
+            sleepMs(EMPTY_LOCK_GRACE_MS + 100);
+          }
+          assert.equal(recoverSync(path), true, `kill after call ${k}`);
+          assert.equal(numpyRows(path), "right", `kill after call ${k}`);
+          onlyFile(root);
+          if (through) break;
+        }
+        assert.ok(through, "recover never got through");
+      },
+    ),
+  );
 }
