@@ -99,6 +99,7 @@ import { thisProcess } from "./_process_info.ts";
 import {
   diskFull,
   holdRecord,
+  placeHold,
   reuseDeadHold,
   reuseForLock,
 } from "./_lock_reuse.ts";
@@ -492,10 +493,9 @@ export function lockAt(
         }
       }
       const mine = create(lockPath);
-      if (mine === "full" && !fs.exists(lockPath)) {
+      if (mine === "full" && placeHold(fs, guard, lockPath)) {
         // No room for a new lock: the guard (this process's hold) is
-        // renamed to be the lock.
-        fs.rename(guard, lockPath);
+        // made the lock (linked; renamed only where a link needs room).
         const own = guardHold;
         guardHold = null;
         return held(fs, lockPath, own, true, byId);

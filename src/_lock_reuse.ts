@@ -231,6 +231,39 @@ export function reuseDeadHold(
 }
 
 /**
+ * Makes the hold at `from` (this process's, whole) the lock `lockPath`:
+ * linked to it (`EEXIST`: another's lock stands there), then its own name
+ * removed. Where the link itself needs room (tmpfs counts names) or links
+ * are not supported, renamed onto the name if it is still free. (A bare
+ * look then rename replaced a lock made in between by a live writer,
+ * which this hold's release then removed: two writers.)
+ *
+ * @returns Whether `lockPath` is now this hold; `false`: another's lock
+ *   is there.
+ * @throws the link's error when neither could be done.
+ */
+export function placeHold(
+  fs: PathFs,
+  from: string,
+  lockPath: string,
+): boolean {
+  try {
+    fs.link(from, lockPath);
+  } catch (e) {
+    if (codeOf(e) === "EEXIST") return false;
+    if (placeByRename(fs, from, lockPath, e)) return true;
+    if (fs.exists(lockPath)) return false;
+    throw e;
+  }
+  try {
+    fs.remove(from);
+  } catch {
+    // A second name of the lock, this process's: the tidy-up removes it.
+  }
+  return true;
+}
+
+/**
  * Where a link fails for want of an inode (or links are not supported):
  * renames `aside` onto `lockPath` if nothing is there. `false`: something
  * is (another taker's lock), or the rename failed.

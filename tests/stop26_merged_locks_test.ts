@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -21,7 +22,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArraySync, recover, recoverSync } from "../mod.ts";
+import process from "node:process";
+import {
+  NpyAppendArraySync,
+  NpyLockedError,
+  recover,
+  recoverSync,
+} from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { EMPTY_LOCK_GRACE_MS } from "../src/_lock.ts";
 import { ints, killPoints, runKilledAt } from "./_kill_at.ts";
@@ -152,3 +159,88 @@ for (const full of ["blocks", "inodes"]) {
     ),
   );
 }
+
+/**
+ * Runs `run` with `act` done just before the first rename or link (node:fs,
+ * and Deno's own) of `from` onto `to`.
+ */
+async function beforePlacing(
+  from: string,
+  to: string,
+  act: () => void,
+  run: () => Promise<void>,
+): Promise<boolean> {
+  const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
+  const fs = process.getBuiltinModule("node:fs") as unknown as Record<
+    string,
+    unknown
+  >;
+  const owners: Array<[Record<string, unknown>, string]> = [
+    [fs, "renameSync"],
+    [fs, "linkSync"],
+  ];
+  if (deno !== undefined) {
+    owners.push([deno, "renameSync"], [deno, "linkSync"]);
+  }
+  const saved = owners.map(([o, k]) => o[k]);
+  let fired = false;
+  for (const [owner, name] of owners) {
+    const real = owner[name] as (a: string, b: string) => void;
+    owner[name] = function (this: unknown, a: string, b: string) {
+      if (!fired && String(a) === from && String(b) === to) {
+        fired = true;
+        act();
+      }
+      return real.call(this, a, b);
+    };
+  }
+  try {
+    await run();
+  } finally {
+    owners.forEach(([o, k], i) => (o[k] = saved[i]));
+  }
+  return fired;
+}
+
+// A taker on a full disk whose takeover guard is renamed onto the free
+// lock name (removing the stale lock freed no block: it had a second
+// name): a live writer that made the lock between the look and the
+// rename must keep it (a rename replaces what is at its target).
+test(
+  "stop 26 (h8): a lock made by a live writer just before a full disk's taker makes its guard the lock stays theirs",
+  tmpfsTestOptions(120_000),
+  withTmpfs("size=2m", async (root) => {
+    const path = killedWriter(root);
+    const lock = `${path}.lock`;
+    const dead = JSON.parse(readFileSync(lock, "utf8")).pid;
+    // The stale lock's second name: a dead taker's temporary.
+    linkSync(lock, `${lock}.${dead}.0123456789abcdef.new`);
+    // A live holder's record (this process's, another token), ready.
+    const other = join(root, "other.npy");
+    const live = NpyAppendArraySync.open(other);
+    const liveText = readFileSync(`${other}.lock`, "utf8");
+    const ready = join(root, "ready.lock");
+    writeFileSync(ready, liveText);
+    fillDisk(root, 4096);
+    let got: unknown = null;
+    const fired = await beforePlacing(
+      `${lock}.takeover`,
+      lock,
+      () => linkSync(ready, lock),
+      async () => {
+        try {
+          recoverSync(path);
+        } catch (e) {
+          got = e;
+        }
+      },
+    );
+    try {
+      assert.ok(fired, "the guard was not placed at the lock");
+      assert.equal(readFileSync(lock, "utf8"), liveText);
+      assert.ok(got instanceof NpyLockedError, String(got));
+    } finally {
+      live.close();
+    }
+  }),
+);
