@@ -31,10 +31,10 @@ import {
 import { judge } from "./_lock_judge.ts";
 import { LOCK_BYTES } from "./_lock_refusal.ts";
 import { HOLD_TEMP } from "./_lock_names.ts";
-import { isoTime, newToken, utf8 } from "./_lock_text.ts";
+import { isoTime, newToken, parseHolder, utf8 } from "./_lock_text.ts";
 import { pathFix } from "./_system_error.ts";
 import { pidNamespace } from "./_path_meta.ts";
-import { thisProcess } from "./_process_info.ts";
+import { processAlive, thisProcess } from "./_process_info.ts";
 
 function codeOf(e: unknown): string {
   for (const x of [e, (e as Error | null)?.cause]) {
@@ -314,7 +314,13 @@ function reuseLeftover(
     const file = dir + name;
     try {
       const text = fs.readText(file, LOCK_BYTES);
-      if (text === null || judge(fs, file, text) !== "stale") continue;
+      if (text === null) continue;
+      // Empty or torn (killed before or while writing it): its name's pid
+      // says whether its taker is gone; a whole record is judged.
+      const dead = parseHolder(text) === null
+        ? processAlive(Number(m[1]), null) === false
+        : judge(fs, file, text) === "stale";
+      if (!dead) continue;
       const f = reuseDeadHold(fs, lockPath, file, text, record);
       if (f !== null) return f;
     } catch {

@@ -151,14 +151,14 @@ for (const full of ["blocks", "inodes"]) {
           else fillInodes(root);
           through = runKilledAt(CHILD, k, "recover", path).through;
           // Killed between the O_EXCL fallback's create and its write (a
-          // link needs an inode of its own on tmpfs): the empty lock is
-          // busy for EMPTY_LOCK_GRACE_MS (a live taker may be writing it).
-          if (
-            existsSync(`${path}.lock`) &&
-            statSync(`${path}.lock`).size === 0
-          ) {
-            sleepMs(EMPTY_LOCK_GRACE_MS + 100);
-          }
+          // link needs an inode of its own on tmpfs): an empty lock, guard
+          // or claim is busy for EMPTY_LOCK_GRACE_MS (a live taker may be
+          // writing it), then stale.
+          const torn = ["", ".takeover", ".claim"].some((end) => {
+            const f = `${path}.lock${end}`;
+            return existsSync(f) && statSync(f).size === 0;
+          });
+          if (torn) sleepMs(EMPTY_LOCK_GRACE_MS + 100);
           assert.equal(recoverSync(path), true, `kill after call ${k}`);
           assert.equal(numpyRows(path), "right", `kill after call ${k}`);
           onlyFile(root);
@@ -254,3 +254,30 @@ test(
     }
   }),
 );
+
+// A taker killed between creating its record's temporary and writing it
+// (`<lock>.<pid>.<token>.new`, empty), the lock already removed, on a disk
+// then full: the temporary's name says its taker is dead, so it is reused
+// at once (before, judged by its empty text, it was "being written" for
+// EMPTY_LOCK_GRACE_MS and `recover` said no lock was left to reuse).
+// Out of inodes (out of blocks, an empty file has no block to give).
+for (const full of ["inodes"]) {
+  test(
+    `stop 26 (h8): a killed taker's empty temporary is reused at once on a disk out of ${full}`,
+    tmpfsTestOptions(120_000),
+    withTmpfs(
+      "size=8m,nr_inodes=64",
+      (root) => {
+        const path = killedWriter(root);
+        const lock = `${path}.lock`;
+        const dead = JSON.parse(readFileSync(lock, "utf8")).pid;
+        rmSync(lock);
+        writeFileSync(`${lock}.${dead}.0123456789abcdef.new`, "");
+        fillInodes(root);
+        assert.equal(recoverSync(path), true);
+        assert.equal(numpyRows(path), "right");
+        onlyFile(root);
+      },
+    ),
+  );
+}
