@@ -174,12 +174,12 @@ for (const full of ["blocks", "inodes"]) {
  * Runs `run` with `act` done just before the first rename or link (node:fs,
  * and Deno's own) of `from` onto `to`.
  */
-async function beforePlacing(
+function beforePlacing(
   from: string,
   to: string,
   act: () => void,
-  run: () => Promise<void>,
-): Promise<boolean> {
+  run: () => void,
+): boolean {
   const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
   const fs = process.getBuiltinModule("node:fs") as unknown as Record<
     string,
@@ -205,7 +205,7 @@ async function beforePlacing(
     };
   }
   try {
-    await run();
+    run();
   } finally {
     owners.forEach(([o, k], i) => (o[k] = saved[i]));
   }
@@ -219,7 +219,7 @@ async function beforePlacing(
 test(
   "stop 26 (h8): a lock made by a live writer just before a full disk's taker makes its guard the lock stays theirs",
   tmpfsTestOptions(120_000),
-  withTmpfs("size=2m", async (root) => {
+  withTmpfs("size=2m", (root) => {
     const path = killedWriter(root);
     const lock = `${path}.lock`;
     const dead = JSON.parse(readFileSync(lock, "utf8")).pid;
@@ -233,11 +233,11 @@ test(
     writeFileSync(ready, liveText);
     fillDisk(root, 4096);
     let got: unknown = null;
-    const fired = await beforePlacing(
+    const fired = beforePlacing(
       `${lock}.takeover`,
       lock,
       () => linkSync(ready, lock),
-      async () => {
+      () => {
         try {
           recoverSync(path);
         } catch (e) {
