@@ -281,3 +281,27 @@ for (const full of ["inodes"]) {
     ),
   );
 }
+
+// The same full disk without a rival: the guard linked as the lock, its
+// own name removed, and nothing left once `recover` is done.
+test(
+  "stop 26 (h8): a full disk's taker whose stale lock had a second name makes its guard the lock",
+  tmpfsTestOptions(120_000),
+  withTmpfs("size=2m", (root) => {
+    const path = killedWriter(root);
+    const lock = `${path}.lock`;
+    const dead = JSON.parse(readFileSync(lock, "utf8")).pid;
+    linkSync(lock, `${lock}.${dead}.0123456789abcdef.new`);
+    fillDisk(root, 4096);
+    const fired = beforePlacing(`${lock}.takeover`, lock, () => {}, () => {
+      assert.equal(recoverSync(path), true);
+    });
+    assert.ok(fired, "the guard was not placed at the lock");
+    assert.equal(numpyRows(path), "right");
+    onlyFile(root);
+    const w = NpyAppendArraySync.open(path);
+    assert.equal(w.shape[0], 1500);
+    w.close();
+    onlyFile(root);
+  }),
+);
