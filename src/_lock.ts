@@ -100,8 +100,8 @@ import {
   diskFull,
   holdRecord,
   placeHold,
-  reuseDeadHold,
   reuseForLock,
+  reuseGuardAsClaim,
 } from "./_lock_reuse.ts";
 
 export { type HeldLock, unremovedLockOf } from "./_lock_hold.ts";
@@ -263,13 +263,9 @@ function removeStaleGuard(
     hold = tryCreate(fs, claim, path, verb, null, slot);
   } catch (e) {
     if (!diskFull(e)) throw e;
-    // No room for a claim: the stale guard's own file becomes it (renamed
-    // aside, checked, rewritten, linked to the claim's name), so the guard
-    // is gone; `null`: claimed or replaced by another taker meanwhile.
-    const { token, bytes } = holdRecord(path, null);
-    const f = reuseDeadHold(fs, claim, guard, text, bytes);
-    if (f === null) return "done";
-    hold = { token, file: f };
+    // No room for a claim: the stale guard's own file becomes it.
+    hold = reuseGuardAsClaim(fs, lockPath, path, verb, text, e);
+    if (hold === null) return "done";
   }
   if (hold === null) {
     const claimText = read(claim);

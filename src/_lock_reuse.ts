@@ -119,6 +119,38 @@ export function reuseForLock(
 }
 
 /**
+ * The claim `<lock>.claim` of `lockPath`, made on a full disk (`full`, the
+ * failure to create it) from the stale takeover guard's own file (its text
+ * `text`): renamed aside, checked, rewritten with this hold's record and
+ * linked to the claim's name, so the stale guard is gone. (Removing a
+ * stale guard needs the claim, a new file: a taker killed while it held
+ * the guard, then a full disk, and `recover` failed.)
+ *
+ * @returns The claim's hold, or `null` when the guard was claimed or
+ *   replaced by another taker meanwhile, or another's claim stands.
+ * @throws the full disk's error, naming the file and the room its lock
+ *   needs, when the record does not fit in the guard's blocks.
+ */
+export function reuseGuardAsClaim(
+  fs: PathFs,
+  lockPath: string,
+  path: string,
+  verb: string,
+  text: string,
+  full: unknown,
+): { token: string; file: OpenedFile } | null {
+  const { token, bytes } = holdRecord(path, null);
+  const claim = `${lockPath}.claim`;
+  let f: OpenedFile | null;
+  try {
+    f = reuseDeadHold(fs, claim, `${lockPath}.takeover`, text, bytes);
+  } catch (e) {
+    throw lockNeedsRoom(diskFull(e) ? e : full, verb, path, lockPath);
+  }
+  return f === null ? null : { token, file: f };
+}
+
+/**
  * The error of a lock that could not be made on a full disk: the
  * system's words, that nothing was changed, and the room a lock needs.
  */

@@ -19,6 +19,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -303,5 +304,31 @@ test(
     assert.equal(w.shape[0], 1500);
     w.close();
     onlyFile(root);
+  }),
+);
+
+// An empty stale guard (a taker killed in the O_EXCL fallback, long ago)
+// on a disk out of blocks: its file has no block to become the claim. The
+// error names the file and the room, not the claim's temporary name, and
+// nothing is changed.
+test(
+  "stop 26 (h8): an empty stale guard on a disk out of blocks: the full disk's words, nothing changed",
+  tmpfsTestOptions(120_000),
+  withTmpfs("size=2m", (root) => {
+    const path = killedWriter(root);
+    const guard = `${path}.lock.takeover`;
+    writeFileSync(guard, "");
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(guard, old, old);
+    fillDisk(root);
+    const before = readdirSync(root).sort();
+    assert.throws(() => recoverSync(path), (e: Error) => {
+      assert.equal((e as { code?: string }).code, "ENOSPC");
+      assert.ok(e.message.startsWith(`Cannot recover "${path}"`), e.message);
+      assert.match(e.message, /the file is unchanged/);
+      assert.doesNotMatch(e.message, /\.stale/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(root).sort(), before);
   }),
 );
