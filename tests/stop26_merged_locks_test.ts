@@ -26,8 +26,12 @@ import { join } from "node:path";
 import process from "node:process";
 import {
   NpyAppendArraySync,
+  NpyGroupWriterSync,
   NpyLockedError,
+  NpyStackWriterSync,
   recover,
+  recoverGroupSync,
+  recoverStackSync,
   recoverSync,
 } from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
@@ -332,3 +336,48 @@ test(
     assert.deepEqual(readdirSync(root).sort(), before);
   }),
 );
+
+// A group and a stack killed, a taker of each of their locks (the
+// folder's, the members' or the live shard's) killed too, then a full
+// disk: `recoverGroup` / `recoverStack` and the next open.
+for (const kind of ["group", "stack"]) {
+  test(
+    `stop 26 (h8): recover a ${kind} on a full disk with a killed taker's guard at each lock`,
+    tmpfsTestOptions(120_000),
+    withTmpfs("size=2m", (root) => {
+      const dir = join(root, "g");
+      const r = spawnSync(CHILD[0], [...CHILD[1], kind, dir], {
+        encoding: "utf8",
+      });
+      assert.equal(r.signal, "SIGKILL", r.stderr);
+      let guards = 0;
+      for (const d of [root, dir]) {
+        for (const n of readdirSync(d).filter((n) => n.endsWith(".lock"))) {
+          copyFileSync(join(d, n), join(d, `${n}.takeover`));
+          guards++;
+        }
+      }
+      assert.ok(guards >= 2, `${guards} locks`);
+      fillDisk(root);
+      const rows = kind === "group"
+        ? recoverGroupSync(dir)
+        : recoverStackSync(dir)[0];
+      assert.equal(rows, kind === "group" ? 3 : 5);
+      assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.includes(".lock")),
+        [],
+      );
+      const files = readdirSync(dir).filter((n) => n.endsWith(".npy")).sort();
+      const got = runPython(
+        "import sys, numpy as np\nprint(sum(len(np.load(p)) for p in sys.argv[1:]))",
+        files.map((n) => join(dir, n)),
+      ).trim();
+      assert.equal(got, kind === "group" ? "6" : "4");
+      (kind === "group"
+        ? NpyGroupWriterSync.open(dir)
+        : NpyStackWriterSync.open(dir)).close();
+      assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
+    }),
+  );
+}
