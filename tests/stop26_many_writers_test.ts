@@ -56,12 +56,20 @@ const CURSORS = RUNTIME === "deno" ? 16 : 0;
 
 const row = (i: number) => ({ data: Float64Array.of(i, -i), shape: [1, 2] });
 
-/** The locks of `path` by device and inode, in the system's temporary folder. */
+/**
+ * The locks of `path` by device and inode, in the system's temporary
+ * folder: of its kind only (a file's `links`, a folder's `folder`), as a
+ * lock of the other kind with the same numbers is another test's, whose
+ * file or folder had the inode `path` now reuses.
+ */
 function locksById(path: string): string[] {
   const s = statSync(path);
+  const kind = s.isDirectory() ? "folder" : "links";
   const tail = `-${s.dev}-${s.ino}.lock`;
   return readdirSync(tmpdir())
-    .filter((n) => n.startsWith("npy-append-array-") && n.endsWith(tail))
+    .filter((n) =>
+      n.startsWith(`npy-append-array-${kind}-`) && n.endsWith(tail)
+    )
     .map((n) => join(tmpdir(), n));
 }
 
