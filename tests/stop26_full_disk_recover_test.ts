@@ -34,71 +34,17 @@ import {
   recoverStackSync,
   recoverSync,
 } from "../mod.ts";
-import { scriptCommand } from "./_runtime.ts";
 import { ints, killPoints, runKilledAt } from "./_kill_at.ts";
-import { oldNpyBytes, ramp } from "./_journal_files.ts";
+import { ramp } from "./_journal_files.ts";
 import { runPython } from "./_numpy.ts";
+import {
+  CHILD,
+  killedWriter,
+  onlyFile,
+  verdict,
+  WANT,
+} from "./_full_disk_killed.ts";
 import { fillDisk, fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
-
-const CHILD = scriptCommand(
-  new URL("./_stop26_full_disk_child.ts", import.meta.url),
-);
-
-/** What NumPy makes of the file: `right`, `wrong` or `refused`. */
-const NP_VERDICT = `
-import sys
-import numpy as np
-try:
-    a = np.load(sys.argv[1])
-except Exception:
-    print("refused")
-else:
-    want = np.array(eval(sys.argv[2]), dtype="<i4")
-    print("right" if a.shape == want.shape and (a == want).all() else "wrong")
-`;
-
-/** The rows a kind of killed writer acknowledged, as Python text. */
-const WANT: Record<string, string> = {
-  atomic: "range(1000)", // an atomic writer killed before close: none of its
-  plain: "range(1500)", // a plain writer's appends survive the kill
-  shift: "[i * 3 + 1 for i in range(50000)]",
-  moved: "[i * 3 + 1 for i in range(50000)]",
-};
-
-function verdict(path: string, kind: string): string {
-  return runPython(NP_VERDICT, [path, WANT[kind]!]).trim();
-}
-
-/** Leaves a writer of `kind` killed on `root/x.npy`, its lock (and record) left. */
-function killedWriter(root: string, kind: string): string {
-  const path = join(root, "x.npy");
-  if (kind === "shift" || kind === "moved") {
-    // An in-place ensureAppendable killed as its move began (byte 0
-    // spoilt), or once a chunk moved.
-    writeFileSync(path, oldNpyBytes(ramp(50_000)));
-    const r = spawnSync(CHILD[0], [...CHILD[1], kind, path]);
-    assert.equal(r.signal, "SIGKILL", String(r.stderr));
-    assert.equal(readFileSync(path)[0], 0);
-    return path;
-  }
-  const w = NpyAppendArraySync.open(path);
-  w.append(ints(0, 1000));
-  w.close();
-  const r = spawnSync(CHILD[0], [...CHILD[1], kind, path], {
-    encoding: "utf8",
-  });
-  assert.equal(r.signal, "SIGKILL", r.stderr);
-  assert.match(r.stdout, /ack 1/);
-  return path;
-}
-
-/** Only the file and the fillers are left. */
-function onlyFile(root: string): void {
-  assert.deepEqual(
-    readdirSync(root).filter((n) => n !== "filler" && !/^inode-/.test(n)),
-    ["x.npy"],
-  );
-}
 
 for (const kind of ["atomic", "plain", "shift", "moved"]) {
   for (const full of ["blocks", "inodes"]) {
