@@ -10,7 +10,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { NpyAppendArraySync } from "../mod.ts";
+import {
+  NpyAppendArraySync,
+  NpyGroupWriterSync,
+  NpyStackWriterSync,
+  recoverGroupSync,
+  recoverStackSync,
+} from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { ints } from "./_kill_at.ts";
 import { oldNpyBytes, ramp } from "./_journal_files.ts";
@@ -81,4 +87,32 @@ export function onlyFile(root: string, also: RegExp | null = null): void {
     ),
     ["x.npy"],
   );
+}
+
+/**
+ * Recovers the group or stack `dir` (in `root/g`) of a writer killed
+ * before the disk filled, and checks it: the rows kept (a group 3, a stack
+ * 5 in its last shard), nothing left beside it or inside it but its files,
+ * NumPy's total of rows (6, 4), and a next open on the full disk.
+ */
+export function recoverFolderOnFullDisk(
+  root: string,
+  dir: string,
+  kind: string,
+): void {
+  const rows = kind === "group"
+    ? recoverGroupSync(dir)
+    : recoverStackSync(dir)[0];
+  assert.equal(rows, kind === "group" ? 3 : 5);
+  assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".lock")), []);
+  const files = readdirSync(dir).filter((n) => n.endsWith(".npy")).sort();
+  const got = runPython(
+    "import sys, numpy as np\nprint(sum(len(np.load(p)) for p in sys.argv[1:]))",
+    files.map((n) => join(dir, n)),
+  ).trim();
+  assert.equal(got, kind === "group" ? "6" : "4");
+  (kind === "group"
+    ? NpyGroupWriterSync.open(dir)
+    : NpyStackWriterSync.open(dir)).close();
 }

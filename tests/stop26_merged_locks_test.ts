@@ -26,18 +26,19 @@ import { join } from "node:path";
 import process from "node:process";
 import {
   NpyAppendArraySync,
-  NpyGroupWriterSync,
   NpyLockedError,
-  NpyStackWriterSync,
   recover,
-  recoverGroupSync,
-  recoverStackSync,
   recoverSync,
 } from "../mod.ts";
 import { EMPTY_LOCK_GRACE_MS } from "../src/_lock.ts";
 import { killPoints, runKilledAt } from "./_kill_at.ts";
-import { runPython } from "./_numpy.ts";
-import { CHILD, killedWriter, onlyFile, verdict } from "./_full_disk_killed.ts";
+import {
+  CHILD,
+  killedWriter,
+  onlyFile,
+  recoverFolderOnFullDisk,
+  verdict,
+} from "./_full_disk_killed.ts";
 import { fillDisk, fillInodes, tmpfsTestOptions, withTmpfs } from "./_tmpfs.ts";
 
 /** Waits `ms` (blocking: the checks are synchronous). */
@@ -319,24 +320,7 @@ for (const kind of ["group", "stack"]) {
       }
       assert.ok(guards >= 2, `${guards} locks`);
       fillDisk(root);
-      const rows = kind === "group"
-        ? recoverGroupSync(dir)
-        : recoverStackSync(dir)[0];
-      assert.equal(rows, kind === "group" ? 3 : 5);
-      assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
-      assert.deepEqual(
-        readdirSync(dir).filter((n) => n.includes(".lock")),
-        [],
-      );
-      const files = readdirSync(dir).filter((n) => n.endsWith(".npy")).sort();
-      const got = runPython(
-        "import sys, numpy as np\nprint(sum(len(np.load(p)) for p in sys.argv[1:]))",
-        files.map((n) => join(dir, n)),
-      ).trim();
-      assert.equal(got, kind === "group" ? "6" : "4");
-      (kind === "group"
-        ? NpyGroupWriterSync.open(dir)
-        : NpyStackWriterSync.open(dir)).close();
+      recoverFolderOnFullDisk(root, dir, kind);
       assert.deepEqual(readdirSync(root).sort(), ["filler", "g"]);
     }),
   );
