@@ -20,6 +20,7 @@ import {
 import type { FileInfo } from "./_inspect.ts";
 import { showFile } from "./_error_label.ts";
 import { closeError, undoRefusal } from "./_close_error.ts";
+import { atomicUpdateRefusal, unborn } from "./_journal_commit.ts";
 
 import { adoptedOrder, headerMakerOf } from "./_adopt_existing.ts";
 import {
@@ -242,7 +243,7 @@ export class AppendCore {
     const bytes = prepared.bytes;
     const axis = this.growthAxis;
     if (shape[axis] === this.shape[axis]) return;
-    if (this.#reorder) yield* this.#writeHeader();
+    if (this.#reorder && !this.#atCommit) yield* this.#writeHeader();
     this.#reorder = false;
     if (this.bufferBytes > 0) {
       if (this.#buffered + bytes.length > this.bufferBytes) {
@@ -424,13 +425,8 @@ export class AppendCore {
         all.set(bytes, header.length);
         yield* write(all, 0);
       } else {
-        yield* write(
-          wrapHeaderText(
-            headerText(descrText, order, empty),
-            header.length,
-          ),
-          0,
-        );
+        const first = headerText(descrText, order, empty);
+        yield* write(unborn(first, header.length, this.#atCommit), 0);
         yield* write(bytes, header.length);
         if (this.fsync) yield* sync();
         if (!this.#atCommit) yield* write(header, 0);
@@ -456,7 +452,7 @@ export class AppendCore {
     this.headerLength = header.length;
     this.dataEnd = this.#syncedEnd = end;
     this.shape = [...shape];
-    this.#diskShape = this.#atCommit ? empty : this.shape;
+    this.#diskShape = this.#atCommit ? null : this.shape;
     this.headerDirty = this.#atCommit;
   }
 
@@ -484,7 +480,7 @@ export class AppendCore {
    * direct call; `false`, having done nothing, when the steps are needed.
    */
   updateHeaderDirect(file: FileLikeSync): boolean {
-    this.checkOpen(UPDATE_HEADER);
+    this.#checkUpdate();
     const shape = this.shape;
     if (shape === null || this.fsync || this.#buffered > 0) return false;
     try {
@@ -500,8 +496,13 @@ export class AppendCore {
 
   /** Writes the header for the current shape (a failed write puts the old one back). */
   *updateHeader(): IoSteps<void> {
-    this.checkOpen(UPDATE_HEADER);
+    this.#checkUpdate();
     yield* this.#writeHeader();
+  }
+
+  #checkUpdate(): void {
+    this.checkOpen(UPDATE_HEADER);
+    if (this.#atCommit) throw atomicUpdateRefusal(this.shown);
   }
 
   *#writeHeader(): IoSteps<void> {

@@ -30,6 +30,7 @@ import { readFully, runSync } from "./_io.ts";
 import { refuseForeign } from "./_journal_owner.ts";
 import { rewriteError } from "./_close_error.ts";
 import { MOVING } from "./_moving_magic.ts";
+import { committedEnd } from "./_journal_commit.ts";
 
 /** A record file, opened by a {@linkcode JournalStore}. */
 export interface JournalFile extends FileLikeSync {
@@ -367,8 +368,10 @@ function madeIdOf(rec: JournalFile, j: Journal): string | null {
 
 /**
  * Settles a leftover record: rolls a killed shift forward (or back, if no
- * data had moved), rolls an unfinished atomic append back, removes the
- * temporary file of a killed copy; then removes the record.
+ * data had moved), keeps an atomic append whose header `close()` wrote
+ * (its commit point: see `_journal_commit.ts`) and rolls an unfinished
+ * one back, removes the temporary file of a killed copy; then removes the
+ * record.
  *
  * @param file The file, open for writing (`null` if it is missing).
  * @param store Where its record lives.
@@ -376,6 +379,8 @@ function madeIdOf(rec: JournalFile, j: Journal): string | null {
  * @param removeFile Removes the file an atomic writer had created (once
  *   emptied), before the record goes: a kill in between then leaves the
  *   record, which rolls the creation back again, not an empty file.
+ * @param rollBack Roll an atomic append back even if its header was
+ *   written (its own writer's rollback: `abort()`, a failed commit).
  * @returns What was done: `"none"` (no record), `"finished"`, `"rolled
  *   back"`, `"emptied"` (a file an atomic writer had created, removed by
  *   `removeFile`) or `"cleaned"` (a copy's leftovers).
@@ -385,6 +390,7 @@ export function settleFile(
   store: JournalStore,
   removeTemp: (name: string) => void,
   removeFile: () => void = () => {},
+  rollBack = false,
 ): "none" | "finished" | "rolled back" | "emptied" | "cleaned" {
   const rec = store.open();
   if (rec === null) return "none";
@@ -403,6 +409,7 @@ export function settleFile(
       result = "rolled back";
     } else if (j.kind === "append") {
       const made = j.created ? madeIdOf(rec, j) : null;
+      const end = rollBack ? null : committedEnd(file, j);
       if (
         made !== null &&
         made !== ((file as { identity?(): string | null }).identity?.() ??
@@ -411,6 +418,10 @@ export function settleFile(
         // Another file at the name (moved onto it since the kill): the
         // made file is gone already; this one stays as it is.
         result = "rolled back";
+      } else if (end !== null) {
+        // Committed: NumPy reads the change already; bytes past it cut.
+        if (file.sizeSync() > end) file.truncateSync!(end);
+        result = "finished";
       } else if (j.created) {
         file.truncateSync!(0);
         result = "emptied";

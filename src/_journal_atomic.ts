@@ -65,7 +65,9 @@ function headerLength(file: FileLikeSync): number {
 
 /**
  * Ends an atomic writer's change: commits or rolls the file back, then
- * ends the record. The record's end is the commit point: its name removed
+ * ends the record. The commit point is the header `close()` wrote before
+ * (what NumPy reads, and what settling a record left by a kill keeps: see
+ * `_journal_commit.ts`); the record then ends: its name removed
  * while it still names the open record (a kill right after leaves no
  * record behind), or else, when the name is gone or names another file (a
  * folder renamed meanwhile took the record along), the record voided
@@ -107,6 +109,7 @@ export function endAppend(
         { ...store, open: () => view, remove: () => {} },
         () => {},
         hooks.removeFile,
+        true,
       );
     }
     try {

@@ -8,7 +8,13 @@
 
 import { createWhole } from "./_path_whole.ts";
 import { NpyFormatError } from "./errors.ts";
-import { journalKind, type JournalStore, settleFile } from "./_journal.ts";
+import {
+  journalKind,
+  type JournalStore,
+  readJournal,
+  settleFile,
+} from "./_journal.ts";
+import { committedEnd } from "./_journal_commit.ts";
 import { type OpenedFile, pathFs, syncDir } from "./_path_fs.ts";
 import { realPath, statPath } from "./_path_meta.ts";
 
@@ -125,15 +131,42 @@ export function refuseUnsettled(path: string, verb: string): void {
   if (!pathFs().exists(store.label)) return;
   const kind = journalKind(store);
   if (kind === null || kind === "copy") return;
+  const outcome = kind === "shift"
+    ? "finishes the change"
+    : committed(path, store)
+    ? "keeps the change (its writer's close() had written the header, which commits it; np.load reads it so)"
+    : "rolls the change back (np.load reads the file as before it)";
   throw new NpyFormatError(
     "needs-recovery",
     `it has an unfinished ${
       kind === "shift" ? "in-place rewrite" : "atomic append"
-    } recorded in "${store.label}" (still running, or killed); run recover("${path}") once no writer holds it, which ${
-      kind === "shift" ? "finishes" : "rolls back"
-    } the change`,
+    } recorded in "${store.label}" (still running, or killed); run recover("${path}") once no writer holds it, which ${outcome}`,
     { file: path, verb },
   );
+}
+
+/** Whether the file's header commits its `append` record's change (`committedEnd`). */
+function committed(path: string, store: JournalStore): boolean {
+  const fs = pathFs();
+  try {
+    const rec = store.open(false);
+    if (rec === null) return false;
+    let j;
+    try {
+      j = readJournal(rec);
+    } finally {
+      rec.closeSync();
+    }
+    if (j === null) return false;
+    const file = fs.open(realPath(path), "read");
+    try {
+      return committedEnd(file, j) !== null;
+    } finally {
+      file.closeSync();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /**
