@@ -135,7 +135,7 @@ export function refuseUnsettled(path: string, verb: string): void {
     ? "finishes the change"
     : committed(path, store)
     ? "keeps the change (its writer's close() had written the header, which commits it; np.load reads it so)"
-    : "rolls the change back (np.load reads the file as before it)";
+    : "rolls back the change";
   throw new NpyFormatError(
     "needs-recovery",
     `it has an unfinished ${

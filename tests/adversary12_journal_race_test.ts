@@ -16,7 +16,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
@@ -66,9 +66,19 @@ function atomicAppend(path: string): NpyAppendArraySync {
   first.close();
   const w = NpyAppendArraySync.open(path, { atomic: true });
   w.append({ data: new Float64Array([3, 4]), shape: [1, 2] });
-  // An atomic writer writes its header when it commits (stop 26): written
-  // now, removing the record below is the commit's last step.
-  w.updateHeader();
+  // An atomic writer writes its header when it commits (stop 26), the
+  // commit point (stop 27: `updateHeader()` refused): written now as
+  // `close()` does, removing the record below is the commit's last step.
+  const fd = openSync(path, "r+");
+  try {
+    const header = new Uint8Array(128);
+    readSync(fd, header, 0, 128, 0);
+    const at = new TextDecoder().decode(header).indexOf("(1, 2)");
+    header[at + 1] = 0x32; // "2"
+    writeSync(fd, header, 0, 128, 0);
+  } finally {
+    closeSync(fd);
+  }
   return w;
 }
 
