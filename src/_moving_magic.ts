@@ -3,7 +3,9 @@
  * (`shiftInPlace` in `_journal.ts`): the magic's first byte (`0x93`)
  * zeroed, so that NumPy refuses the file ("the magic string is not
  * correct") instead of reading moved bytes as rows. The header written at
- * the move's end, or settling its change record, puts the byte back.
+ * the move's end, or settling its change record, puts the byte back. An
+ * `atomic` writer's new file has it too until `close()` writes the header
+ * (`unborn` in `_journal_commit.ts`): NumPy refuses it, as no file was there.
  *
  * @module
  */
@@ -33,6 +35,6 @@ export function refuseMoving(preamble: Uint8Array): void {
   ) return;
   throw new NpyFormatError(
     "needs-recovery",
-    'its magic string reads "\\x00NUMPY": an in-place rewrite (ensureAppendable with inplace: true) is moving its data, or was killed doing it, and zeroes that byte meanwhile; wait for it to end, or run recover on the file\'s path: its change record "<file>.journal" beside it holds the move\'s progress, and recover finishes the move and puts the byte back. A copy of the file taken meanwhile needs that record copied beside it too (from the same moment): without it the moved and unmoved bytes cannot be told apart, so nothing reads or changes the copy; recover the original instead and copy it again',
+    'its magic string reads "\\x00NUMPY": an in-place rewrite (ensureAppendable with inplace: true) is moving its data, or was killed doing it, and zeroes that byte meanwhile (as an atomic writer does in a file it creates, until its close()); wait for it to end, or run recover on the file\'s path: its change record "<file>.journal" beside it holds the move\'s progress, and recover finishes the move and puts the byte back. A copy of the file taken meanwhile needs that record copied beside it too (from the same moment): without it the moved and unmoved bytes cannot be told apart, so nothing reads or changes the copy; recover the original instead and copy it again',
   );
 }

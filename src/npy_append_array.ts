@@ -246,7 +246,10 @@ export class NpyAppendArray implements AsyncDisposable {
    * ```
    *
    * @returns A promise that settles when the header is written.
-   * @throws {TypeError} (a rejection) once `close()` has been called.
+   * @throws {TypeError} (a rejection) once `close()` has been called, or
+   * for an `atomic` writer, changing nothing: its header is the change's
+   * commit point, written by `close()` only (NumPy reads all the appends,
+   * or none).
    * @throws {Error} (a rejection) from the runtime (`ENOSPC` ...) naming
    * the path.
    */

@@ -86,11 +86,13 @@ export interface NpyAppendArrayOptions {
   /**
    * Make every append until `close()` one all-or-nothing change (default
    * `false`; paths only). The file's size and header are first recorded in
-   * `<file>.journal`; `close()` commits (writes the header, then removes
-   * the record), `abort()` rolls the file back, and after a kill the next
-   * writer's `open` or `recover` rolls it back. Meanwhile the library's
-   * readers refuse the file, and the header on disk keeps the old rows, so
-   * `np.load` reads the file as it was before the change.
+   * `<file>.journal`; `close()` commits by writing the header (then removes
+   * the record), `abort()` rolls the file back. Meanwhile the library's
+   * readers refuse the file, and the header on disk keeps the old rows (a
+   * new file's is spoilt), so `np.load` reads the file as before the
+   * change; `updateHeader()` is refused. After a kill the next writer's
+   * `open` or `recover` keeps the change if `close()` had written the
+   * header (as `np.load` reads it then), and rolls it back otherwise.
    *
    * With `deleteIfExists: true` too, the writer replaces the file as a
    * whole: under the file's lock, appends go to a temporary file beside it

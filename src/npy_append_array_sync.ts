@@ -217,7 +217,9 @@ export class NpyAppendArraySync implements Disposable {
    * assert.deepEqual(readNpySync(file).shape, [2]);
    * ```
    *
-   * @throws {TypeError} for a closed writer (its file may be another's now).
+   * @throws {TypeError} for a closed writer (its file may be another's now),
+   * or an `atomic` one, changing nothing: its header is the change's commit
+   * point, written by `close()` only (NumPy reads all the appends, or none).
    * @throws {Error} from the runtime (`ENOSPC` ...) naming the path.
    */
   updateHeader(): void {

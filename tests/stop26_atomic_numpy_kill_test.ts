@@ -7,10 +7,11 @@
  * writer's header is written at `close()` only (a new file's says 0 rows
  * until then): after a kill at every file call, NumPy reads the rows as
  * before the change or the whole change (or refuses the file), never one
- * append of two; rows as before stay so after `recover`. (Killed in
- * `close()` between the header's write and the record's removal, NumPy
- * reads the whole change, which `recover` rolls back: the commit window,
- * see DECISIONS "Stop 26: full disks and kills (h3)".)
+ * append of two; rows as before stay so after `recover`, and since stop 27
+ * (the header is the commit point) so does the whole change NumPy read
+ * (killed in `close()` between the header's write and the record's
+ * removal, `recover` rolled it back before: see DECISIONS "Stop 27: the
+ * atomic commit point").
  */
 
 import { test } from "node:test";
@@ -85,6 +86,7 @@ for (const existing of [true, false]) {
         if (before === old || before === "0") {
           assert.equal(after, old, `kill after call ${k}`);
         }
+        if (before === all) assert.equal(after, all, `kill after call ${k}`);
         if (through) break;
       }
       assert.ok(through, "the writer never got through");
