@@ -12,6 +12,11 @@
  *   file. Stacks of such shards the same. Now text naming an existing
  *   file's or stack's own size-0 type is that type; a new file, or another
  *   dtype, keeps the refusal, before any file is touched.
+ * - A group whose member holds `|S0` items (the member declared without a
+ *   dtype, its first append of such rows) could not be opened again:
+ *   group.json lists the member's dtype `"|S0"`, which the group passed to
+ *   the member's writer as text, refused as above. Declaring the member
+ *   `"S"` or `"|S0"` was refused too. Both now open it.
  */
 
 import { describe, test } from "node:test";
@@ -21,6 +26,7 @@ import { join } from "node:path";
 import {
   NpyAppendArray,
   NpyAppendArraySync,
+  NpyGroupWriterSync,
   NpyStackWriterSync,
   readNpyStackSync,
   readNpySync,
@@ -96,7 +102,11 @@ describe("stop 27: a file of size-0 items opened with its own dtype", () => {
           ? ["S", "S0", "|S0", "a", "bytes", rows.dtype]
           : ["U", "<U", "U0", "<U0", "str", rows.dtype];
         for (const spec of specs) {
-          for (const how of ["sync", "async", "atomic"] as const) {
+          // Each spelling sync; the reader's own text async and atomic too.
+          const hows = spec === rows.dtype
+            ? ["sync", "async", "atomic"] as const
+            : ["sync"] as const;
+          for (const how of hows) {
             writeFileSync(path, original);
             if (how === "async") {
               const w = await NpyAppendArray.open(path, { dtype: spec });
@@ -210,4 +220,76 @@ describe("stop 27: a file of size-0 items opened with its own dtype", () => {
     // Refused before any I/O for a stack that is not there.
     assert.equal(existsSync(join(dir, "none")), false);
   });
+
+  test(
+    "a group with a member of size-0 items opens again, declared or not",
+    opts,
+    () => {
+      const dir = tempDir();
+      sizeZeroFiles(dir);
+      const rows = readNpySync(join(dir, "h_S.npy"));
+      const i8 = () => new BigInt64Array([1n, 2n, 3n]);
+      for (const stack of [false, true]) {
+        const group = join(dir, stack ? "g_stack" : "g_file");
+        const extra = stack ? { shardRows: 2 } : {};
+        const g = NpyGroupWriterSync.open(group, {
+          members: { s: {}, i: "<i8" },
+          ...extra,
+        });
+        g.append({ s: rows, i: i8() });
+        g.close();
+        for (
+          const members of [undefined, { s: "S", i: "<i8" }, {
+            s: "|S0",
+            i: "<i8",
+          }]
+        ) {
+          const again = NpyGroupWriterSync.open(group, {
+            ...(members === undefined ? {} : { members }),
+            ...extra,
+          });
+          again.append({ s: rows, i: i8() });
+          again.close();
+        }
+        const s = stack
+          ? readNpyStackSync(join(group, "s"))
+          : readNpySync(join(group, "s.npy"));
+        assert.deepEqual([s.dtype, s.shape], ["|S0", [12]], group);
+        // Another size-0 type, or starting afresh: refused, nothing removed.
+        const json = readFileSync(join(group, "group.json"));
+        for (
+          const [spec, more] of [["U", {}], ["S", {
+            deleteIfExists: true,
+          }]] as const
+        ) {
+          assert.throws(
+            () =>
+              NpyGroupWriterSync.open(group, {
+                members: { s: spec, i: "<i8" },
+                ...extra,
+                ...more,
+              }),
+            {
+              name: "TypeError",
+              message: `Cannot open group "${group}": member "s": ${
+                NEEDS_SIZE(spec, spec === "S" ? "bytes" : "string")
+              }`,
+            },
+          );
+          assert.deepEqual(readFileSync(join(group, "group.json")), json);
+        }
+        // A new group: refused before its folder is made.
+        const fresh = join(dir, stack ? "new_stack_group" : "new_group");
+        assert.throws(
+          () =>
+            NpyGroupWriterSync.open(fresh, {
+              members: { s: "S", i: "<i8" },
+              ...extra,
+            }),
+          { name: "TypeError", message: /member "s": Cannot use dtype "S"/ },
+        );
+        assert.equal(existsSync(fresh), false);
+      }
+    },
+  );
 });
