@@ -442,8 +442,7 @@ export class AppendCore {
         if (this.fsync && !this.#atCommit) yield* sync();
       }
     } catch (e) {
-      // Leave an empty file, not part of a header that a later first
-      // append might not overwrite entirely.
+      // An empty file, not part of a header a later append may not cover.
       yield* this.#rollback(0, null);
       if (!this.broken) this.#staleSize = 0;
       throw e;

@@ -114,8 +114,7 @@ export class StackCore {
     const stack = `the stack "${dir}"`, what = `open ${stack}`;
     this.#shardRows = checkShardOption(shardRows, "shardRows", what);
     this.#shardBytes = checkShardOption(shardBytes, "shardBytes", what);
-    // Before any I/O: the live shard's writer checks them only at the
-    // first append (a truthy "no" as deleteIfExists cleared the stack).
+    // Before any I/O (a truthy "no" as deleteIfExists cleared the stack).
     const { dtype: want, unsized } = checkWriterOptions(options, stack, true);
     if (options.atomic === true) {
       // Its live shard's appends went to a temporary until the seal: a
