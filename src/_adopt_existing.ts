@@ -54,12 +54,12 @@ export function headerMakerOf(
  */
 export function adoptedOrder(
   shown: string,
-  want: DType | undefined,
+  want: { dtype?: DType | undefined; unsized?: TypeError | undefined },
   options: NpyAppendArrayOptions,
   header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
 ): boolean {
   const asked = options.fortranOrder;
-  checkSameLayout(shown, want, asked, header);
+  checkSameLayout(shown, want.dtype, asked, header, want.unsized);
   return asked !== undefined && header.shape.length > 1 &&
       ambiguousOrder(header.shape)
     ? asked
@@ -81,8 +81,11 @@ export function checkSameLayout(
   want: DType | undefined,
   fortranOrder: boolean | undefined,
   header: { dtype: DType; fortranOrder: boolean; shape: readonly number[] },
+  unsized?: TypeError,
 ): void {
   if (want !== undefined && want.str !== header.dtype.str) {
+    // "S" names a file's own |S0 (as readNpy reports it); else its refusal.
+    if (unsized !== undefined) throw unsized;
     throw new TypeError(
       `Cannot append to ${shown}: dtype "${want.str}" does not match file dtype "${header.dtype.str}"; ${
         KEEP_FIX("dtype")

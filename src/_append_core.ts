@@ -84,7 +84,7 @@ export class AppendCore {
   #syncFailed = false;
   /** Makes the headers of the file, once it has one. */
   #headers: HeaderMaker | null = null;
-  #wantDType: DType | undefined;
+  #want: { dtype?: DType | undefined; unsized?: TypeError | undefined };
   /** Reused across appends while dtype and order stay the same. */
   #prepareOptions: PrepareOptions | null = null;
   readonly bufferBytes: number;
@@ -97,7 +97,7 @@ export class AppendCore {
   constructor(label: string, options: NpyAppendArrayOptions) {
     this.label = label;
     this.shown = showFile(label);
-    const checked = checkWriterOptions(options, this.shown);
+    const checked = checkWriterOptions(options, this.shown, true);
     this.#atCommit = options.atomic === true;
     this.rewriteHeaderOnAppend = checked.rewriteHeaderOnAppend &&
       !options.atomic;
@@ -105,8 +105,8 @@ export class AppendCore {
     this.fsync = checked.fsync;
     this.fortranOrder = checked.fortranOrder;
     this.bufferBytes = checked.bufferBytes;
-    this.#wantDType = checked.dtype;
-    this.dtype = this.#wantDType;
+    this.#want = checked;
+    this.dtype = checked.dtype;
   }
 
   /** Starts a new file over `size` old bytes (empty, or `deleteIfExists`): the first append writes over them and cuts the rest. */
@@ -119,6 +119,11 @@ export class AppendCore {
     return this.#closed;
   }
 
+  /** Refuses an unsized `"S"`/`"U"` dtype text for a file it makes. */
+  refuseUnsized(): void {
+    if (this.shape === null && this.#want.unsized) throw this.#want.unsized;
+  }
+
   /** Closes a writer that has no file to write to. */
   markClosed(): void {
     this.#closed = true;
@@ -128,7 +133,7 @@ export class AppendCore {
   adopt(info: FileInfo, options: NpyAppendArrayOptions): void {
     const { header } = info;
     checkFileState(info, "append", { verb: "append to", label: this.label });
-    const order = adoptedOrder(this.shown, this.#wantDType, options, header);
+    const order = adoptedOrder(this.shown, this.#want, options, header);
     this.dtype = header.dtype;
     this.#reorder = order !== header.fortranOrder;
     this.fortranOrder = order;
@@ -433,8 +438,7 @@ export class AppendCore {
         if (this.fsync && !this.#atCommit) yield* sync();
       }
     } catch (e) {
-      // Leave an empty file, not part of a header that a later first
-      // append might not overwrite entirely.
+      // An empty file, not part of a header a later append may not cover.
       yield* this.#rollback(0, null);
       if (!this.broken) this.#staleSize = 0;
       throw e;

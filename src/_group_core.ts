@@ -136,12 +136,17 @@ export class GroupCore {
       { deleteIfExists, fsync, maxHeaderSize, casting },
       `group "${dir}"`,
     );
+    // An unsized "S"/"U" names only an existing member's own |S0/<U0.
+    const unsized = new Map<string, TypeError>();
     for (const [n, { dtype, fortranOrder, casting }] of declared) {
-      checkWriterOptions(
-        { dtype, fortranOrder, casting },
+      const { unsized: u } = checkWriterOptions(
+        { dtype, fortranOrder, casting, deleteIfExists },
         `group "${dir}": member "${n}"`,
+        true,
       );
+      if (u !== undefined) unsized.set(n, u);
     }
+    const [refused] = unsized.values();
     refuseLongName(dir, "write");
     checkGroupFolder(dir, "open", true);
     // A group started afresh or new needs its members: refused before
@@ -160,6 +165,7 @@ export class GroupCore {
       );
     }
     checkPortableNames(dir, names, options.deleteIfExists === true);
+    if (refused && fileSize(groupJsonPath(dir)) < 0) throw refused;
     makeDir(dir, options.fsync ?? false);
     const lock = acquireFolderLock(dir, "write");
     try {
@@ -171,6 +177,7 @@ export class GroupCore {
       }
       let length = 0;
       if (info === null) {
+        if (refused !== undefined) throw refused;
         if (names.length === 0) {
           throw new RangeError(
             `Cannot open group "${dir}": it is new, so pass its members, such as { members: { x: "<f4", y: "<i8" } }`,
@@ -200,7 +207,7 @@ export class GroupCore {
         };
         writeGroupJson(dir, info, options.fsync ?? false);
       } else {
-        checkDeclared(dir, info, declared);
+        checkDeclared(dir, info, declared, unsized);
         checkRotation(dir, info, rot);
         refuseOneFile(dir, info, "open");
         // A member's lock file not removed after its count or cut (a

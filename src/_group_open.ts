@@ -32,6 +32,7 @@ export function checkDeclared(
   dir: string,
   info: GroupInfo,
   declared: Map<string, GroupMemberOptions>,
+  unsized: Map<string, TypeError> = new Map(),
 ): void {
   if (declared.size === 0) return;
   const have = info.members.map((m) => m.name);
@@ -46,6 +47,10 @@ export function checkDeclared(
   }
   for (const m of info.members) {
     const o = declared.get(m.name)!;
+    const u = unsized.get(m.name);
+    if (u && (m.dtype === null || parseDType(o.dtype!).str !== m.dtype)) {
+      throw u;
+    }
     if (o.dtype !== undefined && m.dtype !== null) {
       const want = parseDType(o.dtype).str;
       if (want !== m.dtype) {

@@ -222,6 +222,14 @@ export interface CheckedWriterOptions {
   fortranOrder: boolean;
   bufferBytes: number;
   dtype: DType | undefined;
+  /**
+   * The refusal of a `dtype` given as text naming NumPy's unsized `"S"`/
+   * `"U"` (size 0), left to the caller when it asked (`existing`): such
+   * text still names an existing file's or stack's own `|S0`/`<U0` dtype
+   * (as `readNpy` reports it), so only a new file, or another dtype, is
+   * refused with it.
+   */
+  unsized?: TypeError;
 }
 
 /**
@@ -234,6 +242,11 @@ export interface CheckedWriterOptions {
  *
  * @param options The options (an object, see {@linkcode checkOptions}).
  * @param label The file, stack or group, as messages name it.
+ * @param existing Whether the caller may yet find an existing file or
+ *   stack: the refusal of an unsized `"S"`/`"U"` dtype text is then
+ *   returned as `unsized` (thrown at once with `deleteIfExists`, which
+ *   starts afresh), for the caller to throw unless that text names the
+ *   existing dtype.
  * @returns The values, defaults filled in.
  * @throws {TypeError} for a boolean option that is not a boolean, an
  * unknown casting or dtype, a dtype holding Python objects.
@@ -253,6 +266,7 @@ export function checkWriterOptions(
     dtype?: DTypeSpec | undefined;
   },
   label: string,
+  existing = false,
 ): CheckedWriterOptions {
   for (
     const name of [
@@ -303,6 +317,7 @@ export function checkWriterOptions(
     );
   }
   let dtype: DType | undefined;
+  let refusal: TypeError | undefined;
   if (options.dtype !== undefined) {
     try {
       dtype = parseDType(options.dtype);
@@ -322,11 +337,12 @@ export function checkWriterOptions(
       ? unsizedWhy(dtype)
       : undefined;
     if (unsized !== undefined) {
-      throw new TypeError(
+      refusal = new TypeError(
         `Cannot open ${label}: Cannot use dtype ${
           JSON.stringify(options.dtype)
         }: ${unsized}`,
       );
+      if (!existing || options.deleteIfExists === true) throw refusal;
     }
   }
   return {
@@ -336,5 +352,6 @@ export function checkWriterOptions(
     fortranOrder: (options.fortranOrder as boolean | undefined) ?? false,
     bufferBytes,
     dtype,
+    ...(refusal === undefined ? {} : { unsized: refusal }),
   };
 }

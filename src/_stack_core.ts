@@ -111,12 +111,11 @@ export class StackCore {
     const dir = toPath(target);
     this.dir = dir;
     const { shardRows, shardBytes, deleteIfExists, ...rest } = options;
-    const what = `open the stack "${dir}"`;
+    const stack = `the stack "${dir}"`, what = `open ${stack}`;
     this.#shardRows = checkShardOption(shardRows, "shardRows", what);
     this.#shardBytes = checkShardOption(shardBytes, "shardBytes", what);
-    // Before any I/O: the live shard's writer checks them only at the
-    // first append (a truthy "no" as deleteIfExists cleared the stack).
-    const want = checkWriterOptions(options, `the stack "${dir}"`).dtype;
+    // Before any I/O (a truthy "no" as deleteIfExists cleared the stack).
+    const { dtype: want, unsized } = checkWriterOptions(options, stack, true);
     if (options.atomic === true) {
       // Its live shard's appends went to a temporary until the seal: a
       // kill lost acknowledged rows, and left the temporary for good.
@@ -128,6 +127,7 @@ export class StackCore {
     const fs = this.#fs;
     checkStackFolder(fs, dir, verb, true);
     refuseLongName(dir, verb);
+    if (unsized && !fs.exists(dir)) throw unsized; // "S": an existing |S0 only
     makeFolder(dir, options.fsync ?? false);
     this.#lock = acquireFolderLock(dir, verb);
     this.#folderId = folderId(dir);
@@ -143,6 +143,7 @@ export class StackCore {
         options.maxHeaderSize,
         take,
       );
+      if (unsized && scan.dtype?.str !== want?.str) throw unsized;
       this.chunks = scan.chunks;
       this.#sealedRows = scan.chunks.reduce((a, b) => a + b, 0);
       this.dtype = scan.dtype;

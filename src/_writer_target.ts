@@ -12,6 +12,7 @@ import { AppendCore } from "./_append_core.ts";
 import { adoptExisting } from "./_adopt_existing.ts";
 import type { NpyAppendArrayOptions } from "./npy_append_array_options.ts";
 import { openTarget } from "./_open_target.ts";
+import { FILE_OBJECT_LABEL } from "./_file_label.ts";
 import { checkOptions } from "./_options_check.ts";
 import { WRITER_OPTIONS } from "./_option_kinds.ts";
 import { runSync, size as sizeStep } from "./_io.ts";
@@ -105,9 +106,13 @@ export function openSyncTarget(
   if (atomic && typeof target !== "string" && !(target instanceof URL)) {
     throw atomicNeedsPath();
   }
-  if (typeof target === "string" || target instanceof URL) {
-    refuseStackShard(toPath(target));
-  }
+  const path = typeof target === "string" || target instanceof URL
+    ? toPath(target)
+    : null;
+  if (path !== null) refuseStackShard(path);
+  // The option values are checked before `openTarget`, which removes the
+  // file at once with deleteIfExists: a bad dtype had lost the file.
+  const core = new AppendCore(path ?? FILE_OBJECT_LABEL, options);
   if (atomic && options.deleteIfExists) {
     return openReplace(target as string | URL, options);
   }
@@ -122,7 +127,6 @@ export function openSyncTarget(
   // well by `openTarget` (and by `create` once made), even with one name.
   const shard = stackOpening && t.path !== null;
   try {
-    const core = new AppendCore(t.label, options);
     core.keepsOrder = shard;
     const file = t.file;
     if (file !== null) {
@@ -132,6 +136,7 @@ export function openSyncTarget(
       // started afresh, as an empty FileLikeSync is.
       else if (size !== 0) runSync(adoptExisting(core, options), file);
     }
+    core.refuseUnsized();
     const journal = atomic ? pathJournal(t.path!) : null;
     const fsync = options.fsync === true;
     const record = journal !== null && file !== null
@@ -334,6 +339,7 @@ function openReplace(
   let tmp = "";
   try {
     const core = new AppendCore(t.label, options);
+    core.refuseUnsized();
     const meta = t.file === null ? null : statPath(path, "open");
     const real = realPath(path);
     tmp = tempPathFor(real);

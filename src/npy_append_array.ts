@@ -133,6 +133,7 @@ export class NpyAppendArray implements AsyncDisposable {
       const size = await runAsync(sizeStep(), file);
       if (size === 0 || options.deleteIfExists) core.startOver(size);
       else await runAsync(adoptExisting(core, options), file);
+      core.refuseUnsized();
       return new NpyAppendArray(null, { core, file, release });
     } catch (e) {
       release();
