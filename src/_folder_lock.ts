@@ -12,10 +12,65 @@
 import { acquireLock, type HeldLock, lockAt } from "./_lock.ts";
 import { idLockDirAllowed, idLockPath, LINKS_LOCK_DIR } from "./_lock_names.ts";
 import { statPath } from "./_path_meta.ts";
-import { pathFs, quoted } from "./_path_fs.ts";
+import { makeFolder, pathFs, quoted } from "./_path_fs.ts";
 import { parseHolder } from "./_lock_text.ts";
 import { LOCK_BYTES } from "./_lock_refusal.ts";
 import { NpyLockedError } from "./errors.ts";
+
+/**
+ * Makes the folder `dir` if it is missing (`makeFolder`; with `durable`,
+ * durably) and takes its lock (`acquireFolderLock`). When the lock cannot
+ * be taken (on a full disk its file needs an inode and a block), the
+ * folder this call made is removed again ({@linkcode removeMadeFolder}):
+ * a failed open leaves no empty folder behind. Not when another writer
+ * holds the lock: that writer may be using the folder.
+ *
+ * @returns The lock, and the device and inode of the folder this call
+ * made (`null`: it was there).
+ */
+export function lockMadeFolder(
+  dir: string,
+  durable: boolean,
+  verb: string,
+): { lock: HeldLock; made: string | null } {
+  const fs = pathFs();
+  const missing = fs.kind(dir) === "missing";
+  makeFolder(dir, durable);
+  const made = missing ? folderIdentity(dir) : null;
+  try {
+    return { lock: acquireFolderLock(dir, verb), made };
+  } catch (e) {
+    // A writer holding the lock may be filling the folder this call made.
+    if (!(e instanceof NpyLockedError)) removeMadeFolder(dir, made);
+    throw e;
+  }
+}
+
+/**
+ * Removes the folder a failed open made (`made`, from
+ * {@linkcode lockMadeFolder}), by device and inode, and only while it is
+ * empty: a folder someone else put there or filled meanwhile stays. Call
+ * it before releasing the lock. Best effort (an empty folder left is no
+ * data lost): errors are not thrown.
+ */
+export function removeMadeFolder(dir: string, made: string | null): void {
+  const fs = pathFs();
+  if (made === null || fs.removeFolder === undefined) return;
+  try {
+    if (folderIdentity(dir) === made) fs.removeFolder(dir);
+  } catch {
+    // not empty, or gone: left as it is
+  }
+}
+
+/** The device and inode of the folder `dir`; `null` when unknown. */
+function folderIdentity(dir: string): string | null {
+  try {
+    return statPath(dir, "open").id;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Takes the lock of the folder `dir` beside it and by its identity.

@@ -15,7 +15,7 @@ import {
 } from "./array_input.ts";
 import { toPath } from "./_path_fs.ts";
 import type { HeldLock } from "./_lock.ts";
-import { acquireFolderLock } from "./_folder_lock.ts";
+import { lockMadeFolder, removeMadeFolder } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import { removeDeadTempsBeside } from "./_path_whole.ts";
 import {
@@ -25,7 +25,6 @@ import {
   type GroupInfo,
   groupJsonPath,
   type GroupMemberInfo,
-  makeDir,
   memberInfo,
   memberPath,
   pathOf,
@@ -166,8 +165,7 @@ export class GroupCore {
     }
     checkPortableNames(dir, names, options.deleteIfExists === true);
     if (refused && fileSize(groupJsonPath(dir)) < 0) throw refused;
-    makeDir(dir, options.fsync ?? false);
-    const lock = acquireFolderLock(dir, "write");
+    const { lock, made } = lockMadeFolder(dir, options.fsync ?? false, "write");
     try {
       // A group.json temporary of a writer killed before its rename.
       removeDeadTempsBeside(groupJsonPath(dir));
@@ -273,6 +271,9 @@ export class GroupCore {
       }
       return core;
     } catch (e) {
+      // Still locked: no other writer's. A group.json written stays (a
+      // group with no rows), and so does the folder holding it.
+      removeMadeFolder(dir, made);
       lock.release();
       throw e;
     }

@@ -31,7 +31,7 @@ import { NpyFormatError } from "./errors.ts";
 import { parseDType } from "./dtype.ts";
 import { runtimeError } from "./_system_error.ts";
 import { nodeFs } from "./adapters/node.ts";
-import { kindName, makeFolder, pathFs, syncDir } from "./_path_fs.ts";
+import { kindName, pathFs, syncDir } from "./_path_fs.ts";
 import { tempPathBeside } from "./_path_whole.ts";
 import { groupRebuildCall } from "./_group_words.ts";
 
@@ -271,19 +271,6 @@ export function dirFs(): DirFs {
     );
   }
   return fs as unknown as DirFs;
-}
-
-/**
- * Creates a folder and its parents if missing; with `durable` (the
- * writer's `fsync`), durably (`makeFolder`). The caller refused a path
- * that is no group's folder first (`checkGroupFolder`).
- */
-export function makeDir(dir: string, durable: boolean): void {
-  try {
-    dirFs().statSync(dir);
-  } catch {
-    makeFolder(dir, durable);
-  }
 }
 
 /** The size of a file, or `-1` when it is missing. */

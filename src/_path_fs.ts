@@ -89,6 +89,8 @@ export interface PathFs {
   rename(from: string, to: string): void;
   /** Creates a folder and its parents; nothing if it exists. */
   mkdir(path: string): void;
+  /** Removes an empty folder (fails when it holds anything). */
+  removeFolder?(path: string): void;
   /** Flushes a folder's entries (new and renamed names) to stable storage. */
   syncDir(path: string): void;
   /**

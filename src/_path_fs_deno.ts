@@ -299,5 +299,6 @@ export function denoPathFs(d: DenoPathApi): PathFs {
     symlink: denoLink.bind(null, d, true),
     readLink: denoReadLink.bind(null, d),
     mkdir: denoMkdir.bind(null, d),
+    removeFolder: denoRemove.bind(null, d),
   };
 }

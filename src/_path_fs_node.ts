@@ -44,6 +44,7 @@ export interface NodeFsFull extends NodeFsLike {
   symlinkSync?(target: string, path: string): void;
   readlinkSync?(path: string): string;
   mkdirSync(path: string, options?: { recursive: boolean }): void;
+  rmdirSync?(path: string): void;
   readFileSync(path: string, encoding: "utf8"): string;
   readdirSync(path: string): string[];
   constants: Record<string, number>;
@@ -291,6 +292,13 @@ export function nodePathFs(fs: NodeFsFull): PathFs {
       } catch (e) {
         if ((e as { code?: string }).code === "ENOENT") return [];
         throw runtimeError(e, "read", path);
+      }
+    },
+    removeFolder(path) {
+      try {
+        fs.rmdirSync!(path);
+      } catch (e) {
+        throw runtimeError(e, "remove", path);
       }
     },
     mkdir(path) {

@@ -23,15 +23,9 @@ import { openAsStackShard } from "./_writer_target.ts";
 import { checkWriterOptions } from "./_options_check.ts";
 import { needsRecoverySync, recoverSync } from "./maintenance.ts";
 import { undoRefusal, withoutRecoverAdvice } from "./_close_error.ts";
-import {
-  makeFolder,
-  type PathFs,
-  pathFs,
-  syncDir,
-  toPath,
-} from "./_path_fs.ts";
+import { type PathFs, pathFs, syncDir, toPath } from "./_path_fs.ts";
 import type { HeldLock } from "./_lock.ts";
-import { acquireFolderLock } from "./_folder_lock.ts";
+import { lockMadeFolder, removeMadeFolder } from "./_folder_lock.ts";
 import { refuseLongName } from "./_lock_names.ts";
 import {
   blankPart,
@@ -128,8 +122,8 @@ export class StackCore {
     checkStackFolder(fs, dir, verb, true);
     refuseLongName(dir, verb);
     if (unsized && !fs.exists(dir)) throw unsized; // "S": an existing |S0 only
-    makeFolder(dir, options.fsync ?? false);
-    this.#lock = acquireFolderLock(dir, verb);
+    const held = lockMadeFolder(dir, options.fsync ?? false, verb);
+    this.#lock = held.lock;
     this.#folderId = folderId(dir);
     try {
       if (deleteIfExists) clearStack(dir, fs, options.fsync ?? false);
@@ -169,6 +163,7 @@ export class StackCore {
       this.#openPart();
     } catch (e) {
       this.#live?.close();
+      removeMadeFolder(dir, held.made); // still locked: no other writer's
       releaseAfterFailure(() => this.#lock.release());
       throw e;
     }
