@@ -58,7 +58,13 @@
  */
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
-import { dropHold, type HeldLock, type Hold, holding } from "./_lock_hold.ts";
+import {
+  dropHold,
+  type HeldLock,
+  type Hold,
+  holding,
+  keepById,
+} from "./_lock_hold.ts";
 import { earlierFiles, judge } from "./_lock_judge.ts";
 import {
   openHoldTemp,
@@ -548,16 +554,7 @@ function held(
   // A taker killed while writing its record left its temporary: remove it
   // (`tidy`: after a takeover, on recover, or from a small folder).
   if (tidy) removeDeadHoldTemps(fs, lockPath);
-  const id = byId ? hold.file?.identity() ?? null : null;
-  if (id !== null) {
-    hold.id = id;
-    try {
-      hold.file!.closeSync();
-    } catch {
-      // Closed either way.
-    }
-    hold.file = null;
-  }
+  if (byId) keepById(lockPath, hold);
   let done = false;
   const lock: HeldLock = {
     lockPath,
