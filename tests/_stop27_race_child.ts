@@ -10,12 +10,14 @@
  *   `[ID + 1, seq + 1]` (a file: one row of two `<i4`; a stack: the two as
  *   one `<i4` row of two; a group: members `a` = ID + 1 and `b` = seq + 1).
  *   Prints `done acked N`.
- * - `read KIND PATH OUT`: until `PATH.stop` exists, reads PATH whole (a
+ * - `read KIND PATH OUT [killed]`: until `PATH.stop` exists, reads PATH whole (a
  *   reader opened anew each time; `notyet` while nothing is there) and
  *   checks that what it read is a consistent prefix: every row a pair of
  *   a racer and its next sequence number (each racer's rows in order, no
  *   gap, none twice, no zero). Writes the first fault to OUT and exits 1;
- *   prints `reads N` at the end.
+ *   prints `reads N` at the end. With `killed` (writers are SIGKILLed), an
+ *   `NpyFormatError` is read again: a killed writer's file or folder may
+ *   need recovery until the next writer has made it.
  * - `dump KIND PATH`: prints the pairs read as JSON.
  *
  * @module
@@ -163,6 +165,7 @@ function read(outFile: string) {
     try {
       got = pairs();
     } catch (e) {
+      if (argv[4] === "killed" && e instanceof NpyFormatError) continue;
       writeFileSync(
         outFile,
         `read error: ${(e as Error).name}: ${(e as Error).message}`,

@@ -1,15 +1,18 @@
 /**
  * Stop 27 (h4): writers of two runtimes (this one and another: Bun under
  * Deno, else Deno) race on one file, one stack and one group, several
- * rounds each, with some SIGKILLed once they have acknowledged a row, while
- * readers of both runtimes read it whole again and again. Every writer
- * writes down each row it got acknowledged (`_stop27_race_child.ts`).
- * After the race and a recovery: every acknowledged row is there once,
- * nothing is there twice, a killed writer left at most its one row in
- * flight, and every read was a consistent prefix (each writer's rows in
- * order, none missing between, none twice). Found nothing beyond the
- * fixes of this stop (scratch runs of 20 writers of Deno, Bun and Node at
- * once, a third to two fifths of them killed, several rounds per kind).
+ * rounds each, while readers of both runtimes read it whole again and
+ * again. Every writer writes down each row it got acknowledged
+ * (`_stop27_race_child.ts`). Without kills, every read must be a
+ * consistent prefix (each writer's rows in order, none missing between,
+ * none twice): this found a group reader refusing a live group of stacks
+ * as damaged (`stop27_group_seal_race_test.ts`). With some writers
+ * SIGKILLed once they have a row acknowledged, a reader may meet a file or
+ * folder that needs recovery until the next writer has made it (read
+ * again); after the race and a recovery, every acknowledged row is there
+ * once, nothing is there twice, and a killed writer left at most its one
+ * row in flight. Scratch runs of 20 writers of Deno, Bun and Node at once,
+ * a third to two fifths of them killed, found nothing more for writers.
  *
  * @module
  */
@@ -67,9 +70,12 @@ const acked = (file: string) =>
   readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map(Number);
 
 const WRITERS = 8;
-const KILLED = new Set(process.env.H4_NOKILL ? [] : [1, 4, 6]);
 
-async function race(kind: "file" | "stack" | "group"): Promise<void> {
+async function race(
+  kind: "file" | "stack" | "group",
+  kills: boolean,
+): Promise<void> {
+  const KILLED = new Set(kills ? [1, 4, 6] : []);
   const dir = tempDir();
   const path = join(dir, kind === "file" ? "x.npy" : "x");
   const cmds = commands();
@@ -89,7 +95,8 @@ async function race(kind: "file" | "stack" | "group"): Promise<void> {
   });
   const readers = cmds.map((c, j) => {
     const fault = join(dir, `fault${j}`);
-    return { kid: start(c, ["read", kind, path, fault]), fault };
+    const more = kills ? ["killed"] : [];
+    return { kid: start(c, ["read", kind, path, fault, ...more]), fault };
   });
   try {
     for (const w of writers) {
@@ -176,26 +183,20 @@ async function race(kind: "file" | "stack" | "group"): Promise<void> {
 
 const opts = { timeout: 600_000 };
 
-test(
-  "writers of two runtimes race on one file, some killed; readers beside them",
-  opts,
-  async () => {
-    await race("file");
-  },
-);
+for (const kind of ["file", "stack", "group"] as const) {
+  test(
+    `writers of two runtimes race on one ${kind}; readers beside them read a consistent prefix`,
+    opts,
+    async () => {
+      await race(kind, false);
+    },
+  );
 
-test(
-  "writers of two runtimes race on one stack, some killed; readers beside them",
-  opts,
-  async () => {
-    await race("stack");
-  },
-);
-
-test(
-  "writers of two runtimes race on one group, some killed; readers beside them",
-  opts,
-  async () => {
-    await race("group");
-  },
-);
+  test(
+    `writers of two runtimes race on one ${kind}, some killed: every acknowledged row once`,
+    opts,
+    async () => {
+      await race(kind, true);
+    },
+  );
+}
