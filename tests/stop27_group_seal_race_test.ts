@@ -49,13 +49,14 @@ import { atStat } from "./_remove_at_stat.ts";
         1,
         "before",
         () => renameSync(join(a, "0.npy.part"), join(a, "0.npy")),
-        async () => {
+        () => {
           const r = NpyGroupReader.openSync(g);
           try {
             rows = [...r.readSync().a!.data as Int32Array];
           } finally {
             r.closeSync();
           }
+          return Promise.resolve();
         },
       );
       assert.ok(fired, "the seal was made");
