@@ -60,7 +60,11 @@ export function memberState(
   if (isDir !== (m.stack !== undefined)) return "lost";
   const empty = m.stack === undefined
     ? size === 0
-    : !["info", "0.npy", "0.npy.part"].some((f) => fileSize(join(path, f)) > 0);
+    // In the writer's order: its first seal renames 0.npy.part to 0.npy,
+    // then writes info, so a name gone by its look has become the next
+    // (looked at the other way, a seal between the looks at 0.npy and
+    // 0.npy.part found none: a live group read as damaged, stop 27).
+    : !["0.npy.part", "0.npy", "info"].some((f) => fileSize(join(path, f)) > 0);
   return !empty ? "present" : m.dtype === null ? "absent" : "lost";
 }
 
@@ -77,7 +81,12 @@ export function refuseLost(
   rows: readonly number[],
   verb: string,
 ): void {
-  const i = lost.indexOf(true);
+  // Looked at again: a member found missing before a live writer made it
+  // (a reader's looks at the members take turns with its appends) is
+  // there now, and the rows counted before it are a prefix (stop 27).
+  const i = lost.findIndex((l, k) =>
+    l && memberState(dir, info.members[k]!) === "lost"
+  );
   if (i < 0) return;
   const j = rows.findIndex((n, k) => !lost[k] && n > 0);
   if (j < 0) return;

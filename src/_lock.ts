@@ -58,26 +58,27 @@
  */
 
 import { createWhole, removeDeadTemps } from "./_path_whole.ts";
-import { dropHold, type HeldLock, type Hold, holding } from "./_lock_hold.ts";
+import {
+  dropHold,
+  type HeldLock,
+  type Hold,
+  holding,
+  keepById,
+} from "./_lock_hold.ts";
 import { earlierFiles, judge } from "./_lock_judge.ts";
 import {
   openHoldTemp,
   removeDeadSlot,
   removeDeadSlotAsides,
 } from "./_lock_slots.ts";
-import { NpyLockedError } from "./errors.ts";
-import {
-  describe,
-  lockNotCreated,
-  newToken,
-  parseHolder,
-} from "./_lock_text.ts";
+import { lockNotCreated, newToken, parseHolder } from "./_lock_text.ts";
 import {
   LOCK_BYTES,
   lockedError,
   sameHost,
   unreadable,
   unreadableLock,
+  unremovableStale,
 } from "./_lock_refusal.ts";
 import {
   HOLD_SLOTS,
@@ -271,8 +272,13 @@ function removeStaleGuard(
     const claimText = read(claim);
     const verdict = judge(fs, claim, claimText);
     if (verdict === "held" || verdict === "unknown") return "busy";
-    if (verdict === "stale" && !claimStale(fs, claim, claimText!)) {
-      return "done";
+    if (verdict === "stale") {
+      try {
+        if (!claimStale(fs, claim, claimText!)) return "done";
+      } catch (e) {
+        throw unremovableStale(e, path, claim, lockPath, verb, claimText!) ??
+          e;
+      }
     }
     hold = tryCreate(fs, claim, path, verb, null, slot);
     if (hold === null) return "done";
@@ -282,6 +288,8 @@ function removeStaleGuard(
       try {
         fs.remove(guard);
       } catch (e) {
+        const no = unremovableStale(e, path, guard, lockPath, verb, text);
+        if (no !== null) throw no;
         if (codeOf((e as Error).cause ?? e) !== "ENOENT") throw e;
       }
     }
@@ -474,18 +482,12 @@ export function lockAt(
         try {
           fs.remove(lockPath);
         } catch (e) {
-          const code = codeOf((e as Error).cause ?? e) ?? codeOf(e);
-          if (code === "EPERM" || code === "EACCES") {
-            // A folder with the sticky bit (/tmp): only its owner may.
-            const holder = describe(parseHolder(text));
-            throw new NpyLockedError(
-              `Cannot ${verb} ${quoted(path)}: its lock ${
-                quoted(lockPath)
-              } was left by ${holder}, which has ended, and this process may not remove it (a folder with the sticky bit, such as /tmp, lets only its owner); its owner or root must remove it`,
-              { path, lockPath, holder },
-            );
+          // A folder with the sticky bit (/tmp): only its owner may.
+          const no = unremovableStale(e, path, lockPath, lockPath, verb, text!);
+          if (no !== null) throw no;
+          if ((codeOf((e as Error).cause ?? e) ?? codeOf(e)) !== "ENOENT") {
+            throw e;
           }
-          if (code !== "ENOENT") throw e;
         }
       }
       const mine = create(lockPath);
@@ -552,16 +554,7 @@ function held(
   // A taker killed while writing its record left its temporary: remove it
   // (`tidy`: after a takeover, on recover, or from a small folder).
   if (tidy) removeDeadHoldTemps(fs, lockPath);
-  const id = byId ? hold.file?.identity() ?? null : null;
-  if (id !== null) {
-    hold.id = id;
-    try {
-      hold.file!.closeSync();
-    } catch {
-      // Closed either way.
-    }
-    hold.file = null;
-  }
+  if (byId) keepById(lockPath, hold);
   let done = false;
   const lock: HeldLock = {
     lockPath,

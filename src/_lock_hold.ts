@@ -29,6 +29,35 @@ export interface Hold {
   token: string;
   file: OpenedFile | null;
   id?: string;
+  /** The closed file's times when it was taken (see `keepById`). */
+  changed?: string | null;
+}
+
+/**
+ * Closes the descriptor of `hold` (the lock `lockPath` by device and
+ * inode, never moved), keeping its device and inode and its change time
+ * instead: its release checks them by name (`isMine`). Kept open where the
+ * runtime gives no device and inode.
+ *
+ * @param lockPath The lock file.
+ * @param hold The hold just taken.
+ */
+export function keepById(lockPath: string, hold: Hold): void {
+  const id = hold.file?.identity() ?? null;
+  if (id === null) return;
+  hold.id = id;
+  try {
+    const meta = statPath(lockPath, "open");
+    hold.changed = meta.id === id ? meta.stamp : null;
+  } catch {
+    hold.changed = null;
+  }
+  try {
+    hold.file!.closeSync();
+  } catch {
+    // Closed either way.
+  }
+  hold.file = null;
 }
 
 /** Locks this process holds, released at a normal exit. */
@@ -52,8 +81,9 @@ export function removeIfMine(
   file: string,
   token: string,
   own?: OpenedFile | string | null,
+  changed?: string | null,
 ): boolean {
-  if (!isMine(fs, file, token, own)) return false;
+  if (!isMine(fs, file, token, own, changed)) return false;
   try {
     fs.remove(file);
   } catch (e) {
@@ -66,27 +96,37 @@ export function removeIfMine(
  * Whether `file` is the hold `own` (by device and inode), or holds `token`.
  * An open hold's inode cannot be another file's; a closed one's (`own` its
  * device and inode) can, once someone removed it: then the token decides,
- * read where a descriptor is to be had (a process out of them trusts the
- * device and inode, as before the hold's file was closed).
+ * read where a descriptor is to be had. A process out of them cannot read
+ * it: the inode's times decide (`changed`, its `stamp` kept when the
+ * hold was taken): an inode made anew (ext4 gives a freed inode to the next file at
+ * once: another writer's lock taken at the name since someone removed
+ * this one) or written since is not this hold's (stop 27; before, the
+ * device and inode alone were trusted, and that live lock was removed).
  */
 function isMine(
   fs: PathFs,
   file: string,
   token: string,
   own?: OpenedFile | string | null,
+  changed?: string | null,
 ): boolean {
   const id = typeof own === "string" ? own : own?.identity() ?? null;
   const byToken = () =>
     parseHolder(fs.readText(file, LOCK_BYTES))?.token === token;
   if (id === null) return byToken();
+  let meta;
   try {
-    if (statPath(file, "remove").id !== id) return false;
+    meta = statPath(file, "remove");
+    if (meta.id !== id) return false;
     if (typeof own !== "string") return true;
     return byToken();
   } catch (e) {
     const code = codeOf(e) ?? codeOf((e as Error).cause);
     if (code === "ENOENT" || code === "ENOTDIR") return false;
-    if (code === "EMFILE" || code === "ENFILE") return true;
+    if (meta !== undefined && (code === "EMFILE" || code === "ENFILE")) {
+      return changed === undefined || changed === null ||
+        meta.stamp === null || meta.stamp === changed;
+    }
     throw e;
   }
 }
@@ -110,7 +150,9 @@ export function unremovedLockOf(e: unknown): string | null {
 /** Drops a hold: removes its file if it still holds the token, closes it. */
 export function dropHold(fs: PathFs, name: string, hold: Hold): void {
   try {
-    if (!removeIfMine(fs, name, hold.token, hold.file ?? hold.id)) {
+    if (
+      !removeIfMine(fs, name, hold.token, hold.file ?? hold.id, hold.changed)
+    ) {
       // Not at its name any more (its folder was renamed meanwhile):
       // emptied through the descriptor, so wherever it went it reads as
       // an unreadable lock, stale after the grace time, not as this live

@@ -123,3 +123,42 @@ export function unreadableLock(
     { path, lockPath, holder: "" },
   );
 }
+
+/**
+ * The refusal of a stale lock, takeover guard or claim (`file`, its dead
+ * holder's `text`) whose removal failed with `e` because this process may
+ * not remove it (another user's in a folder with the sticky bit, such as
+ * `/tmp`, or an immutable file); `null` for any other failure. Never taken
+ * over, and never skipped: a lock by device and inode that is refused so
+ * is not left out as one that cannot be made (stop 27).
+ *
+ * @param e The removal's (or rename's) failure.
+ * @param path The file or folder.
+ * @param file The lock, guard or claim file.
+ * @param lockPath The lock file `file` belongs to.
+ * @param verb What was being done.
+ * @param text `file`'s text, naming its ended holder.
+ * @returns The error, or `null`.
+ */
+export function unremovableStale(
+  e: unknown,
+  path: string,
+  file: string,
+  lockPath: string,
+  verb: string,
+  text: string,
+): NpyLockedError | null {
+  if (!unreadable(e)) return null;
+  const holder = describe(parseHolder(text));
+  const what = file === lockPath
+    ? "its lock"
+    : file.endsWith(".takeover")
+    ? "its lock's takeover guard"
+    : "its lock's claim";
+  return new NpyLockedError(
+    `Cannot ${verb} ${quoted(path)}: ${what} ${
+      quoted(file)
+    } was left by ${holder}, which has ended, and this process may not remove it (a folder with the sticky bit, such as /tmp, lets only its owner); its owner or root must remove it`,
+    { path, lockPath: file, holder },
+  );
+}

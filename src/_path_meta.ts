@@ -26,6 +26,13 @@ export interface PathMeta {
   id: string | null;
   /** When the file was created (ms since the epoch), or `null` where the system does not say. */
   born: number | null;
+  /**
+   * The inode's birth, change and modification times (`btime/ctime/mtime`,
+   * ms): differs once it is made anew, written, linked, renamed or chmod-ed
+   * (Deno gives `ctime` in whole seconds; its other two have ms); `null`
+   * where the runtime gives none of them.
+   */
+  stamp: string | null;
 }
 
 interface DenoMeta {
@@ -38,6 +45,8 @@ interface DenoMeta {
     dev: number;
     ino: number | null;
     birthtime: Date | null;
+    ctime?: Date | null;
+    mtime: Date | null;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number | null, gid: number | null): void;
@@ -57,6 +66,8 @@ interface NodeMeta {
     dev: number;
     ino: number;
     birthtimeMs: number;
+    ctimeMs: number;
+    mtimeMs: number;
   };
   chmodSync(path: string, mode: number): void;
   chownSync(path: string, uid: number, gid: number): void;
@@ -116,6 +127,12 @@ export function pidNamespace(): string {
   return pidns;
 }
 
+/** `PathMeta.stamp` from a Deno `stat`. */
+function stampOf(...times: (Date | null | undefined)[]): string | null {
+  const ms = times.map((t) => t?.getTime() ?? null);
+  return ms.every((t) => t === null) ? null : ms.join("/");
+}
+
 /**
  * Mode, owner, link count and identity of the file at `path` (symlinks
  * followed).
@@ -137,6 +154,7 @@ export function statPath(path: string, verb: string): PathMeta {
         nlink: s.nlink ?? 1,
         id: fileId(s.dev, s.ino),
         born: s.birthtime?.getTime() ?? null,
+        stamp: stampOf(s.birthtime, s.ctime, s.mtime),
       };
     }
     const s = node()!.statSync(path);
@@ -147,6 +165,7 @@ export function statPath(path: string, verb: string): PathMeta {
       nlink: s.nlink,
       id: fileId(s.dev, s.ino),
       born: s.birthtimeMs > 0 ? s.birthtimeMs : null,
+      stamp: `${s.birthtimeMs}/${s.ctimeMs}/${s.mtimeMs}`,
     };
   } catch (e) {
     throw runtimeError(nodeStyle(e), verb, path);
