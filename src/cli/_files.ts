@@ -27,6 +27,7 @@ import {
 } from "./_fs.ts";
 import { tempPathBeside } from "./_temp_files.ts";
 import { headerOptions } from "./_npy_source.ts";
+import { commandText } from "./_cli_words.ts";
 
 /** Bytes read from a text input at a time. */
 const TEXT_CHUNK = 1 << 20;
@@ -274,7 +275,9 @@ export function openNpyOutput(
       }
       if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
         throw new RangeError(
-          `Cannot append to "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+          `Cannot append to "${path}": its header has no room to grow; run ${
+            commandText("ensure-appendable", path)
+          } first`,
           { cause: e },
         );
       }
