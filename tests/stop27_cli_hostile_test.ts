@@ -10,6 +10,9 @@
  *   in memory: 357 MB for a 100 MB file, a crash for a larger one. A row
  *   longer than 64 Mi characters is now refused, naming the file, the line
  *   it starts on, and the fix; no OUT is left.
+ * - A file error named no fix: `to-csv a.npy nodir/x.csv` said "no such
+ *   file" (the folder is what is missing; `concat` and `from-csv` said
+ *   "create it first"), an OUT or IN that is a folder "it is a directory".
  */
 
 import { test } from "node:test";
@@ -79,3 +82,38 @@ test(
     }
   },
 );
+
+test("an OUT in a folder not there, or a folder as OUT or IN, names the fix", () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "x.csv"), "1,2\n");
+  const npy = cli(["from-csv", "x.csv", "x.npy"], { cwd: dir });
+  assert.equal(npy.code, 0, npy.stderr);
+  const runs: [string[], RegExp][] = [
+    [
+      ["to-csv", "x.npy", "no dir/x.csv"],
+      /^npy-append-array: Cannot write "no dir\/x\.csv": its folder "no dir" does not exist; create it first\n$/,
+    ],
+    [
+      ["to-csv", "x.npy", join(dir, "nodir", "x.csv")],
+      /its folder "[^"]*nodir" does not exist; create it first\n$/,
+    ],
+    [
+      ["from-csv", "x.csv", "."],
+      /it is a folder, not a file: pass a file's path\n$/,
+    ],
+    [
+      ["concat", ".", "x.npy"],
+      /it is a folder, not a file: pass a file's path\n$/,
+    ],
+    [
+      ["from-csv", ".", "y.npy"],
+      /it is a folder, not a file: pass a file's path\n$/,
+    ],
+  ];
+  for (const [args, want] of runs) {
+    const r = cli(args, { cwd: dir });
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, want, args.join(" "));
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ["x.csv", "x.npy"]);
+});
