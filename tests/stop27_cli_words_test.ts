@@ -20,7 +20,7 @@ import { cliWords } from "../src/cli/_cli_words.ts";
 
 /** The library's names a command-line user cannot type. */
 const API_WORDS =
-  /\brecover(?:Stack|Group)?\(|\b(?:call|run) recover(?:Stack|Group)?\b|\brecoverStack\b|\brecoverGroup\b|\bensureAppendable\b|\bmaxHeaderSize\b|\ballowIncomplete\b|\binplace: true\b|\bcasting "/;
+  /\brecover(?:Stack|Group)?\(|\b(?:call|run) recover(?:Stack|Group)?\b|\brecoverStack\b|\brecoverGroup\b|\bensureAppendable\b|\bmaxHeaderSize\b|\ballowIncomplete\b|\binplace: true\b|\b(?:use|pass|with) casting "/;
 
 /** String literals (quotes and template text) of a source, line by line. */
 function literals(text: string): string[] {
@@ -56,6 +56,18 @@ test("every library message naming a call is reworded for the command line", () 
     }
   }
   assert.ok(seen > 20, `only ${seen} messages found: is the scan broken?`);
+  assert.deepEqual(left, []);
+});
+
+test("the command line's own texts name no call of the library", () => {
+  const dir = join(ROOT, "src", "cli");
+  const left: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.(ts|js)$/.test(name) || name.startsWith("_cli_words.")) continue;
+    for (const lit of literals(readFileSync(join(dir, name), "utf8"))) {
+      if (API_WORDS.test(lit) && /\s/.test(lit)) left.push(`${name}: ${lit}`);
+    }
+  }
   assert.deepEqual(left, []);
 });
 
