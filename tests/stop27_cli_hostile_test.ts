@@ -117,3 +117,30 @@ test("an OUT in a folder not there, or a folder as OUT or IN, names the fix", ()
   }
   assert.deepEqual(readdirSync(dir).sort(), ["x.csv", "x.npy"]);
 });
+
+test("a file of several arrays is named as such, with a fix that works", () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "x.csv"), "1\n2\n");
+  assert.equal(
+    cli(["from-csv", "--1d", "x.csv", "a.npy"], { cwd: dir }).code,
+    0,
+  );
+  const one = readFileSync(join(dir, "a.npy"));
+  const two = Buffer.concat([one, one]);
+  writeFileSync(join(dir, "two.npy"), two);
+  // concat into it said "no room to grow; run ensure-appendable", which
+  // then refused; ensure-appendable said "join them with the CLI's
+  // concat", which reads the first array only (as np.load).
+  for (
+    const args of [["concat", "two.npy", "a.npy"], [
+      "ensure-appendable",
+      "two.npy",
+    ]]
+  ) {
+    const r = cli(args, { cwd: dir });
+    assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, /several arrays saved one after another/);
+    assert.doesNotMatch(r.stderr, /ensure-appendable two|CLI's concat/);
+    assert.deepEqual(readFileSync(join(dir, "two.npy")), two);
+  }
+});

@@ -27,7 +27,6 @@ import {
 } from "./_fs.ts";
 import { tempPathBeside } from "./_temp_files.ts";
 import { headerOptions } from "./_npy_source.ts";
-import { commandText } from "./_cli_words.ts";
 
 /** Bytes read from a text input at a time. */
 const TEXT_CHUNK = 1 << 20;
@@ -262,27 +261,10 @@ export function openNpyOutput(
     checkReadable(path);
     // An atomic writer: all or nothing, even if killed (its open first
     // rolls back what a killed run appended).
-    let writer: NpyAppendArraySync;
-    try {
-      writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
-    } catch (e) {
-      // A header without room to grow gets the command line's fix.
-      let info;
-      try {
-        info = inspectNpySync(path, headerOptions(maxHeaderSize));
-      } catch {
-        throw e;
-      }
-      if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
-        throw new RangeError(
-          `Cannot append to "${path}": its header has no room to grow; run ${
-            commandText("ensure-appendable", path)
-          } first`,
-          { cause: e },
-        );
-      }
-      throw e;
-    }
+    // Its refusals name the cause and the fix ("no room to grow", "several
+    // arrays"); messageOf words the fix for the command line ("call
+    // ensureAppendable" as the ensure-appendable command).
+    const writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
     return {
       writer,
       appending: true,
