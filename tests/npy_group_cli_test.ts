@@ -63,7 +63,10 @@ test("info DIR shows a group: members, dtypes, shapes, rows", SLOW, () => {
   y.close();
   const bad = cli(["info", dir]);
   assert.equal(bad.code, 0, bad.stderr);
-  assert.match(bad.stdout, /7 rows; not aligned: run "npy-append-array recover [^"]+"\)/);
+  assert.match(
+    bad.stdout,
+    /7 rows; not aligned: run "npy-append-array recover [^"]+"\)/,
+  );
 });
 
 test("to-csv DIR writes a column block per member", {
