@@ -391,7 +391,7 @@ export function fileStateError(
     case "records":
       return new NpyFormatError(
         "several-arrays",
-        "it holds several arrays saved one after another (np.save called more than once on one file), not one array; read them all with readNpyRecords, or join them into a new file with the CLI's concat",
+        "it holds several arrays saved one after another (np.save called more than once on one file), not one array; read them all with readNpyRecords (in Python, np.load once per array on one open file object) and write them to a new file",
         named,
       );
   }

@@ -445,7 +445,10 @@ describe("outputs replaced or created all at once", withNumpy, () => {
       ok(cli(["from-csv", "--no-progress", csv, out]));
       const small = cli(["from-csv", "--max-header-size", "20", csv, out]);
       assert.equal(small.code, 1);
-      assert.match(small.stderr, /maxHeaderSize \(20\)/);
+      assert.match(
+        small.stderr,
+        /--max-header-size \(20\); pass --max-header-size \d+/,
+      );
       ok(cli(["from-csv", "--max-header-size", "20000", csv, out]));
       assert.equal(py(`print(np.load(sys.argv[1]).shape)`, out), "(2, 2)");
       assert.equal(

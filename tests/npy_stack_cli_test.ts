@@ -143,7 +143,8 @@ describe("CLI on stacks", { ...numpyTestOptions(), ...SLOW }, () => {
       const b = cli(["to-csv", src]);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(a.stdout, b.stdout);
-      assert.equal(a.stdout.split("\n")[24], "72,73,74");
+      // NumPy's str() style (stop 27).
+      assert.equal(a.stdout.split("\n")[24], "72.0,73.0,74.0");
     },
   );
 

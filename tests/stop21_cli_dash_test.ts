@@ -70,7 +70,8 @@ test("a '-' where the CLI needs an .npy path is a usage error, nothing made", {
     );
     r = cli(["to-csv", "a.npy", "-"], { cwd: dir, input: CSV });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "1,2\n3,4\n");
+    // f8 in NumPy's str() style (stop 27).
+    assert.equal(r.stdout, "1.0,2.0\n3.0,4.0\n");
     // After "--", "-" is still not a file name of its own.
     r = cli(["concat", "--", "-", "a.npy"], { cwd: dir, input: CSV });
     assert.equal(r.code, 2, r.stderr);

@@ -123,7 +123,7 @@ describe(
         assert.equal(r.stderr.split("\n").length, 2, r.stderr);
         assert.match(
           r.stderr,
-          /^npy-append-array: Cannot recover group .*: it has no group\.json, and its member files hold different rows: .*"npy-append-array recover --group .*"\) again; .*nothing was changed\n$/,
+          /^npy-append-array: Cannot recover group .*: it has no group\.json, and its member files hold different rows: .*run "npy-append-array recover --group .*" again; .*nothing was changed\n$/,
         );
         assert.deepEqual(snapshot(dir), before);
       },
@@ -143,7 +143,8 @@ describe(
         assert.equal(r.code, 1, r.stdout);
         assert.ok(
           r.stderr.includes(
-            `run recoverStack on it (command line: "npy-append-array recover ${dir}", without --group)`,
+            // The command line's words only (stop 27: cliWords).
+            `run "npy-append-array recover ${dir}", without --group;`,
           ),
           r.stderr,
         );
@@ -175,9 +176,8 @@ describe(
         assert.equal(r.code, 1, r.stdout);
         assert.ok(
           r.stderr.includes(
-            `move it out of the folder, then recoverGroup(${
-              JSON.stringify(dir)
-            }) (command line: "npy-append-array recover --group ${dir}") rebuilds group.json from the member files`,
+            // The command line's words only (stop 27: cliWords).
+            `move it out of the folder, then "npy-append-array recover --group ${dir}" rebuilds group.json from the member files`,
           ),
           r.stderr,
         );

@@ -85,7 +85,7 @@ test("to-csv into a pipe closed early (| head -1): exit 0, stderr empty", async 
   const [code, signal] = await new Promise<[number | null, string | null]>(
     (resolve) => child.on("close", (c, s) => resolve([c, s])),
   );
-  assert.equal(first, "0,0,0,0");
+  assert.equal(first, "0.0,0.0,0.0,0.0"); // NumPy's str() style (stop 27)
   assert.equal(err, "");
   // Ended by the closed pipe: quietly, or by SIGPIPE as `head` expects.
   assert.ok(code === 0 || signal === "SIGPIPE", `code ${code}, ${signal}`);

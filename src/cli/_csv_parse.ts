@@ -38,6 +38,12 @@ export class CsvError extends Error {
 
 const QUOTE = '"';
 
+/**
+ * The longest row (record) read, in characters: a row is read whole, so
+ * this bounds the memory a line with no end, or a quote not closed, takes.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+
 /** How many `"` `text` holds. */
 function quotes(text: string): number {
   let n = 0;
@@ -60,6 +66,8 @@ export class CsvParser {
   #commented = false;
   /** A CR ended the last chunk: a line end, and a `\n` next is its LF. */
   #cr = false;
+  /** Characters in `#pending`. */
+  #pendingChars = 0;
   /** Line number (1-based) of the first line in `#carry`. */
   #line = 1;
 
@@ -92,16 +100,32 @@ export class CsvParser {
       // The record cut short cannot end in this chunk: keep it unparsed,
       // so that a long record costs one parse, not one per chunk.
       this.#pending.push(text);
+      this.#pendingChars += text.length;
       this.#parity ^= quotes(text) & 1;
+      this.#refuseLong(this.#carry.length + this.#pendingChars);
       return;
     }
     const all = this.#carry + this.#pending.join("") + text;
     this.#pending = [];
+    this.#pendingChars = 0;
     const used = this.#parse(all, false);
     this.#carry = all.slice(used);
+    this.#refuseLong(this.#carry.length);
     this.#parity = quotes(this.#carry) & 1;
     const { comments } = this.#opts;
     this.#commented = comments !== "" && this.#carry.includes(comments);
+  }
+
+  /**
+   * Refuses a record of more than {@linkcode MAX_RECORD_CHARS} characters
+   * so far: a row is read whole, and a quote not closed would make the
+   * rest of the input one field, held in memory.
+   */
+  #refuseLong(chars: number): void {
+    if (chars <= MAX_RECORD_CHARS) return;
+    throw new CsvError(
+      `Cannot read ${this.#opts.label} line ${this.#line}: the row starting there is longer than ${MAX_RECORD_CHARS} characters, and a row is read whole; if a quote there is not closed, close it (a quote inside a field is written ""), else split the row`,
+    );
   }
 
   /**
@@ -144,6 +168,7 @@ export class CsvParser {
   finish(): void {
     const all = this.#carry + this.#pending.join("") + (this.#cr ? "\n" : "");
     this.#pending = [];
+    this.#pendingChars = 0;
     this.#cr = false;
     this.#carry = "";
     this.#parse(all, true);

@@ -11,6 +11,7 @@ import type { DType, NpyData } from "../../mod.ts";
 import { CsvError } from "./_csv_parse.ts";
 import { formatDatetime, parseDatetime, timeUnit } from "./_csv_datetime.ts";
 import {
+  complexFieldText,
   F16,
   F32,
   floatText,
@@ -500,9 +501,12 @@ export function formatter(
         : (x: number) => shortFloatText(x, F32);
       return (d, i) => {
         const a = d as Float64Array;
-        const re = part(a[2 * i]!);
-        const im = part(a[2 * i + 1]!);
-        return `${re}${im.startsWith("-") ? "" : "+"}${im}j`;
+        const re = a[2 * i]!;
+        return complexFieldText(
+          part(re),
+          part(a[2 * i + 1]!),
+          re === 0 && 1 / re > 0,
+        );
       };
     }
     case "M": {

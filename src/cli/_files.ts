@@ -261,25 +261,10 @@ export function openNpyOutput(
     checkReadable(path);
     // An atomic writer: all or nothing, even if killed (its open first
     // rolls back what a killed run appended).
-    let writer: NpyAppendArraySync;
-    try {
-      writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
-    } catch (e) {
-      // A header without room to grow gets the command line's fix.
-      let info;
-      try {
-        info = inspectNpySync(path, headerOptions(maxHeaderSize));
-      } catch {
-        throw e;
-      }
-      if (!info.appendable && info.shape.length > 0 && !info.hasObject) {
-        throw new RangeError(
-          `Cannot append to "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
-          { cause: e },
-        );
-      }
-      throw e;
-    }
+    // Its refusals name the cause and the fix ("no room to grow", "several
+    // arrays"); messageOf words the fix for the command line ("call
+    // ensureAppendable" as the ensure-appendable command).
+    const writer = NpyAppendArraySync.open(path, { ...all, atomic: true });
     return {
       writer,
       appending: true,

@@ -1,14 +1,45 @@
 /**
- * Float text of the command line's CSV: float64 as JavaScript's shortest
- * text, float32 and float16 with the digits NumPy's Dragon4 prints (ties
- * to even), in JavaScript's style (`1e+21`, `16777216`).
+ * Float text of the command line's CSV, as NumPy 1.24's `str()` of the
+ * scalar writes it: float64 with JavaScript's shortest digits, float32
+ * and float16 with the digits NumPy's Dragon4 prints (ties to even);
+ * positional from 1e-4 to 1e16 with at least one digit after the point
+ * (`16777216.0`, `0.0001`), scientific outside with a signed exponent of
+ * at least two digits (`1e+16`, `1.5e-07`); `nan`, `inf`, `-inf`, `-0.0`.
  *
  * @module
  */
 
 /**
- * A float64 as CSV text: `nan`, `inf`, `-inf`, `-0.0`, else the shortest
- * text that reads back.
+ * Shortest digits as NumPy's `str()` of a float lays them out.
+ *
+ * @param x The value (its size's value, held exactly as a double): where
+ * it lies picks positional or scientific, as NumPy compares the value.
+ * @param shortest A decimal text of the digits to write (`String(v)`).
+ * @returns The text.
+ */
+function numpyStyle(x: number, shortest: string): string {
+  const e = Number(shortest).toExponential();
+  const at = e.indexOf("e");
+  const neg = e.startsWith("-");
+  const digits = e.slice(neg ? 1 : 0, at).replace(".", "");
+  const exp = Number(e.slice(at + 1));
+  const sign = neg ? "-" : "";
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e16) {
+    if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+    const whole = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+    return `${sign}${whole}.${digits.slice(exp + 1) || "0"}`;
+  }
+  const mantissa = digits.length > 1
+    ? `${digits[0]}.${digits.slice(1)}`
+    : digits;
+  const expText = String(Math.abs(exp)).padStart(2, "0");
+  return `${sign}${mantissa}e${exp < 0 ? "-" : "+"}${expText}`;
+}
+
+/**
+ * A float64 as CSV text: `nan`, `inf`, `-inf`, `0.0`, `-0.0`, else the
+ * shortest digits that read back, as NumPy's `str(np.float64(x))`.
  *
  * @param x The value.
  * @returns The text.
@@ -17,8 +48,30 @@ export function floatText(x: number): string {
   if (x !== x) return "nan";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
-  if (x === 0 && 1 / x < 0) return "-0.0";
-  return String(x);
+  if (x === 0) return 1 / x < 0 ? "-0.0" : "0.0";
+  return numpyStyle(x, String(x));
+}
+
+/**
+ * A complex number's CSV text, as NumPy's `str()` of the complex scalar
+ * without its parentheses (which `np.loadtxt` and Python's `complex()` do
+ * not need): parts in {@linkcode floatText}'s style without a trailing
+ * `.0`, `1+2j`, `16777216+0j`, `1e+16-1e-05j`, `nan+nanj`; a real part of
+ * +0 left out (`2j`).
+ *
+ * @param re The real part's text.
+ * @param im The imaginary part's text.
+ * @param realIsPlusZero Whether the real part is +0.
+ * @returns The text.
+ */
+export function complexFieldText(
+  re: string,
+  im: string,
+  realIsPlusZero: boolean,
+): string {
+  const i = im.replace(/\.0$/, "");
+  if (realIsPlusZero) return `${i}j`;
+  return `${re.replace(/\.0$/, "")}${i.startsWith("-") ? "" : "+"}${i}j`;
 }
 
 /** A binary float format: fraction bits, and the exponent of its least bit. */
@@ -56,8 +109,8 @@ function compareScaled(
  * rounding interval (its bounds too for an even significand, which reads
  * back to it); of the two such decimals at that length the nearer, a tie to
  * the even digit. Worked out exactly from the value's
- * decimal expansion (`toExponential` rounds a tie half up). Written in the
- * style of JavaScript's `String` (`1e+21`, `16777216`).
+ * decimal expansion (`toExponential` rounds a tie half up). Written in
+ * NumPy's style (`1e+16`, `16777216.0`), as {@linkcode floatText}.
  */
 export function shortFloatText(x: number, format: FloatFormat): string {
   if (x !== x || x === Infinity || x === -Infinity || x === 0) {
@@ -69,7 +122,7 @@ export function shortFloatText(x: number, format: FloatFormat): string {
   if (2 ** (e + 1) <= a) e++;
   // a = m * 2**q exactly, m an integer of at most fractionBits + 1 bits.
   const q = Math.max(e - format.fractionBits, format.minExponent);
-  return nearText(x, q, format) ?? exactText(x, a, q, format);
+  return numpyStyle(x, nearText(x, q, format) ?? exactText(x, a, q, format));
 }
 
 /**

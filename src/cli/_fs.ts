@@ -84,7 +84,7 @@ const REASONS: Record<string, string> = {
   ENOENT: "no such file",
   EACCES: "permission denied",
   EPERM: "permission denied",
-  EISDIR: "it is a directory",
+  EISDIR: "it is a folder, not a file: pass a file's path",
   ENOTDIR: "a part of the path is not a directory",
   ENOSPC:
     "the disk is full (no free space, or no free inodes): free some, then run it again",
@@ -110,6 +110,18 @@ const REASONS: Record<string, string> = {
 export function fileError(e: unknown, verb: string, path: string): unknown {
   if (e instanceof CliFileError) return e;
   const code = (e as { code?: unknown })?.code;
+  if (code === "ENOENT" && verb === "write") {
+    // A file written is made: what is missing is its folder.
+    const dir = /[\\/]/.test(path)
+      ? path.replace(/[\\/][^\\/]*$/, "") || "/"
+      : ".";
+    return new CliFileError(
+      `Cannot write "${path}": its folder "${dir}" does not exist; create it first`,
+      path,
+      code,
+      e,
+    );
+  }
   if (typeof code === "string" && Object.hasOwn(REASONS, code)) {
     return new CliFileError(
       `Cannot ${verb} "${path}": ${REASONS[code]}`,

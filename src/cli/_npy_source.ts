@@ -25,6 +25,7 @@ import {
   type StackParts,
   stackRawBatches,
 } from "./_stack_source.ts";
+import { commandText } from "./_cli_words.ts";
 
 /** Bytes read at a time (about). */
 export const BATCH_BYTES: number = 4 << 20;
@@ -74,7 +75,9 @@ function openFound(path: string, maxHeaderSize?: number): NpySource {
   }
   if (info.needsRecovery) {
     throw new RangeError(
-      `Cannot read "${path}": it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; run "npy-append-array recover ${path}" first`,
+      `Cannot read "${path}": it holds ${info.dataLength} data bytes but its header says ${info.expectedDataLength}; run ${
+        commandText("recover", path)
+      } first`,
     );
   }
   return { path, info, maxHeaderSize, close() {} };

@@ -33,6 +33,7 @@ import { sameFileIn } from "./_fs.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine, shapeText } from "./info.ts";
 import { expandStacks } from "./stack.ts";
+import { cliWords } from "./_cli_words.ts";
 
 // The values of --casting.
 const CASTINGS: readonly Casting[] = [
@@ -127,7 +128,8 @@ inputs in batches of about 4 MiB. An existing OUT is appended to; a new
 OUT takes dtype and order from the first input (or --dtype). Every input
 is checked (shape, dtype, casting) before anything is written, and on any
 failure OUT is left as it was. An IN that is a stack folder (Dask's
-npy-stack, see split) stands for its shards, in order.
+npy-stack, see split) is read as one array, as da.from_npy_stack reads it:
+the rows each shard's header gives, shard after shard.
 
 Options:
   --casting MODE  no, equiv, safe, same_kind (default) or unsafe, as NumPy
@@ -190,7 +192,7 @@ async function runConcat(
       fortranOrder: first.fortranOrder,
     }),
     (text) =>
-      rt.writeStderr(`npy-append-array: warning: ${oneLine(text)}
+      rt.writeStderr(`npy-append-array: warning: ${oneLine(cliWords(text))}
 `),
   );
   const { writer } = output;

@@ -24,6 +24,8 @@ import {
 } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { oneLine } from "./info.ts";
+import { cliWords } from "./_cli_words.ts";
+import { sameFileIn } from "./_fs.ts";
 
 /** Items (rows times columns) per appended batch, at most. */
 const BATCH_ITEMS = 1 << 20;
@@ -213,6 +215,14 @@ Example:
     const skipHeader = args.options["header"] === true;
     const overwrite = args.options["overwrite"] === true;
 
+    // Written over, the CSV would be lost (concat and to-csv refuse too).
+    if (
+      overwrite && inPath !== "-" && sameFileIn(out, [inPath]) !== undefined
+    ) {
+      throw new UsageError(
+        `Cannot write "${out}" from itself: OUT is also the input; pass another OUT`,
+      );
+    }
     const input = textInput(rt, inPath);
     const label = input.label;
     const output = openNpyOutput(
@@ -221,7 +231,10 @@ Example:
       intOption(args, "max-header-size"),
       {},
       () => ({ dtype: wantDType ?? "<f8" }),
-      (text) => rt.writeStderr(`npy-append-array: warning: ${oneLine(text)}\n`),
+      (text) =>
+        rt.writeStderr(
+          `npy-append-array: warning: ${oneLine(cliWords(text))}\n`,
+        ),
     );
     const { writer } = output;
     const progress = new Progress(rt, args.options["no-progress"] !== true);

@@ -16,6 +16,7 @@ import { type Formatter, formatter, UnwritableField } from "./_csv_values.ts";
 import { TextOutput } from "./_files.ts";
 import { Progress } from "./_progress.ts";
 import { expandStacks } from "./stack.ts";
+import { commandText } from "./_cli_words.ts";
 
 /**
  * Whether a path is a group folder (a folder holding `group.json`).
@@ -159,9 +160,7 @@ export function groupInfoText(r: GroupInfoRecord): string {
     return `  ${m.name.padEnd(12)}${what}`;
   });
   return `${r.group}  (group of ${r.members.length} members, ${r.length} rows${
-    r.aligned
-      ? ""
-      : "; not aligned: call recoverGroup, or open it with a writer"
+    r.aligned ? "" : `; not aligned: run ${commandText("recover", r.group)}`
   })\n${lines.join("\n")}\n`;
 }
 

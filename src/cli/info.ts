@@ -13,6 +13,7 @@ import { checkReadable, isDirectory } from "./_fs.ts";
 import { headerOptions } from "./_npy_source.ts";
 import { groupInfoOutput, isGroup } from "./group.ts";
 import { stackInfoOutput } from "./stack.ts";
+import { cliWords } from "./_cli_words.ts";
 
 /** What `info --json` prints for one file. */
 export interface InfoRecord {
@@ -172,7 +173,8 @@ export function oneLine(text: string): string {
  * The message of an error, as the command line prints it. The library's
  * and the command line's messages name the file themselves; an
  * `NpyFormatError` that names none (`file` undefined) is made again from
- * its code and reason naming `file`. No message text is edited.
+ * its code and reason naming `file`. The library's fixes are named in the
+ * command line's words ({@linkcode cliWords}).
  *
  * @param e The error.
  * @param file The file the command was working on, if one.
@@ -180,7 +182,10 @@ export function oneLine(text: string): string {
  */
 export function messageOf(e: unknown, file?: string): string {
   if (e instanceof NpyFormatError && e.file === undefined && file) {
-    return new NpyFormatError(e.code, e.reason, { file, cause: e }).message;
+    return cliWords(
+      new NpyFormatError(e.code, e.reason, { file, cause: e }).message,
+      file,
+    );
   }
-  return e instanceof Error ? e.message : String(e);
+  return cliWords(e instanceof Error ? e.message : String(e), file);
 }

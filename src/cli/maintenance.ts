@@ -26,9 +26,7 @@ import {
 import { isGroup } from "./group.ts";
 import { intOption, MAX_HEADER_OPTION } from "./_args.ts";
 import { headerOptions } from "./_npy_source.ts";
-
-/** How `ensureAppendable` by copy names its option in its errors. */
-const INPLACE_WORDS = "pass inplace: true";
+import { commandText } from "./_cli_words.ts";
 
 const enc = new TextEncoder();
 
@@ -94,7 +92,9 @@ from the member files (DIR/<name>.npy) where they are unambiguous.`,
       }
       if (before !== null && !before.appendable) {
         throw new RangeError(
-          `Cannot recover "${path}": its header has no room to grow; run "npy-append-array ensure-appendable ${path}" first`,
+          `Cannot recover "${path}": its header has no room to grow; run ${
+            commandText("ensure-appendable", path)
+          } first`,
         );
       }
       await recover(path, {
@@ -164,16 +164,9 @@ way. A file that is already appendable is left as it is.`,
         );
         continue;
       }
-      try {
-        await ensureAppendable(path, { inplace, ...headerOptions(max) });
-      } catch (e) {
-        // The library's fix in the command line's words.
-        // (The same error object: its class, code and fields stay.)
-        if (e instanceof Error && e.message.includes(INPLACE_WORDS)) {
-          e.message = e.message.replace(INPLACE_WORDS, "pass --inplace");
-        }
-        throw e;
-      }
+      // Its errors' fixes ("pass inplace: true") reach the user in the
+      // command line's words through messageOf (src/cli/_cli_words.ts).
+      await ensureAppendable(path, { inplace, ...headerOptions(max) });
       const after = infoRecord(path, max);
       await rt.writeStdout(
         enc.encode(
@@ -228,7 +221,9 @@ function recoverFolder(
     throw new RangeError(
       `Cannot recover "${path}": it holds no stack (no info, {n}.npy or {n}.npy.part) and no group.json; pass a .npy file, or a stack or group folder${
         holdsNpyName(path)
-          ? `; if it is a group whose group.json was lost, "npy-append-array recover --group ${path}" rebuilds it from the member files`
+          ? `; if it is a group whose group.json was lost, ${
+            commandText("recover", "--group", path)
+          } rebuilds it from the member files`
           : ""
       }`,
     );

@@ -19,6 +19,7 @@ import {
   joinPath,
   pathExists,
 } from "./_fs.ts";
+import { commandText } from "./_cli_words.ts";
 
 /**
  * Replaces each stack folder among `paths` by its shard files in order:
@@ -100,7 +101,9 @@ export function stackInfoOutput(
   shards:  ${rec.shards} sealed${
     sizes.length === 1 ? `, ${sizes[0]} rows each` : ""
   }${rec.liveRows > 0 ? `, live shard with ${rec.liveRows} rows` : ""}
-  info:    ${rec.hasInfo ? "present" : "missing (run recover on the folder)"}
+  info:    ${
+    rec.hasInfo ? "present" : `missing (run ${commandText("recover", dir)})`
+  }
 `;
 }
 

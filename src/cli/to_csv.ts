@@ -49,8 +49,9 @@ array, and a 0-d array's one value on one line, where np.savetxt refuses
 it), in constant memory. Fortran-order files come out row by row too.
 An existing OUT is replaced only once the whole CSV is written.
 
-Values: floats in the shortest text that round-trips (nan, inf, -inf),
-integers, booleans as 1 and 0, complex numbers as 1+2j, strings quoted
+Values: floats as NumPy prints them, with the fewest digits that read back
+(16777216.0, 1e+16, 1e-05, nan, inf, -inf), integers, booleans as 1 and
+0, complex numbers as 1+2j, strings quoted
 when they hold the delimiter, quotes, line breaks, "#" or edge spaces, or
 are empty alone on a line (RFC 4180), datetimes in ISO 8601 as np.datetime_as_string writes them
 (NaT for not-a-time), timedeltas as integer counts of their unit.
