@@ -21,32 +21,16 @@ import { join } from "node:path";
 import { NpyAppendArraySync, recoverSync } from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { ints, killPoints, runKilledAt } from "./_kill_at.ts";
-import { runPython, tempDir } from "./_numpy.ts";
+import { tempDir } from "./_numpy.ts";
+import { numpyRampRows } from "./_numpy_ramp_rows.ts";
 
 const CHILD = scriptCommand(
   new URL("./_stop26_full_disk_child.ts", import.meta.url),
 );
 
-/** Rows NumPy reads (values start, start + 1, ... checked), `missing`, `refused` or `wrong`. */
-const ROWS = `
-import os, sys
-import numpy as np
-start = int(sys.argv[1])
-for p in sys.argv[2:]:
-    if not os.path.exists(p):
-        print("missing")
-        continue
-    try:
-        a = np.load(p)
-    except Exception:
-        print("refused")
-        continue
-    ok = a.ndim == 1 and (a == np.arange(start, start + len(a), dtype="<i4")).all()
-    print(len(a) if ok else "wrong")
-`;
-
+/** Rows NumPy reads of `path` (see `numpyRampRows`). */
 function rows(path: string, start: number): string {
-  return runPython(ROWS, [String(start), path]).trim();
+  return numpyRampRows(start, path)[0]!;
 }
 
 for (const existing of [true, false]) {

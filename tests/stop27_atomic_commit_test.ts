@@ -24,38 +24,12 @@ import {
 } from "../mod.ts";
 import { scriptCommand } from "./_runtime.ts";
 import { ints, killPoints, runKilledAt } from "./_kill_at.ts";
-import { runPython, tempDir } from "./_numpy.ts";
+import { tempDir } from "./_numpy.ts";
+import { numpyRampRows } from "./_numpy_ramp_rows.ts";
 
 const CHILD = scriptCommand(
   new URL("./_stop27_commit_child.ts", import.meta.url),
 );
-
-/** Per path: rows along the growth axis (values checked), `missing`, `refused` or `wrong`. */
-const ROWS = `
-import os, sys
-import numpy as np
-start = int(sys.argv[1])
-for p in sys.argv[2:]:
-    if not os.path.exists(p):
-        print("missing")
-        continue
-    try:
-        a = np.load(p)
-    except Exception:
-        print("refused")
-        continue
-    if a.ndim == 2:
-        want = np.broadcast_to(np.arange(start, start + a.shape[1], dtype="<i4"), (3, a.shape[1]))
-        ok = a.shape[0] == 3 and np.isfortran(a) and (a == want).all()
-        print(a.shape[1] if ok else "wrong")
-    else:
-        ok = a.ndim == 1 and (a == np.arange(start, start + len(a), dtype="<i4")).all()
-        print(len(a) if ok else "wrong")
-`;
-
-function rows(start: number, ...paths: string[]): string[] {
-  return runPython(ROWS, [String(start), ...paths]).trim().split("\n");
-}
 
 /** What each op's file holds before and after the whole change. */
 const OPS: Record<string, { old: string; all: string; start: number }> = {
@@ -132,7 +106,11 @@ for (const op of ["grow", "create", "fsync", "async", "fortran"]) {
           refusal = (e as Error).message;
         }
         const other = settle(path, twin, op, swap) ?? path;
-        assert.deepEqual(rows(start, snap, path, other), [all, all, all]);
+        assert.deepEqual(numpyRampRows(start, snap, path, other), [
+          all,
+          all,
+          all,
+        ]);
         // The library's readers still refuse, saying what recover does.
         assert.match(refusal, /unfinished atomic append.*keeps the change/);
         assert.ok(!existsSync(`${path}.journal`));
@@ -152,24 +130,24 @@ test("stop 27: updateHeader() on an atomic writer is refused; NumPy reads the ro
     name: "TypeError",
     message: /atomic.*commit point.*close\(\)/,
   });
-  assert.deepEqual(rows(0, path), ["1000"]);
+  assert.deepEqual(numpyRampRows(0, path), ["1000"]);
   w.append(ints(1500, 500));
   w.close();
-  assert.deepEqual(rows(0, path), ["2000"]);
+  assert.deepEqual(numpyRampRows(0, path), ["2000"]);
   const a = await NpyAppendArray.open(path, { atomic: true });
   await a.append(ints(2000, 100));
   await assert.rejects(a.updateHeader(), TypeError);
-  assert.deepEqual(rows(0, path), ["2000"]);
+  assert.deepEqual(numpyRampRows(0, path), ["2000"]);
   await a.close();
-  assert.deepEqual(rows(0, path), ["2100"]);
+  assert.deepEqual(numpyRampRows(0, path), ["2100"]);
   // Killed after the refused updateHeader(): as before the change, kept so.
   const other = join(root, "y.npy");
   setUp("grow", other);
   const { acked } = runKilledAt(CHILD, 0, "update", other);
   assert.equal(acked, 1, "updateHeader() refused by a TypeError");
-  const before = rows(0, other);
+  const before = numpyRampRows(0, other);
   recoverSync(other);
-  assert.deepEqual([...before, ...rows(0, other)], ["1000", "1000"]);
+  assert.deepEqual([...before, ...numpyRampRows(0, other)], ["1000", "1000"]);
 });
 
 for (const op of Object.keys(OPS)) {
@@ -191,7 +169,12 @@ for (const op of Object.keys(OPS)) {
         const twin = copyState(path, join(dir, "twin"));
         // `create`: by recover and by an open in turn (see `settle`).
         const other = settle(path, twin, op, visit++ % 2 === 1) ?? path;
-        const [before, after, reopened] = rows(start, snap, path, other);
+        const [before, after, reopened] = numpyRampRows(
+          start,
+          snap,
+          path,
+          other,
+        );
         // A new file NumPy refuses (spoilt, empty) is no file.
         const read = before === "refused" && op === "create" ? old : before;
         assert.ok([old, all].includes(read!), `call ${k}: NumPy ${before}`);
