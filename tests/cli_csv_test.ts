@@ -107,7 +107,7 @@ describe("CSV values", () => {
     assert.equal(parseComplexField("1+xj"), undefined);
   });
 
-  test("shortest float text that reads back the same", () => {
+  test("shortest float text that reads back the same, as NumPy's str() writes it", () => {
     const f4 = formatter(parseDType("<f4"), ",", "x");
     const data = new Float32Array([
       0.1,
@@ -120,7 +120,7 @@ describe("CSV values", () => {
     assert.deepEqual(texts, [
       "0.1",
       "0.33333334",
-      "16777216",
+      "16777216.0",
       "-0.0",
       "3.4028235e+38",
     ]);
@@ -138,7 +138,7 @@ describe("CSV values", () => {
     ]);
   });
 
-  test("float16 from its bits", () => {
+  test("float16 from its bits, as NumPy's str() writes it", () => {
     const f2 = parseDType("<f2");
     const bits = new Uint8Array(
       new Uint16Array([0x3c00, 0x3555, 0x7bff, 0x0001, 0xfc00]).buffer,
@@ -147,7 +147,7 @@ describe("CSV values", () => {
     const fmt = formatter(f2, ",", "x");
     assert.deepEqual(
       [0, 1, 2, 3, 4].map((i) => fmt(data, i)),
-      ["1", "0.3333", "65500", "6e-8", "-inf"],
+      ["1.0", "0.3333", "65500.0", "6e-08", "-inf"],
     );
   });
 
